@@ -1,0 +1,340 @@
+"""The `oyster` command: run, validate, nodes, schema, cache.
+
+Exit codes: 0 success, 2 invalid workflow or arguments, 1 a node failed or the run was cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from . import __version__
+from .cache import Cache, DiskCache
+from .devices import DeviceError
+from .executor import Executor, NodeRecord, RunOptions, RunResult
+from .graph import build, validate
+from .hooks import Hook
+from .registry import Registry, RegistryError, load_registry
+from .workflow import Problem, Workflow, WorkflowError, json_schema, load
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+STATUS_STYLE = {"queued": "dim", "running": "yellow", "cached": "cyan", "done": "green",
+                "error": "bold red", "skipped": "magenta", "cancelled": "magenta"}
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("OYSTER_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "oyster-nodes"
+
+
+def make_cache(args: argparse.Namespace) -> Cache:
+    disk = None if args.no_disk_cache else DiskCache(args.cache_dir, max_bytes=int(args.disk_cache_gb * 2**30))
+    return Cache(memory_bytes=int(args.memory_cache_gb * 2**30), disk=disk)
+
+
+# ------------------------------------------------------------------------------------- progress
+
+
+class ProgressDisplay(Hook):
+    """A live table per node on a terminal; one line per finished node otherwise."""
+
+    def __init__(self, console: Console, graph_types: Mapping[str, str]):
+        self.console = console
+        self.types = graph_types
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.live: Live | None = None
+        self._lock = threading.Lock()
+        self._started = time.perf_counter()
+
+    def run_started(self, *, records: Mapping[str, NodeRecord], targets: Sequence[str]) -> None:
+        self.rows = {n: {"status": r.status, "fraction": 0.0, "message": "", "seconds": r.seconds}
+                     for n, r in records.items()}
+        self._started = time.perf_counter()
+        if self.console.is_terminal:
+            self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=True)
+            self.live.start()
+        else:
+            todo = sum(1 for r in records.values() if r.status == "queued")
+            self.console.print(f"{len(records)} nodes needed: {todo} to run, {len(records) - todo} cached")
+
+    def node_started(self, *, record: NodeRecord) -> None:
+        self._update(record.node_id, status="running")
+
+    def node_progress(self, *, node_id: str, fraction: float, message: str) -> None:
+        self._update(node_id, fraction=fraction, message=message)
+
+    def node_finished(self, *, record: NodeRecord) -> None:
+        self._update(record.node_id, status=record.status, seconds=record.seconds, fraction=1.0)
+        if self.live is None:
+            self.console.print(f"  {record.status:<9} {record.node_id} ({record.node_type}) {record.seconds:.2f}s")
+
+    def run_finished(self, *, records: Mapping[str, NodeRecord]) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+    def _update(self, node_id: str, **fields: Any) -> None:
+        with self._lock:
+            self.rows.setdefault(node_id, {"status": "queued", "fraction": 0.0, "message": "", "seconds": 0.0})
+            self.rows[node_id].update(fields)
+            if self.live is not None:
+                self.live.update(self._table())
+
+    def _table(self) -> Table:
+        table = Table(title=f"running · {time.perf_counter() - self._started:.1f}s", expand=False)
+        for col in ("node", "type", "status", "progress", ""):
+            table.add_column(col)
+        for node_id, row in self.rows.items():
+            bar = _bar(row["fraction"]) if row["status"] == "running" else ""
+            style = STATUS_STYLE.get(row["status"], "")
+            table.add_row(node_id, self.types.get(node_id, ""), f"[{style}]{row['status']}[/]", bar,
+                          row["message"][:50])
+        return table
+
+
+def _bar(fraction: float, width: int = 20) -> str:
+    filled = int(round(fraction * width))
+    return "█" * filled + "░" * (width - filled) + f" {fraction * 100:3.0f}%"
+
+
+def summary_table(result: RunResult) -> Table:
+    table = Table(title=f"run finished in {result.seconds:.2f}s")
+    for col, justify in (("node", "left"), ("type", "left"), ("status", "left"), ("time", "right"),
+                         ("cached", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for rec in result.records.values():
+        style = STATUS_STYLE.get(rec.status, "")
+        table.add_row(rec.node_id, rec.node_type, f"[{style}]{rec.status}[/]",
+                      f"{rec.seconds * 1000:.1f} ms" if rec.status == "done" else "",
+                      "yes" if rec.status == "cached" else "no")
+    return table
+
+
+# ----------------------------------------------------------------------------------- commands
+
+
+def _print_problems(console: Console, problems: Sequence[Problem], source: str) -> None:
+    console.print(f"[bold red]{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}[/]")
+    for p in problems:
+        console.print(f"  [red]•[/] {p}", markup=False, highlight=False)
+
+
+def parse_set(items: Sequence[str]) -> list[tuple[str, str, Any]]:
+    """NODE.PARAM=VALUE items; VALUE is JSON when it parses as JSON, else text."""
+    out = []
+    for item in items:
+        target, sep, raw = item.partition("=")
+        node, dot, param = target.rpartition(".")
+        if not sep or not dot or not node or not param:
+            raise ValueError(f"--set {item!r}: expected NODE.PARAM=VALUE")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        out.append((node, param, value))
+    return out
+
+
+def apply_sets(workflow: Workflow, sets: Sequence[tuple[str, str, Any]]) -> list[Problem]:
+    problems = []
+    for node_id, param, value in sets:
+        ref = workflow.node(node_id)
+        if ref is None:
+            problems.append(Problem("unknown_node", f"--set names node '{node_id}', which is not in the workflow",
+                                    node=node_id, fix="check the node id with `oyster validate`"))
+            continue
+        ref.params[param] = value
+    return problems
+
+
+def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    try:
+        workflow = load(args.workflow)
+        sets = parse_set(args.set or [])
+    except WorkflowError as exc:
+        _print_problems(console, exc.problems, args.workflow)
+        return EXIT_INVALID
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        return EXIT_INVALID
+    problems = apply_sets(workflow, sets)
+    try:
+        graph = build(workflow, registry) if not problems else None
+    except WorkflowError as exc:
+        problems = exc.problems
+    if problems or graph is None:
+        _print_problems(console, problems, args.workflow)
+        return EXIT_INVALID
+    executor = Executor(make_cache(args), workers=args.workers)
+    display = ProgressDisplay(console, {n: g.cls.type for n, g in graph.nodes.items()})
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        opts = RunOptions(targets=args.output or None, device=args.device, out_dir=Path(args.out),
+                          cancel=cancel, hooks=[display])
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        result = executor.run(graph, opts)
+    except (DeviceError, KeyError) as exc:
+        console.print(f"[red]{exc}[/]")
+        return EXIT_INVALID
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    console.print(summary_table(result))
+    stats = result.stats
+    console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
+                  f"{stats.corrupt} corrupt entries recomputed")
+    for rec in result.records.values():
+        for warning in rec.warnings:
+            console.print(f"[yellow]warning[/] node '{rec.node_id}': {warning}", markup=True, highlight=False)
+    for err in result.errors:
+        console.print(f"[bold red]error[/] {err}", highlight=False)
+        for name, value in err.inputs.items():
+            console.print(f"    {name} = {value}", markup=False, highlight=False)
+        console.print(err.traceback.rstrip(), markup=False, highlight=False, style="dim")
+    if result.cancelled:
+        console.print("[magenta]cancelled[/]")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_validate(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    report: dict[str, list[dict[str, Any]]] = {}
+    for path in args.files:
+        try:
+            problems = validate(load(path), registry)
+        except WorkflowError as exc:
+            problems = exc.problems
+        report[path] = [p.to_dict() for p in problems]
+        if not args.json:
+            if problems:
+                _print_problems(console, problems, path)
+            else:
+                console.print(f"[green]{path}: valid[/]")
+    if args.json:
+        print(json.dumps(report, indent=2))
+    return EXIT_INVALID if any(report.values()) else EXIT_OK
+
+
+def cmd_nodes(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    described = registry.describe()
+    if args.json:
+        packs = {name: {"version": p.version, "source": p.source} for name, p in registry.packs.items()}
+        print(json.dumps({"packs": packs, "nodes": described}, indent=2))
+        return EXIT_OK
+    for d in described:
+        console.print(f"[bold]{d['type']}[/] — {d['title']} [dim]({d['category']}, pack {d['pack']}, "
+                      f"v{d['version']})[/]", highlight=False)
+        if d["description"]:
+            console.print(f"    {d['description']}", markup=False, highlight=False)
+        for p in d["inputs"]:
+            opt = " (optional)" if p["optional"] else ""
+            console.print(f"    in  {p['name']}: {p['type']}{opt}", markup=False, highlight=False)
+        for p in d["outputs"]:
+            console.print(f"    out {p['name']}: {p['type']}", markup=False, highlight=False)
+        for p in d["params"]:
+            bounds = _bounds(p)
+            console.print(f"    param {p['name']}: {p['type']} = {p['default']!r}{bounds}"
+                          f"{' — ' + p['description'] if p['description'] else ''}", markup=False, highlight=False)
+    return EXIT_OK
+
+
+def _bounds(p: dict[str, Any]) -> str:
+    if p["choices"]:
+        return f" one of {p['choices']}"
+    if p["min"] is not None or p["max"] is not None:
+        return f" [{p['min']}, {p['max']}]"
+    return ""
+
+
+def cmd_schema(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def cmd_cache(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    disk = DiskCache(args.cache_dir, max_bytes=int(args.disk_cache_gb * 2**30))
+    if args.clear:
+        for f in disk.root.glob("*/*.oyc"):
+            f.unlink(missing_ok=True)
+    entries = list(disk.root.glob("*/*.oyc"))
+    info = {"path": str(disk.root), "entries": len(entries), "bytes": sum(f.stat().st_size for f in entries),
+            "limit_bytes": disk.max_bytes}
+    print(json.dumps(info, indent=2))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oyster", description="Oyster Nodes: an open world-model studio.")
+    parser.add_argument("--version", action="version", version=f"oyster-nodes {__version__}")
+    parser.add_argument("--packs", action="append", default=[], metavar="DIR",
+                        help="also load node packs from this folder (repeatable; see OYSTER_NODE_PATH)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a workflow")
+    run.add_argument("workflow", help="workflow JSON file")
+    run.add_argument("--set", action="append", metavar="NODE.PARAM=VALUE", help="override a parameter")
+    run.add_argument("--out", default="out", help="output folder (default: ./out)")
+    run.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    run.add_argument("--output", action="append", metavar="NODE", help="only compute what this node needs")
+    run.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
+    _cache_args(run)
+    run.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
+    run.add_argument("--memory-cache-gb", type=float, default=4.0)
+
+    val = sub.add_parser("validate", help="check workflow files without running them")
+    val.add_argument("files", nargs="+")
+    val.add_argument("--json", action="store_true", help="print problems as JSON")
+
+    nodes = sub.add_parser("nodes", help="list every node type with its ports, params and docs")
+    nodes.add_argument("--json", action="store_true")
+
+    sub.add_parser("schema", help="print the JSON Schema of the workflow format")
+
+    cache = sub.add_parser("cache", help="show or clear the disk cache")
+    _cache_args(cache)
+    cache.add_argument("--clear", action="store_true")
+    return parser
+
+
+def _cache_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
+    p.add_argument("--disk-cache-gb", type=float, default=20.0, help="disk cache size limit")
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
+            "cache": cmd_cache}
+NEEDS_REGISTRY = {"run", "validate", "nodes"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    console = Console(stderr=args.command in ("schema", "cache") or getattr(args, "json", False),
+                      highlight=False)
+    registry = None
+    if args.command in NEEDS_REGISTRY:
+        try:
+            registry = load_registry(folders=args.packs)
+        except RegistryError as exc:
+            console.print(f"[bold red]{exc}[/]", highlight=False)
+            if exc.detail:
+                console.print(exc.detail, markup=False, style="dim")
+            return EXIT_INVALID
+    return COMMANDS[args.command](args, console, registry)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

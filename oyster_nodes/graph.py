@@ -1,0 +1,192 @@
+"""Turn a parsed Workflow into a checked, runnable graph — or report every problem at once.
+
+Checks: duplicate ids, unknown node types and params, missing or out-of-range values, dangling
+links, type mismatches, two links into one input, missing required inputs, cycles (NetworkX).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from .node import Node
+from .registry import Registry
+from .types import link_problem, wire_name
+from .workflow import Problem, Workflow, WorkflowError
+
+
+@dataclass(slots=True)
+class GraphNode:
+    id: str
+    cls: type[Node]
+    params: dict[str, Any]
+    #: input name -> (upstream node id, upstream output name)
+    inputs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    device: str | None = None
+
+
+@dataclass(slots=True)
+class Graph:
+    """A validated workflow: typed nodes, their wiring, and a topological order."""
+
+    workflow: Workflow
+    nodes: dict[str, GraphNode]
+    dag: nx.DiGraph
+    order: list[str]
+
+    def sinks(self) -> list[str]:
+        """Nodes whose outputs nothing consumes: what a run produces by default."""
+        return [n for n in self.order if self.dag.out_degree(n) == 0]
+
+
+def validate(workflow: Workflow, registry: Registry) -> list[Problem]:
+    """Every problem with the workflow; an empty list means it can run."""
+    return _check(workflow, registry)[1]
+
+
+def build(workflow: Workflow, registry: Registry) -> Graph:
+    """The runnable graph, or WorkflowError listing every problem."""
+    graph, problems = _check(workflow, registry)
+    if problems or graph is None:
+        raise WorkflowError(problems)
+    return graph
+
+
+def _check(workflow: Workflow, registry: Registry) -> tuple[Graph | None, list[Problem]]:
+    problems: list[Problem] = []
+    nodes: dict[str, GraphNode] = {}
+    for ref in workflow.nodes:
+        if ref.id in nodes:
+            problems.append(Problem("duplicate_id", f"id '{ref.id}' is used by more than one node", node=ref.id,
+                                    fix="give each node its own id"))
+            continue
+        cls = registry.get(ref.type)
+        if cls is None:
+            problems.append(_unknown_type(ref.id, ref.type, registry))
+            continue
+        params, param_problems = _check_params(ref.id, cls, ref.params)
+        problems += param_problems
+        nodes[ref.id] = GraphNode(ref.id, cls, params, device=ref.device)
+    known = {ref.id for ref in workflow.nodes}
+    problems += _check_links(workflow, nodes, known)
+    problems += _check_required_inputs(nodes)
+    problems += _check_groups(workflow, known)
+    dag = nx.DiGraph()
+    dag.add_nodes_from(nodes)
+    dag.add_edges_from((src, dst) for dst, gn in nodes.items() for src, _ in gn.inputs.values())
+    problems += _check_cycles(dag)
+    if problems:
+        return None, problems
+    return Graph(workflow, nodes, dag, list(nx.topological_sort(dag))), []
+
+
+def _unknown_type(node_id: str, type_name: str, registry: Registry) -> Problem:
+    close = difflib.get_close_matches(type_name, [c.type for c in registry], n=1)
+    fix = f"did you mean '{close[0]}'?" if close else "install the node pack that provides it, or remove the node"
+    return Problem("unknown_type", f"unknown node type '{type_name}'", node=node_id, field="type", fix=fix)
+
+
+def _check_params(node_id: str, cls: type[Node], raw: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    problems = []
+    declared = {p.name: p for p in cls.params}
+    for name in raw:
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            fix = f"did you mean '{close[0]}'?" if close else f"remove it; {cls.type} takes {_names(declared)}"
+            problems.append(Problem("unknown_param", f"{cls.type} has no parameter '{name}'", node=node_id,
+                                    field=f"params.{name}", fix=fix))
+    values: dict[str, Any] = {}
+    for name, param in declared.items():
+        value, problem = param.check(raw.get(name, param.default))
+        if problem:
+            kind = "missing_param" if problem == "is required" else "bad_param"
+            fix = f"set it (default {param.default!r})" if kind == "missing_param" else _param_fix(param)
+            problems.append(Problem(kind, f"parameter '{name}' {problem}", node=node_id,
+                                    field=f"params.{name}", fix=fix))
+        values[name] = value
+    return values, problems
+
+
+def _param_fix(param: Any) -> str:
+    if param.choices is not None:
+        return "pick one of the listed values"
+    if param.min is not None or param.max is not None:
+        lo = "-inf" if param.min is None else f"{param.min:g}"
+        hi = "inf" if param.max is None else f"{param.max:g}"
+        return f"use a value from {lo} to {hi}"
+    return f"use a value of type {param.type.__name__}"
+
+
+def _names(declared: dict[str, Any]) -> str:
+    return ", ".join(declared) or "no parameters"
+
+
+def _check_links(workflow: Workflow, nodes: dict[str, GraphNode], known: set[str]) -> list[Problem]:
+    problems = []
+    for link in workflow.links:
+        dst, src = nodes.get(link.to_node), nodes.get(link.from_node)
+        field_name = f"inputs.{link.to_input}"
+        if link.to_node not in known:
+            problems.append(Problem("dangling_link", f"a link points to missing node '{link.to_node}'",
+                                    node=link.from_node, field=f"outputs.{link.from_output}",
+                                    fix="delete the link or add the node"))
+            continue
+        if link.from_node not in known:
+            problems.append(Problem("dangling_link", f"input is linked from missing node '{link.from_node}'",
+                                    node=link.to_node, field=field_name, fix="delete the link or add the node"))
+            continue
+        if dst is None or src is None:
+            continue  # the node itself is already reported (unknown type or duplicate id)
+        in_port = next((p for p in dst.cls.inputs if p.name == link.to_input), None)
+        out_port = next((p for p in src.cls.outputs if p.name == link.from_output), None)
+        if in_port is None:
+            problems.append(Problem("dangling_link", f"{dst.cls.type} has no input '{link.to_input}'",
+                                    node=link.to_node, field=field_name,
+                                    fix=f"connect one of: {', '.join(p.name for p in dst.cls.inputs) or 'none'}"))
+            continue
+        if out_port is None:
+            problems.append(Problem("dangling_link", f"'{link.from_node}' ({src.cls.type}) has no output "
+                                    f"'{link.from_output}'", node=link.to_node, field=field_name,
+                                    fix=f"use one of: {', '.join(p.name for p in src.cls.outputs) or 'none'}"))
+            continue
+        reason = link_problem(out_port.type, in_port.type)
+        if reason:
+            problems.append(Problem("type_mismatch", f"input '{link.to_input}' {reason} from "
+                                    f"'{link.from_node}.{link.from_output}'", node=link.to_node, field=field_name,
+                                    fix=f"connect a node that outputs {wire_name(in_port.type)}"))
+            continue
+        if link.to_input in dst.inputs:
+            problems.append(Problem("duplicate_link", f"input '{link.to_input}' has more than one link",
+                                    node=link.to_node, field=field_name, fix="keep one link per input"))
+            continue
+        dst.inputs[link.to_input] = (link.from_node, link.from_output)
+    return problems
+
+
+def _check_required_inputs(nodes: dict[str, GraphNode]) -> list[Problem]:
+    return [
+        Problem("missing_input", f"input '{p.name}' ({wire_name(p.type)}) is not connected", node=gn.id,
+                field=f"inputs.{p.name}", fix=f"connect a node that outputs {wire_name(p.type)}")
+        for gn in nodes.values() for p in gn.cls.inputs
+        if not p.optional and p.name not in gn.inputs
+    ]
+
+
+def _check_groups(workflow: Workflow, known: set[str]) -> list[Problem]:
+    return [
+        Problem("dangling_group", f"group '{g.id}' lists missing node '{n}'", field=f"groups.{g.id}",
+                fix="remove it from the group")
+        for g in workflow.groups for n in g.nodes if n not in known
+    ]
+
+
+def _check_cycles(dag: nx.DiGraph) -> list[Problem]:
+    if nx.is_directed_acyclic_graph(dag):
+        return []
+    cycle = [edge[0] for edge in nx.find_cycle(dag)]
+    path = " -> ".join([*cycle, cycle[0]])
+    return [Problem("cycle", f"links form a cycle: {path}", node=cycle[0], field="inputs",
+                    fix="remove one link of the cycle")]

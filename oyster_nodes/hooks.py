@@ -1,0 +1,55 @@
+"""Observers of a run: progress, timing, cache hits and errors wrap node execution from outside.
+
+Every method takes keyword arguments only and does nothing by default; subclass what you need.
+Hooks are called from worker threads, so keep them quick and thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .executor import NodeRecord
+
+
+class Hook:
+    def run_started(self, *, records: Mapping[str, NodeRecord], targets: Sequence[str]) -> None:
+        """The plan is made: records say which nodes are cached and which are queued."""
+
+    def node_started(self, *, record: NodeRecord) -> None:
+        """A node begins to run."""
+
+    def node_progress(self, *, node_id: str, fraction: float, message: str) -> None:
+        """A long node reports how far it is (0..1) and what it is doing."""
+
+    def node_finished(self, *, record: NodeRecord) -> None:
+        """A node is done, failed, skipped or cancelled; record.seconds holds its time."""
+
+    def run_finished(self, *, records: Mapping[str, NodeRecord]) -> None:
+        """Every planned node has an end status."""
+
+
+class EventLog(Hook):
+    """Collects (event, node id, detail) tuples; what the server streams and tests assert on."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, Any]] = []
+        self._lock = threading.Lock()
+
+    def _add(self, event: str, node_id: str, detail: Any = None) -> None:
+        with self._lock:
+            self.events.append((event, node_id, detail))
+
+    def node_started(self, *, record: NodeRecord) -> None:
+        self._add("started", record.node_id)
+
+    def node_progress(self, *, node_id: str, fraction: float, message: str) -> None:
+        self._add("progress", node_id, (fraction, message))
+
+    def node_finished(self, *, record: NodeRecord) -> None:
+        self._add(record.status, record.node_id, record.seconds)
+
+    def of(self, event: str) -> list[str]:
+        return [n for e, n, _ in self.events if e == event]

@@ -1,0 +1,257 @@
+"""The public node API: a node declares typed ports and parameters as data, and one `run`.
+
+A node is a definition, not a machine: it holds no weights and no global state. The executor gives
+`run` a RunContext (device, output folder, progress, cancellation, shared model store) and the
+node's inputs and parameters as keyword arguments. Imports only `types`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from .types import AnyData, wire_name
+
+
+class RelPath(str):
+    """A parameter holding a path relative to the run's output folder; never leaves it."""
+
+
+class Cancelled(Exception):
+    """Raised inside a node when its run was cancelled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    name: str
+    type: type
+    description: str = ""
+    optional: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A node parameter: its type, default, bounds, choices, docs and the editor widget to use."""
+
+    name: str
+    type: type
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[Any, ...] | None = None
+    description: str = ""
+    #: editor hint: slider, textarea, seed, color, vector, file, keyframes, script, json
+    widget: str | None = None
+    #: for list parameters: bounds on the number of items
+    max_items: int | None = None
+    #: for text parameters
+    max_length: int = 100_000
+    required: bool = False
+
+    def check(self, value: Any) -> tuple[Any, str | None]:
+        """Coerce a JSON value to this parameter's type; returns (value, problem or None)."""
+        t = self.type
+        if value is None:
+            return None, "is required" if self.required or self.default is not None else None
+        if t is bool:
+            if not isinstance(value, bool):
+                return value, f"expects true or false, got {_show(value)}"
+        elif t is int:
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if not isinstance(value, int) or isinstance(value, bool):
+                return value, f"expects a whole number, got {_show(value)}"
+        elif t is float:
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return value, f"expects a number, got {_show(value)}"
+            value = float(value)
+            if not math.isfinite(value):
+                return value, "expects a finite number"
+        elif issubclass(t, str):
+            if not isinstance(value, str):
+                return value, f"expects text, got {_show(value)}"
+            if len(value) > self.max_length:
+                return value, f"is {len(value)} characters long; the limit is {self.max_length}"
+            if t is RelPath:
+                problem = relpath_problem(value)
+                if problem:
+                    return value, problem
+                value = RelPath(value)
+        elif t is list:
+            if not isinstance(value, list):
+                return value, f"expects a list, got {_show(value)}"
+            if self.max_items is not None and len(value) > self.max_items:
+                return value, f"has {len(value)} items; the limit is {self.max_items}"
+        elif t is dict:
+            if not isinstance(value, dict):
+                return value, f"expects an object, got {_show(value)}"
+        return value, self._bounds_problem(value)
+
+    def _bounds_problem(self, value: Any) -> str | None:
+        if self.choices is not None and value not in self.choices:
+            return f"must be one of {', '.join(map(str, self.choices))}; got {_show(value)}"
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if self.min is not None and value < self.min:
+                return f"is {value}, below the minimum {self.min:g}"
+            if self.max is not None and value > self.max:
+                return f"is {value}, above the maximum {self.max:g}"
+        if isinstance(value, list) and self.type is list and len(value) == 0 and self.required:
+            return "needs at least one item"
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": _param_type_name(self.type),
+            "default": self.default,
+            "min": self.min,
+            "max": self.max,
+            "choices": list(self.choices) if self.choices is not None else None,
+            "description": self.description,
+            "widget": self.widget,
+            "required": self.required,
+        }
+
+
+def _param_type_name(t: type) -> str:
+    names = {bool: "bool", int: "int", float: "float", str: "text", list: "list", dict: "object"}
+    return "path" if t is RelPath else names.get(t, t.__name__)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def relpath_problem(value: str) -> str | None:
+    """Why a path is not a safe relative path inside the output folder, or None."""
+    if not value:
+        return "is empty: give a file name inside the output folder"
+    p = Path(value)
+    if p.is_absolute() or value.startswith(("/", "\\")) or (len(value) > 1 and value[1] == ":"):
+        return f"is an absolute path ({_show(value)}): give a path inside the output folder"
+    if ".." in p.parts:
+        return f"leaves the output folder ({_show(value)}): remove '..'"
+    if "\x00" in value:
+        return "contains a NUL character"
+    return None
+
+
+class Node:
+    """Base class of every node. Subclasses set the class attributes and implement `run`."""
+
+    #: unique type name, "pack.name"
+    type: ClassVar[str] = ""
+    version: ClassVar[int] = 1
+    title: ClassVar[str] = ""
+    category: ClassVar[str] = "misc"
+    description: ClassVar[str] = ""
+    inputs: ClassVar[tuple[Port, ...]] = ()
+    outputs: ClassVar[tuple[Port, ...]] = ()
+    params: ClassVar[tuple[Param, ...]] = ()
+    #: same inputs and params always give the same outputs; a random node takes a `seed` param
+    deterministic: ClassVar[bool] = True
+    #: writes files into the output folder (an export); its cache key includes that folder
+    writes_files: ClassVar[bool] = False
+    #: runs torch work that benefits from a GPU; serialised per device
+    uses_gpu: ClassVar[bool] = False
+    #: the pack that registered this node (set by the registry)
+    pack: ClassVar[str] = ""
+
+    def run(self, ctx: RunContext, **kwargs: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """Everything the editor and `oyster nodes` show about this node."""
+        return {
+            "type": cls.type,
+            "title": cls.title or cls.type,
+            "version": cls.version,
+            "category": cls.category,
+            "pack": cls.pack,
+            "description": cls.description or (cls.__doc__ or "").strip(),
+            "deterministic": cls.deterministic,
+            "writes_files": cls.writes_files,
+            "uses_gpu": cls.uses_gpu,
+            "inputs": [_describe_port(p) for p in cls.inputs],
+            "outputs": [_describe_port(p) for p in cls.outputs],
+            "params": [p.describe() for p in cls.params],
+        }
+
+    @classmethod
+    def definition_problems(cls) -> list[str]:
+        """What is wrong with this class as a node definition (checked at registration)."""
+        problems = []
+        if not cls.type or "." not in cls.type:
+            problems.append(f"{cls.__name__}: type must be 'pack.name', got {cls.type!r}")
+        names = [p.name for p in cls.inputs] + [p.name for p in cls.params]
+        if len(set(names)) != len(names):
+            problems.append(f"{cls.type}: input and param names must be distinct: {names}")
+        if len({p.name for p in cls.outputs}) != len(cls.outputs):
+            problems.append(f"{cls.type}: duplicate output names")
+        if not cls.deterministic and "seed" not in {p.name for p in cls.params}:
+            problems.append(f"{cls.type}: a non-deterministic node must take a 'seed' param")
+        for p in cls.params:
+            if p.default is not None:
+                _, problem = p.check(p.default)
+                if problem:
+                    problems.append(f"{cls.type}: default of param '{p.name}' {problem}")
+        if cls.run is Node.run:
+            problems.append(f"{cls.type}: no run() method")
+        return problems
+
+
+def _describe_port(p: Port) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "type": wire_name(p.type),
+        "description": p.description,
+        "optional": p.optional,
+        "any": p.type is AnyData,
+    }
+
+
+@dataclass(kw_only=True)
+class RunContext:
+    """What the executor hands a running node."""
+
+    node_id: str
+    device: str = "cpu"
+    out_dir: Path = field(default_factory=lambda: Path("out"))
+    workflow_name: str = "workflow"
+    cancel_event: threading.Event = field(default_factory=threading.Event)
+    report: Callable[[float, str], None] | None = None
+    #: long-lived objects (loaded models) shared across runs, keyed by the caller
+    models: Mapping[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def progress(self, fraction: float, message: str = "") -> None:
+        """Report progress from inside a long node; also a cancellation point."""
+        self.check_cancelled()
+        if self.report is not None:
+            self.report(min(max(fraction, 0.0), 1.0), message)
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled(f"node '{self.node_id}' was cancelled")
+
+    def warn(self, message: str) -> None:
+        """A correction the node made that the user should see (shown on the node)."""
+        self.warnings.append(message)
+
+    def output_path(self, relative: str) -> Path:
+        """A path inside the output folder; refuses anything that would leave it."""
+        problem = relpath_problem(relative)
+        if problem:
+            raise ValueError(f"node '{self.node_id}': output path {problem}")
+        root = self.out_dir.resolve()
+        target = (root / relative).resolve()
+        if target != root and root not in target.parents:
+            raise ValueError(f"node '{self.node_id}': output path {relative!r} leaves the output folder")
+        return target
+
