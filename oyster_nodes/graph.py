@@ -71,8 +71,9 @@ def _check(workflow: Workflow, registry: Registry) -> tuple[Graph | None, list[P
         problems += param_problems
         nodes[ref.id] = GraphNode(ref.id, cls, params, device=ref.device)
     known = {ref.id for ref in workflow.nodes}
-    problems += _check_links(workflow, nodes, known)
-    problems += _check_required_inputs(nodes)
+    linked: set[tuple[str, str]] = set()
+    problems += _check_links(workflow, nodes, known, linked)
+    problems += _check_required_inputs(nodes, linked)
     problems += _check_groups(workflow, known)
     dag = nx.DiGraph()
     dag.add_nodes_from(nodes)
@@ -124,9 +125,12 @@ def _names(declared: dict[str, Any]) -> str:
     return ", ".join(declared) or "no parameters"
 
 
-def _check_links(workflow: Workflow, nodes: dict[str, GraphNode], known: set[str]) -> list[Problem]:
+def _check_links(workflow: Workflow, nodes: dict[str, GraphNode], known: set[str],
+                 linked: set[tuple[str, str]]) -> list[Problem]:
+    """Wire up valid links; `linked` collects every input that has a link, valid or not."""
     problems = []
     for link in workflow.links:
+        linked.add((link.to_node, link.to_input))
         dst, src = nodes.get(link.to_node), nodes.get(link.from_node)
         field_name = f"inputs.{link.to_input}"
         if link.to_node not in known:
@@ -166,12 +170,12 @@ def _check_links(workflow: Workflow, nodes: dict[str, GraphNode], known: set[str
     return problems
 
 
-def _check_required_inputs(nodes: dict[str, GraphNode]) -> list[Problem]:
+def _check_required_inputs(nodes: dict[str, GraphNode], linked: set[tuple[str, str]]) -> list[Problem]:
     return [
         Problem("missing_input", f"input '{p.name}' ({wire_name(p.type)}) is not connected", node=gn.id,
                 field=f"inputs.{p.name}", fix=f"connect a node that outputs {wire_name(p.type)}")
         for gn in nodes.values() for p in gn.cls.inputs
-        if not p.optional and p.name not in gn.inputs
+        if not p.optional and (gn.id, p.name) not in linked
     ]
 
 

@@ -68,7 +68,10 @@ class Param:
         elif t is float:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 return value, f"expects a number, got {_show(value)}"
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                return value, "is too large a number"
             if not math.isfinite(value):
                 return value, "expects a finite number"
         elif issubclass(t, str):

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oyster_nodes.cli import main
+
+
+def write(tmp_path: Path, doc: dict, name: str = "wf.json") -> str:
+    p = tmp_path / name
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+def chain_doc(n: int = 3, op: str = "add") -> dict:
+    nodes = [{"id": "n0", "type": "core.number", "params": {"value": 1}}]
+    nodes += [{"id": f"n{i}", "type": "core.math", "params": {"operation": op, "b_value": 2}} for i in range(1, n)]
+    links = [{"from_node": f"n{i - 1}", "from_output": "value" if i == 1 else "result", "to_node": f"n{i}",
+              "to_input": "a"} for i in range(1, n)]
+    return {"format": "oyster-workflow", "version": 1, "nodes": nodes, "links": links}
+
+
+@pytest.fixture
+def cache_args(tmp_path):
+    return ["--cache-dir", str(tmp_path / "cache")]
+
+
+def test_run_succeeds_with_exit_0_and_a_closing_table(tmp_path, cache_args, capsys):
+    code = main(["run", write(tmp_path, chain_doc()), "--out", str(tmp_path / "out"), "--device", "cpu",
+                 *cache_args])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "run finished" in out and "core.math" in out and "n2" in out
+
+
+def test_set_overrides_a_param(tmp_path, cache_args, capsys):
+    code = main(["run", write(tmp_path, chain_doc(2)), "--set", "n1.operation=divide", "--set", "n1.b_value=0",
+                 *cache_args])
+    out = capsys.readouterr().out
+    assert code == 1, "division by zero is a run failure"
+    assert "node 'n1' (core.math) failed" in out and "ZeroDivisionError" in out
+
+
+def test_set_with_bad_value_is_invalid(tmp_path, cache_args, capsys):
+    code = main(["run", write(tmp_path, chain_doc(2)), "--set", "n1.operation=explode", *cache_args])
+    assert code == 2
+    assert "must be one of" in capsys.readouterr().out
+
+
+def test_set_unknown_node_is_invalid(tmp_path, cache_args, capsys):
+    assert main(["run", write(tmp_path, chain_doc(2)), "--set", "zz.value=1", *cache_args]) == 2
+
+
+def test_invalid_workflow_exits_2_listing_every_problem(tmp_path, cache_args, capsys):
+    doc = chain_doc(3)
+    doc["nodes"][1]["type"] = "core.nope"
+    doc["nodes"][2]["params"]["operation"] = "explode"
+    assert main(["run", write(tmp_path, doc), *cache_args]) == 2
+    out = capsys.readouterr().out
+    assert "2 problems" in out and "core.nope" in out and "explode" in out
+
+
+def test_validate_reports_each_file(tmp_path, capsys):
+    good = write(tmp_path, chain_doc(), "good.json")
+    bad = write(tmp_path, {"format": "oyster-workflow", "version": 1, "nodes": [{"id": "x", "type": "core.math"}]},
+                "bad.json")
+    assert main(["validate", good]) == 0
+    assert "valid" in capsys.readouterr().out
+    assert main(["validate", good, bad, "--json"]) == 2
+    report = json.loads(capsys.readouterr().out)
+    assert report[good] == [] and report[bad][0]["kind"] == "missing_input"
+
+
+def test_validate_missing_file_is_invalid(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.json")]) == 2
+    assert "cannot read" in capsys.readouterr().out
+
+
+def test_nodes_json_lists_ports_and_params(capsys):
+    assert main(["nodes", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    math = next(n for n in data["nodes"] if n["type"] == "core.math")
+    assert [p["name"] for p in math["inputs"]] == ["a", "b"]
+    assert "builtin" in data["packs"]
+
+
+def test_schema_prints_json_schema(capsys):
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out)["title"] == "Oyster Nodes workflow"
+
+
+def test_run_as_a_separate_process_reports_its_plan(tmp_path):
+    wf = write(tmp_path, chain_doc(3))
+    cmd = [sys.executable, "-m", "oyster_nodes.cli", "run", wf, "--cache-dir", str(tmp_path / "c")]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "3 to run" in first.stdout
+
+
+def test_bad_pack_folder_is_an_error_naming_the_pack(tmp_path, capsys):
+    (tmp_path / "evil.py").write_text("raise RuntimeError('nope')\n")
+    assert main(["--packs", str(tmp_path), "nodes"]) == 2
+    assert "node pack 'evil'" in capsys.readouterr().out
