@@ -275,7 +275,7 @@ class _Run:
         ctx = RunContext(node_id=node_id, device=device, out_dir=self.opts.out_dir,
                          workflow_name=self.graph.workflow.metadata.name, cancel_event=self.cancel,
                          report=self._reporter(node_id) if self.hooks else None, models=self.ex.models,
-                         warnings=rec.warnings)
+                         warnings=rec.warnings, workflow=self.graph.workflow)
         start = time.perf_counter()
         try:
             outputs = self._call(gn, ctx, kwargs, device)

@@ -232,6 +232,8 @@ class RunContext:
     #: long-lived objects (loaded models) shared across runs, keyed by the caller
     models: Mapping[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    #: the Workflow being run (oyster_nodes.workflow.Workflow); exports embed its JSON for provenance
+    workflow: Any = None
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress from inside a long node; also a cancellation point."""
