@@ -126,9 +126,10 @@ def summary_table(result: RunResult) -> Table:
 
 
 def _print_problems(console: Console, problems: Sequence[Problem], source: str) -> None:
-    console.print(f"[bold red]{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}[/]")
+    console.print(f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", style="bold red",
+                  markup=False, soft_wrap=True)
     for p in problems:
-        console.print(f"  [red]•[/] {p}", markup=False, highlight=False)
+        console.print(f"  • {p}", markup=False, soft_wrap=True)
 
 
 def parse_set(items: Sequence[str]) -> list[tuple[str, str, Any]]:
@@ -274,6 +275,29 @@ def cmd_cache(args: argparse.Namespace, console: Console, registry: Registry | N
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    from .server import ServeOptions
+    from .server.options import OptionsError
+
+    options = ServeOptions(host=args.host, port=args.port, token=args.token or os.environ.get("OYSTER_TOKEN"),
+                           workspace=Path(args.workspace), templates=Path(args.templates),
+                           out_dir=Path(args.out) if args.out else None, cache_dir=args.cache_dir,
+                           workers=args.workers, device=args.device, packs=tuple(args.packs))
+    try:
+        options.checked()
+        from .server.app import serve
+        from .server.editor import FrontendMissing
+
+        serve(options)
+    except (OptionsError, RegistryError) as exc:
+        console.print(f"[bold red]{exc}[/]", highlight=False)
+        return EXIT_INVALID
+    except FrontendMissing as exc:
+        console.print(f"[bold red]{exc}[/]", highlight=False)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------------------- parser
 
 
@@ -307,6 +331,20 @@ def build_parser() -> argparse.ArgumentParser:
     cache = sub.add_parser("cache", help="show or clear the disk cache")
     _cache_args(cache)
     cache.add_argument("--clear", action="store_true")
+
+    from .server.options import REPO_ROOT
+
+    serve = sub.add_parser("serve", help="start the browser node editor")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8420)
+    serve.add_argument("--token", help="access token, required for any non-local --host ('auto' makes one; "
+                       "default: $OYSTER_TOKEN)")
+    serve.add_argument("--workspace", default=".", help="folder for saved workflows, autosaves and outputs")
+    serve.add_argument("--templates", default=str(REPO_ROOT / "workflows"), help="template gallery folder")
+    serve.add_argument("--out", help="output folder (default: WORKSPACE/out)")
+    serve.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    serve.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
+    serve.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
     return parser
 
 
@@ -316,7 +354,7 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
-            "cache": cmd_cache}
+            "cache": cmd_cache, "serve": cmd_serve}
 NEEDS_REGISTRY = {"run", "validate", "nodes"}
 
 

@@ -1,0 +1,62 @@
+"""Prompt nodes: text in, a Prompt out; a Prompt understood as a WorldSpec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.types import Prompt
+from oyster_nodes.world.concepts import STYLES
+from oyster_nodes.world.embed import get_encoder
+from oyster_nodes.world.spec import WorldSpec
+from oyster_nodes.world.understand import spec_from_prompt
+
+
+class PromptText(Node):
+    """A text prompt describing a world, with what to leave out, a seed and a style."""
+
+    type = "prompt.text"
+    title = "Prompt"
+    category = "prompt"
+    outputs = (Port("prompt", Prompt),)
+    params = (
+        Param(
+            "text", str, "", widget="textarea", max_length=4000, description="what the world should look like"
+        ),
+        Param("negative", str, "", widget="textarea", max_length=4000, description="what to leave out"),
+        Param("seed", int, 0, min=0, max=2**31 - 1, widget="seed"),
+        Param("style", str, "natural", choices=STYLES),
+    )
+
+    def run(self, ctx: RunContext, *, text: str, negative: str, seed: int, style: str) -> Prompt:
+        return Prompt(text=text, negative=negative, seed=seed, style=style)
+
+
+class PromptToSpec(Node):
+    """Understand a prompt: map its words onto landforms, water, plants, buildings, sky and mood."""
+
+    type = "prompt.to_spec"
+    title = "Prompt to world spec"
+    category = "prompt"
+    inputs = (Port("prompt", Prompt),)
+    outputs = (Port("spec", WorldSpec), Port("matches", str, "matched concepts and their strengths"))
+    params = (
+        Param("override", dict, {}, widget="json", description="JSON merged over the spec to correct it"),
+        Param("use_model", bool, True, description="use the sentence encoder for words without a rule"),
+    )
+
+    def run(
+        self, ctx: RunContext, *, prompt: Prompt, override: dict[str, Any], use_model: bool
+    ) -> dict[str, Any]:
+        spec = spec_from_prompt(prompt, get_encoder() if use_model else None)
+        if override:
+            spec = spec.with_overrides(override)
+        if not prompt.text.strip():
+            ctx.warn("empty prompt: generated a default world (rolling hills, afternoon, clear sky)")
+        for note in spec.notes:
+            if note.startswith("not understood"):
+                ctx.warn(note)
+        return {"spec": spec, "matches": spec.match_table()}
+
+
+NODES = (PromptText, PromptToSpec)

@@ -1,0 +1,402 @@
+"""The concept vocabulary that prompts are mapped onto.
+
+Each concept has a category, the words that name it directly (matched lexically, singular forms)
+and a descriptive phrase (embedded once with the sentence encoder, for words we have no rule for).
+Order matters: it is the order of the embedding matrix and of ties, and it never depends on sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CATEGORIES: tuple[str, ...] = (
+    "terrain",
+    "shore",
+    "water",
+    "vegetation",
+    "structure",
+    "prop",
+    "time",
+    "weather",
+    "season",
+    "mood",
+    "palette",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    name: str
+    category: str
+    words: tuple[str, ...]
+    phrase: str
+    #: a number in front of it is a count ("three cabins"); otherwise it is a presence or density
+    countable: bool = False
+
+
+def _c(category: str, name: str, words: str, phrase: str, countable: bool = False) -> Concept:
+    return Concept(
+        name=name,
+        category=category,
+        words=tuple(words.split(",")) if words else (),
+        phrase=phrase,
+        countable=countable,
+    )
+
+
+CONCEPTS: tuple[Concept, ...] = (
+    # relief
+    _c(
+        "terrain",
+        "mountains",
+        "mountain,mountainous,peak,summit,alp,alpine,range,ridge,cliff,crag",
+        "high rugged mountains with sharp rocky peaks and ridges",
+    ),
+    _c("terrain", "hills", "hill,hilly,rolling,highland,knoll,moor,upland", "gentle rolling green hills"),
+    _c(
+        "terrain",
+        "plains",
+        "plain,flat,meadow,field,prairie,grassland,steppe,savanna,farmland,pasture",
+        "wide flat open grassland plains and meadows",
+    ),
+    _c(
+        "terrain",
+        "canyon",
+        "canyon,gorge,ravine,mesa,badland,butte,gulch",
+        "deep red rock canyon with steep walls and mesas",
+    ),
+    _c("terrain", "dunes", "dune,desert,sand,sandy,sahara,arid", "hot sandy desert with rippled sand dunes"),
+    _c(
+        "terrain",
+        "snowfield",
+        "snowfield,tundra,glacier,icy,ice,arctic,polar,frozen,snowy",
+        "frozen white snowfield, arctic tundra and glaciers",
+    ),
+    _c(
+        "terrain",
+        "swamp",
+        "swamp,marsh,bog,wetland,fen,bayou,marshy,swampy",
+        "murky swamp wetland with marsh and bog pools",
+    ),
+    _c(
+        "terrain",
+        "volcanic",
+        "volcano,volcanic,lava,crater,caldera,magma,ash",
+        "volcano with a crater, black ash and lava rock",
+    ),
+    _c("terrain", "valley", "valley,vale,dale,glen,basin", "green valley between hillsides"),
+    # where the land meets the sea
+    _c(
+        "shore",
+        "coast",
+        "coast,coastal,shore,beach,seaside,seashore,cove,bay,shoreline,cliffside",
+        "sea coast with a sandy beach and the shoreline",
+    ),
+    _c("shore", "island", "island,isle,atoll,archipelago,islet", "small island surrounded by the ocean"),
+    # water
+    _c("water", "ocean", "ocean,sea,marine,tide,surf,wave", "the open ocean sea water with waves"),
+    _c("water", "lake", "lake,pond,pool,loch,lagoon,reservoir,tarn", "a calm freshwater lake or pond"),
+    _c(
+        "water",
+        "river",
+        "river,stream,creek,brook,rivulet,riverbank",
+        "a flowing river or stream through the land",
+    ),
+    _c("water", "waterfall", "waterfall,cascade,falls", "a waterfall cascading over a cliff"),
+    # vegetation
+    _c(
+        "vegetation",
+        "conifers",
+        "conifer,pine,fir,spruce,evergreen,cedar,larch,taiga,boreal,redwood",
+        "coniferous forest of pine, fir and spruce trees",
+    ),
+    _c(
+        "vegetation",
+        "broadleaf",
+        "broadleaf,oak,birch,maple,beech,deciduous,elm,willow,woodland,forest,wood,tree,grove,orchard",
+        "deciduous broadleaf trees like oak, maple and birch",
+    ),
+    _c("vegetation", "palms", "palm,coconut,tropical,jungle,rainforest", "tropical palm trees"),
+    _c("vegetation", "grass", "grass,grassy,lawn,green,verdant,lush", "green grass covering the ground"),
+    _c(
+        "vegetation",
+        "shrubs",
+        "shrub,bush,hedge,heather,scrub,thicket,undergrowth,fern",
+        "low shrubs and bushes",
+    ),
+    _c(
+        "vegetation",
+        "flowers",
+        "flower,wildflower,bloom,blossom,poppy,tulip,lavender,daisy",
+        "colourful wildflowers in bloom",
+    ),
+    _c("vegetation", "cactus", "cactus,cacti,succulent,saguaro,agave", "desert cactus plants"),
+    _c(
+        "vegetation",
+        "dead_trees",
+        "dead,deadwood,snag,leafless,barren,withered",
+        "dead leafless trees and bare branches",
+    ),
+    # structures
+    _c(
+        "structure",
+        "cabin",
+        "cabin,hut,cottage,lodge,chalet,shack,shed",
+        "a small wooden cabin",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "house",
+        "house,home,farmhouse,building,barn,villa,dwelling",
+        "a house or farm building",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "village",
+        "village,hamlet,town,settlement,city",
+        "a small village of houses",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "tower",
+        "tower,watchtower,spire,keep,turret,castle,fort,fortress",
+        "a tall stone watchtower",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "ruins",
+        "ruin,ruined,temple,monument,ancient,pillar,column,abandoned",
+        "ancient crumbling stone ruins",
+        countable=True,
+    ),
+    _c("structure", "bridge", "bridge,viaduct,footbridge", "a bridge over the water", countable=True),
+    _c("structure", "lighthouse", "lighthouse,beacon", "a lighthouse on the coast", countable=True),
+    _c("structure", "windmill", "windmill,mill", "an old windmill", countable=True),
+    _c(
+        "structure",
+        "road",
+        "road,path,trail,track,street,highway,lane,footpath,dirt road",
+        "a dirt road or path connecting places",
+    ),
+    _c("structure", "fences", "fence,fencing,wall,palisade", "wooden fences along fields"),
+    # props
+    _c(
+        "prop",
+        "rocks",
+        "rock,rocky,stone,pebble,boulder,outcrop",
+        "scattered rocks and boulders",
+        countable=True,
+    ),
+    _c("prop", "crates", "crate,box,cargo,supply,supplies", "wooden crates and supplies", countable=True),
+    _c("prop", "barrels", "barrel,cask,keg", "wooden barrels", countable=True),
+    _c(
+        "prop",
+        "vehicles",
+        "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus",
+        "parked cars and trucks",
+        countable=True,
+    ),
+    _c("prop", "lamps", "lamp,lamppost,streetlight,lantern", "street lamps and lanterns", countable=True),
+    # time of day
+    _c("time", "dawn", "dawn,sunrise,daybreak,sunup", "early dawn at sunrise"),
+    _c("time", "morning", "morning,forenoon", "bright morning"),
+    _c("time", "noon", "noon,midday,day,daytime,daylight,sunny", "midday with the sun high in the sky"),
+    _c("time", "afternoon", "afternoon", "late afternoon light"),
+    _c(
+        "time",
+        "golden_hour",
+        "golden hour,sunset,sundown,evening,golden",
+        "golden sunset light in the evening",
+    ),
+    _c(
+        "time",
+        "dusk",
+        "dusk,twilight,blue hour,gloaming,nightfall",
+        "dusk and twilight after the sun has set",
+    ),
+    _c(
+        "time",
+        "night",
+        "night,midnight,nighttime,moonlight,moonlit,starry,stars,dark",
+        "dark night under the moon and stars",
+    ),
+    # weather
+    _c("weather", "clear", "clear,cloudless,fair,sunshine,blue sky", "clear blue sky with sunshine"),
+    _c("weather", "overcast", "overcast,cloudy,grey,gray,clouds,cloud", "cloudy overcast grey sky"),
+    _c("weather", "fog", "fog,foggy,mist,misty,haze,hazy,smog", "thick fog and mist"),
+    _c("weather", "rain", "rain,rainy,drizzle,shower,wet,raining,downpour", "rain falling from grey clouds"),
+    _c("weather", "snow", "snow,snowing,snowfall,blizzard,flurry,sleet", "falling snow"),
+    _c(
+        "weather",
+        "storm",
+        "storm,stormy,thunder,thunderstorm,lightning,gale,tempest,windy",
+        "a violent thunderstorm with strong wind",
+    ),
+    # seasons
+    _c("season", "spring", "spring,springtime", "spring with fresh green leaves and blossoms"),
+    _c("season", "summer", "summer,summertime,hot", "hot summer"),
+    _c("season", "autumn", "autumn,fall,autumnal", "autumn with orange and red leaves"),
+    _c("season", "winter", "winter,wintry,wintertime,cold", "cold winter"),
+    # moods
+    _c(
+        "mood",
+        "serene",
+        "serene,calm,peaceful,tranquil,quiet,idyllic,cozy,cosy",
+        "a calm, peaceful and serene place",
+    ),
+    _c(
+        "mood",
+        "gloomy",
+        "gloomy,bleak,somber,sombre,dreary,melancholic,sad,grim",
+        "a gloomy, bleak and dreary mood",
+    ),
+    _c(
+        "mood",
+        "eerie",
+        "eerie,spooky,creepy,haunted,ominous,sinister,mysterious,mystical",
+        "an eerie, mysterious and haunted atmosphere",
+    ),
+    _c(
+        "mood",
+        "majestic",
+        "majestic,epic,grand,dramatic,vast,awe,breathtaking,cinematic",
+        "a grand, epic and majestic landscape",
+    ),
+    _c(
+        "mood", "cheerful", "cheerful,happy,bright,joyful,sunny,playful,lively", "a bright and cheerful place"
+    ),
+    _c(
+        "mood",
+        "desolate",
+        "desolate,lonely,empty,forsaken,isolated,remote,wasteland",
+        "a lonely, desolate and empty land",
+    ),
+    # palettes
+    _c("palette", "natural", "natural,realistic,photoreal,photorealistic", "natural realistic colours"),
+    _c("palette", "warm", "warm,orange,amber,fiery", "warm orange and amber colours"),
+    _c("palette", "cool", "cool,blue,teal,icy blue,cyan", "cool blue and teal colours"),
+    _c("palette", "muted", "muted,faded,desaturated,washed", "muted, faded, desaturated colours"),
+    _c("palette", "vibrant", "vibrant,colorful,colourful,saturated,vivid", "vivid saturated colours"),
+    _c("palette", "pastel", "pastel,soft,dreamy", "soft pastel colours"),
+    _c(
+        "palette",
+        "monochrome",
+        "monochrome,black and white,noir,greyscale,grayscale",
+        "black and white monochrome",
+    ),
+)
+
+BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
+
+
+def names(category: str) -> tuple[str, ...]:
+    """Concept names of one category, in vocabulary order."""
+    return tuple(c.name for c in CONCEPTS if c.category == category)
+
+
+#: words that stand for several concepts at once (mostly for negation: "no trees", "no buildings")
+GROUPS: dict[str, tuple[str, ...]] = {
+    "tree": ("conifers", "broadleaf", "palms", "dead_trees"),
+    "forest": ("conifers", "broadleaf"),
+    "vegetation": names("vegetation"),
+    "plant": names("vegetation"),
+    "structure": ("cabin", "house", "village", "tower", "ruins", "bridge", "lighthouse", "windmill"),
+    "building": ("cabin", "house", "village", "tower", "ruins", "bridge", "lighthouse", "windmill"),
+    "people": ("cabin", "house", "village", "vehicles"),
+    "civilization": ("cabin", "house", "village", "tower", "road", "vehicles", "fences", "lamps"),
+    "water": ("ocean", "lake", "river", "waterfall"),
+    "prop": names("prop"),
+}
+
+#: words used as group words only when negated ("no trees"); positively they are a concept word
+GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water")
+
+#: relief biomes the generator knows; shore kinds
+TERRAINS: tuple[str, ...] = names("terrain")
+SHORES: tuple[str, ...] = ("none",) + names("shore")
+WATERS: tuple[str, ...] = names("water")
+VEGETATION: tuple[str, ...] = names("vegetation")
+STRUCTURES: tuple[str, ...] = names("structure")
+PROPS: tuple[str, ...] = names("prop")
+TIMES: tuple[str, ...] = names("time")
+WEATHERS: tuple[str, ...] = names("weather")
+SEASONS: tuple[str, ...] = names("season")
+MOODS: tuple[str, ...] = names("mood")
+PALETTES: tuple[str, ...] = names("palette")
+STYLES: tuple[str, ...] = ("natural", "cinematic", "stylized", "painterly", "noir", "vintage")
+
+#: relations between two concepts the generator honours
+RELATIONS: dict[str, str] = {
+    "by": "near",
+    "near": "near",
+    "beside": "near",
+    "next": "near",
+    "along": "near",
+    "at": "near",
+    "overlooking": "near",
+    "close": "near",
+    "around": "near",
+    "beneath": "near",
+    "below": "near",
+    "under": "near",
+    "facing": "near",
+    "across": "near",
+    "on": "on",
+    "atop": "on",
+    "above": "on",
+    "upon": "on",
+    "in": "in",
+    "inside": "in",
+    "within": "in",
+}
+
+#: default vegetation density per relief biome (0..1), used when the prompt does not say
+BIOME_VEGETATION: dict[str, dict[str, float]] = {
+    "mountains": {"conifers": 0.45, "grass": 0.5, "shrubs": 0.2},
+    "hills": {"broadleaf": 0.35, "conifers": 0.1, "grass": 0.8, "shrubs": 0.25, "flowers": 0.2},
+    "plains": {"broadleaf": 0.08, "grass": 0.9, "shrubs": 0.1, "flowers": 0.3},
+    "canyon": {"shrubs": 0.15, "cactus": 0.1, "dead_trees": 0.03},
+    "dunes": {"cactus": 0.06, "shrubs": 0.03},
+    "snowfield": {"conifers": 0.08},
+    "swamp": {"dead_trees": 0.15, "broadleaf": 0.25, "shrubs": 0.4, "grass": 0.6},
+    "volcanic": {"dead_trees": 0.05, "shrubs": 0.05},
+    "valley": {"broadleaf": 0.3, "conifers": 0.2, "grass": 0.8, "shrubs": 0.2, "flowers": 0.15},
+}
+
+#: how many of a structure a bare mention means: singular, plural
+DEFAULT_COUNTS: dict[str, tuple[int, int]] = {
+    "cabin": (1, 3),
+    "house": (1, 4),
+    "village": (1, 2),
+    "tower": (1, 2),
+    "ruins": (1, 2),
+    "bridge": (1, 2),
+    "lighthouse": (1, 1),
+    "windmill": (1, 3),
+    "rocks": (1, 40),
+    "crates": (1, 8),
+    "barrels": (1, 8),
+    "vehicles": (1, 3),
+    "lamps": (1, 10),
+}
+
+#: hard bounds on counts (a spec beyond them is refused)
+MAX_COUNTS: dict[str, int] = {
+    "cabin": 40,
+    "house": 80,
+    "village": 6,
+    "tower": 12,
+    "ruins": 12,
+    "bridge": 6,
+    "lighthouse": 4,
+    "windmill": 12,
+    "rocks": 2000,
+    "crates": 500,
+    "barrels": 500,
+    "vehicles": 200,
+    "lamps": 500,
+}

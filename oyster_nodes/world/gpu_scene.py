@@ -1,0 +1,442 @@
+"""A world's static content uploaded to the GL context once, plus per-frame culling and level of detail.
+
+Terrain: the heightfield lives in a float texture; chunks of `chunk_cells` cells are drawn with one of a
+few shared grid patches (strides 1, 2, 4, ... cells) picked per chunk from its projected cell size, with
+skirts hiding cracks between levels. Instances: one table texture, one mesh per kind and level of detail,
+and per-frame index lists of the visible instances. Structures, imported meshes and water: static buffers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import moderngl
+import numpy as np
+
+from .meshes import (
+    INSTANCE_HEIGHT,
+    Mesh,
+    from_faces,
+    grid_patch,
+    instance_mesh,
+    merge,
+    structure_mesh,
+    transform,
+)
+from .meshes import water_mesh as build_water_mesh
+from .state import INSTANCE_KINDS, MATERIALS, SEMANTIC_CLASSES, WorldState
+
+SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
+VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree"}
+#: kinds too small to matter in the sun's shadow map
+NO_SHADOW = {"grass_tuft", "flower"}
+STRIDES = (1, 2, 4, 8, 16)
+INST_TEX_W = 2048
+
+#: sRGB albedo per terrain material (index as in MATERIALS)
+MATERIAL_SRGB = {
+    "grass": (0.28, 0.36, 0.16),
+    "rock": (0.46, 0.44, 0.41),
+    "sand": (0.78, 0.71, 0.53),
+    "snow": (0.93, 0.95, 0.97),
+    "dirt": (0.46, 0.36, 0.25),
+    "forest_floor": (0.27, 0.29, 0.14),
+    "road": (0.38, 0.36, 0.33),
+    "mud": (0.31, 0.25, 0.18),
+    "ash": (0.2, 0.2, 0.21),
+    "gravel": (0.52, 0.5, 0.46),
+}
+
+
+def static_hash(world: WorldState) -> str:
+    """Hash of what the GPU copy depends on (terrain, water, instances, structures, paths, meshes)."""
+    h = hashlib.blake2b(digest_size=16)
+    meta = {
+        "size": world.size_m,
+        "cell": world.cell_m,
+        "structures": world.structures,
+        "paths": world.paths,
+        "meshes": world.meshes,
+    }
+    h.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    arrays = {
+        "height": world.height_hw,
+        "material": world.material_hw,
+        "water": world.water_hw,
+        "kind": world.inst_kind,
+        "xyz": world.inst_xyz,
+        "yaw": world.inst_yaw,
+        "scale": world.inst_scale,
+        "var": world.inst_var,
+        **{f"mesh:{k}": v for k, v in world.mesh_arrays.items()},
+    }
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def terrain_albedo(world: WorldState) -> np.ndarray:
+    """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation (alpha unused, 255)."""
+    n, cell = world.n, world.cell_m
+    palette = np.array(
+        [MATERIAL_SRGB.get(m, (0.4, 0.4, 0.4)) for m in MATERIALS] + [(0.4, 0.4, 0.4)] * 246, np.float32
+    )
+    rgb = palette[np.asarray(world.material_hw, np.uint8)]
+    h = np.asarray(world.height_hw, np.float32)
+    gy, gx = np.gradient(h, cell)
+    slope = np.sqrt(gx * gx + gy * gy)
+    rock = np.clip((slope - 0.75) / 0.5, 0, 1)[..., None]
+    rgb = rgb * (1 - rock) + np.array(MATERIAL_SRGB["rock"], np.float32) * rock
+    rng = np.random.default_rng(world.seed + 7)
+    patches = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 6.0 / cell)
+    patches = (patches - patches.mean()) / (patches.std() + 1e-6)
+    tint = np.stack([1 + 0.05 * patches, 1 + 0.035 * patches, 1 - 0.03 * patches], axis=-1)
+    rgb = rgb * tint
+    road = _road_mask(world)
+    if road is not None:
+        rgb = rgb * (1 - road[..., None]) + np.array(MATERIAL_SRGB["road"], np.float32) * road[..., None]
+    rgb = cv2.GaussianBlur(rgb, (0, 0), 0.6)
+    out = np.concatenate([np.clip(rgb, 0, 1), np.ones((n, n, 1), np.float32)], axis=-1)
+    return (out * 255 + 0.5).astype(np.uint8)
+
+
+def terrain_normals(world: WorldState) -> np.ndarray:
+    """uint8 n x n x 4: world normal * 0.5 + 0.5 in rgb, cavity occlusion in alpha."""
+    h = np.asarray(world.height_hw, np.float32)
+    gy, gx = np.gradient(h, world.cell_m)
+    nrm = np.stack([-gx, -gy, np.ones_like(h)], axis=-1)
+    nrm /= np.linalg.norm(nrm, axis=-1, keepdims=True)
+    lap = cv2.Laplacian(cv2.GaussianBlur(h, (0, 0), 2.0), cv2.CV_32F) / (world.cell_m**2)
+    ao = np.clip(1.0 - lap * 1.5, 0.45, 1.0)
+    out = np.concatenate([nrm * 0.5 + 0.5, ao[..., None]], axis=-1)
+    return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _road_mask(world: WorldState) -> np.ndarray | None:
+    if not world.paths:
+        return None
+    n, cell, k = world.n, world.cell_m, 4  # 1/16 cell sub-pixel precision in cv2.polylines
+    mask = np.zeros((n, n), np.uint8)
+    for p in world.paths:
+        pts = np.asarray(p.get("points", []), np.float64).reshape(-1, 3)[:, :2] if p.get("points") else None
+        if pts is None or len(pts) < 2:
+            continue
+        width = max(float(p.get("width_m", 4.0)), cell)
+        px = np.round(pts / cell * (1 << k)).astype(np.int32)
+        cv2.polylines(
+            mask, [px], False, 255, thickness=max(1, int(round(width / cell))), lineType=cv2.LINE_AA, shift=k
+        )
+    return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 0.7)
+
+
+@dataclass(slots=True)
+class ChunkDraw:
+    stride: int
+    corner: tuple[int, int]
+    distance: float
+
+
+class GpuScene:
+    """Static GPU resources for one world, and what to draw for a given camera."""
+
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        world: WorldState,
+        programs: dict[str, moderngl.Program],
+        chunk_cells: int,
+        water_step: int,
+    ) -> None:
+        self.ctx, self.world, self.chunk_cells = ctx, world, chunk_cells
+        self._own: list[Any] = []
+        n = world.n
+        self.n_instances = int(len(world.inst_kind))
+        self.height = self._keep(
+            ctx.texture((n, n), 1, np.ascontiguousarray(world.height_hw, np.float32).tobytes(), dtype="f4")
+        )
+        self.height.repeat_x = self.height.repeat_y = False
+        self.albedo = self._keep(ctx.texture((n, n), 4, terrain_albedo(world).tobytes()))
+        self.albedo.repeat_x = self.albedo.repeat_y = False
+        self.normals = self._keep(ctx.texture((n, n), 4, terrain_normals(world).tobytes()))
+        self.normals.repeat_x = self.normals.repeat_y = False
+        self._build_terrain(programs)
+        self._build_instances(programs)
+        self._build_static_meshes(programs, water_step)
+        self.shadow_key: tuple | None = None
+        self.shadow_tex: moderngl.Texture | None = None
+        self.shadow_vp = np.eye(4)
+        self.shadow_texel = 1.0
+
+    def _keep(self, obj: Any) -> Any:
+        self._own.append(obj)
+        return obj
+
+    def release(self) -> None:
+        for obj in reversed(self._own):
+            obj.release()
+        self._own.clear()
+
+    # --- terrain ------------------------------------------------------------------------------
+
+    def _build_terrain(self, programs: dict[str, moderngl.Program]) -> None:
+        w, c = self.world, self.chunk_cells
+        cells = w.n - 1
+        self.chunks = [(j, i) for i in range(0, cells, c) for j in range(0, cells, c)]
+        h = np.asarray(w.height_hw, np.float32)
+        self.chunk_box = np.array(
+            [
+                [
+                    j * w.cell_m,
+                    i * w.cell_m,
+                    float(h[i : i + c + 1, j : j + c + 1].min()) - 20.0,
+                    min(j + c, cells) * w.cell_m,
+                    min(i + c, cells) * w.cell_m,
+                    float(h[i : i + c + 1, j : j + c + 1].max()),
+                ]
+                for j, i in self.chunks
+            ]
+        )
+        self.patch_vaos: dict[tuple[str, int], moderngl.VertexArray] = {}
+        self.chunk_bufs: dict[int, moderngl.Buffer] = {}
+        self.patch_tris: dict[int, int] = {}
+        for s in STRIDES:
+            verts, idx = grid_patch(c, s)
+            vbo = self._keep(self.ctx.buffer(verts.tobytes()))
+            ibo = self._keep(self.ctx.buffer(idx.tobytes()))
+            inst = self._keep(self.ctx.buffer(reserve=max(len(self.chunks), 1) * 8))
+            self.chunk_bufs[s], self.patch_tris[s] = inst, len(idx) // 3
+            for key in ("terrain", "terrain_shadow"):
+                self.patch_vaos[(key, s)] = self._keep(
+                    self.ctx.vertex_array(
+                        programs[key],
+                        [(vbo, "3f", "in_grid"), (inst, "2f/i", "in_chunk")],
+                        index_buffer=ibo,
+                        index_element_size=4,
+                    )
+                )
+        self.full_res_triangles = 2 * cells * cells
+
+    def chunk_draws(
+        self, planes: np.ndarray, cam_pos: np.ndarray, focal_px: float, terrain_px: float
+    ) -> list[ChunkDraw]:
+        """Visible chunks, nearest first, each with the stride its on-screen cell size allows."""
+        box = self.chunk_box
+        visible = _boxes_in_frustum(box, planes)
+        closest = np.clip(cam_pos[None, :], box[:, :3], box[:, 3:])
+        dist = np.linalg.norm(closest - cam_pos[None, :], axis=1)
+        draws = []
+        for k in np.nonzero(visible)[0]:
+            allowed = terrain_px * dist[k] / (self.world.cell_m * focal_px)
+            stride = max((s for s in STRIDES if s <= max(allowed, 1.0) and s <= self.chunk_cells), default=1)
+            draws.append(ChunkDraw(stride=stride, corner=self.chunks[k], distance=float(dist[k])))
+        draws.sort(key=lambda d: (d.distance, d.corner))
+        return draws
+
+    def draw_terrain(self, draws: list[ChunkDraw], key: str = "terrain") -> int:
+        tris = 0
+        for s in STRIDES:
+            corners = np.array([d.corner for d in draws if d.stride == s], np.float32)
+            if not len(corners):
+                continue
+            self.chunk_bufs[s].write(corners.tobytes())
+            self.patch_vaos[(key, s)].render(moderngl.TRIANGLES, instances=len(corners))
+            tris += self.patch_tris[s] * len(corners)
+        return tris
+
+    # --- instances ----------------------------------------------------------------------------
+
+    def _build_instances(self, programs: dict[str, moderngl.Program]) -> None:
+        w = self.world
+        n = self.n_instances
+        kinds = np.asarray(w.inst_kind, np.int64).reshape(-1)
+        xyz = np.asarray(w.inst_xyz, np.float64).reshape(-1, 3)
+        scale = np.asarray(w.inst_scale, np.float64).reshape(-1) if n else np.zeros(0)
+        var = (np.asarray(w.inst_var).reshape(-1).astype(np.uint64) * np.uint64(2654435761)) % np.uint64(
+            1 << 32
+        )
+        var01 = var.astype(np.float64) / float(1 << 32)
+        names = [INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock" for k in kinds]
+        heights = np.array([INSTANCE_HEIGHT.get(nm, 1.0) for nm in names]) * scale
+        self.inst_center = xyz + np.c_[np.zeros((n, 2)), heights / 2]
+        self.inst_radius = heights * 0.6
+        self.inst_height = heights
+        rows = max(1, math.ceil(2 * max(n, 1) / INST_TEX_W))
+        table = np.zeros((rows * INST_TEX_W, 4), np.float32)
+        if n:
+            table[0 : 2 * n : 2] = np.c_[xyz, np.asarray(w.inst_yaw, np.float64).reshape(-1)]
+            table[1 : 2 * n : 2] = np.c_[scale, var01, np.zeros((n, 2))]
+        self.inst_table = self._keep(self.ctx.texture((INST_TEX_W, rows), 4, table.tobytes(), dtype="f4"))
+        self.inst_table.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.kind_groups: dict[int, np.ndarray] = {}
+        self.kind_vaos: dict[tuple[str, int, int], moderngl.VertexArray] = {}
+        self.kind_bufs: dict[tuple[int, int], moderngl.Buffer] = {}
+        self.kind_tris: dict[tuple[int, int], int] = {}
+        for k in sorted(set(kinds.tolist())):
+            members = np.nonzero(kinds == k)[0].astype(np.uint32)
+            self.kind_groups[k] = members
+            name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
+            for lod in (0, 1):
+                mesh = instance_mesh(name, lod)
+                vbo = self._keep(self.ctx.buffer(mesh.interleaved().tobytes()))
+                ibuf = self._keep(self.ctx.buffer(reserve=len(members) * 4))
+                self.kind_bufs[(k, lod)], self.kind_tris[(k, lod)] = ibuf, mesh.triangles
+                for key in ("instance", "instance_shadow"):
+                    self.kind_vaos[(key, k, lod)] = self._keep(
+                        self.ctx.vertex_array(
+                            programs[key],
+                            [
+                                (vbo, "3f 3f 3f 1f", "in_pos", "in_nrm", "in_col", "in_part"),
+                                (ibuf, "1u4/i", "in_index"),
+                            ],
+                            skip_errors=True,
+                        )
+                    )
+        self.kind_names = {
+            k: (INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock") for k in self.kind_groups
+        }
+
+    def instance_lists(
+        self,
+        planes: np.ndarray,
+        cam_pos: np.ndarray,
+        fwd: np.ndarray,
+        focal_px: float,
+        min_px: float,
+        lod_px: float,
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Visible instance indices per (kind, lod), nearest first within each list."""
+        if not self.n_instances:
+            return {}
+        c, r = self.inst_center, self.inst_radius
+        inside = np.all(c @ planes[:, :3].T + planes[:, 3] > -r[:, None], axis=1)
+        depth = np.maximum((c - cam_pos) @ fwd, 1e-3)
+        px = self.inst_height * focal_px / depth
+        out = {}
+        for k, members in self.kind_groups.items():
+            keep = members[inside[members] & (px[members] >= min_px)]
+            keep = keep[np.argsort(depth[keep], kind="stable")]
+            near = px[keep] >= lod_px
+            out[(k, 0)], out[(k, 1)] = keep[near], keep[~near]
+        return out
+
+    def draw_instances(
+        self,
+        lists: dict[tuple[int, int], np.ndarray],
+        prog: moderngl.Program,
+        lod: int,
+        key: str = "instance",
+    ) -> int:
+        tris = 0
+        for (k, lvl), idx in lists.items():
+            if lvl != lod or not len(idx):
+                continue
+            if "u_sem" in prog:
+                prog["u_sem"].value = SEM["vegetation"] if self.kind_names[k] in VEGETATION else SEM["prop"]
+            self.kind_bufs[(k, lod)].write(np.ascontiguousarray(idx, np.uint32).tobytes())
+            self.kind_vaos[(key, k, lod)].render(moderngl.TRIANGLES, instances=len(idx))
+            tris += self.kind_tris[(k, lod)] * len(idx)
+        return tris
+
+    def all_instances(self, lod: int) -> dict[tuple[int, int], np.ndarray]:
+        return {(k, lod): m for k, m in self.kind_groups.items() if self.kind_names[k] not in NO_SHADOW}
+
+    # --- structures, imported meshes, water ----------------------------------------------------
+
+    def _build_static_meshes(self, programs: dict[str, moderngl.Program], water_step: int) -> None:
+        w = self.world
+        first = self.n_instances + 1
+        parts = [(structure_mesh(s), first + i) for i, s in enumerate(w.structures)]
+        self.structure_ids = (first, first + len(w.structures) - 1)
+        first += len(w.structures)
+        parts_mesh = [(_user_mesh(w, m), first + i) for i, m in enumerate(w.meshes)]
+        self.mesh_ids = (first, first + len(w.meshes) - 1)
+        self.next_id = first + len(w.meshes)
+        self.static_vaos: dict[str, tuple[moderngl.VertexArray, moderngl.VertexArray, int]] = {}
+        for name, items in (("structure", parts), ("mesh", parts_mesh)):
+            data = _with_ids(items)
+            if data is None:
+                continue
+            vbo = self._keep(self.ctx.buffer(data.tobytes()))
+            fmt = (vbo, "3f 3f 3f 1f 1f", "in_pos", "in_nrm", "in_col", "in_part", "in_id")
+            self.static_vaos[name] = (
+                self._keep(self.ctx.vertex_array(programs["mesh"], [fmt], skip_errors=True)),
+                self._keep(self.ctx.vertex_array(programs["mesh_shadow"], [fmt], skip_errors=True)),
+                len(data) // 3,
+            )
+        water = build_water_mesh(np.asarray(w.water_hw, np.float32), w.cell_m, water_step)
+        self.water_tris = len(water) // 3
+        self.water_vao = None
+        if self.water_tris:
+            vbo = self._keep(self.ctx.buffer(water.tobytes()))
+            self.water_vao = self._keep(self.ctx.vertex_array(programs["water"], [(vbo, "3f", "in_pos")]))
+
+    def draw_static(self, name: str, shadow: bool = False) -> int:
+        if name not in self.static_vaos:
+            return 0
+        vao, vao_shadow, tris = self.static_vaos[name]
+        (vao_shadow if shadow else vao).render(moderngl.TRIANGLES)
+        return tris
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """World axis-aligned bounding box including tall things."""
+        w = self.world
+        top = float(np.nanmax(w.height_hw)) + 40.0
+        tops = [
+            float(s.get("z", 0)) + float(s.get("h", 0))
+            for s in w.structures
+            if _finite(s.get("z"), s.get("h"))
+        ]
+        if tops:
+            top = max(top, max(tops) + 2.0)
+        lo = np.array([0.0, 0.0, float(np.nanmin(w.height_hw)) - 25.0])
+        return lo, np.array([w.size_m, w.size_m, top])
+
+
+def _finite(*values: Any) -> bool:
+    try:
+        return all(math.isfinite(float(v)) for v in values)
+    except (TypeError, ValueError):
+        return False
+
+
+def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
+    items = [(m, i) for m, i in items if m.triangles]
+    if not items:
+        return None
+    merged = merge([m for m, _ in items])
+    ids = np.concatenate([np.full(len(m.pos), i, np.float32) for m, i in items])
+    return merged.interleaved(ids)
+
+
+def _user_mesh(world: WorldState, m: dict[str, Any]) -> Mesh:
+    v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
+    f = world.mesh_arrays.get(f"mesh_{m.get('id')}_f")
+    if v is None or f is None or len(f) == 0:
+        return Mesh()
+    mesh = from_faces(
+        np.asarray(v, np.float64).reshape(-1, 3), np.asarray(f, np.int64).reshape(-1, 3), (0.55, 0.55, 0.55)
+    )
+    s = float(m.get("scale", 1.0)) if _finite(m.get("scale", 1.0)) else 1.0
+    pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
+    return transform(mesh, scale=(s, s, s), yaw=float(m.get("yaw", 0.0) or 0.0), offset=tuple(pos))  # type: ignore
+
+
+def frustum_planes(viewproj: np.ndarray) -> np.ndarray:
+    """Six inward planes (a, b, c, d), normalised, from a view-projection matrix."""
+    m = viewproj
+    planes = np.array([m[3] + m[0], m[3] - m[0], m[3] + m[1], m[3] - m[1], m[3] + m[2], m[3] - m[2]])
+    return planes / np.linalg.norm(planes[:, :3], axis=1, keepdims=True)
+
+
+def _boxes_in_frustum(box: np.ndarray, planes: np.ndarray) -> np.ndarray:
+    lo, hi = box[:, None, :3], box[:, None, 3:]
+    normals = planes[None, :, :3]
+    p = np.where(normals > 0, hi, lo)  # the corner furthest along each plane normal
+    return np.all(np.sum(p * normals, axis=2) + planes[None, :, 3] >= 0, axis=1)

@@ -1,0 +1,598 @@
+"""Procedural low-poly geometry for the renderer: vegetation and props, structures, terrain patches, water.
+
+Meshes are flat-shaded triangle lists (no index buffer): position, normal, linear colour and a `part` code
+the shaders use: 0 plain, 1 foliage (season tint, translucency), 2 lamp (glows at night), 3 window.
+Instance meshes are in metres for scale 1, standing on z = 0, facing +X at yaw 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .lighting import color, srgb_to_linear
+
+PLAIN, FOLIAGE, LAMP, WINDOW = 0.0, 1.0, 2.0, 3.0
+
+
+@dataclass(kw_only=True, slots=True)
+class Mesh:
+    """A flat-shaded triangle list; every array has 3 * triangles rows."""
+
+    pos: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+    nrm: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+    col: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))
+    part: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+
+    @property
+    def triangles(self) -> int:
+        return len(self.pos) // 3
+
+    def interleaved(self, extra: np.ndarray | None = None) -> np.ndarray:
+        """float32 rows: pos3 nrm3 col3 part1 (+ extra columns)."""
+        cols = [self.pos, self.nrm, self.col, self.part[:, None]]
+        if extra is not None:
+            cols.append(extra.reshape(len(self.pos), -1))
+        return np.ascontiguousarray(np.concatenate(cols, axis=1), dtype=np.float32)
+
+
+def merge(meshes: list[Mesh]) -> Mesh:
+    meshes = [m for m in meshes if m.triangles]
+    if not meshes:
+        return Mesh()
+    return Mesh(
+        pos=np.concatenate([m.pos for m in meshes]),
+        nrm=np.concatenate([m.nrm for m in meshes]),
+        col=np.concatenate([m.col for m in meshes]),
+        part=np.concatenate([m.part for m in meshes]),
+    )
+
+
+def from_faces(
+    verts: np.ndarray, faces: np.ndarray, rgb: tuple[float, float, float], part: float = PLAIN
+) -> Mesh:
+    """Flat-shaded mesh from an indexed one (faces counter-clockwise seen from outside)."""
+    tri = np.asarray(verts, np.float64)[np.asarray(faces).reshape(-1)].reshape(-1, 3, 3)
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    count = len(tri) * 3
+    return Mesh(
+        pos=tri.reshape(-1, 3).astype(np.float32),
+        nrm=np.repeat(n, 3, axis=0).astype(np.float32),
+        col=np.tile(np.asarray(rgb, np.float32), (count, 1)),
+        part=np.full(count, part, np.float32),
+    )
+
+
+def transform(
+    m: Mesh,
+    *,
+    scale: tuple[float, float, float] = (1, 1, 1),
+    yaw: float = 0.0,
+    offset: tuple[float, float, float] = (0, 0, 0),
+) -> Mesh:
+    c, s = math.cos(yaw), math.sin(yaw)
+    rot = np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+    sc = np.asarray(scale, np.float64)
+    pos = (m.pos * sc) @ rot.T + np.asarray(offset)
+    nrm = (m.nrm / sc) @ rot.T
+    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+    return Mesh(pos=pos.astype(np.float32), nrm=nrm.astype(np.float32), col=m.col, part=m.part)
+
+
+# --- primitives -----------------------------------------------------------------------------------
+
+
+def frustum(
+    r0: float,
+    r1: float,
+    z0: float,
+    z1: float,
+    seg: int,
+    rgb: tuple[float, float, float],
+    part: float = PLAIN,
+    caps: bool = True,
+    phase: float = 0.0,
+) -> Mesh:
+    """A (truncated) cone or cylinder around the Z axis; r1 = 0 gives a cone."""
+    a = phase + 2 * np.pi * np.arange(seg) / seg
+    ring = np.stack([np.cos(a), np.sin(a)], axis=1)
+    verts = np.concatenate(
+        [
+            np.c_[ring * r0, np.full(seg, z0)],
+            np.c_[ring * max(r1, 1e-4), np.full(seg, z1)],
+            [[0, 0, z0], [0, 0, z1]],
+        ]
+    )
+    k = np.arange(seg)
+    k1 = (k + 1) % seg
+    faces = [np.stack([k, k1, seg + k1], 1), np.stack([k, seg + k1, seg + k], 1)]
+    if caps:
+        faces.append(np.stack([np.full(seg, 2 * seg), k1, k], 1))
+        faces.append(np.stack([np.full(seg, 2 * seg + 1), seg + k, seg + k1], 1))
+    return from_faces(verts, np.concatenate(faces), rgb, part)
+
+
+def box(
+    center: tuple[float, float, float],
+    size: tuple[float, float, float],
+    rgb: tuple[float, float, float],
+    part: float = PLAIN,
+) -> Mesh:
+    c, h = np.asarray(center, np.float64), np.asarray(size, np.float64) / 2
+    v = np.array([[x, y, z] for z in (-1, 1) for y in (-1, 1) for x in (-1, 1)], np.float64) * h + c
+    faces = np.array(
+        [
+            [0, 2, 1],
+            [1, 2, 3],
+            [4, 5, 6],
+            [5, 7, 6],
+            [0, 1, 4],
+            [1, 5, 4],
+            [2, 6, 3],
+            [3, 6, 7],
+            [0, 4, 2],
+            [2, 4, 6],
+            [1, 3, 5],
+            [3, 7, 5],
+        ]
+    )
+    return from_faces(v, faces, rgb, part)
+
+
+def _icosahedron() -> tuple[np.ndarray, np.ndarray]:
+    t = (1 + 5**0.5) / 2
+    v = np.array(
+        [
+            [-1, t, 0],
+            [1, t, 0],
+            [-1, -t, 0],
+            [1, -t, 0],
+            [0, -1, t],
+            [0, 1, t],
+            [0, -1, -t],
+            [0, 1, -t],
+            [t, 0, -1],
+            [t, 0, 1],
+            [-t, 0, -1],
+            [-t, 0, 1],
+        ],
+        np.float64,
+    )
+    f = np.array(
+        [
+            [0, 11, 5],
+            [0, 5, 1],
+            [0, 1, 7],
+            [0, 7, 10],
+            [0, 10, 11],
+            [1, 5, 9],
+            [5, 11, 4],
+            [11, 10, 2],
+            [10, 7, 6],
+            [7, 1, 8],
+            [3, 9, 4],
+            [3, 4, 2],
+            [3, 2, 6],
+            [3, 6, 8],
+            [3, 8, 9],
+            [4, 9, 5],
+            [2, 4, 11],
+            [6, 2, 10],
+            [8, 6, 7],
+            [9, 8, 1],
+        ]
+    )
+    return v / np.linalg.norm(v, axis=1, keepdims=True), f
+
+
+def blob(
+    center: tuple[float, float, float],
+    radii: tuple[float, float, float],
+    rgb: tuple[float, float, float],
+    part: float = FOLIAGE,
+    seed: int = 0,
+    jitter: float = 0.12,
+) -> Mesh:
+    """A lumpy low-poly sphere (icosahedron with seeded radial jitter)."""
+    v, f = _icosahedron()
+    r = 1.0 + jitter * np.random.default_rng(seed).uniform(-1, 1, len(v))
+    return from_faces(v * r[:, None] * np.asarray(radii) + np.asarray(center), f, rgb, part)
+
+
+def blade(
+    angle: float,
+    length: float,
+    width: float,
+    rise: float,
+    rgb: tuple[float, float, float],
+    z0: float = 0.0,
+    part: float = FOLIAGE,
+) -> Mesh:
+    """A drooping double-sided leaf or frond from the origin outwards."""
+    d = np.array([math.cos(angle), math.sin(angle), 0.0])
+    side = np.array([-d[1], d[0], 0.0]) * width / 2
+    base, mid, tip = (
+        np.array([0, 0, z0]),
+        d * length * 0.5 + [0, 0, z0 + rise],
+        d * length + [0, 0, z0 + rise * 0.2],
+    )
+    v = np.array([base, mid + side, mid - side, tip])
+    f = np.array([[0, 1, 2], [0, 2, 1], [1, 3, 2], [2, 3, 1]])
+    return from_faces(v, f, rgb, part)
+
+
+# --- instance kinds -------------------------------------------------------------------------------
+
+BARK, DARK_BARK = (0.22, 0.14, 0.08), (0.12, 0.1, 0.09)
+NEEDLE, LEAF, PALM_LEAF = (0.04, 0.12, 0.05), (0.08, 0.2, 0.05), (0.12, 0.26, 0.07)
+STONE = (0.33, 0.32, 0.3)
+
+
+def _conifer(lod: int) -> Mesh:
+    seg = 7 if lod == 0 else 4
+    parts = [frustum(0.28, 0.18, 0, 2.6, 5 if lod == 0 else 3, BARK)]
+    tiers = ((2.0, 2.6, 7.0), (4.4, 2.0, 9.5), (6.8, 1.4, 12.0)) if lod == 0 else ((1.8, 2.5, 12.0),)
+    for i, (z0, r, z1) in enumerate(tiers):
+        parts.append(frustum(r, 0.0, z0, z1, seg, NEEDLE, FOLIAGE, caps=lod == 0, phase=0.4 * i))
+    return merge(parts)
+
+
+def _broadleaf(lod: int) -> Mesh:
+    parts = [frustum(0.35, 0.22, 0, 4.5, 6 if lod == 0 else 3, BARK)]
+    if lod == 0:
+        parts += [
+            blob((0, 0, 6.5), (3.4, 3.4, 2.9), LEAF, seed=1),
+            blob((1.6, 0.8, 5.4), (2.2, 2.2, 1.9), LEAF, seed=2),
+            blob((-1.4, -1.0, 5.6), (2.3, 2.1, 2.0), LEAF, seed=3),
+            blob((0.3, -0.6, 8.2), (2.2, 2.2, 1.8), LEAF, seed=4),
+        ]
+    else:
+        parts.append(frustum(3.4, 0.0, 3.6, 9.5, 4, LEAF, FOLIAGE, caps=True))
+    return merge(parts)
+
+
+def _palm(lod: int) -> Mesh:
+    parts = [frustum(0.3, 0.18, 0, 8.0, 5 if lod == 0 else 3, (0.35, 0.27, 0.17))]
+    fronds = 8 if lod == 0 else 4
+    parts += [
+        blade(2 * math.pi * k / fronds + 0.2, 4.2, 1.1, 0.6 if lod == 0 else 0.0, PALM_LEAF, z0=7.8)
+        for k in range(fronds)
+    ]
+    return merge(parts)
+
+
+def _shrub(lod: int) -> Mesh:
+    if lod:
+        return frustum(0.9, 0.0, 0.0, 1.4, 4, LEAF, FOLIAGE)
+    return merge(
+        [
+            blob((0, 0, 0.6), (0.9, 0.9, 0.7), LEAF, seed=5),
+            blob((0.5, 0.3, 0.5), (0.6, 0.6, 0.5), LEAF, seed=6),
+        ]
+    )
+
+
+def _grass(lod: int) -> Mesh:
+    n = 5 if lod == 0 else 3
+    return merge([blade(2 * math.pi * k / n, 0.35, 0.12, 0.45, (0.2, 0.35, 0.08)) for k in range(n)])
+
+
+def _flower(lod: int) -> Mesh:
+    parts = [_grass(1)]
+    for k, rgb in enumerate(((0.85, 0.15, 0.2), (0.9, 0.75, 0.1), (0.7, 0.3, 0.8))):
+        a = 2.1 * k
+        parts.append(
+            blob((0.12 * math.cos(a), 0.12 * math.sin(a), 0.38), (0.07, 0.07, 0.05), rgb, PLAIN, seed=k)
+        )
+    return merge(parts) if lod == 0 else merge(parts[:2])
+
+
+def _cactus(lod: int) -> Mesh:
+    g = (0.15, 0.3, 0.12)
+    seg = 6 if lod == 0 else 4
+    parts = [frustum(0.35, 0.3, 0, 3.2, seg, g, FOLIAGE)]
+    if lod == 0:
+        parts += [
+            box((0.55, 0, 1.4), (0.8, 0.3, 0.3), g, FOLIAGE),
+            frustum(0.2, 0.18, 1.4, 2.4, seg, g, FOLIAGE),
+            box((-0.5, 0, 1.9), (0.7, 0.28, 0.28), g, FOLIAGE),
+        ]
+        parts[-2] = transform(parts[-2], offset=(0.85, 0, 0))
+    return merge(parts)
+
+
+def _dead_tree(lod: int) -> Mesh:
+    parts = [frustum(0.3, 0.08, 0, 7.0, 5 if lod == 0 else 3, DARK_BARK)]
+    if lod == 0:
+        for k in range(4):
+            a = 1.7 * k
+            branch = frustum(0.1, 0.03, 0, 2.5, 3, DARK_BARK)
+            tilt = transform(branch, scale=(1, 1, 1))
+            pos = tilt.pos.astype(np.float64)
+            pos[:, 0] += pos[:, 2] * 0.8
+            parts.append(
+                transform(
+                    Mesh(pos=pos.astype(np.float32), nrm=tilt.nrm, col=tilt.col, part=tilt.part),
+                    yaw=a,
+                    offset=(0, 0, 3.0 + 0.8 * k),
+                )
+            )
+    return merge(parts)
+
+
+def _rock(lod: int, size: float = 1.0) -> Mesh:
+    return blob(
+        (0, 0, 0.25 * size),
+        (0.6 * size, 0.5 * size, 0.45 * size),
+        STONE,
+        PLAIN,
+        seed=7,
+        jitter=0.25 if lod == 0 else 0.1,
+    )
+
+
+def _vehicle(lod: int) -> Mesh:
+    body = (0.45, 0.08, 0.06)
+    parts = [
+        box((0, 0, 0.75), (4.4, 1.8, 0.8), body),
+        box((-0.3, 0, 1.45), (2.2, 1.6, 0.6), (0.1, 0.12, 0.15), WINDOW),
+    ]
+    if lod == 0:
+        for x in (-1.4, 1.4):
+            for y in (-0.9, 0.9):
+                wheel = frustum(0.38, 0.38, -0.15, 0.15, 8, (0.03, 0.03, 0.03))
+                rot = Mesh(
+                    pos=wheel.pos[:, [0, 2, 1]], nrm=wheel.nrm[:, [0, 2, 1]], col=wheel.col, part=wheel.part
+                )
+                parts.append(transform(rot, offset=(x, y, 0.38)))
+    return merge(parts)
+
+
+def _lamp_post(lod: int) -> Mesh:
+    return merge(
+        [
+            frustum(0.08, 0.06, 0, 4.0, 5 if lod == 0 else 3, (0.08, 0.08, 0.09)),
+            box((0.3, 0, 4.0), (0.7, 0.12, 0.12), (0.08, 0.08, 0.09)),
+            box((0.6, 0, 3.85), (0.3, 0.3, 0.25), (1.0, 0.8, 0.5), LAMP),
+        ]
+    )
+
+
+def _fence(lod: int) -> Mesh:
+    wood = (0.3, 0.2, 0.12)
+    parts = [box((0, 0, 0.75), (2.5, 0.08, 0.1), wood), box((0, 0, 0.4), (2.5, 0.08, 0.1), wood)]
+    parts += [box((x, 0, 0.55), (0.12, 0.12, 1.1), wood) for x in (-1.2, 1.2)]
+    return merge(parts if lod == 0 else parts[:1])
+
+
+INSTANCE_BUILDERS = {
+    "conifer": _conifer,
+    "broadleaf": _broadleaf,
+    "palm": _palm,
+    "grass_tuft": _grass,
+    "shrub": _shrub,
+    "flower": _flower,
+    "cactus": _cactus,
+    "dead_tree": _dead_tree,
+    "rock": _rock,
+    "boulder": lambda lod: _rock(lod, 3.2),
+    "crate": lambda lod: box((0, 0, 0.5), (1, 1, 1), (0.4, 0.27, 0.12)),
+    "barrel": lambda lod: frustum(0.4, 0.4, 0, 1.1, 8 if lod == 0 else 5, (0.3, 0.15, 0.08)),
+    "vehicle": _vehicle,
+    "lamp_post": _lamp_post,
+    "fence": _fence,
+}
+#: rough height in metres at scale 1, for culling by projected size
+INSTANCE_HEIGHT = {
+    "conifer": 12.0,
+    "broadleaf": 10.0,
+    "palm": 9.0,
+    "grass_tuft": 0.5,
+    "shrub": 1.4,
+    "flower": 0.45,
+    "cactus": 3.2,
+    "dead_tree": 8.0,
+    "rock": 0.9,
+    "boulder": 2.9,
+    "crate": 1.0,
+    "barrel": 1.1,
+    "vehicle": 1.8,
+    "lamp_post": 4.1,
+    "fence": 1.1,
+}
+
+
+def instance_mesh(kind: str, lod: int) -> Mesh:
+    """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock."""
+    return INSTANCE_BUILDERS.get(kind, _rock)(lod)
+
+
+# --- structures -----------------------------------------------------------------------------------
+
+
+def _num(s: dict[str, Any], key: str, default: float) -> float:
+    try:
+        v = float(s.get(key, default))
+        return v if math.isfinite(v) else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _gable(w: float, d: float, z0: float, rise: float, rgb: tuple[float, float, float]) -> Mesh:
+    """A pitched roof over a w (along X) by d footprint, ridge along X."""
+    hw, hd = w / 2 + 0.4, d / 2 + 0.4
+    v = np.array(
+        [[-hw, -hd, z0], [hw, -hd, z0], [hw, hd, z0], [-hw, hd, z0], [-hw, 0, z0 + rise], [hw, 0, z0 + rise]]
+    )
+    f = np.array([[0, 1, 5], [0, 5, 4], [2, 3, 4], [2, 4, 5], [0, 4, 3], [1, 2, 5], [0, 3, 2], [0, 2, 1]])
+    return from_faces(v, f, rgb)
+
+
+def _windows(w: float, d: float, z: float, count: int) -> list[Mesh]:
+    glass = (0.06, 0.07, 0.08)
+    out = []
+    for k in range(count):
+        x = (k + 0.5) / count * w - w / 2
+        out += [
+            box((x, -d / 2 - 0.03, z), (0.7, 0.08, 0.8), glass, WINDOW),
+            box((x, d / 2 + 0.03, z), (0.7, 0.08, 0.8), glass, WINDOW),
+        ]
+    return out
+
+
+def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    roof = (0.35, 0.12, 0.08) if sum(rgb) > 1.2 else (0.18, 0.16, 0.15)
+    wall_h = h * 0.62
+    return [
+        box((0, 0, wall_h / 2), (w, d, wall_h), rgb),
+        _gable(w, d, wall_h, h - wall_h, roof),
+        box((-w / 2 - 0.03, 0, 1.0), (0.08, 1.0, 2.0), (0.15, 0.09, 0.05)),
+    ] + _windows(w, d, wall_h * 0.55, max(1, int(w / 3.5)))
+
+
+def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    r = max(w, d) / 2
+    return [
+        box((0, 0, h * 0.42), (w, d, h * 0.84), rgb),
+        frustum(r * 1.25, 0.0, h * 0.84, h, 4, (0.25, 0.1, 0.08), phase=math.pi / 4),
+    ]
+
+
+def _lighthouse(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    r = max(w, d) / 2
+    parts, bands = [], 6
+    for k in range(bands):
+        z0, z1 = h * 0.8 * k / bands, h * 0.8 * (k + 1) / bands
+        rr0, rr1 = r * (1 - 0.35 * z0 / h), r * (1 - 0.35 * z1 / h)
+        band = (0.75, 0.08, 0.06) if k % 2 else (0.85, 0.85, 0.82)
+        parts.append(frustum(rr0, rr1, z0, z1, 12, band, caps=False))
+    top = r * 0.68
+    parts += [
+        frustum(top * 1.3, top * 1.3, h * 0.8, h * 0.82, 12, (0.1, 0.1, 0.1)),
+        frustum(top * 0.8, top * 0.8, h * 0.82, h * 0.92, 10, (1.0, 0.9, 0.6), LAMP),
+        frustum(top * 0.95, 0.0, h * 0.92, h, 10, (0.6, 0.06, 0.05)),
+    ]
+    return parts
+
+
+def _bridge(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A deck of length w along X and width d, its top at height h above the base point."""
+    parts = [box((0, 0, h - 0.4), (w, d, 0.8), rgb)]
+    parts += [box((0, y, h + 0.5), (w, 0.2, 1.0), rgb) for y in (-d / 2 + 0.1, d / 2 - 0.1)]
+    n = max(2, int(w / 12) + 1)
+    parts += [
+        box((x, 0, (h - 0.8) / 2 - 4), (1.0, d * 0.6, h - 0.8 + 8), (0.35, 0.33, 0.3))
+        for x in np.linspace(-w / 2 + 2, w / 2 - 2, n)
+    ]
+    return parts
+
+
+def _tent(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    return [frustum(max(w, d) / 1.4, 0.0, 0, h, 4, rgb, phase=math.pi / 4)]
+
+
+def _block(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    return [box((0, 0, h / 2), (w, d, h), rgb)]
+
+
+STRUCTURE_BUILDERS = {
+    "cabin": _house,
+    "house": _house,
+    "hut": _house,
+    "barn": _house,
+    "cottage": _house,
+    "farmhouse": _house,
+    "tower": _tower,
+    "castle": _tower,
+    "watchtower": _tower,
+    "lighthouse": _lighthouse,
+    "bridge": _bridge,
+    "pier": _bridge,
+    "dock": _bridge,
+    "tent": _tent,
+    "wall": _block,
+    "ruin": _block,
+}
+
+
+def structure_mesh(s: dict[str, Any]) -> Mesh:
+    """World-space mesh for one structure dict (kind, x, y, z, yaw radians, w, d, h, color)."""
+    kind = str(s.get("kind", "house")).lower()
+    w, d, h = (max(_num(s, k, v), 0.2) for k, v in (("w", 6.0), ("d", 5.0), ("h", 5.0)))
+    default_rgb = {"lighthouse": (0.9, 0.9, 0.88), "bridge": (0.45, 0.35, 0.25), "tower": (0.55, 0.53, 0.5)}
+    rgb = srgb_to_linear(color(s.get("color"), default_rgb.get(kind, (0.62, 0.48, 0.33))))
+    builder = STRUCTURE_BUILDERS.get(kind, _house if h < 9 else _block)
+    local = merge(builder(w, d, h, rgb))
+    return transform(
+        local, yaw=_num(s, "yaw", 0.0), offset=(_num(s, "x", 0), _num(s, "y", 0), _num(s, "z", 0))
+    )
+
+
+def body_mesh(b: dict[str, Any]) -> Mesh:
+    """A dynamic body as a sphere, box or capsule at its position (orientation: yaw from quat)."""
+    shape = str(b.get("shape", "box"))
+    size = b.get("size", 1.0)
+    sz = [float(v) for v in size] if isinstance(size, (list, tuple)) else [float(size)] * 3
+    sz = (sz + sz[-1:] * 3)[:3]
+    rgb = srgb_to_linear(color(b.get("color"), (0.7, 0.3, 0.2)))
+    if shape == "sphere":
+        m = blob((0, 0, 0), (sz[0], sz[0], sz[0]), rgb, PLAIN, jitter=0.0)
+    elif shape == "capsule":
+        m = frustum(sz[0], sz[0], -sz[1] / 2, sz[1] / 2, 8, rgb)
+    else:
+        m = box((0, 0, 0), tuple(sz), rgb)  # type: ignore[arg-type]
+    q = [float(v) for v in b.get("quat", (1, 0, 0, 0))][:4] + [0.0] * 4
+    yaw = math.atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] ** 2 + q[3] ** 2))
+    pos = [float(v) for v in b.get("pos", (0, 0, 0))][:3]
+    return transform(m, yaw=yaw, offset=tuple(pos))  # type: ignore[arg-type]
+
+
+# --- terrain and water ----------------------------------------------------------------------------
+
+
+def grid_patch(cells: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
+    """A chunk's grid as (vertices N x 3 float32 [col, row, skirt], triangle indices uint32).
+
+    Vertices are in cell units from the chunk corner; a ring of skirt vertices (skirt = 1) hangs below the
+    edge so that neighbouring chunks at another level of detail leave no cracks."""
+    k = cells // stride + 1
+    jj, ii = np.meshgrid(np.arange(k) * stride, np.arange(k) * stride)
+    grid = np.stack([jj.ravel(), ii.ravel(), np.zeros(k * k)], axis=1)
+    idx = np.arange(k * k).reshape(k, k)
+    a, b, c, d = idx[:-1, :-1].ravel(), idx[:-1, 1:].ravel(), idx[1:, :-1].ravel(), idx[1:, 1:].ravel()
+    tris = [np.stack([a, b, d], 1), np.stack([a, d, c], 1)]
+    border = np.concatenate([idx[0, :], idx[1:, -1], idx[-1, -2::-1], idx[-2:0:-1, 0]])
+    skirt = grid[border].copy()
+    skirt[:, 2] = 1
+    s_idx = k * k + np.arange(len(border))
+    nxt = np.roll(np.arange(len(border)), -1)
+    tris += [np.stack([border, s_idx, s_idx[nxt]], 1), np.stack([border, s_idx[nxt], border[nxt]], 1)]
+    verts = np.concatenate([grid, skirt]).astype(np.float32)
+    return verts, np.concatenate(tris).astype(np.uint32).ravel()
+
+
+def water_mesh(water_hw: np.ndarray, cell_m: float, step: int = 4) -> np.ndarray:
+    """Water surface as triangle positions (N x 3 float32) on a grid `step` cells apart."""
+    n = water_hw.shape[0]
+    wet = np.isfinite(water_hw)
+    if not wet.any():
+        return np.zeros((0, 3), np.float32)
+    m = (n - 1) // step
+    blocks = wet[: m * step, : m * step].reshape(m, step, m, step)
+    count = blocks.sum(axis=(1, 3)).astype(np.float64)
+    total = np.where(wet, water_hw, 0.0)[: m * step, : m * step].reshape(m, step, m, step).sum(axis=(1, 3))
+    cells = count > 0
+    cell_level = np.where(cells, total / np.maximum(count, 1), 0.0)
+    pl, pc = np.pad(cell_level, 1), np.pad(cells.astype(np.float64), 1)
+    acc = pl[:-1, :-1] + pl[:-1, 1:] + pl[1:, :-1] + pl[1:, 1:]
+    num = pc[:-1, :-1] + pc[:-1, 1:] + pc[1:, :-1] + pc[1:, 1:]
+    fill = acc / np.maximum(num, 1)
+    ii, jj = np.nonzero(cells)
+    corners = [(ii, jj), (ii, jj + 1), (ii + 1, jj + 1), (ii + 1, jj)]
+    pts = [np.stack([c[1] * step * cell_m, c[0] * step * cell_m, fill[c]], 1) for c in corners]
+    tris = np.stack([pts[0], pts[1], pts[2], pts[0], pts[2], pts[3]], axis=1)
+    return tris.reshape(-1, 3).astype(np.float32)

@@ -1,0 +1,407 @@
+"""Structures on levelled ground, and roads between them along low-slope routes.
+
+Sites are chosen on the coarse hydrology grid by score (flatness, distance to water, relations such
+as "a cabin by the lake", "a lighthouse on the coast"); the terrain under each footprint is flattened
+to one level, and roads are least-cost paths (Dijkstra on an 8-connected grid) carved into the ground.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
+
+from .water import chaikin, corridor, densify
+
+F32 = np.float32
+
+#: footprint width, depth, height (m), minimum spacing (m), colour, roof, wall material
+KINDS: dict[str, dict[str, Any]] = {
+    "cabin": {
+        "w": 6.0,
+        "d": 8.0,
+        "h": 5.0,
+        "gap": 25.0,
+        "color": [0.45, 0.3, 0.18],
+        "roof": "gable",
+        "material": "wood",
+    },
+    "house": {
+        "w": 8.0,
+        "d": 10.0,
+        "h": 7.0,
+        "gap": 18.0,
+        "color": [0.82, 0.78, 0.7],
+        "roof": "gable",
+        "material": "plaster",
+    },
+    "tower": {
+        "w": 6.0,
+        "d": 6.0,
+        "h": 18.0,
+        "gap": 60.0,
+        "color": [0.55, 0.54, 0.5],
+        "roof": "cone",
+        "material": "stone",
+    },
+    "ruins": {
+        "w": 14.0,
+        "d": 12.0,
+        "h": 6.0,
+        "gap": 60.0,
+        "color": [0.6, 0.58, 0.52],
+        "roof": "none",
+        "material": "stone",
+    },
+    "lighthouse": {
+        "w": 6.0,
+        "d": 6.0,
+        "h": 22.0,
+        "gap": 120.0,
+        "color": [0.92, 0.92, 0.9],
+        "roof": "cone",
+        "material": "plaster",
+        "stripes": [0.75, 0.1, 0.1],
+    },
+    "windmill": {
+        "w": 7.0,
+        "d": 7.0,
+        "h": 14.0,
+        "gap": 50.0,
+        "color": [0.8, 0.76, 0.66],
+        "roof": "cone",
+        "material": "wood",
+    },
+}
+
+
+@dataclass(kw_only=True, slots=True)
+class Site:
+    """Per coarse-cell layers used to choose places."""
+
+    stride: int
+    cell_m: float
+    h: np.ndarray  # coarse heights
+    slope: np.ndarray  # coarse slope
+    wet: np.ndarray  # coarse water
+    water_dist: np.ndarray  # m to any water
+    sea_dist: np.ndarray  # m to the ocean (inf without one)
+    lake_dist: np.ndarray  # m to lakes
+    river_dist: np.ndarray  # m to rivers
+    taken: list[tuple[float, float, float]] = field(default_factory=list)  # x, y, gap
+
+    def xy(self, i: int, j: int) -> tuple[float, float]:
+        return j * self.stride * self.cell_m, i * self.stride * self.cell_m
+
+
+def _dist(mask: np.ndarray, metres_per_cell: float) -> np.ndarray:
+    if not mask.any():
+        return np.full(mask.shape, np.inf, F32)
+    return (ndimage.distance_transform_edt(~mask) * metres_per_cell).astype(F32)
+
+
+def make_site(
+    *, h_c: np.ndarray, stride: int, cell_m: float, sea_c: np.ndarray, lake_c: np.ndarray, river_c: np.ndarray
+) -> Site:
+    m = stride * cell_m
+    gy, gx = np.gradient(h_c.astype(F32), F32(m))
+    wet = sea_c | lake_c | river_c
+    return Site(
+        stride=stride,
+        cell_m=cell_m,
+        h=h_c,
+        slope=np.sqrt(gx * gx + gy * gy),
+        wet=wet,
+        water_dist=_dist(wet, m),
+        sea_dist=_dist(sea_c, m),
+        lake_dist=_dist(lake_c, m),
+        river_dist=_dist(river_c, m),
+    )
+
+
+def _relation_score(site: Site, kind: str, relations: list[dict[str, str]], alt: np.ndarray) -> np.ndarray:
+    score = np.zeros(site.h.shape, F32)
+    for rel in relations:
+        if rel["subject"] != kind and not (kind == "house" and rel["subject"] == "village"):
+            continue
+        obj = rel["object"]
+        dist = {
+            "lake": site.lake_dist,
+            "river": site.river_dist,
+            "ocean": site.sea_dist,
+            "coast": site.sea_dist,
+            "island": site.sea_dist,
+            "waterfall": site.river_dist,
+        }.get(obj)
+        if dist is not None and np.isfinite(dist).any():
+            score += F32(3.0) * np.exp(-np.maximum(dist - 20.0, 0.0) / 40.0).astype(F32)
+        elif obj in ("mountains", "hills", "volcanic", "snowfield") or rel["relation"] == "on":
+            score += F32(2.0) * alt
+        elif obj in ("valley", "canyon", "plains", "swamp"):
+            score += F32(2.0) * (F32(1.0) - alt)
+    return score
+
+
+def choose_sites(
+    site: Site,
+    kind: str,
+    count: int,
+    rng: np.random.Generator,
+    relations: list[dict[str, str]],
+    *,
+    margin_m: float = 40.0,
+    near: tuple[float, float, float] | None = None,
+) -> list[tuple[float, float]]:
+    """Up to `count` positions for a kind, best-scored first, spaced apart and off the water."""
+    spec = KINDS[kind]
+    m = site.stride * site.cell_m
+    rows = site.h.shape[0]
+    lo, hi = np.percentile(site.h, (2, 98))
+    alt = np.clip((site.h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
+    score = -F32(6.0) * site.slope + _relation_score(site, kind, relations, alt)
+    score += rng.uniform(0.0, 0.6, size=score.shape).astype(F32)
+    ok = (site.slope < 0.35) & (site.water_dist > 12.0)
+    if kind == "lighthouse" and np.isfinite(site.sea_dist).any():
+        ok &= (site.sea_dist < 70.0) & (site.slope < 0.6)
+        score += alt
+    edge = max(1, int(math.ceil(margin_m / m)))
+    ok[:edge, :] = ok[-edge:, :] = ok[:, :edge] = ok[:, -edge:] = False
+    if near is not None:
+        ii, jj = np.mgrid[0:rows, 0:rows]
+        d = np.hypot(jj * m - near[0], ii * m - near[1])
+        ok &= d < near[2]
+        score -= F32(0.02) * d.astype(F32)
+    order = np.argsort(-np.where(ok, score, -np.inf), axis=None, kind="stable")
+    out: list[tuple[float, float]] = []
+    for flat in order[: max(64, count * 64)]:
+        i, j = divmod(int(flat), rows)
+        if not ok[i, j] or len(out) >= count:
+            break
+        x, y = site.xy(i, j)
+        x += float(rng.uniform(-0.3, 0.3)) * m
+        y += float(rng.uniform(-0.3, 0.3)) * m
+        if all(math.hypot(x - tx, y - ty) >= max(spec["gap"], g) for tx, ty, g in site.taken):
+            out.append((x, y))
+            site.taken.append((x, y, spec["gap"]))
+    return out
+
+
+def flatten(
+    h: np.ndarray,
+    *,
+    cell_m: float,
+    x: float,
+    y: float,
+    w: float,
+    d: float,
+    yaw: float,
+    apron_m: float = 2.0,
+    blend_m: float = 7.0,
+    level: float | None = None,
+) -> float:
+    """Level the ground under a rotated footprint (plus an apron) and blend the edges; returns the level."""
+    n = h.shape[0]
+    reach = (math.hypot(w, d) / 2 + apron_m + blend_m) / cell_m
+    ci, cj = y / cell_m, x / cell_m
+    i0, i1 = max(0, int(ci - reach)), min(n, int(ci + reach) + 2)
+    j0, j1 = max(0, int(cj - reach)), min(n, int(cj + reach) + 2)
+    ii, jj = np.mgrid[i0:i1, j0:j1]
+    dx, dy = jj * cell_m - x, ii * cell_m - y
+    c, s = math.cos(yaw), math.sin(yaw)
+    u, v = np.abs(dx * c + dy * s), np.abs(-dx * s + dy * c)
+    outside = np.hypot(np.maximum(u - (w / 2 + apron_m), 0), np.maximum(v - (d / 2 + apron_m), 0))
+    window = h[i0:i1, j0:j1]
+    core = outside <= 0
+    if level is None:
+        level = float(np.median(window[core])) if core.any() else float(window.mean())
+    level = F32(level)
+    t = np.clip(outside / blend_m, 0.0, 1.0).astype(F32)
+    weight = F32(1.0) - t * t * (F32(3.0) - F32(2.0) * t)
+    window[:] = window * (F32(1.0) - weight) + level * weight
+    return float(level)
+
+
+def place_structures(
+    h: np.ndarray,
+    site: Site,
+    wanted: dict[str, int],
+    relations: list[dict[str, str]],
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
+    """Structures with ids, footprints and levelled pads; villages become clusters of houses."""
+    out: list[dict[str, Any]] = []
+    counters: dict[str, int] = {}
+
+    def add(kind: str, x: float, y: float, extra: dict[str, Any] | None = None) -> None:
+        spec = KINDS[kind]
+        yaw = float(rng.uniform(-math.pi, math.pi))
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw)
+        counters[kind] = counters.get(kind, 0) + 1
+        item = {
+            "id": f"{kind}-{counters[kind]}",
+            "kind": kind,
+            "x": round(x, 3),
+            "y": round(y, 3),
+            "z": round(z, 3),
+            "yaw": round(yaw, 5),
+            "w": spec["w"],
+            "d": spec["d"],
+            "h": spec["h"],
+            "color": spec["color"],
+            "roof": spec["roof"],
+            "material": spec["material"],
+        }
+        if "stripes" in spec:
+            item["stripes"] = spec["stripes"]
+        out.append(item | (extra or {}))
+
+    for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
+        for x, y in choose_sites(site, kind, wanted.get(kind, 0), rng, relations):
+            add(kind, x, y)
+    for v in range(wanted.get("village", 0)):
+        centres = choose_sites(
+            site, "ruins", 1, rng, [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
+        )
+        if not centres:
+            break
+        cx, cy = centres[0]
+        site.taken.pop()
+        houses = int(rng.integers(6, 11))
+        for x, y in choose_sites(site, "house", houses, rng, relations, near=(cx, cy, 110.0)):
+            add("house", x, y, {"village": v + 1})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# roads
+
+
+def _grid_graph(cost: np.ndarray, metres_per_cell: float) -> coo_matrix:
+    rows, cols = cost.shape
+    idx = np.arange(rows * cols).reshape(rows, cols)
+    src, dst, weight = [], [], []
+    for di, dj in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a = idx[max(0, -di) : rows - max(0, di), max(0, -dj) : cols - max(0, dj)]
+        b = idx[max(0, di) : rows - max(0, -di) or None, max(0, dj) : cols - max(0, -dj) or None]
+        ca = cost.ravel()[a.ravel()]
+        cb = cost.ravel()[b.ravel()]
+        length = metres_per_cell * math.hypot(di, dj)
+        w = 0.5 * (ca + cb) * length
+        src += [a.ravel(), b.ravel()]
+        dst += [b.ravel(), a.ravel()]
+        weight += [w, w]
+    n = rows * cols
+    return coo_matrix(
+        (np.concatenate(weight), (np.concatenate(src), np.concatenate(dst))), shape=(n, n)
+    ).tocsr()
+
+
+def road_network(
+    site: Site, anchors: list[tuple[float, float]], rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Least-cost routes (coarse cell paths in world x, y) linking anchors; one also reaches the map edge."""
+    rows = site.h.shape[0]
+    m = site.stride * site.cell_m
+    cost = (1.0 + 60.0 * site.slope**2 + np.where(site.wet, 40.0, 0.0)).astype(np.float64)
+    graph = _grid_graph(cost, m)
+    nodes = [
+        int(np.clip(round(y / m), 0, rows - 1)) * rows + int(np.clip(round(x / m), 0, rows - 1))
+        for x, y in anchors
+    ]
+    nodes = list(dict.fromkeys(nodes))
+    dist, pred = dijkstra(graph, indices=nodes, return_predecessors=True)
+    routes: list[np.ndarray] = []
+    if len(nodes) >= 2:
+        tree = minimum_spanning_tree(dist[:, nodes]).tocoo()
+        pairs = sorted(zip(tree.row.tolist(), tree.col.tolist(), strict=True))
+        routes += [_route(pred[a], nodes[a], nodes[b], rows, m) for a, b in pairs]
+    border = np.flatnonzero(_border(rows).ravel())
+    to_edge = dist[:, border]
+    k, e = np.unravel_index(int(np.argmin(to_edge)), to_edge.shape)
+    if np.isfinite(to_edge[k, e]):
+        routes.append(_route(pred[k], nodes[k], int(border[e]), rows, m))
+    return [r for r in routes if len(r) >= 2]
+
+
+def _border(rows: int) -> np.ndarray:
+    b = np.zeros((rows, rows), bool)
+    b[0, :] = b[-1, :] = b[:, 0] = b[:, -1] = True
+    return b
+
+
+def _route(pred_row: np.ndarray, start: int, end: int, rows: int, m: float) -> np.ndarray:
+    cells = [end]
+    while cells[-1] != start and pred_row[cells[-1]] >= 0:
+        cells.append(int(pred_row[cells[-1]]))
+    cells.reverse()
+    ij = np.array([divmod(c, rows) for c in cells], np.float64)
+    return np.column_stack([ij[:, 1] * m, ij[:, 0] * m])
+
+
+def carve_road(
+    h: np.ndarray,
+    road_mask: np.ndarray,
+    route_xy: np.ndarray,
+    *,
+    cell_m: float,
+    level_hw: np.ndarray,
+    width_m: float = 5.0,
+) -> tuple[list[list[float]], list[np.ndarray]]:
+    """Cut a road into the terrain; returns its [x, y, z] points and the point runs that cross water."""
+    n = h.shape[0]
+    pts = densify(chaikin(route_xy, rounds=3), step=cell_m * 0.7) / cell_m  # (x, y) in cells
+    ij = pts[:, ::-1]
+    ri = np.clip(np.rint(ij[:, 0]).astype(int), 0, n - 1)
+    rj = np.clip(np.rint(ij[:, 1]).astype(int), 0, n - 1)
+    ground = h[ri, rj].astype(np.float64)
+    k = max(3, int(12 / cell_m))
+    grade = np.convolve(np.pad(ground, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), mode="same")[k:-k]
+    wet = level_hw[ri, rj] > h[ri, rj]
+    half, shoulder = width_m / 2 / cell_m, 5.0 / cell_m
+    dist, idx, (i0, i1, j0, j1) = corridor(ij, n, half + shoulder + 2)
+    target = grade[idx].astype(F32)
+    dry = ~wet[idx]
+    t = np.clip((dist - F32(half)) / F32(shoulder), 0.0, 1.0)
+    weight = np.where(dry, F32(1.0) - t * t * (F32(3.0) - F32(2.0) * t), F32(0.0))
+    window = h[i0:i1, j0:j1]
+    window[:] = window * (F32(1.0) - weight) + target * weight
+    road_mask[i0:i1, j0:j1] |= (dist <= half) & dry
+    points = [
+        [round(float(x * cell_m), 3), round(float(y * cell_m), 3), round(float(z), 3)]
+        for (x, y), z in zip(pts[:: max(1, int(4 / cell_m))], grade[:: max(1, int(4 / cell_m))], strict=True)
+    ]
+    runs = _runs(wet)
+    return points, [pts[a:b] * cell_m for a, b in runs]
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], flags, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
+
+
+def bridge_for(run_xy: np.ndarray, level: float, index: int) -> dict[str, Any]:
+    """A bridge structure spanning a water crossing of a road."""
+    a, b = run_xy[0], run_xy[-1]
+    length = float(np.linalg.norm(b - a)) + 8.0
+    mid = (a + b) / 2
+    yaw = math.atan2(float(b[1] - a[1]), float(b[0] - a[0]))
+    return {
+        "id": f"bridge-{index}",
+        "kind": "bridge",
+        "x": round(float(mid[0]), 3),
+        "y": round(float(mid[1]), 3),
+        "z": round(level + 1.5, 3),
+        "yaw": round(yaw, 5),
+        "w": round(length, 3),
+        "d": 5.0,
+        "h": 1.5,
+        "color": [0.42, 0.32, 0.22],
+        "roof": "none",
+        "material": "wood",
+    }

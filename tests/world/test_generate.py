@@ -1,0 +1,153 @@
+"""Generation: determinism, water rules, levelled structures, counts, negation, relations, env."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from oyster_nodes.types import Prompt
+from oyster_nodes.world.generate import GenerateConfig, GenerateError, generate_world
+from oyster_nodes.world.spec import WorldSpec
+from oyster_nodes.world.state import INSTANCE_KINDS, WorldState
+from oyster_nodes.world.understand import spec_from_prompt
+
+SMALL = GenerateConfig(size_m=256.0, cell_m=1.0)
+
+
+def world(text: str, seed: int = 7, config: GenerateConfig = SMALL) -> WorldState:
+    return generate_world(spec_from_prompt(Prompt(text=text), None), seed, config)
+
+
+def footprint_heights(w: WorldState, s: dict) -> np.ndarray:
+    c, sn = math.cos(s["yaw"]), math.sin(s["yaw"])
+    out = []
+    for u in np.linspace(-s["w"] / 2, s["w"] / 2, 7):
+        for v in np.linspace(-s["d"] / 2, s["d"] / 2, 7):
+            out.append(w.height_at(s["x"] + u * c - v * sn, s["y"] + u * sn + v * c))
+    return np.array(out)
+
+
+def test_same_spec_and_seed_is_bit_identical() -> None:
+    spec = spec_from_prompt(Prompt(text="hills with a river, a lake, a village and pine trees"), None)
+    a, b = generate_world(spec, 11, SMALL), generate_world(spec, 11, SMALL)
+    assert a.content_hash() == b.content_hash()
+    assert a.height_hw.tobytes() == b.height_hw.tobytes()
+    assert np.array_equal(a.inst_xyz, b.inst_xyz)
+    assert generate_world(spec, 12, SMALL).content_hash() != a.content_hash()
+
+
+def test_arrays_have_the_state_contract() -> None:
+    w = world("mountains with conifers and rocks")
+    n = 257
+    assert w.height_hw.shape == (n, n) and w.height_hw.dtype == np.float32
+    assert w.material_hw.dtype == np.uint8 and w.water_hw.dtype == np.float32
+    assert w.inst_kind.dtype == np.uint16 and w.inst_xyz.shape == (len(w.inst_kind), 3)
+    assert w.inst_var.dtype == np.uint32 and int(w.inst_kind.max()) < len(INSTANCE_KINDS)
+    assert w.spec["terrain"] == "mountains"
+
+
+@pytest.mark.parametrize(
+    "text", ["a lighthouse on the coast", "volcanic island", "swamp", "hills with a lake and a river"]
+)
+def test_water_never_below_terrain(text: str) -> None:
+    w = world(text)
+    wet = ~np.isnan(w.water_hw)
+    assert wet.any()
+    assert (w.water_hw[wet] >= w.height_hw[wet]).all()
+
+
+def test_ocean_fills_ground_below_sea_level() -> None:
+    w = world("an island in the ocean")
+    assert w.env["sea_level_m"] == 0.0
+    deep = w.height_hw < -1.0
+    assert deep.mean() > 0.2
+    assert (w.water_hw[deep] == 0.0).mean() > 0.99
+
+
+def test_lake_fills_a_depression_to_one_spill_level() -> None:
+    w = world("a lake in the hills")
+    wet = ~np.isnan(w.water_hw)
+    levels = np.unique(w.water_hw[wet])
+    assert len(levels) == 1
+    level = levels[0]
+    rim = np.zeros_like(wet)
+    rim[1:, :] |= wet[:-1, :]
+    rim[:-1, :] |= wet[1:, :]
+    rim[:, 1:] |= wet[:, :-1]
+    rim[:, :-1] |= wet[:, 1:]
+    rim &= ~wet
+    assert (w.height_hw[rim] >= level - 1e-4).all()
+
+
+def test_river_runs_downhill() -> None:
+    w = world("a river through the plains")
+    river = next(p for p in w.paths if p["kind"] == "river")
+    z = np.array(river["points"])[:, 2]
+    assert len(z) > 10 and (np.diff(z) <= 1e-6).all()
+
+
+def test_structures_stand_on_levelled_ground() -> None:
+    w = world("three cabins and a tower")
+    kinds = [s["kind"] for s in w.structures]
+    assert kinds.count("cabin") == 3 and kinds.count("tower") == 1
+    for s in w.structures:
+        if s["kind"] in ("cabin", "tower"):
+            assert np.abs(footprint_heights(w, s) - s["z"]).max() < 0.05, s["id"]
+
+
+def test_roads_connect_buildings_and_are_road_material() -> None:
+    w = world("a village on the plains")
+    roads = [p for p in w.paths if p["kind"] == "road"]
+    assert roads
+    assert (w.material_hw == 6).sum() > 100  # MATERIALS.index("road")
+
+
+def test_cabin_by_the_lake_is_near_water() -> None:
+    w = generate_world(
+        spec_from_prompt(Prompt(text="a cabin by the lake"), None),
+        3,
+        GenerateConfig(size_m=512.0, cell_m=1.0),
+    )
+    cabin = next(s for s in w.structures if s["kind"] == "cabin")
+    wet = np.argwhere(~np.isnan(w.water_hw))
+    d = np.hypot(wet[:, 1] * w.cell_m - cabin["x"], wet[:, 0] * w.cell_m - cabin["y"]).min()
+    assert 5.0 < d < 80.0
+
+
+def test_lighthouse_is_on_the_coast() -> None:
+    w = world("a lighthouse", seed=3)
+    lh = next(s for s in w.structures if s["kind"] == "lighthouse")
+    sea = np.argwhere(w.water_hw == 0.0)
+    assert np.hypot(sea[:, 1] - lh["x"], sea[:, 0] - lh["y"]).min() < 90.0
+
+
+def test_negation_removes_trees() -> None:
+    with_trees = world("hills with a dense forest")
+    without = world("hills with no trees")
+    tree_ids = [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf", "palm", "dead_tree")]
+    assert np.isin(with_trees.inst_kind, tree_ids).sum() > 50
+    assert not np.isin(without.inst_kind, tree_ids).any()
+
+
+def test_env_follows_time_and_weather() -> None:
+    night = world("foggy night")
+    noon = world("clear noon")
+    assert night.env["sun_elevation_deg"] < 0 < noon.env["sun_elevation_deg"]
+    assert abs(np.linalg.norm(noon.env["sun_dir"]) - 1.0) < 1e-4
+    assert night.env["fog_density"] > noon.env["fog_density"]
+
+
+def test_bad_sizes_are_refused() -> None:
+    with pytest.raises(GenerateError, match="samples per side"):
+        generate_world(WorldSpec(), 0, GenerateConfig(size_m=4096.0, cell_m=0.5))
+    with pytest.raises(GenerateError, match="whole number of cells"):
+        generate_world(WorldSpec(), 0, GenerateConfig(size_m=300.0, cell_m=7.0))
+
+
+def test_one_square_kilometre_stays_small() -> None:
+    w = world("a village by a river in wooded hills with rocks", config=GenerateConfig())
+    assert w.n == 1025
+    assert w.nbytes() < 200e6
+    assert 0 < len(w.inst_kind) <= 60_000

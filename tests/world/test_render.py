@@ -1,0 +1,222 @@
+"""Renderer, camera and the render/export nodes, on a small synthetic world built here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from nodes.export import ExportPNG
+from nodes.render import RenderImage
+from oyster_nodes.node import RunContext
+from oyster_nodes.types import CameraPath
+from oyster_nodes.world.camera import Camera, establishing_shot
+from oyster_nodes.world.render import Renderer
+from oyster_nodes.world.state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
+
+SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
+
+
+def small_world(env: dict | None = None) -> WorldState:
+    """256 m: two hills, a lake, a few hundred trees and rocks, a cabin and a road."""
+    n = 257
+    y, x = np.mgrid[0:n, 0:n].astype(np.float32)
+    h = 30 * np.exp(-((x - 70) ** 2 + (y - 180) ** 2) / 1500.0) + 18 * np.exp(
+        -((x - 190) ** 2 + (y - 90) ** 2) / 700.0
+    )
+    h = (h + 5 - 8 * np.clip(1 - np.hypot(x - 150, y - 150) / 30, 0, 1)).astype(np.float32)
+    water = np.where(h < 3.0, 3.0, np.nan).astype(np.float32)
+    rng = np.random.default_rng(3)
+    count = 300
+    px, py = rng.uniform(5, 250, count), rng.uniform(5, 250, count)
+    keep = h[py.astype(int), px.astype(int)] > 3.5
+    px, py = px[keep], py[keep]
+    kinds = rng.choice([INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf", "shrub", "rock")], len(px))
+    world = WorldState(
+        size_m=256.0,
+        cell_m=1.0,
+        height_hw=h,
+        material_hw=np.zeros((n, n), np.uint8),
+        water_hw=water,
+        inst_kind=kinds.astype(np.uint16),
+        inst_xyz=np.zeros((len(px), 3), np.float32),
+        inst_yaw=rng.uniform(0, 6.28, len(px)).astype(np.float32),
+        inst_scale=rng.uniform(0.7, 1.3, len(px)).astype(np.float32),
+        inst_var=rng.integers(0, 1 << 30, len(px)).astype(np.uint32),
+        env=env or {},
+    )
+    world.inst_xyz[:] = np.stack([px, py, [world.height_at(a, b) for a, b in zip(px, py, strict=True)]], 1)
+    world.structures = [
+        {
+            "kind": "cabin",
+            "id": "c1",
+            "x": 110.0,
+            "y": 110.0,
+            "z": world.height_at(110, 110),
+            "yaw": 0.3,
+            "w": 8,
+            "d": 6,
+            "h": 6,
+            "color": "#8a6a4a",
+        }
+    ]
+    world.paths = [{"kind": "road", "width_m": 4, "points": [[10, 10, 0], [110, 100, 0], [240, 130, 0]]}]
+    return world
+
+
+@pytest.fixture(scope="module")
+def world() -> WorldState:
+    return small_world()
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    r = Renderer()
+    yield r
+    r.release()
+
+
+def overview(world: WorldState, w: int = 160, h: int = 90) -> Camera:
+    return Camera(
+        position=(40.0, 30.0, 60.0), target=(140.0, 140.0, 5.0), focal_mm=24.0, width=w, height=h, near_m=0.5
+    )
+
+
+def test_all_passes_have_the_right_shapes_and_meaning(renderer: Renderer, world: WorldState) -> None:
+    img = renderer.render(world, overview(world, 320, 180))
+    assert img.rgb_hw3.shape == (180, 320, 3) and img.rgb_hw3.dtype == np.uint8
+    assert img.depth_hw.dtype == np.float32 and img.normal_hw3.dtype == np.float32
+    assert img.instance_hw.dtype == np.int32 and img.semantic_hw.dtype == np.uint8
+    present = set(np.unique(img.semantic_hw).tolist())
+    assert {SEM["sky"], SEM["terrain"], SEM["water"], SEM["vegetation"], SEM["structure"]} <= present
+    sky = img.semantic_hw == SEM["sky"]
+    assert np.all(np.isinf(img.depth_hw[sky])) and np.all(np.isfinite(img.depth_hw[~sky]))
+    assert np.allclose(np.linalg.norm(img.normal_hw3[~sky], axis=-1), 1.0, atol=1e-3)
+    ids = img.instance_hw[img.semantic_hw == SEM["vegetation"]]
+    assert ids.min() >= 1 and ids.max() <= len(world.inst_kind)
+    assert np.all(img.instance_hw[img.semantic_hw == SEM["structure"]] == len(world.inst_kind) + 1)
+    assert img.rgb_hw3.std() > 10 and img.rgb_hw3[sky].mean() > 60  # not blank, a lit sky
+    assert img.rgb_hw3[0].mean(axis=0)[2] > img.rgb_hw3[0].mean(axis=0)[0]  # sky at the top is blue-ish
+
+
+def test_terrain_depth_matches_the_heightfield(renderer: Renderer, world: WorldState) -> None:
+    cam = overview(world)
+    img = renderer.render(world, cam)
+    terrain = img.semantic_hw == SEM["terrain"]
+    pts = cam.unproject_depth(img.depth_hw)[terrain]
+    ground = np.array([world.height_at(x, y) for x, y, _ in pts[::7]])
+    assert np.median(np.abs(pts[::7, 2] - ground)) < 0.3
+
+
+def test_same_world_and_camera_give_identical_images(renderer: Renderer, world: WorldState) -> None:
+    cam = overview(world)
+    a, b = renderer.render(world, cam), renderer.render(world, cam)
+    other = Renderer()
+    try:
+        c = other.render(small_world(), cam)
+    finally:
+        other.release()
+    for x in (b, c):
+        for name in ("rgb_hw3", "depth_hw", "normal_hw3", "instance_hw", "semantic_hw"):
+            assert np.array_equal(getattr(a, name), getattr(x, name)), name
+
+
+def test_world_uploads_and_shadows_are_cached(renderer: Renderer, world: WorldState) -> None:
+    renderer.render(world, overview(world))
+    scene = renderer.scene(world)
+    shadow = scene.shadow_tex
+    renderer.render(world, overview(world, 200, 100))
+    assert renderer.scene(world) is scene and scene.shadow_tex is shadow
+    assert renderer.scene(small_world()) is scene  # equal content, equal key
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"clock_h": 6.5},
+        {"clock_h": 23.0},
+        {"weather": "rain"},
+        {"weather": "snow", "season": "winter"},
+        {"weather": "fog"},
+        {"season": "autumn", "sun_dir": [0.5, 0.2, 0.3]},
+    ],
+)
+def test_times_of_day_and_weather_render(renderer: Renderer, env: dict) -> None:
+    world = small_world(env)
+    img = renderer.render(world, overview(world))
+    assert img.rgb_hw3.max() > 20 and img.rgb_hw3.std() > 2
+
+
+def test_project_unproject_round_trip() -> None:
+    cam = Camera(position=(10.0, -5.0, 30.0), target=(100.0, 80.0, 0.0), focal_mm=35.0, width=320, height=180)
+    pts = np.array([[100.0, 80.0, 0.0], [60.0, 20.0, 5.0], [120.0, 50.0, 12.0]])
+    uv, depth = cam.project(pts)
+    assert np.allclose(uv[0], [160.0, 90.0])
+    assert np.allclose(cam.unproject(uv, depth), pts)
+    clip = cam.view_projection() @ np.c_[pts, np.ones(3)].T
+    ndc = clip[:2] / clip[3]
+    assert np.allclose((ndc[0] + 1) * 160, uv[:, 0]) and np.allclose((1 - ndc[1]) * 90, uv[:, 1])
+
+
+def test_establishing_shot_is_above_ground_and_sees_the_world(renderer: Renderer, world: WorldState) -> None:
+    cam = establishing_shot(world, width=160, height=90)
+    assert cam.position[2] > world.height_at(cam.position[0], cam.position[1]) + 10
+    img = renderer.render(world, cam)
+    sky = np.mean(img.semantic_hw == SEM["sky"])
+    assert 0.0 < sky < 0.6
+
+
+def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path: Path) -> None:
+    ctx = RunContext(node_id="r1", out_dir=tmp_path)
+    params = {p.name: p.default for p in RenderImage.params}
+    params.update(
+        auto_frame=False, position=[70.0, 180.0, 0.0], target=[150.0, 150.0, 3.0], width=96, height=64
+    )
+    img = RenderImage().run(ctx, world=world, **params)
+    assert img.rgb_hw3.shape == (64, 96, 3)
+    assert ctx.warnings and "raised" in ctx.warnings[0]
+    assert img.info["camera"]["position"][2] > world.height_at(70, 180)
+
+
+def test_render_node_uses_the_first_camera_key(world: WorldState, tmp_path: Path) -> None:
+    path = CameraPath(
+        keys=[
+            {"time": 0.0, "position": [40, 30, 60], "target": [140, 140, 5], "focal_mm": 24.0},
+            {"time": 1.0, "position": [0, 0, 99], "target": [1, 1, 1], "focal_mm": 50.0},
+        ],
+        width=80,
+        height=48,
+    )
+    ctx = RunContext(node_id="r2", out_dir=tmp_path)
+    params = {p.name: p.default for p in RenderImage.params}
+    img = RenderImage().run(ctx, world=world, camera=path, **params)
+    assert img.rgb_hw3.shape == (48, 80, 3) and img.info["camera"]["position"] == [40.0, 30.0, 60.0]
+
+
+def test_bad_params_are_refused() -> None:
+    params = {p.name: p for p in RenderImage.params}
+    assert params["focal_mm"].check(0.0)[1] is not None
+    assert params["width"].check(100000)[1] is not None
+    assert params["height"].check(0)[1] is not None
+    assert params["focal_mm"].check(50.0)[1] is None
+    assert not RenderImage.definition_problems() and not ExportPNG.definition_problems()
+
+
+def test_export_png_writes_rgb_and_16_bit_depth(
+    renderer: Renderer, world: WorldState, tmp_path: Path
+) -> None:
+    img = renderer.render(world, overview(world, 64, 36))
+    ctx = RunContext(node_id="e1", out_dir=tmp_path)
+    files = ExportPNG().run(ctx, image=img, path="shots/a.png", depth=True, depth_scale_mm=10.0)
+    assert files.paths == ["shots/a.png", "shots/a_depth.png"] and files.exist() and len(files.hashes) == 2
+    rgb = cv2.imread(str(tmp_path / "shots/a.png"))[..., ::-1]
+    assert np.array_equal(rgb, img.rgb_hw3)
+    depth = cv2.imread(str(tmp_path / "shots/a_depth.png"), cv2.IMREAD_UNCHANGED)
+    assert depth.dtype == np.uint16 and depth[img.semantic_hw == 0].max() == 0
+    finite = np.isfinite(img.depth_hw)
+    assert np.allclose(depth[finite] / 100.0, img.depth_hw[finite], atol=0.006)
+    assert not list(tmp_path.rglob("*.tmp"))
+    with pytest.raises(ValueError):
+        ExportPNG().run(ctx, image=img, path="../escape.png")
