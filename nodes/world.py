@@ -96,6 +96,7 @@ class WorldImportMesh(Node):
     type = "world.import_mesh"
     title = "Import mesh"
     category = "world"
+    reads_files = True
     inputs = (Port("world", WorldState),)
     outputs = (Port("world", WorldState),)
     params = (
@@ -157,6 +158,7 @@ class WorldLoad(Node):
     type = "world.load"
     title = "Load world"
     category = "world"
+    reads_files = True
     outputs = (Port("world", WorldState),)
     params = (Param("path", RelPath, "world" + SUFFIX, widget="file"),)
 

@@ -25,7 +25,7 @@ from .cache import Cache, CacheStats, Outputs
 from .devices import DeviceLocks, free_gpu_memory, resolve
 from .graph import Graph, GraphNode
 from .hooks import Hook
-from .node import Cancelled, RunContext
+from .node import Cancelled, RelPath, RunContext
 from .types import Files, value_matches, wire_name
 
 STATUSES = ("queued", "running", "cached", "done", "error", "skipped", "cancelled")
@@ -104,8 +104,24 @@ def content_keys(graph: Graph, nodes: Iterable[str], out_dir: Path) -> dict[str,
         parts += [f"{name}={keys[src]}.{port}" for name, (src, port) in sorted(gn.inputs.items())]
         if cls.writes_files:
             parts.append(out)
+        if cls.reads_files:
+            parts += _file_stamps(gn, out_dir)
         keys[node_id] = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
     return keys
+
+
+def _file_stamps(gn: GraphNode, out_dir: Path) -> list[str]:
+    """Size and modification time of each file a reading node names, so an edited file re-runs it."""
+    stamps = []
+    for param in gn.cls.params:
+        value = gn.params.get(param.name)
+        if param.type is RelPath and value:
+            try:
+                st = (out_dir / value).stat()
+                stamps.append(f"{param.name}:{st.st_size}:{st.st_mtime_ns}")
+            except OSError:
+                stamps.append(f"{param.name}:missing")
+    return stamps
 
 
 def _ancestors_and_self(graph: Graph, targets: Iterable[str]) -> set[str]:

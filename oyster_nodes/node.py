@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -160,6 +160,8 @@ class Node:
     deterministic: ClassVar[bool] = True
     #: writes files into the output folder (an export); its cache key includes that folder
     writes_files: ClassVar[bool] = False
+    #: reads files named by its RelPath params; their size and mtime join its cache key
+    reads_files: ClassVar[bool] = False
     #: runs torch work that benefits from a GPU; serialised per device
     uses_gpu: ClassVar[bool] = False
     #: the pack that registered this node (set by the registry)
@@ -180,6 +182,7 @@ class Node:
             "description": cls.description or (cls.__doc__ or "").strip(),
             "deterministic": cls.deterministic,
             "writes_files": cls.writes_files,
+            "reads_files": cls.reads_files,
             "uses_gpu": cls.uses_gpu,
             "inputs": [_describe_port(p) for p in cls.inputs],
             "outputs": [_describe_port(p) for p in cls.outputs],
@@ -230,7 +233,7 @@ class RunContext:
     cancel_event: threading.Event = field(default_factory=threading.Event)
     report: Callable[[float, str], None] | None = None
     #: long-lived objects (loaded models) shared across runs, keyed by the caller
-    models: Mapping[str, Any] | None = None
+    models: MutableMapping[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     #: the Workflow being run (oyster_nodes.workflow.Workflow); exports embed its JSON for provenance
     workflow: Any = None

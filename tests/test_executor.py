@@ -188,3 +188,35 @@ def test_unavailable_device_is_a_clear_error(builder, registry):
     graph = build(builder.node("a", "t.source").build(), registry)
     with pytest.raises(DeviceError, match="not available"):
         Executor(Cache()).run(graph, RunOptions(device="cuda"))
+
+
+def test_a_node_reading_a_file_reruns_when_the_file_changes(tmp_path):
+    import os
+
+    from oyster_nodes import Node, Param, Port, RelPath
+    from oyster_nodes.registry import Registry
+
+    class ReadText(Node):
+        type = "t.read"
+        reads_files = True
+        outputs = (Port("text", str),)
+        params = (Param("path", RelPath, "in.txt"),)
+
+        def run(self, ctx, *, path):
+            stubnodes.RUNS.append(ctx.node_id)
+            return ctx.output_path(path).read_text()
+
+    reg = Registry()
+    reg.add_pack("reader", [ReadText])
+    from .conftest import WorkflowBuilder
+
+    graph = build(WorkflowBuilder().node("r", "t.read").build(), reg)
+    (tmp_path / "in.txt").write_text("one")
+    ex = Executor(Cache())
+    opts = RunOptions(out_dir=tmp_path)
+    assert ex.run(graph, opts).outputs["r"]["text"] == "one"
+    assert ex.run(graph, opts).executed == []
+    (tmp_path / "in.txt").write_text("two!")
+    os.utime(tmp_path / "in.txt", ns=(1, 10**18))
+    assert ex.run(graph, opts).outputs["r"]["text"] == "two!"
+    assert stubnodes.RUNS == ["r", "r"]
