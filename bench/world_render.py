@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from oyster_nodes.world.camera import Camera
-from oyster_nodes.world.render import Renderer
+from oyster_nodes.world.render import Renderer, RenderSettings
 from oyster_nodes.world.state import INSTANCE_KINDS, MATERIALS, WorldState
 
 PROMPT = "a forested valley with a lake, a river, a cabin and a lighthouse on the shore, late afternoon"
@@ -74,26 +74,30 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--frames", type=int, default=30)
     parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="finish after each stage to time it")
     args = parser.parse_args()
     world, source = (synthetic_world(), "synthetic") if args.synthetic else generated_world()
-    renderer = Renderer()
+    renderer = Renderer(RenderSettings(profile=args.profile))
     t = time.perf_counter()
     first = renderer.render(world, orbit(world, 0, args.frames))
     upload_s = time.perf_counter() - t
-    tris, times = [], []
+    tris, times, stages = [], [], []
     for k in range(args.frames):
         cam = orbit(world, k, args.frames)
         t = time.perf_counter()
         img = renderer.render(world, cam)
         times.append(time.perf_counter() - t)
         tris.append(img.info["triangles"])
+        stages.append(img.info["timing_ms"])
     fps = len(times) / sum(times)
     print(json.dumps({
         "render_fps_1280x720": round(fps, 2), "device": renderer.device, "triangles": int(np.mean(tris)),
         "world_triangles_full_res": renderer.scene(world).full_res_triangles, "instances": int(len(world.inst_kind)),
         "world": source, "frames": args.frames, "supersample": renderer.supersample,
         "first_frame_s_incl_upload_and_shadow_map": round(upload_s, 2),
-        "frame_ms_p50": round(1e3 * float(np.median(times)), 1), "passes": sorted(
+        "frame_ms_p50": round(1e3 * float(np.median(times)), 1),
+        "stage_ms_p50": {k: round(float(np.median([st[k] for st in stages])), 1) for k in stages[0]},
+        "profiled": args.profile, "passes": sorted(
             k for k in ("rgb_hw3", "depth_hw", "normal_hw3", "instance_hw", "semantic_hw")
             if getattr(first, k) is not None),
     }))

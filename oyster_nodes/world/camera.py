@@ -191,29 +191,44 @@ def establishing_shot(
     focal_mm: float = 28.0,
     sensor_mm: float = 36.0,
 ) -> Camera:
-    """A high three-quarter view over the world towards its centre of interest, clear of the ground."""
-    target = _point_of_interest(world)
+    """A high three-quarter view of the world's subject (its most notable structures, else its centre),
+    from the side that sees it unblocked, with the world behind it, and the light pleasing."""
+    target, extent = _subject(world)
     size = world.size_m
+    dist = float(np.clip(2.2 * extent + 90.0, 120.0, 0.42 * size)) if world.structures else 0.42 * size
     sun = np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64)
     best: tuple[float, Camera] | None = None
-    for k in range(12):
-        azimuth = 2.0 * math.pi * k / 12.0
-        cam = _candidate(world, target, azimuth, 0.42 * size, width, height, focal_mm, sensor_mm)
-        score = _shot_score(world, cam, target, sun)
+    for k in range(32):
+        azimuth, rise = 2.0 * math.pi * (k // 2) / 16.0, (0.3, 0.55)[k % 2]
+        cam = _candidate(world, target, azimuth, dist, width, height, focal_mm, sensor_mm, rise)
+        flat = math.hypot(cam.position[0] - target[0], cam.position[1] - target[1])
+        squeezed = max(0.0, 0.8 - flat / dist)  # pushed in by the world's edge: too close
+        score = _shot_score(world, cam, target, sun) - 0.3 * (k % 2) - 3.0 * squeezed
         if best is None or score > best[0] + 1e-9:
             best = (score, cam)
     assert best is not None
     return best[1]
 
 
-def _point_of_interest(world: WorldState) -> np.ndarray:
+#: how much a structure kind draws the eye when choosing what an establishing shot shows
+SUBJECT_RANK = {"lighthouse": 6, "castle": 5, "tower": 4, "watchtower": 4, "ruin": 3, "barn": 2, "bridge": 0}
+
+
+def _subject(world: WorldState) -> tuple[np.ndarray, float]:
+    """The point a shot should centre on, and the radius (m) of what it should show."""
     c = world.size_m / 2.0
-    if world.structures:
-        xs = np.array([[float(s.get("x", c)), float(s.get("y", c))] for s in world.structures])
-        x, y = 0.5 * (xs.mean(axis=0) + c)
-    else:
-        x = y = c
-    return np.array([x, y, world.height_at(x, y) + 2.0])
+    if not world.structures:
+        return np.array([c, c, world.height_at(c, c) + 2.0]), 0.3 * world.size_m
+    xy = np.array([[float(s.get("x", c)), float(s.get("y", c))] for s in world.structures])
+    rank = np.array([SUBJECT_RANK.get(str(s.get("kind", "")), 1) for s in world.structures], np.float64)
+    near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 150.0
+    margin = np.minimum(xy, world.size_m - xy).min(axis=1)  # a subject by the world's edge is hard to frame
+    anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
+    group = xy[near[anchor] & (rank > 0)] if (near[anchor] & (rank > 0)).any() else xy[anchor : anchor + 1]
+    x, y = group.mean(axis=0)
+    tall = max(float(world.structures[anchor].get("h", 6.0) or 6.0), 4.0)
+    extent = float(np.max(np.linalg.norm(group - (x, y), axis=1))) + tall + 10.0
+    return np.array([x, y, world.height_at(x, y) + 0.35 * tall]), extent
 
 
 def _candidate(
@@ -225,12 +240,13 @@ def _candidate(
     height: int,
     focal_mm: float,
     sensor_mm: float,
+    rise: float = 0.3,
 ) -> Camera:
     size = world.size_m
     x = float(np.clip(target[0] + dist * math.cos(azimuth), 0.05 * size, 0.95 * size))
     y = float(np.clip(target[1] + dist * math.sin(azimuth), 0.05 * size, 0.95 * size))
     flat = math.hypot(x - target[0], y - target[1])
-    z = max(target[2] + 0.32 * flat, ground_clearance(world, x, y, radius_m=15.0) + 25.0)
+    z = max(target[2] + rise * flat, ground_clearance(world, x, y, radius_m=15.0) + 20.0)
     aim = (float(target[0]), float(target[1]), float(target[2]))
     return Camera(
         position=(x, y, z),
@@ -245,14 +261,19 @@ def _candidate(
 
 
 def _shot_score(world: WorldState, cam: Camera, target: np.ndarray, sun: np.ndarray) -> float:
-    """Higher is better: target visible, terrain not blocking, sun not straight behind the target."""
+    """Higher is better: target visible, terrain not blocking, the world (not its edge) behind the target,
+    the sun not straight behind the camera at a low sun nor straight ahead at a high one."""
     pos = np.asarray(cam.position)
     ts = np.linspace(0.05, 0.98, 40)
     pts = pos[None, :] + ts[:, None] * (target - pos)[None, :]
     ground = np.array([world.height_at(px, py) for px, py, _ in pts])
     blocked = float(np.mean(ground > pts[:, 2] - 1.0))
     f = cam.forward()
-    sun_h = sun[:2] / (np.linalg.norm(sun[:2]) + 1e-9)
     f_h = f[:2] / (np.linalg.norm(f[:2]) + 1e-9)
+    centre = np.array([world.size_m / 2.0, world.size_m / 2.0]) - pos[:2]
+    inward = float(np.dot(f_h, centre / (np.linalg.norm(centre) + 1e-9)))
+    sun_h = sun[:2] / (np.linalg.norm(sun[:2]) + 1e-9)
     against_sun = float(np.dot(f_h, sun_h))  # 1: looking into the sun
-    return -4.0 * blocked - 0.6 * max(against_sun, 0.0) - 0.2 * abs(against_sun + 0.3)
+    low = float(np.clip(1.0 - sun[2] / 0.3, 0.0, 1.0)) if sun[2] > -0.1 else 0.0
+    light = -0.6 * (1.0 - low) * max(against_sun, 0.0) - 0.2 * abs(against_sun + 0.3) + 0.5 * low * against_sun
+    return -4.0 * blocked + 0.5 * inward + light

@@ -53,6 +53,15 @@ MATERIAL_SRGB = {
 }
 
 
+#: sRGB albedo overrides per terrain kind (warm sandstone in canyons and dunes)
+TERRAIN_SRGB = {
+    "canyon": {"rock": (0.66, 0.4, 0.25), "dirt": (0.72, 0.5, 0.32), "sand": (0.8, 0.6, 0.4),
+               "gravel": (0.62, 0.44, 0.3)},
+    "dunes": {"rock": (0.64, 0.44, 0.3), "sand": (0.84, 0.66, 0.44), "dirt": (0.7, 0.52, 0.36)},
+    "mesa": {"rock": (0.66, 0.4, 0.25), "dirt": (0.72, 0.5, 0.32)},
+}
+
+
 def static_hash(world: WorldState) -> str:
     """Hash of what the GPU copy depends on (terrain, water, instances, structures, paths, meshes)."""
     h = hashlib.blake2b(digest_size=16)
@@ -83,17 +92,18 @@ def static_hash(world: WorldState) -> str:
 
 
 def terrain_albedo(world: WorldState) -> np.ndarray:
-    """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation (alpha unused, 255)."""
+    """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation; alpha: how rocky (strata)."""
     n, cell = world.n, world.cell_m
-    palette = np.array(
-        [MATERIAL_SRGB.get(m, (0.4, 0.4, 0.4)) for m in MATERIALS] + [(0.4, 0.4, 0.4)] * 246, np.float32
-    )
-    rgb = palette[np.asarray(world.material_hw, np.uint8)]
+    colours = {**MATERIAL_SRGB, **TERRAIN_SRGB.get(str(world.spec.get("terrain", "")), {})}
+    palette = np.array([colours.get(m, (0.4, 0.4, 0.4)) for m in MATERIALS] + [(0.4, 0.4, 0.4)] * 246, np.float32)
+    mat = np.asarray(world.material_hw, np.uint8)
+    rgb = palette[mat]
     h = np.asarray(world.height_hw, np.float32)
     gy, gx = np.gradient(h, cell)
     slope = np.sqrt(gx * gx + gy * gy)
-    rock = np.clip((slope - 0.75) / 0.5, 0, 1)[..., None]
-    rgb = rgb * (1 - rock) + np.array(MATERIAL_SRGB["rock"], np.float32) * rock
+    rock = np.clip((slope - 0.75) / 0.5, 0, 1)
+    rgb = rgb * (1 - rock[..., None]) + np.array(colours["rock"], np.float32) * rock[..., None]
+    rocky = np.maximum(rock, (mat == MATERIALS.index("rock")).astype(np.float32))
     rng = np.random.default_rng(world.seed + 7)
     patches = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 6.0 / cell)
     patches = (patches - patches.mean()) / (patches.std() + 1e-6)
@@ -102,8 +112,9 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     road = _road_mask(world)
     if road is not None:
         rgb = rgb * (1 - road[..., None]) + np.array(MATERIAL_SRGB["road"], np.float32) * road[..., None]
+        rocky = rocky * (1 - road)
     rgb = cv2.GaussianBlur(rgb, (0, 0), 0.6)
-    out = np.concatenate([np.clip(rgb, 0, 1), np.ones((n, n, 1), np.float32)], axis=-1)
+    out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(rocky, (0, 0), 1.0)[..., None]], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)
 
 
@@ -165,7 +176,18 @@ class GpuScene:
         self.albedo = self._keep(ctx.texture((n, n), 4, terrain_albedo(world).tobytes()))
         self.albedo.repeat_x = self.albedo.repeat_y = False
         self.normals = self._keep(ctx.texture((n, n), 4, terrain_normals(world).tobytes()))
-        self.normals.repeat_x = self.normals.repeat_y = False
+        _mipmapped(self.normals)
+        #: the terrain's baked light (see bake_terrain.frag), rendered per light by the renderer
+        self.lightmap = self._keep(ctx.texture((n, n), 4))
+        self.lightmap_fbo = self._keep(ctx.framebuffer([self.lightmap]))
+        self.bake_key: tuple | None = None
+        spec_terrain = str(world.spec.get("terrain", ""))
+        self.strata = (0.62, 0.55, 0.5) if spec_terrain in TERRAIN_SRGB else (0.9, 0.9, 0.9)
+        finite_water = np.asarray(world.water_hw)[np.isfinite(world.water_hw)]
+        sea = world.env.get("sea_level_m")
+        self.fog_base = float(
+            sea if _finite(sea) else (finite_water.min() if finite_water.size else np.percentile(world.height_hw, 10))
+        )
         self._build_terrain(programs)
         self._build_instances(programs)
         self._build_static_meshes(programs, water_step)
@@ -246,6 +268,9 @@ class GpuScene:
             if not len(corners):
                 continue
             self.chunk_bufs[s].write(corners.tobytes())
+            prog = self.patch_vaos[(key, s)].program
+            if "u_lod" in prog:
+                prog["u_lod"].value = int(round(math.log2(s)))
             self.patch_vaos[(key, s)].render(moderngl.TRIANGLES, instances=len(corners))
             tris += self.patch_tris[s] * len(corners)
         return tris
@@ -370,12 +395,14 @@ class GpuScene:
                 self._keep(self.ctx.vertex_array(programs["mesh_shadow"], [fmt], skip_errors=True)),
                 len(data) // 3,
             )
-        water = build_water_mesh(np.asarray(w.water_hw, np.float32), w.cell_m, water_step)
+        water = _water_with_depth(w, build_water_mesh(np.asarray(w.water_hw, np.float32), w.cell_m, water_step))
         self.water_tris = len(water) // 3
         self.water_vao = None
         if self.water_tris:
             vbo = self._keep(self.ctx.buffer(water.tobytes()))
-            self.water_vao = self._keep(self.ctx.vertex_array(programs["water"], [(vbo, "3f", "in_pos")]))
+            self.water_vao = self._keep(
+                self.ctx.vertex_array(programs["water"], [(vbo, "3f 1f", "in_pos", "in_depth")], skip_errors=True)
+            )
 
     def draw_static(self, name: str, shadow: bool = False) -> int:
         if name not in self.static_vaos:
@@ -404,6 +431,40 @@ def _finite(*values: Any) -> bool:
         return all(math.isfinite(float(v)) for v in values)
     except (TypeError, ValueError):
         return False
+
+
+def _mipmapped(tex: moderngl.Texture) -> None:
+    tex.repeat_x = tex.repeat_y = False
+    tex.build_mipmaps()
+    tex.filter = (moderngl.LINEAR_MIPMAP_NEAREST, moderngl.LINEAR)
+
+
+def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
+    """Water triangles (N x 3) as N x 4 rows: position and depth above the bed; plus an apron of open sea
+    out to the horizon when the world has a sea level and sea along its border."""
+    tris = np.asarray(tris, np.float32).reshape(-1, 3)
+    sea = world.env.get("sea_level_m")
+    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
+    if _finite(sea) and np.mean(np.isfinite(border)) > 0.5:
+        tris = np.concatenate([tris, _sea_apron(world.size_m, float(sea))])
+    n, cell = world.n, world.cell_m
+    j = np.clip(np.round(tris[:, 0] / cell), 0, n - 1).astype(np.int64)
+    i = np.clip(np.round(tris[:, 1] / cell), 0, n - 1).astype(np.int64)
+    inside = (tris[:, 0] >= 0) & (tris[:, 0] <= world.size_m) & (tris[:, 1] >= 0) & (tris[:, 1] <= world.size_m)
+    depth = np.where(inside, tris[:, 2] - np.asarray(world.height_hw, np.float32)[i, j], 50.0)
+    return np.c_[tris, np.clip(depth, 0.0, 200.0)].astype(np.float32)
+
+
+def _sea_apron(size: float, level: float, reach: float = 20000.0) -> np.ndarray:
+    """Four quads around the world's square reaching `reach` metres out, at sea level."""
+    inner = np.array([[0, 0], [size, 0], [size, size], [0, size]], np.float64)
+    outer = np.array([[-reach, -reach], [size + reach, -reach], [size + reach, size + reach], [-reach, size + reach]])
+    quads = []
+    for k in range(4):
+        a, b, c, d = inner[k], inner[(k + 1) % 4], outer[(k + 1) % 4], outer[k]
+        quads += [a, d, c, a, c, b]
+    pts = np.array(quads)
+    return np.c_[pts, np.full(len(pts), level)].astype(np.float32)
 
 
 def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:

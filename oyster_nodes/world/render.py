@@ -2,13 +2,17 @@
 
 One code path on CPU (Mesa llvmpipe) and GPU (NVIDIA EGL): moderngl over a headless EGL context. A
 Renderer keeps its GL context and, per world (keyed by a hash of its static content), the uploaded
-terrain, instances, structures, water and the sun's shadow map, so many cameras render without uploads.
+terrain, instances, structures, water, the sun's shadow map and the terrain's baked light, so many cameras
+render without uploads.
 
-Deferred: a cheap geometry pass fills a g-buffer (albedo + RGBA32UI depth bits, instance id, semantic id,
-packed normal), so each pixel is lit once however much geometry overlaps it (this is what makes llvmpipe
-fast enough). The lighting pass writes every output pass, flipped to top-row-first, in one go. With
-supersampling (the GPU default) it shades ss x ss g-buffer samples per pixel and averages their colour while
-ids, depth and normal come from one sample, so ids are never blended; without it a post pass smooths edges.
+Forward, into every pass at once: each fragment writes colour, metric depth, normal, instance id and
+semantic id (multiple render targets), drawn nearest first so early depth tests skip hidden work. What is
+expensive per pixel is done once per world and light instead: the terrain's light (soft sun shadows, ambient
+occlusion, ground detail, snow) is baked into a texture in the terrain's own texture space and fetched per
+vertex; instances are lit per vertex; only structures and water are lit per pixel. The projection is flipped
+vertically so the framebuffer's first row is the image's top row. With supersampling (the GPU default) a
+resolve pass averages colour over ss x ss samples while ids, depth and normal come from one sample, so ids
+are never blended; without it a post pass smooths edges.
 
 Ids in `instance_hw`: 0 none; 1..N scattered instances (index + 1); then structures, then imported
 meshes, in list order (the ranges are in Image.info["id_ranges"]). Worlds are treated as immutable:
@@ -33,21 +37,27 @@ from .gpu_scene import SEM, ChunkDraw, GpuScene, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .state import SEMANTIC_CLASSES, WorldState
 
+FRAME_PROGRAMS = ("terrain", "water", "instance", "mesh", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
-G, L = ("gbuffer.glsl",), ("common.glsl",)
-#: program name → (vertex shader, fragment shader, files put before the fragment shader)
-PROGRAMS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "terrain": ("terrain.vert", "surface_g.frag", G),
-    "water": ("water.vert", "surface_g.frag", G),
-    "instance": ("instance.vert", "object_g.frag", G),
-    "mesh": ("mesh.vert", "object_g.frag", G),
-    "sky": ("fullscreen.vert", "sky_g.frag", ()),
-    "light": ("fullscreen.vert", "light.frag", L),
-    "aa": ("fullscreen.vert", "aa.frag", ()),
-    "terrain_shadow": ("terrain.vert", "depth_only.frag", ()),
-    "instance_shadow": ("instance.vert", "depth_only.frag", ()),
-    "mesh_shadow": ("mesh.vert", "depth_only.frag", ()),
+LIT, OUT = ("lit.glsl",), ("lit.glsl", "sky.glsl", "out.glsl")
+#: program name → (vertex shader, fragment shader, files put before the vertex / the fragment shader)
+PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
+    "terrain": ("terrain.vert", "terrain.frag", (), OUT),
+    "water": ("water.vert", "water.frag", LIT, OUT),
+    "instance": ("instance.vert", "object.frag", LIT, OUT),
+    "mesh": ("mesh.vert", "mesh.frag", (), OUT),
+    "sky": ("fullscreen.vert", "sky.frag", (), OUT),
+    "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
+    "aa": ("fullscreen.vert", "aa.frag", (), ()),
+    "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
+    "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
+    "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
+    "mesh_shadow": ("mesh.vert", "depth_only.frag", (), ()),
 }
+#: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
+PASS_FORMATS = ((4, "f1"), (1, "f4"), (4, "f4"), (1, "i4"), (1, "u1"))
+#: flips clip-space y so that row 0 of every framebuffer is the top row of the image
+FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
 
 
 @dataclass(kw_only=True, slots=True)
@@ -59,14 +69,17 @@ class RenderSettings:
     supersample: int | None = None
     #: edge smoothing when not supersampling
     post_aa: bool = True
+    #: wait for the GL after each stage so that Image.info["timing_ms"] splits the frame into stages
+    #: (costs a little; for benchmarks)
+    profile: bool = False
     shadow_size: int = 4096
     #: terrain LOD: a chunk may use a coarser grid while one grid step stays under this many pixels
-    terrain_px: float = 6.0
+    terrain_px: float = 14.0
     #: instances smaller than this on screen are skipped; under `instance_lod_px` they use the far mesh
-    instance_min_px: float = 1.5
-    instance_lod_px: float = 48.0
+    instance_min_px: float = 2.5
+    instance_lod_px: float = 80.0
     chunk_cells: int = 64
-    water_step: int = 4
+    water_step: int = 8
     #: worlds kept uploaded at once (least recently used are released)
     max_worlds: int = 2
 
@@ -86,30 +99,33 @@ class Renderer:
         self.supersample = max(1, min(int(wanted), 4))
         self.programs = {name: self._program(*spec) for name, spec in PROGRAMS.items()}
         self.noise = self._noise_texture()
-        self.quads = {name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "light", "aa")}
+        self.quads = {name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "bake", "aa", "resolve")}
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
         self._targets: dict[tuple[int, int], Targets] = {}
 
     # --- setup ----------------------------------------------------------------------------------
 
-    def _program(self, vert: str, frag: str, includes: tuple[str, ...]) -> moderngl.Program:
-        head = "#version 330 core\n"
-        frag_src = "\n".join((SHADER_DIR / name).read_text() for name in (*includes, frag))
+    def _program(
+        self, vert: str, frag: str, vert_includes: tuple[str, ...], frag_includes: tuple[str, ...]
+    ) -> moderngl.Program:
+        def source(names: tuple[str, ...]) -> str:
+            return "#version 330 core\n" + "\n".join((SHADER_DIR / name).read_text() for name in names)
+
         return self.ctx.program(
-            vertex_shader=head + (SHADER_DIR / vert).read_text(), fragment_shader=head + frag_src
+            vertex_shader=source((*vert_includes, vert)), fragment_shader=source((*frag_includes, frag))
         )
 
     def _noise_texture(self) -> moderngl.Texture:
-        """A tiling smooth value-noise texture (band-limited white noise, filtered in frequency space)."""
+        """A tiling fractal noise texture (band-limited white noise, 1/f spectrum); bilinear, no mipmaps."""
         rng = np.random.default_rng(12345)
         spectrum = np.fft.fft2(rng.standard_normal((256, 256)))
-        f = np.fft.fftfreq(256)
-        smooth = np.fft.ifft2(spectrum * np.exp(-(f[:, None] ** 2 + f[None, :] ** 2) * 2000.0)).real
+        f = np.hypot(*np.meshgrid(np.fft.fftfreq(256), np.fft.fftfreq(256)))
+        shaped = spectrum * np.where(f > 0, np.maximum(f, 1e-3) ** -1.6, 0.0) * np.exp(-((f / 0.12) ** 2))
+        smooth = np.fft.ifft2(shaped).real
         smooth = (smooth - smooth.min()) / (smooth.max() - smooth.min())
         tex = self.ctx.texture((256, 256), 1, (smooth * 255).astype(np.uint8).tobytes())
-        tex.build_mipmaps()
-        tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         return tex
 
     def scene(self, world: WorldState) -> GpuScene:
@@ -157,7 +173,7 @@ class Renderer:
             self._targets[(w, h)] = Targets(self.ctx, w, h, self.supersample)
         return self._targets[(w, h)]
 
-    # --- shadows --------------------------------------------------------------------------------
+    # --- per world and light: shadow map, baked terrain light ----------------------------------
 
     def _shadow(self, scene: GpuScene, light: Lighting) -> None:
         """Render the sun's (or moon's) shadow map unless this world already has it for this light."""
@@ -176,6 +192,7 @@ class Renderer:
         scene.shadow_fbo.clear(depth=1.0)
         self.ctx.enable(moderngl.DEPTH_TEST)
         self.ctx.disable(moderngl.CULL_FACE)
+        self.ctx.front_face = "ccw"
         m = vp.T.astype("f4").tobytes()
         for name in ("terrain_shadow", "instance_shadow", "mesh_shadow"):
             self.programs[name]["u_viewproj"].write(m)
@@ -194,6 +211,21 @@ class Renderer:
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
         scene.shadow_key = key
+        scene.bake_key = None
+
+    def _bake(self, scene: GpuScene, light: Lighting) -> None:
+        """Bake the terrain's light into scene.lightmap (texture space, one texel per cell) for this light."""
+        key = light.bake_key()
+        if scene.bake_key == key:
+            return
+        self._bind(scene, scene.shadow_vp, {**light.uniforms(), "u_shadow_texel": scene.shadow_texel}, ("bake",))
+        scene.lightmap_fbo.use()
+        self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
+        self.quads["bake"].render(moderngl.TRIANGLES, vertices=3)
+        scene.lightmap.build_mipmaps()
+        scene.lightmap.repeat_x = scene.lightmap.repeat_y = False
+        scene.lightmap.filter = (moderngl.LINEAR_MIPMAP_NEAREST, moderngl.LINEAR)
+        scene.bake_key = key
 
     # --- frame ----------------------------------------------------------------------------------
 
@@ -204,12 +236,14 @@ class Renderer:
         light = lighting_from_env(world.env)
         with self._lock, self.ctx:
             self._shadow(scene, light)
-            t1 = time.perf_counter()
+            self._bake(scene, light)
+            t1 = self._mark()
             targets = self._target(camera.width, camera.height)
-            stats = self._geometry(scene, camera, light, targets.gbuffer)
-            self._light(targets)
-            t2 = time.perf_counter()
-            image = targets.read()
+            stats = self._draw(scene, camera, light, targets)
+            t2 = self._mark()
+            self._post(targets)
+            t3 = self._mark()
+            image = targets.read(smoothed=self.settings.post_aa)
         image.info.update(
             {
                 "device": self.device,
@@ -229,34 +263,32 @@ class Renderer:
                 "semantic_classes": list(SEMANTIC_CLASSES),
                 "timing_ms": {
                     "prepare": 1e3 * (t1 - t0),
-                    "submit": 1e3 * (t2 - t1),
-                    "finish_and_read": 1e3 * (time.perf_counter() - t2),
+                    "draw": 1e3 * (t2 - t1),
+                    "post": 1e3 * (t3 - t2),
+                    "finish_and_read": 1e3 * (time.perf_counter() - t3),
                 },
             }
         )
         return image
 
-    def _geometry(
-        self, scene: GpuScene, camera: Camera, light: Lighting, fbo: moderngl.Framebuffer
-    ) -> dict[str, int]:
-        """The geometry pass: fills the g-buffer, nearest things first."""
+    def _mark(self) -> float:
+        if self.settings.profile:
+            self.ctx.finish()
+        return time.perf_counter()
+
+    def _draw(self, scene: GpuScene, camera: Camera, light: Lighting, t: Targets) -> dict[str, int]:
+        """Draw everything into the output passes, nearest things first, the sky last."""
         s, ctx, ss = self.settings, self.ctx, self.supersample
-        vp = camera.with_size(camera.width * ss, camera.height * ss).view_projection()
+        cam = camera.with_size(camera.width * ss, camera.height * ss)
+        vp = FLIP_Y @ cam.view_projection()
         planes = frustum_planes(vp)
         pos, fwd = np.asarray(camera.position, np.float64), camera.forward()
-        uniforms = {
-            **light.uniforms(),
-            "u_cam_pos": tuple(pos),
-            "u_cam_fwd": tuple(fwd),
-            "u_shadow_texel": scene.shadow_texel,
-            "u_ss": ss,
-            "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
-        }
-        self._bind(scene, vp, uniforms)
-        fbo.use()
+        self._bind(scene, vp, self._frame_uniforms(scene, cam, light), tuple(FRAME_PROGRAMS))
+        t.main.use()
         ctx.enable(moderngl.DEPTH_TEST)
         ctx.disable(moderngl.BLEND | moderngl.CULL_FACE)
-        fbo.clear(depth=1.0)
+        ctx.front_face = "cw"  # the flipped projection mirrors the winding
+        t.clear_depth()
         progs = self.programs
         progs["mesh"]["u_sem"].value = SEM["structure"]
         tris = scene.draw_static("structure")
@@ -276,30 +308,49 @@ class Renderer:
         ctx.depth_func = "<="
         self.quads["sky"].render(moderngl.TRIANGLES, vertices=3)
         ctx.depth_func = "<"
+        ctx.front_face = "ccw"
         return {"triangles": tris}
 
-    def _light(self, t: Targets) -> None:
-        """Shade the g-buffer into the output passes, then smooth edges when not supersampling."""
+    def _frame_uniforms(self, scene: GpuScene, cam: Camera, light: Lighting) -> dict[str, Any]:
+        return {
+            **light.uniforms(),
+            "u_cam_pos": tuple(float(c) for c in cam.position),
+            "u_cam_fwd": tuple(cam.forward()),
+            "u_shadow_texel": scene.shadow_texel,
+            "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
+            "u_strata": scene.strata,
+            "u_fog_base": scene.fog_base,
+            "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
+            "u_size": (float(cam.width), float(cam.height)),
+            "u_water_deep": (0.012, 0.05, 0.07),
+        }
+
+    def _post(self, t: Targets) -> None:
+        """Resolve supersampled frames, or smooth edges of single-sample ones."""
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
-        t.out.use()
-        t.gcolor.use(5)
-        t.gdata.use(6)
-        prog = self.programs["light"]
-        prog["u_gcolor"].value, prog["u_data"].value = 5, 6
-        self.quads["light"].render(moderngl.TRIANGLES, vertices=3)
-        if t.smoothed and self.settings.post_aa:
+        if t.ss > 1:
+            t.out.use()
+            prog = self.programs["resolve"]
+            for unit, (name, tex) in enumerate(zip(("u_rgb", "u_depth", "u_nrm", "u_inst", "u_sem"), t.passes, strict=True)):
+                tex.use(8 + unit)
+                prog[name].value = 8 + unit
+            prog["u_ss"].value = t.ss
+            self.quads["resolve"].render(moderngl.TRIANGLES, vertices=3)
+        elif self.settings.post_aa:
             t.aa.use()
-            t.lit.use(5)
-            self.programs["aa"]["u_color"].value = 5
+            t.passes[0].use(8)
+            self.programs["aa"]["u_color"].value = 8
             self.quads["aa"].render(moderngl.TRIANGLES, vertices=3)
 
-    def _bind(self, scene: GpuScene, vp: np.ndarray, uniforms: dict[str, Any]) -> None:
+    def _bind(self, scene: GpuScene, vp: np.ndarray, uniforms: dict[str, Any], names: tuple[str, ...]) -> None:
         scene.shadow_tex.use(0)
         self.noise.use(1)
         scene.height.use(2)
         scene.inst_table.use(3)
         scene.albedo.use(4)
-        scene.normals.use(7)
+        if "bake" not in names:
+            scene.lightmap.use(5)
+        scene.normals.use(6)
         values = {
             **uniforms,
             "u_shadow": 0,
@@ -307,7 +358,8 @@ class Renderer:
             "u_height": 2,
             "u_inst": 3,
             "u_albedo": 4,
-            "u_normals": 7,
+            "u_lightmap": 5,
+            "u_normals": 6,
             "u_cell": float(scene.world.cell_m),
             "u_skirt": 4.0 * scene.world.cell_m,
         }
@@ -316,9 +368,8 @@ class Renderer:
             "u_light_vp": scene.shadow_vp.T.astype("f4").tobytes(),
             "u_inv_viewproj": np.linalg.inv(vp).T.astype("f4").tobytes(),
         }
-        for name, prog in self.programs.items():
-            if name.endswith("_shadow"):
-                continue
+        for name in names:
+            prog = self.programs[name]
             for key, value in values.items():
                 if key in prog:
                     prog[key].value = value
@@ -360,26 +411,26 @@ def _light_matrix(
 
 
 class Targets:
-    """Framebuffers for one image size: the g-buffer (ss times larger), the output passes, edge smoothing."""
+    """Framebuffers for one image size: every pass (ss times larger), their resolve, edge smoothing."""
 
     def __init__(self, ctx: moderngl.Context, w: int, h: int, ss: int) -> None:
-        self.size = (w, h)
-        self.smoothed = ss == 1
+        self.size, self.ss = (w, h), ss
         self._own: list[Any] = []
-        self.gcolor = self._tex(ctx, (w * ss, h * ss), 4, "f1")
-        self.gdata = self._tex(ctx, (w * ss, h * ss), 4, "u4")
-        self.gbuffer = self._fbo(ctx, [self.gcolor, self.gdata], ctx.depth_renderbuffer((w * ss, h * ss)))
-        self.lit = self._tex(ctx, (w, h), 4, "f1")
-        self.lit.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        outs = [
-            self.lit,
-            ctx.renderbuffer((w, h), 1, dtype="f4"),
-            ctx.renderbuffer((w, h), 4, dtype="f4"),
-            ctx.renderbuffer((w, h), 1, dtype="i4"),
-            ctx.renderbuffer((w, h), 1, dtype="u1"),
-        ]
-        self.out = self._fbo(ctx, outs, None)
-        self.aa = self._fbo(ctx, [ctx.renderbuffer((w, h), 4)], None)
+        big = (w * ss, h * ss)
+        self.passes = [self._tex(ctx, big, c, dt) for c, dt in PASS_FORMATS]
+        self.passes[0].filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.main = self._fbo(ctx, list(self.passes), ctx.depth_renderbuffer(big))
+        self.out = self.main
+        if ss > 1:
+            self.out = self._fbo(ctx, [ctx.renderbuffer((w, h), c, dtype=dt) for c, dt in PASS_FORMATS], None)
+        self.aa = self._fbo(ctx, [ctx.renderbuffer((w, h), 4)], None) if ss == 1 else None
+
+    def clear_depth(self) -> None:
+        """Clear only the depth buffer: the sky pass writes every pixel of the colour passes."""
+        n = len(self.passes)
+        self.main.color_mask = ((False,) * 4,) * n
+        self.main.clear(depth=1.0)
+        self.main.color_mask = ((True,) * 4,) * n
 
     def _tex(self, ctx: moderngl.Context, size: tuple[int, int], comps: int, dtype: str) -> moderngl.Texture:
         tex = ctx.texture(size, comps, dtype=dtype)
@@ -394,9 +445,10 @@ class Targets:
         self._own.append(fbo)
         return fbo
 
-    def read(self) -> Image:
+    def read(self, smoothed: bool) -> Image:
         w, h = self.size
-        rgb = self._read(self.aa if self.smoothed else self.out, 0, 3, np.uint8).reshape(h, w, 3)
+        rgb_fbo = self.aa if (self.aa is not None and smoothed) else self.out
+        rgb = self._read(rgb_fbo, 0, 3, np.uint8).reshape(h, w, 3)
         depth = self._read(self.out, 1, 1, np.float32).reshape(h, w)
         normal = self._read(self.out, 2, 3, np.float32).reshape(h, w, 3)
         instance = self._read(self.out, 3, 1, np.int32).reshape(h, w)

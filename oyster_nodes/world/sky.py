@@ -5,7 +5,8 @@ env keys written here (all plain JSON):
   sun_dir [x, y, z] unit vector from the ground towards the sun (+Z up; below 0 at night),
   sun_elevation_deg, sun_azimuth_deg (clockwise from north), sun_color [r, g, b] linear,
   sun_intensity, ambient_color, ambient_intensity, sky_zenith, sky_horizon (linear rgb),
-  fog_density (per metre, exponential fog), fog_color, exposure (EV offset), cloud_cover 0..1,
+  fog_density (per metre at the fog's base, exponential height fog), fog_height_m (the fog thins by e
+  every this many metres up), fog_color, exposure (EV offset), cloud_cover 0..1,
   precipitation {kind: none|rain|snow, intensity 0..1}, wind {dir_deg, speed_mps},
   lightning (bool), sea_level_m (or null), tint [r, g, b], saturation, contrast,
   foliage_color, grass_color (linear rgb, season-dependent).
@@ -30,12 +31,12 @@ _TIME_TARGETS: dict[str, tuple[float, bool]] = {
 _TIME_FIXED: dict[str, float] = {"morning": 9.0, "noon": 12.5, "afternoon": 15.5, "night": 23.0}
 
 _WEATHER: dict[str, dict[str, Any]] = {
-    "clear": {"fog": 0.00015, "cloud": 0.05, "sun": 1.0, "precip": ("none", 0.0), "wind": 3.0},
-    "overcast": {"fog": 0.0006, "cloud": 0.9, "sun": 0.25, "precip": ("none", 0.0), "wind": 5.0},
-    "fog": {"fog": 0.012, "cloud": 0.7, "sun": 0.3, "precip": ("none", 0.0), "wind": 1.0},
-    "rain": {"fog": 0.002, "cloud": 0.95, "sun": 0.15, "precip": ("rain", 0.6), "wind": 7.0},
-    "snow": {"fog": 0.003, "cloud": 0.9, "sun": 0.2, "precip": ("snow", 0.6), "wind": 4.0},
-    "storm": {"fog": 0.003, "cloud": 1.0, "sun": 0.08, "precip": ("rain", 1.0), "wind": 16.0},
+    "clear": {"fog": 0.00004, "fog_h": 400.0, "cloud": 0.12, "sun": 1.0, "precip": ("none", 0.0), "wind": 3.0},
+    "overcast": {"fog": 0.0005, "fog_h": 250.0, "cloud": 0.85, "sun": 0.3, "precip": ("none", 0.0), "wind": 5.0},
+    "fog": {"fog": 0.003, "fog_h": 40.0, "cloud": 0.35, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
+    "rain": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.95, "sun": 0.2, "precip": ("rain", 0.6), "wind": 7.0},
+    "snow": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.8, "sun": 0.3, "precip": ("snow", 0.6), "wind": 4.0},
+    "storm": {"fog": 0.0015, "fog_h": 200.0, "cloud": 1.0, "sun": 0.1, "precip": ("rain", 1.0), "wind": 16.0},
 }
 
 _PALETTE: dict[str, dict[str, Any]] = {
@@ -122,28 +123,43 @@ def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> list[float]:
     return [round(x * (1 - t) + y * t, 5) for x, y in zip(a, b, strict=True)]
 
 
+#: sun elevation (deg) -> sky zenith, sky horizon (linear rgb): night, blue hour, twilight, golden, day
+_SKY_KEYS: tuple[tuple[float, tuple[float, float, float], tuple[float, float, float]], ...] = (
+    (-18.0, (0.003, 0.005, 0.014), (0.008, 0.012, 0.026)),
+    (-7.0, (0.012, 0.02, 0.07), (0.09, 0.07, 0.11)),
+    (-2.0, (0.035, 0.05, 0.17), (0.8, 0.33, 0.14)),
+    (3.0, (0.06, 0.1, 0.3), (1.05, 0.5, 0.22)),
+    (12.0, (0.05, 0.14, 0.42), (0.7, 0.66, 0.62)),
+    (35.0, (0.03, 0.11, 0.46), (0.42, 0.56, 0.78)),
+)
+
+
 def _sun_color(elevation: float) -> list[float]:
     if elevation <= -6:
         return [0.35, 0.45, 0.75]  # moonlight
-    return _mix((1.0, 0.38, 0.12), (1.0, 0.96, 0.9), (elevation + 2.0) / 25.0)
+    return _mix((1.0, 0.36, 0.1), (1.0, 0.95, 0.88), (elevation + 2.0) / 22.0)
+
+
+def sun_color(elevation: float) -> list[float]:
+    """Linear colour of direct light at a sun elevation (moonlight below -6 degrees)."""
+    return _sun_color(elevation)
 
 
 def _sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]]:
-    night_z, night_h = (0.004, 0.007, 0.02), (0.015, 0.02, 0.04)
-    dusk_z, dusk_h = (0.09, 0.11, 0.3), (0.9, 0.42, 0.2)
-    day_z, day_h = (0.16, 0.32, 0.75), (0.62, 0.75, 0.92)
-    if elevation < -6:
-        z, h = list(night_z), list(night_h)
-    elif elevation < 8:
-        t = (elevation + 6) / 14.0
-        z = _mix(night_z, dusk_z, min(1.0, 2 * t)) if t < 0.5 else _mix(dusk_z, day_z, 2 * t - 1)
-        h = _mix(night_h, dusk_h, min(1.0, 2 * t)) if t < 0.5 else _mix(dusk_h, day_h, 2 * t - 1)
-    else:
-        z, h = list(day_z), list(day_h)
-    grey = 0.55 if elevation > 0 else 0.05
-    z = _mix(tuple(z), (grey, grey, grey * 1.02), cloud * 0.85)
-    h = _mix(tuple(h), (grey * 1.1, grey * 1.1, grey * 1.12), cloud * 0.85)
-    return z, h
+    keys = _SKY_KEYS
+    e = min(max(elevation, keys[0][0]), keys[-1][0])
+    k = next(i for i in range(1, len(keys)) if e <= keys[i][0])
+    (e0, z0, h0), (e1, z1, h1) = keys[k - 1], keys[k]
+    t = (e - e0) / (e1 - e0)
+    z, h = _mix(z0, z1, t), _mix(h0, h1, t)
+    level = sum(h) / 3.0
+    grey = (level * 0.9, level * 0.92, level * 0.98)
+    return _mix(tuple(z), tuple(g * 0.8 for g in grey), cloud * 0.8), _mix(tuple(h), grey, cloud * 0.7)
+
+
+def sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]]:
+    """Linear sky zenith and horizon colours for a sun elevation (deg) and cloud cover 0..1."""
+    return _sky_colors(elevation, cloud)
 
 
 def build_env(
@@ -168,6 +184,7 @@ def build_env(
     daylight = min(max((elevation + 4.0) / 14.0, 0.0), 1.0)
     zenith, horizon = _sky_colors(elevation, w["cloud"])
     fog_density = w["fog"] * m["fog"]
+    fog_color = _mix(tuple(horizon), (0.62, 0.66, 0.72), 0.55 if weather in ("fog", "overcast") else 0.3)
     return {
         "clock_h": round(float(clock_h), 3),
         "day_of_year": day,
@@ -188,8 +205,9 @@ def build_env(
         "sky_zenith": zenith,
         "sky_horizon": horizon,
         "fog_density": round(fog_density, 6),
-        "fog_color": _mix(tuple(horizon), (0.7, 0.72, 0.75), 0.3),
-        "exposure": round(m["exposure"] + (1.5 if elevation < -6 else 0.0), 3),
+        "fog_height_m": w["fog_h"],
+        "fog_color": _mix(tuple(fog_color), (0.0, 0.0, 0.0), 1.0 - min(1.0, 0.1 + daylight)),
+        "exposure": round(m["exposure"] + (0.5 if elevation < -6 else 0.0), 3),
         "cloud_cover": w["cloud"],
         "precipitation": {"kind": w["precip"][0], "intensity": w["precip"][1]},
         "wind": {"dir_deg": round(wind_dir, 3), "speed_mps": w["wind"]},

@@ -14,6 +14,7 @@ from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath
 from oyster_nodes.world.camera import Camera, establishing_shot
 from oyster_nodes.world.render import Renderer
+from oyster_nodes.world.sky import build_env, clock_for_time
 from oyster_nodes.world.state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
@@ -126,9 +127,9 @@ def test_same_world_and_camera_give_identical_images(renderer: Renderer, world: 
 def test_world_uploads_and_shadows_are_cached(renderer: Renderer, world: WorldState) -> None:
     renderer.render(world, overview(world))
     scene = renderer.scene(world)
-    shadow = scene.shadow_tex
+    shadow, baked = scene.shadow_tex, scene.bake_key
     renderer.render(world, overview(world, 200, 100))
-    assert renderer.scene(world) is scene and scene.shadow_tex is shadow
+    assert renderer.scene(world) is scene and scene.shadow_tex is shadow and scene.bake_key == baked
     assert renderer.scene(small_world()) is scene  # equal content, equal key
 
 
@@ -149,6 +150,17 @@ def test_times_of_day_and_weather_render(renderer: Renderer, env: dict) -> None:
     assert img.rgb_hw3.max() > 20 and img.rgb_hw3.std() > 2
 
 
+def test_misty_dawn_keeps_the_foreground_readable(renderer: Renderer) -> None:
+    env = build_env(clock_h=clock_for_time("dawn", "summer"), season="summer", weather="fog", mood="serene",
+                    palette="natural", style="natural", time_of_day="dawn", seed=1, sea_level_m=None)
+    world = small_world(env)
+    img = renderer.render(world, overview(world))
+    ground = img.rgb_hw3[img.semantic_hw != SEM["sky"]].astype(np.float64)
+    assert ground.mean() < 200 and ground.std() > 12  # not a white-out
+    sky = img.rgb_hw3[img.semantic_hw == SEM["sky"]].astype(np.float64)
+    assert sky.mean(axis=0)[0] > sky.mean(axis=0)[2]  # a warm dawn sky
+
+
 def test_project_unproject_round_trip() -> None:
     cam = Camera(position=(10.0, -5.0, 30.0), target=(100.0, 80.0, 0.0), focal_mm=35.0, width=320, height=180)
     pts = np.array([[100.0, 80.0, 0.0], [60.0, 20.0, 5.0], [120.0, 50.0, 12.0]])
@@ -166,6 +178,13 @@ def test_establishing_shot_is_above_ground_and_sees_the_world(renderer: Renderer
     img = renderer.render(world, cam)
     sky = np.mean(img.semantic_hw == SEM["sky"])
     assert 0.0 < sky < 0.6
+
+
+def test_establishing_shot_frames_the_structures(world: WorldState) -> None:
+    cam = establishing_shot(world, width=160, height=90)
+    cabin = world.structures[0]
+    uv, depth = cam.project(np.array([[cabin["x"], cabin["y"], cabin["z"] + 2.0]]))
+    assert depth[0] > 0 and 0.2 * 160 < uv[0, 0] < 0.8 * 160 and 0.15 * 90 < uv[0, 1] < 0.85 * 90
 
 
 def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path: Path) -> None:

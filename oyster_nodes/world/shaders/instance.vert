@@ -1,3 +1,4 @@
+// Scattered instances, lit per vertex (their meshes are small and flat-shaded; this keeps pixels cheap).
 in vec3 in_pos;
 in vec3 in_nrm;
 in vec3 in_col;
@@ -5,12 +6,21 @@ in float in_part;
 in uint in_index;  // per instance: index into the instance table
 uniform mat4 u_viewproj;
 uniform sampler2D u_inst;  // two RGBA32F texels per instance: (x, y, z, yaw), (scale, variation, 0, 0)
+uniform float u_autumn;
 out vec3 v_pos;
 out vec3 v_nrm;
-out vec3 v_col;
-flat out float v_part;
+out vec3 v_lit;
 flat out uint v_id;
-flat out float v_var;
+
+vec3 albedo_of(float var) {
+    vec3 albedo = in_col * (0.8 + 0.4 * var);
+    if (in_part == 1.0) {  // foliage: per-instance hue shift, autumn colours
+        vec3 fall = mix(vec3(0.55, 0.2, 0.03), vec3(0.62, 0.42, 0.05), var);
+        albedo *= vec3(0.85 + 0.35 * var, 1.0, 0.75 + 0.4 * (1.0 - var));
+        albedo = mix(albedo, fall, u_autumn * step(0.25, var));
+    }
+    return albedo;
+}
 
 void main() {
     int w = textureSize(u_inst, 0).x;
@@ -22,9 +32,12 @@ void main() {
     vec3 p = in_pos * b.x;
     v_pos = vec3(rot * p.xy, p.z) + a.xyz;
     v_nrm = vec3(rot * in_nrm.xy, in_nrm.z);
-    v_col = in_col;
-    v_part = in_part;
     v_id = in_index + 1u;
-    v_var = b.y;
+    vec3 albedo = snow_on(albedo_of(b.y), v_nrm.z);
+    float foliage = in_part == 1.0 ? 1.0 : 0.0;
+    float ao = 0.55 + 0.45 * clamp(in_pos.z * 0.25, 0.0, 1.0);
+    float sh = shadow_at(v_pos, v_nrm);
+    v_lit = lit_diffuse(albedo, v_nrm, sh, ao, 0.45 * foliage);
+    if (in_part == 2.0) v_lit += albedo * (0.4 + 14.0 * u_night);
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

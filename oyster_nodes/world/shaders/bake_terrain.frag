@@ -1,0 +1,34 @@
+// Bakes the terrain's light into its own texture space, once per world and light: albedo, ground detail,
+// snow and wetness, soft sun shadows (3x3 percentage-closer taps) and ambient occlusion.
+// Output rgb: sqrt(linear radiance / 4); a: how much of the strata pattern (rock) shows.
+uniform sampler2D u_height;
+uniform sampler2D u_albedo;
+uniform sampler2D u_normals;
+uniform sampler2D u_noise;
+uniform float u_cell;
+layout(location = 0) out vec4 o_light;
+
+float soft_shadow(vec3 pos, vec3 n) {
+    float s = 0.0;
+    for (int k = 0; k < 9; ++k) {
+        vec2 o = vec2(float(k % 3) - 1.0, float(k / 3) - 1.0) * 0.35 * u_cell;
+        s += shadow_at(pos + vec3(o, 0.0), n);
+    }
+    return s / 9.0;
+}
+
+void main() {
+    ivec2 c = ivec2(gl_FragCoord.xy);
+    vec3 pos = vec3(vec2(c) * u_cell, texelFetch(u_height, c, 0).r);
+    vec4 nt = texelFetch(u_normals, c, 0);
+    vec3 n = normalize(nt.xyz * 2.0 - 1.0);
+    vec4 a = texelFetch(u_albedo, c, 0);
+    vec3 albedo = a.rgb * a.rgb;
+    float detail = texture(u_noise, pos.xy * 0.021).r * 0.6 + texture(u_noise, pos.xy * 0.11).r * 0.4;
+    albedo *= 0.8 + 0.4 * detail;
+    float up = n.z + 0.25 * (detail - 0.5);
+    albedo = snow_on(albedo, up);
+    float sh = dot(n, u_light_dir) > -0.05 ? soft_shadow(pos, n) : 0.0;
+    vec3 c_lin = lit_diffuse(albedo, n, sh, nt.a, 0.0);
+    o_light = vec4(sqrt(clamp(c_lin * 0.25, 0.0, 1.0)), a.a * (1.0 - u_snow * smoothstep(0.55, 0.85, up)));
+}

@@ -1,0 +1,36 @@
+// Light shared by the vertex and fragment stages. Colours are linear RGB until tone mapping.
+uniform vec3 u_cam_pos;
+uniform vec3 u_sun_dir;
+uniform vec3 u_light_dir;  // the shadow-casting light: the sun by day, the moon by night
+uniform vec3 u_key_color;
+uniform vec3 u_amb_sky;
+uniform vec3 u_amb_ground;
+uniform float u_night;
+uniform float u_snow;
+uniform float u_wet;
+uniform mat4 u_light_vp;
+uniform float u_shadow_texel;
+uniform sampler2DShadow u_shadow;
+
+vec3 ambient_light(vec3 n) {
+    return mix(u_amb_ground, u_amb_sky, 0.5 + 0.5 * n.z);
+}
+
+float shadow_at(vec3 pos, vec3 n) {
+    float ndl = dot(n, u_light_dir);
+    vec3 p = pos + n * u_shadow_texel * (1.5 + 2.0 * (1.0 - abs(ndl)));
+    vec3 c = (u_light_vp * vec4(p, 1.0)).xyz * 0.5 + 0.5;  // orthographic: w = 1
+    if (c.x <= 0.0 || c.x >= 1.0 || c.y <= 0.0 || c.y >= 1.0 || c.z >= 1.0) return 1.0;
+    return texture(u_shadow, vec3(c.xy, c.z - 0.00004));  // linear filtering: 2x2 percentage-closer
+}
+
+// Diffuse light on a surface with albedo; wrap > 0 lets light bleed past the terminator (foliage).
+vec3 lit_diffuse(vec3 albedo, vec3 n, float sh, float ao, float wrap) {
+    float ndl = dot(n, u_light_dir);
+    float diff = max((ndl + wrap) / (1.0 + wrap), 0.0);
+    return albedo * (u_key_color * diff * sh + ambient_light(n) * ao);
+}
+
+vec3 snow_on(vec3 albedo, float up) {
+    return mix(albedo * (1.0 - 0.35 * u_wet), vec3(0.82, 0.85, 0.9), u_snow * smoothstep(0.55, 0.85, up));
+}

@@ -1,0 +1,11 @@
+// Instances (vegetation, props): light arrives interpolated from the vertices.
+uniform uint u_sem;
+in vec3 v_pos;
+in vec3 v_nrm;
+in vec3 v_lit;
+flat in uint v_id;
+
+void main() {
+    vec3 n = normalize(gl_FrontFacing ? v_nrm : -v_nrm);
+    emit(v_lit, v_pos, n, v_id, u_sem);
+}

@@ -1,0 +1,30 @@
+// Water (semantic 2): analytic ripples, Fresnel sky reflection, depth-tinted body and a sun glint.
+uniform uint u_sem;
+uniform vec3 u_water_deep;
+uniform float u_rough;
+in vec3 v_pos;
+in vec4 v_bed;
+in float v_sun;
+
+void main() {
+    vec2 p = v_pos.xy;
+    float px = length(fwidth(p));  // metres per pixel: ripples finer than a pixel fade out instead of aliasing
+    vec2 g = vec2(cos(p.x * 0.11 + p.y * 0.07), cos(p.y * 0.13 - p.x * 0.05)) * 0.5 * exp(-px * 0.3)
+           + vec2(cos(p.x * 0.43 - p.y * 0.31 + 1.7), cos(p.y * 0.47 + p.x * 0.29 + 0.4)) * 0.25 * exp(-px * 1.2);
+    vec3 n = normalize(vec3(g * u_rough, 1.0));
+    vec3 d = v_pos - u_cam_pos;
+    vec3 v = -normalize(d);
+    float ndv = max(dot(n, v), 0.02);
+    float fresnel = 0.02 + 0.98 * pow(1.0 - ndv, 5.0);
+    vec3 r = reflect(-v, n);
+    r.z = abs(r.z);
+    vec3 refl = sky_radiance(r);
+    vec3 deep = u_water_deep * (ambient_light(vec3(0.0, 0.0, 1.0)) + u_key_color * 0.15 * v_sun);
+    float path = v_bed.a * (1.0 + 1.0 / max(ndv, 0.2));
+    vec3 body = mix(v_bed.rgb * vec3(0.45, 0.7, 0.7), deep, 1.0 - exp(-path * 0.35));
+    vec3 c = mix(body, refl, fresnel);
+    vec3 h = normalize(v + u_sun_dir);
+    float nh = max(dot(n, h), 0.0);
+    c += u_key_color * v_sun * (3.0 * pow(nh, 400.0) + 0.08 * pow(nh, 40.0)) * step(0.0, u_sun_dir.z);
+    emit(c, v_pos, vec3(0.0, 0.0, 1.0), 0u, u_sem);
+}
