@@ -227,8 +227,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # weather
     _c("weather", "clear", "clear,cloudless,fair,sunshine,blue sky", "clear blue sky with sunshine"),
     _c("weather", "overcast", "overcast,cloudy,grey,gray,clouds,cloud", "cloudy overcast grey sky"),
-    _c("weather", "fog", "fog,foggy,mist,misty,haze,hazy,smog", "thick fog and mist"),
-    _c("weather", "rain", "rain,rainy,drizzle,shower,wet,raining,downpour", "rain falling from grey clouds"),
+    _c("weather", "fog", "fog,foggy,mist,misty,haze,hazy,smog,murky", "thick fog and mist"),
+    _c("weather", "rain", "rain,rainy,drizzle,drizzly,showers,shower,wet,raining,downpour,rainstorm", "rain falling from grey clouds"),
     _c("weather", "snow", "snow,snowing,snowfall,blizzard,flurry,sleet", "falling snow"),
     _c(
         "weather",

@@ -231,6 +231,9 @@ def _is_content_word(tok: str) -> bool:
     )
 
 
+_LEXICAL_ONLY = np.array([c.category in ("palette", "weather") for c in cv.CONCEPTS])
+
+
 def embedding_pass(
     tokens: list[str], positions: list[int], encoder: Encoder, negated: list[bool]
 ) -> tuple[list[Mention], list[str]]:
@@ -242,6 +245,10 @@ def embedding_pass(
     word_vectors, owners = encoder.word_matrix()
     word_sims = vectors @ word_vectors.T
     phrase_sims = vectors @ encoder.concept_matrix().T
+    # single adjectives sit close to their opposites in embedding space ("dry" ~ rain, "white" ~
+    # monochrome), so palette and weather come from their listed words only
+    word_sims[:, _LEXICAL_ONLY[owners]] = -1.0
+    phrase_sims[:, _LEXICAL_ONLY] = -1.0
     mentions, unknown = [], []
     for k, (p, word) in enumerate(zip(positions, words, strict=True)):
         best_word = int(np.argmax(word_sims[k]))

@@ -118,3 +118,11 @@ def test_invalid_specs_name_the_field(data: dict, field: str) -> None:
         WorldSpec.from_json(data)
     with pytest.raises(SpecError):
         WorldSpec.from_json("[1, 2")
+
+
+def test_colour_and_dryness_adjectives_do_not_set_palette_or_weather(encoder):
+    spec = spec_from_prompt(
+        Prompt(text="a tropical island with white beaches in a turquoise ocean and a dry riverbed"), encoder
+    )
+    assert spec.palette == "natural"
+    assert spec.weather == "clear"
