@@ -103,6 +103,9 @@ class Renderer:
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
         self._targets: dict[tuple[int, int], Targets] = {}
+        # the new context is current on this thread; release it so executor worker threads can
+        # make it current in turn (every GL call below happens inside `with self.ctx`)
+        self.ctx.__exit__(None, None, None)
 
     # --- setup ----------------------------------------------------------------------------------
 

@@ -239,3 +239,18 @@ def test_export_png_writes_rgb_and_16_bit_depth(
     assert not list(tmp_path.rglob("*.tmp"))
     with pytest.raises(ValueError):
         ExportPNG().run(ctx, image=img, path="../escape.png")
+
+
+def test_one_renderer_serves_several_threads(renderer: Renderer, world: WorldState) -> None:
+    """Executor workers take turns on the shared GL context."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cam = overview(world)
+    expected = renderer.render(world, cam).rgb_hw3
+    with ThreadPoolExecutor(1) as maker:
+        made_elsewhere = maker.submit(Renderer).result()
+    with ThreadPoolExecutor(2) as pool:
+        images = list(pool.map(lambda _: made_elsewhere.render(world, cam).rgb_hw3, range(4)))
+    made_elsewhere.release()
+    for rgb in images:
+        np.testing.assert_array_equal(rgb, expected)

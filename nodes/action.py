@@ -1,0 +1,49 @@
+"""Action script node: a timeline of events from a small text form, JSON, or plain English lines."""
+
+from __future__ import annotations
+
+from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.types import ActionScript
+from oyster_nodes.world.action_parse import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
+
+EXAMPLE = """# time  event  values — '#' starts a comment
+at 0s spawn sphere ball1 pos=512,512 height=20 size=0.5 color=red material=rubber
+at 2s impulse ball1 0,40,20
+from 0s to 5s wind 10 dir=90
+at 3s drop a blue crate from 15 m
+"""
+
+
+class ActionScriptNode(Node):
+    """Events over time — spawn, remove, impulse, force, move, animate, time, weather, wind, blast, material.
+
+    One event per line ('at 2s spawn sphere ball1 height=20', 'from 1s to 3s wind 12 dir=90'), a JSON list
+    of events, or English ('at 2s drop a red ball from 20 m'); the parsed output shows how each line was read.
+    """
+
+    type = "action.script"
+    title = "Action script"
+    category = "action"
+    outputs = (Port("script", ActionScript), Port("parsed", str, "each line as it was understood"))
+    params = (
+        Param("script", str, EXAMPLE, widget="script", max_length=MAX_SCRIPT_CHARS,
+              description="one event per line, JSON, or plain English"),
+        Param("format", str, "auto", choices=("auto", "text", "json"), description="auto: JSON if it starts with [ or {"),
+        Param("english", bool, True, description="read lines that are not in the line form as English"),
+    )
+
+    def run(self, ctx: RunContext, *, script: str, format: str, english: bool) -> dict[str, object]:
+        if format == "json":
+            parsed = parse_json(script)
+        elif format == "text":
+            parsed = parse_lines(script, english=english)
+        else:
+            parsed = parse_script(script, english=english)
+        for note in parsed.notes:
+            ctx.warn(note)
+        if not parsed.events:
+            ctx.warn("the script has no events")
+        return {"script": parsed.to_script(script), "parsed": parsed.shown()}
+
+
+NODES = (ActionScriptNode,)

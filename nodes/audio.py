@@ -1,0 +1,50 @@
+"""Audio node: an ambience track synthesised from the world over a shot (wind, rain, water, birds, impacts)."""
+
+from __future__ import annotations
+
+from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.types import Audio, CameraPath
+from oyster_nodes.world.state import WorldState
+from oyster_nodes.world.timeline import Timeline
+
+
+class Ambience(Node):
+    """The sound of the shot: wind, rain, nearby water, birds by biome and hour, and the simulation's impacts.
+
+    Heard from the camera path when one is connected; exactly as long as the shot, so it stays in sync.
+    """
+
+    type = "audio.ambience"
+    title = "Ambience audio"
+    category = "audio"
+    inputs = (
+        Port("world", WorldState),
+        Port("timeline", Timeline, "wind, weather, clock and impacts over the shot", optional=True),
+        Port("path", CameraPath, "where the listener is; also the length when there is no timeline", optional=True),
+    )
+    outputs = (Port("audio", Audio),)
+    params = (
+        Param("sample_rate", int, 48000, choices=(44100, 48000)),
+        Param("gain", float, 1.0, min=0.0, max=8.0, widget="slider"),
+        Param("wind", float, 1.0, min=0.0, max=4.0, widget="slider"),
+        Param("rain", float, 1.0, min=0.0, max=4.0, widget="slider"),
+        Param("water", float, 1.0, min=0.0, max=4.0, widget="slider"),
+        Param("birds", float, 1.0, min=0.0, max=4.0, widget="slider"),
+        Param("impacts", float, 1.0, min=0.0, max=4.0, widget="slider"),
+        Param("seed", int, 0, min=0, max=2**31 - 1, widget="seed", description="0: the world's seed"),
+    )
+
+    def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline | None = None,
+            path: CameraPath | None = None, sample_rate: int, gain: float, seed: int, **levels: float) -> Audio:
+        from oyster_nodes.world.audio import AudioSettings, ambience
+
+        if timeline is None and path is None:
+            raise ValueError("connect a timeline or a camera path: the audio needs the shot's length")
+        if timeline is not None and path is not None and abs(path.duration_s - timeline.duration_s) > 1e-6:
+            ctx.warn(f"the camera path ({path.duration_s:g} s) and the timeline ({timeline.duration_s:g} s) differ;"
+                     " the audio follows the timeline")
+        settings = AudioSettings(sample_rate=sample_rate, seed=seed, levels=dict(levels), gain=gain)
+        return ambience(world, timeline, path, settings)
+
+
+NODES = (Ambience,)

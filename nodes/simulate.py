@@ -1,0 +1,58 @@
+"""Simulation nodes: a world and an action script run on MuJoCo into a Timeline; the world at a moment."""
+
+from __future__ import annotations
+
+from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.types import ActionScript
+from oyster_nodes.world.camera_path import FPS_CHOICES
+from oyster_nodes.world.state import WorldState
+from oyster_nodes.world.timeline import Timeline
+
+
+class Simulate(Node):
+    """Rigid bodies, agents, wind, weather and the clock over a shot, on a fixed time step (bit-identical reruns).
+
+    The Timeline is cached on disk, so changing the camera re-renders without simulating again.
+    """
+
+    type = "simulate.run"
+    title = "Simulate"
+    category = "simulate"
+    inputs = (Port("world", WorldState), Port("script", ActionScript, "events; none: the world as it is", optional=True))
+    outputs = (Port("timeline", Timeline),)
+    params = (
+        Param("duration_s", float, 5.0, min=0.1, max=600.0, description="length of the shot"),
+        Param("fps", int, 24, choices=FPS_CHOICES, description="samples per second (match the camera)"),
+        Param("time_scale_h_per_s", float, 0.0, min=0.0, max=24.0,
+              description="hours the clock runs per second of shot (time-lapse); 0: only scripted changes"),
+        Param("seed", int, 0, min=0, max=2**31 - 1, widget="seed", description="gusts; 0: the world's seed"),
+    )
+
+    def run(self, ctx: RunContext, *, world: WorldState, script: ActionScript | None = None, duration_s: float,
+            fps: int, time_scale_h_per_s: float, seed: int) -> Timeline:
+        from oyster_nodes.world.simulate import SimSettings, simulate
+
+        settings = SimSettings(duration_s=duration_s, fps=float(fps), time_scale_h_per_s=time_scale_h_per_s, seed=seed)
+        timeline = simulate(world, script.events if script is not None else [], settings, progress=ctx.progress)
+        for note in timeline.notes:
+            ctx.warn(note)
+        return timeline
+
+
+class WorldAt(Node):
+    """The world at one moment of a simulated shot (bodies, agents, light and weather of that time)."""
+
+    type = "simulate.world_at"
+    title = "World at time"
+    category = "simulate"
+    inputs = (Port("world", WorldState), Port("timeline", Timeline))
+    outputs = (Port("world", WorldState),)
+    params = (Param("time_s", float, 0.0, min=0.0, max=600.0, description="seconds into the shot"),)
+
+    def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline, time_s: float) -> WorldState:
+        if time_s > timeline.duration_s:
+            ctx.warn(f"{time_s:g} s is after the shot ends ({timeline.duration_s:g} s); showing its last frame")
+        return timeline.world_at(world, time_s)
+
+
+NODES = (Simulate, WorldAt)

@@ -1,0 +1,210 @@
+"""A shot rendered: Timeline × CameraPath → Frames, with motion blur and depth of field.
+
+The renderer keeps the world uploaded; each frame only changes the camera, the bodies, the agents and the
+environment (`Timeline.world_at`). Motion blur averages sub-frame renders across the shutter (180° by
+default), in linear light; the other passes come from the sub-frame nearest the frame's time. Depth of
+field blurs each pixel by its thin-lens circle of confusion from the depth pass, focused on the camera's
+target unless a focus distance is given. Bodies and agents are drawn by `overlay` when the renderer does
+not draw them itself (it says so with `info["dynamic"]`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..types import CameraPath, Frames, Image
+from .camera import Camera
+from .camera_path import PathSamples, camera_at, path_arrays
+from .overlay import draw_dynamic
+from .state import WorldState
+from .timeline import Timeline
+
+PASSES: tuple[str, ...] = ("rgb", "rgb+depth", "all")
+_TO_LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32)
+MAX_COC_PX = 24.0
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(kw_only=True, slots=True)
+class SequenceSettings:
+    #: renders averaged per frame (1: no motion blur)
+    blur_samples: int = 1
+    #: shutter open time as a share of the frame interval (0.5 = 180°)
+    shutter: float = 0.5
+    #: lens f-number for depth of field; 0 turns it off
+    f_stop: float = 0.0
+    #: focus distance in metres; 0 focuses on the camera's target
+    focus_m: float = 0.0
+    passes: str = "rgb"
+    notes: list[str] = field(default_factory=list)
+
+
+def frame_times(path: CameraPath) -> np.ndarray:
+    n = max(1, int(round(path.duration_s * path.fps))) if path.duration_s > 0 else len(path.keys)
+    return np.arange(n, dtype=np.float64) / path.fps
+
+
+def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | None, renderer: Any,
+                    settings: SequenceSettings, progress: Progress | None = None) -> Frames:
+    """Every frame of the shot with the passes asked for; notes in `settings.notes`."""
+    report = progress or (lambda f, m: None)
+    times = frame_times(path)
+    arrays = path_arrays(path)
+    if timeline is not None:
+        _check_timeline(world, path, timeline, settings.notes)
+    frames: list[Image] = []
+    for k, t in enumerate(times):
+        frames.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(t), settings),
+                                   settings.passes))
+        report((k + 1) / len(times), f"frame {k + 1}/{len(times)}")
+    return _stack(frames, path, settings)
+
+
+def _keep_passes(image: Image, passes: str) -> Image:
+    """Drop the passes the shot does not keep (a 720p frame with all passes is about 22 MB)."""
+    if passes == "rgb":
+        image.depth_hw = None
+    if passes != "all":
+        image.normal_hw3 = image.instance_hw = image.semantic_hw = None
+    elif image.normal_hw3 is not None:
+        image.normal_hw3 = image.normal_hw3.astype(np.float16)
+    return image
+
+
+def _check_timeline(world: WorldState, path: CameraPath, timeline: Timeline, notes: list[str]) -> None:
+    if world.content_hash() != timeline.world_hash:
+        from .timeline import TimelineError
+
+        raise TimelineError("the timeline was simulated from another world: connect the same world to the "
+                            "simulate node and to this node")
+    if path.duration_s > timeline.duration_s + 1e-6:
+        notes.append(f"the camera path runs {path.duration_s:g} s but the simulation only {timeline.duration_s:g} s;"
+                     " the last simulated moment is held")
+    if abs(path.fps - timeline.fps) > 1e-6:
+        notes.append(f"the camera runs at {path.fps:g} fps and the simulation at {timeline.fps:g} fps; "
+                     "simulated poses are interpolated")
+
+
+def world_at(world: WorldState, timeline: Timeline | None, t: float) -> WorldState:
+    if timeline is None:
+        return world
+    return timeline.world_at_unchecked(world, t)
+
+
+def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timeline: Timeline | None,
+                 renderer: Any, t: float, settings: SequenceSettings) -> Image:
+    """One frame: sub-frame renders averaged for motion blur, then depth of field."""
+    samples = max(1, settings.blur_samples)
+    spread = settings.shutter / path.fps if samples > 1 else 0.0
+    offsets = [(s + 0.5) / samples - 0.5 for s in range(samples)]
+    centre = int(np.argmin(np.abs(offsets)))
+    end = max(path.duration_s, 1e-9)
+    acc: np.ndarray | None = None
+    main: Image | None = None
+    for s, off in enumerate(offsets):
+        ts = min(max(t + off * spread, 0.0), end)
+        image = render_still(world_at(world, timeline, ts), camera_at(path, ts, arrays), renderer)
+        if samples > 1:
+            linear = _TO_LINEAR[image.rgb_hw3]
+            acc = linear if acc is None else acc + linear
+        if s == centre:
+            main = image
+    assert main is not None
+    if acc is not None:
+        main.rgb_hw3 = _to_srgb(acc / samples)
+    if settings.f_stop > 0:
+        cam = camera_at(path, t, arrays)
+        focus = settings.focus_m or _target_distance(cam)
+        main.rgb_hw3 = depth_of_field(main.rgb_hw3, main.depth_hw, cam, f_stop=settings.f_stop, focus_m=focus)
+    main.info["time_s"] = t
+    return main
+
+
+def render_still(world: WorldState, camera: Camera, renderer: Any) -> Image:
+    """One render with bodies and agents in it."""
+    image = renderer.render(world, camera)
+    if (world.bodies or world.agents) and not image.info.get("dynamic"):
+        ranges = image.info.get("id_ranges", {})
+        top = max([int(v[1]) for v in ranges.values() if isinstance(v, (list, tuple)) and len(v) == 2] + [0])
+        draw_dynamic(image, world, camera, top + 1)
+    return image
+
+
+def _target_distance(cam: Camera) -> float:
+    if cam.target is None:
+        return 10.0
+    return max(float(np.linalg.norm(np.subtract(cam.target, cam.position))), cam.near_m * 2)
+
+
+def _to_srgb(linear: np.ndarray) -> np.ndarray:
+    return np.clip(np.power(np.clip(linear, 0.0, 1.0), 1 / 2.2) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def circle_of_confusion(depth_hw: np.ndarray, cam: Camera, *, f_stop: float, focus_m: float) -> np.ndarray:
+    """Blur radius in pixels per pixel from a thin lens (sky and far pixels count as infinitely far)."""
+    f = cam.focal_mm / 1000.0
+    d = np.where(np.isfinite(depth_hw) & (depth_hw > 0), depth_hw, 1e9).astype(np.float64)
+    s = max(focus_m, f * 1.01)
+    coc_m = (f * f / (f_stop * (s - f))) * np.abs(d - s) / d
+    pixels = coc_m / (cam.sensor_mm / 1000.0) * cam.width
+    return np.minimum(pixels / 2, MAX_COC_PX).astype(np.float32)
+
+
+def depth_of_field(rgb: np.ndarray, depth_hw: np.ndarray | None, cam: Camera, *, f_stop: float,
+                   focus_m: float) -> np.ndarray:
+    """rgb blurred by the circle of confusion: disc blurs at a few radii, blended per pixel, in linear light."""
+    if depth_hw is None:
+        return rgb
+    radius = circle_of_confusion(depth_hw, cam, f_stop=f_stop, focus_m=focus_m)
+    top = float(radius.max())
+    if top < 0.5:
+        return rgb
+    levels = [0.0] + [r for r in (1.0, 2.0, 4.0, 8.0, 16.0, MAX_COC_PX) if r < top * 2]
+    linear = _TO_LINEAR[rgb]
+    layers = [linear] + [_blur_layer(linear, radius, r) for r in levels[1:]]
+    out = np.zeros_like(linear)
+    for k, one in enumerate(np.eye(len(levels))):
+        w = np.interp(radius, levels, one).astype(np.float32)  # piecewise-linear between neighbouring radii
+        out += layers[k] * w[..., None]
+    return _to_srgb(out)
+
+
+def _blur_layer(linear: np.ndarray, radius: np.ndarray, r: float) -> np.ndarray:
+    """A disc blur of radius r that only gathers pixels at least that blurry, so sharp things do not glow."""
+    weight = np.clip(radius / r, 0.0, 1.0).astype(np.float32)
+    kernel = _disc(r)
+    total = cv2.filter2D(weight, -1, kernel, borderType=cv2.BORDER_REFLECT)
+    summed = cv2.filter2D(linear * weight[..., None], -1, kernel, borderType=cv2.BORDER_REFLECT)
+    blurred = summed / np.maximum(total, 1e-4)[..., None]
+    return np.where((total > 1e-3)[..., None], blurred, linear)
+
+
+def _disc(r: float) -> np.ndarray:
+    size = int(math.ceil(r)) * 2 + 1
+    yy, xx = np.mgrid[:size, :size] - size // 2
+    k = np.clip(r + 0.5 - np.sqrt(xx * xx + yy * yy), 0.0, 1.0).astype(np.float32)
+    return k / k.sum()
+
+
+def _stack(frames: list[Image], path: CameraPath, settings: SequenceSettings) -> Frames:
+    rgb = np.stack([f.rgb_hw3 for f in frames])
+    out = Frames(rgb_nhw3=rgb, fps=float(path.fps), info={
+        "device": frames[0].info.get("device", ""), "camera_keys": len(path.keys),
+        "motion_blur": settings.blur_samples, "f_stop": settings.f_stop, "notes": list(settings.notes)})
+    if settings.passes in ("rgb+depth", "all") and frames[0].depth_hw is not None:
+        out.depth_nhw = np.stack([f.depth_hw for f in frames]).astype(np.float32)
+    if settings.passes == "all":
+        if frames[0].normal_hw3 is not None:
+            out.normal_nhw3 = np.stack([f.normal_hw3 for f in frames]).astype(np.float16)
+        if frames[0].instance_hw is not None:
+            out.instance_nhw = np.stack([f.instance_hw for f in frames])
+        if frames[0].semantic_hw is not None:
+            out.semantic_nhw = np.stack([f.semantic_hw for f in frames])
+    return out
