@@ -1,4 +1,4 @@
-"""The `oyster` command: run, validate, nodes, schema, cache.
+"""The `oyster` command: run, validate, nodes, schema, cache, serve.
 
 Exit codes: 0 success, 2 invalid workflow or arguments, 1 a node failed or the run was cancelled.
 """
@@ -63,7 +63,8 @@ class ProgressDisplay(Hook):
                      for n, r in records.items()}
         self._started = time.perf_counter()
         if self.console.is_terminal:
-            self.live = Live(self._table(), console=self.console, refresh_per_second=8, transient=True)
+            self.live = Live(console=self.console, refresh_per_second=8, transient=True,
+                             get_renderable=self._table)
             self.live.start()
         else:
             todo = sum(1 for r in records.values() if r.status == "queued")
@@ -89,14 +90,12 @@ class ProgressDisplay(Hook):
         with self._lock:
             self.rows.setdefault(node_id, {"status": "queued", "fraction": 0.0, "message": "", "seconds": 0.0})
             self.rows[node_id].update(fields)
-            if self.live is not None:
-                self.live.update(self._table())
 
     def _table(self) -> Table:
         table = Table(title=f"running · {time.perf_counter() - self._started:.1f}s", expand=False)
-        for col in ("node", "type", "status", "progress", ""):
+        for col in ("node", "type", "status", "progress", "message"):
             table.add_column(col)
-        for node_id, row in self.rows.items():
+        for node_id, row in list(self.rows.items()):
             bar = _bar(row["fraction"]) if row["status"] == "running" else ""
             style = STATUS_STYLE.get(row["status"], "")
             table.add_row(node_id, self.types.get(node_id, ""), f"[{style}]{row['status']}[/]", bar,
@@ -160,15 +159,38 @@ def apply_sets(workflow: Workflow, sets: Sequence[tuple[str, str, Any]]) -> list
     return problems
 
 
+def _read_workflow(args: argparse.Namespace) -> tuple[Workflow, str]:
+    """The workflow to run: a workflow file, or the one embedded in an exported file (--from)."""
+    if args.from_file:
+        from .io.provenance import read_workflow
+
+        return read_workflow(args.from_file), args.from_file
+    if not args.workflow:
+        raise ValueError("give a workflow file, or --from an image, video or GLB this tool exported")
+    return load(args.workflow), args.workflow
+
+
+def _write_manifest(result: RunResult, graph: Any, out_dir: Path, console: Console) -> None:
+    from .io.files import write_manifest
+    from .types import Files
+
+    files = [v for node_id, outs in result.outputs.items() if graph.nodes[node_id].cls.writes_files
+             for v in outs.values() if isinstance(v, Files)]
+    if files:
+        path = write_manifest(out_dir, files, graph.workflow)
+        console.print(f"manifest: {path}", highlight=False)
+
+
 def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    source = args.from_file or args.workflow or "workflow"
     try:
-        workflow = load(args.workflow)
+        workflow, source = _read_workflow(args)
         sets = parse_set(args.set or [])
     except WorkflowError as exc:
-        _print_problems(console, exc.problems, args.workflow)
+        _print_problems(console, exc.problems, source)
         return EXIT_INVALID
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/]")
+    except (ValueError, OSError) as exc:
+        console.print(f"{exc}", style="red", markup=False, soft_wrap=True)
         return EXIT_INVALID
     problems = apply_sets(workflow, sets)
     try:
@@ -176,7 +198,7 @@ def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> i
     except WorkflowError as exc:
         problems = exc.problems
     if problems or graph is None:
-        _print_problems(console, problems, args.workflow)
+        _print_problems(console, problems, source)
         return EXIT_INVALID
     executor = Executor(make_cache(args), workers=args.workers)
     display = ProgressDisplay(console, {n: g.cls.type for n, g in graph.nodes.items()})
@@ -193,6 +215,7 @@ def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> i
     finally:
         signal.signal(signal.SIGINT, previous)
     console.print(summary_table(result))
+    _write_manifest(result, graph, Path(args.out), console)
     stats = result.stats
     console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
                   f"{stats.corrupt} corrupt entries recomputed")
@@ -282,7 +305,8 @@ def cmd_serve(args: argparse.Namespace, console: Console, registry: Registry | N
     options = ServeOptions(host=args.host, port=args.port, token=args.token or os.environ.get("OYSTER_TOKEN"),
                            workspace=Path(args.workspace), templates=Path(args.templates),
                            out_dir=Path(args.out) if args.out else None, cache_dir=args.cache_dir,
-                           workers=args.workers, device=args.device, packs=tuple(args.packs))
+                           workers=args.workers, device=args.device, packs=tuple(args.packs),
+                           open_workflow=None if args.blank else Path(args.open))
     try:
         options.checked()
         from .server.app import serve
@@ -309,7 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a workflow")
-    run.add_argument("workflow", help="workflow JSON file")
+    run.add_argument("workflow", nargs="?", help="workflow JSON file")
+    run.add_argument("--from", dest="from_file", metavar="FILE",
+                     help="run the workflow embedded in a PNG, MP4, MOV, EXR, GLB or PLY this tool exported")
     run.add_argument("--set", action="append", metavar="NODE.PARAM=VALUE", help="override a parameter")
     run.add_argument("--out", default="out", help="output folder (default: ./out)")
     run.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
@@ -332,11 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     _cache_args(cache)
     cache.add_argument("--clear", action="store_true")
 
-    from .server.options import REPO_ROOT
+    from .server.options import DEFAULT_WORKFLOW, REPO_ROOT
 
     serve = sub.add_parser("serve", help="start the browser node editor")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8420)
+    serve.add_argument("--open", default=str(DEFAULT_WORKFLOW), metavar="WORKFLOW",
+                       help="workflow a new tab opens with (default: the forest-at-dawn example)")
+    serve.add_argument("--blank", action="store_true", help="new tabs open an empty graph")
     serve.add_argument("--token", help="access token, required for any non-local --host ('auto' makes one; "
                        "default: $OYSTER_TOKEN)")
     serve.add_argument("--workspace", default=".", help="folder for saved workflows, autosaves and outputs")

@@ -105,3 +105,35 @@ def test_bad_pack_folder_is_an_error_naming_the_pack(tmp_path, capsys):
     (tmp_path / "evil.py").write_text("raise RuntimeError('nope')\n")
     assert main(["--packs", str(tmp_path), "nodes"]) == 2
     assert "node pack 'evil'" in capsys.readouterr().out
+
+
+def test_run_from_an_exported_png_restores_the_exact_workflow(tmp_path, cache_args, capsys):
+    """Export a PNG with a workflow, then `oyster run --from` it; a manifest lists what was written."""
+    from oyster_nodes.io.provenance import read_workflow
+    from oyster_nodes.workflow import load
+
+    src = Path(__file__).resolve().parents[1] / "workflows" / "forest_dawn_still.json"
+    out = tmp_path / "out"
+    sets = ["--set", "world.size_m=256", "--set", "render.width=64", "--set", "render.height=36",
+            "--set", "prompt.text=a small lake", "--set", "spec.use_model=false"]
+    assert main(["run", str(src), "--out", str(out), *sets, *cache_args]) == 0
+    png = out / "forest_dawn.png"
+    embedded = read_workflow(png)
+    original = load(src)
+    assert embedded.metadata == original.metadata
+    assert embedded.node("world").params["size_m"] == 256
+    manifests = list(out.glob("manifest-*.json"))
+    assert len(manifests) == 1
+    listed = json.loads(manifests[0].read_text())
+    assert any(f["path"] == "forest_dawn.png" for f in listed["files"])
+    capsys.readouterr()
+    png.rename(tmp_path / "keep.png")
+    assert main(["run", "--from", str(tmp_path / "keep.png"), "--out", str(out), *cache_args]) == 0
+    assert (out / "forest_dawn.png").is_file()
+
+
+def test_run_from_a_file_without_a_workflow_is_invalid(tmp_path, capsys):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("hello")
+    assert main(["run", "--from", str(plain)]) == 2
+    assert "not a file type that carries a workflow" in capsys.readouterr().out

@@ -1,0 +1,431 @@
+// The node editor: a Vue Flow canvas with typed sockets, palette, commands, clipboard and run status.
+import '@vue-flow/core/dist/style.css'
+import '@vue-flow/core/dist/theme-default.css'
+import '@vue-flow/minimap/dist/style.css'
+import './style.css'
+
+import { Background } from '@vue-flow/background'
+import { ConnectionMode, VueFlow, useVueFlow } from '@vue-flow/core'
+import { MiniMap } from '@vue-flow/minimap'
+import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref } from 'vue'
+import { createClipboard } from './clipboard.js'
+import { NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, makeEdge, noteNode, groupNode, toDoc } from './doc.js'
+import { History, addElements, batch, moveNodes, removeElements, setData } from './history.js'
+import { GroupNode, NoteNode, OysterNode } from './nodes.js'
+import { DRAG_TYPE, Palette } from './palette.js'
+import { createSync } from './sync.js'
+
+const FAR_ZOOM = 0.45
+// above this many nodes a graph first renders in the cheap far-zoom look, then fits the view
+const LARGE_GRAPH = 40
+
+export default {
+  components: { VueFlow, MiniMap, Background, Palette },
+  props: { session: String, apiBase: String },
+  emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready'],
+  setup(props, { emit }) {
+    const flowId = `oyster-${props.session}`
+    const flow = useVueFlow(flowId)
+    const catalog = ref({ nodes: {}, colors: {}, compat: {}, categories: [] })
+    let catalogLoaded = false
+    const catalogReady = fetch(`${props.apiBase}/api/nodes`, { credentials: 'same-origin' })
+      .then((r) => r.json()).then((c) => { catalog.value = c; catalogLoaded = true })
+    const status = reactive({})
+    const problems = reactive({})
+    const seedModes = reactive({})
+    const meta = ref({ name: 'untitled' })
+    const toast = ref(null)
+    const hint = ref(null)
+    const overlay = ref(null)
+    const saved = ref('')
+    const searchRef = ref(null)
+    const root = ref(null)
+    const zoom = computed(() => flow.viewport.value.zoom)
+    const far = computed(() => zoom.value < FAR_ZOOM)
+    const counts = ref({ nodes: 0, links: 0 })
+    const largeGraph = computed(() => counts.value.nodes > LARGE_GRAPH)
+    let loadStarted = 0
+    let lastLoadMs = null
+
+    const nodeTypes = { oyster: markRaw(OysterNode), note: markRaw(NoteNode), group: markRaw(GroupNode) }
+
+    // ---------------------------------------------------------------- graph API used by commands
+    const api = {
+      addNodes: (nodes) => flow.addNodes(nodes),
+      addEdges: (edges) => flow.addEdges(edges),
+      removeNodes: (ids) => flow.removeNodes(ids, false),
+      removeEdges: (ids) => flow.removeEdges(ids),
+      setPosition: (id, p) => flow.updateNode(id, { position: { x: p.x, y: p.y } }),
+      setData: (id, path, value) => {
+        const node = flow.findNode(id)
+        if (!node) return
+        let target = node.data
+        for (const key of path.slice(0, -1)) target = target[key]
+        target[path[path.length - 1]] = value
+      },
+    }
+    const sync = createSync({ props, flow, meta, problems, saved, counts, toDoc })
+    const history = new History(() => sync.schedule())
+
+    const showToast = (text, kind = 'info') => {
+      toast.value = { text, kind }
+      clearTimeout(showToast.timer)
+      showToast.timer = setTimeout(() => { toast.value = null }, 4500)
+    }
+
+    // ---------------------------------------------------------------- params and node data
+    const setParam = (id, name, value) => {
+      const node = flow.findNode(id)
+      if (!node) return
+      history.run(setData(api, id, ['params', name], node.data.params[name], value, `set ${name}`))
+    }
+    const setNodeData = (id, path, value, label) => {
+      const node = flow.findNode(id)
+      if (!node) return
+      let before = node.data
+      for (const key of path) before = before?.[key]
+      history.run(setData(api, id, path, before ?? null, value, label))
+    }
+    const seedMode = (id, name) => seedModes[`${id}.${name}`] || 'fixed'
+    const setSeedMode = (id, name, mode) => { seedModes[`${id}.${name}`] = mode }
+
+    // ---------------------------------------------------------------- adding nodes
+    const takenIds = () => new Set(flow.getNodes.value.map((n) => n.id))
+    const centre = () => {
+      const rect = root.value?.querySelector('.vue-flow')?.getBoundingClientRect()
+      if (!rect) return { x: 0, y: 0 }
+      return flow.screenToFlowCoordinate({ x: rect.left + rect.width / 2 - 120, y: rect.top + rect.height / 3 })
+    }
+    const addNode = (type, position) => {
+      const spec = catalog.value.nodes[type]
+      if (!spec) return null
+      const id = freshId(type, takenIds())
+      const node = { id, type: 'oyster', position, data: { type, params: defaultParams(spec), title: null,
+        color: null, collapsed: false, device: null } }
+      history.run(addElements(api, [node], [], `add ${spec.title}`))
+      return id
+    }
+    // Below whatever node already sits at p, so added nodes never hide each other.
+    const freeSpot = (p) => {
+      const spot = { ...p }
+      for (let tries = 0; tries < 50; tries++) {
+        const blocker = flow.getNodes.value.find((n) => n.type !== 'group' && spot.x > n.position.x - 40 &&
+          spot.x < n.position.x + (n.dimensions?.width || NODE_WIDTH) && spot.y > n.position.y - 40 &&
+          spot.y < n.position.y + (n.dimensions?.height || 80))
+        if (!blocker) break
+        spot.y = blocker.position.y + (blocker.dimensions?.height || 80) + 24
+      }
+      return spot
+    }
+    const addNodeAtCenter = (type) => addNode(type, freeSpot(centre()))
+    const addNote = () => {
+      const id = freshId('note', takenIds())
+      history.run(addElements(api, [noteNode({ id, text: '', position: [centre().x, centre().y] })], [], 'add note'))
+    }
+    const groupSelection = () => {
+      const chosen = flow.getSelectedNodes.value.filter((n) => n.type !== 'group')
+      if (!chosen.length) return showToast('select nodes to group first')
+      const xs = chosen.flatMap((n) => [n.position.x, n.position.x + (n.dimensions?.width || 250)])
+      const ys = chosen.flatMap((n) => [n.position.y, n.position.y + (n.dimensions?.height || 80)])
+      const [x, y] = [Math.min(...xs) - 24, Math.min(...ys) - 48]
+      const rect = [x, y, Math.max(...xs) + 24 - x, Math.max(...ys) + 24 - y]
+      const group = groupNode({ id: freshId('group', takenIds()), title: 'group', rect })
+      history.run(addElements(api, [group], [], 'group'))
+    }
+
+    // ---------------------------------------------------------------- connections
+    const portOf = (nodeId, handle, kind) => {
+      const node = flow.findNode(nodeId)
+      const spec = node && catalog.value.nodes[node.data.type]
+      return spec?.[kind].find((p) => p.name === handleName(handle))
+    }
+    const reaches = (from, to) => {
+      const seen = new Set()
+      const stack = [from]
+      const out = {}
+      for (const e of flow.getEdges.value) (out[e.source] ||= []).push(e.target)
+      while (stack.length) {
+        const n = stack.pop()
+        if (n === to) return true
+        if (seen.has(n)) continue
+        seen.add(n)
+        stack.push(...(out[n] || []))
+      }
+      return false
+    }
+    const connectionProblem = (c) => {
+      const source = portOf(c.source, c.sourceHandle, 'outputs')
+      const target = portOf(c.target, c.targetHandle, 'inputs')
+      if (!source || !target) return 'connect an output (right) to an input (left)'
+      if (c.source === c.target) return 'a node cannot feed its own input'
+      if (!target.any) {
+        const reason = catalog.value.compat[source.type]?.[target.type]
+        const known = catalog.value.compat[source.type] && target.type in catalog.value.compat[source.type]
+        if (reason || !known) return `input '${target.name}' ${reason || `expects ${target.type}, got ${source.type}`}`
+      }
+      if (reaches(c.target, c.source)) return 'this link would form a cycle'
+      return null
+    }
+    const isValidConnection = (c) => {
+      const reason = connectionProblem(c)
+      hint.value = reason ? { text: reason, at: Date.now() } : null
+      return !reason
+    }
+    const connect = (c) => {
+      const link = { from_node: c.source, from_output: handleName(c.sourceHandle), to_node: c.target,
+        to_input: handleName(c.targetHandle) }
+      const edge = makeEdge(catalog.value, link, flow.findNode(c.source)?.data.type)
+      const old = flow.getEdges.value.filter((e) => e.target === c.target && e.targetHandle === c.targetHandle)
+      const cmds = [removeElements(api, [], old.map(plainEdge)), addElements(api, [], [edge])]
+      history.run(batch(cmds, 'connect'))
+    }
+    flow.onConnect(connect)
+    flow.onConnectStart(() => { hint.value = null })
+    flow.onConnectEnd(() => {
+      const h = hint.value
+      if (h && flow.connectionStatus?.value !== 'valid' && Date.now() - h.at < 1500) showToast(`Link refused: ${h.text}`, 'error')
+      hint.value = null
+    })
+
+    // ---------------------------------------------------------------- moving (groups carry their nodes)
+    let dragStart = null
+    flow.onNodeDragStart(({ nodes }) => {
+      const moving = new Map(nodes.map((n) => [n.id, { ...n.position }]))
+      const members = new Set()
+      for (const g of nodes.filter((n) => n.type === 'group')) {
+        const rect = [g.position.x, g.position.y, ...g.data.size]
+        for (const id of groupMembers(rect)) if (!moving.has(id)) members.add(id)
+      }
+      const memberStart = new Map([...members].map((id) => [id, { ...flow.findNode(id).position }]))
+      dragStart = { moving, memberStart, groups: nodes.filter((n) => n.type === 'group').map((g) => g.id) }
+    })
+    flow.onNodeDrag(({ nodes }) => {
+      if (!dragStart || !dragStart.groups.length) return
+      const g = nodes.find((n) => n.id === dragStart.groups[0]) || flow.findNode(dragStart.groups[0])
+      const from = dragStart.moving.get(g.id)
+      const [dx, dy] = [g.position.x - from.x, g.position.y - from.y]
+      for (const [id, p] of dragStart.memberStart) api.setPosition(id, { x: p.x + dx, y: p.y + dy })
+    })
+    flow.onNodeDragStop(() => {
+      if (!dragStart) return
+      const all = new Map([...dragStart.moving, ...dragStart.memberStart])
+      const moves = [...all].map(([id, from]) => ({ id, from, to: { ...flow.findNode(id).position } }))
+        .filter((m) => m.from.x !== m.to.x || m.from.y !== m.to.y)
+      if (moves.length) history.push(moveNodes(api, moves))
+      dragStart = null
+    })
+    const groupMembers = (rect) => {
+      const [x, y, w, h] = rect
+      return flow.getNodes.value.filter((n) => n.type !== 'group' && n.position.x >= x && n.position.y >= y &&
+        n.position.x + (n.dimensions?.width || 0) <= x + w && n.position.y + (n.dimensions?.height || 0) <= y + h)
+        .map((n) => n.id)
+    }
+
+    // ---------------------------------------------------------------- delete, clipboard, keyboard
+    const plainNode = (n) => ({ id: n.id, type: n.type, position: { ...n.position }, zIndex: n.zIndex,
+      data: JSON.parse(JSON.stringify(n.data)) })
+    const plainEdge = (e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target,
+      targetHandle: e.targetHandle, style: e.style, data: e.data })
+    const deleteSelection = () => {
+      const nodes = flow.getSelectedNodes.value
+      const ids = new Set(nodes.map((n) => n.id))
+      const edges = flow.getEdges.value.filter((e) => e.selected || ids.has(e.source) || ids.has(e.target))
+      if (!nodes.length && !edges.length) return
+      history.run(removeElements(api, nodes.map(plainNode), edges.map(plainEdge), 'delete'))
+    }
+    const clipboard = createClipboard({ flow, plainNode, plainEdge, takenIds, freshId,
+      paste: (nodes, edges) => {
+        flow.removeSelectedElements()
+        history.run(addElements(api, nodes.map((n) => ({ ...n, selected: true })), edges, 'paste'))
+      } })
+    const undo = () => { const l = history.undo(); if (l) showToast(`Undo ${l}`) }
+    const redo = () => { const l = history.redo(); if (l) showToast(`Redo ${l}`) }
+    const fit = () => flow.fitView({ padding: 0.15, duration: 200, maxZoom: 1 })
+    const selectAll = () => flow.addSelectedNodes(flow.getNodes.value)
+
+    const KEYS = {
+      'ctrl+z': undo, 'ctrl+shift+z': redo, 'ctrl+y': redo, 'ctrl+c': () => clipboard.copy(),
+      'ctrl+x': () => { clipboard.copy(); deleteSelection() }, 'ctrl+v': () => clipboard.pasteSoon(),
+      'ctrl+d': () => { clipboard.copy(); clipboard.pasteSoon(0) }, 'ctrl+a': selectAll, 'ctrl+g': groupSelection,
+      delete: deleteSelection, backspace: deleteSelection, f: fit, n: addNote, '/': () => searchRef.value?.focus(),
+      'ctrl+enter': () => emit('run_request'), 'ctrl+s': () => emit('save_request'),
+      escape: () => flow.removeSelectedElements(),
+    }
+    const onKey = (e) => {
+      if (!root.value || !root.value.isConnected) return
+      const tag = (e.target.tagName || '').toLowerCase()
+      if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable) return
+      const combo = `${e.ctrlKey || e.metaKey ? 'ctrl+' : ''}${e.shiftKey ? 'shift+' : ''}${e.key.toLowerCase()}`
+      const action = KEYS[combo]
+      if (action) {
+        e.preventDefault()
+        action()
+      }
+    }
+    const onPaste = (e) => clipboard.fromEvent(e)
+    const onCopy = (e) => clipboard.toEvent(e)
+    onMounted(() => {
+      window.addEventListener('keydown', onKey)
+      document.addEventListener('paste', onPaste)
+      document.addEventListener('copy', onCopy)
+    })
+    onBeforeUnmount(() => {
+      window.removeEventListener('keydown', onKey)
+      document.removeEventListener('paste', onPaste)
+      document.removeEventListener('copy', onCopy)
+      sync.stop()
+    })
+
+    // ---------------------------------------------------------------- drag and drop (nodes, files)
+    const onDragOver = (e) => {
+      e.preventDefault()
+      e.dataTransfer.dropEffect = 'copy'
+    }
+    const onDrop = async (e) => {
+      e.preventDefault()
+      const type = e.dataTransfer.getData(DRAG_TYPE)
+      if (type) return addNode(type, flow.screenToFlowCoordinate({ x: e.clientX, y: e.clientY }))
+      const file = e.dataTransfer.files?.[0]
+      if (file) openFile(file)
+    }
+    const openFile = async (file) => {
+      const result = await sync.upload(file)
+      if (result.error) return showToast(result.error, 'error')
+      load(result)
+      emit('opened', { name: file.name })
+    }
+
+    // ---------------------------------------------------------------- loading and status
+    const load = async (payload) => {
+      loadStarted = performance.now()
+      await catalogReady
+      if (payload.rev <= sync.rev) return
+      sync.rev = payload.rev
+      meta.value = payload.doc.metadata || { name: 'untitled' }
+      for (const k of Object.keys(status)) delete status[k]
+      for (const k of Object.keys(problems)) delete problems[k]
+      const { nodes, edges } = fromDoc(catalog.value, payload.doc)
+      if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: FAR_ZOOM / 2 })
+      flow.setNodes(nodes)
+      flow.setEdges(edges)
+      history.clear()
+      counts.value = { nodes: nodes.length, links: edges.length }
+      sync.applyProblems(payload.problems || [])
+      nextTick(async () => {
+        await flow.fitView({ padding: 0.15, maxZoom: 1 })
+        requestAnimationFrame(() => { lastLoadMs = performance.now() - loadStarted })
+      })
+    }
+    const reload = async () => load(await sync.fetchDoc())
+    const setStatus = (updates, reset = false) => {
+      if (reset) for (const k of Object.keys(status)) delete status[k]
+      for (const [id, s] of Object.entries(updates)) status[id] = { ...(status[id] || {}), ...s }
+    }
+    const setProblems = (list) => sync.applyProblems(list)
+    const setParamValue = (id, name, value) => setParam(id, name, value)
+    const flush = () => sync.flush()
+    const focusNode = (id) => {
+      const node = flow.findNode(id)
+      if (!node) return false
+      flow.removeSelectedElements()
+      flow.addSelectedNodes([node])
+      const w = node.dimensions?.width || 250
+      const h = node.dimensions?.height || 100
+      flow.setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: Math.max(zoom.value, 1), duration: 250 })
+      return true
+    }
+    const prepareRun = async () => {
+      const seeds = []
+      for (const [key, mode] of Object.entries(seedModes)) {
+        const [id, name] = [key.slice(0, key.lastIndexOf('.')), key.slice(key.lastIndexOf('.') + 1)]
+        const node = flow.findNode(id)
+        if (!node || mode === 'fixed') continue
+        const before = node.data.params[name]
+        const after = mode === 'random' ? Math.floor(Math.random() * 2147483647) : (before || 0) + 1
+        seeds.push(setData(api, id, ['params', name], before, after, 'seed'))
+      }
+      if (seeds.length) history.run(batch(seeds, 'new seeds'))
+      await sync.flush()
+      return sync.rev
+    }
+    const setMeta = (next) => {
+      meta.value = { ...meta.value, ...next }
+      sync.schedule()
+    }
+    const stats = () => ({ nodes: flow.getNodes.value.length, edges: flow.getEdges.value.length, lastLoadMs,
+      undo: history.done.length, redo: history.undone.length, zoom: zoom.value })
+    const getDoc = () => toDoc(meta.value, flow.getNodes.value, flow.getEdges.value)
+
+    flow.onPaneReady(() => emit('ready'))
+    flow.onNodesChange(() => { counts.value = { nodes: flow.getNodes.value.length, links: flow.getEdges.value.length } })
+    flow.onEdgesChange(() => { counts.value = { nodes: flow.getNodes.value.length, links: flow.getEdges.value.length } })
+
+    const openLightbox = (url) => { overlay.value = { kind: 'image', url } }
+    const openModel = async (url) => {
+      overlay.value = { kind: 'model', url }
+      await nextTick()
+      const { mountViewer } = await import('./viewer3d.js')
+      overlay.value.dispose = mountViewer(root.value.querySelector('.oy-model-canvas'), url)
+    }
+    const closeOverlay = () => {
+      overlay.value?.dispose?.()
+      overlay.value = null
+    }
+
+    provide('oyster', { catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
+      emit, addNodeAtCenter, searchRef, openLightbox, openModel })
+
+    const api4tests = { load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
+      get catalogReady() { return catalogLoaded }, session: props.session }
+    onMounted(() => {
+      window.oysterEditor = api4tests
+      reload()
+    })
+
+    return { flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
+      closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
+      load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, setMeta, getDoc, stats, openFile,
+      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, largeGraph }
+  },
+  template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far }">
+    <Palette />
+    <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop">
+      <VueFlow :id="flowId" :node-types="nodeTypes" :is-valid-connection="isValidConnection"
+        :connection-mode="ConnectionMode.Strict" :delete-key-code="null" :min-zoom="0.08" :max-zoom="2.5"
+        :connection-radius="28" :snap-to-grid="false" multi-selection-key-code="Control" selection-key-code="Shift"
+        :default-edge-options="{ type: 'default' }" :elevate-edges-on-select="true" fit-view-on-init
+        :only-render-visible-elements="largeGraph">
+        <Background pattern-color="#2c2f36" :gap="24" :size="1.4" />
+        <MiniMap pannable zoomable :node-color="minimapColor" mask-color="rgba(10,12,16,0.72)" />
+      </VueFlow>
+      <div class="oy-toolbar">
+        <button title="Undo (Ctrl+Z)" @click="undo"><i class="material-icons">undo</i></button>
+        <button title="Redo (Ctrl+Shift+Z)" @click="redo"><i class="material-icons">redo</i></button>
+        <span class="oy-sep"></span>
+        <button title="Add a note (N)" @click="addNote"><i class="material-icons">sticky_note_2</i></button>
+        <button title="Group the selection (Ctrl+G)" @click="groupSelection"><i class="material-icons">crop_free</i></button>
+        <button title="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons">delete_outline</i></button>
+        <span class="oy-sep"></span>
+        <button title="Fit view (F)" @click="fit"><i class="material-icons">fit_screen</i></button>
+      </div>
+      <div v-if="hint" class="oy-refusal"><i class="material-icons">block</i> {{ hint.text }}</div>
+      <div v-if="toast" class="oy-toast" :class="'oy-toast-' + toast.kind">{{ toast.text }}</div>
+      <div class="oy-statusbar">
+        <span>{{ counts.nodes }} nodes · {{ counts.links }} links</span>
+        <span>{{ Math.round(zoom * 100) }}%</span>
+        <span v-if="saved" class="oy-saved">{{ saved }}</span>
+      </div>
+      <div v-if="overlay" class="oy-overlay" @click.self="closeOverlay">
+        <img v-if="overlay.kind === 'image'" :src="overlay.url" class="oy-lightbox">
+        <div v-else class="oy-model-canvas"></div>
+        <button class="oy-overlay-close" @click="closeOverlay">✕</button>
+      </div>
+    </div>
+  </div>`,
+}
+
+function minimapColor(node) {
+  if (node.type === 'note') return '#c9a227'
+  if (node.type === 'group') return 'rgba(92,107,192,0.25)'
+  return '#5b6270'
+}

@@ -1,0 +1,167 @@
+// The canvas's node kinds: a workflow node with typed sockets, a note, and a group frame.
+import { Handle, Position } from '@vue-flow/core'
+import { computed, inject, onBeforeUnmount, ref, watch } from 'vue'
+import { inHandle, outHandle } from './doc.js'
+import { PreviewList } from './preview.js'
+import { ParamWidget, widgetKind } from './widgets.js'
+
+const STATUS_TEXT = { queued: 'queued', running: 'running', cached: 'cached', done: 'done', error: 'error',
+  skipped: 'skipped', cancelled: 'cancelled' }
+
+function splitProblems(list) {
+  const byParam = {}
+  const general = []
+  for (const p of list || []) {
+    if (p.field && p.field.startsWith('params.')) (byParam[p.field.slice(7)] ||= []).push(p)
+    else general.push(p)
+  }
+  return { byParam, general }
+}
+
+// Rough heights of parameter rows, for the far-zoom placeholder of a node never seen up close.
+const ROW_PX = { textarea: 74, json: 66, keyframes: 140, script: 90, vector: 46 }
+const estimateBody = (spec) => 14 + (spec?.params || []).reduce((h, p) => h + (ROW_PX[widgetKind(p)] || 27), 0)
+
+// One ResizeObserver for every node body: heights arrive batched, with no forced layout.
+const sizes = (() => {
+  const callbacks = new WeakMap()
+  const observer = new ResizeObserver((entries) => {
+    for (const e of entries) callbacks.get(e.target)?.(e.borderBoxSize?.[0]?.blockSize ?? e.contentRect.height)
+  })
+  return {
+    observe: (el, cb) => { callbacks.set(el, cb); observer.observe(el) },
+    unobserve: (el) => { callbacks.delete(el); observer.unobserve(el) },
+  }
+})()
+
+export const OysterNode = {
+  components: { Handle, ParamWidget, PreviewList },
+  props: ['id', 'data', 'selected'],
+  setup(props) {
+    const ctx = inject('oyster')
+    const spec = computed(() => ctx.catalog.value.nodes[props.data.type])
+    const rows = computed(() => {
+      const s = spec.value
+      if (!s) return []
+      const n = Math.max(s.inputs.length, s.outputs.length)
+      return Array.from({ length: n }, (_, i) => ({ input: s.inputs[i], output: s.outputs[i] }))
+    })
+    const color = (t) => ctx.catalog.value.colors[t] || '#9e9e9e'
+    const st = computed(() => ctx.status[props.id] || null)
+    const problems = computed(() => splitProblems(ctx.problems[props.id]))
+    const showBody = computed(() => !ctx.far.value && !props.data.collapsed)
+    // Far away the body becomes a plain block of the same height: the node keeps its size, so
+    // zooming across the threshold re-measures nothing and no wire moves.
+    const body = ref(null)
+    const bodyHeight = ref(null)
+    watch(body, (el, old) => {
+      if (old) sizes.unobserve(old)
+      if (el) sizes.observe(el, (h) => { bodyHeight.value = h })
+    })
+    onBeforeUnmount(() => body.value && sizes.unobserve(body.value))
+    const farHeight = computed(() => bodyHeight.value ?? (spec.value?.params.length ? estimateBody(spec.value) : 0))
+    const editing = ref(false)
+    const title = computed(() => props.data.title || spec.value?.title || props.data.type)
+    const rename = (e) => {
+      editing.value = false
+      const next = e.target.value.trim()
+      if (next !== title.value) ctx.setData(props.id, ['title'], next || null, 'rename')
+    }
+    const toggle = () => ctx.setData(props.id, ['collapsed'], !props.data.collapsed, 'collapse')
+    const percent = computed(() => Math.round((st.value?.fraction || 0) * 100))
+    const seconds = computed(() => {
+      const s = st.value?.seconds
+      if (typeof s !== 'number' || !['done', 'error'].includes(st.value.status)) return ''
+      if (s < 0.001) return `${(s * 1e6).toFixed(0)} µs`
+      return s < 1 ? `${(s * 1000).toFixed(1)} ms` : `${s.toFixed(2)} s`
+    })
+    const paramProblems = (p) => {
+      const own = problems.value.byParam[p.name] || []
+      const failed = p.widget === 'script' && st.value?.error ? [{ message: st.value.error.message }] : []
+      return [...own, ...failed]
+    }
+    return { spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
+      Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
+  },
+  template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
+      :class="['oy-cat-' + category, st ? 'oy-status-' + st.status : '', { 'oy-selected': selected,
+        'oy-has-problem': problems.general.length || Object.keys(problems.byParam).length }]"
+      :style="data.color ? { '--oy-accent': data.color } : {}">
+    <div class="oy-node-header" @dblclick.stop="editing = true">
+      <span class="oy-status-dot" :title="st ? statusText[st.status] : 'not run'"></span>
+      <input v-if="editing" class="oy-title-input nodrag" :value="title" @blur="rename" @keydown.enter="rename"
+        @vue:mounted="({ el }) => el.focus()">
+      <span v-else class="oy-node-title" :title="spec ? spec.description : 'unknown node type'">{{ title }}</span>
+      <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
+        (seconds || statusText[st.status]) }}</span>
+      <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'">
+        {{ data.collapsed ? '▸' : '▾' }}</button>
+    </div>
+    <div v-if="st && st.status === 'running'" class="oy-progress"><div :style="{ width: percent + '%' }"></div></div>
+    <div v-if="!spec" class="oy-node-error">unknown node type '{{ data.type }}'</div>
+    <div class="oy-ports">
+      <div v-for="(row, i) in rows" :key="i" class="oy-port-row">
+        <div class="oy-port oy-port-in" v-if="row.input" :title="row.input.description">
+          <Handle type="target" :position="Position.Left" :id="inHandle(row.input.name)" class="oy-handle"
+            :style="{ background: color(row.input.type) }" :data-port="row.input.name" />
+          <span class="oy-port-name">{{ row.input.name }}</span>
+          <span class="oy-port-type" :style="{ color: color(row.input.type) }">{{ row.input.type }}{{
+            row.input.optional ? '?' : '' }}</span>
+        </div>
+        <div v-else class="oy-port"></div>
+        <div class="oy-port oy-port-out" v-if="row.output" :title="row.output.description">
+          <span class="oy-port-type" :style="{ color: color(row.output.type) }">{{ row.output.type }}</span>
+          <span class="oy-port-name">{{ row.output.name }}</span>
+          <Handle type="source" :position="Position.Right" :id="outHandle(row.output.name)" class="oy-handle"
+            :style="{ background: color(row.output.type) }" :data-port="row.output.name" />
+        </div>
+      </div>
+    </div>
+    <div v-if="showBody" ref="body" class="oy-body">
+      <div v-if="spec && spec.params.length" class="oy-params">
+        <ParamWidget v-for="p in spec.params" :key="p.name" :param="p" :value="data.params[p.name]" :node-id="id"
+          :problems="paramProblems(p)" />
+      </div>
+      <PreviewList v-if="st && st.previews && st.previews.length" :items="st.previews" />
+    </div>
+    <div v-else-if="!data.collapsed && farHeight" class="oy-body-far" :style="{ height: farHeight + 'px' }"></div>
+    <div v-for="(p, i) in problems.general" :key="'p' + i" class="oy-node-error oy-problem">
+      <b>{{ p.field || p.kind }}</b>: {{ p.message }}<div v-if="p.fix" class="oy-fix">fix: {{ p.fix }}</div>
+    </div>
+    <div v-if="st && st.error" class="oy-node-error oy-run-error">
+      <div class="oy-error-message">{{ st.error.message }}</div>
+      <div v-if="st.error.fix" class="oy-fix">fix: {{ st.error.fix }}</div>
+      <details v-if="st.error.traceback" class="nodrag nowheel"><summary>traceback</summary>
+        <pre>{{ st.error.traceback }}</pre></details>
+    </div>
+    <div v-if="st && st.warnings && st.warnings.length" class="oy-node-warning">
+      <div v-for="(w, i) in st.warnings" :key="i">⚠ {{ w }}</div></div>
+  </div>`,
+}
+
+export const NoteNode = {
+  props: ['id', 'data', 'selected'],
+  setup(props) {
+    const ctx = inject('oyster')
+    const set = (e) => ctx.setData(props.id, ['text'], e.target.value, 'edit note')
+    return { set }
+  },
+  template: `<div class="oy-note" :class="{ 'oy-selected': selected }" :data-node-id="id"
+      :style="{ width: data.size[0] + 'px', minHeight: data.size[1] + 'px', background: data.color || undefined }">
+    <div class="oy-note-grip">note</div>
+    <textarea class="nodrag nowheel" :value="data.text" @input="set" placeholder="write a note…"></textarea>
+  </div>`,
+}
+
+export const GroupNode = {
+  props: ['id', 'data', 'selected'],
+  setup(props) {
+    const ctx = inject('oyster')
+    const rename = (e) => ctx.setData(props.id, ['title'], e.target.value, 'rename group')
+    return { rename }
+  },
+  template: `<div class="oy-group" :class="{ 'oy-selected': selected }" :data-node-id="id"
+      :style="{ width: data.size[0] + 'px', height: data.size[1] + 'px', '--oy-group': data.color || '#5c6bc0' }">
+    <input class="oy-group-title nodrag" :value="data.title" @change="rename" placeholder="group">
+  </div>`,
+}

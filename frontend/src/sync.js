@@ -1,0 +1,70 @@
+// Keeps the server's copy of this tab's graph current (over HTTP, so large graphs never hit the
+// websocket's message limit) and applies the validation problems it answers with.
+
+const DEBOUNCE_MS = 350
+const MAX_UPLOAD = 8 * 1024 * 1024
+
+export function createSync({ props, flow, meta, problems, saved, toDoc }) {
+  let timer = null
+  let inflight = null
+  let pending = false
+  const base = () => `${props.apiBase}/api/session/${props.session}`
+
+  const self = {
+    rev: 0,
+    schedule() {
+      pending = true
+      clearTimeout(timer)
+      timer = setTimeout(() => self.flush(), DEBOUNCE_MS)
+    },
+    async flush() {
+      clearTimeout(timer)
+      while (inflight) await inflight
+      if (!pending) return
+      pending = false
+      inflight = self.put()
+      try {
+        await inflight
+      } finally {
+        inflight = null
+      }
+    },
+    async put() {
+      const doc = toDoc(meta.value, flow.getNodes.value, flow.getEdges.value)
+      const res = await fetch(`${base()}/doc`, {
+        method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ rev: self.rev, doc }),
+      })
+      if (res.status === 409) return
+      if (!res.ok) {
+        saved.value = `not saved (${res.status})`
+        return
+      }
+      const body = await res.json()
+      self.applyProblems(body.problems || [])
+      saved.value = body.autosaved ? `autosaved ${new Date().toLocaleTimeString()}` : ''
+    },
+    applyProblems(list) {
+      for (const k of Object.keys(problems)) delete problems[k]
+      for (const p of list) (problems[p.node || ''] ||= []).push(p)
+    },
+    async fetchDoc() {
+      const res = await fetch(`${base()}/doc`, { credentials: 'same-origin' })
+      return res.json()
+    },
+    async upload(file) {
+      if (file.size > MAX_UPLOAD) return { error: `${file.name} is larger than 8 MB` }
+      const res = await fetch(`${base()}/open?name=${encodeURIComponent(file.name)}`, {
+        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
+        body: await file.text(),
+      })
+      const body = await res.json()
+      if (!res.ok) return { error: (body.problems || []).map((p) => p.text || p.message).join('\n') || 'cannot open' }
+      return body
+    },
+    stop() {
+      clearTimeout(timer)
+    },
+  }
+  return self
+}

@@ -1,0 +1,245 @@
+"""REST and websocket API: the node catalog, the tab's graph, the job queue, previews and output files.
+
+The catalog evaluates `types.link_problem` for every pair of wire types the registry uses, so the
+browser refuses a wire while it is dragged with exactly the server's reason.
+
+Bodies are bounded in size and schema-checked; file paths are resolved inside their folder or refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..node import Node
+from ..registry import Registry
+from ..types import AnyData, link_problem, wire_color, wire_name
+from ..workflow import MAX_BYTES, Problem, WorkflowError, parse_data, parse_text
+from .jobs import FINISHED, JobQueue
+from .sessions import Session, SessionStore, StaleRevision
+from .workspace import PathRefused, Workspace, inside, safe_name
+
+PREFIX = "/oyster"
+
+
+def port_types(registry: Registry) -> dict[str, type]:
+    """Every wire type used by a port of a registered node, by wire name."""
+    found: dict[str, type] = {}
+    for cls in registry:
+        for port in (*cls.inputs, *cls.outputs):
+            found.setdefault(wire_name(port.type), port.type)
+    for t in (int, float, str, bool):
+        found.setdefault(wire_name(t), t)
+    return found
+
+
+def compatibility(types: dict[str, type]) -> dict[str, dict[str, str | None]]:
+    """compat[source][target]: None when the link is allowed, else why not."""
+    return {s: {t: link_problem(st, tt) for t, tt in types.items() if tt is not AnyData}
+            for s, st in types.items()}
+
+
+def build_catalog(registry: Registry) -> dict[str, Any]:
+    types = port_types(registry)
+    nodes = {cls.type: _describe(cls) for cls in registry}
+    return {
+        "nodes": nodes,
+        "colors": {name: wire_color(t) for name, t in types.items()},
+        "compat": compatibility(types),
+        "categories": sorted({d["category"] for d in nodes.values()}),
+    }
+
+
+def _describe(cls: type[Node]) -> dict[str, Any]:
+    described = cls.describe()
+    for p in described["params"]:
+        p["default"] = _jsonable(p["default"])
+        p["choices"] = [_jsonable(c) for c in p["choices"]] if p["choices"] is not None else None
+    return described
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+@dataclass(kw_only=True, slots=True)
+class Services:
+    registry: Registry
+    catalog: dict[str, Any]
+    sessions: SessionStore
+    jobs: JobQueue
+    workspace: Workspace
+
+
+class DocUpdate(BaseModel):
+    """PUT body of /session/{sid}/doc: the graph as the tab shows it, for the revision it loaded."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = 1
+    rev: int
+    doc: dict[str, Any]
+
+
+def problems_body(problems: list[Problem], status: int = 422) -> JSONResponse:
+    return JSONResponse({"problems": [p.to_dict() | {"text": str(p)} for p in problems]}, status_code=status)
+
+
+async def read_body(request: Request, limit: int = MAX_BYTES) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(413, f"body is larger than {limit} bytes")
+    size, chunks = 0, []
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(413, f"body is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def make_router(services: Services) -> APIRouter:
+    router = APIRouter()
+    _session_routes(router, services)
+    _job_routes(router, services)
+    _file_routes(router, services)
+    return router
+
+
+def _session(services: Services, sid: str) -> Session:
+    session = services.sessions.get(sid)
+    if session is None:
+        raise HTTPException(404, "no such editor session (reload the page)")
+    return session
+
+
+def _session_routes(router: APIRouter, services: Services) -> None:
+    @router.get(f"{PREFIX}/api/nodes")
+    def nodes() -> dict[str, Any]:
+        return services.catalog
+
+    @router.get(f"{PREFIX}/api/session/{{sid}}/doc")
+    def get_doc(sid: str) -> dict[str, Any]:
+        session = _session(services, sid)
+        return {"rev": session.rev, "doc": session.doc, "problems": session.problems}
+
+    @router.put(f"{PREFIX}/api/session/{{sid}}/doc")
+    async def put_doc(sid: str, request: Request) -> Response:
+        session = _session(services, sid)
+        try:
+            update = DocUpdate.model_validate_json(await read_body(request))
+            problems, autosaved = services.sessions.update(session, update.rev, update.doc)
+        except ValidationError as exc:
+            return problems_body([Problem("schema", str(exc.errors()[0]["msg"]))])
+        except WorkflowError as exc:
+            return problems_body(exc.problems)
+        except StaleRevision as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return JSONResponse({"problems": problems, "autosaved": autosaved})
+
+    @router.post(f"{PREFIX}/api/session/{{sid}}/open")
+    async def open_upload(sid: str, request: Request, name: str = "upload.json") -> Response:
+        session = _session(services, sid)
+        try:
+            workflow = parse_text(await read_body(request), source=name[:200])
+        except WorkflowError as exc:
+            return problems_body(exc.problems)
+        session.replace(workflow, ("upload", name[:200]))
+        session.problems = [p.to_dict() for p in services.sessions.problems_of(workflow)]
+        return JSONResponse({"rev": session.rev, "doc": session.doc, "problems": session.problems})
+
+    @router.get(f"{PREFIX}/api/session/{{sid}}/download")
+    def download(sid: str) -> Response:
+        session = _session(services, sid)
+        text = parse_data(session.doc).to_json()
+        headers = {"content-disposition": f'attachment; filename="{safe_name(session.name)}"'}
+        return Response(text, media_type="application/json", headers=headers)
+
+    @router.get(f"{PREFIX}/api/templates")
+    def templates() -> list[dict[str, Any]]:
+        return [e.to_dict() for e in services.workspace.list("template")]
+
+    @router.get(f"{PREFIX}/api/sessions")
+    def sessions() -> dict[str, int]:
+        return {"live": len(services.sessions)}
+
+
+def _job_routes(router: APIRouter, services: Services) -> None:
+    @router.get(f"{PREFIX}/api/jobs")
+    def list_jobs() -> list[dict[str, Any]]:
+        return services.jobs.list()
+
+    @router.post(f"{PREFIX}/api/jobs", status_code=201)
+    async def submit(request: Request) -> Response:
+        try:
+            workflow = parse_text(await read_body(request), source="request body")
+            job = services.jobs.submit(workflow, owner="api")
+        except WorkflowError as exc:
+            return problems_body(exc.problems)
+        return JSONResponse(job.summary(), status_code=201)
+
+    @router.get(f"{PREFIX}/api/jobs/{{job_id}}")
+    def job_detail(job_id: str) -> dict[str, Any]:
+        job = services.jobs.jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return job.detail()
+
+    @router.post(f"{PREFIX}/api/jobs/{{job_id}}/cancel")
+    def cancel(job_id: str) -> dict[str, Any]:
+        if job_id not in services.jobs.jobs:
+            raise HTTPException(404, f"no job {job_id!r}")
+        return {"cancelled": services.jobs.cancel(job_id)}
+
+    @router.websocket(f"{PREFIX}/api/jobs/{{job_id}}/events")
+    async def events(websocket: WebSocket, job_id: str) -> None:
+        await websocket.accept()
+        job = services.jobs.jobs.get(job_id)
+        if job is None:
+            await websocket.close(code=4404)
+            return
+        seen = 0
+        try:
+            while True:
+                changes, seen = job.changes_since(seen)
+                if changes:
+                    await websocket.send_json({"job": job.summary(), "nodes": changes})
+                if job.state in FINISHED and not job.changes_since(seen)[0]:
+                    await websocket.send_json({"job": job.summary(), "nodes": {}, "final": True})
+                    break
+                await asyncio.sleep(0.1)
+        except WebSocketDisconnect:
+            return
+        await websocket.close()
+
+
+def _file_routes(router: APIRouter, services: Services) -> None:
+    ws = services.workspace
+
+    @router.get(f"{PREFIX}/previews/{{job_id}}/{{name}}")
+    def preview(job_id: str, name: str) -> FileResponse:
+        return _serve(ws.previews, f"{job_id}/{name}")
+
+    @router.get(f"{PREFIX}/files/{{path:path}}")
+    def output_file(path: str) -> FileResponse:
+        return _serve(ws.outputs, path)
+
+
+def _serve(base: Any, relative: str) -> FileResponse:
+    try:
+        path = inside(base, relative)
+    except PathRefused as exc:
+        raise HTTPException(400, str(exc)) from None
+    if not path.is_file():
+        raise HTTPException(404, "no such file")
+    return FileResponse(path, headers={"cache-control": "no-cache", "x-content-type-options": "nosniff"})

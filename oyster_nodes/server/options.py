@@ -1,0 +1,73 @@
+"""How `oyster serve` was asked to run: address, access token, workspace folders."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FRONTEND_DIST = REPO_ROOT / "frontend" / "dist"
+#: the graph a new tab opens with
+DEFAULT_WORKFLOW = REPO_ROOT / "workflows" / "forest_dawn_still.json"
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_.~-]{16,256}$")
+
+
+class OptionsError(ValueError):
+    """Serve options that cannot be used, with what to do instead."""
+
+
+@dataclass(kw_only=True, slots=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8420
+    token: str | None = None
+    workspace: Path = field(default_factory=Path.cwd)
+    templates: Path = REPO_ROOT / "workflows"
+    #: workflow a new tab opens with; None opens an empty graph
+    open_workflow: Path | None = DEFAULT_WORKFLOW
+    out_dir: Path | None = None
+    cache_dir: Path | None = None
+    memory_cache_gb: float = 2.0
+    workers: int = 2
+    device: str = "auto"
+    packs: tuple[str, ...] = ()
+
+    @property
+    def outputs(self) -> Path:
+        return self.out_dir or self.workspace / "out"
+
+    def checked(self) -> ServeOptions:
+        """Refuse an unprotected non-local address and malformed tokens; resolve folders."""
+        if self.token == "auto":
+            self.token = secrets.token_urlsafe(24)
+        if self.token is not None and not TOKEN_PATTERN.match(self.token):
+            raise OptionsError("the access token must be 16-256 characters of letters, digits and _ . ~ - "
+                               "(or 'auto' to generate one)")
+        if not is_loopback(self.host) and not self.token:
+            raise OptionsError(f"binding {self.host} exposes the editor to other machines: give an access token "
+                               "with --token TOKEN (or --token auto), or use --host 127.0.0.1")
+        if not 0 < self.port < 65536:
+            raise OptionsError(f"port {self.port} is out of range")
+        self.workspace = self.workspace.resolve()
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        self.templates = self.templates.resolve()
+        self.out_dir = self.outputs.resolve()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        base = f"http://{host}:{self.port}/"
+        return f"{base}?token={self.token}" if self.token else base
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

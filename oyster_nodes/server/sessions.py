@@ -1,0 +1,115 @@
+"""Per-client editor state: each browser tab keeps its own graph, freed when the tab goes away.
+
+A session holds the graph the tab shows (as the server last received it), where it came from, and
+its autosave identity. Replacing the graph bumps `rev`, so a late update from the old graph is
+ignored instead of overwriting the new one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..graph import validate
+from ..registry import Registry
+from ..workflow import Problem, Workflow, WorkflowError, parse_data
+from .workspace import Workspace
+
+
+def empty_doc(name: str = "untitled") -> dict[str, Any]:
+    return Workflow(metadata={"name": name}).model_dump(mode="json")
+
+
+@dataclass(kw_only=True, slots=True)
+class Session:
+    sid: str
+    doc: dict[str, Any] = field(default_factory=empty_doc)
+    rev: int = 1
+    doc_id: str = field(default_factory=lambda: secrets.token_hex(6))
+    #: where the graph came from: ("template" | "saved" | "autosave" | "upload" | "new", path)
+    source: tuple[str, str] = ("new", "")
+    #: hash of the saved file this graph was opened from or last saved to
+    saved_hash: str | None = None
+    saved_name: str | None = None
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    job_id: str | None = None
+    seen_version: int = 0
+    touched: float = field(default_factory=time.time)
+
+    @property
+    def name(self) -> str:
+        return str(self.doc.get("metadata", {}).get("name") or "untitled")
+
+    def replace(self, workflow: Workflow, source: tuple[str, str], *, doc_id: str | None = None) -> None:
+        """Show another graph in this tab; the previous one stays in its autosave file."""
+        self.doc = workflow.model_dump(mode="json")
+        self.rev += 1
+        self.doc_id = doc_id or secrets.token_hex(6)
+        self.source = source
+        self.saved_hash = None
+        self.saved_name = None
+        self.job_id = None
+        self.seen_version = 0
+
+    def workflow(self) -> Workflow:
+        return parse_data(self.doc)
+
+
+class SessionStore:
+    """Live sessions by id; the page removes its session when its client is deleted."""
+
+    def __init__(self, *, registry: Registry, workspace: Workspace, initial: tuple[Workflow, str] | None = None):
+        self.registry, self.workspace = registry, workspace
+        self.initial = initial
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    def create(self) -> Session:
+        session = Session(sid=secrets.token_urlsafe(12))
+        if self.initial is not None:
+            workflow, path = self.initial
+            session.replace(workflow, ("template", path))
+        with self._lock:
+            self._sessions[session.sid] = session
+        return session
+
+    def get(self, sid: str) -> Session | None:
+        return self._sessions.get(sid)
+
+    def drop(self, sid: str) -> None:
+        with self._lock:
+            self._sessions.pop(sid, None)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def doc_in_use(self, doc_id: str, *, besides: str) -> bool:
+        return any(s.doc_id == doc_id and s.sid != besides for s in list(self._sessions.values()))
+
+    def update(self, session: Session, rev: int, doc: Any) -> tuple[list[dict[str, Any]], bool]:
+        """Take the browser's graph: schema-check, validate, autosave. Returns (problems, autosaved)."""
+        if rev != session.rev:
+            raise StaleRevision(session.rev)
+        workflow = parse_data(doc, source="graph")
+        session.doc = workflow.model_dump(mode="json")
+        session.touched = time.time()
+        session.problems = [p.to_dict() for p in validate(workflow, self.registry)]
+        autosaved = self.workspace.autosave(session.doc_id, workflow)
+        return session.problems, autosaved
+
+    def problems_of(self, workflow: Workflow) -> list[Problem]:
+        try:
+            return validate(workflow, self.registry)
+        except WorkflowError as exc:
+            return exc.problems
+
+
+class StaleRevision(Exception):
+    """An update for a graph the tab no longer shows."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"the graph was replaced (now revision {current})")

@@ -1,0 +1,115 @@
+"""Screenshots of the editor for the README, taken in headless Chromium: docs/editor*.png.
+
+    .venv/bin/python scripts/screenshots.py [--template workflows/forest_dawn_still.json] [--out docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from oyster_nodes.server import harness
+from oyster_nodes.server.options import REPO_ROOT
+
+SIZE = {"width": 1600, "height": 900}
+ARITHMETIC = REPO_ROOT / "tests" / "ui" / "templates" / "arithmetic.json"
+
+
+def drop(page: Any, name: str, doc: dict[str, Any]) -> None:
+    page.evaluate("""([name, text]) => {
+        const dt = new DataTransfer()
+        dt.items.add(new File([text], name, { type: 'application/json' }))
+        const canvas = document.querySelector('.oy-canvas')
+        for (const kind of ['dragover', 'drop'])
+            canvas.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }))
+    }""", [name, json.dumps(doc)])
+    first = doc["nodes"][0]["id"]
+    page.wait_for_selector(f'[data-node-id="{first}"]')
+    page.wait_for_timeout(400)
+
+
+def run(page: Any, node_id: str, timeout_ms: int) -> None:
+    page.click("[data-testid=run-button]")
+    page.wait_for_selector(f'[data-node-id="{node_id}"] .oy-node-status[data-status="done"], '
+                           f'[data-node-id="{node_id}"] .oy-node-status[data-status="error"]', timeout=timeout_ms)
+    page.wait_for_timeout(800)
+    page.locator(".q-notification").last.wait_for(state="detached", timeout=15_000)
+
+
+def studio(page: Any, template: Path, out: Path) -> None:
+    """A real workflow from prompt to picture, run, with its previews."""
+    doc = json.loads(template.read_text())
+    drop(page, template.name, doc)
+    last = doc["nodes"][-1]["id"]
+    run(page, last, timeout_ms=600_000)
+    page.click(".oy-toolbar button[title^='Fit']")
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(out / "editor.png"))
+
+
+def refusal(page: Any, out: Path) -> None:
+    """A Text output dragged onto a Float input: refused while dragging, with the reason."""
+    drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
+    page.fill(".oy-search", "text")
+    page.click('.oy-palette-item[data-type="core.text"]')
+    page.fill(".oy-search", "")
+    page.wait_for_selector('[data-node-id="text1"]')
+    source = page.locator('.vue-flow__handle[data-nodeid="text1"][data-handleid="out:text"]').bounding_box()
+    target = page.locator('.vue-flow__handle[data-nodeid="scaled"][data-handleid="in:b"]').bounding_box()
+    page.mouse.move(source["x"] + 5, source["y"] + 5)
+    page.mouse.down()
+    page.mouse.move(target["x"] + 5, target["y"] + 5, steps=12)
+    page.wait_for_selector(".oy-refusal")
+    page.screenshot(path=str(out / "editor-refused.png"))
+    page.mouse.up()
+
+
+def failure(page: Any, out: Path) -> None:
+    """A division by zero: the failing node says why and how to fix it; the side panel links to it."""
+    doc = json.loads(ARITHMETIC.read_text())
+    scaled = next(n for n in doc["nodes"] if n["id"] == "scaled")
+    scaled["params"] = {"operation": "divide", "b_value": 0.0}
+    drop(page, "arithmetic.json", doc)
+    run(page, "scaled", timeout_ms=30_000)
+    page.screenshot(path=str(out / "editor-error.png"))
+
+
+def gallery(page: Any, out: Path) -> None:
+    page.click("[data-testid=templates-button]")
+    page.wait_for_selector(".oy-template")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(out / "editor-templates.png"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--template", type=Path, default=REPO_ROOT / "workflows" / "forest_dawn_still.json")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = harness.start_server(Path(tmp), templates=REPO_ROOT / "workflows")
+        try:
+            with sync_playwright() as p:
+                browser = harness.launch_chromium(p)
+                for shot in (lambda pg: studio(pg, args.template, args.out), lambda pg: refusal(pg, args.out),
+                             lambda pg: failure(pg, args.out), lambda pg: gallery(pg, args.out)):
+                    page = harness.open_editor(browser, server.url, **SIZE)
+                    shot(page)
+                    page.context.close()
+                browser.close()
+        finally:
+            server.stop()
+    for png in sorted(args.out.glob("editor*.png")):
+        print(png.relative_to(REPO_ROOT) if png.is_relative_to(REPO_ROOT) else png)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
