@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisco
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ..io.provenance import ProvenanceError, read_workflow_bytes
 from ..node import Node
 from ..registry import Registry
 from ..types import AnyData, link_problem, wire_color, wire_name
@@ -95,6 +96,10 @@ def problems_body(problems: list[Problem], status: int = 422) -> JSONResponse:
     return JSONResponse({"problems": [p.to_dict() | {"text": str(p)} for p in problems]}, status_code=status)
 
 
+#: an exported video or GLB dropped on the editor to restore its workflow may be large
+MAX_OPEN_BYTES = 512 * 1024 * 1024
+
+
 async def read_body(request: Request, limit: int = MAX_BYTES) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -151,9 +156,12 @@ def _session_routes(router: APIRouter, services: Services) -> None:
     async def open_upload(sid: str, request: Request, name: str = "upload.json") -> Response:
         session = _session(services, sid)
         try:
-            workflow = parse_text(await read_body(request), source=name[:200])
+            workflow = read_workflow_bytes(await read_body(request, MAX_OPEN_BYTES), name=name[:200])
         except WorkflowError as exc:
             return problems_body(exc.problems)
+        except ProvenanceError as exc:
+            return problems_body([Problem("file", str(exc), fix="drop a workflow JSON, or a PNG, MP4, MOV, EXR, "
+                                          "GLB or PLY exported by Oyster Nodes")])
         session.replace(workflow, ("upload", name[:200]))
         session.problems = [p.to_dict() for p in services.sessions.problems_of(workflow)]
         return JSONResponse({"rev": session.rev, "doc": session.doc, "problems": session.problems})

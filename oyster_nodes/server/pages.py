@@ -11,8 +11,9 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import UploadEventArguments
 
-from ..workflow import MAX_BYTES, Workflow, WorkflowError, parse_text
-from .api import Services
+from ..io.provenance import ProvenanceError, read_workflow_bytes
+from ..workflow import Workflow, WorkflowError
+from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
 from .editor import GraphEditor
 from .sessions import Session
@@ -174,21 +175,22 @@ class EditorPage:
 
     def upload(self) -> None:
         with ui.dialog() as dialog, ui.card().classes("oy-dialog"):
-            ui.label("Open a workflow JSON file").classes("oy-text-lg")
+            ui.label("Open a workflow JSON file, or an image, video or GLB exported here").classes("oy-text-lg")
             ui.label("or drop it onto the canvas").classes("oy-text-sm text-grey-5")
 
             async def received(e: UploadEventArguments) -> None:
                 dialog.close()
                 await self.open_text(await e.file.read(), e.file.name)
 
-            ui.upload(on_upload=received, auto_upload=True, max_file_size=MAX_BYTES).props(
-                'accept=".json,application/json" dark flat bordered data-testid="upload"').classes("full-width")
+            ui.upload(on_upload=received, auto_upload=True, max_file_size=MAX_OPEN_BYTES).props(
+                'accept=".json,.png,.mp4,.mov,.exr,.glb,.ply" dark flat bordered data-testid="upload"'
+            ).classes("full-width")
         dialog.open()
 
     async def open_text(self, data: bytes, name: str) -> None:
         try:
-            workflow = parse_text(data, source=name)
-        except WorkflowError as exc:
+            workflow = read_workflow_bytes(data, name=name)
+        except (WorkflowError, ProvenanceError) as exc:
             ui.notify(f"{name}: {exc}", type="negative", multi_line=True)
             return
         await self._flush()

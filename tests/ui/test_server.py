@@ -167,3 +167,22 @@ def test_a_new_tab_opens_the_default_workflow(browser: Any, tmp_path: Path) -> N
         page.context.close()
     finally:
         s.stop()
+
+
+def test_opening_an_exported_png_restores_its_workflow(browser: Any, server: Server) -> None:
+    """What the editor's drop and upload send: an exported image brings back the graph that made it."""
+    import numpy as np
+
+    from oyster_nodes.io.images import encode_png
+    from oyster_nodes.workflow import load
+
+    original = load(TEMPLATES / "arithmetic.json")
+    png = encode_png(np.zeros((8, 8, 3), np.uint8), workflow_json=original.to_json())
+    page = open_editor(browser, server.url)
+    sid = page.evaluate("window.oysterEditor.session")
+    status, body = server.request(f"/oyster/api/session/{sid}/open?name=shot.png", method="POST", body=png)
+    assert status == 200
+    assert [n["id"] for n in body["doc"]["nodes"]] == [n.id for n in original.nodes]
+    status, body = server.request(f"/oyster/api/session/{sid}/open?name=notes.txt", method="POST", body=b"hello")
+    assert status == 422 and "not a file type that carries a workflow" in body["problems"][0]["message"]
+    page.context.close()
