@@ -81,7 +81,7 @@ class ProgressDisplay(Hook):
         if self.live is None:
             self.console.print(f"  {record.status:<9} {record.node_id} ({record.node_type}) {record.seconds:.2f}s")
 
-    def run_finished(self, *, records: Mapping[str, NodeRecord]) -> None:
+    def run_finished(self, *, records: Mapping[str, NodeRecord], stats: Any) -> None:
         if self.live is not None:
             self.live.stop()
             self.live = None

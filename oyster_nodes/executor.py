@@ -263,7 +263,7 @@ class _Run:
             if pool is not None:
                 pool.shutdown(wait=True)
         for hook in self.hooks:
-            hook.run_finished(records=self.records)
+            hook.run_finished(records=self.records, stats=self.ex.cache.snapshot())
 
     def _mark(self, node_id: str, status: str) -> None:
         rec = self.records[node_id]

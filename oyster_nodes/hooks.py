@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .cache import CacheStats
     from .executor import NodeRecord
 
 
@@ -27,8 +28,8 @@ class Hook:
     def node_finished(self, *, record: NodeRecord) -> None:
         """A node is done, failed, skipped or cancelled; record.seconds holds its time."""
 
-    def run_finished(self, *, records: Mapping[str, NodeRecord]) -> None:
-        """Every planned node has an end status."""
+    def run_finished(self, *, records: Mapping[str, NodeRecord], stats: CacheStats) -> None:
+        """Every planned node has an end status; `stats` are the cache's counters after the run."""
 
 
 class EventLog(Hook):
@@ -50,6 +51,9 @@ class EventLog(Hook):
 
     def node_finished(self, *, record: NodeRecord) -> None:
         self._add(record.status, record.node_id, record.seconds)
+
+    def run_finished(self, *, records: Mapping[str, NodeRecord], stats: CacheStats) -> None:
+        self._add("run_finished", "", stats)
 
     def of(self, event: str) -> list[str]:
         return [n for e, n, _ in self.events if e == event]

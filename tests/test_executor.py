@@ -129,6 +129,8 @@ def test_hooks_see_progress_timing_and_cache_hits(builder, registry):
     result = ex.run(graph, RunOptions(hooks=[log2]))
     assert log2.of("started") == [] and result.records["sum"].status == "cached"
     assert result.stats.memory_hits >= 1
+    [(_, _, stats)] = [e for e in log2.events if e[0] == "run_finished"]
+    assert stats.memory_hits == result.stats.memory_hits
 
 
 def test_cancel_inside_a_long_node(builder, registry):
