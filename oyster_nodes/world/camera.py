@@ -195,19 +195,99 @@ def establishing_shot(
     from the side that sees it unblocked, with the world behind it, and the light pleasing."""
     target, extent = _subject(world)
     size = world.size_m
-    dist = float(np.clip(2.2 * extent + 90.0, 120.0, 0.42 * size)) if world.structures else 0.42 * size
+    dist = float(np.clip(1.5 * extent + 70.0, 150.0, 0.42 * size)) if world.structures else 0.42 * size
+    rises = (0.3, 0.55)
+    island = None if world.structures else _island(world)
+    if island is not None:  # from just offshore, low: the beach, the shore's trees and the land behind
+        target, radius = island
+        dist, rises = float(np.clip(2.0 * radius, 120.0, 0.46 * size)), (0.1, 0.18)
     sun = np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64)
     best: tuple[float, Camera] | None = None
     for k in range(32):
-        azimuth, rise = 2.0 * math.pi * (k // 2) / 16.0, (0.3, 0.55)[k % 2]
+        azimuth, rise = 2.0 * math.pi * (k // 2) / 16.0, rises[k % 2]
         cam = _candidate(world, target, azimuth, dist, width, height, focal_mm, sensor_mm, rise)
         flat = math.hypot(cam.position[0] - target[0], cam.position[1] - target[1])
         squeezed = max(0.0, 0.8 - flat / dist)  # pushed in by the world's edge: too close
-        score = _shot_score(world, cam, target, sun) - 0.3 * (k % 2) - 3.0 * squeezed
+        score = (_shot_score(world, cam, target, sun) - 0.3 * (k % 2) - 3.0 * squeezed
+                 - 1.5 * _edge_in_view(world, cam, sea=island is not None or _has_sea(world))
+                 + (0.8 * _sea_behind(world, cam, target) if _landmark_by_sea(world) else 0.0)
+                 - 2.0 * _walls_in_view(world, cam, target))
         if best is None or score > best[0] + 1e-9:
             best = (score, cam)
     assert best is not None
     return best[1]
+
+
+def _has_sea(world: WorldState) -> bool:
+    sea = world.env.get("sea_level_m")
+    return sea is not None and math.isfinite(float(sea))
+
+
+def _island(world: WorldState) -> tuple[np.ndarray, float] | None:
+    """Centre and radius of the land when the sea rings it (no land on the world's border), else None."""
+    if not _has_sea(world):
+        return None
+    sea = float(world.env["sea_level_m"])
+    step = max(1, world.n // 128)
+    land = world.height_hw[::step, ::step] > sea
+    border = np.concatenate([land[0], land[-1], land[:, 0], land[:, -1]])
+    if not land.any() or border.mean() > 0.02:
+        return None
+    ii, jj = np.nonzero(land)
+    m = step * world.cell_m
+    x, y = float(jj.mean() * m), float(ii.mean() * m)
+    radius = math.sqrt(land.sum() * m * m / math.pi)
+    return np.array([x, y, max(world.height_at(x, y) * 0.5, sea + 4.0)]), radius
+
+
+def _walls_in_view(world: WorldState, cam: Camera, target: np.ndarray) -> float:
+    """Share of a fan of sight lines across the frame (aimed at the target's height) that hit terrain
+    before reaching the target's distance: slopes crowding the frame's sides."""
+    pos = np.asarray(cam.position, np.float64)
+    to = target - pos
+    flat = float(np.linalg.norm(to[:2])) + 1e-9
+    f = to[:2] / flat
+    half = 0.8 * math.atan(cam.sensor_mm / (2.0 * cam.focal_mm))
+    hits = 0.0
+    for a in (-half, -0.5 * half, 0.5 * half, half):
+        c, s_ = math.cos(a), math.sin(a)
+        d = np.array([f[0] * c - f[1] * s_, f[0] * s_ + f[1] * c])
+        for t in (0.3, 0.55, 0.8):
+            x, y = pos[:2] + d * flat * t
+            if world.height_at(float(x), float(y)) > pos[2] + t * to[2]:
+                hits += 1.0
+                break
+    return hits / 4.0
+
+
+def _landmark_by_sea(world: WorldState) -> bool:
+    return _has_sea(world) and any(s.get("kind") == "lighthouse" for s in world.structures)
+
+
+def _sea_behind(world: WorldState, cam: Camera, target: np.ndarray) -> float:
+    """Share of points beyond the target, along the view, that are open sea (a lighthouse wants it)."""
+    f = cam.forward()[:2]
+    f = f / (np.linalg.norm(f) + 1e-9)
+    sea = float(world.env["sea_level_m"])
+    pts = [target[:2] + f * d for d in np.linspace(40.0, 0.4 * world.size_m, 8)]
+    return float(np.mean([world.height_at(float(x), float(y)) < sea for x, y in pts]))
+
+
+def _edge_in_view(world: WorldState, cam: Camera, sea: bool) -> float:
+    """Share of the view's horizontal fan that leaves the world's square within a few world sizes (the
+    sea's apron hides the edge far out, so only the near edge counts there)."""
+    size, pos = world.size_m, np.asarray(cam.position, np.float64)
+    f = cam.forward()[:2]
+    f = f / (np.linalg.norm(f) + 1e-9)
+    half = math.atan(cam.sensor_mm / (2.0 * cam.focal_mm))
+    reach = (0.3 if sea else 0.55) * size
+    hits = 0
+    for a in np.linspace(-half, half, 7):
+        c, s_ = math.cos(a), math.sin(a)
+        d = np.array([f[0] * c - f[1] * s_, f[0] * s_ + f[1] * c])
+        p = pos[:2] + d * reach
+        hits += not (0.0 <= p[0] <= size and 0.0 <= p[1] <= size)
+    return hits / 7.0
 
 
 #: how much a structure kind draws the eye when choosing what an establishing shot shows

@@ -27,6 +27,11 @@ from .state import WorldState
 F32 = np.float32
 MAX_SAMPLES = 4097
 MIN_SAMPLES = 65
+#: worlds this large are seen from far enough that their edge would show: ease the relief down there
+#: (smaller ones are arenas that keep their relief to the edge)
+EDGE_FALLOFF_MIN_M = 400.0
+LAMP_SPACING_M = 24.0
+MAX_STREET_LAMPS = 240
 _STAGES = (
     "relief",
     "shore",
@@ -91,6 +96,8 @@ def generate_world(
     report(0.05, "terrain")
     h = tr.biome_height(spec.terrain, stage_rng(seed, "relief"), n, cfg.size_m, spec.relief)
     h = tr.apply_shore(h, shore, stage_rng(seed, "shore"), n)
+    if cfg.size_m >= EDGE_FALLOFF_MIN_M:
+        h = tr.edge_falloff(h, sea_level)
     talus = 0.9 if spec.terrain in ("mountains", "canyon", "volcanic") else 0.6
     h = tr.thermal_erosion(h, cell_m=cfg.cell_m, talus=talus, iterations=cfg.erosion_iterations)
 
@@ -321,6 +328,19 @@ def _extra_bridges(
     return out
 
 
+def _along(points: np.ndarray, step_m: float, near: np.ndarray, reach_m: float = 160.0) -> np.ndarray:
+    """Points every `step_m` metres along a polyline's samples, kept within `reach_m` of `near` if given."""
+    if len(points) < 2:
+        return points
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    walked = np.concatenate([[0.0], np.cumsum(np.where(seg < 4 * step_m, seg, 0.0))])
+    picks = points[np.unique(np.searchsorted(walked, np.arange(0.0, walked[-1], step_m)))]
+    if len(near):
+        d = np.linalg.norm(picks[:, None, :] - near[None, :, :], axis=2).min(axis=1)
+        picks = picks[d < reach_m] if (d < reach_m).any() else picks
+    return picks
+
+
 def _ground(
     h: np.ndarray,
     water_hw: np.ndarray,
@@ -360,10 +380,17 @@ def _ground(
         "sand"
     ]
     material[wet & ~masks["sea_c"]] = tr.MAT["gravel"] if spec.terrain != "swamp" else tr.MAT["mud"]
+    if sea_level is not None and masks["sea_c"].any():
+        sea_c = masks["sea_c"][:: coarse.stride, :: coarse.stride]
+        sea_d = coarse.to_full((ndimage.distance_transform_edt(~sea_c) * m).astype(F32), n)
+        beach = (sea_d < F32(22.0) + noise * F32(14.0)) & (h < F32(sea_level + 5.0)) & (slope_hw < 0.45)
+        material[beach & ~wet] = tr.MAT["sand"]
+        moisture = np.maximum(moisture, np.exp(-sea_d / F32(45.0)).astype(F32))  # sea air: palms by the shore
     material[road_mask] = tr.MAT["road"]
     blocked = wet | road_mask
     sc.mark_footprints(blocked, [s for s in structures if s["kind"] != "waterfall"], cfg.cell_m)
-    lo, hi = np.percentile(h, (2, 98))
+    land = h[h > F32(sea_level)] if sea_level is not None and (h > F32(sea_level)).any() else h
+    lo, hi = np.percentile(land, (2, 98))
     alt = np.clip((h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
     return sc.Ground(
         cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
@@ -421,8 +448,11 @@ def _scatter(
         road_pts[:: max(1, len(road_pts) // max(1, props.get("vehicles", 1)))] if len(road_pts) else around
     )
     sc.scatter_near(g, roadside, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
-    lamp_at = road_pts[::6] if len(road_pts) else around
-    sc.scatter_near(g, lamp_at, "lamp_post", props.get("lamps", 0), ring=(3.5, 4.0), rng=rng, out=out)
+    lamps = props.get("lamps", 0)
+    lamp_at = _along(road_pts, LAMP_SPACING_M, near=buildings) if len(road_pts) and lamps else around
+    if len(road_pts) and lamps:  # street lamps line the roads near the buildings
+        lamps = max(lamps, min(len(lamp_at), MAX_STREET_LAMPS))
+    sc.scatter_near(g, lamp_at, "lamp_post", lamps, ring=(3.5, 4.0), rng=rng, out=out)
     if spec.structures.get("fences"):
         sc.fences_around(g, structures, out)
     return out.arrays(stage_rng(seed, "vars"))

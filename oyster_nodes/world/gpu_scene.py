@@ -40,10 +40,10 @@ INST_TEX_W = 2048
 
 #: sRGB albedo per terrain material (index as in MATERIALS)
 MATERIAL_SRGB = {
-    "grass": (0.28, 0.36, 0.16),
-    "rock": (0.46, 0.44, 0.41),
+    "grass": (0.22, 0.33, 0.14),
+    "rock": (0.4, 0.385, 0.36),
     "sand": (0.78, 0.71, 0.53),
-    "snow": (0.93, 0.95, 0.97),
+    "snow": (0.9, 0.94, 0.99),
     "dirt": (0.46, 0.36, 0.25),
     "forest_floor": (0.27, 0.29, 0.14),
     "road": (0.38, 0.36, 0.33),
@@ -95,16 +95,23 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation; alpha: how rocky (strata)."""
     n, cell = world.n, world.cell_m
     colours = {**MATERIAL_SRGB, **TERRAIN_SRGB.get(str(world.spec.get("terrain", "")), {})}
+    if world.spec.get("season") == "winter" or world.spec.get("terrain") == "snowfield":
+        colours["rock"] = (0.25, 0.24, 0.24)  # dark rock against snow
     palette = np.array([colours.get(m, (0.4, 0.4, 0.4)) for m in MATERIALS] + [(0.4, 0.4, 0.4)] * 246, np.float32)
     mat = np.asarray(world.material_hw, np.uint8)
     rgb = palette[mat]
     h = np.asarray(world.height_hw, np.float32)
     gy, gx = np.gradient(h, cell)
     slope = np.sqrt(gx * gx + gy * gy)
-    rock = np.clip((slope - 0.75) / 0.5, 0, 1)
-    rgb = rgb * (1 - rock[..., None]) + np.array(colours["rock"], np.float32) * rock[..., None]
-    rocky = np.maximum(rock, (mat == MATERIALS.index("rock")).astype(np.float32))
     rng = np.random.default_rng(world.seed + 7)
+    rock = np.clip((slope - 0.75) / 0.5, 0, 1)
+    if mat.size and (mat == MATERIALS.index("snow")).any():
+        rock = rock * np.where(mat == MATERIALS.index("snow"), 0.35, 1.0).astype(np.float32)
+    tones = _rock_tones(colours["rock"], n, cell, rng)
+    rgb = rgb * (1 - rock[..., None]) + tones * rock[..., None]
+    rocky = np.maximum(rock, (mat == MATERIALS.index("rock")).astype(np.float32))
+    is_rock = (mat == MATERIALS.index("rock"))[..., None]
+    rgb = np.where(is_rock, tones, rgb)
     patches = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 6.0 / cell)
     patches = (patches - patches.mean()) / (patches.std() + 1e-6)
     tint = np.stack([1 + 0.05 * patches, 1 + 0.035 * patches, 1 - 0.03 * patches], axis=-1)
@@ -116,6 +123,33 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     rgb = cv2.GaussianBlur(rgb, (0, 0), 0.6)
     out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(rocky, (0, 0), 1.0)[..., None]], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _rock_tones(base: tuple[float, float, float], n: int, cell: float, rng: np.random.Generator) -> np.ndarray:
+    """Rock albedo varying over tens of metres: lighter and darker outcrops, some warmer (iron) ones."""
+    big = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 18.0 / cell)
+    mid = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 4.0 / cell)
+    big = (big - big.mean()) / (big.std() + 1e-6)
+    mid = (mid - mid.mean()) / (mid.std() + 1e-6)
+    shade = np.clip(1.0 + 0.16 * big + 0.08 * mid, 0.6, 1.4)[..., None]
+    warm = np.clip(0.5 + 0.5 * mid * big, 0.0, 1.0)[..., None] * np.array([0.08, 0.02, -0.05], np.float32)
+    return np.asarray(base, np.float32) * shade + warm * np.float32(np.mean(base))
+
+
+def lamp_pools(world: WorldState, reach_m: float = 7.0) -> np.ndarray:
+    """uint8 n x n: how much light the street lamps throw on the ground around them (1 under a lamp)."""
+    n, cell = world.n, world.cell_m
+    pools = np.zeros((n, n), np.float32)
+    kinds = np.asarray(world.inst_kind).reshape(-1)
+    if "lamp_post" in INSTANCE_KINDS and len(kinds):
+        xy = np.asarray(world.inst_xyz, np.float64).reshape(-1, 3)[kinds == INSTANCE_KINDS.index("lamp_post"), :2]
+        ij = np.round(xy / cell).astype(np.int64)
+        ok = (ij >= 0).all(axis=1) & (ij < n).all(axis=1)
+        pools[ij[ok, 1], ij[ok, 0]] = 1.0
+        if ok.any():
+            sigma = reach_m / 2.0 / cell
+            pools = cv2.GaussianBlur(pools, (0, 0), sigma) * np.float32(2 * math.pi * sigma * sigma)
+    return (np.clip(pools, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def terrain_normals(world: WorldState) -> np.ndarray:
@@ -177,6 +211,8 @@ class GpuScene:
         self.albedo.repeat_x = self.albedo.repeat_y = False
         self.normals = self._keep(ctx.texture((n, n), 4, terrain_normals(world).tobytes()))
         _mipmapped(self.normals)
+        self.lamps = self._keep(ctx.texture((n, n), 1, lamp_pools(world).tobytes()))
+        self.lamps.repeat_x = self.lamps.repeat_y = False
         #: the terrain's baked light (see bake_terrain.frag), rendered per light by the renderer
         self.lightmap = self._keep(ctx.texture((n, n), 4))
         self.lightmap_fbo = self._keep(ctx.framebuffer([self.lightmap]))
@@ -234,7 +270,7 @@ class GpuScene:
             ibo = self._keep(self.ctx.buffer(idx.tobytes()))
             inst = self._keep(self.ctx.buffer(reserve=max(len(self.chunks), 1) * 8))
             self.chunk_bufs[s], self.patch_tris[s] = inst, len(idx) // 3
-            for key in ("terrain", "terrain_shadow"):
+            for key in ("terrain", "terrain_blobs", "terrain_shadow"):
                 self.patch_vaos[(key, s)] = self._keep(
                     self.ctx.vertex_array(
                         programs[key],
@@ -362,8 +398,11 @@ class GpuScene:
         for (k, lvl), idx in lists.items():
             if lvl != lod or not len(idx):
                 continue
+            plant = self.kind_names[k] in VEGETATION
             if "u_sem" in prog:
-                prog["u_sem"].value = SEM["vegetation"] if self.kind_names[k] in VEGETATION else SEM["prop"]
+                prog["u_sem"].value = SEM["vegetation"] if plant else SEM["prop"]
+            if "u_bend" in prog:
+                prog["u_bend"].value = 1.0 if plant else 0.0
             self.kind_bufs[(k, lod)].write(np.ascontiguousarray(idx, np.uint32).tobytes())
             self.kind_vaos[(key, k, lod)].render(moderngl.TRIANGLES, instances=len(idx))
             tris += self.kind_tris[(k, lod)] * len(idx)

@@ -27,6 +27,9 @@ from .sky import sky_colors, sun_color
 
 #: direct sunlight relative to env["sun_intensity"], so that bright ground at noon stays below white
 SUN_SCALE = 0.65
+LUMA = np.array([0.2126, 0.7152, 0.0722])
+#: the hue of skylight at twilight, unit luminance
+SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
 WEATHERS = ("clear", "cloudy", "overcast", "rain", "storm", "snow", "fog")
 
 
@@ -167,7 +170,7 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     zen = np.array(_env_color(env, "sky_zenith", np.array(zen_default)))
     hor = np.array(_env_color(env, "sky_horizon", np.array(hor_default)))
     sun_rgb = np.array(color(env.get("sun_color"), tuple(sun_color(elev))))
-    weather_sun = {"overcast": 0.3, "fog": 0.6, "rain": 0.2, "snow": 0.3, "storm": 0.1}.get(weather, 1.0)
+    weather_sun = {"overcast": 0.3, "fog": 0.45, "rain": 0.2, "snow": 0.3, "storm": 0.1}.get(weather, 1.0)
     daylight = float(np.clip((elev + 4.0) / 14.0, 0.0, 1.0))
     intensity = _num(env, "sun_intensity", (0.08 + 2.9 * daylight) * weather_sun, 0.0, 100.0)
     above = float(np.clip((elev + 1.0) / 3.0, 0.0, 1.0))  # the sun's own light fades as it sets
@@ -177,10 +180,13 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     warm = float(np.clip(1.0 - elev / 20.0, 0.0, 1.0)) * float(np.clip((elev + 8.0) / 6.0, 0.0, 1.0))
     glow = sun_rgb / max(float(sun_rgb.max()), 1e-6) * (0.15 + 0.85 * warm) * (1.0 - 0.6 * cloud)
     amb_sky = (hor * 0.55 + zen * 0.45) * (0.9 + 0.6 * cloud) + np.array([0.004, 0.006, 0.012]) * night
+    # a low sun leaves the open sky's blue as the light in shadow (snow reads blue-white, not pink)
+    lum = float(amb_sky @ LUMA)
+    amb_sky = amb_sky + (lum * SKYLIGHT_BLUE - amb_sky) * min(1.0, 1.2 * warm)
     amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
     fog_default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
     fog_density = _num(env, "fog_density", fog_default.get(weather, 0.00004), 0.0, 0.2)
-    fog_h = _num(env, "fog_height_m", 45.0 if weather == "fog" else 300.0, 1.0, 10000.0)
+    fog_h = _num(env, "fog_height_m", 110.0 if weather == "fog" else 300.0, 1.0, 10000.0)
     fog_col = _env_color(env, "fog_color", hor * 0.7 + np.array([0.6, 0.64, 0.7]) * 0.3 * day)
     wet = _num(env, "wetness", {"rain": 0.85, "storm": 1.0}.get(weather, 0.0), 0.0, 1.0)
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)

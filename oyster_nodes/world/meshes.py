@@ -228,7 +228,7 @@ def blade(
 # --- instance kinds -------------------------------------------------------------------------------
 
 BARK, DARK_BARK = (0.22, 0.14, 0.08), (0.12, 0.1, 0.09)
-NEEDLE, LEAF, PALM_LEAF = (0.04, 0.12, 0.05), (0.08, 0.2, 0.05), (0.12, 0.26, 0.07)
+NEEDLE, LEAF, PALM_LEAF = (0.04, 0.12, 0.05), (0.08, 0.2, 0.05), (0.1, 0.3, 0.08)
 STONE = (0.33, 0.32, 0.3)
 
 
@@ -251,15 +251,18 @@ def _broadleaf(lod: int) -> Mesh:
             blob((0.3, -0.6, 8.2), (2.2, 2.2, 1.8), LEAF, seed=4),
         ]
     else:
-        parts.append(frustum(3.4, 0.0, 3.6, 9.5, 4, LEAF, FOLIAGE, caps=True))
+        ring = [(3.4 * math.cos(a), 3.4 * math.sin(a), 6.2) for a in np.arange(4) * math.pi / 2 + math.pi / 4]
+        v = np.array([*ring, (0.0, 0.0, 9.0), (0.0, 0.0, 4.4)])  # a low canopy dome in 8 triangles
+        f = [[k, (k + 1) % 4, 4] for k in range(4)] + [[(k + 1) % 4, k, 5] for k in range(4)]
+        parts.append(from_faces(v, np.array(f), LEAF, FOLIAGE))
     return merge(parts)
 
 
 def _palm(lod: int) -> Mesh:
-    parts = [frustum(0.3, 0.18, 0, 8.0, 5 if lod == 0 else 3, (0.35, 0.27, 0.17))]
-    fronds = 8 if lod == 0 else 4
+    parts = [frustum(0.32, 0.2, 0, 10.5, 5 if lod == 0 else 3, (0.42, 0.33, 0.22))]
+    fronds = 9 if lod == 0 else 5
     parts += [
-        blade(2 * math.pi * k / fronds + 0.2, 4.2, 1.1, 0.6 if lod == 0 else 0.0, PALM_LEAF, z0=7.8)
+        blade(2 * math.pi * k / fronds + 0.2, 5.2, 1.6, 0.6, PALM_LEAF, z0=10.3)
         for k in range(fronds)
     ]
     return merge(parts)
@@ -278,7 +281,7 @@ def _shrub(lod: int) -> Mesh:
 
 def _grass(lod: int) -> Mesh:
     n = 5 if lod == 0 else 3
-    return merge([blade(2 * math.pi * k / n, 0.35, 0.12, 0.45, (0.2, 0.35, 0.08)) for k in range(n)])
+    return merge([blade(2 * math.pi * k / n, 0.35, 0.12, 0.45, (0.15, 0.3, 0.08)) for k in range(n)])
 
 
 def _flower(lod: int) -> Mesh:
@@ -390,7 +393,7 @@ INSTANCE_BUILDERS = {
 INSTANCE_HEIGHT = {
     "conifer": 12.0,
     "broadleaf": 10.0,
-    "palm": 9.0,
+    "palm": 11.5,
     "grass_tuft": 0.5,
     "shrub": 1.4,
     "flower": 0.45,

@@ -15,8 +15,10 @@ resolve pass averages colour over ss x ss samples while ids, depth and normal co
 are never blended; without it a post pass smooths edges.
 
 Ids in `instance_hw`: 0 none; 1..N scattered instances (index + 1); then structures, then imported
-meshes, in list order (the ranges are in Image.info["id_ranges"]). Worlds are treated as immutable:
-arrays changed in place are not noticed; pass a new WorldState instead.
+meshes, then the frame's bodies and agents, in list order (the ranges are in Image.info["id_ranges"]).
+Bodies and agents (see dynamic.py) are drawn from a small instance table uploaded per frame, so moving
+them re-uploads nothing static; env["sway"] and env["time_s"] bend vegetation in instance.vert. Worlds
+are treated as immutable: arrays changed in place are not noticed; pass a new WorldState instead.
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ import numpy as np
 
 from ..types import Image
 from .camera import Camera
+from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import SEM, ChunkDraw, GpuScene, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .state import SEMANTIC_CLASSES, WorldState
 
-FRAME_PROGRAMS = ("terrain", "water", "instance", "mesh", "sky")
+FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
 LIT, OUT = ("lit.glsl",), ("lit.glsl", "sky.glsl", "out.glsl")
 #: program name → (vertex shader, fragment shader, files put before the vertex / the fragment shader)
@@ -46,6 +49,7 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "water": ("water.vert", "water.frag", LIT, OUT),
     "instance": ("instance.vert", "object.frag", LIT, OUT),
     "mesh": ("mesh.vert", "mesh.frag", (), OUT),
+    "body": ("body.vert", "mesh.frag", (), OUT),
     "sky": ("fullscreen.vert", "sky.frag", (), OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
     "aa": ("fullscreen.vert", "aa.frag", (), ()),
@@ -54,6 +58,8 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", (), ()),
 }
+#: programs compiled again with a preprocessor flag: name → (base program, flag)
+VARIANTS = {"terrain_blobs": ("terrain", "BLOB_SHADOWS")}  # soft ground shadows under bodies and agents
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
 PASS_FORMATS = ((4, "f1"), (1, "f4"), (4, "f4"), (1, "i4"), (1, "u1"))
 #: flips clip-space y so that row 0 of every framebuffer is the top row of the image
@@ -98,11 +104,17 @@ class Renderer:
         )
         self.supersample = max(1, min(int(wanted), 4))
         self.programs = {name: self._program(*spec) for name, spec in PROGRAMS.items()}
+        for name, (base, flag) in VARIANTS.items():
+            self.programs[name] = self._program(*PROGRAMS[base], define=flag)
         self.noise = self._noise_texture()
         self.quads = {name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "bake", "aa", "resolve")}
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
         self._targets: dict[tuple[int, int], Targets] = {}
+        shapes = dict(zip(SHAPES, (unit_round(), unit_box()), strict=True))
+        self._dyn_mesh = {name: self.ctx.buffer(m.interleaved().tobytes()) for name, m in shapes.items()}
+        self._dyn_tris = {name: m.triangles for name, m in shapes.items()}
+        self._dyn: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray, int]] = {}
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -110,10 +122,12 @@ class Renderer:
     # --- setup ----------------------------------------------------------------------------------
 
     def _program(
-        self, vert: str, frag: str, vert_includes: tuple[str, ...], frag_includes: tuple[str, ...]
+        self, vert: str, frag: str, vert_includes: tuple[str, ...], frag_includes: tuple[str, ...], define: str = ""
     ) -> moderngl.Program:
+        head = "#version 330 core\n" + (f"#define {define}\n" if define else "")
+
         def source(names: tuple[str, ...]) -> str:
-            return "#version 330 core\n" + "\n".join((SHADER_DIR / name).read_text() for name in names)
+            return head + "\n".join((SHADER_DIR / name).read_text() for name in names)
 
         return self.ctx.program(
             vertex_shader=source((*vert_includes, vert)), fragment_shader=source((*frag_includes, frag))
@@ -242,7 +256,9 @@ class Renderer:
             self._bake(scene, light)
             t1 = self._mark()
             targets = self._target(camera.width, camera.height)
-            stats = self._draw(scene, camera, light, targets)
+            rows = dynamic_rows(world, scene.next_id)
+            extra = {**_sway_uniforms(world.env), "u_n_blobs": _write_blobs(self.programs["terrain_blobs"], rows.rows, camera)}
+            stats = self._draw(scene, camera, light, targets, rows.rows, extra)
             t2 = self._mark()
             self._post(targets)
             t3 = self._mark()
@@ -262,7 +278,9 @@ class Renderer:
                     "instances": [1, scene.n_instances],
                     "structures": list(scene.structure_ids),
                     "meshes": list(scene.mesh_ids),
+                    "dynamic": [rows.first_id, rows.first_id + rows.count - 1],
                 },
+                "dynamic": True,
                 "semantic_classes": list(SEMANTIC_CLASSES),
                 "timing_ms": {
                     "prepare": 1e3 * (t1 - t0),
@@ -279,29 +297,39 @@ class Renderer:
             self.ctx.finish()
         return time.perf_counter()
 
-    def _draw(self, scene: GpuScene, camera: Camera, light: Lighting, t: Targets) -> dict[str, int]:
+    def _draw(
+        self,
+        scene: GpuScene,
+        camera: Camera,
+        light: Lighting,
+        t: Targets,
+        dyn_rows: dict[str, np.ndarray],
+        extra: dict[str, Any],
+    ) -> dict[str, int]:
         """Draw everything into the output passes, nearest things first, the sky last."""
         s, ctx, ss = self.settings, self.ctx, self.supersample
         cam = camera.with_size(camera.width * ss, camera.height * ss)
         vp = FLIP_Y @ cam.view_projection()
         planes = frustum_planes(vp)
         pos, fwd = np.asarray(camera.position, np.float64), camera.forward()
-        self._bind(scene, vp, self._frame_uniforms(scene, cam, light), tuple(FRAME_PROGRAMS))
+        self._bind(scene, vp, {**self._frame_uniforms(scene, cam, light), **extra}, tuple(FRAME_PROGRAMS))
         t.main.use()
         ctx.enable(moderngl.DEPTH_TEST)
         ctx.disable(moderngl.BLEND | moderngl.CULL_FACE)
         ctx.front_face = "cw"  # the flipped projection mirrors the winding
         t.clear_depth()
         progs = self.programs
+        tris = self._draw_dynamic(dyn_rows)
         progs["mesh"]["u_sem"].value = SEM["structure"]
-        tris = scene.draw_static("structure")
+        tris += scene.draw_static("structure")
         progs["mesh"]["u_sem"].value = SEM["mesh"]
         tris += scene.draw_static("mesh")
         lists = scene.instance_lists(planes, pos, fwd, camera.focal_px, s.instance_min_px, s.instance_lod_px)
         tris += scene.draw_instances(lists, progs["instance"], 0)
         ctx.enable(moderngl.CULL_FACE)
-        progs["terrain"]["u_sem"].value = SEM["terrain"]
-        tris += scene.draw_terrain(scene.chunk_draws(planes, pos, camera.focal_px, s.terrain_px))
+        terrain = "terrain_blobs" if extra.get("u_n_blobs") else "terrain"
+        progs[terrain]["u_sem"].value = SEM["terrain"]
+        tris += scene.draw_terrain(scene.chunk_draws(planes, pos, camera.focal_px, s.terrain_px), key=terrain)
         ctx.disable(moderngl.CULL_FACE)
         tris += scene.draw_instances(lists, progs["instance"], 1)
         if scene.water_vao is not None:
@@ -313,6 +341,39 @@ class Renderer:
         ctx.depth_func = "<"
         ctx.front_face = "ccw"
         return {"triangles": tris}
+
+    def _draw_dynamic(self, rows: dict[str, np.ndarray]) -> int:
+        """Bodies and agents from this frame's small instance table, one draw per shape and class."""
+        tris = 0
+        prog = self.programs["body"]
+        for shape, table in rows.items():
+            for sem in np.unique(table[:, ROW - 1]).tolist():
+                part = np.ascontiguousarray(table[table[:, ROW - 1] == sem])
+                buf, vao = self._dynamic_buffer(shape, len(part))
+                buf.write(part.tobytes())
+                prog["u_sem"].value = int(sem)
+                vao.render(moderngl.TRIANGLES, instances=len(part))
+                tris += self._dyn_tris[shape] * len(part)
+        return tris
+
+    def _dynamic_buffer(self, shape: str, count: int) -> tuple[moderngl.Buffer, moderngl.VertexArray]:
+        """The instance buffer and vertex array of one shape, grown when a frame needs more rows."""
+        have = self._dyn.get(shape)
+        if have is None or have[2] < count:
+            if have is not None:
+                have[1].release()
+                have[0].release()
+            capacity = max(64, 1 << (count - 1).bit_length())
+            buf = self.ctx.buffer(reserve=capacity * ROW * 4)
+            vao = self.ctx.vertex_array(
+                self.programs["body"],
+                [
+                    (self._dyn_mesh[shape], "3f 3f 12x 4x", "in_pos", "in_nrm"),
+                    (buf, "3f 4f 3f 1f 3f 1f 4x/i", "i_centre", "i_quat", "i_half", "i_stretch", "i_col", "i_id"),
+                ],
+            )
+            have = self._dyn[shape] = (buf, vao, capacity)
+        return have[0], have[1]
 
     def _frame_uniforms(self, scene: GpuScene, cam: Camera, light: Lighting) -> dict[str, Any]:
         return {
@@ -354,7 +415,9 @@ class Renderer:
         if "bake" not in names:
             scene.lightmap.use(5)
         scene.normals.use(6)
+        scene.lamps.use(7)
         values = {
+            "u_lamps": 7,
             **uniforms,
             "u_shadow": 0,
             "u_noise": 1,
@@ -386,8 +449,38 @@ class Renderer:
                 t.release()
             for scene in self._scenes.values():
                 scene.release()
+            for buf, vao, _ in self._dyn.values():
+                vao.release()
+                buf.release()
+            for buf in self._dyn_mesh.values():
+                buf.release()
             self._scenes.clear()
             self.ctx.release()
+
+
+def _write_blobs(prog: moderngl.Program, rows: dict[str, np.ndarray], camera: Camera, most: int = 16) -> int:
+    """The bodies and agents nearest the camera as (centre, radius) for their soft ground shadows."""
+    table = np.concatenate([t for t in rows.values() if len(t)] or [np.zeros((0, ROW), np.float32)])
+    if not len(table):
+        return 0
+    radius = table[:, 7:10].max(axis=1) + table[:, 10]
+    near = np.argsort(np.linalg.norm(table[:, :3] - np.asarray(camera.position), axis=1), kind="stable")[:most]
+    blobs = np.zeros((most, 4), np.float32)
+    blobs[: len(near)] = np.c_[table[near, :3], radius[near]]
+    prog["u_blobs"].write(blobs.tobytes())
+    return len(near)
+
+
+def _sway_uniforms(env: dict[str, Any]) -> dict[str, Any]:
+    """This frame's plant bend (radians, x and y) and clock for instance.vert; zero when not given."""
+    sway = env.get("sway", (0.0, 0.0))
+    try:
+        x, y = (float(v) for v in list(sway)[:2])
+        t = float(env.get("time_s", 0.0) or 0.0)
+    except (TypeError, ValueError):
+        x = y = t = 0.0
+    ok = all(np.isfinite((x, y, t)))
+    return {"u_sway": (x, y) if ok else (0.0, 0.0), "u_time": t if ok else 0.0}
 
 
 def _light_matrix(

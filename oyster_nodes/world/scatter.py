@@ -84,8 +84,8 @@ def _suitability(kind: str, g: Ground, i: np.ndarray, j: np.ndarray) -> np.ndarr
         return flat * (0.4 + 0.6 * np.clip(a * 1.5, 0, 1)) * (soft | (mat == MAT["snow"])) * (a < 0.9)
     if kind == "broadleaf":
         return flat * np.clip(0.3 + m, 0, 1) * (a < 0.7) * soft
-    if kind == "palm":
-        return flat * (a < 0.45) * (soft | (mat == MAT["sand"]))
+    if kind == "palm":  # palms crowd the shore: moist sea air near water, sand or soft ground
+        return flat * (a < 0.6) * (soft | (mat == MAT["sand"])) * np.clip(4.0 * m - 2.4, 0.05, 1.6)
     if kind == "dead_tree":
         return flat * (mat != MAT["road"])
     if kind == "shrub":

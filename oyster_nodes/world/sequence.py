@@ -4,8 +4,7 @@ The renderer keeps the world uploaded; each frame only changes the camera, the b
 environment (`Timeline.world_at`). Motion blur averages sub-frame renders across the shutter (180° by
 default), in linear light; the other passes come from the sub-frame nearest the frame's time. Depth of
 field blurs each pixel by its thin-lens circle of confusion from the depth pass, focused on the camera's
-target unless a focus distance is given. Bodies and agents are drawn by `overlay` when the renderer does
-not draw them itself (it says so with `info["dynamic"]`).
+target unless a focus distance is given. The renderer draws bodies and agents itself.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import numpy as np
 from ..types import CameraPath, Frames, Image
 from .camera import Camera
 from .camera_path import PathSamples, camera_at, path_arrays
-from .overlay import draw_dynamic
 from .state import WorldState
 from .timeline import Timeline
 
@@ -128,12 +126,10 @@ def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timel
 
 
 def render_still(world: WorldState, camera: Camera, renderer: Any) -> Image:
-    """One render with bodies and agents in it."""
+    """One render with bodies and agents in it (the renderer draws them: info["dynamic"])."""
     image = renderer.render(world, camera)
     if (world.bodies or world.agents) and not image.info.get("dynamic"):
-        ranges = image.info.get("id_ranges", {})
-        top = max([int(v[1]) for v in ranges.values() if isinstance(v, (list, tuple)) and len(v) == 2] + [0])
-        draw_dynamic(image, world, camera, top + 1)
+        raise TypeError(f"{type(renderer).__name__} does not draw bodies and agents")
     return image
 
 

@@ -271,8 +271,8 @@ def place_structures(
             break
         cx, cy = centres[0]
         site.taken.pop()
-        houses = int(rng.integers(6, 11))
-        for x, y in choose_sites(site, "house", houses, rng, relations, near=(cx, cy, 110.0)):
+        houses = int(rng.integers(10, 17))
+        for x, y in choose_sites(site, "house", houses, rng, relations, near=(cx, cy, 130.0)):
             add("house", x, y, {"village": v + 1})
     return out
 

@@ -159,14 +159,38 @@ def apply_shore(h: np.ndarray, shore: str, rng: np.random.Generator, n: int) -> 
     land = h - np.percentile(h, 5) + F32(3.0)
     if shore == "island":
         r = np.sqrt((x - F32(0.5)) ** 2 + (y - F32(0.5)) ** 2) + warp
-        mask = F32(1.0) - _smoothstep(0.3, 0.46, r)
+        mask = F32(1.0) - _smoothstep(0.17, 0.36, r)
+        hills = (fbm(rng, n, 4, 4) + F32(1.0)) * F32(14.0) + F32(10.0)
+        land = land + hills * (F32(1.0) - _smoothstep(0.02, 0.26, r)) ** F32(1.5)  # gentle inland hills
     else:
         side = int(rng.integers(0, 4))
         coord = (x, F32(1.0) - x, y, F32(1.0) - y)[side] + warp
         coord = np.broadcast_to(coord, (n, n))
         mask = _smoothstep(0.18, 0.4, coord)
-    sea_floor = F32(-25.0) * (F32(1.0) - mask)
-    return (land * mask ** F32(0.7) + sea_floor + F32(2.0) * mask - F32(1.0)).astype(F32)
+    depth = F32(-16.0 if shore == "island" else -25.0)  # islands: a shallow lagoon shelf
+    sea_floor = depth * (F32(1.0) - mask) ** F32(1.6 if shore == "island" else 1.0)
+    rise = F32(1.5 if shore == "island" else 0.7)  # islands: land climbs slowly from a long beach
+    return _beach_shelf(land * mask**rise + sea_floor + F32(2.0) * mask - F32(1.0))
+
+
+def _beach_shelf(h: np.ndarray, reach_m: float = 6.0) -> np.ndarray:
+    """Heights within `reach_m` of sea level 0 pulled toward it (slopes there down to a quarter, monotonic),
+    so shores shelve gently into beaches and shallows while cliffs above keep their height."""
+    t = np.clip(np.abs(h) / F32(reach_m), 0.0, 1.0)
+    return (h * (F32(0.25) + F32(0.75) * t * t * (F32(3.0) - F32(2.0) * t))).astype(F32)
+
+
+def edge_falloff(h: np.ndarray, sea_level: float | None, width: float = 0.12) -> np.ndarray:
+    """Relief eased down toward the world's boundary, so no cliff is cut off at the edge: under the sea
+    where there is a sea, else toward the low ground (keeping a little of the relief)."""
+    n = h.shape[0]
+    x, y = _grid(n)
+    edge = np.minimum(np.minimum(x, F32(1.0) - x), np.minimum(y, F32(1.0) - y))
+    s = _smoothstep(0.0, width, edge)
+    if sea_level is not None:
+        return (h * s + F32(sea_level - 14.0) * (F32(1.0) - s)).astype(F32)
+    lo = F32(np.percentile(h, 12))
+    return (lo + (h - lo) * (F32(0.15) + F32(0.85) * s)).astype(F32)
 
 
 def thermal_erosion(

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from oyster_nodes.types import Prompt
 from oyster_nodes.world.generate import GenerateConfig, GenerateError, generate_world
@@ -151,3 +152,34 @@ def test_one_square_kilometre_stays_small() -> None:
     assert w.n == 1025
     assert w.nbytes() < 200e6
     assert 0 < len(w.inst_kind) <= 60_000
+
+
+def test_island_has_beaches_and_palms_by_the_shore() -> None:
+    w = world("a tropical island with palm trees and white beaches in a turquoise ocean", seed=2,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    land = w.height_hw > 0.0
+    sea = ~np.isnan(w.water_hw) & ~land
+    to_sea = ndimage.distance_transform_edt(~sea) * w.cell_m
+    shore = land & (to_sea < 8.0)  # sea level 0
+    assert (w.material_hw[shore] == 2).mean() > 0.6  # MATERIALS.index("sand")
+    assert w.height_hw.max() > 12.0, "the island should have some hills"
+    palms = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("palm")]
+    assert len(palms) > 30
+    j, i = (np.clip(np.round(palms[:, k] / w.cell_m).astype(int), 0, w.n - 1) for k in (0, 1))
+    assert np.median(to_sea[i, j]) < 0.6 * np.median(to_sea[land]), "palms should crowd the shore"
+
+
+def test_large_worlds_ease_their_relief_down_at_the_edge() -> None:
+    w = world("rugged mountains", seed=4, config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    h = w.height_hw
+    border = np.concatenate([h[0], h[-1], h[:, 0], h[:, -1]])
+    lo, hi = np.percentile(h, (5, 99))
+    assert border.max() < lo + 0.3 * (hi - lo), "no cliff may be cut off at the world's edge"
+
+
+def test_villages_have_many_houses_and_street_lamps_line_the_roads() -> None:
+    w = world("a village of many houses along roads, street lamps", seed=5,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    assert sum(s["kind"] == "house" for s in w.structures) >= 10
+    lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
+    assert len(lamps) >= 8

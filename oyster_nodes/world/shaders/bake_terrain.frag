@@ -5,6 +5,7 @@ uniform sampler2D u_height;
 uniform sampler2D u_albedo;
 uniform sampler2D u_normals;
 uniform sampler2D u_noise;
+uniform sampler2D u_lamps;  // street lamps' light on the ground (lit at night)
 uniform float u_cell;
 layout(location = 0) out vec4 o_light;
 
@@ -30,5 +31,6 @@ void main() {
     albedo = snow_on(albedo, up);
     float sh = dot(n, u_light_dir) > -0.05 ? soft_shadow(pos, n) : 0.0;
     vec3 c_lin = lit_diffuse(albedo, n, sh, nt.a, 0.0);
+    c_lin += albedo * vec3(1.0, 0.62, 0.28) * 1.2 * u_night * texelFetch(u_lamps, c, 0).r;
     o_light = vec4(sqrt(clamp(c_lin * 0.25, 0.0, 1.0)), a.a * (1.0 - u_snow * smoothstep(0.55, 0.85, up)));
 }

@@ -7,6 +7,9 @@ in uint in_index;  // per instance: index into the instance table
 uniform mat4 u_viewproj;
 uniform sampler2D u_inst;  // two RGBA32F texels per instance: (x, y, z, yaw), (scale, variation, 0, 0)
 uniform float u_autumn;
+uniform vec2 u_sway;   // this frame's plant bend, radians (x, y)
+uniform float u_time;  // seconds into the shot
+uniform float u_bend;  // 1 for vegetation, 0 for rocks and props
 out vec3 v_pos;
 out vec3 v_nrm;
 out vec3 v_lit;
@@ -31,6 +34,10 @@ void main() {
     mat2 rot = mat2(cy, sy, -sy, cy);
     vec3 p = in_pos * b.x;
     v_pos = vec3(rot * p.xy, p.z) + a.xyz;
+    if (u_bend * dot(u_sway, u_sway) > 0.0) {  // bend grows with height; each plant flutters with its own phase
+        vec2 bend = u_sway * (1.0 + 0.25 * sin(u_time * 1.9 + 6.2832 * b.y));
+        v_pos.xy += bend * p.z * min(p.z / 4.0, 1.0) * u_bend;
+    }
     v_nrm = vec3(rot * in_nrm.xy, in_nrm.z);
     v_id = in_index + 1u;
     vec3 albedo = snow_on(albedo_of(b.y), v_nrm.z);

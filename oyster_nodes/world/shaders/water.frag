@@ -2,6 +2,7 @@
 uniform uint u_sem;
 uniform vec3 u_water_deep;
 uniform float u_rough;
+uniform float u_fog_far;
 in vec3 v_pos;
 in vec4 v_bed;
 in float v_sun;
@@ -19,12 +20,18 @@ void main() {
     vec3 r = reflect(-v, n);
     r.z = abs(r.z);
     vec3 refl = sky_radiance(r);
-    vec3 deep = u_water_deep * (ambient_light(vec3(0.0, 0.0, 1.0)) + u_key_color * 0.15 * v_sun);
+    vec3 light = ambient_light(vec3(0.0, 0.0, 1.0)) + u_key_color * 0.15 * v_sun;
     float path = v_bed.a * (1.0 + 1.0 / max(ndv, 0.2));
-    vec3 body = mix(v_bed.rgb * vec3(0.45, 0.7, 0.7), deep, 1.0 - exp(-path * 0.35));
+    // red is absorbed first: shallow water over a light bed reads turquoise, deep water dark blue
+    vec3 trans = exp(-path * vec3(0.45, 0.1, 0.08));
+    vec3 inscatter = mix(vec3(0.03, 0.2, 0.22), u_water_deep, 1.0 - exp(-path * 0.06)) * light;
+    vec3 body = v_bed.rgb * trans + inscatter * (1.0 - trans.g);
     vec3 c = mix(body, refl, fresnel);
     vec3 h = normalize(v + u_sun_dir);
     float nh = max(dot(n, h), 0.0);
     c += u_key_color * v_sun * (3.0 * pow(nh, 400.0) + 0.08 * pow(nh, 40.0)) * step(0.0, u_sun_dir.z);
+    // far out the open sea takes the sky's own horizon colour, so it meets the sky without a seam
+    float far = smoothstep(0.45, 0.95, length(d) / u_fog_far);
+    if (far > 0.0) c = mix(c, sky_radiance(normalize(vec3(d.xy, 0.0))), far);
     emit(c, v_pos, vec3(0.0, 0.0, 1.0), 0u, u_sem);
 }
