@@ -389,7 +389,7 @@ NEEDS_REGISTRY = {"run", "validate", "nodes"}
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    console = Console(stderr=args.command in ("schema", "cache") or getattr(args, "json", False),
+    console = Console(soft_wrap=True, stderr=args.command in ("schema", "cache") or getattr(args, "json", False),
                       highlight=False)
     registry = None
     if args.command in NEEDS_REGISTRY:
