@@ -213,7 +213,7 @@ class _Run:
             hook.run_started(records=self.records, targets=targets)
 
     def _needs_device(self) -> bool:
-        return self.opts.device not in (None, "cpu") or any(
+        return self.opts.device not in (None, "cpu", "auto") or any(
             self.graph.nodes[n].cls.uses_gpu or self.graph.nodes[n].device for n in self.order)
 
     def execute(self) -> None:
