@@ -20,9 +20,12 @@ FORMAT_VERSION = 1
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 10_000
+MAX_WIDGET_STATES = 64
 
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Vec2 = tuple[float, float]
+WidgetName = Annotated[str, Field(min_length=1, max_length=128)]
+WidgetState = Annotated[str, Field(max_length=32)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ class EditorData(_Model):
     title: str | None = Field(default=None, max_length=200)
     collapsed: bool = False
     color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    #: editor-only state of a parameter's widget, by parameter name: {"seed": "increment"}
+    widgets: dict[WidgetName, WidgetState] = Field(default_factory=dict, max_length=MAX_WIDGET_STATES)
 
 
 class NodeRef(_Model):
@@ -128,10 +133,13 @@ class Workflow(_Model):
 
 
 def dumps_stable(data: dict[str, Any]) -> str:
-    """JSON with fixed top-level order, node params sorted and links in a canonical order."""
+    """JSON with fixed top-level order, node params and widget states sorted, links in a canonical order."""
     data = dict(data)
     for node in data.get("nodes", []):
         node["params"] = {k: node["params"][k] for k in sorted(node["params"])}
+        editor = node.get("editor") or {}
+        if "widgets" in editor:
+            editor["widgets"] = {k: editor["widgets"][k] for k in sorted(editor["widgets"])}
     data["links"] = sorted(
         data.get("links", []), key=lambda l: (l["to_node"], l["to_input"], l["from_node"], l["from_output"])
     )

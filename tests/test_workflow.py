@@ -23,7 +23,7 @@ FULL = {
     "nodes": [
         {"id": "b", "type": "core.math", "params": {"operation": "add", "b_value": 2},
          "editor": {"position": [200, 0], "size": [180, 120], "title": "Plus two", "collapsed": False,
-                    "color": "#336699"}},
+                    "color": "#336699", "widgets": {"seed": "increment", "b_value": "fixed"}}},
         {"id": "a", "type": "core.number", "params": {"value": 1.5}, "device": "cpu"},
     ],
     "links": [{"from_node": "a", "from_output": "value", "to_node": "b", "to_input": "a"}],
@@ -39,16 +39,40 @@ def test_round_trip_keeps_everything():
     assert again.nodes[0].editor.title == "Plus two"
     assert again.groups[0].nodes == ["a", "b"] and again.notes[0].text == "hello"
     assert again.metadata.packs == {"builtin": "0.1.0"}
+    assert again.nodes[0].editor.widgets == {"seed": "increment", "b_value": "fixed"}
 
 
 def test_saved_json_has_a_stable_key_order():
     doc = json.loads(json.dumps(FULL))
     doc["nodes"][0]["params"] = {"b_value": 2, "operation": "add"}
+    doc["nodes"][0]["editor"]["widgets"] = {"seed": "increment", "b_value": "fixed"}
     a = parse_data(doc).to_json()
     b = parse_data(json.loads(json.dumps(FULL))).to_json()
     assert a == b
     assert list(json.loads(a)) == ["format", "version", "metadata", "nodes", "links", "groups", "notes"]
     assert a.endswith("\n") and "\n  " in a
+    assert list(json.loads(a)["nodes"][0]["editor"]["widgets"]) == ["b_value", "seed"]
+
+
+def test_files_without_widget_states_load_unchanged():
+    wf = parse_data(json.loads(json.dumps(FULL)))
+    assert wf.nodes[1].editor.widgets == {}
+    assert json.loads(wf.to_json())["nodes"][1]["editor"]["widgets"] == {}
+
+
+@pytest.mark.parametrize("widgets,field", [
+    ({f"p{i}": "fixed" for i in range(65)}, "editor.widgets"),
+    ({"seed": "x" * 33}, "editor.widgets.seed"),
+    ({"k" * 129: "fixed"}, "editor.widgets"),
+    ({"seed": 3}, "editor.widgets.seed"),
+])
+def test_widget_states_are_bounded(widgets, field):
+    doc = {"format": "oyster-workflow", "version": 1,
+           "nodes": [{"id": "p", "type": "prompt.text", "editor": {"widgets": widgets}}]}
+    with pytest.raises(WorkflowError) as err:
+        parse_data(doc)
+    p = err.value.problems[0]
+    assert p.node == "p" and p.field.startswith(field)
 
 
 def test_schema_is_published_and_describes_nodes_and_links():

@@ -48,6 +48,7 @@ export function flowNode(ref, spec) {
       color: ref.editor?.color ?? null,
       collapsed: !!ref.editor?.collapsed,
       device: ref.device ?? null,
+      widgets: { ...(ref.editor?.widgets || {}) },
     },
   }
 }
@@ -103,6 +104,7 @@ export function toDoc(meta, nodes, edges) {
       const editor = { position, collapsed: !!n.data.collapsed }
       if (n.data.title) editor.title = n.data.title
       if (n.data.color) editor.color = n.data.color
+      if (n.data.widgets && Object.keys(n.data.widgets).length) editor.widgets = { ...n.data.widgets }
       const ref = { id: n.id, type: n.data.type, params: n.data.params, editor }
       if (n.data.device) ref.device = n.data.device
       doc.nodes.push(ref)

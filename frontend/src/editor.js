@@ -18,6 +18,7 @@ import { createSync } from './sync.js'
 const FAR_ZOOM = 0.45
 // above this many nodes a graph first renders in the cheap far-zoom look, then fits the view
 const LARGE_GRAPH = 40
+const SEED_MAX = 2 ** 31 - 1
 
 export default {
   components: { VueFlow, MiniMap, Background, Palette },
@@ -32,7 +33,6 @@ export default {
       .then((r) => r.json()).then((c) => { catalog.value = c; catalogLoaded = true })
     const status = reactive({})
     const problems = reactive({})
-    const seedModes = reactive({})
     const meta = ref({ name: 'untitled' })
     const toast = ref(null)
     const hint = ref(null)
@@ -86,8 +86,11 @@ export default {
       for (const key of path) before = before?.[key]
       history.run(setData(api, id, path, before ?? null, value, label))
     }
-    const seedMode = (id, name) => seedModes[`${id}.${name}`] || 'fixed'
-    const setSeedMode = (id, name, mode) => { seedModes[`${id}.${name}`] = mode }
+    const seedMode = (id, name) => flow.findNode(id)?.data.widgets?.[name] || 'fixed'
+    const setSeedMode = (id, name, mode) => {
+      const node = flow.findNode(id)
+      if (node) setNodeData(id, ['widgets'], { ...(node.data.widgets || {}), [name]: mode }, `seed ${mode}`)
+    }
 
     // ---------------------------------------------------------------- adding nodes
     const takenIds = () => new Set(flow.getNodes.value.map((n) => n.id))
@@ -101,7 +104,7 @@ export default {
       if (!spec) return null
       const id = freshId(type, takenIds())
       const node = { id, type: 'oyster', position, data: { type, params: defaultParams(spec), title: null,
-        color: null, collapsed: false, device: null } }
+        color: null, collapsed: false, device: null, widgets: {} } }
       history.run(addElements(api, [node], [], `add ${spec.title}`))
       return id
     }
@@ -334,20 +337,28 @@ export default {
       flow.setCenter(node.position.x + w / 2, node.position.y + h / 2, { zoom: Math.max(zoom.value, 1), duration: 250 })
       return true
     }
-    const prepareRun = async () => {
+    // Seeds whose widget says `mode` get the value `next(old, lo, hi)`, as one undoable step.
+    const advanceSeeds = (mode, next) => {
       const seeds = []
-      for (const [key, mode] of Object.entries(seedModes)) {
-        const [id, name] = [key.slice(0, key.lastIndexOf('.')), key.slice(key.lastIndexOf('.') + 1)]
-        const node = flow.findNode(id)
-        if (!node || mode === 'fixed') continue
-        const before = node.data.params[name]
-        const after = mode === 'random' ? Math.floor(Math.random() * 2147483647) : (before || 0) + 1
-        seeds.push(setData(api, id, ['params', name], before, after, 'seed'))
+      for (const node of flow.getNodes.value) {
+        const specs = catalog.value.nodes[node.data?.type]?.params || []
+        for (const [name, m] of Object.entries(node.data?.widgets || {})) {
+          const spec = specs.find((p) => p.name === name)
+          if (m !== mode || !spec) continue
+          const [lo, hi] = [Math.max(0, spec.min ?? 0), Math.min(SEED_MAX, spec.max ?? SEED_MAX)]
+          const before = node.data.params[name]
+          seeds.push(setData(api, node.id, ['params', name], before, next(Number(before) || 0, lo, hi), `${mode} seed`))
+        }
       }
-      if (seeds.length) history.run(batch(seeds, 'new seeds'))
+      if (seeds.length) history.run(batch(seeds, `${mode} seeds`))
+    }
+    const prepareRun = async () => {
+      advanceSeeds('random', (_, lo, hi) => lo + Math.floor(Math.random() * (hi - lo + 1)))
       await sync.flush()
       return sync.rev
     }
+    const runSubmitted = () => advanceSeeds('increment', (seed, lo, hi) => (seed + 1 > hi ? lo : seed + 1))
+
     const setMeta = (next) => {
       meta.value = { ...meta.value, ...next }
       sync.schedule()
@@ -376,6 +387,7 @@ export default {
       emit, addNodeAtCenter, searchRef, openLightbox, openModel })
 
     const api4tests = { load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
+      runSubmitted,
       get catalogReady() { return catalogLoaded }, session: props.session }
     onMounted(() => {
       window.oysterEditor = api4tests
@@ -384,7 +396,8 @@ export default {
 
     return { flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
-      load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, setMeta, getDoc, stats, openFile,
+      load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
+      setMeta, getDoc, stats, openFile,
       canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, largeGraph }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far }">

@@ -22,7 +22,9 @@ from typing import Any
 from .options import REPO_ROOT
 
 CHROMIUM = os.environ.get("OYSTER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+#: WebGL comes from SwiftShader (ANGLE on the CPU), so the 3D view renders the same with or without a GPU
+WEBGL_ARGS = ("--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader")
+CHROMIUM_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", *WEBGL_ARGS, "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
 
 

@@ -264,6 +264,7 @@ class EditorPage:
                       multi_line=True)
             return
         self.session.job_id, self.session.seen_version = job.id, 0
+        self.editor.run_method("runSubmitted")
 
     def cancel(self) -> None:
         if self.session.job_id and self.services.jobs.cancel(self.session.job_id):

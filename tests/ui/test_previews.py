@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import urllib.request
 from typing import Any
 
 import pytest
 
-from .actions import node, run_and_wait
+from .actions import add_node, node, run_and_wait
 
-NEEDED = ("prompt.text", "prompt.to_spec", "world.generate", "render.image")
+NEEDED = ("prompt.text", "prompt.to_spec", "world.generate", "render.image", "export.glb")
 
 
 def tiny_still() -> dict[str, Any]:
@@ -27,6 +28,15 @@ def tiny_still() -> dict[str, Any]:
                       ref("render", "render.image", 900, width=192, height=108)],
             "links": [link("prompt", "prompt", "spec", "prompt"), link("spec", "spec", "world", "spec"),
                       link("world", "world", "render", "world")]}
+
+
+def tiny_glb() -> dict[str, Any]:
+    """The tiny world exported as GLB instead of rendered."""
+    wf = tiny_still()
+    wf["nodes"][-1] = {"id": "glb", "type": "export.glb", "params": {"path": "tiny.glb", "texture_px": 256},
+                       "editor": {"position": [900, 0]}}
+    wf["links"][-1] = {"from_node": "world", "from_output": "world", "to_node": "glb", "to_input": "world"}
+    return wf
 
 
 def drop_file(page: Any, name: str, data: dict[str, Any]) -> None:
@@ -64,7 +74,7 @@ def test_dropped_workflow_renders_an_image_with_pass_switcher(page: Any, server:
     assert src.endswith("render.image.depth.png")
     with urllib.request.urlopen(server.base + src, timeout=5) as res:
         assert res.headers["content-type"] == "image/png" and res.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert page.evaluate("document.querySelector('[data-node-id=render] img').naturalWidth") > 0
+    page.wait_for_function("document.querySelector('[data-node-id=render] img').naturalWidth > 0")
     page.screenshot(path=str(server.workspace / "preview.png"))
 
 
@@ -78,3 +88,63 @@ def test_prompt_widgets_and_seed_increment(page: Any, renders: None) -> None:
     run_and_wait(page, "render", timeout=90_000)
     seed = page.evaluate("window.oysterEditor.getDoc().nodes.find(n => n.id === 'prompt').params.seed")
     assert seed == 4
+
+
+def distinct_colours(png: bytes) -> int:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return len(im.convert("RGB").getcolors(maxcolors=1 << 20) or ())
+
+
+def test_exported_world_draws_in_the_3d_view(page: Any, server: Any, renders: None) -> None:
+    drop_file(page, "tiny-glb.json", tiny_glb())
+    page.wait_for_selector(node("glb"))
+    run_and_wait(page, "glb", timeout=90_000)
+    page.click(f'{node("glb")} .oy-files button')
+    view = page.locator(".oy-model-canvas")
+    page.wait_for_selector('.oy-model-canvas[data-state="drawn"], .oy-model-canvas[data-state="error"]',
+                           timeout=60_000)
+    assert view.get_attribute("data-state") == "drawn", view.inner_text()
+    page.wait_for_timeout(300)
+    shot = view.locator("canvas").screenshot(path=str(server.workspace / "world-3d.png"))
+    assert distinct_colours(shot) > 200
+    drawn = page.evaluate("""() => {
+        const c = document.querySelector('.oy-model-canvas canvas')
+        const probe = document.createElement('canvas')
+        probe.width = 64; probe.height = 64
+        const g = probe.getContext('2d')
+        g.drawImage(c, 0, 0, 64, 64)
+        const px = g.getImageData(0, 0, 64, 64).data
+        let lit = 0
+        for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - 0x14) + Math.abs(px[i + 1] - 0x16) > 24) lit++
+        return lit / (64 * 64)
+    }""")
+    assert drawn > 0.15, f"only {drawn:.0%} of the view shows the world"
+    box = view.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + 150, box["y"] + box["height"] / 2, steps=6)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    assert view.locator("canvas").screenshot() != shot
+    page.click(".oy-overlay-close")
+    page.wait_for_selector(".oy-model-canvas", state="detached")
+
+
+def test_3d_view_without_webgl_says_so(page: Any) -> None:
+    page.add_init_script("""HTMLCanvasElement.prototype.getContext = (function (original) {
+        return function (kind, ...rest) { return /webgl/.test(kind) ? null : original.call(this, kind, ...rest) }
+    })(HTMLCanvasElement.prototype.getContext)""")
+    page.reload()
+    page.wait_for_function("window.oysterEditor !== undefined && window.oysterEditor.catalogReady")
+    box = add_node(page, "box glb", "uitest.box")
+    path = page.locator(f'{node(box)} [data-param="path"] input')
+    path.fill("no-webgl.glb")
+    path.blur()
+    page.wait_for_function(f"window.oysterEditor.getDoc().nodes.find(n => n.id === '{box}').params.path === 'no-webgl.glb'")
+    run_and_wait(page, box)
+    page.click(f"{node(box)} .oy-files button")
+    error = page.locator('.oy-model-canvas[data-state="error"] .oy-model-error')
+    error.wait_for()
+    assert "needs WebGL" in error.inner_text()

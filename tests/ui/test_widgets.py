@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from typing import Any
 
-from .actions import add_node, doc, node, run_and_wait
+from .actions import add_node, doc, node, run_and_wait, upload_json
 
 
 def params_of(page: Any, node_id: str) -> dict[str, Any]:
@@ -46,6 +47,51 @@ def test_script_error_is_marked_on_its_line_and_camera_path_is_mapped(page: Any)
     run_and_wait(page, w)
     points = page.locator(f'{node(w)} .oy-camera-map polyline').get_attribute("points")
     assert len(points.split()) == 3
+
+
+def test_seed_increment_advances_after_each_run_and_is_saved(page: Any, server: Any) -> None:
+    seeded = add_node(page, "seeded", "uitest.seeded")
+    page.fill(".oy-name input", "Seeds")
+    page.locator(".oy-name input").press("Enter")
+    base = node(seeded)
+    seed_input = page.locator(f'{base} [data-param="seed"] input[type=number]')
+    page.locator(f"{base} .oy-seed-mode").select_option("increment")
+    used = page.locator(f'{base} .oy-value[data-output="used"]')
+    run_and_wait(page, seeded)
+    assert used.inner_text().split()[-1] == "7"
+    page.wait_for_function(f"document.querySelector('{base} [data-param=seed] input').value === '8'")
+    page.click("[data-testid=run-button]")
+    page.wait_for_function(f"""document.querySelector('{base} .oy-value')?.innerText.endsWith('8')
+        && document.querySelector('{base} [data-param=seed] input').value === '9'""", timeout=30_000)
+    assert params_of(page, seeded)["seed"] == 9
+
+    page.click("[data-testid=save-button]")
+    page.wait_for_function("document.body.innerText.includes('Saved to saved/Seeds.json')")
+    saved = json.loads((server.workspace / "saved" / "Seeds.json").read_text())
+    ref = next(n for n in saved["nodes"] if n["id"] == seeded)
+    assert ref["editor"]["widgets"] == {"seed": "increment"} and ref["params"]["seed"] == 9
+
+    page.reload()
+    page.wait_for_selector("[data-testid=restore-button]")
+    page.click("[data-testid=restore-button]")
+    page.wait_for_selector(base)
+    assert page.locator(f"{base} .oy-seed-mode").input_value() == "increment"
+    assert seed_input.input_value() == "9"
+
+    page.click("text=New")
+    page.wait_for_function("window.oysterEditor.stats().nodes === 0")
+    upload_json(page, "seeds.json", saved)
+    page.wait_for_selector(base)
+    assert page.locator(f"{base} .oy-seed-mode").input_value() == "increment"
+    page.locator(f"{base} .oy-seed-mode").select_option("fixed")
+    run_and_wait(page, seeded)
+    page.wait_for_timeout(500)
+    assert seed_input.input_value() == "9" and used.inner_text().split()[-1] == "9"
+    page.locator(f"{base} .oy-seed-mode").select_option("random")
+    page.click("[data-testid=run-button]")
+    page.wait_for_function(f"""!document.querySelector('{base} .oy-value')?.innerText.endsWith(' 9')
+        && document.querySelector('{base} .oy-value')?.innerText.endsWith(
+            ' ' + document.querySelector('{base} [data-param=seed] input').value)""", timeout=30_000)
 
 
 def test_progress_then_cancel(page: Any) -> None:

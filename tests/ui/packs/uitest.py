@@ -95,4 +95,17 @@ class Box(Node):
         return Files(root=str(ctx.out_dir), paths=[str(path)])
 
 
-NODES = (Widgets, Slow, Gradient, Box)
+class Seeded(Node):
+    """Passes its seed through, so a run shows which seed it used."""
+
+    type = "uitest.seeded"
+    title = "Seeded value"
+    category = "values"
+    outputs = (Port("used", int),)
+    params = (Param("seed", int, 7, min=0, max=2**31 - 1, widget="seed"),)
+
+    def run(self, ctx: RunContext, *, seed: int) -> int:
+        return seed
+
+
+NODES = (Widgets, Slow, Gradient, Box, Seeded)
