@@ -80,6 +80,13 @@ def depth_to_u16(depth_hw: np.ndarray, scale_mm: float = 1.0) -> np.ndarray:
 # --------------------------------------------------------------------------------------- helpers
 
 
+def _write_one(ctx: RunContext, path: RelPath, data: bytes, *, seed: int, suffix: str, overwrite: bool) -> Files:
+    """Write one file named from the path template, atomically, and report it."""
+    folder = _folder(ctx, overwrite)
+    folder.write_bytes(_with_suffix(ctx, render_name(str(path), _fields(ctx, seed)), suffix), data)
+    return folder.files()
+
+
 def _folder(ctx: RunContext, overwrite: bool) -> OutputFolder:
     return OutputFolder(root=ctx.out_dir, if_exists="overwrite" if overwrite else "error")
 
@@ -307,9 +314,7 @@ class ExportGLB(Node):
                                workflow_json=workflow_json(ctx.workflow))
         for note in info.warnings:
             ctx.warn(note)
-        folder = _folder(ctx, overwrite)
-        folder.write_bytes(_with_suffix(ctx, render_name(str(path), _fields(ctx, world.seed)), ".glb"), data)
-        return folder.files()
+        return _write_one(ctx, path, data, seed=world.seed, suffix=".glb", overwrite=overwrite)
 
 
 POINT_PARAMS = (
@@ -339,9 +344,7 @@ class ExportPointCloud(Node):
     def run(self, ctx: RunContext, *, world: WorldState, path: RelPath, points: int, axes: str, seed: int,
             overwrite: bool) -> Files:
         data = point_cloud_ply(sample_world(world, points, seed=seed), axes=axes, comments=_ply_comments(ctx))
-        folder = _folder(ctx, overwrite)
-        folder.write_bytes(_with_suffix(ctx, render_name(str(path), _fields(ctx, seed)), ".ply"), data)
-        return folder.files()
+        return _write_one(ctx, path, data, seed=seed, suffix=".ply", overwrite=overwrite)
 
 
 class ExportSplat(Node):
@@ -364,9 +367,7 @@ class ExportSplat(Node):
             opacity: float, splat_size: float, overwrite: bool) -> Files:
         data = splat_ply(sample_world(world, points, seed=seed), axes=axes, comments=_ply_comments(ctx),
                          opacity=opacity, size=splat_size)
-        folder = _folder(ctx, overwrite)
-        folder.write_bytes(_with_suffix(ctx, render_name(str(path), _fields(ctx, seed)), ".ply"), data)
-        return folder.files()
+        return _write_one(ctx, path, data, seed=seed, suffix=".ply", overwrite=overwrite)
 
 
 class ExportHeightmap(Node):
