@@ -20,13 +20,7 @@ ARITHMETIC = REPO_ROOT / "tests" / "ui" / "templates" / "arithmetic.json"
 
 
 def drop(page: Any, name: str, doc: dict[str, Any]) -> None:
-    page.evaluate("""([name, text]) => {
-        const dt = new DataTransfer()
-        dt.items.add(new File([text], name, { type: 'application/json' }))
-        const canvas = document.querySelector('.oy-canvas')
-        for (const kind of ['dragover', 'drop'])
-            canvas.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }))
-    }""", [name, json.dumps(doc)])
+    harness.drop_file(page, name, doc)
     first = doc["nodes"][0]["id"]
     page.wait_for_selector(f'[data-node-id="{first}"]')
     page.wait_for_timeout(400)

@@ -112,3 +112,14 @@ def open_editor(browser: Any, url: str, *, width: int = 1500, height: int = 900)
     page.wait_for_selector(".vue-flow__pane", timeout=20_000)
     page.wait_for_function("window.oysterEditor !== undefined && window.oysterEditor.catalogReady")
     return page
+
+
+def drop_file(page: Any, name: str, doc: dict[str, Any]) -> None:
+    """Drop a workflow JSON file onto the canvas, as dragging it from the desktop does."""
+    page.evaluate("""([name, text]) => {
+        const dt = new DataTransfer()
+        dt.items.add(new File([text], name, { type: 'application/json' }))
+        const canvas = document.querySelector('.oy-canvas')
+        for (const kind of ['dragover', 'drop'])
+            canvas.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }))
+    }""", [name, json.dumps(doc)])

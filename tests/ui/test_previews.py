@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import json
 import urllib.request
 from typing import Any
 
 import pytest
+
+from oyster_nodes.server.harness import drop_file
 
 from .actions import add_node, node, run_and_wait
 
@@ -37,17 +38,6 @@ def tiny_glb() -> dict[str, Any]:
                        "editor": {"position": [900, 0]}}
     wf["links"][-1] = {"from_node": "world", "from_output": "world", "to_node": "glb", "to_input": "world"}
     return wf
-
-
-def drop_file(page: Any, name: str, data: dict[str, Any]) -> None:
-    """Drop a JSON file onto the canvas, as dragging it from the desktop does."""
-    page.evaluate("""([name, text]) => {
-        const dt = new DataTransfer()
-        dt.items.add(new File([text], name, { type: 'application/json' }))
-        const canvas = document.querySelector('.oy-canvas')
-        for (const kind of ['dragover', 'drop'])
-            canvas.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }))
-    }""", [name, json.dumps(data)])
 
 
 @pytest.fixture
