@@ -6,15 +6,14 @@ vocabulary stay in a module-level cache keyed by the model folder. Nothing is do
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .concepts import CONCEPTS
+from .minilm import MiniLM
 
 EMBED_DIM = 384
 
@@ -27,7 +26,7 @@ class Encoder:
     """A loaded sentence encoder plus its cached concept matrix."""
 
     path: str
-    model: Any
+    model: MiniLM
     _concepts: np.ndarray | None = field(default=None, repr=False)
     _words: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
@@ -35,14 +34,7 @@ class Encoder:
         """Unit-length float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, EMBED_DIM), np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=64,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return self.model.encode(list(texts))
 
     def concept_matrix(self) -> np.ndarray:
         """Embeddings of every concept's phrase, (len(CONCEPTS), 384), computed once."""
@@ -91,11 +83,7 @@ def is_loaded(path: str | Path | None = None) -> bool:
     return key in _ENCODERS
 
 
-def _load(path: str) -> Any:
+def _load(path: str) -> MiniLM:
     if not Path(path, "config.json").is_file():
         raise RuntimeError(f"no sentence-encoder model in {path} (config.json missing)")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-
-    return SentenceTransformer(path, device="cpu")
+    return MiniLM(path)
