@@ -23,6 +23,7 @@ from .meshes import (
     Mesh,
     from_faces,
     grid_patch,
+    instance_card,
     instance_mesh,
     merge,
     structure_mesh,
@@ -35,6 +36,10 @@ SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree"}
 #: kinds too small to matter in the sun's shadow map
 NO_SHADOW = {"grass_tuft", "flower"}
+#: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
+OPEN_MESH = {"palm", "grass_tuft", "flower"}
+#: levels of detail: 0 near, 1 far, 2 a camera-facing card (kinds that have one)
+NEAR, FAR, CARD = 0, 1, 2
 STRIDES = (1, 2, 4, 8, 16)
 INST_TEX_W = 2048
 
@@ -261,6 +266,13 @@ class GpuScene:
                 for j, i in self.chunks
             ]
         )
+        # gentle chunks (85% of cells under ~27 degrees): their light varies slowly, so they may be drawn
+        # coarser where the camera sees them at a grazing angle; steep ones (cliffs, canyon walls) may not
+        gy, gx = np.gradient(h, w.cell_m)
+        steep = np.hypot(gx, gy) > 0.5
+        self.chunk_gentle = np.array(
+            [float(steep[i : i + c + 1, j : j + c + 1].mean()) < 0.15 for j, i in self.chunks], bool
+        )
         self.patch_vaos: dict[tuple[str, int], moderngl.VertexArray] = {}
         self.chunk_bufs: dict[int, moderngl.Buffer] = {}
         self.patch_tris: dict[int, int] = {}
@@ -289,13 +301,18 @@ class GpuScene:
         visible = _boxes_in_frustum(box, planes)
         closest = np.clip(cam_pos[None, :], box[:, :3], box[:, 3:])
         dist = np.linalg.norm(closest - cam_pos[None, :], axis=1)
-        draws = []
-        for k in np.nonzero(visible)[0]:
-            allowed = terrain_px * dist[k] / (self.world.cell_m * focal_px)
-            stride = max((s for s in STRIDES if s <= max(allowed, 1.0) and s <= self.chunk_cells), default=1)
-            draws.append(ChunkDraw(stride=stride, corner=self.chunks[k], distance=float(dist[k])))
-        draws.sort(key=lambda d: (d.distance, d.corner))
-        return draws
+        ks = np.nonzero(visible)[0]
+        allowed = terrain_px * dist[ks] / (self.world.cell_m * focal_px)
+        # gentle ground seen at a grazing angle is squashed vertically on screen: its cells may be wider
+        centre = 0.5 * (box[ks, :3] + box[ks, 3:])
+        d = centre - cam_pos[None, :]
+        sin_elev = np.abs(d[:, 2]) / np.maximum(np.linalg.norm(d, axis=1), 1e-6)
+        allowed = np.where(self.chunk_gentle[ks], allowed / np.sqrt(np.clip(sin_elev, 0.25, 1.0)), allowed)
+        allowed = np.maximum(allowed, 1.0)
+        top = max(s for s in STRIDES if s <= self.chunk_cells)
+        strides = np.minimum(2 ** np.floor(np.log2(allowed)), top).astype(int)  # the largest power of 2 allowed
+        order = sorted(range(len(ks)), key=lambda i: (dist[ks[i]], self.chunks[ks[i]]))
+        return [ChunkDraw(stride=int(strides[i]), corner=self.chunks[ks[i]], distance=float(dist[ks[i]])) for i in order]
 
     def draw_terrain(self, draws: list[ChunkDraw], key: str = "terrain") -> int:
         tris = 0
@@ -343,12 +360,14 @@ class GpuScene:
             members = np.nonzero(kinds == k)[0].astype(np.uint32)
             self.kind_groups[k] = members
             name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
-            for lod in (0, 1):
-                mesh = instance_mesh(name, lod)
+            meshes = {NEAR: instance_mesh(name, NEAR), FAR: instance_mesh(name, FAR), CARD: instance_card(name)}
+            for lod, mesh in meshes.items():
+                if mesh is None:
+                    continue
                 vbo = self._keep(self.ctx.buffer(mesh.interleaved().tobytes()))
                 ibuf = self._keep(self.ctx.buffer(reserve=len(members) * 4))
                 self.kind_bufs[(k, lod)], self.kind_tris[(k, lod)] = ibuf, mesh.triangles
-                for key in ("instance", "instance_shadow"):
+                for key in ("instance", "instance_shadow") if lod != CARD else ("instance",):
                     self.kind_vaos[(key, k, lod)] = self._keep(
                         self.ctx.vertex_array(
                             programs[key],
@@ -371,8 +390,10 @@ class GpuScene:
         focal_px: float,
         min_px: float,
         lod_px: float,
+        card_px: float = 0.0,
     ) -> dict[tuple[int, int], np.ndarray]:
-        """Visible instance indices per (kind, lod), nearest first within each list."""
+        """Visible instance indices per (kind, lod), nearest first within each list: NEAR from `lod_px`
+        pixels tall, CARD under `card_px` for kinds that have a card, FAR otherwise."""
         if not self.n_instances:
             return {}
         c, r = self.inst_center, self.inst_radius
@@ -383,8 +404,10 @@ class GpuScene:
         for k, members in self.kind_groups.items():
             keep = members[inside[members] & (px[members] >= min_px)]
             keep = keep[np.argsort(depth[keep], kind="stable")]
-            near = px[keep] >= lod_px
-            out[(k, 0)], out[(k, 1)] = keep[near], keep[~near]
+            size = px[keep]
+            small = size < card_px if (k, CARD) in self.kind_tris else np.zeros(len(keep), bool)
+            out[(k, NEAR)], out[(k, FAR)] = keep[size >= lod_px], keep[(size < lod_px) & ~small]
+            out[(k, CARD)] = keep[small]
         return out
 
     def draw_instances(
@@ -393,7 +416,10 @@ class GpuScene:
         prog: moderngl.Program,
         lod: int,
         key: str = "instance",
+        cull: bool = False,
     ) -> int:
+        """Draw one level of detail of the listed instances; with `cull`, closed meshes lose their back faces
+        (the caller sets which winding is front)."""
         tris = 0
         for (k, lvl), idx in lists.items():
             if lvl != lod or not len(idx):
@@ -403,6 +429,12 @@ class GpuScene:
                 prog["u_sem"].value = SEM["vegetation"] if plant else SEM["prop"]
             if "u_bend" in prog:
                 prog["u_bend"].value = 1.0 if plant else 0.0
+            if "u_card" in prog:
+                prog["u_card"].value = 1.0 if lod == CARD else 0.0
+            if cull and lod != CARD and self.kind_names[k] not in OPEN_MESH:
+                self.ctx.enable(moderngl.CULL_FACE)
+            else:
+                self.ctx.disable(moderngl.CULL_FACE)
             self.kind_bufs[(k, lod)].write(np.ascontiguousarray(idx, np.uint32).tobytes())
             self.kind_vaos[(key, k, lod)].render(moderngl.TRIANGLES, instances=len(idx))
             tris += self.kind_tris[(k, lod)] * len(idx)

@@ -96,8 +96,12 @@ def frustum(
     part: float = PLAIN,
     caps: bool = True,
     phase: float = 0.0,
+    bottom: bool = True,
 ) -> Mesh:
-    """A (truncated) cone or cylinder around the Z axis; r1 = 0 gives a cone."""
+    """A (truncated) cone or cylinder around the Z axis; r1 = 0 gives a cone (one triangle per side).
+
+    `caps` closes the ends (a cone has only the bottom one); `bottom=False` leaves the bottom open, for
+    trunks and stems that stand in the ground."""
     a = phase + 2 * np.pi * np.arange(seg) / seg
     ring = np.stack([np.cos(a), np.sin(a)], axis=1)
     verts = np.concatenate(
@@ -109,9 +113,13 @@ def frustum(
     )
     k = np.arange(seg)
     k1 = (k + 1) % seg
-    faces = [np.stack([k, k1, seg + k1], 1), np.stack([k, seg + k1, seg + k], 1)]
-    if caps:
+    if r1 <= 0.0:
+        faces = [np.stack([k, k1, np.full(seg, 2 * seg + 1)], 1)]
+    else:
+        faces = [np.stack([k, k1, seg + k1], 1), np.stack([k, seg + k1, seg + k], 1)]
+    if caps and bottom:
         faces.append(np.stack([np.full(seg, 2 * seg), k1, k], 1))
+    if caps and r1 > 0.0:
         faces.append(np.stack([np.full(seg, 2 * seg + 1), seg + k, seg + k1], 1))
     return from_faces(verts, np.concatenate(faces), rgb, part)
 
@@ -212,7 +220,7 @@ def blade(
     z0: float = 0.0,
     part: float = FOLIAGE,
 ) -> Mesh:
-    """A drooping double-sided leaf or frond from the origin outwards."""
+    """A drooping leaf or frond from the origin outwards (one-sided: open meshes are drawn from both sides)."""
     d = np.array([math.cos(angle), math.sin(angle), 0.0])
     side = np.array([-d[1], d[0], 0.0]) * width / 2
     base, mid, tip = (
@@ -221,20 +229,20 @@ def blade(
         d * length + [0, 0, z0 + rise * 0.2],
     )
     v = np.array([base, mid + side, mid - side, tip])
-    f = np.array([[0, 1, 2], [0, 2, 1], [1, 3, 2], [2, 3, 1]])
+    f = np.array([[0, 2, 1], [1, 2, 3]])
     return from_faces(v, f, rgb, part)
 
 
 # --- instance kinds -------------------------------------------------------------------------------
 
 BARK, DARK_BARK = (0.22, 0.14, 0.08), (0.12, 0.1, 0.09)
-NEEDLE, LEAF, PALM_LEAF = (0.04, 0.12, 0.05), (0.08, 0.2, 0.05), (0.1, 0.3, 0.08)
+NEEDLE, LEAF, PALM_LEAF = (0.04, 0.12, 0.05), (0.08, 0.2, 0.05), (0.07, 0.22, 0.05)
 STONE = (0.33, 0.32, 0.3)
 
 
 def _conifer(lod: int) -> Mesh:
     seg = 7 if lod == 0 else 4
-    parts = [frustum(0.28, 0.18, 0, 2.6, 5 if lod == 0 else 3, BARK)]
+    parts = [frustum(0.28, 0.18, 0, 2.6, 5 if lod == 0 else 3, BARK, caps=False)]
     tiers = ((2.0, 2.6, 7.0), (4.4, 2.0, 9.5), (6.8, 1.4, 12.0)) if lod == 0 else ((1.8, 2.5, 12.0),)
     for i, (z0, r, z1) in enumerate(tiers):
         parts.append(frustum(r, 0.0, z0, z1, seg, NEEDLE, FOLIAGE, caps=lod == 0, phase=0.4 * i))
@@ -242,7 +250,7 @@ def _conifer(lod: int) -> Mesh:
 
 
 def _broadleaf(lod: int) -> Mesh:
-    parts = [frustum(0.35, 0.22, 0, 4.5, 6 if lod == 0 else 3, BARK)]
+    parts = [frustum(0.35, 0.22, 0, 4.5, 6 if lod == 0 else 3, BARK, caps=False)]
     if lod == 0:
         parts += [
             blob((0, 0, 6.5), (3.4, 3.4, 2.9), LEAF, seed=1),
@@ -259,7 +267,7 @@ def _broadleaf(lod: int) -> Mesh:
 
 
 def _palm(lod: int) -> Mesh:
-    parts = [frustum(0.32, 0.2, 0, 10.5, 5 if lod == 0 else 3, (0.42, 0.33, 0.22))]
+    parts = [frustum(0.32, 0.2, 0, 10.5, 5 if lod == 0 else 3, (0.42, 0.33, 0.22), bottom=False)]
     fronds = 9 if lod == 0 else 5
     parts += [
         blade(2 * math.pi * k / fronds + 0.2, 5.2, 1.6, 0.6, PALM_LEAF, z0=10.3)
@@ -270,7 +278,7 @@ def _palm(lod: int) -> Mesh:
 
 def _shrub(lod: int) -> Mesh:
     if lod:
-        return frustum(0.9, 0.0, 0.0, 1.4, 4, LEAF, FOLIAGE)
+        return frustum(0.9, 0.0, 0.0, 1.4, 4, LEAF, FOLIAGE, bottom=False)
     return merge(
         [
             blob((0, 0, 0.6), (0.9, 0.9, 0.7), LEAF, seed=5),
@@ -291,13 +299,15 @@ def _flower(lod: int) -> Mesh:
         parts.append(
             blob((0.12 * math.cos(a), 0.12 * math.sin(a), 0.38), (0.07, 0.07, 0.05), rgb, PLAIN, seed=k)
         )
-    return merge(parts) if lod == 0 else merge(parts[:2])
+    if lod:  # the stems and one bloom as a small cone
+        return merge([parts[0], frustum(0.09, 0.0, 0.33, 0.46, 3, (0.85, 0.3, 0.35), phase=0.5)])
+    return merge(parts)
 
 
 def _cactus(lod: int) -> Mesh:
     g = (0.15, 0.3, 0.12)
     seg = 6 if lod == 0 else 4
-    parts = [frustum(0.35, 0.3, 0, 3.2, seg, g, FOLIAGE)]
+    parts = [frustum(0.35, 0.3, 0, 3.2, seg, g, FOLIAGE, bottom=False)]
     if lod == 0:
         parts += [
             box((0.55, 0, 1.4), (0.8, 0.3, 0.3), g, FOLIAGE),
@@ -309,7 +319,7 @@ def _cactus(lod: int) -> Mesh:
 
 
 def _dead_tree(lod: int) -> Mesh:
-    parts = [frustum(0.3, 0.08, 0, 7.0, 5 if lod == 0 else 3, DARK_BARK)]
+    parts = [frustum(0.3, 0.08, 0, 7.0, 5 if lod == 0 else 3, DARK_BARK, bottom=False)]
     if lod == 0:
         for k in range(4):
             a = 1.7 * k
@@ -328,6 +338,11 @@ def _dead_tree(lod: int) -> Mesh:
 
 
 def _rock(lod: int, size: float = 1.0) -> Mesh:
+    if lod:  # far: a lumpy octahedron
+        v = np.array([[0.6, 0.05, 0.3], [-0.55, -0.05, 0.28], [0.05, 0.5, 0.26], [-0.05, -0.5, 0.24],
+                      [0.05, 0.0, 0.72], [0.0, 0.0, -0.2]]) * size
+        f = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]]
+        return from_faces(v, np.array(f), STONE)
     return blob(
         (0, 0, 0.25 * size),
         (0.6 * size, 0.5 * size, 0.45 * size),
@@ -358,7 +373,7 @@ def _vehicle(lod: int) -> Mesh:
 def _lamp_post(lod: int) -> Mesh:
     return merge(
         [
-            frustum(0.08, 0.06, 0, 4.0, 5 if lod == 0 else 3, (0.08, 0.08, 0.09)),
+            frustum(0.08, 0.06, 0, 4.0, 5 if lod == 0 else 3, (0.08, 0.08, 0.09), bottom=False),
             box((0.3, 0, 4.0), (0.7, 0.12, 0.12), (0.08, 0.08, 0.09)),
             box((0.6, 0, 3.85), (0.3, 0.3, 0.25), (1.0, 0.8, 0.5), LAMP),
         ]
@@ -412,6 +427,83 @@ INSTANCE_HEIGHT = {
 def instance_mesh(kind: str, lod: int) -> Mesh:
     """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock."""
     return INSTANCE_BUILDERS.get(kind, _rock)(lod)
+
+
+# --- cards: the most distant level of detail ------------------------------------------------------
+
+
+def card(
+    points: list[tuple[float, float]],
+    faces: list[tuple[int, int, int]],
+    rgb: tuple[float, float, float],
+    part: float = PLAIN,
+    radius: float = 1.0,
+    up: float = 0.3,
+) -> Mesh:
+    """A flat outline in the plane x = 0 (points are (y, z)), meant to be turned towards the camera.
+
+    Its normals are those of a rounded body of `radius` seen from +x: facing the viewer in the middle,
+    turning sideways at the rim and tilted up by `up`, so per-vertex light still shades a lit and a dark side.
+    """
+    yz = np.asarray(points, np.float64)
+    side = np.clip(yz[:, 0] / radius, -1.0, 1.0)
+    nrm = np.c_[np.sqrt(1.0 - side**2) + 0.15, side, np.full(len(yz), up)]
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    idx = np.asarray(faces).reshape(-1)
+    pos = np.c_[np.zeros(len(yz)), yz]
+    count = len(idx)
+    return Mesh(
+        pos=pos[idx].astype(np.float32),
+        nrm=nrm[idx].astype(np.float32),
+        col=np.tile(np.asarray(rgb, np.float32), (count, 1)),
+        part=np.full(count, part, np.float32),
+    )
+
+
+def _trunk_card(half: float, top: float, rgb: tuple[float, float, float]) -> Mesh:
+    return card([(-half, 0.0), (half, 0.0), (half * 0.7, top), (-half * 0.7, top)], [(0, 1, 2), (0, 2, 3)], rgb,
+                radius=half, up=0.0)
+
+
+def _fan(cy: float, cz: float, ry: float, rz: float, n: int, rgb: tuple[float, float, float], phase: float = 0.0) -> Mesh:
+    """A filled ellipse of n rim points around (cy, cz), as a fan of n triangles."""
+    a = phase + 2 * np.pi * np.arange(n) / n
+    pts = [(cy, cz)] + [(cy + ry * math.cos(t), cz + rz * math.sin(t)) for t in a]
+    return card(pts, [(0, 1 + k, 1 + (k + 1) % n) for k in range(n)], rgb, FOLIAGE, radius=ry, up=0.35)
+
+
+CARD_BUILDERS = {
+    "conifer": lambda: merge([
+        _trunk_card(0.22, 2.0, BARK),
+        card([(0.0, 12.0), (-2.5, 1.8), (0.0, 1.6), (2.5, 1.8)], [(0, 1, 2), (0, 2, 3)], NEEDLE, FOLIAGE,
+             radius=2.5, up=0.35),
+    ]),
+    "broadleaf": lambda: merge([_trunk_card(0.3, 4.8, BARK), _fan(0.0, 6.6, 3.4, 2.4, 6, LEAF, math.pi / 6)]),
+    "palm": lambda: merge([
+        _trunk_card(0.26, 10.4, (0.42, 0.33, 0.22)),
+        card([(0.0, 10.9), (-5.0, 9.2), (-2.0, 10.2), (2.0, 10.2), (5.0, 9.2), (0.0, 10.0)],
+             [(0, 1, 2), (0, 3, 4), (0, 2, 5), (0, 5, 3)], PALM_LEAF, FOLIAGE, radius=5.0, up=0.6),
+    ]),
+    "cactus": lambda: card([(-0.35, 0.0), (0.35, 0.0), (0.3, 3.0), (0.0, 3.25), (-0.3, 3.0)],
+                           [(0, 1, 2), (0, 2, 4), (4, 2, 3)], (0.15, 0.3, 0.12), FOLIAGE, radius=0.35),
+    "grass_tuft": lambda: card([(-0.2, 0.0), (0.2, 0.0), (-0.22, 0.42), (0.05, 0.47), (0.24, 0.38)],
+                               [(0, 1, 3), (0, 1, 2), (0, 1, 4)], (0.15, 0.3, 0.08), FOLIAGE, radius=0.25, up=0.6),
+    "flower": lambda: merge([
+        card([(-0.2, 0.0), (0.2, 0.0), (0.0, 0.42)], [(0, 1, 2)], (0.15, 0.3, 0.08), FOLIAGE, radius=0.25, up=0.6),
+        card([(-0.12, 0.34), (0.12, 0.34), (0.0, 0.46)], [(0, 1, 2)], (0.85, 0.3, 0.35), radius=0.12, up=0.6),
+    ]),
+    "dead_tree": lambda: merge([
+        _trunk_card(0.28, 7.0, DARK_BARK),
+        card([(0.0, 3.4), (-1.8, 5.8), (0.0, 3.9), (0.0, 4.6), (1.7, 6.6), (0.0, 5.1)], [(0, 1, 2), (3, 4, 5)],
+             DARK_BARK, radius=1.8, up=0.2),
+    ]),
+}
+
+
+def instance_card(kind: str) -> Mesh | None:
+    """The camera-facing card drawn for an instance kind when it is only a few pixels tall; None: no card."""
+    build = CARD_BUILDERS.get(kind)
+    return build() if build is not None else None
 
 
 # --- structures -----------------------------------------------------------------------------------

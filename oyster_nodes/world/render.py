@@ -36,32 +36,36 @@ import numpy as np
 from ..types import Image
 from .camera import Camera
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
-from .gpu_scene import SEM, ChunkDraw, GpuScene, frustum_planes, static_hash
+from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .state import SEMANTIC_CLASSES, WorldState
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
-LIT, OUT = ("lit.glsl",), ("lit.glsl", "sky.glsl", "out.glsl")
+LIT = ("lit.glsl",)
+FOG = ("lit.glsl", "sky.glsl", "fog.glsl", "tone.glsl")
+OUT = (*FOG, "out.glsl")
 #: program name → (vertex shader, fragment shader, files put before the vertex / the fragment shader)
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    "terrain": ("terrain.vert", "terrain.frag", (), OUT),
-    "water": ("water.vert", "water.frag", LIT, OUT),
-    "instance": ("instance.vert", "object.frag", LIT, OUT),
-    "mesh": ("mesh.vert", "mesh.frag", (), OUT),
-    "body": ("body.vert", "mesh.frag", (), OUT),
-    "sky": ("fullscreen.vert", "sky.frag", (), OUT),
+    "terrain": ("terrain.vert", "terrain.frag", FOG, OUT),
+    "water": ("water.vert", "water.frag", FOG, OUT),
+    "instance": ("instance.vert", "object.frag", FOG, OUT),
+    "mesh": ("mesh.vert", "mesh.frag", FOG, OUT),
+    "body": ("body.vert", "mesh.frag", FOG, OUT),
+    "sky": ("sky.vert", "sky.frag", FOG, OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
     "aa": ("fullscreen.vert", "aa.frag", (), ()),
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
     "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
-    "mesh_shadow": ("mesh.vert", "depth_only.frag", (), ()),
+    "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
 VARIANTS = {"terrain_blobs": ("terrain", "BLOB_SHADOWS")}  # soft ground shadows under bodies and agents
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
 PASS_FORMATS = ((4, "f1"), (1, "f4"), (4, "f4"), (1, "i4"), (1, "u1"))
+#: the sky's grid cell in pixels: its smooth gradient and fog are evaluated at the grid's corners
+SKY_CELL_PX = 32
 #: flips clip-space y so that row 0 of every framebuffer is the top row of the image
 FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
 
@@ -81,10 +85,12 @@ class RenderSettings:
     shadow_size: int = 4096
     #: terrain LOD: a chunk may use a coarser grid while one grid step stays under this many pixels
     terrain_px: float = 14.0
-    #: instances smaller than this on screen are skipped; under `instance_lod_px` they use the far mesh
+    #: instances smaller than this on screen are skipped; under `instance_lod_px` they use the far mesh, and
+    #: under `instance_card_px` a camera-facing card (a few triangles) where their kind has one
     instance_min_px: float = 2.5
     instance_lod_px: float = 80.0
-    chunk_cells: int = 64
+    instance_card_px: float = 24.0
+    chunk_cells: int = 32
     water_step: int = 8
     #: worlds kept uploaded at once (least recently used are released)
     max_worlds: int = 2
@@ -223,7 +229,7 @@ class Renderer:
         scene.inst_table.use(3)
         self.programs["instance_shadow"]["u_inst"].value = 3
         scene.draw_instances(
-            scene.all_instances(0), self.programs["instance_shadow"], 0, key="instance_shadow"
+            scene.all_instances(NEAR), self.programs["instance_shadow"], NEAR, key="instance_shadow"
         )
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
@@ -324,20 +330,25 @@ class Renderer:
         tris += scene.draw_static("structure")
         progs["mesh"]["u_sem"].value = SEM["mesh"]
         tris += scene.draw_static("mesh")
-        lists = scene.instance_lists(planes, pos, fwd, camera.focal_px, s.instance_min_px, s.instance_lod_px)
-        tris += scene.draw_instances(lists, progs["instance"], 0)
+        lists = scene.instance_lists(
+            planes, pos, fwd, camera.focal_px, s.instance_min_px, s.instance_lod_px, s.instance_card_px
+        )
+        tris += scene.draw_instances(lists, progs["instance"], NEAR, cull=True)
         ctx.enable(moderngl.CULL_FACE)
         terrain = "terrain_blobs" if extra.get("u_n_blobs") else "terrain"
         progs[terrain]["u_sem"].value = SEM["terrain"]
         tris += scene.draw_terrain(scene.chunk_draws(planes, pos, camera.focal_px, s.terrain_px), key=terrain)
+        tris += scene.draw_instances(lists, progs["instance"], FAR, cull=True)
+        tris += scene.draw_instances(lists, progs["instance"], CARD)
         ctx.disable(moderngl.CULL_FACE)
-        tris += scene.draw_instances(lists, progs["instance"], 1)
         if scene.water_vao is not None:
             progs["water"]["u_sem"].value = SEM["water"]
             scene.water_vao.render(moderngl.TRIANGLES)
             tris += scene.water_tris
         ctx.depth_func = "<="
-        self.quads["sky"].render(moderngl.TRIANGLES, vertices=3)
+        grid = (-(-camera.width // SKY_CELL_PX), -(-camera.height // SKY_CELL_PX))
+        progs["sky"]["u_grid"].value = grid
+        self.quads["sky"].render(moderngl.TRIANGLES, vertices=6 * grid[0] * grid[1])
         ctx.depth_func = "<"
         ctx.front_face = "ccw"
         return {"triangles": tris}
@@ -385,7 +396,6 @@ class Renderer:
             "u_strata": scene.strata,
             "u_fog_base": scene.fog_base,
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
-            "u_size": (float(cam.width), float(cam.height)),
             "u_water_deep": (0.012, 0.05, 0.07),
         }
 
@@ -557,11 +567,10 @@ class Targets:
         self, fbo: moderngl.Framebuffer, attachment: int, components: int, np_dtype: type
     ) -> np.ndarray:
         w, h = self.size
-        dt = np.dtype(np_dtype)
-        buf = bytearray(w * h * components * dt.itemsize)
-        gl_dtype = {"uint8": "f1" if attachment == 0 else "u1", "float32": "f4", "int32": "i4"}[dt.name]
-        fbo.read_into(buf, components=components, attachment=attachment, dtype=gl_dtype)
-        return np.frombuffer(buf, dt)
+        out = np.empty(w * h * components, np_dtype)  # written whole by the read: no need to zero it first
+        gl_dtype = {"uint8": "f1" if attachment == 0 else "u1", "float32": "f4", "int32": "i4"}[out.dtype.name]
+        fbo.read_into(memoryview(out).cast("B"), components=components, attachment=attachment, dtype=gl_dtype)
+        return out
 
     def release(self) -> None:
         for obj in reversed(self._own):

@@ -14,6 +14,7 @@ out vec3 v_col;
 flat out float v_part;
 flat out uint v_id;
 flat out float v_var;
+out vec4 v_fog;
 
 vec3 rotate(vec4 q, vec3 v) {
     return v + 2.0 * cross(q.yzw, cross(q.yzw, v) + q.x * v);
@@ -27,5 +28,6 @@ void main() {
     v_part = 0.0;
     v_id = uint(i_id + 0.5);
     v_var = 0.5;
+    v_fog = fog_at(v_pos);
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

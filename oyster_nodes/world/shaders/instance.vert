@@ -1,4 +1,5 @@
-// Scattered instances, lit per vertex (their meshes are small and flat-shaded; this keeps pixels cheap).
+// Scattered instances, lit, fogged and graded per vertex (their meshes are small and flat-shaded; this keeps pixels
+// cheap).
 in vec3 in_pos;
 in vec3 in_nrm;
 in vec3 in_col;
@@ -10,9 +11,10 @@ uniform float u_autumn;
 uniform vec2 u_sway;   // this frame's plant bend, radians (x, y)
 uniform float u_time;  // seconds into the shot
 uniform float u_bend;  // 1 for vegetation, 0 for rocks and props
+uniform float u_card;  // 1: the mesh is a card (in the plane x = 0, facing +x) turned towards the camera
 out vec3 v_pos;
 out vec3 v_nrm;
-out vec3 v_lit;
+out vec3 v_shown;  // display colour: lit, fogged and graded here
 flat out uint v_id;
 
 vec3 albedo_of(float var) {
@@ -31,6 +33,11 @@ void main() {
     vec4 a = texelFetch(u_inst, ivec2(t % w, t / w), 0);
     vec4 b = texelFetch(u_inst, ivec2((t + 1) % w, (t + 1) / w), 0);
     float cy = cos(a.w), sy = sin(a.w);
+    if (u_card > 0.5) {
+        vec2 to_cam = normalize(u_cam_pos.xy - a.xy + vec2(1e-4, 0.0));
+        cy = to_cam.x;
+        sy = to_cam.y;
+    }
     mat2 rot = mat2(cy, sy, -sy, cy);
     vec3 p = in_pos * b.x;
     v_pos = vec3(rot * p.xy, p.z) + a.xyz;
@@ -44,7 +51,8 @@ void main() {
     float foliage = in_part == 1.0 ? 1.0 : 0.0;
     float ao = 0.55 + 0.45 * clamp(in_pos.z * 0.25, 0.0, 1.0);
     float sh = shadow_at(v_pos, v_nrm);
-    v_lit = lit_diffuse(albedo, v_nrm, sh, ao, 0.45 * foliage);
-    if (in_part == 2.0) v_lit += albedo * (0.4 + 14.0 * u_night);
+    vec3 lit = lit_diffuse(albedo, v_nrm, sh, ao, 0.45 * foliage);
+    if (in_part == 2.0) lit += albedo * (0.4 + 14.0 * u_night);
+    v_shown = grade(fogged(lit, fog_at(v_pos)));
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

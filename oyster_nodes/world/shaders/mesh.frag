@@ -6,6 +6,7 @@ in vec3 v_col;
 flat in float v_part;
 flat in uint v_id;
 flat in float v_var;
+in vec4 v_fog;
 
 void main() {
     vec3 n = normalize(gl_FrontFacing ? v_nrm : -v_nrm);
@@ -18,5 +19,5 @@ void main() {
         c += vec3(1.0, 0.55, 0.2) * 0.9 * u_night * step(0.3, v_var);
     }
     if (v_part == 2.0) c += albedo * (0.4 + 14.0 * u_night);
-    emit(c, v_pos, n, v_id, u_sem);
+    emit(fogged(c, v_fog), v_pos, n, v_id, u_sem);
 }

@@ -1,9 +1,10 @@
-// The sky behind everything (depth test <= at the far plane): gradient, sun, moon, stars, clouds, haze.
-uniform mat4 u_inv_viewproj;
-uniform vec2 u_size;
+// The sky behind everything (depth test <= at the far plane): sky.vert's gradient and fog, plus the sun,
+// moon, stars and clouds per pixel.
 uniform vec3 u_moon_dir;
 uniform float u_cloud;
-uniform float u_fog_far;
+in vec4 v_far;
+in vec3 v_sky;
+in vec4 v_fog;
 uniform vec2 u_wind;
 uniform sampler2D u_noise;
 
@@ -19,18 +20,17 @@ vec3 clouds(vec3 d, vec3 c) {
     float cl = texture(u_noise, p).r;
     float cover = smoothstep(0.78 - 0.45 * u_cloud, 1.0 - 0.4 * u_cloud, cl) * smoothstep(0.01, 0.2, d.z);
     float mu = max(dot(d, u_sun_dir), 0.0);
-    vec3 lum = u_amb_sky * 1.4 + u_key_color * 0.18 * (1.0 - u_night) + u_glow * 0.8 * pow(mu, 6.0);
+    float mu2 = mu * mu;
+    vec3 lum = u_amb_sky * 1.4 + u_key_color * 0.18 * (1.0 - u_night) + u_glow * 0.8 * mu2 * mu2 * mu2;
     lum *= mix(1.0, 0.6, u_cloud * smoothstep(0.8, 1.0, cl));
     return mix(c, lum, cover * 0.85);
 }
 
 void main() {
-    vec2 ndc = gl_FragCoord.xy / u_size * 2.0 - 1.0;
-    vec4 far = u_inv_viewproj * vec4(ndc, 1.0, 1.0);
-    vec3 d = normalize(far.xyz / far.w - u_cam_pos);
-    vec3 c = sky_radiance(d);
+    vec3 d = normalize(v_far.xyz / v_far.w - u_cam_pos);
+    vec3 c = v_sky;
     float mu = dot(d, u_sun_dir);
-    c += u_sun_disc * smoothstep(0.99985, 0.99993, mu);
+    if (mu > 0.9998) c += u_sun_disc * smoothstep(0.99985, 0.99993, mu);
     if (u_night > 0.0) {
         vec3 cell = floor(d * 300.0);
         float star = step(0.9975, hash3(cell)) * hash3(cell + 7.0);
@@ -39,8 +39,7 @@ void main() {
         c += vec3(0.5, 0.55, 0.6) * u_night * (smoothstep(0.99955, 0.9997, m) + 0.015 * pow(max(m, 0.0), 24.0));
     }
     c = clouds(d, c);
-    c = mix(c, fog_tint(d), fog_amount(d, u_fog_far));
-    o_rgb = vec4(grade(c), 1.0);
+    o_rgb = vec4(grade(fogged(c, v_fog)), 1.0);
     o_depth = uintBitsToFloat(0x7f800000u);
     o_normal = vec4(0.0);
     o_instance = 0;

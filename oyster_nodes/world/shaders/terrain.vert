@@ -1,5 +1,6 @@
 // Terrain: heights, normals and the baked light (see bake_terrain.frag) are fetched per vertex, from the
-// mip level that matches this patch's grid stride (u_lod), so the fragment stage does no texture reads.
+// mip level that matches this patch's grid stride (u_lod), and fogged and graded there, so the fragment
+// stage does no texture reads and no tone mapping.
 in vec3 in_grid;   // col, row (cells from the chunk corner), skirt flag
 in vec2 in_chunk;  // per instance: chunk corner col, row
 uniform mat4 u_viewproj;
@@ -11,7 +12,8 @@ uniform float u_skirt;
 uniform int u_lod;
 out vec3 v_pos;
 out vec3 v_nrm;
-out vec4 v_lit;
+out vec3 v_shown;  // display colour
+out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
 
 void main() {
     int n = textureSize(u_height, 0).x;
@@ -20,7 +22,15 @@ void main() {
     v_pos = vec3(vec2(c) * u_cell, z);
     ivec2 m = min(c >> u_lod, textureSize(u_lightmap, u_lod) - 1);
     vec4 lm = texelFetch(u_lightmap, m, u_lod);
-    v_lit = vec4(lm.rgb * lm.rgb * 4.0, lm.a);
+    vec3 lit = lm.rgb * lm.rgb * 4.0;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
+    vec4 fog = fog_at(v_pos);
+    v_shown = grade(fogged(lit, fog));
+    // the fragment stage darkens the ground (rock strata, bodies' shadows) by a factor f; the display colour
+    // then scales about as f^k, with k read off the tone curve here (about 1 in the toe, 1/2 above it, less
+    // where fog or highlights compress it)
+    const vec3 luma = vec3(0.2126, 0.7152, 0.0722);
+    float k = log(max(dot(grade(fogged(lit * 0.6, fog)), luma), 1e-4) / max(dot(v_shown, luma), 1e-4)) / log(0.6);
+    v_rock = vec2(lm.a, clamp(k, 0.0, 1.5));
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

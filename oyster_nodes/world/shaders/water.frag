@@ -6,6 +6,7 @@ uniform float u_fog_far;
 in vec3 v_pos;
 in vec4 v_bed;
 in float v_sun;
+in vec4 v_fog;
 
 void main() {
     vec2 p = v_pos.xy;
@@ -33,5 +34,5 @@ void main() {
     // far out the open sea takes the sky's own horizon colour, so it meets the sky without a seam
     float far = smoothstep(0.45, 0.95, length(d) / u_fog_far);
     if (far > 0.0) c = mix(c, sky_radiance(normalize(vec3(d.xy, 0.0))), far);
-    emit(c, v_pos, vec3(0.0, 0.0, 1.0), 0u, u_sem);
+    emit(fogged(c, v_fog), v_pos, vec3(0.0, 0.0, 1.0), 0u, u_sem);
 }

@@ -6,6 +6,7 @@ uniform float u_cell;
 out vec3 v_pos;
 out vec4 v_bed;  // rgb: lit bed colour, a: water depth
 out float v_sun;
+out vec4 v_fog;
 
 void main() {
     v_pos = in_pos;
@@ -13,5 +14,6 @@ void main() {
     vec3 lm = textureLod(u_lightmap, uv, 2.0).rgb;
     v_bed = vec4(lm * lm * 4.0, in_depth);
     v_sun = shadow_at(in_pos, vec3(0.0, 0.0, 1.0));
+    v_fog = fog_at(in_pos);
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

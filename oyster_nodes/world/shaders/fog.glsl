@@ -1,0 +1,38 @@
+// Height fog and haze, shared by the vertex stages (which fog per vertex: fog changes slowly across a
+// triangle, and per-pixel exponentials are what a software rasterizer pays most for) and the fragment stages.
+uniform vec3 u_fog_color;
+uniform float u_fog_density;
+uniform float u_fog_height;
+uniform float u_fog_base;
+uniform float u_haze;
+
+// Fraction of light lost to fog along `len` metres from the camera in unit direction d: exponential
+// height fog (density falls off by e every u_fog_height metres above u_fog_base) plus a thin uniform haze.
+float fog_amount(vec3 d, float len) {
+    float a = 1.0 / u_fog_height;
+    float h0 = max(u_cam_pos.z - u_fog_base, -u_fog_height);
+    float x = d.z * len * a;
+    float k = abs(x) > 1e-3 ? (1.0 - exp(-x)) / x : 1.0 - 0.5 * x;
+    float depth = u_fog_density * exp(-h0 * a) * len * k + u_haze * len;
+    return 1.0 - exp(-depth);
+}
+
+vec3 fog_tint(vec3 d) {
+    float m2 = max(dot(d, u_sun_dir), 0.0);
+    m2 *= m2;
+    float m8 = m2 * m2 * m2 * m2;
+    return u_fog_color + u_glow * (0.25 * m2 * m2 + 0.5 * m8 * m8 * m8);
+}
+
+// The fog between the camera and `pos` as (in-scattered colour, transmittance): c' = c * f.a + f.rgb.
+vec4 fog_at(vec3 pos) {
+    vec3 d = pos - u_cam_pos;
+    float len = length(d);
+    d /= max(len, 1e-6);
+    float f = fog_amount(d, len);
+    return vec4(fog_tint(d) * f, 1.0 - f);
+}
+
+vec3 fogged(vec3 c, vec4 fog) {
+    return c * fog.a + fog.rgb;
+}
