@@ -26,6 +26,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,10 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
 VARIANTS = {"terrain_blobs": ("terrain", "BLOB_SHADOWS")}  # soft ground shadows under bodies and agents
+#: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
+BLOB_TEXELS, BLOB_UNIT = 256, 13
+#: the passes an Image can carry, in attachment order
+PASSES = ("rgb", "depth", "normal", "instance", "semantic")
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
 PASS_FORMATS = ((4, "f1"), (1, "f4"), (4, "f4"), (1, "i4"), (1, "u1"))
 #: the sky's grid cell in pixels: its smooth gradient and fog are evaluated at the grid's corners
@@ -121,6 +126,7 @@ class Renderer:
         self._dyn_mesh = {name: self.ctx.buffer(m.interleaved().tobytes()) for name, m in shapes.items()}
         self._dyn_tris = {name: m.triangles for name, m in shapes.items()}
         self._dyn: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray, int]] = {}
+        self._blob_tex: moderngl.Texture | None = None
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -252,8 +258,12 @@ class Renderer:
 
     # --- frame ----------------------------------------------------------------------------------
 
-    def render(self, world: WorldState, camera: Camera) -> Image:
-        """Render every pass of `world` seen from `camera`."""
+    def render(self, world: WorldState, camera: Camera, passes: Collection[str] = PASSES) -> Image:
+        """Render `world` seen from `camera`; the passes not in `passes` (see PASSES) are not read back and
+        are None in the Image (rgb always is)."""
+        unknown = set(passes) - set(PASSES)
+        if unknown:
+            raise ValueError(f"unknown passes {sorted(unknown)}; choose from {list(PASSES)}")
         t0 = time.perf_counter()
         scene = self.scene(world)
         light = lighting_from_env(world.env)
@@ -263,12 +273,13 @@ class Renderer:
             t1 = self._mark()
             targets = self._target(camera.width, camera.height)
             rows = dynamic_rows(world, scene.next_id)
-            extra = {**_sway_uniforms(world.env), "u_n_blobs": _write_blobs(self.programs["terrain_blobs"], rows.rows, camera)}
+            blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
+            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
             stats = self._draw(scene, camera, light, targets, rows.rows, extra)
             t2 = self._mark()
             self._post(targets)
             t3 = self._mark()
-            image = targets.read(smoothed=self.settings.post_aa)
+            image = targets.read(smoothed=self.settings.post_aa, passes=set(passes))
         image.info.update(
             {
                 "device": self.device,
@@ -297,6 +308,26 @@ class Renderer:
             }
         )
         return image
+
+    def _blob_shadows(
+        self, rows: dict[str, np.ndarray], camera: Camera, world: WorldState, light_dir: tuple[float, float, float]
+    ) -> int:
+        """Upload this frame's soft ground shadows of bodies and agents (a small texture the terrain samples);
+        returns how many there are (0: the terrain is drawn without them)."""
+        discs = blob_discs(rows, camera, world, light_dir)
+        if not discs:
+            return 0
+        light, box = blob_map(discs, BLOB_TEXELS)
+        if self._blob_tex is None:
+            self._blob_tex = self.ctx.texture((BLOB_TEXELS, BLOB_TEXELS), 1, dtype="f4")
+            self._blob_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            self._blob_tex.repeat_x = self._blob_tex.repeat_y = False
+        self._blob_tex.write(light.tobytes())
+        self._blob_tex.use(BLOB_UNIT)
+        prog = self.programs["terrain_blobs"]
+        prog["u_blob_map"].value = BLOB_UNIT
+        prog["u_blob_box"].value = box
+        return len(discs)
 
     def _mark(self) -> float:
         if self.settings.profile:
@@ -464,21 +495,66 @@ class Renderer:
                 buf.release()
             for buf in self._dyn_mesh.values():
                 buf.release()
+            if self._blob_tex is not None:
+                self._blob_tex.release()
             self._scenes.clear()
             self.ctx.release()
 
 
-def _write_blobs(prog: moderngl.Program, rows: dict[str, np.ndarray], camera: Camera, most: int = 16) -> int:
-    """The bodies and agents nearest the camera as (centre, radius) for their soft ground shadows."""
+def blob_discs(
+    rows: dict[str, np.ndarray],
+    camera: Camera,
+    world: WorldState,
+    light_dir: tuple[float, float, float],
+    most: int = 32,
+    reach_m: float = 48.0,
+) -> list[tuple[float, float, float]]:
+    """The soft ground shadows of the bodies and agents nearest the camera (up to `most`, within `reach_m` of
+    the nearest one's), as (x, y, radius) discs on the ground where the light through each one's centre meets
+    the terrain."""
     table = np.concatenate([t for t in rows.values() if len(t)] or [np.zeros((0, ROW), np.float32)])
     if not len(table):
-        return 0
-    radius = table[:, 7:10].max(axis=1) + table[:, 10]
-    near = np.argsort(np.linalg.norm(table[:, :3] - np.asarray(camera.position), axis=1), kind="stable")[:most]
-    blobs = np.zeros((most, 4), np.float32)
-    blobs[: len(near)] = np.c_[table[near, :3], radius[near]]
-    prog["u_blobs"].write(blobs.tobytes())
-    return len(near)
+        return []
+    radius = (table[:, 7:10].max(axis=1) + table[:, 10]).astype(np.float64)
+    near = np.argsort(np.linalg.norm(table[:, :3] - np.asarray(camera.position), axis=1), kind="stable")
+    lx, ly, lz = light_dir
+    slope = np.array([lx, ly]) / max(lz, 0.25)
+    discs: list[tuple[float, float, float]] = []
+    for k in near[:most]:
+        centre, r = table[k, :3].astype(np.float64), float(radius[k])
+        at = centre[:2]
+        above = 0.0
+        for _ in range(2):  # the ground height where the shadow falls, refined once
+            above = centre[2] - world.height_at(float(at[0]), float(at[1]))
+            at = centre[:2] - slope * above
+        if above < -r or not np.all(np.isfinite(at)):
+            continue  # buried or undefined: no shadow
+        if discs and np.hypot(at[0] - discs[0][0], at[1] - discs[0][1]) > reach_m:
+            continue  # keep the patch small (and its texels fine) around the nearest body
+        discs.append((float(at[0]), float(at[1]), r * (1.0 + 0.15 * max(above, 0.0))))
+    return discs
+
+
+def blob_map(discs: list[tuple[float, float, float]], texels: int = 256) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """The discs' light factor (1 lit, 0.45 under a body's centre) on a square ground patch around them;
+    and the patch as (x0, y0, texels per metre). The patch's rim stays 1."""
+    xy = np.array([(x, y) for x, y, _ in discs])
+    r = np.array([d[2] for d in discs])
+    lo, hi = (xy - r[:, None]).min(axis=0), (xy + r[:, None]).max(axis=0)
+    side = max(float((hi - lo).max()), 1.0) * 1.1
+    scale = (texels - 4) / side
+    x0, y0 = (lo + hi) / 2 - side / 2 - 2 / scale
+    centres = (np.arange(texels) + 0.5) / scale
+    light = np.ones((texels, texels), np.float32)
+    for (x, y, radius) in discs:
+        cols = slice(max(int((x - radius - x0) * scale) - 1, 0), min(int((x + radius - x0) * scale) + 2, texels))
+        rows = slice(max(int((y - radius - y0) * scale) - 1, 0), min(int((y + radius - y0) * scale) + 2, texels))
+        dx = x0 + centres[cols] - x
+        dy = y0 + centres[rows] - y
+        dist = np.sqrt(dy[:, None] ** 2 + dx[None, :] ** 2)
+        t = np.clip((radius - dist) / (0.6 * radius), 0.0, 1.0)  # smoothstep(r, 0.4 r, distance)
+        light[rows, cols] *= 1.0 - 0.55 * (t * t * (3.0 - 2.0 * t))
+    return light, (float(x0), float(y0), float(scale))
 
 
 def _sway_uniforms(env: dict[str, Any]) -> dict[str, Any]:
@@ -551,16 +627,20 @@ class Targets:
         self._own.append(fbo)
         return fbo
 
-    def read(self, smoothed: bool) -> Image:
+    def read(self, smoothed: bool, passes: Collection[str] = PASSES) -> Image:
         w, h = self.size
         rgb_fbo = self.aa if (self.aa is not None and smoothed) else self.out
         rgb = self._read(rgb_fbo, 0, 3, np.uint8).reshape(h, w, 3)
-        depth = self._read(self.out, 1, 1, np.float32).reshape(h, w)
-        normal = self._read(self.out, 2, 3, np.float32).reshape(h, w, 3)
-        instance = self._read(self.out, 3, 1, np.int32).reshape(h, w)
-        semantic = self._read(self.out, 4, 1, np.uint8).reshape(h, w)
+
+        def one(name: str, attachment: int, components: int, dtype: type, shape: tuple[int, ...]) -> Any:
+            return self._read(self.out, attachment, components, dtype).reshape(shape) if name in passes else None
+
         return Image(
-            rgb_hw3=rgb, depth_hw=depth, normal_hw3=normal, instance_hw=instance, semantic_hw=semantic
+            rgb_hw3=rgb,
+            depth_hw=one("depth", 1, 1, np.float32, (h, w)),
+            normal_hw3=one("normal", 2, 3, np.float32, (h, w, 3)),
+            instance_hw=one("instance", 3, 1, np.int32, (h, w)),
+            semantic_hw=one("semantic", 4, 1, np.uint8, (h, w)),
         )
 
     def _read(

@@ -108,7 +108,8 @@ def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timel
     main: Image | None = None
     for s, off in enumerate(offsets):
         ts = min(max(t + off * spread, 0.0), end)
-        image = render_still(world_at(world, timeline, ts), camera_at(path, ts, arrays), renderer)
+        image = render_still(world_at(world, timeline, ts), camera_at(path, ts, arrays), renderer,
+                             _passes_read(settings) if s == centre else ("rgb",))
         if samples > 1:
             linear = _TO_LINEAR[image.rgb_hw3]
             acc = linear if acc is None else acc + linear
@@ -125,9 +126,16 @@ def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timel
     return main
 
 
-def render_still(world: WorldState, camera: Camera, renderer: Any) -> Image:
+def _passes_read(settings: SequenceSettings) -> tuple[str, ...]:
+    """The passes a frame needs from the renderer: those the shot keeps, and depth for depth of field."""
+    if settings.passes == "all":
+        return ("rgb", "depth", "normal", "instance", "semantic")
+    return ("rgb", "depth") if settings.passes == "rgb+depth" or settings.f_stop > 0 else ("rgb",)
+
+
+def render_still(world: WorldState, camera: Camera, renderer: Any, passes: tuple[str, ...] | None = None) -> Image:
     """One render with bodies and agents in it (the renderer draws them: info["dynamic"])."""
-    image = renderer.render(world, camera)
+    image = renderer.render(world, camera) if passes is None else renderer.render(world, camera, passes=passes)
     if (world.bodies or world.agents) and not image.info.get("dynamic"):
         raise TypeError(f"{type(renderer).__name__} does not draw bodies and agents")
     return image

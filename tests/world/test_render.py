@@ -254,3 +254,39 @@ def test_one_renderer_serves_several_threads(renderer: Renderer, world: WorldSta
     made_elsewhere.release()
     for rgb in images:
         np.testing.assert_array_equal(rgb, expected)
+
+
+def test_passes_not_asked_for_are_not_read_back(renderer: Renderer, world: WorldState) -> None:
+    cam = overview(world)
+    full = renderer.render(world, cam)
+    some = renderer.render(world, cam, passes=("rgb", "depth"))
+    assert np.array_equal(full.rgb_hw3, some.rgb_hw3) and np.array_equal(full.depth_hw, some.depth_hw)
+    assert some.normal_hw3 is None and some.instance_hw is None and some.semantic_hw is None
+    with pytest.raises(ValueError, match="unknown passes"):
+        renderer.render(world, cam, passes=("rgb", "albedo"))
+
+
+def test_distant_plants_become_camera_facing_cards(renderer: Renderer, world: WorldState) -> None:
+    from oyster_nodes.world.gpu_scene import CARD, FAR, NEAR, frustum_planes
+    from oyster_nodes.world.meshes import instance_card, instance_mesh
+    from oyster_nodes.world.render import FLIP_Y
+
+    for kind in ("conifer", "broadleaf", "palm", "cactus", "grass_tuft", "flower", "dead_tree"):
+        card = instance_card(kind)
+        assert card is not None and card.triangles < instance_mesh(kind, FAR).triangles, kind
+        assert np.allclose(card.pos[:, 0], 0.0) and np.allclose(np.linalg.norm(card.nrm, axis=1), 1.0, atol=1e-5)
+    assert instance_card("rock") is None  # rocks keep their far mesh
+    cam = overview(world, 1280, 720)
+    scene = renderer.scene(world)
+    s = renderer.settings
+    lists = scene.instance_lists(frustum_planes(FLIP_Y @ cam.view_projection()), np.asarray(cam.position),
+                                 cam.forward(), cam.focal_px, s.instance_min_px, 1e9, 1e9)
+    # nothing is near enough for the full mesh, and cards may be any size: every kind with a card uses it
+    for (k, lod), members in lists.items():
+        has_card = scene.kind_names[k] in ("conifer", "broadleaf")
+        assert lod != NEAR or len(members) == 0
+        assert len(members) == 0 or (lod == CARD) == has_card, (scene.kind_names[k], lod)
+    assert sum(len(v) for (k, lod), v in lists.items() if lod == CARD) > 0
+    img = renderer.render(world, cam)  # cards land in the id and semantic passes like the meshes they stand for
+    plants = img.instance_hw[img.semantic_hw == SEM["vegetation"]]
+    assert plants.size and plants.min() >= 1 and plants.max() <= len(world.inst_kind)

@@ -123,3 +123,18 @@ def test_bodies_shade_the_ground_beneath_them(renderer: Renderer, world: WorldSt
     darker = bare.rgb_hw3.astype(int).sum(axis=2) - ball.rgb_hw3.astype(int).sum(axis=2)
     assert (darker[ground] > 30).sum() > 20
     assert (darker[ground] >= -3).all()  # nothing lights up
+
+
+def test_body_shadow_patch_is_lit_at_its_rim_and_dark_under_each_body() -> None:
+    from oyster_nodes.world.render import blob_map
+
+    discs = [(100.0, 50.0, 1.0), (110.0, 58.0, 2.0)]
+    light, (x0, y0, scale) = blob_map(discs, 128)
+    assert light.shape == (128, 128) and light.dtype == np.float32
+    assert np.all(light[[0, -1], :] == 1.0) and np.all(light[:, [0, -1]] == 1.0)
+    for x, y, r in discs:
+        col, row = int((x - x0) * scale), int((y - y0) * scale)
+        assert light[row, col] == pytest.approx(0.45, abs=0.05)  # rows are y, columns x
+        far = int(1.05 * r * scale) + 1
+        assert light[row, min(col + far, 127)] > 0.99 or (x, y) == discs[0]
+    assert light.min() >= 0.45 * 0.45 - 1e-6 and light.max() <= 1.0

@@ -2,8 +2,8 @@
 uniform uint u_sem;
 uniform vec3 u_strata;
 #ifdef BLOB_SHADOWS
-uniform int u_n_blobs;
-uniform vec4 u_blobs[16];  // this frame's bodies and agents: centre, radius (soft shadows on the ground)
+uniform sampler2D u_blob_map;  // bodies' and agents' soft shadows on a ground patch (1: lit; rim stays 1)
+uniform vec3 u_blob_box;       // the patch: x0, y0, texels per metre
 #endif
 in vec3 v_pos;
 in vec3 v_nrm;
@@ -18,13 +18,7 @@ void main() {
         f = mix(vec3(1.0), u_strata + (1.0 - u_strata) * (0.5 + 0.5 * band), v_rock.x);
     }
 #ifdef BLOB_SHADOWS
-    for (int k = 0; k < u_n_blobs; ++k) {  // where the light through a body's centre meets this height
-        vec4 o = u_blobs[k];
-        float above = o.z - z;
-        vec2 at = o.xy - u_light_dir.xy * above / max(u_light_dir.z, 0.25);
-        float r = o.w * (1.0 + 0.15 * max(above, 0.0));
-        f *= 1.0 - 0.55 * smoothstep(r, 0.4 * r, distance(v_pos.xy, at)) * step(-o.w, above);
-    }
+    f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
 #endif
     emit_graded(v_shown * pow(f, vec3(v_rock.y)), v_pos, normalize(v_nrm), 0u, u_sem);
 }
