@@ -20,6 +20,7 @@ import numpy as np
 from ..types import CameraPath, Frames, Image
 from .camera import Camera
 from .camera_path import PathSamples, camera_at, path_arrays
+from .dynamic import ROW, dynamic_rows
 from .state import WorldState
 from .timeline import Timeline
 
@@ -58,11 +59,34 @@ def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | No
     if timeline is not None:
         _check_timeline(world, path, timeline, settings.notes)
     frames: list[Image] = []
+    inside: dict[str, float] = {}
     for k, t in enumerate(times):
         frames.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(t), settings),
                                    settings.passes))
+        if timeline is not None:
+            for name in bodies_around(world_at(world, timeline, float(t)), camera_at(path, float(t), arrays)):
+                inside.setdefault(name, float(t))
         report((k + 1) / len(times), f"frame {k + 1}/{len(times)}")
+    for name, t in inside.items():
+        settings.notes.append(f"the camera passes through {name} at {t:.2f} s: move the camera path (or the "
+                              "body) so that it stays clear")
     return _stack(frames, path, settings)
+
+
+def bodies_around(world: WorldState, camera: Camera) -> list[str]:
+    """The bodies and agents whose bounding sphere holds the camera's near plane (the shot would cut them)."""
+    rows = dynamic_rows(world, 0)
+    table = np.concatenate([t for t in rows.rows.values() if len(t)] or [np.zeros((0, ROW), np.float32)])
+    if not len(table):
+        return []
+    reach = table[:, 7:10].max(axis=1) + table[:, 10] + camera.near_m
+    hit = np.linalg.norm(table[:, :3] - np.asarray(camera.position, np.float32), axis=1) < reach
+    things = [("body", b) for b in world.bodies] + [("agent", a) for a in world.agents]
+    names = []
+    for ident in sorted({int(round(v)) for v in table[hit, 14]}):
+        kind, item = things[ident] if 0 <= ident < len(things) else ("body", {})
+        names.append(f"{kind} '{item.get('id', ident)}'")
+    return names
 
 
 def _keep_passes(image: Image, passes: str) -> Image:

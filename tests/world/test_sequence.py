@@ -126,3 +126,14 @@ def test_a_new_camera_re_renders_without_simulating_again(builder, full_registry
     assert second.ok, second.errors
     assert sorted(second.executed) == ["cam", "seq"]
     assert second.outputs["seq"]["frames"].rgb_nhw3.shape == (6, 36, 64, 3)
+
+
+def test_a_camera_inside_a_body_is_reported(falling: tuple) -> None:
+    world, timeline = falling
+    clear = SequenceSettings()
+    render_sequence(world, still_path([64, 10, 16], [64, 30, 13]), timeline, shared_renderer(), clear)
+    assert not any("passes through" in n for n in clear.notes)
+    inside = SequenceSettings()  # parked in the crate (a 2 m box at 58,30 resting on ground about 10.5 m high)
+    render_sequence(world, still_path([58, 30, 11.5], [64, 40, 11.5], seconds=0.25), timeline, shared_renderer(),
+                    inside)
+    assert any("passes through body 'crate' at 0.00 s" in n for n in inside.notes), inside.notes
