@@ -229,9 +229,11 @@ class Renderer:
         scene.height.use(2)
         prog["u_height"].value, prog["u_cell"].value = 2, float(scene.world.cell_m)
         prog["u_skirt"].value = 4.0 * scene.world.cell_m
+        self.ctx.enable(moderngl.CULL_FACE)  # ground turned away from the light is in its own shadow anyway
         scene.draw_terrain(
             [ChunkDraw(stride=1, corner=c, distance=0.0) for c in scene.chunks], key="terrain_shadow"
         )
+        self.ctx.disable(moderngl.CULL_FACE)
         scene.inst_table.use(3)
         self.programs["instance_shadow"]["u_inst"].value = 3
         scene.draw_instances(
