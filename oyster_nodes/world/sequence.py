@@ -187,7 +187,9 @@ def circle_of_confusion(depth_hw: np.ndarray, cam: Camera, *, f_stop: float, foc
 
 def depth_of_field(rgb: np.ndarray, depth_hw: np.ndarray | None, cam: Camera, *, f_stop: float,
                    focus_m: float) -> np.ndarray:
-    """rgb blurred by the circle of confusion: disc blurs at a few radii, blended per pixel, in linear light."""
+    """rgb blurred by the circle of confusion, in linear light: disc blurs at a few radii blended per pixel
+    (what lies behind keeps its sharp edges), then the blurred foreground laid over it, so that out-of-focus
+    things in front of the focus spread over what is behind them as a real lens shows them."""
     if depth_hw is None:
         return rgb
     radius = circle_of_confusion(depth_hw, cam, f_stop=f_stop, focus_m=focus_m)
@@ -198,10 +200,30 @@ def depth_of_field(rgb: np.ndarray, depth_hw: np.ndarray | None, cam: Camera, *,
     linear = _TO_LINEAR[rgb]
     layers = [linear] + [_blur_layer(linear, radius, r) for r in levels[1:]]
     out = np.zeros_like(linear)
-    for k, one in enumerate(np.eye(len(levels))):
-        w = np.interp(radius, levels, one).astype(np.float32)  # piecewise-linear between neighbouring radii
-        out += layers[k] * w[..., None]
+    shares = [np.interp(radius, levels, one).astype(np.float32) for one in np.eye(len(levels))]
+    for layer, w in zip(layers, shares, strict=True):  # piecewise-linear between neighbouring radii
+        out += layer * w[..., None]
+    near = np.isfinite(depth_hw) & (depth_hw < focus_m)
+    if near.any() and float(radius[near].max()) >= 1.0:
+        out = _over_near_field(out, linear, near, levels, shares)
     return _to_srgb(out)
+
+
+def _over_near_field(out: np.ndarray, linear: np.ndarray, near: np.ndarray, levels: list[float],
+                     shares: list[np.ndarray]) -> np.ndarray:
+    """Spread each out-of-focus foreground pixel over its own blur disc and lay the result over `out`."""
+    colour = np.zeros_like(linear)
+    cover = np.zeros(near.shape, np.float32)
+    for r, w in zip(levels[1:], shares[1:], strict=True):
+        w = np.where(near, w, 0.0).astype(np.float32)
+        if not w.any():
+            continue
+        kernel = _disc(r)
+        colour += cv2.filter2D(linear * w[..., None], -1, kernel, borderType=cv2.BORDER_REFLECT)
+        cover += cv2.filter2D(w, -1, kernel, borderType=cv2.BORDER_REFLECT)
+    alpha = np.clip(cover * 2.0, 0.0, 1.0)  # half-covered at a blurred silhouette's edge: fully in front
+    spread = colour / np.maximum(cover, 1e-4)[..., None]
+    return out * (1.0 - alpha[..., None]) + spread * alpha[..., None]
 
 
 def _blur_layer(linear: np.ndarray, radius: np.ndarray, r: float) -> np.ndarray:

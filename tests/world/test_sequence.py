@@ -137,3 +137,22 @@ def test_a_camera_inside_a_body_is_reported(falling: tuple) -> None:
     render_sequence(world, still_path([58, 30, 11.5], [64, 40, 11.5], seconds=0.25), timeline, shared_renderer(),
                     inside)
     assert any("passes through body 'crate' at 0.00 s" in n for n in inside.notes), inside.notes
+
+
+def test_out_of_focus_foreground_spreads_over_the_background() -> None:
+    from oyster_nodes.world.camera import Camera
+    from oyster_nodes.world.sequence import circle_of_confusion, depth_of_field
+
+    h, w = 90, 160
+    rgb = np.full((h, w, 3), 120, np.uint8)
+    rgb[::4] = 200  # a sharp, striped wall far away
+    depth = np.full((h, w), 80.0, np.float32)
+    rgb[30:60, 40:80] = (230, 20, 20)  # a red box close to the lens
+    depth[30:60, 40:80] = 1.5
+    cam = Camera(position=(0.0, 0.0, 0.0), target=(0.0, 80.0, 0.0), focal_mm=85.0, width=w, height=h)
+    assert circle_of_confusion(depth, cam, f_stop=1.4, focus_m=80.0)[45, 60] > 6
+    out = depth_of_field(rgb, depth, cam, f_stop=1.4, focus_m=80.0).astype(int)
+    beside = out[35:55, 82:85]  # wall pixels just right of the box: the blurred box covers them
+    assert (beside[..., 0] - beside[..., 2]).mean() > 40
+    far = out[35:55, 120:160]  # well away from the box the wall stays sharp
+    assert np.array_equal(far, rgb[35:55, 120:160].astype(int))
