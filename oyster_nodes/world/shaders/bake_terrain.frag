@@ -28,9 +28,11 @@ void main() {
     float detail = texture(u_noise, pos.xy * 0.021).r * 0.6 + texture(u_noise, pos.xy * 0.11).r * 0.4;
     albedo *= 0.8 + 0.4 * detail;
     float up = n.z + 0.25 * (detail - 0.5);
-    albedo = snow_on(albedo, up);
+    // snow lies on ground up to about 45 degrees and slides off by 60 (steeper than on plants and roofs)
+    float snow = u_snow * smoothstep(0.5, 0.7, up);
+    albedo = mix(albedo * (1.0 - 0.35 * u_wet), vec3(0.82, 0.85, 0.9), snow);
     float sh = dot(n, u_light_dir) > -0.05 ? soft_shadow(pos, n) : 0.0;
     vec3 c_lin = lit_diffuse(albedo, n, sh, nt.a, 0.0);
     c_lin += albedo * vec3(1.0, 0.62, 0.28) * 1.2 * u_night * texelFetch(u_lamps, c, 0).r;
-    o_light = vec4(sqrt(clamp(c_lin * 0.25, 0.0, 1.0)), a.a * (1.0 - u_snow * smoothstep(0.55, 0.85, up)));
+    o_light = vec4(sqrt(clamp(c_lin * 0.25, 0.0, 1.0)), a.a * (1.0 - snow));
 }
