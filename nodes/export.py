@@ -283,14 +283,14 @@ def _write_pass(folder: OutputFolder, name: str, data: np.ndarray, template: str
 
 class ExportGLB(Node):
     """The world as one GLB: adaptive terrain, water, structures, instanced vegetation and props, the sun,
-    the camera path as an animated camera and a simulated timeline's bodies as animated objects."""
+    the camera path as an animated camera and a simulated timeline's bodies and agents as animated objects."""
 
     type = "export.glb"
     title = "Export GLB"
     category = "export"
     writes_files = True
     inputs = (Port("world", WorldState), Port("camera", CameraPath, "becomes an animated camera", optional=True),
-              Port("timeline", Timeline, "simulated bodies become animated objects", optional=True))
+              Port("timeline", Timeline, "simulated bodies and agents become animated objects", optional=True))
     outputs = (Port("files", Files),)
     params = (
         Param("path", RelPath, "{workflow}.glb", widget="file", description="file name template"),

@@ -9,7 +9,7 @@ What goes in:
   e.g. Blender 3.x);
 - the sun as a KHR_lights_punctual directional light, the camera path as an animated perspective camera,
   simulated bodies (a Timeline, or tracks) as nodes with translation/rotation animation, hidden by a
-  stepped scale of 0 while they do not exist;
+  stepped scale of 0 while they do not exist; agents (characters, vehicles) likewise, turning by their heading;
 - the workflow that made it in asset.extras.oyster_workflow.
 
 Axes: glTF is +Y up; world (x east, y north, z up) maps to glTF (x, z, -y), a proper rotation, so
@@ -30,8 +30,9 @@ import cv2
 import numpy as np
 
 from ..types import CameraPath
+from ..world.dynamic import CABIN_RGB, CHARACTER_RGB, VEHICLE_RGB
 from ..world.lighting import lighting_from_env
-from ..world.meshes import Mesh, body_mesh, water_mesh
+from ..world.meshes import Mesh, blob, body_mesh, box, frustum, merge, water_mesh
 from ..world.state import WorldState
 from ..world.timeline import Timeline
 from .camera_export import camera_frames, continuous, quaternion_wxyz
@@ -446,6 +447,59 @@ def _bodies(b: GltfBuilder, world: WorldState, tracks: Mapping[str, BodyTrack], 
     return animated, warnings
 
 
+def agent_mesh(agent: dict[str, Any]) -> Mesh:
+    """An agent in its own frame (feet at the origin, facing +x), shaped as the renderer draws it."""
+    if agent.get("kind") == "vehicle":
+        half = agent.get("half")
+        given = list(half)[:3] if isinstance(half, (list, tuple)) else []
+        hx, hy, hz = (max(finite(v, d), 0.05) for v, d in zip(given + [None] * 3, (2.2, 0.9, 0.75), strict=False))
+        return merge([box((0.0, 0.0, 0.25 + hz * 0.6), (2 * hx, 2 * hy, 1.2 * hz), tuple(VEHICLE_RGB)),
+                      box((-0.2 * hx, 0.0, 0.25 + hz * 1.6), (hx, 1.8 * hy, 0.8 * hz), tuple(CABIN_RGB))])
+    r = max(finite(agent.get("radius", 0.3), 0.3), 0.01)
+    h = max(finite(agent.get("height", 1.8), 1.8), 2 * r)
+    rgb = tuple(CHARACTER_RGB)
+    return merge([frustum(r, r, r, h - r, 8, rgb, caps=False), blob((0, 0, h - r), (r, r, r), rgb, jitter=0.0),
+                  blob((0, 0, r), (r, r, r), rgb, jitter=0.0)])
+
+
+def _agents(b: GltfBuilder, world: WorldState, timeline: Timeline | None, material: int,
+            anim: Animation) -> int:
+    """Agents as nodes; with a timeline, posed at their first moment alive and animated along it."""
+    sources = timeline.agents if timeline is not None else world.agents
+    times = np.arange(timeline.n_frames, dtype=np.float64) / timeline.fps if timeline is not None else None
+    nodes, animated = [], 0
+    for k, agent in enumerate(sources):
+        agent_id = str(agent.get("id", f"agent-{k}"))
+        if timeline is not None:
+            alive = np.asarray(timeline.agent_alive_fa[:, k]) > 0
+            first = int(np.argmax(alive)) if alive.any() else 0
+            feet = np.asarray(timeline.agent_pos_fa3[first, k], np.float64)
+            yaw = float(timeline.agent_yaw_fa[first, k])
+        else:
+            feet = np.array([finite(c, 0.0) for c in (list(agent.get("pos", (0, 0, 0))) + [0, 0, 0])[:3]])
+            yaw = finite(agent.get("yaw", 0.0), 0.0)
+        quat = np.array([math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)])
+        item: dict[str, Any] = {"name": f"agent_{agent_id}", "translation": _round(to_gltf(feet)[0]),
+                                "rotation": _round(quat_to_gltf(quat)[0], 7),
+                                "extras": {"agent_id": agent_id, "kind": str(agent.get("kind", "character"))}}
+        mesh = _flat_mesh(b, f"agent_{agent_id}", agent_mesh(agent), material)
+        if mesh is not None:
+            item["mesh"] = mesh
+        node = b.node(item, root=False)
+        nodes.append(node)
+        if timeline is not None and times is not None and len(times) >= 2:
+            yaws = np.unwrap(np.asarray(timeline.agent_yaw_fa[:, k], np.float64))
+            quats = np.stack([np.cos(yaws / 2), np.zeros_like(yaws), np.zeros_like(yaws), np.sin(yaws / 2)], axis=1)
+            pos = np.asarray(timeline.agent_pos_fa3[:, k], np.float64)
+            if np.all(np.isfinite(pos)) and np.all(np.isfinite(quats)):
+                visible = (np.asarray(timeline.agent_alive_fa[:, k]) > 0).astype(np.float32)
+                anim.add(b, node, times, to_gltf(pos), quat_to_gltf(continuous(quats)), visible)
+                animated += 1
+    if nodes:
+        b.node({"name": "agents", "children": nodes})
+    return animated
+
+
 def _unknown_tracks(world: WorldState, tracks: Mapping[str, BodyTrack]) -> list[str]:
     known = {str(body.get("id", k)) for k, body in enumerate(world.bodies)}
     missing = sorted(set(tracks) - known)
@@ -481,6 +535,7 @@ def world_glb(world: WorldState, *, camera: CameraPath | None = None, timeline: 
     anim = Animation()
     cam_moves, warnings = _camera(b, camera, anim) if camera is not None else (False, [])
     animated, more = _bodies(b, world, tracks, mats["painted"], anim)
+    animated += _agents(b, world, timeline, mats["painted"], anim)
     warnings += more + _unknown_tracks(world, tracks) + _terrain_notes(world, terrain, opts)
     if anim.channels:
         b.add("animations", {"name": "shot", "channels": anim.channels, "samplers": anim.samplers})

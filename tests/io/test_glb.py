@@ -211,3 +211,28 @@ def test_a_world_without_extras_still_validates(tmp_path: Path, validate_gltf, s
     path.write_bytes(data)
     report = validate_gltf(path)
     assert report["numErrors"] == 0 and report["numWarnings"] == 0, report["messages"]
+
+
+def test_agents_are_exported_walking_along_the_timeline(tmp_path: Path, validate_gltf, blender_import) -> None:
+    world = synthetic_world(size_m=64, instances=10, bodies=0)
+    script = ("at 0s spawn character hero pos=20,20\nat 0s spawn vehicle van pos=40,40\n"
+              "from 0s to 1s move hero to=30,28\n")
+    timeline = simulate(world, parse_script(script, english=False).events, SimSettings(duration_s=1.0, fps=24))
+    data, info = world_glb(world, timeline=timeline, options=GlbOptions(texture_px=32))
+    doc = gltf_json(data)
+    names = {n.get("name") for n in doc["nodes"]}
+    assert {"agents", "agent_hero", "agent_van"} <= names
+    hero = next(i for i, n in enumerate(doc["nodes"]) if n.get("name") == "agent_hero")
+    assert doc["nodes"][hero]["extras"] == {"agent_id": "hero", "kind": "character"}
+    channels = {c["target"]["path"]: c["sampler"] for c in doc["animations"][0]["channels"]
+                if c["target"]["node"] == hero}
+    assert {"translation", "rotation"} <= set(channels)
+    keys = accessor(data, doc, doc["animations"][0]["samplers"][channels["translation"]]["output"]).reshape(-1, 3)
+    start, end = keys[0], keys[-1]  # glTF axes: (x, z, -y)
+    assert end[0] - start[0] > 5 and -(end[2] - start[2]) > 4  # the hero walked towards (30, 28)
+    assert info.animated_nodes >= 2
+    path = tmp_path / "agents.glb"
+    path.write_bytes(data)
+    report = validate_gltf(path)
+    assert report["numErrors"] == 0 and report["numWarnings"] == 0, report["messages"]
+    assert "agent_hero" in blender_import(path)["animated"]
