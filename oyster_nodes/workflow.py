@@ -138,8 +138,10 @@ def dumps_stable(data: dict[str, Any]) -> str:
     for node in data.get("nodes", []):
         node["params"] = {k: node["params"][k] for k in sorted(node["params"])}
         editor = node.get("editor") or {}
-        if "widgets" in editor:
+        if editor.get("widgets"):
             editor["widgets"] = {k: editor["widgets"][k] for k in sorted(editor["widgets"])}
+        elif "widgets" in editor:
+            del editor["widgets"]  # no widget state: keep files as they were written before it existed
     data["links"] = sorted(
         data.get("links", []), key=lambda l: (l["to_node"], l["to_input"], l["from_node"], l["from_output"])
     )
