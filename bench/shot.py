@@ -19,12 +19,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 PROMPT = "grassy rolling hills with a lake, a few pine trees and a cabin at golden hour"
 
 
-def script(count: int, centre: tuple[float, float]) -> str:
+def script(count: int, centre: tuple[float, float], clock: str = "") -> str:
     x0, y0 = centre[0] - 8, centre[1] - 6
     lines = [f"at {0.1 * (i % 4):g}s spawn {'sphere' if i % 2 else 'box'} b{i} pos={x0 + 4 * (i % 5)},{y0 + 4 * (i // 5)} "
              f"height={3 + i % 4} size={0.5 if i % 2 else 0.8} material={('rubber', 'wood', 'stone')[i % 3]}"
              for i in range(count)]
     lines += ["from 0s to 5s wind 9 dir=60", f"at 2.5s blast {x0 + 8},{y0 + 6} radius=12 strength=4000"]
+    if clock:
+        lines.append(f"from 0s to 5s time {clock}")
     return "\n".join(lines)
 
 
@@ -37,6 +39,8 @@ def main() -> None:
     ap.add_argument("--bodies", type=int, default=20)
     ap.add_argument("--motion-blur", type=int, default=1)
     ap.add_argument("--save-frames", default="", help="write the first, middle and last frame as PNG here")
+    ap.add_argument("--time-lapse", default="", metavar="HH:MM",
+                    help="the clock runs to this time over the shot (the sun moves: shadows are redrawn each frame)")
     args = ap.parse_args()
     fps = 24.0
     duration = args.frames / fps
@@ -74,7 +78,7 @@ def main() -> None:
                                                                   sweep_deg=70.0, aim_height_m=1.0))
     path = cp.to_camera_path(cp.keep_clear(world, orbit), shot)
     t = lap("camera_s", t)
-    events = parse_script(script(args.bodies, centre), english=False).events
+    events = parse_script(script(args.bodies, centre, args.time_lapse), english=False).events
     t = lap("script_s", t)
     timeline = simulate(world, events, SimSettings(duration_s=duration, fps=fps))
     t = lap("simulate_s", t)
@@ -95,7 +99,7 @@ def main() -> None:
         "fps_rendered": round(args.frames / times["render_s"], 2),
         "frames": int(frames.rgb_nhw3.shape[0]), "size": [args.width, args.height], "bodies": len(timeline.bodies),
         "impacts": int(len(timeline.impacts_n6)), "audio_s_long": round(audio.samples_nc.shape[0] / 48000, 3),
-        "world_m": args.size_m, "motion_blur": args.motion_blur, "device": renderer.device,
+        "world_m": args.size_m, "motion_blur": args.motion_blur, "time_lapse": args.time_lapse, "device": renderer.device,
         "load_avg_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
     }
     print(json.dumps(result))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
@@ -193,6 +193,20 @@ class ChunkDraw:
     distance: float
 
 
+@dataclass
+class LightSlot:
+    """The sun's (or moon's) shadow map and the terrain light baked with it, for one light."""
+
+    lightmap: moderngl.Texture
+    lightmap_fbo: moderngl.Framebuffer
+    shadow_tex: moderngl.Texture | None = None
+    shadow_fbo: moderngl.Framebuffer | None = None
+    shadow_vp: np.ndarray = field(default_factory=lambda: np.eye(4))
+    shadow_texel: float = 1.0
+    shadow_key: tuple | None = None
+    bake_key: tuple | None = None
+
+
 class GpuScene:
     """Static GPU resources for one world, and what to draw for a given camera."""
 
@@ -218,10 +232,9 @@ class GpuScene:
         _mipmapped(self.normals)
         self.lamps = self._keep(ctx.texture((n, n), 1, lamp_pools(world).tobytes()))
         self.lamps.repeat_x = self.lamps.repeat_y = False
-        #: the terrain's baked light (see bake_terrain.frag), rendered per light by the renderer
-        self.lightmap = self._keep(ctx.texture((n, n), 4))
-        self.lightmap_fbo = self._keep(ctx.framebuffer([self.lightmap]))
-        self.bake_key: tuple | None = None
+        #: shadow maps and the terrain's baked light (see bake_terrain.frag), rendered per light by the
+        #: renderer: one slot for a light that holds still, a second while a changing light is blended
+        self.slots: list[LightSlot] = [self.new_slot()]
         spec_terrain = str(world.spec.get("terrain", ""))
         self.strata = (0.62, 0.55, 0.5) if spec_terrain in TERRAIN_SRGB else (0.9, 0.9, 0.9)
         finite_water = np.asarray(world.water_hw)[np.isfinite(world.water_hw)]
@@ -232,10 +245,20 @@ class GpuScene:
         self._build_terrain(programs)
         self._build_instances(programs)
         self._build_static_meshes(programs, water_step)
-        self.shadow_key: tuple | None = None
-        self.shadow_tex: moderngl.Texture | None = None
-        self.shadow_vp = np.eye(4)
-        self.shadow_texel = 1.0
+
+    def new_slot(self) -> LightSlot:
+        n = self.world.n
+        lightmap = self._keep(self.ctx.texture((n, n), 4))
+        return LightSlot(lightmap=lightmap, lightmap_fbo=self._keep(self.ctx.framebuffer([lightmap])))
+
+    # the first slot's light, by its old names
+    @property
+    def shadow_tex(self) -> moderngl.Texture | None:
+        return self.slots[0].shadow_tex
+
+    @property
+    def bake_key(self) -> tuple | None:
+        return self.slots[0].bake_key
 
     def _keep(self, obj: Any) -> Any:
         self._own.append(obj)

@@ -37,7 +37,7 @@ import numpy as np
 from ..types import Image
 from .camera import Camera
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
-from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, frustum_planes, static_hash
+from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .state import SEMANTIC_CLASSES, WorldState
 
@@ -65,6 +65,8 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
 VARIANTS = {"terrain_blobs": ("terrain", "BLOB_SHADOWS")}  # soft ground shadows under bodies and agents
 #: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
 BLOB_TEXELS, BLOB_UNIT = 256, 13
+#: texture units of the second key moment's shadow map and baked light (see Renderer.render's light_keys)
+SHADOW2_UNIT, LIGHTMAP2_UNIT = 14, 15
 #: the passes an Image can carry, in attachment order
 PASSES = ("rgb", "depth", "normal", "instance", "semantic")
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
@@ -204,21 +206,48 @@ class Renderer:
 
     # --- per world and light: shadow map, baked terrain light ----------------------------------
 
-    def _shadow(self, scene: GpuScene, light: Lighting) -> None:
-        """Render the sun's (or moon's) shadow map unless this world already has it for this light."""
+    def _light_slots(
+        self, scene: GpuScene, light: Lighting, keys: tuple[Lighting, Lighting, float] | None
+    ) -> tuple[LightSlot, LightSlot, float]:
+        """The slots holding this frame's shadows and baked light, made ready: (first, second, mix)."""
+        if keys is None:
+            slot = self._slot_for(scene, light, avoid=None)
+            return slot, slot, 0.0
+        a, b, mix = keys
+        first = self._slot_for(scene, a, avoid=None)
+        second = self._slot_for(scene, b, avoid=first)
+        return first, second, float(mix)
+
+    def _slot_for(self, scene: GpuScene, light: Lighting, avoid: LightSlot | None) -> LightSlot:
+        """A slot with this light's shadow map and baked light: one that has them, else one re-rendered."""
+        for slot in scene.slots:
+            if slot.shadow_key == light.shadow_key() and slot.bake_key == light.bake_key():
+                return slot
+        free = [slot for slot in scene.slots if slot is not avoid]
+        if not free:
+            scene.slots.append(scene.new_slot())
+            free = scene.slots[-1:]
+        slot = next((x for x in free if x.shadow_key == light.shadow_key()), free[0])
+        self._shadow(scene, slot, light)
+        self._bake(scene, slot, light)
+        return slot
+
+    def _shadow(self, scene: GpuScene, slot: LightSlot, light: Lighting) -> None:
+        """Render the sun's (or moon's) shadow map into the slot unless it already has it for this light."""
         key = light.shadow_key()
-        if scene.shadow_key == key and scene.shadow_tex is not None:
+        if slot.shadow_key == key and slot.shadow_tex is not None:
             return
         size = self.settings.shadow_size
-        if scene.shadow_tex is None:
-            scene.shadow_tex = scene._keep(self.ctx.depth_texture((size, size)))
-            scene.shadow_tex.compare_func = "<="
-            scene.shadow_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
-            scene.shadow_fbo = scene._keep(self.ctx.framebuffer(depth_attachment=scene.shadow_tex))
+        if slot.shadow_tex is None:
+            slot.shadow_tex = scene._keep(self.ctx.depth_texture((size, size)))
+            slot.shadow_tex.compare_func = "<="
+            slot.shadow_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            slot.shadow_fbo = scene._keep(self.ctx.framebuffer(depth_attachment=slot.shadow_tex))
         vp, texel = _light_matrix(np.asarray(light.key_light_dir()), *scene.bounds(), size)
-        scene.shadow_vp, scene.shadow_texel = vp, texel
-        scene.shadow_fbo.use()
-        scene.shadow_fbo.clear(depth=1.0)
+        slot.shadow_vp, slot.shadow_texel = vp, texel
+        assert slot.shadow_fbo is not None
+        slot.shadow_fbo.use()
+        slot.shadow_fbo.clear(depth=1.0)
         self.ctx.enable(moderngl.DEPTH_TEST)
         self.ctx.disable(moderngl.CULL_FACE)
         self.ctx.front_face = "ccw"
@@ -244,43 +273,58 @@ class Renderer:
         )
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
-        scene.shadow_key = key
-        scene.bake_key = None
+        slot.shadow_key = key
+        slot.bake_key = None
 
-    def _bake(self, scene: GpuScene, light: Lighting) -> None:
-        """Bake the terrain's light into scene.lightmap (texture space, one texel per cell) for this light."""
+    def _bake(self, scene: GpuScene, slot: LightSlot, light: Lighting) -> None:
+        """Bake the terrain's light into the slot's lightmap (texture space, one texel per cell)."""
         key = light.bake_key()
-        if scene.bake_key == key:
+        if slot.bake_key == key:
             return
-        self._bind(scene, scene.shadow_vp, {**light.uniforms(), "u_shadow_texel": scene.shadow_texel}, ("bake",))
-        scene.lightmap_fbo.use()
+        self._bind(scene, (slot, slot, 0.0), slot.shadow_vp,
+                   {**light.uniforms(), "u_shadow_texel": slot.shadow_texel}, ("bake",))
+        slot.lightmap_fbo.use()
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
         self.quads["bake"].render(moderngl.TRIANGLES, vertices=3)
-        scene.lightmap.build_mipmaps()
-        scene.lightmap.repeat_x = scene.lightmap.repeat_y = False
-        scene.lightmap.filter = (moderngl.LINEAR_MIPMAP_NEAREST, moderngl.LINEAR)
-        scene.bake_key = key
+        slot.lightmap.build_mipmaps()
+        slot.lightmap.repeat_x = slot.lightmap.repeat_y = False
+        slot.lightmap.filter = (moderngl.LINEAR_MIPMAP_NEAREST, moderngl.LINEAR)
+        slot.bake_key = key
 
     # --- frame ----------------------------------------------------------------------------------
 
-    def render(self, world: WorldState, camera: Camera, passes: Collection[str] = PASSES) -> Image:
+    def render(
+        self,
+        world: WorldState,
+        camera: Camera,
+        passes: Collection[str] = PASSES,
+        light_keys: tuple[dict[str, Any], dict[str, Any], float] | None = None,
+    ) -> Image:
         """Render `world` seen from `camera`; the passes not in `passes` (see PASSES) are not read back and
-        are None in the Image (rgb always is)."""
+        are None in the Image (rgb always is).
+
+        `light_keys` (env_a, env_b, mix): while the light changes over a shot, take shadows and the terrain's
+        baked light from two key moments' environments blended by `mix` (0..1) instead of rendering them
+        anew for every frame; sky, sun colour and direct light still follow `world.env` exactly."""
         unknown = set(passes) - set(PASSES)
         if unknown:
             raise ValueError(f"unknown passes {sorted(unknown)}; choose from {list(PASSES)}")
         t0 = time.perf_counter()
         scene = self.scene(world)
         light = lighting_from_env(world.env)
+        keys = None
+        if light_keys is not None:
+            env_a, env_b, mix = light_keys
+            mix = float(np.clip(mix, 0.0, 1.0)) if np.isfinite(mix) else 0.0
+            keys = (lighting_from_env(env_a), lighting_from_env(env_b), mix)
         with self._lock, self.ctx:
-            self._shadow(scene, light)
-            self._bake(scene, light)
+            slots = self._light_slots(scene, light, keys)
             t1 = self._mark()
             targets = self._target(camera.width, camera.height)
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
-            stats = self._draw(scene, camera, light, targets, rows.rows, extra)
+            stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
             t2 = self._mark()
             self._post(targets)
             t3 = self._mark()
@@ -342,6 +386,7 @@ class Renderer:
     def _draw(
         self,
         scene: GpuScene,
+        slots: tuple[LightSlot, LightSlot, float],
         camera: Camera,
         light: Lighting,
         t: Targets,
@@ -354,7 +399,7 @@ class Renderer:
         vp = FLIP_Y @ cam.view_projection()
         planes = frustum_planes(vp)
         pos, fwd = np.asarray(camera.position, np.float64), camera.forward()
-        self._bind(scene, vp, {**self._frame_uniforms(scene, cam, light), **extra}, tuple(FRAME_PROGRAMS))
+        self._bind(scene, slots, vp, {**self._frame_uniforms(scene, cam, light), **extra}, tuple(FRAME_PROGRAMS))
         t.main.use()
         ctx.enable(moderngl.DEPTH_TEST)
         ctx.disable(moderngl.BLEND | moderngl.CULL_FACE)
@@ -427,7 +472,6 @@ class Renderer:
             **light.uniforms(),
             "u_cam_pos": tuple(float(c) for c in cam.position),
             "u_cam_fwd": tuple(cam.forward()),
-            "u_shadow_texel": scene.shadow_texel,
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
             "u_strata": scene.strata,
             "u_fog_base": scene.fog_base,
@@ -452,20 +496,36 @@ class Renderer:
             self.programs["aa"]["u_color"].value = 8
             self.quads["aa"].render(moderngl.TRIANGLES, vertices=3)
 
-    def _bind(self, scene: GpuScene, vp: np.ndarray, uniforms: dict[str, Any], names: tuple[str, ...]) -> None:
-        scene.shadow_tex.use(0)
+    def _bind(
+        self,
+        scene: GpuScene,
+        slots: tuple[LightSlot, LightSlot, float],
+        vp: np.ndarray,
+        uniforms: dict[str, Any],
+        names: tuple[str, ...],
+    ) -> None:
+        first, second, mix = slots
+        assert first.shadow_tex is not None and second.shadow_tex is not None
+        first.shadow_tex.use(0)
         self.noise.use(1)
         scene.height.use(2)
         scene.inst_table.use(3)
         scene.albedo.use(4)
         if "bake" not in names:
-            scene.lightmap.use(5)
+            first.lightmap.use(5)
+            second.lightmap.use(LIGHTMAP2_UNIT)
         scene.normals.use(6)
         scene.lamps.use(7)
+        second.shadow_tex.use(SHADOW2_UNIT)
         values = {
             "u_lamps": 7,
+            "u_shadow_texel": first.shadow_texel,
+            "u_shadow_texel2": second.shadow_texel,
             **uniforms,
+            "u_light_mix": mix,
             "u_shadow": 0,
+            "u_shadow2": SHADOW2_UNIT,
+            "u_lightmap2": LIGHTMAP2_UNIT,
             "u_noise": 1,
             "u_height": 2,
             "u_inst": 3,
@@ -477,7 +537,8 @@ class Renderer:
         }
         matrices = {
             "u_viewproj": vp.T.astype("f4").tobytes(),
-            "u_light_vp": scene.shadow_vp.T.astype("f4").tobytes(),
+            "u_light_vp": first.shadow_vp.T.astype("f4").tobytes(),
+            "u_light_vp2": second.shadow_vp.T.astype("f4").tobytes(),
             "u_inv_viewproj": np.linalg.inv(vp).T.astype("f4").tobytes(),
         }
         for name in names:

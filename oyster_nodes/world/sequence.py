@@ -21,12 +21,16 @@ from ..types import CameraPath, Frames, Image
 from .camera import Camera
 from .camera_path import PathSamples, camera_at, path_arrays
 from .dynamic import ROW, dynamic_rows
+from .lighting import lighting_from_env
 from .state import WorldState
 from .timeline import Timeline
 
 PASSES: tuple[str, ...] = ("rgb", "rgb+depth", "all")
 _TO_LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32)
 MAX_COC_PX = 24.0
+#: while the light changes over a shot (a scripted clock or weather), shadows and the terrain's baked light
+#: are rendered for every this many frames and blended in between (Renderer.render's light_keys)
+LIGHT_KEY_FRAMES = 8
 
 Progress = Callable[[float, str], None]
 
@@ -60,9 +64,10 @@ def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | No
         _check_timeline(world, path, timeline, settings.notes)
     frames: list[Image] = []
     inside: dict[str, float] = {}
+    keyed = timeline is not None and light_changes(world, timeline, times)
     for k, t in enumerate(times):
-        frames.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(t), settings),
-                                   settings.passes))
+        frames.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(t), settings,
+                                                keyed=keyed), settings.passes))
         if timeline is not None:
             for name in bodies_around(world_at(world, timeline, float(t)), camera_at(path, float(t), arrays)):
                 inside.setdefault(name, float(t))
@@ -120,9 +125,32 @@ def world_at(world: WorldState, timeline: Timeline | None, t: float) -> WorldSta
     return timeline.world_at_unchecked(world, t)
 
 
+def light_changes(world: WorldState, timeline: Timeline, times: np.ndarray) -> bool:
+    """Whether the shadows or the terrain's baked light change over these times (clock or weather)."""
+    keys = set()
+    for t in times:
+        light = lighting_from_env(world_at(world, timeline, float(t)).env)
+        keys.add((light.shadow_key(), light.bake_key()))
+        if len(keys) > 1:
+            return True
+    return False
+
+
+def light_keys(world: WorldState, timeline: Timeline, t: float, fps: float,
+               end: float) -> tuple[dict[str, Any], dict[str, Any], float]:
+    """The two key moments (every LIGHT_KEY_FRAMES frames, the last at the shot's end) around time t, as
+    their environments, and how far t is from the first to the second."""
+    span = LIGHT_KEY_FRAMES / fps
+    t0 = math.floor(max(t, 0.0) / span) * span
+    t1 = min(t0 + span, end)
+    mix = (t - t0) / (t1 - t0) if t1 > t0 else 0.0
+    return world_at(world, timeline, t0).env, world_at(world, timeline, t1).env, float(np.clip(mix, 0.0, 1.0))
+
+
 def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timeline: Timeline | None,
-                 renderer: Any, t: float, settings: SequenceSettings) -> Image:
-    """One frame: sub-frame renders averaged for motion blur, then depth of field."""
+                 renderer: Any, t: float, settings: SequenceSettings, keyed: bool = False) -> Image:
+    """One frame: sub-frame renders averaged for motion blur, then depth of field. With `keyed`, shadows
+    and baked light come from key moments (see LIGHT_KEY_FRAMES)."""
     samples = max(1, settings.blur_samples)
     spread = settings.shutter / path.fps if samples > 1 else 0.0
     offsets = [(s + 0.5) / samples - 0.5 for s in range(samples)]
@@ -132,8 +160,9 @@ def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timel
     main: Image | None = None
     for s, off in enumerate(offsets):
         ts = min(max(t + off * spread, 0.0), end)
+        keys = light_keys(world, timeline, ts, path.fps, end) if keyed and timeline is not None else None
         image = render_still(world_at(world, timeline, ts), camera_at(path, ts, arrays), renderer,
-                             _passes_read(settings) if s == centre else ("rgb",))
+                             _passes_read(settings) if s == centre else ("rgb",), keys)
         if samples > 1:
             linear = _TO_LINEAR[image.rgb_hw3]
             acc = linear if acc is None else acc + linear
@@ -157,9 +186,15 @@ def _passes_read(settings: SequenceSettings) -> tuple[str, ...]:
     return ("rgb", "depth") if settings.passes == "rgb+depth" or settings.f_stop > 0 else ("rgb",)
 
 
-def render_still(world: WorldState, camera: Camera, renderer: Any, passes: tuple[str, ...] | None = None) -> Image:
+def render_still(world: WorldState, camera: Camera, renderer: Any, passes: tuple[str, ...] | None = None,
+                 keys: tuple[dict[str, Any], dict[str, Any], float] | None = None) -> Image:
     """One render with bodies and agents in it (the renderer draws them: info["dynamic"])."""
-    image = renderer.render(world, camera) if passes is None else renderer.render(world, camera, passes=passes)
+    options: dict[str, Any] = {}
+    if passes is not None:
+        options["passes"] = passes
+    if keys is not None:
+        options["light_keys"] = keys
+    image = renderer.render(world, camera, **options)
     if (world.bodies or world.agents) and not image.info.get("dynamic"):
         raise TypeError(f"{type(renderer).__name__} does not draw bodies and agents")
     return image

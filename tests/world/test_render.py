@@ -290,3 +290,21 @@ def test_distant_plants_become_camera_facing_cards(renderer: Renderer, world: Wo
     img = renderer.render(world, cam)  # cards land in the id and semantic passes like the meshes they stand for
     plants = img.instance_hw[img.semantic_hw == SEM["vegetation"]]
     assert plants.size and plants.min() >= 1 and plants.max() <= len(world.inst_kind)
+
+
+def test_light_keys_blend_the_shadows_of_two_moments(renderer: Renderer, world: WorldState) -> None:
+    import dataclasses
+
+    cam = overview(world)
+    env_a, env_m, env_b = {"clock_h": 15.0}, {"clock_h": 15.25}, {"clock_h": 15.5}
+    at_m = dataclasses.replace(world, env=env_m)
+    exact = renderer.render(at_m, cam)
+    same = renderer.render(at_m, cam, light_keys=(env_m, env_m, 0.3))  # one moment: nothing to blend
+    assert np.array_equal(same.rgb_hw3, exact.rgb_hw3)
+    at_a = dataclasses.replace(world, env=env_a)
+    assert np.array_equal(renderer.render(at_a, cam, light_keys=(env_a, env_b, 0.0)).rgb_hw3,
+                          renderer.render(at_a, cam).rgb_hw3)
+    blended = renderer.render(at_m, cam, light_keys=(env_a, env_b, 0.5))
+    diff = np.abs(blended.rgb_hw3.astype(int) - exact.rgb_hw3)
+    assert 0 < diff.mean() < 1.5  # shadows of 15:00 and 15:30 half and half look like those of 15:15
+    assert np.array_equal(blended.depth_hw, exact.depth_hw)  # only light is blended, never geometry

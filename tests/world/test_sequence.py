@@ -156,3 +156,24 @@ def test_out_of_focus_foreground_spreads_over_the_background() -> None:
     assert (beside[..., 0] - beside[..., 2]).mean() > 40
     far = out[35:55, 120:160]  # well away from the box the wall stays sharp
     assert np.array_equal(far, rgb[35:55, 120:160].astype(int))
+
+
+def test_a_changing_clock_renders_shadows_for_key_moments_only(falling: tuple) -> None:
+    from oyster_nodes.world.render import Renderer
+    from oyster_nodes.world.sequence import LIGHT_KEY_FRAMES
+
+    world = falling[0]
+    timeline = simulate(world, parse_script("at 0s spawn sphere ball pos=64,30 height=6\nfrom 0s to 1s time 18:30",
+                                            english=False).events, SimSettings(duration_s=1.0, fps=24))
+    renderer = Renderer()
+    shadows = []
+    draw = renderer._shadow
+    renderer._shadow = lambda scene, slot, light: (shadows.append(light.shadow_key()), draw(scene, slot, light))
+    try:
+        frames = render_sequence(world, still_path([64, 10, 16], [64, 30, 13], seconds=1.0), timeline, renderer,
+                                 SequenceSettings())
+    finally:
+        renderer.release()
+    assert frames.rgb_nhw3.shape[0] == 24
+    assert len(set(shadows)) == len(shadows) <= 24 // LIGHT_KEY_FRAMES + 2  # every key drawn once, not every frame
+    assert len(shadows) >= 3

@@ -11,17 +11,29 @@ uniform float u_wet;
 uniform mat4 u_light_vp;
 uniform float u_shadow_texel;
 uniform sampler2DShadow u_shadow;
+// While the light changes over a shot, shadows (and the terrain's baked light) are those of two key
+// moments, blended by u_light_mix: the second key's shadow map and light matrix
+uniform float u_light_mix;
+uniform mat4 u_light_vp2;
+uniform float u_shadow_texel2;
+uniform sampler2DShadow u_shadow2;
 
 vec3 ambient_light(vec3 n) {
     return mix(u_amb_ground, u_amb_sky, 0.5 + 0.5 * n.z);
 }
 
-float shadow_at(vec3 pos, vec3 n) {
+float shadow_tap(sampler2DShadow map, mat4 vp, float texel, vec3 pos, vec3 n) {
     float ndl = dot(n, u_light_dir);
-    vec3 p = pos + n * u_shadow_texel * (1.5 + 2.0 * (1.0 - abs(ndl)));
-    vec3 c = (u_light_vp * vec4(p, 1.0)).xyz * 0.5 + 0.5;  // orthographic: w = 1
+    vec3 p = pos + n * texel * (1.5 + 2.0 * (1.0 - abs(ndl)));
+    vec3 c = (vp * vec4(p, 1.0)).xyz * 0.5 + 0.5;  // orthographic: w = 1
     if (c.x <= 0.0 || c.x >= 1.0 || c.y <= 0.0 || c.y >= 1.0 || c.z >= 1.0) return 1.0;
-    return texture(u_shadow, vec3(c.xy, c.z - 0.00004));  // linear filtering: 2x2 percentage-closer
+    return texture(map, vec3(c.xy, c.z - 0.00004));  // linear filtering: 2x2 percentage-closer
+}
+
+float shadow_at(vec3 pos, vec3 n) {
+    float s = shadow_tap(u_shadow, u_light_vp, u_shadow_texel, pos, n);
+    if (u_light_mix > 0.0) s = mix(s, shadow_tap(u_shadow2, u_light_vp2, u_shadow_texel2, pos, n), u_light_mix);
+    return s;
 }
 
 // Diffuse light on a surface with albedo; wrap > 0 lets light bleed past the terminator (foliage).

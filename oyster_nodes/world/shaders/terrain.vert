@@ -6,6 +6,7 @@ in vec2 in_chunk;  // per instance: chunk corner col, row
 uniform mat4 u_viewproj;
 uniform sampler2D u_height;
 uniform sampler2D u_lightmap;
+uniform sampler2D u_lightmap2;  // the second key moment's (see lit.glsl)
 uniform sampler2D u_normals;
 uniform float u_cell;
 uniform float u_skirt;
@@ -22,6 +23,7 @@ void main() {
     v_pos = vec3(vec2(c) * u_cell, z);
     ivec2 m = min(c >> u_lod, textureSize(u_lightmap, u_lod) - 1);
     vec4 lm = texelFetch(u_lightmap, m, u_lod);
+    if (u_light_mix > 0.0) lm = mix(lm, texelFetch(u_lightmap2, m, u_lod), u_light_mix);
     vec3 lit = lm.rgb * lm.rgb * 4.0;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
     vec4 fog = fog_at(v_pos);
