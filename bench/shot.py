@@ -5,6 +5,7 @@ Figures to meet (2-core CPU): simulate_s ≤ 1, end_to_end_s (prompt to finished
 `end_to_end_s` counts from the prompt with the sentence encoder already loaded (as in the editor, which keeps
 it); `model_load_s` is the one-off load, `end_to_end_cold_s` includes it.
 Run: .venv/bin/python bench/shot.py [--frames N] [--width W --height H] [--size-m S] [--motion-blur K]
+     [--time-lapse HH:MM]  (the clock runs to HH:MM over the shot: the sun, sky and every shadow move)
 """
 
 from __future__ import annotations
