@@ -175,12 +175,16 @@ def test_bodies_can_carry_their_own_tracks() -> None:
     assert len(gltf_json(data)["animations"][0]["channels"]) == 2
 
 
-def test_a_simulated_timeline_becomes_animated_bodies(tmp_path: Path, validate_gltf, blender_import) -> None:
+def simulated_glb(script: str) -> tuple[bytes, Any]:
+    """A small world simulated for 1 s by the action script, exported with its timeline."""
     world = synthetic_world(size_m=64, instances=10, bodies=0)
-    script = ("at 0s spawn sphere b0 pos=20,20 height=3 size=0.4\n"
-              "at 0.5s spawn box b1 pos=25,20 height=4 size=0.7\n")
     timeline = simulate(world, parse_script(script, english=False).events, SimSettings(duration_s=1.0, fps=24))
-    data, info = world_glb(world, timeline=timeline, options=GlbOptions(texture_px=32))
+    return world_glb(world, timeline=timeline, options=GlbOptions(texture_px=32))
+
+
+def test_a_simulated_timeline_becomes_animated_bodies(tmp_path: Path, validate_gltf, blender_import) -> None:
+    data, info = simulated_glb("at 0s spawn sphere b0 pos=20,20 height=3 size=0.4\n"
+                               "at 0.5s spawn box b1 pos=25,20 height=4 size=0.7\n")
     assert info.animated_nodes == 2 and not info.warnings
     doc = gltf_json(data)
     paths = sorted((doc["nodes"][c["target"]["node"]]["name"], c["target"]["path"])
@@ -214,11 +218,8 @@ def test_a_world_without_extras_still_validates(tmp_path: Path, validate_gltf, s
 
 
 def test_agents_are_exported_walking_along_the_timeline(tmp_path: Path, validate_gltf, blender_import) -> None:
-    world = synthetic_world(size_m=64, instances=10, bodies=0)
-    script = ("at 0s spawn character hero pos=20,20\nat 0s spawn vehicle van pos=40,40\n"
-              "from 0s to 1s move hero to=30,28\n")
-    timeline = simulate(world, parse_script(script, english=False).events, SimSettings(duration_s=1.0, fps=24))
-    data, info = world_glb(world, timeline=timeline, options=GlbOptions(texture_px=32))
+    data, info = simulated_glb("at 0s spawn character hero pos=20,20\nat 0s spawn vehicle van pos=40,40\n"
+                               "from 0s to 1s move hero to=30,28\n")
     doc = gltf_json(data)
     names = {n.get("name") for n in doc["nodes"]}
     assert {"agents", "agent_hero", "agent_van"} <= names
