@@ -20,19 +20,10 @@ from oyster_nodes.node import Node, RunContext
 from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import load
 
+from ..params import checked_params as params
 from .worlds import camera_path, frames, synthetic_world, tone
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
-
-
-def params(node: type[Node], **values: Any) -> dict[str, Any]:
-    """Defaults overridden by `values`, each checked as the executor checks them."""
-    out = {}
-    for p in node.params:
-        value, problem = p.check(values.get(p.name, p.default))
-        assert problem is None, f"{node.type}.{p.name}: {problem}"
-        out[p.name] = value
-    return out
 
 
 def run(node: type[Node], ctx: RunContext, **kwargs: Any) -> Files:

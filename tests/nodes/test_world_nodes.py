@@ -17,17 +17,9 @@ from oyster_nodes.world.spec import SpecError, WorldSpec
 from oyster_nodes.world.state import WorldState
 from oyster_nodes.world.store import WorldFileError
 
+from ..params import checked_params as params
+
 ALL: tuple[type[Node], ...] = prompt_nodes.NODES + world_nodes.NODES
-
-
-def params(node: type[Node], **values: object) -> dict[str, object]:
-    """Defaults overridden by `values`, each checked the way the executor checks them."""
-    out = {}
-    for p in node.params:
-        value, problem = p.check(values.get(p.name, p.default))
-        assert problem is None, f"{node.type}.{p.name}: {problem}"
-        out[p.name] = value
-    return out
 
 
 def problem(node: type[Node], name: str, value: object) -> str | None:

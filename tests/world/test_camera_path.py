@@ -16,18 +16,10 @@ from oyster_nodes.world import camera_path as cp
 from oyster_nodes.world.camera_map import blank_map, top_down_map
 from oyster_nodes.world.camera_presets import PRESETS, PresetSettings, follow_samples, preset_samples
 
+from ..params import checked_params as node_params
 from .shot_world import flat, hills
 
 SHOT = cp.Shot(duration_s=2.0, fps=24, width=96, height=54)
-
-
-def node_params(node: type, **values: object) -> dict[str, object]:
-    out = {}
-    for p in node.params:
-        value, problem = p.check(values.get(p.name, p.default))
-        assert problem is None, f"{node.type}.{p.name}: {problem}"
-        out[p.name] = value
-    return out
 
 
 @pytest.mark.parametrize(("res", "aspect", "size"), [
