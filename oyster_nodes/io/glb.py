@@ -30,9 +30,9 @@ import cv2
 import numpy as np
 
 from ..types import CameraPath
-from ..world.dynamic import CABIN_RGB, CHARACTER_RGB, VEHICLE_RGB
+from ..world.dynamic import agent_mesh, body_mesh
 from ..world.lighting import lighting_from_env
-from ..world.meshes import Mesh, blob, body_mesh, box, frustum, merge, water_mesh
+from ..world.meshes import Mesh, water_mesh
 from ..world.state import WorldState
 from ..world.timeline import Timeline
 from .camera_export import camera_frames, continuous, quaternion_wxyz
@@ -425,7 +425,7 @@ def _bodies(b: GltfBuilder, world: WorldState, tracks: Mapping[str, BodyTrack], 
     nodes, animated, warnings = [], 0, []
     for k, body in enumerate(world.bodies):
         body_id = str(body.get("id", k))
-        local = body_mesh({**body, "pos": (0.0, 0.0, 0.0), "quat": (1.0, 0.0, 0.0, 0.0)})
+        local = body_mesh(body)
         mesh = _flat_mesh(b, f"body_{body_id}", local, material)
         pos, quat = _body_pose(body)
         item: dict[str, Any] = {"name": f"body_{body_id}", "translation": _round(to_gltf(pos)[0]),
@@ -445,21 +445,6 @@ def _bodies(b: GltfBuilder, world: WorldState, tracks: Mapping[str, BodyTrack], 
     if nodes:
         b.node({"name": "bodies", "children": nodes})
     return animated, warnings
-
-
-def agent_mesh(agent: dict[str, Any]) -> Mesh:
-    """An agent in its own frame (feet at the origin, facing +x), shaped as the renderer draws it."""
-    if agent.get("kind") == "vehicle":
-        half = agent.get("half")
-        given = list(half)[:3] if isinstance(half, (list, tuple)) else []
-        hx, hy, hz = (max(finite(v, d), 0.05) for v, d in zip(given + [None] * 3, (2.2, 0.9, 0.75), strict=False))
-        return merge([box((0.0, 0.0, 0.25 + hz * 0.6), (2 * hx, 2 * hy, 1.2 * hz), tuple(VEHICLE_RGB)),
-                      box((-0.2 * hx, 0.0, 0.25 + hz * 1.6), (hx, 1.8 * hy, 0.8 * hz), tuple(CABIN_RGB))])
-    r = max(finite(agent.get("radius", 0.3), 0.3), 0.01)
-    h = max(finite(agent.get("height", 1.8), 1.8), 2 * r)
-    rgb = tuple(CHARACTER_RGB)
-    return merge([frustum(r, r, r, h - r, 8, rgb, caps=False), blob((0, 0, h - r), (r, r, r), rgb, jitter=0.0),
-                  blob((0, 0, r), (r, r, r), rgb, jitter=0.0)])
 
 
 def _agents(b: GltfBuilder, world: WorldState, timeline: Timeline | None, material: int,

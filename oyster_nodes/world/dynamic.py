@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .lighting import color, srgb_to_linear
-from .meshes import Mesh, box, from_faces
+from .meshes import Mesh, box, from_faces, merge
 from .state import SEMANTIC_CLASSES, WorldState
 
 SEM_BODY = SEMANTIC_CLASSES.index("body")
@@ -116,6 +116,33 @@ def _agent(a: dict[str, Any], ident: int) -> list[tuple[str, list[float]]]:
     r, h = float(a.get("radius", 0.3)), float(a.get("height", 1.8))
     return [("round", _row(feet + (0, 0, h / 2), q, (r, r, r), max(h / 2 - r, 0.0), CHARACTER_RGB, ident,
                            SEM_AGENT))]
+
+
+def rows_mesh(rows: list[tuple[str, list[float]]]) -> Mesh:
+    """The triangles the renderer draws for these instance rows, as one mesh: body.vert's transform done here,
+    for exports, so a body or agent has one shape everywhere."""
+    units = {"round": unit_round(), "box": unit_box()}
+    parts = []
+    for shape, row in rows:
+        unit, r = units[shape], np.asarray(row, np.float64)
+        centre, quat, half, stretch, rgb = r[:3], list(r[3:7]), r[7:10], r[10], r[11:14]
+        local = unit.pos * half
+        local[:, 2] += np.sign(unit.pos[:, 2]) * stretch
+        nrm = _rotate(quat, unit.nrm / half)
+        nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+        parts.append(Mesh(pos=(_rotate(quat, local) + centre).astype(np.float32), nrm=nrm.astype(np.float32),
+                          col=np.tile(rgb.astype(np.float32), (len(local), 1)), part=np.zeros(len(local), np.float32)))
+    return merge(parts)
+
+
+def body_mesh(body: dict[str, Any]) -> Mesh:
+    """A body in its own frame (its position at the origin, unrotated), shaped as the renderer draws it."""
+    return rows_mesh([_body({**body, "pos": (0.0, 0.0, 0.0), "quat": (1.0, 0.0, 0.0, 0.0)}, 0)])
+
+
+def agent_mesh(agent: dict[str, Any]) -> Mesh:
+    """An agent in its own frame (feet at the origin, facing +x), shaped as the renderer draws it."""
+    return rows_mesh(_agent({**agent, "pos": (0.0, 0.0, 0.0), "yaw": 0.0}, 0))
 
 
 def dynamic_rows(world: WorldState, first_id: int) -> DynamicRows:

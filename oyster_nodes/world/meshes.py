@@ -627,25 +627,6 @@ def structure_mesh(s: dict[str, Any]) -> Mesh:
     )
 
 
-def body_mesh(b: dict[str, Any]) -> Mesh:
-    """A dynamic body as a sphere, box or capsule at its position (orientation: yaw from quat)."""
-    shape = str(b.get("shape", "box"))
-    size = b.get("size", 1.0)
-    sz = [float(v) for v in size] if isinstance(size, (list, tuple)) else [float(size)] * 3
-    sz = (sz + sz[-1:] * 3)[:3]
-    rgb = srgb_to_linear(color(b.get("color"), (0.7, 0.3, 0.2)))
-    if shape == "sphere":
-        m = blob((0, 0, 0), (sz[0], sz[0], sz[0]), rgb, PLAIN, jitter=0.0)
-    elif shape == "capsule":
-        m = frustum(sz[0], sz[0], -sz[1] / 2, sz[1] / 2, 8, rgb)
-    else:
-        m = box((0, 0, 0), tuple(sz), rgb)  # type: ignore[arg-type]
-    q = [float(v) for v in b.get("quat", (1, 0, 0, 0))][:4] + [0.0] * 4
-    yaw = math.atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] ** 2 + q[3] ** 2))
-    pos = [float(v) for v in b.get("pos", (0, 0, 0))][:3]
-    return transform(m, yaw=yaw, offset=tuple(pos))  # type: ignore[arg-type]
-
-
 # --- terrain and water ----------------------------------------------------------------------------
 
 
