@@ -68,9 +68,8 @@ def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | No
     for k, t in enumerate(times):
         frames.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(t), settings,
                                                 keyed=keyed), settings.passes))
-        if timeline is not None:
-            for name in bodies_around(world_at(world, timeline, float(t)), camera_at(path, float(t), arrays)):
-                inside.setdefault(name, float(t))
+        for name in frames[-1].info.get("camera_inside", []):
+            inside.setdefault(name, float(t))
         report((k + 1) / len(times), f"frame {k + 1}/{len(times)}")
     for name, t in inside.items():
         settings.notes.append(f"the camera passes through {name} at {t:.2f} s: move the camera path (or the "
@@ -161,8 +160,10 @@ def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timel
     for s, off in enumerate(offsets):
         ts = min(max(t + off * spread, 0.0), end)
         keys = light_keys(world, timeline, ts, path.fps, end) if keyed and timeline is not None else None
-        image = render_still(world_at(world, timeline, ts), camera_at(path, ts, arrays), renderer,
-                             _passes_read(settings) if s == centre else ("rgb",), keys)
+        now, cam = world_at(world, timeline, ts), camera_at(path, ts, arrays)
+        image = render_still(now, cam, renderer, _passes_read(settings) if s == centre else ("rgb",), keys)
+        if s == centre:
+            image.info["camera_inside"] = bodies_around(now, cam)
         if samples > 1:
             linear = _TO_LINEAR[image.rgb_hw3]
             acc = linear if acc is None else acc + linear
