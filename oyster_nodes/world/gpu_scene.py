@@ -251,15 +251,6 @@ class GpuScene:
         lightmap = self._keep(self.ctx.texture((n, n), 4))
         return LightSlot(lightmap=lightmap, lightmap_fbo=self._keep(self.ctx.framebuffer([lightmap])))
 
-    # the first slot's light, by its old names
-    @property
-    def shadow_tex(self) -> moderngl.Texture | None:
-        return self.slots[0].shadow_tex
-
-    @property
-    def bake_key(self) -> tuple | None:
-        return self.slots[0].bake_key
-
     def _keep(self, obj: Any) -> Any:
         self._own.append(obj)
         return obj

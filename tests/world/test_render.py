@@ -127,9 +127,9 @@ def test_same_world_and_camera_give_identical_images(renderer: Renderer, world: 
 def test_world_uploads_and_shadows_are_cached(renderer: Renderer, world: WorldState) -> None:
     renderer.render(world, overview(world))
     scene = renderer.scene(world)
-    shadow, baked = scene.shadow_tex, scene.bake_key
+    shadow, baked = scene.slots[0].shadow_tex, scene.slots[0].bake_key
     renderer.render(world, overview(world, 200, 100))
-    assert renderer.scene(world) is scene and scene.shadow_tex is shadow and scene.bake_key == baked
+    assert renderer.scene(world) is scene and scene.slots[0].shadow_tex is shadow and scene.slots[0].bake_key == baked
     assert renderer.scene(small_world()) is scene  # equal content, equal key
 
 
