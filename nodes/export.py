@@ -92,8 +92,7 @@ def _folder(ctx: RunContext, overwrite: bool) -> OutputFolder:
 
 
 def _fields(ctx: RunContext, seed: int = 0) -> NameFields:
-    name = ctx.workflow.metadata.name if ctx.workflow is not None else ctx.workflow_name
-    return NameFields(workflow=name, node=ctx.node_id, seed=seed)
+    return NameFields(workflow=ctx.workflow_name, node=ctx.node_id, seed=seed)
 
 
 def _with_suffix(ctx: RunContext, name: str, suffix: str) -> str:

@@ -66,7 +66,8 @@ class MemoryCache:
             return item[0]
 
     def __contains__(self, key: str) -> bool:
-        return key in self._items
+        with self._lock:
+            return key in self._items
 
     def put(self, key: str, outputs: Outputs, nbytes: int | None = None) -> None:
         size = sum(value_nbytes(v) for v in outputs.values()) if nbytes is None else nbytes
@@ -160,6 +161,9 @@ class DiskCache:
         self.root.mkdir(parents=True, exist_ok=True)
         self.corrupt = 0
         self.evictions = 0
+        #: bytes this process stored since it last measured the folder; measuring (and evicting) again once
+        #: this passes a twentieth of the limit keeps stores cheap and the limit exact to within that share
+        self._unmeasured = max_bytes
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.oyc"
@@ -199,36 +203,59 @@ class DiskCache:
         if len(payload) > self.max_bytes:
             return False
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(MAGIC)
-            fh.write(hashlib.blake2b(payload, digest_size=DIGEST).digest())
-            fh.write(payload)
-        os.replace(tmp, target)
-        self._evict()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                fh.write(MAGIC)
+                fh.write(hashlib.blake2b(payload, digest_size=DIGEST).digest())
+                fh.write(payload)
+            os.replace(tmp, target)
+        except OSError:  # disk full, permissions: the result stays in memory only
+            tmp.unlink(missing_ok=True)
+            return False
+        self._unmeasured += len(payload)
+        if self._unmeasured > self.max_bytes // 20:
+            self._evict()
         return True
 
+    def _entries(self) -> list[tuple[float, int, str]]:
+        """(modified time, size, path) of every entry."""
+        entries = []
+        for sub in os.scandir(self.root):
+            if sub.is_dir():
+                for f in os.scandir(sub.path):
+                    if f.name.endswith(".oyc"):
+                        st = f.stat()
+                        entries.append((st.st_mtime, st.st_size, f.path))
+        return entries
+
     def _evict(self) -> None:
-        with open(self.root / ".lock", "a+b") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            entries = []
-            for sub in self.root.iterdir():
-                if sub.is_dir():
-                    for f in os.scandir(sub):
-                        if f.name.endswith(".oyc"):
-                            st = f.stat()
-                            entries.append((st.st_mtime, st.st_size, f.path))
-            total = sum(e[1] for e in entries)
-            for _, size, path in sorted(entries):
-                if total <= self.max_bytes:
-                    break
-                Path(path).unlink(missing_ok=True)
-                total -= size
-                self.evictions += 1
+        try:
+            with open(self.root / ".lock", "a+b") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                entries = self._entries()
+                total = sum(e[1] for e in entries)
+                for _, size, path in sorted(entries):
+                    if total <= self.max_bytes:
+                        break
+                    Path(path).unlink(missing_ok=True)
+                    total -= size
+                    self.evictions += 1
+        except OSError:
+            return
+        self._unmeasured = 0
 
     def size_bytes(self) -> int:
-        return sum(f.stat().st_size for f in self.root.glob("*/*.oyc"))
+        return sum(e[1] for e in self._entries())
+
+    def count(self) -> int:
+        return len(self._entries())
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for _, _, path in self._entries():
+            Path(path).unlink(missing_ok=True)
 
 
 class Cache:
@@ -253,10 +280,6 @@ class Cache:
                 return outputs, "disk"
         self.stats.misses += 1
         return None, None
-
-    def has(self, key: str) -> bool:
-        """Cheap membership for planning (the memory tier, or a file in the disk tier)."""
-        return key in self.memory or (self.disk is not None and self.disk.path(key).is_file())
 
     def put(self, key: str, outputs: Outputs) -> None:
         self.stats.stores += 1

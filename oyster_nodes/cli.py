@@ -289,11 +289,8 @@ def cmd_schema(args: argparse.Namespace, console: Console, registry: Registry | 
 def cmd_cache(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
     disk = DiskCache(args.cache_dir, max_bytes=int(args.disk_cache_gb * 2**30))
     if args.clear:
-        for f in disk.root.glob("*/*.oyc"):
-            f.unlink(missing_ok=True)
-    entries = list(disk.root.glob("*/*.oyc"))
-    info = {"path": str(disk.root), "entries": len(entries), "bytes": sum(f.stat().st_size for f in entries),
-            "limit_bytes": disk.max_bytes}
+        disk.clear()
+    info = {"path": str(disk.root), "entries": disk.count(), "bytes": disk.size_bytes(), "limit_bytes": disk.max_bytes}
     print(json.dumps(info, indent=2))
     return EXIT_OK
 

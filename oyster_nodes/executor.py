@@ -28,8 +28,6 @@ from .hooks import Hook
 from .node import Cancelled, RelPath, RunContext
 from .types import Files, value_matches, wire_name
 
-STATUSES = ("queued", "running", "cached", "done", "error", "skipped", "cancelled")
-
 
 @dataclass(slots=True)
 class NodeError:
@@ -49,7 +47,6 @@ class NodeRecord:
     node_type: str
     status: str = "queued"
     seconds: float = 0.0
-    cached: str | None = None
     key: str = ""
     error: NodeError | None = None
     warnings: list[str] = field(default_factory=list)
@@ -205,8 +202,7 @@ class _Run:
         self.order = order
         self.run_device = resolve(opts.device) if self._needs_device() else "cpu"
         for node_id in cached:
-            self.records[node_id] = NodeRecord(node_id, graph.nodes[node_id].cls.type, "cached",
-                                               cached="cache", key=keys[node_id])
+            self.records[node_id] = NodeRecord(node_id, graph.nodes[node_id].cls.type, "cached", key=keys[node_id])
         for node_id in order:
             self.records[node_id] = NodeRecord(node_id, graph.nodes[node_id].cls.type, key=keys[node_id])
         for hook in self.hooks:
@@ -289,7 +285,7 @@ class _Run:
         for port in gn.cls.inputs:
             kwargs.setdefault(port.name, None)
         ctx = RunContext(node_id=node_id, device=device, out_dir=self.opts.out_dir,
-                         workflow_name=self.graph.workflow.metadata.name, cancel_event=self.cancel,
+                         cancel_event=self.cancel,
                          report=self._reporter(node_id) if self.hooks else None, models=self.ex.models,
                          warnings=rec.warnings, workflow=self.graph.workflow)
         start = time.perf_counter()

@@ -229,7 +229,6 @@ class RunContext:
     node_id: str
     device: str = "cpu"
     out_dir: Path = field(default_factory=lambda: Path("out"))
-    workflow_name: str = "workflow"
     cancel_event: threading.Event = field(default_factory=threading.Event)
     report: Callable[[float, str], None] | None = None
     #: long-lived objects (loaded models) shared across runs, keyed by the caller
@@ -237,6 +236,11 @@ class RunContext:
     warnings: list[str] = field(default_factory=list)
     #: the Workflow being run (oyster_nodes.workflow.Workflow); exports embed its JSON for provenance
     workflow: Any = None
+
+    @property
+    def workflow_name(self) -> str:
+        """The running workflow's name ("workflow" when a node runs outside one)."""
+        return self.workflow.metadata.name if self.workflow is not None else "workflow"
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress from inside a long node; also a cancellation point."""

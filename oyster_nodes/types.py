@@ -76,8 +76,6 @@ def link_problem(source: type, target: type) -> str | None:
     if target is AnyData or source is target or (source, target) in CONVERSIONS:
         return None
     if isinstance(source, type) and isinstance(target, type) and issubclass(source, target):
-        if source is bool and target is not int:
-            return f"expects {wire_name(target)}, got {wire_name(source)}"
         return None
     return f"expects {wire_name(target)}, got {wire_name(source)}"
 
