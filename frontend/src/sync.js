@@ -2,7 +2,8 @@
 // websocket's message limit) and applies the validation problems it answers with.
 
 const DEBOUNCE_MS = 350
-const MAX_UPLOAD = 8 * 1024 * 1024
+// the server's MAX_OPEN_BYTES: dropped renders (PNG, MP4, GLB) carrying a workflow can be large
+const MAX_UPLOAD = 512 * 1024 * 1024
 
 export function createSync({ props, flow, meta, problems, saved, toDoc }) {
   let timer = null
@@ -53,10 +54,10 @@ export function createSync({ props, flow, meta, problems, saved, toDoc }) {
       return res.json()
     },
     async upload(file) {
-      if (file.size > MAX_UPLOAD) return { error: `${file.name} is larger than 8 MB` }
+      if (file.size > MAX_UPLOAD) return { error: `${file.name} is larger than 512 MB` }
       const res = await fetch(`${base()}/open?name=${encodeURIComponent(file.name)}`, {
-        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
-        body: await file.text(),
+        method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/octet-stream' },
+        body: file,  // the bytes as they are: exports carry their workflow in binary containers
       })
       const body = await res.json()
       if (!res.ok) return { error: (body.problems || []).map((p) => p.text || p.message).join('\n') || 'cannot open' }

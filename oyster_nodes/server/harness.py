@@ -6,6 +6,7 @@ dependency and is imported only by `launch_chromium`.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -114,12 +115,15 @@ def open_editor(browser: Any, url: str, *, width: int = 1500, height: int = 900)
     return page
 
 
-def drop_file(page: Any, name: str, doc: dict[str, Any]) -> None:
-    """Drop a workflow JSON file onto the canvas, as dragging it from the desktop does."""
-    page.evaluate("""([name, text]) => {
+def drop_file(page: Any, name: str, doc: dict[str, Any] | bytes) -> None:
+    """Drop a file onto the canvas, as dragging it from the desktop does: a workflow (dict, sent as JSON) or
+    any file's bytes (an exported PNG, MP4, GLB... carrying one)."""
+    data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    page.evaluate("""([name, b64]) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
         const dt = new DataTransfer()
-        dt.items.add(new File([text], name, { type: 'application/json' }))
+        dt.items.add(new File([bytes], name))
         const canvas = document.querySelector('.oy-canvas')
         for (const kind of ['dragover', 'drop'])
             canvas.dispatchEvent(new DragEvent(kind, { dataTransfer: dt, bubbles: true, cancelable: true }))
-    }""", [name, json.dumps(doc)])
+    }""", [name, base64.b64encode(data).decode()])

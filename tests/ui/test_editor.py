@@ -153,3 +153,18 @@ def test_autosave_restores_after_reload(page: Any, server: Any) -> None:
     page.click("[data-testid=restore-button]")
     page.wait_for_selector(node("b"))
     assert page.locator(f'{node("b")} [data-param="value"] input').input_value() == "42"
+
+
+def test_dropping_an_exported_png_restores_its_workflow(page: Any) -> None:
+    import numpy as np
+
+    from oyster_nodes.io.images import encode_png
+    from oyster_nodes.server.harness import drop_file
+    from oyster_nodes.server.options import REPO_ROOT
+
+    carried = json.loads((REPO_ROOT / "tests" / "ui" / "templates" / "arithmetic.json").read_text())
+    png = encode_png(np.zeros((8, 8, 3), np.uint8), workflow_json=json.dumps(carried))
+    assert png[:4] == b"\x89PNG"  # binary: a text upload would mangle it
+    drop_file(page, "render.png", png)
+    page.wait_for_selector(node("scaled"))
+    assert {n["id"] for n in doc(page)["nodes"]} == {n["id"] for n in carried["nodes"]}
