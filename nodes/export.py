@@ -8,7 +8,6 @@ files carry the workflow that made them (oyster_nodes.io.provenance.read_workflo
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -18,7 +17,6 @@ from oyster_nodes.io.files import NameFields, OutputFolder, render_name, workflo
 from oyster_nodes.io.glb import GlbOptions, world_glb
 from oyster_nodes.io.heightmap import write_heightmaps
 from oyster_nodes.io.images import (
-    DEPTH_KEY,
     depth_png16,
     encode_png,
     id_image,
@@ -62,19 +60,12 @@ class ExportPNG(Node):
         files = {name: encode_png(image.rgb_hw3, workflow_json=wf)}
         if depth and image.depth_hw is None:
             ctx.warn("image has no depth pass; wrote rgb only")
-        elif depth:
-            scale = json.dumps({"unit": "mm", "mm_per_step": depth_scale_mm, "zero": "no depth"})
-            files[name[:-4] + "_depth.png"] = encode_png(depth_to_u16(image.depth_hw, depth_scale_mm), bits=16,
-                                                         workflow_json=wf, text={DEPTH_KEY: scale})
+        elif depth:  # the export.depth encoding, with a step of depth_scale_mm (readable by depth_from_png16)
+            q, meta = depth_png16(image.depth_hw, max_m=depth_scale_mm / 1000.0 * 65534.0)
+            files[name[:-4] + "_depth.png"] = encode_png(q, bits=16, workflow_json=wf, text=meta)
         for rel, data in zip(folder.claim_all(list(files)), files.values(), strict=True):
             folder.write_bytes(rel, data, claimed=True)
         return folder.files()
-
-
-def depth_to_u16(depth_hw: np.ndarray, scale_mm: float = 1.0) -> np.ndarray:
-    """Metres → uint16 in units of `scale_mm` millimetres; non-finite (sky) → 0, far → 65535."""
-    units = np.where(np.isfinite(depth_hw), depth_hw * (1000.0 / scale_mm), 0.0)
-    return np.clip(np.round(units), 0, 65535).astype(np.uint16)
 
 
 # --------------------------------------------------------------------------------------- helpers

@@ -236,6 +236,11 @@ def test_export_png_writes_rgb_and_16_bit_depth(
     assert depth.dtype == np.uint16 and depth[img.semantic_hw == 0].max() == 0
     finite = np.isfinite(img.depth_hw)
     assert np.allclose(depth[finite] / 100.0, img.depth_hw[finite], atol=0.006)
+    from oyster_nodes.io.images import DEPTH_KEY, depth_from_png16
+    from oyster_nodes.io.provenance import png_text_entries
+
+    meta = png_text_entries((tmp_path / "shots/a_depth.png").read_bytes())[DEPTH_KEY]  # the export.depth scale
+    assert np.allclose(depth_from_png16(depth, meta)[finite], img.depth_hw[finite], atol=0.006)
     assert not list(tmp_path.rglob("*.tmp"))
     with pytest.raises(ValueError):
         ExportPNG().run(ctx, image=img, path="../escape.png")
