@@ -594,6 +594,35 @@ def _block(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     return [box((0, 0, h / 2), (w, d, h), rgb)]
 
 
+def _ruins(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """Three roofless walls broken to different heights (the fourth is gone)."""
+    t = 0.6
+    return [
+        box((0.0, -d / 2 + t / 2, h / 2), (w, t, h), rgb),
+        box((-w / 2 + t / 2, 0.0, h * 0.3), (t, d, h * 0.6), rgb),
+        box((w / 2 - t / 2, -d * 0.2, h * 0.2), (t, d * 0.6, h * 0.4), rgb),
+    ]
+
+
+def _windmill(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A tapering tower with four sails on its front (+x) face."""
+    r = max(w, d) / 2
+    sail, hub = (0.85, 0.82, 0.75), (w / 2 + 0.4, 0.0, h * 0.8)
+    parts = [frustum(r, r * 0.7, 0, h * 0.85, 8, rgb), frustum(r * 0.8, 0.0, h * 0.85, h, 8, (0.3, 0.15, 0.1))]
+    for k in range(4):
+        blade = box((0.0, 0.0, h * 0.22), (0.2, 1.4, h * 0.44), sail)
+        c, s_ = math.cos(k * math.pi / 2 + 0.3), math.sin(k * math.pi / 2 + 0.3)
+        rot = np.array([[1, 0, 0], [0, c, -s_], [0, s_, c]])  # about the x axis, in the sails' plane
+        parts.append(Mesh(pos=(blade.pos @ rot.T + hub).astype(np.float32),
+                          nrm=(blade.nrm @ rot.T).astype(np.float32), col=blade.col, part=blade.part))
+    return parts
+
+
+def _waterfall(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A sheet of falling water across the river (the river flows along +x)."""
+    return [box((0.0, 0.0, h / 2), (min(d, 1.0), w, h), rgb)]
+
+
 STRUCTURE_BUILDERS = {
     "cabin": _house,
     "house": _house,
@@ -610,7 +639,10 @@ STRUCTURE_BUILDERS = {
     "dock": _bridge,
     "tent": _tent,
     "wall": _block,
-    "ruin": _block,
+    "ruin": _ruins,
+    "ruins": _ruins,
+    "windmill": _windmill,
+    "waterfall": _waterfall,
 }
 
 
