@@ -77,7 +77,8 @@ def _inside(state: WorldState, x: float, y: float) -> None:
         raise EditError(f"position ({x:g}, {y:g}) is outside the world (0..{state.size_m:g} m)")
 
 
-def _next_id(state: WorldState, kind: str) -> str:
+def next_id(state: WorldState, kind: str) -> str:
+    """The first free '<kind>-<k>' id among all of the world's objects."""
     used = {item.get("id") for name in _LISTS for item in getattr(state, name)}
     k = 1
     while f"{kind}-{k}" in used:
@@ -97,7 +98,7 @@ def add_object(
         height = state.height_hw.copy()
         w, d = spec["w"] * scale, spec["d"] * scale
         z = flatten(height, cell_m=state.cell_m, x=x, y=y, w=w, d=d, yaw=yaw)
-        new_id = _next_id(state, kind)
+        new_id = next_id(state, kind)
         item = {
             "id": new_id,
             "kind": kind,

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .edit import next_id
 from .state import WorldState
 
 SUFFIXES = (".glb", ".obj")
@@ -144,9 +145,6 @@ def _ground_under(
 
 
 def _mesh_id(state: WorldState, stem: str) -> str:
-    base = "".join(ch if ch.isalnum() else "_" for ch in stem)[:40] or "mesh"
-    used = {m["id"] for m in state.meshes}
-    k = 1
-    while f"{base}-{k}" in used:
-        k += 1
-    return f"{base}-{k}"
+    """An id from the file name, free among all of the world's objects (a mesh named 'cabin' next to
+    structure 'cabin-1' becomes 'cabin-2')."""
+    return next_id(state, "".join(ch if ch.isalnum() else "_" for ch in stem)[:40] or "mesh")

@@ -151,6 +151,15 @@ def test_import_mesh_stands_on_ground(ctx: RunContext, small_world: WorldState) 
         assert mesh["z"] <= state.height_at(100.0, 90.0) + 1e-3
 
 
+def test_an_imported_mesh_never_takes_an_id_in_use(ctx: RunContext, small_world: WorldState) -> None:
+    trimesh.creation.box(extents=(2.0, 2.0, 2.0)).export(str(ctx.out_dir / "cabin.glb"))
+    taken = {item["id"] for item in small_world.structures + small_world.meshes}
+    state = world_nodes.WorldImportMesh().run(
+        ctx, world=small_world, **params(world_nodes.WorldImportMesh, path="cabin.glb", x=100.0, y=90.0)
+    )
+    assert state.meshes[-1]["id"] not in taken and state.meshes[-1]["id"].startswith("cabin-")
+
+
 def test_broken_and_huge_meshes_are_refused(ctx: RunContext, small_world: WorldState) -> None:
     node = world_nodes.WorldImportMesh()
     (ctx.out_dir / "broken.glb").write_bytes(b"glTF\x02\x00\x00\x00garbage")
