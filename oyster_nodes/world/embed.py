@@ -78,11 +78,6 @@ def get_encoder(path: str | Path | None = None) -> Encoder:
     return encoder
 
 
-def is_loaded(path: str | Path | None = None) -> bool:
-    key = str(Path(path) if path is not None else default_model_path())
-    return key in _ENCODERS
-
-
 def _load(path: str) -> MiniLM:
     if not Path(path, "config.json").is_file():
         raise RuntimeError(f"no sentence-encoder model in {path} (config.json missing)")

@@ -207,7 +207,7 @@ def _water(
         before = ~np.isnan(level)
         wt.ocean(h, sea_level, level)
         sea_mask = ~np.isnan(level) & ~before
-    falls = _waterfall(rivers[0], seed) if rivers and "waterfall" in spec.water else []
+    falls = _waterfall(rivers[0]) if rivers and "waterfall" in spec.water else []
     return {"sea_c": sea_mask, "lake_c": lake_mask, "river_c": river_mask}, rivers, falls
 
 
@@ -255,7 +255,7 @@ def _dig_lake(
     return centre
 
 
-def _waterfall(river: wt.River, seed: int) -> list[dict[str, Any]]:
+def _waterfall(river: wt.River) -> list[dict[str, Any]]:
     """A waterfall where the river surface drops the most over a short run."""
     z = river.points[:, 2]
     k = min(5, len(z) - 1)

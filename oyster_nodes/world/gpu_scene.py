@@ -30,7 +30,7 @@ from .meshes import (
     transform,
 )
 from .meshes import water_mesh as build_water_mesh
-from .state import INSTANCE_KINDS, MATERIALS, SEMANTIC_CLASSES, WorldState
+from .state import INSTANCE_KINDS, MATERIALS, SEMANTIC_CLASSES, WorldState, hash_arrays
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree"}
@@ -89,10 +89,7 @@ def static_hash(world: WorldState) -> str:
         "var": world.inst_var,
         **{f"mesh:{k}": v for k, v in world.mesh_arrays.items()},
     }
-    for name in sorted(arrays):
-        a = np.ascontiguousarray(arrays[name])
-        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
-        h.update(a.tobytes())
+    hash_arrays(h, arrays)
     return h.hexdigest()
 
 
@@ -220,6 +217,7 @@ class GpuScene:
     ) -> None:
         self.ctx, self.world, self.chunk_cells = ctx, world, chunk_cells
         self._own: list[Any] = []
+        self._bounds = _world_bounds(world)
         n = world.n
         self.n_instances = int(len(world.inst_kind))
         self.height = self._keep(
@@ -497,18 +495,23 @@ class GpuScene:
         return tris
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        """World axis-aligned bounding box including tall things."""
-        w = self.world
-        top = float(np.nanmax(w.height_hw)) + 40.0
-        tops = [
-            float(s.get("z", 0)) + float(s.get("h", 0))
-            for s in w.structures
-            if _finite(s.get("z"), s.get("h"))
-        ]
-        if tops:
-            top = max(top, max(tops) + 2.0)
-        lo = np.array([0.0, 0.0, float(np.nanmin(w.height_hw)) - 25.0])
-        return lo, np.array([w.size_m, w.size_m, top])
+        """World axis-aligned bounding box including tall things (computed once: the world never changes)."""
+        lo, hi = self._bounds
+        return lo.copy(), hi.copy()
+
+
+def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
+    """A world's axis-aligned bounding box including tall things."""
+    top = float(np.nanmax(w.height_hw)) + 40.0
+    tops = [
+        float(s.get("z", 0)) + float(s.get("h", 0))
+        for s in w.structures
+        if _finite(s.get("z"), s.get("h"))
+    ]
+    if tops:
+        top = max(top, max(tops) + 2.0)
+    lo = np.array([0.0, 0.0, float(np.nanmin(w.height_hw)) - 25.0])
+    return lo, np.array([w.size_m, w.size_m, top])
 
 
 def _finite(*values: Any) -> bool:

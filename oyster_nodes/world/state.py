@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -34,6 +35,14 @@ INSTANCE_KINDS: tuple[str, ...] = (
 SEMANTIC_CLASSES: tuple[str, ...] = (
     "sky", "terrain", "water", "vegetation", "prop", "structure", "body", "agent", "mesh",
 )
+
+
+def hash_arrays(h: Any, arrays: Mapping[str, np.ndarray]) -> None:
+    """Feed named arrays to hash `h` in name order: "name:dtype:shape", then the C-order bytes."""
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
 
 
 @dataclass(kw_only=True, slots=True)
@@ -103,10 +112,7 @@ class WorldState(WireData):
         meta, arrays = self.to_record()
         h = hashlib.blake2b(digest_size=16)
         h.update(json.dumps(meta, sort_keys=True, separators=(",", ":")).encode())
-        for name in sorted(arrays):
-            a = np.ascontiguousarray(arrays[name])
-            h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
-            h.update(a.tobytes())
+        hash_arrays(h, arrays)
         return h.hexdigest()
 
     @property

@@ -16,7 +16,7 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 
-from .water import chaikin, corridor, densify
+from .water import border_mask, chaikin, corridor, densify
 
 F32 = np.float32
 
@@ -320,18 +320,12 @@ def road_network(
         tree = minimum_spanning_tree(dist[:, nodes]).tocoo()
         pairs = sorted(zip(tree.row.tolist(), tree.col.tolist(), strict=True))
         routes += [_route(pred[a], nodes[a], nodes[b], rows, m) for a, b in pairs]
-    border = np.flatnonzero(_border(rows).ravel())
+    border = np.flatnonzero(border_mask((rows, rows)).ravel())
     to_edge = dist[:, border]
     k, e = np.unravel_index(int(np.argmin(to_edge)), to_edge.shape)
     if np.isfinite(to_edge[k, e]):
         routes.append(_route(pred[k], nodes[k], int(border[e]), rows, m))
     return [r for r in routes if len(r) >= 2]
-
-
-def _border(rows: int) -> np.ndarray:
-    b = np.zeros((rows, rows), bool)
-    b[0, :] = b[-1, :] = b[:, 0] = b[:, -1] = True
-    return b
 
 
 def _route(pred_row: np.ndarray, start: int, end: int, rows: int, m: float) -> np.ndarray:

@@ -218,8 +218,8 @@ def lakes(
     min_cells: int,
     level_hw: np.ndarray,
     only_at: list[tuple[int, int]] | None = None,
-) -> list[dict[str, float]]:
-    """Fill depressions of at least `min_cells` coarse cells to their spill level; writes level_hw.
+) -> None:
+    """Fill depressions of at least `min_cells` coarse cells to their spill level, writing level_hw in place.
 
     With `only_at` (full-resolution cells), only the depressions holding those cells become lakes.
     """
@@ -227,10 +227,9 @@ def lakes(
     pooled = (filled - coarse.h) > 0.05
     labels, count = ndimage.label(pooled)
     if count == 0:
-        return []
+        return
     sizes = ndimage.sum_labels(np.ones_like(labels), labels, index=np.arange(1, count + 1))
     levels = ndimage.maximum(filled, labels, index=np.arange(1, count + 1))
-    out = []
     keep = np.zeros(count + 1, bool)
     keep[1:] = sizes >= min_cells
     if only_at is not None:
@@ -247,17 +246,6 @@ def lakes(
     for k, box in enumerate(ndimage.find_objects(labels), start=1):
         if keep[k] and box is not None:
             _flood(h, labels, k, box, coarse.stride, lake_level[k], level_hw)
-    for k in np.flatnonzero(keep):
-        ci, cj = ndimage.center_of_mass(labels == k)
-        out.append(
-            {
-                "level": float(lake_level[k]),
-                "i": ci * coarse.stride,
-                "j": cj * coarse.stride,
-                "cells": float(sizes[k - 1]) * coarse.stride**2,
-            }
-        )
-    return out
 
 
 def _flood(
