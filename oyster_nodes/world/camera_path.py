@@ -296,7 +296,14 @@ def _roofs_at(world: WorldState, xy: np.ndarray, margin: float) -> np.ndarray:
 
 
 def obstacle_boxes(world: WorldState) -> list[tuple[float, ...]]:
-    """Structures and imported meshes as (cx, cy, yaw, half_w, half_d, z_bottom, z_top)."""
+    """Structures (with room for their roofs) and imported meshes as (cx, cy, yaw, half_w, half_d, z_bottom,
+    z_top): what a camera keeps clear of."""
+    return structure_boxes(world, roof=True) + mesh_boxes(world)
+
+
+def structure_boxes(world: WorldState, *, roof: bool) -> list[tuple[float, ...]]:
+    """Structures as boxes like obstacle_boxes'; with `roof`, their tops rise above the walls' height h to
+    allow for pitched roofs (a camera's clearance), else they stop at h (a floor to stand on)."""
     boxes = []
     for s in world.structures:
         try:
@@ -306,7 +313,13 @@ def obstacle_boxes(world: WorldState) -> list[tuple[float, ...]]:
         except (TypeError, ValueError):
             continue
         if all(math.isfinite(v) for v in (x, y, z, w, d, h, yaw)):
-            boxes.append((x, y, yaw, w / 2, d / 2, z, z + h * 1.35))  # roofs rise above h
+            boxes.append((x, y, yaw, w / 2, d / 2, z, z + h * (1.35 if roof else 1.0)))
+    return boxes
+
+
+def mesh_boxes(world: WorldState) -> list[tuple[float, ...]]:
+    """Imported meshes as upright boxes around their vertices, like obstacle_boxes'."""
+    boxes = []
     for m in world.meshes:
         v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
         if v is None or not len(v):
@@ -327,7 +340,7 @@ def keep_clear(world: WorldState, samples: PathSamples, *, clearance_m: float = 
     deficit = np.maximum(floor - pos[:, 2], 0.0)
     notes = list(samples.notes)
     if deficit.max() > 1e-6:
-        lift = _smooth_cover(deficit, max(2, len(pos) // 12))
+        lift = smooth_cover(deficit, max(2, len(pos) // 12))
         pos[:, 2] += lift
         hit = np.nonzero(deficit > 1e-6)[0]
         notes.append(
@@ -389,13 +402,14 @@ def canopy_fraction(world: WorldState, samples: PathSamples, frames: int = 24, s
     return blocked / len(picks)
 
 
-def _smooth_cover(deficit: np.ndarray, w: int) -> np.ndarray:
-    """A smooth curve at least `deficit` everywhere: a running max, then a running mean, of width 2w+1."""
-    pad = np.pad(deficit, w, mode="edge")
+def smooth_cover(values: np.ndarray, w: int) -> np.ndarray:
+    """A smooth curve at least `values` everywhere: a running max, then a running mean, of width 2w+1."""
+    w = max(1, w)
+    pad = np.pad(values, w, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(pad, 2 * w + 1)
     peak = windows.max(axis=1)
     pad2 = np.pad(peak, w, mode="edge")
-    return np.maximum(np.lib.stride_tricks.sliding_window_view(pad2, 2 * w + 1).mean(axis=1), deficit)
+    return np.maximum(np.lib.stride_tricks.sliding_window_view(pad2, 2 * w + 1).mean(axis=1), values)
 
 
 def _push_out_of_instances(world: WorldState, pos: np.ndarray, margin: float) -> float:

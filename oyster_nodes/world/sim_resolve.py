@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .actions import AGENT_KINDS, check_event
-from .camera_path import heights_at, obstacle_boxes
+from .camera_path import heights_at, mesh_boxes, structure_boxes
 from .sim_scene import AgentSpec, BodySpec, body_from_event
 from .state import WorldState
 
@@ -197,12 +197,12 @@ def spawn_floor(world: WorldState, spec: BodySpec, xy: np.ndarray) -> float:
     r = spec.radius()
     pts = xy[None] + np.array([[0, 0], [r, 0], [-r, 0], [0, r], [0, -r]], np.float64) * 0.8
     floor = float(np.max(heights_at(world, pts)))
-    for cx, cy, yaw, hw, hd, z0, z1 in obstacle_boxes(world):
+    for cx, cy, yaw, hw, hd, _, top in structure_boxes(world, roof=False) + mesh_boxes(world):
         c, s = math.cos(yaw), math.sin(yaw)
         lx = (xy[0] - cx) * c + (xy[1] - cy) * s
         ly = -(xy[0] - cx) * s + (xy[1] - cy) * c
         if abs(lx) <= hw + r and abs(ly) <= hd + r:
-            floor = max(floor, z0 + (z1 - z0) / 1.35)
+            floor = max(floor, top)
     return floor
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .actions import MATERIALS
-from .camera_path import SOLID_INSTANCES, obstacle_boxes
+from .camera_path import SOLID_INSTANCES, structure_boxes
 from .state import INSTANCE_KINDS, WorldState
 
 DEFAULT_DENSITY = 700.0
@@ -251,9 +251,8 @@ def _agent_xml(k: int, a: AgentSpec, dt: float) -> str:
 def _static_geoms(world: WorldState, focus_xy: np.ndarray, solref: str) -> list[str]:
     """Structures, imported meshes and solid instances near the action, as fixed geoms."""
     geoms = []
-    for k, box in enumerate(obstacle_boxes(world)[:len(world.structures)]):
-        cx, cy, yaw, hw, hd, z0, z1 = box
-        top = z0 + (z1 - z0) / 1.35
+    for k, box in enumerate(structure_boxes(world, roof=False)):
+        cx, cy, yaw, hw, hd, z0, top = box
         geoms.append(f'<geom name="s{k}" type="box" pos="{cx!r} {cy!r} {(z0 + top) / 2!r}" '
                      f'size="{hw!r} {hd!r} {max((top - z0) / 2, 0.05)!r}" euler="0 0 {yaw!r}" '
                      f'solref="{solref}" solimp="{SOLIMP}" friction="0.8 0.005 0.0001"/>')

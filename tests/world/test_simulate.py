@@ -178,3 +178,18 @@ def test_simulate_node_reports_corrections(tmp_path) -> None:  # noqa: ANN001
     assert any("inside the terrain" in w for w in ctx.warnings) and any("never happens" in w for w in ctx.warnings)
     still = simulate_nodes.WorldAt().run(RunContext(node_id="w"), world=hills(), timeline=tl, time_s=0.5)
     assert still.bodies and still.env["clock_h"] == pytest.approx(15.5)
+
+
+def test_a_body_spawned_over_an_imported_mesh_starts_on_top_of_it(tmp_path) -> None:  # noqa: ANN001
+    import trimesh
+
+    from oyster_nodes.world.meshimport import import_mesh
+
+    trimesh.creation.box(extents=(6.0, 6.0, 4.0)).export(str(tmp_path / "plinth.glb"))
+    world = import_mesh(flat(), tmp_path / "plinth.glb", x=64.0, y=40.0)
+    m = world.meshes[0]
+    top = float(m["pos"][2]) + float(world.mesh_arrays[f"mesh_{m['id']}_v"][:, 2].max()) * float(m["scale"])
+    tl = run(world, "at 0s spawn box crate pos=64,40 size=1", duration=1.0)
+    z = tl.body_pos_fb3[:, 0, 2] - 0.5  # the crate's underside
+    assert z.min() >= top - 0.05  # never inside the plinth
+    assert z.max() < top + 3.0 and abs(z[-1] - top) < 0.05  # not thrown out of it: it settles on top
