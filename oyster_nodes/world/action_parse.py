@@ -33,9 +33,9 @@ from .actions import (
     POSITIONAL,
     ActionError,
     check_event,
-    check_events,
     check_field,
     format_event,
+    ordered_events,
 )
 
 ALIASES: dict[str, str] = {
@@ -167,7 +167,7 @@ def parse_lines(text: str, *, encoder: Any = None, english: bool = True) -> Pars
             )
         out.events.append(event)
         out.lines.append(f"{number:>3}: {format_event(event)}")
-    out.events = check_events(out.events)
+    out.events = ordered_events(out.events)
     return out
 
 
@@ -291,7 +291,7 @@ def parse_json(text: str) -> Parsed:
         event = check_event(raw, line=line, column=col)
         out.events.append(event)
         out.lines.append(f"{line:>3}: {format_event(event)}")
-    out.events = check_events(out.events)
+    out.events = ordered_events(out.events)
     return out
 
 
@@ -313,8 +313,3 @@ def _item_starts(text: str) -> list[tuple[int, int]]:
             _, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError:
             return starts
-
-
-def script_from_events(events: list[dict[str, Any]], source: str = "") -> ActionScript:
-    """An ActionScript from event dicts (checked), for callers that build events in code."""
-    return ActionScript(events=check_events([dict(e) for e in events]), source=source)

@@ -334,13 +334,11 @@ def _cross_checks(event: dict[str, Any], line: int, column: int) -> None:
         raise ActionError("material: change at least one of material, color, friction, bounce", line, column)
 
 
-def check_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every event checked, sorted by time (stable: same-time events keep their order)."""
-    if len(events) > MAX_EVENTS:
-        raise ActionError(f"{len(events)} events; the limit is {MAX_EVENTS}")
-    checked = [
-        check_event(e, line=int(e.get("line", 0) or 0), column=int(e.get("column", 0) or 0)) for e in events
-    ]
+def ordered_events(checked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events that each passed check_event, as one script: within the size limit, spawned ids unique,
+    sorted by time (stable: same-time events keep their order)."""
+    if len(checked) > MAX_EVENTS:
+        raise ActionError(f"{len(checked)} events; the limit is {MAX_EVENTS}")
     _check_ids(checked)
     return sorted(checked, key=lambda e: e["time"])
 

@@ -13,7 +13,15 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .camera_path import EASINGS, CameraPathError, PathSamples, Shot, heights_at, occluded_fraction
+from .camera_path import (
+    EASINGS,
+    CameraPathError,
+    PathSamples,
+    Shot,
+    heights_at,
+    occluded_fraction,
+    smooth_cover,
+)
 from .state import WorldState
 
 PRESETS: tuple[str, ...] = (
@@ -207,7 +215,7 @@ def _fly_through(
     ahead = max(20.0, 0.1 * length)
     along = np.linspace(-ahead, length + 2 * ahead, 512)
     ground = heights_at(world, start[None] + along[:, None] * heading[None])
-    profile = _envelope(ground, int(np.ceil(2 * ahead / max(along[1] - along[0], 1e-6))))
+    profile = smooth_cover(ground, int(np.ceil(2 * ahead / max(along[1] - along[0], 1e-6))))
     dist = u * length
     z = np.interp(dist, along, profile) + s.altitude_m
     pos = np.column_stack([start[None] + dist[:, None] * heading[None], z])
@@ -231,15 +239,6 @@ def _walk(
     look_xy = xy + heading[None] * 8.0
     look_z = heights_at(world, look_xy) + EYE_HEIGHT_M * 0.9
     return pos, np.column_stack([look_xy, look_z])
-
-
-def _envelope(values: np.ndarray, w: int) -> np.ndarray:
-    """A smooth curve on or above `values`: running max then running mean."""
-    w = max(1, w)
-    pad = np.pad(values, w, mode="edge")
-    peak = np.lib.stride_tricks.sliding_window_view(pad, 2 * w + 1).max(axis=1)
-    pad2 = np.pad(peak, w, mode="edge")
-    return np.maximum(np.lib.stride_tricks.sliding_window_view(pad2, 2 * w + 1).mean(axis=1), values)
 
 
 def _smooth(values: np.ndarray, w: int) -> np.ndarray:

@@ -30,7 +30,6 @@ SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: the hue of skylight at twilight, unit luminance
 SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
-WEATHERS = ("clear", "cloudy", "overcast", "rain", "storm", "snow", "fog")
 
 
 @dataclass(kw_only=True, slots=True)

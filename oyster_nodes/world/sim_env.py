@@ -127,9 +127,10 @@ class EnvModel:
 
     # --- frames ----------------------------------------------------------------------------------
 
-    def frames(self, times: np.ndarray, dt: float) -> tuple[list[dict[str, Any]], np.ndarray]:
-        """Per-frame env overrides and vegetation sway (F x 2 radians)."""
-        sway = self.sway(times, dt)
+    def frames(self, times: np.ndarray, dt: float,
+               step_wind: np.ndarray | None = None) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """Per-frame env overrides and vegetation sway (F x 2 radians); `step_wind` as for sway."""
+        sway = self.sway(times, dt, step_wind)
         wind = self.wind_vectors(times)
         out = []
         for k, t in enumerate(times):
@@ -159,14 +160,17 @@ class EnvModel:
         return (str(b.get("season", "summer")), str(b.get("mood", "serene")), str(b.get("palette", "natural")),
                 str(b.get("style", "natural")), int(self.seed), b.get("sea_level_m"))
 
-    def sway(self, times: np.ndarray, dt: float) -> np.ndarray:
-        """Bend of plants (F x 2, radians) from a damped oscillator driven by wind drag."""
+    def sway(self, times: np.ndarray, dt: float, step_wind: np.ndarray | None = None) -> np.ndarray:
+        """Bend of plants (F x 2, radians) from a damped oscillator driven by wind drag; `step_wind`: the
+        wind_vectors already computed at every step of dt from 0 (the simulation has them)."""
         if not len(times):
             return np.zeros((0, 2))
         end = float(times[-1])
         steps = int(math.ceil(end / dt)) + 1
-        t = np.arange(steps) * dt
-        wind = self.wind_vectors(t)[:, :2]
+        if step_wind is not None and len(step_wind) >= steps:
+            wind = np.asarray(step_wind)[:steps, :2]
+        else:
+            wind = self.wind_vectors(np.arange(steps) * dt)[:, :2]
         drive = SWAY_GAIN * np.linalg.norm(wind, axis=1, keepdims=True) * wind
         omega = 2 * math.pi * SWAY_HZ
         theta, vel = np.zeros(2), np.zeros(2)

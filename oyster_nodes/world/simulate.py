@@ -148,7 +148,7 @@ class _Run:
             if f % 12 == 0:
                 progress(f / self.n_frames, f"simulating frame {f + 1}/{self.n_frames}")
         times = np.arange(self.n_frames) / self.settings.fps
-        env_frames, sway = self.env.frames(times, self.dt)
+        env_frames, sway = self.env.frames(times, self.dt, self.wind)
         arrays["sway_f2"] = sway
         arrays["impacts_n6"] = self.impacts_array()
         return Timeline(fps=float(self.settings.fps), duration_s=float(self.settings.duration_s), dt=self.dt,

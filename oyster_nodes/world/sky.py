@@ -134,18 +134,15 @@ _SKY_KEYS: tuple[tuple[float, tuple[float, float, float], tuple[float, float, fl
 )
 
 
-def _sun_color(elevation: float) -> list[float]:
+def sun_color(elevation: float) -> list[float]:
+    """Linear colour of direct light at a sun elevation (moonlight below -6 degrees)."""
     if elevation <= -6:
         return [0.35, 0.45, 0.75]  # moonlight
     return _mix((1.0, 0.36, 0.1), (1.0, 0.95, 0.88), (elevation + 2.0) / 22.0)
 
 
-def sun_color(elevation: float) -> list[float]:
-    """Linear colour of direct light at a sun elevation (moonlight below -6 degrees)."""
-    return _sun_color(elevation)
-
-
-def _sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]]:
+def sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]]:
+    """Linear sky zenith and horizon colours for a sun elevation (deg) and cloud cover 0..1."""
     keys = _SKY_KEYS
     e = min(max(elevation, keys[0][0]), keys[-1][0])
     k = next(i for i in range(1, len(keys)) if e <= keys[i][0])
@@ -155,11 +152,6 @@ def _sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float
     level = sum(h) / 3.0
     grey = (level * 0.9, level * 0.92, level * 0.98)
     return _mix(tuple(z), tuple(g * 0.8 for g in grey), cloud * 0.8), _mix(tuple(h), grey, cloud * 0.7)
-
-
-def sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]]:
-    """Linear sky zenith and horizon colours for a sun elevation (deg) and cloud cover 0..1."""
-    return _sky_colors(elevation, cloud)
 
 
 def build_env(
@@ -182,7 +174,7 @@ def build_env(
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 77])))
     wind_dir = float(rng.uniform(0.0, 360.0))
     daylight = min(max((elevation + 4.0) / 14.0, 0.0), 1.0)
-    zenith, horizon = _sky_colors(elevation, w["cloud"])
+    zenith, horizon = sky_colors(elevation, w["cloud"])
     fog_density = w["fog"] * m["fog"]
     fog_color = _mix(tuple(horizon), (0.62, 0.66, 0.72), 0.55 if weather in ("fog", "overcast") else 0.3)
     return {
@@ -198,7 +190,7 @@ def build_env(
         "sun_dir": sun_direction(elevation, azimuth),
         "sun_elevation_deg": round(elevation, 3),
         "sun_azimuth_deg": round(azimuth, 3),
-        "sun_color": _sun_color(elevation),
+        "sun_color": sun_color(elevation),
         "sun_intensity": round((0.08 + 2.9 * daylight) * w["sun"] if elevation > -6 else 0.05, 4),
         "ambient_color": horizon,
         "ambient_intensity": round(0.05 + 0.5 * daylight, 4),
