@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from oyster_nodes.io.camera_export import camera_csv, camera_json
+from oyster_nodes.io.camera_export import camera_csv, camera_frames, camera_json, frame_rows
 from oyster_nodes.io.files import NameFields, OutputFolder, render_name, workflow_json
 from oyster_nodes.io.glb import GlbOptions, world_glb
 from oyster_nodes.io.heightmap import write_heightmaps
@@ -401,13 +401,16 @@ class ExportCameraPath(Node):
     def run(self, ctx: RunContext, *, camera: CameraPath, path: RelPath, as_json: bool, as_csv: bool,
             overwrite: bool) -> Files:
         stem = render_name(str(path), _fields(ctx))
+        if not (as_json or as_csv):
+            raise ValueError(f"node '{ctx.node_id}': turn on as_json or as_csv")
+        frames = camera_frames(camera)  # sampled once, shared by both writers
+        rows = frame_rows(frames)
         files: dict[str, Any] = {}
         if as_json:
-            files[f"{stem}.json"] = camera_json(camera, workflow_json=workflow_json(ctx.workflow))
+            files[f"{stem}.json"] = camera_json(camera, workflow_json=workflow_json(ctx.workflow), frames=frames,
+                                                rows=rows)
         if as_csv:
-            files[f"{stem}.csv"] = camera_csv(camera)
-        if not files:
-            raise ValueError(f"node '{ctx.node_id}': turn on as_json or as_csv")
+            files[f"{stem}.csv"] = camera_csv(camera, frames=frames, rows=rows)
         folder = _folder(ctx, overwrite)
         for rel, text in zip(folder.claim_all(list(files)), files.values(), strict=True):
             folder.write_text(rel, text, claimed=True)

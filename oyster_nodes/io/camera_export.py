@@ -152,7 +152,8 @@ def rotation_from_euler_xyz_deg(angles: np.ndarray) -> np.ndarray:
     ], axis=1)
 
 
-def _rows(frames: CameraFrames) -> list[list[Any]]:
+def frame_rows(frames: CameraFrames) -> list[list[Any]]:
+    """One row per frame with the columns in CSV_COLUMNS (rounded as written)."""
     p = frames.path
     quats = continuous(quaternion_wxyz(frames.rotation))
     euler = euler_xyz_deg(frames.rotation)
@@ -170,19 +171,30 @@ def _r(v: float) -> float:
     return round(float(v), 6)
 
 
-def camera_csv(path: CameraPath) -> str:
-    """One row per frame with the columns in CSV_COLUMNS."""
+def camera_csv(path: CameraPath, *, frames: CameraFrames | None = None, rows: list[list[Any]] | None = None) -> str:
+    """One row per frame with the columns in CSV_COLUMNS.
+
+    `frames` (camera_frames(path)) and `rows` (frame_rows(frames)) may be passed in when already computed,
+    so one sampling serves both writers; they must come from this same path."""
+    if rows is None:
+        rows = frame_rows(frames if frames is not None else camera_frames(path))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_rows(camera_frames(path)))
+    writer.writerows(rows)
     return buf.getvalue()
 
 
-def camera_json(path: CameraPath, *, workflow_json: str | None = None) -> str:
-    """The path's settings, its keys as authored, and one entry per frame."""
-    frames = camera_frames(path)
-    per_frame = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in _rows(frames)]
+def camera_json(path: CameraPath, *, workflow_json: str | None = None, frames: CameraFrames | None = None,
+                rows: list[list[Any]] | None = None) -> str:
+    """The path's settings, its keys as authored, and one entry per frame.
+
+    `frames` and `rows` as for camera_csv: computed here when not given."""
+    if frames is None:
+        frames = camera_frames(path)
+    if rows is None:
+        rows = frame_rows(frames)
+    per_frame = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in rows]
     doc: dict[str, Any] = {
         "format": CAMERA_FORMAT,
         "version": CAMERA_VERSION,

@@ -76,9 +76,15 @@ def _triangle_areas(pos: np.ndarray) -> np.ndarray:
     return 0.5 * np.linalg.norm(np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]), axis=1)
 
 
-def _sample_triangles(mesh: Mesh, count: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """count points on a flat-shaded mesh, area-weighted: (positions, normals, linear colours)."""
-    areas = _triangle_areas(mesh.pos)
+def _mesh_areas(mesh: Mesh) -> np.ndarray:
+    """Each triangle's area (empty for a mesh without triangles)."""
+    return _triangle_areas(mesh.pos) if mesh.triangles else np.zeros(0)
+
+
+def _sample_triangles(mesh: Mesh, count: int, rng: np.random.Generator,
+                      areas: np.ndarray) -> tuple[np.ndarray, ...]:
+    """count points on a flat-shaded mesh, area-weighted by `areas` (_mesh_areas(mesh)):
+    (positions, normals, linear colours)."""
     pick = rng.choice(len(areas), size=count, p=areas / areas.sum())
     u, v = rng.random(count), rng.random(count)
     flip = u + v > 1
@@ -88,22 +94,22 @@ def _sample_triangles(mesh: Mesh, count: int, rng: np.random.Generator) -> tuple
     return xyz, mesh.nrm[pick * 3].astype(np.float64), mesh.col[pick * 3].astype(np.float64)
 
 
-def _mesh_points(mesh: Mesh, count: int, rng: np.random.Generator) -> SurfacePoints | None:
+def _mesh_points(mesh: Mesh, count: int, rng: np.random.Generator, areas: np.ndarray) -> SurfacePoints | None:
     if count <= 0 or not mesh.triangles:
         return None
-    xyz, nrm, col = _sample_triangles(mesh, count, rng)
-    area = _triangle_areas(mesh.pos).sum() / count
+    xyz, nrm, col = _sample_triangles(mesh, count, rng, areas)
+    area = areas.sum() / count
     return SurfacePoints(xyz=xyz, normal=nrm, rgb=linear_to_srgb(col), area_m2=np.full(count, area))
 
 
-def _terrain_area(world: WorldState) -> tuple[np.ndarray, float]:
-    nz = terrain_normals(world)[..., 2]
+def _terrain_area(world: WorldState, normals: np.ndarray) -> tuple[np.ndarray, float]:
+    nz = normals[..., 2]
     factor = 1.0 / np.maximum(nz, 0.05)
     return factor, float(factor[:-1, :-1].mean() * world.size_m ** 2)
 
 
 def _terrain_points(world: WorldState, count: int, rng: np.random.Generator, factor: np.ndarray,
-                    area: float) -> SurfacePoints | None:
+                    area: float, normals: np.ndarray) -> SurfacePoints | None:
     """Area-weighted points on the heightfield: uniform in x, y, kept with probability ∝ slope area."""
     if count <= 0:
         return None
@@ -119,7 +125,7 @@ def _terrain_points(world: WorldState, count: int, rng: np.random.Generator, fac
     z = _bilinear(h, x / cell, y / cell)
     i, j = _cell(y, cell, n), _cell(x, cell, n)
     albedo = terrain_albedo_srgb(world)
-    return SurfacePoints(xyz=np.stack([x, y, z], axis=1), normal=terrain_normals(world)[i, j].astype(np.float64),
+    return SurfacePoints(xyz=np.stack([x, y, z], axis=1), normal=normals[i, j].astype(np.float64),
                          rgb=albedo[i, j] / 255.0, area_m2=np.full(count, area / count))
 
 
@@ -137,7 +143,7 @@ def _bilinear(h: np.ndarray, fx: np.ndarray, fy: np.ndarray) -> np.ndarray:
 
 
 def _instance_points(world: WorldState, counts: np.ndarray, meshes: dict[int, Mesh],
-                     rng: np.random.Generator) -> SurfacePoints | None:
+                     rng: np.random.Generator, areas: dict[int, np.ndarray]) -> SurfacePoints | None:
     """counts[i] points on instance i: sampled on its kind's mesh, then scaled, turned and placed."""
     kinds = np.asarray(world.inst_kind, np.int64)
     parts = []
@@ -147,13 +153,13 @@ def _instance_points(world: WorldState, counts: np.ndarray, meshes: dict[int, Me
         if not total or not mesh.triangles:
             continue
         owner = np.repeat(members, counts[members])
-        xyz, nrm, col = _sample_triangles(mesh, total, rng)
+        xyz, nrm, col = _sample_triangles(mesh, total, rng, areas[k])
         yaw = np.asarray(world.inst_yaw, np.float64)[owner]
         scale = np.asarray(world.inst_scale, np.float64)[owner]
         c, s = np.cos(yaw), np.sin(yaw)
         turned = np.stack([c * xyz[:, 0] - s * xyz[:, 1], s * xyz[:, 0] + c * xyz[:, 1], xyz[:, 2]], axis=1)
         normals = np.stack([c * nrm[:, 0] - s * nrm[:, 1], s * nrm[:, 0] + c * nrm[:, 1], nrm[:, 2]], axis=1)
-        area = _triangle_areas(mesh.pos).sum() * scale ** 2 / counts[owner]
+        area = areas[k].sum() * scale ** 2 / counts[owner]
         placed = turned * scale[:, None] + np.asarray(world.inst_xyz, np.float64)[owner]
         parts.append(SurfacePoints(xyz=placed, normal=normals, rgb=linear_to_srgb(col), area_m2=area))
     return _concat(parts) if parts else None
@@ -181,24 +187,29 @@ def sample_world(world: WorldState, count: int, *, seed: int = 0, instances: boo
         raise PlyError(f"point count must be in 1..{MAX_POINTS}, got {count}")
     rng = np.random.default_rng(seed)
     meshes = kind_meshes(world) if instances and len(world.inst_kind) else {}
-    inst_area = _instance_areas(world, meshes)
+    kind_tri = {k: _mesh_areas(m) for k, m in meshes.items()}  # triangle areas, computed once per mesh
+    inst_area = _instance_areas(world, kind_tri)
     statics = [structures_mesh(world), user_meshes(world), _water(world)]
-    static_area = [float(_triangle_areas(m.pos).sum()) if m.triangles else 0.0 for m in statics]
-    factor, terrain_area = _terrain_area(world)
+    static_tri = [_mesh_areas(m) for m in statics]
+    static_area = [float(a.sum()) if m.triangles else 0.0 for m, a in zip(statics, static_tri, strict=True)]
+    normals = terrain_normals(world)
+    factor, terrain_area = _terrain_area(world, normals)
     total = terrain_area + float(inst_area.sum()) + sum(static_area)
     per_m2 = count / total
     inst_counts = rng.poisson(inst_area * per_m2) if len(inst_area) else np.zeros(0, np.int64)
-    parts = [_terrain_points(world, int(round(terrain_area * per_m2)), rng, factor, terrain_area)]
-    parts += [_mesh_points(m, int(round(a * per_m2)), rng) for m, a in zip(statics, static_area, strict=True)]
+    parts = [_terrain_points(world, int(round(terrain_area * per_m2)), rng, factor, terrain_area, normals)]
+    parts += [_mesh_points(m, int(round(a * per_m2)), rng, tri)
+              for m, a, tri in zip(statics, static_area, static_tri, strict=True)]
     if meshes:
-        parts.append(_instance_points(world, inst_counts, meshes, rng))
+        parts.append(_instance_points(world, inst_counts, meshes, rng, kind_tri))
     return _concat(parts)
 
 
-def _instance_areas(world: WorldState, meshes: dict[int, Mesh]) -> np.ndarray:
-    if not meshes:
+def _instance_areas(world: WorldState, kind_tri: dict[int, np.ndarray]) -> np.ndarray:
+    """Each instance's surface area: its kind's mesh area (from the per-triangle areas) times scale squared."""
+    if not kind_tri:
         return np.zeros(0)
-    kind_area = {k: float(_triangle_areas(m.pos).sum()) if m.triangles else 0.0 for k, m in meshes.items()}
+    kind_area = {k: float(a.sum()) for k, a in kind_tri.items()}
     kinds = np.asarray(world.inst_kind, np.int64)
     per_kind = np.array([kind_area.get(int(k), 0.0) for k in kinds])
     return per_kind * np.asarray(world.inst_scale, np.float64) ** 2

@@ -93,7 +93,7 @@ class EditorPage:
                 ui.menu_item(f"{item['name']}  ·  {item['kind']}",
                              lambda i=item: self.open_entry(i["kind"], i["path"]))
             ui.label("Autosaves").classes("oy-menu-head")
-            for entry in ws.list("autosave")[:10]:
+            for entry in ws.list("autosave", limit=10):
                 when = time.strftime("%d %b %H:%M", time.localtime(entry.modified))
                 ui.menu_item(f"{entry.name}  ·  {entry.nodes} nodes  ·  {when}",
                              lambda e=entry: self.open_entry("autosave", e.path))
@@ -107,7 +107,7 @@ class EditorPage:
             self.queue_box = ui.column().classes("oy-queue full-width oy-gap-1")
 
     def _offer_restore(self) -> None:
-        autosaves = self.services.workspace.list("autosave")
+        autosaves = self.services.workspace.list("autosave", limit=1)
         if not autosaves:
             return
         last = autosaves[0]

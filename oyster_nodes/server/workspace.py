@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,8 @@ class Workspace:
     root: Path
     templates: Path
     outputs: Path
+    #: autosave files known to exist after the last prune plus the new ones written since (None: not counted yet)
+    _autosave_count: int | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def saved(self) -> Path:
@@ -113,11 +115,13 @@ class Workspace:
         return folders[kind]
 
     # ------------------------------------------------------------------ listing
-    def list(self, kind: str) -> list[Entry]:
+    def list(self, kind: str, *, limit: int | None = None) -> list[Entry]:
+        """Entries of one kind, newest first (templates by name); only the newest `limit` files are read."""
         folder = self.folder(kind)
         if not folder.is_dir():
             return []
-        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:MAX_LISTED]
+        cap = MAX_LISTED if limit is None else max(0, min(limit, MAX_LISTED))
+        files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:cap]
         entries = [self._entry(kind, folder, f) for f in files]
         return sorted(entries, key=lambda e: e.name.lower()) if kind == "template" else entries
 
@@ -153,14 +157,23 @@ class Workspace:
     def autosave(self, doc_id: str, workflow: Workflow) -> bool:
         if not workflow.nodes and not workflow.notes:
             return False
-        write_atomic(self.autosaves / f"{doc_id}.json", workflow.to_json())
-        self._prune_autosaves()
+        path = self.autosaves / f"{doc_id}.json"
+        new = not path.exists()
+        write_atomic(path, workflow.to_json())
+        # Rewriting an existing autosave cannot push the folder past MAX_AUTOSAVES: prune (a glob and a
+        # stat per file) only on the first save and when a new file may take the count past the maximum.
+        if self._autosave_count is not None and new:
+            self._autosave_count += 1
+        if self._autosave_count is None or self._autosave_count > MAX_AUTOSAVES:
+            self._autosave_count = self._prune_autosaves()
         return True
 
-    def _prune_autosaves(self) -> None:
+    def _prune_autosaves(self) -> int:
+        """Keep the newest MAX_AUTOSAVES autosaves; returns how many are kept."""
         files = sorted(self.autosaves.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[MAX_AUTOSAVES:]:
             old.unlink(missing_ok=True)
+        return min(len(files), MAX_AUTOSAVES)
 
     # ------------------------------------------------------------------ recent
     def recent(self) -> list[dict[str, Any]]:
@@ -181,7 +194,8 @@ class Workspace:
         """Files under base (newest first), skipping hidden folders."""
         if not base.is_dir():
             return []
-        found = []
+        found: list[dict[str, Any]] = []
+        cap = limit * 4
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in ("node_modules", "__pycache__"))
             for name in filenames:
@@ -190,8 +204,10 @@ class Workspace:
                 p = Path(dirpath) / name
                 stat = p.stat()
                 found.append({"path": p.relative_to(base).as_posix(), "bytes": stat.st_size, "modified": stat.st_mtime})
-                if len(found) >= limit * 4:
+                if len(found) >= cap:
                     break
+            if len(found) >= cap:
+                break  # stop the walk too, not just this folder
         found.sort(key=lambda f: f["modified"], reverse=True)
         return found[:limit]
 

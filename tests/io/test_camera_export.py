@@ -14,6 +14,7 @@ from oyster_nodes.io.camera_export import (
     camera_frames,
     camera_json,
     euler_xyz_deg,
+    frame_rows,
     quaternion_wxyz,
     rotation_from_euler_xyz_deg,
 )
@@ -56,6 +57,14 @@ def test_json_holds_keys_and_frames() -> None:
     assert doc["format"] == "oyster-camera" and doc["frames"] == 10 and len(doc["per_frame"]) == 10
     assert doc["keys"] == path.keys and doc["oyster_workflow"] == "{}"
     assert doc["sensor_height_mm"] == pytest.approx(36 * 360 / 640)
+
+
+def test_writers_share_one_sampling() -> None:
+    path = camera_path(frames=12)
+    frames = camera_frames(path)
+    rows = frame_rows(frames)
+    assert camera_csv(path, frames=frames, rows=rows) == camera_csv(path) == camera_csv(path, frames=frames)
+    assert camera_json(path, workflow_json="{}", frames=frames, rows=rows) == camera_json(path, workflow_json="{}")
 
 
 def test_empty_or_broken_paths_are_refused() -> None:

@@ -13,6 +13,7 @@ import pytest
 from nodes import export as export_nodes
 from oyster_nodes.graph import validate
 from oyster_nodes.io import read_manifest, read_workflow, write_manifest
+from oyster_nodes.io.camera_export import camera_csv, camera_json
 from oyster_nodes.io.files import ExportError
 from oyster_nodes.io.images import decode_exr, decode_png
 from oyster_nodes.io.ply import read_ply
@@ -104,6 +105,16 @@ def test_world_exports(ctx: RunContext, world, workflow, validate_gltf) -> None:
     assert "t/0_height.png" in terrain.paths and "t/0.json" in terrain.paths
     cam = run(export_nodes.ExportCameraPath, ctx, camera=camera_path(frames=8))
     assert cam.paths == ["Fjord_test_run_camera.json", "Fjord_test_run_camera.csv"]
+
+
+def test_camera_node_writes_what_the_writers_write(ctx: RunContext, workflow) -> None:
+    camera = camera_path(frames=9)
+    files = run(export_nodes.ExportCameraPath, ctx, camera=camera, path="cam")
+    root = Path(files.root)
+    assert (root / "cam.json").read_text() == camera_json(camera, workflow_json=workflow.to_json())
+    assert (root / "cam.csv").read_text() == camera_csv(camera)
+    with pytest.raises(ValueError, match="turn on as_json or as_csv"):
+        run(export_nodes.ExportCameraPath, ctx, camera=camera, path="none", as_json=False, as_csv=False)
 
 
 def test_nothing_is_overwritten_unless_asked(ctx: RunContext, world) -> None:

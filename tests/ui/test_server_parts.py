@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 
 from oyster_nodes.registry import load_registry
+from oyster_nodes.server import workspace as workspace_module
 from oyster_nodes.server.api import build_catalog
 from oyster_nodes.server.auth import TokenGate
 from oyster_nodes.server.previews import make_previews
@@ -38,6 +40,46 @@ def test_safe_names_and_no_silent_overwrite(tmp_path: Path) -> None:
     ws.save(first, "same", opened_hash=digest)
     ws.save(other, "same", opened_hash=None, overwrite=True)
     assert "another graph" in (tmp_path / "saved" / name).read_text()
+
+
+def test_autosaves_are_listed_newest_first_and_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workspace_module, "MAX_AUTOSAVES", 3)
+    ws = Workspace(root=tmp_path, templates=tmp_path / "t", outputs=tmp_path / "out")
+    graph = Workflow(metadata={"name": "g"}, nodes=[{"id": "n1", "type": "core.number", "params": {"value": 1}}])
+    for i in range(5):
+        assert ws.autosave(f"doc{i}", graph)
+        os.utime(ws.autosaves / f"doc{i}.json", (1000 + i, 1000 + i))
+        assert len(list(ws.autosaves.glob("*.json"))) == min(i + 1, 3)
+    ws.autosave("doc3", graph)  # rewriting an autosave adds no file
+    os.utime(ws.autosaves / "doc3.json", (2000, 2000))
+    assert sorted(p.stem for p in ws.autosaves.glob("*.json")) == ["doc2", "doc3", "doc4"]
+    assert [e.path for e in ws.list("autosave")] == ["doc3.json", "doc4.json", "doc2.json"]
+    assert [e.path for e in ws.list("autosave", limit=1)] == ["doc3.json"]
+    assert ws.list("autosave", limit=0) == []
+    fresh = Workspace(root=tmp_path, templates=tmp_path / "t", outputs=tmp_path / "out")
+    (ws.autosaves / "extra.json").write_text(graph.to_json())
+    fresh.autosave("doc5", graph)  # a new workspace counts (and prunes) on its first save
+    assert len(list(ws.autosaves.glob("*.json"))) == 3
+
+
+def test_file_listing_stops_at_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for d in range(6):
+        (tmp_path / f"d{d}").mkdir()
+        for f in range(3):
+            (tmp_path / f"d{d}" / f"f{f}.txt").write_text("x")
+    visited: list[str] = []
+    real_walk = os.walk
+
+    def walk(top: Any) -> Any:
+        for item in real_walk(top):
+            visited.append(item[0])
+            yield item
+
+    monkeypatch.setattr(workspace_module.os, "walk", walk)
+    ws = Workspace(root=tmp_path, templates=tmp_path / "t", outputs=tmp_path / "out")
+    assert len(ws.files(tmp_path, limit=1)) == 1
+    assert len(visited) == 3  # the root (no files), d0 (3 files), d1: the 4th file reaches the cap
+    assert len(ws.files(tmp_path, limit=100)) == 18
 
 
 def _call(gate: TokenGate, scope: dict[str, Any]) -> tuple[int, dict[bytes, bytes]]:
