@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..types import CameraPath
-from ..world.camera_path import camera_at, path_arrays
+from ..world.camera_path import CameraPathError, camera_at, path_arrays
+from ..world.camera_path import frame_times as path_frame_times
 
 CAMERA_FORMAT = "oyster-camera"
 CAMERA_VERSION = 1
@@ -62,17 +63,11 @@ class CameraFrames:
 
 
 def frame_times(path: CameraPath) -> np.ndarray:
-    """Frame i at i / fps over the path's duration (the keys' span when it has none)."""
-    if not (path.fps > 0 and math.isfinite(path.fps)):
-        raise CameraExportError(f"camera path fps must be positive, got {path.fps}")
-    duration = path.duration_s
-    if not duration or duration <= 0:
-        times = [float(k.get("time", 0.0)) for k in path.keys]
-        duration = max(times) + 1.0 / path.fps if times else 0.0
-    count = max(1, int(round(duration * path.fps)))
-    if count > MAX_FRAMES:
-        raise CameraExportError(f"camera path has {count} frames; the limit is {MAX_FRAMES}")
-    return np.arange(count, dtype=np.float64) / path.fps
+    """The path's frame times, as the renderer has them (camera_path.frame_times)."""
+    try:
+        return path_frame_times(path, MAX_FRAMES)
+    except CameraPathError as exc:
+        raise CameraExportError(str(exc)) from None
 
 
 def camera_frames(path: CameraPath) -> CameraFrames:

@@ -295,6 +295,21 @@ def _roofs_at(world: WorldState, xy: np.ndarray, margin: float) -> np.ndarray:
     return top
 
 
+def frame_times(path: CameraPath, max_frames: int | None = None) -> np.ndarray:
+    """The times of a path's frames, i / fps over its duration (over the keys' span plus one frame when it
+    has no duration): what a render of the path and an export of its camera both have."""
+    if not (path.fps > 0 and math.isfinite(path.fps)):
+        raise CameraPathError(f"camera path fps must be positive, got {path.fps}")
+    duration = path.duration_s
+    if not duration or duration <= 0:
+        times = [float(k.get("time", 0.0)) for k in path.keys]
+        duration = max(times) + 1.0 / path.fps if times else 0.0
+    count = max(1, int(round(duration * path.fps)))
+    if max_frames is not None and count > max_frames:
+        raise CameraPathError(f"camera path has {count} frames; the limit is {max_frames}")
+    return np.arange(count, dtype=np.float64) / path.fps
+
+
 def obstacle_boxes(world: WorldState) -> list[tuple[float, ...]]:
     """Structures (with room for their roofs) and imported meshes as (cx, cy, yaw, half_w, half_d, z_bottom,
     z_top): what a camera keeps clear of."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..types import CameraPath, Frames, Image
 from .camera import Camera
-from .camera_path import PathSamples, camera_at, path_arrays
+from .camera_path import PathSamples, camera_at, frame_times, path_arrays
 from .dynamic import ROW, dynamic_rows
 from .lighting import lighting_from_env
 from .state import WorldState
@@ -47,11 +47,6 @@ class SequenceSettings:
     focus_m: float = 0.0
     passes: str = "rgb"
     notes: list[str] = field(default_factory=list)
-
-
-def frame_times(path: CameraPath) -> np.ndarray:
-    n = max(1, int(round(path.duration_s * path.fps))) if path.duration_s > 0 else len(path.keys)
-    return np.arange(n, dtype=np.float64) / path.fps
 
 
 def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | None, renderer: Any,
