@@ -160,18 +160,13 @@ def camera_from_key(
 
 def ground_clearance(world: WorldState, x: float, y: float, radius_m: float = 2.0) -> float:
     """Highest terrain or water surface within `radius_m` of (x, y)."""
+    from .state import water_at
+
     top = -math.inf
     for dx, dy in ((0, 0), (radius_m, 0), (-radius_m, 0), (0, radius_m), (0, -radius_m)):
-        top = max(top, world.height_at(x + dx, y + dy), _water_at(world, x + dx, y + dy))
+        water = float(water_at(world, np.array([[x + dx, y + dy]], np.float64))[0])
+        top = max(top, world.height_at(x + dx, y + dy), water)
     return top
-
-
-def _water_at(world: WorldState, x: float, y: float) -> float:
-    n = world.n
-    j = int(round(min(max(x / world.cell_m, 0), n - 1)))
-    i = int(round(min(max(y / world.cell_m, 0), n - 1)))
-    w = float(world.water_hw[i, j])
-    return w if math.isfinite(w) else -math.inf
 
 
 def lift_above_ground(camera: Camera, world: WorldState, clearance_m: float = 1.5) -> tuple[Camera, bool]:

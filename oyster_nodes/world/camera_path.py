@@ -22,7 +22,7 @@ import numpy as np
 
 from ..types import CameraPath
 from .camera import Camera, camera_from_key
-from .state import INSTANCE_KINDS, WorldState
+from .state import INSTANCE_KINDS, WorldState, heights_at, water_at
 
 
 class CameraPathError(ValueError):
@@ -260,27 +260,6 @@ def ground_floor(world: WorldState, xy: np.ndarray, radius_m: float = 1.0) -> np
         top = np.maximum(top, heights_at(world, p))
         top = np.maximum(top, water_at(world, p))
     return np.maximum(top, _roofs_at(world, xy, radius_m))
-
-
-def heights_at(world: WorldState, xy: np.ndarray) -> np.ndarray:
-    """Bilinear terrain height at many points, clamped to the terrain's edge (vectorised height_at)."""
-    n, h = world.n, world.height_hw
-    fx = np.clip(xy[:, 0] / world.cell_m, 0.0, n - 1.0)
-    fy = np.clip(xy[:, 1] / world.cell_m, 0.0, n - 1.0)
-    j0, i0 = np.minimum(fx.astype(int), n - 2), np.minimum(fy.astype(int), n - 2)
-    tx, ty = fx - j0, fy - i0
-    top = h[i0, j0] * (1 - tx) + h[i0, j0 + 1] * tx
-    bottom = h[i0 + 1, j0] * (1 - tx) + h[i0 + 1, j0 + 1] * tx
-    return (top * (1 - ty) + bottom * ty).astype(np.float64)
-
-
-def water_at(world: WorldState, xy: np.ndarray) -> np.ndarray:
-    """Water surface height at points (nearest cell), -inf where dry."""
-    n = world.n
-    j = np.clip(np.round(xy[:, 0] / world.cell_m), 0, n - 1).astype(int)
-    i = np.clip(np.round(xy[:, 1] / world.cell_m), 0, n - 1).astype(int)
-    w = np.asarray(world.water_hw[i, j], np.float64)
-    return np.where(np.isfinite(w), w, -np.inf)
 
 
 def _roofs_at(world: WorldState, xy: np.ndarray, margin: float) -> np.ndarray:

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .camera_path import heights_at, water_at
 from .sim_scene import CHARACTER, VEHICLE, AgentSpec
-from .state import WorldState
+from .state import WorldState, heights_at, water_at
 
 TURN_RATE = {"character": 6.0, "vehicle": 1.2}
 MAX_WADE_M = 0.6

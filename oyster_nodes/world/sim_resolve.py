@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from .actions import AGENT_KINDS, check_event
-from .camera_path import heights_at, mesh_boxes, structure_boxes
+from .camera_path import mesh_boxes, structure_boxes
 from .sim_scene import AgentSpec, BodySpec, body_from_event
-from .state import WorldState
+from .state import WorldState, heights_at
 
 BODY_ONLY = ("impulse", "force", "material")
 AGENT_ONLY = ("move",)

@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .camera_path import EASINGS, water_at
+from .camera_path import EASINGS
 from .sim_agents import AgentState
 from .sim_env import EnvModel
 from .sim_resolve import SimulationError, resolve_shot
 from .sim_scene import build_mjcf, contact_solref, fill_heightfield
-from .state import WorldState
+from .state import WorldState, water_at
 from .timeline import Timeline, empty_arrays
 
 GRAVITY = np.array([0.0, 0.0, -9.81])

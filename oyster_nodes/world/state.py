@@ -134,3 +134,24 @@ class WorldState(WireData):
     def summary(self) -> str:
         return (f"WorldState({self.size_m:g} m, {self.n}x{self.n} cells, {len(self.inst_kind)} instances, "
                 f"{len(self.structures)} structures)")
+
+
+def heights_at(world: WorldState, xy: np.ndarray) -> np.ndarray:
+    """Bilinear terrain height at many points, clamped to the terrain's edge (vectorised height_at)."""
+    n, h = world.n, world.height_hw
+    fx = np.clip(xy[:, 0] / world.cell_m, 0.0, n - 1.0)
+    fy = np.clip(xy[:, 1] / world.cell_m, 0.0, n - 1.0)
+    j0, i0 = np.minimum(fx.astype(int), n - 2), np.minimum(fy.astype(int), n - 2)
+    tx, ty = fx - j0, fy - i0
+    top = h[i0, j0] * (1 - tx) + h[i0, j0 + 1] * tx
+    bottom = h[i0 + 1, j0] * (1 - tx) + h[i0 + 1, j0 + 1] * tx
+    return (top * (1 - ty) + bottom * ty).astype(np.float64)
+
+
+def water_at(world: WorldState, xy: np.ndarray) -> np.ndarray:
+    """Water surface height at points (nearest cell), -inf where dry."""
+    n = world.n
+    j = np.clip(np.round(xy[:, 0] / world.cell_m), 0, n - 1).astype(int)
+    i = np.clip(np.round(xy[:, 1] / world.cell_m), 0, n - 1).astype(int)
+    w = np.asarray(world.water_hw[i, j], np.float64)
+    return np.where(np.isfinite(w), w, -np.inf)
