@@ -16,7 +16,7 @@ from . import concepts as cv
 from .scatter import KIND
 from .sky import build_env
 from .state import WorldState
-from .structures import KINDS, flatten
+from .structures import KINDS, flatten, structure_record
 
 _LISTS = ("structures", "meshes", "bodies", "agents")
 OPS = ("add", "move", "remove", "set_time", "set_weather")
@@ -99,20 +99,7 @@ def add_object(
         w, d = spec["w"] * scale, spec["d"] * scale
         z = flatten(height, cell_m=state.cell_m, x=x, y=y, w=w, d=d, yaw=yaw)
         new_id = next_id(state, kind)
-        item = {
-            "id": new_id,
-            "kind": kind,
-            "x": x,
-            "y": y,
-            "z": round(z, 3),
-            "yaw": yaw,
-            "w": w,
-            "d": d,
-            "h": spec["h"] * scale,
-            "color": spec["color"],
-            "roof": spec["roof"],
-            "material": spec["material"],
-        }
+        item = structure_record(kind, new_id, x, y, z, yaw, scale)
         return dataclasses.replace(state, height_hw=height, structures=[*state.structures, item]), new_id
     if kind in KIND:
         z = state.height_at(x, y)

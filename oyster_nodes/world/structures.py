@@ -226,6 +226,29 @@ def flatten(
     return float(level)
 
 
+def structure_record(kind: str, ident: str, x: float, y: float, z: float, yaw: float,
+                     scale: float = 1.0) -> dict[str, Any]:
+    """One structure of a kind in KINDS as the world state keeps it (position rounded to mm, yaw to 1e-5)."""
+    spec = KINDS[kind]
+    item = {
+        "id": ident,
+        "kind": kind,
+        "x": round(x, 3),
+        "y": round(y, 3),
+        "z": round(z, 3),
+        "yaw": round(yaw, 5),
+        "w": spec["w"] * scale,
+        "d": spec["d"] * scale,
+        "h": spec["h"] * scale,
+        "color": spec["color"],
+        "roof": spec["roof"],
+        "material": spec["material"],
+    }
+    if "stripes" in spec:
+        item["stripes"] = spec["stripes"]
+    return item
+
+
 def place_structures(
     h: np.ndarray,
     site: Site,
@@ -242,23 +265,7 @@ def place_structures(
         yaw = float(rng.uniform(-math.pi, math.pi))
         z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw)
         counters[kind] = counters.get(kind, 0) + 1
-        item = {
-            "id": f"{kind}-{counters[kind]}",
-            "kind": kind,
-            "x": round(x, 3),
-            "y": round(y, 3),
-            "z": round(z, 3),
-            "yaw": round(yaw, 5),
-            "w": spec["w"],
-            "d": spec["d"],
-            "h": spec["h"],
-            "color": spec["color"],
-            "roof": spec["roof"],
-            "material": spec["material"],
-        }
-        if "stripes" in spec:
-            item["stripes"] = spec["stripes"]
-        out.append(item | (extra or {}))
+        out.append(structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw) | (extra or {}))
 
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
         for x, y in choose_sites(site, kind, wanted.get(kind, 0), rng, relations):
