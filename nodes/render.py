@@ -6,9 +6,14 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import CameraPath, Image
-from oyster_nodes.world.camera import Camera, camera_from_key, establishing_shot, lift_above_ground
-from oyster_nodes.world.render import shared_renderer
-from oyster_nodes.world.state import WorldState
+from oyster_nodes.world import (
+    Camera,
+    WorldState,
+    camera_from_key,
+    establishing_shot,
+    lift_above_ground,
+    shared_renderer,
+)
 
 
 class RenderImage(Node):

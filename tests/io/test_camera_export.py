@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from oyster_nodes.io.camera_export import (
+from oyster_nodes.io.exporters.camera_export import (
     CSV_COLUMNS,
     CameraExportError,
     camera_csv,
@@ -19,7 +19,7 @@ from oyster_nodes.io.camera_export import (
     rotation_from_euler_xyz_deg,
 )
 from oyster_nodes.types import CameraPath
-from oyster_nodes.world.camera_path import camera_at
+from oyster_nodes.world.camera.path import camera_at
 
 from .worlds import camera_path
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from oyster_nodes.io.glb import (
+from oyster_nodes.io.exporters.glb import (
     BodyTrack,
     GlbError,
     GlbOptions,
@@ -18,9 +18,9 @@ from oyster_nodes.io.glb import (
     tracks_from_states,
     world_glb,
 )
-from oyster_nodes.world.action_parse import parse_script
-from oyster_nodes.world.simulate import SimSettings, simulate
-from oyster_nodes.world.state import INSTANCE_KINDS
+from oyster_nodes.world.actions.parse import parse_script
+from oyster_nodes.world.simulate.run import SimSettings, simulate
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS
 
 from .worlds import camera_path, synthetic_world
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from oyster_nodes.types import Audio, CameraPath, Frames
-from oyster_nodes.world.state import INSTANCE_KINDS, MATERIALS, WorldState
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 
 def synthetic_world(*, size_m: float = 128.0, cell_m: float = 1.0, instances: int = 400, seed: int = 0,

@@ -12,9 +12,9 @@ import pytest
 from nodes import camera as camera_nodes
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath, Image
-from oyster_nodes.world import camera_path as cp
-from oyster_nodes.world.camera_map import blank_map, top_down_map
-from oyster_nodes.world.camera_presets import PRESETS, PresetSettings, follow_samples, preset_samples
+from oyster_nodes.world.camera import path as cp
+from oyster_nodes.world.camera.map import blank_map, top_down_map
+from oyster_nodes.world.camera.presets import PRESETS, PresetSettings, follow_samples, preset_samples
 
 from ..params import checked_params as node_params
 from .shot_world import flat, hills
@@ -185,8 +185,8 @@ def test_node_params_reject_absurd_values() -> None:
 
 
 def test_follow_node_tracks_a_simulated_agent(tmp_path: Path) -> None:
-    from oyster_nodes.world.action_parse import parse_script
-    from oyster_nodes.world.simulate import SimSettings, simulate
+    from oyster_nodes.world.actions.parse import parse_script
+    from oyster_nodes.world.simulate.run import SimSettings, simulate
 
     world = flat()
     events = parse_script("at 0s spawn character hero pos=20,30\nfrom 0s to 2s move hero to=40,30",

@@ -12,10 +12,10 @@ from nodes.export import ExportPNG
 from nodes.render import RenderImage
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath
-from oyster_nodes.world.camera import Camera, establishing_shot
-from oyster_nodes.world.render import Renderer
-from oyster_nodes.world.sky import build_env, clock_for_time
-from oyster_nodes.world.state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
+from oyster_nodes.world.geometry.camera import Camera, establishing_shot
+from oyster_nodes.world.render.renderer import Renderer
+from oyster_nodes.world.state.sky import build_env, clock_for_time
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 
@@ -272,9 +272,9 @@ def test_passes_not_asked_for_are_not_read_back(renderer: Renderer, world: World
 
 
 def test_distant_plants_become_camera_facing_cards(renderer: Renderer, world: WorldState) -> None:
-    from oyster_nodes.world.gpu_scene import CARD, FAR, NEAR, frustum_planes
-    from oyster_nodes.world.meshes import instance_card, instance_mesh
-    from oyster_nodes.world.render import FLIP_Y
+    from oyster_nodes.world.render.gpu_scene import CARD, FAR, NEAR, frustum_planes
+    from oyster_nodes.world.render.meshes import instance_card, instance_mesh
+    from oyster_nodes.world.render.renderer import FLIP_Y
 
     for kind in ("conifer", "broadleaf", "palm", "cactus", "grass_tuft", "flower", "dead_tree"):
         card = instance_card(kind)
