@@ -9,7 +9,7 @@ from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
     Camera,
     WorldState,
-    camera_from_key,
+    camera_at,
     establishing_shot,
     lift_above_ground,
     shared_renderer,
@@ -55,9 +55,8 @@ class RenderImage(Node):
 
     @staticmethod
     def _camera(world: WorldState, path: CameraPath | None, p: dict[str, Any]) -> Camera:
-        if path is not None and path.keys:
-            return camera_from_key(path.keys[0], width=path.width, height=path.height, sensor_mm=path.sensor_mm,
-                                   near_m=path.near_m, far_m=path.far_m)
+        if path is not None:
+            return camera_at(path, float(path.times_k[0]))
         if p["auto_frame"]:
             cam = establishing_shot(world, width=p["width"], height=p["height"], focal_mm=p["focal_mm"],
                                     sensor_mm=p["sensor_mm"])

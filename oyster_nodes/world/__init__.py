@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         frame_times,
         keep_clear,
         parse_keys,
+        path_from_keys,
         sample_keys,
         to_camera_path,
     )
@@ -104,6 +105,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "frame_times": ("camera.path", "frame_times"),
     "keep_clear": ("camera.path", "keep_clear"),
     "parse_keys": ("camera.path", "parse_keys"),
+    "path_from_keys": ("camera.path", "path_from_keys"),
     "sample_keys": ("camera.path", "sample_keys"),
     "to_camera_path": ("camera.path", "to_camera_path"),
     "FOLLOW_MODES": ("camera.presets", "FOLLOW_MODES"),
@@ -169,6 +171,7 @@ __all__ = [
     "load_world",
     "parse_json",
     "parse_keys",
+    "path_from_keys",
     "parse_lines",
     "parse_script",
     "preset_samples",

@@ -11,7 +11,7 @@ import pytest
 from nodes.export import ExportPNG
 from nodes.render import RenderImage
 from oyster_nodes.node import RunContext
-from oyster_nodes.types import CameraPath
+from oyster_nodes.world.camera.path import path_from_keys
 from oyster_nodes.world.geometry.camera import Camera, establishing_shot
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.sky import build_env, clock_for_time
@@ -200,8 +200,8 @@ def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path
 
 
 def test_render_node_uses_the_first_camera_key(world: WorldState, tmp_path: Path) -> None:
-    path = CameraPath(
-        keys=[
+    path = path_from_keys(
+        [
             {"time": 0.0, "position": [40, 30, 60], "target": [140, 140, 5], "focal_mm": 24.0},
             {"time": 1.0, "position": [0, 0, 99], "target": [1, 1, 1], "focal_mm": 50.0},
         ],

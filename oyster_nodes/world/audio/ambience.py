@@ -110,7 +110,7 @@ def _get(env: dict, key: str, sub: str, default: float) -> float:
 
 
 def _listener(world: WorldState, path: CameraPath | None, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if path is None or not path.keys:
+    if path is None:
         c = world.size_m / 2
         pos = np.tile([c, c, world.height_at(c, c) + 2.0], (len(times), 1))
         return pos, np.tile([1.0, 0.0, 0.0], (len(times), 1))

@@ -277,7 +277,7 @@ def _disc(r: float) -> np.ndarray:
 def _stack(frames: list[Image], path: CameraPath, settings: SequenceSettings) -> Frames:
     rgb = np.stack([f.rgb_hw3 for f in frames])
     out = Frames(rgb_nhw3=rgb, fps=float(path.fps), info={
-        "device": frames[0].info.get("device", ""), "camera_keys": len(path.keys),
+        "device": frames[0].info.get("device", ""), "camera_keys": path.key_count,
         "motion_blur": settings.blur_samples, "f_stop": settings.f_stop, "notes": list(settings.notes)})
     if settings.passes in ("rgb+depth", "all") and frames[0].depth_hw is not None:
         out.depth_nhw = np.stack([f.depth_hw for f in frames]).astype(np.float32)
