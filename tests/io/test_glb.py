@@ -20,6 +20,7 @@ from oyster_nodes.io.exporters.glb import (
 )
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.simulate.run import SimSettings, simulate
+from oyster_nodes.world.state.records import Body, RecordError
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS
 
 from .worlds import camera_path, synthetic_world
@@ -157,7 +158,7 @@ def test_world_rotations_map_to_gltf_axes() -> None:
 def test_tracks_from_states_and_bad_tracks() -> None:
     world = synthetic_world(size_m=32, instances=0, bodies=1)
     later = synthetic_world(size_m=32, instances=0, bodies=1)
-    later.bodies[0]["pos"] = [10.0, 20.0, 1.0]
+    later.bodies[0].pos = (10.0, 20.0, 1.0)
     tracks = tracks_from_states([world, later], fps=24)
     assert list(tracks) == ["ball-0"] and tracks["ball-0"].times_s.tolist() == [0.0, 1 / 24]
     bad = BodyTrack(times_s=np.array([0.0, 0.0]), pos_n3=np.zeros((2, 3)), quat_n4=np.ones((2, 4)))
@@ -167,12 +168,13 @@ def test_tracks_from_states_and_bad_tracks() -> None:
 
 def test_bodies_can_carry_their_own_tracks() -> None:
     world = synthetic_world(size_m=32, instances=0, bodies=2)
-    world.bodies[0]["track"] = {"times_s": FALL.times_s.tolist(), "pos": FALL.pos_n3.tolist(),
-                                "quat": FALL.quat_n4.tolist()}
-    world.bodies[1]["track"] = {"times_s": "soon"}
+    carried = {"times_s": FALL.times_s.tolist(), "pos": FALL.pos_n3.tolist(), "quat": FALL.quat_n4.tolist()}
+    world.bodies[0] = Body.from_json(world.bodies[0].to_json() | {"track": carried})
     data, info = world_glb(world, options=GlbOptions(texture_px=16))
-    assert info.animated_nodes == 1 and len(info.warnings) == 1 and "ball-1" in info.warnings[0]
+    assert info.animated_nodes == 1 and not info.warnings
     assert len(gltf_json(data)["animations"][0]["channels"]) == 2
+    with pytest.raises(RecordError, match="ball-1' track"):  # a broken track is refused where it enters
+        Body.from_json(world.bodies[1].to_json() | {"track": {"times_s": "soon"}})
 
 
 def simulated_glb(script: str) -> tuple[bytes, Any]:

@@ -82,13 +82,13 @@ def test_a_path_through_a_mountain_is_lifted_smoothly_with_a_note() -> None:
 def test_camera_keeps_out_of_buildings() -> None:
     world = hills()
     s = world.structures[0]
-    x, y = float(s["x"]), float(s["y"])
-    keys, _ = cp.parse_keys([{"time": 0, "position": [x - 30, y, s["z"] + 1], "target": [x + 30, y, s["z"]]},
-                             {"time": 2, "position": [x + 30, y, s["z"] + 1], "target": [x - 30, y, s["z"]]}],
+    x, y = s.x, s.y
+    keys, _ = cp.parse_keys([{"time": 0, "position": [x - 30, y, s.z + 1], "target": [x + 30, y, s.z]},
+                             {"time": 2, "position": [x + 30, y, s.z + 1], "target": [x - 30, y, s.z]}],
                             duration_s=2.0)
     clear = cp.keep_clear(world, cp.sample_keys(keys, SHOT.times()), clearance_m=1.0)
     middle = clear.position[len(clear.position) // 2]
-    assert middle[2] >= float(s["z"]) + float(s["h"]) + 1.0
+    assert middle[2] >= s.z + s.h + 1.0
 
 
 @pytest.mark.parametrize("name", PRESETS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -49,7 +50,7 @@ def small_world(env: dict | None = None) -> WorldState:
         env=env or {},
     )
     world.inst_xyz[:] = np.stack([px, py, [world.height_at(a, b) for a, b in zip(px, py, strict=True)]], 1)
-    world.structures = [
+    return dataclasses.replace(world, structures=[
         {
             "kind": "cabin",
             "id": "c1",
@@ -62,9 +63,8 @@ def small_world(env: dict | None = None) -> WorldState:
             "h": 6,
             "color": "#8a6a4a",
         }
-    ]
-    world.paths = [{"kind": "road", "width_m": 4, "points": [[10, 10, 0], [110, 100, 0], [240, 130, 0]]}]
-    return world
+    ],
+    paths=[{"kind": "road", "width_m": 4, "points": [[10, 10, 0], [110, 100, 0], [240, 130, 0]]}])
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +183,7 @@ def test_establishing_shot_is_above_ground_and_sees_the_world(renderer: Renderer
 def test_establishing_shot_frames_the_structures(world: WorldState) -> None:
     cam = establishing_shot(world, width=160, height=90)
     cabin = world.structures[0]
-    uv, depth = cam.project(np.array([[cabin["x"], cabin["y"], cabin["z"] + 2.0]]))
+    uv, depth = cam.project(np.array([[cabin.x, cabin.y, cabin.z + 2.0]]))
     assert depth[0] > 0 and 0.2 * 160 < uv[0, 0] < 0.8 * 160 and 0.15 * 90 < uv[0, 1] < 0.85 * 90
 
 

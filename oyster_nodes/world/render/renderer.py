@@ -332,6 +332,7 @@ class Renderer:
         image.info.update(
             {
                 "device": self.device,
+                "seed": world.seed,
                 "supersample": self.supersample,
                 "triangles": stats["triangles"],
                 "camera": {
