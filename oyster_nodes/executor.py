@@ -218,7 +218,7 @@ class Executor:
         self.workers = max(1, workers)
         self.gpu_budget_bytes = gpu_budget_bytes
         #: renderers, encoders and pipelines by (kind, device), handed to nodes in their RunContext
-        self.components = components or ComponentStore()
+        self.components = components if components is not None else ComponentStore()
         #: one lock table for GPU nodes and exclusive components
         self._locks = self.components.locks
 
