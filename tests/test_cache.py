@@ -174,11 +174,11 @@ def test_editing_a_packs_code_gives_new_keys_so_the_disk_tier_serves_no_stale_va
     assert _run_pack(tmp_path) == ["RAN", "VALUE", "2.0"]
 
 
-def test_code_stamps_cover_the_core_and_the_pack_and_are_made_once(registry):
+def test_code_stamps_cover_the_core_its_shaders_and_the_pack(registry):
     from oyster_nodes.cache import _code_files, code_stamp
 
     files = {p.name for p in _code_files(Path(__file__).parents[1] / "oyster_nodes")}
-    assert {"executor.py", "terrain.py", "terrain.frag"} <= files or {"executor.py"} <= files
+    assert "executor.py" in files
     assert any(name.endswith((".frag", ".vert", ".glsl")) for name in files), "shaders are code too"
     make = registry.get("t.blob")
     assert code_stamp(make) == code_stamp(registry.get("t.view"))

@@ -9,7 +9,7 @@ import pytest
 
 from oyster_nodes.cache import Cache
 from oyster_nodes.components import ComponentError, ComponentSpec, ComponentStore
-from oyster_nodes.executor import Executor, RunOptions
+from oyster_nodes.executor import Executor
 from oyster_nodes.graph import build
 from oyster_nodes.node import RunContext
 
