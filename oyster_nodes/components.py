@@ -17,7 +17,14 @@ device holds more than `budget_bytes` (the budget applies to each device on its 
 components do not compete with the CPU's); an evicted component's `close()` is called if it has one.
 An exclusive component is used under the device lock of `oyster_nodes.devices.DeviceLocks`, the same
 re-entrant lock the executor takes around GPU nodes, so a GPU node may use an exclusive component
-on its own device without deadlock and two threads never use one at once.
+on its own device without deadlock and two threads never use one at once. On the CPU all exclusive
+components share the one "cpu" lock. Do not open an exclusive component of one device inside a block
+holding an exclusive component of another (two threads doing it the other way round would deadlock).
+
+The executor owns one store (`Executor.components`) and hands it to every node as `ctx.components`;
+a worker process makes its own `ComponentStore()` and passes it as `Executor(components=store)`, so
+the components stay warm across the jobs it runs. A node run outside an executor gets a store of its
+own on first `ctx.use_component` (tests that run many nodes should pass one shared store instead).
 
 Devices are "cpu", "cuda" (the same as "cuda:0") or "cuda:N". A store can also know specs by kind
 (`register`), so a headless worker process registers the specs it serves and asks by name; it needs
