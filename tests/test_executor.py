@@ -430,7 +430,8 @@ def test_a_node_writing_into_its_input_gets_an_error_and_the_cached_value_is_unc
     result = ex.run(build(b.build(), registry))
     assert result.records["bad"].status == "error"
     assert "read-only" in result.records["bad"].error.message
-    blob = result.outputs["w"]["blob"] if "w" in result.outputs else ex.cache.get(result.records["w"].key)[0]["blob"]
+    blob = ex.cache.get(result.records["w"].key)[0]["blob"]
+    assert blob is result.outputs["w"]["blob"]
     import numpy as np
 
     fresh = np.random.default_rng(1).random(8, dtype=np.float32)
