@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from typing import Any
+
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
+from oyster_nodes.world import MAX_SCRIPT_CHARS, TEXT_ENCODER, parse_json, parse_lines, parse_script
 
 EXAMPLE = """# time  event  values — '#' starts a comment
 at 0s spawn sphere ball1 pos=512,512 height=20 size=0.5 color=red material=rubber
@@ -33,12 +36,17 @@ class ActionScriptNode(Node):
     )
 
     def run(self, ctx: RunContext, *, script: str, format: str, english: bool) -> dict[str, object]:
-        if format == "json":
-            parsed = parse_json(script)
-        elif format == "text":
-            parsed = parse_lines(script, english=english)
-        else:
-            parsed = parse_script(script, english=english)
+        with ExitStack() as stack:
+            # the encoder is loaded (or taken from the executor's store) only once a line is English
+            def encoder() -> Any:
+                return stack.enter_context(ctx.use_component(TEXT_ENCODER, "cpu"))
+
+            if format == "json":
+                parsed = parse_json(script)
+            elif format == "text":
+                parsed = parse_lines(script, encoder=encoder, english=english)
+            else:
+                parsed = parse_script(script, encoder=encoder, english=english)
         for note in parsed.notes:
             ctx.warn(note)
         if not parsed.events:

@@ -7,12 +7,12 @@ from typing import Any
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
+    RENDERER,
     Camera,
     WorldState,
     camera_at,
     establishing_shot,
     lift_above_ground,
-    shared_renderer,
 )
 
 
@@ -51,7 +51,8 @@ class RenderImage(Node):
             ctx.warn("far plane was not beyond the near plane; using near x 1000")
             cam = Camera(**{**_fields(cam), "far_m": cam.near_m * 1000.0})
         ctx.progress(0.1, "rendering")
-        return shared_renderer().render(world, cam)
+        with ctx.use_component(RENDERER) as renderer:
+            return renderer.render(world, cam)
 
     @staticmethod
     def _camera(world: WorldState, path: CameraPath | None, p: dict[str, Any]) -> Camera:

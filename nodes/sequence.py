@@ -34,14 +34,15 @@ class SequenceRender(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, path: CameraPath, timeline: Timeline | None = None,
             motion_blur: int, shutter_deg: float, f_stop: float, focus_m: float, passes: str) -> Frames:
-        from oyster_nodes.world import SequenceSettings, render_sequence, shared_renderer
+        from oyster_nodes.world import RENDERER, SequenceSettings, render_sequence
 
         if 0 < f_stop < 0.7:
             ctx.warn(f"f/{f_stop:g} is wider than any real lens; using f/0.7")
             f_stop = 0.7
         settings = SequenceSettings(blur_samples=motion_blur, shutter=shutter_deg / 360.0, f_stop=f_stop,
                                     focus_m=focus_m, passes=passes)
-        frames = render_sequence(world, path, timeline, shared_renderer(), settings, progress=ctx.progress)
+        with ctx.use_component(RENDERER) as renderer:
+            frames = render_sequence(world, path, timeline, renderer, settings, progress=ctx.progress)
         for note in settings.notes:
             ctx.warn(note)
         return frames

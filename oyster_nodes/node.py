@@ -249,13 +249,13 @@ class RunContext:
         """The running workflow's name ("workflow" when a node runs outside one)."""
         return self.workflow.metadata.name if self.workflow is not None else "workflow"
 
-    def use_component(self, spec: ComponentSpec[T]) -> AbstractContextManager[T]:
-        """The component of `spec` on this node's device, in use for a `with` block."""
+    def use_component(self, spec: ComponentSpec[T], device: str | None = None) -> AbstractContextManager[T]:
+        """The component of `spec` on this node's device (or `device`), in use for a `with` block."""
         if self.components is None:
             from .components import ComponentStore
 
             self.components = ComponentStore()
-        return self.components.use(spec, self.device)
+        return self.components.use(spec, device or self.device)
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress from inside a long node; also a cancellation point."""

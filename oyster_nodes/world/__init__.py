@@ -48,10 +48,10 @@ if TYPE_CHECKING:
     from .generate.world import GenerateConfig, generate_world
     from .geometry.camera import Camera, camera_from_key, establishing_shot, lift_above_ground
     from .prompt.concepts import STYLES, WEATHERS
-    from .prompt.embed import get_encoder
+    from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
     from .prompt.understand import spec_from_prompt
-    from .render.renderer import Renderer, RenderSettings, shared_renderer
+    from .render.renderer import RENDERER, Renderer, RenderSettings
     from .render.sequence import SequenceSettings, render_sequence
     from .simulate.run import SimSettings
     from .simulate.run import simulate as run_simulation
@@ -76,7 +76,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "STYLES": ("prompt.concepts", "STYLES"),
     "WEATHERS": ("prompt.concepts", "WEATHERS"),
     "spec_from_prompt": ("prompt.understand", "spec_from_prompt"),
-    "get_encoder": ("prompt.embed", "get_encoder"),
+    "TEXT_ENCODER": ("prompt.embed", "TEXT_ENCODER"),
+    "load_encoder": ("prompt.embed", "load_encoder"),
     "GenerateConfig": ("generate.world", "GenerateConfig"),
     "generate_world": ("generate.world", "generate_world"),
     "apply_edits": ("edit.operations", "apply_edits"),
@@ -117,7 +118,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "top_down_map": ("camera.map", "top_down_map"),
     "Renderer": ("render.renderer", "Renderer"),
     "RenderSettings": ("render.renderer", "RenderSettings"),
-    "shared_renderer": ("render.renderer", "shared_renderer"),
+    "RENDERER": ("render.renderer", "RENDERER"),
     "SequenceSettings": ("render.sequence", "SequenceSettings"),
     "render_sequence": ("render.sequence", "render_sequence"),
     "AudioSettings": ("audio.ambience", "AudioSettings"),
@@ -125,6 +126,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "RENDERER",
+    "TEXT_ENCODER",
     "ASPECTS",
     "AudioSettings",
     "Camera",
@@ -163,7 +166,7 @@ __all__ = [
     "frame_size",
     "frame_times",
     "generate_world",
-    "get_encoder",
+    "load_encoder",
     "heights_at",
     "import_mesh",
     "keep_clear",
@@ -181,7 +184,6 @@ __all__ = [
     "save_world",
     "set_time",
     "set_weather",
-    "shared_renderer",
     "spec_from_prompt",
     "to_camera_path",
     "top_down_map",

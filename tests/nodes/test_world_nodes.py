@@ -18,6 +18,7 @@ from oyster_nodes.world.state.store import WorldFileError
 from oyster_nodes.world.state.world_state import WorldState
 
 from ..params import checked_params as params
+from ..params import node_context
 
 ALL: tuple[type[Node], ...] = prompt_nodes.NODES + world_nodes.NODES
 
@@ -29,7 +30,7 @@ def problem(node: type[Node], name: str, value: object) -> str | None:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> RunContext:
-    return RunContext(node_id="n1", out_dir=tmp_path)
+    return node_context(node_id="n1", out_dir=tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def small_world() -> WorldState:
     spec = WorldSpec(terrain="hills", structures={"cabin": 2, "road": 1}, vegetation={"broadleaf": 0.4})
     node = world_nodes.WorldGenerate()
     return node.run(
-        RunContext(node_id="g"), spec=spec, **params(world_nodes.WorldGenerate, seed=3, size_m=256)
+        node_context(node_id="g"), spec=spec, **params(world_nodes.WorldGenerate, seed=3, size_m=256)
     )
 
 

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from nodes import camera as camera_nodes
-from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world.camera import path as cp
 from oyster_nodes.world.camera.map import blank_map, top_down_map
 from oyster_nodes.world.camera.presets import PRESETS, PresetSettings, follow_samples, preset_samples
 
 from ..params import checked_params as node_params
+from ..params import node_context
 from .shot_world import flat, hills
 
 SHOT = cp.Shot(duration_s=2.0, fps=24, width=96, height=54)
@@ -155,7 +155,7 @@ def test_map_shows_the_path(tmp_path: Path) -> None:
 
 
 def test_preset_node_gives_path_and_preview(tmp_path: Path) -> None:
-    ctx = RunContext(node_id="cam", out_dir=tmp_path)
+    ctx = node_context(node_id="cam", out_dir=tmp_path)
     node = camera_nodes.CameraPreset
     out = node().run(ctx, world=hills(), **node_params(node, preset="crane", resolution="144p", aspect="9:16",
                                                         duration_s=1.0, fps=30, map_px=128))
@@ -165,13 +165,13 @@ def test_preset_node_gives_path_and_preview(tmp_path: Path) -> None:
 
 
 def test_keyframe_node_warns_about_a_mountain(tmp_path: Path) -> None:
-    ctx = RunContext(node_id="cam", out_dir=tmp_path)
+    ctx = node_context(node_id="cam", out_dir=tmp_path)
     node = camera_nodes.CameraKeyframes
     keys = [{"time": 0, "position": [10, 64, 12], "target": [118, 64, 12]},
             {"time": 1, "position": [118, 64, 12], "target": [10, 64, 12]}]
     node().run(ctx, world=flat(), **node_params(node, keys=keys, duration_s=1.0, resolution="144p"))
     assert any("lifted the camera" in w for w in ctx.warnings)
-    no_world = node().run(RunContext(node_id="k"), **node_params(node, keys=keys, duration_s=1.0))
+    no_world = node().run(node_context(node_id="k"), **node_params(node, keys=keys, duration_s=1.0))
     assert no_world["preview"].rgb_hw3.shape[0] == 512
 
 
@@ -192,7 +192,7 @@ def test_follow_node_tracks_a_simulated_agent(tmp_path: Path) -> None:
     events = parse_script("at 0s spawn character hero pos=20,30\nfrom 0s to 2s move hero to=40,30",
                           english=False).events
     timeline = simulate(world, events, SimSettings(duration_s=2.0, fps=24))
-    ctx = RunContext(node_id="follow", out_dir=tmp_path)
+    ctx = node_context(node_id="follow", out_dir=tmp_path)
     node = camera_nodes.CameraFollow
     out = node().run(ctx, world=world, timeline=timeline,
                      **node_params(node, target_id="hero", duration_s=3.0, resolution="144p", map_px=128))

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath, Prompt
 from oyster_nodes.world import generate_world, load_world, path_from_keys, save_world, spec_from_prompt
 from oyster_nodes.world.state.records import Agent, Body, MeshPlacement, RecordError, Route, Structure
 from oyster_nodes.world.state.store import WorldFileError
 from oyster_nodes.world.state.world_state import WorldState
+
+from ..params import node_context
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_the_seed_name_field_is_the_rendered_worlds_seed(village: WorldState, tm
     from nodes.render import RenderImage
     from tests.params import checked_params
 
-    ctx = RunContext(node_id="r", out_dir=tmp_path)
+    ctx = node_context(node_id="r", out_dir=tmp_path)
     image = RenderImage().run(ctx, world=village, **checked_params(RenderImage, width=64, height=36))
     ExportPNG().run(ctx, image=image, **checked_params(ExportPNG, path="shot-{seed}.png"))
     assert (tmp_path / f"shot-{village.seed}.png").is_file() and village.seed == 3

@@ -11,12 +11,13 @@ import pytest
 
 from nodes.export import ExportPNG
 from nodes.render import RenderImage
-from oyster_nodes.node import RunContext
 from oyster_nodes.world.camera.path import path_from_keys
 from oyster_nodes.world.geometry.camera import Camera, establishing_shot
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.sky import build_env, clock_for_time
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
+
+from ..params import node_context
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 
@@ -188,7 +189,7 @@ def test_establishing_shot_frames_the_structures(world: WorldState) -> None:
 
 
 def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path: Path) -> None:
-    ctx = RunContext(node_id="r1", out_dir=tmp_path)
+    ctx = node_context(node_id="r1", out_dir=tmp_path)
     params = {p.name: p.default for p in RenderImage.params}
     params.update(
         auto_frame=False, position=[70.0, 180.0, 0.0], target=[150.0, 150.0, 3.0], width=96, height=64
@@ -208,7 +209,7 @@ def test_render_node_uses_the_first_camera_key(world: WorldState, tmp_path: Path
         width=80,
         height=48,
     )
-    ctx = RunContext(node_id="r2", out_dir=tmp_path)
+    ctx = node_context(node_id="r2", out_dir=tmp_path)
     params = {p.name: p.default for p in RenderImage.params}
     img = RenderImage().run(ctx, world=world, camera=path, **params)
     assert img.rgb_hw3.shape == (48, 80, 3) and img.info["camera"]["position"] == [40.0, 30.0, 60.0]
@@ -227,7 +228,7 @@ def test_export_png_writes_rgb_and_16_bit_depth(
     renderer: Renderer, world: WorldState, tmp_path: Path
 ) -> None:
     img = renderer.render(world, overview(world, 64, 36))
-    ctx = RunContext(node_id="e1", out_dir=tmp_path)
+    ctx = node_context(node_id="e1", out_dir=tmp_path)
     files = ExportPNG().run(ctx, image=img, path="shots/a.png", depth=True, depth_scale_mm=10.0)
     assert files.paths == ["shots/a.png", "shots/a_depth.png"] and files.exist() and len(files.hashes) == 2
     rgb = cv2.imread(str(tmp_path / "shots/a.png"))[..., ::-1]

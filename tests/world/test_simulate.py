@@ -10,12 +10,12 @@ import pytest
 
 from nodes import simulate as simulate_nodes
 from oyster_nodes.cache import decode, encode
-from oyster_nodes.node import RunContext
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.camera.path import heights_at, water_at
 from oyster_nodes.world.simulate.run import SimSettings, SimulationError, simulate
 from oyster_nodes.world.state.timeline import Timeline, TimelineError
 
+from ..params import node_context
 from .shot_world import drop_script, flat, hills
 
 ARRAYS = ("body_pos_fb3", "body_quat_fb4", "body_alive_fb", "body_rgb_fb3", "agent_pos_fa3", "agent_yaw_fa",
@@ -170,13 +170,13 @@ def test_timeline_goes_to_disk_and_back_and_knows_its_world() -> None:
 
 
 def test_simulate_node_reports_corrections(tmp_path) -> None:  # noqa: ANN001
-    ctx = RunContext(node_id="sim", out_dir=tmp_path)
+    ctx = node_context(node_id="sim", out_dir=tmp_path)
     script = parse_script("at 0s spawn sphere s pos=40,40,-50 size=0.5\nat 9s remove s", english=False).to_script("")
     node = simulate_nodes.Simulate()
     tl = node.run(ctx, world=hills(), script=script, duration_s=1.0, fps=24, time_scale_h_per_s=0.0, seed=0)
     assert isinstance(tl, Timeline) and tl.n_frames == 24
     assert any("inside the terrain" in w for w in ctx.warnings) and any("never happens" in w for w in ctx.warnings)
-    still = simulate_nodes.WorldAt().run(RunContext(node_id="w"), world=hills(), timeline=tl, time_s=0.5)
+    still = simulate_nodes.WorldAt().run(node_context(node_id="w"), world=hills(), timeline=tl, time_s=0.5)
     assert still.bodies and still.env["clock_h"] == pytest.approx(15.5)
 
 
