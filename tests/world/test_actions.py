@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from nodes import action as action_nodes
+from oyster_nodes.builtin import action as action_nodes
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import ActionScript
 from oyster_nodes.world.action_parse import parse_json, parse_line, parse_lines, parse_script

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nodes import audio as audio_nodes
+from oyster_nodes.builtin import audio as audio_nodes
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import Audio
 from oyster_nodes.world import camera_path as cp

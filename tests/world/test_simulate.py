@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nodes import simulate as simulate_nodes
+from oyster_nodes.builtin import simulate as simulate_nodes
 from oyster_nodes.cache import decode, encode
 from oyster_nodes.node import RunContext
 from oyster_nodes.world.action_parse import parse_script
