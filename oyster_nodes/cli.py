@@ -306,7 +306,7 @@ def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
 def print_node_error(console: Console, err: NodeError, *, expected: bool, debug: bool) -> None:
     """One message for a mistake in the input; inputs and (with --debug) the traceback for a bug."""
     message = _without_type(err.message) if expected else err.message
-    console.print(f"[bold red]error[/] node '{err.node_id}' ({err.node_type}): ", end="", highlight=False)
+    console.print(f"[bold red]error[/] node '{err.node_id}' ({err.node_type}) failed: ", end="", highlight=False)
     console.print(message, markup=False, highlight=False)
     if not expected or debug:
         for name, value in err.inputs.items():

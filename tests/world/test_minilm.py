@@ -40,3 +40,16 @@ def test_real_model_gives_unit_vectors_that_group_meanings() -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     np.testing.assert_array_equal(vectors[0], vectors[3])
+
+
+def test_a_text_alone_and_inside_any_batch_gives_the_same_bits() -> None:
+    """Batching (and so BLAS blocking) must not change a vector: the vocabulary alone vs batched, shuffled."""
+    from oyster_nodes.world.concepts import CONCEPTS
+
+    model = get_encoder().model
+    texts = [c.phrase for c in CONCEPTS][:24] + ["pine", "conifer", "desert", "pine", "a calm lake at dawn"]
+    batched = model.encode(texts)
+    alone = np.stack([model.encode([t])[0] for t in texts])
+    np.testing.assert_array_equal(alone, batched)
+    order = np.random.default_rng(0).permutation(len(texts))
+    np.testing.assert_array_equal(model.encode([texts[i] for i in order], batch_size=5), batched[order])

@@ -7,9 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
 from oyster_nodes.builtin.export import ExportPNG
 from oyster_nodes.builtin.render import RenderImage
-
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath
 from oyster_nodes.world.camera import Camera, establishing_shot
