@@ -24,7 +24,9 @@ def test_matches_the_reference_bert_on_a_tiny_random_model(tmp_path: Path) -> No
     model.save_pretrained(tmp_path, safe_serialization=True)
     shutil.copy(default_model_path() / "tokenizer.json", tmp_path / "tokenizer.json")
     ours = MiniLM(tmp_path, max_tokens=64).encode(TEXTS)
-    tok = MiniLM(tmp_path, max_tokens=64).tokenizer.encode_batch(TEXTS)
+    tokenizer = MiniLM(tmp_path, max_tokens=64).tokenizer
+    tokenizer.enable_padding()  # the reference runs one padded batch
+    tok = tokenizer.encode_batch(TEXTS)
     ids = torch.tensor([e.ids for e in tok])
     mask = torch.tensor([e.attention_mask for e in tok], dtype=torch.float32)
     with torch.inference_mode():
