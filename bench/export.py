@@ -21,16 +21,16 @@ from typing import Any
 import cv2
 import numpy as np
 
+from oyster_nodes.io.exporters.glb import GlbOptions, world_glb
+from oyster_nodes.io.exporters.heightmap import write_heightmaps
+from oyster_nodes.io.exporters.ply import sample_world, splat_ply
+from oyster_nodes.io.exporters.world_geometry import terrain_albedo_srgb
 from oyster_nodes.io.files import OutputFolder
-from oyster_nodes.io.glb import GlbOptions, world_glb
-from oyster_nodes.io.heightmap import write_heightmaps
-from oyster_nodes.io.ply import sample_world, splat_ply
 from oyster_nodes.io.video import encode_video
-from oyster_nodes.io.world_geometry import terrain_albedo_srgb
 from oyster_nodes.types import Audio
-from oyster_nodes.world.generate import generate_world
-from oyster_nodes.world.spec import WorldSpec
-from oyster_nodes.world.state import INSTANCE_KINDS, WorldState
+from oyster_nodes.world.generate.world import generate_world
+from oyster_nodes.world.prompt.spec import WorldSpec
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
 
 REPEATS = 3
 INSTANCES = 50_000

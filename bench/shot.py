@@ -53,16 +53,16 @@ def main() -> None:
 
     t = time.perf_counter()
     from oyster_nodes.types import Prompt
-    from oyster_nodes.world import camera_path as cp
-    from oyster_nodes.world.action_parse import parse_script
-    from oyster_nodes.world.audio import AudioSettings, ambience
-    from oyster_nodes.world.camera_presets import PresetSettings, preset_samples
-    from oyster_nodes.world.embed import get_encoder
-    from oyster_nodes.world.generate import GenerateConfig, generate_world
-    from oyster_nodes.world.render import shared_renderer
-    from oyster_nodes.world.sequence import SequenceSettings, render_sequence
-    from oyster_nodes.world.simulate import SimSettings, simulate
-    from oyster_nodes.world.understand import spec_from_prompt
+    from oyster_nodes.world.actions.parse import parse_script
+    from oyster_nodes.world.audio.ambience import AudioSettings, ambience
+    from oyster_nodes.world.camera import path as cp
+    from oyster_nodes.world.camera.presets import PresetSettings, preset_samples
+    from oyster_nodes.world.generate.world import GenerateConfig, generate_world
+    from oyster_nodes.world.prompt.embed import get_encoder
+    from oyster_nodes.world.prompt.understand import spec_from_prompt
+    from oyster_nodes.world.render.renderer import shared_renderer
+    from oyster_nodes.world.render.sequence import SequenceSettings, render_sequence
+    from oyster_nodes.world.simulate.run import SimSettings, simulate
 
     t = lap("import_s", t)
     encoder = get_encoder()
@@ -111,7 +111,7 @@ def _dry_spot(world: object) -> tuple[float, float]:
     import numpy as np
 
     h, wet, cell = world.height_hw, np.isfinite(world.water_hw), world.cell_m  # type: ignore[attr-defined]
-    from oyster_nodes.world.state import INSTANCE_KINDS
+    from oyster_nodes.world.state.world_state import INSTANCE_KINDS
 
     tall = [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf", "palm", "dead_tree")]
     trees = np.asarray(world.inst_xyz)[np.isin(world.inst_kind, tall), :2]  # type: ignore[attr-defined]

@@ -18,12 +18,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from oyster_nodes.types import Prompt  # noqa: E402
-from oyster_nodes.world.camera import Camera, establishing_shot  # noqa: E402
-from oyster_nodes.world.embed import get_encoder  # noqa: E402
-from oyster_nodes.world.generate import GenerateConfig, generate_world  # noqa: E402
-from oyster_nodes.world.render import Renderer, RenderSettings  # noqa: E402
-from oyster_nodes.world.state import WorldState  # noqa: E402
-from oyster_nodes.world.understand import spec_from_prompt  # noqa: E402
+from oyster_nodes.world.generate.world import GenerateConfig, generate_world  # noqa: E402
+from oyster_nodes.world.geometry.camera import Camera, establishing_shot  # noqa: E402
+from oyster_nodes.world.prompt.embed import get_encoder  # noqa: E402
+from oyster_nodes.world.prompt.understand import spec_from_prompt  # noqa: E402
+from oyster_nodes.world.render.renderer import Renderer, RenderSettings  # noqa: E402
+from oyster_nodes.world.state.world_state import WorldState  # noqa: E402
 
 GALLERY = (
     "a misty pine forest on rolling hills around a calm lake at dawn, two wooden cabins by the lake",

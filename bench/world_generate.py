@@ -10,9 +10,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # torch and numpy threads contend
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from oyster_nodes.types import Prompt  # noqa: E402
-from oyster_nodes.world.embed import get_encoder  # noqa: E402
-from oyster_nodes.world.generate import GenerateConfig, generate_world  # noqa: E402
-from oyster_nodes.world.understand import spec_from_prompt  # noqa: E402
+from oyster_nodes.world.generate.world import GenerateConfig, generate_world  # noqa: E402
+from oyster_nodes.world.prompt.embed import get_encoder  # noqa: E402
+from oyster_nodes.world.prompt.understand import spec_from_prompt  # noqa: E402
 
 PROMPT = (
     "three cabins by the lake in a pine forest below snowy mountains, a river with a bridge, "

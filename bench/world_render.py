@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from oyster_nodes.world.camera import Camera
-from oyster_nodes.world.render import Renderer, RenderSettings
-from oyster_nodes.world.state import INSTANCE_KINDS, MATERIALS, WorldState
+from oyster_nodes.world.geometry.camera import Camera
+from oyster_nodes.world.render.renderer import Renderer, RenderSettings
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 PROMPT = "a forested valley with a lake, a river, a cabin and a lighthouse on the shore, late afternoon"
 
@@ -23,8 +23,8 @@ PROMPT = "a forested valley with a lake, a river, a cabin and a lighthouse on th
 def generated_world() -> tuple[WorldState, str]:
     try:
         from oyster_nodes.types import Prompt
-        from oyster_nodes.world.generate import generate_world
-        from oyster_nodes.world.understand import spec_from_prompt
+        from oyster_nodes.world.generate.world import generate_world
+        from oyster_nodes.world.prompt.understand import spec_from_prompt
 
         return generate_world(spec_from_prompt(Prompt(text=PROMPT, seed=1), None), 1), "generated"
     except Exception as exc:  # the generator is optional here; the benchmark measures the renderer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world.action_parse import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
+from oyster_nodes.world import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
 
 EXAMPLE = """# time  event  values — '#' starts a comment
 at 0s spawn sphere ball1 pos=512,512 height=20 size=0.5 color=red material=rubber

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import Audio, CameraPath
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.timeline import Timeline
+from oyster_nodes.world import Timeline, WorldState
 
 
 class Ambience(Node):
@@ -36,7 +35,7 @@ class Ambience(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline | None = None,
             path: CameraPath | None = None, sample_rate: int, gain: float, seed: int, **levels: float) -> Audio:
-        from oyster_nodes.world.audio import AudioSettings, ambience
+        from oyster_nodes.world import AudioSettings, ambience
 
         if timeline is None and path is None:
             raise ValueError("connect a timeline or a camera path: the audio needs the shot's length")

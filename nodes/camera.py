@@ -11,22 +11,26 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import CameraPath, Image
-from oyster_nodes.world.camera_path import (
+from oyster_nodes.world import (
     ASPECTS,
     EASINGS,
+    FOLLOW_MODES,
     FPS_CHOICES,
+    PRESETS,
     RESOLUTIONS,
     PathSamples,
+    PresetSettings,
     Shot,
+    Timeline,
+    WorldState,
+    follow_samples,
     frame_size,
     keep_clear,
     parse_keys,
+    preset_samples,
     sample_keys,
     to_camera_path,
 )
-from oyster_nodes.world.camera_presets import FOLLOW_MODES, PRESETS, PresetSettings, follow_samples, preset_samples
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.timeline import Timeline
 
 RESOLUTION_CHOICES = (*RESOLUTIONS, "custom")
 
@@ -62,7 +66,7 @@ def finish(ctx: RunContext, world: WorldState | None, samples: PathSamples, shot
     path = to_camera_path(samples, shot)
     if world is None:
         return {"path": path, "preview": None}
-    from oyster_nodes.world.camera_map import top_down_map
+    from oyster_nodes.world import top_down_map
 
     preview = top_down_map(world, samples, size_px=int(p["map_px"]), sensor_mm=shot.sensor_mm, tracks=tracks)
     preview.info["notes"] = list(samples.notes)
@@ -94,7 +98,7 @@ class CameraKeyframes(Node):
         samples.notes = notes
         out = finish(ctx, world, samples, shot, p)
         if out["preview"] is None:
-            from oyster_nodes.world.camera_map import blank_map
+            from oyster_nodes.world import blank_map
 
             out["preview"] = blank_map(samples, size_px=int(p["map_px"]))
         return out

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from oyster_nodes.io.camera_export import camera_csv, camera_frames, camera_json, frame_rows
+from oyster_nodes.io.exporters.camera_export import camera_csv, camera_frames, camera_json, frame_rows
+from oyster_nodes.io.exporters.glb import GlbOptions, world_glb
+from oyster_nodes.io.exporters.heightmap import write_heightmaps
+from oyster_nodes.io.exporters.ply import AXES_CHOICES, point_cloud_ply, sample_world, splat_ply
 from oyster_nodes.io.files import NameFields, OutputFolder, render_name, workflow_json
-from oyster_nodes.io.glb import GlbOptions, world_glb
-from oyster_nodes.io.heightmap import write_heightmaps
 from oyster_nodes.io.images import (
     depth_png16,
     encode_png,
@@ -24,13 +25,11 @@ from oyster_nodes.io.images import (
     write_exr_sequence,
     write_png_sequence,
 )
-from oyster_nodes.io.ply import AXES_CHOICES, point_cloud_ply, sample_world, splat_ply
 from oyster_nodes.io.provenance import PLY_COMMENT, compact_json
 from oyster_nodes.io.video import CODECS, QUALITIES, encode_video, suffix_for
 from oyster_nodes.node import Node, Param, Port, RelPath, RunContext
 from oyster_nodes.types import Audio, CameraPath, Files, Frames, Image
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.timeline import Timeline
+from oyster_nodes.world import Timeline, WorldState
 
 OVERWRITE = Param("overwrite", bool, False, description="replace files that already exist (otherwise: an error)")
 

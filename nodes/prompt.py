@@ -6,10 +6,7 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import Prompt
-from oyster_nodes.world.concepts import STYLES
-from oyster_nodes.world.embed import get_encoder
-from oyster_nodes.world.spec import WorldSpec
-from oyster_nodes.world.understand import spec_from_prompt
+from oyster_nodes.world import STYLES, WorldSpec, get_encoder, spec_from_prompt
 
 
 class PromptText(Node):

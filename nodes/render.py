@@ -6,9 +6,14 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import CameraPath, Image
-from oyster_nodes.world.camera import Camera, camera_from_key, establishing_shot, lift_above_ground
-from oyster_nodes.world.render import shared_renderer
-from oyster_nodes.world.state import WorldState
+from oyster_nodes.world import (
+    Camera,
+    WorldState,
+    camera_at,
+    establishing_shot,
+    lift_above_ground,
+    shared_renderer,
+)
 
 
 class RenderImage(Node):
@@ -50,9 +55,8 @@ class RenderImage(Node):
 
     @staticmethod
     def _camera(world: WorldState, path: CameraPath | None, p: dict[str, Any]) -> Camera:
-        if path is not None and path.keys:
-            return camera_from_key(path.keys[0], width=path.width, height=path.height, sensor_mm=path.sensor_mm,
-                                   near_m=path.near_m, far_m=path.far_m)
+        if path is not None:
+            return camera_at(path, float(path.times_k[0]))
         if p["auto_frame"]:
             cam = establishing_shot(world, width=p["width"], height=p["height"], focal_mm=p["focal_mm"],
                                     sensor_mm=p["sensor_mm"])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import CameraPath, Frames
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.timeline import Timeline
+from oyster_nodes.world import Timeline, WorldState
 
 PASS_CHOICES = ("rgb", "rgb+depth", "all")
 
@@ -35,8 +34,7 @@ class SequenceRender(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, path: CameraPath, timeline: Timeline | None = None,
             motion_blur: int, shutter_deg: float, f_stop: float, focus_m: float, passes: str) -> Frames:
-        from oyster_nodes.world.render import shared_renderer
-        from oyster_nodes.world.sequence import SequenceSettings, render_sequence
+        from oyster_nodes.world import SequenceSettings, render_sequence, shared_renderer
 
         if 0 < f_stop < 0.7:
             ctx.warn(f"f/{f_stop:g} is wider than any real lens; using f/0.7")

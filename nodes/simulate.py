@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world.camera_path import FPS_CHOICES
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.timeline import Timeline
+from oyster_nodes.world import FPS_CHOICES, Timeline, WorldState
 
 
 class Simulate(Node):
@@ -30,7 +28,8 @@ class Simulate(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, script: ActionScript | None = None, duration_s: float,
             fps: int, time_scale_h_per_s: float, seed: int) -> Timeline:
-        from oyster_nodes.world.simulate import SimSettings, simulate
+        from oyster_nodes.world import SimSettings
+        from oyster_nodes.world import run_simulation as simulate
 
         settings = SimSettings(duration_s=duration_s, fps=float(fps), time_scale_h_per_s=time_scale_h_per_s, seed=seed)
         timeline = simulate(world, script.events if script is not None else [], settings, progress=ctx.progress)

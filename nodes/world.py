@@ -8,13 +8,20 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, Port, RelPath, RunContext
 from oyster_nodes.types import Files
-from oyster_nodes.world.concepts import WEATHERS
-from oyster_nodes.world.edit import apply_edits, set_time, set_weather
-from oyster_nodes.world.generate import GenerateConfig, generate_world
-from oyster_nodes.world.meshimport import import_mesh
-from oyster_nodes.world.spec import WorldSpec
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.store import SUFFIX, load_world, save_world
+from oyster_nodes.world import (
+    SUFFIX,
+    WEATHERS,
+    GenerateConfig,
+    WorldSpec,
+    WorldState,
+    apply_edits,
+    generate_world,
+    import_mesh,
+    load_world,
+    save_world,
+    set_time,
+    set_weather,
+)
 
 SIZES = (256.0, 512.0, 1024.0, 2048.0, 4096.0)
 CELLS = (0.5, 1.0, 2.0, 4.0)

@@ -11,23 +11,17 @@ from __future__ import annotations
 import json
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 import cv2
 import numpy as np
 
+from .exr_header import EXR_MAGIC, EXR_TYPES, ImageFormatError, parse_exr_header
 from .files import NameFields, OutputFolder, render_name, require_frame_field
-from .provenance import EXR_ATTRIBUTE, EXR_MAGIC, png_insert_chunks, png_text_chunks
+from .provenance import EXR_ATTRIBUTE, png_insert_chunks, png_text_chunks
 
-EXR_TYPES = {0: np.dtype("<u4"), 1: np.dtype("<f2"), 2: np.dtype("<f4")}
 EXR_TYPE_OF = {np.dtype("uint32"): 0, np.dtype("float16"): 1, np.dtype("float32"): 2}
 DEPTH_KEY = "oyster-depth"
 _MAX_EXR_SIDE = 1 << 15
-
-
-class ImageFormatError(ValueError):
-    """An array that cannot be written in the asked format, or a file that cannot be read back."""
 
 
 # ------------------------------------------------------------------------------------------- PNG
@@ -143,72 +137,9 @@ def _exr_scanlines(arrays: list[np.ndarray], h: int, w: int, head_len: int) -> b
     return offsets.tobytes() + rows.tobytes()
 
 
-@dataclass(kw_only=True, slots=True)
-class ExrHeader:
-    attributes: dict[str, Any]
-    channels: list[tuple[str, int]]
-    end: int
-
-
-def _parse_exr_header(data: bytes) -> ExrHeader:
-    if not data.startswith(EXR_MAGIC):
-        raise ImageFormatError("not an OpenEXR file")
-    (version,) = struct.unpack("<I", data[4:8])
-    if version & 0xFF != 2 or version & 0x1E00:
-        raise ImageFormatError(f"only single-part scanline OpenEXR is read here (version field {version:#x})")
-    pos, attrs, channels = 8, {}, []
-    while True:
-        if pos >= len(data):
-            raise ImageFormatError("OpenEXR header is truncated")
-        if data[pos] == 0:
-            return ExrHeader(attributes=attrs, channels=channels, end=pos + 1)
-        name, pos = _cstring(data, pos)
-        kind, pos = _cstring(data, pos)
-        (size,) = struct.unpack("<i", data[pos:pos + 4])
-        value = data[pos + 4:pos + 4 + size]
-        pos += 4 + size
-        if kind == "chlist":
-            channels = _parse_chlist(value)
-        attrs[name] = _attr_value(kind, value)
-
-
-def _cstring(data: bytes, pos: int) -> tuple[str, int]:
-    end = data.index(b"\x00", pos, pos + 256)
-    return data[pos:end].decode("latin-1"), end + 1
-
-
-def _parse_chlist(value: bytes) -> list[tuple[str, int]]:
-    out, pos = [], 0
-    while pos < len(value) and value[pos] != 0:
-        name, pos = _cstring(value, pos)
-        ptype, _linear, xs, ys = struct.unpack("<iB3xii", value[pos:pos + 16])
-        if (xs, ys) != (1, 1) or ptype not in EXR_TYPES:
-            raise ImageFormatError(f"EXR channel {name!r}: subsampled or unknown pixel type is not supported")
-        out.append((name, ptype))
-        pos += 16
-    return out
-
-
-def _attr_value(kind: str, value: bytes) -> Any:
-    if kind == "string":
-        return value.decode("utf-8")
-    if kind == "box2i":
-        return struct.unpack("<iiii", value)
-    if kind in ("compression", "lineOrder"):
-        return value[0]
-    if kind == "float":
-        return struct.unpack("<f", value)[0]
-    return value
-
-
-def read_exr_header(data: bytes) -> dict[str, Any]:
-    """Header attributes of an OpenEXR file (strings decoded, boxes as tuples)."""
-    return _parse_exr_header(data).attributes
-
-
 def decode_exr(data: bytes) -> dict[str, np.ndarray]:
     """The channels of an uncompressed scanline OpenEXR file, by name."""
-    head = _parse_exr_header(data)
+    head = parse_exr_header(data)
     if head.attributes.get("compression") != 0:
         raise ImageFormatError("only uncompressed OpenEXR is read here")
     x0, y0, x1, y1 = head.attributes["dataWindow"]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..workflow import MAX_BYTES, Workflow, parse_text
+from .exr_header import EXR_MAGIC, ImageFormatError, read_exr_header
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"oyster-workflow"
@@ -30,7 +31,6 @@ MOV_TAG = "oyster_workflow"
 EXR_ATTRIBUTE = "oysterWorkflow"
 GLTF_EXTRA = "oyster_workflow"
 PLY_COMMENT = "oyster_workflow"
-EXR_MAGIC = b"\x76\x2f\x31\x01"
 GLB_MAGIC = b"glTF"
 _MAX_CHUNK = 64 * 1024 * 1024
 
@@ -153,8 +153,6 @@ def _read_mov(source: Source) -> str | None:
 
 
 def _read_exr(source: Source) -> str | None:
-    from .images import ImageFormatError, read_exr_header
-
     try:
         value = read_exr_header(_data(source)).get(EXR_ATTRIBUTE)
     except (ImageFormatError, ValueError, struct.error) as exc:

@@ -13,10 +13,10 @@ import pytest
 from oyster_nodes.builtin import export as export_nodes
 from oyster_nodes.graph import validate
 from oyster_nodes.io import read_manifest, read_workflow, write_manifest
-from oyster_nodes.io.camera_export import camera_csv, camera_json
+from oyster_nodes.io.exporters.camera_export import camera_csv, camera_json
+from oyster_nodes.io.exporters.ply import read_ply
 from oyster_nodes.io.files import ExportError
 from oyster_nodes.io.images import decode_exr, decode_png
-from oyster_nodes.io.ply import read_ply
 from oyster_nodes.node import Node, RunContext
 from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import load

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from oyster_nodes.io.glb import (
+from oyster_nodes.io.exporters.glb import (
     BodyTrack,
     GlbError,
     GlbOptions,
@@ -18,9 +18,9 @@ from oyster_nodes.io.glb import (
     tracks_from_states,
     world_glb,
 )
-from oyster_nodes.world.action_parse import parse_script
-from oyster_nodes.world.simulate import SimSettings, simulate
-from oyster_nodes.world.state import INSTANCE_KINDS
+from oyster_nodes.world.actions.parse import parse_script
+from oyster_nodes.world.simulate.run import SimSettings, simulate
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS
 
 from .worlds import camera_path, synthetic_world
 
@@ -84,8 +84,8 @@ def test_blender_imports_the_plain_node_variant(exported, blender_import) -> Non
     world = synthetic_world(size_m=128, instances=300)
     sun = np.array(world.env["sun_dir"]) / np.linalg.norm(world.env["sun_dir"])
     assert np.allclose(report["sun_direction"][0], -sun, atol=1e-5)
-    assert np.allclose(report["camera_keys"]["first"], camera_path().keys[0]["position"], atol=1e-4)
-    assert report["camera_keys"]["count"] == len(camera_path().keys)
+    assert np.allclose(report["camera_keys"]["first"], camera_path().position_k3[0], atol=1e-4)
+    assert report["camera_keys"]["count"] == camera_path().key_count
     kinds = np.asarray(world.inst_kind)
     first = int(np.nonzero(kinds == kinds[0])[0].tolist().index(0))
     name = f"{INSTANCE_KINDS[kinds[0]]}_{first}"
@@ -133,8 +133,8 @@ def test_camera_follows_the_path(exported) -> None:
     sampler = next(anim["samplers"][c["sampler"]] for c in anim["channels"]
                    if c["target"] == {"node": cam, "path": "translation"})
     times, pos = accessor(data, doc, sampler["input"]), accessor(data, doc, sampler["output"])
-    assert len(times) == len(path.keys) and times[-1, 0] == pytest.approx(path.keys[-1]["time"])
-    assert np.allclose(pos, to_gltf([k["position"] for k in path.keys]), atol=1e-4)
+    assert len(times) == path.key_count and times[-1, 0] == pytest.approx(path.times_k[-1])
+    assert np.allclose(pos, to_gltf(path.position_k3), atol=1e-4)
     yfov = doc["cameras"][0]["perspective"]["yfov"]
     assert yfov == pytest.approx(2 * np.arctan(36 * 360 / 640 / 2 / 35))
 

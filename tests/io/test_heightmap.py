@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 
+from oyster_nodes.io.exporters.heightmap import heightmap, material_masks, splat_maps, write_heightmaps
 from oyster_nodes.io.files import OutputFolder
-from oyster_nodes.io.heightmap import heightmap, material_masks, splat_maps, write_heightmaps
 from oyster_nodes.io.images import decode_png
 from oyster_nodes.io.provenance import read_workflow_text
-from oyster_nodes.world.state import MATERIALS
+from oyster_nodes.world.state.world_state import MATERIALS
 
 from .worlds import synthetic_world
 

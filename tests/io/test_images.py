@@ -10,6 +10,7 @@ import av
 import numpy as np
 import pytest
 
+from oyster_nodes.io.exr_header import read_exr_header
 from oyster_nodes.io.files import NameFields, OutputFolder
 from oyster_nodes.io.images import (
     DEPTH_KEY,
@@ -22,7 +23,6 @@ from oyster_nodes.io.images import (
     encode_png,
     id_image,
     normals_rgb,
-    read_exr_header,
     write_exr_sequence,
     write_png_sequence,
 )

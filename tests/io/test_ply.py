@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from oyster_nodes.io.ply import (
+from oyster_nodes.io.exporters.ply import (
     SH_C0,
     SPLAT_FIELDS,
     PlyError,

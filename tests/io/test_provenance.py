@@ -5,10 +5,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oyster_nodes.io.camera_export import camera_json
-from oyster_nodes.io.glb import GlbOptions, world_glb
+from oyster_nodes.io.exporters.camera_export import camera_json
+from oyster_nodes.io.exporters.glb import GlbOptions, world_glb
+from oyster_nodes.io.exporters.ply import point_cloud_ply, sample_world
 from oyster_nodes.io.images import encode_exr, encode_png
-from oyster_nodes.io.ply import point_cloud_ply, sample_world
 from oyster_nodes.io.provenance import (
     PLY_COMMENT,
     ProvenanceError,

@@ -5,7 +5,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from oyster_nodes.io.terrain_mesh import TerrainMeshError, extract, terrain_mesh, vertex_errors
+from oyster_nodes.io.exporters.terrain_mesh import TerrainMeshError, extract, terrain_mesh, vertex_errors
 
 
 def tree_errors(h: np.ndarray) -> np.ndarray:

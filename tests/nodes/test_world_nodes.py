@@ -12,10 +12,10 @@ from oyster_nodes.builtin import prompt as prompt_nodes
 from oyster_nodes.builtin import world as world_nodes
 from oyster_nodes.node import Node, RunContext
 from oyster_nodes.types import Files, Prompt
-from oyster_nodes.world.meshimport import MeshImportError, MeshLimits, import_mesh
-from oyster_nodes.world.spec import SpecError, WorldSpec
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.store import WorldFileError
+from oyster_nodes.world.edit.meshimport import MeshImportError, MeshLimits, import_mesh
+from oyster_nodes.world.prompt.spec import SpecError, WorldSpec
+from oyster_nodes.world.state.store import WorldFileError
+from oyster_nodes.world.state.world_state import WorldState
 
 from ..params import checked_params as params
 

@@ -6,9 +6,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from oyster_nodes.world.generate import GenerateConfig, generate_world
-from oyster_nodes.world.spec import WorldSpec
-from oyster_nodes.world.state import WorldState
+from oyster_nodes.world.generate.world import GenerateConfig, generate_world
+from oyster_nodes.world.prompt.spec import WorldSpec
+from oyster_nodes.world.state.world_state import WorldState
 
 
 @lru_cache(maxsize=4)

@@ -10,8 +10,8 @@ import pytest
 from oyster_nodes.builtin import action as action_nodes
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world.action_parse import parse_json, parse_line, parse_lines, parse_script
-from oyster_nodes.world.actions import EVENT_KINDS, ActionError, check_event, format_event
+from oyster_nodes.world.actions.events import EVENT_KINDS, ActionError, check_event, format_event
+from oyster_nodes.world.actions.parse import parse_json, parse_line, parse_lines, parse_script
 
 SCRIPT = """# a little of everything
 at 0.5s spawn sphere ball1 pos=64,64 height=20 size=0.5 color=red material=rubber

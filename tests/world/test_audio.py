@@ -10,10 +10,10 @@ import pytest
 from oyster_nodes.builtin import audio as audio_nodes
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import Audio
-from oyster_nodes.world import camera_path as cp
-from oyster_nodes.world.action_parse import parse_script
-from oyster_nodes.world.audio import AudioSettings, ambience, shaped_noise
-from oyster_nodes.world.simulate import SimSettings, simulate
+from oyster_nodes.world.actions.parse import parse_script
+from oyster_nodes.world.audio.ambience import AudioSettings, ambience, shaped_noise
+from oyster_nodes.world.camera import path as cp
+from oyster_nodes.world.simulate.run import SimSettings, simulate
 
 from .shot_world import flat, hills
 

@@ -12,9 +12,9 @@ import pytest
 from oyster_nodes.builtin import camera as camera_nodes
 from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath, Image
-from oyster_nodes.world import camera_path as cp
-from oyster_nodes.world.camera_map import blank_map, top_down_map
-from oyster_nodes.world.camera_presets import PRESETS, PresetSettings, follow_samples, preset_samples
+from oyster_nodes.world.camera import path as cp
+from oyster_nodes.world.camera.map import blank_map, top_down_map
+from oyster_nodes.world.camera.presets import PRESETS, PresetSettings, follow_samples, preset_samples
 
 from ..params import checked_params as node_params
 from .shot_world import flat, hills
@@ -161,7 +161,7 @@ def test_preset_node_gives_path_and_preview(tmp_path: Path) -> None:
                                                         duration_s=1.0, fps=30, map_px=128))
     path, preview = out["path"], out["preview"]
     assert isinstance(path, CameraPath) and isinstance(preview, Image)
-    assert (path.width, path.height, path.fps, len(path.keys)) == (144, 256, 30.0, 30)
+    assert (path.width, path.height, path.fps, path.key_count) == (144, 256, 30.0, 30)
 
 
 def test_keyframe_node_warns_about_a_mountain(tmp_path: Path) -> None:
@@ -185,8 +185,8 @@ def test_node_params_reject_absurd_values() -> None:
 
 
 def test_follow_node_tracks_a_simulated_agent(tmp_path: Path) -> None:
-    from oyster_nodes.world.action_parse import parse_script
-    from oyster_nodes.world.simulate import SimSettings, simulate
+    from oyster_nodes.world.actions.parse import parse_script
+    from oyster_nodes.world.simulate.run import SimSettings, simulate
 
     world = flat()
     events = parse_script("at 0s spawn character hero pos=20,30\nfrom 0s to 2s move hero to=40,30",
@@ -196,8 +196,8 @@ def test_follow_node_tracks_a_simulated_agent(tmp_path: Path) -> None:
     node = camera_nodes.CameraFollow
     out = node().run(ctx, world=world, timeline=timeline,
                      **node_params(node, target_id="hero", duration_s=3.0, resolution="144p", map_px=128))
-    keys = out["path"].keys
-    assert len(keys) == 72 and keys[-1]["target"][0] > keys[0]["target"][0] + 15
+    path = out["path"]
+    assert path.key_count == 72 and path.target_k3[-1, 0] > path.target_k3[0, 0] + 15
     assert any("longer than the simulation" in w for w in ctx.warnings)
     with pytest.raises(ValueError, match="no body or agent 'villain'"):
         node().run(ctx, world=world, timeline=timeline, **node_params(node, target_id="villain"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oyster_nodes.world.camera import Camera
-from oyster_nodes.world.render import Renderer
-from oyster_nodes.world.state import WorldState
+from oyster_nodes.world.geometry.camera import Camera
+from oyster_nodes.world.render.renderer import Renderer
+from oyster_nodes.world.state.world_state import WorldState
 
 
 def hills_world() -> WorldState:

@@ -9,10 +9,10 @@ import pytest
 from scipy import ndimage
 
 from oyster_nodes.types import Prompt
-from oyster_nodes.world.generate import GenerateConfig, GenerateError, generate_world
-from oyster_nodes.world.spec import WorldSpec
-from oyster_nodes.world.state import INSTANCE_KINDS, WorldState
-from oyster_nodes.world.understand import spec_from_prompt
+from oyster_nodes.world.generate.world import GenerateConfig, GenerateError, generate_world
+from oyster_nodes.world.prompt.spec import WorldSpec
+from oyster_nodes.world.prompt.understand import spec_from_prompt
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
 
 SMALL = GenerateConfig(size_m=256.0, cell_m=1.0)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from oyster_nodes.world.embed import default_model_path, get_encoder
-from oyster_nodes.world.minilm import MiniLM
+from oyster_nodes.world.prompt.embed import default_model_path, get_encoder
+from oyster_nodes.world.prompt.minilm import MiniLM
 
 TEXTS = ["a misty pine forest", "lighthouse", "", "three cabins by the lake at dawn, no trees", "ünïcödé rocks!"]
 

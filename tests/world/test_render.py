@@ -11,11 +11,11 @@ import pytest
 from oyster_nodes.builtin.export import ExportPNG
 from oyster_nodes.builtin.render import RenderImage
 from oyster_nodes.node import RunContext
-from oyster_nodes.types import CameraPath
-from oyster_nodes.world.camera import Camera, establishing_shot
-from oyster_nodes.world.render import Renderer
-from oyster_nodes.world.sky import build_env, clock_for_time
-from oyster_nodes.world.state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
+from oyster_nodes.world.camera.path import path_from_keys
+from oyster_nodes.world.geometry.camera import Camera, establishing_shot
+from oyster_nodes.world.render.renderer import Renderer
+from oyster_nodes.world.state.sky import build_env, clock_for_time
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 
@@ -200,8 +200,8 @@ def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path
 
 
 def test_render_node_uses_the_first_camera_key(world: WorldState, tmp_path: Path) -> None:
-    path = CameraPath(
-        keys=[
+    path = path_from_keys(
+        [
             {"time": 0.0, "position": [40, 30, 60], "target": [140, 140, 5], "focal_mm": 24.0},
             {"time": 1.0, "position": [0, 0, 99], "target": [1, 1, 1], "focal_mm": 50.0},
         ],
@@ -272,9 +272,9 @@ def test_passes_not_asked_for_are_not_read_back(renderer: Renderer, world: World
 
 
 def test_distant_plants_become_camera_facing_cards(renderer: Renderer, world: WorldState) -> None:
-    from oyster_nodes.world.gpu_scene import CARD, FAR, NEAR, frustum_planes
-    from oyster_nodes.world.meshes import instance_card, instance_mesh
-    from oyster_nodes.world.render import FLIP_Y
+    from oyster_nodes.world.render.gpu_scene import CARD, FAR, NEAR, frustum_planes
+    from oyster_nodes.world.render.meshes import instance_card, instance_mesh
+    from oyster_nodes.world.render.renderer import FLIP_Y
 
     for kind in ("conifer", "broadleaf", "palm", "cactus", "grass_tuft", "flower", "dead_tree"):
         card = instance_card(kind)

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import pytest
 
-from oyster_nodes.world.camera import Camera
-from oyster_nodes.world.render import Renderer
-from oyster_nodes.world.state import SEMANTIC_CLASSES, WorldState
+from oyster_nodes.world.geometry.camera import Camera
+from oyster_nodes.world.render.renderer import Renderer
+from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES, WorldState
 
 from .test_render import small_world
 
@@ -126,7 +126,7 @@ def test_bodies_shade_the_ground_beneath_them(renderer: Renderer, world: WorldSt
 
 
 def test_body_shadow_patch_is_lit_at_its_rim_and_dark_under_each_body() -> None:
-    from oyster_nodes.world.render import blob_map
+    from oyster_nodes.world.render.renderer import blob_map
 
     discs = [(100.0, 50.0, 1.0), (110.0, 58.0, 2.0)]
     light, (x0, y0, scale) = blob_map(discs, 128)

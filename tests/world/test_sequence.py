@@ -13,13 +13,13 @@ from oyster_nodes.cache import Cache, DiskCache
 from oyster_nodes.executor import Executor, RunOptions
 from oyster_nodes.graph import build
 from oyster_nodes.types import CameraPath, Frames
-from oyster_nodes.world import camera_path as cp
-from oyster_nodes.world.action_parse import parse_script
-from oyster_nodes.world.render import shared_renderer
-from oyster_nodes.world.sequence import SequenceSettings, render_sequence
-from oyster_nodes.world.simulate import SimSettings, simulate
-from oyster_nodes.world.state import SEMANTIC_CLASSES
-from oyster_nodes.world.timeline import TimelineError
+from oyster_nodes.world.actions.parse import parse_script
+from oyster_nodes.world.camera import path as cp
+from oyster_nodes.world.render.renderer import shared_renderer
+from oyster_nodes.world.render.sequence import SequenceSettings, render_sequence
+from oyster_nodes.world.simulate.run import SimSettings, simulate
+from oyster_nodes.world.state.timeline import TimelineError
+from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES
 
 from .shot_world import flat, hills
 
@@ -140,8 +140,8 @@ def test_a_camera_inside_a_body_is_reported(falling: tuple) -> None:
 
 
 def test_out_of_focus_foreground_spreads_over_the_background() -> None:
-    from oyster_nodes.world.camera import Camera
-    from oyster_nodes.world.sequence import circle_of_confusion, depth_of_field
+    from oyster_nodes.world.geometry.camera import Camera
+    from oyster_nodes.world.render.sequence import circle_of_confusion, depth_of_field
 
     h, w = 90, 160
     rgb = np.full((h, w, 3), 120, np.uint8)
@@ -159,8 +159,8 @@ def test_out_of_focus_foreground_spreads_over_the_background() -> None:
 
 
 def test_a_changing_clock_renders_shadows_for_key_moments_only(falling: tuple) -> None:
-    from oyster_nodes.world.render import Renderer
-    from oyster_nodes.world.sequence import LIGHT_KEY_FRAMES
+    from oyster_nodes.world.render.renderer import Renderer
+    from oyster_nodes.world.render.sequence import LIGHT_KEY_FRAMES
 
     world = falling[0]
     timeline = simulate(world, parse_script("at 0s spawn sphere ball pos=64,30 height=6\nfrom 0s to 1s time 18:30",

@@ -11,10 +11,10 @@ import pytest
 from oyster_nodes.builtin import simulate as simulate_nodes
 from oyster_nodes.cache import decode, encode
 from oyster_nodes.node import RunContext
-from oyster_nodes.world.action_parse import parse_script
-from oyster_nodes.world.camera_path import heights_at, water_at
-from oyster_nodes.world.simulate import SimSettings, SimulationError, simulate
-from oyster_nodes.world.timeline import Timeline, TimelineError
+from oyster_nodes.world.actions.parse import parse_script
+from oyster_nodes.world.camera.path import heights_at, water_at
+from oyster_nodes.world.simulate.run import SimSettings, SimulationError, simulate
+from oyster_nodes.world.state.timeline import Timeline, TimelineError
 
 from .shot_world import drop_script, flat, hills
 
@@ -183,7 +183,7 @@ def test_simulate_node_reports_corrections(tmp_path) -> None:  # noqa: ANN001
 def test_a_body_spawned_over_an_imported_mesh_starts_on_top_of_it(tmp_path) -> None:  # noqa: ANN001
     import trimesh
 
-    from oyster_nodes.world.meshimport import import_mesh
+    from oyster_nodes.world.edit.meshimport import import_mesh
 
     trimesh.creation.box(extents=(6.0, 6.0, 4.0)).export(str(tmp_path / "plinth.glb"))
     world = import_mesh(flat(), tmp_path / "plinth.glb", x=64.0, y=40.0)

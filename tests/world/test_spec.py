@@ -7,9 +7,9 @@ import json
 import pytest
 
 from oyster_nodes.types import Prompt
-from oyster_nodes.world.embed import Encoder, get_encoder
-from oyster_nodes.world.spec import SPEC_VERSION, SpecError, WorldSpec
-from oyster_nodes.world.understand import spec_from_prompt
+from oyster_nodes.world.prompt.embed import Encoder, get_encoder
+from oyster_nodes.world.prompt.spec import SPEC_VERSION, SpecError, WorldSpec
+from oyster_nodes.world.prompt.understand import spec_from_prompt
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from oyster_nodes.world.generate import GenerateConfig, generate_world
-from oyster_nodes.world.spec import WorldSpec
-from oyster_nodes.world.state import WorldState
-from oyster_nodes.world.store import SUFFIX, WorldFileError, load_world, save_world
+from oyster_nodes.world.generate.world import GenerateConfig, generate_world
+from oyster_nodes.world.prompt.spec import WorldSpec
+from oyster_nodes.world.state.store import SUFFIX, WorldFileError, load_world, save_world
+from oyster_nodes.world.state.world_state import WorldState
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Action scripts in text, JSON or English, parsed into timed events."""

@@ -1,0 +1,1 @@
+"""Ambience tracks made from a world and its timeline."""

@@ -1,0 +1,1 @@
+"""Camera paths: shot settings, keyframes, presets, clearance and the top-down map."""

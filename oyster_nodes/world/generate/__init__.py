@@ -1,0 +1,1 @@
+"""World generation: WorldSpec + seed -> WorldState (terrain, water, scatter, structures)."""

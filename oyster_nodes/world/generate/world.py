@@ -1,0 +1,458 @@
+"""WorldSpec + seed -> WorldState.
+
+Stages: relief -> shore -> erosion -> rivers -> lakes -> ocean -> structures -> roads -> materials ->
+vegetation and props -> sky. Every stage draws from its own Generator(PCG64) seeded by (seed, stage),
+so the same spec and seed give a bit-identical state, and editing one stage's inputs does not
+reshuffle the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from ..prompt.spec import WorldSpec
+from ..state.sky import build_env
+from ..state.world_state import WorldState
+from . import scatter as sc
+from . import structures as st
+from . import terrain as tr
+from . import water as wt
+
+F32 = np.float32
+MAX_SAMPLES = 4097
+MIN_SAMPLES = 65
+#: worlds this large are seen from far enough that their edge would show: ease the relief down there
+#: (smaller ones are arenas that keep their relief to the edge)
+EDGE_FALLOFF_MIN_M = 400.0
+LAMP_SPACING_M = 24.0
+MAX_STREET_LAMPS = 240
+_STAGES = (
+    "relief",
+    "shore",
+    "river",
+    "lake",
+    "structures",
+    "roads",
+    "noise",
+    "trees",
+    "small",
+    "props",
+    "vars",
+    "waterfall",
+)
+
+Progress = Callable[[float, str], None]
+
+
+class GenerateError(ValueError):
+    """Generation settings that cannot work (the message says which and why)."""
+
+
+@dataclass(kw_only=True, slots=True)
+class GenerateConfig:
+    size_m: float = 1024.0
+    cell_m: float = 1.0
+    #: upper bound on scattered instances (trees, plants, props) so renderers stay interactive
+    max_instances: int = 60_000
+    erosion_iterations: int = 10
+
+    def samples(self) -> int:
+        """Heightfield samples per side; raises GenerateError when out of range."""
+        if not (self.size_m > 0 and self.cell_m > 0):
+            raise GenerateError("size_m and cell_m must be positive")
+        cells = self.size_m / self.cell_m
+        if abs(cells - round(cells)) > 1e-6:
+            raise GenerateError(f"size_m {self.size_m:g} is not a whole number of cells of {self.cell_m:g} m")
+        n = int(round(cells)) + 1
+        if not MIN_SAMPLES <= n <= MAX_SAMPLES:
+            raise GenerateError(
+                f"size_m / cell_m gives {n} samples per side; allowed {MIN_SAMPLES}..{MAX_SAMPLES}"
+                " (use a larger cell_m for big worlds)"
+            )
+        return n
+
+
+def stage_rng(seed: int, stage: str) -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed), _STAGES.index(stage)])))
+
+
+def generate_world(
+    spec: WorldSpec, seed: int, config: GenerateConfig | None = None, progress: Progress | None = None
+) -> WorldState:
+    """Build the world a spec describes; the same spec, seed and config always give the same bytes."""
+    cfg = config or GenerateConfig()
+    n = cfg.samples()
+    report = progress or (lambda f, m: None)
+    seed = int(seed)
+    shore = spec.shore if spec.shore != "none" or "ocean" not in spec.water else "coast"
+    sea_level = 0.0 if shore != "none" else None
+
+    report(0.05, "terrain")
+    h = tr.biome_height(spec.terrain, stage_rng(seed, "relief"), n, cfg.size_m, spec.relief)
+    h = tr.apply_shore(h, shore, stage_rng(seed, "shore"), n)
+    if cfg.size_m >= EDGE_FALLOFF_MIN_M:
+        h = tr.edge_falloff(h, sea_level)
+    talus = 0.9 if spec.terrain in ("mountains", "canyon", "volcanic") else 0.6
+    h = tr.thermal_erosion(h, cell_m=cfg.cell_m, talus=talus, iterations=cfg.erosion_iterations)
+
+    report(0.3, "water")
+    level = np.full((n, n), np.nan, F32)
+    masks, rivers, waterfall = _water(h, level, spec, seed, cfg, sea_level)
+
+    report(0.5, "structures")
+    coarse = wt.Coarse.of(h)
+    site = st.make_site(
+        h_c=coarse.h,
+        stride=coarse.stride,
+        cell_m=cfg.cell_m,
+        **{k: np.ascontiguousarray(v[:: coarse.stride, :: coarse.stride]) for k, v in masks.items()},
+    )
+    rng_s = stage_rng(seed, "structures")
+    structures = st.place_structures(h, site, spec.structures, spec.relations, rng_s)
+    road_mask = np.zeros((n, n), bool)
+    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg)
+    for s in structures:  # roads may have cut into pads: level them again at their own height
+        st.flatten(h, cell_m=cfg.cell_m, x=s["x"], y=s["y"], w=s["w"], d=s["d"], yaw=s["yaw"], level=s["z"])
+    structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges)) + waterfall
+    paths += [
+        {
+            "kind": "river",
+            "id": f"river-{k + 1}",
+            "width_m": round(r.width_m, 3),
+            "points": np.round(r.points, 3).tolist(),
+        }
+        for k, r in enumerate(rivers)
+    ]
+
+    report(0.65, "materials")
+    water_hw = wt.finalize(h, level)
+    ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
+
+    report(0.8, "vegetation")
+    inst = _scatter(ground, spec, structures, paths, seed, cfg)
+    env = build_env(
+        clock_h=spec.clock_h,
+        season=spec.season,
+        weather=spec.weather,
+        mood=spec.mood,
+        palette=spec.palette,
+        style=spec.style,
+        time_of_day=spec.time_of_day,
+        seed=seed,
+        sea_level_m=sea_level,
+    )
+    report(1.0, "done")
+    return WorldState(
+        seed=seed,
+        size_m=float(cfg.size_m),
+        cell_m=float(cfg.cell_m),
+        height_hw=h,
+        material_hw=ground.material,
+        water_hw=water_hw,
+        structures=structures,
+        paths=paths,
+        env=env,
+        spec=spec.to_dict(),
+        **inst,
+    )
+
+
+def _water(
+    h: np.ndarray, level: np.ndarray, spec: WorldSpec, seed: int, cfg: GenerateConfig, sea_level: float | None
+) -> tuple[dict[str, np.ndarray], list[wt.River], list[dict[str, Any]]]:
+    n = h.shape[0]
+    rivers: list[wt.River] = []
+    river_mask = np.zeros((n, n), bool)
+    if "river" in spec.water or "waterfall" in spec.water:
+        coarse = wt.Coarse.of(h)
+        drains = _drains(coarse.h, sea_level)
+        river = wt.carve_river(
+            h,
+            cell_m=cfg.cell_m,
+            coarse=coarse,
+            drains=drains,
+            rng=stage_rng(seed, "river"),
+            sea_level=sea_level,
+            level_hw=level,
+        )
+        if river is not None:
+            rivers.append(river)
+            river_mask = ~np.isnan(level)
+    lake_mask = np.zeros((n, n), bool)
+    if "lake" in spec.water or spec.terrain == "swamp":
+        centres = None
+        if "lake" in spec.water:
+            centres = [_dig_lake(h, river_mask, cfg, sea_level, stage_rng(seed, "lake"))]
+        if spec.terrain == "swamp":
+            centres = None
+        coarse = wt.Coarse.of(h)
+        before = ~np.isnan(level)
+        wt.lakes(
+            h,
+            coarse,
+            _drains(coarse.h, sea_level),
+            min_cells=1 if spec.terrain == "swamp" else 4,
+            level_hw=level,
+            only_at=centres,
+        )
+        lake_mask = ~np.isnan(level) & ~before
+    sea_mask = np.zeros((n, n), bool)
+    if sea_level is not None:
+        before = ~np.isnan(level)
+        wt.ocean(h, sea_level, level)
+        sea_mask = ~np.isnan(level) & ~before
+    falls = _waterfall(rivers[0]) if rivers and "waterfall" in spec.water else []
+    return {"sea_c": sea_mask, "lake_c": lake_mask, "river_c": river_mask}, rivers, falls
+
+
+def _drains(h_c: np.ndarray, sea_level: float | None) -> np.ndarray:
+    drains = wt.border_mask(h_c.shape)
+    if sea_level is not None:
+        drains |= h_c < sea_level
+    return drains
+
+
+def _dig_lake(
+    h: np.ndarray,
+    river_mask: np.ndarray,
+    cfg: GenerateConfig,
+    sea_level: float | None,
+    rng: np.random.Generator,
+) -> tuple[int, int]:
+    """A basin in low, gentle ground away from the river; filling then makes the lake."""
+    n = h.shape[0]
+    radius_m = float(np.clip(cfg.size_m * 0.09, 35.0, 220.0))
+    coarse = wt.Coarse.of(h)
+    m = coarse.stride * cfg.cell_m
+    hc = ndimage.uniform_filter(coarse.h, size=5)
+    rows = hc.shape[0]
+    ok = np.zeros(hc.shape, bool)
+    lo, hi = int(rows * 0.22), int(rows * 0.78) + 1
+    ok[lo:hi, lo:hi] = True
+    if river_mask.any():
+        rd = ndimage.distance_transform_edt(~river_mask[:: coarse.stride, :: coarse.stride]) * m
+        ok &= rd > radius_m + 30.0
+    if sea_level is not None:
+        ok &= hc > sea_level + 4.0
+    if not ok.any():
+        ok[lo:hi, lo:hi] = True
+    gy, gx = np.gradient(hc, m)
+    score = (
+        -(hc - hc.min()) / max(float(np.ptp(hc)), 1e-3)
+        - 2.0 * np.hypot(gx, gy)
+        + rng.uniform(0, 0.25, hc.shape)
+    )
+    flat = int(np.argmax(np.where(ok, score, -np.inf)))
+    i, j = divmod(flat, rows)
+    centre = (min(n - 1, i * coarse.stride), min(n - 1, j * coarse.stride))
+    wt.carve_lake_basin(h, cell_m=cfg.cell_m, centre_ij=centre, radius_cells=radius_m / cfg.cell_m)
+    return centre
+
+
+def _waterfall(river: wt.River) -> list[dict[str, Any]]:
+    """A waterfall where the river surface drops the most over a short run."""
+    z = river.points[:, 2]
+    k = min(5, len(z) - 1)
+    if k < 1:
+        return []
+    drop = z[:-k] - z[k:]
+    a = int(np.argmax(drop))
+    p, q = river.points[a], river.points[a + k]
+    yaw = math.atan2(q[1] - p[1], q[0] - p[0])
+    return [
+        {
+            "id": "waterfall-1",
+            "kind": "waterfall",
+            "x": round(float((p[0] + q[0]) / 2), 3),
+            "y": round(float((p[1] + q[1]) / 2), 3),
+            "z": round(float(q[2]), 3),
+            "yaw": round(yaw, 5),
+            "w": round(river.width_m, 3),
+            "d": 4.0,
+            "h": round(float(max(drop[a], 1.0)), 3),
+            "color": [0.85, 0.9, 0.95],
+            "roof": "none",
+            "material": "water",
+        }
+    ]
+
+
+def _roads(
+    h: np.ndarray,
+    road_mask: np.ndarray,
+    level: np.ndarray,
+    site: st.Site,
+    structures: list[dict[str, Any]],
+    spec: WorldSpec,
+    seed: int,
+    cfg: GenerateConfig,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    if not spec.structures.get("road"):
+        return [], []
+    rng = stage_rng(seed, "roads")
+    anchors = [(s["x"], s["y"]) for s in structures]
+    if not anchors:
+        anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
+    paths, bridges = [], []
+    for k, route in enumerate(st.road_network(site, anchors, rng)):
+        points, crossings = st.carve_road(h, road_mask, route, cell_m=cfg.cell_m, level_hw=level)
+        paths.append({"kind": "road", "id": f"road-{k + 1}", "width_m": 5.0, "points": points})
+        for run in crossings:
+            i, j = int(run[len(run) // 2, 1] / cfg.cell_m), int(run[len(run) // 2, 0] / cfg.cell_m)
+            bridges.append(st.bridge_for(run, float(level[i, j]), len(bridges) + 1))
+    return paths, bridges
+
+
+def _extra_bridges(
+    spec: WorldSpec, rivers: list[wt.River], have: list[dict[str, Any]], start: int
+) -> list[dict[str, Any]]:
+    """Bridges asked for beyond those roads needed, spread along the river."""
+    wanted = spec.structures.get("bridge", 0) - len(have)
+    if wanted <= 0 or not rivers:
+        return []
+    pts = rivers[0].points
+    out = []
+    for k in range(wanted):
+        a = int((k + 1) * len(pts) / (wanted + 1))
+        a = min(max(a, 1), len(pts) - 2)
+        d = pts[a + 1, :2] - pts[a - 1, :2]
+        across = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-6) * (rivers[0].width_m / 2 + 3)
+        run = np.stack([pts[a, :2] - across, pts[a, :2] + across])
+        out.append(st.bridge_for(run, float(pts[a, 2]), start + k + 1))
+    return out
+
+
+def _along(points: np.ndarray, step_m: float, near: np.ndarray, reach_m: float = 160.0) -> np.ndarray:
+    """Points every `step_m` metres along a polyline's samples, kept within `reach_m` of `near` if given."""
+    if len(points) < 2:
+        return points
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    walked = np.concatenate([[0.0], np.cumsum(np.where(seg < 4 * step_m, seg, 0.0))])
+    picks = points[np.unique(np.searchsorted(walked, np.arange(0.0, walked[-1], step_m)))]
+    if len(near):
+        d = np.linalg.norm(picks[:, None, :] - near[None, :, :], axis=2).min(axis=1)
+        picks = picks[d < reach_m] if (d < reach_m).any() else picks
+    return picks
+
+
+def _ground(
+    h: np.ndarray,
+    water_hw: np.ndarray,
+    road_mask: np.ndarray,
+    structures: list[dict[str, Any]],
+    masks: dict[str, np.ndarray],
+    spec: WorldSpec,
+    seed: int,
+    cfg: GenerateConfig,
+    sea_level: float | None,
+) -> sc.Ground:
+    n = h.shape[0]
+    wet = ~np.isnan(water_hw)
+    coarse = wt.Coarse.of(h)
+    wet_c = wet[:: coarse.stride, :: coarse.stride]
+    m = coarse.stride * cfg.cell_m
+    dist_c = ndimage.distance_transform_edt(~wet_c) * m if wet_c.any() else np.full(wet_c.shape, 1e4)
+    base = {"swamp": 0.5, "dunes": -0.3, "canyon": -0.2, "volcanic": -0.1, "snowfield": 0.2}.get(
+        spec.terrain, 0.1
+    )
+    noise = tr.fbm(stage_rng(seed, "noise"), n, max(4, int(cfg.size_m / 64)), 3)
+    moisture_c = np.exp(-dist_c / 80.0).astype(F32) + F32(base)
+    moisture = np.clip(coarse.to_full(moisture_c, n) + noise * F32(0.25), 0.0, 1.0).astype(F32)
+    slope_hw = tr.slope(h, cfg.cell_m)
+    forest = max(spec.vegetation.get("conifers", 0.0), spec.vegetation.get("broadleaf", 0.0))
+    material = tr.materials(
+        terrain=spec.terrain,
+        h=h,
+        slope_hw=slope_hw,
+        moisture_hw=moisture,
+        noise_hw=noise,
+        sea_level=sea_level,
+        season=spec.season,
+        forest=forest,
+    )
+    material[wet & (masks["sea_c"] | (h < F32(sea_level if sea_level is not None else -1e9)))] = tr.MAT[
+        "sand"
+    ]
+    material[wet & ~masks["sea_c"]] = tr.MAT["gravel"] if spec.terrain != "swamp" else tr.MAT["mud"]
+    if sea_level is not None and masks["sea_c"].any():
+        sea_c = masks["sea_c"][:: coarse.stride, :: coarse.stride]
+        sea_d = coarse.to_full((ndimage.distance_transform_edt(~sea_c) * m).astype(F32), n)
+        beach = (sea_d < F32(22.0) + noise * F32(14.0)) & (h < F32(sea_level + 5.0)) & (slope_hw < 0.45)
+        material[beach & ~wet] = tr.MAT["sand"]
+        moisture = np.maximum(moisture, np.exp(-sea_d / F32(45.0)).astype(F32))  # sea air: palms by the shore
+    material[road_mask] = tr.MAT["road"]
+    blocked = wet | road_mask
+    sc.mark_footprints(blocked, [s for s in structures if s["kind"] != "waterfall"], cfg.cell_m)
+    land = h[h > F32(sea_level)] if sea_level is not None and (h > F32(sea_level)).any() else h
+    lo, hi = np.percentile(land, (2, 98))
+    alt = np.clip((h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
+    return sc.Ground(
+        cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
+    )
+
+
+def _scatter(
+    g: sc.Ground,
+    spec: WorldSpec,
+    structures: list[dict[str, Any]],
+    paths: list[dict[str, Any]],
+    seed: int,
+    cfg: GenerateConfig,
+) -> dict[str, np.ndarray]:
+    out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
+    budget = cfg.max_instances
+    sc.scatter_layer(
+        g,
+        spec.vegetation,
+        sc.TREES,
+        size_m=cfg.size_m,
+        spacing=7.0,
+        budget=int(budget * 0.45),
+        scale=(0.7, 1.35),
+        rng=stage_rng(seed, "trees"),
+        out=out,
+    )
+    small = {k: v * (0.5 if k == "grass" else 1.0) for k, v in spec.vegetation.items()}
+    sc.scatter_layer(
+        g,
+        small,
+        sc.SMALL,
+        size_m=cfg.size_m,
+        spacing=4.0,
+        budget=int(budget * 0.4),
+        scale=(0.6, 1.4),
+        rng=stage_rng(seed, "small"),
+        out=out,
+    )
+    rng = stage_rng(seed, "props")
+    props = spec.props
+    sc.scatter_rocks(g, props.get("rocks", 0), cfg.size_m, rng, out)
+    buildings = np.array([[s["x"], s["y"]] for s in structures if s["kind"] in st.KINDS], np.float64).reshape(
+        -1, 2
+    )
+    road_pts = np.array(
+        [p[:2] for path in paths if path["kind"] == "road" for p in path["points"]], np.float64
+    ).reshape(-1, 2)
+    around = buildings if len(buildings) else road_pts
+    if not len(around):
+        around = np.array([[cfg.size_m / 2, cfg.size_m / 2]])
+    sc.scatter_near(g, around, "crate", props.get("crates", 0), ring=(6.0, 12.0), rng=rng, out=out)
+    sc.scatter_near(g, around, "barrel", props.get("barrels", 0), ring=(6.0, 12.0), rng=rng, out=out)
+    roadside = (
+        road_pts[:: max(1, len(road_pts) // max(1, props.get("vehicles", 1)))] if len(road_pts) else around
+    )
+    sc.scatter_near(g, roadside, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
+    lamps = props.get("lamps", 0)
+    lamp_at = _along(road_pts, LAMP_SPACING_M, near=buildings) if len(road_pts) and lamps else around
+    if len(road_pts) and lamps:  # street lamps line the roads near the buildings
+        lamps = max(lamps, min(len(lamp_at), MAX_STREET_LAMPS))
+    sc.scatter_near(g, lamp_at, "lamp_post", lamps, ring=(3.5, 4.0), rng=rng, out=out)
+    if spec.structures.get("fences"):
+        sc.fences_around(g, structures, out)
+    return out.arrays(stage_rng(seed, "vars"))

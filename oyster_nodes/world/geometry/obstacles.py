@@ -1,0 +1,78 @@
+"""What cameras, bodies and agents keep clear of: large instances, structures and imported meshes as boxes.
+
+Boxes are (cx, cy, yaw, half_w, half_d, z_bottom, z_top) in world metres. Shared by camera paths (clearance),
+the top-down map and the simulation (static colliders).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..state.world_state import WorldState
+
+#: instance kinds the camera keeps out of: horizontal radius (m, at scale 1)
+SOLID_INSTANCES: dict[str, float] = {
+    "conifer": 0.6,
+    "broadleaf": 0.7,
+    "palm": 0.5,
+    "dead_tree": 0.5,
+    "cactus": 0.6,
+    "boulder": 1.8,
+    "vehicle": 2.4,
+    "lamp_post": 0.3,
+    "crate": 0.8,
+    "barrel": 0.6,
+    "rock": 0.7,
+}
+INSTANCE_TOP: dict[str, float] = {
+    "conifer": 12.0,
+    "broadleaf": 10.0,
+    "palm": 9.0,
+    "dead_tree": 8.0,
+    "cactus": 3.2,
+    "boulder": 2.9,
+    "vehicle": 1.8,
+    "lamp_post": 4.1,
+    "crate": 1.0,
+    "barrel": 1.1,
+    "rock": 0.9,
+}
+
+
+def obstacle_boxes(world: WorldState) -> list[tuple[float, ...]]:
+    """Structures (with room for their roofs) and imported meshes as (cx, cy, yaw, half_w, half_d, z_bottom,
+    z_top): what a camera keeps clear of."""
+    return structure_boxes(world, roof=True) + mesh_boxes(world)
+
+
+def structure_boxes(world: WorldState, *, roof: bool) -> list[tuple[float, ...]]:
+    """Structures as boxes like obstacle_boxes'; with `roof`, their tops rise above the walls' height h to
+    allow for pitched roofs (a camera's clearance), else they stop at h (a floor to stand on)."""
+    boxes = []
+    for s in world.structures:
+        try:
+            x, y, z = float(s.get("x", 0)), float(s.get("y", 0)), float(s.get("z", 0))
+            w, d, h = float(s.get("w", 6)), float(s.get("d", 5)), float(s.get("h", 5))
+            yaw = float(s.get("yaw", 0) or 0)
+        except (TypeError, ValueError):
+            continue
+        if all(math.isfinite(v) for v in (x, y, z, w, d, h, yaw)):
+            boxes.append((x, y, yaw, w / 2, d / 2, z, z + h * (1.35 if roof else 1.0)))
+    return boxes
+
+
+def mesh_boxes(world: WorldState) -> list[tuple[float, ...]]:
+    """Imported meshes as upright boxes around their vertices, like obstacle_boxes'."""
+    boxes = []
+    for m in world.meshes:
+        v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
+        if v is None or not len(v):
+            continue
+        scale = float(m.get("scale", 1.0) or 1.0)
+        pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
+        pts = np.asarray(v, np.float64).reshape(-1, 3) * scale
+        r = float(np.max(np.linalg.norm(pts[:, :2], axis=1)))
+        boxes.append((pos[0], pos[1], 0.0, r, r, pos[2] + pts[:, 2].min(), pos[2] + pts[:, 2].max()))
+    return boxes

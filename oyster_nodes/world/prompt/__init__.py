@@ -1,0 +1,1 @@
+"""Prompt understanding: text -> WorldSpec (concepts, the sentence encoder, counts, negation, modifiers)."""

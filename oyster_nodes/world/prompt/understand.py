@@ -1,0 +1,533 @@
+"""Prompt text -> WorldSpec.
+
+Lexical rules handle what they are reliable for (concept words, numbers, negation, relations,
+density adjectives); the sentence encoder maps the remaining content words onto the concept
+vocabulary by cosine similarity. Unknown words are noted and ignored, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...types import Prompt
+from ..state.sky import clock_for_time
+from . import concepts as cv
+from .embed import Encoder
+from .spec import WorldSpec
+
+#: a word must be this similar to one of a concept's words, or to its descriptive phrase, to match it
+WORD_THRESHOLD = 0.65
+PHRASE_THRESHOLD = 0.56
+#: whole clauses are compared with mood concepts only, at this threshold
+CLAUSE_THRESHOLD = 0.5
+
+#: number words (and the count they stand for)
+NUMBERS: dict[str, int] = {
+    k: int(v)
+    for k, v in (
+        item.split("=")
+        for item in (
+            "a=1 an=1 one=1 single=1 lone=1 solitary=1 two=2 pair=2 couple=2 twin=2 three=3 "
+            "four=4 five=5 six=6 "
+            "seven=7 eight=8 nine=9 ten=10 eleven=11 twelve=12 fifteen=15 twenty=20 thirty=30 fifty=50 "
+            "hundred=100 dozen=12 dozens=24 few=3 several=4 some=3 many=8 numerous=10 lots=10 hundreds=200 "
+        ).split()
+    )
+}
+NEGATIONS = ("no", "not", "without", "never", "none", "nor", "zero", "lacking", "free", "neither", "nothing")
+DENSE = ("dense", "thick", "lush", "overgrown", "heavy", "deep", "abundant", "rich", "many", "lots", "full")
+SPARSE = ("sparse", "scattered", "few", "occasional", "lone", "single", "thin", "little", "some", "patchy")
+HIGH = ("high", "towering", "huge", "steep", "jagged", "massive", "tall", "giant", "rugged", "sharp", "epic")
+LOW = ("gentle", "low", "flat", "soft", "smooth", "shallow", "small", "tiny")
+SCOPE_ENDS = (".", ",", ";", ":", "!", "?", "and", "but", "with", "while", "under")
+STOPWORDS = frozenset(
+    (
+        "the of to is are there this that it its be as for from into very so lot kind sort like looking look "
+        "view scene landscape world place area land setting image picture shot made full where which "
+        "has have "
+        "having their them they we our my your wooden stone old new big large small little tiny lots "
+        "beautiful nice pretty or and but with while at by in on near next beside along over up down "
+        "out off "
+        "far away all each every both more most "
+    ).split()
+)
+
+#: when several landforms are named equally strongly, the first of these wins ("snowy mountains")
+TERRAIN_PRIORITY: tuple[str, ...] = (
+    "mountains",
+    "canyon",
+    "volcanic",
+    "dunes",
+    "swamp",
+    "hills",
+    "valley",
+    "snowfield",
+    "plains",
+)
+FOREST_WORDS = ("forest", "wood", "woodland", "grove", "jungle", "taiga")
+
+_TOKEN = re.compile(r"[a-z]+|\d+|[.,;:!?]")
+
+
+@dataclass(kw_only=True, slots=True)
+class Mention:
+    concept: str
+    start: int
+    end: int
+    text: str
+    score: float
+    source: str
+    negated: bool = False
+    plural: bool = False
+    count: int | None = None
+    modifier: str = ""
+
+
+@dataclass(kw_only=True, slots=True)
+class Parse:
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[dict[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    relief: float = 1.0
+
+
+def tokenize(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("-", " "))
+
+
+def lemmas(word: str) -> list[str]:
+    """The word and its likely singular forms, most literal first."""
+    out = [word]
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 3:
+        out.append(word[:-2])
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 2:
+        out.append(word[:-1])
+    return out
+
+
+def _phrase_index() -> dict[tuple[str, ...], tuple[str, ...]]:
+    index: dict[tuple[str, ...], list[str]] = {}
+    for concept in cv.CONCEPTS:
+        for phrase in (concept.name.replace("_", " "),) + concept.words:
+            key = tuple(phrase.split())
+            names = index.setdefault(key, [])
+            if concept.name not in names:
+                names.append(concept.name)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+PHRASES = _phrase_index()
+_MAX_PHRASE = max(len(k) for k in PHRASES)
+
+
+def _lookup(tokens: list[str], i: int) -> tuple[int, tuple[str, ...], bool]:
+    """Longest vocabulary phrase starting at token i: (length, concept names, plural)."""
+    for n in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+        head, last = tokens[i : i + n - 1], tokens[i + n - 1]
+        for k, form in enumerate(lemmas(last)):
+            names = PHRASES.get(tuple(head) + (form,))
+            if names:
+                return n, names, k > 0
+    return 0, (), False
+
+
+def _negated_positions(tokens: list[str]) -> list[bool]:
+    negated, active = [], False
+    for tok in tokens:
+        if tok in NEGATIONS:
+            active = True
+        elif tok in SCOPE_ENDS and tok != "or" or tok in cv.RELATIONS:
+            active = False
+        negated.append(active)
+    return negated
+
+
+def _find_group(tokens: list[str], i: int) -> tuple[str, ...]:
+    for form in lemmas(tokens[i]):
+        if form in cv.GROUPS:
+            return cv.GROUPS[form]
+    return ()
+
+
+def lexical_pass(tokens: list[str]) -> tuple[list[Mention], list[int]]:
+    """Concept mentions found by vocabulary words, and positions of words left unexplained."""
+    negated = _negated_positions(tokens)
+    mentions: list[Mention] = []
+    leftover: list[int] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        group = _find_group(tokens, i)
+        is_group_only = group and (negated[i] or lemmas(tok)[-1] not in cv.GROUP_ONLY_WHEN_NEGATED)
+        if is_group_only and (negated[i] or not _lookup(tokens, i)[0]):
+            for name in group:
+                mentions.append(
+                    Mention(
+                        concept=name,
+                        start=i,
+                        end=i + 1,
+                        text=tok,
+                        score=1.0,
+                        source="group",
+                        negated=negated[i],
+                        plural=True,
+                    )
+                )
+            i += 1
+            continue
+        n, names, plural = _lookup(tokens, i)
+        if n and lemmas(tok)[-1] in FOREST_WORDS and _densify_previous(mentions, i):
+            i += n
+            continue
+        if n:
+            text = " ".join(tokens[i : i + n])
+            for name in names:
+                mentions.append(
+                    Mention(
+                        concept=name,
+                        start=i,
+                        end=i + n,
+                        text=text,
+                        score=1.0,
+                        source="word",
+                        negated=negated[i],
+                        plural=plural,
+                    )
+                )
+            i += n
+            continue
+        if _is_content_word(tok):
+            leftover.append(i)
+        i += 1
+    return mentions, leftover
+
+
+def _densify_previous(mentions: list[Mention], i: int) -> bool:
+    """'pine forest': the forest word makes the tree kind just before it dense instead of adding one."""
+    trees = cv.GROUPS["tree"]
+    prev = [m for m in mentions if m.end == i and m.concept in trees]
+    for m in prev:
+        m.modifier = m.modifier or "dense"
+    return bool(prev)
+
+
+def _is_content_word(tok: str) -> bool:
+    return (
+        len(tok) >= 3
+        and tok.isalpha()
+        and tok not in STOPWORDS
+        and tok not in NUMBERS
+        and tok not in NEGATIONS
+        and tok not in cv.RELATIONS
+        and tok not in DENSE
+        and tok not in SPARSE
+        and tok not in HIGH
+        and tok not in LOW
+    )
+
+
+_LEXICAL_ONLY = np.array([c.category in ("palette", "weather") for c in cv.CONCEPTS])
+
+
+def embedding_pass(
+    tokens: list[str], positions: list[int], encoder: Encoder, negated: list[bool]
+) -> tuple[list[Mention], list[str]]:
+    """Map leftover words onto concepts by similarity; returns mentions and words still unknown."""
+    if not positions:
+        return [], []
+    words = [tokens[p] for p in positions]
+    vectors = encoder.encode(words)
+    word_vectors, owners = encoder.word_matrix()
+    word_sims = vectors @ word_vectors.T
+    phrase_sims = vectors @ encoder.concept_matrix().T
+    # single adjectives sit close to their opposites in embedding space ("dry" ~ rain, "white" ~
+    # monochrome), so palette and weather come from their listed words only
+    word_sims[:, _LEXICAL_ONLY[owners]] = -1.0
+    phrase_sims[:, _LEXICAL_ONLY] = -1.0
+    mentions, unknown = [], []
+    for k, (p, word) in enumerate(zip(positions, words, strict=True)):
+        best_word = int(np.argmax(word_sims[k]))
+        best_phrase = int(np.argmax(phrase_sims[k]))
+        if word_sims[k, best_word] >= WORD_THRESHOLD:
+            concept, score = int(owners[best_word]), float(word_sims[k, best_word])
+        elif phrase_sims[k, best_phrase] >= PHRASE_THRESHOLD:
+            concept, score = best_phrase, float(phrase_sims[k, best_phrase])
+        else:
+            unknown.append(word)
+            continue
+        mentions.append(
+            Mention(
+                concept=cv.CONCEPTS[concept].name,
+                start=p,
+                end=p + 1,
+                text=word,
+                score=round(score, 3),
+                source="embedding",
+                negated=negated[p],
+                plural=lemmas(word)[-1] != word,
+            )
+        )
+    return mentions, unknown
+
+
+def clause_moods(text: str, encoder: Encoder) -> list[Mention]:
+    """Mood from whole clauses, when no mood word was used ("a place nobody has visited")."""
+    clauses = [c.strip() for c in re.split(r"[.,;!?]", text) if len(c.split()) >= 3]
+    if not clauses:
+        return []
+    mood_idx = [i for i, c in enumerate(cv.CONCEPTS) if c.category == "mood"]
+    sims = encoder.encode(clauses) @ encoder.concept_matrix()[mood_idx].T
+    k, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+    score = float(sims[k, j])
+    if score < CLAUSE_THRESHOLD:
+        return []
+    return [
+        Mention(
+            concept=cv.CONCEPTS[mood_idx[j]].name,
+            start=-1,
+            end=-1,
+            text=clauses[k],
+            score=round(score, 3),
+            source="clause",
+        )
+    ]
+
+
+def _attach_modifiers(tokens: list[str], mentions: list[Mention]) -> None:
+    """Counts and density words in the few tokens before each mention."""
+    starts = {m.start for m in mentions}
+    for m in mentions:
+        for back in range(1, 4):
+            p = m.start - back
+            if p < 0 or tokens[p] in SCOPE_ENDS or tokens[p] in NEGATIONS or (p in starts and back > 0):
+                break
+            tok = tokens[p]
+            if m.count is None and (tok.isdigit() or tok in NUMBERS):
+                m.count = min(int(tok), 10_000) if tok.isdigit() else NUMBERS[tok]
+            if not m.modifier and tok in DENSE:
+                m.modifier = "dense"
+            elif not m.modifier and tok in SPARSE:
+                m.modifier = "sparse"
+
+
+def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str]]:
+    """'<subject> <relation word> [the] <object>' between consecutive mentions of one clause."""
+    placed = sorted(
+        (m for m in mentions if m.start >= 0 and not m.negated), key=lambda m: (m.start, m.concept)
+    )
+    out: list[dict[str, str]] = []
+    for a, b in zip(placed, placed[1:], strict=False):
+        if a.start == b.start:
+            continue
+        between = tokens[a.end : b.start]
+        if any(t in (".", ";", "!", "?") for t in between):
+            continue
+        rel = next((cv.RELATIONS[t] for t in between if t in cv.RELATIONS), None)
+        subject_ok = cv.BY_NAME[a.concept].category in ("structure", "prop")
+        object_ok = cv.BY_NAME[b.concept].category in ("water", "terrain", "shore", "structure")
+        if rel and subject_ok and object_ok:
+            out.append({"subject": a.concept, "relation": rel, "object": b.concept})
+    return _dedupe(out)
+
+
+def _dedupe(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    seen, out = [], []
+    for item in items:
+        key = (item["subject"], item["relation"], item["object"])
+        if key not in seen:
+            seen.append(key)
+            out.append(item)
+    return out
+
+
+def _relief(tokens: list[str]) -> float:
+    high = sum(t in HIGH for t in tokens)
+    low = sum(t in LOW for t in tokens)
+    return float(np.clip(1.0 + 0.3 * high - 0.2 * low, 0.4, 2.0))
+
+
+def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) -> Parse:
+    """Find concept mentions, counts, negation and relations in one text."""
+    tokens = tokenize(text)
+    mentions, leftover = lexical_pass(tokens)
+    unknown: list[str] = []
+    if encoder is not None:
+        extra, unknown = embedding_pass(tokens, leftover, encoder, _negated_positions(tokens))
+        mentions += extra
+        if not negative and not any(m.concept in cv.MOODS for m in mentions):
+            mentions += clause_moods(text, encoder)
+    else:
+        unknown = [tokens[p] for p in leftover]
+    if negative:
+        for m in mentions:
+            m.negated = True
+    _attach_modifiers(tokens, mentions)
+    return Parse(
+        mentions=mentions, relations=_relations(tokens, mentions), ignored=unknown, relief=_relief(tokens)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Parse -> WorldSpec
+
+
+def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
+    """The WorldSpec a prompt describes. `encoder=None` uses the lexical rules only."""
+    main = parse_text(prompt.text, encoder)
+    neg = parse_text(prompt.negative, encoder, negative=True) if prompt.negative.strip() else Parse()
+    mentions = main.mentions + neg.mentions
+    notes: list[str] = []
+    if not prompt.text.strip():
+        notes.append("empty prompt: generated a default world (rolling hills, afternoon, clear sky)")
+    if main.ignored:
+        notes.append("not understood, ignored: " + ", ".join(dict.fromkeys(main.ignored)))
+    excluded = list(dict.fromkeys(m.concept for m in mentions if m.negated))
+    positive = [m for m in mentions if not m.negated and m.concept not in excluded]
+    b = _Builder(positive=positive, excluded=excluded, notes=notes, relations=main.relations)
+    spec = b.build(prompt, relief=main.relief)
+    spec.matches = [_match_record(m) for m in mentions]
+    return spec
+
+
+def _match_record(m: Mention) -> dict[str, object]:
+    return {
+        "concept": m.concept,
+        "category": cv.BY_NAME[m.concept].category,
+        "score": m.score,
+        "source": m.source,
+        "text": m.text,
+        "negated": m.negated,
+        **({"count": m.count} if m.count is not None else {}),
+    }
+
+
+@dataclass(kw_only=True, slots=True)
+class _Builder:
+    positive: list[Mention]
+    excluded: list[str]
+    notes: list[str]
+    relations: list[dict[str, str]]
+
+    def of(self, category: str) -> list[Mention]:
+        return [m for m in self.positive if cv.BY_NAME[m.concept].category == category]
+
+    def best(self, category: str, default: str) -> str:
+        """The strongest mention of a category; ties go to the more specific concept."""
+        found = self.of(category)
+        if not found:
+            return default
+        rank = TERRAIN_PRIORITY if category == "terrain" else ()
+        return min(
+            found,
+            key=lambda m: (
+                -round(m.score, 2),
+                rank.index(m.concept) if m.concept in rank else len(rank),
+                m.start,
+            ),
+        ).concept
+
+    def build(self, prompt: Prompt, *, relief: float) -> WorldSpec:
+        terrain = self.best("terrain", "")
+        if not terrain:
+            terrain = "plains" if self.of("shore") else "hills"
+            if prompt.text.strip():
+                self.notes.append(f"no landform named: using {terrain}")
+        snowy = any(m.concept == "snowfield" for m in self.of("terrain"))
+        season = self.best("season", "winter" if snowy else "summer")
+        weather = self.best("weather", "clear")
+        if weather == "snow" and not self.of("season"):
+            season = "winter"
+        time_of_day = self.best("time", "afternoon")
+        structures = self._structures()
+        shore = self._shore(structures)
+        water = self._water(shore, structures)
+        relations = [r for r in self.relations if r["subject"] not in self.excluded]
+        return WorldSpec(
+            text=prompt.text,
+            negative=prompt.negative,
+            seed=int(prompt.seed),
+            style=prompt.style if prompt.style in cv.STYLES else "natural",
+            terrain=terrain,
+            shore=shore,
+            relief=relief,
+            water=water,
+            vegetation=self._vegetation(terrain, season),
+            structures=structures,
+            props=self._props(terrain),
+            relations=relations,
+            excluded=self.excluded,
+            time_of_day=time_of_day,
+            clock_h=clock_for_time(time_of_day, season),
+            weather=weather,
+            season=season,
+            mood=self.best("mood", "serene"),
+            palette=self.best("palette", "natural"),
+            notes=self.notes,
+        )
+
+    def _shore(self, structures: dict[str, int]) -> str:
+        shores = [m.concept for m in self.of("shore")]
+        shore = "island" if "island" in shores else ("coast" if shores else "none")
+        wants_sea = any(m.concept == "ocean" for m in self.of("water")) or structures.get("lighthouse")
+        if shore == "none" and wants_sea and "coast" not in self.excluded and "ocean" not in self.excluded:
+            shore = "coast"
+            self.notes.append("sea or lighthouse asked for: added a coast")
+        return shore
+
+    def _water(self, shore: str, structures: dict[str, int]) -> list[str]:
+        water = [name for name in cv.WATERS if any(m.concept == name for m in self.of("water"))]
+        for r in self.relations:
+            if r["object"] in cv.WATERS and r["object"] not in water and r["object"] not in self.excluded:
+                water.append(r["object"])
+        if shore != "none" and "ocean" not in water:
+            water.insert(0, "ocean")
+        if ("waterfall" in water or structures.get("bridge")) and "river" not in water:
+            if "river" not in self.excluded:
+                water.append("river")
+                self.notes.append("a waterfall or bridge needs a river: added one")
+        return [w for w in cv.WATERS if w in water]
+
+    def _vegetation(self, terrain: str, season: str) -> dict[str, float]:
+        veg = {k: v for k, v in cv.BIOME_VEGETATION.get(terrain, {}).items() if k not in self.excluded}
+        for m in self.of("vegetation"):
+            density = {"dense": 0.9, "sparse": 0.25}.get(m.modifier, 0.6)
+            if m.count is not None and m.count <= 20 and not m.modifier:
+                density = 0.05
+            veg[m.concept] = max(veg.get(m.concept, 0.0), density) if m.source != "group" else density
+        if season == "winter" and "flowers" in veg:
+            del veg["flowers"]
+        return {k: round(veg[k], 3) for k in cv.VEGETATION if k in veg}
+
+    def _structures(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in self.of("structure"):
+            counts[m.concept] = max(counts.get(m.concept, 0), self._count(m))
+        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge"))
+        if (buildings >= 2 or counts.get("village")) and "road" not in counts and "road" not in self.excluded:
+            counts["road"] = 1
+            self.notes.append(
+                "several buildings: connected them with roads (set structures.road to 0 to drop)"
+            )
+        for k in ("road", "fences"):
+            if k in counts:
+                counts[k] = min(counts[k], 1)
+        return {k: min(counts[k], cv.MAX_COUNTS.get(k, 1)) for k in cv.STRUCTURES if k in counts}
+
+    def _props(self, terrain: str) -> dict[str, int]:
+        props: dict[str, int] = {}
+        if terrain in ("mountains", "canyon", "volcanic", "snowfield") and "rocks" not in self.excluded:
+            props["rocks"] = 60
+        for m in self.of("prop"):
+            props[m.concept] = max(props.get(m.concept, 0), self._count(m))
+        return {k: min(props[k], cv.MAX_COUNTS[k]) for k in cv.PROPS if k in props}
+
+    def _count(self, m: Mention) -> int:
+        if m.count is not None:
+            return m.count
+        single, plural = cv.DEFAULT_COUNTS.get(m.concept, (1, 1))
+        return plural if m.plural else single

@@ -1,0 +1,127 @@
+"""Terrain colour maps read off a WorldState: albedo per material, rock tones, roads, lamp pools, normals.
+
+Pure numpy and OpenCV (no GL), so the renderer, the top-down map and the 3D exports share one palette and
+agree on every colour whether or not a GL context can be made.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
+
+#: sRGB albedo per terrain material (index as in MATERIALS)
+MATERIAL_SRGB = {
+    "grass": (0.22, 0.33, 0.14),
+    "rock": (0.4, 0.385, 0.36),
+    "sand": (0.78, 0.71, 0.53),
+    "snow": (0.9, 0.94, 0.99),
+    "dirt": (0.46, 0.36, 0.25),
+    "forest_floor": (0.27, 0.29, 0.14),
+    "road": (0.38, 0.36, 0.33),
+    "mud": (0.31, 0.25, 0.18),
+    "ash": (0.2, 0.2, 0.21),
+    "gravel": (0.52, 0.5, 0.46),
+}
+
+
+#: sRGB albedo overrides per terrain kind (warm sandstone in canyons and dunes)
+TERRAIN_SRGB = {
+    "canyon": {"rock": (0.66, 0.4, 0.25), "dirt": (0.72, 0.5, 0.32), "sand": (0.8, 0.6, 0.4),
+               "gravel": (0.62, 0.44, 0.3)},
+    "dunes": {"rock": (0.64, 0.44, 0.3), "sand": (0.84, 0.66, 0.44), "dirt": (0.7, 0.52, 0.36)},
+    "mesa": {"rock": (0.66, 0.4, 0.25), "dirt": (0.72, 0.5, 0.32)},
+}
+
+
+def terrain_albedo(world: WorldState) -> np.ndarray:
+    """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation; alpha: how rocky (strata)."""
+    n, cell = world.n, world.cell_m
+    colours = {**MATERIAL_SRGB, **TERRAIN_SRGB.get(str(world.spec.get("terrain", "")), {})}
+    if world.spec.get("season") == "winter" or world.spec.get("terrain") == "snowfield":
+        colours["rock"] = (0.25, 0.24, 0.24)  # dark rock against snow
+    palette = np.array([colours.get(m, (0.4, 0.4, 0.4)) for m in MATERIALS] + [(0.4, 0.4, 0.4)] * 246, np.float32)
+    mat = np.asarray(world.material_hw, np.uint8)
+    rgb = palette[mat]
+    h = np.asarray(world.height_hw, np.float32)
+    gy, gx = np.gradient(h, cell)
+    slope = np.sqrt(gx * gx + gy * gy)
+    rng = np.random.default_rng(world.seed + 7)
+    rock = np.clip((slope - 0.75) / 0.5, 0, 1)
+    if mat.size and (mat == MATERIALS.index("snow")).any():
+        rock = rock * np.where(mat == MATERIALS.index("snow"), 0.35, 1.0).astype(np.float32)
+    tones = _rock_tones(colours["rock"], n, cell, rng)
+    rgb = rgb * (1 - rock[..., None]) + tones * rock[..., None]
+    rocky = np.maximum(rock, (mat == MATERIALS.index("rock")).astype(np.float32))
+    is_rock = (mat == MATERIALS.index("rock"))[..., None]
+    rgb = np.where(is_rock, tones, rgb)
+    patches = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 6.0 / cell)
+    patches = (patches - patches.mean()) / (patches.std() + 1e-6)
+    tint = np.stack([1 + 0.05 * patches, 1 + 0.035 * patches, 1 - 0.03 * patches], axis=-1)
+    rgb = rgb * tint
+    road = _road_mask(world)
+    if road is not None:
+        rgb = rgb * (1 - road[..., None]) + np.array(MATERIAL_SRGB["road"], np.float32) * road[..., None]
+        rocky = rocky * (1 - road)
+    rgb = cv2.GaussianBlur(rgb, (0, 0), 0.6)
+    out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(rocky, (0, 0), 1.0)[..., None]], axis=-1)
+    return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _rock_tones(base: tuple[float, float, float], n: int, cell: float, rng: np.random.Generator) -> np.ndarray:
+    """Rock albedo varying over tens of metres: lighter and darker outcrops, some warmer (iron) ones."""
+    big = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 18.0 / cell)
+    mid = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), 4.0 / cell)
+    big = (big - big.mean()) / (big.std() + 1e-6)
+    mid = (mid - mid.mean()) / (mid.std() + 1e-6)
+    shade = np.clip(1.0 + 0.16 * big + 0.08 * mid, 0.6, 1.4)[..., None]
+    warm = np.clip(0.5 + 0.5 * mid * big, 0.0, 1.0)[..., None] * np.array([0.08, 0.02, -0.05], np.float32)
+    return np.asarray(base, np.float32) * shade + warm * np.float32(np.mean(base))
+
+
+def lamp_pools(world: WorldState, reach_m: float = 7.0) -> np.ndarray:
+    """uint8 n x n: how much light the street lamps throw on the ground around them (1 under a lamp)."""
+    n, cell = world.n, world.cell_m
+    pools = np.zeros((n, n), np.float32)
+    kinds = np.asarray(world.inst_kind).reshape(-1)
+    if "lamp_post" in INSTANCE_KINDS and len(kinds):
+        xy = np.asarray(world.inst_xyz, np.float64).reshape(-1, 3)[kinds == INSTANCE_KINDS.index("lamp_post"), :2]
+        ij = np.round(xy / cell).astype(np.int64)
+        ok = (ij >= 0).all(axis=1) & (ij < n).all(axis=1)
+        pools[ij[ok, 1], ij[ok, 0]] = 1.0
+        if ok.any():
+            sigma = reach_m / 2.0 / cell
+            pools = cv2.GaussianBlur(pools, (0, 0), sigma) * np.float32(2 * math.pi * sigma * sigma)
+    return (np.clip(pools, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def terrain_normals(world: WorldState) -> np.ndarray:
+    """uint8 n x n x 4: world normal * 0.5 + 0.5 in rgb, cavity occlusion in alpha."""
+    h = np.asarray(world.height_hw, np.float32)
+    gy, gx = np.gradient(h, world.cell_m)
+    nrm = np.stack([-gx, -gy, np.ones_like(h)], axis=-1)
+    nrm /= np.linalg.norm(nrm, axis=-1, keepdims=True)
+    lap = cv2.Laplacian(cv2.GaussianBlur(h, (0, 0), 2.0), cv2.CV_32F) / (world.cell_m**2)
+    ao = np.clip(1.0 - lap * 1.5, 0.45, 1.0)
+    out = np.concatenate([nrm * 0.5 + 0.5, ao[..., None]], axis=-1)
+    return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _road_mask(world: WorldState) -> np.ndarray | None:
+    if not world.paths:
+        return None
+    n, cell, k = world.n, world.cell_m, 4  # 1/16 cell sub-pixel precision in cv2.polylines
+    mask = np.zeros((n, n), np.uint8)
+    for p in world.paths:
+        pts = np.asarray(p.get("points", []), np.float64).reshape(-1, 3)[:, :2] if p.get("points") else None
+        if pts is None or len(pts) < 2:
+            continue
+        width = max(float(p.get("width_m", 4.0)), cell)
+        px = np.round(pts / cell * (1 << k)).astype(np.int32)
+        cv2.polylines(
+            mask, [px], False, 255, thickness=max(1, int(round(width / cell))), lineType=cv2.LINE_AA, shift=k
+        )
+    return cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), 0.7)

@@ -1,0 +1,480 @@
+"""A world's static content uploaded to the GL context once, plus per-frame culling and level of detail.
+
+Terrain: the heightfield lives in a float texture; chunks of `chunk_cells` cells are drawn with one of a
+few shared grid patches (strides 1, 2, 4, ... cells) picked per chunk from its projected cell size, with
+skirts hiding cracks between levels. Instances: one table texture, one mesh per kind and level of detail,
+and per-frame index lists of the visible instances. Structures, imported meshes and water: static buffers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import moderngl
+import numpy as np
+
+from ..state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
+from .albedo import TERRAIN_SRGB, lamp_pools, terrain_albedo, terrain_normals
+from .meshes import (
+    INSTANCE_HEIGHT,
+    Mesh,
+    from_faces,
+    grid_patch,
+    instance_card,
+    instance_mesh,
+    merge,
+    structure_mesh,
+    transform,
+)
+from .meshes import water_mesh as build_water_mesh
+
+SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
+VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree"}
+#: kinds too small to matter in the sun's shadow map
+NO_SHADOW = {"grass_tuft", "flower"}
+#: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
+OPEN_MESH = {"palm", "grass_tuft", "flower"}
+#: levels of detail: 0 near, 1 far, 2 a camera-facing card (kinds that have one)
+NEAR, FAR, CARD = 0, 1, 2
+STRIDES = (1, 2, 4, 8, 16)
+INST_TEX_W = 2048
+
+
+def static_hash(world: WorldState) -> str:
+    """Hash of what the GPU copy depends on (terrain, water, instances, structures, paths, meshes)."""
+    h = hashlib.blake2b(digest_size=16)
+    meta = {
+        "size": world.size_m,
+        "cell": world.cell_m,
+        "structures": world.structures,
+        "paths": world.paths,
+        "meshes": world.meshes,
+    }
+    h.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    arrays = {
+        "height": world.height_hw,
+        "material": world.material_hw,
+        "water": world.water_hw,
+        "kind": world.inst_kind,
+        "xyz": world.inst_xyz,
+        "yaw": world.inst_yaw,
+        "scale": world.inst_scale,
+        "var": world.inst_var,
+        **{f"mesh:{k}": v for k, v in world.mesh_arrays.items()},
+    }
+    hash_arrays(h, arrays)
+    return h.hexdigest()
+
+
+
+
+@dataclass(slots=True)
+class ChunkDraw:
+    stride: int
+    corner: tuple[int, int]
+    distance: float
+
+
+@dataclass
+class LightSlot:
+    """The sun's (or moon's) shadow map and the terrain light baked with it, for one light."""
+
+    lightmap: moderngl.Texture
+    lightmap_fbo: moderngl.Framebuffer
+    shadow_tex: moderngl.Texture | None = None
+    shadow_fbo: moderngl.Framebuffer | None = None
+    shadow_vp: np.ndarray = field(default_factory=lambda: np.eye(4))
+    shadow_texel: float = 1.0
+    shadow_key: tuple | None = None
+    bake_key: tuple | None = None
+
+
+class GpuScene:
+    """Static GPU resources for one world, and what to draw for a given camera."""
+
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        world: WorldState,
+        programs: dict[str, moderngl.Program],
+        chunk_cells: int,
+        water_step: int,
+    ) -> None:
+        self.ctx, self.world, self.chunk_cells = ctx, world, chunk_cells
+        self._own: list[Any] = []
+        self._bounds = _world_bounds(world)
+        n = world.n
+        self.n_instances = int(len(world.inst_kind))
+        self.height = self._keep(
+            ctx.texture((n, n), 1, np.ascontiguousarray(world.height_hw, np.float32).tobytes(), dtype="f4")
+        )
+        self.height.repeat_x = self.height.repeat_y = False
+        self.albedo = self._keep(ctx.texture((n, n), 4, terrain_albedo(world).tobytes()))
+        self.albedo.repeat_x = self.albedo.repeat_y = False
+        self.normals = self._keep(ctx.texture((n, n), 4, terrain_normals(world).tobytes()))
+        _mipmapped(self.normals)
+        self.lamps = self._keep(ctx.texture((n, n), 1, lamp_pools(world).tobytes()))
+        self.lamps.repeat_x = self.lamps.repeat_y = False
+        #: shadow maps and the terrain's baked light (see bake_terrain.frag), rendered per light by the
+        #: renderer: one slot for a light that holds still, a second while a changing light is blended
+        self.slots: list[LightSlot] = [self.new_slot()]
+        spec_terrain = str(world.spec.get("terrain", ""))
+        self.strata = (0.62, 0.55, 0.5) if spec_terrain in TERRAIN_SRGB else (0.9, 0.9, 0.9)
+        finite_water = np.asarray(world.water_hw)[np.isfinite(world.water_hw)]
+        sea = world.env.get("sea_level_m")
+        self.fog_base = float(
+            sea if _finite(sea) else (finite_water.min() if finite_water.size else np.percentile(world.height_hw, 10))
+        )
+        self._build_terrain(programs)
+        self._build_instances(programs)
+        self._build_static_meshes(programs, water_step)
+
+    def new_slot(self) -> LightSlot:
+        n = self.world.n
+        lightmap = self._keep(self.ctx.texture((n, n), 4))
+        return LightSlot(lightmap=lightmap, lightmap_fbo=self._keep(self.ctx.framebuffer([lightmap])))
+
+    def _keep(self, obj: Any) -> Any:
+        self._own.append(obj)
+        return obj
+
+    def release(self) -> None:
+        for obj in reversed(self._own):
+            obj.release()
+        self._own.clear()
+
+    # --- terrain ------------------------------------------------------------------------------
+
+    def _build_terrain(self, programs: dict[str, moderngl.Program]) -> None:
+        w, c = self.world, self.chunk_cells
+        cells = w.n - 1
+        self.chunks = [(j, i) for i in range(0, cells, c) for j in range(0, cells, c)]
+        h = np.asarray(w.height_hw, np.float32)
+        self.chunk_box = np.array(
+            [
+                [
+                    j * w.cell_m,
+                    i * w.cell_m,
+                    float(h[i : i + c + 1, j : j + c + 1].min()) - 20.0,
+                    min(j + c, cells) * w.cell_m,
+                    min(i + c, cells) * w.cell_m,
+                    float(h[i : i + c + 1, j : j + c + 1].max()),
+                ]
+                for j, i in self.chunks
+            ]
+        )
+        # gentle chunks (85% of cells under ~27 degrees): their light varies slowly, so they may be drawn
+        # coarser where the camera sees them at a grazing angle; steep ones (cliffs, canyon walls) may not
+        gy, gx = np.gradient(h, w.cell_m)
+        steep = np.hypot(gx, gy) > 0.5
+        self.chunk_gentle = np.array(
+            [float(steep[i : i + c + 1, j : j + c + 1].mean()) < 0.15 for j, i in self.chunks], bool
+        )
+        self.patch_vaos: dict[tuple[str, int], moderngl.VertexArray] = {}
+        self.chunk_bufs: dict[int, moderngl.Buffer] = {}
+        self.patch_tris: dict[int, int] = {}
+        for s in STRIDES:
+            verts, idx = grid_patch(c, s)
+            vbo = self._keep(self.ctx.buffer(verts.tobytes()))
+            ibo = self._keep(self.ctx.buffer(idx.tobytes()))
+            inst = self._keep(self.ctx.buffer(reserve=max(len(self.chunks), 1) * 8))
+            self.chunk_bufs[s], self.patch_tris[s] = inst, len(idx) // 3
+            for key in ("terrain", "terrain_blobs", "terrain_shadow"):
+                self.patch_vaos[(key, s)] = self._keep(
+                    self.ctx.vertex_array(
+                        programs[key],
+                        [(vbo, "3f", "in_grid"), (inst, "2f/i", "in_chunk")],
+                        index_buffer=ibo,
+                        index_element_size=4,
+                    )
+                )
+        self.full_res_triangles = 2 * cells * cells
+
+    def chunk_draws(
+        self, planes: np.ndarray, cam_pos: np.ndarray, focal_px: float, terrain_px: float
+    ) -> list[ChunkDraw]:
+        """Visible chunks, nearest first, each with the stride its on-screen cell size allows."""
+        box = self.chunk_box
+        visible = _boxes_in_frustum(box, planes)
+        closest = np.clip(cam_pos[None, :], box[:, :3], box[:, 3:])
+        dist = np.linalg.norm(closest - cam_pos[None, :], axis=1)
+        ks = np.nonzero(visible)[0]
+        allowed = terrain_px * dist[ks] / (self.world.cell_m * focal_px)
+        # gentle ground seen at a grazing angle is squashed vertically on screen: its cells may be wider
+        centre = 0.5 * (box[ks, :3] + box[ks, 3:])
+        d = centre - cam_pos[None, :]
+        sin_elev = np.abs(d[:, 2]) / np.maximum(np.linalg.norm(d, axis=1), 1e-6)
+        allowed = np.where(self.chunk_gentle[ks], allowed / np.sqrt(np.clip(sin_elev, 0.25, 1.0)), allowed)
+        allowed = np.maximum(allowed, 1.0)
+        top = max(s for s in STRIDES if s <= self.chunk_cells)
+        strides = np.minimum(2 ** np.floor(np.log2(allowed)), top).astype(int)  # the largest power of 2 allowed
+        order = sorted(range(len(ks)), key=lambda i: (dist[ks[i]], self.chunks[ks[i]]))
+        return [ChunkDraw(stride=int(strides[i]), corner=self.chunks[ks[i]], distance=float(dist[ks[i]])) for i in order]
+
+    def draw_terrain(self, draws: list[ChunkDraw], key: str = "terrain") -> int:
+        tris = 0
+        for s in STRIDES:
+            corners = np.array([d.corner for d in draws if d.stride == s], np.float32)
+            if not len(corners):
+                continue
+            self.chunk_bufs[s].write(corners.tobytes())
+            prog = self.patch_vaos[(key, s)].program
+            if "u_lod" in prog:
+                prog["u_lod"].value = int(round(math.log2(s)))
+            self.patch_vaos[(key, s)].render(moderngl.TRIANGLES, instances=len(corners))
+            tris += self.patch_tris[s] * len(corners)
+        return tris
+
+    # --- instances ----------------------------------------------------------------------------
+
+    def _build_instances(self, programs: dict[str, moderngl.Program]) -> None:
+        w = self.world
+        n = self.n_instances
+        kinds = np.asarray(w.inst_kind, np.int64).reshape(-1)
+        xyz = np.asarray(w.inst_xyz, np.float64).reshape(-1, 3)
+        scale = np.asarray(w.inst_scale, np.float64).reshape(-1) if n else np.zeros(0)
+        var = (np.asarray(w.inst_var).reshape(-1).astype(np.uint64) * np.uint64(2654435761)) % np.uint64(
+            1 << 32
+        )
+        var01 = var.astype(np.float64) / float(1 << 32)
+        names = [INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock" for k in kinds]
+        heights = np.array([INSTANCE_HEIGHT.get(nm, 1.0) for nm in names]) * scale
+        self.inst_center = xyz + np.c_[np.zeros((n, 2)), heights / 2]
+        self.inst_radius = heights * 0.6
+        self.inst_height = heights
+        rows = max(1, math.ceil(2 * max(n, 1) / INST_TEX_W))
+        table = np.zeros((rows * INST_TEX_W, 4), np.float32)
+        if n:
+            table[0 : 2 * n : 2] = np.c_[xyz, np.asarray(w.inst_yaw, np.float64).reshape(-1)]
+            table[1 : 2 * n : 2] = np.c_[scale, var01, np.zeros((n, 2))]
+        self.inst_table = self._keep(self.ctx.texture((INST_TEX_W, rows), 4, table.tobytes(), dtype="f4"))
+        self.inst_table.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.kind_groups: dict[int, np.ndarray] = {}
+        self.kind_vaos: dict[tuple[str, int, int], moderngl.VertexArray] = {}
+        self.kind_bufs: dict[tuple[int, int], moderngl.Buffer] = {}
+        self.kind_tris: dict[tuple[int, int], int] = {}
+        for k in sorted(set(kinds.tolist())):
+            members = np.nonzero(kinds == k)[0].astype(np.uint32)
+            self.kind_groups[k] = members
+            name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
+            meshes = {NEAR: instance_mesh(name, NEAR), FAR: instance_mesh(name, FAR), CARD: instance_card(name)}
+            for lod, mesh in meshes.items():
+                if mesh is None:
+                    continue
+                vbo = self._keep(self.ctx.buffer(mesh.interleaved().tobytes()))
+                ibuf = self._keep(self.ctx.buffer(reserve=len(members) * 4))
+                self.kind_bufs[(k, lod)], self.kind_tris[(k, lod)] = ibuf, mesh.triangles
+                for key in ("instance", "instance_shadow") if lod != CARD else ("instance",):
+                    self.kind_vaos[(key, k, lod)] = self._keep(
+                        self.ctx.vertex_array(
+                            programs[key],
+                            [
+                                (vbo, "3f 3f 3f 1f", "in_pos", "in_nrm", "in_col", "in_part"),
+                                (ibuf, "1u4/i", "in_index"),
+                            ],
+                            skip_errors=True,
+                        )
+                    )
+        self.kind_names = {
+            k: (INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock") for k in self.kind_groups
+        }
+
+    def instance_lists(
+        self,
+        planes: np.ndarray,
+        cam_pos: np.ndarray,
+        fwd: np.ndarray,
+        focal_px: float,
+        min_px: float,
+        lod_px: float,
+        card_px: float = 0.0,
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Visible instance indices per (kind, lod), nearest first within each list: NEAR from `lod_px`
+        pixels tall, CARD under `card_px` for kinds that have a card, FAR otherwise."""
+        if not self.n_instances:
+            return {}
+        c, r = self.inst_center, self.inst_radius
+        inside = np.all(c @ planes[:, :3].T + planes[:, 3] > -r[:, None], axis=1)
+        depth = np.maximum((c - cam_pos) @ fwd, 1e-3)
+        px = self.inst_height * focal_px / depth
+        out = {}
+        for k, members in self.kind_groups.items():
+            keep = members[inside[members] & (px[members] >= min_px)]
+            keep = keep[np.argsort(depth[keep], kind="stable")]
+            size = px[keep]
+            small = size < card_px if (k, CARD) in self.kind_tris else np.zeros(len(keep), bool)
+            out[(k, NEAR)], out[(k, FAR)] = keep[size >= lod_px], keep[(size < lod_px) & ~small]
+            out[(k, CARD)] = keep[small]
+        return out
+
+    def draw_instances(
+        self,
+        lists: dict[tuple[int, int], np.ndarray],
+        prog: moderngl.Program,
+        lod: int,
+        key: str = "instance",
+        cull: bool = False,
+    ) -> int:
+        """Draw one level of detail of the listed instances; with `cull`, closed meshes lose their back faces
+        (the caller sets which winding is front)."""
+        tris = 0
+        for (k, lvl), idx in lists.items():
+            if lvl != lod or not len(idx):
+                continue
+            plant = self.kind_names[k] in VEGETATION
+            if "u_sem" in prog:
+                prog["u_sem"].value = SEM["vegetation"] if plant else SEM["prop"]
+            if "u_bend" in prog:
+                prog["u_bend"].value = 1.0 if plant else 0.0
+            if "u_card" in prog:
+                prog["u_card"].value = 1.0 if lod == CARD else 0.0
+            if cull and lod != CARD and self.kind_names[k] not in OPEN_MESH:
+                self.ctx.enable(moderngl.CULL_FACE)
+            else:
+                self.ctx.disable(moderngl.CULL_FACE)
+            self.kind_bufs[(k, lod)].write(np.ascontiguousarray(idx, np.uint32).tobytes())
+            self.kind_vaos[(key, k, lod)].render(moderngl.TRIANGLES, instances=len(idx))
+            tris += self.kind_tris[(k, lod)] * len(idx)
+        return tris
+
+    def all_instances(self, lod: int) -> dict[tuple[int, int], np.ndarray]:
+        return {(k, lod): m for k, m in self.kind_groups.items() if self.kind_names[k] not in NO_SHADOW}
+
+    # --- structures, imported meshes, water ----------------------------------------------------
+
+    def _build_static_meshes(self, programs: dict[str, moderngl.Program], water_step: int) -> None:
+        w = self.world
+        first = self.n_instances + 1
+        parts = [(structure_mesh(s), first + i) for i, s in enumerate(w.structures)]
+        self.structure_ids = (first, first + len(w.structures) - 1)
+        first += len(w.structures)
+        parts_mesh = [(_user_mesh(w, m), first + i) for i, m in enumerate(w.meshes)]
+        self.mesh_ids = (first, first + len(w.meshes) - 1)
+        self.next_id = first + len(w.meshes)
+        self.static_vaos: dict[str, tuple[moderngl.VertexArray, moderngl.VertexArray, int]] = {}
+        for name, items in (("structure", parts), ("mesh", parts_mesh)):
+            data = _with_ids(items)
+            if data is None:
+                continue
+            vbo = self._keep(self.ctx.buffer(data.tobytes()))
+            fmt = (vbo, "3f 3f 3f 1f 1f", "in_pos", "in_nrm", "in_col", "in_part", "in_id")
+            self.static_vaos[name] = (
+                self._keep(self.ctx.vertex_array(programs["mesh"], [fmt], skip_errors=True)),
+                self._keep(self.ctx.vertex_array(programs["mesh_shadow"], [fmt], skip_errors=True)),
+                len(data) // 3,
+            )
+        water = _water_with_depth(w, build_water_mesh(np.asarray(w.water_hw, np.float32), w.cell_m, water_step))
+        self.water_tris = len(water) // 3
+        self.water_vao = None
+        if self.water_tris:
+            vbo = self._keep(self.ctx.buffer(water.tobytes()))
+            self.water_vao = self._keep(
+                self.ctx.vertex_array(programs["water"], [(vbo, "3f 1f", "in_pos", "in_depth")], skip_errors=True)
+            )
+
+    def draw_static(self, name: str, shadow: bool = False) -> int:
+        if name not in self.static_vaos:
+            return 0
+        vao, vao_shadow, tris = self.static_vaos[name]
+        (vao_shadow if shadow else vao).render(moderngl.TRIANGLES)
+        return tris
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """World axis-aligned bounding box including tall things (computed once: the world never changes)."""
+        lo, hi = self._bounds
+        return lo.copy(), hi.copy()
+
+
+def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
+    """A world's axis-aligned bounding box including tall things."""
+    top = float(np.nanmax(w.height_hw)) + 40.0
+    tops = [
+        float(s.get("z", 0)) + float(s.get("h", 0))
+        for s in w.structures
+        if _finite(s.get("z"), s.get("h"))
+    ]
+    if tops:
+        top = max(top, max(tops) + 2.0)
+    lo = np.array([0.0, 0.0, float(np.nanmin(w.height_hw)) - 25.0])
+    return lo, np.array([w.size_m, w.size_m, top])
+
+
+def _finite(*values: Any) -> bool:
+    try:
+        return all(math.isfinite(float(v)) for v in values)
+    except (TypeError, ValueError):
+        return False
+
+
+def _mipmapped(tex: moderngl.Texture) -> None:
+    tex.repeat_x = tex.repeat_y = False
+    tex.build_mipmaps()
+    tex.filter = (moderngl.LINEAR_MIPMAP_NEAREST, moderngl.LINEAR)
+
+
+def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
+    """Water triangles (N x 3) as N x 4 rows: position and depth above the bed; plus an apron of open sea
+    out to the horizon when the world has a sea level and sea along its border."""
+    tris = np.asarray(tris, np.float32).reshape(-1, 3)
+    sea = world.env.get("sea_level_m")
+    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
+    if _finite(sea) and np.mean(np.isfinite(border)) > 0.5:
+        tris = np.concatenate([tris, _sea_apron(world.size_m, float(sea))])
+    n, cell = world.n, world.cell_m
+    j = np.clip(np.round(tris[:, 0] / cell), 0, n - 1).astype(np.int64)
+    i = np.clip(np.round(tris[:, 1] / cell), 0, n - 1).astype(np.int64)
+    inside = (tris[:, 0] >= 0) & (tris[:, 0] <= world.size_m) & (tris[:, 1] >= 0) & (tris[:, 1] <= world.size_m)
+    depth = np.where(inside, tris[:, 2] - np.asarray(world.height_hw, np.float32)[i, j], 50.0)
+    return np.c_[tris, np.clip(depth, 0.0, 200.0)].astype(np.float32)
+
+
+def _sea_apron(size: float, level: float, reach: float = 20000.0) -> np.ndarray:
+    """Four quads around the world's square reaching `reach` metres out, at sea level."""
+    inner = np.array([[0, 0], [size, 0], [size, size], [0, size]], np.float64)
+    outer = np.array([[-reach, -reach], [size + reach, -reach], [size + reach, size + reach], [-reach, size + reach]])
+    quads = []
+    for k in range(4):
+        a, b, c, d = inner[k], inner[(k + 1) % 4], outer[(k + 1) % 4], outer[k]
+        quads += [a, d, c, a, c, b]
+    pts = np.array(quads)
+    return np.c_[pts, np.full(len(pts), level)].astype(np.float32)
+
+
+def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
+    items = [(m, i) for m, i in items if m.triangles]
+    if not items:
+        return None
+    merged = merge([m for m, _ in items])
+    ids = np.concatenate([np.full(len(m.pos), i, np.float32) for m, i in items])
+    return merged.interleaved(ids)
+
+
+def _user_mesh(world: WorldState, m: dict[str, Any]) -> Mesh:
+    v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
+    f = world.mesh_arrays.get(f"mesh_{m.get('id')}_f")
+    if v is None or f is None or len(f) == 0:
+        return Mesh()
+    mesh = from_faces(
+        np.asarray(v, np.float64).reshape(-1, 3), np.asarray(f, np.int64).reshape(-1, 3), (0.55, 0.55, 0.55)
+    )
+    s = float(m.get("scale", 1.0)) if _finite(m.get("scale", 1.0)) else 1.0
+    pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
+    return transform(mesh, scale=(s, s, s), yaw=float(m.get("yaw", 0.0) or 0.0), offset=tuple(pos))  # type: ignore
+
+
+def frustum_planes(viewproj: np.ndarray) -> np.ndarray:
+    """Six inward planes (a, b, c, d), normalised, from a view-projection matrix."""
+    m = viewproj
+    planes = np.array([m[3] + m[0], m[3] - m[0], m[3] + m[1], m[3] - m[1], m[3] + m[2], m[3] - m[2]])
+    return planes / np.linalg.norm(planes[:, :3], axis=1, keepdims=True)
+
+
+def _boxes_in_frustum(box: np.ndarray, planes: np.ndarray) -> np.ndarray:
+    lo, hi = box[:, None, :3], box[:, None, 3:]
+    normals = planes[None, :, :3]
+    p = np.where(normals > 0, hi, lo)  # the corner furthest along each plane normal
+    return np.all(np.sum(p * normals, axis=2) + planes[None, :, 3] >= 0, axis=1)

@@ -1,0 +1,241 @@
+"""Light, sky and atmosphere for the renderer, read from a WorldState's `env` dict.
+
+Env keys read (all optional; anything missing or malformed falls back to a default):
+  sun_dir      [x, y, z] unit vector pointing towards the sun (default: from clock_h)
+  sun_color    [r, g, b] linear 0..1 or 0..255, or "#rrggbb" (default: from sun elevation)
+  sun_intensity  sun irradiance scale at full daylight (default 3.2), scaled down at dusk and by clouds
+  sky_zenith, sky_horizon   linear colours of the sky gradient (default: from sun elevation)
+  fog_density  extinction per metre at the fog's base (default 0.00004), fog_color linear
+  fog_height_m the fog thins by e every this many metres up (default 300; 45 in fog)
+  exposure     exposure compensation in stops, EV (default 0; +1 doubles brightness)
+  clock_h      hour of day 0..24 (default 11); used when sun_dir is absent, and for night
+  weather      clear | cloudy | overcast | rain | storm | snow | fog (default clear)
+  season       spring | summer | autumn | winter (default summer)
+  cloud_cover  0..1 (default: from weather)
+  wetness, snow_cover   0..1 overrides (default: from weather and season)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..state.sky import sky_colors, sun_color
+
+#: direct sunlight relative to env["sun_intensity"], so that bright ground at noon stays below white
+SUN_SCALE = 0.65
+LUMA = np.array([0.2126, 0.7152, 0.0722])
+#: the hue of skylight at twilight, unit luminance
+SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
+
+
+@dataclass(kw_only=True, slots=True)
+class Lighting:
+    """Everything the shaders need about light and air; colours are linear RGB."""
+
+    sun_dir: tuple[float, float, float]
+    sun_color: tuple[float, float, float]
+    moon_dir: tuple[float, float, float]
+    sky_zenith: tuple[float, float, float]
+    sky_horizon: tuple[float, float, float]
+    ground_color: tuple[float, float, float]
+    fog_color: tuple[float, float, float]
+    fog_density: float
+    exposure: float
+    night: float
+    cloud_cover: float
+    wetness: float
+    snow: float
+    season: str
+    fog_height_m: float = 300.0
+    haze: float = 0.0001
+    glow: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    key_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    ambient_sky: tuple[float, float, float] = (0.3, 0.35, 0.45)
+    ambient_ground: tuple[float, float, float] = (0.1, 0.09, 0.07)
+    tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    saturation: float = 1.0
+    contrast: float = 1.0
+    wind: tuple[float, float] = (0.0, 0.0)
+
+    def shadow_key(self) -> tuple[float, ...]:
+        """What the cached shadow map depends on (besides the world)."""
+        return tuple(round(c, 4) for c in self.key_light_dir())
+
+    def bake_key(self) -> tuple[Any, ...]:
+        """What the baked terrain light depends on (besides the world)."""
+        values = (*self.key_light_dir(), *self.key_color, *self.ambient_sky, *self.ambient_ground)
+        return (*(round(float(v), 5) for v in values), round(self.snow, 4), round(self.wetness, 4))
+
+    def key_light_dir(self) -> tuple[float, float, float]:
+        """The direction shadows are cast from: the sun by day, the moon by night."""
+        return self.sun_dir if self.sun_dir[2] > -0.02 else self.moon_dir
+
+    def uniforms(self) -> dict[str, Any]:
+        return {
+            "u_sun_dir": self.sun_dir,
+            "u_light_dir": self.key_light_dir(),
+            "u_key_color": self.key_color,
+            "u_moon_dir": self.moon_dir,
+            "u_amb_sky": self.ambient_sky,
+            "u_amb_ground": self.ambient_ground,
+            "u_sky_zenith": self.sky_zenith,
+            "u_sky_horizon": self.sky_horizon,
+            "u_sky_ground": self.ground_color,
+            "u_glow": self.glow,
+            "u_sun_disc": tuple(30.0 * c * (1.0 - 0.9 * self.cloud_cover) for c in self.glow),
+            "u_fog_color": self.fog_color,
+            "u_fog_density": self.fog_density,
+            "u_fog_height": self.fog_height_m,
+            "u_haze": self.haze,
+            "u_exposure": self.exposure,
+            "u_tint": self.tint,
+            "u_saturation": self.saturation,
+            "u_contrast": self.contrast,
+            "u_night": self.night,
+            "u_cloud": self.cloud_cover,
+            "u_wet": self.wetness,
+            "u_snow": self.snow,
+            "u_wind": self.wind,
+            "u_rough": 0.06 + 0.2 * self.wetness + 0.1 * self.cloud_cover,
+        }
+
+
+def color(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:
+    """A colour from "#rrggbb", [r, g, b] in 0..1, or [r, g, b] in 0..255; default when unreadable."""
+    try:
+        if isinstance(value, str):
+            s = value.strip().lstrip("#")
+            if len(s) == 6:
+                return tuple(int(s[k : k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
+            return default
+        c = [float(v) for v in value][:3]
+        if len(c) != 3 or not all(math.isfinite(v) for v in c):
+            return default
+        if max(c) > 1.5:
+            c = [v / 255.0 for v in c]
+        return tuple(max(v, 0.0) for v in c)  # type: ignore[return-value]
+    except (TypeError, ValueError):
+        return default
+
+
+def srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]:
+    return tuple(float(v) ** 2.2 for v in c)  # type: ignore[return-value]
+
+
+def _num(env: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
+    try:
+        v = float(env.get(key, default))
+    except (TypeError, ValueError):
+        return default
+    return min(max(v, lo), hi) if math.isfinite(v) else default
+
+
+def _unit(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:
+    try:
+        v = np.asarray([float(c) for c in value][:3], dtype=np.float64)
+    except (TypeError, ValueError):
+        return default
+    if v.shape != (3,) or not np.all(np.isfinite(v)) or np.linalg.norm(v) < 1e-9:
+        return default
+    v = v / np.linalg.norm(v)
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def sun_from_clock(clock_h: float) -> tuple[float, float, float]:
+    """A plausible sun direction for the hour: rises in the east at 6, south-high at noon, sets at 18."""
+    a = (clock_h - 6.0) / 12.0 * math.pi  # 0 at sunrise, pi at sunset
+    elev = math.sin(a) * math.radians(62.0)
+    az = -a  # east (+X) at sunrise, south (-Y) at noon, west at sunset
+    v = (math.cos(elev) * math.cos(az), math.cos(elev) * math.sin(az), math.sin(elev))
+    return _unit(v, (0.3, -0.5, 0.8))
+
+
+def lighting_from_env(env: dict[str, Any]) -> Lighting:
+    """Resolve the env dict into concrete lighting, filling every gap with a plausible default."""
+    clock = _num(env, "clock_h", 11.0, 0.0, 24.0)
+    sun = _unit(env.get("sun_dir"), sun_from_clock(clock)) if "sun_dir" in env else sun_from_clock(clock)
+    weather = str(env.get("weather", "clear")).lower()
+    season = str(env.get("season", "summer")).lower()
+    elev = math.degrees(math.asin(max(-1.0, min(1.0, sun[2]))))
+    day = float(np.clip((elev + 7.0) / 12.0, 0.0, 1.0))  # 0 at night, 1 once the sun is ~5 degrees up
+    night = 1.0 - day
+    cover_default = {"cloudy": 0.45, "overcast": 0.85, "rain": 0.95, "storm": 1.0, "snow": 0.8, "fog": 0.35}
+    cloud = _num(env, "cloud_cover", cover_default.get(weather, 0.12), 0.0, 1.0)
+    zen_default, hor_default = sky_colors(elev, cloud)
+    zen = np.array(_env_color(env, "sky_zenith", np.array(zen_default)))
+    hor = np.array(_env_color(env, "sky_horizon", np.array(hor_default)))
+    sun_rgb = np.array(color(env.get("sun_color"), tuple(sun_color(elev))))
+    weather_sun = {"overcast": 0.3, "fog": 0.45, "rain": 0.2, "snow": 0.3, "storm": 0.1}.get(weather, 1.0)
+    daylight = float(np.clip((elev + 4.0) / 14.0, 0.0, 1.0))
+    intensity = _num(env, "sun_intensity", (0.08 + 2.9 * daylight) * weather_sun, 0.0, 100.0)
+    above = float(np.clip((elev + 1.0) / 3.0, 0.0, 1.0))  # the sun's own light fades as it sets
+    moon = _unit(env.get("moon_dir"), _unit((-sun[0], -sun[1], max(0.35, -sun[2])), (0.2, 0.4, 0.9)))
+    moonlight = np.array([0.03, 0.042, 0.075]) * (1.0 - 0.7 * cloud)
+    key = SUN_SCALE * sun_rgb * intensity * above if sun[2] > -0.02 else moonlight * night
+    warm = float(np.clip(1.0 - elev / 20.0, 0.0, 1.0)) * float(np.clip((elev + 8.0) / 6.0, 0.0, 1.0))
+    glow = sun_rgb / max(float(sun_rgb.max()), 1e-6) * (0.15 + 0.85 * warm) * (1.0 - 0.6 * cloud)
+    amb_sky = (hor * 0.55 + zen * 0.45) * (0.9 + 0.6 * cloud) + np.array([0.004, 0.006, 0.012]) * night
+    # a low sun leaves the open sky's blue as the light in shadow (snow reads blue-white, not pink)
+    lum = float(amb_sky @ LUMA)
+    amb_sky = amb_sky + (lum * SKYLIGHT_BLUE - amb_sky) * min(1.0, 1.2 * warm)
+    amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
+    fog_default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
+    fog_density = _num(env, "fog_density", fog_default.get(weather, 0.00004), 0.0, 0.2)
+    fog_h = _num(env, "fog_height_m", 110.0 if weather == "fog" else 300.0, 1.0, 10000.0)
+    fog_col = _env_color(env, "fog_color", hor * 0.7 + np.array([0.6, 0.64, 0.7]) * 0.3 * day)
+    wet = _num(env, "wetness", {"rain": 0.85, "storm": 1.0}.get(weather, 0.0), 0.0, 1.0)
+    snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)
+    snow = _num(env, "snow_cover", snow_default, 0.0, 1.0)
+    # the eye adapts: dim scenes get more exposure (twilight ~1.9x, night ~2.7x)
+    adapt = 1.0 + 0.9 * float(np.clip((8.0 - elev) / 12.0, 0.0, 1.0)) + 0.8 * night
+    exposure = 0.95 * 2.0 ** _num(env, "exposure", 0.0, -10.0, 10.0) * adapt
+    return Lighting(
+        sun_dir=sun,
+        sun_color=_t(sun_rgb * intensity),
+        moon_dir=moon,
+        sky_zenith=_t(zen),
+        sky_horizon=_t(hor),
+        ground_color=_t(hor * 0.45 + amb_ground * 0.5),
+        fog_color=_t(np.asarray(fog_col)),
+        fog_density=fog_density,
+        fog_height_m=fog_h,
+        haze=0.00002 + 0.0001 * cloud,
+        exposure=exposure,
+        night=night,
+        cloud_cover=cloud,
+        wetness=wet,
+        snow=snow,
+        season=season,
+        glow=_t(glow),
+        key_color=_t(key),
+        ambient_sky=_t(amb_sky),
+        ambient_ground=_t(amb_ground),
+        tint=color(env.get("tint"), (1.0, 1.0, 1.0)),
+        saturation=_num(env, "saturation", 1.0, 0.0, 3.0) * 1.08,
+        contrast=_num(env, "contrast", 1.0, 0.3, 3.0),
+        wind=_wind(env),
+    )
+
+
+def _wind(env: dict[str, Any]) -> tuple[float, float]:
+    """Cloud drift offset in noise-texture units from env["wind"] and env["time_s"]."""
+    w = env.get("wind") if isinstance(env.get("wind"), dict) else {}
+    t = _num(env, "time_s", 0.0, -1e7, 1e7)
+    speed = _num(w, "speed_mps", 3.0, 0.0, 100.0) * t * 1e-4
+    a = math.radians(_num(w, "dir_deg", 0.0, -1e4, 1e4))
+    return (speed * math.cos(a), speed * math.sin(a))
+
+
+def _env_color(env: dict[str, Any], key: str, default: np.ndarray) -> np.ndarray:
+    """A linear colour from env, or the default."""
+    if key not in env:
+        return default
+    return np.array(color(env[key], tuple(default)))
+
+
+def _t(a: np.ndarray) -> tuple[float, float, float]:
+    return (float(a[0]), float(a[1]), float(a[2]))

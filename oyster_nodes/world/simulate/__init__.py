@@ -1,0 +1,1 @@
+"""Simulation: WorldState + events -> Timeline (MuJoCo bodies, agents, wind, clock, weather)."""

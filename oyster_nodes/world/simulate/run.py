@@ -1,0 +1,417 @@
+"""Shots over time: WorldState + action events → Timeline, on the MuJoCo physics engine.
+
+Why MuJoCo: it has heightfield collision (the terrain goes in as-is, no triangle soup), sphere, box, capsule
+and convex-mesh bodies with friction and tunable contact softness (restitution), it runs on the CPU with no
+GPU, and with a fixed time step and single-threaded stepping it is deterministic: the same world, script and
+settings give bit-identical arrays on every run, which the executor's content-addressed cache relies on.
+
+The time step is fixed at 1/(fps · ceil(240 / fps)) s (1/240 s at 24 fps). Per step: due events fire
+(spawn, remove, impulse, blast, material, route changes), forces are set (scripted forces, wind drag, water
+buoyancy), agents and animated bodies move kinematically, MuJoCo steps, and hard velocity changes are kept
+as impacts (for the audio). One sample per frame goes into the Timeline; light, weather, wind and plant sway
+per frame come from `sim_env`. Bad input is an error (unknown ids, ids used before they are spawned, spawns
+outside the world) or a correction listed in `Timeline.notes` (spawns inside the terrain or a building,
+events after the shot ends) that the node shows as warnings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..camera.path import EASINGS
+from ..state.timeline import Timeline, empty_arrays
+from ..state.world_state import WorldState, water_at
+from .agents import AgentState
+from .env import EnvModel
+from .resolve import SimulationError, resolve_shot
+from .scene import build_mjcf, contact_solref, fill_heightfield
+
+GRAVITY = np.array([0.0, 0.0, -9.81])
+AIR_DENSITY, DRAG_COEFF = 1.2, 0.6
+WATER_DENSITY, WATER_DRAG = 1000.0, 1.5
+#: a contact whose per-step velocity change exceeds IMPACT_STEP_DV opens or extends an impact; impacts
+#: whose summed change stays under IMPACT_DV (m/s) are dropped (rolling and resting contact)
+IMPACT_STEP_DV = 0.3
+IMPACT_DV = 1.0
+IMPACT_MERGE_S = 0.1
+MAX_BLAST_DV = 60.0
+
+Progress = Callable[[float, str], None]
+
+__all__ = ["SimSettings", "SimulationError", "simulate", "substeps_for"]
+
+
+@dataclass(kw_only=True, slots=True)
+class SimSettings:
+    duration_s: float = 5.0
+    fps: float = 24.0
+    #: hours the clock advances per second of shot (0: the clock stands still unless the script moves it)
+    time_scale_h_per_s: float = 0.0
+    seed: int = 0
+
+
+def substeps_for(fps: float) -> int:
+    return max(1, math.ceil(240.0 / fps - 1e-9))
+
+
+def simulate(world: WorldState, events: list[dict[str, Any]], settings: SimSettings,
+             progress: Progress | None = None) -> Timeline:
+    """Run the shot; the same inputs always give the same Timeline, bit for bit."""
+    run = _Run(world, events, settings)
+    return run.execute(progress or (lambda f, m: None))
+
+
+class _Run:
+    """One simulation: the compiled model, its data and the bookkeeping of events and records."""
+
+    def __init__(self, world: WorldState, events: list[dict[str, Any]], settings: SimSettings) -> None:
+        import mujoco
+
+        self.mj = mujoco
+        self.world, self.settings = world, settings
+        self.substeps = substeps_for(settings.fps)
+        self.dt = 1.0 / (settings.fps * self.substeps)
+        self.n_frames = max(1, int(round(settings.duration_s * settings.fps)))
+        shot = resolve_shot(world, events, duration_s=settings.duration_s)
+        self.bodies, self.agent_specs, self.events, self.notes = shot.bodies, shot.agents, shot.events, shot.notes
+        self.model = self._compile(shot.focus_xy)
+        self.data = mujoco.MjData(self.model)
+        self._find_ids()
+        self._tables()
+        self.agents = [AgentState.of(a) for a in self.agent_specs]
+        self.alive = np.zeros(len(self.bodies), bool)
+        self.rgb = np.array([b.color for b in self.bodies], np.float32).reshape(-1, 3)
+        self.forces: list[dict[str, Any]] = []
+        self.animations: dict[int, tuple] = {}
+        self.impacts: list[list[float]] = []
+        self.last_impact = np.full(len(self.bodies), -1.0)
+        self.open_impact = np.full(len(self.bodies), -1, np.int64)
+        self.pending = list(self.events)
+        self.env = EnvModel.from_events(world.env, self.events, seed=settings.seed or world.seed,
+                                        time_scale_h_per_s=settings.time_scale_h_per_s)
+        self.wind = self.env.wind_vectors(np.arange(self.n_frames * self.substeps + 1) * self.dt)
+
+    def _compile(self, focus_xy: np.ndarray) -> Any:
+        xml = build_mjcf(self.world, self.bodies, self.agent_specs, dt=self.dt, focus_xy=focus_xy)
+        try:
+            model = self.mj.MjModel.from_xml_string(xml)
+        except ValueError as exc:
+            raise SimulationError(f"the physics model could not be built: {exc}") from None
+        fill_heightfield(model, self.world)
+        return model
+
+    def _find_ids(self) -> None:
+        """MuJoCo ids and addresses of every body's body, geom, joint and of every agent's mocap body."""
+        m, obj = self.model, self.mj.mjtObj
+
+        def named(kind: Any, name: str) -> int:
+            return int(self.mj.mj_name2id(m, kind, name))
+
+        self.body_ids = [named(obj.mjOBJ_BODY, f"b{k}") for k in range(len(self.bodies))]
+        self.geom_ids = [named(obj.mjOBJ_GEOM, f"g{k}") for k in range(len(self.bodies))]
+        self.qpos_adr = [int(m.jnt_qposadr[m.body_jntadr[b]]) for b in self.body_ids]
+        self.qvel_adr = [int(m.jnt_dofadr[m.body_jntadr[b]]) for b in self.body_ids]
+        self.agent_bodies = [named(obj.mjOBJ_BODY, f"a{k}") for k in range(len(self.agent_specs))]
+        self.mocap = [int(m.body_mocapid[b]) for b in self.agent_bodies]
+        self.agent_geoms = [int(m.body_geomadr[b]) for b in self.agent_bodies]
+        self.index = {b.id: ("body", k) for k, b in enumerate(self.bodies)}
+        self.index.update({a.id: ("agent", k) for k, a in enumerate(self.agent_specs)})
+
+    def _tables(self) -> None:
+        """Per-body arrays for the vectorised force and impact code."""
+        self.body_array = np.asarray(self.body_ids, np.int64)
+        self.qvel_index = np.asarray([[a, a + 1, a + 2] for a in self.qvel_adr], np.int64).reshape(-1, 3)
+        self.masses = np.array([b.mass for b in self.bodies])
+        self.areas = np.array([b.area() for b in self.bodies])
+        self.volumes = np.array([b.volume_m3 for b in self.bodies])
+        self.half_heights = np.array([max(b.half_height(), 0.01) for b in self.bodies])
+        self.has_water = bool(np.isfinite(self.world.water_hw).any())
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    def execute(self, progress: Progress) -> Timeline:
+        arrays = empty_arrays(self.n_frames, len(self.bodies), len(self.agents))
+        step = 0
+        for f in range(self.n_frames):
+            while step < f * self.substeps:
+                self._step(step * self.dt)
+                step += 1
+            self._fire(step * self.dt)
+            self._pose_agents()
+            self.mj.mj_kinematics(self.model, self.data)
+            self._record(arrays, f)
+            if f % 12 == 0:
+                progress(f / self.n_frames, f"simulating frame {f + 1}/{self.n_frames}")
+        times = np.arange(self.n_frames) / self.settings.fps
+        env_frames, sway = self.env.frames(times, self.dt, self.wind)
+        arrays["sway_f2"] = sway
+        arrays["impacts_n6"] = self.impacts_array()
+        return Timeline(fps=float(self.settings.fps), duration_s=float(self.settings.duration_s), dt=self.dt,
+                        world_hash=self.world.content_hash(), bodies=[b.describe() for b in self.bodies],
+                        agents=[a.describe() for a in self.agent_specs], env_frames=env_frames,
+                        events=[_plain(e) for e in self.events], notes=self.notes, **arrays)
+
+    def _step(self, t: float) -> None:
+        self._fire(t)
+        self._set_forces(t)
+        self._animate_bodies(t)
+        self._advance_agents(t + self.dt)
+        self._pose_agents()
+        v_before = self._velocities()
+        self.mj.mj_step(self.model, self.data)
+        self._detect_impacts(t + self.dt, v_before)
+
+    def _record(self, arrays: dict[str, np.ndarray], f: int) -> None:
+        d = self.data
+        for k, b in enumerate(self.body_ids):
+            arrays["body_pos_fb3"][f, k] = d.xpos[b]
+            arrays["body_quat_fb4"][f, k] = d.xquat[b]
+        arrays["body_alive_fb"][f] = self.alive
+        arrays["body_rgb_fb3"][f] = self.rgb
+        for k, a in enumerate(self.agents):
+            arrays["agent_pos_fa3"][f, k] = a.feet(self.world)
+            arrays["agent_yaw_fa"][f, k] = a.yaw
+            arrays["agent_alive_fa"][f, k] = a.alive
+
+    # --- events ----------------------------------------------------------------------------------
+
+    def _fire(self, t: float) -> None:
+        while self.pending and self.pending[0]["time"] <= t + 1e-9:
+            e = self.pending.pop(0)
+            handler = getattr(self, f"_on_{e['kind']}", None)
+            if handler is not None:
+                handler(e, t)
+
+    def _target(self, e: dict[str, Any]) -> tuple[str, int]:
+        return self.index[e["id"]]
+
+    def _on_spawn(self, e: dict[str, Any], t: float) -> None:
+        kind, k = self._target(e)
+        if kind == "agent":
+            self.agents[k].alive = True
+            return
+        pos = np.asarray(e["resolved_pos"], np.float64)
+        m, qa, va = self.model, self.qpos_adr[k], self.qvel_adr[k]
+        self.data.qpos[qa:qa + 3] = pos
+        yaw = math.radians(float(e.get("yaw", 0.0) or 0.0))
+        self.data.qpos[qa + 3:qa + 7] = [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
+        self.data.qvel[va:va + 3] = e.get("vel") or (0.0, 0.0, 0.0)
+        self.data.qvel[va + 3:va + 6] = e.get("spin") or (0.0, 0.0, 0.0)
+        self._collide(self.geom_ids[k], self.body_ids[k], True)
+        m.body_gravcomp[self.body_ids[k]] = 0.0
+        self.alive[k] = True
+
+    def _on_remove(self, e: dict[str, Any], t: float) -> None:
+        kind, k = self._target(e)
+        if kind == "agent":
+            self.agents[k].alive = False
+            return
+        m, qa, va = self.model, self.qpos_adr[k], self.qvel_adr[k]
+        self._collide(self.geom_ids[k], self.body_ids[k], False)
+        m.body_gravcomp[self.body_ids[k]] = 1.0
+        self.data.qpos[qa:qa + 7] = [k * 10.0, 0.0, -1000.0, 1.0, 0.0, 0.0, 0.0]
+        self.data.qvel[va:va + 6] = 0.0
+        self.alive[k] = False
+        self.forces = [f for f in self.forces if f["id"] != e["id"]]
+
+    def _on_impulse(self, e: dict[str, Any], t: float) -> None:
+        _, k = self._target(e)
+        va = self.qvel_adr[k]
+        self.data.qvel[va:va + 3] += np.asarray(e["vec"]) / self.bodies[k].mass
+
+    def _on_force(self, e: dict[str, Any], t: float) -> None:
+        self.forces.append(e)
+
+    def _on_blast(self, e: dict[str, Any], t: float) -> None:
+        centre = np.asarray(e["resolved_pos"], np.float64)
+        if e.get("near") and e["near"] in self.index:
+            centre = self._position_of(e["near"])
+        e["resolved_pos"] = [float(c) for c in centre]
+        for k in np.nonzero(self.alive)[0]:
+            d = self.data.xpos[self.body_ids[k]] - centre
+            dist = float(np.linalg.norm(d))
+            if dist >= e["radius"]:
+                continue
+            away = d / dist if dist > 1e-6 else np.array([0.0, 0.0, 1.0])
+            away = away + np.array([0.0, 0.0, 0.4])
+            away /= np.linalg.norm(away)
+            dv = min(e["strength"] * (1 - dist / e["radius"]) ** 2 / self.bodies[k].mass, MAX_BLAST_DV)
+            va = self.qvel_adr[k]
+            self.data.qvel[va:va + 3] += away * dv
+
+    def _on_material(self, e: dict[str, Any], t: float) -> None:
+        _, k = self._target(e)
+        g, b = self.geom_ids[k], self.body_ids[k]
+        spec = self.bodies[k]
+        from ..actions.events import MATERIALS
+
+        mat = MATERIALS.get(str(e.get("material") or ""), {})
+        friction = e.get("friction", mat.get("friction"))
+        bounce = e.get("bounce", mat.get("bounce"))
+        if friction is not None:
+            self.model.geom_friction[g, 0] = float(friction)
+        if bounce is not None:
+            self.model.geom_solref[g] = [float(v) for v in contact_solref(float(bounce), self.dt).split()]
+        if "density" in mat and not spec.mass_given:
+            ratio = mat["density"] / max(spec.mass / max(spec.volume_m3, 1e-9), 1e-9)
+            self.model.body_mass[b] *= ratio
+            self.model.body_inertia[b] *= ratio
+            spec.mass *= ratio
+            self.masses[k] = spec.mass
+            self.mj.mj_setConst(self.model, self.data)
+        if e.get("material"):
+            spec.material = str(e["material"])
+        color = e.get("color") or mat.get("color")
+        if color is not None:
+            self.rgb[k] = color
+
+    def _on_move(self, e: dict[str, Any], t: float) -> None:
+        _, k = self._target(e)
+        agent = self.agents[k]
+        points = e.get("path") or [e["to"]]
+        agent.set_route(points, e.get("speed"))
+        if e.get("end") is not None and e.get("speed") is None:
+            agent.speed = max(agent.route_length() / (e["end"] - e["time"]), 0.05)
+
+    def _on_animate(self, e: dict[str, Any], t: float) -> None:
+        kind, k = self._target(e)
+        ease = EASINGS[e.get("ease", "in_out")]
+        if kind == "agent":
+            a = self.agents[k]
+            end = np.asarray(e["to"], np.float64)
+            yaw1 = math.radians(e["yaw"]) if e.get("yaw") is not None else a.yaw
+            a.animation = (e["time"], e["end"], a.feet(self.world), end, a.yaw, yaw1, ease)
+            return
+        qa = self.qpos_adr[k]
+        start = self.data.qpos[qa:qa + 3].copy()
+        end = np.asarray(e["resolved_to"], np.float64)
+        q = self.data.qpos[qa + 3:qa + 7].copy()
+        yaw0 = math.atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] ** 2 + q[3] ** 2))
+        yaw1 = math.radians(e["yaw"]) if e.get("yaw") is not None else yaw0
+        self.animations[k] = (e["time"], e["end"], start, end, yaw0, yaw1, ease)
+        self.model.body_gravcomp[self.body_ids[k]] = 1.0
+
+    def _position_of(self, object_id: str) -> np.ndarray:
+        kind, k = self.index[object_id]
+        if kind == "agent":
+            return self.agents[k].feet(self.world)
+        return self.data.xpos[self.body_ids[k]].copy()
+
+    # --- forces and kinematics -------------------------------------------------------------------
+
+    def _set_forces(self, t: float) -> None:
+        d = self.data
+        d.xfrc_applied[:] = 0.0
+        self.forces = [f for f in self.forces if f["end"] > t + 1e-9]
+        for f in self.forces:
+            _, k = self._target(f)
+            d.xfrc_applied[self.body_ids[k], :3] += f["vec"]
+        alive = np.nonzero(self.alive)[0]
+        if not len(alive):
+            return
+        bodies = self.body_array[alive]
+        v = d.qvel[self.qvel_index[alive]]
+        rel = self.wind[min(int(round(t / self.dt)), len(self.wind) - 1)][None, :] - v
+        drag = 0.5 * AIR_DENSITY * DRAG_COEFF * self.areas[alive, None] * np.linalg.norm(rel, axis=1)[:, None] * rel
+        d.xfrc_applied[bodies, :3] += drag
+        if self.has_water:
+            d.xfrc_applied[bodies, :3] += self._buoyancy(alive, d.xpos[bodies], v)
+
+    def _buoyancy(self, alive: np.ndarray, pos: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Lift and water drag on the submerged share of each body (N x 3)."""
+        level = water_at(self.world, pos[:, :2])
+        hh = self.half_heights[alive]
+        frac = np.clip((level - (pos[:, 2] - hh)) / (2 * hh), 0.0, 1.0)
+        frac = np.where(np.isfinite(level), frac, 0.0)
+        out = -WATER_DRAG * (frac * self.masses[alive])[:, None] * v
+        out[:, 2] += WATER_DENSITY * 9.81 * self.volumes[alive] * frac
+        return out
+
+    def _animate_bodies(self, t: float) -> None:
+        for k, (t0, t1, start, end, yaw0, yaw1, ease) in list(self.animations.items()):
+            if t < t0:
+                continue
+            u0 = float(ease(np.array(min(max((t - t0) / (t1 - t0), 0.0), 1.0))))
+            u1 = float(ease(np.array(min(max((t + self.dt - t0) / (t1 - t0), 0.0), 1.0))))
+            qa, va = self.qpos_adr[k], self.qvel_adr[k]
+            self.data.qpos[qa:qa + 3] = start + (end - start) * u0
+            yaw = yaw0 + (yaw1 - yaw0) * u0
+            self.data.qpos[qa + 3:qa + 7] = [math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)]
+            self.data.qvel[va:va + 3] = (end - start) * (u1 - u0) / self.dt
+            self.data.qvel[va + 3:va + 6] = [0.0, 0.0, (yaw1 - yaw0) * (u1 - u0) / self.dt]
+            if t >= t1:
+                del self.animations[k]
+                self.model.body_gravcomp[self.body_ids[k]] = 0.0
+
+    def _advance_agents(self, t: float) -> None:
+        """Move every agent to where it is at time t (animation, else one step along its route)."""
+        for a in self.agents:
+            if a.alive and not a.animate(self.world, t):
+                a.step(self.world, self.dt, self.notes, t)
+
+    def _pose_agents(self) -> None:
+        """Put the agents' collision shapes where the agents are; only living agents collide."""
+        for k, a in enumerate(self.agents):
+            if not a.alive:
+                continue
+            pos, quat = a.mocap_pose(self.world)
+            self.data.mocap_pos[self.mocap[k]] = pos
+            self.data.mocap_quat[self.mocap[k]] = quat
+        for k, a in enumerate(self.agents):
+            self._collide(self.agent_geoms[k], self.agent_bodies[k], a.alive)
+
+    def _collide(self, geom: int, body: int, on: bool) -> None:
+        """Switch one geom's collisions (MuJoCo filters by body too, so both are set)."""
+        m, flag = self.model, 1 if on else 0
+        m.geom_contype[geom] = m.geom_conaffinity[geom] = flag
+        m.body_contype[body] = m.body_conaffinity[body] = flag
+
+    # --- impacts ---------------------------------------------------------------------------------
+
+    def _velocities(self) -> np.ndarray:
+        return self.data.qvel[self.qvel_index]
+
+    def _detect_impacts(self, t: float, before: np.ndarray) -> None:
+        if not len(before):
+            return
+        after = self._velocities()
+        masses = self.masses
+        external = self.data.xfrc_applied[self.body_ids, :3] / masses[:, None]
+        gravity = GRAVITY[None, :] * (1.0 - self.model.body_gravcomp[self.body_ids])[:, None]
+        dv = np.linalg.norm(after - before - (gravity + external) * self.dt, axis=1)
+        for k in np.nonzero((dv > IMPACT_STEP_DV) & self.alive)[0]:
+            if k in self.animations:
+                continue
+            pos = self.data.xpos[self.body_ids[k]]
+            impulse = float(masses[k] * dv[k])
+            if t - self.last_impact[k] < IMPACT_MERGE_S and self.open_impact[k] >= 0:
+                self.impacts[self.open_impact[k]][2] += impulse
+            else:
+                self.open_impact[k] = len(self.impacts)
+                self.impacts.append([t, float(k), impulse, float(pos[0]), float(pos[1]), float(pos[2])])
+            self.last_impact[k] = t
+
+    def impacts_array(self) -> np.ndarray:
+        """Contacts whose summed velocity change reached IMPACT_DV: time, body, impulse, x, y, z."""
+        rows = np.array(self.impacts, np.float64).reshape(-1, 6)
+        if not len(rows):
+            return rows
+        change = rows[:, 2] / self.masses[rows[:, 1].astype(int)]
+        return rows[change >= IMPACT_DV]
+
+
+def _plain(e: dict[str, Any]) -> dict[str, Any]:
+    """An event with JSON-safe values only."""
+    out = {}
+    for k, v in e.items():
+        if isinstance(v, np.ndarray):
+            v = v.tolist()
+        elif isinstance(v, np.generic):
+            v = v.item()
+        out[k] = v
+    return out
