@@ -46,7 +46,7 @@ def test_real_model_gives_unit_vectors_that_group_meanings() -> None:
 
 def test_a_text_alone_and_inside_any_batch_gives_the_same_bits() -> None:
     """Batching (and so BLAS blocking) must not change a vector: the vocabulary alone vs batched, shuffled."""
-    from oyster_nodes.world.concepts import CONCEPTS
+    from oyster_nodes.world.prompt.concepts import CONCEPTS
 
     model = get_encoder().model
     texts = [c.phrase for c in CONCEPTS][:24] + ["pine", "conifer", "desert", "pine", "a calm lake at dawn"]
