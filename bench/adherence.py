@@ -231,7 +231,7 @@ class WeatherFloors:
     fog_far_near_ratio: float = 0.45  # far ground's RMS contrast at most this share of the near ground's
     fog_far_sky_contrast: float = 0.2  # |far ground - horizon sky| / horizon sky, when sky is in frame
     fog_min_far_m: float = 120.0  # the frame must reach this far for fog to be judged at all
-    streak_energy: float = 0.012  # mean |high-pass| over open pixels (sky, water, far ground)
+    streak_energy: float = 0.006  # mean |high-pass| over open pixels (sky, water, far ground)
     rain_anisotropy: float = 1.4  # horizontal over vertical gradient energy: falling streaks are vertical
     flake_share: float = 0.002  # share of open pixels that are small bright specks
     night_mean_min: float = 0.05  # legible: not black
@@ -303,14 +303,15 @@ def horizon_sky(sky: np.ndarray) -> np.ndarray:
 
 
 def open_pixels(p: Passes) -> np.ndarray:
-    """Where falling rain or snow shows against a smooth background: sky and water away from their edges."""
-    smooth = np.isin(p.semantic_hw, [SEM["sky"], SEM["water"]]).astype(np.uint8)
-    smooth = cv2.erode(smooth, np.ones((7, 7), np.uint8)).astype(bool)
-    if smooth.mean() >= 0.03:
-        return smooth
-    far = np.isfinite(p.depth_hw) & (p.depth_hw > np.nanquantile(np.where(np.isfinite(p.depth_hw), p.depth_hw,
-                                                                        np.nan), 0.7))
-    return cv2.erode((far | smooth).astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    """Where falling rain or snow shows and geometry cannot fake it: pixels whose semantic and instance ids are
+    the same over a 7x7 window (no silhouette edge, no small object), in the sky and on water if enough of them
+    is in frame, else anywhere."""
+    kernel = np.ones((7, 7), np.uint8)
+    uniform = np.ones(p.semantic_hw.shape, bool)
+    for ids in (p.semantic_hw.astype(np.float32), p.instance_hw.astype(np.float32)):
+        uniform &= cv2.dilate(ids, kernel) == cv2.erode(ids, kernel)
+    smooth = uniform & np.isin(p.semantic_hw, [SEM["sky"], SEM["water"]])
+    return smooth if smooth.mean() >= 0.03 else uniform
 
 
 def streak_metrics(p: Passes) -> dict[str, float]:
