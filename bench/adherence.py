@@ -234,6 +234,7 @@ class WeatherFloors:
     streak_energy: float = 0.006  # mean |high-pass| over open pixels (sky, water, far ground)
     rain_anisotropy: float = 1.4  # horizontal over vertical gradient energy: falling streaks are vertical
     flake_share: float = 0.002  # share of open pixels that are small bright specks
+    open_share_min: float = 0.03  # rain and snow are read against at least this much open sky or water
     night_mean_min: float = 0.05  # legible: not black
     night_spread_min: float = 0.15  # legible: p95 - p5 of luminance
     night_sky_max: float = 0.25  # reads as night: the sky (or the frame without sky) is dark
@@ -303,15 +304,14 @@ def horizon_sky(sky: np.ndarray) -> np.ndarray:
 
 
 def open_pixels(p: Passes) -> np.ndarray:
-    """Where falling rain or snow shows and geometry cannot fake it: pixels whose semantic and instance ids are
-    the same over a 7x7 window (no silhouette edge, no small object), in the sky and on water if enough of them
-    is in frame, else anywhere."""
+    """Where falling rain or snow shows and geometry cannot fake it: sky and water pixels whose semantic and
+    instance ids are the same over a 7x7 window (no silhouette edge, no small object in front). Ground texture
+    is not used: its detail reads as specks, so a frame with no open sky or water cannot show precipitation."""
     kernel = np.ones((7, 7), np.uint8)
     uniform = np.ones(p.semantic_hw.shape, bool)
     for ids in (p.semantic_hw.astype(np.float32), p.instance_hw.astype(np.float32)):
         uniform &= cv2.dilate(ids, kernel) == cv2.erode(ids, kernel)
-    smooth = uniform & np.isin(p.semantic_hw, [SEM["sky"], SEM["water"]])
-    return smooth if smooth.mean() >= 0.03 else uniform
+    return uniform & np.isin(p.semantic_hw, [SEM["sky"], SEM["water"]])
 
 
 def streak_metrics(p: Passes) -> dict[str, float]:
@@ -319,7 +319,7 @@ def streak_metrics(p: Passes) -> dict[str, float]:
     gradients), and the share of small bright specks (flakes)."""
     lum = luminance(p.rgb_hw3)
     region = open_pixels(p)
-    if region.sum() < 200:
+    if region.mean() < WEATHER_FLOORS.open_share_min:
         return {"open_share": float(region.mean()), "energy": 0.0, "anisotropy": 1.0, "specks": 0.0}
     hp = lum - cv2.blur(lum, (7, 7))
     gx = np.abs(cv2.Sobel(hp, cv2.CV_32F, 1, 0, ksize=3))

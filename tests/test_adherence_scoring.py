@@ -155,7 +155,9 @@ def test_flakes_on_small_objects_are_not_snowfall() -> None:
     for k, x in enumerate(range(5, W - 5, 9)):
         lum[120:122, x : x + 2], ids[120:122, x : x + 2] = 0.95, k + 1  # bright tiny props on the ground
     p.rgb_hw3, p.instance_hw = grey(lum), ids
-    p.semantic_hw = np.full((H, W), TERRAIN, np.uint8)  # no sky: the whole frame is examined
+    assert not adh.snowfall_score(p).ok
+    p.semantic_hw = np.full((H, W), TERRAIN, np.uint8)  # no sky or water to read flakes against
+    p.rgb_hw3 = grey(np.where(np.random.default_rng(4).random((H, W)) < 0.01, 0.95, 0.5))
     assert not adh.snowfall_score(p).ok
 
 
