@@ -29,8 +29,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from oyster_nodes.world.camera import Camera  # noqa: E402
-from oyster_nodes.world.state import INSTANCE_KINDS, MATERIALS, SEMANTIC_CLASSES, WorldState  # noqa: E402
+from oyster_nodes.world import INSTANCE_KINDS, MATERIALS, SEMANTIC_CLASSES, Camera, WorldState  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PROMPTS = ROOT / "bench" / "prompts" / "adherence.json"

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from oyster_nodes.world.state import INSTANCE_KINDS, MATERIALS, WorldState
+from oyster_nodes.world import INSTANCE_KINDS, MATERIALS, WorldState
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("adherence", ROOT / "bench" / "adherence.py")
