@@ -285,6 +285,62 @@ def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> i
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    """A workflow's variants, validated all at once, run one after another on one executor and cache."""
+    from rich.table import Table
+
+    from . import batch
+    from .executor import Executor, RunOptions
+
+    try:
+        workflow = load(args.workflow)
+        axes = [batch.parse_sweep(s) for s in args.sweep or []]
+        if args.table:
+            axes.append(batch.read_table(args.table))
+        variants = batch.expand(axes, mode=args.combine)
+    except WorkflowError as exc:
+        _print_problems(console, exc.problems, args.workflow)
+        return EXIT_INVALID
+    except (ValueError, OSError) as exc:
+        console.print(f"{exc}", style="red", markup=False, soft_wrap=True)
+        return EXIT_INVALID
+    planned = batch.plan(workflow, variants, registry)
+    if planned.problems:
+        _print_problems(console, planned.problems, args.workflow)
+        return EXIT_INVALID
+    out = Path(args.out)
+    console.print(f"batch: {len(variants)} variant(s) of {args.workflow} into {out}/", highlight=False)
+    executor = Executor(make_cache(args), workers=args.workers)
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+
+    def options(v: batch.Variant, folder: Path) -> RunOptions:
+        display = ProgressDisplay(console, {n: g.cls.type for n, g in v.graph.nodes.items()})
+        return RunOptions(device=args.device, out_dir=folder, cancel=cancel, hooks=[display])
+
+    def done(job: batch.JobResult, k: int, n: int) -> None:
+        state = "ok" if job.ok else "FAILED"
+        console.print(f"[{k}/{n}] {state} variant {job.variant.index + 1} ({job.variant.label}): "
+                      f"{job.executed} run, {job.cached} cached, {job.seconds:.2f} s, {len(job.files)} file(s)",
+                      highlight=False, markup=False)
+        for err in job.errors:
+            console.print(f"  {err}", style="red", markup=False, soft_wrap=True)
+
+    try:
+        results = batch.run(planned, executor, out, make_options=options, on_done=done, cancelled=cancel.is_set)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    table = Table(title=f"batch: {sum(r.ok for r in results)} of {len(variants)} variants done")
+    for col in ("#", "variant", "status", "run", "cached", "time", "outputs"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(str(r.variant.index + 1), r.variant.label, "ok" if r.ok else "failed", str(r.executed),
+                      str(r.cached), f"{r.seconds:.2f} s", "\n".join(r.files) or "-")
+    console.print(table)
+    ok = len(results) == len(variants) and all(r.ok for r in results)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
 def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
     stats = result.stats
     console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
@@ -461,6 +517,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
     run.add_argument("--memory-cache-gb", type=float, default=4.0)
 
+    bat = sub.add_parser("batch", help="run a workflow's variants: parameter sweeps and tables, sharing cached work")
+    bat.add_argument("workflow", help="workflow JSON file")
+    bat.add_argument("--sweep", action="append", metavar="NODE.PARAM=V1,V2|A..B",
+                     help="values of one parameter (repeatable); A..B[:STEP] for integer ranges")
+    bat.add_argument("--table", metavar="CSV", help="a CSV of variants: a header of NODE.PARAM columns, a row each")
+    bat.add_argument("--combine", choices=("cartesian", "zip"), default="cartesian",
+                     help="every combination of the sweeps (default), or their k-th values together")
+    bat.add_argument("--out", default="out", help="output folder; each variant writes into OUT/<nnn>-<label>/")
+    bat.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    bat.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
+    _cache_args(bat)
+    bat.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
+    bat.add_argument("--memory-cache-gb", type=float, default=4.0)
+
     val = sub.add_parser("validate", help="check workflow files without running them")
     val.add_argument("files", nargs="+")
     val.add_argument("--json", action="store_true", help="print problems as JSON")
@@ -507,8 +577,8 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
-            "cache": cmd_cache, "serve": cmd_serve}
-NEEDS_REGISTRY = {"run", "validate", "nodes"}
+            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch}
+NEEDS_REGISTRY = {"run", "validate", "nodes", "batch"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
