@@ -1,0 +1,128 @@
+"""Explore figures, from a scripted client driving an ExploreSession in-process (no network in between):
+
+- fps: JPEG frames made per second while walking with keys held and the simulation running;
+- latency_ms_p50 / p95: from an input message to the encoded frame that shows it (tick + render + encode);
+- revisit_psnr_db: after 2 minutes of scripted exploration with interaction (walking, flying, looking, a kick,
+  weather and clock changes, then back to the start's light), the frame at the start pose against the first
+  frame, on static content (bodies and agents masked out by the semantic pass); inf when identical;
+- rewind_exact: restoring a snapshot and replaying the same inputs gives bit-identical world states and frames.
+
+Last line: one JSON object. `--seconds 10` sets the fps window; `--width/--height` the frame (640x360).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+from oyster_nodes.types import Prompt  # noqa: E402
+from oyster_nodes.world import Renderer, generate_world, spec_from_prompt  # noqa: E402
+from oyster_nodes.world.actions.parse import parse_script  # noqa: E402
+from oyster_nodes.world.explore.session import ExploreSession, ExploreSettings  # noqa: E402
+from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES  # noqa: E402
+
+PROMPT = "a fishing village by a lake among pine forests, a dirt road between the houses"
+DYNAMIC = (SEMANTIC_CLASSES.index("body"), SEMANTIC_CLASSES.index("agent"))
+
+
+def script(x: float, y: float) -> str:
+    return "\n".join([f"at 0s spawn sphere ball{k} pos={x + 6 + 2 * k},{y + 4} height=2 size=0.4 material=rubber"
+                      for k in range(4)] + [f"at 0s spawn character walker pos={x + 10},{y - 6}",
+                                           f"from 1s to 100s move walker to={x + 40},{y + 30}"])
+
+
+def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    err = float(np.mean((a[mask].astype(np.float64) - b[mask].astype(np.float64)) ** 2)) if mask.any() else 0.0
+    return math.inf if err == 0 else 10 * math.log10(255.0 ** 2 / err)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--width", type=int, default=640)
+    ap.add_argument("--height", type=int, default=360)
+    args = ap.parse_args()
+    world = generate_world(spec_from_prompt(Prompt(text=PROMPT, seed=5), None), 5)
+    renderer = Renderer()
+    settings = ExploreSettings(width=args.width, height=args.height)
+    probe = ExploreSession(world, renderer, settings=settings)
+    x, y = probe.walker.pose.x, probe.walker.pose.y
+    events = parse_script(script(x, y), english=False).events
+    s = ExploreSession(world, renderer, events=events, settings=settings, start=(x, y))
+    start = s.render()
+    start_pose, start_world = s.walker.pose.eye(), s.world
+    start_view = (s.walker.pose.yaw_deg, s.walker.pose.pitch_deg)
+    # fps and latency: keys change every 12 frames; each frame is a tick, a render and a JPEG
+    frames, lat, t0 = 0, [], time.perf_counter()
+    keys = ["KeyW", "KeyD", "KeyS", "KeyA"]
+    dt = 1.0 / 24.0
+    while time.perf_counter() - t0 < args.seconds:
+        if frames % 12 == 0:
+            t_in = time.perf_counter()
+            s.handle({"type": "keys", "down": [keys[(frames // 12) % 4]], "up": keys})
+            s.handle({"type": "look", "dx": 3.0, "dy": 0.0})
+        s.tick(dt)
+        s.frame_jpeg()
+        if frames % 12 == 0:
+            lat.append((time.perf_counter() - t_in) * 1000)
+        frames += 1
+    fps = frames / (time.perf_counter() - t0)
+    # two minutes of exploration with interaction (ticks only), then back to the start pose and light
+    s.handle({"type": "keys", "up": keys})
+    plan = [("keys", {"down": ["KeyW"]}), ("look", {"dx": 40.0}), ("mode", {"mode": "fly"}),
+            ("keys", {"down": ["KeyE"], "up": ["KeyW"]}), ("event", {"event": {"kind": "impulse", "id": "ball0",
+                                                                               "vec": [0, 0, 800]}}),
+            ("weather", {"weather": "rain"}), ("time", {"clock_h": 19.5}), ("mode", {"mode": "walk"}),
+            ("keys", {"down": ["KeyA"], "up": ["KeyE"]})]
+    total = int(120 / dt)
+    for k in range(total):
+        if k % (total // len(plan)) == 0 and k // (total // len(plan)) < len(plan):
+            kind, body = plan[k // (total // len(plan))]
+            s.handle({"type": kind, **body})
+        s.tick(dt)
+    s.world = start_world  # the same light as at the start (the clock and weather were changed)
+    p = s.walker.pose
+    p.x, p.y, p.z = start_pose
+    p.yaw_deg, p.pitch_deg = start_view
+    back = s.render()
+    static = ~np.isin(back.semantic_hw, DYNAMIC) & ~np.isin(start.semantic_hw, DYNAMIC) \
+        if back.semantic_hw is not None and start.semantic_hw is not None else np.ones(back.rgb_hw3.shape[:2], bool)
+    revisit = psnr(start.rgb_hw3, back.rgb_hw3, static)
+    # rewind: snapshot, act, replay
+    s.handle({"type": "snapshot", "name": "here"})
+
+    def act() -> tuple[bytes, ...]:
+        s.handle({"type": "keys", "down": ["KeyW"], "up": ["KeyA"]})
+        s.handle({"type": "event", "event": {"kind": "impulse", "id": "ball1", "vec": [0, 200, 400]}})
+        for _ in range(48):
+            s.tick(dt)
+        w = s.world_now()
+        return (np.array([b.pos for b in w.bodies]).tobytes(), np.array(s.walker.pose.eye()).tobytes(),
+                s.render().rgb_hw3.tobytes())
+
+    first = act()
+    s.handle({"type": "restore", "name": "here"})
+    again = act()
+    figures = {"resolution": f"{args.width}x{args.height}", "device": renderer.device, "fps": round(fps, 2),
+               "latency_ms_p50": round(statistics.median(lat), 1),
+               "latency_ms_p95": round(sorted(lat)[int(0.95 * (len(lat) - 1))], 1),
+               "revisit_psnr_db": "inf" if math.isinf(revisit) else round(revisit, 2),
+               "revisit_identical": math.isinf(revisit),
+               "rewind_exact": first == again, "frames": frames,
+               "transport": "in-process (no websocket yet)"}
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
