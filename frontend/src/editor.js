@@ -9,7 +9,7 @@ import { ConnectionMode, VueFlow, useVueFlow } from '@vue-flow/core'
 import { MiniMap } from '@vue-flow/minimap'
 import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref } from 'vue'
 import { createClipboard } from './clipboard.js'
-import { NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, makeEdge, noteNode, groupNode, toDoc } from './doc.js'
+import { Model, NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, makeEdge, noteNode, groupNode, toDoc } from './doc.js'
 import { History, addElements, batch, moveNodes, removeElements, setData } from './history.js'
 import { GroupNode, NoteNode, OysterNode } from './nodes.js'
 import { DRAG_TYPE, Palette } from './palette.js'
@@ -49,22 +49,32 @@ export default {
 
     const nodeTypes = { oyster: markRaw(OysterNode), note: markRaw(NoteNode), group: markRaw(GroupNode) }
 
-    // ---------------------------------------------------------------- graph API used by commands
+    // ---------------------------------------------------------------- the document and the graph API of commands
+    // Every command changes the model first and the canvas second; nothing is ever read back from the canvas.
+    const model = new Model()
+    const recount = () => { counts.value = { nodes: model.nodes.size, links: model.edges.size } }
     const api = {
-      addNodes: (nodes) => flow.addNodes(nodes),
-      addEdges: (edges) => flow.addEdges(edges),
-      removeNodes: (ids) => flow.removeNodes(ids, false),
-      removeEdges: (ids) => flow.removeEdges(ids),
-      setPosition: (id, p) => flow.updateNode(id, { position: { x: p.x, y: p.y } }),
+      addNodes: (nodes) => { nodes.forEach((n) => model.addNode(n)); flow.addNodes(nodes); recount() },
+      addEdges: (edges) => { edges.forEach((e) => model.addEdge(e)); flow.addEdges(edges); recount() },
+      removeNodes: (ids) => { ids.forEach((id) => model.nodes.delete(id)); flow.removeNodes(ids, false); recount() },
+      removeEdges: (ids) => { ids.forEach((id) => model.edges.delete(id)); flow.removeEdges(ids); recount() },
+      setPosition: (id, p) => {
+        const node = model.nodes.get(id)
+        if (node) node.position = { x: p.x, y: p.y }
+        flow.updateNode(id, { position: { x: p.x, y: p.y } })
+      },
       setData: (id, path, value) => {
+        model.setData(id, path, value)
         const node = flow.findNode(id)
         if (!node) return
         let target = node.data
-        for (const key of path.slice(0, -1)) target = target[key]
-        target[path[path.length - 1]] = value
+        for (const key of path.slice(0, -1)) target = target[key] ??= {}
+        target[path[path.length - 1]] = JSON.parse(JSON.stringify(value))
       },
     }
-    const sync = createSync({ props, flow, meta, problems, saved, counts, toDoc })
+    const sizeOf = (n) => flow.findNode(n.id)?.dimensions
+    const getDoc = () => toDoc(meta.value, model.nodeList, model.edgeList, sizeOf)
+    const sync = createSync({ props, meta, problems, saved, getDoc })
     const history = new History(() => sync.schedule())
 
     const showToast = (text, kind = 'info') => {
@@ -75,25 +85,25 @@ export default {
 
     // ---------------------------------------------------------------- params and node data
     const setParam = (id, name, value) => {
-      const node = flow.findNode(id)
+      const node = model.nodes.get(id)
       if (!node) return
       history.run(setData(api, id, ['params', name], node.data.params[name], value, `set ${name}`))
     }
     const setNodeData = (id, path, value, label) => {
-      const node = flow.findNode(id)
+      const node = model.nodes.get(id)
       if (!node) return
       let before = node.data
       for (const key of path) before = before?.[key]
       history.run(setData(api, id, path, before ?? null, value, label))
     }
-    const seedMode = (id, name) => flow.findNode(id)?.data.widgets?.[name] || 'fixed'
+    const seedMode = (id, name) => model.nodes.get(id)?.data.widgets?.[name] || 'fixed'
     const setSeedMode = (id, name, mode) => {
-      const node = flow.findNode(id)
+      const node = model.nodes.get(id)
       if (node) setNodeData(id, ['widgets'], { ...(node.data.widgets || {}), [name]: mode }, `seed ${mode}`)
     }
 
     // ---------------------------------------------------------------- adding nodes
-    const takenIds = () => new Set(flow.getNodes.value.map((n) => n.id))
+    const takenIds = () => new Set(model.nodes.keys())
     const centre = () => {
       const rect = root.value?.querySelector('.vue-flow')?.getBoundingClientRect()
       if (!rect) return { x: 0, y: 0 }
@@ -112,11 +122,11 @@ export default {
     const freeSpot = (p) => {
       const spot = { ...p }
       for (let tries = 0; tries < 50; tries++) {
-        const blocker = flow.getNodes.value.find((n) => n.type !== 'group' && spot.x > n.position.x - 40 &&
-          spot.x < n.position.x + (n.dimensions?.width || NODE_WIDTH) && spot.y > n.position.y - 40 &&
-          spot.y < n.position.y + (n.dimensions?.height || 80))
+        const blocker = model.nodeList.find((n) => n.type !== 'group' && spot.x > n.position.x - 40 &&
+          spot.x < n.position.x + (sizeOf(n)?.width || NODE_WIDTH) && spot.y > n.position.y - 40 &&
+          spot.y < n.position.y + (sizeOf(n)?.height || 80))
         if (!blocker) break
-        spot.y = blocker.position.y + (blocker.dimensions?.height || 80) + 24
+        spot.y = blocker.position.y + (sizeOf(blocker)?.height || 80) + 24
       }
       return spot
     }
@@ -138,7 +148,7 @@ export default {
 
     // ---------------------------------------------------------------- connections
     const portOf = (nodeId, handle, kind) => {
-      const node = flow.findNode(nodeId)
+      const node = model.nodes.get(nodeId)
       const spec = node && catalog.value.nodes[node.data.type]
       return spec?.[kind].find((p) => p.name === handleName(handle))
     }
@@ -146,7 +156,7 @@ export default {
       const seen = new Set()
       const stack = [from]
       const out = {}
-      for (const e of flow.getEdges.value) (out[e.source] ||= []).push(e.target)
+      for (const e of model.edges.values()) (out[e.source] ||= []).push(e.target)
       while (stack.length) {
         const n = stack.pop()
         if (n === to) return true
@@ -170,6 +180,8 @@ export default {
       return null
     }
     const isValidConnection = (c) => {
+      // edges the model already holds (loaded, undone, pasted) are drawn as they are, whatever their types
+      if (model.edges.has(`${c.source}.${handleName(c.sourceHandle)}->${c.target}.${handleName(c.targetHandle)}`)) return true
       const reason = connectionProblem(c)
       hint.value = reason ? { text: reason, at: Date.now() } : null
       return !reason
@@ -177,8 +189,8 @@ export default {
     const connect = (c) => {
       const link = { from_node: c.source, from_output: handleName(c.sourceHandle), to_node: c.target,
         to_input: handleName(c.targetHandle) }
-      const edge = makeEdge(catalog.value, link, flow.findNode(c.source)?.data.type)
-      const old = flow.getEdges.value.filter((e) => e.target === c.target && e.targetHandle === c.targetHandle)
+      const edge = makeEdge(catalog.value, link, model.nodes.get(c.source)?.data.type)
+      const old = model.edgeList.filter((e) => e.target === c.target && e.targetHandle === c.targetHandle)
       const cmds = [removeElements(api, [], old.map(plainEdge)), addElements(api, [], [edge])]
       history.run(batch(cmds, 'connect'))
     }
@@ -199,7 +211,7 @@ export default {
         const rect = [g.position.x, g.position.y, ...g.data.size]
         for (const id of groupMembers(rect)) if (!moving.has(id)) members.add(id)
       }
-      const memberStart = new Map([...members].map((id) => [id, { ...flow.findNode(id).position }]))
+      const memberStart = new Map([...members].map((id) => [id, { ...model.nodes.get(id).position }]))
       dragStart = { moving, memberStart, groups: nodes.filter((n) => n.type === 'group').map((g) => g.id) }
     })
     flow.onNodeDrag(({ nodes }) => {
@@ -214,29 +226,33 @@ export default {
       const all = new Map([...dragStart.moving, ...dragStart.memberStart])
       const moves = [...all].map(([id, from]) => ({ id, from, to: { ...flow.findNode(id).position } }))
         .filter((m) => m.from.x !== m.to.x || m.from.y !== m.to.y)
+      moves.forEach((m) => api.setPosition(m.id, m.to))
       if (moves.length) history.push(moveNodes(api, moves))
       dragStart = null
     })
     const groupMembers = (rect) => {
       const [x, y, w, h] = rect
-      return flow.getNodes.value.filter((n) => n.type !== 'group' && n.position.x >= x && n.position.y >= y &&
-        n.position.x + (n.dimensions?.width || 0) <= x + w && n.position.y + (n.dimensions?.height || 0) <= y + h)
+      return model.nodeList.filter((n) => n.type !== 'group' && n.position.x >= x && n.position.y >= y &&
+        n.position.x + (sizeOf(n)?.width || 0) <= x + w && n.position.y + (sizeOf(n)?.height || 0) <= y + h)
         .map((n) => n.id)
     }
 
     // ---------------------------------------------------------------- delete, clipboard, keyboard
-    const plainNode = (n) => ({ id: n.id, type: n.type, position: { ...n.position }, zIndex: n.zIndex,
-      data: JSON.parse(JSON.stringify(n.data)) })
+    const plainNode = (n) => {
+      const m = model.nodes.get(n.id) || n
+      return { id: m.id, type: m.type, position: { ...m.position }, zIndex: m.zIndex, data: JSON.parse(JSON.stringify(m.data)) }
+    }
     const plainEdge = (e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target,
       targetHandle: e.targetHandle, style: e.style, data: e.data })
     const deleteSelection = () => {
       const nodes = flow.getSelectedNodes.value
       const ids = new Set(nodes.map((n) => n.id))
-      const edges = flow.getEdges.value.filter((e) => e.selected || ids.has(e.source) || ids.has(e.target))
+      const selected = new Set(flow.getSelectedEdges.value.map((e) => e.id))
+      const edges = model.edgeList.filter((e) => selected.has(e.id) || ids.has(e.source) || ids.has(e.target))
       if (!nodes.length && !edges.length) return
       history.run(removeElements(api, nodes.map(plainNode), edges.map(plainEdge), 'delete'))
     }
-    const clipboard = createClipboard({ flow, plainNode, plainEdge, takenIds, freshId,
+    const clipboard = createClipboard({ flow, model, plainNode, plainEdge, takenIds, freshId,
       paste: (nodes, edges) => {
         flow.removeSelectedElements()
         history.run(addElements(api, nodes.map((n) => ({ ...n, selected: true })), edges, 'paste'))
@@ -244,7 +260,7 @@ export default {
     const undo = () => { const l = history.undo(); if (l) showToast(`Undo ${l}`) }
     const redo = () => { const l = history.redo(); if (l) showToast(`Redo ${l}`) }
     const fit = () => flow.fitView({ padding: 0.15, duration: 200, maxZoom: 1 })
-    const selectAll = () => flow.addSelectedNodes(flow.getNodes.value)
+    const selectAll = () => flow.addSelectedNodes(flow.nodes.value)
 
     const KEYS = {
       'ctrl+z': undo, 'ctrl+shift+z': redo, 'ctrl+y': redo, 'ctrl+c': () => clipboard.copy(),
@@ -308,11 +324,12 @@ export default {
       for (const k of Object.keys(status)) delete status[k]
       for (const k of Object.keys(problems)) delete problems[k]
       const { nodes, edges } = fromDoc(catalog.value, payload.doc)
+      model.reset(nodes, edges, meta.value)
       if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: FAR_ZOOM / 2 })
       flow.setNodes(nodes)
       flow.setEdges(edges)
       history.clear()
-      counts.value = { nodes: nodes.length, links: edges.length }
+      recount()
       sync.applyProblems(payload.problems || [])
       nextTick(async () => {
         await flow.fitView({ padding: 0.15, maxZoom: 1 })
@@ -340,7 +357,7 @@ export default {
     // Seeds whose widget says `mode` get the value `next(old, lo, hi)`, as one undoable step.
     const advanceSeeds = (mode, next) => {
       const seeds = []
-      for (const node of flow.getNodes.value) {
+      for (const node of model.nodeList) {
         const specs = catalog.value.nodes[node.data?.type]?.params || []
         for (const [name, m] of Object.entries(node.data?.widgets || {})) {
           const spec = specs.find((p) => p.name === name)
@@ -363,13 +380,11 @@ export default {
       meta.value = { ...meta.value, ...next }
       sync.schedule()
     }
-    const stats = () => ({ nodes: flow.getNodes.value.length, edges: flow.getEdges.value.length, lastLoadMs,
+    const stats = () => ({ nodes: model.nodes.size, edges: model.edges.size, lastLoadMs,
+      shown: flow.getNodes.value.length,
       undo: history.done.length, redo: history.undone.length, zoom: zoom.value })
-    const getDoc = () => toDoc(meta.value, flow.getNodes.value, flow.getEdges.value)
 
     flow.onPaneReady(() => emit('ready'))
-    flow.onNodesChange(() => { counts.value = { nodes: flow.getNodes.value.length, links: flow.getEdges.value.length } })
-    flow.onEdgesChange(() => { counts.value = { nodes: flow.getNodes.value.length, links: flow.getEdges.value.length } })
 
     const openLightbox = (url) => { overlay.value = { kind: 'image', url } }
     const openModel = async (url) => {

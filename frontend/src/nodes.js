@@ -18,6 +18,12 @@ function splitProblems(list) {
   return { byParam, general }
 }
 
+// An unknown node type shows untyped sockets for the links it had, so those links stay drawn and saved.
+const unknownPorts = (ports) => ({
+  inputs: (ports?.inputs || []).map((name) => ({ name, type: '?', description: 'port of an unknown node type' })),
+  outputs: (ports?.outputs || []).map((name) => ({ name, type: '?', description: 'port of an unknown node type' })),
+})
+
 // Rough heights of parameter rows, for the far-zoom placeholder of a node never seen up close.
 const ROW_PX = { textarea: 74, json: 66, keyframes: 140, script: 90, vector: 46 }
 const estimateBody = (spec) => 14 + (spec?.params || []).reduce((h, p) => h + (ROW_PX[widgetKind(p)] || 27), 0)
@@ -41,8 +47,7 @@ export const OysterNode = {
     const ctx = inject('oyster')
     const spec = computed(() => ctx.catalog.value.nodes[props.data.type])
     const rows = computed(() => {
-      const s = spec.value
-      if (!s) return []
+      const s = spec.value || unknownPorts(props.data.ports)
       const n = Math.max(s.inputs.length, s.outputs.length)
       return Array.from({ length: n }, (_, i) => ({ input: s.inputs[i], output: s.outputs[i] }))
     })

@@ -5,7 +5,7 @@ const DEBOUNCE_MS = 350
 // the server's MAX_OPEN_BYTES: dropped renders (PNG, MP4, GLB) carrying a workflow can be large
 const MAX_UPLOAD = 512 * 1024 * 1024
 
-export function createSync({ props, flow, meta, problems, saved, toDoc }) {
+export function createSync({ props, problems, saved, getDoc }) {
   let timer = null
   let inflight = null
   let pending = false
@@ -31,7 +31,7 @@ export function createSync({ props, flow, meta, problems, saved, toDoc }) {
       }
     },
     async put() {
-      const doc = toDoc(meta.value, flow.getNodes.value, flow.getEdges.value)
+      const doc = getDoc()
       const res = await fetch(`${base()}/doc`, {
         method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ rev: self.rev, doc }),
