@@ -7,7 +7,7 @@ import './style.css'
 import { Background } from '@vue-flow/background'
 import { ConnectionMode, VueFlow, useVueFlow } from '@vue-flow/core'
 import { MiniMap } from '@vue-flow/minimap'
-import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref } from 'vue'
+import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref, watch } from 'vue'
 import { createClipboard } from './clipboard.js'
 import { Model, NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, makeEdge, noteNode, groupNode, toDoc } from './doc.js'
 import { History, addElements, batch, moveNodes, removeElements, setData } from './history.js'
@@ -22,8 +22,8 @@ const SEED_MAX = 2 ** 31 - 1
 
 export default {
   components: { VueFlow, MiniMap, Background, Palette },
-  props: { session: String, apiBase: String },
-  emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready'],
+  props: { session: String, apiBase: String, docId: String },
+  emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready', 'resume'],
   setup(props, { emit }) {
     const flowId = `oyster-${props.session}`
     const flow = useVueFlow(flowId)
@@ -38,6 +38,8 @@ export default {
     const hint = ref(null)
     const overlay = ref(null)
     const saved = ref('')
+    const notice = ref(null)
+    let cleanText = null
     const searchRef = ref(null)
     const root = ref(null)
     const zoom = computed(() => flow.viewport.value.zoom)
@@ -76,6 +78,18 @@ export default {
     const getDoc = () => toDoc(meta.value, model.nodeList, model.edgeList, sizeOf)
     const sync = createSync({ props, meta, problems, saved, getDoc })
     const history = new History(() => sync.schedule())
+    // Unsaved: the model differs from what was last loaded, saved or downloaded.
+    const markSaved = () => { cleanText = JSON.stringify(getDoc()) }
+    const dirty = () => cleanText !== null && JSON.stringify(getDoc()) !== cleanText
+    const onBeforeUnload = (e) => {
+      sync.flushNow()
+      if (!dirty()) return undefined
+      e.preventDefault()
+      e.returnValue = 'This workflow has unsaved changes.'
+      return e.returnValue
+    }
+    const onHide = () => { if (document.visibilityState === 'hidden') sync.flushNow() }
+    const showNotice = (text) => { notice.value = text }
 
     const showToast = (text, kind = 'info') => {
       toast.value = { text, kind }
@@ -285,11 +299,15 @@ export default {
     const onCopy = (e) => clipboard.toEvent(e)
     onMounted(() => {
       window.addEventListener('keydown', onKey)
+      window.addEventListener('beforeunload', onBeforeUnload)
+      document.addEventListener('visibilitychange', onHide)
       document.addEventListener('paste', onPaste)
       document.addEventListener('copy', onCopy)
     })
     onBeforeUnmount(() => {
       window.removeEventListener('keydown', onKey)
+      window.removeEventListener('beforeunload', onBeforeUnload)
+      document.removeEventListener('visibilitychange', onHide)
       document.removeEventListener('paste', onPaste)
       document.removeEventListener('copy', onCopy)
       sync.stop()
@@ -330,6 +348,7 @@ export default {
       flow.setEdges(edges)
       history.clear()
       recount()
+      markSaved()
       sync.applyProblems(payload.problems || [])
       nextTick(async () => {
         await flow.fitView({ padding: 0.15, maxZoom: 1 })
@@ -337,9 +356,15 @@ export default {
       })
     }
     const reload = async () => load(await sync.fetchDoc())
+    // A node that comes back cached made the same outputs as before: it keeps the previews it shows.
     const setStatus = (updates, reset = false) => {
       if (reset) for (const k of Object.keys(status)) delete status[k]
-      for (const [id, s] of Object.entries(updates)) status[id] = { ...(status[id] || {}), ...s }
+      for (const [id, s] of Object.entries(updates)) {
+        const old = status[id] || {}
+        const next = { ...old, ...s }
+        if (s.status === 'cached' && !s.previews?.length && old.previews?.length) next.previews = old.previews
+        status[id] = next
+      }
     }
     const setProblems = (list) => sync.applyProblems(list)
     const setParamValue = (id, name, value) => setParam(id, name, value)
@@ -402,17 +427,26 @@ export default {
       emit, addNodeAtCenter, searchRef, openLightbox, openModel })
 
     const api4tests = { load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
-      runSubmitted,
+      runSubmitted, dirty, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
+    // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
+    // reopens that graph instead of the default one.
+    const JOURNAL_KEY = 'oyster-journal'
+    watch(() => props.docId, (id) => { if (id) sessionStorage.setItem(JOURNAL_KEY, id) })
     onMounted(() => {
       window.oysterEditor = api4tests
-      reload()
+      const remembered = sessionStorage.getItem(JOURNAL_KEY)
+      if (remembered && remembered !== props.docId) emit('resume', { doc_id: remembered })
+      else {
+        if (props.docId) sessionStorage.setItem(JOURNAL_KEY, props.docId)
+        reload()
+      }
     })
 
     return { flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
-      setMeta, getDoc, stats, openFile,
+      setMeta, getDoc, stats, openFile, markSaved, showNotice, notice,
       canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, largeGraph }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far }">
@@ -437,6 +471,9 @@ export default {
         <button title="Fit view (F)" @click="fit"><i class="material-icons">fit_screen</i></button>
       </div>
       <div v-if="hint" class="oy-refusal"><i class="material-icons">block</i> {{ hint.text }}</div>
+      <div v-if="notice" class="oy-notice" role="status" data-testid="notice"><i class="material-icons"
+        aria-hidden="true">restore</i><span>{{ notice }}</span><button aria-label="Dismiss the notice"
+        @click="notice = null">✕</button></div>
       <div v-if="toast" class="oy-toast" :class="'oy-toast-' + toast.kind">{{ toast.text }}</div>
       <div class="oy-statusbar">
         <span>{{ counts.nodes }} nodes · {{ counts.links }} links</span>

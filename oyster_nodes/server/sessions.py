@@ -86,6 +86,12 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def take_over(self, doc_id: str, sid: str) -> None:
+        """Give journal `doc_id` to session `sid`; another (stale or duplicated) tab holding it gets a fresh one."""
+        for other in list(self._sessions.values()):
+            if other.doc_id == doc_id and other.sid != sid:
+                other.doc_id = secrets.token_hex(6)
+
     def doc_in_use(self, doc_id: str, *, besides: str) -> bool:
         return any(s.doc_id == doc_id and s.sid != besides for s in list(self._sessions.values()))
 
