@@ -18,6 +18,15 @@ function splitProblems(list) {
   return { byParam, general }
 }
 
+// Every error names its fix: the server's, else the message's own last clause ("...: set overwrite to replace
+// it"), else where to look.
+export function fixFor(error) {
+  if (error?.fix) return error.fix
+  const parts = (error?.message || '').split(': ')
+  if (parts.length >= 3) return parts[parts.length - 1]
+  return "check this node's inputs and parameters against the message, then run again (details in the traceback)"
+}
+
 // An unknown node type shows untyped sockets for the links it had, so those links stay drawn and saved.
 const unknownPorts = (ports) => ({
   inputs: (ports?.inputs || []).map((name) => ({ name, type: '?', description: 'port of an unknown node type' })),
@@ -85,7 +94,7 @@ export const OysterNode = {
       const failed = p.widget === 'script' && st.value?.error ? [{ message: st.value.error.message }] : []
       return [...own, ...failed]
     }
-    return { spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
+    return { fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
@@ -135,7 +144,7 @@ export const OysterNode = {
     </div>
     <div v-if="st && st.error" class="oy-node-error oy-run-error">
       <div class="oy-error-message">{{ st.error.message }}</div>
-      <div v-if="st.error.fix" class="oy-fix">fix: {{ st.error.fix }}</div>
+      <div class="oy-fix">fix: {{ fixFor(st.error) }}</div>
       <details v-if="st.error.traceback" class="nodrag nowheel"><summary>traceback</summary>
         <pre>{{ st.error.traceback }}</pre></details>
     </div>
