@@ -9,10 +9,12 @@ import { ConnectionMode, VueFlow, useVueFlow } from '@vue-flow/core'
 import { MiniMap } from '@vue-flow/minimap'
 import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref, watch } from 'vue'
 import { createClipboard } from './clipboard.js'
-import { Model, NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, makeEdge, noteNode, groupNode, toDoc } from './doc.js'
+import { Model, NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, inHandle, makeEdge, noteNode, groupNode, outHandle,
+  toDoc } from './doc.js'
 import { History, addElements, batch, moveNodes, removeElements, setData } from './history.js'
 import { GroupNode, NoteNode, OysterNode } from './nodes.js'
 import { DRAG_TYPE, Palette } from './palette.js'
+import { QuickAdd } from './search.js'
 import { createSync } from './sync.js'
 
 const FAR_ZOOM = 0.45
@@ -21,8 +23,8 @@ const LARGE_GRAPH = 40
 const SEED_MAX = 2 ** 31 - 1
 
 export default {
-  components: { VueFlow, MiniMap, Background, Palette },
-  props: { session: String, apiBase: String, docId: String },
+  components: { VueFlow, MiniMap, Background, Palette, QuickAdd },
+  props: { session: String, apiBase: String, docId: String, aliases: Object },
   emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready', 'resume'],
   setup(props, { emit }) {
     const flowId = `oyster-${props.session}`
@@ -123,14 +125,17 @@ export default {
       if (!rect) return { x: 0, y: 0 }
       return flow.screenToFlowCoordinate({ x: rect.left + rect.width / 2 - 120, y: rect.top + rect.height / 3 })
     }
-    const addNode = (type, position) => {
+    const newNode = (type, position) => {
       const spec = catalog.value.nodes[type]
       if (!spec) return null
-      const id = freshId(type, takenIds())
-      const node = { id, type: 'oyster', position, data: { type, params: defaultParams(spec), title: null,
-        color: null, collapsed: false, device: null, widgets: {} } }
-      history.run(addElements(api, [node], [], `add ${spec.title}`))
-      return id
+      return { id: freshId(type, takenIds()), type: 'oyster', position, data: { type, params: defaultParams(spec),
+        title: null, color: null, collapsed: false, device: null, widgets: {} } }
+    }
+    const addNode = (type, position) => {
+      const node = newNode(type, position)
+      if (!node) return null
+      history.run(addElements(api, [node], [], `add ${catalog.value.nodes[type].title}`))
+      return node.id
     }
     // Below whatever node already sits at p, so added nodes never hide each other.
     const freeSpot = (p) => {
@@ -200,21 +205,123 @@ export default {
       hint.value = reason ? { text: reason, at: Date.now() } : null
       return !reason
     }
-    const connect = (c) => {
-      const link = { from_node: c.source, from_output: handleName(c.sourceHandle), to_node: c.target,
-        to_input: handleName(c.targetHandle) }
-      const edge = makeEdge(catalog.value, link, model.nodes.get(c.source)?.data.type)
+    const edgeFor = (c, sourceType) => makeEdge(catalog.value, { from_node: c.source, from_output: handleName(c.sourceHandle),
+      to_node: c.target, to_input: handleName(c.targetHandle) }, sourceType ?? model.nodes.get(c.source)?.data.type)
+    // A link into an input replaces the one it had.
+    const connectCommand = (c, sourceType) => {
       const old = model.edgeList.filter((e) => e.target === c.target && e.targetHandle === c.targetHandle)
-      const cmds = [removeElements(api, [], old.map(plainEdge)), addElements(api, [], [edge])]
-      history.run(batch(cmds, 'connect'))
+      return batch([removeElements(api, [], old.map(plainEdge)), addElements(api, [], [edgeFor(c, sourceType)])], 'connect')
     }
+    let connectedDuringDrag = false
+    const connect = (c) => {
+      connectedDuringDrag = true
+      history.run(connectCommand(c))
+    }
+    // While a wire is dragged, the sockets it fits are lit and the others dimmed.
+    const connecting = ref(null)
+    const fits = (sourceType, input) => !!input && (input.any || catalog.value.compat[sourceType]?.[input.type] === null)
     flow.onConnect(connect)
-    flow.onConnectStart(() => { hint.value = null })
-    flow.onConnectEnd(() => {
+    flow.onConnectStart(({ nodeId, handleId, handleType }) => {
+      hint.value = null
+      connectedDuringDrag = false
+      const kind = handleType === 'source' ? 'outputs' : 'inputs'
+      const port = portOf(nodeId, handleId, kind)
+      connecting.value = port ? { nodeId, handleId, handleType, type: port.type, port } : null
+    })
+    flow.onConnectEnd((event) => {
+      const wire = connecting.value
+      connecting.value = null
+      const onPane = event?.target?.closest && !event.target.closest('.vue-flow__node') && event.target.closest('.vue-flow')
+      if (wire && !connectedDuringDrag && onPane && event.clientX !== undefined) {
+        hint.value = null
+        return openQuickAdd(event.clientX, event.clientY, wire)
+      }
       const h = hint.value
       if (h && flow.connectionStatus?.value !== 'valid' && Date.now() - h.at < 1500) showToast(`Link refused: ${h.text}`, 'error')
       hint.value = null
     })
+
+    // ---------------------------------------------------------------- quick add at the cursor
+    const quick = ref(null)
+    const compatibleWith = (wire) => (spec) => (wire.handleType === 'source'
+      ? spec.inputs.some((p) => fits(wire.type, p))
+      : spec.outputs.some((p) => wire.port.any || catalog.value.compat[p.type]?.[wire.type] === null))
+    const openQuickAdd = (clientX, clientY, wire = null) => {
+      const rect = root.value.querySelector('.oy-canvas').getBoundingClientRect()
+      const at = { x: Math.min(clientX - rect.left, rect.width - 330), y: Math.min(clientY - rect.top, rect.height - 360) }
+      quick.value = { at, flowAt: flow.screenToFlowCoordinate({ x: clientX, y: clientY }), wire,
+        filter: wire ? compatibleWith(wire) : null,
+        title: wire ? `${wire.handleType === 'source' ? 'Feed' : 'Fill'} ${wire.port.name} (${wire.type}) into…` : null }
+    }
+    const openQuickAddAtPointer = () => openQuickAdd(pointer.x, pointer.y)
+    const pointer = { x: 0, y: 0 }
+    const onPointerMove = (e) => { pointer.x = e.clientX; pointer.y = e.clientY }
+    const onCanvasDblClick = (e) => {
+      if (e.target.classList?.contains('vue-flow__pane')) openQuickAdd(e.clientX, e.clientY)
+    }
+    const quickPick = (type) => {
+      const q = quick.value
+      quick.value = null
+      const spec = catalog.value.nodes[type]
+      if (!q || !spec) return
+      const wire = q.wire
+      const at = wire && wire.handleType === 'target' ? { x: q.flowAt.x - NODE_WIDTH - 20, y: q.flowAt.y - 30 }
+        : { x: q.flowAt.x + (wire ? 20 : 0), y: q.flowAt.y - (wire ? 30 : 0) }
+      const node = newNode(type, wire ? at : freeSpot(at))
+      const cmds = [addElements(api, [node], [], `add ${spec.title}`)]
+      if (wire?.handleType === 'source') {
+        const input = spec.inputs.find((p) => fits(wire.type, p))
+        cmds.push(connectCommand({ source: wire.nodeId, sourceHandle: wire.handleId, target: node.id,
+          targetHandle: inHandle(input.name) }))
+      } else if (wire) {
+        const output = spec.outputs.find((p) => wire.port.any || catalog.value.compat[p.type]?.[wire.type] === null)
+        cmds.push(connectCommand({ source: node.id, sourceHandle: outHandle(output.name), target: wire.nodeId,
+          targetHandle: wire.handleId }, type))
+      }
+      history.run(batch(cmds, wire ? `add ${spec.title} and connect` : `add ${spec.title}`))
+      flow.removeSelectedElements()
+      nextTick(() => { const n = flow.findNode(node.id); if (n) flow.addSelectedNodes([n]) })
+    }
+
+    // ---------------------------------------------------------------- a node dropped on a wire goes into it
+    const wireUnder = (points, skip) => {
+      for (const el of root.value.querySelectorAll('.vue-flow__edge')) {
+        const id = el.dataset.id
+        const edge = model.edges.get(id)
+        if (!edge || skip.has(edge.source) || skip.has(edge.target)) continue
+        const path = el.querySelector('.vue-flow__edge-interaction') || el.querySelector('path')
+        if (path && points.some((p) => path.isPointInStroke(new DOMPoint(p.x, p.y)))) return edge
+      }
+      return null
+    }
+    const insertCommand = (node, edge) => {
+      const spec = catalog.value.nodes[node.data.type]
+      const sourceType = portOf(edge.source, edge.sourceHandle, 'outputs')?.type
+      const targetPort = portOf(edge.target, edge.targetHandle, 'inputs')
+      if (!spec || !sourceType || !targetPort) return null
+      const input = spec.inputs.find((p) => fits(sourceType, p))
+      const output = spec.outputs.find((p) => fits(p.type, targetPort))
+      if (!input || !output) return null
+      const first = edgeFor({ source: edge.source, sourceHandle: edge.sourceHandle, target: node.id, targetHandle: inHandle(input.name) })
+      const second = edgeFor({ source: node.id, sourceHandle: outHandle(output.name), target: edge.target,
+        targetHandle: edge.targetHandle }, node.data.type)
+      return batch([removeElements(api, [], [plainEdge(edge)]), addElements(api, [], [first, second])], 'insert on wire')
+    }
+    const tryInsert = (event, dropped, move) => {
+      if (dropped.length !== 1 || dropped[0].type !== 'oyster') return false
+      const node = model.nodes.get(dropped[0].id)
+      if (!node || model.edgeList.some((e) => e.source === node.id || e.target === node.id)) return false
+      const size = sizeOf(node) || { width: NODE_WIDTH, height: 80 }
+      const points = [{ x: node.position.x + size.width / 2, y: node.position.y + size.height / 2 }]
+      if (event?.clientX !== undefined) points.push(flow.screenToFlowCoordinate({ x: event.clientX, y: event.clientY }))
+      const edge = wireUnder(points, new Set([node.id]))
+      const command = edge && insertCommand(node, edge)
+      if (!command) return false
+      command.apply()
+      history.push(batch(move ? [move, command] : [command], 'insert on wire'))
+      showToast(`Inserted ${catalog.value.nodes[node.data.type].title} into the wire`)
+      return true
+    }
 
     // ---------------------------------------------------------------- moving (groups carry their nodes)
     let dragStart = null
@@ -235,13 +342,14 @@ export default {
       const [dx, dy] = [g.position.x - from.x, g.position.y - from.y]
       for (const [id, p] of dragStart.memberStart) api.setPosition(id, { x: p.x + dx, y: p.y + dy })
     })
-    flow.onNodeDragStop(() => {
+    flow.onNodeDragStop(({ event, nodes }) => {
       if (!dragStart) return
       const all = new Map([...dragStart.moving, ...dragStart.memberStart])
       const moves = [...all].map(([id, from]) => ({ id, from, to: { ...flow.findNode(id).position } }))
         .filter((m) => m.from.x !== m.to.x || m.from.y !== m.to.y)
       moves.forEach((m) => api.setPosition(m.id, m.to))
-      if (moves.length) history.push(moveNodes(api, moves))
+      const move = moves.length ? moveNodes(api, moves) : null
+      if (!tryInsert(event, nodes || [], move) && move) history.push(move)
       dragStart = null
     })
     const groupMembers = (rect) => {
@@ -276,11 +384,28 @@ export default {
     const fit = () => flow.fitView({ padding: 0.15, duration: 200, maxZoom: 1 })
     const selectAll = () => flow.addSelectedNodes(flow.nodes.value)
 
+    // Lay out the selection (two or more nodes) or the whole graph, as one undoable step.
+    const autoLayout = async () => {
+      const chosen = flow.getSelectedNodes.value.filter((n) => n.type === 'oyster')
+      const ids = new Set((chosen.length >= 2 ? chosen : model.nodeList.filter((n) => n.type === 'oyster')).map((n) => n.id))
+      if (ids.size < 2) return
+      const nodes = model.nodeList.filter((n) => ids.has(n.id)).map((n) => {
+        const size = sizeOf(n) || { width: NODE_WIDTH, height: 120 }
+        return { id: n.id, position: n.position, width: size.width, height: size.height }
+      })
+      const { layoutPositions } = await import('./layout.js')
+      const placed = await layoutPositions(nodes, model.edgeList)
+      const moves = nodes.map((n) => ({ id: n.id, from: { ...n.position }, to: placed.get(n.id) })).filter((m) => m.to)
+      history.run(moveNodes(api, moves, chosen.length >= 2 ? 'lay out the selection' : 'lay out the graph'))
+      if (chosen.length < 2) nextTick(() => fit())
+    }
+
     const KEYS = {
       'ctrl+z': undo, 'ctrl+shift+z': redo, 'ctrl+y': redo, 'ctrl+c': () => clipboard.copy(),
       'ctrl+x': () => { clipboard.copy(); deleteSelection() }, 'ctrl+v': () => clipboard.pasteSoon(),
       'ctrl+d': () => { clipboard.copy(); clipboard.pasteSoon(0) }, 'ctrl+a': selectAll, 'ctrl+g': groupSelection,
       delete: deleteSelection, backspace: deleteSelection, f: fit, n: addNote, '/': () => searchRef.value?.focus(),
+      'shift+a': openQuickAddAtPointer, l: autoLayout,
       'ctrl+enter': () => emit('run_request'), 'ctrl+s': () => emit('save_request'),
       escape: () => flow.removeSelectedElements(),
     }
@@ -423,10 +548,12 @@ export default {
       overlay.value = null
     }
 
-    provide('oyster', { catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
+    const aliases = computed(() => props.aliases || {})
+    provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
       emit, addNodeAtCenter, searchRef, openLightbox, openModel })
 
-    const api4tests = { load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
+    const api4tests = { autoLayout, catalog: () => catalog.value,
+      screenToFlow: (x, y) => flow.screenToFlowCoordinate({ x, y }), load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
       runSubmitted, dirty, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
     // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
@@ -446,16 +573,19 @@ export default {
     return { flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
-      setMeta, getDoc, stats, openFile, markSaved, showNotice, notice,
+      setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
+      onPointerMove, autoLayout, openQuickAddAtPointer,
       canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, largeGraph }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far }">
     <Palette />
-    <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop">
+    <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop" @dblclick="onCanvasDblClick"
+        @pointermove.passive="onPointerMove">
       <VueFlow :id="flowId" :node-types="nodeTypes" :is-valid-connection="isValidConnection"
         :connection-mode="ConnectionMode.Strict" :delete-key-code="null" :min-zoom="0.08" :max-zoom="2.5"
         :connection-radius="28" :snap-to-grid="false" multi-selection-key-code="Control" selection-key-code="Shift"
         :default-edge-options="{ type: 'default' }" :elevate-edges-on-select="true" fit-view-on-init
+        :zoom-on-double-click="false"
         :only-render-visible-elements="largeGraph">
         <Background pattern-color="#2c2f36" :gap="24" :size="1.4" />
         <MiniMap pannable zoomable :node-color="minimapColor" mask-color="rgba(10,12,16,0.72)" />
@@ -469,7 +599,11 @@ export default {
         <button title="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons">delete_outline</i></button>
         <span class="oy-sep"></span>
         <button title="Fit view (F)" @click="fit"><i class="material-icons">fit_screen</i></button>
+        <button title="Lay out the selection or the whole graph (L)" data-testid="layout-button" @click="autoLayout"><i
+          class="material-icons">account_tree</i></button>
       </div>
+      <QuickAdd v-if="quick" :at="quick.at" :filter="quick.filter" :title="quick.title" @pick="quickPick"
+        @close="quick = null" />
       <div v-if="hint" class="oy-refusal"><i class="material-icons">block</i> {{ hint.text }}</div>
       <div v-if="notice" class="oy-notice" role="status" data-testid="notice"><i class="material-icons"
         aria-hidden="true">restore</i><span>{{ notice }}</span><button aria-label="Dismiss the notice"

@@ -94,7 +94,16 @@ export const OysterNode = {
       const failed = p.widget === 'script' && st.value?.error ? [{ message: st.value.error.message }] : []
       return [...own, ...failed]
     }
-    return { fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
+    // While a wire is dragged: lit if it fits this socket, dimmed if not.
+    const socketClass = (side, port) => {
+      const wire = ctx.connecting.value
+      if (!wire || wire.nodeId === props.id) return ''
+      const ok = wire.handleType === 'source'
+        ? side === 'input' && ctx.fits(wire.type, port)
+        : side === 'output' && ctx.fits(port.type, wire.port)
+      return ok ? 'oy-socket-fits' : 'oy-socket-dim'
+    }
+    return { socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
@@ -117,6 +126,7 @@ export const OysterNode = {
       <div v-for="(row, i) in rows" :key="i" class="oy-port-row">
         <div class="oy-port oy-port-in" v-if="row.input" :title="row.input.description">
           <Handle type="target" :position="Position.Left" :id="inHandle(row.input.name)" class="oy-handle"
+            :class="socketClass('input', row.input)"
             :style="{ background: color(row.input.type) }" :data-port="row.input.name" />
           <span class="oy-port-name">{{ row.input.name }}</span>
           <span class="oy-port-type" :style="{ color: color(row.input.type) }">{{ row.input.type }}{{
@@ -127,6 +137,7 @@ export const OysterNode = {
           <span class="oy-port-type" :style="{ color: color(row.output.type) }">{{ row.output.type }}</span>
           <span class="oy-port-name">{{ row.output.name }}</span>
           <Handle type="source" :position="Position.Right" :id="outHandle(row.output.name)" class="oy-handle"
+            :class="socketClass('output', row.output)"
             :style="{ background: color(row.output.type) }" :data-port="row.output.name" />
         </div>
       </div>

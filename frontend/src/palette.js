@@ -1,12 +1,9 @@
 // The searchable node palette: categories, each node's docs, drag onto the canvas or click to add.
 import { computed, inject, ref } from 'vue'
+import { rank } from './search.js'
 
 export const DRAG_TYPE = 'application/x-oyster-node'
 
-function matches(spec, words) {
-  const hay = `${spec.type} ${spec.title} ${spec.category} ${spec.description}`.toLowerCase()
-  return words.every((w) => hay.includes(w))
-}
 
 export const Palette = {
   setup() {
@@ -14,13 +11,15 @@ export const Palette = {
     const query = ref('')
     const hovered = ref(null)
     const closed = ref({})
+    // With a query: one list, best match first; without: the categories.
     const groups = computed(() => {
-      const words = query.value.toLowerCase().split(/\s+/).filter(Boolean)
-      const out = {}
-      for (const spec of Object.values(ctx.catalog.value.nodes)) {
-        if (words.length && !matches(spec, words)) continue
-        ;(out[spec.category] ||= []).push(spec)
+      const specs = Object.values(ctx.catalog.value.nodes)
+      if (query.value.trim()) {
+        const items = rank(specs, query.value, ctx.aliases.value)
+        return items.length ? [{ category: 'best matches', items }] : []
       }
+      const out = {}
+      for (const spec of specs) (out[spec.category] ||= []).push(spec)
       return Object.keys(out).sort().map((c) => ({ category: c, items: out[c].sort((a, b) => a.title.localeCompare(b.title)) }))
     })
     const first = computed(() => groups.value[0]?.items[0])

@@ -16,9 +16,12 @@ from ..workflow import Workflow, WorkflowError
 from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
 from .editor import GraphEditor
+from .options import REPO_ROOT
 from .sessions import Session
 from .workspace import SaveConflict, safe_name
 
+#: the example workflows, whose node titles are search aliases wherever the templates folder points
+EXAMPLES = REPO_ROOT / "workflows"
 STATUS_EVERY_S = 0.15
 STATUS_CHUNK = 250
 PANEL_EVERY_S = 0.6
@@ -42,7 +45,8 @@ class EditorPage:
         ui.context.client.on_delete(lambda: self.services.sessions.drop(self.session.sid))
         self._header()
         self._side_panel()
-        self.editor = GraphEditor(session=self.session.sid, doc_id=self.session.doc_id).classes("oy-editor-host")
+        self.editor = GraphEditor(session=self.session.sid, doc_id=self.session.doc_id,
+                                  aliases=self.services.workspace.aliases(EXAMPLES)).classes("oy-editor-host")
         self.editor.on("resume", lambda e: self.resume(str(e.args.get("doc_id", ""))))
         self.editor.on("run_request", lambda _: self.run())
         self.editor.on("save_request", lambda _: self.save())

@@ -215,6 +215,22 @@ class Workspace:
         items.insert(0, {"kind": kind, "path": relative, "name": name, "at": time.time()})
         write_atomic(self.state / "recent.json", json.dumps(items[:MAX_RECENT], indent=1))
 
+    # ------------------------------------------------------------------ aliases for node search
+    def aliases(self, *extra: Path) -> dict[str, list[str]]:
+        """The titles templates give their nodes, by node type: search finds "Orbit" as well as "Camera move"."""
+        found: dict[str, set[str]] = {}
+        for folder in dict.fromkeys((self.templates, *extra)):
+            for path in sorted(folder.glob("*.json"))[:MAX_LISTED] if folder.is_dir() else ():
+                try:
+                    workflow = load(path)
+                except WorkflowError:
+                    continue
+                for ref in workflow.nodes:
+                    title = (ref.editor.title or "").strip() if ref.editor else ""
+                    if title:
+                        found.setdefault(ref.type, set()).add(title[:80])
+        return {t: sorted(titles) for t, titles in found.items()}
+
     # ------------------------------------------------------------------ files for the pickers
     def files(self, base: Path, *, limit: int = MAX_LISTED) -> list[dict[str, Any]]:
         """Files under base (newest first), skipping hidden folders."""
