@@ -18,6 +18,10 @@ import { QuickAdd } from './search.js'
 import { createSync } from './sync.js'
 
 const FAR_ZOOM = 0.45
+// below this, nodes are drawn as plain blocks with their state on top (text would be under 3 px anyway)
+const TINY_ZOOM = 0.22
+const STATE_COLOURS = { queued: '#8a909c', running: '#f2c94c', cached: '#4fc3d7', done: '#4caf7d', error: '#e5534b',
+  skipped: '#6d7380', cancelled: '#b085f5' }
 // above this many nodes a graph first renders in the cheap far-zoom look, then fits the view
 const LARGE_GRAPH = 40
 const SEED_MAX = 2 ** 31 - 1
@@ -46,6 +50,7 @@ export default {
     const root = ref(null)
     const zoom = computed(() => flow.viewport.value.zoom)
     const far = computed(() => zoom.value < FAR_ZOOM)
+    const tiny = computed(() => zoom.value < TINY_ZOOM)
     const counts = ref({ nodes: 0, links: 0 })
     const largeGraph = computed(() => counts.value.nodes > LARGE_GRAPH)
     let loadStarted = 0
@@ -536,6 +541,14 @@ export default {
 
     flow.onPaneReady(() => emit('ready'))
 
+    // The minimap shows each node's run state in the same colours as the canvas.
+    const minimapColor = (node) => {
+      if (node.type === 'note') return '#c9a227'
+      if (node.type === 'group') return 'rgba(92,107,192,0.25)'
+      return STATE_COLOURS[status[node.id]?.status] || (problems[node.id] ? '#b5533d' : '#5b6270')
+    }
+    // Far away, state labels grow as the view shrinks so they stay readable (about 13 px on screen).
+    const farScale = computed(() => (far.value ? Math.min(8, 1 / Math.max(zoom.value, 0.05)) : 1))
     const openLightbox = (url) => { overlay.value = { kind: 'image', url } }
     const openModel = async (url) => {
       overlay.value = { kind: 'model', url }
@@ -552,7 +565,7 @@ export default {
     provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
       emit, addNodeAtCenter, searchRef, openLightbox, openModel })
 
-    const api4tests = { autoLayout, catalog: () => catalog.value,
+    const api4tests = { fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,
       screenToFlow: (x, y) => flow.screenToFlowCoordinate({ x, y }), load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
       runSubmitted, dirty, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
@@ -575,9 +588,9 @@ export default {
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
       onPointerMove, autoLayout, openQuickAddAtPointer,
-      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, largeGraph }
+      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, largeGraph, farScale }
   },
-  template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far }">
+  template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
     <Palette />
     <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop" @dblclick="onCanvasDblClick"
         @pointermove.passive="onPointerMove">
@@ -586,8 +599,8 @@ export default {
         :connection-radius="28" :snap-to-grid="false" multi-selection-key-code="Control" selection-key-code="Shift"
         :default-edge-options="{ type: 'default' }" :elevate-edges-on-select="true" fit-view-on-init
         :zoom-on-double-click="false"
-        :only-render-visible-elements="largeGraph">
-        <Background pattern-color="#2c2f36" :gap="24" :size="1.4" />
+        :only-render-visible-elements="false">
+        <Background v-if="!far" pattern-color="#2c2f36" :gap="24" :size="1.4" />
         <MiniMap pannable zoomable :node-color="minimapColor" mask-color="rgba(10,12,16,0.72)" />
       </VueFlow>
       <div class="oy-toolbar">
@@ -623,8 +636,4 @@ export default {
   </div>`,
 }
 
-function minimapColor(node) {
-  if (node.type === 'note') return '#c9a227'
-  if (node.type === 'group') return 'rgba(92,107,192,0.25)'
-  return '#5b6270'
-}
+

@@ -103,7 +103,7 @@ export const OysterNode = {
         : side === 'output' && ctx.fits(port.type, wire.port)
       return ok ? 'oy-socket-fits' : 'oy-socket-dim'
     }
-    return { socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
+    return { far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
@@ -116,10 +116,12 @@ export const OysterNode = {
         @vue:mounted="({ el }) => el.focus()">
       <span v-else class="oy-node-title" :title="spec ? spec.description : 'unknown node type'">{{ title }}</span>
       <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
-        (seconds || statusText[st.status]) }}</span>
+        st.status === 'error' ? 'error' : (seconds || statusText[st.status]) }}</span>
       <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'">
         {{ data.collapsed ? '▸' : '▾' }}</button>
     </div>
+    <div v-if="far && st" class="oy-far-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
+      statusText[st.status] }}</div>
     <div v-if="st && st.status === 'running'" class="oy-progress"><div :style="{ width: percent + '%' }"></div></div>
     <div v-if="!spec" class="oy-node-error">unknown node type '{{ data.type }}'</div>
     <div class="oy-ports">
