@@ -237,7 +237,7 @@ def measure_large(browser: Any, server: harness.ServerProcess, nodes: int, repea
         pans.append(pan(page))
         lags.append(journal_lag(page, server.workspace))
         page.context.close()
-    for row, p, lag in zip(loads, pans, lags):
+    for row, p, lag in zip(loads, pans, lags, strict=True):
         print(f"load {nodes} nodes: {row['load_ms']:.0f} ms; pan p50 {p['p50']:.1f} p95 {p['p95']:.1f} ms; "
               f"journal {lag:.0f} ms", file=sys.stderr)
     return {"large_nodes": nodes, "load_500_nodes_ms": round(statistics.median(r["load_ms"] for r in loads), 1),

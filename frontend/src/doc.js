@@ -41,6 +41,7 @@ export function flowNode(ref, spec) {
   return {
     id: ref.id,
     type: 'oyster',
+    ariaLabel: `${ref.editor?.title || spec?.title || ref.type} node`,
     position: { x: ref.editor?.position?.[0] ?? 0, y: ref.editor?.position?.[1] ?? 0 },
     data: {
       type: ref.type,
@@ -58,6 +59,7 @@ export function noteNode(note) {
   return {
     id: note.id,
     type: 'note',
+    ariaLabel: 'note',
     position: { x: note.position?.[0] ?? 0, y: note.position?.[1] ?? 0 },
     data: { text: note.text || '', color: note.color ?? null, size: note.size ?? [220, 120] },
   }
@@ -68,6 +70,7 @@ export function groupNode(group) {
   return {
     id: group.id,
     type: 'group',
+    ariaLabel: `group ${group.title || ''}`.trim(),
     position: { x, y },
     zIndex: -10,
     data: { title: group.title || '', color: group.color ?? null, size: [w, h], nodes: [...(group.nodes || [])] },
@@ -120,7 +123,8 @@ export class Model {
 
   addNode(n) {
     this.place(`n:${n.id}`)
-    this.nodes.set(n.id, { id: n.id, type: n.type, position: { ...n.position }, zIndex: n.zIndex, data: clone(n.data) })
+    this.nodes.set(n.id, { id: n.id, type: n.type, ariaLabel: n.ariaLabel, position: { ...n.position }, zIndex: n.zIndex,
+      data: clone(n.data) })
   }
 
   addEdge(e) {

@@ -133,7 +133,7 @@ export default {
     const newNode = (type, position) => {
       const spec = catalog.value.nodes[type]
       if (!spec) return null
-      return { id: freshId(type, takenIds()), type: 'oyster', position, data: { type, params: defaultParams(spec),
+      return { id: freshId(type, takenIds()), type: 'oyster', ariaLabel: `${spec.title} node`, position, data: { type, params: defaultParams(spec),
         title: null, color: null, collapsed: false, device: null, widgets: {} } }
     }
     const addNode = (type, position) => {
@@ -367,7 +367,7 @@ export default {
     // ---------------------------------------------------------------- delete, clipboard, keyboard
     const plainNode = (n) => {
       const m = model.nodes.get(n.id) || n
-      return { id: m.id, type: m.type, position: { ...m.position }, zIndex: m.zIndex, data: JSON.parse(JSON.stringify(m.data)) }
+      return { id: m.id, type: m.type, ariaLabel: m.ariaLabel, position: { ...m.position }, zIndex: m.zIndex, data: JSON.parse(JSON.stringify(m.data)) }
     }
     const plainEdge = (e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target,
       targetHandle: e.targetHandle, style: e.style, data: e.data })
@@ -412,19 +412,96 @@ export default {
       delete: deleteSelection, backspace: deleteSelection, f: fit, n: addNote, '/': () => searchRef.value?.focus(),
       'shift+a': openQuickAddAtPointer, l: autoLayout,
       'ctrl+enter': () => emit('run_request'), 'ctrl+s': () => emit('save_request'),
-      escape: () => flow.removeSelectedElements(),
+      escape: () => { if (sheet.value) sheet.value = false; else if (quick.value) quick.value = null; else flow.removeSelectedElements() },
+      '?': () => { sheet.value = !sheet.value }, 'shift+?': () => { sheet.value = !sheet.value },
+    }
+    // Keys that act on the focused node, taken only while focus is on the canvas (the page's own Tab order
+    // through the header stays as it is).
+    const CANVAS_KEYS = {
+      tab: () => focusStep(1), 'shift+tab': () => focusStep(-1), enter: () => openParams(),
+      arrowleft: () => nudge(-10, 0), arrowright: () => nudge(10, 0), arrowup: () => nudge(0, -10), arrowdown: () => nudge(0, 10),
+      'shift+arrowleft': () => nudge(-50, 0), 'shift+arrowright': () => nudge(50, 0), 'shift+arrowup': () => nudge(0, -50),
+      'shift+arrowdown': () => nudge(0, 50),
+    }
+    const onCanvas = () => {
+      const active = document.activeElement
+      const canvas = root.value.querySelector('.oy-canvas')
+      return !active || !canvas || canvas.contains(active) || active.contains(canvas)
     }
     const onKey = (e) => {
       if (!root.value || !root.value.isConnected) return
       const tag = (e.target.tagName || '').toLowerCase()
-      if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable) return
+      if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable) {
+        if (e.key === 'Escape' && e.target.closest?.('.vue-flow__node')) focusNodeElement(e.target.closest('.vue-flow__node').dataset.id)
+        return
+      }
       const combo = `${e.ctrlKey || e.metaKey ? 'ctrl+' : ''}${e.shiftKey ? 'shift+' : ''}${e.key.toLowerCase()}`
-      const action = KEYS[combo]
+      const action = KEYS[combo] || (onCanvas() && !(e.target.tagName === 'BUTTON' && e.key === 'Enter') && CANVAS_KEYS[combo])
       if (action) {
         e.preventDefault()
         action()
       }
     }
+
+    // ---------------------------------------------------------------- keyboard: focus between nodes
+    const sheet = ref(false)
+    const focusedId = () => document.activeElement?.closest?.('.vue-flow__node')?.dataset.id
+      || flow.getSelectedNodes.value[0]?.id
+    const focusNodeElement = (id) => {
+      const el = root.value.querySelector(`.vue-flow__node[data-id="${CSS.escape(id)}"]`)
+      el?.focus({ preventScroll: true })
+      return !!el
+    }
+    const inView = (node) => {
+      const rect = root.value.querySelector('.vue-flow').getBoundingClientRect()
+      const vp = flow.viewport.value
+      const x = node.position.x * vp.zoom + vp.x
+      const y = node.position.y * vp.zoom + vp.y
+      return x > 0 && y > 0 && x < rect.width - 100 && y < rect.height - 60
+    }
+    const focusStep = (step) => {
+      const order = model.nodeList.filter((n) => n.type !== 'group')
+      if (!order.length) return
+      const at = order.findIndex((n) => n.id === focusedId())
+      const next = order[at < 0 ? (step > 0 ? 0 : order.length - 1) : (at + step + order.length) % order.length]
+      const node = flow.findNode(next.id)
+      flow.removeSelectedElements()
+      if (node) flow.addSelectedNodes([node])
+      if (!inView(next)) {
+        const size = sizeOf(next) || { width: NODE_WIDTH, height: 100 }
+        flow.setCenter(next.position.x + size.width / 2, next.position.y + size.height / 2, { zoom: zoom.value })
+      }
+      nextTick(() => focusNodeElement(next.id))
+    }
+    // Enter: the focused node's first parameter takes focus (zoomed in far enough to show it).
+    const openParams = async () => {
+      const id = focusedId()
+      const node = id && model.nodes.get(id)
+      if (!node || node.type !== 'oyster') return
+      if (far.value || node.data.collapsed) {
+        if (node.data.collapsed) setNodeData(id, ['collapsed'], false, 'expand')
+        focusNode(id)
+        await new Promise((res) => setTimeout(res, 320))
+      }
+      await nextTick()
+      const field = root.value.querySelector(`[data-node-id="${CSS.escape(id)}"] .oy-param :is(input, select, textarea)`)
+      field?.focus({ preventScroll: true })
+    }
+    const nudge = (dx, dy) => {
+      const moves = flow.getSelectedNodes.value.map((n) => model.nodes.get(n.id)).filter(Boolean)
+        .map((n) => ({ id: n.id, from: { ...n.position }, to: { x: n.position.x + dx, y: n.position.y + dy } }))
+      if (moves.length) history.run(moveNodes(api, moves, 'nudge'))
+    }
+    const SHORTCUTS = [
+      ['Double-click, Shift+A', 'search and add a node at the cursor'], ['/', 'search the palette'],
+      ['Drag a wire to empty canvas', 'add a node that fits and connect it'], ['Drop a node on a wire', 'insert it'],
+      ['Tab, Shift+Tab', 'focus the next or previous node'], ['Enter', "edit the focused node's parameters"],
+      ['Esc', 'back to the node, close, clear the selection'], ['Arrows (+Shift)', 'move the selection'],
+      ['L', 'lay out the selection or the graph'], ['F', 'fit the view'], ['N', 'add a note'],
+      ['Ctrl+G', 'group the selection'], ['Ctrl+C, Ctrl+X, Ctrl+V, Ctrl+D', 'copy, cut, paste, duplicate'],
+      ['Ctrl+A', 'select all'], ['Del', 'delete the selection'], ['Ctrl+Z, Ctrl+Shift+Z', 'undo, redo'],
+      ['Ctrl+Enter', 'run'], ['Ctrl+S', 'save'], ['?', 'this sheet'],
+    ]
     const onPaste = (e) => clipboard.fromEvent(e)
     const onCopy = (e) => clipboard.toEvent(e)
     onMounted(() => {
@@ -587,7 +664,7 @@ export default {
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
-      onPointerMove, autoLayout, openQuickAddAtPointer,
+      onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS,
       canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, largeGraph, farScale }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
@@ -598,26 +675,32 @@ export default {
         :connection-mode="ConnectionMode.Strict" :delete-key-code="null" :min-zoom="0.08" :max-zoom="2.5"
         :connection-radius="28" :snap-to-grid="false" multi-selection-key-code="Control" selection-key-code="Shift"
         :default-edge-options="{ type: 'default' }" :elevate-edges-on-select="true" fit-view-on-init
-        :zoom-on-double-click="false"
+        :zoom-on-double-click="false" :disable-keyboard-a11y="true"
         :only-render-visible-elements="false">
         <Background v-if="!far" pattern-color="#2c2f36" :gap="24" :size="1.4" />
         <MiniMap pannable zoomable :node-color="minimapColor" mask-color="rgba(10,12,16,0.72)" />
       </VueFlow>
       <div class="oy-toolbar">
-        <button title="Undo (Ctrl+Z)" @click="undo"><i class="material-icons">undo</i></button>
-        <button title="Redo (Ctrl+Shift+Z)" @click="redo"><i class="material-icons">redo</i></button>
+        <button title="Undo (Ctrl+Z)" aria-label="Undo (Ctrl+Z)" @click="undo"><i class="material-icons" aria-hidden="true">undo</i></button>
+        <button title="Redo (Ctrl+Shift+Z)" aria-label="Redo (Ctrl+Shift+Z)" @click="redo"><i class="material-icons" aria-hidden="true">redo</i></button>
         <span class="oy-sep"></span>
-        <button title="Add a note (N)" @click="addNote"><i class="material-icons">sticky_note_2</i></button>
-        <button title="Group the selection (Ctrl+G)" @click="groupSelection"><i class="material-icons">crop_free</i></button>
-        <button title="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons">delete_outline</i></button>
+        <button title="Add a note (N)" aria-label="Add a note (N)" @click="addNote"><i class="material-icons" aria-hidden="true">sticky_note_2</i></button>
+        <button title="Group the selection (Ctrl+G)" aria-label="Group the selection (Ctrl+G)" @click="groupSelection"><i class="material-icons" aria-hidden="true">crop_free</i></button>
+        <button title="Delete the selection (Del)" aria-label="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons" aria-hidden="true">delete_outline</i></button>
         <span class="oy-sep"></span>
-        <button title="Fit view (F)" @click="fit"><i class="material-icons">fit_screen</i></button>
-        <button title="Lay out the selection or the whole graph (L)" data-testid="layout-button" @click="autoLayout"><i
-          class="material-icons">account_tree</i></button>
+        <button title="Fit view (F)" aria-label="Fit view (F)" @click="fit"><i class="material-icons" aria-hidden="true">fit_screen</i></button>
+        <button title="Lay out the selection or the whole graph (L)" aria-label="Lay out the selection or the whole graph (L)"
+          data-testid="layout-button" @click="autoLayout"><i class="material-icons" aria-hidden="true">account_tree</i></button>
+        <button title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts (?)" data-testid="shortcuts-button"
+          @click="sheet = !sheet"><i class="material-icons" aria-hidden="true">keyboard</i></button>
       </div>
       <QuickAdd v-if="quick" :at="quick.at" :filter="quick.filter" :title="quick.title" @pick="quickPick"
         @close="quick = null" />
-      <div v-if="hint" class="oy-refusal"><i class="material-icons">block</i> {{ hint.text }}</div>
+      <div v-if="sheet" class="oy-sheet" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet">
+        <div class="oy-sheet-head">Keyboard shortcuts<button aria-label="Close the shortcuts" @click="sheet = false">✕</button></div>
+        <table><tr v-for="[keys, what] in shortcuts" :key="keys"><th>{{ keys }}</th><td>{{ what }}</td></tr></table>
+      </div>
+      <div v-if="hint" class="oy-refusal"><i class="material-icons" aria-hidden="true">block</i> {{ hint.text }}</div>
       <div v-if="notice" class="oy-notice" role="status" data-testid="notice"><i class="material-icons"
         aria-hidden="true">restore</i><span>{{ notice }}</span><button aria-label="Dismiss the notice"
         @click="notice = null">✕</button></div>
@@ -630,7 +713,7 @@ export default {
       <div v-if="overlay" class="oy-overlay" @click.self="closeOverlay">
         <img v-if="overlay.kind === 'image'" :src="overlay.url" class="oy-lightbox">
         <div v-else class="oy-model-canvas"></div>
-        <button class="oy-overlay-close" @click="closeOverlay">✕</button>
+        <button class="oy-overlay-close" aria-label="Close the view" @click="closeOverlay">✕</button>
       </div>
     </div>
   </div>`,

@@ -112,12 +112,13 @@ export const OysterNode = {
       :style="data.color ? { '--oy-accent': data.color } : {}">
     <div class="oy-node-header" @dblclick.stop="editing = true">
       <span class="oy-status-dot" :title="st ? statusText[st.status] : 'not run'"></span>
-      <input v-if="editing" class="oy-title-input nodrag" :value="title" @blur="rename" @keydown.enter="rename"
+      <input v-if="editing" class="oy-title-input nodrag" aria-label="node title" :value="title" @blur="rename" @keydown.enter="rename"
         @vue:mounted="({ el }) => el.focus()">
       <span v-else class="oy-node-title" :title="spec ? spec.description : 'unknown node type'">{{ title }}</span>
       <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
         st.status === 'error' ? 'error' : (seconds || statusText[st.status]) }}</span>
-      <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'">
+      <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'"
+        :aria-label="(data.collapsed ? 'expand ' : 'collapse ') + title">
         {{ data.collapsed ? '▸' : '▾' }}</button>
     </div>
     <div v-if="far && st" class="oy-far-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
@@ -176,7 +177,7 @@ export const NoteNode = {
   template: `<div class="oy-note" :class="{ 'oy-selected': selected }" :data-node-id="id"
       :style="{ width: data.size[0] + 'px', minHeight: data.size[1] + 'px', background: data.color || undefined }">
     <div class="oy-note-grip">note</div>
-    <textarea class="nodrag nowheel" :value="data.text" @input="set" placeholder="write a note…"></textarea>
+    <textarea class="nodrag nowheel" aria-label="note text" :value="data.text" @input="set" placeholder="write a note…"></textarea>
   </div>`,
 }
 
@@ -189,6 +190,6 @@ export const GroupNode = {
   },
   template: `<div class="oy-group" :class="{ 'oy-selected': selected }" :data-node-id="id"
       :style="{ width: data.size[0] + 'px', height: data.size[1] + 'px', '--oy-group': data.color || '#5c6bc0' }">
-    <input class="oy-group-title nodrag" :value="data.title" @change="rename" placeholder="group">
+    <input class="oy-group-title nodrag" aria-label="group title" :value="data.title" @change="rename" placeholder="group">
   </div>`,
 }

@@ -34,16 +34,19 @@ export const Palette = {
     return { query, hovered, closed, groups, dragStart, add, enter, color, setSearch }
   },
   template: `<aside class="oy-palette">
-    <input :ref="setSearch" class="oy-search" v-model="query" placeholder="Search nodes  ( / )"
+    <input :ref="setSearch" class="oy-search" aria-label="Search nodes" v-model="query" placeholder="Search nodes  ( / )"
       @keydown.enter="enter" @keydown.esc="query = ''; $event.target.blur()">
     <div class="oy-palette-list">
       <div v-for="g in groups" :key="g.category" class="oy-palette-group">
-        <div class="oy-palette-category" @click="closed[g.category] = !closed[g.category]">
+        <div class="oy-palette-category" role="button" tabindex="0" :aria-label="'Category ' + g.category"
+          :aria-expanded="!closed[g.category] || !!query" @click="closed[g.category] = !closed[g.category]"
+          @keydown.enter="closed[g.category] = !closed[g.category]">
           <span>{{ closed[g.category] && !query ? '▸' : '▾' }}</span> {{ g.category }}
           <span class="oy-count">{{ g.items.length }}</span></div>
         <template v-if="!closed[g.category] || query">
           <div v-for="spec in g.items" :key="spec.type" class="oy-palette-item" draggable="true"
-            :data-type="spec.type" @dragstart="dragStart($event, spec)" @click="add(spec)"
+            :data-type="spec.type" @dragstart="dragStart($event, spec)" @click="add(spec)" role="button" tabindex="0"
+            :aria-label="'Add ' + spec.title" @keydown.enter="add(spec)"
             @mouseenter="hovered = spec" @mouseleave="hovered = null">
             <span class="oy-palette-dot" :class="'oy-cat-' + spec.category"></span>{{ spec.title }}
             <span class="oy-palette-type">{{ spec.type }}</span>

@@ -60,7 +60,8 @@ class EditorPage:
         with ui.header().classes("oy-header items-center no-wrap oy-gap-1 oy-px-3"):
             ui.html('<span class="oy-logo">◉</span>', sanitize=False)
             ui.label("Oyster Nodes").classes("oy-brand")
-            self.name_input = ui.input(value=self.session.name).props("dense borderless dark").classes("oy-name")
+            self.name_input = ui.input(value=self.session.name).props(
+                'dense borderless dark aria-label="Workflow name"').classes("oy-name")
             self.name_input.on("change", lambda e: self.rename(self.name_input.value if self.name_input else ""))
             self._button("add", "New", self.new)
             self._button("dashboard", "Templates", self.templates, "templates-button")
@@ -74,9 +75,11 @@ class EditorPage:
             ui.button("Run", icon="play_arrow", on_click=self.run).props(
                 'unelevated color=green-7 data-testid="run-button"').classes("oy-run")
             ui.button(icon="stop", on_click=self.cancel).props(
-                'flat round dense color=red-4 data-testid="cancel-button"').tooltip("Cancel the run")
+                'flat round dense color=red-4 data-testid="cancel-button" aria-label="Cancel the run"').tooltip(
+                "Cancel the run")
             ui.button(icon="view_sidebar", on_click=lambda: self.drawer.toggle() if self.drawer else None).props(
-                "flat round dense color=grey-4").tooltip("Queue and problems")
+                'flat round dense color=grey-4 aria-label="Show or hide the queue and problems"').tooltip(
+                "Queue and problems")
 
     def _button(self, icon: str, label: str, action: Any, testid: str | None = None) -> ui.button:
         button = ui.button(label, icon=icon, on_click=action).props("flat dense no-caps color=grey-3").classes("oy-hbtn")

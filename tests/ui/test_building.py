@@ -160,7 +160,7 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 def scrambled() -> dict[str, Any]:
     spots = [[600, 400], [0, 300], [300, 0], [900, 50], [100, 800], [700, 700]]
     ids = ["a", "b", "c", "d", "e", "f"]
-    nodes = [{"id": i, "type": "core.math", "params": {}, "editor": {"position": p}} for i, p in zip(ids, spots)]
+    nodes = [{"id": i, "type": "core.math", "params": {}, "editor": {"position": p}} for i, p in zip(ids, spots, strict=True)]
     links = [{"from_node": s, "from_output": "result", "to_node": t, "to_input": "a"}
              for s, t in (("a", "b"), ("b", "c"), ("c", "d"), ("a", "e"), ("e", "f"))]
     return {"format": "oyster-workflow", "version": 1, "metadata": {"name": "tangle"}, "nodes": nodes, "links": links}
