@@ -87,7 +87,11 @@ def quick_add(page: Any, out: Path) -> None:
     drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
     page.wait_for_timeout(600)
     page.mouse.dblclick(*page.evaluate(EMPTY_SPOT_JS, 0.62))
-    page.wait_for_selector("[data-testid=quick-add]")
+    try:
+        page.wait_for_selector("[data-testid=quick-add]", timeout=3000)
+    except Exception:
+        page.screenshot(path="/tmp/quick-add-failed.png")
+        raise
     page.keyboard.type("orbit")
     page.wait_for_timeout(300)
     page.screenshot(path=str(out / "editor-quick-add.png"))

@@ -612,8 +612,22 @@ export default {
       meta.value = { ...meta.value, ...next }
       sync.schedule()
     }
+    // How many nodes the current view shows (all of them are in the model and on the canvas).
+    const onScreen = () => {
+      const rect = root.value?.querySelector('.vue-flow')?.getBoundingClientRect()
+      if (!rect) return 0
+      const vp = flow.viewport.value
+      let count = 0
+      for (const n of model.nodes.values()) {
+        const size = sizeOf(n) || { width: NODE_WIDTH, height: 80 }
+        const x = n.position.x * vp.zoom + vp.x
+        const y = n.position.y * vp.zoom + vp.y
+        if (x + size.width * vp.zoom > 0 && y + size.height * vp.zoom > 0 && x < rect.width && y < rect.height) count++
+      }
+      return count
+    }
     const stats = () => ({ nodes: model.nodes.size, edges: model.edges.size, lastLoadMs,
-      shown: flow.getNodes.value.length,
+      shown: onScreen(),
       undo: history.done.length, redo: history.undone.length, zoom: zoom.value })
 
     flow.onPaneReady(() => emit('ready'))
@@ -625,7 +639,7 @@ export default {
       return STATE_COLOURS[status[node.id]?.status] || (problems[node.id] ? '#b5533d' : '#5b6270')
     }
     // Far away, state labels grow as the view shrinks so they stay readable (about 13 px on screen).
-    const farScale = computed(() => (far.value ? Math.min(8, 1 / Math.max(zoom.value, 0.05)) : 1))
+    const farScale = computed(() => (far.value ? Math.min(14, 1 / Math.max(zoom.value, 0.05)) : 1))
     const openLightbox = (url) => { overlay.value = { kind: 'image', url } }
     const openModel = async (url) => {
       overlay.value = { kind: 'model', url }

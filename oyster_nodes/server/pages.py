@@ -39,6 +39,7 @@ class EditorPage:
         self._panel_sig: Any = None
         self._last_job_state: str | None = None
         self._restore_card: ui.card | None = None
+        self._first_doc = self.session.doc
 
     # ------------------------------------------------------------------ layout
     def build(self) -> None:
@@ -332,6 +333,8 @@ class EditorPage:
         self._panel_sig = None
 
     def refresh_panel(self) -> None:
+        if self._restore_card is not None and self.session.doc is not self._first_doc:
+            self._dismiss_restore()  # the graph was edited or replaced: the offer is moot
         job = self.services.jobs.jobs.get(self.session.job_id or "")
         errors = [(n, s["error"]) for n, s in (job.detail()["nodes"].items() if job else []) if s.get("error")]
         queue = self.services.jobs.list()[:15]
