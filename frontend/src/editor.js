@@ -84,7 +84,22 @@ export default {
     const sizeOf = (n) => flow.findNode(n.id)?.dimensions
     const getDoc = () => toDoc(meta.value, model.nodeList, model.edgeList, sizeOf)
     const sync = createSync({ props, meta, problems, saved, getDoc })
-    const history = new History(() => sync.schedule())
+    const historyVersion = ref(0)
+    const history = new History(() => { historyVersion.value++; sync.schedule() })
+    // The history panel: named steps, newest first; picking one undoes (or redoes) up to it.
+    const historyOpen = ref(false)
+    const steps = computed(() => {
+      void historyVersion.value
+      const done = history.done.map((c, i) => ({ label: c.label, at: i + 1, done: true })).reverse()
+      const undone = history.undone.map((c, i) => ({ label: c.label, at: history.done.length + history.undone.length - i,
+        done: false }))
+      return [...undone, ...done]
+    })
+    const goToStep = (at) => {
+      while (history.done.length > at && history.canUndo) history.undo()
+      while (history.done.length < at && history.canRedo) history.redo()
+      showToast(at ? `Back to: ${history.done[at - 1].label}` : 'Back to the opened graph')
+    }
     // Unsaved: the model differs from what was last loaded, saved or downloaded.
     const markSaved = () => { cleanText = JSON.stringify(getDoc()) }
     const dirty = () => cleanText !== null && JSON.stringify(getDoc()) !== cleanText
@@ -554,6 +569,7 @@ export default {
       flow.setNodes(nodes)
       flow.setEdges(edges)
       history.clear()
+      historyVersion.value++
       recount()
       markSaved()
       sync.applyProblems(payload.problems || [])
@@ -678,7 +694,7 @@ export default {
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
-      onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS,
+      onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS, historyOpen, steps, goToStep,
       canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, largeGraph, farScale }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
@@ -705,11 +721,20 @@ export default {
         <button title="Fit view (F)" aria-label="Fit view (F)" @click="fit"><i class="material-icons" aria-hidden="true">fit_screen</i></button>
         <button title="Lay out the selection or the whole graph (L)" aria-label="Lay out the selection or the whole graph (L)"
           data-testid="layout-button" @click="autoLayout"><i class="material-icons" aria-hidden="true">account_tree</i></button>
+        <button title="History of edits" aria-label="History of edits" data-testid="history-button"
+          @click="historyOpen = !historyOpen"><i class="material-icons" aria-hidden="true">history</i></button>
         <button title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts (?)" data-testid="shortcuts-button"
           @click="sheet = !sheet"><i class="material-icons" aria-hidden="true">keyboard</i></button>
       </div>
       <QuickAdd v-if="quick" :at="quick.at" :filter="quick.filter" :title="quick.title" @pick="quickPick"
         @close="quick = null" />
+      <div v-if="historyOpen" class="oy-history" role="dialog" aria-label="History of edits" data-testid="history-panel">
+        <div class="oy-sheet-head">History<button aria-label="Close the history" @click="historyOpen = false">✕</button></div>
+        <button v-for="s in steps" :key="s.at + (s.done ? 'd' : 'u')" class="oy-step" :class="{ 'oy-step-undone': !s.done }"
+          :aria-label="(s.done ? 'Go back to after ' : 'Redo up to ') + s.label" @click="goToStep(s.at)">{{ s.label }}</button>
+        <button class="oy-step" :class="{ 'oy-step-undone': !steps.some((s) => s.done) }" aria-label="Go back to the opened graph"
+          @click="goToStep(0)">opened</button>
+      </div>
       <div v-if="sheet" class="oy-sheet" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet">
         <div class="oy-sheet-head">Keyboard shortcuts<button aria-label="Close the shortcuts" @click="sheet = false">✕</button></div>
         <table><tr v-for="[keys, what] in shortcuts" :key="keys"><th>{{ keys }}</th><td>{{ what }}</td></tr></table>

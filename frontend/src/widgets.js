@@ -84,22 +84,38 @@ const SeedField = {
   </div>`,
 }
 
+// A vector's fields: as many as its value or default has, else as its description shows ("[x, y] to look at").
+// An empty vector (a default meaning "choose for me") shows blank fields and a note saying so.
+function vectorSize(param, value) {
+  const known = Math.max(Array.isArray(value) ? value.length : 0, Array.isArray(param.default) ? param.default.length : 0)
+  if (known) return known
+  const named = /\[([a-z](?:\s*,\s*[a-z])*)\]/i.exec(param.description || '')
+  return named ? named[1].split(',').length : 3
+}
+
 const VectorField = {
   props: ['param', 'value'],
   emits: ['set'],
   setup(props, { emit }) {
-    const items = computed(() => (Array.isArray(props.value) ? props.value : []))
+    const size = computed(() => vectorSize(props.param, props.value))
+    const items = computed(() => Array.from({ length: size.value }, (_, i) => (Array.isArray(props.value) ? props.value[i] : undefined)))
+    const empty = computed(() => !Array.isArray(props.value) || props.value.length === 0)
     const setItem = (i, raw) => {
-      const next = [...items.value]
+      const next = items.value.map((v) => (typeof v === 'number' ? v : 0))
       next[i] = Number(raw)
-      emit('set', next)
+      emit('set', raw === '' && empty.value ? [] : next)
     }
-    return { items, setItem, labels: ['x', 'y', 'z', 'w'] }
+    const clear = () => emit('set', [])
+    const canClear = computed(() => Array.isArray(props.param.default) && props.param.default.length === 0 && !empty.value)
+    return { items, empty, setItem, clear, canClear, labels: ['x', 'y', 'z', 'w'] }
   },
   template: `<div class="oy-row-widget oy-vector">
     <label v-for="(v, i) in items" :key="i"><span>{{ labels[i] || i }}</span>
-      <input class="oy-input nodrag" type="number" step="any" :value="v" :aria-label="param.name.replaceAll('_', ' ') + ' ' + (labels[i] || i)" @change="setItem(i, $event.target.value)">
+      <input class="oy-input nodrag" type="number" step="any" :value="v ?? ''" :placeholder="empty ? 'auto' : ''"
+        :aria-label="param.name.replaceAll('_', ' ') + ' ' + (labels[i] || i)" @change="setItem(i, $event.target.value)">
     </label>
+    <button v-if="canClear" class="oy-icon-btn nodrag" title="back to automatic" aria-label="back to automatic"
+      @click="clear">✕</button>
   </div>`,
 }
 
