@@ -52,7 +52,6 @@ export default {
     const far = computed(() => zoom.value < FAR_ZOOM)
     const tiny = computed(() => zoom.value < TINY_ZOOM)
     const counts = ref({ nodes: 0, links: 0 })
-    const largeGraph = computed(() => counts.value.nodes > LARGE_GRAPH)
     let loadStarted = 0
     let lastLoadMs = null
 
@@ -565,7 +564,7 @@ export default {
       for (const k of Object.keys(problems)) delete problems[k]
       const { nodes, edges } = fromDoc(catalog.value, payload.doc)
       model.reset(nodes, edges, meta.value)
-      if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: FAR_ZOOM / 2 })
+      if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: TINY_ZOOM / 2 })  // the cheapest first draw
       flow.setNodes(nodes)
       flow.setEdges(edges)
       history.clear()
@@ -695,7 +694,7 @@ export default {
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
       onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS, historyOpen, steps, goToStep,
-      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, largeGraph, farScale }
+      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, farScale }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
     <Palette />
