@@ -1,9 +1,9 @@
-"""Editor figures in headless Chromium: first paint, a 200-node workflow's load, and responsiveness.
+"""Editor figures in headless Chromium: first paint, 200- and 500-node loads, panning, the journal's lag.
 
-Starts `oyster serve` on a temporary workspace whose template folder holds a generated 200-node
-workflow, opens it from the template gallery and times each step. Prints one JSON object last.
+Starts `oyster serve` on a temporary workspace whose template folder holds generated 200- and 500-node
+workflows, opens them from the template gallery and times each step. Prints one JSON object last.
 
-    .venv/bin/python bench/editor.py [--nodes 200] [--repeat 3]
+    .venv/bin/python bench/editor.py [--nodes 200] [--large 500] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -59,11 +59,12 @@ def first_paint(browser: Any, url: str) -> dict[str, float]:
     return {"first_paint_ms": paint, "editor_ready_ms": ready_ms}
 
 
-def load_big(page: Any, nodes: int) -> dict[str, float]:
+def load_big(page: Any, nodes: int, template: str = "big.json") -> dict[str, float]:
+    """From the click in the gallery until every node is in the model and drawn on the canvas."""
     page.click("[data-testid=templates-button]")
-    page.wait_for_selector('[data-template="big.json"]')
+    page.wait_for_selector(f'[data-template="{template}"]')
     started = time.perf_counter()
-    page.click('[data-template="big.json"]')
+    page.click(f'[data-template="{template}"]')
     page.wait_for_function(f"""() => {{
         const s = window.oysterEditor.stats()
         return s.nodes === {nodes} && s.lastLoadMs !== null
@@ -115,6 +116,58 @@ def responsiveness(page: Any) -> dict[str, float]:
             "longest_task_ms": page.evaluate("window.__longest"), "undo_ms": undo_ms}
 
 
+PAN_JS = """async (steps) => {
+    const pane = document.querySelector('.vue-flow__pane')
+    const r = pane.getBoundingClientRect()
+    let x = r.x + r.width * 0.5, y = r.y + r.height * 0.5
+    const frame = () => new Promise(res => requestAnimationFrame(res))
+    const fire = (type, target) => target.dispatchEvent(new MouseEvent(type, { clientX: x, clientY: y, button: 0,
+        buttons: type === 'mouseup' ? 0 : 1, bubbles: true, cancelable: true, view: window }))
+    fire('mousedown', pane)
+    const times = []
+    for (let i = 0; i < steps; i++) {
+        x += (i % 40 < 20 ? 14 : -14); y += (i % 20 < 10 ? 6 : -6)
+        const s = performance.now()
+        fire('mousemove', window)
+        await frame()
+        times.push(performance.now() - s)
+    }
+    fire('mouseup', window)
+    const moved = window.oysterEditor.stats()
+    times.sort((a, b) => a - b)
+    return { p50: times[Math.floor(steps / 2)], p95: times[Math.floor(steps * 0.95)], zoom: moved.zoom }
+}"""
+
+
+def pan(page: Any, steps: int = 60) -> dict[str, float]:
+    """Per-frame time of a pan by mouse drag: each step moves the mouse and waits for the next frame (~16.7 ms idle)."""
+    page.evaluate("window.oysterEditor.fitAll()")
+    page.wait_for_timeout(300)
+    return page.evaluate(PAN_JS, steps)
+
+
+def journal_lag(page: Any, workspace: Path) -> float:
+    """From an edit in a node until the workspace's journal on disk holds it."""
+    page.evaluate("window.oysterEditor.focusNode('n0')")
+    field = page.locator('[data-node-id="n0"] [data-param="value"] input')
+    field.wait_for()
+    value = 1000 + time.time() % 1000
+    needle = f"{value:.3f}"
+    started = time.perf_counter()
+    field.fill(needle)
+    field.press("Enter")
+    folder = workspace / ".oyster" / "autosave"
+    while time.perf_counter() - started < 30:  # NaN: not durable within 30 s
+        for path in folder.glob("*.json"):
+            try:
+                if needle in path.read_text():
+                    return (time.perf_counter() - started) * 1000
+            except OSError:
+                pass
+        time.sleep(0.005)
+    return float("nan")
+
+
 def run_big(page: Any, nodes: int) -> float:
     started = time.perf_counter()
     page.click("[data-testid=run-button]")
@@ -126,6 +179,7 @@ def run_big(page: Any, nodes: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=200)
+    parser.add_argument("--large", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -135,11 +189,14 @@ def main() -> int:
         templates.mkdir()
         doc = big_workflow(args.nodes)
         (templates / "big.json").write_text(json.dumps(doc))
+        large = big_workflow(args.large)
+        (templates / "large.json").write_text(json.dumps(large))
         server = harness.start_server(Path(tmp) / "ws", templates=templates)
         try:
             with sync_playwright() as p:
                 browser = harness.launch_chromium(p)
                 result = measure(browser, server, len(doc["nodes"]), args.repeat)
+                result.update(measure_large(browser, server, len(large["nodes"]), args.repeat))
                 browser.close()
         finally:
             server.stop()
@@ -170,6 +227,25 @@ def measure(browser: Any, server: harness.ServerProcess, nodes: int, repeat: int
             "zoom_again_step_p90_ms": med(feel, "zoom_again_step_p90_ms"),
             "longest_task_ms": med(feel, "longest_task_ms"), "undo_ms": med(feel, "undo_ms"),
             "run_200_nodes_ms": round(statistics.median(runs), 1)}
+
+
+def measure_large(browser: Any, server: harness.ServerProcess, nodes: int, repeat: int) -> dict[str, Any]:
+    loads, pans, lags = [], [], []
+    for _ in range(repeat):
+        page = harness.open_editor(browser, server.url)
+        loads.append(load_big(page, nodes, "large.json"))
+        pans.append(pan(page))
+        lags.append(journal_lag(page, server.workspace))
+        page.context.close()
+    for row, p, lag in zip(loads, pans, lags, strict=True):
+        print(f"load {nodes} nodes: {row['load_ms']:.0f} ms; pan p50 {p['p50']:.1f} p95 {p['p95']:.1f} ms; "
+              f"journal {lag:.0f} ms", file=sys.stderr)
+    return {"large_nodes": nodes, "load_500_nodes_ms": round(statistics.median(r["load_ms"] for r in loads), 1),
+            "pan_500_p50_ms": round(statistics.median(p["p50"] for p in pans), 1),
+            "pan_500_p95_ms": round(statistics.median(p["p95"] for p in pans), 1),
+            "journal_lag_ms": round(statistics.median(lags), 1),
+            "runs": {"load_500_nodes_ms": [round(r["load_ms"]) for r in loads],
+                     "pan_500_p95_ms": [round(p["p95"], 1) for p in pans], "journal_lag_ms": [round(x, 1) for x in lags]}}
 
 
 if __name__ == "__main__":

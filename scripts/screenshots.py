@@ -72,6 +72,68 @@ def failure(page: Any, out: Path) -> None:
     page.screenshot(path=str(out / "editor-error.png"))
 
 
+EMPTY_SPOT_JS = """(fy) => {
+    const r = document.querySelector('.vue-flow').getBoundingClientRect()
+    for (let fx = 0.55; fx > 0.1; fx -= 0.03) {
+        const x = r.left + r.width * fx, y = r.top + r.height * fy
+        if (document.elementFromPoint(x, y)?.classList.contains('vue-flow__pane')) return [x, y]
+    }
+    return [r.left + 40, r.top + r.height * fy]
+}"""
+
+
+def quick_add(page: Any, out: Path) -> None:
+    """Double-click on the canvas: search opens at the cursor; a template's title ("Orbit") finds its node."""
+    drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
+    page.wait_for_timeout(600)
+    page.mouse.dblclick(*page.evaluate(EMPTY_SPOT_JS, 0.62))
+    try:
+        page.wait_for_selector("[data-testid=quick-add]", timeout=3000)
+    except Exception:
+        page.screenshot(path="/tmp/quick-add-failed.png")
+        raise
+    page.keyboard.type("orbit")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "editor-quick-add.png"))
+
+
+def wire_search(page: Any, out: Path) -> None:
+    """A wire dropped on empty canvas: search narrowed to the nodes it can feed."""
+    drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
+    page.wait_for_timeout(600)
+    box = page.locator('.vue-flow__handle[data-nodeid="scaled"][data-handleid="out:result"]').bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.down()
+    x, y = page.evaluate(EMPTY_SPOT_JS, 0.66)
+    page.mouse.move(x, y, steps=12)
+    page.mouse.up()
+    page.wait_for_selector("[data-testid=quick-add]")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "editor-wire-search.png"))
+
+
+def large(page: Any, out: Path) -> None:
+    """200 nodes at fit-all zoom after a run with one failure: states readable, the minimap coloured."""
+    sys.path.insert(0, str(REPO_ROOT / "bench"))
+    from editor import big_workflow  # bench/editor.py's generator
+
+    doc = big_workflow(200)
+    bad = next(n for n in doc["nodes"] if n["id"] == "m7_1")
+    bad["params"] = {"operation": "divide", "b_value": 0.0}
+    drop(page, "large.json", doc)
+    page.click("[data-testid=run-button]")
+    page.wait_for_selector('[data-node-id="m7_1"] .oy-far-status[data-status="error"]', timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(out / "editor-large.png"))
+
+
+def shortcuts(page: Any, out: Path) -> None:
+    drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
+    page.click("[data-testid=shortcuts-button]")
+    page.wait_for_selector("[data-testid=shortcut-sheet]")
+    page.screenshot(path=str(out / "editor-shortcuts.png"))
+
+
 def gallery(page: Any, out: Path) -> None:
     page.click("[data-testid=templates-button]")
     page.wait_for_selector(".oy-template")
@@ -83,6 +145,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", type=Path, default=REPO_ROOT / "workflows" / "forest_dawn_still.json")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "docs")
+    parser.add_argument("--only", nargs="*", default=None, help="shots to take (default: all), e.g. quick_add large")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
@@ -92,8 +155,12 @@ def main() -> int:
         try:
             with sync_playwright() as p:
                 browser = harness.launch_chromium(p)
-                for shot in (lambda pg: studio(pg, args.template, args.out), lambda pg: refusal(pg, args.out),
-                             lambda pg: failure(pg, args.out), lambda pg: gallery(pg, args.out)):
+                shots = {"studio": lambda pg: studio(pg, args.template, args.out),
+                         **{f.__name__: (lambda pg, f=f: f(pg, args.out))
+                            for f in (refusal, failure, gallery, quick_add, wire_search, large, shortcuts)}}
+                for name, shot in shots.items():
+                    if args.only is not None and name not in args.only:
+                        continue
                     page = harness.open_editor(browser, server.url, **SIZE)
                     shot(page)
                     page.context.close()

@@ -20,7 +20,7 @@ function parse(text) {
 
 const editable = (target) => ['input', 'textarea', 'select'].includes((target?.tagName || '').toLowerCase())
 
-export function createClipboard({ flow, plainNode, plainEdge, takenIds, freshId, paste }) {
+export function createClipboard({ flow, model, plainNode, plainEdge, takenIds, freshId, paste }) {
   let internal = null
   let timer = null
   let count = 0
@@ -28,7 +28,7 @@ export function createClipboard({ flow, plainNode, plainEdge, takenIds, freshId,
   const snapshot = () => {
     const nodes = flow.getSelectedNodes.value
     const ids = new Set(nodes.map((n) => n.id))
-    const edges = flow.getEdges.value.filter((e) => ids.has(e.source) && ids.has(e.target))
+    const edges = model.edgeList.filter((e) => ids.has(e.source) && ids.has(e.target))
     return { oyster: 'clipboard', nodes: nodes.map(plainNode), edges: edges.map(plainEdge) }
   }
 

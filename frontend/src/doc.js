@@ -1,4 +1,5 @@
-// Converts between workflow format v1 documents and the canvas's nodes and edges.
+// The workflow document the editor holds (the truth), and conversion between workflow format v1 and the
+// canvas's nodes and edges. The canvas only renders the model: save, download, autosave and run serialise it.
 
 export const NODE_WIDTH = 270
 
@@ -40,6 +41,7 @@ export function flowNode(ref, spec) {
   return {
     id: ref.id,
     type: 'oyster',
+    ariaLabel: `${ref.editor?.title || spec?.title || ref.type} node`,
     position: { x: ref.editor?.position?.[0] ?? 0, y: ref.editor?.position?.[1] ?? 0 },
     data: {
       type: ref.type,
@@ -57,6 +59,7 @@ export function noteNode(note) {
   return {
     id: note.id,
     type: 'note',
+    ariaLabel: 'note',
     position: { x: note.position?.[0] ?? 0, y: note.position?.[1] ?? 0 },
     data: { text: note.text || '', color: note.color ?? null, size: note.size ?? [220, 120] },
   }
@@ -67,6 +70,7 @@ export function groupNode(group) {
   return {
     id: group.id,
     type: 'group',
+    ariaLabel: `group ${group.title || ''}`.trim(),
     position: { x, y },
     zIndex: -10,
     data: { title: group.title || '', color: group.color ?? null, size: [w, h], nodes: [...(group.nodes || [])] },
@@ -81,22 +85,95 @@ export function fromDoc(catalog, doc) {
   ]
   const types = Object.fromEntries((doc.nodes || []).map((n) => [n.id, n.type]))
   const edges = (doc.links || []).map((l) => makeEdge(catalog, l, types[l.from_node]))
+  // A node of an unknown type gets sockets for the links it has, so they are drawn and kept.
+  const byId = new Map(nodes.map((n) => [n.id, n]))
+  for (const l of doc.links || []) {
+    for (const [id, side, name] of [[l.from_node, 'outputs', l.from_output], [l.to_node, 'inputs', l.to_input]]) {
+      const n = byId.get(id)
+      if (!n || n.type !== 'oyster' || catalog.nodes[n.data.type]) continue
+      n.data.ports ||= { inputs: [], outputs: [] }
+      if (!n.data.ports[side].includes(name)) n.data.ports[side].push(name)
+    }
+  }
   return { nodes, edges }
 }
 
+const clone = (value) => JSON.parse(JSON.stringify(value))
+
+// The whole graph, in file order: nodes and edges keep the place they were loaded or created at, so a
+// delete and its undo (or two saves) serialise identically.
+export class Model {
+  constructor() {
+    this.reset([], [], { name: 'untitled' })
+  }
+
+  reset(nodes, edges, meta) {
+    this.meta = meta
+    this.nodes = new Map()
+    this.edges = new Map()
+    this.order = new Map()
+    this.seq = 0
+    nodes.forEach((n) => this.addNode(n))
+    edges.forEach((e) => this.addEdge(e))
+  }
+
+  place(key) {
+    if (!this.order.has(key)) this.order.set(key, ++this.seq)
+  }
+
+  addNode(n) {
+    this.place(`n:${n.id}`)
+    this.nodes.set(n.id, { id: n.id, type: n.type, ariaLabel: n.ariaLabel, position: { ...n.position }, zIndex: n.zIndex,
+      data: clone(n.data) })
+  }
+
+  addEdge(e) {
+    this.place(`e:${e.id}`)
+    this.edges.set(e.id, { id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target,
+      targetHandle: e.targetHandle, style: e.style, data: e.data })
+  }
+
+  sorted(map, prefix) {
+    return [...map.values()].sort((a, b) => this.order.get(prefix + a.id) - this.order.get(prefix + b.id))
+  }
+
+  get nodeList() {
+    return this.sorted(this.nodes, 'n:')
+  }
+
+  get edgeList() {
+    return this.sorted(this.edges, 'e:')
+  }
+
+  setData(id, path, value) {
+    const node = this.nodes.get(id)
+    if (!node) return
+    let target = node.data
+    for (const key of path.slice(0, -1)) target = target[key] ??= {}
+    target[path[path.length - 1]] = clone(value)
+  }
+
+  get workflowCount() {
+    let count = 0
+    for (const n of this.nodes.values()) if (n.type === 'oyster') count++
+    return count
+  }
+}
+
 // A group holds the workflow nodes whose centre lies inside its frame.
-export function membersOf(rect, nodes) {
+export function membersOf(rect, nodes, sizeOf = (n) => n.dimensions) {
   const [x, y, w, h] = rect
   return nodes.filter((n) => n.type === 'oyster').filter((n) => {
-    const cx = n.position.x + (n.dimensions?.width || NODE_WIDTH) / 2
-    const cy = n.position.y + (n.dimensions?.height || 60) / 2
+    const size = sizeOf(n)
+    const cx = n.position.x + (size?.width || NODE_WIDTH) / 2
+    const cy = n.position.y + (size?.height || 60) / 2
     return cx >= x && cx <= x + w && cy >= y && cy <= y + h
   }).map((n) => n.id)
 }
 
 const round = (v) => Math.round(v * 10) / 10
 
-export function toDoc(meta, nodes, edges) {
+export function toDoc(meta, nodes, edges, sizeOf = (n) => n.dimensions) {
   const doc = { format: 'oyster-workflow', version: 1, metadata: meta, nodes: [], links: [], groups: [], notes: [] }
   for (const n of nodes) {
     const position = [round(n.position.x), round(n.position.y)]
@@ -112,7 +189,7 @@ export function toDoc(meta, nodes, edges) {
       doc.notes.push({ id: n.id, text: n.data.text, position, size: n.data.size, color: n.data.color })
     } else if (n.type === 'group') {
       const rect = [...position, n.data.size[0], n.data.size[1]]
-      doc.groups.push({ id: n.id, title: n.data.title, color: n.data.color, nodes: membersOf(rect, nodes), rect })
+      doc.groups.push({ id: n.id, title: n.data.title, color: n.data.color, nodes: membersOf(rect, nodes, sizeOf), rect })
     }
   }
   for (const e of edges) {

@@ -7,23 +7,29 @@ import './style.css'
 import { Background } from '@vue-flow/background'
 import { ConnectionMode, VueFlow, useVueFlow } from '@vue-flow/core'
 import { MiniMap } from '@vue-flow/minimap'
-import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref } from 'vue'
+import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref, watch } from 'vue'
 import { createClipboard } from './clipboard.js'
-import { NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, makeEdge, noteNode, groupNode, toDoc } from './doc.js'
+import { Model, NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, inHandle, makeEdge, noteNode, groupNode, outHandle,
+  toDoc } from './doc.js'
 import { History, addElements, batch, moveNodes, removeElements, setData } from './history.js'
 import { GroupNode, NoteNode, OysterNode } from './nodes.js'
 import { DRAG_TYPE, Palette } from './palette.js'
+import { QuickAdd } from './search.js'
 import { createSync } from './sync.js'
 
 const FAR_ZOOM = 0.45
+// below this, nodes are drawn as plain blocks with their state on top (text would be under 3 px anyway)
+const TINY_ZOOM = 0.22
+const STATE_COLOURS = { queued: '#8a909c', running: '#f2c94c', cached: '#4fc3d7', done: '#4caf7d', error: '#e5534b',
+  skipped: '#6d7380', cancelled: '#b085f5' }
 // above this many nodes a graph first renders in the cheap far-zoom look, then fits the view
 const LARGE_GRAPH = 40
 const SEED_MAX = 2 ** 31 - 1
 
 export default {
-  components: { VueFlow, MiniMap, Background, Palette },
-  props: { session: String, apiBase: String },
-  emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready'],
+  components: { VueFlow, MiniMap, Background, Palette, QuickAdd },
+  props: { session: String, apiBase: String, docId: String, aliases: Object },
+  emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready', 'resume'],
   setup(props, { emit }) {
     const flowId = `oyster-${props.session}`
     const flow = useVueFlow(flowId)
@@ -38,34 +44,73 @@ export default {
     const hint = ref(null)
     const overlay = ref(null)
     const saved = ref('')
+    const notice = ref(null)
+    let cleanText = null
     const searchRef = ref(null)
     const root = ref(null)
     const zoom = computed(() => flow.viewport.value.zoom)
     const far = computed(() => zoom.value < FAR_ZOOM)
+    const tiny = computed(() => zoom.value < TINY_ZOOM)
     const counts = ref({ nodes: 0, links: 0 })
-    const largeGraph = computed(() => counts.value.nodes > LARGE_GRAPH)
     let loadStarted = 0
     let lastLoadMs = null
 
     const nodeTypes = { oyster: markRaw(OysterNode), note: markRaw(NoteNode), group: markRaw(GroupNode) }
 
-    // ---------------------------------------------------------------- graph API used by commands
+    // ---------------------------------------------------------------- the document and the graph API of commands
+    // Every command changes the model first and the canvas second; nothing is ever read back from the canvas.
+    const model = new Model()
+    const recount = () => { counts.value = { nodes: model.nodes.size, links: model.edges.size } }
     const api = {
-      addNodes: (nodes) => flow.addNodes(nodes),
-      addEdges: (edges) => flow.addEdges(edges),
-      removeNodes: (ids) => flow.removeNodes(ids, false),
-      removeEdges: (ids) => flow.removeEdges(ids),
-      setPosition: (id, p) => flow.updateNode(id, { position: { x: p.x, y: p.y } }),
+      addNodes: (nodes) => { nodes.forEach((n) => model.addNode(n)); flow.addNodes(nodes); recount() },
+      addEdges: (edges) => { edges.forEach((e) => model.addEdge(e)); flow.addEdges(edges); recount() },
+      removeNodes: (ids) => { ids.forEach((id) => model.nodes.delete(id)); flow.removeNodes(ids, false); recount() },
+      removeEdges: (ids) => { ids.forEach((id) => model.edges.delete(id)); flow.removeEdges(ids); recount() },
+      setPosition: (id, p) => {
+        const node = model.nodes.get(id)
+        if (node) node.position = { x: p.x, y: p.y }
+        flow.updateNode(id, { position: { x: p.x, y: p.y } })
+      },
       setData: (id, path, value) => {
+        model.setData(id, path, value)
         const node = flow.findNode(id)
         if (!node) return
         let target = node.data
-        for (const key of path.slice(0, -1)) target = target[key]
-        target[path[path.length - 1]] = value
+        for (const key of path.slice(0, -1)) target = target[key] ??= {}
+        target[path[path.length - 1]] = JSON.parse(JSON.stringify(value))
       },
     }
-    const sync = createSync({ props, flow, meta, problems, saved, counts, toDoc })
-    const history = new History(() => sync.schedule())
+    const sizeOf = (n) => flow.findNode(n.id)?.dimensions
+    const getDoc = () => toDoc(meta.value, model.nodeList, model.edgeList, sizeOf)
+    const sync = createSync({ props, meta, problems, saved, getDoc })
+    const historyVersion = ref(0)
+    const history = new History(() => { historyVersion.value++; sync.schedule() })
+    // The history panel: named steps, newest first; picking one undoes (or redoes) up to it.
+    const historyOpen = ref(false)
+    const steps = computed(() => {
+      void historyVersion.value
+      const done = history.done.map((c, i) => ({ label: c.label, at: i + 1, done: true })).reverse()
+      const undone = history.undone.map((c, i) => ({ label: c.label, at: history.done.length + history.undone.length - i,
+        done: false }))
+      return [...undone, ...done]
+    })
+    const goToStep = (at) => {
+      while (history.done.length > at && history.canUndo) history.undo()
+      while (history.done.length < at && history.canRedo) history.redo()
+      showToast(at ? `Back to: ${history.done[at - 1].label}` : 'Back to the opened graph')
+    }
+    // Unsaved: the model differs from what was last loaded, saved or downloaded.
+    const markSaved = () => { cleanText = JSON.stringify(getDoc()) }
+    const dirty = () => cleanText !== null && JSON.stringify(getDoc()) !== cleanText
+    const onBeforeUnload = (e) => {
+      sync.flushNow()
+      if (!dirty()) return undefined
+      e.preventDefault()
+      e.returnValue = 'This workflow has unsaved changes.'
+      return e.returnValue
+    }
+    const onHide = () => { if (document.visibilityState === 'hidden') sync.flushNow() }
+    const showNotice = (text) => { notice.value = text }
 
     const showToast = (text, kind = 'info') => {
       toast.value = { text, kind }
@@ -75,48 +120,51 @@ export default {
 
     // ---------------------------------------------------------------- params and node data
     const setParam = (id, name, value) => {
-      const node = flow.findNode(id)
+      const node = model.nodes.get(id)
       if (!node) return
       history.run(setData(api, id, ['params', name], node.data.params[name], value, `set ${name}`))
     }
     const setNodeData = (id, path, value, label) => {
-      const node = flow.findNode(id)
+      const node = model.nodes.get(id)
       if (!node) return
       let before = node.data
       for (const key of path) before = before?.[key]
       history.run(setData(api, id, path, before ?? null, value, label))
     }
-    const seedMode = (id, name) => flow.findNode(id)?.data.widgets?.[name] || 'fixed'
+    const seedMode = (id, name) => model.nodes.get(id)?.data.widgets?.[name] || 'fixed'
     const setSeedMode = (id, name, mode) => {
-      const node = flow.findNode(id)
+      const node = model.nodes.get(id)
       if (node) setNodeData(id, ['widgets'], { ...(node.data.widgets || {}), [name]: mode }, `seed ${mode}`)
     }
 
     // ---------------------------------------------------------------- adding nodes
-    const takenIds = () => new Set(flow.getNodes.value.map((n) => n.id))
+    const takenIds = () => new Set(model.nodes.keys())
     const centre = () => {
       const rect = root.value?.querySelector('.vue-flow')?.getBoundingClientRect()
       if (!rect) return { x: 0, y: 0 }
       return flow.screenToFlowCoordinate({ x: rect.left + rect.width / 2 - 120, y: rect.top + rect.height / 3 })
     }
-    const addNode = (type, position) => {
+    const newNode = (type, position) => {
       const spec = catalog.value.nodes[type]
       if (!spec) return null
-      const id = freshId(type, takenIds())
-      const node = { id, type: 'oyster', position, data: { type, params: defaultParams(spec), title: null,
-        color: null, collapsed: false, device: null, widgets: {} } }
-      history.run(addElements(api, [node], [], `add ${spec.title}`))
-      return id
+      return { id: freshId(type, takenIds()), type: 'oyster', ariaLabel: `${spec.title} node`, position, data: { type, params: defaultParams(spec),
+        title: null, color: null, collapsed: false, device: null, widgets: {} } }
+    }
+    const addNode = (type, position) => {
+      const node = newNode(type, position)
+      if (!node) return null
+      history.run(addElements(api, [node], [], `add ${catalog.value.nodes[type].title}`))
+      return node.id
     }
     // Below whatever node already sits at p, so added nodes never hide each other.
     const freeSpot = (p) => {
       const spot = { ...p }
       for (let tries = 0; tries < 50; tries++) {
-        const blocker = flow.getNodes.value.find((n) => n.type !== 'group' && spot.x > n.position.x - 40 &&
-          spot.x < n.position.x + (n.dimensions?.width || NODE_WIDTH) && spot.y > n.position.y - 40 &&
-          spot.y < n.position.y + (n.dimensions?.height || 80))
+        const blocker = model.nodeList.find((n) => n.type !== 'group' && spot.x > n.position.x - 40 &&
+          spot.x < n.position.x + (sizeOf(n)?.width || NODE_WIDTH) && spot.y > n.position.y - 40 &&
+          spot.y < n.position.y + (sizeOf(n)?.height || 80))
         if (!blocker) break
-        spot.y = blocker.position.y + (blocker.dimensions?.height || 80) + 24
+        spot.y = blocker.position.y + (sizeOf(blocker)?.height || 80) + 24
       }
       return spot
     }
@@ -138,7 +186,7 @@ export default {
 
     // ---------------------------------------------------------------- connections
     const portOf = (nodeId, handle, kind) => {
-      const node = flow.findNode(nodeId)
+      const node = model.nodes.get(nodeId)
       const spec = node && catalog.value.nodes[node.data.type]
       return spec?.[kind].find((p) => p.name === handleName(handle))
     }
@@ -146,7 +194,7 @@ export default {
       const seen = new Set()
       const stack = [from]
       const out = {}
-      for (const e of flow.getEdges.value) (out[e.source] ||= []).push(e.target)
+      for (const e of model.edges.values()) (out[e.source] ||= []).push(e.target)
       while (stack.length) {
         const n = stack.pop()
         if (n === to) return true
@@ -170,25 +218,129 @@ export default {
       return null
     }
     const isValidConnection = (c) => {
+      // edges the model already holds (loaded, undone, pasted) are drawn as they are, whatever their types
+      if (model.edges.has(`${c.source}.${handleName(c.sourceHandle)}->${c.target}.${handleName(c.targetHandle)}`)) return true
       const reason = connectionProblem(c)
       hint.value = reason ? { text: reason, at: Date.now() } : null
       return !reason
     }
-    const connect = (c) => {
-      const link = { from_node: c.source, from_output: handleName(c.sourceHandle), to_node: c.target,
-        to_input: handleName(c.targetHandle) }
-      const edge = makeEdge(catalog.value, link, flow.findNode(c.source)?.data.type)
-      const old = flow.getEdges.value.filter((e) => e.target === c.target && e.targetHandle === c.targetHandle)
-      const cmds = [removeElements(api, [], old.map(plainEdge)), addElements(api, [], [edge])]
-      history.run(batch(cmds, 'connect'))
+    const edgeFor = (c, sourceType) => makeEdge(catalog.value, { from_node: c.source, from_output: handleName(c.sourceHandle),
+      to_node: c.target, to_input: handleName(c.targetHandle) }, sourceType ?? model.nodes.get(c.source)?.data.type)
+    // A link into an input replaces the one it had.
+    const connectCommand = (c, sourceType) => {
+      const old = model.edgeList.filter((e) => e.target === c.target && e.targetHandle === c.targetHandle)
+      return batch([removeElements(api, [], old.map(plainEdge)), addElements(api, [], [edgeFor(c, sourceType)])], 'connect')
     }
+    let connectedDuringDrag = false
+    const connect = (c) => {
+      connectedDuringDrag = true
+      history.run(connectCommand(c))
+    }
+    // While a wire is dragged, the sockets it fits are lit and the others dimmed.
+    const connecting = ref(null)
+    const fits = (sourceType, input) => !!input && (input.any || catalog.value.compat[sourceType]?.[input.type] === null)
     flow.onConnect(connect)
-    flow.onConnectStart(() => { hint.value = null })
-    flow.onConnectEnd(() => {
+    flow.onConnectStart(({ nodeId, handleId, handleType }) => {
+      hint.value = null
+      connectedDuringDrag = false
+      const kind = handleType === 'source' ? 'outputs' : 'inputs'
+      const port = portOf(nodeId, handleId, kind)
+      connecting.value = port ? { nodeId, handleId, handleType, type: port.type, port } : null
+    })
+    flow.onConnectEnd((event) => {
+      const wire = connecting.value
+      connecting.value = null
+      const onPane = event?.target?.closest && !event.target.closest('.vue-flow__node') && event.target.closest('.vue-flow')
+      if (wire && !connectedDuringDrag && onPane && event.clientX !== undefined) {
+        hint.value = null
+        return openQuickAdd(event.clientX, event.clientY, wire)
+      }
       const h = hint.value
       if (h && flow.connectionStatus?.value !== 'valid' && Date.now() - h.at < 1500) showToast(`Link refused: ${h.text}`, 'error')
       hint.value = null
     })
+
+    // ---------------------------------------------------------------- quick add at the cursor
+    const quick = ref(null)
+    const compatibleWith = (wire) => (spec) => (wire.handleType === 'source'
+      ? spec.inputs.some((p) => fits(wire.type, p))
+      : spec.outputs.some((p) => wire.port.any || catalog.value.compat[p.type]?.[wire.type] === null))
+    const openQuickAdd = (clientX, clientY, wire = null) => {
+      const rect = root.value.querySelector('.oy-canvas').getBoundingClientRect()
+      const at = { x: Math.min(clientX - rect.left, rect.width - 330), y: Math.min(clientY - rect.top, rect.height - 360) }
+      quick.value = { at, flowAt: flow.screenToFlowCoordinate({ x: clientX, y: clientY }), wire,
+        filter: wire ? compatibleWith(wire) : null,
+        title: wire ? `${wire.handleType === 'source' ? 'Feed' : 'Fill'} ${wire.port.name} (${wire.type}) into…` : null }
+    }
+    const openQuickAddAtPointer = () => openQuickAdd(pointer.x, pointer.y)
+    const pointer = { x: 0, y: 0 }
+    const onPointerMove = (e) => { pointer.x = e.clientX; pointer.y = e.clientY }
+    const onCanvasDblClick = (e) => {
+      if (e.target.classList?.contains('vue-flow__pane')) openQuickAdd(e.clientX, e.clientY)
+    }
+    const quickPick = (type) => {
+      const q = quick.value
+      quick.value = null
+      const spec = catalog.value.nodes[type]
+      if (!q || !spec) return
+      const wire = q.wire
+      const at = wire && wire.handleType === 'target' ? { x: q.flowAt.x - NODE_WIDTH - 20, y: q.flowAt.y - 30 }
+        : { x: q.flowAt.x + (wire ? 20 : 0), y: q.flowAt.y - (wire ? 30 : 0) }
+      const node = newNode(type, wire ? at : freeSpot(at))
+      const cmds = [addElements(api, [node], [], `add ${spec.title}`)]
+      if (wire?.handleType === 'source') {
+        const input = spec.inputs.find((p) => fits(wire.type, p))
+        cmds.push(connectCommand({ source: wire.nodeId, sourceHandle: wire.handleId, target: node.id,
+          targetHandle: inHandle(input.name) }))
+      } else if (wire) {
+        const output = spec.outputs.find((p) => wire.port.any || catalog.value.compat[p.type]?.[wire.type] === null)
+        cmds.push(connectCommand({ source: node.id, sourceHandle: outHandle(output.name), target: wire.nodeId,
+          targetHandle: wire.handleId }, type))
+      }
+      history.run(batch(cmds, wire ? `add ${spec.title} and connect` : `add ${spec.title}`))
+      flow.removeSelectedElements()
+      nextTick(() => { const n = flow.findNode(node.id); if (n) flow.addSelectedNodes([n]) })
+    }
+
+    // ---------------------------------------------------------------- a node dropped on a wire goes into it
+    const wireUnder = (points, skip) => {
+      for (const el of root.value.querySelectorAll('.vue-flow__edge')) {
+        const id = el.dataset.id
+        const edge = model.edges.get(id)
+        if (!edge || skip.has(edge.source) || skip.has(edge.target)) continue
+        const path = el.querySelector('.vue-flow__edge-interaction') || el.querySelector('path')
+        if (path && points.some((p) => path.isPointInStroke(new DOMPoint(p.x, p.y)))) return edge
+      }
+      return null
+    }
+    const insertCommand = (node, edge) => {
+      const spec = catalog.value.nodes[node.data.type]
+      const sourceType = portOf(edge.source, edge.sourceHandle, 'outputs')?.type
+      const targetPort = portOf(edge.target, edge.targetHandle, 'inputs')
+      if (!spec || !sourceType || !targetPort) return null
+      const input = spec.inputs.find((p) => fits(sourceType, p))
+      const output = spec.outputs.find((p) => fits(p.type, targetPort))
+      if (!input || !output) return null
+      const first = edgeFor({ source: edge.source, sourceHandle: edge.sourceHandle, target: node.id, targetHandle: inHandle(input.name) })
+      const second = edgeFor({ source: node.id, sourceHandle: outHandle(output.name), target: edge.target,
+        targetHandle: edge.targetHandle }, node.data.type)
+      return batch([removeElements(api, [], [plainEdge(edge)]), addElements(api, [], [first, second])], 'insert on wire')
+    }
+    const tryInsert = (event, dropped, move) => {
+      if (dropped.length !== 1 || dropped[0].type !== 'oyster') return false
+      const node = model.nodes.get(dropped[0].id)
+      if (!node || model.edgeList.some((e) => e.source === node.id || e.target === node.id)) return false
+      const size = sizeOf(node) || { width: NODE_WIDTH, height: 80 }
+      const points = [{ x: node.position.x + size.width / 2, y: node.position.y + size.height / 2 }]
+      if (event?.clientX !== undefined) points.push(flow.screenToFlowCoordinate({ x: event.clientX, y: event.clientY }))
+      const edge = wireUnder(points, new Set([node.id]))
+      const command = edge && insertCommand(node, edge)
+      if (!command) return false
+      command.apply()
+      history.push(batch(move ? [move, command] : [command], 'insert on wire'))
+      showToast(`Inserted ${catalog.value.nodes[node.data.type].title} into the wire`)
+      return true
+    }
 
     // ---------------------------------------------------------------- moving (groups carry their nodes)
     let dragStart = null
@@ -199,7 +351,7 @@ export default {
         const rect = [g.position.x, g.position.y, ...g.data.size]
         for (const id of groupMembers(rect)) if (!moving.has(id)) members.add(id)
       }
-      const memberStart = new Map([...members].map((id) => [id, { ...flow.findNode(id).position }]))
+      const memberStart = new Map([...members].map((id) => [id, { ...model.nodes.get(id).position }]))
       dragStart = { moving, memberStart, groups: nodes.filter((n) => n.type === 'group').map((g) => g.id) }
     })
     flow.onNodeDrag(({ nodes }) => {
@@ -209,34 +361,39 @@ export default {
       const [dx, dy] = [g.position.x - from.x, g.position.y - from.y]
       for (const [id, p] of dragStart.memberStart) api.setPosition(id, { x: p.x + dx, y: p.y + dy })
     })
-    flow.onNodeDragStop(() => {
+    flow.onNodeDragStop(({ event, nodes }) => {
       if (!dragStart) return
       const all = new Map([...dragStart.moving, ...dragStart.memberStart])
       const moves = [...all].map(([id, from]) => ({ id, from, to: { ...flow.findNode(id).position } }))
         .filter((m) => m.from.x !== m.to.x || m.from.y !== m.to.y)
-      if (moves.length) history.push(moveNodes(api, moves))
+      moves.forEach((m) => api.setPosition(m.id, m.to))
+      const move = moves.length ? moveNodes(api, moves) : null
+      if (!tryInsert(event, nodes || [], move) && move) history.push(move)
       dragStart = null
     })
     const groupMembers = (rect) => {
       const [x, y, w, h] = rect
-      return flow.getNodes.value.filter((n) => n.type !== 'group' && n.position.x >= x && n.position.y >= y &&
-        n.position.x + (n.dimensions?.width || 0) <= x + w && n.position.y + (n.dimensions?.height || 0) <= y + h)
+      return model.nodeList.filter((n) => n.type !== 'group' && n.position.x >= x && n.position.y >= y &&
+        n.position.x + (sizeOf(n)?.width || 0) <= x + w && n.position.y + (sizeOf(n)?.height || 0) <= y + h)
         .map((n) => n.id)
     }
 
     // ---------------------------------------------------------------- delete, clipboard, keyboard
-    const plainNode = (n) => ({ id: n.id, type: n.type, position: { ...n.position }, zIndex: n.zIndex,
-      data: JSON.parse(JSON.stringify(n.data)) })
+    const plainNode = (n) => {
+      const m = model.nodes.get(n.id) || n
+      return { id: m.id, type: m.type, ariaLabel: m.ariaLabel, position: { ...m.position }, zIndex: m.zIndex, data: JSON.parse(JSON.stringify(m.data)) }
+    }
     const plainEdge = (e) => ({ id: e.id, source: e.source, sourceHandle: e.sourceHandle, target: e.target,
       targetHandle: e.targetHandle, style: e.style, data: e.data })
     const deleteSelection = () => {
       const nodes = flow.getSelectedNodes.value
       const ids = new Set(nodes.map((n) => n.id))
-      const edges = flow.getEdges.value.filter((e) => e.selected || ids.has(e.source) || ids.has(e.target))
+      const selected = new Set(flow.getSelectedEdges.value.map((e) => e.id))
+      const edges = model.edgeList.filter((e) => selected.has(e.id) || ids.has(e.source) || ids.has(e.target))
       if (!nodes.length && !edges.length) return
       history.run(removeElements(api, nodes.map(plainNode), edges.map(plainEdge), 'delete'))
     }
-    const clipboard = createClipboard({ flow, plainNode, plainEdge, takenIds, freshId,
+    const clipboard = createClipboard({ flow, model, plainNode, plainEdge, takenIds, freshId,
       paste: (nodes, edges) => {
         flow.removeSelectedElements()
         history.run(addElements(api, nodes.map((n) => ({ ...n, selected: true })), edges, 'paste'))
@@ -244,36 +401,134 @@ export default {
     const undo = () => { const l = history.undo(); if (l) showToast(`Undo ${l}`) }
     const redo = () => { const l = history.redo(); if (l) showToast(`Redo ${l}`) }
     const fit = () => flow.fitView({ padding: 0.15, duration: 200, maxZoom: 1 })
-    const selectAll = () => flow.addSelectedNodes(flow.getNodes.value)
+    const selectAll = () => flow.addSelectedNodes(flow.nodes.value)
+
+    // Lay out the selection (two or more nodes) or the whole graph, as one undoable step.
+    const autoLayout = async () => {
+      const chosen = flow.getSelectedNodes.value.filter((n) => n.type === 'oyster')
+      const ids = new Set((chosen.length >= 2 ? chosen : model.nodeList.filter((n) => n.type === 'oyster')).map((n) => n.id))
+      if (ids.size < 2) return
+      const nodes = model.nodeList.filter((n) => ids.has(n.id)).map((n) => {
+        const size = sizeOf(n) || { width: NODE_WIDTH, height: 120 }
+        return { id: n.id, position: n.position, width: size.width, height: size.height }
+      })
+      const { layoutPositions } = await import('./layout.js')
+      const placed = await layoutPositions(nodes, model.edgeList)
+      const moves = nodes.map((n) => ({ id: n.id, from: { ...n.position }, to: placed.get(n.id) })).filter((m) => m.to)
+      history.run(moveNodes(api, moves, chosen.length >= 2 ? 'lay out the selection' : 'lay out the graph'))
+      if (chosen.length < 2) nextTick(() => fit())
+    }
 
     const KEYS = {
       'ctrl+z': undo, 'ctrl+shift+z': redo, 'ctrl+y': redo, 'ctrl+c': () => clipboard.copy(),
       'ctrl+x': () => { clipboard.copy(); deleteSelection() }, 'ctrl+v': () => clipboard.pasteSoon(),
       'ctrl+d': () => { clipboard.copy(); clipboard.pasteSoon(0) }, 'ctrl+a': selectAll, 'ctrl+g': groupSelection,
       delete: deleteSelection, backspace: deleteSelection, f: fit, n: addNote, '/': () => searchRef.value?.focus(),
+      'shift+a': openQuickAddAtPointer, l: autoLayout,
       'ctrl+enter': () => emit('run_request'), 'ctrl+s': () => emit('save_request'),
-      escape: () => flow.removeSelectedElements(),
+      escape: () => { if (sheet.value) sheet.value = false; else if (quick.value) quick.value = null; else flow.removeSelectedElements() },
+      '?': () => { sheet.value = !sheet.value }, 'shift+?': () => { sheet.value = !sheet.value },
+    }
+    // Keys that act on the focused node, taken only while focus is on the canvas (the page's own Tab order
+    // through the header stays as it is).
+    const CANVAS_KEYS = {
+      tab: () => focusStep(1), 'shift+tab': () => focusStep(-1), enter: () => openParams(),
+      arrowleft: () => nudge(-10, 0), arrowright: () => nudge(10, 0), arrowup: () => nudge(0, -10), arrowdown: () => nudge(0, 10),
+      'shift+arrowleft': () => nudge(-50, 0), 'shift+arrowright': () => nudge(50, 0), 'shift+arrowup': () => nudge(0, -50),
+      'shift+arrowdown': () => nudge(0, 50),
+    }
+    const onCanvas = () => {
+      const active = document.activeElement
+      const canvas = root.value.querySelector('.oy-canvas')
+      return !active || !canvas || canvas.contains(active) || active.contains(canvas)
     }
     const onKey = (e) => {
       if (!root.value || !root.value.isConnected) return
       const tag = (e.target.tagName || '').toLowerCase()
-      if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable) return
+      if (['input', 'textarea', 'select'].includes(tag) || e.target.isContentEditable) {
+        if (e.key === 'Escape' && e.target.closest?.('.vue-flow__node')) focusNodeElement(e.target.closest('.vue-flow__node').dataset.id)
+        return
+      }
       const combo = `${e.ctrlKey || e.metaKey ? 'ctrl+' : ''}${e.shiftKey ? 'shift+' : ''}${e.key.toLowerCase()}`
-      const action = KEYS[combo]
+      const action = KEYS[combo] || (onCanvas() && !(e.target.tagName === 'BUTTON' && e.key === 'Enter') && CANVAS_KEYS[combo])
       if (action) {
         e.preventDefault()
         action()
       }
     }
+
+    // ---------------------------------------------------------------- keyboard: focus between nodes
+    const sheet = ref(false)
+    const focusedId = () => document.activeElement?.closest?.('.vue-flow__node')?.dataset.id
+      || flow.getSelectedNodes.value[0]?.id
+    const focusNodeElement = (id) => {
+      const el = root.value.querySelector(`.vue-flow__node[data-id="${CSS.escape(id)}"]`)
+      el?.focus({ preventScroll: true })
+      return !!el
+    }
+    const inView = (node) => {
+      const rect = root.value.querySelector('.vue-flow').getBoundingClientRect()
+      const vp = flow.viewport.value
+      const x = node.position.x * vp.zoom + vp.x
+      const y = node.position.y * vp.zoom + vp.y
+      return x > 0 && y > 0 && x < rect.width - 100 && y < rect.height - 60
+    }
+    const focusStep = (step) => {
+      const order = model.nodeList.filter((n) => n.type !== 'group')
+      if (!order.length) return
+      const at = order.findIndex((n) => n.id === focusedId())
+      const next = order[at < 0 ? (step > 0 ? 0 : order.length - 1) : (at + step + order.length) % order.length]
+      const node = flow.findNode(next.id)
+      flow.removeSelectedElements()
+      if (node) flow.addSelectedNodes([node])
+      if (!inView(next)) {
+        const size = sizeOf(next) || { width: NODE_WIDTH, height: 100 }
+        flow.setCenter(next.position.x + size.width / 2, next.position.y + size.height / 2, { zoom: zoom.value })
+      }
+      nextTick(() => focusNodeElement(next.id))
+    }
+    // Enter: the focused node's first parameter takes focus (zoomed in far enough to show it).
+    const openParams = async () => {
+      const id = focusedId()
+      const node = id && model.nodes.get(id)
+      if (!node || node.type !== 'oyster') return
+      if (far.value || node.data.collapsed) {
+        if (node.data.collapsed) setNodeData(id, ['collapsed'], false, 'expand')
+        focusNode(id)
+        await new Promise((res) => setTimeout(res, 320))
+      }
+      await nextTick()
+      const field = root.value.querySelector(`[data-node-id="${CSS.escape(id)}"] .oy-param :is(input, select, textarea)`)
+      field?.focus({ preventScroll: true })
+    }
+    const nudge = (dx, dy) => {
+      const moves = flow.getSelectedNodes.value.map((n) => model.nodes.get(n.id)).filter(Boolean)
+        .map((n) => ({ id: n.id, from: { ...n.position }, to: { x: n.position.x + dx, y: n.position.y + dy } }))
+      if (moves.length) history.run(moveNodes(api, moves, 'nudge'))
+    }
+    const SHORTCUTS = [
+      ['Double-click, Shift+A', 'search and add a node at the cursor'], ['/', 'search the palette'],
+      ['Drag a wire to empty canvas', 'add a node that fits and connect it'], ['Drop a node on a wire', 'insert it'],
+      ['Tab, Shift+Tab', 'focus the next or previous node'], ['Enter', "edit the focused node's parameters"],
+      ['Esc', 'back to the node, close, clear the selection'], ['Arrows (+Shift)', 'move the selection'],
+      ['L', 'lay out the selection or the graph'], ['F', 'fit the view'], ['N', 'add a note'],
+      ['Ctrl+G', 'group the selection'], ['Ctrl+C, Ctrl+X, Ctrl+V, Ctrl+D', 'copy, cut, paste, duplicate'],
+      ['Ctrl+A', 'select all'], ['Del', 'delete the selection'], ['Ctrl+Z, Ctrl+Shift+Z', 'undo, redo'],
+      ['Ctrl+Enter', 'run'], ['Ctrl+S', 'save'], ['?', 'this sheet'],
+    ]
     const onPaste = (e) => clipboard.fromEvent(e)
     const onCopy = (e) => clipboard.toEvent(e)
     onMounted(() => {
       window.addEventListener('keydown', onKey)
+      window.addEventListener('beforeunload', onBeforeUnload)
+      document.addEventListener('visibilitychange', onHide)
       document.addEventListener('paste', onPaste)
       document.addEventListener('copy', onCopy)
     })
     onBeforeUnmount(() => {
       window.removeEventListener('keydown', onKey)
+      window.removeEventListener('beforeunload', onBeforeUnload)
+      document.removeEventListener('visibilitychange', onHide)
       document.removeEventListener('paste', onPaste)
       document.removeEventListener('copy', onCopy)
       sync.stop()
@@ -308,11 +563,14 @@ export default {
       for (const k of Object.keys(status)) delete status[k]
       for (const k of Object.keys(problems)) delete problems[k]
       const { nodes, edges } = fromDoc(catalog.value, payload.doc)
-      if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: FAR_ZOOM / 2 })
+      model.reset(nodes, edges, meta.value)
+      if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: TINY_ZOOM / 2 })  // the cheapest first draw
       flow.setNodes(nodes)
       flow.setEdges(edges)
       history.clear()
-      counts.value = { nodes: nodes.length, links: edges.length }
+      historyVersion.value++
+      recount()
+      markSaved()
       sync.applyProblems(payload.problems || [])
       nextTick(async () => {
         await flow.fitView({ padding: 0.15, maxZoom: 1 })
@@ -320,9 +578,15 @@ export default {
       })
     }
     const reload = async () => load(await sync.fetchDoc())
+    // A node that comes back cached made the same outputs as before: it keeps the previews it shows.
     const setStatus = (updates, reset = false) => {
       if (reset) for (const k of Object.keys(status)) delete status[k]
-      for (const [id, s] of Object.entries(updates)) status[id] = { ...(status[id] || {}), ...s }
+      for (const [id, s] of Object.entries(updates)) {
+        const old = status[id] || {}
+        const next = { ...old, ...s }
+        if (s.status === 'cached' && !s.previews?.length && old.previews?.length) next.previews = old.previews
+        status[id] = next
+      }
     }
     const setProblems = (list) => sync.applyProblems(list)
     const setParamValue = (id, name, value) => setParam(id, name, value)
@@ -340,7 +604,7 @@ export default {
     // Seeds whose widget says `mode` get the value `next(old, lo, hi)`, as one undoable step.
     const advanceSeeds = (mode, next) => {
       const seeds = []
-      for (const node of flow.getNodes.value) {
+      for (const node of model.nodeList) {
         const specs = catalog.value.nodes[node.data?.type]?.params || []
         for (const [name, m] of Object.entries(node.data?.widgets || {})) {
           const spec = specs.find((p) => p.name === name)
@@ -363,14 +627,34 @@ export default {
       meta.value = { ...meta.value, ...next }
       sync.schedule()
     }
-    const stats = () => ({ nodes: flow.getNodes.value.length, edges: flow.getEdges.value.length, lastLoadMs,
+    // How many nodes the current view shows (all of them are in the model and on the canvas).
+    const onScreen = () => {
+      const rect = root.value?.querySelector('.vue-flow')?.getBoundingClientRect()
+      if (!rect) return 0
+      const vp = flow.viewport.value
+      let count = 0
+      for (const n of model.nodes.values()) {
+        const size = sizeOf(n) || { width: NODE_WIDTH, height: 80 }
+        const x = n.position.x * vp.zoom + vp.x
+        const y = n.position.y * vp.zoom + vp.y
+        if (x + size.width * vp.zoom > 0 && y + size.height * vp.zoom > 0 && x < rect.width && y < rect.height) count++
+      }
+      return count
+    }
+    const stats = () => ({ nodes: model.nodes.size, edges: model.edges.size, lastLoadMs,
+      shown: onScreen(),
       undo: history.done.length, redo: history.undone.length, zoom: zoom.value })
-    const getDoc = () => toDoc(meta.value, flow.getNodes.value, flow.getEdges.value)
 
     flow.onPaneReady(() => emit('ready'))
-    flow.onNodesChange(() => { counts.value = { nodes: flow.getNodes.value.length, links: flow.getEdges.value.length } })
-    flow.onEdgesChange(() => { counts.value = { nodes: flow.getNodes.value.length, links: flow.getEdges.value.length } })
 
+    // The minimap shows each node's run state in the same colours as the canvas.
+    const minimapColor = (node) => {
+      if (node.type === 'note') return '#c9a227'
+      if (node.type === 'group') return 'rgba(92,107,192,0.25)'
+      return STATE_COLOURS[status[node.id]?.status] || (problems[node.id] ? '#b5533d' : '#5b6270')
+    }
+    // Far away, state labels grow as the view shrinks so they stay readable (about 13 px on screen).
+    const farScale = computed(() => (far.value ? Math.min(14, 1 / Math.max(zoom.value, 0.05)) : 1))
     const openLightbox = (url) => { overlay.value = { kind: 'image', url } }
     const openModel = async (url) => {
       overlay.value = { kind: 'model', url }
@@ -383,45 +667,81 @@ export default {
       overlay.value = null
     }
 
-    provide('oyster', { catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
+    const aliases = computed(() => props.aliases || {})
+    provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
       emit, addNodeAtCenter, searchRef, openLightbox, openModel })
 
-    const api4tests = { load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
-      runSubmitted,
+    const api4tests = { fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,
+      screenToFlow: (x, y) => flow.screenToFlowCoordinate({ x, y }), load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
+      runSubmitted, dirty, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
+    // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
+    // reopens that graph instead of the default one.
+    const JOURNAL_KEY = 'oyster-journal'
+    watch(() => props.docId, (id) => { if (id) sessionStorage.setItem(JOURNAL_KEY, id) })
     onMounted(() => {
       window.oysterEditor = api4tests
-      reload()
+      const remembered = sessionStorage.getItem(JOURNAL_KEY)
+      if (remembered && remembered !== props.docId) emit('resume', { doc_id: remembered })
+      else {
+        if (props.docId) sessionStorage.setItem(JOURNAL_KEY, props.docId)
+        reload()
+      }
     })
 
     return { flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
-      setMeta, getDoc, stats, openFile,
-      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, largeGraph }
+      setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
+      onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS, historyOpen, steps, goToStep,
+      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, farScale }
   },
-  template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far }">
+  template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
     <Palette />
-    <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop">
+    <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop" @dblclick="onCanvasDblClick"
+        @pointermove.passive="onPointerMove">
       <VueFlow :id="flowId" :node-types="nodeTypes" :is-valid-connection="isValidConnection"
         :connection-mode="ConnectionMode.Strict" :delete-key-code="null" :min-zoom="0.08" :max-zoom="2.5"
         :connection-radius="28" :snap-to-grid="false" multi-selection-key-code="Control" selection-key-code="Shift"
         :default-edge-options="{ type: 'default' }" :elevate-edges-on-select="true" fit-view-on-init
-        :only-render-visible-elements="largeGraph">
-        <Background pattern-color="#2c2f36" :gap="24" :size="1.4" />
+        :zoom-on-double-click="false" :disable-keyboard-a11y="true"
+        :only-render-visible-elements="false">
+        <Background v-if="!far" pattern-color="#2c2f36" :gap="24" :size="1.4" />
         <MiniMap pannable zoomable :node-color="minimapColor" mask-color="rgba(10,12,16,0.72)" />
       </VueFlow>
       <div class="oy-toolbar">
-        <button title="Undo (Ctrl+Z)" @click="undo"><i class="material-icons">undo</i></button>
-        <button title="Redo (Ctrl+Shift+Z)" @click="redo"><i class="material-icons">redo</i></button>
+        <button title="Undo (Ctrl+Z)" aria-label="Undo (Ctrl+Z)" @click="undo"><i class="material-icons" aria-hidden="true">undo</i></button>
+        <button title="Redo (Ctrl+Shift+Z)" aria-label="Redo (Ctrl+Shift+Z)" @click="redo"><i class="material-icons" aria-hidden="true">redo</i></button>
         <span class="oy-sep"></span>
-        <button title="Add a note (N)" @click="addNote"><i class="material-icons">sticky_note_2</i></button>
-        <button title="Group the selection (Ctrl+G)" @click="groupSelection"><i class="material-icons">crop_free</i></button>
-        <button title="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons">delete_outline</i></button>
+        <button title="Add a note (N)" aria-label="Add a note (N)" @click="addNote"><i class="material-icons" aria-hidden="true">sticky_note_2</i></button>
+        <button title="Group the selection (Ctrl+G)" aria-label="Group the selection (Ctrl+G)" @click="groupSelection"><i class="material-icons" aria-hidden="true">crop_free</i></button>
+        <button title="Delete the selection (Del)" aria-label="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons" aria-hidden="true">delete_outline</i></button>
         <span class="oy-sep"></span>
-        <button title="Fit view (F)" @click="fit"><i class="material-icons">fit_screen</i></button>
+        <button title="Fit view (F)" aria-label="Fit view (F)" @click="fit"><i class="material-icons" aria-hidden="true">fit_screen</i></button>
+        <button title="Lay out the selection or the whole graph (L)" aria-label="Lay out the selection or the whole graph (L)"
+          data-testid="layout-button" @click="autoLayout"><i class="material-icons" aria-hidden="true">account_tree</i></button>
+        <button title="History of edits" aria-label="History of edits" data-testid="history-button"
+          @click="historyOpen = !historyOpen"><i class="material-icons" aria-hidden="true">history</i></button>
+        <button title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts (?)" data-testid="shortcuts-button"
+          @click="sheet = !sheet"><i class="material-icons" aria-hidden="true">keyboard</i></button>
       </div>
-      <div v-if="hint" class="oy-refusal"><i class="material-icons">block</i> {{ hint.text }}</div>
+      <QuickAdd v-if="quick" :at="quick.at" :filter="quick.filter" :title="quick.title" @pick="quickPick"
+        @close="quick = null" />
+      <div v-if="historyOpen" class="oy-history" role="dialog" aria-label="History of edits" data-testid="history-panel">
+        <div class="oy-sheet-head">History<button aria-label="Close the history" @click="historyOpen = false">✕</button></div>
+        <button v-for="s in steps" :key="s.at + (s.done ? 'd' : 'u')" class="oy-step" :class="{ 'oy-step-undone': !s.done }"
+          :aria-label="(s.done ? 'Go back to after ' : 'Redo up to ') + s.label" @click="goToStep(s.at)">{{ s.label }}</button>
+        <button class="oy-step" :class="{ 'oy-step-undone': !steps.some((s) => s.done) }" aria-label="Go back to the opened graph"
+          @click="goToStep(0)">opened</button>
+      </div>
+      <div v-if="sheet" class="oy-sheet" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet">
+        <div class="oy-sheet-head">Keyboard shortcuts<button aria-label="Close the shortcuts" @click="sheet = false">✕</button></div>
+        <table><tr v-for="[keys, what] in shortcuts" :key="keys"><th>{{ keys }}</th><td>{{ what }}</td></tr></table>
+      </div>
+      <div v-if="hint" class="oy-refusal"><i class="material-icons" aria-hidden="true">block</i> {{ hint.text }}</div>
+      <div v-if="notice" class="oy-notice" role="status" data-testid="notice"><i class="material-icons"
+        aria-hidden="true">restore</i><span>{{ notice }}</span><button aria-label="Dismiss the notice"
+        @click="notice = null">✕</button></div>
       <div v-if="toast" class="oy-toast" :class="'oy-toast-' + toast.kind">{{ toast.text }}</div>
       <div class="oy-statusbar">
         <span>{{ counts.nodes }} nodes · {{ counts.links }} links</span>
@@ -431,14 +751,10 @@ export default {
       <div v-if="overlay" class="oy-overlay" @click.self="closeOverlay">
         <img v-if="overlay.kind === 'image'" :src="overlay.url" class="oy-lightbox">
         <div v-else class="oy-model-canvas"></div>
-        <button class="oy-overlay-close" @click="closeOverlay">✕</button>
+        <button class="oy-overlay-close" aria-label="Close the view" @click="closeOverlay">✕</button>
       </div>
     </div>
   </div>`,
 }
 
-function minimapColor(node) {
-  if (node.type === 'note') return '#c9a227'
-  if (node.type === 'group') return 'rgba(92,107,192,0.25)'
-  return '#5b6270'
-}
+

@@ -18,6 +18,21 @@ function splitProblems(list) {
   return { byParam, general }
 }
 
+// Every error names its fix: the server's, else the message's own last clause ("...: set overwrite to replace
+// it"), else where to look.
+export function fixFor(error) {
+  if (error?.fix) return error.fix
+  const parts = (error?.message || '').split(': ')
+  if (parts.length >= 3) return parts[parts.length - 1]
+  return "check this node's inputs and parameters against the message, then run again (details in the traceback)"
+}
+
+// An unknown node type shows untyped sockets for the links it had, so those links stay drawn and saved.
+const unknownPorts = (ports) => ({
+  inputs: (ports?.inputs || []).map((name) => ({ name, type: '?', description: 'port of an unknown node type' })),
+  outputs: (ports?.outputs || []).map((name) => ({ name, type: '?', description: 'port of an unknown node type' })),
+})
+
 // Rough heights of parameter rows, for the far-zoom placeholder of a node never seen up close.
 const ROW_PX = { textarea: 74, json: 66, keyframes: 140, script: 90, vector: 46 }
 const estimateBody = (spec) => 14 + (spec?.params || []).reduce((h, p) => h + (ROW_PX[widgetKind(p)] || 27), 0)
@@ -41,8 +56,7 @@ export const OysterNode = {
     const ctx = inject('oyster')
     const spec = computed(() => ctx.catalog.value.nodes[props.data.type])
     const rows = computed(() => {
-      const s = spec.value
-      if (!s) return []
+      const s = spec.value || unknownPorts(props.data.ports)
       const n = Math.max(s.inputs.length, s.outputs.length)
       return Array.from({ length: n }, (_, i) => ({ input: s.inputs[i], output: s.outputs[i] }))
     })
@@ -80,7 +94,16 @@ export const OysterNode = {
       const failed = p.widget === 'script' && st.value?.error ? [{ message: st.value.error.message }] : []
       return [...own, ...failed]
     }
-    return { spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
+    // While a wire is dragged: lit if it fits this socket, dimmed if not.
+    const socketClass = (side, port) => {
+      const wire = ctx.connecting.value
+      if (!wire || wire.nodeId === props.id) return ''
+      const ok = wire.handleType === 'source'
+        ? side === 'input' && ctx.fits(wire.type, port)
+        : side === 'output' && ctx.fits(port.type, wire.port)
+      return ok ? 'oy-socket-fits' : 'oy-socket-dim'
+    }
+    return { far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
@@ -89,20 +112,24 @@ export const OysterNode = {
       :style="data.color ? { '--oy-accent': data.color } : {}">
     <div class="oy-node-header" @dblclick.stop="editing = true">
       <span class="oy-status-dot" :title="st ? statusText[st.status] : 'not run'"></span>
-      <input v-if="editing" class="oy-title-input nodrag" :value="title" @blur="rename" @keydown.enter="rename"
+      <input v-if="editing" class="oy-title-input nodrag" aria-label="node title" :value="title" @blur="rename" @keydown.enter="rename"
         @vue:mounted="({ el }) => el.focus()">
       <span v-else class="oy-node-title" :title="spec ? spec.description : 'unknown node type'">{{ title }}</span>
       <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
-        (seconds || statusText[st.status]) }}</span>
-      <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'">
+        st.status === 'error' ? 'error' : (seconds || statusText[st.status]) }}</span>
+      <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'"
+        :aria-label="(data.collapsed ? 'expand ' : 'collapse ') + title">
         {{ data.collapsed ? '▸' : '▾' }}</button>
     </div>
+    <div v-if="far && st" class="oy-far-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
+      statusText[st.status] }}</div>
     <div v-if="st && st.status === 'running'" class="oy-progress"><div :style="{ width: percent + '%' }"></div></div>
     <div v-if="!spec" class="oy-node-error">unknown node type '{{ data.type }}'</div>
     <div class="oy-ports">
       <div v-for="(row, i) in rows" :key="i" class="oy-port-row">
         <div class="oy-port oy-port-in" v-if="row.input" :title="row.input.description">
           <Handle type="target" :position="Position.Left" :id="inHandle(row.input.name)" class="oy-handle"
+            :class="socketClass('input', row.input)"
             :style="{ background: color(row.input.type) }" :data-port="row.input.name" />
           <span class="oy-port-name">{{ row.input.name }}</span>
           <span class="oy-port-type" :style="{ color: color(row.input.type) }">{{ row.input.type }}{{
@@ -113,6 +140,7 @@ export const OysterNode = {
           <span class="oy-port-type" :style="{ color: color(row.output.type) }">{{ row.output.type }}</span>
           <span class="oy-port-name">{{ row.output.name }}</span>
           <Handle type="source" :position="Position.Right" :id="outHandle(row.output.name)" class="oy-handle"
+            :class="socketClass('output', row.output)"
             :style="{ background: color(row.output.type) }" :data-port="row.output.name" />
         </div>
       </div>
@@ -130,7 +158,7 @@ export const OysterNode = {
     </div>
     <div v-if="st && st.error" class="oy-node-error oy-run-error">
       <div class="oy-error-message">{{ st.error.message }}</div>
-      <div v-if="st.error.fix" class="oy-fix">fix: {{ st.error.fix }}</div>
+      <div class="oy-fix">fix: {{ fixFor(st.error) }}</div>
       <details v-if="st.error.traceback" class="nodrag nowheel"><summary>traceback</summary>
         <pre>{{ st.error.traceback }}</pre></details>
     </div>
@@ -149,7 +177,7 @@ export const NoteNode = {
   template: `<div class="oy-note" :class="{ 'oy-selected': selected }" :data-node-id="id"
       :style="{ width: data.size[0] + 'px', minHeight: data.size[1] + 'px', background: data.color || undefined }">
     <div class="oy-note-grip">note</div>
-    <textarea class="nodrag nowheel" :value="data.text" @input="set" placeholder="write a note…"></textarea>
+    <textarea class="nodrag nowheel" aria-label="note text" :value="data.text" @input="set" placeholder="write a note…"></textarea>
   </div>`,
 }
 
@@ -162,6 +190,6 @@ export const GroupNode = {
   },
   template: `<div class="oy-group" :class="{ 'oy-selected': selected }" :data-node-id="id"
       :style="{ width: data.size[0] + 'px', height: data.size[1] + 'px', '--oy-group': data.color || '#5c6bc0' }">
-    <input class="oy-group-title nodrag" :value="data.title" @change="rename" placeholder="group">
+    <input class="oy-group-title nodrag" aria-label="group title" :value="data.title" @change="rename" placeholder="group">
   </div>`,
 }

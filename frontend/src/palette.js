@@ -1,12 +1,9 @@
 // The searchable node palette: categories, each node's docs, drag onto the canvas or click to add.
 import { computed, inject, ref } from 'vue'
+import { rank } from './search.js'
 
 export const DRAG_TYPE = 'application/x-oyster-node'
 
-function matches(spec, words) {
-  const hay = `${spec.type} ${spec.title} ${spec.category} ${spec.description}`.toLowerCase()
-  return words.every((w) => hay.includes(w))
-}
 
 export const Palette = {
   setup() {
@@ -14,13 +11,15 @@ export const Palette = {
     const query = ref('')
     const hovered = ref(null)
     const closed = ref({})
+    // With a query: one list, best match first; without: the categories.
     const groups = computed(() => {
-      const words = query.value.toLowerCase().split(/\s+/).filter(Boolean)
-      const out = {}
-      for (const spec of Object.values(ctx.catalog.value.nodes)) {
-        if (words.length && !matches(spec, words)) continue
-        ;(out[spec.category] ||= []).push(spec)
+      const specs = Object.values(ctx.catalog.value.nodes)
+      if (query.value.trim()) {
+        const items = rank(specs, query.value, ctx.aliases.value)
+        return items.length ? [{ category: 'best matches', items }] : []
       }
+      const out = {}
+      for (const spec of specs) (out[spec.category] ||= []).push(spec)
       return Object.keys(out).sort().map((c) => ({ category: c, items: out[c].sort((a, b) => a.title.localeCompare(b.title)) }))
     })
     const first = computed(() => groups.value[0]?.items[0])
@@ -35,16 +34,19 @@ export const Palette = {
     return { query, hovered, closed, groups, dragStart, add, enter, color, setSearch }
   },
   template: `<aside class="oy-palette">
-    <input :ref="setSearch" class="oy-search" v-model="query" placeholder="Search nodes  ( / )"
+    <input :ref="setSearch" class="oy-search" aria-label="Search nodes" v-model="query" placeholder="Search nodes  ( / )"
       @keydown.enter="enter" @keydown.esc="query = ''; $event.target.blur()">
     <div class="oy-palette-list">
       <div v-for="g in groups" :key="g.category" class="oy-palette-group">
-        <div class="oy-palette-category" @click="closed[g.category] = !closed[g.category]">
+        <div class="oy-palette-category" role="button" tabindex="0" :aria-label="'Category ' + g.category"
+          :aria-expanded="!closed[g.category] || !!query" @click="closed[g.category] = !closed[g.category]"
+          @keydown.enter="closed[g.category] = !closed[g.category]">
           <span>{{ closed[g.category] && !query ? '▸' : '▾' }}</span> {{ g.category }}
           <span class="oy-count">{{ g.items.length }}</span></div>
         <template v-if="!closed[g.category] || query">
           <div v-for="spec in g.items" :key="spec.type" class="oy-palette-item" draggable="true"
-            :data-type="spec.type" @dragstart="dragStart($event, spec)" @click="add(spec)"
+            :data-type="spec.type" @dragstart="dragStart($event, spec)" @click="add(spec)" role="button" tabindex="0"
+            :aria-label="'Add ' + spec.title" @keydown.enter="add(spec)"
             @mouseenter="hovered = spec" @mouseleave="hovered = null">
             <span class="oy-palette-dot" :class="'oy-cat-' + spec.category"></span>{{ spec.title }}
             <span class="oy-palette-type">{{ spec.type }}</span>

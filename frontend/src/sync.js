@@ -2,10 +2,12 @@
 // websocket's message limit) and applies the validation problems it answers with.
 
 const DEBOUNCE_MS = 350
+// however long the typing goes on, an edit reaches the server's journal within this
+const MAX_WAIT_MS = 700
 // the server's MAX_OPEN_BYTES: dropped renders (PNG, MP4, GLB) carrying a workflow can be large
 const MAX_UPLOAD = 512 * 1024 * 1024
 
-export function createSync({ props, flow, meta, problems, saved, toDoc }) {
+export function createSync({ props, problems, saved, getDoc }) {
   let timer = null
   let inflight = null
   let pending = false
@@ -14,9 +16,22 @@ export function createSync({ props, flow, meta, problems, saved, toDoc }) {
   const self = {
     rev: 0,
     schedule() {
+      if (!pending) self.firstPending = performance.now()
       pending = true
       clearTimeout(timer)
-      timer = setTimeout(() => self.flush(), DEBOUNCE_MS)
+      const wait = Math.max(0, Math.min(DEBOUNCE_MS, self.firstPending + MAX_WAIT_MS - performance.now()))
+      timer = setTimeout(() => self.flush(), wait)
+    },
+    get pending() {
+      return pending || !!inflight
+    },
+    // The page is going away: send what is pending in a request that outlives it.
+    flushNow() {
+      if (!pending) return
+      pending = false
+      clearTimeout(timer)
+      fetch(`${base()}/doc`, { method: 'PUT', credentials: 'same-origin', keepalive: true,
+        headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rev: self.rev, doc: getDoc() }) })
     },
     async flush() {
       clearTimeout(timer)
@@ -31,19 +46,20 @@ export function createSync({ props, flow, meta, problems, saved, toDoc }) {
       }
     },
     async put() {
-      const doc = toDoc(meta.value, flow.getNodes.value, flow.getEdges.value)
+      const doc = getDoc()
       const res = await fetch(`${base()}/doc`, {
         method: 'PUT', credentials: 'same-origin', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ rev: self.rev, doc }),
       })
       if (res.status === 409) return
       if (!res.ok) {
-        saved.value = `not saved (${res.status})`
+        saved.value = `not journaled (${res.status})`
         return
       }
       const body = await res.json()
       self.applyProblems(body.problems || [])
-      saved.value = body.autosaved ? `autosaved ${new Date().toLocaleTimeString()}` : ''
+      self.journaled = performance.now()
+      saved.value = body.autosaved ? `journaled ${new Date().toLocaleTimeString()}` : ''
     },
     applyProblems(list) {
       for (const k of Object.keys(problems)) delete problems[k]

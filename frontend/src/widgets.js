@@ -38,7 +38,7 @@ const NumberField = {
     const commit = () => emit('set', parseNumber(props.param, local.value))
     return { local, problem, step, commit }
   },
-  template: `<input class="oy-input nodrag" type="number" :step="step" :min="param.min ?? undefined"
+  template: `<input class="oy-input nodrag" type="number" :aria-label="param.name.replaceAll('_', ' ')" :step="step" :min="param.min ?? undefined"
     :max="param.max ?? undefined" v-model="local" @change="commit" @keydown.enter="commit"
     :class="{ 'oy-bad': problem }" :title="problem || param.description">`,
 }
@@ -53,7 +53,7 @@ const SliderField = {
     return { step, slide }
   },
   template: `<div class="oy-row-widget">
-    <input class="oy-slider nodrag" type="range" :min="param.min" :max="param.max" :step="step" :value="value"
+    <input class="oy-slider nodrag" type="range" :aria-label="param.name.replaceAll('_', ' ') + ' slider'" :min="param.min" :max="param.max" :step="step" :value="value"
       @input="slide">
     <NumberField class="oy-slider-number" :param="param" :value="value" @set="$emit('set', $event)" />
   </div>`,
@@ -76,30 +76,46 @@ const SeedField = {
   },
   template: `<div class="oy-row-widget">
     <NumberField :param="param" :value="value" @set="$emit('set', $event)" />
-    <select class="oy-input oy-seed-mode nodrag" v-model="mode" title="what happens to the seed on each run">
+    <select class="oy-input oy-seed-mode nodrag" v-model="mode" :aria-label="param.name.replaceAll('_', ' ') + ' on each run'" title="what happens to the seed on each run">
       <option value="fixed">fixed</option><option value="random">random</option>
       <option value="increment">+1</option>
     </select>
-    <button class="oy-icon-btn nodrag" title="new random seed" @click="reroll"><i class="material-icons">casino</i></button>
+    <button class="oy-icon-btn nodrag" title="new random seed" aria-label="new random seed" @click="reroll"><i class="material-icons" aria-hidden="true">casino</i></button>
   </div>`,
+}
+
+// A vector's fields: as many as its value or default has, else as its description shows ("[x, y] to look at").
+// An empty vector (a default meaning "choose for me") shows blank fields and a note saying so.
+function vectorSize(param, value) {
+  const known = Math.max(Array.isArray(value) ? value.length : 0, Array.isArray(param.default) ? param.default.length : 0)
+  if (known) return known
+  const named = /\[([a-z](?:\s*,\s*[a-z])*)\]/i.exec(param.description || '')
+  return named ? named[1].split(',').length : 3
 }
 
 const VectorField = {
   props: ['param', 'value'],
   emits: ['set'],
   setup(props, { emit }) {
-    const items = computed(() => (Array.isArray(props.value) ? props.value : []))
+    const size = computed(() => vectorSize(props.param, props.value))
+    const items = computed(() => Array.from({ length: size.value }, (_, i) => (Array.isArray(props.value) ? props.value[i] : undefined)))
+    const empty = computed(() => !Array.isArray(props.value) || props.value.length === 0)
     const setItem = (i, raw) => {
-      const next = [...items.value]
+      const next = items.value.map((v) => (typeof v === 'number' ? v : 0))
       next[i] = Number(raw)
-      emit('set', next)
+      emit('set', raw === '' && empty.value ? [] : next)
     }
-    return { items, setItem, labels: ['x', 'y', 'z', 'w'] }
+    const clear = () => emit('set', [])
+    const canClear = computed(() => Array.isArray(props.param.default) && props.param.default.length === 0 && !empty.value)
+    return { items, empty, setItem, clear, canClear, labels: ['x', 'y', 'z', 'w'] }
   },
   template: `<div class="oy-row-widget oy-vector">
     <label v-for="(v, i) in items" :key="i"><span>{{ labels[i] || i }}</span>
-      <input class="oy-input nodrag" type="number" step="any" :value="v" @change="setItem(i, $event.target.value)">
+      <input class="oy-input nodrag" type="number" step="any" :value="v ?? ''" :placeholder="empty ? 'auto' : ''"
+        :aria-label="param.name.replaceAll('_', ' ') + ' ' + (labels[i] || i)" @change="setItem(i, $event.target.value)">
     </label>
+    <button v-if="canClear" class="oy-icon-btn nodrag" title="back to automatic" aria-label="back to automatic"
+      @click="clear">✕</button>
   </div>`,
 }
 
@@ -107,8 +123,8 @@ const ColorField = {
   props: ['param', 'value'],
   emits: ['set'],
   template: `<div class="oy-row-widget">
-    <input class="oy-color nodrag" type="color" :value="value || '#000000'" @change="$emit('set', $event.target.value)">
-    <input class="oy-input nodrag" :value="value" @change="$emit('set', $event.target.value)">
+    <input class="oy-color nodrag" type="color" :aria-label="param.name.replaceAll('_', ' ') + ' colour'" :value="value || '#000000'" @change="$emit('set', $event.target.value)">
+    <input class="oy-input nodrag" :value="value" :aria-label="param.name.replaceAll('_', ' ')" @change="$emit('set', $event.target.value)">
   </div>`,
 }
 
@@ -121,9 +137,9 @@ const FileField = {
     return { browse }
   },
   template: `<div class="oy-row-widget">
-    <input class="oy-input nodrag" :value="value" placeholder="path in the workspace"
+    <input class="oy-input nodrag" :value="value" placeholder="path in the workspace" :aria-label="param.name.replaceAll('_', ' ')"
       @change="$emit('set', $event.target.value)">
-    <button class="oy-icon-btn nodrag" title="choose a file in the workspace" @click="browse"><i class="material-icons">folder_open</i></button>
+    <button class="oy-icon-btn nodrag" title="choose a file in the workspace" aria-label="choose a file in the workspace" @click="browse"><i class="material-icons" aria-hidden="true">folder_open</i></button>
   </div>`,
 }
 
@@ -145,7 +161,7 @@ const JsonField = {
     }
     return { text, error, commit }
   },
-  template: `<div><textarea class="oy-input oy-code nodrag nowheel" rows="3" v-model="text" @change="commit"
+  template: `<div><textarea class="oy-input oy-code nodrag nowheel" rows="3" v-model="text" @change="commit" :aria-label="param.name.replaceAll('_', ' ') + ' (JSON)'"
     :class="{ 'oy-bad': error }"></textarea><div v-if="error" class="oy-field-error">{{ error }}</div></div>`,
 }
 
@@ -184,8 +200,9 @@ const KeyframeField = {
     <table><thead><tr><th v-for="c in columns" :key="c">{{ c }}</th><th></th></tr></thead>
     <tbody><tr v-for="(r, i) in rows" :key="i">
       <td v-for="c in columns" :key="c"><input class="oy-input" :value="show(r[c])"
+        :aria-label="param.name.replaceAll('_', ' ') + ' key ' + (i + 1) + ' ' + c"
         @change="setCell(i, c, $event.target.value)"></td>
-      <td><button class="oy-icon-btn" title="remove key" @click="removeRow(i)">✕</button></td>
+      <td><button class="oy-icon-btn" title="remove key" aria-label="remove key" @click="removeRow(i)">✕</button></td>
     </tr></tbody></table>
     <button class="oy-small-btn" @click="addRow">+ key</button>
   </div>`,
@@ -212,7 +229,7 @@ const ScriptField = {
   template: `<div class="oy-script nodrag nowheel">
     <div class="oy-gutter"><div v-for="n in lines" :key="n" :class="{ 'oy-mark': marks[n] }"
       :title="marks[n] || ''">{{ n }}</div></div>
-    <textarea class="oy-code" v-model="text" @change="commit" spellcheck="false"
+    <textarea class="oy-code" v-model="text" @change="commit" spellcheck="false" :aria-label="param.name.replaceAll('_', ' ')"
       :rows="Math.min(12, Math.max(3, lines.length))"></textarea>
   </div>
   <div v-for="(msg, n) in marks" :key="n" class="oy-field-error">line {{ n }}: {{ msg }}</div>`,
@@ -233,16 +250,17 @@ export const ParamWidget = {
   template: `<div class="oy-param" :class="{ 'oy-param-wide': wide, 'oy-param-bad': problem }" :data-param="param.name">
     <label class="oy-param-label" :title="param.description">{{ param.name }}</label>
     <div class="oy-param-widget">
-      <select v-if="kind === 'choice'" class="oy-input nodrag" :value="value" @change="set($event.target.value)">
+      <select v-if="kind === 'choice'" class="oy-input nodrag" :aria-label="param.name.replaceAll('_', ' ')" :value="value" @change="set($event.target.value)">
         <option v-for="c in param.choices" :key="c" :value="c">{{ c }}</option>
       </select>
-      <input v-else-if="kind === 'bool'" type="checkbox" class="nodrag" :checked="value"
+      <input v-else-if="kind === 'bool'" type="checkbox" class="nodrag" :aria-label="param.name.replaceAll('_', ' ')" :checked="value"
         @change="set($event.target.checked)">
       <SliderField v-else-if="kind === 'slider' && param.min != null && param.max != null" :param="param"
         :value="value" @set="set" />
       <SeedField v-else-if="kind === 'seed'" :param="param" :value="value" :node-id="nodeId" @set="set" />
       <NumberField v-else-if="kind === 'number' || kind === 'slider'" :param="param" :value="value" @set="set" />
       <textarea v-else-if="kind === 'textarea'" class="oy-input oy-prompt nodrag nowheel" rows="3" :value="value"
+        :aria-label="param.name.replaceAll('_', ' ')"
         @input="set($event.target.value)" :placeholder="param.description"></textarea>
       <ColorField v-else-if="kind === 'color'" :param="param" :value="value" @set="set" />
       <VectorField v-else-if="kind === 'vector'" :param="param" :value="value" @set="set" />
@@ -250,7 +268,7 @@ export const ParamWidget = {
       <KeyframeField v-else-if="kind === 'keyframes'" :param="param" :value="value" @set="set" />
       <ScriptField v-else-if="kind === 'script'" :param="param" :value="value" :problems="problems" @set="set" />
       <JsonField v-else-if="kind === 'json'" :param="param" :value="value" @set="set" />
-      <input v-else class="oy-input nodrag" :value="value" @input="set($event.target.value)">
+      <input v-else class="oy-input nodrag" :aria-label="param.name.replaceAll('_', ' ')" :value="value" @input="set($event.target.value)">
     </div>
     <div v-if="problem && kind !== 'script'" class="oy-field-error">{{ problem }}</div>
   </div>`,

@@ -32,7 +32,16 @@ def register_frontend() -> str:
 class GraphEditor(ui.element, component=COMPONENT):
     """One tab's canvas; it talks to the server over the session's HTTP API and NiceGUI events."""
 
-    def __init__(self, *, session: str, api_base: str = "/oyster") -> None:
+    def __init__(self, *, session: str, doc_id: str, aliases: dict[str, list[str]] | None = None,
+                 api_base: str = "/oyster") -> None:
         super().__init__()
+        self._props["aliases"] = aliases or {}
         self._props["session"] = session
         self._props["apiBase"] = api_base
+        self._props["docId"] = doc_id
+
+    def show_journal(self, doc_id: str) -> None:
+        """Tell the tab which journaled graph it shows, so a reload reopens that one."""
+        if self._props.get("docId") != doc_id:
+            self._props["docId"] = doc_id
+            self.update()

@@ -68,9 +68,9 @@ class ServerProcess:
 
 
 def start_server(workspace: Path, *, templates: Path, token: str | None = None, packs: Sequence[Path] = (),
-                 open_workflow: Path | None = None, timeout_s: float = 60.0) -> ServerProcess:
-    """Start `oyster serve` on a free port and wait until its API answers."""
-    port = free_port()
+                 open_workflow: Path | None = None, timeout_s: float = 60.0, port: int | None = None) -> ServerProcess:
+    """Start `oyster serve` on a free port (or `port`, to restart one in place) and wait until its API answers."""
+    port = port or free_port()
     env = dict(os.environ, OMP_NUM_THREADS="1", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
     for name in ("OYSTER_TOKEN", "PYTEST_CURRENT_TEST", "NICEGUI_SCREEN_TEST_PORT"):
         env.pop(name, None)

@@ -16,9 +16,12 @@ from ..workflow import Workflow, WorkflowError
 from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
 from .editor import GraphEditor
+from .options import REPO_ROOT
 from .sessions import Session
 from .workspace import SaveConflict, safe_name
 
+#: the example workflows, whose node titles are search aliases wherever the templates folder points
+EXAMPLES = REPO_ROOT / "workflows"
 STATUS_EVERY_S = 0.15
 STATUS_CHUNK = 250
 PANEL_EVERY_S = 0.6
@@ -36,13 +39,16 @@ class EditorPage:
         self._panel_sig: Any = None
         self._last_job_state: str | None = None
         self._restore_card: ui.card | None = None
+        self._first_doc = self.session.doc
 
     # ------------------------------------------------------------------ layout
     def build(self) -> None:
         ui.context.client.on_delete(lambda: self.services.sessions.drop(self.session.sid))
         self._header()
         self._side_panel()
-        self.editor = GraphEditor(session=self.session.sid).classes("oy-editor-host")
+        self.editor = GraphEditor(session=self.session.sid, doc_id=self.session.doc_id,
+                                  aliases=self.services.workspace.aliases(EXAMPLES)).classes("oy-editor-host")
+        self.editor.on("resume", lambda e: self.resume(str(e.args.get("doc_id", ""))))
         self.editor.on("run_request", lambda _: self.run())
         self.editor.on("save_request", lambda _: self.save())
         self.editor.on("pick_file", lambda e: self.pick_file(e.args["node"], e.args["param"]))
@@ -55,7 +61,8 @@ class EditorPage:
         with ui.header().classes("oy-header items-center no-wrap oy-gap-1 oy-px-3"):
             ui.html('<span class="oy-logo">◉</span>', sanitize=False)
             ui.label("Oyster Nodes").classes("oy-brand")
-            self.name_input = ui.input(value=self.session.name).props("dense borderless dark").classes("oy-name")
+            self.name_input = ui.input(value=self.session.name).props(
+                'dense borderless dark aria-label="Workflow name"').classes("oy-name")
             self.name_input.on("change", lambda e: self.rename(self.name_input.value if self.name_input else ""))
             self._button("add", "New", self.new)
             self._button("dashboard", "Templates", self.templates, "templates-button")
@@ -69,9 +76,11 @@ class EditorPage:
             ui.button("Run", icon="play_arrow", on_click=self.run).props(
                 'unelevated color=green-7 data-testid="run-button"').classes("oy-run")
             ui.button(icon="stop", on_click=self.cancel).props(
-                'flat round dense color=red-4 data-testid="cancel-button"').tooltip("Cancel the run")
+                'flat round dense color=red-4 data-testid="cancel-button" aria-label="Cancel the run"').tooltip(
+                "Cancel the run")
             ui.button(icon="view_sidebar", on_click=lambda: self.drawer.toggle() if self.drawer else None).props(
-                "flat round dense color=grey-4").tooltip("Queue and problems")
+                'flat round dense color=grey-4 aria-label="Show or hide the queue and problems"').tooltip(
+                "Queue and problems")
 
     def _button(self, icon: str, label: str, action: Any, testid: str | None = None) -> ui.button:
         button = ui.button(label, icon=icon, on_click=action).props("flat dense no-caps color=grey-3").classes("oy-hbtn")
@@ -90,12 +99,12 @@ class EditorPage:
         with menu:
             ui.label("Recent").classes("oy-menu-head")
             for item in ws.recent()[:10]:
-                ui.menu_item(f"{item['name']}  ·  {item['kind']}",
+                when = _when(float(item.get("at") or 0))
+                ui.menu_item(f"{item['name']}  ·  {item['kind']}  ·  {when}",
                              lambda i=item: self.open_entry(i["kind"], i["path"]))
             ui.label("Autosaves").classes("oy-menu-head")
             for entry in ws.list("autosave", limit=10):
-                when = time.strftime("%d %b %H:%M", time.localtime(entry.modified))
-                ui.menu_item(f"{entry.name}  ·  {entry.nodes} nodes  ·  {when}",
+                ui.menu_item(f"{entry.name}  ·  {entry.nodes} nodes  ·  {_when(entry.modified)}",
                              lambda e=entry: self.open_entry("autosave", e.path))
 
     def _side_panel(self) -> None:
@@ -113,7 +122,8 @@ class EditorPage:
         last = autosaves[0]
         with ui.card().classes("oy-restore").props("dark flat bordered") as card:
             self._restore_card = card
-            ui.label(f"Continue where you left off: “{last.name}” ({last.nodes} nodes)").classes("oy-text-sm")
+            ui.label(f"Continue where you left off: “{last.name}” ({last.nodes} nodes, {_when(last.modified)})"
+                     ).classes("oy-text-sm")
 
             async def restore() -> None:
                 await self.open_entry("autosave", last.path)
@@ -154,11 +164,36 @@ class EditorPage:
         if keep:
             ui.notify("The previous graph is kept in Recent → Autosaves", type="info")
 
+    async def resume(self, doc_id: str) -> None:
+        """Reopen the journaled graph a reloaded (or crashed, or reconnected) tab was showing."""
+        ws = self.services.workspace
+        path = ws.journal(doc_id)
+        if path is None:
+            if self.editor is not None:
+                self.editor.show_journal(self.session.doc_id)
+                await self.editor.run_method("reload", timeout=10)
+            return
+        try:
+            workflow, _ = ws.open("autosave", path)
+        except (WorkflowError, ValueError) as exc:
+            ui.notify(f"Cannot reopen the journal {path}: {exc}", type="negative", multi_line=True)
+            return
+        self.services.sessions.take_over(doc_id, self.session.sid)
+        self.session.replace(workflow, ("autosave", path), doc_id=doc_id)
+        await self._after_open(("autosave", path), reload=True)
+        if self.editor is None:
+            return
+        states = list(ws.read_states(doc_id).items())
+        for start in range(0, len(states), STATUS_CHUNK):
+            self.editor.run_method("setStatus", dict(states[start:start + STATUS_CHUNK]))
+        when = _when((ws.autosaves / path).stat().st_mtime)
+        self.editor.run_method("showNotice", f"Reopened “{self.session.name}” as journaled at {when}")
+
     async def _after_open(self, source: tuple[str, str], *, reload: bool = False) -> None:
-        if self._restore_card is not None:
-            self._restore_card.delete()
-            self._restore_card = None
+        self._dismiss_restore()
         self.session.problems = [p.to_dict() for p in self.services.sessions.problems_of(self.session.workflow())]
+        if self.editor is not None:
+            self.editor.show_journal(self.session.doc_id)
         if reload and self.editor is not None:
             await self.editor.run_method("reload", timeout=10)
         if self.name_input is not None:
@@ -214,6 +249,8 @@ class EditorPage:
             self._confirm_overwrite(exc.path.name)
             return
         self.session.saved_name, self.session.saved_hash = name, digest
+        if self.editor is not None:
+            self.editor.run_method("markSaved")
         ui.notify(f"Saved to saved/{name}", type="positive")
 
     def _confirm_overwrite(self, name: str) -> None:
@@ -232,6 +269,8 @@ class EditorPage:
 
     async def download(self) -> None:
         await self._flush()
+        if self.editor is not None:
+            self.editor.run_method("markSaved")
         ui.download.from_url(f"/oyster/api/session/{self.session.sid}/download", safe_name(self.session.name))
 
     def outputs(self) -> None:
@@ -285,6 +324,7 @@ class EditorPage:
             self.run_label.text = f"{summary['state']} · {summary['seconds']:.1f} s"
             if summary["state"] != self._last_job_state and summary["state"] in ("done", "error", "cancelled"):
                 self._announce(job.id, summary)
+                self.services.workspace.write_states(self.session.doc_id, job.detail()["nodes"])
             self._last_job_state = summary["state"]
 
     def _announce(self, job_id: str, summary: dict[str, Any]) -> None:
@@ -293,8 +333,8 @@ class EditorPage:
         self._panel_sig = None
 
     def refresh_panel(self) -> None:
-        if self._restore_card is not None and self.session.doc.get("nodes"):
-            self._dismiss_restore()
+        if self._restore_card is not None and self.session.doc is not self._first_doc:
+            self._dismiss_restore()  # the graph was edited or replaced: the offer is moot
         job = self.services.jobs.jobs.get(self.session.job_id or "")
         errors = [(n, s["error"]) for n, s in (job.detail()["nodes"].items() if job else []) if s.get("error")]
         queue = self.services.jobs.list()[:15]
@@ -343,3 +383,12 @@ class EditorPage:
                     if j["state"] in ("queued", "running"):
                         ui.button(icon="close", on_click=lambda i=j["id"]: self.services.jobs.cancel(i)).props(
                             "flat round dense size=sm color=grey-5")
+
+
+def _when(stamp: float) -> str:
+    """A journal or recent entry's time as people read it: today's as 14:05:09, older ones with their day."""
+    if stamp <= 0:
+        return "earlier"
+    local = time.localtime(stamp)
+    same_day = time.strftime("%Y%m%d", local) == time.strftime("%Y%m%d")
+    return time.strftime("%H:%M:%S" if same_day else "%d %b %H:%M", local)

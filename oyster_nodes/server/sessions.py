@@ -86,6 +86,12 @@ class SessionStore:
     def __len__(self) -> int:
         return len(self._sessions)
 
+    def take_over(self, doc_id: str, sid: str) -> None:
+        """Give journal `doc_id` to session `sid`; another (stale or duplicated) tab holding it gets a fresh one."""
+        for other in list(self._sessions.values()):
+            if other.doc_id == doc_id and other.sid != sid:
+                other.doc_id = secrets.token_hex(6)
+
     def doc_in_use(self, doc_id: str, *, besides: str) -> bool:
         return any(s.doc_id == doc_id and s.sid != besides for s in list(self._sessions.values()))
 
@@ -94,11 +100,23 @@ class SessionStore:
         if rev != session.rev:
             raise StaleRevision(session.rev)
         workflow = parse_data(doc, source="graph")
-        session.doc = workflow.model_dump(mode="json")
+        session.doc = self.canonical(workflow.model_dump(mode="json"))
+        workflow = parse_data(session.doc, source="graph")
         session.touched = time.time()
         session.problems = [p.to_dict() for p in validate(workflow, self.registry)]
         autosaved = self.workspace.autosave(session.doc_id, workflow)
         return session.problems, autosaved
+
+    def canonical(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Float parameters as floats: JSON from the browser writes 2.0 as 2, and a save must not change bytes."""
+        for node in doc.get("nodes", []):
+            cls = self.registry.get(node.get("type", ""))
+            params = node.get("params") or {}
+            for param in cls.params if cls is not None else ():
+                value = params.get(param.name)
+                if param.type is float and isinstance(value, int) and not isinstance(value, bool):
+                    params[param.name] = float(value)
+        return doc
 
     def problems_of(self, workflow: Workflow) -> list[Problem]:
         try:

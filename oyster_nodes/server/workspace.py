@@ -23,6 +23,9 @@ MAX_AUTOSAVES = 50
 MAX_RECENT = 20
 MAX_LISTED = 1000
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_. -]+")
+#: journal (autosave) identities are the session's hex tokens; anything else from a browser is refused
+JOURNAL_ID = re.compile(r"[0-9a-f]{8,32}")
+STATES_SUFFIX = ".states"
 
 
 class PathRefused(ValueError):
@@ -133,7 +136,7 @@ class Workspace:
         except WorkflowError as exc:
             entry.problem = str(exc.problems[0]) if exc.problems else "cannot read"
             return entry
-        entry.name = wf.metadata.name if wf.metadata.name != "untitled" else path.stem
+        entry.name = wf.metadata.name if wf.metadata.name != "untitled" or kind == "autosave" else path.stem
         entry.description, entry.nodes = wf.metadata.description, len(wf.nodes)
         return entry
 
@@ -169,11 +172,34 @@ class Workspace:
         return True
 
     def _prune_autosaves(self) -> int:
-        """Keep the newest MAX_AUTOSAVES autosaves; returns how many are kept."""
+        """Keep the newest MAX_AUTOSAVES autosaves (and their run states); returns how many are kept."""
         files = sorted(self.autosaves.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[MAX_AUTOSAVES:]:
             old.unlink(missing_ok=True)
+            old.with_suffix(STATES_SUFFIX).unlink(missing_ok=True)
         return min(len(files), MAX_AUTOSAVES)
+
+    # ------------------------------------------------------------------ the journal of one graph
+    def journal(self, doc_id: str) -> str | None:
+        """The autosave path (relative) of a journaled graph, or None when there is none."""
+        if not JOURNAL_ID.fullmatch(doc_id):
+            return None
+        return f"{doc_id}.json" if (self.autosaves / f"{doc_id}.json").is_file() else None
+
+    def write_states(self, doc_id: str, states: dict[str, Any]) -> None:
+        """The last run's node states (status, time, error, previews) next to the graph's autosave."""
+        if JOURNAL_ID.fullmatch(doc_id) and (self.autosaves / f"{doc_id}.json").is_file():
+            write_atomic(self.autosaves / f"{doc_id}{STATES_SUFFIX}", json.dumps(states))
+
+    def read_states(self, doc_id: str) -> dict[str, Any]:
+        path = self.autosaves / f"{doc_id}{STATES_SUFFIX}"
+        if not JOURNAL_ID.fullmatch(doc_id) or not path.is_file():
+            return {}
+        try:
+            states = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return states if isinstance(states, dict) else {}
 
     # ------------------------------------------------------------------ recent
     def recent(self) -> list[dict[str, Any]]:
@@ -188,6 +214,22 @@ class Workspace:
         items = [i for i in self.recent() if not (i["kind"] == kind and i["path"] == relative)]
         items.insert(0, {"kind": kind, "path": relative, "name": name, "at": time.time()})
         write_atomic(self.state / "recent.json", json.dumps(items[:MAX_RECENT], indent=1))
+
+    # ------------------------------------------------------------------ aliases for node search
+    def aliases(self, *extra: Path) -> dict[str, list[str]]:
+        """The titles templates give their nodes, by node type: search finds "Orbit" as well as "Camera move"."""
+        found: dict[str, set[str]] = {}
+        for folder in dict.fromkeys((self.templates, *extra)):
+            for path in sorted(folder.glob("*.json"))[:MAX_LISTED] if folder.is_dir() else ():
+                try:
+                    workflow = load(path)
+                except WorkflowError:
+                    continue
+                for ref in workflow.nodes:
+                    title = (ref.editor.title or "").strip() if ref.editor else ""
+                    if title:
+                        found.setdefault(ref.type, set()).add(title[:80])
+        return {t: sorted(titles) for t, titles in found.items()}
 
     # ------------------------------------------------------------------ files for the pickers
     def files(self, base: Path, *, limit: int = MAX_LISTED) -> list[dict[str, Any]]:

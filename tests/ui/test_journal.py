@@ -1,0 +1,136 @@
+"""Work survives everything: every edit is journaled, and a reload or a restarted server reopens the graph."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oyster_nodes.server import harness
+from oyster_nodes.server.harness import ServerProcess
+
+from .actions import node, open_template, run_and_wait
+from .conftest import PACKS, TEMPLATES, open_editor
+
+
+def journal_of(server: ServerProcess, doc_id: str) -> dict[str, Any]:
+    path = server.workspace / ".oyster" / "autosave" / f"{doc_id}.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def doc_id(page: Any) -> str:
+    return page.evaluate("sessionStorage.getItem('oyster-journal')")
+
+
+def set_b(page: Any, node_id: str, value: str) -> None:
+    field = page.locator(f'{node(node_id)} [data-param="b_value"] input')
+    field.fill(value)
+    field.press("Enter")
+
+
+def wait_journaled(server: ServerProcess, page: Any, node_id: str, value: float, limit_s: float = 1.0) -> float:
+    """Seconds from now until the journal on disk holds b_value == value (asserts it is within limit_s)."""
+    started = time.monotonic()
+    while time.monotonic() - started < 5:
+        nodes = {n["id"]: n for n in journal_of(server, doc_id(page)).get("nodes", [])}
+        if nodes.get(node_id, {}).get("params", {}).get("b_value") == value:
+            lag = time.monotonic() - started
+            assert lag <= limit_s, f"journaled after {lag:.2f} s"
+            return lag
+        time.sleep(0.02)
+    raise AssertionError("the edit never reached the journal")
+
+
+def reopened(page: Any, node_id: str, value: float) -> None:
+    page.wait_for_selector("[data-testid=notice]", timeout=20_000)
+    assert "Reopened" in page.locator("[data-testid=notice]").inner_text()
+    page.wait_for_function(f"""window.oysterEditor.getDoc().nodes.find(n => n.id === '{node_id}')
+        ?.params.b_value === {value}""", timeout=20_000)
+
+
+def test_every_edit_is_journaled_within_a_second_and_a_reload_reopens_it(page: Any, server: ServerProcess) -> None:
+    open_template(page)
+    set_b(page, "scaled", "12.5")
+    wait_journaled(server, page, "scaled", 12.5)
+    page.on("dialog", lambda d: d.accept())
+    page.reload()
+    page.wait_for_selector(node("scaled"))
+    reopened(page, "scaled", 12.5)
+    assert page.evaluate("window.oysterEditor.stats().nodes") == 5
+
+
+def test_a_reload_after_a_run_shows_its_previews_and_a_cached_rerun_keeps_them(page: Any) -> None:
+    open_template(page)
+    set_b(page, "scaled", "3")
+    run_and_wait(page, "scaled")
+    assert page.locator(f'{node("scaled")} .oy-value').inner_text().endswith("15")
+    page.on("dialog", lambda d: d.accept())
+    time.sleep(0.3)  # the run's node states are journaled when the page sees the run end
+    page.reload()
+    reopened(page, "scaled", 3)
+    page.wait_for_selector(f'{node("scaled")} .oy-value')
+    assert page.locator(f'{node("scaled")} .oy-value').inner_text().endswith("15")
+    run_and_wait(page, "scaled", status="cached")
+    assert page.locator(f'{node("scaled")} .oy-value').inner_text().endswith("15")
+
+
+def test_closing_with_unsaved_edits_asks(page: Any) -> None:
+    open_template(page)
+    set_b(page, "scaled", "7")
+    page.locator(f'{node("scaled")} [data-param="b_value"] input').click()  # a user gesture, as browsers require
+    page.wait_for_function("window.oysterEditor.dirty()")
+    with page.expect_event("dialog") as info:
+        page.close(run_before_unload=True)
+    assert info.value.type == "beforeunload"
+    info.value.accept()
+
+
+def test_saved_work_closes_without_asking(page: Any) -> None:
+    open_template(page)
+    set_b(page, "scaled", "8")
+    page.wait_for_function("window.oysterEditor.dirty()")
+    page.click("[data-testid=save-button]")
+    overwrite = page.locator("[data-testid=overwrite]")  # an earlier test may have saved Arithmetic already
+    page.wait_for_function("""!window.oysterEditor.dirty() || !!document.querySelector('[data-testid=overwrite]')""")
+    if overwrite.count():
+        overwrite.click()
+    page.wait_for_function("!window.oysterEditor.dirty()")
+
+
+def test_recent_autosaves_are_named_by_workflow_and_time(page: Any, server: ServerProcess) -> None:
+    open_template(page)
+    set_b(page, "scaled", "9")
+    wait_journaled(server, page, "scaled", 9.0)
+    page.get_by_role("button", name="Recent").click()
+    item = page.locator(".q-menu .q-item", has_text="Arithmetic").filter(has_text="nodes").first
+    item.wait_for()
+    text = item.inner_text()
+    assert "nodes" in text and time.strftime("%H:") in text, text
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    s = harness.start_server(tmp_path / "ws", templates=TEMPLATES, packs=[PACKS])
+    yield s
+    s.stop()
+
+
+def test_a_killed_server_brings_the_graph_back(browser: Any, own_server: ServerProcess) -> None:
+    page = open_editor(browser, own_server.url)
+    open_template(page)
+    set_b(page, "scaled", "42")
+    wait_journaled(own_server, page, "scaled", 42.0)
+    own_server.process.send_signal(signal.SIGKILL)
+    own_server.process.wait(timeout=10)
+    port = int(own_server.base.rsplit(":", 1)[1])
+    again = harness.start_server(own_server.workspace, templates=TEMPLATES, packs=[PACKS], port=port)
+    own_server.process = again.process
+    page.on("dialog", lambda d: d.accept())
+    page.reload()
+    reopened(page, "scaled", 42)
+    page.context.close()

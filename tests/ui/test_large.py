@@ -1,0 +1,37 @@
+"""Large graphs: every node is loaded and drawn, and at fit-all zoom states stay readable, on the minimap too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oyster_nodes.server.harness import drop_file
+
+from .actions import node
+from .test_document import chains
+
+
+def test_500_nodes_are_all_loaded_and_drawn(page: Any) -> None:
+    data = chains(501, "five hundred")
+    drop_file(page, "500.json", data)
+    page.wait_for_function("""() => window.oysterEditor.stats().nodes === 501 && window.oysterEditor.stats().lastLoadMs
+        !== null && document.querySelectorAll('.vue-flow__node').length === 501""", timeout=30_000)
+    assert page.evaluate("window.oysterEditor.getDoc().nodes.length") == 501
+    assert page.locator(".oy-tiny").count() == 1  # fit-all zoom draws nodes as plain blocks
+
+
+def test_a_failure_reads_at_fit_all_zoom_and_the_minimap_shows_states(page: Any) -> None:
+    data = chains(90, "ninety")
+    bad = next(n for n in data["nodes"] if n["id"] == "m4_0")
+    bad["params"] = {"operation": "divide", "b_value": 0.0}
+    drop_file(page, "90.json", data)
+    page.wait_for_selector(node("m4_0"))
+    page.click("[data-testid=run-button]")
+    label = page.locator(f'{node("m4_0")} .oy-far-status[data-status="error"]')
+    label.wait_for(timeout=30_000)
+    assert page.evaluate("window.oysterEditor.stats().zoom") < 0.22
+    assert label.inner_text().lower() == "error"
+    assert label.evaluate("e => parseFloat(getComputedStyle(e).fontSize) * window.oysterEditor.stats().zoom") >= 11
+    page.wait_for_selector(f'{node("m0_0")} .oy-far-status[data-status="done"]')
+    fills = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.vue-flow__minimap-node')]
+        .map(r => [r.id, r.getAttribute('fill')]))""")
+    assert fills["m4_0"] == "#e5534b" and fills["m0_0"] == "#4caf7d"
