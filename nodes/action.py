@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from typing import Any
+
+from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, parse_problems
 from oyster_nodes.types import ActionScript
 from oyster_nodes.world import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
 
@@ -32,18 +34,26 @@ class ActionScriptNode(Node):
         Param("english", bool, True, description="read lines that are not in the line form as English"),
     )
 
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return parse_problems("script", "fix that line (the parsed output shows how the others were read)", _parse,
+                              params["script"], params["format"], params["english"])
+
     def run(self, ctx: RunContext, *, script: str, format: str, english: bool) -> dict[str, object]:
-        if format == "json":
-            parsed = parse_json(script)
-        elif format == "text":
-            parsed = parse_lines(script, english=english)
-        else:
-            parsed = parse_script(script, english=english)
+        parsed = _parse(script, format, english)
         for note in parsed.notes:
             ctx.warn(note)
         if not parsed.events:
             ctx.warn("the script has no events")
         return {"script": parsed.to_script(script), "parsed": parsed.shown()}
+
+
+def _parse(script: str, format: str, english: bool) -> Any:
+    if format == "json":
+        return parse_json(script)
+    if format == "text":
+        return parse_lines(script, english=english)
+    return parse_script(script, english=english)
 
 
 NODES = (ActionScriptNode,)

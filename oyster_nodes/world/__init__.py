@@ -29,10 +29,12 @@ if TYPE_CHECKING:
         ASPECTS,
         EASINGS,
         FPS_CHOICES,
+        RESOLUTION_CHOICES,
         RESOLUTIONS,
         CameraPathError,
         PathSamples,
         Shot,
+        ShotSettings,
         camera_at,
         frame_size,
         frame_times,
@@ -41,11 +43,18 @@ if TYPE_CHECKING:
         sample_keys,
         to_camera_path,
     )
-    from .camera.presets import FOLLOW_MODES, PRESETS, PresetSettings, follow_samples, preset_samples
+    from .camera.presets import (
+        FOLLOW_MODES,
+        PRESETS,
+        FollowSettings,
+        PresetSettings,
+        follow_samples,
+        preset_samples,
+    )
     from .edit.meshimport import import_mesh
-    from .edit.operations import apply_edits, set_time, set_weather
+    from .edit.operations import apply_edits, check_edits, set_time, set_weather
     from .generate.world import GenerateConfig, generate_world
-    from .geometry.camera import Camera, camera_from_key, establishing_shot, lift_above_ground
+    from .geometry.camera import Camera, ViewSettings, camera_from_key, establishing_shot, lift_above_ground
     from .prompt.concepts import STYLES, WEATHERS
     from .prompt.embed import get_encoder
     from .prompt.spec import WorldSpec
@@ -79,6 +88,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "GenerateConfig": ("generate.world", "GenerateConfig"),
     "generate_world": ("generate.world", "generate_world"),
     "apply_edits": ("edit.operations", "apply_edits"),
+    "check_edits": ("edit.operations", "check_edits"),
     "set_time": ("edit.operations", "set_time"),
     "set_weather": ("edit.operations", "set_weather"),
     "import_mesh": ("edit.meshimport", "import_mesh"),
@@ -89,6 +99,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "SimSettings": ("simulate.run", "SimSettings"),
     "run_simulation": ("simulate.run", "simulate"),
     "Camera": ("geometry.camera", "Camera"),
+    "ViewSettings": ("geometry.camera", "ViewSettings"),
     "camera_from_key": ("geometry.camera", "camera_from_key"),
     "establishing_shot": ("geometry.camera", "establishing_shot"),
     "lift_above_ground": ("geometry.camera", "lift_above_ground"),
@@ -96,6 +107,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "EASINGS": ("camera.path", "EASINGS"),
     "FPS_CHOICES": ("camera.path", "FPS_CHOICES"),
     "RESOLUTIONS": ("camera.path", "RESOLUTIONS"),
+    "RESOLUTION_CHOICES": ("camera.path", "RESOLUTION_CHOICES"),
+    "ShotSettings": ("camera.path", "ShotSettings"),
     "CameraPathError": ("camera.path", "CameraPathError"),
     "PathSamples": ("camera.path", "PathSamples"),
     "Shot": ("camera.path", "Shot"),
@@ -109,6 +122,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FOLLOW_MODES": ("camera.presets", "FOLLOW_MODES"),
     "PRESETS": ("camera.presets", "PRESETS"),
     "PresetSettings": ("camera.presets", "PresetSettings"),
+    "FollowSettings": ("camera.presets", "FollowSettings"),
     "follow_samples": ("camera.presets", "follow_samples"),
     "preset_samples": ("camera.presets", "preset_samples"),
     "blank_map": ("camera.map", "blank_map"),
@@ -130,6 +144,7 @@ __all__ = [
     "EASINGS",
     "FOLLOW_MODES",
     "FPS_CHOICES",
+    "FollowSettings",
     "GenerateConfig",
     "INSTANCE_KINDS",
     "MATERIALS",
@@ -138,6 +153,7 @@ __all__ = [
     "PathSamples",
     "PresetSettings",
     "RESOLUTIONS",
+    "RESOLUTION_CHOICES",
     "RenderSettings",
     "Renderer",
     "SEMANTIC_CLASSES",
@@ -145,8 +161,10 @@ __all__ = [
     "SUFFIX",
     "SequenceSettings",
     "Shot",
+    "ShotSettings",
     "SimSettings",
     "Timeline",
+    "ViewSettings",
     "WEATHERS",
     "WorldFileError",
     "WorldSpec",
@@ -156,6 +174,7 @@ __all__ = [
     "blank_map",
     "camera_at",
     "camera_from_key",
+    "check_edits",
     "establishing_shot",
     "follow_samples",
     "frame_size",
