@@ -7,6 +7,7 @@ every Param (repr, so 24 and 24.0 differ). Only additions (the `applies` metadat
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from pathlib import Path
@@ -160,3 +161,22 @@ def test_an_example_exports_the_same_bytes_as_before(tmp_path: Path, capsys: pyt
     [manifest] = out.glob("manifest-*.json")
     written = {f["path"]: f["sha256"] for f in json.loads(manifest.read_text())["files"]}
     assert written == expected
+
+
+def _our_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {n for n in found if n.startswith((".", "oyster_nodes", "nodes"))}
+
+
+def test_settings_is_a_leaf_and_the_core_never_imports_the_node_api() -> None:
+    root = Path(__file__).resolve().parents[1] / "oyster_nodes"
+    assert _our_imports(root / "settings.py") == set()
+    offenders = [str(p.relative_to(root)) for p in (root / "world").rglob("*.py")
+                 if any(name.endswith((".node", "oyster_nodes.node")) for name in _our_imports(p))]
+    assert offenders == []
