@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from oyster_nodes.node import Node, Port, RunContext, params_from, settings_from
+from oyster_nodes.node import Node, ParamProblem, Port, RunContext, params_from, parse_problems, settings_from
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
     Camera,
@@ -14,6 +14,7 @@ from oyster_nodes.world import (
     camera_from_key,
     lift_above_ground,
     shared_renderer,
+    vec3,
 )
 
 
@@ -29,6 +30,11 @@ class RenderImage(Node):
     )
     outputs = (Port("image", Image),)
     params = params_from(ViewSettings)
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return [problem for name in ("position", "target")
+                for problem in parse_problems(name, "give up to three numbers, metres", vec3, params[name], name)]
 
     def run(self, ctx: RunContext, *, world: WorldState, camera: CameraPath | None = None,
             **p: Any) -> Image:

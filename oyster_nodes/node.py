@@ -287,9 +287,25 @@ class Node:
                 _, problem = p.check(p.default)
                 if problem:
                     problems.append(f"{cls.type}: default of param '{p.name}' {problem}")
+        problems += _applies_problems(cls.type, cls.params)
         if cls.run is Node.run:
             problems.append(f"{cls.type}: no run() method")
         return problems
+
+
+def _applies_problems(type_name: str, params: tuple[Param, ...]) -> list[str]:
+    """An `applies` must name another param of the node, and values that param can take."""
+    by_name = {p.name: p for p in params}
+    problems = []
+    for p in params:
+        for name, values in (p.applies or {}).items():
+            other = by_name.get(name)
+            if other is None or other is p:
+                problems.append(f"{type_name}: param '{p.name}' applies under '{name}', which is not another param")
+            elif other.choices is not None and not set(values) <= set(other.choices):
+                problems.append(f"{type_name}: param '{p.name}' applies under {name} values "
+                                f"{sorted(set(values) - set(other.choices), key=str)} that are not among its choices")
+    return problems
 
 
 def _describe_port(p: Port) -> dict[str, Any]:

@@ -180,3 +180,17 @@ def test_settings_is_a_leaf_and_the_core_never_imports_the_node_api() -> None:
     offenders = [str(p.relative_to(root)) for p in (root / "world").rglob("*.py")
                  if any(name.endswith((".node", "oyster_nodes.node")) for name in _our_imports(p))]
     assert offenders == []
+
+
+def test_a_definition_whose_applies_names_no_param_or_no_choice_is_refused() -> None:
+    class Bad(camera.CameraPreset):
+        type = "test.bad_applies"
+        params = (*camera.CameraPreset.params,
+                  Param("lens", float, 1.0, applies={"presett": ("orbit",)}),
+                  Param("roll", float, 0.0, applies={"preset": ("barrel_roll",)}))
+
+    problems = Bad.definition_problems()
+    assert any("'lens' applies under 'presett'" in p for p in problems)
+    assert any("'roll'" in p and "barrel_roll" in p for p in problems)
+    for cls in load_registry(use_entry_points=False):
+        assert cls.definition_problems() == [], cls.type

@@ -11,6 +11,7 @@ import pytest
 from nodes import action as action_nodes
 from nodes import camera as camera_nodes
 from nodes import prompt as prompt_nodes
+from nodes import render as render_nodes
 from nodes import world as world_nodes
 from oyster_nodes.cli import main
 from oyster_nodes.graph import validate
@@ -243,3 +244,14 @@ def test_structured_checks_wait_for_well_typed_values(full_registry):
     doc = structured_doc(k={"keys": "not a list"})
     [p] = validate(parse_data(doc), full_registry)
     assert p.field == "params.keys" and "expects a list" in p.message
+
+
+def test_render_image_vectors_are_checked_with_the_nodes_message(full_registry, tiny_world):
+    doc = structured_doc()
+    doc["nodes"].append({"id": "r", "type": "render.image", "params": {"auto_frame": False,
+                                                                         "position": ["left", 1, 2]}})
+    doc["links"].append({"from_node": "e", "from_output": "world", "to_node": "r", "to_input": "world"})
+    [p] = validate(parse_data(doc), full_registry)
+    message = run_error(render_nodes.RenderImage, world=tiny_world, auto_frame=False, position=["left", 1, 2])
+    assert (p.node, p.field, p.message) == ("r", "params.position", f"parameter 'position': {message}")
+    assert "position expects numbers [x, y, z]" in message

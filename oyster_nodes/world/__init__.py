@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from .edit.meshimport import import_mesh
     from .edit.operations import apply_edits, check_edits, set_time, set_weather
     from .generate.world import GenerateConfig, generate_world
-    from .geometry.camera import Camera, ViewSettings, camera_from_key, establishing_shot, lift_above_ground
+    from .geometry.camera import Camera, ViewSettings, camera_from_key, establishing_shot, lift_above_ground, vec3
     from .prompt.concepts import STYLES, WEATHERS
     from .prompt.embed import get_encoder
     from .prompt.spec import WorldSpec
@@ -100,6 +100,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "run_simulation": ("simulate.run", "simulate"),
     "Camera": ("geometry.camera", "Camera"),
     "ViewSettings": ("geometry.camera", "ViewSettings"),
+    "vec3": ("geometry.camera", "vec3"),
     "camera_from_key": ("geometry.camera", "camera_from_key"),
     "establishing_shot": ("geometry.camera", "establishing_shot"),
     "lift_above_ground": ("geometry.camera", "lift_above_ground"),
@@ -201,6 +202,7 @@ __all__ = [
     "spec_from_prompt",
     "to_camera_path",
     "top_down_map",
+    "vec3",
     "water_at",
 ]
 

@@ -381,11 +381,16 @@ class ViewSettings:
             cam = establishing_shot(world, width=self.width, height=self.height, focal_mm=self.focal_mm,
                                     sensor_mm=self.sensor_mm)
             return replace(cam, near_m=self.near_m, far_m=max(self.far_m, cam.near_m + 1))
-        return Camera(position=_vec3(self.position), target=_vec3(self.target), focal_mm=self.focal_mm,
+        return Camera(position=vec3(self.position, "position"), target=vec3(self.target, "target"),
+                      focal_mm=self.focal_mm,
                       sensor_mm=self.sensor_mm, width=self.width, height=self.height, near_m=self.near_m,
                       far_m=self.far_m)
 
 
-def _vec3(values: list[float]) -> tuple[float, float, float]:
-    v = ([float(c) for c in values][:3] + [0.0] * 3)[:3]
+def vec3(values: list[Any], name: str) -> tuple[float, float, float]:
+    """[x, y, z] in metres from a vector parameter (missing entries are 0); ValueError names the parameter."""
+    try:
+        v = ([float(c) for c in values][:3] + [0.0] * 3)[:3]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} expects numbers [x, y, z] in metres, got {values!r}") from None
     return v[0], v[1], v[2]
