@@ -58,15 +58,15 @@ def main() -> None:
     from oyster_nodes.world.camera import path as cp
     from oyster_nodes.world.camera.presets import PresetSettings, preset_samples
     from oyster_nodes.world.generate.world import GenerateConfig, generate_world
-    from oyster_nodes.world.prompt.embed import get_encoder
+    from oyster_nodes.world.prompt.embed import load_encoder
     from oyster_nodes.world.prompt.understand import spec_from_prompt
-    from oyster_nodes.world.render.renderer import shared_renderer
+    from oyster_nodes.world.render.renderer import Renderer
     from oyster_nodes.world.render.sequence import SequenceSettings, render_sequence
     from oyster_nodes.world.simulate.run import SimSettings, simulate
 
     t = lap("import_s", t)
-    encoder = get_encoder()
-    renderer = shared_renderer()
+    encoder = load_encoder()
+    renderer = Renderer()
     t = lap("model_load_s", t)
     start = t
     spec = spec_from_prompt(Prompt(text=PROMPT, seed=7), encoder)

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from oyster_nodes.types import Prompt  # noqa: E402
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world  # noqa: E402
 from oyster_nodes.world.geometry.camera import Camera, establishing_shot  # noqa: E402
-from oyster_nodes.world.prompt.embed import get_encoder  # noqa: E402
+from oyster_nodes.world.prompt.embed import load_encoder  # noqa: E402
 from oyster_nodes.world.prompt.understand import spec_from_prompt  # noqa: E402
 from oyster_nodes.world.render.renderer import Renderer, RenderSettings  # noqa: E402
 from oyster_nodes.world.state.world_state import WorldState  # noqa: E402
@@ -74,7 +74,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=20)
     ap.add_argument("--prompts", type=int, default=len(GALLERY))
     args = ap.parse_args()
-    encoder = get_encoder()
+    encoder = load_encoder()
     generate(encoder, GALLERY[0])  # warm up
     results = [generate(encoder, text) for text in GALLERY[: max(1, args.prompts)]]
     worlds = [w for w, _ in results]

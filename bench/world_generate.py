@@ -11,7 +11,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from oyster_nodes.types import Prompt  # noqa: E402
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world  # noqa: E402
-from oyster_nodes.world.prompt.embed import get_encoder  # noqa: E402
+from oyster_nodes.world.prompt.embed import load_encoder  # noqa: E402
 from oyster_nodes.world.prompt.understand import spec_from_prompt  # noqa: E402
 
 PROMPT = (
@@ -22,7 +22,7 @@ PROMPT = (
 
 def run(repeats: int = 3) -> dict[str, float]:
     t0 = time.perf_counter()
-    encoder = get_encoder()
+    encoder = load_encoder()
     model_load_s = time.perf_counter() - t0
     timings, parse_timings, state = [], [], None
     for _ in range(repeats):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Any
 
 from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, parse_problems
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
+from oyster_nodes.world import MAX_SCRIPT_CHARS, TEXT_ENCODER, check_script, parse_json, parse_lines, parse_script
 
 EXAMPLE = """# time  event  values — '#' starts a comment
 at 0s spawn sphere ball1 pos=512,512 height=20 size=0.5 color=red material=rubber
@@ -36,24 +37,27 @@ class ActionScriptNode(Node):
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
-        return parse_problems("script", "fix that line (the parsed output shows how the others were read)", _parse,
-                              params["script"], params["format"], params["english"])
+        # English lines need the sentence encoder: they are read, and their problems shown, when the node runs
+        return parse_problems("script", "fix that line (the parsed output shows how the others were read)",
+                              check_script, params["script"], format=params["format"], english=params["english"])
 
     def run(self, ctx: RunContext, *, script: str, format: str, english: bool) -> dict[str, object]:
-        parsed = _parse(script, format, english)
+        with ExitStack() as stack:
+            # the encoder is loaded (or taken from the executor's store) only once a line is English
+            def encoder() -> Any:
+                return stack.enter_context(ctx.use_component(TEXT_ENCODER, "cpu"))
+
+            if format == "json":
+                parsed = parse_json(script)
+            elif format == "text":
+                parsed = parse_lines(script, encoder=encoder, english=english)
+            else:
+                parsed = parse_script(script, encoder=encoder, english=english)
         for note in parsed.notes:
             ctx.warn(note)
         if not parsed.events:
             ctx.warn("the script has no events")
         return {"script": parsed.to_script(script), "parsed": parsed.shown()}
-
-
-def _parse(script: str, format: str, english: bool) -> Any:
-    if format == "json":
-        return parse_json(script)
-    if format == "text":
-        return parse_lines(script, english=english)
-    return parse_script(script, english=english)
 
 
 NODES = (ActionScriptNode,)

@@ -55,7 +55,7 @@ class ExportPNG(Node):
     def run(self, ctx: RunContext, *, image: Image, path: RelPath, depth: bool = False,
             depth_scale_mm: float = 1.0, overwrite: bool = False) -> Files:
         folder, wf = _folder(ctx, overwrite), workflow_json(ctx.workflow)
-        name = _with_suffix(ctx, render_name(str(path), _fields(ctx)), ".png")
+        name = _with_suffix(ctx, render_name(str(path), _fields(ctx, _seed(image))), ".png")
         files = {name: encode_png(image.rgb_hw3, workflow_json=wf)}
         if depth and image.depth_hw is None:
             ctx.warn("image has no depth pass; wrote rgb only")
@@ -110,7 +110,8 @@ def _one(a: np.ndarray | None) -> np.ndarray | None:
     return None if a is None else a[None]
 
 
-def _seed(frames: Frames) -> int:
+def _seed(frames: Frames | Image) -> int:
+    """The seed of the world the frames show (written by the renderer), for {seed} in names."""
     seed = frames.info.get("seed", 0) if isinstance(frames.info, dict) else 0
     return seed if isinstance(seed, int) else 0
 

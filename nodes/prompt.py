@@ -6,7 +6,7 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, parse_problems
 from oyster_nodes.types import Prompt
-from oyster_nodes.world import STYLES, WorldSpec, get_encoder, spec_from_prompt
+from oyster_nodes.world import STYLES, TEXT_ENCODER, WorldSpec, spec_from_prompt
 
 
 class PromptText(Node):
@@ -50,7 +50,11 @@ class PromptToSpec(Node):
     def run(
         self, ctx: RunContext, *, prompt: Prompt, override: dict[str, Any], use_model: bool
     ) -> dict[str, Any]:
-        spec = spec_from_prompt(prompt, get_encoder() if use_model else None)
+        if use_model:
+            with ctx.use_component(TEXT_ENCODER, "cpu") as encoder:
+                spec = spec_from_prompt(prompt, encoder)
+        else:
+            spec = spec_from_prompt(prompt, None)
         if override:
             spec = spec.with_overrides(override)
         if not prompt.text.strip():

@@ -8,12 +8,12 @@ from typing import Any
 from oyster_nodes.node import Node, ParamProblem, Port, RunContext, params_from, parse_problems, settings_from
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
+    RENDERER,
     Camera,
     ViewSettings,
     WorldState,
-    camera_from_key,
+    camera_at,
     lift_above_ground,
-    shared_renderer,
     vec3,
 )
 
@@ -46,13 +46,13 @@ class RenderImage(Node):
             ctx.warn("far plane was not beyond the near plane; using near x 1000")
             cam = replace(cam, far_m=cam.near_m * 1000.0)
         ctx.progress(0.1, "rendering")
-        return shared_renderer().render(world, cam)
+        with ctx.use_component(RENDERER) as renderer:
+            return renderer.render(world, cam)
 
     @staticmethod
     def _camera(world: WorldState, path: CameraPath | None, view: ViewSettings) -> Camera:
-        if path is not None and path.keys:
-            return camera_from_key(path.keys[0], width=path.width, height=path.height, sensor_mm=path.sensor_mm,
-                                   near_m=path.near_m, far_m=path.far_m)
+        if path is not None:
+            return camera_at(path, float(path.times_k[0]))
         return view.camera(world)
 
 

@@ -26,13 +26,14 @@ class SequenceRender(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, path: CameraPath, timeline: Timeline | None = None,
             **p: object) -> Frames:
-        from oyster_nodes.world import render_sequence, shared_renderer
+        from oyster_nodes.world import RENDERER, render_sequence
 
         settings = settings_from(SequenceSettings, p)
         if 0 < settings.f_stop < 0.7:
             ctx.warn(f"f/{settings.f_stop:g} is wider than any real lens; using f/0.7")
             settings.f_stop = 0.7
-        frames = render_sequence(world, path, timeline, shared_renderer(), settings, progress=ctx.progress)
+        with ctx.use_component(RENDERER) as renderer:
+            frames = render_sequence(world, path, timeline, renderer, settings, progress=ctx.progress)
         for note in settings.notes:
             ctx.warn(note)
         return frames

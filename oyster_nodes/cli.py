@@ -290,7 +290,10 @@ def cmd_cache(args: argparse.Namespace, console: Console, registry: Registry | N
     disk = DiskCache(args.cache_dir, max_bytes=int(args.disk_cache_gb * 2**30))
     if args.clear:
         disk.clear()
-    info = {"path": str(disk.root), "entries": disk.count(), "bytes": disk.size_bytes(), "limit_bytes": disk.max_bytes}
+    temp = disk.temp_files()
+    info = {"path": str(disk.root), "entries": disk.count(), "bytes": disk.size_bytes(), "limit_bytes": disk.max_bytes,
+            "temp_removed": disk.temp_removed[0], "temp_removed_bytes": disk.temp_removed[1],
+            "temp_files": len(temp), "temp_bytes": sum(size for _, size in temp)}
     print(json.dumps(info, indent=2))
     return EXIT_OK
 

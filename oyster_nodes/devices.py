@@ -42,18 +42,24 @@ def resolve(requested: str | None) -> str:
 
 
 class DeviceLocks:
-    """GPU work is serialised per device; CPU work is not."""
+    """GPU work is serialised per device; CPU work is not. Re-entrant, so a GPU node holding its
+    device's lock may use an exclusive component on that device (see oyster_nodes.components)."""
 
     def __init__(self) -> None:
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
 
-    def lock_for(self, device: str) -> threading.Lock | None:
+    def lock_for(self, device: str) -> threading.RLock | None:
+        """The lock GPU nodes run under on `device`; None on the CPU, where nodes run in parallel."""
         if not device.startswith("cuda"):
             return None
-        key = device if ":" in device else "cuda:0"
+        return self.exclusive_lock(device)
+
+    def exclusive_lock(self, device: str) -> threading.RLock:
+        """The one lock of `device` ("cuda" is "cuda:0"), for work only one thread may do there at a time."""
+        key = "cuda:0" if device == "cuda" else device
         with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
+            return self._locks.setdefault(key, threading.RLock())
 
 
 def free_gpu_memory(device: str, budget_bytes: int) -> bool:

@@ -1,19 +1,26 @@
 """Run a validated graph: plan what the requested outputs need, skip what the cache holds, run the rest.
 
-Content keys are built in one topological pass (node type + version + canonical params + upstream
-keys), so planning is linear in graph size. Planning walks back from the requested nodes and stops
-at every node the cache can serve. Independent branches run on a thread pool; GPU nodes take a
-per-device lock. A failing node is reported with its inputs and traceback; nodes that do not depend
-on it still finish. Hooks observe everything from outside.
+Content keys are built in one topological pass (node type + version + the code stamp of its
+package and pack + canonical params + upstream keys), so planning is linear in graph size.
+Planning walks back from the requested nodes and stops at every node the cache can serve; every
+node the targets depend on gets a record, `cached` when it does not run. Nodes with the same key
+in one run compute once: the later ones wait for the first and share its outputs. Independent
+branches run on a thread pool in a fixed order (topological, ties broken by node id); GPU nodes
+take a per-device lock. A failing node is reported with its inputs and traceback; nodes that do not
+depend on it still finish. Skipping and cancelling walk the graph iteratively, so a chain of any
+length fails or cancels cleanly. Hooks observe everything from outside; a hook that raises is
+reported as a HookError, dropped for the rest of the run, and never changes a node's outcome.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import threading
 import time
 import traceback
+import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -21,12 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache, CacheStats, Outputs
-from .devices import DeviceLocks, free_gpu_memory, resolve
+from .cache import Cache, CacheStats, Outputs, code_stamp
+from .components import ComponentStore
+from .devices import free_gpu_memory, resolve
 from .graph import Graph, GraphNode
 from .hooks import Hook
 from .node import Cancelled, RelPath, RunContext
 from .types import Files, value_matches, wire_name
+
+#: statuses of a node that finished: its outputs exist
+FINISHED = frozenset({"done", "cached"})
 
 
 @dataclass(slots=True)
@@ -39,6 +50,18 @@ class NodeError:
 
     def __str__(self) -> str:
         return f"node '{self.node_id}' ({self.node_type}) failed: {self.message}"
+
+
+@dataclass(slots=True)
+class HookError(NodeError):
+    """A hook raised while observing the run (node_id is the node the event was about, or "")."""
+
+    hook: str = ""
+    event: str = ""
+
+    def __str__(self) -> str:
+        about = f" for node '{self.node_id}'" if self.node_id else ""
+        return f"hook {self.hook} failed in {self.event}{about}: {self.message}"
 
 
 @dataclass(slots=True)
@@ -59,11 +82,16 @@ class RunResult:
     targets: list[str]
     stats: CacheStats
     seconds: float = 0.0
+    #: some planned node did not run because the run was cancelled
     cancelled: bool = False
+    run_id: str = ""
+    hook_errors: list[HookError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.cancelled and all(r.status in ("done", "cached") for r in self.records.values())
+        """Every planned node finished and no hook failed; a cancel that came too late changes nothing."""
+        return (not self.cancelled and not self.hook_errors
+                and all(r.status in FINISHED for r in self.records.values()))
 
     @property
     def executed(self) -> list[str]:
@@ -71,16 +99,36 @@ class RunResult:
 
     @property
     def errors(self) -> list[NodeError]:
-        return [r.error for r in self.records.values() if r.error is not None]
+        return [r.error for r in self.records.values() if r.error is not None] + list(self.hook_errors)
 
 
 @dataclass(kw_only=True, slots=True)
 class RunOptions:
+    #: node ids whose outputs are wanted; None means every sink; an empty list is an error
     targets: Sequence[str] | None = None
     device: str | None = None
     out_dir: Path = field(default_factory=lambda: Path("out"))
     cancel: threading.Event | None = None
     hooks: Sequence[Hook] = ()
+    #: names this run on its result and in hook events; a fresh one is made when empty
+    run_id: str = ""
+
+
+@dataclass(kw_only=True, slots=True)
+class Plan:
+    """What a run will do: keys of every needed node, the cached outputs it uses, the nodes to run."""
+
+    targets: list[str]
+    #: every node the targets depend on, in execution order
+    needed: list[str]
+    keys: dict[str, str]
+    cached: dict[str, Outputs]
+    #: nodes that must run, in execution order
+    order: list[str]
+    #: a node to run whose key equals an earlier one's -> that earlier node
+    same_as: dict[str, str]
+    #: needed nodes that neither run nor are read: upstream of a cached result
+    up_to_date: list[str]
 
 
 def _canonical(params: dict[str, Any]) -> str:
@@ -88,16 +136,20 @@ def _canonical(params: dict[str, Any]) -> str:
 
 
 def content_keys(graph: Graph, nodes: Iterable[str], out_dir: Path) -> dict[str, str]:
-    """Key of each node from its own definition and its parents' keys, in one topological pass."""
+    """Key of each node from its own definition, its code and its parents' keys, in one topological pass."""
     wanted = set(nodes)
     keys: dict[str, str] = {}
+    stamps: dict[type, str] = {}
     out = str(out_dir.resolve())
     for node_id in graph.order:
         if node_id not in wanted:
             continue
         gn = graph.nodes[node_id]
         cls = gn.cls
-        parts = [cls.type, str(cls.version), _canonical(gn.params)]
+        stamp = stamps.get(cls)
+        if stamp is None:
+            stamp = stamps[cls] = code_stamp(cls)
+        parts = [cls.type, str(cls.version), stamp, _canonical(gn.params)]
         parts += [f"{name}={keys[src]}.{port}" for name, (src, port) in sorted(gn.inputs.items())]
         if cls.writes_files:
             parts.append(out)
@@ -143,29 +195,43 @@ def _short(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class Executor:
-    """Runs graphs against one cache; keeps loaded models across runs for interactive use."""
+def _check_targets(graph: Graph, targets: Sequence[str] | None) -> list[str]:
+    if targets is None:
+        return graph.sinks()
+    if isinstance(targets, str):
+        raise TypeError(f"targets must be a list of node ids, got the text {targets!r}: use [{targets!r}]")
+    if not targets:
+        raise ValueError("targets is an empty list, so there is nothing to compute: name the node ids "
+                         "whose outputs you want, or leave targets unset to compute every output")
+    unknown = [t for t in targets if t not in graph.nodes]
+    if unknown:
+        raise KeyError(f"no node with id {', '.join(map(repr, unknown))} in the workflow")
+    return list(dict.fromkeys(targets))
 
-    def __init__(self, cache: Cache | None = None, *, workers: int = 2, gpu_budget_bytes: int = 8 << 30):
+
+class Executor:
+    """Runs graphs against one cache; owns the component store that keeps models across runs and jobs."""
+
+    def __init__(self, cache: Cache | None = None, *, workers: int = 2, gpu_budget_bytes: int = 8 << 30,
+                 components: ComponentStore | None = None):
         self.cache = cache or Cache()
         self.workers = max(1, workers)
         self.gpu_budget_bytes = gpu_budget_bytes
-        self.models: dict[str, Any] = {}
-        self._locks = DeviceLocks()
+        #: renderers, encoders and pipelines by (kind, device), handed to nodes in their RunContext
+        self.components = components if components is not None else ComponentStore()
+        #: one lock table for GPU nodes and exclusive components
+        self._locks = self.components.locks
 
-    def plan(self, graph: Graph, targets: Sequence[str] | None = None, *,
-             out_dir: Path = Path("out")) -> tuple[dict[str, str], dict[str, Outputs], list[str]]:
-        """Keys, the cached outputs that will be used, and the nodes that must run (topological)."""
-        targets = list(targets) if targets is not None else graph.sinks()
-        unknown = [t for t in targets if t not in graph.nodes]
-        if unknown:
-            raise KeyError(f"no node with id {', '.join(map(repr, unknown))} in the workflow")
-        needed = _ancestors_and_self(graph, targets)
-        keys = content_keys(graph, needed, out_dir)
-        wanted = set(targets)
+    def plan(self, graph: Graph, targets: Sequence[str] | None = None, *, out_dir: Path = Path("out")) -> Plan:
+        """Keys, the cached outputs that will be used, and the nodes that must run, in execution order."""
+        wanted_list = _check_targets(graph, targets)
+        needed_set = _ancestors_and_self(graph, wanted_list)
+        keys = content_keys(graph, needed_set, out_dir)
+        needed = [n for n in graph.order if n in needed_set]
+        wanted = set(wanted_list)
         cached: dict[str, Outputs] = {}
         to_run: set[str] = set()
-        for node_id in reversed(graph.order):
+        for node_id in reversed(needed):
             if node_id not in wanted:
                 continue
             outputs, _ = self.cache.get(keys[node_id])
@@ -174,66 +240,112 @@ class Executor:
                 continue
             to_run.add(node_id)
             wanted.update(src for src, _ in graph.nodes[node_id].inputs.values())
-        order = [n for n in graph.order if n in to_run]
-        return keys, cached, order
+        order = [n for n in needed if n in to_run]
+        first: dict[str, str] = {}
+        same_as = {n: first[keys[n]] for n in order if first.setdefault(keys[n], n) != n}
+        up_to_date = [n for n in needed if n not in to_run and n not in cached]
+        return Plan(targets=wanted_list, needed=needed, keys=keys, cached=cached, order=order, same_as=same_as,
+                    up_to_date=up_to_date)
 
     def run(self, graph: Graph, options: RunOptions | None = None) -> RunResult:
         opts = options or RunOptions()
         started = time.perf_counter()
-        targets = list(opts.targets) if opts.targets is not None else graph.sinks()
-        keys, cached, order = self.plan(graph, targets, out_dir=opts.out_dir)
-        run = _Run(self, graph, opts, keys, cached, order, targets)
+        plan = self.plan(graph, opts.targets, out_dir=opts.out_dir)
+        self.cache.refresh([plan.keys[n] for n in plan.up_to_date])
+        run = _Run(self, graph, opts, plan)
         run.execute()
-        return RunResult(records=run.records, outputs=run.results, targets=targets,
+        return RunResult(records=run.records, outputs=run.results, targets=plan.targets,
                          stats=self.cache.snapshot(), seconds=time.perf_counter() - started,
-                         cancelled=run.cancel.is_set())
+                         cancelled=any(r.status == "cancelled" for r in run.records.values()),
+                         run_id=run.run_id, hook_errors=run.hook_errors)
+
+
+_ACCEPTS_RUN_ID: dict[tuple[type, str], bool] = {}
+
+
+def _accepts_run_id(hook: Hook, event: str) -> bool:
+    """Whether a hook's method takes `run_id` (hooks written before run ids existed do not)."""
+    key = (type(hook), event)
+    known = _ACCEPTS_RUN_ID.get(key)
+    if known is None:
+        params = inspect.signature(getattr(hook, event)).parameters.values()
+        known = _ACCEPTS_RUN_ID[key] = any(p.name == "run_id" or p.kind is p.VAR_KEYWORD for p in params)
+    return known
 
 
 class _Run:
     """The state of one run: records, results and the ready queue."""
 
-    def __init__(self, ex: Executor, graph: Graph, opts: RunOptions, keys: dict[str, str],
-                 cached: dict[str, Outputs], order: list[str], targets: list[str]):
-        self.ex, self.graph, self.opts, self.keys = ex, graph, opts, keys
-        self.hooks = list(opts.hooks)
+    def __init__(self, ex: Executor, graph: Graph, opts: RunOptions, plan: Plan):
+        self.ex, self.graph, self.opts, self.plan, self.keys = ex, graph, opts, plan, plan.keys
+        self.run_id = opts.run_id or uuid.uuid4().hex
+        self.hooks: tuple[Hook, ...] = tuple(opts.hooks)
+        self.hook_errors: list[HookError] = []
+        self._hook_lock = threading.Lock()
         self.cancel = opts.cancel or threading.Event()
-        self.results: dict[str, Outputs] = dict(cached)
-        self.records: dict[str, NodeRecord] = {}
-        self.order = order
+        self.results: dict[str, Outputs] = dict(plan.cached)
+        self.order = plan.order
         self.run_device = resolve(opts.device) if self._needs_device() else "cpu"
-        for node_id in cached:
-            self.records[node_id] = NodeRecord(node_id, graph.nodes[node_id].cls.type, "cached", key=keys[node_id])
-        for node_id in order:
-            self.records[node_id] = NodeRecord(node_id, graph.nodes[node_id].cls.type, key=keys[node_id])
-        for hook in self.hooks:
-            hook.run_started(records=self.records, targets=targets)
+        queued = set(plan.order)
+        self.records: dict[str, NodeRecord] = {
+            n: NodeRecord(n, graph.nodes[n].cls.type, "queued" if n in queued else "cached", key=plan.keys[n])
+            for n in plan.needed}
+        self._emit("run_started", "", records=self.records, targets=plan.targets)
 
     def _needs_device(self) -> bool:
         return self.opts.device not in (None, "cpu", "auto") or any(
             self.graph.nodes[n].cls.uses_gpu or self.graph.nodes[n].device for n in self.order)
 
+    def _emit(self, event: str, about: str, /, **kwargs: Any) -> None:
+        """Call one event on every live hook; a hook that raises is reported (about node `about`) and dropped."""
+        for hook in self.hooks:
+            try:
+                if _accepts_run_id(hook, event):
+                    getattr(hook, event)(run_id=self.run_id, **kwargs)
+                else:
+                    getattr(hook, event)(**kwargs)
+            except Exception as exc:
+                self._hook_failed(hook, event, about, exc)
+
+    def _hook_failed(self, hook: Hook, event: str, node_id: str, exc: Exception) -> None:
+        name = type(hook).__name__
+        with self._hook_lock:
+            self.hooks = tuple(h for h in self.hooks if h is not hook)
+            self.hook_errors.append(HookError(node_id, "hook", f"{type(exc).__name__}: {exc}",
+                                              traceback.format_exc(), hook=name, event=event))
+
     def execute(self) -> None:
         to_run = set(self.order)
-        waiting = {n: sum(1 for src, _ in self.graph.nodes[n].inputs.values() if src in to_run)
-                   for n in self.order}
+        same_as = self.plan.same_as
         consumers: dict[str, list[str]] = {n: [] for n in self.order}
+        waiting: dict[str, int] = {}
         for n in self.order:
-            for src, _ in self.graph.nodes[n].inputs.values():
-                if src in to_run:
-                    consumers[src].append(n)
-        blocked: set[str] = set()
+            sources = [src for src, _ in self.graph.nodes[n].inputs.values() if src in to_run]
+            if n in same_as:
+                sources.append(same_as[n])
+            waiting[n] = len(sources)
+            for src in sources:
+                consumers[src].append(n)
+        blocked: dict[str, str] = {}
         ready = deque(n for n in self.order if waiting[n] == 0)
 
         def finish(node_id: str) -> None:
-            failed = self.records[node_id].status != "done"
-            for c in consumers[node_id]:
-                if failed:
-                    blocked.add(c)
-                waiting[c] -= 1
-                if waiting[c] == 0:
+            stack = [node_id]
+            while stack:
+                n = stack.pop()
+                failed = self.records[n].status not in FINISHED
+                for c in consumers[n]:
+                    if failed:
+                        blocked.setdefault(c, n)
+                    waiting[c] -= 1
+                    if waiting[c] != 0:
+                        continue
                     if c in blocked:
-                        self._skip(c, node_id)
-                        finish(c)
+                        self._skip(c, blocked[c])
+                        stack.append(c)
+                    elif c in same_as:
+                        self._share(c, same_as[c])
+                        stack.append(c)
                     else:
                         ready.append(c)
 
@@ -253,44 +365,55 @@ class _Run:
                         in_flight[pool.submit(self._execute, node_id)] = node_id
                 if in_flight:
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        finish(in_flight.pop(fut))
+                    for fut in sorted(done, key=lambda f: in_flight[f]):
+                        node_id = in_flight.pop(fut)
+                        self._settle(node_id, fut)
+                        finish(node_id)
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
-        for hook in self.hooks:
-            hook.run_finished(records=self.records, stats=self.ex.cache.snapshot())
+        self._emit("run_finished", "", records=self.records, stats=self.ex.cache.snapshot())
+
+    def _settle(self, node_id: str, fut: Future[None]) -> None:
+        """A node whose thread ended without an end status gets one (never left `running`)."""
+        exc = fut.exception()
+        rec = self.records[node_id]
+        if exc is not None or rec.status in ("queued", "running"):
+            rec.status = "error"
+            message = f"{type(exc).__name__}: {exc}" if exc is not None else "ended without a status"
+            rec.error = NodeError(node_id, rec.node_type, message,
+                                  "".join(traceback.format_exception(exc)) if exc is not None else "")
 
     def _mark(self, node_id: str, status: str) -> None:
         rec = self.records[node_id]
         rec.status = status
-        for hook in self.hooks:
-            hook.node_finished(record=rec)
+        self._emit("node_finished", node_id, record=rec)
 
     def _skip(self, node_id: str, because: str) -> None:
         rec = self.records[node_id]
         rec.warnings.append(f"not run: upstream node '{because}' did not finish")
         self._mark(node_id, "cancelled" if self.cancel.is_set() else "skipped")
 
+    def _share(self, node_id: str, leader: str) -> None:
+        """A node identical to one that already ran takes its outputs."""
+        self.results[node_id] = self.results[leader]
+        self._mark(node_id, "cached")
+
     def _execute(self, node_id: str) -> None:
         gn = self.graph.nodes[node_id]
         rec = self.records[node_id]
         rec.status = "running"
-        for hook in self.hooks:
-            hook.node_started(record=rec)
-        device = resolve(gn.device) if gn.device else self.run_device
-        kwargs = dict(gn.params)
-        for name, (src, port) in gn.inputs.items():
-            kwargs[name] = self.results[src][port]
-        for port in gn.cls.inputs:
-            kwargs.setdefault(port.name, None)
-        ctx = RunContext(node_id=node_id, device=device, out_dir=self.opts.out_dir,
-                         cancel_event=self.cancel,
-                         report=self._reporter(node_id) if self.hooks else None, models=self.ex.models,
-                         warnings=rec.warnings, workflow=self.graph.workflow)
         start = time.perf_counter()
+        kwargs: dict[str, Any] = {}
         try:
+            self._emit("node_started", node_id, record=rec)
+            device = resolve(gn.device) if gn.device else self.run_device
+            kwargs = self._inputs(gn)
+            ctx = RunContext(node_id=node_id, device=device, out_dir=self.opts.out_dir, cancel_event=self.cancel,
+                             report=self._reporter(node_id) if self.hooks else None,
+                             components=self.ex.components, warnings=rec.warnings, workflow=self.graph.workflow)
             outputs = self._call(gn, ctx, kwargs, device)
+            self.ex.cache.put(rec.key, outputs)
         except Cancelled:
             rec.status = "cancelled"
         except Exception as exc:
@@ -299,11 +422,17 @@ class _Run:
                                   {k: _short(v) for k, v in kwargs.items()})
         else:
             self.results[node_id] = outputs
-            self.ex.cache.put(rec.key, outputs)
             rec.status = "done"
         rec.seconds = time.perf_counter() - start
-        for hook in self.hooks:
-            hook.node_finished(record=rec)
+        self._emit("node_finished", node_id, record=rec)
+
+    def _inputs(self, gn: GraphNode) -> dict[str, Any]:
+        kwargs = dict(gn.params)
+        for name, (src, port) in gn.inputs.items():
+            kwargs[name] = self.results[src][port]
+        for port in gn.cls.inputs:
+            kwargs.setdefault(port.name, None)
+        return kwargs
 
     def _call(self, gn: GraphNode, ctx: RunContext, kwargs: dict[str, Any], device: str) -> Outputs:
         lock = self.ex._locks.lock_for(device) if gn.cls.uses_gpu else None
@@ -317,8 +446,7 @@ class _Run:
 
     def _reporter(self, node_id: str) -> Any:
         def report(fraction: float, message: str) -> None:
-            for hook in self.hooks:
-                hook.node_progress(node_id=node_id, fraction=fraction, message=message)
+            self._emit("node_progress", node_id, node_id=node_id, fraction=fraction, message=message)
         return report
 
 

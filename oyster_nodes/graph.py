@@ -82,7 +82,8 @@ def _check(workflow: Workflow, registry: Registry) -> tuple[Graph | None, list[P
     problems += _check_cycles(dag)
     if problems:
         return None, problems
-    return Graph(workflow, nodes, dag, list(nx.topological_sort(dag))), []
+    # ties broken by node id: the order nodes run in never depends on how the JSON lists them
+    return Graph(workflow, nodes, dag, list(nx.lexicographical_topological_sort(dag))), []
 
 
 def _unknown_type(node_id: str, type_name: str, registry: Registry) -> Problem:

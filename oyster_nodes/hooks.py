@@ -1,7 +1,10 @@
 """Observers of a run: progress, timing, cache hits and errors wrap node execution from outside.
 
 Every method takes keyword arguments only and does nothing by default; subclass what you need.
-Hooks are called from worker threads, so keep them quick and thread-safe.
+Every event carries `run_id`, the id of the run it belongs to (RunResult.run_id); a hook whose
+method does not declare it (or **kwargs) is called without it. A hook that raises is reported as a
+HookError on the run's result and is not called again in that run; it never changes a node's
+outcome. Hooks are called from worker threads, so keep them quick and thread-safe.
 """
 
 from __future__ import annotations
@@ -16,19 +19,19 @@ if TYPE_CHECKING:
 
 
 class Hook:
-    def run_started(self, *, records: Mapping[str, NodeRecord], targets: Sequence[str]) -> None:
+    def run_started(self, *, run_id: str = "", records: Mapping[str, NodeRecord], targets: Sequence[str]) -> None:
         """The plan is made: records say which nodes are cached and which are queued."""
 
-    def node_started(self, *, record: NodeRecord) -> None:
+    def node_started(self, *, run_id: str = "", record: NodeRecord) -> None:
         """A node begins to run."""
 
-    def node_progress(self, *, node_id: str, fraction: float, message: str) -> None:
+    def node_progress(self, *, run_id: str = "", node_id: str, fraction: float, message: str) -> None:
         """A long node reports how far it is (0..1) and what it is doing."""
 
-    def node_finished(self, *, record: NodeRecord) -> None:
+    def node_finished(self, *, run_id: str = "", record: NodeRecord) -> None:
         """A node is done, failed, skipped or cancelled; record.seconds holds its time."""
 
-    def run_finished(self, *, records: Mapping[str, NodeRecord], stats: CacheStats) -> None:
+    def run_finished(self, *, run_id: str = "", records: Mapping[str, NodeRecord], stats: CacheStats) -> None:
         """Every planned node has an end status; `stats` are the cache's counters after the run."""
 
 
@@ -37,23 +40,26 @@ class EventLog(Hook):
 
     def __init__(self) -> None:
         self.events: list[tuple[str, str, Any]] = []
+        #: the run ids the events came with
+        self.run_ids: set[str] = set()
         self._lock = threading.Lock()
 
-    def _add(self, event: str, node_id: str, detail: Any = None) -> None:
+    def _add(self, event: str, node_id: str, detail: Any = None, run_id: str = "") -> None:
         with self._lock:
             self.events.append((event, node_id, detail))
+            self.run_ids.add(run_id)
 
-    def node_started(self, *, record: NodeRecord) -> None:
-        self._add("started", record.node_id)
+    def node_started(self, *, run_id: str = "", record: NodeRecord) -> None:
+        self._add("started", record.node_id, run_id=run_id)
 
-    def node_progress(self, *, node_id: str, fraction: float, message: str) -> None:
-        self._add("progress", node_id, (fraction, message))
+    def node_progress(self, *, run_id: str = "", node_id: str, fraction: float, message: str) -> None:
+        self._add("progress", node_id, (fraction, message), run_id)
 
-    def node_finished(self, *, record: NodeRecord) -> None:
-        self._add(record.status, record.node_id, record.seconds)
+    def node_finished(self, *, run_id: str = "", record: NodeRecord) -> None:
+        self._add(record.status, record.node_id, record.seconds, run_id)
 
-    def run_finished(self, *, records: Mapping[str, NodeRecord], stats: CacheStats) -> None:
-        self._add("run_finished", "", stats)
+    def run_finished(self, *, run_id: str = "", records: Mapping[str, NodeRecord], stats: CacheStats) -> None:
+        self._add("run_finished", "", stats, run_id)
 
     def of(self, event: str) -> list[str]:
         return [n for e, n, _ in self.events if e == event]

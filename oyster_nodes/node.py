@@ -1,10 +1,11 @@
 """The public node API: a node declares typed ports and parameters as data, and one `run`.
 
 A node is a definition, not a machine: it holds no weights and no global state. The executor gives
-`run` a RunContext (device, output folder, progress, cancellation, shared model store) and the
+`run` a RunContext (device, output folder, progress, cancellation, the component store) and the
 node's inputs and parameters as keyword arguments. Parameters can come from a settings dataclass of the
 core declared with `oyster_nodes.settings.setting` (`params_from`, `settings_from`), so each is declared once.
-Imports only `types` and `settings`.
+Imports only `types` and `settings` (and `components` lazily, when a node run outside an executor first
+asks for a component).
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ import dataclasses
 import math
 import threading
 import typing
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .settings import SETTING, Setting
 from .types import AnyData, wire_name
+
+if TYPE_CHECKING:
+    from .components import ComponentSpec, ComponentStore
+
+T = TypeVar("T")
 
 
 class RelPath(str):
@@ -327,8 +334,8 @@ class RunContext:
     out_dir: Path = field(default_factory=lambda: Path("out"))
     cancel_event: threading.Event = field(default_factory=threading.Event)
     report: Callable[[float, str], None] | None = None
-    #: long-lived objects (loaded models) shared across runs, keyed by the caller
-    models: MutableMapping[str, Any] | None = None
+    #: renderers, encoders and pipelines by (kind, device), kept across runs (oyster_nodes.components)
+    components: ComponentStore | None = None
     warnings: list[str] = field(default_factory=list)
     #: the Workflow being run (oyster_nodes.workflow.Workflow); exports embed its JSON for provenance
     workflow: Any = None
@@ -337,6 +344,14 @@ class RunContext:
     def workflow_name(self) -> str:
         """The running workflow's name ("workflow" when a node runs outside one)."""
         return self.workflow.metadata.name if self.workflow is not None else "workflow"
+
+    def use_component(self, spec: ComponentSpec[T], device: str | None = None) -> AbstractContextManager[T]:
+        """The component of `spec` on this node's device (or `device`), in use for a `with` block."""
+        if self.components is None:
+            from .components import ComponentStore
+
+            self.components = ComponentStore()
+        return self.components.use(spec, device or self.device)
 
     def progress(self, fraction: float, message: str = "") -> None:
         """Report progress from inside a long node; also a cancellation point."""

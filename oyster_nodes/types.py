@@ -179,12 +179,18 @@ class Audio(WireData):
 
 @dataclass(kw_only=True, slots=True)
 class CameraPath(WireData):
-    """Camera keyframes over time. Each key: time s, position xyz m, target xyz m, focal mm."""
+    """A camera over time as arrays, one row per key (usually one per frame), sorted by time.
+
+    times_k seconds (K), position_k3 and target_k3 metres (K x 3), focal_mm_k (K); K >= 1. Checked once
+    where a path is made: shapes agree, values are finite, times never go back."""
 
     wire_name: ClassVar[str] = "CameraPath"
     wire_color: ClassVar[str] = "#64b5f6"
 
-    keys: list[dict[str, Any]]
+    times_k: np.ndarray
+    position_k3: np.ndarray
+    target_k3: np.ndarray
+    focal_mm_k: np.ndarray
     duration_s: float = 0.0
     fps: float = 24.0
     width: int = 1280
@@ -193,8 +199,36 @@ class CameraPath(WireData):
     near_m: float = 0.1
     far_m: float = 5000.0
 
+    def __post_init__(self) -> None:
+        self.times_k = np.asarray(self.times_k, np.float64).reshape(-1)
+        self.position_k3 = np.asarray(self.position_k3, np.float64).reshape(-1, 3)
+        self.target_k3 = np.asarray(self.target_k3, np.float64).reshape(-1, 3)
+        self.focal_mm_k = np.asarray(self.focal_mm_k, np.float64).reshape(-1)
+        k = len(self.times_k)
+        if k == 0:
+            raise ValueError("a camera path needs at least one key")
+        if not (len(self.position_k3) == len(self.target_k3) == len(self.focal_mm_k) == k):
+            raise ValueError(f"camera path arrays disagree: {k} times, {len(self.position_k3)} positions, "
+                             f"{len(self.target_k3)} targets, {len(self.focal_mm_k)} focal lengths")
+        for name in ("times_k", "position_k3", "target_k3", "focal_mm_k"):
+            if not np.isfinite(getattr(self, name)).all():
+                raise ValueError(f"camera path {name} holds a value that is not a finite number")
+        if k > 1 and (np.diff(self.times_k) < 0).any():
+            raise ValueError("camera path times must not go back")
+        if (self.focal_mm_k <= 0).any():
+            raise ValueError("camera path focal lengths must be positive")
+
+    @property
+    def key_count(self) -> int:
+        return int(len(self.times_k))
+
+    def key(self, i: int) -> dict[str, Any]:
+        """Key i as JSON (time, position, target, focal_mm), for files and previews."""
+        return {"time": float(self.times_k[i]), "position": [float(c) for c in self.position_k3[i]],
+                "target": [float(c) for c in self.target_k3[i]], "focal_mm": float(self.focal_mm_k[i])}
+
     def summary(self) -> str:
-        return f"CameraPath({len(self.keys)} keys, {self.duration_s:g} s, {self.width}x{self.height})"
+        return f"CameraPath({self.key_count} keys, {self.duration_s:g} s, {self.width}x{self.height})"
 
 
 @dataclass(kw_only=True, slots=True)

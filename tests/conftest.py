@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# subprocesses and spawned workers of the tests import `tests.…` (stub packs) and this checkout's code
+_ROOT = str(Path(__file__).resolve().parents[1])
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH", "")) if p)
 
 from oyster_nodes.registry import Registry, load_registry  # noqa: E402
 from oyster_nodes.workflow import Workflow, parse_data  # noqa: E402

@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np
 
 from oyster_nodes import Node, Param, Port, RunContext, WireData
+from oyster_nodes.components import ComponentSpec
 
 RUNS: list[str] = []
 _lock = threading.Lock()
@@ -114,4 +115,51 @@ class WrongOutput(Node):
         return "not a number"
 
 
-NODES = (Source, MakeBlob, View, Add, Fail, Slow, WrongOutput)
+class Scribble(Node):
+    """Writes into its input, as a careless node would: the cache must refuse."""
+
+    type = "t.scribble"
+    inputs = (Port("blob", Blob),)
+    outputs = (Port("value", float),)
+
+    def run(self, ctx: RunContext, *, blob: Blob) -> float:
+        ran(ctx)
+        blob.data[0] = 99.0
+        return float(blob.data[0])
+
+
+class Counter:
+    """A component that counts what it was asked; made once per (kind, device)."""
+
+    MADE: ClassVar[list[str]] = []
+    CLOSED: ClassVar[list[str]] = []
+
+    def __init__(self, device: str):
+        self.device, self.calls = device, 0
+        Counter.MADE.append(device)
+
+    def count(self) -> int:
+        self.calls += 1
+        return self.calls
+
+    def close(self) -> None:
+        Counter.CLOSED.append(self.device)
+
+
+COUNTER = ComponentSpec(kind="counter", create=Counter, nbytes=1000)
+
+
+class UseCounter(Node):
+    """Asks the executor's component store for the counter on its device."""
+
+    type = "t.counter"
+    outputs = (Port("calls", int),)
+    params = (Param("tag", str, ""),)
+
+    def run(self, ctx: RunContext, *, tag: str) -> int:
+        ran(ctx)
+        with ctx.use_component(COUNTER) as counter:
+            return counter.count()
+
+
+NODES = (Source, MakeBlob, View, Add, Fail, Slow, WrongOutput, Scribble, UseCounter)

@@ -113,3 +113,165 @@ def test_two_processes_share_the_disk_tier(tmp_path: Path):
         if got is not None:
             np.testing.assert_array_equal(got["b"].data, blob(2000, i).data)
     assert disk.corrupt == 0
+
+
+# --- keys know the code ---------------------------------------------------------------------------
+
+PACK_NODE = '''
+from oyster_nodes import Node, Port
+from .helper import VALUE
+from tests.stubnodes import Blob
+import numpy as np
+
+
+class Make(Node):
+    type = "p.make"
+    outputs = (Port("blob", Blob),)
+
+    def run(self, ctx):
+        print("RAN", flush=True)
+        return Blob(data=np.full(4, VALUE, dtype=np.float32))
+
+
+NODES = [Make]
+'''
+
+RUN_PACK = '''
+import sys
+from oyster_nodes.cache import Cache, DiskCache
+from oyster_nodes.executor import Executor
+from oyster_nodes.graph import build
+from oyster_nodes.registry import Registry, load_folder
+from oyster_nodes.workflow import parse_data
+
+reg = Registry()
+load_folder(reg, sys.argv[1])
+doc = {"format": "oyster-workflow", "version": 1, "nodes": [{"id": "m", "type": "p.make"}], "links": []}
+result = Executor(Cache(disk=DiskCache(sys.argv[2]))).run(build(parse_data(doc), reg))
+print("VALUE", float(result.outputs["m"]["blob"].data[0]))
+'''
+
+
+def _run_pack(tmp_path: Path) -> list[str]:
+    import subprocess
+    import sys
+
+    script = tmp_path / "run_pack.py"
+    script.write_text(RUN_PACK)
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "packs"), str(tmp_path / "cache")],
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).parents[1]).stdout
+    return out.split()
+
+
+def test_editing_a_packs_code_gives_new_keys_so_the_disk_tier_serves_no_stale_value(tmp_path):
+    pack = tmp_path / "packs" / "p"
+    pack.mkdir(parents=True)
+    (pack / "__init__.py").write_text(PACK_NODE)
+    (pack / "helper.py").write_text("VALUE = 1.0\n")
+    assert _run_pack(tmp_path) == ["RAN", "VALUE", "1.0"]
+    assert _run_pack(tmp_path) == ["VALUE", "1.0"], "unchanged code: a new process reads the disk tier"
+    (pack / "helper.py").write_text("VALUE = 2.0\n")  # not the node's own file: a module of its pack
+    assert _run_pack(tmp_path) == ["RAN", "VALUE", "2.0"]
+
+
+def test_code_stamps_cover_the_core_its_shaders_and_the_pack(registry):
+    from oyster_nodes.cache import _code_files, code_stamp
+
+    files = {p.name for p in _code_files(Path(__file__).parents[1] / "oyster_nodes")}
+    assert "executor.py" in files
+    assert any(name.endswith((".frag", ".vert", ".glsl")) for name in files), "shaders are code too"
+    make = registry.get("t.blob")
+    assert code_stamp(make) == code_stamp(registry.get("t.view"))
+    core, pack = code_stamp(make).split(".")
+    assert core and pack and core != pack
+
+
+# --- values handed out are read-only --------------------------------------------------------------
+
+def test_stored_and_disk_values_are_read_only(tmp_path):
+    import pytest
+
+    cache = Cache(disk=DiskCache(tmp_path))
+    value = blob(16, 1)
+    cache.put("k", {"b": value})
+    with pytest.raises(ValueError, match="read-only"):
+        value.data[0] = 1.0
+    inner = np.zeros(2)
+    cache.put("m", {"nested": {"x": [inner, (inner[None],)]}})
+    assert not inner.flags.writeable
+    fresh = Cache(disk=DiskCache(tmp_path))
+    got, tier = fresh.get("k")
+    assert tier == "disk"
+    with pytest.raises(ValueError, match="read-only"):
+        got["b"].data += 1.0
+
+
+# --- the LRU of the disk tier is kept warm by the workflow in use ---------------------------------
+
+def test_a_cached_rerun_refreshes_upstream_disk_entries(tmp_path, builder, registry):
+    import os
+
+    graph = build(builder.node("w", "t.blob", size=32, seed=2).node("v", "t.view")
+                  .node("w2", "t.blob", size=8).link("w.blob", "v.blob").link("v.value", "w2.scale").build(), registry)
+    first = Executor(Cache(disk=DiskCache(tmp_path))).run(graph)
+    disk = DiskCache(tmp_path)
+    upstream = disk.path(first.records["w"].key)
+    assert upstream.is_file()
+    for f in tmp_path.glob("*/*.oyc"):
+        os.utime(f, (1_000_000, 1_000_000))
+    stubnodes.RUNS.clear()
+    again = Executor(Cache(disk=DiskCache(tmp_path))).run(graph)
+    assert stubnodes.RUNS == [] and again.records["w"].status == "cached"
+    assert upstream.stat().st_mtime > 1_000_000, "the upstream world was refreshed without being read"
+
+
+# --- no litter from killed writers ----------------------------------------------------------------
+
+KILLED_WRITER = '''
+import os, sys
+import numpy as np
+from oyster_nodes.cache import DiskCache
+from tests.stubnodes import Blob
+disk = DiskCache(sys.argv[1])
+os.replace = lambda *a: os._exit(9)  # killed between writing and renaming
+disk.put("ab" + "0" * 38, {"b": Blob(data=np.zeros(50_000, dtype=np.float32))})
+'''
+
+
+def test_temp_files_of_killed_writers_are_removed_on_start_and_counted(tmp_path, capsys):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from oyster_nodes.cache import STALE_TEMP_S
+    from oyster_nodes.cli import main
+
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_WRITER)
+    root = tmp_path / "cache"
+    proc = subprocess.run([sys.executable, str(script), str(root)], cwd=Path(__file__).parents[1])
+    assert proc.returncode == 9
+    [left] = list((root / "tmp").iterdir())
+    left_bytes = left.stat().st_size
+    assert left_bytes > 200_000
+    live = root / "tmp" / f".{'cd' * 20}.{left.name.split('.')[2]}.{os.getpid()}.1.tmp"
+    live.write_bytes(b"x" * 10)  # a writer that is still alive: kept
+    elsewhere = root / "tmp" / f".{'ef' * 20}.otherhost.1.1.tmp"
+    elsewhere.write_bytes(b"x" * 20)  # another machine's writer, still writing: kept
+    gone = root / "tmp" / f".{'12' * 20}.otherhost.1.1.tmp"
+    gone.write_bytes(b"x" * 30)
+    os.utime(gone, (0, 0))  # nobody wrote to it for ages: removed
+    legacy = root / "ab" / ".ab.oyc.1.1.tmp"
+    legacy.parent.mkdir(exist_ok=True)
+    legacy.write_bytes(b"x" * 40)
+    os.utime(legacy, (0, 0))
+    assert STALE_TEMP_S >= 60
+    assert main(["cache", "--cache-dir", str(root)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["temp_removed"] == 2 and info["temp_removed_bytes"] == left_bytes + 30
+    assert not left.exists() and not gone.exists() and live.exists() and elsewhere.exists()
+    assert info["temp_files"] == 3 and info["temp_bytes"] == 10 + 20 + 40, "what remains is counted"
+    assert info["entries"] == 0
+    assert main(["cache", "--cache-dir", str(root), "--clear"]) == 0
+    assert not legacy.exists() and live.exists()

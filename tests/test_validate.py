@@ -146,7 +146,7 @@ def structured_doc(**bad: Any) -> dict[str, Any]:
     b.node("se", "world.spec_edit", **bad.get("se", {})).node("g", "world.generate", size_m=256.0)
     b.node("e", "world.edit", **bad.get("e", {})).node("c", "camera.preset", **bad.get("c", {}))
     b.node("k", "camera.keyframes", **bad.get("k", {}))
-    b.node("a", "action.script", english=False, **{"script": LINE_SCRIPT, **bad.get("a", {})})
+    b.node("a", "action.script", **{"english": False, "script": LINE_SCRIPT, **bad.get("a", {})})
     for src, dst in (("p.prompt", "s.prompt"), ("s.spec", "se.spec"), ("se.spec", "g.spec"), ("g.world", "e.world"),
                      ("e.world", "c.world"), ("e.world", "k.world")):
         b.link(src, dst)
@@ -255,3 +255,13 @@ def test_render_image_vectors_are_checked_with_the_nodes_message(full_registry, 
     message = run_error(render_nodes.RenderImage, world=tiny_world, auto_frame=False, position=["left", 1, 2])
     assert (p.node, p.field, p.message) == ("r", "params.position", f"parameter 'position': {message}")
     assert "position expects numbers [x, y, z]" in message
+
+
+def test_english_lines_are_left_to_the_run_but_line_form_errors_around_them_are_found(full_registry):
+    script = "at 0s drop a red ball from 10 m\nat 1s blast ball1"
+    [p] = validate(parse_data(structured_doc(a={"script": script, "english": True})), full_registry)
+    assert p.field == "params.script" and "line 2, column 13: blast pos: expects numbers" in p.message
+    default = structured_doc(a={"script": action_nodes.EXAMPLE, "english": True})
+    assert validate(parse_data(default), full_registry) == []
+    [p] = validate(parse_data(structured_doc(a={"script": action_nodes.EXAMPLE, "english": False})), full_registry)
+    assert "line 5" in p.message, "without English the example's English line is refused"

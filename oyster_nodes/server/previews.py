@@ -190,12 +190,9 @@ def _files(name: str, files: Files, files_url: str, out_dir: Path) -> dict[str, 
 
 
 def _camera(name: str, path: CameraPath) -> dict[str, Any]:
-    keys = []
-    for key in path.keys[:MAX_CAMERA_KEYS]:
-        pos, target = key.get("position"), key.get("target")
-        if _vec(pos):
-            keys.append({"position": [float(v) for v in pos[:3]],
-                         "target": [float(v) for v in target[:3]] if _vec(target) else None})
+    n = min(path.key_count, MAX_CAMERA_KEYS)
+    keys = [{"position": [float(v) for v in path.position_k3[i]], "target": [float(v) for v in path.target_k3[i]]}
+            for i in range(n)]
     return {"kind": "camera", "output": name, "keys": keys, "caption": path.summary()}
 
 

@@ -22,7 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .actions.parse import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
+    from .actions.parse import MAX_SCRIPT_CHARS, check_script, parse_json, parse_lines, parse_script
     from .audio.ambience import AudioSettings, ambience
     from .camera.map import blank_map, top_down_map
     from .camera.path import (
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         frame_times,
         keep_clear,
         parse_keys,
+        path_from_keys,
         sample_keys,
         to_camera_path,
     )
@@ -56,10 +57,10 @@ if TYPE_CHECKING:
     from .generate.world import GenerateConfig, generate_world
     from .geometry.camera import Camera, ViewSettings, camera_from_key, establishing_shot, lift_above_ground, vec3
     from .prompt.concepts import STYLES, WEATHERS
-    from .prompt.embed import get_encoder
+    from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
     from .prompt.understand import spec_from_prompt
-    from .render.renderer import Renderer, RenderSettings, shared_renderer
+    from .render.renderer import RENDERER, Renderer, RenderSettings
     from .render.sequence import SequenceSettings, render_sequence
     from .simulate.run import SimSettings
     from .simulate.run import simulate as run_simulation
@@ -84,7 +85,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "STYLES": ("prompt.concepts", "STYLES"),
     "WEATHERS": ("prompt.concepts", "WEATHERS"),
     "spec_from_prompt": ("prompt.understand", "spec_from_prompt"),
-    "get_encoder": ("prompt.embed", "get_encoder"),
+    "TEXT_ENCODER": ("prompt.embed", "TEXT_ENCODER"),
+    "load_encoder": ("prompt.embed", "load_encoder"),
     "GenerateConfig": ("generate.world", "GenerateConfig"),
     "generate_world": ("generate.world", "generate_world"),
     "apply_edits": ("edit.operations", "apply_edits"),
@@ -94,6 +96,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "import_mesh": ("edit.meshimport", "import_mesh"),
     "MAX_SCRIPT_CHARS": ("actions.parse", "MAX_SCRIPT_CHARS"),
     "parse_json": ("actions.parse", "parse_json"),
+    "check_script": ("actions.parse", "check_script"),
     "parse_lines": ("actions.parse", "parse_lines"),
     "parse_script": ("actions.parse", "parse_script"),
     "SimSettings": ("simulate.run", "SimSettings"),
@@ -118,6 +121,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "frame_times": ("camera.path", "frame_times"),
     "keep_clear": ("camera.path", "keep_clear"),
     "parse_keys": ("camera.path", "parse_keys"),
+    "path_from_keys": ("camera.path", "path_from_keys"),
     "sample_keys": ("camera.path", "sample_keys"),
     "to_camera_path": ("camera.path", "to_camera_path"),
     "FOLLOW_MODES": ("camera.presets", "FOLLOW_MODES"),
@@ -130,7 +134,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "top_down_map": ("camera.map", "top_down_map"),
     "Renderer": ("render.renderer", "Renderer"),
     "RenderSettings": ("render.renderer", "RenderSettings"),
-    "shared_renderer": ("render.renderer", "shared_renderer"),
+    "RENDERER": ("render.renderer", "RENDERER"),
     "SequenceSettings": ("render.sequence", "SequenceSettings"),
     "render_sequence": ("render.sequence", "render_sequence"),
     "AudioSettings": ("audio.ambience", "AudioSettings"),
@@ -138,6 +142,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "RENDERER",
+    "TEXT_ENCODER",
     "ASPECTS",
     "AudioSettings",
     "Camera",
@@ -176,12 +182,13 @@ __all__ = [
     "camera_at",
     "camera_from_key",
     "check_edits",
+    "check_script",
     "establishing_shot",
     "follow_samples",
     "frame_size",
     "frame_times",
     "generate_world",
-    "get_encoder",
+    "load_encoder",
     "heights_at",
     "import_mesh",
     "keep_clear",
@@ -189,6 +196,7 @@ __all__ = [
     "load_world",
     "parse_json",
     "parse_keys",
+    "path_from_keys",
     "parse_lines",
     "parse_script",
     "preset_samples",
@@ -198,7 +206,6 @@ __all__ = [
     "save_world",
     "set_time",
     "set_weather",
-    "shared_renderer",
     "spec_from_prompt",
     "to_camera_path",
     "top_down_map",

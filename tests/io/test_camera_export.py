@@ -19,13 +19,13 @@ from oyster_nodes.io.exporters.camera_export import (
     rotation_from_euler_xyz_deg,
 )
 from oyster_nodes.types import CameraPath
-from oyster_nodes.world.camera.path import camera_at
+from oyster_nodes.world.camera.path import CameraPathError, camera_at, path_from_keys
 
 from .worlds import camera_path
 
 
 def _still(position, target) -> CameraPath:
-    return CameraPath(keys=[{"time": 0.0, "position": position, "target": target, "focal_mm": 50.0}],
+    return path_from_keys([{"time": 0.0, "position": position, "target": target, "focal_mm": 50.0}],
                       duration_s=1 / 24, fps=24)
 
 
@@ -55,7 +55,7 @@ def test_json_holds_keys_and_frames() -> None:
     path = camera_path(frames=10)
     doc = json.loads(camera_json(path, workflow_json="{}"))
     assert doc["format"] == "oyster-camera" and doc["frames"] == 10 and len(doc["per_frame"]) == 10
-    assert doc["keys"] == path.keys and doc["oyster_workflow"] == "{}"
+    assert doc["keys"] == [path.key(i) for i in range(path.key_count)] and doc["oyster_workflow"] == "{}"
     assert doc["sensor_height_mm"] == pytest.approx(36 * 360 / 640)
 
 
@@ -68,7 +68,7 @@ def test_writers_share_one_sampling() -> None:
 
 
 def test_empty_or_broken_paths_are_refused() -> None:
-    with pytest.raises(CameraExportError, match="no keys"):
-        camera_csv(CameraPath(keys=[]))
+    with pytest.raises(CameraPathError, match="no keys"):
+        path_from_keys([])
     with pytest.raises(CameraExportError, match="fps"):
-        camera_csv(CameraPath(keys=[{"time": 0, "position": [0, 0, 0], "target": [1, 0, 0]}], fps=0))
+        camera_csv(path_from_keys([{"time": 0, "position": [0, 0, 0], "target": [1, 0, 0]}], fps=0))

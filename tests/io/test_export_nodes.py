@@ -22,6 +22,7 @@ from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import load
 
 from ..params import checked_params as params
+from ..params import node_context
 from .worlds import camera_path, frames, synthetic_world, tone
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
@@ -41,7 +42,7 @@ def run(node: type[Node], ctx: RunContext, **kwargs: Any) -> Files:
 
 @pytest.fixture
 def ctx(tmp_path: Path, workflow) -> RunContext:
-    return RunContext(node_id="exp", out_dir=tmp_path / "out", workflow=workflow)
+    return node_context(node_id="exp", out_dir=tmp_path / "out", workflow=workflow)
 
 
 @pytest.fixture(scope="module")

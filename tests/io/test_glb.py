@@ -20,6 +20,7 @@ from oyster_nodes.io.exporters.glb import (
 )
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.simulate.run import SimSettings, simulate
+from oyster_nodes.world.state.records import Body, RecordError
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS
 
 from .worlds import camera_path, synthetic_world
@@ -84,8 +85,8 @@ def test_blender_imports_the_plain_node_variant(exported, blender_import) -> Non
     world = synthetic_world(size_m=128, instances=300)
     sun = np.array(world.env["sun_dir"]) / np.linalg.norm(world.env["sun_dir"])
     assert np.allclose(report["sun_direction"][0], -sun, atol=1e-5)
-    assert np.allclose(report["camera_keys"]["first"], camera_path().keys[0]["position"], atol=1e-4)
-    assert report["camera_keys"]["count"] == len(camera_path().keys)
+    assert np.allclose(report["camera_keys"]["first"], camera_path().position_k3[0], atol=1e-4)
+    assert report["camera_keys"]["count"] == camera_path().key_count
     kinds = np.asarray(world.inst_kind)
     first = int(np.nonzero(kinds == kinds[0])[0].tolist().index(0))
     name = f"{INSTANCE_KINDS[kinds[0]]}_{first}"
@@ -133,8 +134,8 @@ def test_camera_follows_the_path(exported) -> None:
     sampler = next(anim["samplers"][c["sampler"]] for c in anim["channels"]
                    if c["target"] == {"node": cam, "path": "translation"})
     times, pos = accessor(data, doc, sampler["input"]), accessor(data, doc, sampler["output"])
-    assert len(times) == len(path.keys) and times[-1, 0] == pytest.approx(path.keys[-1]["time"])
-    assert np.allclose(pos, to_gltf([k["position"] for k in path.keys]), atol=1e-4)
+    assert len(times) == path.key_count and times[-1, 0] == pytest.approx(path.times_k[-1])
+    assert np.allclose(pos, to_gltf(path.position_k3), atol=1e-4)
     yfov = doc["cameras"][0]["perspective"]["yfov"]
     assert yfov == pytest.approx(2 * np.arctan(36 * 360 / 640 / 2 / 35))
 
@@ -157,7 +158,7 @@ def test_world_rotations_map_to_gltf_axes() -> None:
 def test_tracks_from_states_and_bad_tracks() -> None:
     world = synthetic_world(size_m=32, instances=0, bodies=1)
     later = synthetic_world(size_m=32, instances=0, bodies=1)
-    later.bodies[0]["pos"] = [10.0, 20.0, 1.0]
+    later.bodies[0].pos = (10.0, 20.0, 1.0)
     tracks = tracks_from_states([world, later], fps=24)
     assert list(tracks) == ["ball-0"] and tracks["ball-0"].times_s.tolist() == [0.0, 1 / 24]
     bad = BodyTrack(times_s=np.array([0.0, 0.0]), pos_n3=np.zeros((2, 3)), quat_n4=np.ones((2, 4)))
@@ -167,12 +168,13 @@ def test_tracks_from_states_and_bad_tracks() -> None:
 
 def test_bodies_can_carry_their_own_tracks() -> None:
     world = synthetic_world(size_m=32, instances=0, bodies=2)
-    world.bodies[0]["track"] = {"times_s": FALL.times_s.tolist(), "pos": FALL.pos_n3.tolist(),
-                                "quat": FALL.quat_n4.tolist()}
-    world.bodies[1]["track"] = {"times_s": "soon"}
+    carried = {"times_s": FALL.times_s.tolist(), "pos": FALL.pos_n3.tolist(), "quat": FALL.quat_n4.tolist()}
+    world.bodies[0] = Body.from_json(world.bodies[0].to_json() | {"track": carried})
     data, info = world_glb(world, options=GlbOptions(texture_px=16))
-    assert info.animated_nodes == 1 and len(info.warnings) == 1 and "ball-1" in info.warnings[0]
+    assert info.animated_nodes == 1 and not info.warnings
     assert len(gltf_json(data)["animations"][0]["channels"]) == 2
+    with pytest.raises(RecordError, match="ball-1' track"):  # a broken track is refused where it enters
+        Body.from_json(world.bodies[1].to_json() | {"track": {"times_s": "soon"}})
 
 
 def simulated_glb(script: str) -> tuple[bytes, Any]:

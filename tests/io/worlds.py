@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from oyster_nodes.types import Audio, CameraPath, Frames
+from oyster_nodes.world.camera.path import path_from_keys
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 
@@ -40,7 +41,7 @@ def camera_path(*, frames: int = 48, fps: float = 24.0, width: int = 640, height
     t = np.arange(frames) / fps
     keys = [{"time": float(ti), "position": [10.0 + 40 * ti, 5.0, 30.0], "target": [64.0, 64.0, 5.0],
              "focal_mm": 35.0} for ti in t]
-    return CameraPath(keys=keys, duration_s=frames / fps, fps=fps, width=width, height=height)
+    return path_from_keys(keys, duration_s=frames / fps, fps=fps, width=width, height=height)
 
 
 def frames(n: int = 12, h: int = 72, w: int = 128, fps: float = 24.0, seed: int = 0) -> Frames:

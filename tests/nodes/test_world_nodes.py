@@ -18,6 +18,7 @@ from oyster_nodes.world.state.store import WorldFileError
 from oyster_nodes.world.state.world_state import WorldState
 
 from ..params import checked_params as params
+from ..params import node_context
 
 ALL: tuple[type[Node], ...] = prompt_nodes.NODES + world_nodes.NODES
 
@@ -29,7 +30,7 @@ def problem(node: type[Node], name: str, value: object) -> str | None:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> RunContext:
-    return RunContext(node_id="n1", out_dir=tmp_path)
+    return node_context(node_id="n1", out_dir=tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def small_world() -> WorldState:
     spec = WorldSpec(terrain="hills", structures={"cabin": 2, "road": 1}, vegetation={"broadleaf": 0.4})
     node = world_nodes.WorldGenerate()
     return node.run(
-        RunContext(node_id="g"), spec=spec, **params(world_nodes.WorldGenerate, seed=3, size_m=256)
+        node_context(node_id="g"), spec=spec, **params(world_nodes.WorldGenerate, seed=3, size_m=256)
     )
 
 
@@ -116,16 +117,16 @@ def test_edit_add_move_remove_time_weather(ctx: RunContext, small_world: WorldSt
     edited = world_nodes.WorldEdit().run(
         ctx, world=small_world, **params(world_nodes.WorldEdit, ops=ops, clock_h=21.5, weather="rain")
     )
-    ids = {s["id"]: s for s in edited.structures}
+    ids = {s.id: s for s in edited.structures}
     assert "tower-1" in ids and "cabin-2" not in ids
-    assert (ids["cabin-1"]["x"], ids["cabin-1"]["y"]) == (60.0, 60.0)
-    assert abs(edited.height_at(60.0, 60.0) - ids["cabin-1"]["z"]) < 0.05
+    assert (ids["cabin-1"].x, ids["cabin-1"].y) == (60.0, 60.0)
+    assert abs(edited.height_at(60.0, 60.0) - ids["cabin-1"].z) < 0.05
     assert len(edited.inst_kind) == len(small_world.inst_kind) + 1
     assert edited.env["weather"] == "rain" and edited.env["clock_h"] == 21.5
     assert (
         small_world.env["weather"] != "rain" or small_world.structures != edited.structures
     )  # input untouched
-    assert any(s["id"] == "cabin-2" for s in small_world.structures)
+    assert any(s.id == "cabin-2" for s in small_world.structures)
     with pytest.raises(ValueError, match="no object"):
         world_nodes.WorldEdit().run(
             ctx, world=small_world, **params(world_nodes.WorldEdit, ops=[{"op": "remove", "id": "nope"}])
@@ -142,22 +143,22 @@ def test_import_mesh_stands_on_ground(ctx: RunContext, small_world: WorldState) 
             ctx, world=small_world, **params(world_nodes.WorldImportMesh, path=name, x=100.0, y=90.0)
         )
         mesh = state.meshes[-1]
-        v = state.mesh_arrays[f"mesh_{mesh['id']}_v"]
+        v = state.mesh_arrays[f"mesh_{mesh.id}_v"]
         assert (
             v.dtype == np.float32
             and abs(float(v[:, 2].min())) < 1e-6
             and abs(float(v[:, 2].max()) - 3.0) < 1e-5
         )
-        assert mesh["z"] <= state.height_at(100.0, 90.0) + 1e-3
+        assert mesh.pos[2] <= state.height_at(100.0, 90.0) + 1e-3
 
 
 def test_an_imported_mesh_never_takes_an_id_in_use(ctx: RunContext, small_world: WorldState) -> None:
     trimesh.creation.box(extents=(2.0, 2.0, 2.0)).export(str(ctx.out_dir / "cabin.glb"))
-    taken = {item["id"] for item in small_world.structures + small_world.meshes}
+    taken = {item.id for item in small_world.structures + small_world.meshes}
     state = world_nodes.WorldImportMesh().run(
         ctx, world=small_world, **params(world_nodes.WorldImportMesh, path="cabin.glb", x=100.0, y=90.0)
     )
-    assert state.meshes[-1]["id"] not in taken and state.meshes[-1]["id"].startswith("cabin-")
+    assert state.meshes[-1].id not in taken and state.meshes[-1].id.startswith("cabin-")
 
 
 def test_broken_and_huge_meshes_are_refused(ctx: RunContext, small_world: WorldState) -> None:

@@ -17,8 +17,9 @@ from oyster_nodes.server.api import build_catalog
 from oyster_nodes.server.auth import TokenGate
 from oyster_nodes.server.previews import make_previews
 from oyster_nodes.server.workspace import PathRefused, SaveConflict, Workspace, inside, safe_name
-from oyster_nodes.types import CameraPath, Files, Image
+from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import Workflow
+from oyster_nodes.world.camera.path import path_from_keys
 
 
 @pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../../b", "", "C:\\x", "a\x00b"])
@@ -124,7 +125,7 @@ def test_previews_by_output_type(tmp_path: Path) -> None:
     rgb = np.zeros((40, 60, 3), np.uint8)
     image = Image(rgb_hw3=rgb, depth_hw=np.linspace(1, 100, 2400, dtype=np.float32).reshape(40, 60),
                   instance_hw=np.arange(2400).reshape(40, 60) % 7)
-    camera = CameraPath(keys=[{"time": 0, "position": [0, 0, 5], "target": [1, 1, 0]}])
+    camera = path_from_keys([{"time": 0, "position": [0, 0, 5], "target": [1, 1, 0]}])
     outside = Files(root="/etc", paths=["passwd"])
     items = make_previews("n", {"img": image, "cam": camera, "f": outside, "x": 1.5}, folder=tmp_path,
                           url="/p", files_url="/f", out_dir=tmp_path / "out")

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from nodes import action as action_nodes
-from oyster_nodes.node import RunContext
 from oyster_nodes.types import ActionScript
+from oyster_nodes.world import TEXT_ENCODER
 from oyster_nodes.world.actions.events import EVENT_KINDS, ActionError, check_event, format_event
 from oyster_nodes.world.actions.parse import parse_json, parse_line, parse_lines, parse_script
+
+from ..params import component, node_context
 
 SCRIPT = """# a little of everything
 at 0.5s spawn sphere ball1 pos=64,64 height=20 size=0.5 color=red material=rubber
@@ -108,7 +110,7 @@ at 4s a big explosion near the ball
 the sun sets until 21:00 over 5 seconds
 at 1s it starts to snow
 at 4.5s remove the red ball"""
-    parsed = parse_script(text)
+    parsed = parse_script(text, encoder=component(TEXT_ENCODER))
     kinds = [e["kind"] for e in sorted(parsed.events, key=lambda e: e["line"])]
     assert kinds == ["spawn", "impulse", "wind", "blast", "time", "weather", "remove"]
     ball = next(e for e in parsed.events if e["kind"] == "spawn")
@@ -123,13 +125,13 @@ at 4.5s remove the red ball"""
 
 def test_english_that_means_nothing_is_an_error() -> None:
     with pytest.raises(ActionError, match="could not understand"):
-        parse_script("at 2s frobnicate the quux")
+        parse_script("at 2s frobnicate the quux", encoder=component(TEXT_ENCODER))
     with pytest.raises(ActionError, match="nothing spawned"):
-        parse_script("at 2s kick the ball")
+        parse_script("at 2s kick the ball", encoder=component(TEXT_ENCODER))
 
 
 def test_node_shows_the_parsed_events() -> None:
-    ctx = RunContext(node_id="act")
+    ctx = node_context(node_id="act")
     node = action_nodes.ActionScriptNode()
     out = node.run(ctx, script="at 1s spawn box crate pos=5,5\nat 2s drop a ball from 10 m", format="auto",
                    english=True)
@@ -137,4 +139,4 @@ def test_node_shows_the_parsed_events() -> None:
     assert "at 1s spawn shape=box id=crate" in out["parsed"]
     assert any("drop a ball" in w for w in ctx.warnings)
     with pytest.raises(ActionError):
-        node.run(RunContext(node_id="act"), script='[{"time": 1}]', format="json", english=False)
+        node.run(node_context(node_id="act"), script='[{"time": 1}]', format="json", english=False)

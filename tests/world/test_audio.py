@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from nodes import audio as audio_nodes
-from oyster_nodes.node import RunContext
 from oyster_nodes.types import Audio
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.audio.ambience import AudioSettings, ambience, shaped_noise
 from oyster_nodes.world.camera import path as cp
 from oyster_nodes.world.simulate.run import SimSettings, simulate
 
+from ..params import node_context
 from .shot_world import flat, hills
 
 ONLY = {"wind": 0.0, "rain": 0.0, "water": 0.0, "birds": 0.0, "impacts": 0.0}
@@ -113,8 +113,8 @@ def test_node_needs_a_length_and_warns_about_mismatches() -> None:
     node = audio_nodes.Ambience()
     levels = {"wind": 1.0, "rain": 1.0, "water": 1.0, "birds": 1.0, "impacts": 1.0}
     with pytest.raises(ValueError, match="timeline or a camera path"):
-        node.run(RunContext(node_id="au"), world=world, sample_rate=48000, gain=1.0, seed=0, **levels)
-    ctx = RunContext(node_id="au")
+        node.run(node_context(node_id="au"), world=world, sample_rate=48000, gain=1.0, seed=0, **levels)
+    ctx = node_context(node_id="au")
     out = node.run(ctx, world=world, timeline=sim(world, "at 0s wind 5", duration=1.0),
                    path=path_at(world, (60.0, 60.0), seconds=2.0), sample_rate=44100, gain=1.0, seed=0, **levels)
     assert out.samples_nc.shape == (44100, 2) and any("differ" in w for w in ctx.warnings)

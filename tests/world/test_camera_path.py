@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from nodes import camera as camera_nodes
-from oyster_nodes.node import RunContext
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world.camera import path as cp
 from oyster_nodes.world.camera.map import blank_map, top_down_map
@@ -23,6 +22,7 @@ from oyster_nodes.world.camera.presets import (
 )
 
 from ..params import checked_params as node_params
+from ..params import node_context
 from .shot_world import flat, hills
 
 SHOT = cp.Shot(duration_s=2.0, fps=24, width=96, height=54)
@@ -88,13 +88,13 @@ def test_a_path_through_a_mountain_is_lifted_smoothly_with_a_note() -> None:
 def test_camera_keeps_out_of_buildings() -> None:
     world = hills()
     s = world.structures[0]
-    x, y = float(s["x"]), float(s["y"])
-    keys, _ = cp.parse_keys([{"time": 0, "position": [x - 30, y, s["z"] + 1], "target": [x + 30, y, s["z"]]},
-                             {"time": 2, "position": [x + 30, y, s["z"] + 1], "target": [x - 30, y, s["z"]]}],
+    x, y = s.x, s.y
+    keys, _ = cp.parse_keys([{"time": 0, "position": [x - 30, y, s.z + 1], "target": [x + 30, y, s.z]},
+                             {"time": 2, "position": [x + 30, y, s.z + 1], "target": [x - 30, y, s.z]}],
                             duration_s=2.0)
     clear = cp.keep_clear(world, cp.sample_keys(keys, SHOT.times()), clearance_m=1.0)
     middle = clear.position[len(clear.position) // 2]
-    assert middle[2] >= float(s["z"]) + float(s["h"]) + 1.0
+    assert middle[2] >= s.z + s.h + 1.0
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -162,23 +162,23 @@ def test_map_shows_the_path(tmp_path: Path) -> None:
 
 
 def test_preset_node_gives_path_and_preview(tmp_path: Path) -> None:
-    ctx = RunContext(node_id="cam", out_dir=tmp_path)
+    ctx = node_context(node_id="cam", out_dir=tmp_path)
     node = camera_nodes.CameraPreset
     out = node().run(ctx, world=hills(), **node_params(node, preset="crane", resolution="144p", aspect="9:16",
                                                         duration_s=1.0, fps=30, map_px=128))
     path, preview = out["path"], out["preview"]
     assert isinstance(path, CameraPath) and isinstance(preview, Image)
-    assert (path.width, path.height, path.fps, len(path.keys)) == (144, 256, 30.0, 30)
+    assert (path.width, path.height, path.fps, path.key_count) == (144, 256, 30.0, 30)
 
 
 def test_keyframe_node_warns_about_a_mountain(tmp_path: Path) -> None:
-    ctx = RunContext(node_id="cam", out_dir=tmp_path)
+    ctx = node_context(node_id="cam", out_dir=tmp_path)
     node = camera_nodes.CameraKeyframes
     keys = [{"time": 0, "position": [10, 64, 12], "target": [118, 64, 12]},
             {"time": 1, "position": [118, 64, 12], "target": [10, 64, 12]}]
     node().run(ctx, world=flat(), **node_params(node, keys=keys, duration_s=1.0, resolution="144p"))
     assert any("lifted the camera" in w for w in ctx.warnings)
-    no_world = node().run(RunContext(node_id="k"), **node_params(node, keys=keys, duration_s=1.0))
+    no_world = node().run(node_context(node_id="k"), **node_params(node, keys=keys, duration_s=1.0))
     assert no_world["preview"].rgb_hw3.shape[0] == 512
 
 
@@ -199,12 +199,12 @@ def test_follow_node_tracks_a_simulated_agent(tmp_path: Path) -> None:
     events = parse_script("at 0s spawn character hero pos=20,30\nfrom 0s to 2s move hero to=40,30",
                           english=False).events
     timeline = simulate(world, events, SimSettings(duration_s=2.0, fps=24))
-    ctx = RunContext(node_id="follow", out_dir=tmp_path)
+    ctx = node_context(node_id="follow", out_dir=tmp_path)
     node = camera_nodes.CameraFollow
     out = node().run(ctx, world=world, timeline=timeline,
                      **node_params(node, target_id="hero", duration_s=3.0, resolution="144p", map_px=128))
-    keys = out["path"].keys
-    assert len(keys) == 72 and keys[-1]["target"][0] > keys[0]["target"][0] + 15
+    path = out["path"]
+    assert path.key_count == 72 and path.target_k3[-1, 0] > path.target_k3[0, 0] + 15
     assert any("longer than the simulation" in w for w in ctx.warnings)
     with pytest.raises(ValueError, match="no body or agent 'villain'"):
         node().run(ctx, world=world, timeline=timeline, **node_params(node, target_id="villain"))

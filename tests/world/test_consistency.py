@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -32,10 +34,9 @@ def hills_world() -> WorldState:
         inst_var=np.arange(150, dtype=np.uint32),
     )
     world.inst_xyz[:] = np.stack([px, py, [world.height_at(a, b) for a, b in zip(px, py, strict=True)]], 1)
-    world.structures = [
-        {"kind": "tower", "x": 128.0, "y": 128.0, "z": world.height_at(128, 128), "w": 6, "d": 6, "h": 18}
-    ]
-    return world
+    tower = {"id": "tower-1", "kind": "tower", "x": 128.0, "y": 128.0, "z": world.height_at(128, 128),
+             "w": 6, "d": 6, "h": 18}
+    return dataclasses.replace(world, structures=[tower])
 
 
 @pytest.fixture(scope="module")

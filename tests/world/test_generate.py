@@ -22,11 +22,11 @@ def world(text: str, seed: int = 7, config: GenerateConfig = SMALL) -> WorldStat
 
 
 def footprint_heights(w: WorldState, s: dict) -> np.ndarray:
-    c, sn = math.cos(s["yaw"]), math.sin(s["yaw"])
+    c, sn = math.cos(s.yaw), math.sin(s.yaw)
     out = []
-    for u in np.linspace(-s["w"] / 2, s["w"] / 2, 7):
-        for v in np.linspace(-s["d"] / 2, s["d"] / 2, 7):
-            out.append(w.height_at(s["x"] + u * c - v * sn, s["y"] + u * sn + v * c))
+    for u in np.linspace(-s.w / 2, s.w / 2, 7):
+        for v in np.linspace(-s.d / 2, s.d / 2, 7):
+            out.append(w.height_at(s.x + u * c - v * sn, s.y + u * sn + v * c))
     return np.array(out)
 
 
@@ -84,23 +84,23 @@ def test_lake_fills_a_depression_to_one_spill_level() -> None:
 
 def test_river_runs_downhill() -> None:
     w = world("a river through the plains")
-    river = next(p for p in w.paths if p["kind"] == "river")
-    z = np.array(river["points"])[:, 2]
+    river = next(p for p in w.paths if p.kind == "river")
+    z = river.points_n3[:, 2]
     assert len(z) > 10 and (np.diff(z) <= 1e-6).all()
 
 
 def test_structures_stand_on_levelled_ground() -> None:
     w = world("three cabins and a tower")
-    kinds = [s["kind"] for s in w.structures]
+    kinds = [s.kind for s in w.structures]
     assert kinds.count("cabin") == 3 and kinds.count("tower") == 1
     for s in w.structures:
-        if s["kind"] in ("cabin", "tower"):
-            assert np.abs(footprint_heights(w, s) - s["z"]).max() < 0.05, s["id"]
+        if s.kind in ("cabin", "tower"):
+            assert np.abs(footprint_heights(w, s) - s.z).max() < 0.05, s.id
 
 
 def test_roads_connect_buildings_and_are_road_material() -> None:
     w = world("a village on the plains")
-    roads = [p for p in w.paths if p["kind"] == "road"]
+    roads = [p for p in w.paths if p.kind == "road"]
     assert roads
     assert (w.material_hw == 6).sum() > 100  # MATERIALS.index("road")
 
@@ -111,17 +111,17 @@ def test_cabin_by_the_lake_is_near_water() -> None:
         3,
         GenerateConfig(size_m=512.0, cell_m=1.0),
     )
-    cabin = next(s for s in w.structures if s["kind"] == "cabin")
+    cabin = next(s for s in w.structures if s.kind == "cabin")
     wet = np.argwhere(~np.isnan(w.water_hw))
-    d = np.hypot(wet[:, 1] * w.cell_m - cabin["x"], wet[:, 0] * w.cell_m - cabin["y"]).min()
+    d = np.hypot(wet[:, 1] * w.cell_m - cabin.x, wet[:, 0] * w.cell_m - cabin.y).min()
     assert 5.0 < d < 80.0
 
 
 def test_lighthouse_is_on_the_coast() -> None:
     w = world("a lighthouse", seed=3)
-    lh = next(s for s in w.structures if s["kind"] == "lighthouse")
+    lh = next(s for s in w.structures if s.kind == "lighthouse")
     sea = np.argwhere(w.water_hw == 0.0)
-    assert np.hypot(sea[:, 1] - lh["x"], sea[:, 0] - lh["y"]).min() < 90.0
+    assert np.hypot(sea[:, 1] - lh.x, sea[:, 0] - lh.y).min() < 90.0
 
 
 def test_negation_removes_trees() -> None:
@@ -180,6 +180,6 @@ def test_large_worlds_ease_their_relief_down_at_the_edge() -> None:
 def test_villages_have_many_houses_and_street_lamps_line_the_roads() -> None:
     w = world("a village of many houses along roads, street lamps", seed=5,
               config=GenerateConfig(size_m=512.0, cell_m=2.0))
-    assert sum(s["kind"] == "house" for s in w.structures) >= 10
+    assert sum(s.kind == "house" for s in w.structures) >= 10
     lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
     assert len(lamps) >= 8

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from oyster_nodes.world.prompt.embed import default_model_path, get_encoder
+from oyster_nodes.world.prompt.embed import default_model_path, load_encoder
 from oyster_nodes.world.prompt.minilm import MiniLM
 
 TEXTS = ["a misty pine forest", "lighthouse", "", "three cabins by the lake at dawn, no trees", "ünïcödé rocks!"]
@@ -35,7 +35,7 @@ def test_matches_the_reference_bert_on_a_tiny_random_model(tmp_path: Path) -> No
 
 
 def test_real_model_gives_unit_vectors_that_group_meanings() -> None:
-    enc = get_encoder()
+    enc = load_encoder()
     vectors = enc.encode(["pine", "conifer", "desert", "pine"])
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]

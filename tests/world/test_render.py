@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -10,12 +11,13 @@ import pytest
 
 from nodes.export import ExportPNG
 from nodes.render import RenderImage
-from oyster_nodes.node import RunContext
-from oyster_nodes.types import CameraPath
+from oyster_nodes.world.camera.path import path_from_keys
 from oyster_nodes.world.geometry.camera import Camera, establishing_shot
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.sky import build_env, clock_for_time
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
+
+from ..params import node_context
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 
@@ -49,7 +51,7 @@ def small_world(env: dict | None = None) -> WorldState:
         env=env or {},
     )
     world.inst_xyz[:] = np.stack([px, py, [world.height_at(a, b) for a, b in zip(px, py, strict=True)]], 1)
-    world.structures = [
+    return dataclasses.replace(world, structures=[
         {
             "kind": "cabin",
             "id": "c1",
@@ -62,9 +64,8 @@ def small_world(env: dict | None = None) -> WorldState:
             "h": 6,
             "color": "#8a6a4a",
         }
-    ]
-    world.paths = [{"kind": "road", "width_m": 4, "points": [[10, 10, 0], [110, 100, 0], [240, 130, 0]]}]
-    return world
+    ],
+    paths=[{"kind": "road", "width_m": 4, "points": [[10, 10, 0], [110, 100, 0], [240, 130, 0]]}])
 
 
 @pytest.fixture(scope="module")
@@ -183,12 +184,12 @@ def test_establishing_shot_is_above_ground_and_sees_the_world(renderer: Renderer
 def test_establishing_shot_frames_the_structures(world: WorldState) -> None:
     cam = establishing_shot(world, width=160, height=90)
     cabin = world.structures[0]
-    uv, depth = cam.project(np.array([[cabin["x"], cabin["y"], cabin["z"] + 2.0]]))
+    uv, depth = cam.project(np.array([[cabin.x, cabin.y, cabin.z + 2.0]]))
     assert depth[0] > 0 and 0.2 * 160 < uv[0, 0] < 0.8 * 160 and 0.15 * 90 < uv[0, 1] < 0.85 * 90
 
 
 def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path: Path) -> None:
-    ctx = RunContext(node_id="r1", out_dir=tmp_path)
+    ctx = node_context(node_id="r1", out_dir=tmp_path)
     params = {p.name: p.default for p in RenderImage.params}
     params.update(
         auto_frame=False, position=[70.0, 180.0, 0.0], target=[150.0, 150.0, 3.0], width=96, height=64
@@ -200,15 +201,15 @@ def test_render_node_lifts_a_buried_camera_and_warns(world: WorldState, tmp_path
 
 
 def test_render_node_uses_the_first_camera_key(world: WorldState, tmp_path: Path) -> None:
-    path = CameraPath(
-        keys=[
+    path = path_from_keys(
+        [
             {"time": 0.0, "position": [40, 30, 60], "target": [140, 140, 5], "focal_mm": 24.0},
             {"time": 1.0, "position": [0, 0, 99], "target": [1, 1, 1], "focal_mm": 50.0},
         ],
         width=80,
         height=48,
     )
-    ctx = RunContext(node_id="r2", out_dir=tmp_path)
+    ctx = node_context(node_id="r2", out_dir=tmp_path)
     params = {p.name: p.default for p in RenderImage.params}
     img = RenderImage().run(ctx, world=world, camera=path, **params)
     assert img.rgb_hw3.shape == (48, 80, 3) and img.info["camera"]["position"] == [40.0, 30.0, 60.0]
@@ -227,7 +228,7 @@ def test_export_png_writes_rgb_and_16_bit_depth(
     renderer: Renderer, world: WorldState, tmp_path: Path
 ) -> None:
     img = renderer.render(world, overview(world, 64, 36))
-    ctx = RunContext(node_id="e1", out_dir=tmp_path)
+    ctx = node_context(node_id="e1", out_dir=tmp_path)
     files = ExportPNG().run(ctx, image=img, path="shots/a.png", depth=True, depth_scale_mm=10.0)
     assert files.paths == ["shots/a.png", "shots/a_depth.png"] and files.exist() and len(files.hashes) == 2
     rgb = cv2.imread(str(tmp_path / "shots/a.png"))[..., ::-1]

@@ -13,14 +13,15 @@ from oyster_nodes.cache import Cache, DiskCache
 from oyster_nodes.executor import Executor, RunOptions
 from oyster_nodes.graph import build
 from oyster_nodes.types import CameraPath, Frames
+from oyster_nodes.world import RENDERER
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.camera import path as cp
-from oyster_nodes.world.render.renderer import shared_renderer
 from oyster_nodes.world.render.sequence import SequenceSettings, render_sequence
 from oyster_nodes.world.simulate.run import SimSettings, simulate
 from oyster_nodes.world.state.timeline import TimelineError
 from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES
 
+from ..params import component
 from .shot_world import flat, hills
 
 BODY = SEMANTIC_CLASSES.index("body")
@@ -45,7 +46,7 @@ def falling() -> tuple[object, object]:
 def test_frames_show_the_simulated_bodies_with_all_passes(falling: tuple, tmp_path: Path) -> None:
     world, timeline = falling
     path = still_path([64, 10, 16], [64, 30, 13])
-    frames = render_sequence(world, path, timeline, shared_renderer(), SequenceSettings(passes="all"))
+    frames = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(passes="all"))
     assert isinstance(frames, Frames) and frames.rgb_nhw3.shape == (12, 54, 96, 3) and frames.fps == 24.0
     assert frames.depth_nhw.shape == (12, 54, 96) and frames.semantic_nhw.shape == (12, 54, 96)
     first, last = (frames.semantic_nhw[k] == BODY for k in (0, -1))
@@ -65,9 +66,9 @@ def ball_pixels(frames: Frames, k: int) -> np.ndarray:
 def test_motion_blur_averages_the_shutter(falling: tuple) -> None:
     world, timeline = falling
     path = still_path([64, 10, 16], [64, 30, 13], seconds=0.5)
-    sharp = render_sequence(world, path, timeline, shared_renderer(), SequenceSettings(motion_blur=1))
-    blurred = render_sequence(world, path, timeline, shared_renderer(), SequenceSettings(motion_blur=5,
-                                                                                         shutter_deg=360.0))
+    sharp = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(motion_blur=1))
+    blurred = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(motion_blur=5,
+                                                                                           shutter_deg=360.0))
     k = 8  # the ball is falling fast here
     diff = np.abs(sharp.rgb_nhw3[k].astype(int) - blurred.rgb_nhw3[k].astype(int)).sum(axis=2)
     assert diff.max() > 30 and (diff > 10).mean() < 0.3  # only the moving ball changes
@@ -78,21 +79,21 @@ def test_motion_blur_averages_the_shutter(falling: tuple) -> None:
 def test_depth_of_field_blurs_what_is_out_of_focus() -> None:
     world = hills()
     path = still_path([20, 20, 25], [90, 90, 15], seconds=1 / 24, focal=120.0, size=(192, 108))
-    sharp = render_sequence(world, path, None, shared_renderer(), SequenceSettings())
-    soft = render_sequence(world, path, None, shared_renderer(), SequenceSettings(f_stop=1.0, focus_m=5.0))
+    sharp = render_sequence(world, path, None, component(RENDERER), SequenceSettings())
+    soft = render_sequence(world, path, None, component(RENDERER), SequenceSettings(f_stop=1.0, focus_m=5.0))
 
     def detail(rgb: np.ndarray) -> float:
         return float(cv2.Laplacian(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var())
 
     assert detail(soft.rgb_nhw3[0]) < 0.5 * detail(sharp.rgb_nhw3[0])
-    focused = render_sequence(world, path, None, shared_renderer(), SequenceSettings(f_stop=8.0, focus_m=0.0))
+    focused = render_sequence(world, path, None, component(RENDERER), SequenceSettings(f_stop=8.0, focus_m=0.0))
     assert detail(focused.rgb_nhw3[0]) > 0.7 * detail(sharp.rgb_nhw3[0])
 
 
 def test_timeline_of_another_world_is_refused(falling: tuple) -> None:
     _, timeline = falling
     with pytest.raises(TimelineError, match="another world"):
-        render_sequence(hills(), still_path([10, 10, 30], [60, 60, 10]), timeline, shared_renderer(),
+        render_sequence(hills(), still_path([10, 10, 30], [60, 60, 10]), timeline, component(RENDERER),
                         SequenceSettings())
 
 
@@ -131,10 +132,10 @@ def test_a_new_camera_re_renders_without_simulating_again(builder, full_registry
 def test_a_camera_inside_a_body_is_reported(falling: tuple) -> None:
     world, timeline = falling
     clear = SequenceSettings()
-    render_sequence(world, still_path([64, 10, 16], [64, 30, 13]), timeline, shared_renderer(), clear)
+    render_sequence(world, still_path([64, 10, 16], [64, 30, 13]), timeline, component(RENDERER), clear)
     assert not any("passes through" in n for n in clear.notes)
     inside = SequenceSettings()  # parked in the crate (a 2 m box at 58,30 resting on ground about 10.5 m high)
-    render_sequence(world, still_path([58, 30, 11.5], [64, 40, 11.5], seconds=0.25), timeline, shared_renderer(),
+    render_sequence(world, still_path([58, 30, 11.5], [64, 40, 11.5], seconds=0.25), timeline, component(RENDERER),
                     inside)
     assert any("passes through body 'crate' at 0.00 s" in n for n in inside.notes), inside.notes
 

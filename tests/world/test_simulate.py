@@ -10,12 +10,12 @@ import pytest
 
 from nodes import simulate as simulate_nodes
 from oyster_nodes.cache import decode, encode
-from oyster_nodes.node import RunContext
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.camera.path import heights_at, water_at
 from oyster_nodes.world.simulate.run import SimSettings, SimulationError, simulate
 from oyster_nodes.world.state.timeline import Timeline, TimelineError
 
+from ..params import node_context
 from .shot_world import drop_script, flat, hills
 
 ARRAYS = ("body_pos_fb3", "body_quat_fb4", "body_alive_fb", "body_rgb_fb3", "agent_pos_fa3", "agent_yaw_fa",
@@ -94,7 +94,7 @@ def test_blast_throws_bodies_away_and_remove_takes_them_out() -> None:
     a, b = tl.body_pos_fb3[:, 0], tl.body_pos_fb3[:, 1]
     assert a[int(1.4 * 24), 0] < 29.0 and b[int(1.4 * 24), 0] > 37.0
     assert tl.body_alive_fb[-1].tolist() == [1, 0]
-    assert "b" not in [body["id"] for body in tl.world_at(world, 1.9).bodies]
+    assert "b" not in [body.id for body in tl.world_at(world, 1.9).bodies]
 
 
 def test_clock_and_weather_change_over_their_intervals() -> None:
@@ -116,7 +116,7 @@ def test_corrections_are_notes() -> None:
     assert "inside the terrain" in notes and "overlap" in notes
     assert "after the shot ends" in notes and "past the end of the shot" in notes
     assert tl.body_pos_fb3[0, 0, 2] >= 10.0 + 0.5 - 1e-6
-    assert [b["id"] for b in tl.bodies] == ["low", "twin"]
+    assert [b.id for b in tl.bodies] == ["low", "twin"]
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
@@ -163,20 +163,20 @@ def test_timeline_goes_to_disk_and_back_and_knows_its_world() -> None:
     back = decode(encode({"timeline": tl}))["timeline"]
     assert isinstance(back, Timeline) and back.content_hash() == tl.content_hash()
     moment = back.world_at(world, 0.5)
-    assert moment.bodies[0]["id"] == "s" and moment.agents[0]["id"] == "c" and "time_s" in moment.env
+    assert moment.bodies[0].id == "s" and moment.agents[0].id == "c" and "time_s" in moment.env
     assert moment.height_hw is world.height_hw  # static content shared, not copied
     with pytest.raises(TimelineError, match="another world"):
         back.world_at(flat(), 0.5)
 
 
 def test_simulate_node_reports_corrections(tmp_path) -> None:  # noqa: ANN001
-    ctx = RunContext(node_id="sim", out_dir=tmp_path)
+    ctx = node_context(node_id="sim", out_dir=tmp_path)
     script = parse_script("at 0s spawn sphere s pos=40,40,-50 size=0.5\nat 9s remove s", english=False).to_script("")
     node = simulate_nodes.Simulate()
     tl = node.run(ctx, world=hills(), script=script, duration_s=1.0, fps=24, time_scale_h_per_s=0.0, seed=0)
     assert isinstance(tl, Timeline) and tl.n_frames == 24
     assert any("inside the terrain" in w for w in ctx.warnings) and any("never happens" in w for w in ctx.warnings)
-    still = simulate_nodes.WorldAt().run(RunContext(node_id="w"), world=hills(), timeline=tl, time_s=0.5)
+    still = simulate_nodes.WorldAt().run(node_context(node_id="w"), world=hills(), timeline=tl, time_s=0.5)
     assert still.bodies and still.env["clock_h"] == pytest.approx(15.5)
 
 
@@ -188,7 +188,7 @@ def test_a_body_spawned_over_an_imported_mesh_starts_on_top_of_it(tmp_path) -> N
     trimesh.creation.box(extents=(6.0, 6.0, 4.0)).export(str(tmp_path / "plinth.glb"))
     world = import_mesh(flat(), tmp_path / "plinth.glb", x=64.0, y=40.0)
     m = world.meshes[0]
-    top = float(m["pos"][2]) + float(world.mesh_arrays[f"mesh_{m['id']}_v"][:, 2].max()) * float(m["scale"])
+    top = m.pos[2] + float(world.mesh_arrays[f"mesh_{m.id}_v"][:, 2].max()) * m.scale
     tl = run(world, "at 0s spawn box crate pos=64,40 size=1", duration=1.0)
     z = tl.body_pos_fb3[:, 0, 2] - 0.5  # the crate's underside
     assert z.min() >= top - 0.05  # never inside the plinth

@@ -7,14 +7,14 @@ import json
 import pytest
 
 from oyster_nodes.types import Prompt
-from oyster_nodes.world.prompt.embed import Encoder, get_encoder
+from oyster_nodes.world.prompt.embed import Encoder, load_encoder
 from oyster_nodes.world.prompt.spec import SPEC_VERSION, SpecError, WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
 
 
 @pytest.fixture(scope="module")
 def encoder() -> Encoder:
-    return get_encoder()
+    return load_encoder()
 
 
 def parse(text: str, encoder: Encoder | None, negative: str = "") -> WorldSpec:

@@ -72,8 +72,6 @@ def frame_times(path: CameraPath) -> np.ndarray:
 
 def camera_frames(path: CameraPath) -> CameraFrames:
     """The path sampled once per frame."""
-    if not path.keys:
-        raise CameraExportError("the camera path has no keys")
     arrays = path_arrays(path)
     times = frame_times(path)
     cams = [camera_at(path, float(t), arrays) for t in times]
@@ -198,7 +196,7 @@ def camera_json(path: CameraPath, *, workflow_json: str | None = None, frames: C
         "fps": path.fps, "duration_s": float(frames.count / path.fps), "frames": frames.count,
         "width": path.width, "height": path.height, "sensor_width_mm": path.sensor_mm,
         "sensor_height_mm": _r(frames.sensor_height_mm), "near_m": path.near_m, "far_m": path.far_m,
-        "keys": path.keys,
+        "keys": [path.key(i) for i in range(path.key_count)],
         "per_frame": per_frame,
     }
     if workflow_json is not None:

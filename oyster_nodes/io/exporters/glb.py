@@ -33,13 +33,13 @@ from ...types import CameraPath
 from ...world.render.dynamic import agent_mesh, body_mesh
 from ...world.render.lighting import lighting_from_env
 from ...world.render.meshes import Mesh, water_mesh
+from ...world.state.records import Body, Track
 from ...world.state.timeline import Timeline
 from ...world.state.world_state import WorldState
 from ..provenance import GLTF_EXTRA
 from .camera_export import camera_frames, continuous, quaternion_wxyz
 from .terrain_mesh import TerrainMesh, terrain_mesh
 from .world_geometry import (
-    finite,
     kind_meshes,
     kind_name,
     structures_mesh,
@@ -66,17 +66,8 @@ class GlbError(ValueError):
     """A world or setting that cannot be exported as asked."""
 
 
-@dataclass(kw_only=True, slots=True)
-class BodyTrack:
-    """A simulated body's motion: times (N), positions (N x 3, world metres), orientations (N x 4, w x y z).
-
-    Given to world_glb directly, or carried by the body dict as body["track"] (see tracks_from_bodies)."""
-
-    times_s: np.ndarray
-    pos_n3: np.ndarray
-    quat_n4: np.ndarray
-    #: 1 while the body exists (spawned, not removed); None: always
-    visible_n: np.ndarray | None = None
+#: a body's motion (given to world_glb, carried by a body, or from a Timeline)
+BodyTrack = Track
 
 
 @dataclass(kw_only=True, slots=True)
@@ -404,9 +395,9 @@ class Animation:
 # ------------------------------------------------------------------------------------------ bodies
 
 
-def _body_pose(body: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    pos = np.array([finite(c, 0.0) for c in (list(body.get("pos", (0, 0, 0))) + [0, 0, 0])[:3]])
-    quat = np.array([finite(c, 0.0) for c in (list(body.get("quat", (1, 0, 0, 0))) + [0, 0, 0, 0])[:4]])
+def _body_pose(body: Body) -> tuple[np.ndarray, np.ndarray]:
+    pos = np.array(body.pos if body.pos is not None else (0.0, 0.0, 0.0), np.float64)
+    quat = np.array(body.quat if body.quat is not None else (1.0, 0.0, 0.0, 0.0), np.float64)
     if np.linalg.norm(quat) < 1e-9:
         quat = np.array([1.0, 0.0, 0.0, 0.0])
     return pos, quat
@@ -423,8 +414,8 @@ def _track_ok(track: BodyTrack) -> bool:
 def _bodies(b: GltfBuilder, world: WorldState, tracks: Mapping[str, BodyTrack], material: int,
             anim: Animation) -> tuple[int, list[str]]:
     nodes, animated, warnings = [], 0, []
-    for k, body in enumerate(world.bodies):
-        body_id = str(body.get("id", k))
+    for body in world.bodies:
+        body_id = body.id
         local = body_mesh(body)
         mesh = _flat_mesh(b, f"body_{body_id}", local, material)
         pos, quat = _body_pose(body)
@@ -454,19 +445,19 @@ def _agents(b: GltfBuilder, world: WorldState, timeline: Timeline | None, materi
     times = np.arange(timeline.n_frames, dtype=np.float64) / timeline.fps if timeline is not None else None
     nodes, animated = [], 0
     for k, agent in enumerate(sources):
-        agent_id = str(agent.get("id", f"agent-{k}"))
+        agent_id = agent.id
         if timeline is not None:
             alive = np.asarray(timeline.agent_alive_fa[:, k]) > 0
             first = int(np.argmax(alive)) if alive.any() else 0
             feet = np.asarray(timeline.agent_pos_fa3[first, k], np.float64)
             yaw = float(timeline.agent_yaw_fa[first, k])
         else:
-            feet = np.array([finite(c, 0.0) for c in (list(agent.get("pos", (0, 0, 0))) + [0, 0, 0])[:3]])
-            yaw = finite(agent.get("yaw", 0.0), 0.0)
+            feet = np.array(agent.pos if agent.pos is not None else (0.0, 0.0, 0.0), np.float64)
+            yaw = agent.yaw
         quat = np.array([math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)])
         item: dict[str, Any] = {"name": f"agent_{agent_id}", "translation": _round(to_gltf(feet)[0]),
                                 "rotation": _round(quat_to_gltf(quat)[0], 7),
-                                "extras": {"agent_id": agent_id, "kind": str(agent.get("kind", "character"))}}
+                                "extras": {"agent_id": agent_id, "kind": agent.kind}}
         mesh = _flat_mesh(b, f"agent_{agent_id}", agent_mesh(agent), material)
         if mesh is not None:
             item["mesh"] = mesh
@@ -486,7 +477,7 @@ def _agents(b: GltfBuilder, world: WorldState, timeline: Timeline | None, materi
 
 
 def _unknown_tracks(world: WorldState, tracks: Mapping[str, BodyTrack]) -> list[str]:
-    known = {str(body.get("id", k)) for k, body in enumerate(world.bodies)}
+    known = {body.id for body in world.bodies}
     missing = sorted(set(tracks) - known)
     return [f"tracks for unknown bodies ignored: {', '.join(missing[:5])}"] if missing else []
 
@@ -547,10 +538,9 @@ def _timeline_bodies(world: WorldState, timeline: Timeline) -> tuple[WorldState,
     for k, body in enumerate(timeline.bodies):
         alive = np.asarray(timeline.body_alive_fb[:, k]) > 0
         first = int(np.argmax(alive)) if alive.any() else 0
-        body_id = str(body.get("id", f"body-{k}"))
-        bodies.append({**body, "id": body_id, "pos": timeline.body_pos_fb3[first, k].tolist(),
-                       "quat": timeline.body_quat_fb4[first, k].tolist(),
-                       "color": timeline.body_rgb_fb3[first, k].tolist()})
+        body_id = body.id
+        bodies.append(body.posed(timeline.body_pos_fb3[first, k], timeline.body_quat_fb4[first, k],
+                                 timeline.body_rgb_fb3[first, k]))
         tracks[body_id] = BodyTrack(times_s=times, pos_n3=np.asarray(timeline.body_pos_fb3[:, k], np.float64),
                                     quat_n4=np.asarray(timeline.body_quat_fb4[:, k], np.float64),
                                     visible_n=alive.astype(np.float32))
@@ -558,21 +548,8 @@ def _timeline_bodies(world: WorldState, timeline: Timeline) -> tuple[WorldState,
 
 
 def tracks_from_bodies(world: WorldState) -> dict[str, BodyTrack]:
-    """Tracks carried by the bodies themselves: body["track"] = {"times_s": [...], "pos": [[x, y, z], ...],
-    "quat": [[w, x, y, z], ...]} (what a simulation can leave on the final state)."""
-    out = {}
-    for k, body in enumerate(world.bodies):
-        track = body.get("track")
-        if not isinstance(track, dict):
-            continue
-        try:
-            out[str(body.get("id", k))] = BodyTrack(times_s=np.asarray(track.get("times_s"), np.float64),
-                                                    pos_n3=np.asarray(track.get("pos"), np.float64),
-                                                    quat_n4=np.asarray(track.get("quat"), np.float64))
-        except (TypeError, ValueError):
-            out[str(body.get("id", k))] = BodyTrack(times_s=np.zeros(0), pos_n3=np.zeros((0, 3)),
-                                                    quat_n4=np.zeros((0, 4)))
-    return out
+    """Tracks carried by the bodies themselves (Body.track)."""
+    return {body.id: body.track for body in world.bodies if body.track is not None}
 
 
 def tracks_from_states(states: Sequence[WorldState], fps: float) -> dict[str, BodyTrack]:
@@ -581,8 +558,8 @@ def tracks_from_states(states: Sequence[WorldState], fps: float) -> dict[str, Bo
         raise GlbError("fps must be positive")
     samples: dict[str, list[tuple[float, np.ndarray, np.ndarray]]] = {}
     for i, state in enumerate(states):
-        for k, body in enumerate(state.bodies):
+        for body in state.bodies:
             pos, quat = _body_pose(body)
-            samples.setdefault(str(body.get("id", k)), []).append((i / fps, pos, quat))
+            samples.setdefault(body.id, []).append((i / fps, pos, quat))
     return {bid: BodyTrack(times_s=np.array([s[0] for s in rows]), pos_n3=np.array([s[1] for s in rows]),
                            quat_n4=np.array([s[2] for s in rows])) for bid, rows in samples.items() if len(rows) > 1}

@@ -7,9 +7,6 @@ triangle lists with linear vertex colours.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import numpy as np
 
 from ...world.render.albedo import terrain_albedo
@@ -17,15 +14,6 @@ from ...world.render.meshes import Mesh, from_faces, instance_mesh, merge, struc
 from ...world.state.world_state import INSTANCE_KINDS, WorldState
 
 WATER_SRGB = (0.16, 0.33, 0.42)
-
-
-def finite(value: Any, default: float) -> float:
-    """A float from untrusted JSON, or the default when it is not a finite number."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return default
-    return v if math.isfinite(v) else default
 
 
 def terrain_albedo_srgb(world: WorldState) -> np.ndarray:
@@ -46,14 +34,12 @@ def user_meshes(world: WorldState) -> Mesh:
     """Imported meshes placed in the world (grey; their own colours are not stored)."""
     out = []
     for m in world.meshes:
-        v, f = world.mesh_arrays.get(f"mesh_{m.get('id')}_v"), world.mesh_arrays.get(f"mesh_{m.get('id')}_f")
+        v, f = world.mesh_arrays.get(f"mesh_{m.id}_v"), world.mesh_arrays.get(f"mesh_{m.id}_f")
         if v is None or f is None or not len(f):
             continue
         mesh = from_faces(np.asarray(v, np.float64).reshape(-1, 3), np.asarray(f, np.int64).reshape(-1, 3),
                           (0.55, 0.55, 0.55))
-        s = finite(m.get("scale", 1.0), 1.0)
-        pos = tuple(finite(c, 0.0) for c in (list(m.get("pos", (0, 0, 0))) + [0, 0, 0])[:3])
-        out.append(transform(mesh, scale=(s, s, s), yaw=finite(m.get("yaw", 0.0), 0.0), offset=pos))
+        out.append(transform(mesh, scale=(m.scale, m.scale, m.scale), yaw=m.yaw, offset=m.pos))
     return merge(out)
 
 

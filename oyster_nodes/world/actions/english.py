@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from typing import Any
 
 import numpy as np
@@ -78,8 +77,6 @@ MIN_SCORE = 0.3
 _NUMBER = r"(-?\d+(?:\.\d+)?)"
 _UNIT_SECONDS = r"(?:(?:s|sec|secs|second|seconds)\b)"
 _METRES = r"\s*(?:m|metres|meters|metre|meter)\b"
-_MATRIX: dict[str, np.ndarray] = {}
-_LOCK = threading.Lock()
 
 
 class EnglishReader:
@@ -129,14 +126,11 @@ class EnglishReader:
 
     def _intent_matrix(self) -> np.ndarray:
         if self.encoder is None:
-            from ..prompt.embed import get_encoder
-
-            self.encoder = get_encoder()
-        key = str(getattr(self.encoder, "path", id(self.encoder)))
-        with _LOCK:
-            if key not in _MATRIX:
-                _MATRIX[key] = self.encoder.encode([p for p, _ in INTENTS])
-            return _MATRIX[key]
+            raise ActionError("English action lines need the sentence encoder: write the line form "
+                              "('at 2s drop a ball ...') or run the script from an action node")
+        if callable(self.encoder) and not hasattr(self.encoder, "memo"):
+            self.encoder = self.encoder()  # a provider: the encoder is loaded only once a line is English
+        return self.encoder.memo("action_intents", [p for p, _ in INTENTS])
 
     # --- slots per kind ------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import numpy as np
 from ...settings import setting
 from ...types import Audio, CameraPath
 from ..camera.path import path_arrays
+from ..state.records import Body
 from ..state.timeline import Timeline
 from ..state.world_state import INSTANCE_KINDS, WorldState
 
@@ -127,7 +128,7 @@ def _get(env: dict, key: str, sub: str, default: float) -> float:
 
 
 def _listener(world: WorldState, path: CameraPath | None, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if path is None or not path.keys:
+    if path is None:
         c = world.size_m / 2
         pos = np.tile([c, c, world.height_at(c, c) + 2.0], (len(times), 1))
         return pos, np.tile([1.0, 0.0, 0.0], (len(times), 1))
@@ -265,10 +266,10 @@ def _impacts(timeline: Timeline, c: Controls, rng: np.random.Generator) -> np.nd
     out = np.zeros((c.n, 2))
     sounds: dict[int, np.ndarray] = {}
     for t, k, impulse, x, y, z in timeline.impacts_n6:
-        body = timeline.bodies[int(k)] if int(k) < len(timeline.bodies) else {}
+        body = timeline.bodies[int(k)] if int(k) < len(timeline.bodies) else Body(id=f"body-{int(k)}")
         if int(k) not in sounds:
             sounds[int(k)] = knock_sound(body, c.rate, rng)
-        loud = min(math.log1p(float(impulse) / max(float(body.get("mass", 1.0)), 1e-3)) / 3.0, 1.2)
+        loud = min(math.log1p(float(impulse) / max(body.mass if body.mass is not None else 1.0, 1e-3)) / 3.0, 1.2)
         gain, pan = _where(c, float(t), np.array([x, y, z]))
         _add(out, sounds[int(k)] * loud * gain, float(t), c.rate, pan)
     for e in timeline.events:
@@ -288,10 +289,10 @@ def _where(c: Controls, t: float, pos: np.ndarray) -> tuple[float, float]:
     return 1.0 / (1.0 + dist / 6.0), float(d @ c.right[f]) / max(dist, 1e-6)
 
 
-def knock_sound(body: dict, rate: int, rng: np.random.Generator) -> np.ndarray:
+def knock_sound(body: Body, rate: int, rng: np.random.Generator) -> np.ndarray:
     """The knock a body makes when it hits something: pitch from its size, timbre from its material."""
-    ratio, decay_s, noise = TIMBRE.get(str(body.get("material", "")), TIMBRE[""])
-    size = max(float((body.get("size") or [0.5])[0]), 0.05)
+    ratio, decay_s, noise = TIMBRE.get(body.material, TIMBRE[""])
+    size = max(float(body.size[0]), 0.05)
     f0 = float(np.clip(180.0 / size, 50.0, 1400.0))
     length = int((decay_s * 4 + 0.03) * rate)
     s = np.arange(length) / rate

@@ -284,8 +284,7 @@ def frame_times(path: CameraPath, max_frames: int | None = None) -> np.ndarray:
         raise CameraPathError(f"camera path fps must be positive, got {path.fps}")
     duration = path.duration_s
     if not duration or duration <= 0:
-        times = [float(k.get("time", 0.0)) for k in path.keys]
-        duration = max(times) + 1.0 / path.fps if times else 0.0
+        duration = float(path.times_k.max()) + 1.0 / path.fps
     count = max(1, int(round(duration * path.fps)))
     if max_frames is not None and count > max_frames:
         raise CameraPathError(f"camera path has {count} frames; the limit is {max_frames}")
@@ -428,18 +427,12 @@ def occluded_fraction(world: WorldState, samples: PathSamples, steps: int = 24) 
 
 
 def to_camera_path(samples: PathSamples, shot: Shot) -> CameraPath:
-    """A CameraPath holding one key per frame."""
-    keys = [
-        {
-            "time": round(float(t), 6),
-            "position": [float(c) for c in p],
-            "target": [float(c) for c in q],
-            "focal_mm": float(f),
-        }
-        for t, p, q, f in zip(samples.times, samples.position, samples.target, samples.focal_mm, strict=True)
-    ]
+    """A CameraPath holding one key per frame (times rounded to the microsecond)."""
     return CameraPath(
-        keys=keys,
+        times_k=np.array([round(float(t), 6) for t in samples.times], np.float64),
+        position_k3=samples.position,
+        target_k3=samples.target,
+        focal_mm_k=samples.focal_mm,
         duration_s=shot.duration_s,
         fps=shot.fps,
         width=shot.width,
@@ -450,21 +443,26 @@ def to_camera_path(samples: PathSamples, shot: Shot) -> CameraPath:
     )
 
 
-def path_arrays(path: CameraPath) -> PathSamples:
-    """The keys of a CameraPath as arrays (any number of keys, sorted by time)."""
-    if not path.keys:
+def path_from_keys(keys: list[dict[str, Any]], **shot: Any) -> CameraPath:
+    """A CameraPath from keys as JSON ({time, position, target or yaw_deg/pitch_deg, focal_mm}), sorted by
+    time; `shot` sets duration_s, fps, width, height, sensor_mm, near_m, far_m."""
+    if not keys:
         raise CameraPathError("the camera path has no keys")
-    keys = sorted(path.keys, key=lambda k: float(k.get("time", 0.0)))
-    times = np.array([float(k.get("time", 0.0)) for k in keys])
-    pos = np.array([[float(c) for c in k["position"]] for k in keys])
-    tgt = np.array(
-        [
-            [float(c) for c in (k.get("target") or np.add(k["position"], camera_from_key(k).forward()))]
-            for k in keys
-        ]
-    )
-    focal = np.array([float(k.get("focal_mm", 35.0)) for k in keys])
-    return PathSamples(times=times, position=pos, target=tgt, focal_mm=focal)
+    try:
+        ordered = sorted(keys, key=lambda k: float(k.get("time", 0.0)))
+        times = [float(k.get("time", 0.0)) for k in ordered]
+        pos = [[float(c) for c in k["position"]] for k in ordered]
+        tgt = [[float(c) for c in (k.get("target") or np.add(k["position"], camera_from_key(k).forward()))]
+               for k in ordered]
+        focal = [float(k.get("focal_mm", 35.0)) for k in ordered]
+        return CameraPath(times_k=times, position_k3=pos, target_k3=tgt, focal_mm_k=focal, **shot)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CameraPathError(f"camera keys: {exc}") from None
+
+
+def path_arrays(path: CameraPath) -> PathSamples:
+    """A CameraPath's keys as PathSamples (the same arrays, no copies)."""
+    return PathSamples(times=path.times_k, position=path.position_k3, target=path.target_k3, focal_mm=path.focal_mm_k)
 
 
 def camera_at(path: CameraPath, t: float, arrays: PathSamples | None = None) -> Camera:

@@ -98,18 +98,18 @@ def subject_point(world: WorldState, settings: PresetSettings) -> np.ndarray:
         x, y = settings.subject
         return np.array([x, y, world.height_at(x, y) + settings.aim_height_m])
     for m in world.meshes:
-        v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
-        pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
+        v = world.mesh_arrays.get(f"mesh_{m.id}_v")
+        pos = list(m.pos)
         if v is not None and len(v):
-            z = np.asarray(v, np.float64).reshape(-1, 3)[:, 2] * float(m.get("scale", 1.0) or 1.0)
+            z = np.asarray(v, np.float64).reshape(-1, 3)[:, 2] * m.scale
             return np.array([pos[0], pos[1], pos[2] + 0.5 * (z.min() + z.max())])
     c = world.size_m / 2
     if world.structures:
         s = min(
-            world.structures, key=lambda s: math.hypot(float(s.get("x", c)) - c, float(s.get("y", c)) - c)
+            world.structures, key=lambda s: math.hypot(s.x - c, s.y - c)
         )
         return np.array(
-            [float(s.get("x", c)), float(s.get("y", c)), float(s.get("z", 0)) + float(s.get("h", 4)) / 2]
+            [s.x, s.y, s.z + s.h / 2]
         )
     return np.array([c, c, world.height_at(c, c) + settings.aim_height_m])
 

@@ -11,10 +11,10 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..state.records import MeshPlacement
 from ..state.world_state import WorldState
 from .operations import next_id
 
@@ -113,19 +113,8 @@ def import_mesh(
     yaw = math.radians(yaw_deg)
     z = _ground_under(state, vertices, x, y, scale, yaw)
     mesh_id = _mesh_id(state, path.stem)
-    item: dict[str, Any] = {
-        "id": mesh_id,
-        "name": path.name,
-        "pos": [x, y, z],
-        "x": x,
-        "y": y,
-        "z": z,
-        "yaw": yaw,
-        "scale": float(scale),
-        "vertices": int(len(vertices)),
-        "faces": int(len(faces)),
-        "extent_m": round(extent, 3),
-    }
+    item = MeshPlacement(id=mesh_id, name=path.name, pos=(float(x), float(y), float(z)), yaw=yaw, scale=float(scale),
+                         vertices=int(len(vertices)), faces=int(len(faces)), extent_m=round(extent, 3))
     arrays = {**state.mesh_arrays, f"mesh_{mesh_id}_v": vertices, f"mesh_{mesh_id}_f": faces}
     return dataclasses.replace(state, meshes=[*state.meshes, item], mesh_arrays=arrays)
 

@@ -15,6 +15,7 @@ import numpy as np
 from ..generate.scatter import KIND
 from ..generate.structures import KINDS, flatten, structure_record
 from ..prompt import concepts as cv
+from ..state.records import Body, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
 
@@ -138,7 +139,7 @@ def _inside(state: WorldState, x: float, y: float) -> None:
 
 def next_id(state: WorldState, kind: str) -> str:
     """The first free '<kind>-<k>' id among all of the world's objects."""
-    used = {item.get("id") for name in _LISTS for item in getattr(state, name)}
+    used = {item.id for name in _LISTS for item in getattr(state, name)}
     k = 1
     while f"{kind}-{k}" in used:
         k += 1
@@ -183,7 +184,7 @@ def _find(state: WorldState, object_id: str) -> tuple[str, int]:
         raise EditError(f"no instance {object_id!r} (there are {len(state.inst_kind)})")
     for name in _LISTS:
         for k, item in enumerate(getattr(state, name)):
-            if item.get("id") == object_id:
+            if item.id == object_id:
                 return name, k
     raise EditError(f"no object with id {object_id!r}")
 
@@ -200,23 +201,29 @@ def move_object(
         if yaw is not None:
             yaws[k] = yaw
         return dataclasses.replace(state, inst_xyz=xyz, inst_yaw=yaws)
-    items = [dict(i) for i in getattr(state, where)]
-    item = items[k]
-    item["yaw"] = item.get("yaw", 0.0) if yaw is None else yaw
-    changes: dict[str, Any] = {}
-    if where == "structures" and item.get("kind") in KINDS:
-        height = state.height_hw.copy()
-        item["z"] = round(
-            flatten(height, cell_m=state.cell_m, x=x, y=y, w=item["w"], d=item["d"], yaw=item["yaw"]), 3
-        )
-        changes["height_hw"] = height
-    else:
-        item["z"] = state.height_at(x, y)
-    item["x"], item["y"] = x, y
-    if "pos" in item:
-        item["pos"] = [x, y, item["z"]]
+    items = list(getattr(state, where))
+    items[k], changes = _moved(state, items[k], x, y, yaw)
     changes[where] = items
     return dataclasses.replace(state, **changes)
+
+
+def _moved(state: WorldState, item: Any, x: float, y: float, yaw: float | None) -> tuple[Any, dict[str, Any]]:
+    """A moved copy of a structure, mesh, body or agent, and the state changes it brings (levelled ground)."""
+    changes: dict[str, Any] = {}
+    if isinstance(item, Structure):
+        yaw = item.yaw if yaw is None else yaw
+        if item.kind in KINDS:
+            height = state.height_hw.copy()
+            z = round(flatten(height, cell_m=state.cell_m, x=x, y=y, w=item.w, d=item.d, yaw=yaw), 3)
+            changes["height_hw"] = height
+        else:
+            z = state.height_at(x, y)
+        return dataclasses.replace(item, x=x, y=y, z=z, yaw=yaw), changes
+    z = state.height_at(x, y)
+    if isinstance(item, Body):
+        quat = item.quat if yaw is None else (math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2))
+        return dataclasses.replace(item, pos=(x, y, z), quat=quat), changes
+    return dataclasses.replace(item, pos=(x, y, z), yaw=item.yaw if yaw is None else yaw), changes
 
 
 def remove_object(state: WorldState, object_id: str) -> WorldState:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS
 from .terrain import MAT
 
@@ -197,13 +197,13 @@ def scatter_near(
     )
 
 
-def fences_around(g: Ground, structures: list[dict[str, Any]], out: Instances, step: float = 3.0) -> None:
+def fences_around(g: Ground, structures: list[Structure], out: Instances, step: float = 3.0) -> None:
     """Fence segments on a rectangle 5 m outside each cabin and house, leaving a gate."""
     for s in structures:
-        if s["kind"] not in ("cabin", "house"):
+        if s.kind not in ("cabin", "house"):
             continue
-        hw, hd = s["w"] / 2 + 5.0, s["d"] / 2 + 5.0
-        c, sn = math.cos(s["yaw"]), math.sin(s["yaw"])
+        hw, hd = s.w / 2 + 5.0, s.d / 2 + 5.0
+        c, sn = math.cos(s.yaw), math.sin(s.yaw)
         pts, yaws = [], []
         for (ax, ay), (bx, by) in (
             ((-hw, -hd), (hw, -hd)),
@@ -217,8 +217,8 @@ def fences_around(g: Ground, structures: list[dict[str, Any]], out: Instances, s
                 lx, ly = ax + (bx - ax) * t, ay + (by - ay) * t
                 if ly < -hd + 0.1 and abs(lx) < 2.0:
                     continue  # the gate
-                pts.append((s["x"] + lx * c - ly * sn, s["y"] + lx * sn + ly * c))
-                yaws.append(s["yaw"] + math.atan2(by - ay, bx - ax))
+                pts.append((s.x + lx * c - ly * sn, s.y + lx * sn + ly * c))
+                yaws.append(s.yaw + math.atan2(by - ay, bx - ax))
         xy = np.array(pts, np.float64)
         out.add(
             np.full(len(xy), KIND["fence"]),
@@ -229,16 +229,16 @@ def fences_around(g: Ground, structures: list[dict[str, Any]], out: Instances, s
 
 
 def mark_footprints(
-    blocked: np.ndarray, structures: list[dict[str, Any]], cell_m: float, pad_m: float = 2.0
+    blocked: np.ndarray, structures: list[Structure], cell_m: float, pad_m: float = 2.0
 ) -> None:
     n = blocked.shape[0]
     for s in structures:
-        reach = (math.hypot(s["w"], s["d"]) / 2 + pad_m) / cell_m
-        ci, cj = s["y"] / cell_m, s["x"] / cell_m
+        reach = (math.hypot(s.w, s.d) / 2 + pad_m) / cell_m
+        ci, cj = s.y / cell_m, s.x / cell_m
         i0, i1 = max(0, int(ci - reach)), min(n, int(ci + reach) + 2)
         j0, j1 = max(0, int(cj - reach)), min(n, int(cj + reach) + 2)
         ii, jj = np.mgrid[i0:i1, j0:j1]
-        dx, dy = jj * cell_m - s["x"], ii * cell_m - s["y"]
-        c, sn = math.cos(s["yaw"]), math.sin(s["yaw"])
+        dx, dy = jj * cell_m - s.x, ii * cell_m - s.y
+        c, sn = math.cos(s.yaw), math.sin(s.yaw)
         u, v = np.abs(dx * c + dy * sn), np.abs(-dx * sn + dy * c)
-        blocked[i0:i1, j0:j1] |= (u <= s["w"] / 2 + pad_m) & (v <= s["d"] / 2 + pad_m)
+        blocked[i0:i1, j0:j1] |= (u <= s.w / 2 + pad_m) & (v <= s.d / 2 + pad_m)

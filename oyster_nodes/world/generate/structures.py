@@ -16,6 +16,7 @@ from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra, minimum_spanning_tree
 
+from ..state.records import Structure
 from .water import border_mask, chaikin, corridor, densify
 
 F32 = np.float32
@@ -227,26 +228,13 @@ def flatten(
 
 
 def structure_record(kind: str, ident: str, x: float, y: float, z: float, yaw: float,
-                     scale: float = 1.0) -> dict[str, Any]:
+                     scale: float = 1.0) -> Structure:
     """One structure of a kind in KINDS as the world state keeps it (position rounded to mm, yaw to 1e-5)."""
     spec = KINDS[kind]
-    item = {
-        "id": ident,
-        "kind": kind,
-        "x": round(x, 3),
-        "y": round(y, 3),
-        "z": round(z, 3),
-        "yaw": round(yaw, 5),
-        "w": spec["w"] * scale,
-        "d": spec["d"] * scale,
-        "h": spec["h"] * scale,
-        "color": spec["color"],
-        "roof": spec["roof"],
-        "material": spec["material"],
-    }
-    if "stripes" in spec:
-        item["stripes"] = spec["stripes"]
-    return item
+    return Structure(id=ident, kind=kind, x=round(x, 3), y=round(y, 3), z=round(z, 3), yaw=round(yaw, 5),
+                     w=spec["w"] * scale, d=spec["d"] * scale, h=spec["h"] * scale, color=tuple(spec["color"]),
+                     roof=spec["roof"], material=spec["material"],
+                     stripes=tuple(spec["stripes"]) if "stripes" in spec else None)
 
 
 def place_structures(
@@ -255,17 +243,19 @@ def place_structures(
     wanted: dict[str, int],
     relations: list[dict[str, str]],
     rng: np.random.Generator,
-) -> list[dict[str, Any]]:
+) -> list[Structure]:
     """Structures with ids, footprints and levelled pads; villages become clusters of houses."""
-    out: list[dict[str, Any]] = []
+    out: list[Structure] = []
     counters: dict[str, int] = {}
 
-    def add(kind: str, x: float, y: float, extra: dict[str, Any] | None = None) -> None:
+    def add(kind: str, x: float, y: float, village: int | None = None) -> None:
         spec = KINDS[kind]
         yaw = float(rng.uniform(-math.pi, math.pi))
         z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw)
         counters[kind] = counters.get(kind, 0) + 1
-        out.append(structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw) | (extra or {}))
+        item = structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw)
+        item.village = village
+        out.append(item)
 
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
         for x, y in choose_sites(site, kind, wanted.get(kind, 0), rng, relations):
@@ -280,7 +270,7 @@ def place_structures(
         site.taken.pop()
         houses = int(rng.integers(10, 17))
         for x, y in choose_sites(site, "house", houses, rng, relations, near=(cx, cy, 130.0)):
-            add("house", x, y, {"village": v + 1})
+            add("house", x, y, v + 1)
     return out
 
 
@@ -386,23 +376,12 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2], strict=True)]
 
 
-def bridge_for(run_xy: np.ndarray, level: float, index: int) -> dict[str, Any]:
+def bridge_for(run_xy: np.ndarray, level: float, index: int) -> Structure:
     """A bridge structure spanning a water crossing of a road."""
     a, b = run_xy[0], run_xy[-1]
     length = float(np.linalg.norm(b - a)) + 8.0
     mid = (a + b) / 2
     yaw = math.atan2(float(b[1] - a[1]), float(b[0] - a[0]))
-    return {
-        "id": f"bridge-{index}",
-        "kind": "bridge",
-        "x": round(float(mid[0]), 3),
-        "y": round(float(mid[1]), 3),
-        "z": round(level + 1.5, 3),
-        "yaw": round(yaw, 5),
-        "w": round(length, 3),
-        "d": 5.0,
-        "h": 1.5,
-        "color": [0.42, 0.32, 0.22],
-        "roof": "none",
-        "material": "wood",
-    }
+    return Structure(id=f"bridge-{index}", kind="bridge", x=round(float(mid[0]), 3), y=round(float(mid[1]), 3),
+                     z=round(level + 1.5, 3), yaw=round(yaw, 5), w=round(length, 3), d=5.0, h=1.5,
+                     color=(0.42, 0.32, 0.22), roof="none", material="wood")

@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
 from ...settings import setting
 from ..prompt.spec import WorldSpec
+from ..state.records import Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
 from . import scatter as sc
@@ -123,15 +123,11 @@ def generate_world(
     road_mask = np.zeros((n, n), bool)
     paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg)
     for s in structures:  # roads may have cut into pads: level them again at their own height
-        st.flatten(h, cell_m=cfg.cell_m, x=s["x"], y=s["y"], w=s["w"], d=s["d"], yaw=s["yaw"], level=s["z"])
+        st.flatten(h, cell_m=cfg.cell_m, x=s.x, y=s.y, w=s.w, d=s.d, yaw=s.yaw, level=s.z)
     structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges)) + waterfall
     paths += [
-        {
-            "kind": "river",
-            "id": f"river-{k + 1}",
-            "width_m": round(r.width_m, 3),
-            "points": np.round(r.points, 3).tolist(),
-        }
+        Route(id=f"river-{k + 1}", kind="river", width_m=round(r.width_m, 3),
+              points_n3=np.round(r.points, 3).astype(np.float64))
         for k, r in enumerate(rivers)
     ]
 
@@ -170,7 +166,7 @@ def generate_world(
 
 def _water(
     h: np.ndarray, level: np.ndarray, spec: WorldSpec, seed: int, cfg: GenerateConfig, sea_level: float | None
-) -> tuple[dict[str, np.ndarray], list[wt.River], list[dict[str, Any]]]:
+) -> tuple[dict[str, np.ndarray], list[wt.River], list[Structure]]:
     n = h.shape[0]
     rivers: list[wt.River] = []
     river_mask = np.zeros((n, n), bool)
@@ -260,7 +256,7 @@ def _dig_lake(
     return centre
 
 
-def _waterfall(river: wt.River) -> list[dict[str, Any]]:
+def _waterfall(river: wt.River) -> list[Structure]:
     """A waterfall where the river surface drops the most over a short run."""
     z = river.points[:, 2]
     k = min(5, len(z) - 1)
@@ -271,20 +267,10 @@ def _waterfall(river: wt.River) -> list[dict[str, Any]]:
     p, q = river.points[a], river.points[a + k]
     yaw = math.atan2(q[1] - p[1], q[0] - p[0])
     return [
-        {
-            "id": "waterfall-1",
-            "kind": "waterfall",
-            "x": round(float((p[0] + q[0]) / 2), 3),
-            "y": round(float((p[1] + q[1]) / 2), 3),
-            "z": round(float(q[2]), 3),
-            "yaw": round(yaw, 5),
-            "w": round(river.width_m, 3),
-            "d": 4.0,
-            "h": round(float(max(drop[a], 1.0)), 3),
-            "color": [0.85, 0.9, 0.95],
-            "roof": "none",
-            "material": "water",
-        }
+        Structure(id="waterfall-1", kind="waterfall", x=round(float((p[0] + q[0]) / 2), 3),
+                  y=round(float((p[1] + q[1]) / 2), 3), z=round(float(q[2]), 3), yaw=round(yaw, 5),
+                  w=round(river.width_m, 3), d=4.0, h=round(float(max(drop[a], 1.0)), 3), color=(0.85, 0.9, 0.95),
+                  roof="none", material="water")
     ]
 
 
@@ -293,30 +279,43 @@ def _roads(
     road_mask: np.ndarray,
     level: np.ndarray,
     site: st.Site,
-    structures: list[dict[str, Any]],
+    structures: list[Structure],
     spec: WorldSpec,
     seed: int,
     cfg: GenerateConfig,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Route], list[Structure]]:
     if not spec.structures.get("road"):
         return [], []
     rng = stage_rng(seed, "roads")
-    anchors = [(s["x"], s["y"]) for s in structures]
+    anchors = [(s.x, s.y) for s in structures]
     if not anchors:
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
-    paths, bridges = [], []
+    paths: list[Route] = []
+    bridges: list[Structure] = []
     for k, route in enumerate(st.road_network(site, anchors, rng)):
         points, crossings = st.carve_road(h, road_mask, route, cell_m=cfg.cell_m, level_hw=level)
-        paths.append({"kind": "road", "id": f"road-{k + 1}", "width_m": 5.0, "points": points})
+        paths.append(Route(id=f"road-{k + 1}", kind="road", width_m=5.0, points_n3=np.asarray(points, np.float64)))
         for run in crossings:
-            i, j = int(run[len(run) // 2, 1] / cfg.cell_m), int(run[len(run) // 2, 0] / cfg.cell_m)
-            bridges.append(st.bridge_for(run, float(level[i, j]), len(bridges) + 1))
+            bridges.append(st.bridge_for(run, _crossing_level(run, level, h, cfg.cell_m), len(bridges) + 1))
     return paths, bridges
 
 
+def _crossing_level(run_xy: np.ndarray, level: np.ndarray, h: np.ndarray, cell_m: float) -> float:
+    """The water level under a road's crossing: at its middle cell, else the highest level along it, else
+    the highest ground (a crossing whose cells all lost their water level when the road was carved)."""
+    ij = np.clip(np.round(run_xy[:, ::-1] / cell_m).astype(np.int64), 0, level.shape[0] - 1)
+    mid = run_xy[len(run_xy) // 2]
+    centre = float(level[int(mid[1] / cell_m), int(mid[0] / cell_m)])
+    if math.isfinite(centre):
+        return centre
+    along = level[ij[:, 0], ij[:, 1]]
+    finite = along[np.isfinite(along)]
+    return float(finite.max()) if finite.size else float(h[ij[:, 0], ij[:, 1]].max())
+
+
 def _extra_bridges(
-    spec: WorldSpec, rivers: list[wt.River], have: list[dict[str, Any]], start: int
-) -> list[dict[str, Any]]:
+    spec: WorldSpec, rivers: list[wt.River], have: list[Structure], start: int
+) -> list[Structure]:
     """Bridges asked for beyond those roads needed, spread along the river."""
     wanted = spec.structures.get("bridge", 0) - len(have)
     if wanted <= 0 or not rivers:
@@ -350,7 +349,7 @@ def _ground(
     h: np.ndarray,
     water_hw: np.ndarray,
     road_mask: np.ndarray,
-    structures: list[dict[str, Any]],
+    structures: list[Structure],
     masks: dict[str, np.ndarray],
     spec: WorldSpec,
     seed: int,
@@ -393,7 +392,7 @@ def _ground(
         moisture = np.maximum(moisture, np.exp(-sea_d / F32(45.0)).astype(F32))  # sea air: palms by the shore
     material[road_mask] = tr.MAT["road"]
     blocked = wet | road_mask
-    sc.mark_footprints(blocked, [s for s in structures if s["kind"] != "waterfall"], cfg.cell_m)
+    sc.mark_footprints(blocked, [s for s in structures if s.kind != "waterfall"], cfg.cell_m)
     land = h[h > F32(sea_level)] if sea_level is not None and (h > F32(sea_level)).any() else h
     lo, hi = np.percentile(land, (2, 98))
     alt = np.clip((h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
@@ -405,8 +404,8 @@ def _ground(
 def _scatter(
     g: sc.Ground,
     spec: WorldSpec,
-    structures: list[dict[str, Any]],
-    paths: list[dict[str, Any]],
+    structures: list[Structure],
+    paths: list[Route],
     seed: int,
     cfg: GenerateConfig,
 ) -> dict[str, np.ndarray]:
@@ -438,11 +437,11 @@ def _scatter(
     rng = stage_rng(seed, "props")
     props = spec.props
     sc.scatter_rocks(g, props.get("rocks", 0), cfg.size_m, rng, out)
-    buildings = np.array([[s["x"], s["y"]] for s in structures if s["kind"] in st.KINDS], np.float64).reshape(
+    buildings = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS], np.float64).reshape(
         -1, 2
     )
     road_pts = np.array(
-        [p[:2] for path in paths if path["kind"] == "road" for p in path["points"]], np.float64
+        [p[:2] for path in paths if path.kind == "road" for p in path.points_n3], np.float64
     ).reshape(-1, 2)
     around = buildings if len(buildings) else road_pts
     if not len(around):

@@ -258,7 +258,7 @@ def _walls_in_view(world: WorldState, cam: Camera, target: np.ndarray) -> float:
 
 
 def _landmark_by_sea(world: WorldState) -> bool:
-    return _has_sea(world) and any(s.get("kind") == "lighthouse" for s in world.structures)
+    return _has_sea(world) and any(s.kind == "lighthouse" for s in world.structures)
 
 
 def _sea_behind(world: WorldState, cam: Camera, target: np.ndarray) -> float:
@@ -296,14 +296,14 @@ def _subject(world: WorldState) -> tuple[np.ndarray, float]:
     c = world.size_m / 2.0
     if not world.structures:
         return np.array([c, c, world.height_at(c, c) + 2.0]), 0.3 * world.size_m
-    xy = np.array([[float(s.get("x", c)), float(s.get("y", c))] for s in world.structures])
-    rank = np.array([SUBJECT_RANK.get(str(s.get("kind", "")), 1) for s in world.structures], np.float64)
+    xy = np.array([[s.x, s.y] for s in world.structures])
+    rank = np.array([SUBJECT_RANK.get(s.kind, 1) for s in world.structures], np.float64)
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 150.0
     margin = np.minimum(xy, world.size_m - xy).min(axis=1)  # a subject by the world's edge is hard to frame
     anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
     group = xy[near[anchor] & (rank > 0)] if (near[anchor] & (rank > 0)).any() else xy[anchor : anchor + 1]
     x, y = group.mean(axis=0)
-    tall = max(float(world.structures[anchor].get("h", 6.0) or 6.0), 4.0)
+    tall = max(world.structures[anchor].h or 6.0, 4.0)
     extent = float(np.max(np.linalg.norm(group - (x, y), axis=1))) + tall + 10.0
     return np.array([x, y, world.height_at(x, y) + 0.35 * tall]), extent
 

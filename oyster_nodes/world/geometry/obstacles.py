@@ -6,8 +6,6 @@ the top-down map and the simulation (static colliders).
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..state.world_state import WorldState
@@ -50,29 +48,18 @@ def obstacle_boxes(world: WorldState) -> list[tuple[float, ...]]:
 def structure_boxes(world: WorldState, *, roof: bool) -> list[tuple[float, ...]]:
     """Structures as boxes like obstacle_boxes'; with `roof`, their tops rise above the walls' height h to
     allow for pitched roofs (a camera's clearance), else they stop at h (a floor to stand on)."""
-    boxes = []
-    for s in world.structures:
-        try:
-            x, y, z = float(s.get("x", 0)), float(s.get("y", 0)), float(s.get("z", 0))
-            w, d, h = float(s.get("w", 6)), float(s.get("d", 5)), float(s.get("h", 5))
-            yaw = float(s.get("yaw", 0) or 0)
-        except (TypeError, ValueError):
-            continue
-        if all(math.isfinite(v) for v in (x, y, z, w, d, h, yaw)):
-            boxes.append((x, y, yaw, w / 2, d / 2, z, z + h * (1.35 if roof else 1.0)))
-    return boxes
+    return [s.box(roof=roof) for s in world.structures]
 
 
 def mesh_boxes(world: WorldState) -> list[tuple[float, ...]]:
     """Imported meshes as upright boxes around their vertices, like obstacle_boxes'."""
     boxes = []
     for m in world.meshes:
-        v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
+        v = world.mesh_arrays.get(f"mesh_{m.id}_v")
         if v is None or not len(v):
             continue
-        scale = float(m.get("scale", 1.0) or 1.0)
-        pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
-        pts = np.asarray(v, np.float64).reshape(-1, 3) * scale
+        pts = np.asarray(v, np.float64).reshape(-1, 3) * m.scale
         r = float(np.max(np.linalg.norm(pts[:, :2], axis=1)))
-        boxes.append((pos[0], pos[1], 0.0, r, r, pos[2] + pts[:, 2].min(), pos[2] + pts[:, 2].max()))
+        x, y, z = m.pos
+        boxes.append((x, y, 0.0, r, r, z + pts[:, 2].min(), z + pts[:, 2].max()))
     return boxes

@@ -116,10 +116,10 @@ def _road_mask(world: WorldState) -> np.ndarray | None:
     n, cell, k = world.n, world.cell_m, 4  # 1/16 cell sub-pixel precision in cv2.polylines
     mask = np.zeros((n, n), np.uint8)
     for p in world.paths:
-        pts = np.asarray(p.get("points", []), np.float64).reshape(-1, 3)[:, :2] if p.get("points") else None
-        if pts is None or len(pts) < 2:
+        pts = p.points_n3[:, :2]
+        if len(pts) < 2:
             continue
-        width = max(float(p.get("width_m", 4.0)), cell)
+        width = max(p.width_m, cell)
         px = np.round(pts / cell * (1 << k)).astype(np.int32)
         cv2.polylines(
             mask, [px], False, 255, thickness=max(1, int(round(width / cell))), lineType=cv2.LINE_AA, shift=k

@@ -9,14 +9,16 @@ The vertex shader (body.vert) scales, stretches capsules along z, rotates by the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..state.records import CHARACTER, VEHICLE, Agent, Body
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
-from .lighting import color, srgb_to_linear
+from .lighting import srgb_to_linear
 from .meshes import Mesh, box, from_faces, merge
 
 SEM_BODY = SEMANTIC_CLASSES.index("body")
@@ -75,21 +77,12 @@ def _rotate(q: list[float], v: np.ndarray) -> np.ndarray:
     return v + 2.0 * np.cross(u, np.cross(u, v) + w * v)
 
 
-def _finite3(v: Any, default: tuple[float, float, float]) -> list[float]:
-    try:
-        out = [float(c) for c in v][:3]
-    except (TypeError, ValueError):
-        return list(default)
-    return out if len(out) == 3 and all(math.isfinite(c) for c in out) else list(default)
-
-
-def _body(b: dict[str, Any], ident: int) -> tuple[str, list[float]]:
-    raw = b.get("size", 0.5)
-    size = [float(v) for v in raw] if isinstance(raw, (list, tuple)) and raw else [float(raw)]
-    q = [float(c) for c in (list(b.get("quat", (1, 0, 0, 0))) + [0.0] * 4)[:4]]
-    centre = np.asarray(_finite3(b.get("pos"), (0.0, 0.0, 0.0)))
-    rgb = srgb_to_linear(color(b.get("color"), (0.7, 0.3, 0.2)))
-    shape = str(b.get("shape", "box"))
+def _body(b: Body, ident: int) -> tuple[str, list[float]]:
+    size = [float(v) for v in b.size]
+    q = list(b.quat) if b.quat is not None else [1.0, 0.0, 0.0, 0.0]
+    centre = np.asarray(b.pos if b.pos is not None else (0.0, 0.0, 0.0), np.float64)
+    rgb = srgb_to_linear(b.color if b.color is not None else (0.7, 0.3, 0.2))
+    shape = b.shape
     if shape == "sphere":
         r = size[0]
         return "round", _row(centre, q, (r, r, r), 0.0, rgb, ident, SEM_BODY)
@@ -102,18 +95,18 @@ def _body(b: dict[str, Any], ident: int) -> tuple[str, list[float]]:
     return "box", _row(centre, q, half, 0.0, rgb, ident, SEM_BODY)
 
 
-def _agent(a: dict[str, Any], ident: int) -> list[tuple[str, list[float]]]:
-    feet = np.asarray(_finite3(a.get("pos"), (0.0, 0.0, 0.0)))
-    yaw = float(a.get("yaw", 0.0) or 0.0)
+def _agent(a: Agent, ident: int) -> list[tuple[str, list[float]]]:
+    feet = np.asarray(a.pos if a.pos is not None else (0.0, 0.0, 0.0), np.float64)
+    yaw = a.yaw
     q = _yaw_quat(yaw)
-    if a.get("kind") == "vehicle":
-        hx, hy, hz = (float(v) for v in a.get("half", (2.2, 0.9, 0.75)))
+    if a.kind == "vehicle":
+        hx, hy, hz = VEHICLE["half"]
         cabin = feet + _rotate(list(q), np.array([-0.2 * hx, 0.0, 0.25 + hz * 1.6]))
         return [
             ("box", _row(feet + (0, 0, 0.25 + hz * 0.6), q, (hx, hy, hz * 0.6), 0.0, VEHICLE_RGB, ident, SEM_AGENT)),
             ("box", _row(cabin, q, (hx * 0.5, hy * 0.9, hz * 0.4), 0.0, CABIN_RGB, ident, SEM_AGENT)),
         ]
-    r, h = float(a.get("radius", 0.3)), float(a.get("height", 1.8))
+    r, h = CHARACTER["radius"], CHARACTER["height"]
     return [("round", _row(feet + (0, 0, h / 2), q, (r, r, r), max(h / 2 - r, 0.0), CHARACTER_RGB, ident,
                            SEM_AGENT))]
 
@@ -135,14 +128,14 @@ def rows_mesh(rows: list[tuple[str, list[float]]]) -> Mesh:
     return merge(parts)
 
 
-def body_mesh(body: dict[str, Any]) -> Mesh:
+def body_mesh(body: Body) -> Mesh:
     """A body in its own frame (its position at the origin, unrotated), shaped as the renderer draws it."""
-    return rows_mesh([_body({**body, "pos": (0.0, 0.0, 0.0), "quat": (1.0, 0.0, 0.0, 0.0)}, 0)])
+    return rows_mesh([_body(dataclasses.replace(body, pos=(0.0, 0.0, 0.0), quat=(1.0, 0.0, 0.0, 0.0)), 0)])
 
 
-def agent_mesh(agent: dict[str, Any]) -> Mesh:
+def agent_mesh(agent: Agent) -> Mesh:
     """An agent in its own frame (feet at the origin, facing +x), shaped as the renderer draws it."""
-    return rows_mesh(_agent({**agent, "pos": (0.0, 0.0, 0.0), "yaw": 0.0}, 0))
+    return rows_mesh(_agent(dataclasses.replace(agent, pos=(0.0, 0.0, 0.0), yaw=0.0), 0))
 
 
 def dynamic_rows(world: WorldState, first_id: int) -> DynamicRows:

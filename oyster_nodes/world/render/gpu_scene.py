@@ -17,6 +17,7 @@ from typing import Any
 import moderngl
 import numpy as np
 
+from ..state.records import MeshPlacement
 from ..state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
 from .albedo import TERRAIN_SRGB, lamp_pools, terrain_albedo, terrain_normals
 from .meshes import (
@@ -50,9 +51,9 @@ def static_hash(world: WorldState) -> str:
     meta = {
         "size": world.size_m,
         "cell": world.cell_m,
-        "structures": world.structures,
-        "paths": world.paths,
-        "meshes": world.meshes,
+        "structures": [s.to_json() for s in world.structures],
+        "paths": [p.to_json() for p in world.paths],
+        "meshes": [m.to_json() for m in world.meshes],
     }
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     arrays = {
@@ -392,11 +393,7 @@ class GpuScene:
 def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
     """A world's axis-aligned bounding box including tall things."""
     top = float(np.nanmax(w.height_hw)) + 40.0
-    tops = [
-        float(s.get("z", 0)) + float(s.get("h", 0))
-        for s in w.structures
-        if _finite(s.get("z"), s.get("h"))
-    ]
+    tops = [s.z + s.h for s in w.structures]
     if tops:
         top = max(top, max(tops) + 2.0)
     lo = np.array([0.0, 0.0, float(np.nanmin(w.height_hw)) - 25.0])
@@ -453,17 +450,16 @@ def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
     return merged.interleaved(ids)
 
 
-def _user_mesh(world: WorldState, m: dict[str, Any]) -> Mesh:
-    v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
-    f = world.mesh_arrays.get(f"mesh_{m.get('id')}_f")
+def _user_mesh(world: WorldState, m: MeshPlacement) -> Mesh:
+    v = world.mesh_arrays.get(f"mesh_{m.id}_v")
+    f = world.mesh_arrays.get(f"mesh_{m.id}_f")
     if v is None or f is None or len(f) == 0:
         return Mesh()
     mesh = from_faces(
         np.asarray(v, np.float64).reshape(-1, 3), np.asarray(f, np.int64).reshape(-1, 3), (0.55, 0.55, 0.55)
     )
-    s = float(m.get("scale", 1.0)) if _finite(m.get("scale", 1.0)) else 1.0
-    pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
-    return transform(mesh, scale=(s, s, s), yaw=float(m.get("yaw", 0.0) or 0.0), offset=tuple(pos))  # type: ignore
+    s = m.scale
+    return transform(mesh, scale=(s, s, s), yaw=m.yaw, offset=m.pos)
 
 
 def frustum_planes(viewproj: np.ndarray) -> np.ndarray:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from .lighting import color, srgb_to_linear
+from ..state.records import Structure
+from .lighting import srgb_to_linear
 
 PLAIN, FOLIAGE, LAMP, WINDOW = 0.0, 1.0, 2.0, 3.0
 
@@ -509,14 +509,6 @@ def instance_card(kind: str) -> Mesh | None:
 # --- structures -----------------------------------------------------------------------------------
 
 
-def _num(s: dict[str, Any], key: str, default: float) -> float:
-    try:
-        v = float(s.get(key, default))
-        return v if math.isfinite(v) else default
-    except (TypeError, ValueError):
-        return default
-
-
 def _gable(w: float, d: float, z0: float, rise: float, rgb: tuple[float, float, float]) -> Mesh:
     """A pitched roof over a w (along X) by d footprint, ridge along X."""
     hw, hd = w / 2 + 0.4, d / 2 + 0.4
@@ -646,17 +638,15 @@ STRUCTURE_BUILDERS = {
 }
 
 
-def structure_mesh(s: dict[str, Any]) -> Mesh:
-    """World-space mesh for one structure dict (kind, x, y, z, yaw radians, w, d, h, color)."""
-    kind = str(s.get("kind", "house")).lower()
-    w, d, h = (max(_num(s, k, v), 0.2) for k, v in (("w", 6.0), ("d", 5.0), ("h", 5.0)))
+def structure_mesh(s: Structure) -> Mesh:
+    """World-space mesh for one structure."""
+    kind = s.kind.lower()
+    w, d, h = max(s.w, 0.2), max(s.d, 0.2), max(s.h, 0.2)
     default_rgb = {"lighthouse": (0.9, 0.9, 0.88), "bridge": (0.45, 0.35, 0.25), "tower": (0.55, 0.53, 0.5)}
-    rgb = srgb_to_linear(color(s.get("color"), default_rgb.get(kind, (0.62, 0.48, 0.33))))
+    rgb = srgb_to_linear(s.color if s.color is not None else default_rgb.get(kind, (0.62, 0.48, 0.33)))
     builder = STRUCTURE_BUILDERS.get(kind, _house if h < 9 else _block)
     local = merge(builder(w, d, h, rgb))
-    return transform(
-        local, yaw=_num(s, "yaw", 0.0), offset=(_num(s, "x", 0), _num(s, "y", 0), _num(s, "z", 0))
-    )
+    return transform(local, yaw=s.yaw, offset=(s.x, s.y, s.z))
 
 
 # --- terrain and water ----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any
 import moderngl
 import numpy as np
 
+from ...components import ComponentSpec
 from ...types import Image
 from ..geometry.camera import Camera
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
@@ -106,9 +107,11 @@ class RenderSettings:
 class Renderer:
     """A GL context plus cached GPU copies of worlds; `render(world, camera)` gives all passes."""
 
-    def __init__(self, settings: RenderSettings | None = None, *, backend: str = "egl") -> None:
+    def __init__(self, settings: RenderSettings | None = None, *, backend: str = "egl",
+                 device_index: int | None = None) -> None:
         self.settings = settings or RenderSettings()
-        self.ctx = moderngl.create_standalone_context(backend=backend)
+        extra = {"device_index": device_index} if device_index is not None else {}
+        self.ctx = moderngl.create_standalone_context(backend=backend, **extra)
         self._lock = threading.RLock()
         self.device = str(self.ctx.info.get("GL_RENDERER", "unknown"))
         software = any(name in self.device.lower() for name in ("llvmpipe", "softpipe", "swrast"))
@@ -332,6 +335,7 @@ class Renderer:
         image.info.update(
             {
                 "device": self.device,
+                "seed": world.seed,
                 "supersample": self.supersample,
                 "triangles": stats["triangles"],
                 "camera": {
@@ -550,6 +554,10 @@ class Renderer:
                 if key in prog:
                     prog[key].write(data)
 
+    def close(self) -> None:
+        """Free the GL objects (the store calls this when it evicts the renderer)."""
+        self.release()
+
     def release(self) -> None:
         with self._lock:
             for t in self._targets.values():
@@ -724,14 +732,13 @@ class Targets:
         self._own.clear()
 
 
-_shared: Renderer | None = None
-_shared_lock = threading.Lock()
+def renderer_on(device: str) -> Renderer:
+    """A renderer on a device: "cuda:N" is the N-th EGL device (GPU N on an NVIDIA machine); "cpu" and "cuda"
+    take EGL's default device (Mesa's llvmpipe where there is no GPU)."""
+    index = int(device.split(":", 1)[1]) if device.startswith("cuda:") else None
+    return Renderer(device_index=index)
 
 
-def shared_renderer() -> Renderer:
-    """The process-wide renderer (one GL context, worlds cached across nodes and frames)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Renderer()
-        return _shared
+#: the renderer as an executor component: one GL context per device, its uploaded worlds kept across runs
+#: (about two 1 km² worlds of textures and buffers plus frame targets)
+RENDERER: ComponentSpec[Renderer] = ComponentSpec(kind="renderer", create=renderer_on, nbytes=512 << 20)

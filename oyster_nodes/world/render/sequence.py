@@ -90,8 +90,8 @@ def bodies_around(world: WorldState, camera: Camera) -> list[str]:
     things = [("body", b) for b in world.bodies] + [("agent", a) for a in world.agents]
     names = []
     for ident in sorted({int(round(v)) for v in table[hit, 14]}):
-        kind, item = things[ident] if 0 <= ident < len(things) else ("body", {})
-        names.append(f"{kind} '{item.get('id', ident)}'")
+        kind, name = (things[ident][0], things[ident][1].id) if 0 <= ident < len(things) else ("body", str(ident))
+        names.append(f"{kind} '{name}'")
     return names
 
 
@@ -284,7 +284,8 @@ def _disc(r: float) -> np.ndarray:
 def _stack(frames: list[Image], path: CameraPath, settings: SequenceSettings) -> Frames:
     rgb = np.stack([f.rgb_hw3 for f in frames])
     out = Frames(rgb_nhw3=rgb, fps=float(path.fps), info={
-        "device": frames[0].info.get("device", ""), "camera_keys": len(path.keys),
+        "device": frames[0].info.get("device", ""), "seed": frames[0].info.get("seed", 0),
+        "camera_keys": path.key_count,
         "motion_blur": settings.blur_samples, "f_stop": settings.f_stop, "notes": list(settings.notes)})
     if settings.passes in ("rgb+depth", "all") and frames[0].depth_hw is not None:
         out.depth_nhw = np.stack([f.depth_hw for f in frames]).astype(np.float32)

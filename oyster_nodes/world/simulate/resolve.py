@@ -88,27 +88,22 @@ def _world_spawns(world: WorldState) -> list[dict[str, Any]]:
     """The world's own bodies and agents as spawn events at time 0."""
     out = []
     for b in world.bodies:
-        raw = {"kind": "spawn", "time": 0.0, "id": str(b.get("id", f"body{len(out)}")),
-               "shape": str(b.get("shape", "box")), "pos": [float(c) for c in b.get("pos", (0, 0, 0))][:3]}
-        size = b.get("size")
-        if size is not None:
-            raw["size"] = [float(v) for v in size] if isinstance(size, (list, tuple)) else [float(size)]
-        for k in ("mass", "color", "mesh"):
-            if b.get(k) is not None:
-                raw[k] = b[k]
-        if b.get("vel") is not None:
-            raw["vel"] = [float(c) for c in b["vel"]][:3]
+        raw: dict[str, Any] = {"kind": "spawn", "time": 0.0, "id": b.id, "shape": b.shape,
+                               "pos": list(b.pos or (0.0, 0.0, 0.0)), "size": list(b.size)}
+        for k in ("mass", "mesh", "vel"):
+            if getattr(b, k) is not None:
+                raw[k] = list(getattr(b, k)) if k == "vel" else getattr(b, k)
+        if b.color is not None:
+            raw["color"] = list(b.color)
         out.append(_checked(raw, f"world body {raw['id']!r}"))
     for a in world.agents:
-        raw = {"kind": "spawn", "time": 0.0, "id": str(a.get("id", f"agent{len(out)}")),
-               "shape": "vehicle" if a.get("kind") == "vehicle" else "character",
-               "pos": [float(c) for c in a.get("pos", (0, 0, 0))][:2],
-               "yaw": math.degrees(float(a.get("yaw", 0.0) or 0.0))}
-        if a.get("speed") is not None:
-            raw["speed"] = float(a["speed"])
+        raw = {"kind": "spawn", "time": 0.0, "id": a.id, "shape": a.kind,
+               "pos": list(a.pos or (0.0, 0.0, 0.0))[:2], "yaw": math.degrees(a.yaw)}
+        if a.speed is not None:
+            raw["speed"] = a.speed
         event = _checked(raw, f"world agent {raw['id']!r}")
-        if a.get("target") is not None:
-            event["route"] = [[float(c) for c in a["target"]][:2]]
+        if a.target is not None:
+            event["route"] = [list(a.target)]
         out.append(event)
     return out
 

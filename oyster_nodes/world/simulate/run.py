@@ -157,8 +157,8 @@ class _Run:
         arrays["sway_f2"] = sway
         arrays["impacts_n6"] = self.impacts_array()
         return Timeline(fps=float(self.settings.fps), duration_s=float(self.settings.duration_s), dt=self.dt,
-                        world_hash=self.world.content_hash(), bodies=[b.describe() for b in self.bodies],
-                        agents=[a.describe() for a in self.agent_specs], env_frames=env_frames,
+                        world_hash=self.world.content_hash(), bodies=[b.record() for b in self.bodies],
+                        agents=[a.record() for a in self.agent_specs], env_frames=env_frames,
                         events=[_plain(e) for e in self.events], notes=self.notes, **arrays)
 
     def _step(self, t: float) -> None:

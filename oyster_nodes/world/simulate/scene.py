@@ -19,14 +19,13 @@ import numpy as np
 
 from ..actions.events import MATERIALS
 from ..geometry.obstacles import SOLID_INSTANCES, structure_boxes
+from ..state.records import CHARACTER, VEHICLE, Agent, Body
 from ..state.world_state import INSTANCE_KINDS, WorldState
 
 DEFAULT_DENSITY = 700.0
 TERRAIN_FRICTION = 0.9
 TERRAIN_BOUNCE = 0.15
 #: agents' collision shapes: capsule radius, full height / box half sizes
-CHARACTER = {"radius": 0.3, "height": 1.8}
-VEHICLE = {"half": (2.2, 0.9, 0.75)}
 MAX_STATIC_INSTANCES = 3000
 MAX_HULL_VERTICES = 4000
 PARK_DEPTH_M = 1000.0
@@ -77,12 +76,10 @@ class BodySpec:
             return 2 * self.size[0] * (self.size[1] + 2 * self.size[0])
         return float(self.size[0] * self.size[2])
 
-    def describe(self) -> dict[str, Any]:
-        d = {"id": self.id, "shape": self.shape, "size": [float(c) for c in self.size], "mass": float(self.mass),
-             "friction": self.friction, "bounce": self.bounce, "material": self.material}
-        if self.mesh:
-            d["mesh"] = self.mesh
-        return d
+    def record(self) -> Body:
+        """The body as a timeline keeps it."""
+        return Body(id=self.id, shape=self.shape, size=tuple(float(c) for c in self.size), mass=float(self.mass),
+                    friction=self.friction, bounce=self.bounce, material=self.material, mesh=self.mesh or None)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -95,9 +92,9 @@ class AgentSpec:
     waypoints: list[list[float]] = field(default_factory=list)
     spawn_t: float = 0.0
 
-    def describe(self) -> dict[str, Any]:
-        size = CHARACTER if self.kind == "character" else {"half": list(VEHICLE["half"])}
-        return {"id": self.id, "kind": self.kind, **size}
+    def record(self) -> Agent:
+        """The agent as a timeline keeps it."""
+        return Agent(id=self.id, kind=self.kind)
 
 
 def body_from_event(e: dict[str, Any], world: WorldState) -> BodySpec:
@@ -149,12 +146,12 @@ def volume(shape: str, size: list[float]) -> float:
 
 def mesh_vertices(world: WorldState, mesh_id: str) -> np.ndarray:
     """An imported mesh's vertices in metres (scaled, centred on its footprint, bottom at z=0)."""
-    item = next((m for m in world.meshes if m.get("id") == mesh_id), None)
+    item = next((m for m in world.meshes if m.id == mesh_id), None)
     v = world.mesh_arrays.get(f"mesh_{mesh_id}_v")
     if item is None or v is None or not len(v):
-        known = ", ".join(str(m.get("id")) for m in world.meshes) or "none"
+        known = ", ".join(m.id for m in world.meshes) or "none"
         raise ValueError(f"no imported mesh {mesh_id!r} in the world (imported: {known})")
-    pts = np.asarray(v, np.float64).reshape(-1, 3) * float(item.get("scale", 1.0) or 1.0)
+    pts = np.asarray(v, np.float64).reshape(-1, 3) * item.scale
     if len(pts) > MAX_HULL_VERTICES:
         pts = pts[np.linspace(0, len(pts) - 1, MAX_HULL_VERTICES).astype(int)]
     centre = (pts.min(axis=0) + pts.max(axis=0)) / 2
@@ -258,9 +255,9 @@ def _static_geoms(world: WorldState, focus_xy: np.ndarray, solref: str) -> list[
                      f'solref="{solref}" solimp="{SOLIMP}" friction="0.8 0.005 0.0001"/>')
     for k, _ in _static_meshes(world):
         m = world.meshes[k]
-        pos = [float(c) for c in m.get("pos", (0, 0, 0))][:3]
+        pos = [float(c) for c in m.pos]
         geoms.append(f'<geom name="m{k}" type="mesh" mesh="static_mesh{k}" pos="{pos[0]!r} {pos[1]!r} {pos[2]!r}" '
-                     f'euler="0 0 {float(m.get("yaw", 0.0) or 0.0)!r}" solref="{solref}" solimp="{SOLIMP}"/>')
+                     f'euler="0 0 {float(m.yaw)!r}" solref="{solref}" solimp="{SOLIMP}"/>')
     geoms += _instance_geoms(world, focus_xy, solref)
     return geoms
 
@@ -268,10 +265,10 @@ def _static_geoms(world: WorldState, focus_xy: np.ndarray, solref: str) -> list[
 def _static_meshes(world: WorldState) -> list[tuple[int, np.ndarray]]:
     out = []
     for k, m in enumerate(world.meshes):
-        v = world.mesh_arrays.get(f"mesh_{m.get('id')}_v")
+        v = world.mesh_arrays.get(f"mesh_{m.id}_v")
         if v is None or len(v) < 4:
             continue
-        pts = np.asarray(v, np.float64).reshape(-1, 3) * float(m.get("scale", 1.0) or 1.0)
+        pts = np.asarray(v, np.float64).reshape(-1, 3) * m.scale
         if len(pts) > MAX_HULL_VERTICES:
             pts = pts[np.linspace(0, len(pts) - 1, MAX_HULL_VERTICES).astype(int)]
         if np.ptp(pts, axis=0).min() > 1e-4:

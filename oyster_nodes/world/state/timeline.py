@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...types import WireData
+from .records import Agent, Body, parse_list
 from .world_state import WorldState
 
 
@@ -41,10 +42,10 @@ class Timeline(WireData):
     duration_s: float
     dt: float
     world_hash: str
-    #: body descriptions: id, shape, size, mass, friction, bounce, mesh (static over the shot)
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    #: agent descriptions: id, kind, radius, height
-    agents: list[dict[str, Any]] = field(default_factory=list)
+    #: the bodies (what they are; their poses are the per-frame arrays)
+    bodies: list[Body] = field(default_factory=list)
+    #: the agents (their kinds; positions and headings are the per-frame arrays)
+    agents: list[Agent] = field(default_factory=list)
     #: per frame: env keys that change (clock_h, sun_dir, weather, wind, cloud_cover, precipitation, sway ...)
     env_frames: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -74,6 +75,16 @@ class Timeline(WireData):
         j = min(i + 1, self.n_frames - 1)
         return i, j, f - i
 
+    def to_record(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta, arrays = WireData.to_record(self)
+        meta["bodies"] = [b.describe() for b in self.bodies]
+        meta["agents"] = [a.describe() for a in self.agents]
+        return meta, arrays
+
+    def __post_init__(self) -> None:
+        self.bodies = parse_list(Body, self.bodies, "timeline bodies")
+        self.agents = parse_list(Agent, self.agents, "timeline agents")
+
     def content_hash(self) -> str:
         h = hashlib.blake2b(digest_size=16)
         meta, arrays = self.to_record()
@@ -84,13 +95,13 @@ class Timeline(WireData):
 
     def track(self, object_id: str, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions (N x 3) and headings (N, radians) of a body or agent at `times`."""
-        ids = [b["id"] for b in self.bodies]
+        ids = [b.id for b in self.bodies]
         if object_id in ids:
             k = ids.index(object_id)
             pos = _sample(self.body_pos_fb3[:, k], times, self.fps)
             quat = _sample(self.body_quat_fb4[:, k], times, self.fps)
             return pos, np.array([_yaw(q) for q in quat])
-        agent_ids = [a["id"] for a in self.agents]
+        agent_ids = [a.id for a in self.agents]
         if object_id in agent_ids:
             k = agent_ids.index(object_id)
             pos = _sample(self.agent_pos_fa3[:, k], times, self.fps)
@@ -113,15 +124,14 @@ class Timeline(WireData):
                 continue
             pos = self.body_pos_fb3[i, k] * (1 - u) + self.body_pos_fb3[j, k] * u
             quat = _nlerp(self.body_quat_fb4[i, k], self.body_quat_fb4[j, k], u)
-            bodies.append({**b, "pos": [float(c) for c in pos], "quat": [float(c) for c in quat],
-                           "color": [float(c) for c in self.body_rgb_fb3[i, k]]})
+            bodies.append(b.posed(pos, quat, self.body_rgb_fb3[i, k]))
         agents = []
         for k, a in enumerate(self.agents):
             if not (self.agent_alive_fa[i, k] or self.agent_alive_fa[j, k]):
                 continue
             pos = self.agent_pos_fa3[i, k] * (1 - u) + self.agent_pos_fa3[j, k] * u
             yaw = _lerp_angle(float(self.agent_yaw_fa[i, k]), float(self.agent_yaw_fa[j, k]), u)
-            agents.append({**a, "pos": [float(c) for c in pos], "yaw": yaw})
+            agents.append(dataclasses.replace(a, pos=tuple(float(c) for c in pos), yaw=yaw))
         env = {**world.env, **self.env_frames[i]} if self.env_frames else dict(world.env)
         if self.env_frames:
             env["sway"] = [float(c) for c in self.sway_f2[i] * (1 - u) + self.sway_f2[j] * u]

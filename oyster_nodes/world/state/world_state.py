@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...types import WireData
+from .records import Agent, Body, MeshPlacement, Route, Structure, parse_list
 
 STATE_VERSION = 1
 
@@ -70,22 +71,30 @@ class WorldState(WireData):
     inst_yaw: np.ndarray
     inst_scale: np.ndarray
     inst_var: np.ndarray
-    #: buildings and built things: dicts with kind, id, x, y, z, yaw, w, d, h, color, extra fields
-    structures: list[dict[str, Any]] = field(default_factory=list)
-    #: roads and paths: dicts with kind, width_m, points [[x, y, z], ...]
-    paths: list[dict[str, Any]] = field(default_factory=list)
-    #: dynamic rigid bodies: id, shape (sphere|box|capsule|mesh), size, pos, quat, vel, mass, color
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    #: agents (characters, vehicles): id, kind, pos, yaw, speed, target
-    agents: list[dict[str, Any]] = field(default_factory=list)
-    #: imported user meshes: id, name, pos, yaw, scale; geometry in mesh_<id>_v / mesh_<id>_f arrays
-    meshes: list[dict[str, Any]] = field(default_factory=list)
+    #: buildings and built things
+    structures: list[Structure] = field(default_factory=list)
+    #: roads and rivers
+    paths: list[Route] = field(default_factory=list)
+    #: dynamic rigid bodies (posed)
+    bodies: list[Body] = field(default_factory=list)
+    #: agents (characters, vehicles)
+    agents: list[Agent] = field(default_factory=list)
+    #: imported user meshes; geometry in mesh_arrays["mesh_<id>_v"] / ["mesh_<id>_f"]
+    meshes: list[MeshPlacement] = field(default_factory=list)
     mesh_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     #: light, sky, atmosphere, weather and time: sun_dir, sun_color, sky_zenith, sky_horizon,
     #: fog_density, fog_color, exposure, clock_h, day_of_year, latitude, weather, wind, season ...
     env: dict[str, Any] = field(default_factory=dict)
     #: the spec this state was generated from (JSON), for provenance
     spec: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # JSON records (from a file, a test or a pack) are parsed here once; records pass through
+        self.structures = parse_list(Structure, self.structures, "world structures")
+        self.paths = parse_list(Route, self.paths, "world paths")
+        self.bodies = parse_list(Body, self.bodies, "world bodies")
+        self.agents = parse_list(Agent, self.agents, "world agents")
+        self.meshes = parse_list(MeshPlacement, self.meshes, "world meshes")
 
     def to_record(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {
@@ -96,8 +105,9 @@ class WorldState(WireData):
         arrays.update({f"mesh:{k}": v for k, v in self.mesh_arrays.items()})
         meta = {
             "version": self.version, "seed": self.seed, "size_m": self.size_m, "cell_m": self.cell_m,
-            "structures": self.structures, "paths": self.paths, "bodies": self.bodies,
-            "agents": self.agents, "meshes": self.meshes, "env": self.env, "spec": self.spec,
+            "structures": [s.to_json() for s in self.structures], "paths": [r.to_json() for r in self.paths],
+            "bodies": [b.to_json() for b in self.bodies], "agents": [a.to_json() for a in self.agents],
+            "meshes": [m.to_json() for m in self.meshes], "env": self.env, "spec": self.spec,
         }
         return meta, arrays
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from oyster_nodes import CameraPath, Files, Frames, Node, Param, Port, RelPath, RunContext
+from oyster_nodes.world import path_from_keys
 
 DEFAULT_KEYS = [{"time": 0.0, "position": [0.0, 0.0, 20.0], "target": [60.0, 40.0, 0.0]},
                 {"time": 2.0, "position": [80.0, 10.0, 25.0], "target": [60.0, 40.0, 0.0]},
@@ -41,7 +42,7 @@ class Widgets(Node):
                 events.append((float(parts[0]), parts[1]))
             except (ValueError, IndexError):
                 raise ValueError(f"line {n}: expected '<seconds> <event>', got {line.strip()!r}") from None
-        camera = CameraPath(keys=p["keys"], duration_s=max((k["time"] for k in p["keys"]), default=0.0))
+        camera = path_from_keys(p["keys"], duration_s=max((k["time"] for k in p["keys"]), default=0.0))
         return {"camera": camera, "summary": f"{len(events)} events, tint {p['tint']}"}
 
 

@@ -1,0 +1,377 @@
+"""The typed insides of a WorldState and a Timeline: structures, roads and rivers, imported meshes, bodies, agents.
+
+Each record is parsed once where JSON enters (a world or timeline file, the disk cache, an edit, an action
+script) by `from_json`, which checks every field and names the record and the field when one is wrong; code
+downstream reads attributes and never re-guards a dict. `to_json` gives back the JSON a file stores (the same
+keys and values that were read, so content hashes do not depend on which side of a file a state came from).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Vec3 = tuple[float, float, float]
+Quat = tuple[float, float, float, float]
+
+
+class RecordError(ValueError):
+    """A record from outside with a missing or wrong field; the message names the record and the field."""
+
+
+# ------------------------------------------------------------------------------------------- fields
+
+
+def number(data: Mapping[str, Any], key: str, where: str, default: float | None = None, *,
+           lo: float = -math.inf, hi: float = math.inf) -> float:
+    """A finite number in lo..hi from data[key] (or the default when absent)."""
+    value = data.get(key, default)
+    if value is None:
+        raise RecordError(f"{where}: '{key}' is missing")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RecordError(f"{where}: '{key}' expects a finite number, got {value!r}")
+    if not lo <= value <= hi:
+        raise RecordError(f"{where}: '{key}' = {value!r} is outside {lo:g}..{hi:g}")
+    return float(value)
+
+
+def vector(data: Mapping[str, Any], key: str, where: str, size: int,
+           default: Sequence[float] | None = None) -> tuple[float, ...]:
+    """`size` finite numbers from data[key] (a list or tuple), or the default when absent."""
+    value = data.get(key, default)
+    if value is None:
+        raise RecordError(f"{where}: '{key}' is missing")
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple)) or len(value) != size:
+        raise RecordError(f"{where}: '{key}' expects {size} numbers, got {value!r}")
+    out = []
+    for c in value:
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c):
+            raise RecordError(f"{where}: '{key}' expects finite numbers, got {value!r}")
+        out.append(float(c))
+    return tuple(out)
+
+
+def rgb(value: Any, where: str) -> Vec3:
+    """A colour from [r, g, b] in 0..1 or 0..255, or "#rrggbb"; kept as sRGB 0..1."""
+    if isinstance(value, str):
+        s = value.strip().lstrip("#")
+        try:
+            if len(s) == 6:
+                return tuple(int(s[k:k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
+        except ValueError:
+            pass
+        raise RecordError(f"{where}: colour {value!r} is not '#rrggbb'")
+    c = vector({"color": value}, "color", where, 3)
+    if min(c) < 0:
+        raise RecordError(f"{where}: colour {list(value)!r} has a negative channel")
+    return tuple(v / 255.0 for v in c) if max(c) > 1.5 else c  # type: ignore[return-value]
+
+
+def text(data: Mapping[str, Any], key: str, where: str, default: str | None = None, *,
+         max_length: int = 200) -> str:
+    value = data.get(key, default)
+    if value is None:
+        raise RecordError(f"{where}: '{key}' is missing")
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise RecordError(f"{where}: '{key}' expects text, got {value!r}")
+    value = str(value)
+    if len(value) > max_length:
+        raise RecordError(f"{where}: '{key}' is longer than {max_length} characters")
+    return value
+
+
+def _mapping(data: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise RecordError(f"{where}: expects an object, got {type(data).__name__}")
+    return data
+
+
+def _floats(values: Sequence[float]) -> list[float]:
+    return [float(c) for c in values]
+
+
+# ------------------------------------------------------------------------------------------ records
+
+
+STRUCTURE_KEYS = ("id", "kind", "x", "y", "z", "yaw", "w", "d", "h", "color", "roof", "material", "stripes", "village")
+
+
+@dataclass(kw_only=True, slots=True)
+class Structure:
+    """A building or built thing: footprint w x d (m) centred on (x, y), base height z, wall height h."""
+
+    id: str
+    kind: str
+    x: float
+    y: float
+    z: float
+    yaw: float = 0.0
+    w: float = 6.0
+    d: float = 5.0
+    h: float = 5.0
+    #: sRGB 0..1; None: the renderer's colour for the kind
+    color: Vec3 | None = None
+    roof: str = "none"
+    material: str = ""
+    stripes: Vec3 | None = None
+    village: int | None = None
+    #: other JSON fields a pack or a newer file wrote, kept as they came
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "structure") -> Structure:
+        d = _mapping(data, where)
+        where = f"{where} {d.get('id', '?')!r}"
+        return cls(
+            id=text(d, "id", where), kind=text(d, "kind", where),
+            x=number(d, "x", where, 0.0), y=number(d, "y", where, 0.0), z=number(d, "z", where, 0.0),
+            yaw=number(d, "yaw", where, 0.0), w=number(d, "w", where, 6.0, lo=0.0, hi=1e5),
+            d=number(d, "d", where, 5.0, lo=0.0, hi=1e5), h=number(d, "h", where, 5.0, lo=0.0, hi=1e5),
+            color=rgb(d["color"], where) if d.get("color") is not None else None, roof=text(d, "roof", where, "none"),
+            material=text(d, "material", where, ""),
+            stripes=rgb(d["stripes"], where) if d.get("stripes") is not None else None,
+            village=int(number(d, "village", where)) if d.get("village") is not None else None,
+            extra={k: v for k, v in d.items() if k not in STRUCTURE_KEYS})
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind, "x": self.x, "y": self.y, "z": self.z,
+                               "yaw": self.yaw, "w": self.w, "d": self.d, "h": self.h}
+        if self.color is not None:
+            out["color"] = _floats(self.color)
+        out |= {"roof": self.roof, "material": self.material}
+        if self.stripes is not None:
+            out["stripes"] = _floats(self.stripes)
+        if self.village is not None:
+            out["village"] = self.village
+        return out | self.extra
+
+    def box(self, *, roof: bool) -> tuple[float, ...]:
+        """(cx, cy, yaw, half_w, half_d, z_bottom, z_top); with `roof` the top allows for a pitched roof."""
+        return (self.x, self.y, self.yaw, self.w / 2, self.d / 2, self.z, self.z + self.h * (1.35 if roof else 1.0))
+
+
+@dataclass(kw_only=True, slots=True)
+class Route:
+    """A road or a river: a polyline of [x, y, z] points (metres) and a width."""
+
+    id: str
+    kind: str
+    width_m: float
+    points_n3: np.ndarray
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "path") -> Route:
+        d = _mapping(data, where)
+        where = f"{where} {d.get('id', '?')!r}"
+        raw = d.get("points", [])
+        try:
+            pts = np.asarray(raw, np.float64).reshape(-1, 3)
+        except (TypeError, ValueError):
+            raise RecordError(f"{where}: 'points' expects [[x, y, z], ...]") from None
+        if not np.isfinite(pts).all():
+            raise RecordError(f"{where}: 'points' holds a value that is not a finite number")
+        return cls(id=text(d, "id", where, ""), kind=text(d, "kind", where, "road"),
+                   width_m=number(d, "width_m", where, 4.0, lo=0.0, hi=1e4), points_n3=pts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "width_m": self.width_m, "points": self.points_n3.tolist()}
+
+
+MESH_KEYS = ("id", "name", "pos", "x", "y", "z", "yaw", "scale", "vertices", "faces", "extent_m")
+
+
+@dataclass(kw_only=True, slots=True)
+class MeshPlacement:
+    """An imported mesh placed in the world; its geometry is in mesh_arrays[f"mesh_{id}_v" / "_f"]."""
+
+    id: str
+    name: str
+    pos: Vec3
+    yaw: float = 0.0
+    scale: float = 1.0
+    vertices: int = 0
+    faces: int = 0
+    extent_m: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "mesh") -> MeshPlacement:
+        d = _mapping(data, where)
+        where = f"{where} {d.get('id', '?')!r}"
+        return cls(id=text(d, "id", where), name=text(d, "name", where, ""),
+                   pos=vector(d, "pos", where, 3, (0.0, 0.0, 0.0)),  # type: ignore[arg-type]
+                   yaw=number(d, "yaw", where, 0.0), scale=number(d, "scale", where, 1.0, lo=1e-6, hi=1e6),
+                   vertices=int(number(d, "vertices", where, 0)), faces=int(number(d, "faces", where, 0)),
+                   extent_m=number(d, "extent_m", where, 0.0), extra={k: v for k, v in d.items() if k not in MESH_KEYS})
+
+    def to_json(self) -> dict[str, Any]:
+        x, y, z = self.pos
+        return {"id": self.id, "name": self.name, "pos": [x, y, z], "x": x, "y": y, "z": z, "yaw": self.yaw,
+                "scale": self.scale, "vertices": self.vertices, "faces": self.faces,
+                "extent_m": self.extent_m} | self.extra
+
+
+@dataclass(kw_only=True, slots=True)
+class Track:
+    """A body's motion: times (N, seconds, increasing), positions (N x 3, world metres), orientations (N x 4,
+    w x y z) and, optionally, visibility (N: 1 while the body exists)."""
+
+    times_s: np.ndarray
+    pos_n3: np.ndarray
+    quat_n4: np.ndarray
+    visible_n: np.ndarray | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "track") -> Track:
+        d = _mapping(data, where)
+        try:
+            times = np.asarray(d.get("times_s"), np.float64).reshape(-1)
+            pos = np.asarray(d.get("pos"), np.float64).reshape(-1, 3)
+            quat = np.asarray(d.get("quat"), np.float64).reshape(-1, 4)
+        except (TypeError, ValueError):
+            raise RecordError(f"{where}: expects times_s [t, ...], pos [[x, y, z], ...] and quat [[w, x, y, z], ...]"
+                              ) from None
+        if not (len(times) >= 2 and len(pos) == len(quat) == len(times)):
+            raise RecordError(f"{where}: needs at least two samples and as many positions and orientations as times")
+        if not (np.isfinite(times).all() and np.isfinite(pos).all() and np.isfinite(quat).all()):
+            raise RecordError(f"{where}: holds a value that is not a finite number")
+        if times[0] < 0 or (np.diff(times) <= 0).any():
+            raise RecordError(f"{where}: times must start at 0 or later and increase")
+        return cls(times_s=times, pos_n3=pos, quat_n4=quat)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"times_s": self.times_s.tolist(), "pos": self.pos_n3.tolist(), "quat": self.quat_n4.tolist()}
+
+
+BODY_SHAPES = ("sphere", "box", "capsule", "mesh")
+
+
+@dataclass(kw_only=True, slots=True)
+class Body:
+    """A rigid body: what it is (shape, size in metres, mass, surface) and, in a world, where it is."""
+
+    id: str
+    shape: str = "box"
+    size: tuple[float, ...] = (0.5,)
+    mass: float | None = None
+    friction: float | None = None
+    bounce: float | None = None
+    material: str = ""
+    mesh: str | None = None
+    pos: Vec3 | None = None
+    quat: Quat | None = None
+    vel: Vec3 | None = None
+    color: Vec3 | None = None
+    #: a motion the body carries (for exports); the simulation's own tracks live in its Timeline
+    track: Track | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "body") -> Body:
+        d = _mapping(data, where)
+        where = f"{where} {d.get('id', '?')!r}"
+        shape = text(d, "shape", where, "box")
+        if shape not in BODY_SHAPES:
+            raise RecordError(f"{where}: 'shape' must be one of {', '.join(BODY_SHAPES)}, got {shape!r}")
+        raw = d.get("size", 0.5)
+        size = vector({"size": raw}, "size", where, len(raw)) if isinstance(raw, (list, tuple)) and raw else (
+            number(d, "size", where, 0.5, lo=0.0),)
+        if min(size) <= 0:
+            raise RecordError(f"{where}: 'size' must be positive, got {raw!r}")
+
+        def opt(key: str, n: int) -> Any:
+            return vector(d, key, where, n) if d.get(key) is not None else None
+
+        return cls(id=text(d, "id", where), shape=shape, size=size,
+                   mass=number(d, "mass", where, lo=0.0) if d.get("mass") is not None else None,
+                   friction=number(d, "friction", where, lo=0.0) if d.get("friction") is not None else None,
+                   bounce=number(d, "bounce", where, lo=0.0) if d.get("bounce") is not None else None,
+                   material=text(d, "material", where, "") if d.get("material") is not None else "",
+                   mesh=text(d, "mesh", where) if d.get("mesh") else None, pos=opt("pos", 3), quat=opt("quat", 4),
+                   vel=opt("vel", 3), color=rgb(d["color"], where) if d.get("color") is not None else None,
+                   track=Track.from_json(d["track"], f"{where} track") if d.get("track") is not None else None)
+
+    def describe(self) -> dict[str, Any]:
+        """What a timeline stores of a body (no pose)."""
+        d: dict[str, Any] = {"id": self.id, "shape": self.shape, "size": _floats(self.size), "mass": self.mass,
+                             "friction": self.friction, "bounce": self.bounce, "material": self.material}
+        if self.mesh:
+            d["mesh"] = self.mesh
+        return d
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.describe()
+        for key in ("pos", "quat", "vel", "color"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = _floats(value)
+        if self.track is not None:
+            out["track"] = self.track.to_json()
+        return out
+
+    def posed(self, pos: Sequence[float], quat: Sequence[float], color: Sequence[float]) -> Body:
+        return Body(id=self.id, shape=self.shape, size=self.size, mass=self.mass, friction=self.friction,
+                    bounce=self.bounce, material=self.material, mesh=self.mesh, pos=tuple(_floats(pos)),  # type: ignore[arg-type]
+                    quat=tuple(_floats(quat)), vel=self.vel, color=tuple(_floats(color)))  # type: ignore[arg-type]
+
+
+AGENT_KINDS = ("character", "vehicle")
+#: how the simulation and the renderer size an agent
+CHARACTER = {"radius": 0.3, "height": 1.8}
+VEHICLE = {"half": (2.2, 0.9, 0.75)}
+
+
+@dataclass(kw_only=True, slots=True)
+class Agent:
+    """A character or vehicle: where it is (feet on the ground), its heading, and where it walks to."""
+
+    id: str
+    kind: str = "character"
+    pos: Vec3 | None = None
+    yaw: float = 0.0
+    speed: float | None = None
+    target: tuple[float, float] | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "agent") -> Agent:
+        d = _mapping(data, where)
+        where = f"{where} {d.get('id', '?')!r}"
+        kind = text(d, "kind", where, "character")
+        if kind not in AGENT_KINDS:
+            raise RecordError(f"{where}: 'kind' must be one of {', '.join(AGENT_KINDS)}, got {kind!r}")
+        pos = d.get("pos")
+        return cls(id=text(d, "id", where), kind=kind,
+                   pos=(vector(d, "pos", where, len(pos)) + (0.0,) * 3)[:3] if pos is not None else None,  # type: ignore[arg-type]
+                   yaw=number(d, "yaw", where, 0.0),
+                   speed=number(d, "speed", where, lo=0.0, hi=100.0) if d.get("speed") is not None else None,
+                   target=vector(d, "target", where, len(d["target"]))[:2] if d.get("target") is not None else None)  # type: ignore[arg-type]
+
+    def describe(self) -> dict[str, Any]:
+        """What a timeline stores of an agent: its kind and size."""
+        size = CHARACTER if self.kind == "character" else {"half": list(VEHICLE["half"])}
+        return {"id": self.id, "kind": self.kind, **size}
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "kind": self.kind}
+        if self.pos is not None:
+            out["pos"] = _floats(self.pos)
+        out["yaw"] = self.yaw
+        if self.speed is not None:
+            out["speed"] = self.speed
+        if self.target is not None:
+            out["target"] = _floats(self.target)
+        return out
+
+
+def parse_list(cls: type, items: Any, where: str) -> list[Any]:
+    """A list of records of `cls` from JSON, each checked (records already parsed pass through)."""
+    if items is None:
+        return []
+    if not isinstance(items, (list, tuple)):
+        raise RecordError(f"{where}: expects a list, got {type(items).__name__}")
+    return [item if isinstance(item, cls) else cls.from_json(item, f"{where}[{k}]") for k, item in enumerate(items)]
