@@ -1,6 +1,9 @@
 """The `oyster` command: run, validate, nodes, schema, cache, serve.
 
 Exit codes: 0 success, 2 invalid workflow or arguments, 1 a node failed or the run was cancelled.
+Expected mistakes (a bad workflow, a missing file, a file that exists) print one message naming
+the node, the field and the fix; a traceback is printed only with --debug. Start-up is kept short:
+node families and heavy libraries are imported when a node that needs them runs.
 """
 
 from __future__ import annotations
@@ -14,22 +17,26 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.live import Live
-from rich.table import Table
 
 from . import __version__
-from .cache import Cache, DiskCache
-from .devices import DeviceError
-from .executor import Executor, NodeRecord, RunOptions, RunResult
-from .graph import build, validate
 from .hooks import Hook
 from .registry import Registry, RegistryError, load_registry
 from .workflow import Problem, Workflow, WorkflowError, json_schema, load
 
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from .cache import Cache
+    from .executor import NodeError, NodeRecord, RunResult
+
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+#: the live view and the closing table show at most this many nodes (errors and the slowest first)
+SHOWN_ROWS = 30
+#: exceptions a node raises for a mistake in its input (a value, a file), not for a bug
+USER_ERRORS: tuple[type[BaseException], ...] = (ValueError, OSError)
 STATUS_STYLE = {"queued": "dim", "running": "yellow", "cached": "cyan", "done": "green",
                 "error": "bold red", "skipped": "magenta", "cancelled": "magenta"}
 
@@ -40,6 +47,8 @@ def default_cache_dir() -> Path:
 
 
 def make_cache(args: argparse.Namespace) -> Cache:
+    from .cache import Cache, DiskCache
+
     disk = None if args.no_disk_cache else DiskCache(args.cache_dir, max_bytes=int(args.disk_cache_gb * 2**30))
     return Cache(memory_bytes=int(args.memory_cache_gb * 2**30), disk=disk)
 
@@ -48,13 +57,18 @@ def make_cache(args: argparse.Namespace) -> Cache:
 
 
 class ProgressDisplay(Hook):
-    """A live table per node on a terminal; one line per finished node otherwise."""
+    """A live view on a terminal (counts, running nodes, the last few finished); plain lines otherwise.
+
+    Its cost per event is a dict update, and the live view redraws at most four times a second
+    with at most SHOWN_ROWS rows, so it stays cheap beside execution however big the graph is.
+    """
 
     def __init__(self, console: Console, graph_types: Mapping[str, str]):
         self.console = console
         self.types = graph_types
         self.rows: dict[str, dict[str, Any]] = {}
-        self.live: Live | None = None
+        self.finished: list[str] = []
+        self.live: Any = None
         self._lock = threading.Lock()
         self._started = time.perf_counter()
 
@@ -63,12 +77,14 @@ class ProgressDisplay(Hook):
                      for n, r in records.items()}
         self._started = time.perf_counter()
         if self.console.is_terminal:
-            self.live = Live(console=self.console, refresh_per_second=8, transient=True,
+            from rich.live import Live
+
+            self.live = Live(console=self.console, refresh_per_second=4, transient=True,
                              get_renderable=self._table)
             self.live.start()
         else:
             todo = sum(1 for r in records.values() if r.status == "queued")
-            self.console.print(f"{len(records)} nodes needed: {todo} to run, {len(records) - todo} cached")
+            self._write(f"{len(records)} nodes needed: {todo} to run, {len(records) - todo} cached")
 
     def node_started(self, *, record: NodeRecord) -> None:
         self._update(record.node_id, status="running")
@@ -78,24 +94,47 @@ class ProgressDisplay(Hook):
 
     def node_finished(self, *, record: NodeRecord) -> None:
         self._update(record.node_id, status=record.status, seconds=record.seconds, fraction=1.0)
+        with self._lock:
+            self.finished.append(record.node_id)
         if self.live is None:
-            self.console.print(f"  {record.status:<9} {record.node_id} ({record.node_type}) {record.seconds:.2f}s")
+            self._write(f"  {record.status:<9} {record.node_id} ({record.node_type}) {record.seconds:.2f}s")
 
     def run_finished(self, *, records: Mapping[str, NodeRecord], stats: Any) -> None:
         if self.live is not None:
             self.live.stop()
             self.live = None
 
+    def _write(self, line: str) -> None:
+        """Plain text straight to the stream: one line per node must not cost more than the node."""
+        self.console.file.write(line + "\n")
+
     def _update(self, node_id: str, **fields: Any) -> None:
         with self._lock:
             self.rows.setdefault(node_id, {"status": "queued", "fraction": 0.0, "message": "", "seconds": 0.0})
             self.rows[node_id].update(fields)
 
+    def shown(self) -> list[str]:
+        """The nodes the live view shows: errors, running ones, then the most recently finished."""
+        with self._lock:
+            rows = list(self.rows.items())
+            recent = self.finished[-SHOWN_ROWS:]
+        picked = [n for n, r in rows if r["status"] == "error"]
+        picked += [n for n, r in rows if r["status"] == "running"]
+        picked += [n for n in reversed(recent) if n not in picked]
+        return picked[:SHOWN_ROWS]
+
     def _table(self) -> Table:
-        table = Table(title=f"running · {time.perf_counter() - self._started:.1f}s", expand=False)
+        from rich.table import Table
+
+        counts: dict[str, int] = {}
+        for row in list(self.rows.values()):
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+        tally = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        table = Table(title=f"running · {time.perf_counter() - self._started:.1f}s · {tally}", expand=False)
         for col in ("node", "type", "status", "progress", "message"):
             table.add_column(col)
-        for node_id, row in list(self.rows.items()):
+        for node_id in self.shown():
+            row = self.rows[node_id]
             bar = _bar(row["fraction"]) if row["status"] == "running" else ""
             style = STATUS_STYLE.get(row["status"], "")
             table.add_row(node_id, self.types.get(node_id, ""), f"[{style}]{row['status']}[/]", bar,
@@ -108,17 +147,39 @@ def _bar(fraction: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled) + f" {fraction * 100:3.0f}%"
 
 
+def summary_rows(result: RunResult, limit: int = SHOWN_ROWS) -> list[NodeRecord]:
+    """Every node when few; else the failed ones and the slowest, in run order."""
+    records = list(result.records.values())
+    if len(records) <= limit:
+        return records
+    ranked = sorted(records, key=lambda r: (r.status in ("done", "cached"), -r.seconds))[:limit]
+    keep = {r.node_id for r in ranked}
+    return [r for r in records if r.node_id in keep]
+
+
 def summary_table(result: RunResult) -> Table:
-    table = Table(title=f"run finished in {result.seconds:.2f}s")
+    from rich.table import Table
+
+    rows = summary_rows(result)
+    hidden = len(result.records) - len(rows)
+    table = Table(title=f"run finished in {result.seconds:.2f}s",
+                  caption=f"{hidden} more nodes not shown ({_tally(result)})" if hidden else None)
     for col, justify in (("node", "left"), ("type", "left"), ("status", "left"), ("time", "right"),
                          ("cached", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for rec in result.records.values():
+    for rec in rows:
         style = STATUS_STYLE.get(rec.status, "")
         table.add_row(rec.node_id, rec.node_type, f"[{style}]{rec.status}[/]",
                       f"{rec.seconds * 1000:.1f} ms" if rec.status == "done" else "",
                       "yes" if rec.status == "cached" else "no")
     return table
+
+
+def _tally(result: RunResult) -> str:
+    counts: dict[str, int] = {}
+    for rec in result.records.values():
+        counts[rec.status] = counts.get(rec.status, 0) + 1
+    return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
 
 
 # ----------------------------------------------------------------------------------- commands
@@ -182,6 +243,10 @@ def _write_manifest(result: RunResult, graph: Any, out_dir: Path, console: Conso
 
 
 def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    from .devices import DeviceError
+    from .executor import Executor, RunOptions
+    from .graph import build
+
     source = args.from_file or args.workflow or "workflow"
     try:
         workflow, source = _read_workflow(args)
@@ -210,29 +275,133 @@ def cmd_run(args: argparse.Namespace, console: Console, registry: Registry) -> i
         Path(args.out).mkdir(parents=True, exist_ok=True)
         result = executor.run(graph, opts)
     except (DeviceError, KeyError) as exc:
-        console.print(f"[red]{exc}[/]")
+        console.print(f"{exc}", style="red", markup=False)
         return EXIT_INVALID
     finally:
         signal.signal(signal.SIGINT, previous)
     console.print(summary_table(result))
     _write_manifest(result, graph, Path(args.out), console)
+    _print_outcome(console, result, debug=args.debug)
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    """A workflow's variants, validated all at once, run one after another on one executor and cache."""
+    from rich.table import Table
+
+    from . import batch
+    from .executor import Executor, RunOptions
+
+    try:
+        workflow = load(args.workflow)
+        axes = [batch.parse_sweep(s) for s in args.sweep or []]
+        if args.table:
+            axes.append(batch.read_table(args.table))
+        variants = batch.expand(axes, mode=args.combine)
+    except WorkflowError as exc:
+        _print_problems(console, exc.problems, args.workflow)
+        return EXIT_INVALID
+    except (ValueError, OSError) as exc:
+        console.print(f"{exc}", style="red", markup=False, soft_wrap=True)
+        return EXIT_INVALID
+    planned = batch.plan(workflow, variants, registry)
+    if planned.problems:
+        _print_problems(console, planned.problems, args.workflow)
+        return EXIT_INVALID
+    out = Path(args.out)
+    console.print(f"batch: {len(variants)} variant(s) of {args.workflow} into {out}/", highlight=False)
+    executor = Executor(make_cache(args), workers=args.workers)
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+
+    def options(v: batch.Variant, folder: Path) -> RunOptions:
+        display = ProgressDisplay(console, {n: g.cls.type for n, g in v.graph.nodes.items()})
+        return RunOptions(device=args.device, out_dir=folder, cancel=cancel, hooks=[display])
+
+    def done(job: batch.JobResult, k: int, n: int) -> None:
+        state = "ok" if job.ok else "FAILED"
+        console.print(f"[{k}/{n}] {state} variant {job.variant.index + 1} ({job.variant.label}): "
+                      f"{job.executed} run, {job.cached} cached, {job.seconds:.2f} s, {len(job.files)} file(s)",
+                      highlight=False, markup=False)
+        for err in job.errors:
+            console.print(f"  {err}", style="red", markup=False, soft_wrap=True)
+
+    try:
+        results = batch.run(planned, executor, out, make_options=options, on_done=done, cancelled=cancel.is_set)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    table = Table(title=f"batch: {sum(r.ok for r in results)} of {len(variants)} variants done")
+    for col in ("#", "variant", "status", "run", "cached", "time", "outputs"):
+        table.add_column(col)
+    for r in results:
+        table.add_row(str(r.variant.index + 1), r.variant.label, "ok" if r.ok else "failed", str(r.executed),
+                      str(r.cached), f"{r.seconds:.2f} s", "\n".join(r.files) or "-")
+    console.print(table)
+    ok = len(results) == len(variants) and all(r.ok for r in results)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
     stats = result.stats
     console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
                   f"{stats.corrupt} corrupt entries recomputed")
     for rec in result.records.values():
         for warning in rec.warnings:
             console.print(f"[yellow]warning[/] node '{rec.node_id}': {warning}", markup=True, highlight=False)
+    bugs = 0
     for err in result.errors:
-        console.print(f"[bold red]error[/] {err}", highlight=False)
-        for name, value in err.inputs.items():
-            console.print(f"    {name} = {value}", markup=False, highlight=False)
-        console.print(err.traceback.rstrip(), markup=False, highlight=False, style="dim")
+        expected = is_user_error(err)
+        bugs += not expected
+        print_node_error(console, err, expected=expected, debug=debug)
+    if bugs and not debug:
+        console.print("run again with --debug to see the traceback", style="dim", markup=False)
     if result.cancelled:
         console.print("[magenta]cancelled[/]")
-    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def print_node_error(console: Console, err: NodeError, *, expected: bool, debug: bool) -> None:
+    """One message for a mistake in the input; inputs and (with --debug) the traceback for a bug."""
+    message = _without_type(err.message) if expected else err.message
+    console.print(f"[bold red]error[/] node '{err.node_id}' ({err.node_type}) failed: ", end="", highlight=False)
+    console.print(message, markup=False, highlight=False)
+    if not expected or debug:
+        for name, value in err.inputs.items():
+            console.print(f"    {name} = {value}", markup=False, highlight=False)
+    if debug and err.traceback:
+        console.print(err.traceback.rstrip(), markup=False, highlight=False, style="dim")
+
+
+def is_user_error(err: NodeError) -> bool:
+    """Whether a node failed on a mistake in its input (ValueError, OSError and their kinds) rather than a bug.
+
+    The executor records the exception as text; its class is the one named on the traceback's last line.
+    """
+    cls = exception_class(err.traceback)
+    return cls is not None and issubclass(cls, USER_ERRORS)
+
+
+def exception_class(traceback_text: str) -> type[BaseException] | None:
+    lines = [line for line in traceback_text.strip().splitlines() if line and not line.startswith(" ")]
+    if not lines:
+        return None
+    qualified = lines[-1].split(":", 1)[0].strip()
+    module_name, _, name = qualified.rpartition(".")
+    if not name.isidentifier():
+        return None
+    module = sys.modules.get(module_name or "builtins")
+    cls = getattr(module, name, None) if module is not None else None
+    return cls if isinstance(cls, type) and issubclass(cls, BaseException) else None
+
+
+def _without_type(message: str) -> str:
+    """'MeshImportError: product.glb: no such file' -> 'product.glb: no such file'."""
+    head, sep, rest = message.partition(": ")
+    return rest if sep and head.isidentifier() else message
 
 
 def cmd_validate(args: argparse.Namespace, console: Console, registry: Registry) -> int:
+    from .graph import validate
+
     report: dict[str, list[dict[str, Any]]] = {}
     for path in args.files:
         try:
@@ -287,6 +456,8 @@ def cmd_schema(args: argparse.Namespace, console: Console, registry: Registry | 
 
 
 def cmd_cache(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    from .cache import DiskCache
+
     disk = DiskCache(args.cache_dir, max_bytes=int(args.disk_cache_gb * 2**30))
     if args.clear:
         disk.clear()
@@ -330,6 +501,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"oyster-nodes {__version__}")
     parser.add_argument("--packs", action="append", default=[], metavar="DIR",
                         help="also load node packs from this folder (repeatable; see OYSTER_NODE_PATH)")
+    _debug_arg(parser, default=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a workflow")
@@ -345,6 +517,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
     run.add_argument("--memory-cache-gb", type=float, default=4.0)
 
+    bat = sub.add_parser("batch", help="run a workflow's variants: parameter sweeps and tables, sharing cached work")
+    bat.add_argument("workflow", help="workflow JSON file")
+    bat.add_argument("--sweep", action="append", metavar="NODE.PARAM=V1,V2|A..B",
+                     help="values of one parameter (repeatable); A..B[:STEP] for integer ranges")
+    bat.add_argument("--table", metavar="CSV", help="a CSV of variants: a header of NODE.PARAM columns, a row each")
+    bat.add_argument("--combine", choices=("cartesian", "zip"), default="cartesian",
+                     help="every combination of the sweeps (default), or their k-th values together")
+    bat.add_argument("--out", default="out", help="output folder; each variant writes into OUT/<nnn>-<label>/")
+    bat.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    bat.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
+    _cache_args(bat)
+    bat.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
+    bat.add_argument("--memory-cache-gb", type=float, default=4.0)
+
     val = sub.add_parser("validate", help="check workflow files without running them")
     val.add_argument("files", nargs="+")
     val.add_argument("--json", action="store_true", help="print problems as JSON")
@@ -352,13 +538,13 @@ def build_parser() -> argparse.ArgumentParser:
     nodes = sub.add_parser("nodes", help="list every node type with its ports, params and docs")
     nodes.add_argument("--json", action="store_true")
 
-    sub.add_parser("schema", help="print the JSON Schema of the workflow format")
+    schema = sub.add_parser("schema", help="print the JSON Schema of the workflow format")
 
     cache = sub.add_parser("cache", help="show or clear the disk cache")
     _cache_args(cache)
     cache.add_argument("--clear", action="store_true")
 
-    from .server.options import DEFAULT_WORKFLOW, REPO_ROOT
+    from .server.options import DEFAULT_WORKFLOW, TEMPLATES
 
     serve = sub.add_parser("serve", help="start the browser node editor")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
@@ -369,12 +555,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", help="access token, required for any non-local --host ('auto' makes one; "
                        "default: $OYSTER_TOKEN)")
     serve.add_argument("--workspace", default=".", help="folder for saved workflows, autosaves and outputs")
-    serve.add_argument("--templates", default=str(REPO_ROOT / "workflows"), help="template gallery folder")
+    serve.add_argument("--templates", default=str(TEMPLATES), help="template gallery folder")
     serve.add_argument("--out", help="output folder (default: WORKSPACE/out)")
     serve.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     serve.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
     serve.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
+    for command in (run, val, nodes, schema, cache, serve):
+        _debug_arg(command)
     return parser
+
+
+def _debug_arg(p: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:
+    """--debug before or after the command; a subcommand leaves the value the main parser set."""
+    p.add_argument("--debug", action="store_true", default=default,
+                   help="print tracebacks of failures (for reporting a bug)")
 
 
 def _cache_args(p: argparse.ArgumentParser) -> None:
@@ -383,24 +577,60 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
-            "cache": cmd_cache, "serve": cmd_serve}
-NEEDS_REGISTRY = {"run", "validate", "nodes"}
+            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch}
+NEEDS_REGISTRY = {"run", "validate", "nodes", "batch"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     console = Console(soft_wrap=True, stderr=args.command in ("schema", "cache") or getattr(args, "json", False),
                       highlight=False)
+    try:
+        return _dispatch(args, console)
+    except BrokenPipeError:
+        return _closed_pipe()
+    except KeyboardInterrupt:
+        console.print("interrupted", style="magenta")
+        return EXIT_FAILED
+    except Exception as exc:
+        if args.debug:
+            raise
+        console.print(f"internal error: {type(exc).__name__}: {exc}", style="bold red", markup=False)
+        console.print("run again with --debug to see the traceback", style="dim", markup=False)
+        return EXIT_FAILED
+
+
+def _dispatch(args: argparse.Namespace, console: Console) -> int:
     registry = None
     if args.command in NEEDS_REGISTRY:
         try:
             registry = load_registry(folders=args.packs)
         except RegistryError as exc:
-            console.print(f"[bold red]{exc}[/]", highlight=False)
-            if exc.detail:
-                console.print(exc.detail, markup=False, style="dim")
-            return EXIT_INVALID
-    return COMMANDS[args.command](args, console, registry)  # type: ignore[arg-type]
+            return _registry_error(console, exc, debug=args.debug)
+    try:
+        return COMMANDS[args.command](args, console, registry)  # type: ignore[arg-type]
+    except RegistryError as exc:  # a listed node family that fails to import when first used
+        return _registry_error(console, exc, debug=args.debug)
+
+
+def _registry_error(console: Console, exc: RegistryError, *, debug: bool) -> int:
+    console.print(f"{exc}", style="bold red", markup=False)
+    if exc.detail and debug:
+        console.print(exc.detail, markup=False, style="dim")
+    elif exc.detail:
+        console.print("run again with --debug to see the traceback", style="dim", markup=False)
+    return EXIT_INVALID
+
+
+def _closed_pipe() -> int:
+    """The reader went away (`oyster schema | head`): stop quietly, as other command-line tools do."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            pass  # not a real file (tests capture output)
+    return EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ want=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing Python packages (torch CPU wheel first, then the rest)"
   .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
-  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev,physics,video,export]"
+  .venv/bin/pip install -q --disable-pip-version-check -e ".[dev]"
   echo "$want" > "$stamp"
 fi
 # ---- browser editor (frontend/ and its browser tests) ---------------------------------------

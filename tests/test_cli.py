@@ -137,3 +137,96 @@ def test_run_from_a_file_without_a_workflow_is_invalid(tmp_path, capsys):
     plain.write_text("hello")
     assert main(["run", "--from", str(plain)]) == 2
     assert "not a file type that carries a workflow" in capsys.readouterr().out
+
+
+def _load_doc(path: str) -> dict:
+    return {"format": "oyster-workflow", "version": 1,
+            "nodes": [{"id": "load", "type": "world.load", "params": {"path": path}}], "links": []}
+
+
+def test_a_missing_or_broken_file_is_one_message_without_traceback(tmp_path, cache_args, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "bad.oyworld.safetensors").write_bytes(b"garbage")
+    for name, words in (("missing.oyworld.safetensors", "no such world file"),
+                        ("bad.oyworld.safetensors", "not a world file")):
+        code = main(["run", write(tmp_path, _load_doc(name)), "--out", str(out), *cache_args])
+        text = capsys.readouterr().out
+        assert code == 1
+        assert f"node 'load' (world.load) failed: {out / name}: {words}" in text
+        assert "Traceback" not in text and "WorldFileError" not in text and "--debug" not in text
+
+
+def test_debug_shows_the_traceback(tmp_path, cache_args, capsys):
+    wf = write(tmp_path, _load_doc("missing.oyworld.safetensors"))
+    assert main(["run", wf, "--out", str(tmp_path / "out"), "--debug", *cache_args]) == 1
+    text = capsys.readouterr().out
+    assert "Traceback" in text and "WorldFileError" in text
+    assert main(["--debug", "run", wf, "--out", str(tmp_path / "out"), *cache_args]) == 1
+    assert "Traceback" in capsys.readouterr().out
+
+
+def test_a_bug_in_a_node_points_to_debug(tmp_path, cache_args, capsys):
+    """Not a ValueError or OSError: the message, the inputs and how to see the traceback."""
+    code = main(["run", write(tmp_path, chain_doc(2)), "--set", "n1.operation=divide", "--set", "n1.b_value=0",
+                 *cache_args])
+    text = capsys.readouterr().out
+    assert code == 1 and "ZeroDivisionError" in text and "run again with --debug" in text
+    assert "Traceback" not in text and "a = 1.0" in text
+
+
+@pytest.mark.parametrize("command", ["schema", "nodes"])
+def test_output_into_a_closed_pipe_ends_cleanly(command):
+    """`oyster schema | head -1`: no BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "oyster_nodes.cli", command], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline()
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+
+
+HEAVY = ("torch", "scipy", "av", "cv2", "moderngl", "mujoco", "nicegui", "trimesh", "diffusers", "transformers",
+         "oyster_nodes.world.render", "oyster_nodes.builtin.world")
+
+
+def test_a_small_run_imports_only_what_its_nodes_need(tmp_path):
+    """A one-node workflow must not pay for the built-in packs' heavy imports (start-up <= 0.5 s)."""
+    wf = write(tmp_path, chain_doc(1))
+    probe = ("import runpy, sys, json\nsys.argv = ['oyster', 'run', sys.argv[1], '--no-disk-cache', '--out', sys.argv[2]]\n"
+             "try:\n    runpy.run_module('oyster_nodes.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n")
+    proc = subprocess.run([sys.executable, "-c", probe, wf, str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_big_graphs_show_a_bounded_view_and_summary(tmp_path, cache_args):
+    """800 nodes: the closing table lists at most SHOWN_ROWS, the live view too, so display cost stays flat."""
+    import io
+
+    from rich.console import Console
+
+    from oyster_nodes import cli
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120)
+    args = cli.build_parser().parse_args(["run", write(tmp_path, chain_doc(800)), "--out", str(tmp_path / "o"),
+                                          *cache_args])
+    shown: list[int] = []
+    original = cli.ProgressDisplay.node_finished
+
+    def spy(self, *, record):
+        original(self, record=record)
+        shown.append(len(self.shown()))
+
+    cli.ProgressDisplay.node_finished = spy  # type: ignore[method-assign]
+    try:
+        assert cli.cmd_run(args, console, cli.load_registry()) == 0
+    finally:
+        cli.ProgressDisplay.node_finished = original  # type: ignore[method-assign]
+    assert len(shown) == 800 and max(shown) <= cli.SHOWN_ROWS
+    summary = buffer.getvalue().rsplit("run finished", 1)[-1]
+    assert "770 more nodes not shown (800 done)" in summary
+    assert sum(1 for line in summary.splitlines() if "core.math" in line) <= cli.SHOWN_ROWS

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from nodes import audio, camera, render, sequence, simulate, world
+from oyster_nodes.builtin import audio, camera, render, sequence, simulate, world
 from oyster_nodes.cli import main
 from oyster_nodes.node import Param, params_from, settings_from
 from oyster_nodes.registry import load_registry

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from nodes import action as action_nodes
-from nodes import camera as camera_nodes
-from nodes import prompt as prompt_nodes
-from nodes import render as render_nodes
-from nodes import world as world_nodes
+from oyster_nodes.builtin import action as action_nodes
+from oyster_nodes.builtin import camera as camera_nodes
+from oyster_nodes.builtin import prompt as prompt_nodes
+from oyster_nodes.builtin import render as render_nodes
+from oyster_nodes.builtin import world as world_nodes
 from oyster_nodes.cli import main
 from oyster_nodes.graph import validate
 from oyster_nodes.node import Node, RunContext

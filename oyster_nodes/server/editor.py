@@ -5,9 +5,9 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.dependencies import register_importmap_override
 
-from .options import FRONTEND_DIST, REPO_ROOT
+from .options import EDITOR_ROOT, FRONTEND_DIST
 
-COMPONENT = REPO_ROOT / "frontend" / "src" / "component.js"
+COMPONENT = EDITOR_ROOT / "src" / "component.js"
 ASSETS_URL = "/oyster/assets"
 
 

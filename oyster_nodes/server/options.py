@@ -8,10 +8,24 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FRONTEND_DIST = REPO_ROOT / "frontend" / "dist"
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+#: the source checkout holding the package (only meaningful when running from one)
+REPO_ROOT = PACKAGE_ROOT.parent
+
+
+def installed_or_checkout(installed: str, checkout: str) -> Path:
+    """A data folder: inside the package when installed from a wheel, at the top of a source checkout."""
+    inside = PACKAGE_ROOT / installed
+    return inside if inside.is_dir() else REPO_ROOT / checkout
+
+
+#: the editor's sources and bundle (frontend/ in a checkout, oyster_nodes/_editor when installed)
+EDITOR_ROOT = installed_or_checkout("_editor", "frontend")
+FRONTEND_DIST = EDITOR_ROOT / "dist"
+#: the template gallery (workflows/ in a checkout, oyster_nodes/_templates when installed)
+TEMPLATES = installed_or_checkout("_templates", "workflows")
 #: the graph a new tab opens with
-DEFAULT_WORKFLOW = REPO_ROOT / "workflows" / "forest_dawn_still.json"
+DEFAULT_WORKFLOW = TEMPLATES / "forest_dawn_still.json"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_.~-]{16,256}$")
 
 
@@ -25,7 +39,7 @@ class ServeOptions:
     port: int = 8420
     token: str | None = None
     workspace: Path = field(default_factory=Path.cwd)
-    templates: Path = REPO_ROOT / "workflows"
+    templates: Path = TEMPLATES
     #: workflow a new tab opens with; None opens an empty graph
     open_workflow: Path | None = DEFAULT_WORKFLOW
     out_dir: Path | None = None

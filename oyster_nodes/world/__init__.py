@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from .prompt.understand import spec_from_prompt
     from .render.renderer import RENDERER, Renderer, RenderSettings
     from .render.sequence import SequenceSettings, render_sequence
-    from .simulate.run import SimSettings
+    from .simulate.run import FrameSample, SessionSnapshot, SimSettings, WorldSession
     from .simulate.run import simulate as run_simulation
     from .state.store import SUFFIX, WorldFileError, load_world, save_world
     from .state.timeline import Timeline
@@ -100,6 +100,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "parse_lines": ("actions.parse", "parse_lines"),
     "parse_script": ("actions.parse", "parse_script"),
     "SimSettings": ("simulate.run", "SimSettings"),
+    "WorldSession": ("simulate.run", "WorldSession"),
+    "SessionSnapshot": ("simulate.run", "SessionSnapshot"),
+    "FrameSample": ("simulate.run", "FrameSample"),
     "run_simulation": ("simulate.run", "simulate"),
     "Camera": ("geometry.camera", "Camera"),
     "ViewSettings": ("geometry.camera", "ViewSettings"),
@@ -142,6 +145,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "FrameSample",
+    "SessionSnapshot",
+    "WorldSession",
     "RENDERER",
     "TEXT_ENCODER",
     "ASPECTS",

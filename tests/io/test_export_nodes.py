@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nodes import export as export_nodes
+from oyster_nodes.builtin import export as export_nodes
 from oyster_nodes.graph import validate
 from oyster_nodes.io import read_manifest, read_workflow, write_manifest
 from oyster_nodes.io.exporters.camera_export import camera_csv, camera_json

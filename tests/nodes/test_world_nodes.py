@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import trimesh
 
-from nodes import prompt as prompt_nodes
-from nodes import world as world_nodes
+from oyster_nodes.builtin import prompt as prompt_nodes
+from oyster_nodes.builtin import world as world_nodes
 from oyster_nodes.node import Node, RunContext
 from oyster_nodes.types import Files, Prompt
 from oyster_nodes.world.edit.meshimport import MeshImportError, MeshLimits, import_mesh

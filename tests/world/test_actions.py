@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from nodes import action as action_nodes
+from oyster_nodes.builtin import action as action_nodes
 from oyster_nodes.types import ActionScript
 from oyster_nodes.world import TEXT_ENCODER
 from oyster_nodes.world.actions.events import EVENT_KINDS, ActionError, check_event, format_event

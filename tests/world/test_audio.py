@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nodes import audio as audio_nodes
+from oyster_nodes.builtin import audio as audio_nodes
 from oyster_nodes.types import Audio
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.audio.ambience import AudioSettings, ambience, shaped_noise

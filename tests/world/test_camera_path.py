@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from nodes import camera as camera_nodes
+from oyster_nodes.builtin import camera as camera_nodes
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world.camera import path as cp
 from oyster_nodes.world.camera.map import blank_map, top_down_map

@@ -24,7 +24,9 @@ def test_matches_the_reference_bert_on_a_tiny_random_model(tmp_path: Path) -> No
     model.save_pretrained(tmp_path, safe_serialization=True)
     shutil.copy(default_model_path() / "tokenizer.json", tmp_path / "tokenizer.json")
     ours = MiniLM(tmp_path, max_tokens=64).encode(TEXTS)
-    tok = MiniLM(tmp_path, max_tokens=64).tokenizer.encode_batch(TEXTS)
+    tokenizer = MiniLM(tmp_path, max_tokens=64).tokenizer
+    tokenizer.enable_padding()  # the reference runs one padded batch
+    tok = tokenizer.encode_batch(TEXTS)
     ids = torch.tensor([e.ids for e in tok])
     mask = torch.tensor([e.attention_mask for e in tok], dtype=torch.float32)
     with torch.inference_mode():
@@ -40,3 +42,16 @@ def test_real_model_gives_unit_vectors_that_group_meanings() -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     np.testing.assert_array_equal(vectors[0], vectors[3])
+
+
+def test_a_text_alone_and_inside_any_batch_gives_the_same_bits() -> None:
+    """Batching (and so BLAS blocking) must not change a vector: the vocabulary alone vs batched, shuffled."""
+    from oyster_nodes.world.prompt.concepts import CONCEPTS
+
+    model = load_encoder().model
+    texts = [c.phrase for c in CONCEPTS][:24] + ["pine", "conifer", "desert", "pine", "a calm lake at dawn"]
+    batched = model.encode(texts)
+    alone = np.stack([model.encode([t])[0] for t in texts])
+    np.testing.assert_array_equal(alone, batched)
+    order = np.random.default_rng(0).permutation(len(texts))
+    np.testing.assert_array_equal(model.encode([texts[i] for i in order], batch_size=5), batched[order])

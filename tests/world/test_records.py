@@ -106,8 +106,8 @@ def test_camera_paths_are_arrays_checked_where_they_are_made() -> None:
 
 
 def test_the_seed_name_field_is_the_rendered_worlds_seed(village: WorldState, tmp_path: Path) -> None:
-    from nodes.export import ExportPNG
-    from nodes.render import RenderImage
+    from oyster_nodes.builtin.export import ExportPNG
+    from oyster_nodes.builtin.render import RenderImage
     from tests.params import checked_params
 
     ctx = node_context(node_id="r", out_dir=tmp_path)

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from nodes.export import ExportPNG
-from nodes.render import RenderImage
+from oyster_nodes.builtin.export import ExportPNG
+from oyster_nodes.builtin.render import RenderImage
 from oyster_nodes.world.camera.path import path_from_keys
 from oyster_nodes.world.geometry.camera import Camera, establishing_shot
 from oyster_nodes.world.render.renderer import Renderer

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nodes import simulate as simulate_nodes
+from oyster_nodes.builtin import simulate as simulate_nodes
 from oyster_nodes.cache import decode, encode
 from oyster_nodes.world.actions.parse import parse_script
 from oyster_nodes.world.camera.path import heights_at, water_at

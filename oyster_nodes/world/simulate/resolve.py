@@ -66,6 +66,18 @@ def resolve_shot(world: WorldState, events: list[dict[str, Any]], *, duration_s:
     return shot
 
 
+def apply_live(world: WorldState, e: dict[str, Any], shot: ResolvedShot, alive: dict[str, tuple[str, int]]) -> None:
+    """Resolve one checked event arriving while a session runs, the way resolve_shot resolves a script's
+    (ids by name or kind among the living, targets of the right kind, positions on the ground)."""
+    where = _where(e)
+    for key in ("id", "near"):
+        if e.get(key):
+            e[key] = _resolve_id(e[key], e, alive, shot, where)
+    if e.get("id"):
+        _check_target(e, alive, shot, where)
+    _positions(world, e, shot, [])
+
+
 def _where(e: dict[str, Any]) -> str:
     return f"line {e['line']}: " if e.get("line") else ""
 

@@ -16,6 +16,7 @@ events after the shot ends) that the node shows as warnings.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ MAX_BLAST_DV = 60.0
 
 Progress = Callable[[float, str], None]
 
-__all__ = ["SimSettings", "SimulationError", "simulate", "substeps_for"]
+__all__ = ["FrameSample", "SessionSnapshot", "SimSettings", "SimulationError", "WorldSession", "simulate",
+           "substeps_for"]
 
 
 @dataclass(kw_only=True, slots=True)
@@ -67,12 +69,50 @@ def substeps_for(fps: float) -> int:
 def simulate(world: WorldState, events: list[dict[str, Any]], settings: SimSettings,
              progress: Progress | None = None) -> Timeline:
     """Run the shot; the same inputs always give the same Timeline, bit for bit."""
-    run = _Run(world, events, settings)
-    return run.execute(progress or (lambda f, m: None))
+    return WorldSession(world, events, settings).run_to_end(progress or (lambda f, m: None))
 
 
-class _Run:
-    """One simulation: the compiled model, its data and the bookkeeping of events and records."""
+@dataclass(kw_only=True, frozen=True, slots=True)
+class FrameSample:
+    """Where everything is at one frame: bodies (B) and agents (A), as a Timeline stores a frame."""
+
+    frame: int
+    time_s: float
+    body_pos_b3: np.ndarray
+    body_quat_b4: np.ndarray
+    body_alive_b: np.ndarray
+    body_rgb_b3: np.ndarray
+    agent_pos_a3: np.ndarray
+    agent_yaw_a: np.ndarray
+    agent_alive_a: np.ndarray
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class SessionSnapshot:
+    """Everything a WorldSession needs to go on from one moment exactly as it did the first time."""
+
+    step: int
+    frame: int
+    data: Any
+    model_arrays: dict[str, np.ndarray]
+    state: dict[str, Any]
+
+
+#: model fields that events change while a session runs (collisions on/off, parking, materials)
+_MUTABLE_MODEL = ("geom_contype", "geom_conaffinity", "body_contype", "body_conaffinity", "body_gravcomp",
+                  "geom_friction", "geom_solref", "body_mass", "body_inertia")
+#: session fields that change as it runs (deep-copied into snapshots)
+_MUTABLE_STATE = ("alive", "rgb", "forces", "animations", "impacts", "last_impact", "open_impact", "pending",
+                  "agents", "notes", "events", "masses", "bodies", "env", "wind")
+
+
+class WorldSession:
+    """A world simulated step by step: advance frame by frame, apply events at any moment, snapshot and restore.
+
+    The one simulation behind both `simulate.run` (which runs a session to the end and keeps every frame) and
+    interactive use. Stepping is deterministic: a session restored to a snapshot and advanced gives, bit for
+    bit, the frames it gave the first time from that moment.
+    """
 
     def __init__(self, world: WorldState, events: list[dict[str, Any]], settings: SimSettings) -> None:
         import mujoco
@@ -82,7 +122,9 @@ class _Run:
         self.substeps = substeps_for(settings.fps)
         self.dt = 1.0 / (settings.fps * self.substeps)
         self.n_frames = max(1, int(round(settings.duration_s * settings.fps)))
+        self.step_index, self.frame = 0, 0
         shot = resolve_shot(world, events, duration_s=settings.duration_s)
+        self.shot = shot
         self.bodies, self.agent_specs, self.events, self.notes = shot.bodies, shot.agents, shot.events, shot.notes
         self.model = self._compile(shot.focus_xy)
         self.data = mujoco.MjData(self.model)
@@ -139,17 +181,85 @@ class _Run:
 
     # --- the loop --------------------------------------------------------------------------------
 
-    def execute(self, progress: Progress) -> Timeline:
+    @property
+    def time_s(self) -> float:
+        """The simulated time of the next frame to be sampled."""
+        return self.frame / self.settings.fps
+
+    @property
+    def finished(self) -> bool:
+        return self.frame >= self.n_frames
+
+    def advance(self) -> FrameSample:
+        """Step to the next frame's moment, fire its events and sample it."""
+        if self.finished:
+            raise SimulationError(f"the shot ends after {self.n_frames} frames; restore a snapshot to go on")
+        f = self.frame
+        while self.step_index < f * self.substeps:
+            self._step(self.step_index * self.dt)
+            self.step_index += 1
+        self._fire(self.step_index * self.dt)
+        self._pose_agents()
+        self.mj.mj_kinematics(self.model, self.data)
+        self.frame += 1
+        return self.sample(f)
+
+    def sample(self, f: int) -> FrameSample:
+        d = self.data
+        return FrameSample(
+            frame=f, time_s=f / self.settings.fps,
+            body_pos_b3=np.array([d.xpos[b] for b in self.body_ids], np.float64).reshape(-1, 3),
+            body_quat_b4=np.array([d.xquat[b] for b in self.body_ids], np.float64).reshape(-1, 4),
+            body_alive_b=self.alive.astype(np.uint8), body_rgb_b3=self.rgb.copy(),
+            agent_pos_a3=np.array([a.feet(self.world) for a in self.agents], np.float64).reshape(-1, 3),
+            agent_yaw_a=np.array([a.yaw for a in self.agents], np.float64),
+            agent_alive_a=np.array([a.alive for a in self.agents], np.uint8))
+
+    def snapshot(self) -> SessionSnapshot:
+        """The session's whole state now; `restore` goes back to it exactly."""
+        return SessionSnapshot(step=self.step_index, frame=self.frame, data=copy.copy(self.data),
+                               model_arrays={k: getattr(self.model, k).copy() for k in _MUTABLE_MODEL},
+                               state=copy.deepcopy({k: getattr(self, k) for k in _MUTABLE_STATE}))
+
+    def restore(self, snap: SessionSnapshot) -> None:
+        """Go back (or forward) to a snapshot of this session."""
+        mass_changed = not np.array_equal(self.model.body_mass, snap.model_arrays["body_mass"])
+        for k, v in snap.model_arrays.items():
+            getattr(self.model, k)[...] = v
+        self.mj.mj_copyData(self.data, self.model, snap.data)
+        if mass_changed:
+            self._set_const()
+        for k, v in copy.deepcopy(snap.state).items():
+            setattr(self, k, v)
+        self.step_index, self.frame = snap.step, snap.frame
+
+    def apply(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """An event now (its time is the session's current time), checked and resolved like a script's;
+        returns it as it will fire. Bodies and agents must exist in the session (spawned by its script)."""
+        from ..actions.events import check_event
+        from .resolve import apply_live
+
+        event = check_event({**raw, "time": self.time_s}) if raw.get("kind") != "spawn" else None
+        if event is None:
+            raise SimulationError("a body can only be spawned by the session's script; spawn it there and "
+                                  "apply events to it here")
+        alive = {b.id: ("body", k) for k, b in enumerate(self.bodies) if self.alive[k]}
+        alive |= {a.spec.id: ("agent", k) for k, a in enumerate(self.agents) if a.alive}
+        apply_live(self.world, event, self.shot, alive)
+        self.events.append(event)
+        self.pending = sorted([*self.pending, event], key=lambda e: e["time"])
+        if event["kind"] in ("wind", "time", "weather"):
+            self.env = EnvModel.from_events(self.world.env, self.events, seed=self.settings.seed or self.world.seed,
+                                            time_scale_h_per_s=self.settings.time_scale_h_per_s)
+            self.wind = self.env.wind_vectors(np.arange(self.n_frames * self.substeps + 1) * self.dt)
+        return event
+
+    def run_to_end(self, progress: Progress) -> Timeline:
+        """Advance to the last frame, keeping every frame, and give the Timeline."""
         arrays = empty_arrays(self.n_frames, len(self.bodies), len(self.agents))
-        step = 0
-        for f in range(self.n_frames):
-            while step < f * self.substeps:
-                self._step(step * self.dt)
-                step += 1
-            self._fire(step * self.dt)
-            self._pose_agents()
-            self.mj.mj_kinematics(self.model, self.data)
-            self._record(arrays, f)
+        while not self.finished:
+            f = self.frame
+            self._record(arrays, self.advance())
             if f % 12 == 0:
                 progress(f / self.n_frames, f"simulating frame {f + 1}/{self.n_frames}")
         times = np.arange(self.n_frames) / self.settings.fps
@@ -171,17 +281,16 @@ class _Run:
         self.mj.mj_step(self.model, self.data)
         self._detect_impacts(t + self.dt, v_before)
 
-    def _record(self, arrays: dict[str, np.ndarray], f: int) -> None:
-        d = self.data
-        for k, b in enumerate(self.body_ids):
-            arrays["body_pos_fb3"][f, k] = d.xpos[b]
-            arrays["body_quat_fb4"][f, k] = d.xquat[b]
-        arrays["body_alive_fb"][f] = self.alive
-        arrays["body_rgb_fb3"][f] = self.rgb
-        for k, a in enumerate(self.agents):
-            arrays["agent_pos_fa3"][f, k] = a.feet(self.world)
-            arrays["agent_yaw_fa"][f, k] = a.yaw
-            arrays["agent_alive_fa"][f, k] = a.alive
+    @staticmethod
+    def _record(arrays: dict[str, np.ndarray], s: FrameSample) -> None:
+        f = s.frame
+        arrays["body_pos_fb3"][f] = s.body_pos_b3
+        arrays["body_quat_fb4"][f] = s.body_quat_b4
+        arrays["body_alive_fb"][f] = s.body_alive_b
+        arrays["body_rgb_fb3"][f] = s.body_rgb_b3
+        arrays["agent_pos_fa3"][f] = s.agent_pos_a3
+        arrays["agent_yaw_fa"][f] = s.agent_yaw_a
+        arrays["agent_alive_fa"][f] = s.agent_alive_a
 
     # --- events ----------------------------------------------------------------------------------
 
@@ -268,7 +377,7 @@ class _Run:
             self.model.body_inertia[b] *= ratio
             spec.mass *= ratio
             self.masses[k] = spec.mass
-            self.mj.mj_setConst(self.model, self.data)
+            self._set_const()
         if e.get("material"):
             spec.material = str(e["material"])
         color = e.get("color") or mat.get("color")
@@ -300,6 +409,13 @@ class _Run:
         yaw1 = math.radians(e["yaw"]) if e.get("yaw") is not None else yaw0
         self.animations[k] = (e["time"], e["end"], start, end, yaw0, yaw1, ease)
         self.model.body_gravcomp[self.body_ids[k]] = 1.0
+
+    def _set_const(self) -> None:
+        """Recompute the model's constants after a mass change; MuJoCo uses the data as scratch (it puts every
+        body back at its compiled pose), so the state is kept and put back."""
+        keep = copy.copy(self.data)
+        self.mj.mj_setConst(self.model, self.data)
+        self.mj.mj_copyData(self.data, self.model, keep)
 
     def _position_of(self, object_id: str) -> np.ndarray:
         kind, k = self.index[object_id]
