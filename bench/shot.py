@@ -83,7 +83,7 @@ def main() -> None:
     t = lap("script_s", t)
     timeline = simulate(world, events, SimSettings(duration_s=duration, fps=fps))
     t = lap("simulate_s", t)
-    frames = render_sequence(world, path, timeline, renderer, SequenceSettings(blur_samples=args.motion_blur))
+    frames = render_sequence(world, path, timeline, renderer, SequenceSettings(motion_blur=args.motion_blur))
     t = lap("render_s", t)
     end_to_end = t - start
     audio = ambience(world, timeline, path, AudioSettings())

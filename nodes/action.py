@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, parse_problems
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world import MAX_SCRIPT_CHARS, TEXT_ENCODER, parse_json, parse_lines, parse_script
+from oyster_nodes.world import MAX_SCRIPT_CHARS, TEXT_ENCODER, check_script, parse_json, parse_lines, parse_script
 
 EXAMPLE = """# time  event  values — '#' starts a comment
 at 0s spawn sphere ball1 pos=512,512 height=20 size=0.5 color=red material=rubber
@@ -34,6 +34,12 @@ class ActionScriptNode(Node):
         Param("format", str, "auto", choices=("auto", "text", "json"), description="auto: JSON if it starts with [ or {"),
         Param("english", bool, True, description="read lines that are not in the line form as English"),
     )
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        # English lines need the sentence encoder: they are read, and their problems shown, when the node runs
+        return parse_problems("script", "fix that line (the parsed output shows how the others were read)",
+                              check_script, params["script"], format=params["format"], english=params["english"])
 
     def run(self, ctx: RunContext, *, script: str, format: str, english: bool) -> dict[str, object]:
         with ExitStack() as stack:

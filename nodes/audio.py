@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.node import Node, Port, RunContext, params_from, settings_from
 from oyster_nodes.types import Audio, CameraPath
-from oyster_nodes.world import Timeline, WorldState
+from oyster_nodes.world import AudioSettings, Timeline, WorldState
 
 
 class Ambience(Node):
@@ -22,28 +22,18 @@ class Ambience(Node):
         Port("path", CameraPath, "where the listener is; also the length when there is no timeline", optional=True),
     )
     outputs = (Port("audio", Audio),)
-    params = (
-        Param("sample_rate", int, 48000, choices=(44100, 48000)),
-        Param("gain", float, 1.0, min=0.0, max=8.0, widget="slider"),
-        Param("wind", float, 1.0, min=0.0, max=4.0, widget="slider"),
-        Param("rain", float, 1.0, min=0.0, max=4.0, widget="slider"),
-        Param("water", float, 1.0, min=0.0, max=4.0, widget="slider"),
-        Param("birds", float, 1.0, min=0.0, max=4.0, widget="slider"),
-        Param("impacts", float, 1.0, min=0.0, max=4.0, widget="slider"),
-        Param("seed", int, 0, min=0, max=2**31 - 1, widget="seed", description="0: the world's seed"),
-    )
+    params = params_from(AudioSettings)
 
     def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline | None = None,
-            path: CameraPath | None = None, sample_rate: int, gain: float, seed: int, **levels: float) -> Audio:
-        from oyster_nodes.world import AudioSettings, ambience
+            path: CameraPath | None = None, **p: object) -> Audio:
+        from oyster_nodes.world import ambience
 
         if timeline is None and path is None:
             raise ValueError("connect a timeline or a camera path: the audio needs the shot's length")
         if timeline is not None and path is not None and abs(path.duration_s - timeline.duration_s) > 1e-6:
             ctx.warn(f"the camera path ({path.duration_s:g} s) and the timeline ({timeline.duration_s:g} s) differ;"
                      " the audio follows the timeline")
-        settings = AudioSettings(sample_rate=sample_rate, seed=seed, levels=dict(levels), gain=gain)
-        return ambience(world, timeline, path, settings)
+        return ambience(world, timeline, path, settings_from(AudioSettings, p))
 
 
 NODES = (Ambience,)

@@ -2,29 +2,25 @@
 
 Each gives a CameraPath (one key per frame, kept clear of the ground and of objects) and a preview: the
 path drawn on a top-down map of the world. Corrections (lifting the camera out of a hill, target hidden
-behind terrain) are shown as warnings on the node.
+behind terrain) are shown as warnings on the node. Their settings are declared once, in the core's
+ShotSettings, PresetSettings and FollowSettings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, params_from, parse_problems, settings_from
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
-    ASPECTS,
     EASINGS,
-    FOLLOW_MODES,
-    FPS_CHOICES,
-    PRESETS,
-    RESOLUTIONS,
+    FollowSettings,
     PathSamples,
     PresetSettings,
-    Shot,
+    ShotSettings,
     Timeline,
     WorldState,
     follow_samples,
-    frame_size,
     keep_clear,
     parse_keys,
     preset_samples,
@@ -32,43 +28,24 @@ from oyster_nodes.world import (
     to_camera_path,
 )
 
-RESOLUTION_CHOICES = (*RESOLUTIONS, "custom")
-
-SHOT_PARAMS = (
-    Param("duration_s", float, 5.0, min=0.1, max=600.0, description="length of the shot in seconds"),
-    Param("fps", int, 24, choices=FPS_CHOICES, description="frames per second"),
-    Param("resolution", str, "720p", choices=RESOLUTION_CHOICES,
-          description="short side of a 16:9 frame; other aspects keep its long side"),
-    Param("aspect", str, "16:9", choices=tuple(ASPECTS), description="frame shape"),
-    Param("width", int, 1280, min=16, max=8192, description="used when resolution is custom"),
-    Param("height", int, 720, min=16, max=8192, description="used when resolution is custom"),
-    Param("clearance_m", float, 1.5, min=0.0, max=100.0,
-          description="the camera stays this far above ground, water and objects"),
-    Param("map_px", int, 512, min=128, max=2048, description="size of the top-down preview"),
-)
+SHOT_PARAMS = params_from(ShotSettings)
 
 
-def make_shot(p: dict[str, Any]) -> Shot:
-    if p["resolution"] == "custom":
-        width, height = int(p["width"]), int(p["height"])
-    else:
-        width, height = frame_size(p["resolution"], p["aspect"])
-    return Shot(duration_s=float(p["duration_s"]), fps=float(p["fps"]), width=width, height=height)
-
-
-def finish(ctx: RunContext, world: WorldState | None, samples: PathSamples, shot: Shot, p: dict[str, Any],
-           tracks: list[Any] | None = None) -> dict[str, Any]:
+def finish(ctx: RunContext, world: WorldState | None, samples: PathSamples, shot: ShotSettings,
+           tracks: list[Any] | None = None, clearance_m: float | None = None) -> dict[str, Any]:
     """Clearance, warnings, the CameraPath and its map."""
     if world is not None:
-        samples = keep_clear(world, samples, clearance_m=float(p["clearance_m"]))
+        clearance = shot.clearance_m if clearance_m is None else clearance_m
+        samples = keep_clear(world, samples, clearance_m=float(clearance))
     for note in samples.notes:
         ctx.warn(note)
-    path = to_camera_path(samples, shot)
+    frame = shot.shot()
+    path = to_camera_path(samples, frame)
     if world is None:
         return {"path": path, "preview": None}
     from oyster_nodes.world import top_down_map
 
-    preview = top_down_map(world, samples, size_px=int(p["map_px"]), sensor_mm=shot.sensor_mm, tracks=tracks)
+    preview = top_down_map(world, samples, size_px=int(shot.map_px), sensor_mm=frame.sensor_mm, tracks=tracks)
     preview.info["notes"] = list(samples.notes)
     return {"path": path, "preview": preview}
 
@@ -90,18 +67,37 @@ class CameraKeyframes(Node):
         *SHOT_PARAMS,
     )
 
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return parse_problems("keys", "fix that key in the keyframe table", parse_keys, params["keys"],
+                              duration_s=float(params["duration_s"]))
+
     def run(self, ctx: RunContext, *, world: WorldState | None = None, keys: list[Any], ease: str,
             **p: Any) -> dict[str, Any]:
-        shot = make_shot(p)
-        parsed, notes = parse_keys(keys, duration_s=shot.duration_s)
-        samples = sample_keys(parsed, shot.times(), shot_ease=ease, duration_s=shot.duration_s)
+        shot = settings_from(ShotSettings, p)
+        frame = shot.shot()
+        parsed, notes = parse_keys(keys, duration_s=frame.duration_s)
+        samples = sample_keys(parsed, frame.times(), shot_ease=ease, duration_s=frame.duration_s)
         samples.notes = notes
-        out = finish(ctx, world, samples, shot, p)
+        out = finish(ctx, world, samples, shot)
         if out["preview"] is None:
             from oyster_nodes.world import blank_map
 
-            out["preview"] = blank_map(samples, size_px=int(p["map_px"]))
+            out["preview"] = blank_map(samples, size_px=int(shot.map_px))
         return out
+
+
+def parse_subject(subject: list[Any]) -> tuple[float, float] | None:
+    """The [x, y] a preset looks at, or None for an empty list; ValueError says what is wrong."""
+    if not subject:
+        return None
+    problem = f"subject expects [x, y] in metres or nothing, got {subject!r}"
+    if len(subject) != 2:
+        raise ValueError(problem)
+    try:
+        return float(subject[0]), float(subject[1])
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None
 
 
 class CameraPreset(Node):
@@ -113,41 +109,31 @@ class CameraPreset(Node):
     inputs = (Port("world", WorldState),)
     outputs = (Port("path", CameraPath), Port("preview", Image, "the path on a top-down map"))
     params = (
-        Param("preset", str, "orbit", choices=PRESETS, description="the move"),
+        *params_from(PresetSettings, only=("preset",)),
         Param("subject", list, [], widget="vector", max_items=2,
               description="[x, y] to look at; empty: an imported mesh, else the central building, else the centre"),
-        Param("aim_height_m", float, 2.0, min=0.0, max=500.0, description="aim this high above the ground"),
-        Param("distance_m", float, 40.0, min=0.5, max=5000.0, description="distance from the subject"),
-        Param("end_distance_m", float, 12.0, min=0.5, max=5000.0, description="dolly: distance at the end"),
-        Param("height_m", float, 12.0, min=-100.0, max=2000.0, description="camera height above the subject"),
-        Param("end_height_m", float, 40.0, min=-100.0, max=2000.0, description="crane: height at the end"),
+        *params_from(PresetSettings, only=("aim_height_m", "distance_m", "end_distance_m", "height_m",
+                                           "end_height_m")),
         Param("auto_azimuth", bool, True, description="pick the side with the clearest view"),
-        Param("azimuth_deg", float, 225.0, min=-360.0, max=360.0, description="direction from the subject"),
-        Param("sweep_deg", float, 360.0, min=-1080.0, max=1080.0, description="orbit, pan or tilt angle"),
-        Param("travel_m", float, 0.0, min=0.0, max=20000.0, description="truck / fly-through length; 0: auto"),
-        Param("altitude_m", float, 25.0, min=1.0, max=2000.0, description="fly-through height above ground"),
-        Param("speed_mps", float, 1.4, min=0.1, max=30.0, description="walking speed"),
-        Param("focal_mm", float, 35.0, min=4.0, max=600.0, widget="slider"),
-        Param("ease", str, "in_out", choices=tuple(EASINGS), description="easing of the move"),
+        Param("azimuth_deg", float, 225.0, min=-360.0, max=360.0, description="direction from the subject",
+              applies={"auto_azimuth": (False,)}),
+        *params_from(PresetSettings, only=("sweep_deg", "travel_m", "altitude_m", "speed_mps", "focal_mm", "ease")),
         *SHOT_PARAMS,
     )
 
-    def run(self, ctx: RunContext, *, world: WorldState, preset: str, subject: list[Any], auto_azimuth: bool,
-            **p: Any) -> dict[str, Any]:
-        shot = make_shot(p)
-        if subject and len(subject) != 2:
-            raise ValueError(f"subject expects [x, y] in metres or nothing, got {subject!r}")
-        settings = PresetSettings(
-            subject=(float(subject[0]), float(subject[1])) if subject else None,
-            aim_height_m=p["aim_height_m"], distance_m=p["distance_m"], end_distance_m=p["end_distance_m"],
-            height_m=p["height_m"], end_height_m=p["end_height_m"],
-            azimuth_deg=None if auto_azimuth else p["azimuth_deg"], sweep_deg=p["sweep_deg"],
-            travel_m=p["travel_m"], altitude_m=p["altitude_m"], speed_mps=p["speed_mps"],
-            focal_mm=p["focal_mm"], ease=p["ease"])
-        samples = preset_samples(world, shot, preset, settings)
-        if preset == "walk":
-            p = {**p, "clearance_m": min(float(p["clearance_m"]), 0.5)}
-        return finish(ctx, world, samples, shot, p)
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return parse_problems("subject", "give [x, y] in metres, or [] for the automatic subject", parse_subject,
+                              params["subject"])
+
+    def run(self, ctx: RunContext, *, world: WorldState, subject: list[Any], auto_azimuth: bool,
+            azimuth_deg: float, **p: Any) -> dict[str, Any]:
+        shot = settings_from(ShotSettings, p)
+        settings = settings_from(PresetSettings, p, subject=parse_subject(subject),
+                                 azimuth_deg=None if auto_azimuth else azimuth_deg)
+        samples = preset_samples(world, shot.shot(), settings.preset, settings)
+        walk_clearance = min(float(shot.clearance_m), 0.5) if settings.preset == "walk" else None
+        return finish(ctx, world, samples, shot, clearance_m=walk_clearance)
 
 
 class CameraFollow(Node):
@@ -158,28 +144,17 @@ class CameraFollow(Node):
     category = "camera"
     inputs = (Port("world", WorldState), Port("timeline", Timeline, "from a simulate node"))
     outputs = (Port("path", CameraPath), Port("preview", Image, "the path and the followed track on a map"))
-    params = (
-        Param("target_id", str, "", max_length=64, required=True, description="id of the body or agent"),
-        Param("mode", str, "chase", choices=FOLLOW_MODES),
-        Param("distance_m", float, 8.0, min=0.5, max=1000.0),
-        Param("height_m", float, 3.0, min=-50.0, max=500.0),
-        Param("lag_s", float, 0.4, min=0.0, max=10.0, description="how lazily the camera catches up"),
-        Param("focal_mm", float, 35.0, min=4.0, max=600.0, widget="slider"),
-        *SHOT_PARAMS,
-    )
+    params = (*params_from(FollowSettings), *SHOT_PARAMS)
 
-    def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline, target_id: str, mode: str,
-            distance_m: float, height_m: float, lag_s: float, focal_mm: float, **p: Any) -> dict[str, Any]:
-        shot = make_shot(p)
-        if shot.duration_s > timeline.duration_s + 1e-6:
-            ctx.warn(f"the shot ({shot.duration_s:g} s) is longer than the simulation ({timeline.duration_s:g} s);"
+    def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline, **p: Any) -> dict[str, Any]:
+        shot, follow = settings_from(ShotSettings, p), settings_from(FollowSettings, p)
+        frame = shot.shot()
+        if frame.duration_s > timeline.duration_s + 1e-6:
+            ctx.warn(f"the shot ({frame.duration_s:g} s) is longer than the simulation ({timeline.duration_s:g} s);"
                      " the camera holds at the end")
-        samples = follow_samples(world, shot, timeline, target_id, mode=mode, distance_m=distance_m,
-                                 height_m=height_m, focal_mm=focal_mm, lag_s=lag_s)
-        track, _ = timeline.track(target_id, shot.times())
-        if mode == "pov":
-            p = {**p, "clearance_m": 0.0}
-        return finish(ctx, world, samples, shot, p, tracks=[track])
+        samples = follow_samples(world, frame, timeline, follow)
+        track, _ = timeline.track(follow.target_id, frame.times())
+        return finish(ctx, world, samples, shot, tracks=[track], clearance_m=0.0 if follow.mode == "pov" else None)
 
 
 NODES = (CameraKeyframes, CameraPreset, CameraFollow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, parse_problems
 from oyster_nodes.types import Prompt
 from oyster_nodes.world import STYLES, TEXT_ENCODER, WorldSpec, spec_from_prompt
 
@@ -41,6 +41,11 @@ class PromptToSpec(Node):
         Param("override", dict, {}, widget="json", description="JSON merged over the spec to correct it"),
         Param("use_model", bool, True, description="use the sentence encoder for words without a rule"),
     )
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return parse_problems("override", "correct or remove that field of the override",
+                              WorldSpec.check_override, params["override"])
 
     def run(
         self, ctx: RunContext, *, prompt: Prompt, override: dict[str, Any], use_model: bool

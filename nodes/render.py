@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.node import Node, ParamProblem, Port, RunContext, params_from, parse_problems, settings_from
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
     RENDERER,
     Camera,
+    ViewSettings,
     WorldState,
     camera_at,
-    establishing_shot,
     lift_above_ground,
+    vec3,
 )
 
 
@@ -27,53 +29,31 @@ class RenderImage(Node):
         Port("camera", CameraPath, "optional: its first key (and its size and lens) is used", optional=True),
     )
     outputs = (Port("image", Image),)
-    params = (
-        Param("auto_frame", bool, True, description="frame an establishing shot; off: use position/target"),
-        Param("position", list, [100.0, 100.0, 60.0], widget="vector", max_items=3,
-              description="camera position x, y, z in metres"),
-        Param("target", list, [512.0, 512.0, 20.0], widget="vector", max_items=3,
-              description="point the camera looks at, metres"),
-        Param("focal_mm", float, 28.0, min=4.0, max=600.0, widget="slider", description="lens focal length"),
-        Param("sensor_mm", float, 36.0, min=1.0, max=100.0, description="sensor width"),
-        Param("width", int, 1280, min=16, max=8192),
-        Param("height", int, 720, min=16, max=8192),
-        Param("near_m", float, 0.1, min=0.001, max=100.0),
-        Param("far_m", float, 5000.0, min=1.0, max=1_000_000.0),
-    )
+    params = params_from(ViewSettings)
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return [problem for name in ("position", "target")
+                for problem in parse_problems(name, "give up to three numbers, metres", vec3, params[name], name)]
 
     def run(self, ctx: RunContext, *, world: WorldState, camera: CameraPath | None = None,
             **p: Any) -> Image:
-        cam = self._camera(world, camera, p)
+        cam = self._camera(world, camera, settings_from(ViewSettings, p))
         cam, lifted = lift_above_ground(cam, world)
         if lifted:
             ctx.warn(f"camera was below the ground; raised to z = {cam.position[2]:.1f} m")
         if cam.far_m <= cam.near_m:
             ctx.warn("far plane was not beyond the near plane; using near x 1000")
-            cam = Camera(**{**_fields(cam), "far_m": cam.near_m * 1000.0})
+            cam = replace(cam, far_m=cam.near_m * 1000.0)
         ctx.progress(0.1, "rendering")
         with ctx.use_component(RENDERER) as renderer:
             return renderer.render(world, cam)
 
     @staticmethod
-    def _camera(world: WorldState, path: CameraPath | None, p: dict[str, Any]) -> Camera:
+    def _camera(world: WorldState, path: CameraPath | None, view: ViewSettings) -> Camera:
         if path is not None:
             return camera_at(path, float(path.times_k[0]))
-        if p["auto_frame"]:
-            cam = establishing_shot(world, width=p["width"], height=p["height"], focal_mm=p["focal_mm"],
-                                    sensor_mm=p["sensor_mm"])
-            return Camera(**{**_fields(cam), "near_m": p["near_m"], "far_m": max(p["far_m"], cam.near_m + 1)})
-        return Camera(position=_vec3(p["position"]), target=_vec3(p["target"]), focal_mm=p["focal_mm"],
-                      sensor_mm=p["sensor_mm"], width=p["width"], height=p["height"], near_m=p["near_m"],
-                      far_m=p["far_m"])
-
-
-def _vec3(values: list[Any]) -> tuple[float, float, float]:
-    v = [float(c) for c in values][:3]
-    return (v + [0.0] * 3)[0], (v + [0.0] * 3)[1], (v + [0.0] * 3)[2]
-
-
-def _fields(cam: Camera) -> dict[str, Any]:
-    return {name: getattr(cam, name) for name in Camera.__slots__}
+        return view.camera(world)
 
 
 NODES = (RenderImage,)

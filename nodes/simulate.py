@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from oyster_nodes.node import Node, Param, Port, RunContext
+from oyster_nodes.node import Node, Param, Port, RunContext, params_from, settings_from
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world import FPS_CHOICES, Timeline, WorldState
+from oyster_nodes.world import SimSettings, Timeline, WorldState
 
 
 class Simulate(Node):
@@ -18,20 +18,12 @@ class Simulate(Node):
     category = "simulate"
     inputs = (Port("world", WorldState), Port("script", ActionScript, "events; none: the world as it is", optional=True))
     outputs = (Port("timeline", Timeline),)
-    params = (
-        Param("duration_s", float, 5.0, min=0.1, max=600.0, description="length of the shot"),
-        Param("fps", int, 24, choices=FPS_CHOICES, description="samples per second (match the camera)"),
-        Param("time_scale_h_per_s", float, 0.0, min=0.0, max=24.0,
-              description="hours the clock runs per second of shot (time-lapse); 0: only scripted changes"),
-        Param("seed", int, 0, min=0, max=2**31 - 1, widget="seed", description="gusts; 0: the world's seed"),
-    )
+    params = params_from(SimSettings)
 
-    def run(self, ctx: RunContext, *, world: WorldState, script: ActionScript | None = None, duration_s: float,
-            fps: int, time_scale_h_per_s: float, seed: int) -> Timeline:
-        from oyster_nodes.world import SimSettings
+    def run(self, ctx: RunContext, *, world: WorldState, script: ActionScript | None = None, **p: object) -> Timeline:
         from oyster_nodes.world import run_simulation as simulate
 
-        settings = SimSettings(duration_s=duration_s, fps=float(fps), time_scale_h_per_s=time_scale_h_per_s, seed=seed)
+        settings = settings_from(SimSettings, p)
         timeline = simulate(world, script.events if script is not None else [], settings, progress=ctx.progress)
         for note in timeline.notes:
             ctx.warn(note)

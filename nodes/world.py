@@ -6,7 +6,17 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from oyster_nodes.node import Node, Param, Port, RelPath, RunContext
+from oyster_nodes.node import (
+    Node,
+    Param,
+    ParamProblem,
+    Port,
+    RelPath,
+    RunContext,
+    params_from,
+    parse_problems,
+    settings_from,
+)
 from oyster_nodes.types import Files
 from oyster_nodes.world import (
     SUFFIX,
@@ -15,6 +25,7 @@ from oyster_nodes.world import (
     WorldSpec,
     WorldState,
     apply_edits,
+    check_edits,
     generate_world,
     import_mesh,
     load_world,
@@ -23,8 +34,7 @@ from oyster_nodes.world import (
     set_weather,
 )
 
-SIZES = (256.0, 512.0, 1024.0, 2048.0, 4096.0)
-CELLS = (0.5, 1.0, 2.0, 4.0)
+OVERRIDE_FIX = "correct or remove that field of the override"
 
 
 class SpecEdit(Node):
@@ -36,6 +46,10 @@ class SpecEdit(Node):
     inputs = (Port("spec", WorldSpec),)
     outputs = (Port("spec", WorldSpec),)
     params = (Param("override", dict, {}, widget="json", description='e.g. {"structures": {"cabin": 5}}'),)
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return parse_problems("override", OVERRIDE_FIX, WorldSpec.check_override, params["override"])
 
     def run(self, ctx: RunContext, *, spec: WorldSpec, override: dict[str, Any]) -> WorldSpec:
         return spec.with_overrides(override) if override else spec
@@ -51,15 +65,11 @@ class WorldGenerate(Node):
     outputs = (Port("world", WorldState),)
     params = (
         Param("seed", int, -1, min=-1, max=2**31 - 1, widget="seed", description="-1: the prompt's seed"),
-        Param("size_m", float, 1024.0, choices=SIZES, description="side of the square world in metres"),
-        Param("cell_m", float, 1.0, choices=CELLS, description="terrain sample spacing in metres"),
-        Param("max_instances", int, 60_000, min=0, max=200_000, description="cap on trees, plants and props"),
+        *params_from(GenerateConfig),
     )
 
-    def run(
-        self, ctx: RunContext, *, spec: WorldSpec, seed: int, size_m: float, cell_m: float, max_instances: int
-    ) -> WorldState:
-        config = GenerateConfig(size_m=size_m, cell_m=cell_m, max_instances=max_instances)
+    def run(self, ctx: RunContext, *, spec: WorldSpec, seed: int, **p: Any) -> WorldState:
+        config = settings_from(GenerateConfig, p)
         return generate_world(spec, spec.seed if seed < 0 else seed, config, progress=ctx.progress)
 
 
@@ -85,6 +95,10 @@ class WorldEdit(Node):
         Param("clock_h", float, -1.0, min=-1.0, max=24.0, description="-1 keeps the time"),
         Param("weather", str, "unchanged", choices=("unchanged",) + WEATHERS),
     )
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        return parse_problems("ops", "fix or remove that operation", check_edits, params["ops"])
 
     def run(
         self, ctx: RunContext, *, world: WorldState, ops: list[Any], clock_h: float, weather: str

@@ -1,7 +1,8 @@
 """Turn a parsed Workflow into a checked, runnable graph — or report every problem at once.
 
-Checks: duplicate ids, unknown node types and params, missing or out-of-range values, dangling
-links, type mismatches, two links into one input, missing required inputs, cycles (NetworkX).
+Checks: duplicate ids, unknown node types and params, missing or out-of-range values, structured
+values the node's own parsers refuse (Node.check_params), dangling links, type mismatches, two links
+into one input, missing required inputs, cycles (NetworkX).
 """
 
 from __future__ import annotations
@@ -109,7 +110,20 @@ def _check_params(node_id: str, cls: type[Node], raw: dict[str, Any]) -> tuple[d
             problems.append(Problem(kind, f"parameter '{name}' {problem}", node=node_id,
                                     field=f"params.{name}", fix=fix))
         values[name] = value
+    if not problems and cls.check_params.__func__ is not Node.check_params.__func__:
+        problems = _structured_problems(node_id, cls, values)
     return values, problems
+
+
+def _structured_problems(node_id: str, cls: type[Node], values: dict[str, Any]) -> list[Problem]:
+    """What the node's parsers say about its structured parameters (only once every value has its type)."""
+    try:
+        found = cls.check_params(dict(values))
+    except Exception as exc:  # a pack's checker must not break validation of the whole workflow
+        return [Problem("bad_param", f"{cls.type} could not check its parameters: {exc}", node=node_id,
+                        field="params", fix="report this to the node pack's authors")]
+    return [Problem("bad_param", f"parameter '{p.param}': {p.message}", node=node_id, field=f"params.{p.param}",
+                    fix=p.fix) for p in found]
 
 
 def _param_fix(param: Any) -> str:

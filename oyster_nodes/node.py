@@ -2,20 +2,25 @@
 
 A node is a definition, not a machine: it holds no weights and no global state. The executor gives
 `run` a RunContext (device, output folder, progress, cancellation, the component store) and the
-node's inputs and parameters as keyword arguments. Imports only `types` (and `components` lazily,
-when a node run outside an executor first asks for a component).
+node's inputs and parameters as keyword arguments. Parameters can come from a settings dataclass of the
+core declared with `oyster_nodes.settings.setting` (`params_from`, `settings_from`), so each is declared once.
+Imports only `types` and `settings` (and `components` lazily, when a node run outside an executor first
+asks for a component).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .settings import SETTING, Setting
 from .types import AnyData, wire_name
 
 if TYPE_CHECKING:
@@ -58,6 +63,8 @@ class Param:
     #: for text parameters
     max_length: int = 100_000
     required: bool = False
+    #: the mode this parameter belongs to, {param name: values}: the editor shows it only under those values
+    applies: Mapping[str, tuple[Any, ...]] | None = None
 
     def check(self, value: Any) -> tuple[Any, str | None]:
         """Coerce a JSON value to this parameter's type; returns (value, problem or None)."""
@@ -114,7 +121,7 @@ class Param:
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {
+        described = {
             "name": self.name,
             "type": _param_type_name(self.type),
             "default": self.default,
@@ -125,6 +132,71 @@ class Param:
             "widget": self.widget,
             "required": self.required,
         }
+        if self.applies is not None:
+            described["applies"] = {name: list(values) for name, values in self.applies.items()}
+        return described
+
+
+@dataclass(frozen=True, slots=True)
+class ParamProblem:
+    """A structured parameter that the node's own parser refuses: which, why (the parser's words), the fix."""
+
+    param: str
+    message: str
+    fix: str
+
+
+def parse_problems(param: str, fix: str, parse: Callable[..., object], *args: Any,
+                   **kwargs: Any) -> list[ParamProblem]:
+    """Run the parser a node's `run` uses on a parameter; its ValueError becomes the problem's message."""
+    try:
+        parse(*args, **kwargs)
+    except ValueError as exc:
+        return [ParamProblem(param, str(exc), fix)]
+    return []
+
+
+_PARAM_TYPES = {bool: bool, int: int, float: float, str: str, list: list, tuple: list, dict: dict}
+
+
+def params_from(settings: type, *, only: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> tuple[Param, ...]:
+    """The Params of a settings dataclass's `setting(...)` fields, in field order (`only` picks and orders)."""
+    fields = {f.name: f for f in dataclasses.fields(settings) if SETTING in f.metadata}
+    hints = typing.get_type_hints(settings)
+    names = list(only) if only is not None else [n for n in fields if n not in set(exclude)]
+    unknown = [n for n in names if n not in fields]
+    if unknown:
+        raise TypeError(f"{settings.__name__} has no setting field {', '.join(unknown)}")
+    return tuple(_param_of(fields[n], hints[n], settings) for n in names)
+
+
+def _param_of(f: dataclasses.Field[Any], hint: Any, settings: type) -> Param:
+    meta: Setting = f.metadata[SETTING]
+    ptype = meta.param_type or _PARAM_TYPES.get(typing.get_origin(hint) or hint)
+    if ptype is None:
+        raise TypeError(f"{settings.__name__}.{f.name}: annotation {hint!r} has no parameter type; give param_type")
+    default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+    if ptype is int and isinstance(default, float) and default.is_integer():
+        default = int(default)
+    if ptype is list and isinstance(default, tuple):
+        default = list(default)
+    extra = {"max_length": meta.max_length} if meta.max_length is not None else {}
+    return Param(f.name, ptype, default, min=meta.min, max=meta.max, choices=meta.choices,
+                 description=meta.description, widget=meta.widget, max_items=meta.max_items,
+                 required=meta.required, applies=meta.applies, **extra)
+
+
+def settings_from(settings: type[Any], values: Mapping[str, Any], **overrides: Any) -> Any:
+    """A settings object from a node's checked parameters (its `setting` fields), plus `overrides`."""
+    hints = typing.get_type_hints(settings)
+    kwargs = {}
+    for f in dataclasses.fields(settings):
+        if SETTING in f.metadata and f.name in values and f.name not in overrides:
+            value = values[f.name]
+            if hints[f.name] is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            kwargs[f.name] = value
+    return settings(**kwargs, **overrides)
 
 
 def _param_type_name(t: type) -> str:
@@ -178,6 +250,14 @@ class Node:
         raise NotImplementedError
 
     @classmethod
+    def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        """Problems in structured parameters (keyframes, scripts, ...) found by the parsers `run` uses.
+
+        Called by validation with every parameter already checked against its Param; the default finds none.
+        """
+        return []
+
+    @classmethod
     def describe(cls) -> dict[str, Any]:
         """Everything the editor and `oyster nodes` show about this node."""
         return {
@@ -214,9 +294,25 @@ class Node:
                 _, problem = p.check(p.default)
                 if problem:
                     problems.append(f"{cls.type}: default of param '{p.name}' {problem}")
+        problems += _applies_problems(cls.type, cls.params)
         if cls.run is Node.run:
             problems.append(f"{cls.type}: no run() method")
         return problems
+
+
+def _applies_problems(type_name: str, params: tuple[Param, ...]) -> list[str]:
+    """An `applies` must name another param of the node, and values that param can take."""
+    by_name = {p.name: p for p in params}
+    problems = []
+    for p in params:
+        for name, values in (p.applies or {}).items():
+            other = by_name.get(name)
+            if other is None or other is p:
+                problems.append(f"{type_name}: param '{p.name}' applies under '{name}', which is not another param")
+            elif other.choices is not None and not set(values) <= set(other.choices):
+                problems.append(f"{type_name}: param '{p.name}' applies under {name} values "
+                                f"{sorted(set(values) - set(other.choices), key=str)} that are not among its choices")
+    return problems
 
 
 def _describe_port(p: Port) -> dict[str, Any]:

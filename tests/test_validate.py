@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oyster_nodes.builtin import action as action_nodes
+from oyster_nodes.builtin import camera as camera_nodes
+from oyster_nodes.builtin import prompt as prompt_nodes
+from oyster_nodes.builtin import render as render_nodes
+from oyster_nodes.builtin import world as world_nodes
+from oyster_nodes.cli import main
 from oyster_nodes.graph import validate
+from oyster_nodes.node import Node, RunContext
+from oyster_nodes.types import Prompt
+from oyster_nodes.workflow import load, parse_data
+from oyster_nodes.world import GenerateConfig, WorldSpec, WorldState, generate_world
+
+from . import stubnodes
+from .conftest import WorkflowBuilder
+from .params import checked_params
 
 
 def kinds(problems):
@@ -107,3 +127,141 @@ def test_paths_cannot_leave_the_output_folder(full_registry):
     for bad in ("../x.png", "/etc/passwd", "a/../../b", "C:\\x", ""):
         assert p.check(bad)[1], bad
     assert p.check("shots/a.png") == ("shots/a.png", None)
+
+
+# -- structured parameters: the node's own parsers run at validation, with the node's own message --------
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "workflows").glob("*.json"))
+BAD_KEYS = [{"time": 0.0, "position": [1.0, 2.0], "target": [5.0, 5.0, 0.0]}]
+BAD_OPS = [{"op": "add", "kind": "cabin", "x": 10.0}]
+BAD_DENSITY = {"vegetation": {"broadleaf": -1}}
+BAD_SCRIPT = "at 1s wobble ball1"
+LINE_SCRIPT = "at 0s spawn sphere ball1 pos=100,100 height=5\nat 1s impulse ball1 0,10,5"
+
+
+def structured_doc(**bad: Any) -> dict[str, Any]:
+    """prompt -> spec -> spec edit -> world -> edit -> camera move, plus keyframes and a script; `bad` per node."""
+    b = WorkflowBuilder()
+    b.node("p", "prompt.text", text="a forest").node("s", "prompt.to_spec", use_model=False, **bad.get("s", {}))
+    b.node("se", "world.spec_edit", **bad.get("se", {})).node("g", "world.generate", size_m=256.0)
+    b.node("e", "world.edit", **bad.get("e", {})).node("c", "camera.preset", **bad.get("c", {}))
+    b.node("k", "camera.keyframes", **bad.get("k", {}))
+    b.node("a", "action.script", **{"english": False, "script": LINE_SCRIPT, **bad.get("a", {})})
+    for src, dst in (("p.prompt", "s.prompt"), ("s.spec", "se.spec"), ("se.spec", "g.spec"), ("g.world", "e.world"),
+                     ("e.world", "c.world"), ("e.world", "k.world")):
+        b.link(src, dst)
+    return b.doc
+
+
+def run_error(node: type[Node], **values: Any) -> str:
+    """The message the node's run gives for these inputs and params."""
+    inputs = {k: v for k, v in values.items() if k not in {p.name for p in node.params}}
+    with pytest.raises(ValueError) as exc:
+        node().run(RunContext(node_id="x"), **inputs, **checked_params(node, **{k: v for k, v in values.items()
+                                                                            if k not in inputs}))
+    return str(exc.value)
+
+
+@pytest.fixture(scope="module")
+def tiny_world() -> WorldState:
+    return generate_world(WorldSpec(), 1, GenerateConfig(size_m=256.0, cell_m=4.0))
+
+
+def test_examples_still_validate(full_registry):
+    assert EXAMPLES
+    for path in EXAMPLES:
+        assert validate(load(path), full_registry) == [], path.name
+
+
+def test_a_valid_structured_workflow_has_no_problems(full_registry):
+    assert validate(parse_data(structured_doc()), full_registry) == []
+
+
+def test_structured_params_fail_validation_with_the_nodes_own_message(full_registry, tiny_world):
+    doc = structured_doc(k={"keys": BAD_KEYS}, e={"ops": BAD_OPS}, s={"override": BAD_DENSITY},
+                         se={"override": BAD_DENSITY}, a={"script": BAD_SCRIPT, "format": "text"},
+                         c={"subject": [10.0]})
+    found = {(p.node, p.field): p for p in validate(parse_data(doc), full_registry)}
+    expected = {
+        ("k", "params.keys"): run_error(camera_nodes.CameraKeyframes, keys=BAD_KEYS),
+        ("e", "params.ops"): run_error(world_nodes.WorldEdit, world=tiny_world, ops=BAD_OPS),
+        ("s", "params.override"): run_error(prompt_nodes.PromptToSpec, prompt=Prompt(text="a forest"),
+                                            override=BAD_DENSITY, use_model=False),
+        ("se", "params.override"): run_error(world_nodes.SpecEdit, spec=WorldSpec(), override=BAD_DENSITY),
+        ("a", "params.script"): run_error(action_nodes.ActionScriptNode, script=BAD_SCRIPT, format="text",
+                                          english=False),
+        ("c", "params.subject"): run_error(camera_nodes.CameraPreset, world=tiny_world, subject=[10.0]),
+    }
+    assert set(found) == set(expected)
+    for key, message in expected.items():
+        problem = found[key]
+        assert problem.kind == "bad_param" and problem.fix
+        assert problem.message == f"parameter '{key[1].split('.')[1]}': {message}"
+    assert "density 0..1, got -1" in expected[("s", "params.override")]
+    assert "missing or wrong field 'y'" in expected[("e", "params.ops")]
+
+
+@pytest.mark.parametrize(
+    ("bad", "text"),
+    [
+        ({"k": {"keys": BAD_KEYS}}, "key 0"),
+        ({"k": {"keys": []}}, "no keyframes"),
+        ({"e": {"ops": [{"op": "explode"}]}}, "edit 0: expects an object with 'op'"),
+        ({"e": {"ops": [{"op": "set_time", "clock_h": 30}]}}, "clock_h 30 is outside 0..24"),
+        ({"e": {"ops": [{"op": "add", "kind": "castle-on-a-cloud", "x": 1, "y": 2}]}}, "unknown kind"),
+        ({"se": {"override": BAD_DENSITY}}, "expects a density 0..1"),
+        ({"s": {"override": {"weather": "sunny-ish"}}}, "weather"),
+        ({"a": {"script": BAD_SCRIPT}}, "unknown event 'wobble'"),
+        ({"a": {"script": "[{", "format": "json"}}, "invalid JSON"),
+    ],
+)
+def test_cli_validate_and_run_refuse_bad_structured_params(tmp_path, bad, text, capsys):
+    path = tmp_path / "wf.json"
+    path.write_text(json.dumps(structured_doc(**bad)))
+    assert main(["validate", str(path)]) == 2
+    shown = capsys.readouterr().out
+    assert text in shown and next(iter(bad)) in shown
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--cache-dir", str(tmp_path / "cache")]) == 2
+    assert text in capsys.readouterr().out
+    assert not out.exists(), "nothing ran: the output folder was never made"
+
+
+def test_a_checker_that_breaks_is_reported_not_raised(builder, registry):
+    class Broken(stubnodes.Source):
+        type = "t.broken_check"
+
+        @classmethod
+        def check_params(cls, params):
+            raise RuntimeError("boom")
+
+    registry.add_pack("broken", [Broken])
+    [p] = validate(builder.node("b", "t.broken_check").build(), registry)
+    assert p.kind == "bad_param" and p.node == "b" and "boom" in p.message
+
+
+def test_structured_checks_wait_for_well_typed_values(full_registry):
+    doc = structured_doc(k={"keys": "not a list"})
+    [p] = validate(parse_data(doc), full_registry)
+    assert p.field == "params.keys" and "expects a list" in p.message
+
+
+def test_render_image_vectors_are_checked_with_the_nodes_message(full_registry, tiny_world):
+    doc = structured_doc()
+    doc["nodes"].append({"id": "r", "type": "render.image", "params": {"auto_frame": False,
+                                                                         "position": ["left", 1, 2]}})
+    doc["links"].append({"from_node": "e", "from_output": "world", "to_node": "r", "to_input": "world"})
+    [p] = validate(parse_data(doc), full_registry)
+    message = run_error(render_nodes.RenderImage, world=tiny_world, auto_frame=False, position=["left", 1, 2])
+    assert (p.node, p.field, p.message) == ("r", "params.position", f"parameter 'position': {message}")
+    assert "position expects numbers [x, y, z]" in message
+
+
+def test_english_lines_are_left_to_the_run_but_line_form_errors_around_them_are_found(full_registry):
+    script = "at 0s drop a red ball from 10 m\nat 1s blast ball1"
+    [p] = validate(parse_data(structured_doc(a={"script": script, "english": True})), full_registry)
+    assert p.field == "params.script" and "line 2, column 13: blast pos: expects numbers" in p.message
+    default = structured_doc(a={"script": action_nodes.EXAMPLE, "english": True})
+    assert validate(parse_data(default), full_registry) == []
+    [p] = validate(parse_data(structured_doc(a={"script": action_nodes.EXAMPLE, "english": False})), full_registry)
+    assert "line 5" in p.message, "without English the example's English line is refused"

@@ -22,17 +22,19 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .actions.parse import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
+    from .actions.parse import MAX_SCRIPT_CHARS, check_script, parse_json, parse_lines, parse_script
     from .audio.ambience import AudioSettings, ambience
     from .camera.map import blank_map, top_down_map
     from .camera.path import (
         ASPECTS,
         EASINGS,
         FPS_CHOICES,
+        RESOLUTION_CHOICES,
         RESOLUTIONS,
         CameraPathError,
         PathSamples,
         Shot,
+        ShotSettings,
         camera_at,
         frame_size,
         frame_times,
@@ -42,11 +44,18 @@ if TYPE_CHECKING:
         sample_keys,
         to_camera_path,
     )
-    from .camera.presets import FOLLOW_MODES, PRESETS, PresetSettings, follow_samples, preset_samples
+    from .camera.presets import (
+        FOLLOW_MODES,
+        PRESETS,
+        FollowSettings,
+        PresetSettings,
+        follow_samples,
+        preset_samples,
+    )
     from .edit.meshimport import import_mesh
-    from .edit.operations import apply_edits, set_time, set_weather
+    from .edit.operations import apply_edits, check_edits, set_time, set_weather
     from .generate.world import GenerateConfig, generate_world
-    from .geometry.camera import Camera, camera_from_key, establishing_shot, lift_above_ground
+    from .geometry.camera import Camera, ViewSettings, camera_from_key, establishing_shot, lift_above_ground, vec3
     from .prompt.concepts import STYLES, WEATHERS
     from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
@@ -81,11 +90,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "GenerateConfig": ("generate.world", "GenerateConfig"),
     "generate_world": ("generate.world", "generate_world"),
     "apply_edits": ("edit.operations", "apply_edits"),
+    "check_edits": ("edit.operations", "check_edits"),
     "set_time": ("edit.operations", "set_time"),
     "set_weather": ("edit.operations", "set_weather"),
     "import_mesh": ("edit.meshimport", "import_mesh"),
     "MAX_SCRIPT_CHARS": ("actions.parse", "MAX_SCRIPT_CHARS"),
     "parse_json": ("actions.parse", "parse_json"),
+    "check_script": ("actions.parse", "check_script"),
     "parse_lines": ("actions.parse", "parse_lines"),
     "parse_script": ("actions.parse", "parse_script"),
     "SimSettings": ("simulate.run", "SimSettings"),
@@ -94,6 +105,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FrameSample": ("simulate.run", "FrameSample"),
     "run_simulation": ("simulate.run", "simulate"),
     "Camera": ("geometry.camera", "Camera"),
+    "ViewSettings": ("geometry.camera", "ViewSettings"),
+    "vec3": ("geometry.camera", "vec3"),
     "camera_from_key": ("geometry.camera", "camera_from_key"),
     "establishing_shot": ("geometry.camera", "establishing_shot"),
     "lift_above_ground": ("geometry.camera", "lift_above_ground"),
@@ -101,6 +114,8 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "EASINGS": ("camera.path", "EASINGS"),
     "FPS_CHOICES": ("camera.path", "FPS_CHOICES"),
     "RESOLUTIONS": ("camera.path", "RESOLUTIONS"),
+    "RESOLUTION_CHOICES": ("camera.path", "RESOLUTION_CHOICES"),
+    "ShotSettings": ("camera.path", "ShotSettings"),
     "CameraPathError": ("camera.path", "CameraPathError"),
     "PathSamples": ("camera.path", "PathSamples"),
     "Shot": ("camera.path", "Shot"),
@@ -115,6 +130,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FOLLOW_MODES": ("camera.presets", "FOLLOW_MODES"),
     "PRESETS": ("camera.presets", "PRESETS"),
     "PresetSettings": ("camera.presets", "PresetSettings"),
+    "FollowSettings": ("camera.presets", "FollowSettings"),
     "follow_samples": ("camera.presets", "follow_samples"),
     "preset_samples": ("camera.presets", "preset_samples"),
     "blank_map": ("camera.map", "blank_map"),
@@ -141,6 +157,7 @@ __all__ = [
     "EASINGS",
     "FOLLOW_MODES",
     "FPS_CHOICES",
+    "FollowSettings",
     "GenerateConfig",
     "INSTANCE_KINDS",
     "MATERIALS",
@@ -149,6 +166,7 @@ __all__ = [
     "PathSamples",
     "PresetSettings",
     "RESOLUTIONS",
+    "RESOLUTION_CHOICES",
     "RenderSettings",
     "Renderer",
     "SEMANTIC_CLASSES",
@@ -156,8 +174,10 @@ __all__ = [
     "SUFFIX",
     "SequenceSettings",
     "Shot",
+    "ShotSettings",
     "SimSettings",
     "Timeline",
+    "ViewSettings",
     "WEATHERS",
     "WorldFileError",
     "WorldSpec",
@@ -167,6 +187,8 @@ __all__ = [
     "blank_map",
     "camera_at",
     "camera_from_key",
+    "check_edits",
+    "check_script",
     "establishing_shot",
     "follow_samples",
     "frame_size",
@@ -193,6 +215,7 @@ __all__ = [
     "spec_from_prompt",
     "to_camera_path",
     "top_down_map",
+    "vec3",
     "water_at",
 ]
 

@@ -25,7 +25,7 @@ def sim(world, text: str, duration: float = 1.0, fps: float = 24.0):  # noqa: AN
 
 
 def only(layer: str, rate: int = 16000) -> AudioSettings:
-    return AudioSettings(sample_rate=rate, levels={**ONLY, layer: 1.0})
+    return AudioSettings(sample_rate=rate, **{**ONLY, layer: 1.0})
 
 
 def rms(x: np.ndarray) -> float:

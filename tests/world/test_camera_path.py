@@ -13,7 +13,13 @@ from oyster_nodes.builtin import camera as camera_nodes
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world.camera import path as cp
 from oyster_nodes.world.camera.map import blank_map, top_down_map
-from oyster_nodes.world.camera.presets import PRESETS, PresetSettings, follow_samples, preset_samples
+from oyster_nodes.world.camera.presets import (
+    PRESETS,
+    FollowSettings,
+    PresetSettings,
+    follow_samples,
+    preset_samples,
+)
 
 from ..params import checked_params as node_params
 from ..params import node_context
@@ -126,10 +132,11 @@ class Track:
 
 def test_follow_chases_from_behind_and_pov_looks_ahead() -> None:
     world = flat()
-    chase = follow_samples(world, SHOT, Track(), "hero", mode="chase", distance_m=6.0, lag_s=0.0)
+    chase = follow_samples(world, SHOT, Track(), FollowSettings(target_id="hero", mode="chase", distance_m=6.0,
+                                                                         lag_s=0.0))
     behind = chase.target[:, 0] - chase.position[:, 0]
     np.testing.assert_allclose(behind[3:], 6.0, atol=0.2)
-    pov = follow_samples(world, SHOT, Track(), "hero", mode="pov")
+    pov = follow_samples(world, SHOT, Track(), FollowSettings(target_id="hero", mode="pov"))
     assert np.all(pov.target[:, 0] > pov.position[:, 0])
 
 

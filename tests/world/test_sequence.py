@@ -66,9 +66,9 @@ def ball_pixels(frames: Frames, k: int) -> np.ndarray:
 def test_motion_blur_averages_the_shutter(falling: tuple) -> None:
     world, timeline = falling
     path = still_path([64, 10, 16], [64, 30, 13], seconds=0.5)
-    sharp = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(blur_samples=1))
-    blurred = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(blur_samples=5,
-                                                                                         shutter=1.0))
+    sharp = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(motion_blur=1))
+    blurred = render_sequence(world, path, timeline, component(RENDERER), SequenceSettings(motion_blur=5,
+                                                                                           shutter_deg=360.0))
     k = 8  # the ball is falling fast here
     diff = np.abs(sharp.rgb_nhw3[k].astype(int) - blurred.rgb_nhw3[k].astype(int)).sum(axis=2)
     assert diff.max() > 30 and (diff > 10).mean() < 0.3  # only the moving ball changes

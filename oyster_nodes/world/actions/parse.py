@@ -138,12 +138,44 @@ def _token(kind: str, m: re.Match[str], column: int) -> Token:
 
 def parse_script(text: str, *, encoder: Any = None, english: bool = True) -> Parsed:
     """Events from the line form or JSON; English lines need the sentence encoder (loaded on demand)."""
-    if len(text) > MAX_SCRIPT_CHARS:
-        raise ActionError(f"the script is {len(text)} characters; the limit is {MAX_SCRIPT_CHARS}")
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
+    _check_length(text)
+    if _is_json(text):
         return parse_json(text)
     return parse_lines(text, encoder=encoder, english=english)
+
+
+def check_script(text: str, *, format: str = "auto", english: bool = True) -> None:  # noqa: A002
+    """Raises the ActionError parsing the script would, short of reading its English lines.
+
+    `format` is auto (as parse_script), text (parse_lines) or json (parse_json). Lines not in the line form
+    are left to the English reader when `english`: it needs the sentence encoder, so they are read when the
+    script's node runs.
+    """
+    if format == "auto":
+        _check_length(text)
+    if format == "json" or (format == "auto" and _is_json(text)):
+        parse_json(text)
+        return
+    for number, raw_line in _event_lines(text):
+        try:
+            parse_line(raw_line, number)
+        except NotLineForm:
+            if not english:
+                raise
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_SCRIPT_CHARS:
+        raise ActionError(f"the script is {len(text)} characters; the limit is {MAX_SCRIPT_CHARS}")
+
+
+def _is_json(text: str) -> bool:
+    return text.lstrip().startswith(("[", "{"))
+
+
+def _event_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based number, line) of every line that is not blank or only a comment."""
+    return [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.split("#", 1)[0].strip()]
 
 
 def parse_lines(text: str, *, encoder: Any = None, english: bool = True) -> Parsed:
@@ -151,9 +183,7 @@ def parse_lines(text: str, *, encoder: Any = None, english: bool = True) -> Pars
 
     out = Parsed(events=[])
     reader: EnglishReader | None = None
-    for number, raw_line in enumerate(text.splitlines(), start=1):
-        if not raw_line.split("#", 1)[0].strip():
-            continue
+    for number, raw_line in _event_lines(text):
         try:
             event = parse_line(raw_line, number)
         except NotLineForm as dsl_error:

@@ -15,11 +15,12 @@ so frame k starts at sample k * rate / fps.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from ...settings import setting
 from ...types import Audio, CameraPath
 from ..camera.path import path_arrays
 from ..state.records import Body
@@ -33,13 +34,29 @@ TIMBRE = {"metal": (3.1, 0.35, 0.5), "stone": (1.8, 0.06, 0.7), "wood": (1.0, 0.
           "rubber": (0.6, 0.05, 0.2), "ice": (2.4, 0.12, 0.6), "plastic": (1.4, 0.05, 0.4), "": (1.0, 0.07, 0.5)}
 
 
+LAYERS: tuple[str, ...] = ("wind", "rain", "water", "birds", "impacts")
+
+
+def _level() -> float:
+    return setting(1.0, min=0.0, max=4.0, widget="slider")
+
+
 @dataclass(kw_only=True, slots=True)
 class AudioSettings:
-    sample_rate: int = 48000
-    seed: int = 0
-    levels: dict[str, float] = field(default_factory=lambda: {
-        "wind": 1.0, "rain": 1.0, "water": 1.0, "birds": 1.0, "impacts": 1.0})
-    gain: float = 1.0
+    sample_rate: int = setting(48000, choices=(44100, 48000))
+    gain: float = setting(1.0, min=0.0, max=8.0, widget="slider")
+    #: the level of each layer (LAYERS)
+    wind: float = _level()
+    rain: float = _level()
+    water: float = _level()
+    birds: float = _level()
+    impacts: float = _level()
+    seed: int = setting(0, min=0, max=2**31 - 1, widget="seed", description="0: the world's seed")
+
+    @property
+    def levels(self) -> dict[str, float]:
+        """Each layer's level by name."""
+        return {name: getattr(self, name) for name in LAYERS}
 
 
 @dataclass(kw_only=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ...settings import setting
 from ...types import CameraPath
 from ..geometry.camera import Camera, camera_from_key
 from ..geometry.obstacles import INSTANCE_TOP, SOLID_INSTANCES, obstacle_boxes
@@ -71,6 +72,36 @@ class Shot:
 
     def times(self) -> np.ndarray:
         return np.arange(self.n_frames, dtype=np.float64) / self.fps
+
+
+RESOLUTION_CHOICES: tuple[str, ...] = (*RESOLUTIONS, "custom")
+
+
+@dataclass(kw_only=True, slots=True)
+class ShotSettings:
+    """How a camera node frames its shot: length, rate, frame size, clearance and the map preview."""
+
+    duration_s: float = setting(5.0, min=0.1, max=600.0, description="length of the shot in seconds")
+    fps: int = setting(24, choices=FPS_CHOICES, description="frames per second")
+    resolution: str = setting("720p", choices=RESOLUTION_CHOICES,
+                              description="short side of a 16:9 frame; other aspects keep its long side")
+    aspect: str = setting("16:9", choices=tuple(ASPECTS), description="frame shape",
+                          applies={"resolution": tuple(RESOLUTIONS)})
+    width: int = setting(1280, min=16, max=8192, description="used when resolution is custom",
+                         applies={"resolution": ("custom",)})
+    height: int = setting(720, min=16, max=8192, description="used when resolution is custom",
+                          applies={"resolution": ("custom",)})
+    clearance_m: float = setting(1.5, min=0.0, max=100.0,
+                                 description="the camera stays this far above ground, water and objects")
+    map_px: int = setting(512, min=128, max=2048, description="size of the top-down preview")
+
+    def shot(self) -> Shot:
+        """The Shot these settings frame (custom size, or the resolution at the aspect)."""
+        if self.resolution == "custom":
+            width, height = int(self.width), int(self.height)
+        else:
+            width, height = frame_size(self.resolution, self.aspect)
+        return Shot(duration_s=float(self.duration_s), fps=float(self.fps), width=width, height=height)
 
 
 def frame_size(resolution: str, aspect: str) -> tuple[int, int]:

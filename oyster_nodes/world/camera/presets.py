@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ...settings import setting
 from ..state.world_state import WorldState
 from .path import (
     EASINGS,
@@ -39,25 +40,50 @@ FOLLOW_MODES: tuple[str, ...] = ("chase", "side", "overhead", "pov")
 EYE_HEIGHT_M = 1.7
 
 
+_MOVING_PRESETS = ("orbit", "pan", "tilt")
+
+
 @dataclass(kw_only=True, slots=True)
 class PresetSettings:
     """What a preset needs; distances in metres, angles in degrees."""
 
+    preset: str = setting("orbit", choices=PRESETS, description="the move")
     subject: tuple[float, float] | None = None
     #: aim this high above the ground at the subject (ignored for meshes and structures: their middle)
-    aim_height_m: float = 2.0
-    distance_m: float = 40.0
-    end_distance_m: float = 12.0
-    height_m: float = 12.0
-    end_height_m: float = 40.0
+    aim_height_m: float = setting(2.0, min=0.0, max=500.0, description="aim this high above the ground")
+    distance_m: float = setting(40.0, min=0.5, max=5000.0, description="distance from the subject")
+    end_distance_m: float = setting(12.0, min=0.5, max=5000.0, description="dolly: distance at the end",
+                                    applies={"preset": ("dolly_in", "dolly_out")})
+    height_m: float = setting(12.0, min=-100.0, max=2000.0, description="camera height above the subject")
+    end_height_m: float = setting(40.0, min=-100.0, max=2000.0, description="crane: height at the end",
+                                  applies={"preset": ("crane",)})
+    #: None picks the side with the clearest view (best_azimuth)
     azimuth_deg: float | None = None
-    sweep_deg: float = 360.0
+    sweep_deg: float = setting(360.0, min=-1080.0, max=1080.0, description="orbit, pan or tilt angle",
+                               applies={"preset": _MOVING_PRESETS})
     #: truck travel or fly-through length; 0 picks one from the distance or the world's size
-    travel_m: float = 0.0
-    altitude_m: float = 25.0
-    speed_mps: float = 1.4
-    focal_mm: float = 35.0
-    ease: str = "in_out"
+    travel_m: float = setting(0.0, min=0.0, max=20000.0, description="truck / fly-through length; 0: auto",
+                              applies={"preset": ("truck", "fly_through")})
+    altitude_m: float = setting(25.0, min=1.0, max=2000.0, description="fly-through height above ground",
+                                applies={"preset": ("fly_through",)})
+    speed_mps: float = setting(1.4, min=0.1, max=30.0, description="walking speed", applies={"preset": ("walk",)})
+    focal_mm: float = setting(35.0, min=4.0, max=600.0, widget="slider")
+    ease: str = setting("in_out", choices=tuple(EASINGS), description="easing of the move")
+
+
+_AROUND = {"mode": ("chase", "side", "overhead")}
+
+
+@dataclass(kw_only=True, slots=True)
+class FollowSettings:
+    """How a camera follows a body or agent of a simulated shot."""
+
+    target_id: str = setting("", max_length=64, required=True, description="id of the body or agent")
+    mode: str = setting("chase", choices=FOLLOW_MODES)
+    distance_m: float = setting(8.0, min=0.5, max=1000.0, applies=_AROUND)
+    height_m: float = setting(3.0, min=-50.0, max=500.0, applies=_AROUND)
+    lag_s: float = setting(0.4, min=0.0, max=10.0, description="how lazily the camera catches up", applies=_AROUND)
+    focal_mm: float = setting(35.0, min=4.0, max=600.0, widget="slider")
 
 
 class Track(Protocol):
@@ -259,23 +285,13 @@ _MOVES = {
 }
 
 
-def follow_samples(
-    world: WorldState,
-    shot: Shot,
-    track: Track,
-    object_id: str,
-    *,
-    mode: str = "chase",
-    distance_m: float = 8.0,
-    height_m: float = 3.0,
-    focal_mm: float = 35.0,
-    lag_s: float = 0.4,
-) -> PathSamples:
+def follow_samples(world: WorldState, shot: Shot, track: Track, settings: FollowSettings) -> PathSamples:
     """A camera that follows a body or agent: behind it, beside it, above it, or from its eyes (pov)."""
+    mode, distance_m, height_m, focal_mm = settings.mode, settings.distance_m, settings.height_m, settings.focal_mm
     if mode not in FOLLOW_MODES:
         raise CameraPathError(f"unknown follow mode {mode!r}: use one of {', '.join(FOLLOW_MODES)}")
     times = shot.times()
-    where, heading = track.track(object_id, times)
+    where, heading = track.track(settings.target_id, times)
     if mode == "pov":
         fwd = np.column_stack([np.cos(heading), np.sin(heading), np.zeros_like(heading)])
         eye = where + np.array([0.0, 0.0, EYE_HEIGHT_M * 0.5]) + 0.3 * fwd
@@ -290,7 +306,7 @@ def follow_samples(
     offsets = {"chase": -direction * distance_m, "side": side * distance_m, "overhead": -direction * 0.5}
     up = {"chase": height_m, "side": height_m * 0.5, "overhead": max(distance_m * 2.0, height_m)}
     wanted = where + np.column_stack([offsets[mode], np.full(len(times), up[mode])])
-    pos = _lagged(wanted, times, lag_s)
+    pos = _lagged(wanted, times, settings.lag_s)
     return PathSamples(
         times=times,
         position=pos,

@@ -28,10 +28,9 @@ class EditError(ValueError):
 
 
 def apply_edits(state: WorldState, ops: list[dict[str, Any]]) -> WorldState:
-    """Apply a list of {"op": ...} edits in order."""
+    """Apply a list of {"op": ...} edits in order (all checked first, with check_edits)."""
+    check_edits(ops)
     for k, op in enumerate(ops):
-        if not isinstance(op, dict) or op.get("op") not in OPS:
-            raise EditError(f"edit {k}: expects an object with 'op' one of {', '.join(OPS)}, got {op!r}")
         try:
             state = _apply(state, op)
         except (KeyError, TypeError) as exc:
@@ -39,6 +38,66 @@ def apply_edits(state: WorldState, ops: list[dict[str, Any]]) -> WorldState:
         except EditError as exc:
             raise EditError(f"edit {k} ({op['op']}): {exc}") from exc
     return state
+
+
+def check_edits(ops: list[Any]) -> None:
+    """Raises EditError for the first operation no world could take: unknown op, missing field, bad value.
+
+    What depends on the world (an id that exists, a position inside it) is checked when the edit is applied.
+    """
+    for k, op in enumerate(ops):
+        if not isinstance(op, dict) or op.get("op") not in OPS:
+            raise EditError(f"edit {k}: expects an object with 'op' one of {', '.join(OPS)}, got {op!r}")
+        try:
+            _check_op(op)
+        except KeyError as exc:
+            raise EditError(f"edit {k} ({op['op']}): missing or wrong field {exc}") from exc
+        except EditError as exc:
+            raise EditError(f"edit {k} ({op['op']}): {exc}") from exc
+
+
+#: per operation: the fields it needs, numbers and texts, and the numbers it may take
+_NUMBERS = {"add": ("x", "y"), "move": ("x", "y"), "set_time": ("clock_h",)}
+_TEXTS = {"add": ("kind",), "move": ("id",), "remove": ("id",), "set_weather": ("weather",)}
+_OPTIONAL = {"add": ("yaw", "scale"), "move": ("yaw",)}
+
+
+def _check_op(op: dict[str, Any]) -> None:
+    kind = op["op"]
+    for name in _TEXTS.get(kind, ()):
+        op[name]  # noqa: B018 - a missing field raises KeyError, reported as such
+    numbers = {name: _num(op[name]) for name in _NUMBERS.get(kind, ())}
+    for name in _OPTIONAL.get(kind, ()):
+        if name in op and not (kind == "move" and op[name] is None):
+            numbers[name] = _num(op[name])
+    if kind == "add":
+        _check_scale(numbers.get("scale", 1.0))
+        _check_kind(str(op["kind"]))
+    elif kind == "set_time":
+        _check_clock(numbers["clock_h"])
+    elif kind == "set_weather":
+        _check_weather(str(op["weather"]))
+
+
+def _check_scale(scale: float) -> None:
+    if not 0.01 <= scale <= 100.0:
+        raise EditError(f"scale {scale:g} is outside 0.01..100")
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS and kind not in KIND:
+        known = ", ".join(list(KINDS) + list(KIND))
+        raise EditError(f"unknown kind {kind!r}; known: {known}")
+
+
+def _check_clock(clock_h: float) -> None:
+    if not 0.0 <= clock_h <= 24.0:
+        raise EditError(f"clock_h {clock_h:g} is outside 0..24")
+
+
+def _check_weather(weather: str) -> None:
+    if weather not in cv.WEATHERS:
+        raise EditError(f"weather must be one of {', '.join(cv.WEATHERS)}; got {weather!r}")
 
 
 def _apply(state: WorldState, op: dict[str, Any]) -> WorldState:
@@ -92,8 +151,8 @@ def add_object(
 ) -> tuple[WorldState, str]:
     """Add a structure (levelling its ground) or a scattered instance; returns the new state and its id."""
     _inside(state, x, y)
-    if not 0.01 <= scale <= 100.0:
-        raise EditError(f"scale {scale:g} is outside 0.01..100")
+    _check_scale(scale)
+    _check_kind(kind)
     if kind in KINDS:
         spec = KINDS[kind]
         height = state.height_hw.copy()
@@ -102,19 +161,16 @@ def add_object(
         new_id = next_id(state, kind)
         item = structure_record(kind, new_id, x, y, z, yaw, scale)
         return dataclasses.replace(state, height_hw=height, structures=[*state.structures, item]), new_id
-    if kind in KIND:
-        z = state.height_at(x, y)
-        new = dataclasses.replace(
-            state,
-            inst_kind=np.append(state.inst_kind, np.uint16(KIND[kind])),
-            inst_xyz=np.vstack([state.inst_xyz, np.array([[x, y, z]], np.float32)]),
-            inst_yaw=np.append(state.inst_yaw, np.float32(yaw)),
-            inst_scale=np.append(state.inst_scale, np.float32(scale)),
-            inst_var=np.append(state.inst_var, np.uint32(len(state.inst_kind))),
-        )
-        return new, f"inst-{len(state.inst_kind)}"
-    known = ", ".join(list(KINDS) + list(KIND))
-    raise EditError(f"unknown kind {kind!r}; known: {known}")
+    z = state.height_at(x, y)
+    new = dataclasses.replace(
+        state,
+        inst_kind=np.append(state.inst_kind, np.uint16(KIND[kind])),
+        inst_xyz=np.vstack([state.inst_xyz, np.array([[x, y, z]], np.float32)]),
+        inst_yaw=np.append(state.inst_yaw, np.float32(yaw)),
+        inst_scale=np.append(state.inst_scale, np.float32(scale)),
+        inst_var=np.append(state.inst_var, np.uint32(len(state.inst_kind))),
+    )
+    return new, f"inst-{len(state.inst_kind)}"
 
 
 def _find(state: WorldState, object_id: str) -> tuple[str, int]:
@@ -210,13 +266,11 @@ def _rebuilt_env(state: WorldState, **change: Any) -> dict[str, Any]:
 
 def set_time(state: WorldState, clock_h: float) -> WorldState:
     """Set the clock (0..24 h); sun, sky and light follow."""
-    if not 0.0 <= clock_h <= 24.0:
-        raise EditError(f"clock_h {clock_h:g} is outside 0..24")
+    _check_clock(clock_h)
     return dataclasses.replace(state, env=_rebuilt_env(state, clock_h=clock_h, time_of_day="custom"))
 
 
 def set_weather(state: WorldState, weather: str) -> WorldState:
     """Set the weather; fog, clouds, precipitation and wind follow."""
-    if weather not in cv.WEATHERS:
-        raise EditError(f"weather must be one of {', '.join(cv.WEATHERS)}; got {weather!r}")
+    _check_weather(weather)
     return dataclasses.replace(state, env=_rebuilt_env(state, weather=weather))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from ...settings import setting
 from ..prompt.spec import WorldSpec
 from ..state.records import Route, Structure
 from ..state.sky import build_env
@@ -54,12 +55,16 @@ class GenerateError(ValueError):
     """Generation settings that cannot work (the message says which and why)."""
 
 
+SIZES: tuple[float, ...] = (256.0, 512.0, 1024.0, 2048.0, 4096.0)
+CELLS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+
+
 @dataclass(kw_only=True, slots=True)
 class GenerateConfig:
-    size_m: float = 1024.0
-    cell_m: float = 1.0
+    size_m: float = setting(1024.0, choices=SIZES, description="side of the square world in metres")
+    cell_m: float = setting(1.0, choices=CELLS, description="terrain sample spacing in metres")
     #: upper bound on scattered instances (trees, plants, props) so renderers stay interactive
-    max_instances: int = 60_000
+    max_instances: int = setting(60_000, min=0, max=200_000, description="cap on trees, plants and props")
     erosion_iterations: int = 10
 
     def samples(self) -> int:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...settings import setting
+
 if TYPE_CHECKING:
     from ..state.world_state import WorldState
 
@@ -352,3 +354,43 @@ def _shot_score(world: WorldState, cam: Camera, target: np.ndarray, sun: np.ndar
     low = float(np.clip(1.0 - sun[2] / 0.3, 0.0, 1.0)) if sun[2] > -0.1 else 0.0
     light = -0.6 * (1.0 - low) * max(against_sun, 0.0) - 0.2 * abs(against_sun + 0.3) + 0.5 * low * against_sun
     return -4.0 * blocked + 0.5 * inward + light
+
+
+_EXPLICIT = {"auto_frame": (False,)}
+
+
+@dataclass(kw_only=True, slots=True)
+class ViewSettings:
+    """Where a still's camera stands: an establishing shot of the world, or a given position and target."""
+
+    auto_frame: bool = setting(True, description="frame an establishing shot; off: use position/target")
+    position: list[float] = setting([100.0, 100.0, 60.0], widget="vector", max_items=3,
+                                    description="camera position x, y, z in metres", applies=_EXPLICIT)
+    target: list[float] = setting([512.0, 512.0, 20.0], widget="vector", max_items=3,
+                                  description="point the camera looks at, metres", applies=_EXPLICIT)
+    focal_mm: float = setting(28.0, min=4.0, max=600.0, widget="slider", description="lens focal length")
+    sensor_mm: float = setting(36.0, min=1.0, max=100.0, description="sensor width")
+    width: int = setting(1280, min=16, max=8192)
+    height: int = setting(720, min=16, max=8192)
+    near_m: float = setting(0.1, min=0.001, max=100.0)
+    far_m: float = setting(5000.0, min=1.0, max=1_000_000.0)
+
+    def camera(self, world: WorldState) -> Camera:
+        """The camera these settings give in `world`."""
+        if self.auto_frame:
+            cam = establishing_shot(world, width=self.width, height=self.height, focal_mm=self.focal_mm,
+                                    sensor_mm=self.sensor_mm)
+            return replace(cam, near_m=self.near_m, far_m=max(self.far_m, cam.near_m + 1))
+        return Camera(position=vec3(self.position, "position"), target=vec3(self.target, "target"),
+                      focal_mm=self.focal_mm,
+                      sensor_mm=self.sensor_mm, width=self.width, height=self.height, near_m=self.near_m,
+                      far_m=self.far_m)
+
+
+def vec3(values: list[Any], name: str) -> tuple[float, float, float]:
+    """[x, y, z] in metres from a vector parameter (missing entries are 0); ValueError names the parameter."""
+    try:
+        v = ([float(c) for c in values][:3] + [0.0] * 3)[:3]
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} expects numbers [x, y, z] in metres, got {values!r}") from None
+    return v[0], v[1], v[2]

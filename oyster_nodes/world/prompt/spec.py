@@ -101,6 +101,12 @@ class WorldSpec(WireData):
             merged["clock_h"] = clock_for_time(str(merged["time_of_day"]), str(merged.get("season")))
         return WorldSpec.from_json(merged)
 
+    @staticmethod
+    def check_override(override: dict[str, Any]) -> None:
+        """Raises SpecError for an override no spec can take (checked over the default spec)."""
+        if override:
+            WorldSpec().with_overrides(override)
+
     # -- WireData ------------------------------------------------------------------------------
     def to_record(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return self.to_dict(), {}

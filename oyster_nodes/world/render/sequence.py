@@ -17,6 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ...settings import setting
 from ...types import CameraPath, Frames, Image
 from ..camera.path import PathSamples, camera_at, frame_times, path_arrays
 from ..geometry.camera import Camera
@@ -37,16 +38,22 @@ Progress = Callable[[float, str], None]
 
 @dataclass(kw_only=True, slots=True)
 class SequenceSettings:
-    #: renders averaged per frame (1: no motion blur)
-    blur_samples: int = 1
-    #: shutter open time as a share of the frame interval (0.5 = 180°)
-    shutter: float = 0.5
-    #: lens f-number for depth of field; 0 turns it off
-    f_stop: float = 0.0
-    #: focus distance in metres; 0 focuses on the camera's target
-    focus_m: float = 0.0
-    passes: str = "rgb"
+    motion_blur: int = setting(1, min=1, max=32, description="renders per frame (1: no motion blur)")
+    shutter_deg: float = setting(180.0, min=1.0, max=360.0, description="shutter angle")
+    f_stop: float = setting(0.0, min=0.0, max=64.0, description="aperture for depth of field; 0: all sharp")
+    focus_m: float = setting(0.0, min=0.0, max=100000.0, description="focus distance; 0: the camera's target")
+    passes: str = setting("rgb", choices=PASSES, description="extra passes to keep with the frames")
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def blur_samples(self) -> int:
+        """Renders averaged per frame."""
+        return self.motion_blur
+
+    @property
+    def shutter(self) -> float:
+        """Shutter open time as a share of the frame interval (180° = 0.5)."""
+        return self.shutter_deg / 360.0
 
 
 def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | None, renderer: Any,

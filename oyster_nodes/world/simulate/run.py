@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from ..camera.path import EASINGS
+from ...settings import setting
+from ..camera.path import EASINGS, FPS_CHOICES
 from ..state.timeline import Timeline, empty_arrays
 from ..state.world_state import WorldState, water_at
 from .agents import AgentState
@@ -50,11 +51,15 @@ __all__ = ["FrameSample", "SessionSnapshot", "SimSettings", "SimulationError", "
 
 @dataclass(kw_only=True, slots=True)
 class SimSettings:
-    duration_s: float = 5.0
-    fps: float = 24.0
+    duration_s: float = setting(5.0, min=0.1, max=600.0, description="length of the shot")
+    #: a whole number of frames per second on the node (FPS_CHOICES), a float here
+    fps: float = setting(24.0, choices=FPS_CHOICES, param_type=int,
+                         description="samples per second (match the camera)")
     #: hours the clock advances per second of shot (0: the clock stands still unless the script moves it)
-    time_scale_h_per_s: float = 0.0
-    seed: int = 0
+    time_scale_h_per_s: float = setting(
+        0.0, min=0.0, max=24.0,
+        description="hours the clock runs per second of shot (time-lapse); 0: only scripted changes")
+    seed: int = setting(0, min=0, max=2**31 - 1, widget="seed", description="gusts; 0: the world's seed")
 
 
 def substeps_for(fps: float) -> int:
