@@ -6,13 +6,14 @@ from nicegui import app, ui
 
 from ..cache import Cache, DiskCache
 from ..executor import Executor
+from ..jobs import InterruptedPolicy, JobStore
 from ..registry import load_registry
 from ..workflow import WorkflowError, load
 from .api import Services, build_catalog, make_router
-from .auth import TokenGate
+from .auth import RequestGate
 from .editor import register_frontend
 from .jobs import JobQueue
-from .options import OptionsError, ServeOptions
+from .options import REPO_ROOT, OptionsError, ServeOptions
 from .pages import EditorPage
 from .sessions import SessionStore
 from .workspace import Workspace
@@ -67,8 +68,11 @@ def build_services(options: ServeOptions) -> Services:
     disk = DiskCache(options.cache_dir) if options.cache_dir else None
     executor = Executor(Cache(memory_bytes=int(options.memory_cache_gb * 2**30), disk=disk), workers=options.workers)
     workspace = Workspace(root=options.workspace, templates=options.templates, outputs=options.outputs)
-    jobs = JobQueue(registry=registry, executor=executor, out_dir=options.outputs, previews_dir=workspace.previews,
-                    device=options.device)
+    store = JobStore(options.jobs_db, policy=InterruptedPolicy(options.interrupted))
+    folders = ((options.workspace, "<workspace>"), (options.templates, "<templates>"), (REPO_ROOT, "<oyster>"))
+    jobs = JobQueue(registry=registry, executor=executor, store=store, out_dir=options.outputs,
+                    previews_dir=workspace.previews, device=options.device, expose_tracebacks=bool(options.token),
+                    folders=folders)
     initial = None
     if options.open_workflow is not None:
         try:
@@ -84,8 +88,7 @@ def install(options: ServeOptions) -> Services:
     services = build_services(options)
     stylesheet = register_frontend()
     app.include_router(make_router(services))
-    if options.token:
-        app.add_middleware(TokenGate, token=options.token)
+    app.add_middleware(RequestGate, token=options.token, allowed_hosts=options.gate_hosts())
     ui.add_head_html(f'<link rel="stylesheet" href="{stylesheet}">', shared=True)
     ui.add_css(CHROME_CSS, shared=True)
     app.on_shutdown(services.jobs.stop)

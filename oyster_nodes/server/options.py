@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .auth import check_allowed_host
+
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 #: the source checkout holding the package (only meaningful when running from one)
 REPO_ROOT = PACKAGE_ROOT.parent
@@ -48,6 +50,10 @@ class ServeOptions:
     workers: int = 2
     device: str = "auto"
     packs: tuple[str, ...] = ()
+    #: host names besides loopback under which the editor may be reached (DNS rebinding is refused otherwise)
+    allowed_hosts: tuple[str, ...] = ()
+    #: what happens to a job that was running when the server died: "requeue" (up to max_attempts) or "fail"
+    interrupted: str = "requeue"
 
     @property
     def outputs(self) -> Path:
@@ -63,6 +69,12 @@ class ServeOptions:
         if not is_loopback(self.host) and not self.token:
             raise OptionsError(f"binding {self.host} exposes the editor to other machines: give an access token "
                                "with --token TOKEN (or --token auto), or use --host 127.0.0.1")
+        try:
+            self.allowed_hosts = tuple(check_allowed_host(h) for h in self.allowed_hosts)
+        except ValueError as exc:
+            raise OptionsError(str(exc)) from None
+        if self.interrupted not in ("requeue", "fail"):
+            raise OptionsError(f"--interrupted {self.interrupted!r}: give requeue or fail")
         if not 0 < self.port < 65536:
             raise OptionsError(f"port {self.port} is out of range")
         self.workspace = self.workspace.resolve()
@@ -71,6 +83,14 @@ class ServeOptions:
         self.out_dir = self.outputs.resolve()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         return self
+
+    def gate_hosts(self) -> tuple[str, ...]:
+        """Names the request gate accepts besides loopback: the bound address and the operator's names."""
+        return (*self.allowed_hosts, self.host)
+
+    @property
+    def jobs_db(self) -> Path:
+        return self.workspace / ".oyster" / "jobs.sqlite"
 
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host

@@ -271,7 +271,7 @@ class EditorPage:
             ui.notify("Cancelling…")
 
     def push_status(self) -> None:
-        job = self.services.jobs.jobs.get(self.session.job_id or "")
+        job = self.services.jobs.get(self.session.job_id or "")
         if job is None or self.editor is None:
             return
         changes, version = job.changes_since(self.session.seen_version)
@@ -295,9 +295,9 @@ class EditorPage:
     def refresh_panel(self) -> None:
         if self._restore_card is not None and self.session.doc.get("nodes"):
             self._dismiss_restore()
-        job = self.services.jobs.jobs.get(self.session.job_id or "")
+        job = self.services.jobs.get(self.session.job_id or "")
         errors = [(n, s["error"]) for n, s in (job.detail()["nodes"].items() if job else []) if s.get("error")]
-        queue = self.services.jobs.list()[:15]
+        queue = self.services.jobs.list(limit=15)
         sig = (tuple((j["id"], j["state"], j["version"]) for j in queue), len(self.session.problems),
                tuple(p.get("message") for p in self.session.problems[:3]), len(errors))
         if sig == self._panel_sig:
@@ -317,7 +317,8 @@ class EditorPage:
                 self._problem_row(p.get("node"), p.get("field") or p.get("kind"), p["message"], p.get("fix", ""))
 
     def _problem_row(self, node: str | None, field: str | None, message: str, fix: str) -> None:
-        with ui.element("div").classes("oy-problem-row").props(f'data-node="{node or ""}"') as row:
+        with ui.element("div").classes("oy-problem-row") as row:
+            row.props["data-node"] = node or ""  # a value, never parsed as props
             ui.label(f"{node or 'workflow'} · {field or ''}").classes("oy-problem-where")
             ui.label(message).classes("oy-problem-message")
             if fix:
