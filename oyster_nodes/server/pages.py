@@ -16,6 +16,7 @@ from ..workflow import Workflow, WorkflowError
 from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
 from .editor import GraphEditor
+from .jobs import Job
 from .sessions import Session
 from .workspace import SaveConflict, safe_name
 
@@ -36,6 +37,7 @@ class EditorPage:
         self._panel_sig: Any = None
         self._last_job_state: str | None = None
         self._restore_card: ui.card | None = None
+        self._status_job: Job | None = None
 
     # ------------------------------------------------------------------ layout
     def build(self) -> None:
@@ -274,6 +276,8 @@ class EditorPage:
         job = self.services.jobs.get(self.session.job_id or "")
         if job is None or self.editor is None:
             return
+        if job is not self._status_job:  # live while it ran, re-read from the store once it ended: send it whole
+            self._status_job, self.session.seen_version = job, 0
         changes, version = job.changes_since(self.session.seen_version)
         if changes:
             self.session.seen_version = version
