@@ -194,8 +194,8 @@ def _session_routes(router: APIRouter, services: Services) -> None:
 
 def _job_routes(router: APIRouter, services: Services) -> None:
     @router.get(f"{PREFIX}/api/jobs")
-    def list_jobs() -> list[dict[str, Any]]:
-        return services.jobs.list()
+    def list_jobs(limit: int = 100) -> list[dict[str, Any]]:
+        return services.jobs.list(limit=max(1, min(limit, 10_000)))
 
     @router.post(f"{PREFIX}/api/jobs", status_code=201)
     async def submit(request: Request) -> Response:

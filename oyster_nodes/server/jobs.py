@@ -47,7 +47,7 @@ LEASE_S = 30.0
 IDLE_POLL_S = 1.0
 STOP_WAIT_S = 20.0
 CACHED_RECORDS = 64
-ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s/'\"<>:]+/)+([^\s/'\"<>:]*)")
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~>-])/(?:[^\s/'\"<>:]+/)+([^\s/'\"<>:]*)")
 
 
 def redact(text: str, roots: Iterable[tuple[Path, str]]) -> str:
@@ -296,7 +296,8 @@ class JobQueue:
         with self._lock:
             job = self._live.get(record.id)
         if job is None:  # queued before a restart, or by another process
-            job = Job(id=record.id, name=record.name, owner=record.owner, created=record.created)
+            job = Job(id=record.id, name=record.name, owner=record.owner, created=record.created,
+                      message=record.message)
             with self._lock:
                 self._live[job.id] = job
         job.state, job.started, job.attempts = "running", time.time(), lease.attempt

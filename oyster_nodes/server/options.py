@@ -52,6 +52,8 @@ class ServeOptions:
     packs: tuple[str, ...] = ()
     #: host names besides loopback under which the editor may be reached (DNS rebinding is refused otherwise)
     allowed_hosts: tuple[str, ...] = ()
+    #: the token was made here (--token auto): the start-up line is the only place it is shown
+    token_generated: bool = False
     #: what happens to a job that was running when the server died: "requeue" (up to max_attempts) or "fail"
     interrupted: str = "requeue"
 
@@ -63,6 +65,7 @@ class ServeOptions:
         """Refuse an unprotected non-local address and malformed tokens; resolve folders."""
         if self.token == "auto":
             self.token = secrets.token_urlsafe(24)
+            self.token_generated = True
         if self.token is not None and not TOKEN_PATTERN.match(self.token):
             raise OptionsError("the access token must be 16-256 characters of letters, digits and _ . ~ - "
                                "(or 'auto' to generate one)")
@@ -95,7 +98,7 @@ class ServeOptions:
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         base = f"http://{host}:{self.port}/"
-        return f"{base}?token={self.token}" if self.token else base
+        return f"{base}?token={self.token}" if self.token and self.token_generated else base
 
 
 def is_loopback(host: str) -> bool:

@@ -38,6 +38,7 @@ class EditorPage:
         self._last_job_state: str | None = None
         self._restore_card: ui.card | None = None
         self._status_job: Job | None = None
+        self._timers_started = False
 
     # ------------------------------------------------------------------ layout
     def build(self) -> None:
@@ -49,9 +50,23 @@ class EditorPage:
         self.editor.on("save_request", lambda _: self.save())
         self.editor.on("pick_file", lambda e: self.pick_file(e.args["node"], e.args["param"]))
         self.editor.on("opened", lambda e: self._after_open(("upload", str(e.args.get("name", "")))))
-        ui.timer(STATUS_EVERY_S, self.push_status)
-        ui.timer(PANEL_EVERY_S, self.refresh_panel)
+        # Timers start once the browser is connected: a timer made before waits for the connection forever, so
+        # a visit that never connects would keep its whole page in memory.
+        self._timer_host = ui.element("div").classes("hidden")
+        client = ui.context.client
+        if client.has_socket_connection:
+            self._start_timers()
+        else:
+            client.on_connect(self._start_timers)
         self._offer_restore()
+
+    def _start_timers(self) -> None:
+        if self._timers_started:
+            return
+        self._timers_started = True
+        with self._timer_host:
+            ui.timer(STATUS_EVERY_S, self.push_status)
+            ui.timer(PANEL_EVERY_S, self.refresh_panel)
 
     def _header(self) -> None:
         with ui.header().classes("oy-header items-center no-wrap oy-gap-1 oy-px-3"):
