@@ -205,7 +205,8 @@ def _with_headers(send: Send) -> Send:
             state["body"].append(message.get("body", b""))
             if message.get("more_body", False):
                 return
-            await _send_html(send, state["start"], b"".join(state["body"]))
+            start, body = state.pop("start"), b"".join(state.pop("body"))
+            await _send_html(send, start, body)  # and hold nothing: a page's client keeps this callable alive
             return
         await send(message)
 

