@@ -61,10 +61,10 @@ def kill_cycles(cycles: int, rng: random.Random) -> dict[str, Any]:
         starts.append(time.perf_counter() - t0)
         listed = {j["id"] for j in server.request("/oyster/api/jobs?limit=100000")[1]}
         lost |= {j for j in acknowledged if j not in listed}
-        deadline = time.monotonic() + rng.uniform(0.3, 2.0)
+        deadline = time.monotonic() + rng.uniform(0.3, 1.2)
         while time.monotonic() < deadline:
             tag += 1
-            status, job = server.request("/oyster/api/jobs", method="POST", body=slow(rng.randint(1, 12), tag))
+            status, job = server.request("/oyster/api/jobs", method="POST", body=slow(rng.randint(1, 6), tag))
             if status == 201:
                 acknowledged.append(job["id"])
         os.kill(server.process.pid, signal.SIGKILL)
