@@ -1,7 +1,9 @@
 """The durable job store: one SQLite file in WAL mode, shared by every process that runs or watches jobs.
 
-A submit is committed (synchronous=FULL) before it returns, so a job acknowledged to a client survives a
-`kill -9` of any process. A run claims its job with a lease (owner, expiry, fencing token; the attempt count
+A submit is committed to the write-ahead log before it returns, so a job acknowledged to a client survives a
+`kill -9` or crash of any process (WAL with synchronous=NORMAL: the log is written, not flushed to the disk, on
+each commit). With `fsync=True` every commit is also flushed (synchronous=FULL) and survives a power loss, at
+the price of one disk flush per submit (~6 ms on the development machines against ~0.5 ms). A run claims its job with a lease (owner, expiry, fencing token; the attempt count
 grows by one); the owner renews the lease while it runs, and every later write about the run names its fence,
 so a run whose lease was taken over writes nothing. A lease whose owner died — its process is gone from this
 host, or its expiry passed — is `recover`ed: the job is marked interrupted and then queued again or failed by
@@ -86,9 +88,9 @@ class JobStore:
     """Jobs and their events in one SQLite file; safe to share between threads and processes."""
 
     def __init__(self, path: Path, *, policy: InterruptedPolicy = InterruptedPolicy.REQUEUE, max_attempts: int = 3,
-                 durable: bool = True):
+                 fsync: bool = False):
         self.path, self.policy, self.max_attempts = Path(path), InterruptedPolicy(policy), max_attempts
-        self.durable = durable
+        self.fsync = fsync
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._migrate()
@@ -99,7 +101,7 @@ class JobStore:
         if db is None:
             db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
+            db.execute(f"PRAGMA synchronous={'FULL' if self.fsync else 'NORMAL'}")
             db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
         return db

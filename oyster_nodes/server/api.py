@@ -3,7 +3,9 @@
 The catalog evaluates `types.link_problem` for every pair of wire types the registry uses, so the
 browser refuses a wire while it is dragged with exactly the server's reason.
 
-Bodies are bounded in size and schema-checked; file paths are resolved inside their folder or refused.
+Bodies are bounded in size and schema-checked; file paths are resolved inside their folder or refused, and files
+are served as data: only the types the editor previews are inline, anything else is an octet-stream attachment.
+Every route sits behind the request gate of `auth.py`.
 """
 
 from __future__ import annotations

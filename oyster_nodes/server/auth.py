@@ -148,10 +148,6 @@ class RequestGate:
         await send({"type": "http.response.body", "body": b""})
 
 
-#: kept for callers of the earlier name
-TokenGate = RequestGate
-
-
 def same_origin(scope: Scope, headers: dict[str, str]) -> bool:
     """True when the request comes from this server's own origin, or from a client that is not a browser page."""
     origin = headers.get("origin")

@@ -166,3 +166,9 @@ def test_another_schema_is_refused_with_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "junk.sqlite").write_bytes(b"not a database" * 100)
     with pytest.raises(StoreError, match="move it away"):
         JobStore(tmp_path / "junk.sqlite")
+
+
+def test_fsync_flushes_every_commit(tmp_path: Path) -> None:
+    assert JobStore(tmp_path / "a.sqlite")._db().execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert JobStore(tmp_path / "b.sqlite", fsync=True)._db().execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert JobStore(tmp_path / "b.sqlite")._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
