@@ -477,7 +477,8 @@ def cmd_serve(args: argparse.Namespace, console: Console, registry: Registry | N
                            workspace=Path(args.workspace), templates=Path(args.templates),
                            out_dir=Path(args.out) if args.out else None, cache_dir=args.cache_dir,
                            workers=args.workers, device=args.device, packs=tuple(args.packs),
-                           open_workflow=None if args.blank else Path(args.open))
+                           open_workflow=None if args.blank else Path(args.open),
+                           allowed_hosts=tuple(args.allow_host), interrupted=args.interrupted)
     try:
         options.checked()
         from .server.app import serve
@@ -554,6 +555,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--blank", action="store_true", help="new tabs open an empty graph")
     serve.add_argument("--token", help="access token, required for any non-local --host ('auto' makes one; "
                        "default: $OYSTER_TOKEN)")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests for this host name (repeatable); loopback names always work")
+    serve.add_argument("--interrupted", choices=("requeue", "fail"), default="requeue",
+                       help="a job running when the server died: queue it again (up to 3 attempts) or fail it")
     serve.add_argument("--workspace", default=".", help="folder for saved workflows, autosaves and outputs")
     serve.add_argument("--templates", default=str(TEMPLATES), help="template gallery folder")
     serve.add_argument("--out", help="output folder (default: WORKSPACE/out)")

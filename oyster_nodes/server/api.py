@@ -3,14 +3,18 @@
 The catalog evaluates `types.link_problem` for every pair of wire types the registry uses, so the
 browser refuses a wire while it is dragged with exactly the server's reason.
 
-Bodies are bounded in size and schema-checked; file paths are resolved inside their folder or refused.
+Bodies are bounded in size and schema-checked; file paths are resolved inside their folder or refused, and files
+are served as data: only the types the editor previews are inline, anything else is an octet-stream attachment.
+Every route sits behind the request gate of `auth.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -21,7 +25,7 @@ from ..node import Node
 from ..registry import Registry
 from ..types import AnyData, link_problem, wire_color, wire_name
 from ..workflow import MAX_BYTES, Problem, WorkflowError, parse_data, parse_text
-from .jobs import FINISHED, JobQueue
+from .jobs import FINISHED, Job, JobQueue
 from .sessions import Session, SessionStore, StaleRevision
 from .workspace import PathRefused, Workspace, inside, safe_name
 
@@ -50,10 +54,18 @@ def build_catalog(registry: Registry) -> dict[str, Any]:
     nodes = {cls.type: _describe(cls) for cls in registry}
     return {
         "nodes": nodes,
-        "colors": {name: wire_color(t) for name, t in types.items()},
+        "colors": {name: css_colour(wire_color(t)) for name, t in types.items()},
         "compat": compatibility(types),
         "categories": sorted({d["category"] for d in nodes.values()}),
     }
+
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+
+
+def css_colour(value: str) -> str:
+    """A pack's wire colour if it is a plain hex colour; anything else (a url(...), a CSS expression) is grey."""
+    return value if isinstance(value, str) and COLOUR.match(value) else "#9e9e9e"
 
 
 def _describe(cls: type[Node]) -> dict[str, Any]:
@@ -184,8 +196,8 @@ def _session_routes(router: APIRouter, services: Services) -> None:
 
 def _job_routes(router: APIRouter, services: Services) -> None:
     @router.get(f"{PREFIX}/api/jobs")
-    def list_jobs() -> list[dict[str, Any]]:
-        return services.jobs.list()
+    def list_jobs(limit: int = 100) -> list[dict[str, Any]]:
+        return services.jobs.list(limit=max(1, min(limit, 10_000)))
 
     @router.post(f"{PREFIX}/api/jobs", status_code=201)
     async def submit(request: Request) -> Response:
@@ -198,37 +210,54 @@ def _job_routes(router: APIRouter, services: Services) -> None:
 
     @router.get(f"{PREFIX}/api/jobs/{{job_id}}")
     def job_detail(job_id: str) -> dict[str, Any]:
-        job = services.jobs.jobs.get(job_id)
-        if job is None:
-            raise HTTPException(404, f"no job {job_id!r}")
-        return job.detail()
+        return _job(services, job_id).detail()
 
     @router.post(f"{PREFIX}/api/jobs/{{job_id}}/cancel")
     def cancel(job_id: str) -> dict[str, Any]:
-        if job_id not in services.jobs.jobs:
-            raise HTTPException(404, f"no job {job_id!r}")
+        _job(services, job_id)
         return {"cancelled": services.jobs.cancel(job_id)}
+
+    @router.get(f"{PREFIX}/api/jobs/{{job_id}}/events/log")
+    def event_log(job_id: str, after: int = 0) -> list[dict[str, Any]]:
+        _job(services, job_id)
+        return [e.to_dict() for e in services.jobs.store.events(job_id, after=max(0, after))]
 
     @router.websocket(f"{PREFIX}/api/jobs/{{job_id}}/events")
     async def events(websocket: WebSocket, job_id: str) -> None:
         await websocket.accept()
-        job = services.jobs.jobs.get(job_id)
-        if job is None:
+        if services.jobs.get(job_id) is None:
             await websocket.close(code=4404)
             return
-        seen = 0
         try:
-            while True:
-                changes, seen = job.changes_since(seen)
-                if changes:
-                    await websocket.send_json({"job": job.summary(), "nodes": changes})
-                if job.state in FINISHED and not job.changes_since(seen)[0]:
-                    await websocket.send_json({"job": job.summary(), "nodes": {}, "final": True})
-                    break
-                await asyncio.sleep(0.1)
+            await _stream_job(websocket, services, job_id)
         except WebSocketDisconnect:
             return
         await websocket.close()
+
+
+def _job(services: Services, job_id: str) -> Job:
+    job = services.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, "no such job")
+    return job
+
+
+async def _stream_job(websocket: WebSocket, services: Services, job_id: str) -> None:
+    """Send node changes until the job ends; a job re-read from the store is sent whole again."""
+    seen, last = 0, None
+    while True:
+        job = await asyncio.to_thread(services.jobs.get, job_id)
+        if job is None:
+            return
+        if job is not last:
+            seen, last = 0, job
+        changes, seen = job.changes_since(seen)
+        if changes:
+            await websocket.send_json({"job": job.summary(), "nodes": changes})
+        if job.state in FINISHED and not job.changes_since(seen)[0]:
+            await websocket.send_json({"job": job.summary(), "nodes": {}, "final": True})
+            return
+        await asyncio.sleep(0.1)
 
 
 def _file_routes(router: APIRouter, services: Services) -> None:
@@ -243,11 +272,31 @@ def _file_routes(router: APIRouter, services: Services) -> None:
         return _serve(ws.outputs, path)
 
 
+#: what the editor previews, served inline; anything else is an attachment of unknown type, never run
+INLINE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+                ".mp4": "video/mp4", ".webm": "video/webm", ".glb": "model/gltf-binary", ".json": "application/json"}
+FILE_CSP = "default-src 'none'; sandbox"
+
+
 def _serve(base: Any, relative: str) -> FileResponse:
     try:
         path = inside(base, relative)
     except PathRefused as exc:
         raise HTTPException(400, str(exc)) from None
-    if not path.is_file():
-        raise HTTPException(404, "no such file")
-    return FileResponse(path, headers={"cache-control": "no-cache", "x-content-type-options": "nosniff"})
+    try:
+        if not path.is_file():
+            raise HTTPException(404, "no such file")
+    except OSError:
+        raise HTTPException(404, "no such file") from None
+    headers = {"cache-control": "no-cache", "x-content-type-options": "nosniff", "content-security-policy": FILE_CSP}
+    kind = INLINE_TYPES.get(path.suffix.lower())
+    if kind is None:
+        headers["content-disposition"] = attachment(path.name)
+        return FileResponse(path, media_type="application/octet-stream", headers=headers)
+    return FileResponse(path, media_type=kind, headers=headers, content_disposition_type="inline")
+
+
+def attachment(name: str) -> str:
+    """A Content-Disposition naming the file safely: an ASCII fallback and the exact name percent-encoded."""
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:120] or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

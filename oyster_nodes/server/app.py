@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+import ctypes
+import gc
+
+from nicegui import Client, app, ui
+from nicegui.client import ClientConnectionTimeout
 
 from ..cache import Cache, DiskCache
 from ..executor import Executor
+from ..jobs import InterruptedPolicy, JobStore
 from ..registry import load_registry
 from ..workflow import WorkflowError, load
 from .api import Services, build_catalog, make_router
-from .auth import TokenGate
+from .auth import RequestGate
 from .editor import register_frontend
 from .jobs import JobQueue
-from .options import OptionsError, ServeOptions
+from .options import REPO_ROOT, OptionsError, ServeOptions
 from .pages import EditorPage
 from .sessions import SessionStore
 from .workspace import Workspace
@@ -62,13 +67,37 @@ body, .q-page-container, .nicegui-content { background: #16181d !important; }
 """
 
 
+#: a page whose browser has not connected after this long is freed (NiceGUI's own sweep waits 60 s)
+UNCONNECTED_S = 20.0
+PRUNE_EVERY_S = 5.0
+
+
+def free_unconnected() -> None:
+    """Delete clients whose browser never connected; hand the freed memory back to the system."""
+    before = len(Client.instances)
+    Client.prune_instances(client_age_threshold=UNCONNECTED_S)
+    if len(Client.instances) < before:
+        gc.collect()
+        _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the allocator keeps what it keeps
+        pass
+
+
 def build_services(options: ServeOptions) -> Services:
     registry = load_registry(folders=options.packs)
     disk = DiskCache(options.cache_dir) if options.cache_dir else None
     executor = Executor(Cache(memory_bytes=int(options.memory_cache_gb * 2**30), disk=disk), workers=options.workers)
     workspace = Workspace(root=options.workspace, templates=options.templates, outputs=options.outputs)
-    jobs = JobQueue(registry=registry, executor=executor, out_dir=options.outputs, previews_dir=workspace.previews,
-                    device=options.device)
+    store = JobStore(options.jobs_db, policy=InterruptedPolicy(options.interrupted))
+    folders = ((options.workspace, "<workspace>"), (options.templates, "<templates>"), (REPO_ROOT, "<oyster>"))
+    jobs = JobQueue(registry=registry, executor=executor, store=store, out_dir=options.outputs,
+                    previews_dir=workspace.previews, device=options.device, expose_tracebacks=bool(options.token),
+                    folders=folders)
     initial = None
     if options.open_workflow is not None:
         try:
@@ -84,15 +113,21 @@ def install(options: ServeOptions) -> Services:
     services = build_services(options)
     stylesheet = register_frontend()
     app.include_router(make_router(services))
-    if options.token:
-        app.add_middleware(TokenGate, token=options.token)
+    app.add_middleware(RequestGate, token=options.token, allowed_hosts=options.gate_hosts())
     ui.add_head_html(f'<link rel="stylesheet" href="{stylesheet}">', shared=True)
     ui.add_css(CHROME_CSS, shared=True)
     app.on_shutdown(services.jobs.stop)
+    app.timer(PRUNE_EVERY_S, free_unconnected)
 
     @ui.page("/", title="Oyster Nodes")
-    def index() -> None:
+    async def index() -> None:
+        # The page is built once its browser connects: a visit that never connects (a plain GET, a prefetch,
+        # a tab closed at once) holds an empty client for UNCONNECTED_S, not an editor and a session.
         ui.dark_mode(True)
+        try:
+            await ui.context.client.connected(timeout=UNCONNECTED_S)
+        except ClientConnectionTimeout:
+            return
         EditorPage(services).build()
 
     return services
@@ -102,6 +137,7 @@ def serve(options: ServeOptions) -> None:
     """Start the editor and block until it is stopped."""
     options.checked()
     install(options)
-    print(f"Oyster Nodes editor on {options.url()}", flush=True)
+    given = " (open it with ?token= and the token you gave)" if options.token and not options.token_generated else ""
+    print(f"Oyster Nodes editor on {options.url()}{given}", flush=True)
     ui.run(host=options.host, port=options.port, title="Oyster Nodes", dark=True, reload=False, show=False,
            favicon="◉", uvicorn_logging_level="warning", reconnect_timeout=5.0, tailwind=False)

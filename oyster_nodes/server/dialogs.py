@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from nicegui import ui
 
@@ -32,7 +33,8 @@ def _template_card(entry: dict[str, Any], dialog: ui.dialog, on_open: Callable[[
         dialog.close()
         await on_open(entry["path"])
 
-    with ui.element("div").classes("oy-template").props(f'data-template="{entry["path"]}"') as card:
+    with ui.element("div").classes("oy-template") as card:
+        card.props["data-template"] = entry["path"]  # set as a value: a name never goes through props parsing
         ui.label(entry["name"]).classes("oy-template-name")
         ui.label(entry["description"] or entry["path"]).classes("oy-template-desc")
         if entry["problem"]:
@@ -60,7 +62,7 @@ def outputs_browser(workspace: Workspace) -> None:
 
 
 def _output_tile(f: dict[str, Any]) -> None:
-    url = f"/oyster/files/{f['path']}"
+    url = f"/oyster/files/{quote(f['path'])}"
     name = f["path"].lower()
     with ui.element("div").classes("oy-template"):
         if name.endswith(IMAGE_SUFFIXES):

@@ -8,6 +8,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .auth import check_allowed_host
+
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 #: the source checkout holding the package (only meaningful when running from one)
 REPO_ROOT = PACKAGE_ROOT.parent
@@ -48,6 +50,12 @@ class ServeOptions:
     workers: int = 2
     device: str = "auto"
     packs: tuple[str, ...] = ()
+    #: host names besides loopback under which the editor may be reached (DNS rebinding is refused otherwise)
+    allowed_hosts: tuple[str, ...] = ()
+    #: the token was made here (--token auto): the start-up line is the only place it is shown
+    token_generated: bool = False
+    #: what happens to a job that was running when the server died: "requeue" (up to max_attempts) or "fail"
+    interrupted: str = "requeue"
 
     @property
     def outputs(self) -> Path:
@@ -57,12 +65,19 @@ class ServeOptions:
         """Refuse an unprotected non-local address and malformed tokens; resolve folders."""
         if self.token == "auto":
             self.token = secrets.token_urlsafe(24)
+            self.token_generated = True
         if self.token is not None and not TOKEN_PATTERN.match(self.token):
             raise OptionsError("the access token must be 16-256 characters of letters, digits and _ . ~ - "
                                "(or 'auto' to generate one)")
         if not is_loopback(self.host) and not self.token:
             raise OptionsError(f"binding {self.host} exposes the editor to other machines: give an access token "
                                "with --token TOKEN (or --token auto), or use --host 127.0.0.1")
+        try:
+            self.allowed_hosts = tuple(check_allowed_host(h) for h in self.allowed_hosts)
+        except ValueError as exc:
+            raise OptionsError(str(exc)) from None
+        if self.interrupted not in ("requeue", "fail"):
+            raise OptionsError(f"--interrupted {self.interrupted!r}: give requeue or fail")
         if not 0 < self.port < 65536:
             raise OptionsError(f"port {self.port} is out of range")
         self.workspace = self.workspace.resolve()
@@ -72,10 +87,18 @@ class ServeOptions:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         return self
 
+    def gate_hosts(self) -> tuple[str, ...]:
+        """Names the request gate accepts besides loopback: the bound address and the operator's names."""
+        return (*self.allowed_hosts, self.host)
+
+    @property
+    def jobs_db(self) -> Path:
+        return self.workspace / ".oyster" / "jobs.sqlite"
+
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         base = f"http://{host}:{self.port}/"
-        return f"{base}?token={self.token}" if self.token else base
+        return f"{base}?token={self.token}" if self.token and self.token_generated else base
 
 
 def is_loopback(host: str) -> bool:

@@ -16,6 +16,7 @@ from ..workflow import Workflow, WorkflowError
 from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
 from .editor import GraphEditor
+from .jobs import Job
 from .options import REPO_ROOT
 from .sessions import Session
 from .workspace import SaveConflict, safe_name
@@ -40,6 +41,8 @@ class EditorPage:
         self._last_job_state: str | None = None
         self._restore_card: ui.card | None = None
         self._first_doc = self.session.doc
+        self._status_job: Job | None = None
+        self._timers_started = False
 
     # ------------------------------------------------------------------ layout
     def build(self) -> None:
@@ -53,9 +56,23 @@ class EditorPage:
         self.editor.on("save_request", lambda _: self.save())
         self.editor.on("pick_file", lambda e: self.pick_file(e.args["node"], e.args["param"]))
         self.editor.on("opened", lambda e: self._after_open(("upload", str(e.args.get("name", "")))))
-        ui.timer(STATUS_EVERY_S, self.push_status)
-        ui.timer(PANEL_EVERY_S, self.refresh_panel)
+        # Timers start once the browser is connected: a timer made before waits for the connection forever, so
+        # a visit that never connects would keep its whole page in memory.
+        self._timer_host = ui.element("div").classes("hidden")
+        client = ui.context.client
+        if client.has_socket_connection:
+            self._start_timers()
+        else:
+            client.on_connect(self._start_timers)
         self._offer_restore()
+
+    def _start_timers(self) -> None:
+        if self._timers_started:
+            return
+        self._timers_started = True
+        with self._timer_host:
+            ui.timer(STATUS_EVERY_S, self.push_status)
+            ui.timer(PANEL_EVERY_S, self.refresh_panel)
 
     def _header(self) -> None:
         with ui.header().classes("oy-header items-center no-wrap oy-gap-1 oy-px-3"):
@@ -310,9 +327,11 @@ class EditorPage:
             ui.notify("Cancelling…")
 
     def push_status(self) -> None:
-        job = self.services.jobs.jobs.get(self.session.job_id or "")
+        job = self.services.jobs.get(self.session.job_id or "")
         if job is None or self.editor is None:
             return
+        if job is not self._status_job:  # live while it ran, re-read from the store once it ended: send it whole
+            self._status_job, self.session.seen_version = job, 0
         changes, version = job.changes_since(self.session.seen_version)
         if changes:
             self.session.seen_version = version
@@ -335,9 +354,9 @@ class EditorPage:
     def refresh_panel(self) -> None:
         if self._restore_card is not None and self.session.doc is not self._first_doc:
             self._dismiss_restore()  # the graph was edited or replaced: the offer is moot
-        job = self.services.jobs.jobs.get(self.session.job_id or "")
+        job = self.services.jobs.get(self.session.job_id or "")
         errors = [(n, s["error"]) for n, s in (job.detail()["nodes"].items() if job else []) if s.get("error")]
-        queue = self.services.jobs.list()[:15]
+        queue = self.services.jobs.list(limit=15)
         sig = (tuple((j["id"], j["state"], j["version"]) for j in queue), len(self.session.problems),
                tuple(p.get("message") for p in self.session.problems[:3]), len(errors))
         if sig == self._panel_sig:
@@ -357,7 +376,8 @@ class EditorPage:
                 self._problem_row(p.get("node"), p.get("field") or p.get("kind"), p["message"], p.get("fix", ""))
 
     def _problem_row(self, node: str | None, field: str | None, message: str, fix: str) -> None:
-        with ui.element("div").classes("oy-problem-row").props(f'data-node="{node or ""}"') as row:
+        with ui.element("div").classes("oy-problem-row") as row:
+            row.props["data-node"] = node or ""  # a value, never parsed as props
             ui.label(f"{node or 'workflow'} · {field or ''}").classes("oy-problem-where")
             ui.label(message).classes("oy-problem-message")
             if fix:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -70,7 +71,7 @@ def _image(stem: str, name: str, image: Image, folder: Path, url: str) -> dict[s
             continue
         file = f"{stem}.{label}.png"
         write_png(folder / file, _shrink(pass_to_rgb(label, array)))
-        passes[label] = f"{url}/{file}"
+        passes[label] = f"{url}/{quote(file)}"
     return {"kind": "image", "output": name, "passes": passes, "caption": image.summary()}
 
 
@@ -152,8 +153,8 @@ def _video(stem: str, name: str, frames: Frames, folder: Path, url: str) -> dict
     except ImportError:
         first = f"{stem}.rgb.png"
         write_png(folder / first, _shrink(_as_uint8_rgb(rgb[0])))
-        return {"kind": "image", "output": name, "passes": {"rgb": f"{url}/{first}"}, "caption": frames.summary()}
-    return {"kind": "video", "output": name, "url": f"{url}/{file}", "caption": frames.summary()}
+        return {"kind": "image", "output": name, "passes": {"rgb": f"{url}/{quote(first)}"}, "caption": frames.summary()}
+    return {"kind": "video", "output": name, "url": f"{url}/{quote(file)}", "caption": frames.summary()}
 
 
 def write_mp4(path: Path, frames: list[np.ndarray], *, fps: float) -> None:
@@ -183,7 +184,7 @@ def _files(name: str, files: Files, files_url: str, out_dir: Path) -> dict[str, 
     for rel in files.paths[:50]:
         full = (root / rel).resolve()
         if out == full or out in full.parents:
-            listed.append({"name": rel, "url": f"{files_url}/{full.relative_to(out).as_posix()}"})
+            listed.append({"name": rel, "url": f"{files_url}/{quote(full.relative_to(out).as_posix())}"})
         else:
             listed.append({"name": rel, "url": ""})
     return {"kind": "files", "output": name, "files": listed}

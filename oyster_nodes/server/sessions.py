@@ -68,7 +68,7 @@ class SessionStore:
         self._lock = threading.Lock()
 
     def create(self) -> Session:
-        session = Session(sid=secrets.token_urlsafe(12))
+        session = Session(sid=secrets.token_urlsafe(24))
         if self.initial is not None:
             workflow, path = self.initial
             session.replace(workflow, ("template", path))

@@ -22,6 +22,8 @@ STATE_DIR = ".oyster"
 MAX_AUTOSAVES = 50
 MAX_RECENT = 20
 MAX_LISTED = 1000
+MAX_COMPONENT = 255
+ODD_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\\]")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_. -]+")
 #: journal (autosave) identities are the session's hex tokens; anything else from a browser is refused
 JOURNAL_ID = re.compile(r"[0-9a-f]{8,32}")
@@ -46,6 +48,9 @@ def inside(base: Path, relative: str) -> Path:
         raise PathRefused("give a non-empty path")
     if relative.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", relative):
         raise PathRefused(f"{relative!r} is absolute: give a path inside the folder")
+    for part in relative.split("/"):
+        if len(part.encode("utf-8", "surrogatepass")) > MAX_COMPONENT or ODD_CHARACTERS.search(part):
+            raise PathRefused("a path component is over 255 bytes or holds control characters")
     root = base.resolve()
     target = (root / relative).resolve()
     if target != root and root not in target.parents:

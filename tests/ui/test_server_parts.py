@@ -14,7 +14,7 @@ import pytest
 from oyster_nodes.registry import load_registry
 from oyster_nodes.server import workspace as workspace_module
 from oyster_nodes.server.api import build_catalog
-from oyster_nodes.server.auth import TokenGate
+from oyster_nodes.server.auth import RequestGate
 from oyster_nodes.server.previews import make_previews
 from oyster_nodes.server.workspace import PathRefused, SaveConflict, Workspace, inside, safe_name
 from oyster_nodes.types import Files, Image
@@ -83,7 +83,7 @@ def test_file_listing_stops_at_the_cap(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(ws.files(tmp_path, limit=100)) == 18
 
 
-def _call(gate: TokenGate, scope: dict[str, Any]) -> tuple[int, dict[bytes, bytes]]:
+def _call(gate: RequestGate, scope: dict[str, Any]) -> tuple[int, dict[bytes, bytes]]:
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -101,14 +101,15 @@ def test_token_gate() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
 
-    gate = TokenGate(app, "secret-token-0123456789")
-    base = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    gate = RequestGate(app, token="secret-token-0123456789")
+    host = (b"host", b"127.0.0.1:8420")
+    base = {"type": "http", "method": "GET", "path": "/", "headers": [host]}
     assert _call(gate, {**base, "query_string": b""})[0] == 401
     status, headers = _call(gate, {**base, "query_string": b"token=secret-token-0123456789"})
     assert status == 303 and b"HttpOnly" in headers[b"set-cookie"] and headers[b"location"] == b"/"
-    cookie = [(b"cookie", b"oyster_token=secret-token-0123456789")]
+    cookie = [host, (b"cookie", b"oyster_token=secret-token-0123456789")]
     assert _call(gate, {**base, "query_string": b"", "headers": cookie})[0] == 200
-    bearer = [(b"authorization", b"Bearer secret-token-0123456789")]
+    bearer = [host, (b"authorization", b"Bearer secret-token-0123456789")]
     assert _call(gate, {**base, "query_string": b"", "headers": bearer})[0] == 200
     assert _call(gate, {**base, "query_string": b"token=wrong"})[0] == 401
 
