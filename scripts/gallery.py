@@ -1,4 +1,4 @@
-"""Render the README gallery: six prompts through the real workflow into docs/gallery/.
+"""Render the README gallery: twelve prompts of different kinds through the real workflow into docs/gallery/.
 
 Usage: .venv/bin/python scripts/gallery.py [--width 960 --height 540]
 Each still comes from workflows/forest_dawn_still.json with only the prompt (and file name)
@@ -28,6 +28,12 @@ GALLERY = (
     ("tropical_island", "a tropical island with palm trees and white beaches in a turquoise ocean, sunny afternoon"),
     ("foggy_coast", "a foggy rocky coast with a lighthouse on the cliffs, overcast morning"),
     ("city_outskirts", "city outskirts at night: a village of many houses along roads, street lamps, open fields"),
+    ("mountain_road", "car commercial: a red sports car on a winding mountain road at sunset, pine forest below"),
+    ("storm_harbour", "a storm at night over a small fishing harbour, heavy rain, waves on the breakwater"),
+    ("beach_resort", "travel ad: a sunny white sand beach with palm trees and turquoise water, a few beach huts"),
+    ("autumn_valley", "a river valley in autumn with orange and red broadleaf forest, morning mist over the water"),
+    ("ruined_keep", "game level: stone ruins on a grassy hilltop, scattered boulders, a dirt path winding up"),
+    ("frozen_lake", "a frozen lake among snowy birch trees under a pale winter sky, first light"),
 )
 
 
