@@ -86,7 +86,7 @@ def bottle_glb(path: Path, radius: float = 0.08, height: float = 0.3, sections: 
 
 
 def vertex_coloured_glb(path: Path, height: float = 2.0) -> Path:
-    """A twisted sculpture coloured by height in its vertices: red at the foot, yellow, blue at the top."""
+    """A twisted sculpture coloured in bands by its vertices: red at the foot, yellow, blue at the top."""
     col = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
     v = col.vertices.copy()
     t = (v[:, 2] + 1) / 2
@@ -94,10 +94,8 @@ def vertex_coloured_glb(path: Path, height: float = 2.0) -> Path:
     x, y = v[:, 0] * (0.35 + 0.15 * np.cos(6 * t)), v[:, 1] * 0.35
     v = np.stack([x * np.cos(twist) - y * np.sin(twist), x * np.sin(twist) + y * np.cos(twist), t * height], axis=1)
     mesh = trimesh.Trimesh(v, col.faces, process=False)
-    stops = np.array([[230, 30, 20], [240, 200, 30], [30, 60, 220]], np.float64)
-    k = np.clip(t * 2, 0, 2)
-    rgb = np.where((k < 1)[:, None], stops[0] + (stops[1] - stops[0]) * k[:, None],
-                   stops[1] + (stops[2] - stops[1]) * (k - 1)[:, None])
+    stops = np.array([[200, 12, 8], [230, 170, 8], [8, 20, 200]], np.float64)
+    rgb = stops[np.clip((t * 3).astype(int), 0, 2)]  # three bands: red foot, yellow waist, blue head
     mesh.visual = trimesh.visual.ColorVisuals(mesh, vertex_colors=np.c_[rgb, np.full(len(v), 255)].astype(np.uint8))
     _ = mesh.vertex_normals
     return _scene_glb([_y_up(mesh)], path)
