@@ -112,9 +112,10 @@ class WorldEdit(Node):
 
 
 class WorldImportMesh(Node):
-    """Place a GLB or OBJ file from the output folder on the ground."""
+    """Place a GLB or OBJ (+ MTL) file from the output folder on the ground, with its materials and textures."""
 
     type = "world.import_mesh"
+    version = 2  # 2: keeps materials, textures and vertex colours
     title = "Import mesh"
     category = "world"
     reads_files = True
@@ -134,6 +135,8 @@ class WorldImportMesh(Node):
         Param("scale", float, 1.0, min=0.001, max=1000.0),
         Param("yaw_deg", float, 0.0, min=-360.0, max=360.0),
         Param("up_axis", str, "y", choices=("y", "z"), description="GLB files are Y-up"),
+        Param("show_side", str, "front", choices=("front", "back", "left", "right"),
+              description="the side a product shot shows (the file's front faces glTF's +Z)"),
     )
 
     def run(
@@ -147,9 +150,11 @@ class WorldImportMesh(Node):
         scale: float,
         yaw_deg: float,
         up_axis: str,
+        show_side: str,
     ) -> WorldState:
         return import_mesh(
-            world, ctx.output_path(path), x=x, y=y, scale=scale, yaw_deg=yaw_deg, up_axis=up_axis
+            world, ctx.output_path(path), x=x, y=y, scale=scale, yaw_deg=yaw_deg, up_axis=up_axis,
+            side=show_side, note=ctx.warn,
         )
 
 

@@ -3,7 +3,9 @@
 What goes in:
 - terrain: an adaptive mesh within `terrain_error_m` of the heightfield (terrain_mesh.py), with normals
   from the full-resolution grid and the renderer's albedo as a base-colour texture;
-- water surfaces, structures and imported meshes as static meshes with vertex colours;
+- water surfaces and structures as static meshes with vertex colours;
+- imported meshes as authored: one node each (placed by translation, yaw and scale), one primitive per
+  material with its base colour, metallic/roughness, emission, textures (PNG) and vertex colours;
 - vegetation and props: one shared mesh per kind, placed either with EXT_mesh_gpu_instancing
   ("gpu": compact, for engines) or as one plain node per instance ("nodes": for tools without it,
   e.g. Blender 3.x);
@@ -33,7 +35,8 @@ from ...types import CameraPath
 from ...world.render.dynamic import agent_mesh, body_mesh
 from ...world.render.lighting import lighting_from_env
 from ...world.render.meshes import Mesh, water_mesh
-from ...world.state.records import Body, Track
+from ...world.state.mesh_data import MeshSurface, mesh_surface
+from ...world.state.records import Body, MeshMaterial, MeshPlacement, Track
 from ...world.state.timeline import Timeline
 from ...world.state.world_state import WorldState
 from ..provenance import GLTF_EXTRA
@@ -45,7 +48,6 @@ from .world_geometry import (
     structures_mesh,
     terrain_albedo_srgb,
     terrain_normals,
-    user_meshes,
 )
 
 FLOAT, UINT32, UINT16, UBYTE = 5126, 5125, 5123, 5121
@@ -265,9 +267,75 @@ def _static(b: GltfBuilder, world: WorldState, material: int) -> None:
     m = _flat_mesh(b, "structures", structures_mesh(world), material)
     if m is not None:
         b.node({"name": "structures", "mesh": m})
-    m = _flat_mesh(b, "imported_meshes", user_meshes(world), material)
-    if m is not None:
-        b.node({"name": "imported_meshes", "mesh": m})
+    nodes = [n for m in world.meshes if (n := _user_mesh(b, world, m)) is not None]
+    if nodes:
+        b.node({"name": "imported_meshes", "children": nodes})
+
+
+def _user_mesh(b: GltfBuilder, world: WorldState, m: MeshPlacement) -> int | None:
+    """An imported mesh as authored: a node at its placement, one primitive per material."""
+    surface = mesh_surface(world.mesh_arrays, m)
+    if surface is None:
+        return None
+    attrs = {"POSITION": b.accessor(to_gltf(surface.vertices_v3), "VEC3", target=ARRAY_BUFFER, bounds=True),
+             "NORMAL": b.accessor(_unit_rows(to_gltf(surface.normals_v3)), "VEC3", target=ARRAY_BUFFER)}
+    if surface.uv_v2 is not None:  # glTF's v runs down the image
+        uv = np.c_[surface.uv_v2[:, 0], 1.0 - surface.uv_v2[:, 1]].astype(np.float32)
+        attrs["TEXCOORD_0"] = b.accessor(uv, "VEC2", target=ARRAY_BUFFER)
+    if f"mesh_{m.id}_c" in world.mesh_arrays:  # vertex colours the file carried
+        colors = np.round(surface.colors_v4 * 255).astype(np.uint8)
+        attrs["COLOR_0"] = b.accessor(colors, "VEC4", target=ARRAY_BUFFER, normalized=True)
+    textures = [_png_texture(b, t, f"{m.id}_tex{k}") for k, t in enumerate(surface.textures)]
+    prims = []
+    for mat in surface.materials:
+        faces = surface.faces_f3[mat.first_face : mat.first_face + mat.faces]
+        if not len(faces):
+            continue
+        indices = b.accessor(faces.astype(np.uint32).ravel(), "SCALAR", target=ELEMENT_ARRAY_BUFFER, bounds=True)
+        prims.append({"attributes": attrs, "indices": indices, "material": _material(b, mat, textures), "mode": 4})
+    mesh = b.add("meshes", {"name": m.id, "primitives": prims})
+    half = m.yaw / 2  # a turn about world Z is a turn about glTF's Y by the same angle
+    return b.node({"name": m.id, "mesh": mesh, "translation": _round(to_gltf(np.asarray(m.pos))[0]),
+                   "rotation": [0.0, round(math.sin(half), 7), 0.0, round(math.cos(half), 7)],
+                   "scale": [m.scale] * 3, "extras": _mesh_extras(m, surface)}, root=False)
+
+
+def _mesh_extras(m: MeshPlacement, surface: MeshSurface) -> dict[str, Any]:
+    out: dict[str, Any] = {"mesh_id": m.id, "source": m.name, "vertices": len(surface.vertices_v3)}
+    if m.facing_yaw is not None:
+        out["facing_yaw"] = m.facing_yaw
+    return out
+
+
+def _material(b: GltfBuilder, mat: MeshMaterial, textures: list[int]) -> int:
+    pbr: dict[str, Any] = {"baseColorFactor": [round(c, 6) for c in mat.base_color],
+                           "metallicFactor": mat.metallic, "roughnessFactor": mat.roughness}
+    item: dict[str, Any] = {"name": mat.name or "material", "pbrMetallicRoughness": pbr, "doubleSided": True}
+    if 0 <= mat.base_texture < len(textures):
+        pbr["baseColorTexture"] = {"index": textures[mat.base_texture]}
+    if 0 <= mat.mr_texture < len(textures):
+        pbr["metallicRoughnessTexture"] = {"index": textures[mat.mr_texture]}
+    if 0 <= mat.normal_texture < len(textures):
+        item["normalTexture"] = {"index": textures[mat.normal_texture], "scale": mat.normal_scale}
+    if max(mat.emissive) > 0:
+        item["emissiveFactor"] = [round(min(c, 1.0), 6) for c in mat.emissive]
+    return b.add("materials", item)
+
+
+def _png_texture(b: GltfBuilder, rgba_hw4: np.ndarray, name: str) -> int:
+    ok, png = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(rgba_hw4), cv2.COLOR_RGBA2BGRA),
+                           [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise GlbError(f"could not encode the texture {name}")
+    image = b.add("images", {"name": name, "bufferView": b.view(png.tobytes()), "mimeType": "image/png"})
+    sampler = b.add("samplers", {"magFilter": 9729, "minFilter": 9987, "wrapS": 10497, "wrapT": 10497})
+    return b.add("textures", {"sampler": sampler, "source": image})
+
+
+def _unit_rows(n: np.ndarray) -> np.ndarray:
+    length = np.linalg.norm(n.astype(np.float64), axis=1, keepdims=True)
+    out = np.where(length > 1e-9, n / np.maximum(length, 1e-30), np.array([0.0, 1.0, 0.0]))
+    return out.astype(np.float32)
 
 
 # -------------------------------------------------------------------------------------- instances

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...world.render.albedo import terrain_albedo
-from ...world.render.meshes import Mesh, from_faces, instance_mesh, merge, structure_mesh, transform
+from ...world.render.meshes import Mesh, instance_mesh, merge, structure_mesh, transform
+from ...world.state.mesh_data import MeshSurface, mesh_surface
 from ...world.state.world_state import INSTANCE_KINDS, WorldState
 
 WATER_SRGB = (0.16, 0.33, 0.42)
@@ -31,16 +32,35 @@ def kind_meshes(world: WorldState, lod: int = 0) -> dict[int, Mesh]:
 
 
 def user_meshes(world: WorldState) -> Mesh:
-    """Imported meshes placed in the world (grey; their own colours are not stored)."""
+    """Imported meshes placed in the world, each vertex coloured as it looks: base colour x vertex colour x
+    base colour texture (linear); the GLB writer exports their materials and textures as authored instead."""
     out = []
     for m in world.meshes:
-        v, f = world.mesh_arrays.get(f"mesh_{m.id}_v"), world.mesh_arrays.get(f"mesh_{m.id}_f")
-        if v is None or f is None or not len(f):
+        surface = mesh_surface(world.mesh_arrays, m)
+        if surface is None:
             continue
-        mesh = from_faces(np.asarray(v, np.float64).reshape(-1, 3), np.asarray(f, np.int64).reshape(-1, 3),
-                          (0.55, 0.55, 0.55))
+        f = surface.faces_f3.reshape(-1)
+        rgb = surface_colors(surface)
+        mesh = Mesh(pos=surface.vertices_v3[f], nrm=surface.normals_v3[f], col=rgb[f].astype(np.float32),
+                    part=np.zeros(len(f), np.float32))
         out.append(transform(mesh, scale=(m.scale, m.scale, m.scale), yaw=m.yaw, offset=m.pos))
     return merge(out)
+
+
+def surface_colors(surface: MeshSurface) -> np.ndarray:
+    """Linear RGB per vertex of an imported mesh: its material's base colour, vertex colour and texture."""
+    rgb = surface.colors_v4[:, :3].astype(np.float64).copy()
+    for mat in surface.materials:
+        rows = np.unique(surface.faces_f3[mat.first_face : mat.first_face + mat.faces].reshape(-1))
+        rgb[rows] *= np.asarray(mat.base_color[:3])
+        if 0 <= mat.base_texture < len(surface.textures) and surface.uv_v2 is not None:
+            tex = surface.textures[mat.base_texture]
+            h, w = tex.shape[:2]
+            uv = surface.uv_v2[rows] % 1.0
+            px = np.clip((uv[:, 0] * w).astype(np.int64), 0, w - 1)
+            py = np.clip(((1.0 - uv[:, 1]) * h).astype(np.int64), 0, h - 1)  # v up; row 0 is the top
+            rgb[rows] *= (tex[py, px, :3].astype(np.float64) / 255.0) ** 2.2
+    return np.clip(rgb, 0.0, 1.0)
 
 
 def structures_mesh(world: WorldState) -> Mesh:

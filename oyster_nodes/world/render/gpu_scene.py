@@ -17,19 +17,18 @@ from typing import Any
 import moderngl
 import numpy as np
 
-from ..state.records import MeshPlacement
+from ..state.mesh_data import MeshSurface, mesh_surface
+from ..state.records import MeshMaterial, MeshPlacement
 from ..state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
 from .albedo import TERRAIN_SRGB, lamp_pools, terrain_albedo, terrain_normals
 from .meshes import (
     INSTANCE_HEIGHT,
     Mesh,
-    from_faces,
     grid_patch,
     instance_card,
     instance_mesh,
     merge,
     structure_mesh,
-    transform,
 )
 from .meshes import water_mesh as build_water_mesh
 
@@ -43,6 +42,11 @@ OPEN_MESH = {"palm", "grass_tuft", "flower"}
 NEAR, FAR, CARD = 0, 1, 2
 STRIDES = (1, 2, 4, 8, 16)
 INST_TEX_W = 2048
+#: texture units of an imported mesh's base colour, metallic-roughness and normal maps while it is drawn (the
+#: post passes bind 8-12 only after the scene is drawn)
+MESH_UNITS = (8, 9, 10)
+#: per vertex of an imported mesh: position, normal (world), linear RGBA, uv, id
+USER_MESH_FORMAT = ("3f 3f 4f 2f 1f", "in_pos", "in_nrm", "in_col", "in_uv", "in_id")
 
 
 def static_hash(world: WorldState) -> str:
@@ -78,6 +82,18 @@ class ChunkDraw:
     stride: int
     corner: tuple[int, int]
     distance: float
+
+
+@dataclass(slots=True)
+class MaterialDraw:
+    """One material run of an imported mesh: a range of the index buffer, its factors and textures."""
+
+    first: int
+    count: int
+    material: MeshMaterial
+    textures: tuple[moderngl.Texture | None, moderngl.Texture | None, moderngl.Texture | None]
+    #: the mesh's bounding sphere in the world (x, y, z, r)
+    sphere: tuple[float, float, float, float]
 
 
 @dataclass
@@ -353,17 +369,15 @@ class GpuScene:
         parts = [(structure_mesh(s), first + i) for i, s in enumerate(w.structures)]
         self.structure_ids = (first, first + len(w.structures) - 1)
         first += len(w.structures)
-        parts_mesh = [(_user_mesh(w, m), first + i) for i, m in enumerate(w.meshes)]
         self.mesh_ids = (first, first + len(w.meshes) - 1)
+        self._build_user_meshes(programs, first)
         self.next_id = first + len(w.meshes)
         self.static_vaos: dict[str, tuple[moderngl.VertexArray, moderngl.VertexArray, int]] = {}
-        for name, items in (("structure", parts), ("mesh", parts_mesh)):
-            data = _with_ids(items)
-            if data is None:
-                continue
+        data = _with_ids(parts)
+        if data is not None:
             vbo = self._keep(self.ctx.buffer(data.tobytes()))
             fmt = (vbo, "3f 3f 3f 1f 1f", "in_pos", "in_nrm", "in_col", "in_part", "in_id")
-            self.static_vaos[name] = (
+            self.static_vaos["structure"] = (
                 self._keep(self.ctx.vertex_array(programs["mesh"], [fmt], skip_errors=True)),
                 self._keep(self.ctx.vertex_array(programs["mesh_shadow"], [fmt], skip_errors=True)),
                 len(data) // 3,
@@ -377,7 +391,80 @@ class GpuScene:
                 self.ctx.vertex_array(programs["water"], [(vbo, "3f 1f", "in_pos", "in_depth")], skip_errors=True)
             )
 
+    def _build_user_meshes(self, programs: dict[str, moderngl.Program], first_id: int) -> None:
+        """Imported meshes: one vertex and index buffer for all, their textures, one draw per material run."""
+        self.material_draws: list[MaterialDraw] = []
+        self.user_vao: moderngl.VertexArray | None = None
+        self.user_shadow_vao: moderngl.VertexArray | None = None
+        self.user_prog = programs["user_mesh"]
+        rows, indices, base = [], [], 0
+        for i, m in enumerate(self.world.meshes):
+            surface = mesh_surface(self.world.mesh_arrays, m)
+            if surface is None:
+                continue
+            data = _placed_rows(surface, m, first_id + i)
+            rows.append(data)
+            indices.append(surface.faces_f3.astype(np.uint32) + np.uint32(base))
+            textures = [self._mesh_texture(t) for t in surface.textures]
+            sphere = _sphere(data[:, :3])
+            offset = 3 * sum(len(f) for f in indices[:-1])
+            for mat in surface.materials:
+                maps = tuple(textures[k] if 0 <= k < len(textures) else None
+                             for k in (mat.base_texture, mat.mr_texture, mat.normal_texture))
+                self.material_draws.append(MaterialDraw(first=offset + 3 * mat.first_face, count=3 * mat.faces,
+                                                        material=mat, textures=maps, sphere=sphere))  # type: ignore[arg-type]
+            base += len(data)
+        self.user_tris = sum(len(f) for f in indices)
+        if not rows:
+            return
+        vbo = self._keep(self.ctx.buffer(np.ascontiguousarray(np.concatenate(rows), np.float32).tobytes()))
+        ibo = self._keep(self.ctx.buffer(np.ascontiguousarray(np.concatenate(indices)).tobytes()))
+        self.user_vao = self._keep(self.ctx.vertex_array(
+            self.user_prog, [(vbo, *USER_MESH_FORMAT)], index_buffer=ibo, index_element_size=4, skip_errors=True))
+        self.user_shadow_vao = self._keep(self.ctx.vertex_array(
+            programs["mesh_shadow"], [(vbo, "3f 40x", "in_pos")], index_buffer=ibo, index_element_size=4,
+            skip_errors=True))
+        for name, unit in zip(("u_base_tex", "u_mr_tex", "u_normal_tex"), MESH_UNITS, strict=True):
+            if name in self.user_prog:
+                self.user_prog[name].value = unit
+
+    def _mesh_texture(self, rgba_hw4: np.ndarray) -> moderngl.Texture:
+        h, w = rgba_hw4.shape[:2]
+        tex = self._keep(self.ctx.texture((w, h), 4, np.ascontiguousarray(rgba_hw4[::-1]).tobytes()))
+        tex.build_mipmaps()
+        tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        tex.anisotropy = 8.0
+        return tex
+
+    def draw_user_meshes(self, planes: np.ndarray | None = None, sem: int | None = None) -> int:
+        """Draw the imported meshes inside the frustum `planes`, material by material."""
+        if self.user_vao is None:
+            return 0
+        prog, tris = self.user_prog, 0
+        prog["u_sem"].value = SEM["mesh"] if sem is None else sem
+        for d in self.material_draws:
+            if planes is not None and not _sphere_visible(d.sphere, planes):
+                continue
+            m = d.material
+            values = {"u_base": m.base_color, "u_metallic": m.metallic, "u_roughness": m.roughness,
+                      "u_emissive": m.emissive, "u_normal_scale": m.normal_scale,
+                      "u_maps": sum(bit for bit, t in zip((1, 2, 4), d.textures, strict=True) if t is not None)}
+            for name, value in values.items():
+                if name in prog:
+                    prog[name].value = value
+            for tex, unit in zip(d.textures, MESH_UNITS, strict=True):
+                if tex is not None:
+                    tex.use(unit)
+            self.user_vao.render(moderngl.TRIANGLES, vertices=d.count, first=d.first)
+            tris += d.count // 3
+        return tris
+
     def draw_static(self, name: str, shadow: bool = False) -> int:
+        if name == "mesh":
+            if shadow and self.user_shadow_vao is not None:
+                self.user_shadow_vao.render(moderngl.TRIANGLES)
+                return self.user_tris
+            return self.draw_user_meshes() if not shadow else 0
         if name not in self.static_vaos:
             return 0
         vao, vao_shadow, tris = self.static_vaos[name]
@@ -450,16 +537,26 @@ def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
     return merged.interleaved(ids)
 
 
-def _user_mesh(world: WorldState, m: MeshPlacement) -> Mesh:
-    v = world.mesh_arrays.get(f"mesh_{m.id}_v")
-    f = world.mesh_arrays.get(f"mesh_{m.id}_f")
-    if v is None or f is None or len(f) == 0:
-        return Mesh()
-    mesh = from_faces(
-        np.asarray(v, np.float64).reshape(-1, 3), np.asarray(f, np.int64).reshape(-1, 3), (0.55, 0.55, 0.55)
-    )
-    s = m.scale
-    return transform(mesh, scale=(s, s, s), yaw=m.yaw, offset=m.pos)
+def _placed_rows(surface: MeshSurface, m: MeshPlacement, mesh_id: int) -> np.ndarray:
+    """float32 rows of USER_MESH_FORMAT: the surface scaled, turned by its yaw and moved to its place."""
+    c, s = math.cos(m.yaw), math.sin(m.yaw)
+    rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    pos = (surface.vertices_v3.astype(np.float64) * m.scale) @ rot.T + np.asarray(m.pos)
+    nrm = surface.normals_v3.astype(np.float64) @ rot.T
+    uv = surface.uv_v2 if surface.uv_v2 is not None else np.zeros((len(pos), 2))
+    ids = np.full((len(pos), 1), mesh_id, np.float64)
+    return np.concatenate([pos, nrm, surface.colors_v4, uv, ids], axis=1).astype(np.float32)
+
+
+def _sphere(points_n3: np.ndarray) -> tuple[float, float, float, float]:
+    lo, hi = points_n3.min(axis=0).astype(np.float64), points_n3.max(axis=0).astype(np.float64)
+    c = (lo + hi) / 2
+    return (float(c[0]), float(c[1]), float(c[2]), float(np.linalg.norm(hi - lo) / 2))
+
+
+def _sphere_visible(sphere: tuple[float, float, float, float], planes: np.ndarray) -> bool:
+    x, y, z, r = sphere
+    return bool(np.all(planes[:, :3] @ np.array([x, y, z]) + planes[:, 3] > -r))
 
 
 def frustum_planes(viewproj: np.ndarray) -> np.ndarray:

@@ -42,7 +42,7 @@ from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 
-FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "body", "sky")
+FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
 LIT = ("lit.glsl",)
 FOG = ("lit.glsl", "sky.glsl", "fog.glsl", "tone.glsl")
@@ -53,6 +53,7 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "water": ("water.vert", "water.frag", FOG, OUT),
     "instance": ("instance.vert", "object.frag", FOG, OUT),
     "mesh": ("mesh.vert", "mesh.frag", FOG, OUT),
+    "user_mesh": ("user_mesh.vert", "user_mesh.frag", FOG, OUT),  # imported meshes with their materials
     "body": ("body.vert", "mesh.frag", FOG, OUT),
     "sky": ("sky.vert", "sky.frag", FOG, OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
@@ -413,8 +414,7 @@ class Renderer:
         tris = self._draw_dynamic(dyn_rows)
         progs["mesh"]["u_sem"].value = SEM["structure"]
         tris += scene.draw_static("structure")
-        progs["mesh"]["u_sem"].value = SEM["mesh"]
-        tris += scene.draw_static("mesh")
+        tris += scene.draw_user_meshes(planes)
         lists = scene.instance_lists(
             planes, pos, fwd, camera.focal_px, s.instance_min_px, s.instance_lod_px, s.instance_card_px
         )

@@ -183,12 +183,70 @@ class Route:
         return {"kind": self.kind, "id": self.id, "width_m": self.width_m, "points": self.points_n3.tolist()}
 
 
-MESH_KEYS = ("id", "name", "pos", "x", "y", "z", "yaw", "scale", "vertices", "faces", "extent_m")
+MESH_KEYS = ("id", "name", "pos", "x", "y", "z", "yaw", "scale", "vertices", "faces", "extent_m", "materials",
+             "facing_yaw")
+#: textures one imported mesh may carry (mesh_arrays[f"mesh_{id}_tex{k}"])
+MAX_MESH_TEXTURES = 16
+
+
+@dataclass(kw_only=True, slots=True)
+class MeshMaterial:
+    """The look of a run of an imported mesh's faces (glTF's metallic-roughness model; colours linear).
+
+    Faces first_face .. first_face + faces - 1 of mesh_arrays[f"mesh_{id}_f"] use it; a texture is an index k
+    of mesh_arrays[f"mesh_{id}_tex{k}"] (-1: none): base colour (sRGB, RGBA), metallic-roughness (G: roughness,
+    B: metallic, as glTF), normal map (tangent space)."""
+
+    name: str = ""
+    first_face: int = 0
+    faces: int = 0
+    base_color: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    metallic: float = 0.0
+    roughness: float = 0.5
+    emissive: Vec3 = (0.0, 0.0, 0.0)
+    base_texture: int = -1
+    mr_texture: int = -1
+    normal_texture: int = -1
+    normal_scale: float = 1.0
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "material") -> MeshMaterial:
+        d = _mapping(data, where)
+        where = f"{where} {d.get('name', '?')!r}"
+
+        def tex(key: str) -> int:
+            return int(number(d, key, where, -1, lo=-1, hi=MAX_MESH_TEXTURES - 1))
+
+        base = vector(d, "base_color", where, 4, (1.0, 1.0, 1.0, 1.0))
+        if min(base) < 0 or max(base) > 1:
+            raise RecordError(f"{where}: 'base_color' expects four numbers in 0..1, got {list(base)!r}")
+        emissive = vector(d, "emissive", where, 3, (0.0, 0.0, 0.0))
+        if min(emissive) < 0 or max(emissive) > 1e3:
+            raise RecordError(f"{where}: 'emissive' expects three numbers in 0..1000, got {list(emissive)!r}")
+        return cls(name=text(d, "name", where, ""), first_face=int(number(d, "first_face", where, 0, lo=0)),
+                   faces=int(number(d, "faces", where, 0, lo=0)), base_color=base,  # type: ignore[arg-type]
+                   metallic=number(d, "metallic", where, 0.0, lo=0.0, hi=1.0),
+                   roughness=number(d, "roughness", where, 0.5, lo=0.0, hi=1.0),
+                   emissive=emissive, base_texture=tex("base_texture"),  # type: ignore[arg-type]
+                   mr_texture=tex("mr_texture"), normal_texture=tex("normal_texture"),
+                   normal_scale=number(d, "normal_scale", where, 1.0, lo=-10.0, hi=10.0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "first_face": self.first_face, "faces": self.faces,
+                "base_color": _floats(self.base_color), "metallic": self.metallic, "roughness": self.roughness,
+                "emissive": _floats(self.emissive), "base_texture": self.base_texture,
+                "mr_texture": self.mr_texture, "normal_texture": self.normal_texture,
+                "normal_scale": self.normal_scale}
+
+    def textures(self) -> list[int]:
+        return [k for k in (self.base_texture, self.mr_texture, self.normal_texture) if k >= 0]
 
 
 @dataclass(kw_only=True, slots=True)
 class MeshPlacement:
-    """An imported mesh placed in the world; its geometry is in mesh_arrays[f"mesh_{id}_v" / "_f"]."""
+    """An imported mesh placed in the world; its geometry is in mesh_arrays[f"mesh_{id}_v" / "_f"], its look
+    in `materials` and the arrays "_n" (normals), "_uv", "_c" (vertex colours) and "_tex{k}" (see
+    world/state/mesh_data.py). Without materials (a mesh imported before they were kept) it is plain grey."""
 
     id: str
     name: str
@@ -198,23 +256,38 @@ class MeshPlacement:
     vertices: int = 0
     faces: int = 0
     extent_m: float = 0.0
+    materials: list[MeshMaterial] = field(default_factory=list)
+    #: the world direction (radians, from +X towards +Y) the side to show faces: a camera at
+    #: pos + d * (cos, sin) sees it (a product's front by default); None: unknown
+    facing_yaw: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Any, where: str = "mesh") -> MeshPlacement:
         d = _mapping(data, where)
         where = f"{where} {d.get('id', '?')!r}"
+        materials = d.get("materials", [])
+        if not isinstance(materials, list):
+            raise RecordError(f"{where}: 'materials' expects a list, got {type(materials).__name__}")
         return cls(id=text(d, "id", where), name=text(d, "name", where, ""),
                    pos=vector(d, "pos", where, 3, (0.0, 0.0, 0.0)),  # type: ignore[arg-type]
                    yaw=number(d, "yaw", where, 0.0), scale=number(d, "scale", where, 1.0, lo=1e-6, hi=1e6),
                    vertices=int(number(d, "vertices", where, 0)), faces=int(number(d, "faces", where, 0)),
-                   extent_m=number(d, "extent_m", where, 0.0), extra={k: v for k, v in d.items() if k not in MESH_KEYS})
+                   extent_m=number(d, "extent_m", where, 0.0),
+                   materials=[m if isinstance(m, MeshMaterial) else MeshMaterial.from_json(m, f"{where} material")
+                              for m in materials],
+                   facing_yaw=number(d, "facing_yaw", where) if d.get("facing_yaw") is not None else None,
+                   extra={k: v for k, v in d.items() if k not in MESH_KEYS})
 
     def to_json(self) -> dict[str, Any]:
         x, y, z = self.pos
-        return {"id": self.id, "name": self.name, "pos": [x, y, z], "x": x, "y": y, "z": z, "yaw": self.yaw,
-                "scale": self.scale, "vertices": self.vertices, "faces": self.faces,
-                "extent_m": self.extent_m} | self.extra
+        out = {"id": self.id, "name": self.name, "pos": [x, y, z], "x": x, "y": y, "z": z, "yaw": self.yaw,
+               "scale": self.scale, "vertices": self.vertices, "faces": self.faces, "extent_m": self.extent_m}
+        if self.materials:  # absent rather than empty, so meshes saved before materials keep their hashes
+            out["materials"] = [m.to_json() for m in self.materials]
+        if self.facing_yaw is not None:
+            out["facing_yaw"] = self.facing_yaw
+        return out | self.extra
 
 
 @dataclass(kw_only=True, slots=True)

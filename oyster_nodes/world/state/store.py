@@ -18,6 +18,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as st_load
 from safetensors.numpy import save as st_save
 
+from .mesh_data import problems as mesh_problems
 from .world_state import STATE_VERSION, WorldState
 
 FORMAT = "oyster-world"
@@ -137,5 +138,7 @@ def _check_shapes(state: WorldState, name: str) -> None:
     ):
         if getattr(state, field_name).shape != shape:
             problems.append(f"{field_name} has shape {getattr(state, field_name).shape}, expected {shape}")
+    for mesh in state.meshes:
+        problems += mesh_problems(state.mesh_arrays, mesh)
     if problems:
         raise WorldFileError(f"{name}: corrupted ({'; '.join(problems)})")
