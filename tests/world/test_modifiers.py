@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from scipy import ndimage
 
 from oyster_nodes.types import Prompt
+from oyster_nodes.world.generate.world import WATER_SRGB, GenerateConfig, generate_world
 from oyster_nodes.world.prompt.spec import SpecError, WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
+from oyster_nodes.world.render.albedo import terrain_albedo
+from oyster_nodes.world.state.world_state import MATERIALS, WorldState
 
 
 def read(text: str) -> WorldSpec:
@@ -141,3 +146,89 @@ def test_modifiers_validated_with_field_and_choices() -> None:
     with pytest.raises(SpecError, match=r"modifiers\.colour' is unknown"):
         spec.with_overrides({"modifiers": {"colour": "black"}})
     assert WorldSpec.from_json(spec.to_json()).modifiers == spec.modifiers
+
+
+# -- what generation makes of them -------------------------------------------------------------
+
+SMALL = GenerateConfig(size_m=384.0, cell_m=1.5)
+
+
+def make(text: str, seed: int = 4) -> WorldState:
+    return generate_world(read(text), seed, SMALL)
+
+
+def test_stone_houses_are_built_of_stone() -> None:
+    w = make("five stone houses on a hillside")
+    houses = [s for s in w.structures if s.kind == "house"]
+    assert len(houses) == 5 and all(s.material == "stone" for s in houses)
+    plain = [s for s in make("five houses on a hillside").structures if s.kind == "house"]
+    assert all(s.material != "stone" for s in plain)
+
+
+def test_dry_riverbed_is_cut_but_holds_no_water() -> None:
+    w = make("a dry riverbed in rolling hills")
+    beds = [p for p in w.paths if p.kind == "riverbed"]
+    assert beds and not any(p.kind == "river" for p in w.paths)
+    assert not np.isfinite(w.water_hw).any()
+    ij = np.clip(np.round(beds[0].points_n3[:, 1::-1] / w.cell_m).astype(int), 0, w.n - 1)
+    assert (w.material_hw[ij[:, 0], ij[:, 1]] == MATERIALS.index("gravel")).mean() > 0.8
+    wet = make("a river in rolling hills")
+    assert np.isfinite(wet.water_hw).any()
+
+
+def test_canal_is_straight_still_water() -> None:
+    w = make("a canal across the plains")
+    canal = next(p for p in w.paths if p.kind == "canal")
+    pts = canal.points_n3
+    chord = np.linalg.norm(pts[-1, :2] - pts[0, :2])
+    walked = np.linalg.norm(np.diff(pts[:, :2], axis=0), axis=1).sum()
+    assert walked < 1.02 * chord and np.ptp(pts[:, 2]) < 0.01
+    assert np.isfinite(w.water_hw).any()
+
+
+def test_heavy_rain_is_heavier_and_water_colour_reaches_the_env() -> None:
+    heavy, plain = make("heavy rain over dark water"), make("rain over water")
+    assert heavy.env["precipitation"]["intensity"] > plain.env["precipitation"]["intensity"]
+    assert heavy.env["water_color"] == list(WATER_SRGB["dark"]) and "water_color" not in plain.env
+    assert heavy.env["clock_h"] == plain.env["clock_h"]  # dark water is not night
+
+
+def test_black_sand_is_drawn_black() -> None:
+    black, plain = make("a black sand beach"), make("a sandy beach")
+    sand = MATERIALS.index("sand")
+    lum = [terrain_albedo(w)[..., :3][w.material_hw == sand].mean() for w in (black, plain)]
+    assert lum[0] < 0.4 * lum[1]
+
+
+def test_strata_only_in_canyons() -> None:
+    assert terrain_albedo(make("jagged mountains"))[..., 3].max() == 0
+    assert terrain_albedo(make("a red rock canyon"))[..., 3].max() > 100
+
+
+def test_cliffs_stand_above_the_sea() -> None:
+    w = make("a coastal road above the sea")
+    sea = np.isfinite(w.water_hw) & (w.height_hw < 0)
+    dist = ndimage.distance_transform_edt(~sea) * w.cell_m
+    coast = (dist > 20) & (dist < 60)
+    flat = make("a road along a beach by the sea")
+    fsea = np.isfinite(flat.water_hw) & (flat.height_hw < 0)
+    fcoast = (ndimage.distance_transform_edt(~fsea) * flat.cell_m > 20) & (
+        ndimage.distance_transform_edt(~fsea) * flat.cell_m < 60)
+    assert np.median(w.height_hw[coast]) > 15.0 > np.median(flat.height_hw[fcoast])
+    assert any(p.kind == "road" for p in w.paths)
+
+
+def test_winding_road_bends_more() -> None:
+    def bendiness(w: WorldState) -> float:
+        road = max((p for p in w.paths if p.kind == "road"), key=lambda p: len(p.points_n3))
+        d = np.diff(road.points_n3[:, :2], axis=0)
+        heading = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        return float(np.abs(np.diff(heading)).sum())
+
+    assert bendiness(make("a winding road across the plains")) > 1.3 * bendiness(make("a road across the plains"))
+
+
+def test_modified_worlds_stay_deterministic() -> None:
+    spec = read("a winding road past five stone houses to a black sand beach, heavy rain")
+    a, b = generate_world(spec, 9, SMALL), generate_world(spec, 9, SMALL)
+    assert a.content_hash() == b.content_hash()

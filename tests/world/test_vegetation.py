@@ -1,0 +1,76 @@
+"""The kinds of plants the words ask for appear, with the look they ask for (birch, blossom, palms by the sea)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from oyster_nodes.types import Prompt
+from oyster_nodes.world.generate.world import GenerateConfig, generate_world
+from oyster_nodes.world.prompt.understand import spec_from_prompt
+from oyster_nodes.world.render.meshes import LEAF, instance_card, instance_mesh, tree_look
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
+
+SMALL = GenerateConfig(size_m=384.0, cell_m=1.5)
+
+
+def world(text: str, seed: int = 5) -> WorldState:
+    return generate_world(spec_from_prompt(Prompt(text=text), None), seed, SMALL)
+
+
+def count(w: WorldState, kind: str) -> int:
+    return int((w.inst_kind == INSTANCE_KINDS.index(kind)).sum())
+
+
+def test_snowy_birch_forest_has_broadleaf_trees_in_the_snow() -> None:
+    w = world("a quiet birch forest in deep winter snow")
+    assert w.spec["season"] == "winter"
+    birches, conifers = count(w, "broadleaf"), count(w, "conifer")
+    assert birches > 300 and birches > 3 * conifers
+    assert w.spec["modifiers"]["trees"] == "birch"
+
+
+def test_palms_crowd_a_tropical_beach() -> None:
+    w = world("a tropical beach with palm trees by the sea")
+    palm = w.inst_kind == INSTANCE_KINDS.index("palm")
+    sea = np.isfinite(w.water_hw) & (w.height_hw < 0)
+    dist = ndimage.distance_transform_edt(~sea) * w.cell_m
+    ij = np.clip(np.round(w.inst_xyz[palm, 1::-1] / w.cell_m).astype(int), 0, w.n - 1)
+    near = dist[ij[:, 0], ij[:, 1]] < 80.0
+    band = ((dist > 0) & (dist < 80.0) & ~np.isfinite(w.water_hw)).sum() * w.cell_m**2
+    assert near.sum() / (band / 1e4) > 70.0  # palms per hectare of the 80 m shore band (was 38)
+
+
+def test_blossom_colours_the_broadleaf_leaves_pink() -> None:
+    spec = spec_from_prompt(Prompt(text="an orchard of cherry trees in bloom"), None).to_dict()
+    look = tree_look(spec)
+    assert look == "blossom"
+    for mesh in (instance_mesh("broadleaf", 0, look), instance_mesh("broadleaf", 1, look),
+                 instance_card("broadleaf", look)):
+        leaves = mesh.col[mesh.part == 1.0]
+        assert len(leaves) and (leaves[:, 0] > 2 * leaves[:, 1]).all()  # red over green: pink, not green
+    plain = instance_mesh("broadleaf", 0, tree_look({}))
+    assert np.allclose(plain.col[plain.part == 1.0], LEAF)
+
+
+def test_birch_bark_is_pale() -> None:
+    birch = instance_mesh("broadleaf", 0, "birch")
+    bark = birch.col[birch.part == 0.0]
+    assert bark.mean() > 0.5
+
+
+def test_trees_have_trunk_limbs_and_several_leaf_masses_within_budget() -> None:
+    tree = instance_mesh("broadleaf", 0)
+    bark_z = tree.pos[tree.part == 0.0, 2]
+    leaf = tree.pos[tree.part == 1.0]
+    assert bark_z.max() > 5.0  # limbs reach up into the crown
+    spread = np.hypot(leaf[:, 0], leaf[:, 1])
+    assert spread.max() > 3.5 and tree.triangles <= 160
+    assert instance_mesh("conifer", 0).triangles <= 100
+    assert instance_mesh("broadleaf", 1).triangles <= 16 and instance_mesh("conifer", 1).triangles <= 16
+
+
+def test_autumn_words_give_an_autumn_world() -> None:
+    w = world("golden trees on gentle hills")
+    assert w.spec["season"] == "autumn" and w.spec["time_of_day"] != "golden_hour"
+    assert count(w, "broadleaf") > 50
