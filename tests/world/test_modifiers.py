@@ -134,6 +134,12 @@ def test_black_car_is_a_car_colour() -> None:
     assert s.modifiers["vehicle"] == "black" and s.time_of_day != "night" and s.props.get("vehicles")
 
 
+def test_mountain_pass_is_a_road_in_the_mountains() -> None:
+    s = read("a red sports car on a winding mountain pass at sunset")
+    assert s.terrain == "mountains" and s.structures.get("road") == 1 and s.modifiers["road"] == "winding"
+    assert s.modifiers["vehicle"] == "red" and s.time_of_day == "golden_hour"
+
+
 def test_negated_modifier_is_not_read() -> None:
     s = read("a beach, no black sand")
     assert "sand" not in s.modifiers

@@ -74,3 +74,12 @@ def test_autumn_words_give_an_autumn_world() -> None:
     w = world("golden trees on gentle hills")
     assert w.spec["season"] == "autumn" and w.spec["time_of_day"] != "golden_hour"
     assert count(w, "broadleaf") > 50
+
+
+def test_conifers_stay_green_in_an_autumn_world() -> None:
+    spec = spec_from_prompt(Prompt(text="an autumn valley of oaks and pines"), None).to_dict()
+    look = tree_look(spec)
+    assert spec["season"] == "autumn" and look == "autumn"
+    for mesh in (instance_mesh("conifer", 0, look), instance_mesh("conifer", 1, look), instance_card("conifer", look)):
+        assert not (mesh.part == 1.0).any()  # the renderer tints foliage parts in autumn; needles are not tinted
+    assert (instance_mesh("conifer", 0).part == 1.0).any() and (instance_mesh("broadleaf", 0, look).part == 1.0).any()

@@ -49,7 +49,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "terrain",
         "mountains",
-        "mountain,mountainous,peak,summit,alp,alpine,range,ridge,cliff,crag",
+        "mountain,mountainous,peak,summit,alp,alpine,range,ridge,cliff,crag,mountain pass,alpine pass",
         "high rugged mountains with sharp rocky peaks and ridges",
     ),
     _c("terrain", "hills", "hill,hilly,rolling,highland,knoll,moor,upland", "gentle rolling green hills"),
@@ -181,7 +181,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "road",
-        "road,path,trail,track,street,highway,lane,footpath,dirt road",
+        "road,path,trail,track,street,highway,lane,footpath,dirt road,mountain pass,alpine pass,pass road,"
+        "asphalt,motorway,freeway,boulevard,avenue,driveway",
         "a dirt road or path connecting places",
     ),
     _c("structure", "fences", "fence,fencing,wall,palisade", "wooden fences along fields"),

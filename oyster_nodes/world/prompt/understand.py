@@ -170,7 +170,8 @@ def _find_group(tokens: list[str], i: int) -> tuple[str, ...]:
 #: words that may stand between a modifier and its head ("black volcanic sand", "stone farm houses")
 FILLERS = frozenset(
     "small little old tall big large tiny long narrow wide quiet lonely pretty ancient fresh farm fishing "
-    "mountain country village seaside coastal sleepy grand huge".split()
+    "mountain country village seaside coastal sleepy grand huge sports racing vintage classic family electric "
+    "rugged sleek shiny luxury parked lone single".split()
 )
 #: a bare "snow" is lying snow (winter ground) unless one of these stands within two words of it
 FALLING = frozenset("falling fall falls fell drifting blowing swirling snowing coming flurries whirling".split())

@@ -251,9 +251,12 @@ TREE_LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, floa
 
 
 def tree_look(spec: dict) -> str:
-    """The look a world's spec asks of its broadleaf trees ("" by default)."""
+    """The look a world's spec asks of its trees ("" by default): a TREE_LOOKS entry for broadleaf trees, or
+    "autumn" in an autumn world (conifers then keep their green: their needles take no autumn tint)."""
     look = str((spec.get("modifiers") or {}).get("trees", ""))
-    return look if look in TREE_LOOKS else ""
+    if look and look in TREE_LOOKS:
+        return look
+    return "autumn" if spec.get("season") == "autumn" else ""
 
 
 def _limb(z0: float, length: float, r0: float, r1: float, tilt: float, yaw: float, rgb: tuple[float, float, float],
@@ -285,11 +288,11 @@ def _conifer(lod: int) -> Mesh:
 def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
                leaf: tuple[float, float, float] = LEAF) -> Mesh:
     """A trunk that forks into limbs, each carrying a leaf mass, under a crown mass."""
-    if lod:
-        parts = [frustum(0.35, 0.22, 0, 4.5, 3, bark, caps=False)]
-        ring = [(3.4 * math.cos(a), 3.4 * math.sin(a), 6.2) for a in np.arange(4) * math.pi / 2 + math.pi / 4]
-        v = np.array([*ring, (0.0, 0.0, 9.0), (0.0, 0.0, 4.4)])  # a low canopy dome in 8 triangles
-        f = [[k, (k + 1) % 4, 4] for k in range(4)] + [[(k + 1) % 4, k, 5] for k in range(4)]
+    if lod:  # a trunk under one rounded crown: a pentagonal bipyramid, widest at mid-height (10 triangles)
+        parts = [frustum(0.35, 0.22, 0, 4.8, 3, bark, caps=False)]
+        ring = [(3.0 * math.cos(a), 3.0 * math.sin(a), 6.9) for a in np.arange(5) * 2 * math.pi / 5]
+        v = np.array([*ring, (0.0, 0.0, 9.8), (0.0, 0.0, 4.3)])
+        f = [[k, (k + 1) % 5, 5] for k in range(5)] + [[(k + 1) % 5, k, 6] for k in range(5)]
         parts.append(from_faces(v, np.array(f), leaf, FOLIAGE))
         return merge(parts)
     parts = [frustum(0.36, 0.2, 0, 5.2, 6, bark, caps=False)]
@@ -470,7 +473,14 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         return _broadleaf(lod, bark, leaf)
-    return INSTANCE_BUILDERS.get(kind, _rock)(lod)
+    mesh = INSTANCE_BUILDERS.get(kind, _rock)(lod)
+    return _evergreen(mesh) if kind == "conifer" and look == "autumn" else mesh
+
+
+def _evergreen(mesh: Mesh) -> Mesh:
+    """The mesh with its foliage drawn as plain surfaces, which the renderer's autumn tint leaves alone."""
+    part = np.where(mesh.part == FOLIAGE, PLAIN, mesh.part).astype(np.float32)
+    return Mesh(pos=mesh.pos, nrm=mesh.nrm, col=mesh.col, part=part)
 
 
 # --- cards: the most distant level of detail ------------------------------------------------------
@@ -550,7 +560,8 @@ def instance_card(kind: str, look: str = "") -> Mesh | None:
         bark, leaf = TREE_LOOKS[look]
         return merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
     build = CARD_BUILDERS.get(kind)
-    return build() if build is not None else None
+    mesh = build() if build is not None else None
+    return _evergreen(mesh) if mesh is not None and kind == "conifer" and look == "autumn" else mesh
 
 
 # --- structures -----------------------------------------------------------------------------------
