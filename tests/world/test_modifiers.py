@@ -147,6 +147,7 @@ def test_negated_modifier_is_not_read() -> None:
 
 def test_modifiers_validated_with_field_and_choices() -> None:
     spec = read("a black sand beach")
+    assert "~ sand: black" in spec.match_table()
     with pytest.raises(SpecError, match=r"modifiers\.sand.*one of"):
         spec.with_overrides({"modifiers": {"sand": "plaid"}})
     with pytest.raises(SpecError, match=r"modifiers\.colour' is unknown"):

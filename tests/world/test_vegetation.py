@@ -53,10 +53,15 @@ def test_blossom_colours_the_broadleaf_leaves_pink() -> None:
     assert np.allclose(plain.col[plain.part == 1.0], LEAF)
 
 
-def test_birch_bark_is_pale() -> None:
+def test_birch_bark_is_pale_and_winter_crowns_are_bare() -> None:
     birch = instance_mesh("broadleaf", 0, "birch")
     bark = birch.col[birch.part == 0.0]
     assert bark.mean() > 0.5
+    look = tree_look(spec_from_prompt(Prompt(text="a quiet birch forest in deep winter snow"), None).to_dict())
+    assert look == "birch_winter"
+    bare = instance_mesh("broadleaf", 0, look)
+    assert not (bare.part == 1.0).any() and bare.col.max(axis=1).min() < 0.2  # grey twigs, no green leaves
+    assert (bare.col.mean(axis=1) > 0.5).any()  # and still the pale bark
 
 
 def test_trees_have_trunk_limbs_and_several_leaf_masses_within_budget() -> None:

@@ -129,7 +129,8 @@ class WorldSpec(WireData):
             lines.append(
                 f"{sign} {m['category']}:{m['concept']} {m['score']:.2f} ({m['source']}: {m['text']!r})"
             )
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+        mods = [f"~ {head}: {value}" for head, value in self.modifiers.items()]
+        return "\n".join(lines + mods + [f"note: {n}" for n in self.notes])
 
 
 # ---------------------------------------------------------------------------------------------

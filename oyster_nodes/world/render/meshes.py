@@ -247,13 +247,20 @@ TREE_LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, floa
     "blossom": ((0.16, 0.1, 0.07), (0.78, 0.38, 0.46)),
     "dark": (DARK_BARK, (0.03, 0.08, 0.03)),
     "green": (BARK, (0.07, 0.22, 0.04)),
+    # bare crowns in winter: a haze of grey-brown twigs (the renderer lays snow on their tops)
+    "winter": (BARK, (0.11, 0.09, 0.08)),
+    "birch_winter": ((0.62, 0.6, 0.55), (0.13, 0.1, 0.1)),
 }
+#: looks whose crowns are not leaves (no foliage tint, no autumn colour)
+BARE_LOOKS = ("winter", "birch_winter")
 
 
 def tree_look(spec: dict) -> str:
     """The look a world's spec asks of its trees ("" by default): a TREE_LOOKS entry for broadleaf trees, or
     "autumn" in an autumn world (conifers then keep their green: their needles take no autumn tint)."""
     look = str((spec.get("modifiers") or {}).get("trees", ""))
+    if spec.get("season") == "winter" and look in ("", "birch", "bare"):
+        return "birch_winter" if look == "birch" else "winter"
     if look and look in TREE_LOOKS:
         return look
     return "autumn" if spec.get("season") == "autumn" else ""
@@ -472,13 +479,15 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     tree_look) colours broadleaf trees: birch bark, blossom."""
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
-        return _broadleaf(lod, bark, leaf)
+        mesh = _broadleaf(lod, bark, leaf)
+        return _evergreen(mesh) if look in BARE_LOOKS else mesh
     mesh = INSTANCE_BUILDERS.get(kind, _rock)(lod)
     return _evergreen(mesh) if kind == "conifer" and look == "autumn" else mesh
 
 
 def _evergreen(mesh: Mesh) -> Mesh:
-    """The mesh with its foliage drawn as plain surfaces, which the renderer's autumn tint leaves alone."""
+    """The mesh with its foliage drawn as plain surfaces, which the renderer's foliage and autumn tints leave
+    alone (conifers in autumn, bare crowns in winter)."""
     part = np.where(mesh.part == FOLIAGE, PLAIN, mesh.part).astype(np.float32)
     return Mesh(pos=mesh.pos, nrm=mesh.nrm, col=mesh.col, part=part)
 
@@ -558,7 +567,8 @@ def instance_card(kind: str, look: str = "") -> Mesh | None:
     """The camera-facing card drawn for an instance kind when it is only a few pixels tall; None: no card."""
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
-        return merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
+        mesh = merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
+        return _evergreen(mesh) if look in BARE_LOOKS else mesh
     build = CARD_BUILDERS.get(kind)
     mesh = build() if build is not None else None
     return _evergreen(mesh) if mesh is not None and kind == "conifer" and look == "autumn" else mesh
