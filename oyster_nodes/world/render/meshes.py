@@ -295,10 +295,10 @@ def _conifer(lod: int) -> Mesh:
 def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
                leaf: tuple[float, float, float] = LEAF) -> Mesh:
     """A trunk that forks into limbs, each carrying a leaf mass, under a crown mass."""
-    if lod:  # a trunk under one rounded crown: a pentagonal bipyramid, widest at mid-height (10 triangles)
+    if lod:  # a trunk under one ovoid crown, taller than wide: a pentagonal bipyramid (10 triangles)
         parts = [frustum(0.35, 0.22, 0, 4.8, 3, bark, caps=False)]
-        ring = [(3.0 * math.cos(a), 3.0 * math.sin(a), 6.9) for a in np.arange(5) * 2 * math.pi / 5]
-        v = np.array([*ring, (0.0, 0.0, 9.8), (0.0, 0.0, 4.3)])
+        ring = [(2.6 * math.cos(a), 2.6 * math.sin(a), 6.6) for a in np.arange(5) * 2 * math.pi / 5]
+        v = np.array([*ring, (0.0, 0.0, 10.2), (0.0, 0.0, 3.9)])
         f = [[k, (k + 1) % 5, 5] for k in range(5)] + [[(k + 1) % 5, k, 6] for k in range(5)]
         parts.append(from_faces(v, np.array(f), leaf, FOLIAGE))
         return merge(parts)
