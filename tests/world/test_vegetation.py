@@ -88,3 +88,13 @@ def test_conifers_stay_green_in_an_autumn_world() -> None:
     for mesh in (instance_mesh("conifer", 0, look), instance_mesh("conifer", 1, look), instance_card("conifer", look)):
         assert not (mesh.part == 1.0).any()  # the renderer tints foliage parts in autumn; needles are not tinted
     assert (instance_mesh("conifer", 0).part == 1.0).any() and (instance_mesh("broadleaf", 0, look).part == 1.0).any()
+
+
+def test_a_named_forest_has_ground_cover() -> None:
+    spec = spec_from_prompt(Prompt(text="a dense pine forest in the mountains"), None)
+    assert spec.vegetation["shrubs"] >= 0.35 and spec.vegetation["grass"] >= 0.5
+    bare = spec_from_prompt(Prompt(text="a dense pine forest in the mountains, no shrubs"), None)
+    assert "shrubs" not in bare.vegetation
+    w = generate_world(spec, 3, SMALL)
+    biome = generate_world(spec.with_overrides({"vegetation": {"shrubs": 0.2}}), 3, SMALL)  # the mountains' own
+    assert count(w, "shrub") > 1.4 * count(biome, "shrub")

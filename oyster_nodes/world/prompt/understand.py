@@ -676,7 +676,17 @@ class _Builder:
             veg[m.concept] = max(veg.get(m.concept, 0.0), density) if m.source != "group" else density
         if season == "winter" and "flowers" in veg:
             del veg["flowers"]
+        self._undergrowth(veg, terrain, season)
         return {k: round(veg[k], 3) for k in cv.VEGETATION if k in veg}
+
+    def _undergrowth(self, veg: dict[str, float], terrain: str, season: str) -> None:
+        """A named forest has a floor: shrubs and ferns under the trees, grass in its clearings."""
+        trees = max((veg.get(k, 0.0) for k in ("conifers", "broadleaf", "palms")), default=0.0)
+        if trees < 0.5 or terrain in ("dunes", "snowfield") or season == "winter":
+            return
+        for kind, floor in (("shrubs", 0.35), ("grass", 0.5)):
+            if kind not in self.excluded:
+                veg[kind] = max(veg.get(kind, 0.0), floor)
 
     def _structures(self) -> dict[str, int]:
         counts: dict[str, int] = {}
