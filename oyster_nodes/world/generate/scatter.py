@@ -82,10 +82,11 @@ def _suitability(kind: str, g: Ground, i: np.ndarray, j: np.ndarray) -> np.ndarr
     flat = np.clip(1.0 - s / 0.8, 0.0, 1.0)
     if kind == "conifer":
         return flat * (0.4 + 0.6 * np.clip(a * 1.5, 0, 1)) * (soft | (mat == MAT["snow"])) * (a < 0.9)
-    if kind == "broadleaf":
-        return flat * np.clip(0.3 + m, 0, 1) * (a < 0.7) * soft
-    if kind == "palm":  # palms crowd the shore: moist sea air near water, sand or soft ground
-        return flat * (a < 0.6) * (soft | (mat == MAT["sand"])) * np.clip(4.0 * m - 2.4, 0.05, 1.6)
+    if kind == "broadleaf":  # birches and oaks stand in snow as well as conifers do
+        return flat * np.clip(0.3 + m, 0, 1) * (a < 0.75) * (soft | (mat == MAT["snow"]))
+    if kind == "palm":  # palms crowd the shore: moist sea air near water, on the beach's sand or soft ground
+        sand = mat == MAT["sand"]
+        return flat * ((a < 0.6) | (m > 0.6)) * (soft | sand) * np.clip(3.0 * m - 1.4, 0.05, 1.6) * np.where(sand, 1.8, 1.0)
     if kind == "dead_tree":
         return flat * (mat != MAT["road"])
     if kind == "shrub":

@@ -237,6 +237,29 @@ def structure_record(kind: str, ident: str, x: float, y: float, z: float, yaw: f
                      stripes=tuple(spec["stripes"]) if "stripes" in spec else None)
 
 
+#: what a building modifier makes of houses, cabins and villages: (material, sRGB wall colour)
+BUILDING_LOOKS: dict[str, tuple[str, tuple[float, float, float]]] = {
+    "stone": ("stone", (0.56, 0.54, 0.5)),
+    "brick": ("brick", (0.55, 0.27, 0.18)),
+    "wood": ("wood", (0.45, 0.3, 0.18)),
+    "white": ("plaster", (0.93, 0.92, 0.88)),
+    "red": ("wood", (0.6, 0.13, 0.1)),
+    "painted": ("plaster", (0.85, 0.66, 0.4)),
+    "concrete": ("concrete", (0.62, 0.62, 0.6)),
+    "adobe": ("adobe", (0.72, 0.55, 0.4)),
+}
+
+
+def restyle(structures: list[Structure], look: str) -> None:
+    """Give the dwellings the material and colour a building modifier names ("stone houses")."""
+    if look not in BUILDING_LOOKS:
+        return
+    material, color = BUILDING_LOOKS[look]
+    for s in structures:
+        if s.kind in ("cabin", "house"):
+            s.material, s.color = material, color
+
+
 def place_structures(
     h: np.ndarray,
     site: Site,
@@ -299,12 +322,21 @@ def _grid_graph(cost: np.ndarray, metres_per_cell: float) -> coo_matrix:
 
 
 def road_network(
-    site: Site, anchors: list[tuple[float, float]], rng: np.random.Generator
+    site: Site, anchors: list[tuple[float, float]], rng: np.random.Generator, style: str = ""
 ) -> list[np.ndarray]:
-    """Least-cost routes (coarse cell paths in world x, y) linking anchors; one also reaches the map edge."""
+    """Least-cost routes (coarse cell paths in world x, y) linking anchors; one also reaches the map edge.
+
+    `style` "winding": the cost field is patchy, so routes bend around its hills; "coastal": routes keep
+    near the sea, 30-90 m from it."""
     rows = site.h.shape[0]
     m = site.stride * site.cell_m
     cost = (1.0 + 60.0 * site.slope**2 + np.where(site.wet, 40.0, 0.0)).astype(np.float64)
+    if style == "winding":
+        patches = ndimage.gaussian_filter(rng.random(site.h.shape), sigma=max(1.0, 40.0 / m))
+        patches = (patches - patches.min()) / max(float(np.ptp(patches)), 1e-9)
+        cost *= 1.0 + 6.0 * patches**2
+    if style == "coastal" and np.isfinite(site.sea_dist).any():
+        cost += 6.0 * np.clip(np.abs(site.sea_dist.astype(np.float64) - 60.0) / 60.0, 0.0, 3.0)
     graph = _grid_graph(cost, m)
     nodes = [
         int(np.clip(round(y / m), 0, rows - 1)) * rows + int(np.clip(round(x / m), 0, rows - 1))

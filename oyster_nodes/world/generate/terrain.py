@@ -149,8 +149,10 @@ def _volcano(
     return cone - crater + flows + (fbm(rng, n, c, 4) + F32(1.0)) * F32(15) + detail * F32(2.5)
 
 
-def apply_shore(h: np.ndarray, shore: str, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Push part of the land below sea level 0: a coast on one side, or the ring around an island."""
+def apply_shore(h: np.ndarray, shore: str, rng: np.random.Generator, n: int, cliffs: bool = False) -> np.ndarray:
+    """Push part of the land below sea level 0: a coast on one side, or the ring around an island.
+
+    `cliffs` (a coast): the land stands 25-45 m above the sea and drops into it over a few tens of metres."""
     if shore == "none":
         return h
     x, y = _grid(n)
@@ -167,6 +169,10 @@ def apply_shore(h: np.ndarray, shore: str, rng: np.random.Generator, n: int) -> 
         coord = (x, F32(1.0) - x, y, F32(1.0) - y)[side] + warp
         coord = np.broadcast_to(coord, (n, n))
         mask = _smoothstep(0.18, 0.4, coord)
+        if cliffs:
+            top = F32(25.0) + (fbm(rng, n, 6, 3) + F32(1.0)) * F32(10.0)
+            land = land + top * _smoothstep(0.2, 0.235, coord)
+            mask = _smoothstep(0.17, 0.215, coord)
     depth = F32(-16.0 if shore == "island" else -25.0)  # islands: a shallow lagoon shelf
     sea_floor = depth * (F32(1.0) - mask) ** F32(1.6 if shore == "island" else 1.0)
     rise = F32(1.5 if shore == "island" else 0.7)  # islands: land climbs slowly from a long beach

@@ -155,21 +155,31 @@ def carve_river(
     rng: np.random.Generator,
     sea_level: float | None,
     level_hw: np.ndarray,
+    form: str = "",
 ) -> River | None:
-    """Trace a river downhill from a high point to a drain and cut its channel; writes its surface."""
+    """Trace a river downhill from a high point to a drain and cut its channel; writes its surface.
+
+    `form` "dry": the channel is cut but holds no water (a dry riverbed); "canal": a straight channel
+    with one still water level."""
     n = h.shape[0]
     filled = fill_depressions(coarse.h, drains, eps=1e-3)
     start = pick_source(coarse.h, rng, drains)
     cells = steepest_path(filled, start, drains)
     if len(cells) < 4:
         return None
-    pts = chaikin(np.array(cells, np.float64) * coarse.stride, rounds=3)
-    jitter = rng.normal(0.0, coarse.stride * 0.15, size=pts.shape)
-    jitter[0] = jitter[-1] = 0.0
-    pts = densify(np.clip(pts + jitter, 0, n - 1), step=0.7)
+    if form == "canal":
+        ends = np.array([cells[len(cells) // 3], cells[-1]], np.float64) * coarse.stride
+        pts = densify(np.clip(ends, 0, n - 1), step=0.7)
+    else:
+        pts = chaikin(np.array(cells, np.float64) * coarse.stride, rounds=3)
+        jitter = rng.normal(0.0, coarse.stride * 0.15, size=pts.shape)
+        jitter[0] = jitter[-1] = 0.0
+        pts = densify(np.clip(pts + jitter, 0, n - 1), step=0.7)
     ground = h[np.rint(pts[:, 0]).astype(int), np.rint(pts[:, 1]).astype(int)].astype(np.float64)
     depth = 2.5
     surface = np.minimum.accumulate(ground) - 0.6
+    if form == "canal":
+        surface = np.full_like(ground, float(np.percentile(ground, 10)) - 1.2)
     if sea_level is not None:
         surface = np.maximum(surface, sea_level)
     half = max(3.0, 5.0 * (n * cell_m / 1024.0) ** 0.3) / cell_m
@@ -183,11 +193,18 @@ def carve_river(
     window = h[i0:i1, j0:j1]
     near = dist <= half + bank
     window[near] = np.minimum(window[near], profile[near])
+    if form == "dry":  # a bed of gravel a metre under its banks, no water in it
+        return River(points=_river_points(pts, surface - 2.0, cell_m), width_m=2 * half * cell_m)
     wet = (dist <= half) & (window < s)
     lw = level_hw[i0:i1, j0:j1]
     lw[wet] = np.fmax(lw[wet], s[wet])
-    xyz = np.column_stack([pts[:, 1] * cell_m, pts[:, 0] * cell_m, surface])
-    return River(points=xyz[:: max(1, int(4 / cell_m))].astype(np.float64), width_m=2 * half * cell_m)
+    return River(points=_river_points(pts, surface, cell_m), width_m=2 * half * cell_m)
+
+
+def _river_points(pts: np.ndarray, z: np.ndarray, cell_m: float) -> np.ndarray:
+    """World (x, y, z) every ~4 m along a channel traced in (row, col) cells."""
+    xyz = np.column_stack([pts[:, 1] * cell_m, pts[:, 0] * cell_m, z])
+    return xyz[:: max(1, int(4 / cell_m))].astype(np.float64)
 
 
 def carve_lake_basin(

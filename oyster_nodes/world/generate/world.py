@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
@@ -100,7 +101,7 @@ def generate_world(
 
     report(0.05, "terrain")
     h = tr.biome_height(spec.terrain, stage_rng(seed, "relief"), n, cfg.size_m, spec.relief)
-    h = tr.apply_shore(h, shore, stage_rng(seed, "shore"), n)
+    h = tr.apply_shore(h, shore, stage_rng(seed, "shore"), n, cliffs=spec.modifiers.get("shore") == "cliffs")
     if cfg.size_m >= EDGE_FALLOFF_MIN_M:
         h = tr.edge_falloff(h, sea_level)
     talus = 0.9 if spec.terrain in ("mountains", "canyon", "volcanic") else 0.6
@@ -125,15 +126,18 @@ def generate_world(
     for s in structures:  # roads may have cut into pads: level them again at their own height
         st.flatten(h, cell_m=cfg.cell_m, x=s.x, y=s.y, w=s.w, d=s.d, yaw=s.yaw, level=s.z)
     structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges)) + waterfall
+    river_kind = {"dry": "riverbed", "canal": "canal"}.get(spec.modifiers.get("river", ""), "river")
     paths += [
-        Route(id=f"river-{k + 1}", kind="river", width_m=round(r.width_m, 3),
+        Route(id=f"{river_kind}-{k + 1}", kind=river_kind, width_m=round(r.width_m, 3),
               points_n3=np.round(r.points, 3).astype(np.float64))
         for k, r in enumerate(rivers)
     ]
+    st.restyle(structures, spec.modifiers.get("building", ""))
 
     report(0.65, "materials")
     water_hw = wt.finalize(h, level)
     ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
+    _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
     inst = _scatter(ground, spec, structures, paths, seed, cfg)
@@ -148,6 +152,7 @@ def generate_world(
         seed=seed,
         sea_level_m=sea_level,
     )
+    _modify_env(env, spec)
     report(1.0, "done")
     return WorldState(
         seed=seed,
@@ -162,6 +167,25 @@ def generate_world(
         spec=spec.to_dict(),
         **inst,
     )
+
+
+#: precipitation strength a modifier asks for, times the weather's own
+PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
+#: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
+WATER_SRGB = {
+    "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),
+    "green": (0.04, 0.2, 0.12), "murky": (0.12, 0.11, 0.06), "blue": (0.02, 0.12, 0.3),
+}
+
+
+def _modify_env(env: dict, spec: WorldSpec) -> None:
+    """What the prompt's modifiers say of light and weather: rain strength, the water's colour."""
+    precip = env.get("precipitation") or {}
+    scale = PRECIPITATION_SCALE.get(spec.modifiers.get("precipitation", ""))
+    if scale and precip.get("kind") not in (None, "none"):
+        precip["intensity"] = round(min(1.0, float(precip.get("intensity", 0.0)) * scale), 4)
+    if spec.modifiers.get("water") in WATER_SRGB:
+        env["water_color"] = list(WATER_SRGB[spec.modifiers["water"]])
 
 
 def _water(
@@ -181,6 +205,7 @@ def _water(
             rng=stage_rng(seed, "river"),
             sea_level=sea_level,
             level_hw=level,
+            form=spec.modifiers.get("river", ""),
         )
         if river is not None:
             rivers.append(river)
@@ -292,7 +317,8 @@ def _roads(
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
     paths: list[Route] = []
     bridges: list[Structure] = []
-    for k, route in enumerate(st.road_network(site, anchors, rng)):
+    style = spec.modifiers.get("road", "")
+    for k, route in enumerate(st.road_network(site, anchors, rng, style=style)):
         points, crossings = st.carve_road(h, road_mask, route, cell_m=cfg.cell_m, level_hw=level)
         paths.append(Route(id=f"road-{k + 1}", kind="road", width_m=5.0, points_n3=np.asarray(points, np.float64)))
         for run in crossings:
@@ -389,7 +415,7 @@ def _ground(
         sea_d = coarse.to_full((ndimage.distance_transform_edt(~sea_c) * m).astype(F32), n)
         beach = (sea_d < F32(22.0) + noise * F32(14.0)) & (h < F32(sea_level + 5.0)) & (slope_hw < 0.45)
         material[beach & ~wet] = tr.MAT["sand"]
-        moisture = np.maximum(moisture, np.exp(-sea_d / F32(45.0)).astype(F32))  # sea air: palms by the shore
+        moisture = np.maximum(moisture, np.exp(-sea_d / F32(70.0)).astype(F32))  # sea air: palms by the shore
     material[road_mask] = tr.MAT["road"]
     blocked = wet | road_mask
     sc.mark_footprints(blocked, [s for s in structures if s.kind != "waterfall"], cfg.cell_m)
@@ -399,6 +425,21 @@ def _ground(
     return sc.Ground(
         cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
     )
+
+
+def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:
+    """A dry riverbed's floor is gravel (sand in a desert), and nothing grows in it."""
+    if not beds:
+        return
+    n = g.n
+    mask = np.zeros((n, n), np.uint8)
+    for bed in beds:
+        px = np.round(bed.points_n3[:, :2] / g.cell_m * 16).astype(np.int32)
+        thickness = max(1, int(round(bed.width_m * 0.8 / g.cell_m)))
+        cv2.polylines(mask, [px], False, 1, thickness=thickness, lineType=cv2.LINE_8, shift=4)
+    bed_cells = mask.astype(bool) & (g.material != tr.MAT["road"])
+    g.material[bed_cells] = tr.MAT["sand" if spec.terrain in ("dunes", "canyon") else "gravel"]
+    g.blocked |= bed_cells
 
 
 def _scatter(

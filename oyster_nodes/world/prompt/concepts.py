@@ -49,7 +49,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "terrain",
         "mountains",
-        "mountain,mountainous,peak,summit,alp,alpine,range,ridge,cliff,crag",
+        "mountain,mountainous,peak,summit,alp,alpine,range,ridge,cliff,crag,mountain pass,alpine pass",
         "high rugged mountains with sharp rocky peaks and ridges",
     ),
     _c("terrain", "hills", "hill,hilly,rolling,highland,knoll,moor,upland", "gentle rolling green hills"),
@@ -89,17 +89,18 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "shore",
         "coast",
-        "coast,coastal,shore,beach,seaside,seashore,cove,bay,shoreline,cliffside",
+        "coast,coastal,shore,beach,seaside,seashore,cove,bay,shoreline,cliffside,harbour,harbor,port,fjord,"
+        "headland,waterfront,quay",
         "sea coast with a sandy beach and the shoreline",
     ),
     _c("shore", "island", "island,isle,atoll,archipelago,islet", "small island surrounded by the ocean"),
     # water
     _c("water", "ocean", "ocean,sea,marine,tide,surf,wave", "the open ocean sea water with waves"),
-    _c("water", "lake", "lake,pond,pool,loch,lagoon,reservoir,tarn", "a calm freshwater lake or pond"),
+    _c("water", "lake", "lake,pond,pool,loch,lagoon,reservoir,tarn,lakeside,lakeshore,oasis", "a calm freshwater lake or pond"),
     _c(
         "water",
         "river",
-        "river,stream,creek,brook,rivulet,riverbank",
+        "river,stream,creek,brook,rivulet,riverbank,riverbed,canal,channel,wadi,arroyo",
         "a flowing river or stream through the land",
     ),
     _c("water", "waterfall", "waterfall,cascade,falls", "a waterfall cascading over a cliff"),
@@ -113,10 +114,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "vegetation",
         "broadleaf",
-        "broadleaf,oak,birch,maple,beech,deciduous,elm,willow,woodland,forest,wood,tree,grove,orchard",
+        "broadleaf,oak,birch,maple,beech,deciduous,elm,willow,woodland,forest,wood,tree,grove,orchard,cherry,sakura,"
+        "almond,aspen,chestnut,linden,poplar,alder,ash tree",
         "deciduous broadleaf trees like oak, maple and birch",
     ),
-    _c("vegetation", "palms", "palm,coconut,tropical,jungle,rainforest", "tropical palm trees"),
+    _c("vegetation", "palms", "palm,coconut,tropical,jungle,rainforest,palm tree", "tropical palm trees"),
     _c("vegetation", "grass", "grass,grassy,lawn,green,verdant,lush", "green grass covering the ground"),
     _c(
         "vegetation",
@@ -179,7 +181,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "road",
-        "road,path,trail,track,street,highway,lane,footpath,dirt road",
+        "road,path,trail,track,street,highway,lane,footpath,dirt road,mountain pass,alpine pass,pass road,"
+        "asphalt,motorway,freeway,boulevard,avenue,driveway",
         "a dirt road or path connecting places",
     ),
     _c("structure", "fences", "fence,fencing,wall,palisade", "wooden fences along fields"),
@@ -196,26 +199,27 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "prop",
         "vehicles",
-        "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus",
+        "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus,suv,sedan,coupe,convertible,hatchback,pickup,"
+        "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader",
         "parked cars and trucks",
         countable=True,
     ),
     _c("prop", "lamps", "lamp,lamppost,streetlight,lantern", "street lamps and lanterns", countable=True),
     # time of day
-    _c("time", "dawn", "dawn,sunrise,daybreak,sunup", "early dawn at sunrise"),
+    _c("time", "dawn", "dawn,sunrise,daybreak,sunup,first light,break of day,crack of dawn,rising sun,sun rising", "early dawn at sunrise"),
     _c("time", "morning", "morning,forenoon", "bright morning"),
     _c("time", "noon", "noon,midday,day,daytime,daylight,sunny", "midday with the sun high in the sky"),
     _c("time", "afternoon", "afternoon", "late afternoon light"),
     _c(
         "time",
         "golden_hour",
-        "golden hour,sunset,sundown,evening,golden",
+        "golden hour,sunset,sundown,evening,golden,setting sun,sun setting,suns setting,sun going down",
         "golden sunset light in the evening",
     ),
     _c(
         "time",
         "dusk",
-        "dusk,twilight,blue hour,gloaming,nightfall",
+        "dusk,twilight,blue hour,gloaming,nightfall,last light",
         "dusk and twilight after the sun has set",
     ),
     _c(
@@ -228,7 +232,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("weather", "clear", "clear,cloudless,fair,sunshine,blue sky", "clear blue sky with sunshine"),
     _c("weather", "overcast", "overcast,cloudy,grey,gray,clouds,cloud", "cloudy overcast grey sky"),
     _c("weather", "fog", "fog,foggy,mist,misty,haze,hazy,smog,murky", "thick fog and mist"),
-    _c("weather", "rain", "rain,rainy,drizzle,drizzly,showers,shower,wet,raining,downpour,rainstorm", "rain falling from grey clouds"),
+    _c("weather", "rain", "rain,rainy,rainfall,drizzle,drizzly,showers,shower,wet,raining,downpour,rainstorm", "rain falling from grey clouds"),
     _c("weather", "snow", "snow,snowing,snowfall,blizzard,flurry,sleet", "falling snow"),
     _c(
         "weather",
@@ -400,3 +404,115 @@ MAX_COUNTS: dict[str, int] = {
     "vehicles": 200,
     "lamps": 500,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# modifier + head noun ("black sand", "stone houses", "dry riverbed", "heavy rain")
+
+#: head classes and the nouns that head them; a modifier qualifies the head noun it stands before
+HEADS: dict[str, tuple[str, ...]] = {
+    "sand": ("sand", "beach", "dune", "shore"),
+    "water": ("water", "sea", "ocean", "lake", "bay", "lagoon", "pool", "harbour", "harbor", "loch", "fjord",
+              "pond", "cove", "tide", "surf", "wave"),
+    "building": ("house", "home", "farmhouse", "building", "barn", "villa", "dwelling", "cabin", "hut",
+                 "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
+                 "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
+                 "mill", "wall", "church", "chapel", "street"),
+    "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
+    "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt"),
+    "trees": ("tree", "forest", "wood", "woodland", "grove", "orchard", "blossom", "leaf", "leave", "foliage",
+              "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy"),
+    "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
+                      "sleet", "storm", "rainstorm", "snowstorm"),
+    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire"),
+    "sky": ("sky", "cloud", "heaven"),
+    "vehicle": ("car", "truck", "van", "jeep", "suv", "sedan", "coupe", "convertible", "hatchback", "vehicle",
+                "pickup", "bus"),
+}
+
+#: per head class, modifier word -> the value it gives that head (spec.modifiers[head])
+MODIFIERS: dict[str, dict[str, str]] = {
+    "sand": {"wet": "wet", "black": "black", "dark": "black", "volcanic": "black", "white": "white", "pale": "white",
+             "golden": "golden", "yellow": "golden", "red": "red", "orange": "red", "pink": "pink",
+             "grey": "grey", "gray": "grey"},
+    "water": {"dark": "dark", "black": "dark", "inky": "dark", "deep": "dark", "clear": "clear",
+              "crystal": "clear", "sparkling": "clear", "turquoise": "turquoise", "aqua": "turquoise",
+              "emerald": "green", "green": "green", "murky": "murky", "muddy": "murky", "brown": "murky",
+              "blue": "blue", "azure": "blue", "cobalt": "blue"},
+    "building": {"stone": "stone", "brick": "brick", "wooden": "wood", "wood": "wood", "timber": "wood",
+                 "log": "wood", "white": "white", "whitewashed": "white", "red": "red", "painted": "painted",
+                 "colourful": "painted", "colorful": "painted", "concrete": "concrete", "adobe": "adobe",
+                 "mud": "adobe", "thatched": "wood", "glass": "concrete", "grey": "stone", "gray": "stone"},
+    "river": {"dry": "dry", "dried": "dry", "empty": "dry", "parched": "dry", "cracked": "dry"},
+    "road": {"wet": "wet", "winding": "winding", "twisting": "winding", "serpentine": "winding", "curving": "winding",
+             "meandering": "winding", "switchback": "winding", "straight": "straight", "long": "straight",
+             "dirt": "dirt", "gravel": "dirt", "muddy": "dirt", "unpaved": "dirt", "paved": "paved",
+             "coastal": "coastal", "cliffside": "coastal", "seaside": "coastal", "alpine": "winding",
+             "mountain": "winding"},
+    "trees": {"cherry": "blossom", "sakura": "blossom", "almond": "blossom", "blossoming": "blossom",
+              "flowering": "blossom", "blooming": "blossom", "blossom": "blossom", "pink": "blossom",
+              "birch": "birch", "silver": "birch", "aspen": "birch", "autumn": "autumn", "autumnal": "autumn",
+              "fall": "autumn", "golden": "autumn", "orange": "autumn", "red": "autumn", "yellow": "autumn",
+              "russet": "autumn", "bare": "bare", "leafless": "bare", "dark": "dark", "shadowy": "dark",
+              "black": "dark", "green": "green", "verdant": "green"},
+    "precipitation": {"heavy": "heavy", "pouring": "heavy", "torrential": "heavy", "driving": "heavy",
+                      "lashing": "heavy", "hard": "heavy", "thick": "heavy", "light": "light",
+                      "gentle": "light", "soft": "light", "fine": "light", "thin": "light", "slight": "light"},
+    "rock": {"wet": "wet", "mossy": "mossy", "black": "black", "dark": "black", "red": "red", "grey": "grey", "gray": "grey",
+             "white": "white", "pale": "white", "golden": "golden", "ochre": "red"},
+    "sky": {"dark": "dark", "black": "dark", "red": "red", "pale": "pale", "white": "pale"},
+    "vehicle": {"black": "black", "red": "red", "silver": "silver", "white": "white", "blue": "blue",
+                "yellow": "yellow", "green": "green", "grey": "silver", "gray": "silver", "dark": "black"},
+}
+
+#: (head class, modifier word) pairs whose word is also read as its own concept ("autumn forest" is autumn)
+KEEPS: frozenset[tuple[str, str]] = frozenset(
+    (h, w)
+    for h, words in {
+        "sand": "volcanic",
+        "water": "muddy",
+        "road": "coastal cliffside seaside alpine mountain muddy",
+        "trees": "cherry sakura almond birch aspen autumn autumnal fall",
+        "building": "",
+    }.items()
+    for w in words.split()
+)
+
+#: nouns that carry a modifier of their own: word -> (head class, value)
+IMPLIED: dict[str, tuple[str, str]] = {
+    "canal": ("river", "canal"),
+    "wadi": ("river", "dry"),
+    "arroyo": ("river", "dry"),
+    "sakura": ("trees", "blossom"),
+    "birch": ("trees", "birch"),
+    "cherry": ("trees", "blossom"),
+    "blizzard": ("precipitation", "heavy"),
+    "downpour": ("precipitation", "heavy"),
+    "drizzle": ("precipitation", "light"),
+    "switchback": ("road", "winding"),
+    "fjord": ("shore", "cliffs"),
+    "cliffside": ("shore", "cliffs"),
+    "headland": ("shore", "cliffs"),
+    "serpentine": ("road", "winding"),
+}
+
+#: post-modifiers: head class -> (words after the head, value) ("cherry trees in bloom")
+POST_MODIFIERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "trees": (
+        (("in", "full", "bloom"), "blossom"),
+        (("in", "full", "blossom"), "blossom"),
+        (("in", "bloom"), "blossom"),
+        (("in", "blossom"), "blossom"),
+        (("in", "flower"), "blossom"),
+        (("in", "autumn", "colour"), "autumn"),
+        (("in", "autumn", "color"), "autumn"),
+    ),
+}
+
+#: the values each head class takes in WorldSpec.modifiers (validated there); "shore" is set by the reader
+MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
+    **{head: tuple(dict.fromkeys(table.values())) for head, table in MODIFIERS.items()},
+    "river": ("dry", "canal"),
+    "shore": ("cliffs",),
+}
+MODIFIER_VALUES["trees"] = tuple(dict.fromkeys(MODIFIER_VALUES["trees"]))

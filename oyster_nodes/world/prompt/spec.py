@@ -60,6 +60,9 @@ class WorldSpec(WireData):
     season: str = "summer"
     mood: str = "serene"
     palette: str = "natural"
+    #: what a modifier said of a head class (concepts.MODIFIER_VALUES): {"sand": "black", "building": "stone",
+    #: "river": "dry", "road": "winding", "trees": "blossom", "precipitation": "heavy", "shore": "cliffs", ...}
+    modifiers: dict[str, str] = field(default_factory=dict)
     #: what the prompt matched: [{"concept", "category", "score", "source", "text", "negated"}]
     matches: list[dict[str, Any]] = field(default_factory=list)
     #: what the parser decided on its own (defaults, ignored words, implied features)
@@ -132,7 +135,8 @@ class WorldSpec(WireData):
             lines.append(
                 f"{sign} {m['category']}:{m['concept']} {m['score']:.2f} ({m['source']}: {m['text']!r})"
             )
-        return "\n".join(lines + [f"note: {n}" for n in self.notes])
+        mods = [f"~ {head}: {value}" for head, value in self.modifiers.items()]
+        return "\n".join(lines + mods + [f"note: {n}" for n in self.notes])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,6 +187,7 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     out["vegetation"] = _mapping(out, "vegetation", cv.VEGETATION, float)
     out["structures"] = _mapping(out, "structures", cv.STRUCTURES, int)
     out["props"] = _mapping(out, "props", cv.PROPS, int)
+    out["modifiers"] = _modifiers(out)
     out["relations"] = _relations(out)
     out["matches"] = _list_of_dicts(out, "matches")
     out["notes"] = [str(n) for n in _list(out, "notes")]
@@ -257,6 +262,27 @@ def _mapping(data: dict[str, Any], name: str, known: tuple[str, ...], kind: type
     extra = [k for k in value if k not in known]
     if extra:
         raise SpecError(f"WorldSpec field '{name}.{extra[0]}' is unknown; known: {', '.join(known)}")
+    return out
+
+
+def _modifiers(data: dict[str, Any]) -> dict[str, str]:
+    value = data.get("modifiers", {})
+    if not isinstance(value, dict):
+        raise SpecError(f"WorldSpec field 'modifiers': expects an object, got {type(value).__name__}")
+    out: dict[str, str] = {}
+    for head, allowed in cv.MODIFIER_VALUES.items():  # vocabulary order, never the order of the input
+        if head not in value:
+            continue
+        if value[head] not in allowed:
+            raise SpecError(
+                f"WorldSpec field 'modifiers.{head}': must be one of {', '.join(allowed)}; got {value[head]!r}"
+            )
+        out[head] = value[head]
+    extra = [k for k in value if k not in cv.MODIFIER_VALUES]
+    if extra:
+        raise SpecError(
+            f"WorldSpec field 'modifiers.{extra[0]}' is unknown; known: {', '.join(cv.MODIFIER_VALUES)}"
+        )
     return out
 
 

@@ -87,8 +87,20 @@ class Mention:
 
 
 @dataclass(kw_only=True, slots=True)
+class Modifier:
+    """A modifier read with its head noun: 'black sand' is (head 'sand', value 'black')."""
+
+    head: str
+    value: str
+    word: str
+    at: int
+    head_at: int
+
+
+@dataclass(kw_only=True, slots=True)
 class Parse:
     mentions: list[Mention] = field(default_factory=list)
+    modifiers: list[Modifier] = field(default_factory=list)
     relations: list[dict[str, str]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     relief: float = 1.0
@@ -154,14 +166,119 @@ def _find_group(tokens: list[str], i: int) -> tuple[str, ...]:
     return ()
 
 
-def lexical_pass(tokens: list[str]) -> tuple[list[Mention], list[int]]:
-    """Concept mentions found by vocabulary words, and positions of words left unexplained."""
+
+#: words that may stand between a modifier and its head ("black volcanic sand", "stone farm houses")
+FILLERS = frozenset(
+    "small little old tall big large tiny long narrow wide quiet lonely pretty ancient fresh farm fishing "
+    "mountain country village seaside coastal sleepy grand huge sports racing vintage classic family electric "
+    "rugged sleek shiny luxury parked lone single".split()
+)
+#: a bare "snow" is lying snow (winter ground) unless one of these stands within two words of it
+FALLING = frozenset("falling fall falls fell drifting blowing swirling snowing coming flurries whirling".split())
+#: words after which a sea or lake lies below the subject ("a road above the sea"): the shore is cliffs
+ABOVE = frozenset(("above", "overlooking", "atop", "high"))
+SEA_HEADS = frozenset(("sea", "ocean", "bay", "cove", "surf", "fjord", "water", "waves"))
+
+
+def head_classes(tok: str) -> tuple[str, ...]:
+    """The head classes (concepts.HEADS) a token can head."""
+    forms = lemmas(tok)
+    return tuple(h for h, words in cv.HEADS.items() if any(f in words for f in forms))
+
+
+def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier], set[int]]:
+    """Modifiers read with their head nouns, and the positions they consume (not read as concepts)."""
+    mods: list[Modifier] = []
+    consumed: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if negated[i]:
+            continue
+        implied = next((cv.IMPLIED[f] for f in lemmas(tok) if f in cv.IMPLIED), None)
+        if implied:
+            mods.append(Modifier(head=implied[0], value=implied[1], word=tok, at=i, head_at=i))
+        for head in head_classes(tok):
+            mods += _pre_modifiers(tokens, i, head, consumed)
+            mods += _post_modifiers(tokens, i, head, consumed)
+    mods += _cliffs(tokens)
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for m in sorted(mods, key=lambda m: (m.at, m.head)):
+        if (m.head, m.at) not in seen:
+            seen.add((m.head, m.at))
+            out.append(m)
+    return out, consumed
+
+
+def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> list[Modifier]:
+    """Modifier words before a head, walking back over fillers, other modifiers and nouns of the same head."""
+    table, out = cv.MODIFIERS.get(head, {}), []
+    for j in range(i - 1, max(-1, i - 5), -1):
+        t = tokens[j]
+        if t in table:
+            out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i))
+            if (head, t) not in cv.KEEPS:
+                consumed.add(j)
+        elif not (t in FILLERS or head in head_classes(t)):
+            break
+    return out
+
+
+def _post_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> list[Modifier]:
+    """Modifier phrases after a head ("trees in bloom")."""
+    for words, value in cv.POST_MODIFIERS.get(head, ()):
+        k = len(words)
+        if tuple(lemmas(t)[-1] if n == k - 1 else t for n, t in enumerate(tokens[i + 1 : i + 1 + k])) == words or (
+            tuple(tokens[i + 1 : i + 1 + k]) == words
+        ):
+            consumed.update(range(i + 1, i + 1 + k))
+            return [Modifier(head=head, value=value, word=" ".join(words), at=i + 1, head_at=i)]
+    return []
+
+
+def _cliffs(tokens: list[str]) -> list[Modifier]:
+    """'above the sea', 'sea cliffs': the land meets the sea in cliffs."""
+    out = []
+    for i, tok in enumerate(tokens):
+        ahead = [t for t in tokens[i + 1 : i + 4] if t not in ("the", "a", "an")]
+        if tok in ABOVE and ahead and ahead[0] in SEA_HEADS - {"water"}:
+            out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i + 1))
+        near = set(tokens[max(0, i - 3) : i]) | set(tokens[i + 1 : i + 3])
+        if lemmas(tok)[-1] == "cliff" and near & SEA_HEADS:
+            out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i))
+    return out
+
+
+def _ground_snow(tokens: list[str], i: int) -> bool:
+    """A bare 'snow' that lies on the ground: no falling word near it, or 'snow capped'."""
+    if tokens[i] != "snow":
+        return False
+    near = set(tokens[max(0, i - 2) : i]) | set(tokens[i + 1 : i + 3])
+    return not near & FALLING
+
+
+def lexical_pass(tokens: list[str], consumed: frozenset[int] = frozenset()) -> tuple[list[Mention], list[int]]:
+    """Concept mentions found by vocabulary words, and positions of words left unexplained.
+
+    Positions in `consumed` are modifiers already read with their head noun and stand for no concept."""
     negated = _negated_positions(tokens)
     mentions: list[Mention] = []
     leftover: list[int] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if i in consumed:
+            i += 1
+            continue
+        if not negated[i] and _ground_snow(tokens, i):
+            capped = i + 1 < len(tokens) and tokens[i + 1] in ("capped", "covered", "topped")
+            if not capped:
+                mentions.append(Mention(concept="winter", start=i, end=i + 1, text=tok, score=0.9, source="snow"))
+            i += 2 if capped else 1
+            continue
+        if not negated[i] and lemmas(tok)[-1] == "water" and tok in ("water", "waters"):
+            mentions.append(Mention(concept="lake", start=i, end=i + 1, text=tok, score=1.0, source="generic"))
+            i += 1
+            continue
         group = _find_group(tokens, i)
         is_group_only = group and (negated[i] or lemmas(tok)[-1] not in cv.GROUP_ONLY_WHEN_NEGATED)
         if is_group_only and (negated[i] or not _lookup(tokens, i)[0]):
@@ -207,6 +324,15 @@ def lexical_pass(tokens: list[str]) -> tuple[list[Mention], list[int]]:
     return mentions, leftover
 
 
+def _resolve_generic_water(mentions: list[Mention]) -> list[Mention]:
+    """A bare 'water' is a lake only where no sea, shore, river or lake is named."""
+    named = any(
+        cv.BY_NAME[m.concept].category in ("water", "shore") and m.source != "generic" and not m.negated
+        for m in mentions
+    )
+    return [m for m in mentions if not (named and m.source == "generic")]
+
+
 def _densify_previous(mentions: list[Mention], i: int) -> bool:
     """'pine forest': the forest word makes the tree kind just before it dense instead of adding one."""
     trees = cv.GROUPS["tree"]
@@ -231,7 +357,9 @@ def _is_content_word(tok: str) -> bool:
     )
 
 
-_LEXICAL_ONLY = np.array([c.category in ("palette", "weather") for c in cv.CONCEPTS])
+#: categories read from their listed words only: on the adherence set the encoder's readings of time words
+#: were all wrong ("black rock", "smoking cone" read as night), and of nouns right (bench/prompt_reading.py)
+_LEXICAL_ONLY = np.array([c.category in ("palette", "weather", "time") for c in cv.CONCEPTS])
 
 
 def embedding_pass(
@@ -354,7 +482,11 @@ def _relief(tokens: list[str]) -> float:
 def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) -> Parse:
     """Find concept mentions, counts, negation and relations in one text."""
     tokens = tokenize(text)
-    mentions, leftover = lexical_pass(tokens)
+    modifiers, consumed = modifier_pass(tokens, _negated_positions(tokens))
+    if negative:
+        modifiers = []
+    mentions, leftover = lexical_pass(tokens, frozenset(consumed))
+    mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
     if encoder is not None:
         extra, unknown = embedding_pass(tokens, leftover, encoder, _negated_positions(tokens))
@@ -368,7 +500,11 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
             m.negated = True
     _attach_modifiers(tokens, mentions)
     return Parse(
-        mentions=mentions, relations=_relations(tokens, mentions), ignored=unknown, relief=_relief(tokens)
+        mentions=mentions,
+        modifiers=modifiers,
+        relations=_relations(tokens, mentions),
+        ignored=unknown,
+        relief=_relief(tokens),
     )
 
 
@@ -388,10 +524,24 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
         notes.append("not understood, ignored: " + ", ".join(dict.fromkeys(main.ignored)))
     excluded = list(dict.fromkeys(m.concept for m in mentions if m.negated))
     positive = [m for m in mentions if not m.negated and m.concept not in excluded]
-    b = _Builder(positive=positive, excluded=excluded, notes=notes, relations=main.relations)
+    b = _Builder(
+        positive=positive,
+        excluded=excluded,
+        notes=notes,
+        relations=main.relations,
+        modifiers=_modifier_values(main.modifiers),
+    )
     spec = b.build(prompt, relief=main.relief)
     spec.matches = [_match_record(m) for m in mentions]
     return spec
+
+
+def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
+    """One value per head class: at its first head noun, the modifier nearest to it ('clear turquoise water')."""
+    first: dict[str, str] = {}
+    for m in sorted(mods, key=lambda m: (m.head_at, abs(m.head_at - m.at))):
+        first.setdefault(m.head, m.value)
+    return {h: first[h] for h in cv.MODIFIER_VALUES if h in first}
 
 
 def _match_record(m: Mention) -> dict[str, object]:
@@ -412,6 +562,7 @@ class _Builder:
     excluded: list[str]
     notes: list[str]
     relations: list[dict[str, str]]
+    modifiers: dict[str, str] = field(default_factory=dict)
 
     def of(self, category: str) -> list[Mention]:
         return [m for m in self.positive if cv.BY_NAME[m.concept].category == category]
@@ -432,13 +583,17 @@ class _Builder:
         ).concept
 
     def build(self, prompt: Prompt, *, relief: float) -> WorldSpec:
+        self._beach_sand()
+        cliffs = self.modifiers.get("shore") == "cliffs"
         terrain = self.best("terrain", "")
         if not terrain:
-            terrain = "plains" if self.of("shore") else "hills"
+            terrain = "hills" if cliffs or not self.of("shore") else "plains"
             if prompt.text.strip():
                 self.notes.append(f"no landform named: using {terrain}")
+        if cliffs and not self.of("shore") and "coast" not in self.excluded:
+            self.positive.append(Mention(concept="coast", start=-1, end=-1, text="cliffs", score=1.0, source="modifier"))
         snowy = any(m.concept == "snowfield" for m in self.of("terrain"))
-        season = self.best("season", "winter" if snowy else "summer")
+        season = self.best("season", "winter" if snowy else self._season_of_trees())
         weather = self.best("weather", "clear")
         if weather == "snow" and not self.of("season"):
             season = "winter"
@@ -467,8 +622,23 @@ class _Builder:
             season=season,
             mood=self.best("mood", "serene"),
             palette=self.best("palette", "natural"),
+            modifiers=self.modifiers,
             notes=self.notes,
         )
+
+    def _beach_sand(self) -> None:
+        """'black sand beach': by the sea, sand is the beach's, not a desert's."""
+        if not self.of("shore"):
+            return
+        sand = [m for m in self.of("terrain") if m.concept == "dunes" and m.text in ("sand", "sandy", "sands")]
+        for m in sand:
+            self.positive.remove(m)
+        if sand:
+            self.notes.append("sand by the sea: a beach, not a desert")
+
+    def _season_of_trees(self) -> str:
+        """Blossom means spring and autumn leaves autumn, when no season is named."""
+        return {"blossom": "spring", "autumn": "autumn"}.get(self.modifiers.get("trees", ""), "summer")
 
     def _shore(self, structures: dict[str, int]) -> str:
         shores = [m.concept for m in self.of("shore")]
@@ -480,7 +650,12 @@ class _Builder:
         return shore
 
     def _water(self, shore: str, structures: dict[str, int]) -> list[str]:
-        water = [name for name in cv.WATERS if any(m.concept == name for m in self.of("water"))]
+        named = [m for m in self.of("water") if m.source != "generic"]
+        generic = [m for m in self.of("water") if m.source == "generic"]
+        if generic and not named and shore == "none" and "lake" not in self.excluded:
+            named = generic
+            self.notes.append("water named without saying which: a lake")
+        water = [name for name in cv.WATERS if any(m.concept == name for m in named)]
         for r in self.relations:
             if r["object"] in cv.WATERS and r["object"] not in water and r["object"] not in self.excluded:
                 water.append(r["object"])
@@ -501,7 +676,17 @@ class _Builder:
             veg[m.concept] = max(veg.get(m.concept, 0.0), density) if m.source != "group" else density
         if season == "winter" and "flowers" in veg:
             del veg["flowers"]
+        self._undergrowth(veg, terrain, season)
         return {k: round(veg[k], 3) for k in cv.VEGETATION if k in veg}
+
+    def _undergrowth(self, veg: dict[str, float], terrain: str, season: str) -> None:
+        """A named forest has a floor: shrubs and ferns under the trees, grass in its clearings."""
+        trees = max((veg.get(k, 0.0) for k in ("conifers", "broadleaf", "palms")), default=0.0)
+        if trees < 0.5 or terrain in ("dunes", "snowfield") or season == "winter":
+            return
+        for kind, floor in (("shrubs", 0.35), ("grass", 0.5)):
+            if kind not in self.excluded:
+                veg[kind] = max(veg.get(kind, 0.0), floor)
 
     def _structures(self) -> dict[str, int]:
         counts: dict[str, int] = {}

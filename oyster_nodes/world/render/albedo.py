@@ -37,12 +37,37 @@ TERRAIN_SRGB = {
 }
 
 
-def terrain_albedo(world: WorldState) -> np.ndarray:
-    """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation; alpha: how rocky (strata)."""
-    n, cell = world.n, world.cell_m
-    colours = {**MATERIAL_SRGB, **TERRAIN_SRGB.get(str(world.spec.get("terrain", "")), {})}
-    if world.spec.get("season") == "winter" or world.spec.get("terrain") == "snowfield":
+#: sRGB sand a sand modifier asks for ("black sand", "white sand beach")
+SAND_SRGB = {
+    "black": (0.12, 0.115, 0.11), "white": (0.9, 0.87, 0.8), "golden": (0.86, 0.68, 0.4),
+    "red": (0.72, 0.38, 0.22), "pink": (0.88, 0.72, 0.68), "grey": (0.52, 0.5, 0.47), "wet": (0.55, 0.49, 0.37),
+}
+#: sRGB rock a rock modifier asks for ("black rock", "red rock")
+ROCK_SRGB = {
+    "black": (0.13, 0.125, 0.13), "red": (0.62, 0.34, 0.22), "grey": (0.45, 0.44, 0.43),
+    "white": (0.78, 0.76, 0.72), "golden": (0.7, 0.55, 0.33),
+}
+#: relief kinds whose rock shows strata (sedimentary layers); elsewhere rock is unbanded
+STRATA_TERRAINS = ("canyon",)
+
+
+def terrain_colours(spec: dict) -> dict[str, tuple[float, float, float]]:
+    """sRGB albedo per material for a world's spec: the base palette, the terrain's, the prompt's modifiers."""
+    colours = {**MATERIAL_SRGB, **TERRAIN_SRGB.get(str(spec.get("terrain", "")), {})}
+    if spec.get("season") == "winter" or spec.get("terrain") == "snowfield":
         colours["rock"] = (0.25, 0.24, 0.24)  # dark rock against snow
+    mods = spec.get("modifiers") or {}
+    if mods.get("sand") in SAND_SRGB:
+        colours["sand"] = SAND_SRGB[mods["sand"]]
+    if mods.get("rock") in ROCK_SRGB:
+        colours["rock"] = ROCK_SRGB[mods["rock"]]
+    return colours
+
+
+def terrain_albedo(world: WorldState) -> np.ndarray:
+    """uint8 n x n x 4: sRGB albedo from materials, slope, roads and variation; alpha: strata (canyons only)."""
+    n, cell = world.n, world.cell_m
+    colours = terrain_colours(world.spec)
     palette = np.array([colours.get(m, (0.4, 0.4, 0.4)) for m in MATERIALS] + [(0.4, 0.4, 0.4)] * 246, np.float32)
     mat = np.asarray(world.material_hw, np.uint8)
     rgb = palette[mat]
@@ -66,9 +91,18 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     if road is not None:
         rgb = rgb * (1 - road[..., None]) + np.array(MATERIAL_SRGB["road"], np.float32) * road[..., None]
         rocky = rocky * (1 - road)
-    rgb = cv2.GaussianBlur(rgb, (0, 0), 0.6)
-    out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(rocky, (0, 0), 1.0)[..., None]], axis=-1)
+    rgb = _soften_steep(cv2.GaussianBlur(rgb, (0, 0), 0.6), slope)
+    strata = rocky if str(world.spec.get("terrain", "")) in STRATA_TERRAINS else np.zeros_like(rocky)
+    out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(strata, (0, 0), 1.0)[..., None]], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _soften_steep(rgb: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """On steep faces one texel of the top-down map covers metres of wall, so cell-to-cell variation there is
+    drawn as streaks down the fall line: blend those cells toward a wider blur of their neighbourhood."""
+    wide = cv2.GaussianBlur(rgb, (0, 0), 2.5)
+    t = np.clip((slope - 0.9) / 1.2, 0.0, 1.0)[..., None].astype(np.float32)
+    return rgb * (1 - t) + wide * t
 
 
 def _rock_tones(base: tuple[float, float, float], n: int, cell: float, rng: np.random.Generator) -> np.ndarray:

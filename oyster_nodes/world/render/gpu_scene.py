@@ -29,6 +29,7 @@ from .meshes import (
     instance_mesh,
     merge,
     structure_mesh,
+    tree_look,
 )
 from .meshes import water_mesh as build_water_mesh
 
@@ -278,7 +279,9 @@ class GpuScene:
             members = np.nonzero(kinds == k)[0].astype(np.uint32)
             self.kind_groups[k] = members
             name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
-            meshes = {NEAR: instance_mesh(name, NEAR), FAR: instance_mesh(name, FAR), CARD: instance_card(name)}
+            look = tree_look(w.spec)
+            meshes = {NEAR: instance_mesh(name, NEAR, look), FAR: instance_mesh(name, FAR, look),
+                      CARD: instance_card(name, look)}
             for lod, mesh in meshes.items():
                 if mesh is None:
                     continue

@@ -240,30 +240,80 @@ NEEDLE, LEAF, PALM_LEAF = (0.04, 0.12, 0.05), (0.08, 0.2, 0.05), (0.07, 0.22, 0.
 STONE = (0.33, 0.32, 0.3)
 
 
+#: per tree look (WorldSpec.modifiers["trees"]): bark colour, leaf colour (linear)
+TREE_LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "": (BARK, LEAF),
+    "birch": ((0.62, 0.6, 0.55), (0.12, 0.24, 0.05)),
+    "blossom": ((0.16, 0.1, 0.07), (0.78, 0.38, 0.46)),
+    "dark": (DARK_BARK, (0.03, 0.08, 0.03)),
+    "green": (BARK, (0.07, 0.22, 0.04)),
+    # bare crowns in winter: a haze of grey-brown twigs (the renderer lays snow on their tops)
+    "winter": (BARK, (0.11, 0.09, 0.08)),
+    "birch_winter": ((0.62, 0.6, 0.55), (0.13, 0.1, 0.1)),
+}
+#: looks whose crowns are not leaves (no foliage tint, no autumn colour)
+BARE_LOOKS = ("winter", "birch_winter")
+
+
+def tree_look(spec: dict) -> str:
+    """The look a world's spec asks of its trees ("" by default): a TREE_LOOKS entry for broadleaf trees, or
+    "autumn" in an autumn world (conifers then keep their green: their needles take no autumn tint)."""
+    look = str((spec.get("modifiers") or {}).get("trees", ""))
+    if spec.get("season") == "winter" and look in ("", "birch", "bare"):
+        return "birch_winter" if look == "birch" else "winter"
+    if look and look in TREE_LOOKS:
+        return look
+    return "autumn" if spec.get("season") == "autumn" else ""
+
+
+def _limb(z0: float, length: float, r0: float, r1: float, tilt: float, yaw: float, rgb: tuple[float, float, float],
+          seg: int = 3) -> Mesh:
+    """A branch from the trunk at height z0, leaning `tilt` radians out from vertical towards `yaw`."""
+    b = frustum(r0, r1, 0.0, length, seg, rgb, caps=False)
+    c, s = math.cos(tilt), math.sin(tilt)
+    rot = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])  # about y: +z leans towards +x
+    pos, nrm = (b.pos @ rot.T).astype(np.float32), (b.nrm @ rot.T).astype(np.float32)
+    return transform(Mesh(pos=pos, nrm=nrm, col=b.col, part=b.part), yaw=yaw, offset=(0, 0, z0))
+
+
 def _conifer(lod: int) -> Mesh:
-    seg = 7 if lod == 0 else 4
-    parts = [frustum(0.28, 0.18, 0, 2.6, 5 if lod == 0 else 3, BARK, caps=False)]
-    tiers = ((2.0, 2.6, 7.0), (4.4, 2.0, 9.5), (6.8, 1.4, 12.0)) if lod == 0 else ((1.8, 2.5, 12.0),)
-    for i, (z0, r, z1) in enumerate(tiers):
-        parts.append(frustum(r, 0.0, z0, z1, seg, NEEDLE, FOLIAGE, caps=lod == 0, phase=0.4 * i))
+    """A spruce-like spire: a trunk and drooping whorls of needles, narrowing to the crown."""
+    if lod:
+        parts = [frustum(0.28, 0.18, 0, 2.6, 3, BARK, caps=False)]
+        parts.append(frustum(2.5, 0.0, 1.8, 12.0, 4, NEEDLE, FOLIAGE, caps=False))
+        return merge(parts)
+    parts = [frustum(0.3, 0.12, 0, 9.0, 5, BARK, caps=False)]
+    whorls = ((1.6, 2.9, 4.6), (3.3, 2.4, 6.4), (5.0, 1.9, 8.1), (6.7, 1.35, 9.8), (8.3, 0.85, 11.2),
+              (9.6, 0.45, 12.4))
+    for i, (z0, r, z1) in enumerate(whorls):
+        droop = frustum(r, 0.0, z0, z1, 7, NEEDLE, FOLIAGE, caps=False, phase=0.9 * i)
+        under = frustum(r, r * 0.35, z0, z0 + 0.5, 7, NEEDLE, FOLIAGE, caps=False, phase=0.9 * i)
+        parts += [droop, under] if i == 0 else [droop]
     return merge(parts)
 
 
-def _broadleaf(lod: int) -> Mesh:
-    parts = [frustum(0.35, 0.22, 0, 4.5, 6 if lod == 0 else 3, BARK, caps=False)]
-    if lod == 0:
-        parts += [
-            blob((0, 0, 6.5), (3.4, 3.4, 2.9), LEAF, seed=1),
-            blob((1.6, 0.8, 5.4), (2.2, 2.2, 1.9), LEAF, seed=2),
-            blob((-1.4, -1.0, 5.6), (2.3, 2.1, 2.0), LEAF, seed=3),
-            blob((0.3, -0.6, 8.2), (2.2, 2.2, 1.8), LEAF, seed=4),
-        ]
-    else:
-        ring = [(3.4 * math.cos(a), 3.4 * math.sin(a), 6.2) for a in np.arange(4) * math.pi / 2 + math.pi / 4]
-        v = np.array([*ring, (0.0, 0.0, 9.0), (0.0, 0.0, 4.4)])  # a low canopy dome in 8 triangles
-        f = [[k, (k + 1) % 4, 4] for k in range(4)] + [[(k + 1) % 4, k, 5] for k in range(4)]
-        parts.append(from_faces(v, np.array(f), LEAF, FOLIAGE))
-    return merge(parts)
+def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
+               leaf: tuple[float, float, float] = LEAF) -> Mesh:
+    """A trunk that forks into limbs, each carrying a leaf mass, under a crown mass."""
+    if lod:  # a trunk under one ovoid crown, taller than wide: a pentagonal bipyramid (10 triangles)
+        parts = [frustum(0.35, 0.22, 0, 4.8, 3, bark, caps=False)]
+        ring = [(2.6 * math.cos(a), 2.6 * math.sin(a), 6.6) for a in np.arange(5) * 2 * math.pi / 5]
+        v = np.array([*ring, (0.0, 0.0, 10.2), (0.0, 0.0, 3.9)])
+        f = [[k, (k + 1) % 5, 5] for k in range(5)] + [[(k + 1) % 5, k, 6] for k in range(5)]
+        parts.append(from_faces(v, np.array(f), leaf, FOLIAGE))
+        return merge(parts)
+    parts = [frustum(0.36, 0.2, 0, 5.2, 6, bark, caps=False)]
+    masses = []
+    for k in range(4):
+        yaw, tilt, length = 0.4 + 2 * math.pi * k / 4 + 0.3 * (k % 2), 0.75 + 0.12 * (k % 3), 3.0 + 0.5 * (k % 2)
+        z0 = 2.9 + 0.55 * k
+        parts.append(_limb(z0, length, 0.15, 0.06, tilt, yaw, bark))
+        reach = length * math.sin(tilt)
+        tip = (reach * math.cos(yaw), reach * math.sin(yaw), z0 + length * math.cos(tilt) + 0.6)
+        size = 1.9 - 0.15 * (k % 2)
+        masses.append(blob(tip, (size, size, size * 0.8), leaf, seed=11 + k, jitter=0.2))
+    masses.append(blob((0.2, -0.1, 7.9), (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.2))
+    return merge(parts + masses)
 
 
 def _palm(lod: int) -> Mesh:
@@ -424,9 +474,22 @@ INSTANCE_HEIGHT = {
 }
 
 
-def instance_mesh(kind: str, lod: int) -> Mesh:
-    """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock."""
-    return INSTANCE_BUILDERS.get(kind, _rock)(lod)
+def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
+    """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock. `look` (see
+    tree_look) colours broadleaf trees: birch bark, blossom."""
+    if kind == "broadleaf" and look in TREE_LOOKS:
+        bark, leaf = TREE_LOOKS[look]
+        mesh = _broadleaf(lod, bark, leaf)
+        return _evergreen(mesh) if look in BARE_LOOKS else mesh
+    mesh = INSTANCE_BUILDERS.get(kind, _rock)(lod)
+    return _evergreen(mesh) if kind == "conifer" and look == "autumn" else mesh
+
+
+def _evergreen(mesh: Mesh) -> Mesh:
+    """The mesh with its foliage drawn as plain surfaces, which the renderer's foliage and autumn tints leave
+    alone (conifers in autumn, bare crowns in winter)."""
+    part = np.where(mesh.part == FOLIAGE, PLAIN, mesh.part).astype(np.float32)
+    return Mesh(pos=mesh.pos, nrm=mesh.nrm, col=mesh.col, part=part)
 
 
 # --- cards: the most distant level of detail ------------------------------------------------------
@@ -500,10 +563,15 @@ CARD_BUILDERS = {
 }
 
 
-def instance_card(kind: str) -> Mesh | None:
+def instance_card(kind: str, look: str = "") -> Mesh | None:
     """The camera-facing card drawn for an instance kind when it is only a few pixels tall; None: no card."""
+    if kind == "broadleaf" and look in TREE_LOOKS:
+        bark, leaf = TREE_LOOKS[look]
+        mesh = merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
+        return _evergreen(mesh) if look in BARE_LOOKS else mesh
     build = CARD_BUILDERS.get(kind)
-    return build() if build is not None else None
+    mesh = build() if build is not None else None
+    return _evergreen(mesh) if mesh is not None and kind == "conifer" and look == "autumn" else mesh
 
 
 # --- structures -----------------------------------------------------------------------------------

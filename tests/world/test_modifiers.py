@@ -1,0 +1,241 @@
+"""Prompt modifiers are read with their head noun: 'black sand' is a sand colour, not night."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from oyster_nodes.types import Prompt
+from oyster_nodes.world.generate.world import WATER_SRGB, GenerateConfig, generate_world
+from oyster_nodes.world.prompt.spec import SpecError, WorldSpec
+from oyster_nodes.world.prompt.understand import spec_from_prompt
+from oyster_nodes.world.render.albedo import terrain_albedo
+from oyster_nodes.world.state.world_state import MATERIALS, WorldState
+
+
+def read(text: str) -> WorldSpec:
+    return spec_from_prompt(Prompt(text=text, seed=3), None)
+
+
+def test_black_sand_is_a_sand_colour_not_night() -> None:
+    s = read("a black sand beach")
+    assert s.modifiers["sand"] == "black"
+    assert s.time_of_day != "night"
+    assert s.shore == "coast" and s.terrain != "dunes"  # a beach's sand, not a desert
+
+
+def test_dark_water_is_a_water_colour_not_night() -> None:
+    s = read("a lake of dark water under pines")
+    assert s.modifiers["water"] == "dark"
+    assert s.time_of_day != "night"
+    assert "lake" in s.water
+
+
+def test_stone_houses_keep_their_count_and_add_no_rocks() -> None:
+    s = read("five stone houses on a hillside")
+    assert s.structures["house"] == 5
+    assert s.modifiers["building"] == "stone"
+    assert "rocks" not in s.props
+
+
+def test_dry_riverbed_is_a_dry_channel() -> None:
+    s = read("a dry riverbed in the desert")
+    assert "river" in s.water and s.modifiers["river"] == "dry"
+
+
+def test_canal_is_a_channel_of_water() -> None:
+    s = read("a canal through a town")
+    assert "river" in s.water and s.modifiers["river"] == "canal"
+
+
+def test_first_light_is_dawn() -> None:
+    assert read("a harbour at first light").time_of_day == "dawn"
+
+
+def test_heavy_rainfall_is_heavy_rain() -> None:
+    s = read("heavy rainfall over the valley")
+    assert s.weather == "rain" and s.modifiers["precipitation"] == "heavy"
+
+
+def test_the_word_water_names_a_water_body() -> None:
+    s = read("a cabin by the water")
+    assert s.water == ["lake"]
+    assert read("a beach by the water").water == ["ocean"]  # by the sea the water is the sea's
+
+
+def test_coastal_road_above_the_sea_has_cliffs_road_and_sea() -> None:
+    s = read("a coastal road above the sea")
+    assert s.structures.get("road") == 1 and s.shore == "coast" and "ocean" in s.water
+    assert s.modifiers["shore"] == "cliffs" and s.terrain != "plains"
+
+
+def test_winding_country_road() -> None:
+    s = read("a winding country road")
+    assert s.structures.get("road") == 1 and s.modifiers["road"] == "winding"
+
+
+def test_cherry_trees_in_bloom_blossom_in_spring() -> None:
+    s = read("cherry trees in bloom")
+    assert s.modifiers["trees"] == "blossom" and s.season == "spring"
+    assert s.vegetation["broadleaf"] > 0.5
+    assert "flowers" not in s.vegetation or s.vegetation["flowers"] < 0.5  # "bloom" is the trees', not a meadow
+
+
+def test_autumn_forest() -> None:
+    s = read("autumn forest")
+    assert s.season == "autumn" and s.modifiers["trees"] == "autumn"
+
+
+# -- readings the samples above do not cover ---------------------------------------------------
+
+
+def test_golden_sand_is_not_golden_hour() -> None:
+    s = read("golden sand dunes under a blazing sun")
+    assert s.time_of_day != "golden_hour" and s.modifiers["sand"] == "golden" and s.terrain == "dunes"
+
+
+def test_dark_forest_and_dark_sky_are_not_night() -> None:
+    assert read("a cabin at the edge of a dark pine forest, dusk").time_of_day == "dusk"
+    assert read("a thunderstorm over open plains, dark sky").time_of_day != "night"
+    assert read("a lake in the dark").time_of_day == "night"  # darkness itself still is night
+
+
+def test_clear_water_is_not_clear_weather_and_colours_apply() -> None:
+    s = read("a bay of clear turquoise water, overcast")
+    assert s.weather == "overcast" and s.modifiers["water"] == "turquoise"
+
+
+def test_red_wooden_cabins_count_and_material() -> None:
+    s = read("three red wooden cabins by a lake")
+    assert s.structures["cabin"] == 3 and s.modifiers["building"] == "wood"  # the nearest modifier wins
+    assert "rocks" not in s.props
+
+
+def test_light_drizzle_and_pouring_rain() -> None:
+    assert read("light rain on the moor").modifiers["precipitation"] == "light"
+    assert read("pouring rain at night").modifiers["precipitation"] == "heavy"
+
+
+def test_lying_snow_is_winter_falling_snow_is_snowfall() -> None:
+    lying = read("a village in the snow")
+    assert lying.weather != "snow" and lying.season == "winter"
+    assert read("snow falling on a village").weather == "snow"
+    capped = read("snow capped peaks above a lake in summer")
+    assert capped.weather != "snow" and capped.season == "summer"
+
+
+def test_wet_sand_is_not_rain() -> None:
+    assert read("a drink can on wet sand at the beach").weather != "rain"
+
+
+def test_black_car_is_a_car_colour() -> None:
+    s = read("a black car on a mountain road")
+    assert s.modifiers["vehicle"] == "black" and s.time_of_day != "night" and s.props.get("vehicles")
+
+
+def test_mountain_pass_is_a_road_in_the_mountains() -> None:
+    s = read("a red sports car on a winding mountain pass at sunset")
+    assert s.terrain == "mountains" and s.structures.get("road") == 1 and s.modifiers["road"] == "winding"
+    assert s.modifiers["vehicle"] == "red" and s.time_of_day == "golden_hour"
+
+
+def test_negated_modifier_is_not_read() -> None:
+    s = read("a beach, no black sand")
+    assert "sand" not in s.modifiers
+
+
+def test_modifiers_validated_with_field_and_choices() -> None:
+    spec = read("a black sand beach")
+    assert "~ sand: black" in spec.match_table()
+    with pytest.raises(SpecError, match=r"modifiers\.sand.*one of"):
+        spec.with_overrides({"modifiers": {"sand": "plaid"}})
+    with pytest.raises(SpecError, match=r"modifiers\.colour' is unknown"):
+        spec.with_overrides({"modifiers": {"colour": "black"}})
+    assert WorldSpec.from_json(spec.to_json()).modifiers == spec.modifiers
+
+
+# -- what generation makes of them -------------------------------------------------------------
+
+SMALL = GenerateConfig(size_m=384.0, cell_m=1.5)
+
+
+def make(text: str, seed: int = 4) -> WorldState:
+    return generate_world(read(text), seed, SMALL)
+
+
+def test_stone_houses_are_built_of_stone() -> None:
+    w = make("five stone houses on a hillside")
+    houses = [s for s in w.structures if s.kind == "house"]
+    assert len(houses) == 5 and all(s.material == "stone" for s in houses)
+    plain = [s for s in make("five houses on a hillside").structures if s.kind == "house"]
+    assert all(s.material != "stone" for s in plain)
+
+
+def test_dry_riverbed_is_cut_but_holds_no_water() -> None:
+    w = make("a dry riverbed in rolling hills")
+    beds = [p for p in w.paths if p.kind == "riverbed"]
+    assert beds and not any(p.kind == "river" for p in w.paths)
+    assert not np.isfinite(w.water_hw).any()
+    ij = np.clip(np.round(beds[0].points_n3[:, 1::-1] / w.cell_m).astype(int), 0, w.n - 1)
+    assert (w.material_hw[ij[:, 0], ij[:, 1]] == MATERIALS.index("gravel")).mean() > 0.8
+    wet = make("a river in rolling hills")
+    assert np.isfinite(wet.water_hw).any()
+
+
+def test_canal_is_straight_still_water() -> None:
+    w = make("a canal across the plains")
+    canal = next(p for p in w.paths if p.kind == "canal")
+    pts = canal.points_n3
+    chord = np.linalg.norm(pts[-1, :2] - pts[0, :2])
+    walked = np.linalg.norm(np.diff(pts[:, :2], axis=0), axis=1).sum()
+    assert walked < 1.02 * chord and np.ptp(pts[:, 2]) < 0.01
+    assert np.isfinite(w.water_hw).any()
+
+
+def test_heavy_rain_is_heavier_and_water_colour_reaches_the_env() -> None:
+    heavy, plain = make("heavy rain over dark water"), make("rain over water")
+    assert heavy.env["precipitation"]["intensity"] > plain.env["precipitation"]["intensity"]
+    assert heavy.env["water_color"] == list(WATER_SRGB["dark"]) and "water_color" not in plain.env
+    assert heavy.env["clock_h"] == plain.env["clock_h"]  # dark water is not night
+
+
+def test_black_sand_is_drawn_black() -> None:
+    black, plain = make("a black sand beach"), make("a sandy beach")
+    sand = MATERIALS.index("sand")
+    lum = [terrain_albedo(w)[..., :3][w.material_hw == sand].mean() for w in (black, plain)]
+    assert lum[0] < 0.4 * lum[1]
+
+
+def test_strata_only_in_canyons() -> None:
+    assert terrain_albedo(make("jagged mountains"))[..., 3].max() == 0
+    assert terrain_albedo(make("a red rock canyon"))[..., 3].max() > 100
+
+
+def test_cliffs_stand_above_the_sea() -> None:
+    w = make("a coastal road above the sea")
+    sea = np.isfinite(w.water_hw) & (w.height_hw < 0)
+    dist = ndimage.distance_transform_edt(~sea) * w.cell_m
+    coast = (dist > 20) & (dist < 60)
+    flat = make("a road along a beach by the sea")
+    fsea = np.isfinite(flat.water_hw) & (flat.height_hw < 0)
+    fcoast = (ndimage.distance_transform_edt(~fsea) * flat.cell_m > 20) & (
+        ndimage.distance_transform_edt(~fsea) * flat.cell_m < 60)
+    assert np.median(w.height_hw[coast]) > 15.0 > np.median(flat.height_hw[fcoast])
+    assert any(p.kind == "road" for p in w.paths)
+
+
+def test_winding_road_bends_more() -> None:
+    def bendiness(w: WorldState) -> float:
+        road = max((p for p in w.paths if p.kind == "road"), key=lambda p: len(p.points_n3))
+        d = np.diff(road.points_n3[:, :2], axis=0)
+        heading = np.unwrap(np.arctan2(d[:, 1], d[:, 0]))
+        return float(np.abs(np.diff(heading)).sum())
+
+    assert bendiness(make("a winding road across the plains")) > 1.3 * bendiness(make("a road across the plains"))
+
+
+def test_modified_worlds_stay_deterministic() -> None:
+    spec = read("a winding road past five stone houses to a black sand beach, heavy rain")
+    a, b = generate_world(spec, 9, SMALL), generate_world(spec, 9, SMALL)
+    assert a.content_hash() == b.content_hash()

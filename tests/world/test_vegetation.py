@@ -1,0 +1,100 @@
+"""The kinds of plants the words ask for appear, with the look they ask for (birch, blossom, palms by the sea)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from oyster_nodes.types import Prompt
+from oyster_nodes.world.generate.world import GenerateConfig, generate_world
+from oyster_nodes.world.prompt.understand import spec_from_prompt
+from oyster_nodes.world.render.meshes import LEAF, instance_card, instance_mesh, tree_look
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
+
+SMALL = GenerateConfig(size_m=384.0, cell_m=1.5)
+
+
+def world(text: str, seed: int = 5) -> WorldState:
+    return generate_world(spec_from_prompt(Prompt(text=text), None), seed, SMALL)
+
+
+def count(w: WorldState, kind: str) -> int:
+    return int((w.inst_kind == INSTANCE_KINDS.index(kind)).sum())
+
+
+def test_snowy_birch_forest_has_broadleaf_trees_in_the_snow() -> None:
+    w = world("a quiet birch forest in deep winter snow")
+    assert w.spec["season"] == "winter"
+    birches, conifers = count(w, "broadleaf"), count(w, "conifer")
+    assert birches > 300 and birches > 3 * conifers
+    assert w.spec["modifiers"]["trees"] == "birch"
+
+
+def test_palms_crowd_a_tropical_beach() -> None:
+    w = world("a tropical beach with palm trees by the sea")
+    palm = w.inst_kind == INSTANCE_KINDS.index("palm")
+    sea = np.isfinite(w.water_hw) & (w.height_hw < 0)
+    dist = ndimage.distance_transform_edt(~sea) * w.cell_m
+    ij = np.clip(np.round(w.inst_xyz[palm, 1::-1] / w.cell_m).astype(int), 0, w.n - 1)
+    near = dist[ij[:, 0], ij[:, 1]] < 80.0
+    band = ((dist > 0) & (dist < 80.0) & ~np.isfinite(w.water_hw)).sum() * w.cell_m**2
+    assert near.sum() / (band / 1e4) > 70.0  # palms per hectare of the 80 m shore band (was 38)
+
+
+def test_blossom_colours_the_broadleaf_leaves_pink() -> None:
+    spec = spec_from_prompt(Prompt(text="an orchard of cherry trees in bloom"), None).to_dict()
+    look = tree_look(spec)
+    assert look == "blossom"
+    for mesh in (instance_mesh("broadleaf", 0, look), instance_mesh("broadleaf", 1, look),
+                 instance_card("broadleaf", look)):
+        leaves = mesh.col[mesh.part == 1.0]
+        assert len(leaves) and (leaves[:, 0] > 2 * leaves[:, 1]).all()  # red over green: pink, not green
+    plain = instance_mesh("broadleaf", 0, tree_look({}))
+    assert np.allclose(plain.col[plain.part == 1.0], LEAF)
+
+
+def test_birch_bark_is_pale_and_winter_crowns_are_bare() -> None:
+    birch = instance_mesh("broadleaf", 0, "birch")
+    bark = birch.col[birch.part == 0.0]
+    assert bark.mean() > 0.5
+    look = tree_look(spec_from_prompt(Prompt(text="a quiet birch forest in deep winter snow"), None).to_dict())
+    assert look == "birch_winter"
+    bare = instance_mesh("broadleaf", 0, look)
+    assert not (bare.part == 1.0).any() and bare.col.max(axis=1).min() < 0.2  # grey twigs, no green leaves
+    assert (bare.col.mean(axis=1) > 0.5).any()  # and still the pale bark
+
+
+def test_trees_have_trunk_limbs_and_several_leaf_masses_within_budget() -> None:
+    tree = instance_mesh("broadleaf", 0)
+    bark_z = tree.pos[tree.part == 0.0, 2]
+    leaf = tree.pos[tree.part == 1.0]
+    assert bark_z.max() > 5.0  # limbs reach up into the crown
+    spread = np.hypot(leaf[:, 0], leaf[:, 1])
+    assert spread.max() > 3.5 and tree.triangles <= 160
+    assert instance_mesh("conifer", 0).triangles <= 100
+    assert instance_mesh("broadleaf", 1).triangles <= 16 and instance_mesh("conifer", 1).triangles <= 16
+
+
+def test_autumn_words_give_an_autumn_world() -> None:
+    w = world("golden trees on gentle hills")
+    assert w.spec["season"] == "autumn" and w.spec["time_of_day"] != "golden_hour"
+    assert count(w, "broadleaf") > 50
+
+
+def test_conifers_stay_green_in_an_autumn_world() -> None:
+    spec = spec_from_prompt(Prompt(text="an autumn valley of oaks and pines"), None).to_dict()
+    look = tree_look(spec)
+    assert spec["season"] == "autumn" and look == "autumn"
+    for mesh in (instance_mesh("conifer", 0, look), instance_mesh("conifer", 1, look), instance_card("conifer", look)):
+        assert not (mesh.part == 1.0).any()  # the renderer tints foliage parts in autumn; needles are not tinted
+    assert (instance_mesh("conifer", 0).part == 1.0).any() and (instance_mesh("broadleaf", 0, look).part == 1.0).any()
+
+
+def test_a_named_forest_has_ground_cover() -> None:
+    spec = spec_from_prompt(Prompt(text="a dense pine forest in the mountains"), None)
+    assert spec.vegetation["shrubs"] >= 0.35 and spec.vegetation["grass"] >= 0.5
+    bare = spec_from_prompt(Prompt(text="a dense pine forest in the mountains, no shrubs"), None)
+    assert "shrubs" not in bare.vegetation
+    w = generate_world(spec, 3, SMALL)
+    biome = generate_world(spec.with_overrides({"vegetation": {"shrubs": 0.2}}), 3, SMALL)  # the mountains' own
+    assert count(w, "shrub") > 1.4 * count(biome, "shrub")
