@@ -5,7 +5,8 @@ A sweep is `NODE.PARAM=V1,V2,...` (each value JSON when it parses, else text; a 
 list values), `NODE.PARAM=A..B` (integers A to B inclusive) or `NODE.PARAM=A..B:STEP`. A table is a CSV file whose
 header names NODE.PARAM columns and whose rows are variants. Axes combine as a cartesian product (every
 combination) or zipped (the k-th value of every axis together; all axes the same length); a table is always one
-axis of zipped columns. Each variant writes into its own folder `OUT/<nnn>-<label>`.
+axis of zipped columns. Each variant writes into its own folder `OUT/<nnn>-<label>`: the paths of its export
+nodes get that folder in front, while nodes that read files (a saved world, a mesh) read them from OUT itself.
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ class Variant:
     def label(self) -> str:
         return " ".join(f"{n}.{p}={_show(v)}" for n, p, v in self.settings) or "as saved"
 
-    def folder(self, out: Path) -> Path:
+    @property
+    def folder(self) -> str:
+        """The variant's folder inside the batch's output folder."""
         safe = re.sub(r"[^A-Za-z0-9._=-]+", "_", "_".join(f"{p}={_show(v)}" for _, p, v in self.settings))[:80]
-        return out / (f"{self.index + 1:03d}-{safe}" if safe else f"{self.index + 1:03d}")
+        return f"{self.index + 1:03d}-{safe}" if safe else f"{self.index + 1:03d}"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -93,7 +96,10 @@ def parse_sweep(item: str) -> Axis:
         a, b, step = int(match[1]), int(match[2]), int(match[3] or 1)
         if step < 1 or b < a:
             raise BatchError(f"--sweep {item!r}: a range A..B[:STEP] needs A <= B and a step of 1 or more")
-        values: list[Any] = list(range(a, b + 1, step))
+        span = range(a, b + 1, step)
+        if len(span) > MAX_VARIANTS:
+            raise BatchError(f"--sweep {item!r}: {len(span)} values; the limit is {MAX_VARIANTS}")
+        values: list[Any] = list(span)
     elif raw.startswith("["):
         parsed = _value(raw)
         if not isinstance(parsed, list):
@@ -168,6 +174,7 @@ def plan(workflow: Workflow, variants: list[Variant], registry: Any) -> BatchPla
                                         "workflow", node=node_id, fix="check the node ids with `oyster validate`"))
                 continue
             ref.params[param] = value
+        _into_folder(wf, v.folder, registry)
         try:
             graph = build(wf, registry)
         except WorkflowError as exc:
@@ -182,6 +189,19 @@ def plan(workflow: Workflow, variants: list[Variant], registry: Any) -> BatchPla
         out.problems.append(Problem(kind, f"{_which(where, len(variants))}: {message}", node=node,
                                     field=field_name, fix=fix))
     return out
+
+
+def _into_folder(wf: Workflow, folder: str, registry: Any) -> None:
+    """Put the variant's folder in front of every file path its export nodes write."""
+    from .node import RelPath
+
+    for ref in wf.nodes:
+        cls = registry.get(ref.type)
+        if cls is None or not cls.writes_files:
+            continue
+        for p in cls.params:
+            if p.type is RelPath:
+                ref.params[p.name] = f"{folder}/{ref.params.get(p.name, p.default)}"
 
 
 def _which(where: list[Variant], total: int) -> str:
@@ -212,15 +232,15 @@ def run(batch: BatchPlan, executor: Any, out_dir: Path, *, make_options: Callabl
 
     from .types import Files
 
+    out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     for k, v in enumerate(batch.variants):
         if cancelled():
             break
-        folder = v.folder(out_dir)
-        folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        result = executor.run(v.graph, make_options(v, folder))
-        files = [str(Path(f.root, p).relative_to(out_dir)) for outs in result.outputs.values()
+        result = executor.run(v.graph, make_options(v, out_dir))
+        root = out_dir.resolve()
+        files = [str(Path(f.root, p).resolve().relative_to(root)) for outs in result.outputs.values()
                  for f in outs.values() if isinstance(f, Files) for p in f.paths]
         statuses = [r.status for r in result.records.values()]
         job = JobResult(variant=v, ok=result.ok, seconds=time.perf_counter() - t0,

@@ -184,6 +184,13 @@ class ComponentStore:
             entry.nbytes = _size_of(entry.spec, entry.value)
         except BaseException as exc:  # noqa: BLE001 - handed to every waiter, re-raised there
             entry.error = exc
+            close = getattr(entry.value, "close", None)
+            if callable(close):  # made but not usable (its size could not be told): free what it holds
+                try:
+                    close()
+                except Exception:  # noqa: BLE001 - the first error is the one to report
+                    log.exception("closing a component that could not be sized")
+            entry.value = None
             with self._lock:
                 if self._entries.get((entry.spec.kind, entry.device)) is entry:
                     del self._entries[(entry.spec.kind, entry.device)]

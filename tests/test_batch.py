@@ -83,3 +83,24 @@ def test_twenty_views_of_one_world_compute_the_world_once(tmp_path: Path, capsys
     assert len(folders) == 20 and all(len(list(f.glob("*.png"))) == 1 for f in folders)
     assert text.count("6 run, 0 cached") == 1 and text.count("3 run, 3 cached") == 19
     assert "20 of 20 variants done" in text
+
+
+def test_a_relative_out_folder_and_a_node_that_reads_from_it(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Variants write into their own folders, but a saved world is read from the batch's output folder."""
+    from oyster_nodes.world import save_world
+    from tests.world.shot_world import hills
+
+    monkeypatch.chdir(tmp_path)
+    Path("out").mkdir()
+    save_world(hills(), Path("out") / "hills.oyworld.safetensors")
+    doc = {"format": "oyster-workflow", "version": 1, "nodes": [
+        {"id": "load", "type": "world.load", "params": {"path": "hills.oyworld.safetensors"}},
+        {"id": "render", "type": "render.image", "params": {"width": 48, "height": 27}},
+        {"id": "png", "type": "export.png", "params": {"path": "view.png"}}],
+        "links": [{"from_node": "load", "from_output": "world", "to_node": "render", "to_input": "world"},
+                  {"from_node": "render", "from_output": "image", "to_node": "png", "to_input": "image"}]}
+    Path("wf.json").write_text(json.dumps(doc))
+    code = main(["batch", "wf.json", "--sweep", "render.focal_mm=20,50", "--no-disk-cache"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert Path("out/001-focal_mm=20/view.png").is_file() and Path("out/002-focal_mm=50/view.png").is_file()

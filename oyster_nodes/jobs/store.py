@@ -115,7 +115,12 @@ class JobStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # a failed COMMIT leaves the transaction open: end it, or every later BEGIN fails
+                db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -28,7 +28,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 COOKIE = "oyster_token"
 Scope = MutableMapping[str, Any]
@@ -140,7 +140,9 @@ class RequestGate:
     async def _redirect_with_cookie(self, scope: Scope, query: dict[str, str], send: Send) -> None:
         assert self.token is not None
         rest = {k: v for k, v in query.items() if k != "token"}
-        location = scope.get("root_path", "") + scope["path"] + (f"?{urlencode(rest)}" if rest else "")
+        # the path as this server's own (one leading slash, percent-encoded): never a way to another site
+        path = "/" + quote(str(scope["path"]).lstrip("/\\"), safe="/:@!$&'()*+,;=-._~")
+        location = scope.get("root_path", "") + path + (f"?{urlencode(rest)}" if rest else "")
         cookie = f"{COOKIE}={self.token.decode()}; Path=/; HttpOnly; SameSite=Strict"
         await send({"type": "http.response.start", "status": 303,
                     "headers": [(b"location", location.encode()), (b"set-cookie", cookie.encode()),

@@ -175,3 +175,24 @@ def test_a_viewer_in_deep_water_swims_with_the_eye_above_the_surface() -> None:
         if np.isfinite(surface) and surface - heights_at(world, np.array([[p.x, p.y]]))[0] > 0.9:
             assert p.z == pytest.approx(surface + 0.3, abs=1e-6)
     assert 8.0 < np.hypot(walker.pose.x - 40.0, walker.pose.y - 40.0) < 12.0  # 8 s at half of 2.5 m/s
+
+
+def test_numbers_that_are_not_finite_are_refused_and_ledges_are_fallen_from() -> None:
+    s = session()
+    for bad in ({"type": "speed", "mps": float("nan")}, {"type": "look", "dx": 10 ** 400},
+                {"type": "time", "clock_h": "noon"}, {"type": "speed", "mps": True}):
+        assert s.handle(bad)["ok"] is False
+    s.tick(1 / 24)  # still runs
+    world = flat()
+    walker = Walker.standing(world, 64.0, 64.0 - 20.0, yaw_deg=90.0)  # below the hill, walking up it ...
+    for _ in range(24 * 12):
+        walker.step(world, Inputs(keys={"KeyW"}), 1 / 24)  # ... over the top and down the far side
+    p = walker.pose
+    assert p.z == pytest.approx(float(heights_at(world, np.array([[p.x, p.y]]))[0]) + EYE_M, abs=0.6)
+
+
+def test_snapshots_are_bounded() -> None:
+    s = session()
+    for k in range(40):
+        s.handle({"type": "snapshot", "name": f"s{k}"})
+    assert len(s.snapshots) == 16 and "s39" in s.snapshots and "s0" not in s.snapshots

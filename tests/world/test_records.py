@@ -114,3 +114,12 @@ def test_the_seed_name_field_is_the_rendered_worlds_seed(village: WorldState, tm
     image = RenderImage().run(ctx, world=village, **checked_params(RenderImage, width=64, height=36))
     ExportPNG().run(ctx, image=image, **checked_params(ExportPNG, path="shot-{seed}.png"))
     assert (tmp_path / f"shot-{village.seed}.png").is_file() and village.seed == 3
+
+
+def test_numbers_too_large_for_a_float_are_refused_as_records() -> None:
+    with pytest.raises(RecordError, match="'x' expects a finite number"):
+        Structure.from_json({"id": "hut", "kind": "cabin", "x": 10 ** 400})
+    with pytest.raises(RecordError, match="'pos' expects"):
+        Agent.from_json({"id": "a", "pos": 5})
+    with pytest.raises(RecordError, match="'target' expects 2 numbers"):
+        Agent.from_json({"id": "a", "target": [1]})

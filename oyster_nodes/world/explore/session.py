@@ -29,6 +29,7 @@ from .walker import KNOWN_KEYS, Inputs, Walker, dry_start
 
 MAX_MESSAGE_KEYS = 32
 MAX_LOOK_DEG = 90.0
+MAX_SNAPSHOTS = 16
 
 
 class ExploreError(ValueError):
@@ -98,9 +99,7 @@ class ExploreSession:
             self.inputs.keys -= set(up)
             return {}
         if kind == "look":
-            dx, dy = float(msg.get("dx", 0.0)), float(msg.get("dy", 0.0))
-            if not (math.isfinite(dx) and math.isfinite(dy)):
-                raise ExploreError("'look' takes finite dx and dy in degrees")
+            dx, dy = _finite(msg, "dx", 0.0), _finite(msg, "dy", 0.0)
             ox, oy = self.inputs.look_deg
             self.inputs.look_deg = (float(np.clip(ox + dx, -MAX_LOOK_DEG, MAX_LOOK_DEG)),
                                     float(np.clip(oy + dy, -MAX_LOOK_DEG, MAX_LOOK_DEG)))
@@ -111,10 +110,10 @@ class ExploreSession:
             self.walker.mode, self.walker.on_ground = msg["mode"], msg["mode"] == "walk" and self.walker.on_ground
             return {"mode": self.walker.mode}
         if kind == "speed":
-            self.walker.speed_mps = float(np.clip(float(msg.get("mps", 2.5)), 0.2, 60.0))
+            self.walker.speed_mps = float(np.clip(_finite(msg, "mps", 2.5), 0.2, 60.0))
             return {"speed_mps": self.walker.speed_mps}
         if kind == "time":
-            clock = float(msg.get("clock_h"))
+            clock = _finite(msg, "clock_h", None)
             return self._env(set_time(self.world, clock), {"kind": "time", "to": clock})
         if kind == "weather":
             if msg.get("weather") not in WEATHERS:
@@ -126,6 +125,9 @@ class ExploreSession:
             return self._say(msg.get("text"))
         if kind == "snapshot":
             name = str(msg.get("name", f"t{self.t:.2f}"))[:40]
+            self.snapshots.pop(name, None)
+            while len(self.snapshots) >= MAX_SNAPSHOTS:  # the oldest goes
+                self.snapshots.pop(next(iter(self.snapshots)))
             self.snapshots[name] = (self.t, dataclasses.replace(self.walker, pose=dataclasses.replace(self.walker.pose)),
                                     self.world, self.sim.snapshot() if self.sim else None)
             return {"snapshot": name}
@@ -135,6 +137,8 @@ class ExploreSession:
 
     def _env(self, world: WorldState, event: dict[str, Any]) -> dict[str, Any]:
         self.world = world
+        if self.sim is not None:  # the simulation's light, wind and weather follow too (and its timeline)
+            event = self.sim.apply(event)
         self._remember(event)
         return {"env": {"clock_h": world.env.get("clock_h"), "weather": world.env.get("weather")}}
 
@@ -181,7 +185,9 @@ class ExploreSession:
     def _remember(self, event: dict[str, Any]) -> None:
         cam = self.camera()
         clean = {k: v for k, v in event.items() if k not in ("line", "column") and not k.startswith("resolved")}
-        here = Recorded(t=self.t, position=cam.position, target=_target(cam), events=[dict(clean, time=self.t)])
+        # an event applied to the simulation fires at its next frame: record that moment
+        clean["time"] = float(event.get("time", self.t))
+        here = Recorded(t=self.t, position=cam.position, target=_target(cam), events=[clean])
         self.recording.append(here)
 
     # --- time --------------------------------------------------------------------------------------
@@ -254,6 +260,17 @@ class ExploreSession:
             "actions": {"type": "action.script", "params": {"script": "\n".join(x for x in lines if x) or
                                                             "# nothing was done in the session", "english": False}},
         }
+
+
+def _finite(msg: dict[str, Any], key: str, default: float | None) -> float:
+    value = msg.get(key, default)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise ExploreError(f"'{key}' takes a finite number, got {value!r}")
+    return number
 
 
 def _target(cam: Any) -> tuple[float, float, float]:

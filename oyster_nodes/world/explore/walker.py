@@ -127,6 +127,8 @@ class Walker:
             feet += self.vz * dt
         if feet <= ground or (self.on_ground and feet - ground < 0.6):  # land, or follow the slope down
             feet, self.vz, self.on_ground = ground, 0.0, True
+        elif self.on_ground:  # stepped off a ledge: fall from here
+            self.on_ground = False
         p.x, p.y, p.z = x, y, feet + EYE_M
 
 
@@ -158,7 +160,7 @@ def _inside(world: WorldState, x: float, y: float) -> tuple[float, float]:
 
 def _push_out(world: WorldState, x: float, y: float, feet: float, bodies_xyr: np.ndarray | None) -> tuple[float, float]:
     """(x, y) moved out of structures, meshes, trunks and rocks, and the bodies (x, y, radius rows)."""
-    for cx, cy, yaw, hw, hd, z0, z1 in obstacle_boxes(world):
+    for cx, cy, yaw, hw, hd, z0, z1 in _boxes(world):
         if not z0 - 0.2 <= feet <= z1:
             continue
         c, s = math.cos(yaw), math.sin(yaw)
@@ -181,6 +183,19 @@ def _push_out(world: WorldState, x: float, y: float, feet: float, bodies_xyr: np
                 k = reach / max(d, 1e-6)
                 x, y = bx + (x - bx) * k, by + (y - by) * k
     return x, y
+
+
+_BOX_MEMO: dict[int, tuple[WorldState, list[tuple[float, ...]]]] = {}
+
+
+def _boxes(world: WorldState) -> list[tuple[float, ...]]:
+    """The world's obstacle boxes, computed once per world state (an imported mesh's are costly)."""
+    hit = _BOX_MEMO.get(id(world))
+    if hit is None or hit[0] is not world:
+        if len(_BOX_MEMO) > 8:
+            _BOX_MEMO.clear()
+        hit = _BOX_MEMO[id(world)] = (world, obstacle_boxes(world))
+    return hit[1]
 
 
 def _solid_instances(world: WorldState, x: float, y: float, reach: float = 6.0) -> np.ndarray:

@@ -103,7 +103,9 @@ _MUTABLE_MODEL = ("geom_contype", "geom_conaffinity", "body_contype", "body_cona
                   "geom_friction", "geom_solref", "body_mass", "body_inertia")
 #: session fields that change as it runs (deep-copied into snapshots)
 _MUTABLE_STATE = ("alive", "rgb", "forces", "animations", "impacts", "last_impact", "open_impact", "pending",
-                  "agents", "notes", "events", "masses", "bodies", "env", "wind")
+                  "agents", "notes", "events", "masses", "bodies")
+#: replaced, never changed in place, so snapshots keep them by reference
+_REPLACED_STATE = ("env", "wind")
 
 
 class WorldSession:
@@ -139,8 +141,12 @@ class WorldSession:
         self.last_impact = np.full(len(self.bodies), -1.0)
         self.open_impact = np.full(len(self.bodies), -1, np.int64)
         self.pending = list(self.events)
-        self.env = EnvModel.from_events(world.env, self.events, seed=settings.seed or world.seed,
-                                        time_scale_h_per_s=settings.time_scale_h_per_s)
+        self._build_env()
+
+    def _build_env(self) -> None:
+        """Light, weather and wind over the shot from the world's env and the events so far."""
+        self.env = EnvModel.from_events(self.world.env, self.events, seed=self.settings.seed or self.world.seed,
+                                        time_scale_h_per_s=self.settings.time_scale_h_per_s)
         self.wind = self.env.wind_vectors(np.arange(self.n_frames * self.substeps + 1) * self.dt)
 
     def _compile(self, focus_xy: np.ndarray) -> Any:
@@ -219,7 +225,8 @@ class WorldSession:
         """The session's whole state now; `restore` goes back to it exactly."""
         return SessionSnapshot(step=self.step_index, frame=self.frame, data=copy.copy(self.data),
                                model_arrays={k: getattr(self.model, k).copy() for k in _MUTABLE_MODEL},
-                               state=copy.deepcopy({k: getattr(self, k) for k in _MUTABLE_STATE}))
+                               state={**copy.deepcopy({k: getattr(self, k) for k in _MUTABLE_STATE}),
+                                      **{k: getattr(self, k) for k in _REPLACED_STATE}})
 
     def restore(self, snap: SessionSnapshot) -> None:
         """Go back (or forward) to a snapshot of this session."""
@@ -229,8 +236,9 @@ class WorldSession:
         self.mj.mj_copyData(self.data, self.model, snap.data)
         if mass_changed:
             self._set_const()
-        for k, v in copy.deepcopy(snap.state).items():
-            setattr(self, k, v)
+        for k, v in snap.state.items():
+            setattr(self, k, v if k in _REPLACED_STATE else copy.deepcopy(v))
+        self.shot.notes, self.shot.events, self.shot.bodies = self.notes, self.events, self.bodies
         self.step_index, self.frame = snap.step, snap.frame
 
     def apply(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -246,12 +254,12 @@ class WorldSession:
         alive = {b.id: ("body", k) for k, b in enumerate(self.bodies) if self.alive[k]}
         alive |= {a.spec.id: ("agent", k) for k, a in enumerate(self.agents) if a.alive}
         apply_live(self.world, event, self.shot, alive)
+        if event["kind"] == "remove":  # what was scripted for it later no longer happens
+            self.pending = [e for e in self.pending if e.get("id") != event["id"]]
         self.events.append(event)
         self.pending = sorted([*self.pending, event], key=lambda e: e["time"])
         if event["kind"] in ("wind", "time", "weather"):
-            self.env = EnvModel.from_events(self.world.env, self.events, seed=self.settings.seed or self.world.seed,
-                                            time_scale_h_per_s=self.settings.time_scale_h_per_s)
-            self.wind = self.env.wind_vectors(np.arange(self.n_frames * self.substeps + 1) * self.dt)
+            self._build_env()
         return event
 
     def run_to_end(self, progress: Progress) -> Timeline:

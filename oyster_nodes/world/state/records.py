@@ -32,7 +32,7 @@ def number(data: Mapping[str, Any], key: str, where: str, default: float | None 
     value = data.get(key, default)
     if value is None:
         raise RecordError(f"{where}: '{key}' is missing")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise RecordError(f"{where}: '{key}' expects a finite number, got {value!r}")
     if not lo <= value <= hi:
         raise RecordError(f"{where}: '{key}' = {value!r} is outside {lo:g}..{hi:g}")
@@ -51,10 +51,17 @@ def vector(data: Mapping[str, Any], key: str, where: str, size: int,
         raise RecordError(f"{where}: '{key}' expects {size} numbers, got {value!r}")
     out = []
     for c in value:
-        if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c):
+        if isinstance(c, bool) or not isinstance(c, (int, float)) or not _finite(c):
             raise RecordError(f"{where}: '{key}' expects finite numbers, got {value!r}")
         out.append(float(c))
     return tuple(out)
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def rgb(value: Any, where: str) -> Vec3:
@@ -417,12 +424,14 @@ class Agent:
         kind = text(d, "kind", where, "character")
         if kind not in AGENT_KINDS:
             raise RecordError(f"{where}: 'kind' must be one of {', '.join(AGENT_KINDS)}, got {kind!r}")
-        pos = d.get("pos")
+        pos, target = d.get("pos"), d.get("target")
+        if pos is not None:  # feet on the ground: [x, y] or [x, y, z]
+            pos = vector(d, "pos", where, 3 if isinstance(pos, (list, tuple)) and len(pos) == 3 else 2)
         return cls(id=text(d, "id", where), kind=kind,
-                   pos=(vector(d, "pos", where, len(pos)) + (0.0,) * 3)[:3] if pos is not None else None,  # type: ignore[arg-type]
+                   pos=(pos + (0.0,))[:3] if pos is not None else None,  # type: ignore[arg-type]
                    yaw=number(d, "yaw", where, 0.0),
                    speed=number(d, "speed", where, lo=0.0, hi=100.0) if d.get("speed") is not None else None,
-                   target=vector(d, "target", where, len(d["target"]))[:2] if d.get("target") is not None else None)  # type: ignore[arg-type]
+                   target=vector(d, "target", where, 2) if target is not None else None)  # type: ignore[arg-type]
 
     def describe(self) -> dict[str, Any]:
         """What a timeline stores of an agent: its kind and size."""
