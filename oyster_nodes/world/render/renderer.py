@@ -23,8 +23,10 @@ are treated as immutable: arrays changed in place are not noticed; pass a new Wo
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
+from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
@@ -58,6 +61,7 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
     "aa": ("fullscreen.vert", "aa.frag", (), ()),
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
+    "precip": ("fullscreen.vert", "precip.frag", (), ()),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
     "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
@@ -123,7 +127,9 @@ class Renderer:
         for name, (base, flag) in VARIANTS.items():
             self.programs[name] = self._program(*PROGRAMS[base], define=flag)
         self.noise = self._noise_texture()
-        self.quads = {name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "bake", "aa", "resolve")}
+        self.quads = {
+            name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "bake", "aa", "resolve", "precip")
+        }
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
         self._targets: dict[tuple[int, int], Targets] = {}
@@ -132,6 +138,8 @@ class Renderer:
         self._dyn_tris = {name: m.triangles for name, m in shapes.items()}
         self._dyn: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray, int]] = {}
         self._blob_tex: moderngl.Texture | None = None
+        self._flakes: dict[str, moderngl.Texture] = {}
+        self._lowest_water: weakref.WeakKeyDictionary[GpuScene, float] = weakref.WeakKeyDictionary()
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -328,6 +336,7 @@ class Renderer:
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
+            self._precipitation(targets, camera, world, light)
             t2 = self._mark()
             self._post(targets)
             t3 = self._mark()
@@ -381,6 +390,39 @@ class Renderer:
         prog["u_blob_map"].value = BLOB_UNIT
         prog["u_blob_box"].value = box
         return len(discs)
+
+    def _precipitation(self, t: Targets, camera: Camera, world: WorldState, light: Lighting) -> None:
+        """Blend falling rain or snow (see weather.py) over the drawn colour, in front of what is drawn."""
+        ss = self.supersample
+        values = precip_uniforms(world.env, light, camera.with_size(camera.width * ss, camera.height * ss),
+                                 world.seed, ss)
+        if values is None:
+            return
+        kind = values.pop("kind")
+        tex = self._flake_texture(kind)
+        prog = self.programs["precip"]
+        tex.use(8)
+        t.passes[1].use(9)
+        values.update({"u_flakes": 8, "u_depth": 9})
+        for key, value in values.items():
+            if key in prog:
+                prog[key].value = value
+        t.colour.use()
+        self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self.quads["precip"].render(moderngl.TRIANGLES, vertices=3)
+        self.ctx.disable(moderngl.BLEND)
+
+    def _flake_texture(self, kind: str) -> moderngl.Texture:
+        """The tiling rain-streak or snowflake texture, made on first use."""
+        if kind not in self._flakes:
+            data = rain_texture() if kind == "rain" else snow_texture()
+            tex = self.ctx.texture(data.shape[::-1], 1, data.tobytes())
+            tex.build_mipmaps()
+            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            self._flakes[kind] = tex
+        return self._flakes[kind]
 
     def _mark(self) -> float:
         if self.settings.profile:
@@ -472,13 +514,18 @@ class Renderer:
         return have[0], have[1]
 
     def _frame_uniforms(self, scene: GpuScene, cam: Camera, light: Lighting) -> dict[str, Any]:
+        if scene not in self._lowest_water:
+            self._lowest_water[scene] = lowest_water(scene.world)
+        fog_base, mist_base = fog_ground(scene.world, cam, self._lowest_water[scene])
         return {
             **light.uniforms(),
             "u_cam_pos": tuple(float(c) for c in cam.position),
             "u_cam_fwd": tuple(cam.forward()),
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
             "u_strata": scene.strata,
-            "u_fog_base": scene.fog_base,
+            "u_fog_base": fog_base,
+            "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
+            **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
             "u_water_deep": (0.012, 0.05, 0.07),
         }
@@ -571,6 +618,8 @@ class Renderer:
                 buf.release()
             if self._blob_tex is not None:
                 self._blob_tex.release()
+            for tex in self._flakes.values():
+                tex.release()
             self._scenes.clear()
             self.ctx.release()
 
@@ -676,6 +725,8 @@ class Targets:
         self.passes = [self._tex(ctx, big, c, dt) for c, dt in PASS_FORMATS]
         self.passes[0].filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.main = self._fbo(ctx, list(self.passes), ctx.depth_renderbuffer(big))
+        #: the colour pass alone, for passes blended over it (falling rain and snow)
+        self.colour = self._fbo(ctx, [self.passes[0]], None)
         self.out = self.main
         if ss > 1:
             self.out = self._fbo(ctx, [ctx.renderbuffer((w, h), c, dtype=dt) for c, dt in PASS_FORMATS], None)
