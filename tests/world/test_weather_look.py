@@ -9,7 +9,7 @@ import pytest
 
 from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.render.lighting import lighting_from_env
-from oyster_nodes.world.render.renderer import Renderer
+from oyster_nodes.world.render.renderer import Renderer, RenderSettings
 from oyster_nodes.world.render.sequence import falling_at
 from oyster_nodes.world.render.weather import fog_ground, precip_uniforms, precipitation
 from oyster_nodes.world.state.sky import build_env, clock_for_time
@@ -238,3 +238,16 @@ def test_weather_renders_bit_identically(renderer: Renderer, weather: str, time_
     finally:
         other.release()
     assert np.array_equal(a.rgb_hw3, b.rgb_hw3)
+
+
+def test_supersampled_frames_show_rain_and_the_setting_turns_it_off(renderer: Renderer) -> None:
+    env = env_of("rain")
+    fine, off = Renderer(RenderSettings(supersample=2)), Renderer(RenderSettings(precipitation=False))
+    try:
+        assert fine.supersample == 2
+        rain = streaks(render(fine, env))
+        assert rain["energy"] > 0.003 and rain["anisotropy"] > 1.4
+        assert np.array_equal(render(off, env).rgb_hw3, render(renderer, dry(env)).rgb_hw3)
+    finally:
+        fine.release()
+        off.release()

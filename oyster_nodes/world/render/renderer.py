@@ -59,17 +59,22 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "body": ("body.vert", "mesh.frag", FOG, OUT),
     "sky": ("sky.vert", "sky.frag", FOG, OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
-    "aa": ("fullscreen.vert", "aa.frag", (), ()),
+    "aa": ("fullscreen.vert", "aa.frag", (), ("precip.glsl",)),
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
-    "precip": ("fullscreen.vert", "precip.frag", (), ()),
+    "precip": ("fullscreen.vert", "precip.frag", (), ("precip.glsl",)),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
     "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
-VARIANTS = {"terrain_blobs": ("terrain", "BLOB_SHADOWS")}  # soft ground shadows under bodies and agents
+VARIANTS = {
+    "terrain_blobs": ("terrain", "BLOB_SHADOWS"),  # soft ground shadows under bodies and agents
+    "aa_precip": ("aa", "PRECIP"),  # edge smoothing with falling rain or snow over it
+}
 #: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
 BLOB_TEXELS, BLOB_UNIT = 256, 13
+#: texture unit of the rain or snow texture (post passes use 8-12)
+PRECIP_UNIT = 12
 #: texture units of the second key moment's shadow map and baked light (see Renderer.render's light_keys)
 SHADOW2_UNIT, LIGHTMAP2_UNIT = 14, 15
 #: the passes an Image can carry, in attachment order
@@ -104,6 +109,9 @@ class RenderSettings:
     instance_card_px: float = 24.0
     chunk_cells: int = 32
     water_step: int = 8
+    #: draw falling rain and snow where the weather has them (a full-screen pass: about twice the cost of the
+    #: edge smoothing on a software rasterizer; nothing when the weather is dry)
+    precipitation: bool = True
     #: worlds kept uploaded at once (least recently used are released)
     max_worlds: int = 2
 
@@ -128,7 +136,8 @@ class Renderer:
             self.programs[name] = self._program(*PROGRAMS[base], define=flag)
         self.noise = self._noise_texture()
         self.quads = {
-            name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "bake", "aa", "resolve", "precip")
+            name: self.ctx.vertex_array(self.programs[name], [])
+            for name in ("sky", "bake", "aa", "aa_precip", "resolve", "precip")
         }
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
@@ -336,9 +345,9 @@ class Renderer:
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
-            self._precipitation(targets, camera, world, light)
+            precip = self._precipitation(targets, camera, world, light)
             t2 = self._mark()
-            self._post(targets)
+            self._post(targets, precip)
             t3 = self._mark()
             image = targets.read(smoothed=self.settings.post_aa, passes=set(passes))
         image.info.update(
@@ -391,36 +400,42 @@ class Renderer:
         prog["u_blob_box"].value = box
         return len(discs)
 
-    def _precipitation(self, t: Targets, camera: Camera, world: WorldState, light: Lighting) -> None:
-        """Blend falling rain or snow (see weather.py) over the drawn colour, in front of what is drawn."""
+    def _precipitation(self, t: Targets, camera: Camera, world: WorldState, light: Lighting) -> str | None:
+        """Falling rain or snow (see weather.py) in front of what is drawn: its uniforms set, and blended over
+        the colour now unless the edge-smoothing pass will draw it; returns the program that draws it, or
+        None when nothing falls."""
         ss = self.supersample
+        if not self.settings.precipitation:
+            return None
         values = precip_uniforms(world.env, light, camera.with_size(camera.width * ss, camera.height * ss),
                                  world.seed, ss)
         if values is None:
-            return
-        kind = values.pop("kind")
-        tex = self._flake_texture(kind)
-        prog = self.programs["precip"]
-        tex.use(8)
-        t.passes[1].use(9)
-        values.update({"u_flakes": 8, "u_depth": 9})
+            return None
+        tex = self._flake_texture(values.pop("kind"))
+        tex.use(PRECIP_UNIT)
+        values.update({"u_flakes": PRECIP_UNIT, "u_depth": 9})
+        name = "aa_precip" if ss == 1 and self.settings.post_aa else "precip"
+        prog = self.programs[name]
         for key, value in values.items():
             if key in prog:
                 prog[key].value = value
+        if name == "aa_precip":
+            return name
+        t.passes[1].use(9)
         t.colour.use()
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         self.quads["precip"].render(moderngl.TRIANGLES, vertices=3)
         self.ctx.disable(moderngl.BLEND)
+        return name
 
     def _flake_texture(self, kind: str) -> moderngl.Texture:
         """The tiling rain-streak or snowflake texture, made on first use."""
         if kind not in self._flakes:
             data = rain_texture() if kind == "rain" else snow_texture()
             tex = self.ctx.texture(data.shape[::-1], 1, data.tobytes())
-            tex.build_mipmaps()
-            tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            tex.filter = (moderngl.LINEAR, moderngl.LINEAR)  # the layers keep ~1 texel a pixel: no mipmaps
             self._flakes[kind] = tex
         return self._flakes[kind]
 
@@ -530,8 +545,9 @@ class Renderer:
             "u_water_deep": (0.012, 0.05, 0.07),
         }
 
-    def _post(self, t: Targets) -> None:
-        """Resolve supersampled frames, or smooth edges of single-sample ones."""
+    def _post(self, t: Targets, precip: str | None = None) -> None:
+        """Resolve supersampled frames, or smooth edges of single-sample ones (with falling rain or snow over
+        them when `precip` is "aa_precip")."""
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         if t.ss > 1:
             t.out.use()
@@ -542,10 +558,12 @@ class Renderer:
             prog["u_ss"].value = t.ss
             self.quads["resolve"].render(moderngl.TRIANGLES, vertices=3)
         elif self.settings.post_aa:
+            name = "aa_precip" if precip == "aa_precip" else "aa"
             t.aa.use()
             t.passes[0].use(8)
-            self.programs["aa"]["u_color"].value = 8
-            self.quads["aa"].render(moderngl.TRIANGLES, vertices=3)
+            t.passes[1].use(9)
+            self.programs[name]["u_color"].value = 8
+            self.quads[name].render(moderngl.TRIANGLES, vertices=3)
 
     def _bind(
         self,
