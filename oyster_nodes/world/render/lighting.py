@@ -173,6 +173,7 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     elev = math.degrees(math.asin(max(-1.0, min(1.0, sun[2]))))
     day = float(np.clip((elev + 7.0) / 12.0, 0.0, 1.0))  # 0 at night, 1 once the sun is ~5 degrees up
     night = 1.0 - day
+    moonlit = float(np.clip((-6.0 - elev) / 6.0, 0.0, 1.0))  # past civil twilight: the night grade takes over
     cover_default = {"cloudy": 0.45, "overcast": 0.85, "rain": 0.95, "storm": 1.0, "snow": 0.8, "fog": 0.35}
     cloud = _num(env, "cloud_cover", cover_default.get(weather, 0.12), 0.0, 1.0)
     zen_default, hor_default = sky_colors(elev, cloud, weather)
@@ -228,9 +229,9 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
         key_color=_t(key),
         ambient_sky=_t(amb_sky),
         ambient_ground=_t(amb_ground),
-        tint=_t(np.asarray(color(env.get("tint"), (1.0, 1.0, 1.0))) * (1.0 + night * (NIGHT_TINT - 1.0))),
+        tint=_t(np.asarray(color(env.get("tint"), (1.0, 1.0, 1.0))) * (1.0 + moonlit * (NIGHT_TINT - 1.0))),
         # by moonlight colours fade towards a blue grey (the eye's night vision; a film's day-for-night grade)
-        saturation=_num(env, "saturation", 1.0, 0.0, 3.0) * 1.08 * (1.0 - 0.6 * night),
+        saturation=_num(env, "saturation", 1.0, 0.0, 3.0) * 1.08 * (1.0 - 0.6 * moonlit),
         contrast=_num(env, "contrast", 1.0, 0.3, 3.0),
         wind=_wind(env),
     )

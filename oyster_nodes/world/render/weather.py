@@ -69,7 +69,7 @@ def snow_texture(texels: int = TEXELS, seed: int = 4343) -> np.ndarray:
     """Soft round flakes of varied size and brightness on black, tiling (uint8, texels x texels)."""
     rng = np.random.Generator(np.random.PCG64(seed))
     img = np.zeros((texels, texels), np.float32)
-    n = texels * texels // 700
+    n = texels * texels // 480
     for _ in range(n):
         cx, cy = rng.uniform(0, texels, 2)
         r = float(rng.uniform(0.9, 2.6))
