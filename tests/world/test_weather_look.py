@@ -209,6 +209,10 @@ def test_a_night_frame_is_legible_under_a_dark_blue_sky(renderer: Renderer) -> N
     night_sky = render(renderer, env_of("clear", "night"))
     sky = night_sky.rgb_hw3[night_sky.semantic_hw == SEM["sky"]].astype(np.float64).mean(axis=0)
     assert 0.03 < sky_luma(night_sky) < 0.25 and sky[2] > sky[0] * 1.2  # dark blue, not black, not grey
+    # under cloud too: the sky stays dark (neither fog nor cloud lifts it to grey) and the ground reads over it
+    cloudy = render(renderer, env_of("overcast", "night"), fog_view())
+    assert sky_luma(cloudy) < 0.2 < luma(cloudy.rgb_hw3)[cloudy.semantic_hw != SEM["sky"]].mean() + 0.1
+    assert luma(cloudy.rgb_hw3)[cloudy.semantic_hw != SEM["sky"]].mean() > sky_luma(cloudy)
 
 
 def horizon_warmth(img) -> float:
@@ -251,3 +255,16 @@ def test_supersampled_frames_show_rain_and_the_setting_turns_it_off(renderer: Re
     finally:
         fine.release()
         off.release()
+
+
+def test_wet_ground_is_darker_near_and_mirrors_the_sky_at_a_glancing_view(renderer: Renderer) -> None:
+    cam = Camera(position=(200.0, 20.0, 8.0), target=(240.0, 120.0, 4.0), focal_mm=24.0, width=W, height=H,
+                 near_m=0.3)
+    env = env_of("rain")
+    wet, parched = render(renderer, env, cam), render(renderer, {**env, "wetness": 0.0}, cam)
+    ground = (wet.semantic_hw == SEM["terrain"]) & (parched.semantic_hw == SEM["terrain"])
+    near, far = ground & (wet.depth_hw < 15.0), ground & (wet.depth_hw > 35.0)
+    assert near.mean() > 0.05 and far.mean() > 0.002
+    lw, ld = luma(wet.rgb_hw3), luma(parched.rgb_hw3)
+    assert lw[near].mean() < ld[near].mean() - 0.01  # darkened by the wet
+    assert lw[far].mean() > ld[far].mean() + 0.02  # the sky's sheen on level ground far off
