@@ -268,3 +268,10 @@ def test_wet_ground_is_darker_near_and_mirrors_the_sky_at_a_glancing_view(render
     lw, ld = luma(wet.rgb_hw3), luma(parched.rgb_hw3)
     assert lw[near].mean() < ld[near].mean() - 0.01  # darkened by the wet
     assert lw[far].mean() > ld[far].mean() + 0.02  # the sky's sheen on level ground far off
+
+
+def test_the_fog_base_moves_smoothly_with_the_camera() -> None:
+    world = small_world()
+    bases = [fog_ground(world, Camera(position=(20.0 + 0.05 * k, 20.0, 40.0), target=(150.0, 150.0, 5.0),
+                                      width=W, height=H))[0] for k in range(40)]
+    assert np.abs(np.diff(bases)).max() < 0.05 and min(bases) > 0.5 * max(bases)

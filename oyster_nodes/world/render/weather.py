@@ -206,8 +206,15 @@ def fog_ground(world: Any, camera: Camera, lowest_water: float = math.nan) -> tu
     radius = float(np.clip(np.hypot(*(pos[:2] - centre)), 120.0, 700.0))
     xy = centre + _SPIRAL * radius
     n = world.n
-    ij = np.clip(np.round(xy / world.cell_m).astype(int), 0, n - 1)
-    ground = np.asarray(world.height_hw, np.float64)[ij[:, 1], ij[:, 0]]
+    f = np.clip(xy / world.cell_m, 0.0, n - 1.0)
+    lo = np.minimum(f.astype(int), n - 2)
+    t = f - lo
+    h = np.asarray(world.height_hw, np.float64)
+    i, j = lo[:, 1], lo[:, 0]
+    # bilinear heights: the base moves smoothly as the camera does (no steps from cell to cell)
+    ground = (h[i, j] * (1 - t[:, 0]) + h[i, j + 1] * t[:, 0]) * (1 - t[:, 1]) + (
+        h[i + 1, j] * (1 - t[:, 0]) + h[i + 1, j + 1] * t[:, 0]) * t[:, 1]
+    ij = np.clip(np.round(f).astype(int), 0, n - 1)
     water = np.asarray(world.water_hw, np.float64)[ij[:, 1], ij[:, 0]]
     wet = np.isfinite(water)
     surface = np.where(wet, np.fmax(water, ground), ground)
