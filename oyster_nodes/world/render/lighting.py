@@ -6,7 +6,10 @@ Env keys read (all optional; anything missing or malformed falls back to a defau
   sun_intensity  sun irradiance scale at full daylight (default 3.2), scaled down at dusk and by clouds
   sky_zenith, sky_horizon   linear colours of the sky gradient (default: from sun elevation)
   fog_density  extinction per metre at the fog's base (default 0.00004), fog_color linear
-  fog_height_m the fog thins by e every this many metres up (default 300; 45 in fog)
+  fog_height_m the fog thins by e every this many metres up (default 300; 250 in fog); the fog's base is
+               the low ground around the shot's subject (see weather.fog_ground)
+  mist_density, mist_height_m   a shallow layer on the water near the subject (default: twice the fog's
+               density in fog, else none; 10 m)
   exposure     exposure compensation in stops, EV (default 0; +1 doubles brightness)
   clock_h      hour of day 0..24 (default 11); used when sun_dir is absent, and for night
   weather      clear | cloudy | overcast | rain | storm | snow | fog (default clear)
@@ -28,6 +31,8 @@ from ..state.sky import sky_colors, sun_color
 #: direct sunlight relative to env["sun_intensity"], so that bright ground at noon stays below white
 SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
+#: the grade's tint by night (moonlight reads blue)
+NIGHT_TINT = np.array([0.88, 0.97, 1.12])
 #: the hue of skylight at twilight, unit luminance
 SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
 
@@ -51,6 +56,9 @@ class Lighting:
     snow: float
     season: str
     fog_height_m: float = 300.0
+    #: mist lying on the water (or the low ground): density per metre at its base, and its e-folding height
+    mist_density: float = 0.0
+    mist_height_m: float = 10.0
     haze: float = 0.0001
     glow: tuple[float, float, float] = (0.0, 0.0, 0.0)
     key_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
@@ -91,6 +99,8 @@ class Lighting:
             "u_fog_density": self.fog_density,
             "u_fog_height": self.fog_height_m,
             "u_haze": self.haze,
+            "u_mist_density": self.mist_density,
+            "u_mist_height": self.mist_height_m,
             "u_exposure": self.exposure,
             "u_tint": self.tint,
             "u_saturation": self.saturation,
@@ -163,9 +173,10 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     elev = math.degrees(math.asin(max(-1.0, min(1.0, sun[2]))))
     day = float(np.clip((elev + 7.0) / 12.0, 0.0, 1.0))  # 0 at night, 1 once the sun is ~5 degrees up
     night = 1.0 - day
+    moonlit = float(np.clip((-6.0 - elev) / 6.0, 0.0, 1.0))  # past civil twilight: the night grade takes over
     cover_default = {"cloudy": 0.45, "overcast": 0.85, "rain": 0.95, "storm": 1.0, "snow": 0.8, "fog": 0.35}
     cloud = _num(env, "cloud_cover", cover_default.get(weather, 0.12), 0.0, 1.0)
-    zen_default, hor_default = sky_colors(elev, cloud)
+    zen_default, hor_default = sky_colors(elev, cloud, weather)
     zen = np.array(_env_color(env, "sky_zenith", np.array(zen_default)))
     hor = np.array(_env_color(env, "sky_horizon", np.array(hor_default)))
     sun_rgb = np.array(color(env.get("sun_color"), tuple(sun_color(elev))))
@@ -173,8 +184,9 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     daylight = float(np.clip((elev + 4.0) / 14.0, 0.0, 1.0))
     intensity = _num(env, "sun_intensity", (0.08 + 2.9 * daylight) * weather_sun, 0.0, 100.0)
     above = float(np.clip((elev + 1.0) / 3.0, 0.0, 1.0))  # the sun's own light fades as it sets
-    moon = _unit(env.get("moon_dir"), _unit((-sun[0], -sun[1], max(0.35, -sun[2])), (0.2, 0.4, 0.9)))
-    moonlight = np.array([0.03, 0.042, 0.075]) * (1.0 - 0.7 * cloud)
+    moon = _unit(env.get("moon_dir"), _unit((-sun[0], -sun[1], max(0.6, -sun[2])), (0.2, 0.4, 0.9)))
+    # day-for-night: a blue moonlight strong enough to read the ground by, only partly dimmed by cloud
+    moonlight = np.array([0.22, 0.28, 0.46]) * (1.0 - 0.35 * cloud)
     key = SUN_SCALE * sun_rgb * intensity * above if sun[2] > -0.02 else moonlight * night
     warm = float(np.clip(1.0 - elev / 20.0, 0.0, 1.0)) * float(np.clip((elev + 8.0) / 6.0, 0.0, 1.0))
     glow = sun_rgb / max(float(sun_rgb.max()), 1e-6) * (0.15 + 0.85 * warm) * (1.0 - 0.6 * cloud)
@@ -185,8 +197,9 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
     fog_default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
     fog_density = _num(env, "fog_density", fog_default.get(weather, 0.00004), 0.0, 0.2)
-    fog_h = _num(env, "fog_height_m", 110.0 if weather == "fog" else 300.0, 1.0, 10000.0)
-    fog_col = _env_color(env, "fog_color", hor * 0.7 + np.array([0.6, 0.64, 0.7]) * 0.3 * day)
+    fog_h = _num(env, "fog_height_m", 250.0 if weather == "fog" else 300.0, 1.0, 10000.0)
+    mist = _num(env, "mist_density", 2.0 * fog_density if weather == "fog" else 0.0, 0.0, 1.0)
+    fog_col = _env_color(env, "fog_color", hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
     wet = _num(env, "wetness", {"rain": 0.85, "storm": 1.0}.get(weather, 0.0), 0.0, 1.0)
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)
     snow = _num(env, "snow_cover", snow_default, 0.0, 1.0)
@@ -203,7 +216,9 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
         fog_color=_t(np.asarray(fog_col)),
         fog_density=fog_density,
         fog_height_m=fog_h,
-        haze=0.00002 + 0.0001 * cloud,
+        mist_density=mist,
+        mist_height_m=_num(env, "mist_height_m", 10.0, 0.5, 500.0),
+        haze=0.00004 + 0.0001 * cloud,
         exposure=exposure,
         night=night,
         cloud_cover=cloud,
@@ -214,8 +229,9 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
         key_color=_t(key),
         ambient_sky=_t(amb_sky),
         ambient_ground=_t(amb_ground),
-        tint=color(env.get("tint"), (1.0, 1.0, 1.0)),
-        saturation=_num(env, "saturation", 1.0, 0.0, 3.0) * 1.08,
+        tint=_t(np.asarray(color(env.get("tint"), (1.0, 1.0, 1.0))) * (1.0 + moonlit * (NIGHT_TINT - 1.0))),
+        # by moonlight colours fade towards a blue grey (the eye's night vision; a film's day-for-night grade)
+        saturation=_num(env, "saturation", 1.0, 0.0, 3.0) * 1.08 * (1.0 - 0.6 * moonlit),
         contrast=_num(env, "contrast", 1.0, 0.3, 3.0),
         wind=_wind(env),
     )
@@ -239,3 +255,13 @@ def _env_color(env: dict[str, Any], key: str, default: np.ndarray) -> np.ndarray
 
 def _t(a: np.ndarray) -> tuple[float, float, float]:
     return (float(a[0]), float(a[1]), float(a[2]))
+
+
+def grade(linear: np.ndarray, light: Lighting) -> np.ndarray:
+    """Display colour of linear radiance, as tone.glsl's grade() gives it (for colours set on the CPU)."""
+    x = np.asarray(linear, np.float64) * light.exposure
+    t = np.clip((x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14), 0.0, 1.0)
+    t = np.sqrt(t) * np.asarray(light.tint)
+    lum = float(t @ LUMA)
+    t = lum + (t - lum) * light.saturation
+    return np.clip((t - 0.5) * light.contrast + 0.5, 0.0, 1.0)

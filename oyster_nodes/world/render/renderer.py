@@ -12,7 +12,9 @@ occlusion, ground detail, snow) is baked into a texture in the terrain's own tex
 vertex; instances are lit per vertex; only structures and water are lit per pixel. The projection is flipped
 vertically so the framebuffer's first row is the image's top row. With supersampling (the GPU default) a
 resolve pass averages colour over ss x ss samples while ids, depth and normal come from one sample, so ids
-are never blended; without it a post pass smooths edges.
+are never blended; without it a post pass smooths edges. Falling rain and snow (weather.py, precip.glsl)
+are laid over the colour in that post pass, or blended before the resolve, in front of what the depth pass
+holds; the fog's base follows the low ground around the camera's subject (weather.fog_ground).
 
 Ids in `instance_hw`: 0 none; 1..N scattered instances (index + 1); then structures, then imported
 meshes, then the frame's bodies and agents, in list order (the ranges are in Image.info["id_ranges"]).
@@ -23,8 +25,10 @@ are treated as immutable: arrays changed in place are not noticed; pass a new Wo
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -41,6 +45,7 @@ from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
+from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
@@ -57,16 +62,22 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "body": ("body.vert", "mesh.frag", FOG, OUT),
     "sky": ("sky.vert", "sky.frag", FOG, OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
-    "aa": ("fullscreen.vert", "aa.frag", (), ()),
+    "aa": ("fullscreen.vert", "aa.frag", (), ("precip.glsl",)),
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
+    "precip": ("fullscreen.vert", "precip.frag", (), ("precip.glsl",)),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
     "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
-VARIANTS = {"terrain_blobs": ("terrain", "BLOB_SHADOWS")}  # soft ground shadows under bodies and agents
+VARIANTS = {
+    "terrain_blobs": ("terrain", "BLOB_SHADOWS"),  # soft ground shadows under bodies and agents
+    "aa_precip": ("aa", "PRECIP"),  # edge smoothing with falling rain or snow over it
+}
 #: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
 BLOB_TEXELS, BLOB_UNIT = 256, 13
+#: texture unit of the rain or snow texture (post passes use 8-12)
+PRECIP_UNIT = 12
 #: texture units of the second key moment's shadow map and baked light (see Renderer.render's light_keys)
 SHADOW2_UNIT, LIGHTMAP2_UNIT = 14, 15
 #: the passes an Image can carry, in attachment order
@@ -101,6 +112,9 @@ class RenderSettings:
     instance_card_px: float = 24.0
     chunk_cells: int = 32
     water_step: int = 8
+    #: draw falling rain and snow where the weather has them (a full-screen pass: about twice the cost of the
+    #: edge smoothing on a software rasterizer; nothing when the weather is dry)
+    precipitation: bool = True
     #: worlds kept uploaded at once (least recently used are released)
     max_worlds: int = 2
 
@@ -124,7 +138,10 @@ class Renderer:
         for name, (base, flag) in VARIANTS.items():
             self.programs[name] = self._program(*PROGRAMS[base], define=flag)
         self.noise = self._noise_texture()
-        self.quads = {name: self.ctx.vertex_array(self.programs[name], []) for name in ("sky", "bake", "aa", "resolve")}
+        self.quads = {
+            name: self.ctx.vertex_array(self.programs[name], [])
+            for name in ("sky", "bake", "aa", "aa_precip", "resolve", "precip")
+        }
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
         self._targets: dict[tuple[int, int], Targets] = {}
@@ -133,6 +150,8 @@ class Renderer:
         self._dyn_tris = {name: m.triangles for name, m in shapes.items()}
         self._dyn: dict[str, tuple[moderngl.Buffer, moderngl.VertexArray, int]] = {}
         self._blob_tex: moderngl.Texture | None = None
+        self._flakes: dict[str, moderngl.Texture] = {}
+        self._lowest_water: weakref.WeakKeyDictionary[GpuScene, float] = weakref.WeakKeyDictionary()
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -329,8 +348,9 @@ class Renderer:
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
+            precip = self._precipitation(targets, camera, world, light)
             t2 = self._mark()
-            self._post(targets)
+            self._post(targets, precip)
             t3 = self._mark()
             image = targets.read(smoothed=self.settings.post_aa, passes=set(passes))
         image.info.update(
@@ -382,6 +402,45 @@ class Renderer:
         prog["u_blob_map"].value = BLOB_UNIT
         prog["u_blob_box"].value = box
         return len(discs)
+
+    def _precipitation(self, t: Targets, camera: Camera, world: WorldState, light: Lighting) -> str | None:
+        """Falling rain or snow (see weather.py) in front of what is drawn: its uniforms set, and blended over
+        the colour now unless the edge-smoothing pass will draw it; returns the program that draws it, or
+        None when nothing falls."""
+        ss = self.supersample
+        if not self.settings.precipitation:
+            return None
+        values = precip_uniforms(world.env, light, camera.with_size(camera.width * ss, camera.height * ss),
+                                 world.seed, ss)
+        if values is None:
+            return None
+        tex = self._flake_texture(values.pop("kind"))
+        tex.use(PRECIP_UNIT)
+        values.update({"u_flakes": PRECIP_UNIT, "u_depth": 9})
+        name = "aa_precip" if ss == 1 and self.settings.post_aa else "precip"
+        prog = self.programs[name]
+        for key, value in values.items():
+            if key in prog:
+                prog[key].value = value
+        if name == "aa_precip":
+            return name
+        t.passes[1].use(9)
+        t.colour.use()
+        self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
+        self.quads["precip"].render(moderngl.TRIANGLES, vertices=3)
+        self.ctx.disable(moderngl.BLEND)
+        return name
+
+    def _flake_texture(self, kind: str) -> moderngl.Texture:
+        """The tiling rain-streak or snowflake texture, made on first use."""
+        if kind not in self._flakes:
+            data = rain_texture() if kind == "rain" else snow_texture()
+            tex = self.ctx.texture(data.shape[::-1], 1, data.tobytes())
+            tex.filter = (moderngl.LINEAR, moderngl.LINEAR)  # the layers keep ~1 texel a pixel: no mipmaps
+            self._flakes[kind] = tex
+        return self._flakes[kind]
 
     def _mark(self) -> float:
         if self.settings.profile:
@@ -472,19 +531,25 @@ class Renderer:
         return have[0], have[1]
 
     def _frame_uniforms(self, scene: GpuScene, cam: Camera, light: Lighting) -> dict[str, Any]:
+        if scene not in self._lowest_water:
+            self._lowest_water[scene] = lowest_water(scene.world)
+        fog_base, mist_base = fog_ground(scene.world, cam, self._lowest_water[scene])
         return {
             **light.uniforms(),
             "u_cam_pos": tuple(float(c) for c in cam.position),
             "u_cam_fwd": tuple(cam.forward()),
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
             "u_strata": scene.strata,
-            "u_fog_base": scene.fog_base,
+            "u_fog_base": fog_base,
+            "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
+            **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
             "u_water_deep": (0.012, 0.05, 0.07),
         }
 
-    def _post(self, t: Targets) -> None:
-        """Resolve supersampled frames, or smooth edges of single-sample ones."""
+    def _post(self, t: Targets, precip: str | None = None) -> None:
+        """Resolve supersampled frames, or smooth edges of single-sample ones (with falling rain or snow over
+        them when `precip` is "aa_precip")."""
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
         if t.ss > 1:
             t.out.use()
@@ -495,10 +560,12 @@ class Renderer:
             prog["u_ss"].value = t.ss
             self.quads["resolve"].render(moderngl.TRIANGLES, vertices=3)
         elif self.settings.post_aa:
+            name = "aa_precip" if precip == "aa_precip" else "aa"
             t.aa.use()
             t.passes[0].use(8)
-            self.programs["aa"]["u_color"].value = 8
-            self.quads["aa"].render(moderngl.TRIANGLES, vertices=3)
+            t.passes[1].use(9)
+            self.programs[name]["u_color"].value = 8
+            self.quads[name].render(moderngl.TRIANGLES, vertices=3)
 
     def _bind(
         self,
@@ -571,6 +638,8 @@ class Renderer:
                 buf.release()
             if self._blob_tex is not None:
                 self._blob_tex.release()
+            for tex in self._flakes.values():
+                tex.release()
             self._scenes.clear()
             self.ctx.release()
 
@@ -676,6 +745,8 @@ class Targets:
         self.passes = [self._tex(ctx, big, c, dt) for c, dt in PASS_FORMATS]
         self.passes[0].filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.main = self._fbo(ctx, list(self.passes), ctx.depth_renderbuffer(big))
+        #: the colour pass alone, for passes blended over it (falling rain and snow)
+        self.colour = self._fbo(ctx, [self.passes[0]], None)
         self.out = self.main
         if ss > 1:
             self.out = self._fbo(ctx, [ctx.renderbuffer((w, h), c, dtype=dt) for c, dt in PASS_FORMATS], None)

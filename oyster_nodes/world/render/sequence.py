@@ -9,6 +9,7 @@ target unless a focus distance is given. The renderer draws bodies and agents it
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ..state.timeline import Timeline
 from ..state.world_state import WorldState
 from .dynamic import ROW, dynamic_rows
 from .lighting import lighting_from_env
+from .weather import precipitation
 
 PASSES: tuple[str, ...] = ("rgb", "rgb+depth", "all")
 _TO_LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32)
@@ -126,6 +128,14 @@ def world_at(world: WorldState, timeline: Timeline | None, t: float) -> WorldSta
     return timeline.world_at_unchecked(world, t)
 
 
+def falling_at(world: WorldState, t: float) -> WorldState:
+    """The world with the shot's clock in its env where rain or snow falls and no timeline set it, so that
+    precipitation falls on from frame to frame (see weather.py)."""
+    if "time_s" in world.env or precipitation(world.env)[0] == "none":
+        return world
+    return dataclasses.replace(world, env={**world.env, "time_s": float(t)})
+
+
 def light_changes(world: WorldState, timeline: Timeline, times: np.ndarray) -> bool:
     """Whether the shadows or the terrain's baked light change over these times (clock or weather)."""
     keys = set()
@@ -162,7 +172,7 @@ def render_frame(world: WorldState, path: CameraPath, arrays: PathSamples, timel
     for s, off in enumerate(offsets):
         ts = min(max(t + off * spread, 0.0), end)
         keys = light_keys(world, timeline, ts, path.fps, end) if keyed and timeline is not None else None
-        now, cam = world_at(world, timeline, ts), camera_at(path, ts, arrays)
+        now, cam = falling_at(world_at(world, timeline, ts), ts), camera_at(path, ts, arrays)
         image = render_still(now, cam, renderer, _passes_read(settings) if s == centre else ("rgb",), keys)
         if s == centre:
             image.info["camera_inside"] = bodies_around(now, cam)

@@ -31,12 +31,12 @@ _TIME_TARGETS: dict[str, tuple[float, bool]] = {
 _TIME_FIXED: dict[str, float] = {"morning": 9.0, "noon": 12.5, "afternoon": 15.5, "night": 23.0}
 
 _WEATHER: dict[str, dict[str, Any]] = {
-    "clear": {"fog": 0.00004, "fog_h": 400.0, "cloud": 0.12, "sun": 1.0, "precip": ("none", 0.0), "wind": 3.0},
-    "overcast": {"fog": 0.0005, "fog_h": 250.0, "cloud": 0.85, "sun": 0.3, "precip": ("none", 0.0), "wind": 5.0},
-    "fog": {"fog": 0.003, "fog_h": 40.0, "cloud": 0.35, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
-    "rain": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.95, "sun": 0.2, "precip": ("rain", 0.6), "wind": 7.0},
-    "snow": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.8, "sun": 0.3, "precip": ("snow", 0.6), "wind": 4.0},
-    "storm": {"fog": 0.0015, "fog_h": 200.0, "cloud": 1.0, "sun": 0.1, "precip": ("rain", 1.0), "wind": 16.0},
+    "clear": {"fog": 0.00004, "fog_h": 400.0, "cloud": 0.12, "sky": 1.0, "sun": 1.0, "precip": ("none", 0.0), "wind": 3.0},
+    "overcast": {"fog": 0.0005, "fog_h": 250.0, "cloud": 0.85, "sky": 0.9, "sun": 0.3, "precip": ("none", 0.0), "wind": 5.0},
+    "fog": {"fog": 0.003, "fog_h": 250.0, "cloud": 0.35, "sky": 0.95, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
+    "rain": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.95, "sky": 0.5, "sun": 0.2, "precip": ("rain", 0.6), "wind": 7.0},
+    "snow": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.8, "sky": 0.68, "sun": 0.3, "precip": ("snow", 0.6), "wind": 4.0},
+    "storm": {"fog": 0.0015, "fog_h": 200.0, "cloud": 1.0, "sky": 0.2, "sun": 0.1, "precip": ("rain", 1.0), "wind": 16.0},
 }
 
 _PALETTE: dict[str, dict[str, Any]] = {
@@ -125,7 +125,7 @@ def _mix(a: tuple[float, ...], b: tuple[float, ...], t: float) -> list[float]:
 
 #: sun elevation (deg) -> sky zenith, sky horizon (linear rgb): night, blue hour, twilight, golden, day
 _SKY_KEYS: tuple[tuple[float, tuple[float, float, float], tuple[float, float, float]], ...] = (
-    (-18.0, (0.003, 0.005, 0.014), (0.008, 0.012, 0.026)),
+    (-18.0, (0.0012, 0.002, 0.0065), (0.003, 0.0048, 0.012)),
     (-7.0, (0.012, 0.02, 0.07), (0.09, 0.07, 0.11)),
     (-2.0, (0.035, 0.05, 0.17), (0.8, 0.33, 0.14)),
     (3.0, (0.06, 0.1, 0.3), (1.05, 0.5, 0.22)),
@@ -138,11 +138,12 @@ def sun_color(elevation: float) -> list[float]:
     """Linear colour of direct light at a sun elevation (moonlight below -6 degrees)."""
     if elevation <= -6:
         return [0.35, 0.45, 0.75]  # moonlight
-    return _mix((1.0, 0.36, 0.1), (1.0, 0.95, 0.88), (elevation + 2.0) / 22.0)
+    return _mix((1.0, 0.36, 0.1), (1.0, 0.95, 0.88), (elevation + 2.0) / 28.0)
 
 
-def sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]]:
-    """Linear sky zenith and horizon colours for a sun elevation (deg) and cloud cover 0..1."""
+def sky_colors(elevation: float, cloud: float, weather: str = "clear") -> tuple[list[float], list[float]]:
+    """Linear sky zenith and horizon colours for a sun elevation (deg), cloud cover 0..1 and weather (heavy
+    rain and storm clouds let through less light: their skies are darker)."""
     keys = _SKY_KEYS
     e = min(max(elevation, keys[0][0]), keys[-1][0])
     k = next(i for i in range(1, len(keys)) if e <= keys[i][0])
@@ -151,7 +152,9 @@ def sky_colors(elevation: float, cloud: float) -> tuple[list[float], list[float]
     z, h = _mix(z0, z1, t), _mix(h0, h1, t)
     level = sum(h) / 3.0
     grey = (level * 0.9, level * 0.92, level * 0.98)
-    return _mix(tuple(z), tuple(g * 0.8 for g in grey), cloud * 0.8), _mix(tuple(h), grey, cloud * 0.7)
+    dark = float(_WEATHER.get(weather, _WEATHER["clear"])["sky"])
+    zenith, horizon = _mix(tuple(z), tuple(g * 0.8 for g in grey), cloud * 0.8), _mix(tuple(h), grey, cloud * 0.7)
+    return [round(c * dark, 5) for c in zenith], [round(c * dark, 5) for c in horizon]
 
 
 def build_env(
@@ -174,9 +177,11 @@ def build_env(
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 77])))
     wind_dir = float(rng.uniform(0.0, 360.0))
     daylight = min(max((elevation + 4.0) / 14.0, 0.0), 1.0)
-    zenith, horizon = sky_colors(elevation, w["cloud"])
+    zenith, horizon = sky_colors(elevation, w["cloud"], weather)
     fog_density = w["fog"] * m["fog"]
-    fog_color = _mix(tuple(horizon), (0.62, 0.66, 0.72), 0.55 if weather in ("fog", "overcast") else 0.3)
+    # by day the fog is lit grey-white; at night it is no brighter than the sky (a dark blue, not grey)
+    mist = tuple(c * w["sky"] * daylight for c in (0.62, 0.66, 0.72))
+    fog_color = _mix(tuple(horizon), mist, (0.55 if weather in ("fog", "overcast") else 0.3) * daylight)
     return {
         "clock_h": round(float(clock_h), 3),
         "day_of_year": day,
@@ -198,7 +203,7 @@ def build_env(
         "sky_horizon": horizon,
         "fog_density": round(fog_density, 6),
         "fog_height_m": w["fog_h"],
-        "fog_color": _mix(tuple(fog_color), (0.0, 0.0, 0.0), 1.0 - min(1.0, 0.1 + daylight)),
+        "fog_color": fog_color,
         "exposure": round(m["exposure"] + (0.5 if elevation < -6 else 0.0), 3),
         "cloud_cover": w["cloud"],
         "precipitation": {"kind": w["precip"][0], "intensity": w["precip"][1]},

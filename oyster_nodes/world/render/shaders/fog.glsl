@@ -5,15 +5,27 @@ uniform float u_fog_density;
 uniform float u_fog_height;
 uniform float u_fog_base;
 uniform float u_haze;
+// a second, shallow layer lying on the water (or the low ground) near the camera's subject: mist
+uniform float u_mist_density;
+uniform float u_mist_base;
+uniform float u_mist_height;
 
-// Fraction of light lost to fog along `len` metres from the camera in unit direction d: exponential
-// height fog (density falls off by e every u_fog_height metres above u_fog_base) plus a thin uniform haze.
-float fog_amount(vec3 d, float len) {
-    float a = 1.0 / u_fog_height;
-    float h0 = max(u_cam_pos.z - u_fog_base, -u_fog_height);
+// Optical depth along `len` metres from the camera in unit direction d through exponential height fog whose
+// density is `density` at height `base` and falls off by e every `height` metres up (the camera's own height
+// is clamped a little under the base, so that fog far below the base does not grow without bound).
+float layer_depth(vec3 d, float len, float density, float base, float height) {
+    float a = 1.0 / height;
+    float h0 = max(u_cam_pos.z - base, -height);
     float x = d.z * len * a;
     float k = abs(x) > 1e-3 ? (1.0 - exp(-x)) / x : 1.0 - 0.5 * x;
-    float depth = u_fog_density * exp(-h0 * a) * len * k + u_haze * len;
+    return density * exp(-h0 * a) * len * k;
+}
+
+// Fraction of light lost to the air along `len` metres from the camera in unit direction d: height fog, mist on
+// the water, and a thin uniform haze (aerial perspective).
+float fog_amount(vec3 d, float len) {
+    float depth = layer_depth(d, len, u_fog_density, u_fog_base, u_fog_height) + u_haze * len;
+    if (u_mist_density > 0.0) depth += layer_depth(d, len, u_mist_density, u_mist_base, u_mist_height);
     return 1.0 - exp(-depth);
 }
 

@@ -21,8 +21,8 @@ vec3 clouds(vec3 d, vec3 c) {
     float cover = smoothstep(0.78 - 0.45 * u_cloud, 1.0 - 0.4 * u_cloud, cl) * smoothstep(0.01, 0.2, d.z);
     float mu = max(dot(d, u_sun_dir), 0.0);
     float mu2 = mu * mu;
-    vec3 lum = u_amb_sky * 1.4 + u_key_color * 0.18 * (1.0 - u_night) + u_glow * 0.8 * mu2 * mu2 * mu2;
-    lum *= mix(1.0, 0.6, u_cloud * smoothstep(0.8, 1.0, cl));
+    vec3 lum = u_amb_sky * mix(1.4, 0.5, u_night) + u_key_color * 0.18 * (1.0 - u_night) + u_glow * 0.8 * mu2 * mu2 * mu2;
+    lum *= mix(1.0, 0.6, u_cloud * smoothstep(0.8, 1.0, cl)) * (1.0 - 0.45 * u_cloud * u_cloud);  // heavy cover: dark bases
     return mix(c, lum, cover * 0.85);
 }
 

@@ -11,10 +11,26 @@ uniform sampler2D u_normals;
 uniform float u_cell;
 uniform float u_skirt;
 uniform int u_lod;
+uniform sampler2D u_noise;
 out vec3 v_pos;
 out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
+
+// Wet ground mirrors the sky: a thin sheen on all level ground, and puddles (from the noise texture) in its
+// hollows; coarse patches (far away) take the puddles' mean instead of aliasing them.
+vec3 wet_sheen(vec3 lit, vec3 pos, vec3 n) {
+    float level = smoothstep(0.93, 0.99, n.z);
+    float puddle = smoothstep(0.52, 0.68, textureLod(u_noise, pos.xy * 0.011, 0.0).r);
+    puddle = mix(puddle, 0.2, smoothstep(1.0, 3.0, float(u_lod)));
+    vec3 v = normalize(pos - u_cam_pos);
+    float c = 1.0 - max(-v.z, 0.0);
+    float c2 = c * c;
+    float fresnel = 0.02 + 0.98 * c2 * c2 * c;
+    vec3 sky = sky_radiance(vec3(v.xy, -v.z));
+    float wet = u_wet * level;
+    return mix(lit * (1.0 - 0.25 * wet * puddle), sky, wet * fresnel * (0.3 + 0.7 * puddle));
+}
 
 void main() {
     int n = textureSize(u_height, 0).x;
@@ -26,6 +42,7 @@ void main() {
     if (u_light_mix > 0.0) lm = mix(lm, texelFetch(u_lightmap2, m, u_lod), u_light_mix);
     vec3 lit = lm.rgb * lm.rgb * 4.0;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
+    if (u_wet > 0.0) lit = wet_sheen(lit, v_pos, v_nrm);
     vec4 fog = fog_at(v_pos);
     v_shown = grade(fogged(lit, fog));
     // the fragment stage darkens the ground (rock strata, bodies' shadows) by a factor f; the display colour
