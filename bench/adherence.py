@@ -171,7 +171,7 @@ def passes_from_image(image: Any, world: WorldState) -> Passes:
     in_inst = (inst >= 1) & (inst <= n_inst)
     inst_kind = np.where(in_inst, kind_of[np.clip(inst, 0, n_inst)], -1).astype(np.int16)
     first, last = ranges["structures"]
-    table = np.array([STRUCTURE_CLASSES.index(s["kind"]) if s.get("kind") in STRUCTURE_CLASSES else -1
+    table = np.array([STRUCTURE_CLASSES.index(s.kind) if s.kind in STRUCTURE_CLASSES else -1
                       for s in world.structures] or [-1], np.int16)
     in_struct = (inst >= first) & (inst <= last) & (len(world.structures) > 0)
     struct_kind = np.where(in_struct, table[np.clip(inst - first, 0, len(table) - 1)], -1).astype(np.int16)

@@ -7,11 +7,12 @@ from typing import Any
 from oyster_nodes.node import Node, Param, Port, RunContext
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
+    PRODUCT_SIDES,
     RENDERER,
     Camera,
     WorldState,
     camera_at,
-    establishing_shot,
+    frame_shot,
     lift_above_ground,
 )
 
@@ -28,7 +29,11 @@ class RenderImage(Node):
     )
     outputs = (Port("image", Image),)
     params = (
-        Param("auto_frame", bool, True, description="frame an establishing shot; off: use position/target"),
+        Param("auto_frame", bool, True,
+              description="frame what the prompt names (a product, a vehicle, a building, the road, the water, "
+                          "the landscape); off: use position/target"),
+        Param("product_side", str, "front", choices=PRODUCT_SIDES,
+              description="auto framing: the side an imported product is shot from (any: the best side)"),
         Param("position", list, [100.0, 100.0, 60.0], widget="vector", max_items=3,
               description="camera position x, y, z in metres"),
         Param("target", list, [512.0, 512.0, 20.0], widget="vector", max_items=3,
@@ -43,8 +48,11 @@ class RenderImage(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, camera: CameraPath | None = None,
             **p: Any) -> Image:
-        cam = self._camera(world, camera, p)
-        cam, lifted = lift_above_ground(cam, world)
+        cam, framing = self._camera(world, camera, p)
+        if framing is not None:
+            ctx.warn(framing["note"])
+        # an automatic framing keeps its own clearance (a packshot stands a hand's width off the ground)
+        cam, lifted = lift_above_ground(cam, world, clearance_m=0.25 if framing is not None else 1.5)
         if lifted:
             ctx.warn(f"camera was below the ground; raised to z = {cam.position[2]:.1f} m")
         if cam.far_m <= cam.near_m:
@@ -52,19 +60,26 @@ class RenderImage(Node):
             cam = Camera(**{**_fields(cam), "far_m": cam.near_m * 1000.0})
         ctx.progress(0.1, "rendering")
         with ctx.use_component(RENDERER) as renderer:
-            return renderer.render(world, cam)
+            image = renderer.render(world, cam)
+        if framing is not None:
+            image.info["framing"] = framing
+        return image
 
     @staticmethod
-    def _camera(world: WorldState, path: CameraPath | None, p: dict[str, Any]) -> Camera:
+    def _camera(world: WorldState, path: CameraPath | None,
+                p: dict[str, Any]) -> tuple[Camera, dict[str, Any] | None]:
+        """The camera to render from, and what the automatic framing chose and why (None when not used)."""
         if path is not None:
-            return camera_at(path, float(path.times_k[0]))
+            return camera_at(path, float(path.times_k[0])), None
         if p["auto_frame"]:
-            cam = establishing_shot(world, width=p["width"], height=p["height"], focal_mm=p["focal_mm"],
-                                    sensor_mm=p["sensor_mm"])
-            return Camera(**{**_fields(cam), "near_m": p["near_m"], "far_m": max(p["far_m"], cam.near_m + 1)})
+            shot = frame_shot(world, width=p["width"], height=p["height"], focal_mm=p["focal_mm"],
+                              sensor_mm=p["sensor_mm"], product_side=p.get("product_side", "front"))
+            cam = shot.camera
+            near = min(p["near_m"], cam.near_m)  # a close product needs a nearer plane than the default
+            return Camera(**{**_fields(cam), "near_m": near, "far_m": max(p["far_m"], near + 1)}), shot.to_json()
         return Camera(position=_vec3(p["position"]), target=_vec3(p["target"]), focal_mm=p["focal_mm"],
                       sensor_mm=p["sensor_mm"], width=p["width"], height=p["height"], near_m=p["near_m"],
-                      far_m=p["far_m"])
+                      far_m=p["far_m"]), None
 
 
 def _vec3(values: list[Any]) -> tuple[float, float, float]:

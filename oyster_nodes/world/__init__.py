@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .actions.parse import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
     from .audio.ambience import AudioSettings, ambience
+    from .camera.framing import PRODUCT_SIDES, Framing, frame_shot
     from .camera.map import blank_map, top_down_map
     from .camera.path import (
         ASPECTS,
@@ -93,6 +94,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "Camera": ("geometry.camera", "Camera"),
     "camera_from_key": ("geometry.camera", "camera_from_key"),
     "establishing_shot": ("geometry.camera", "establishing_shot"),
+    "frame_shot": ("camera.framing", "frame_shot"),
+    "Framing": ("camera.framing", "Framing"),
+    "PRODUCT_SIDES": ("camera.framing", "PRODUCT_SIDES"),
     "lift_above_ground": ("geometry.camera", "lift_above_ground"),
     "ASPECTS": ("camera.path", "ASPECTS"),
     "EASINGS": ("camera.path", "EASINGS"),
@@ -135,11 +139,13 @@ __all__ = [
     "EASINGS",
     "FOLLOW_MODES",
     "FPS_CHOICES",
+    "Framing",
     "GenerateConfig",
     "INSTANCE_KINDS",
     "MATERIALS",
     "MAX_SCRIPT_CHARS",
     "PRESETS",
+    "PRODUCT_SIDES",
     "PathSamples",
     "PresetSettings",
     "RESOLUTIONS",
@@ -162,6 +168,7 @@ __all__ = [
     "camera_at",
     "camera_from_key",
     "establishing_shot",
+    "frame_shot",
     "follow_samples",
     "frame_size",
     "frame_times",
