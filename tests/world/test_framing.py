@@ -11,6 +11,7 @@ import pytest
 
 from oyster_nodes.builtin.render import RenderImage
 from oyster_nodes.world.camera.framing import frame_shot, subjects
+from oyster_nodes.world.camera.presets import PresetSettings, subject_point
 from oyster_nodes.world.edit.meshimport import import_mesh
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.geometry.camera import Camera, establishing_shot
@@ -215,3 +216,11 @@ def test_framing_is_deterministic() -> None:
     a, b = frame_shot(hills()), frame_shot(hills())
     assert a.camera == b.camera and a.note == b.note
 
+
+
+def test_presets_circle_the_subject_the_still_frames() -> None:
+    spec = WorldSpec(terrain="plains", structures={"cabin": 1, "road": 1}, props={"vehicles": 1})
+    world = generate_world(spec, 11, GenerateConfig(size_m=256.0))
+    car = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle")][0]
+    aim = subject_point(world, PresetSettings())
+    assert np.hypot(aim[0] - car[0], aim[1] - car[1]) < 0.5 and car[2] < aim[2] < car[2] + 2.0
