@@ -51,8 +51,8 @@ class RenderImage(Node):
         cam, framing = self._camera(world, camera, p)
         if framing is not None:
             ctx.warn(framing["note"])
-        # an automatic framing keeps its own clearance (a packshot stands a hand's width off the ground)
-        cam, lifted = lift_above_ground(cam, world, clearance_m=0.25 if framing is not None else 1.5)
+        # an automatic framing keeps its own clearance (a packshot's camera may stand a finger's width up)
+        cam, lifted = lift_above_ground(cam, world, clearance_m=0.02 if framing is not None else 1.5)
         if lifted:
             ctx.warn(f"camera was below the ground; raised to z = {cam.position[2]:.1f} m")
         if cam.far_m <= cam.near_m:

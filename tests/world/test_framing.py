@@ -224,3 +224,19 @@ def test_presets_circle_the_subject_the_still_frames() -> None:
     car = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle")][0]
     aim = subject_point(world, PresetSettings())
     assert np.hypot(aim[0] - car[0], aim[1] - car[1]) < 0.5 and car[2] < aim[2] < car[2] + 2.0
+
+
+def test_named_props_are_kept_in_frame_but_never_framed_for_themselves() -> None:
+    world = flat(256.0)
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(150.0, 200.0, (30, 2))
+    world = dataclasses.replace(
+        world, inst_kind=np.full(30, INSTANCE_KINDS.index("boulder"), np.uint16),
+        inst_xyz=np.column_stack([xy, heights_at(world, xy)]).astype(np.float32),
+        inst_yaw=np.zeros(30, np.float32), inst_scale=np.full(30, 1.5, np.float32), inst_var=np.zeros(30, np.uint32),
+        spec={"props": {"rocks": 30}, "structures": {"cabin": 1}},
+        structures=[Structure(id="c", kind="cabin", x=175.0, y=110.0, z=10.0, w=6, d=8, h=5)])
+    assert [s.kind for s in subjects(world)] == ["structure", "props", "landscape"]
+    shot = frame_shot(world, width=W, height=H)
+    assert shot.subject.kind == "structure"
+    assert shot.shares["the rocks"] >= 0.01 and "the rocks are in the" in shot.note

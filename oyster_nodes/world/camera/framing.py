@@ -23,7 +23,10 @@ from ..state.world_state import INSTANCE_KINDS, WorldState, heights_at
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
-                                "landscape": 0}
+                                "props": 5, "landscape": 0}
+#: spec props (and fences) -> the instance kinds that show them; kept in frame beside the subject
+PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
+                                          "barrels": ("barrel",), "fences": ("fence",)}
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1}
@@ -33,7 +36,7 @@ SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.
 PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 #: share of the frame a secondary subject needs to read (its class is then "in frame")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
-                                    "product": 0.03, "landscape": 0.0}
+                                    "product": 0.03, "props": 0.01, "landscape": 0.0}
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: instances that block a view: (canopy radius, height) in metres at scale 1
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
@@ -81,7 +84,7 @@ def subjects(world: WorldState) -> list[Subject]:
     """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
     spec = world.spec or {}
     found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
-             *_water(world, spec), _landscape(world)]
+             *_water(world, spec), *_props(world, spec), _landscape(world)]
     return sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
 
 
@@ -220,6 +223,25 @@ def _shore(world: WorldState, wet: np.ndarray, m: float, sample: np.ndarray) -> 
     return np.array([x, y, world.height_at(x, y) + 2.0])
 
 
+def _props(world: WorldState, spec: dict) -> list[Subject]:
+    """The props the prompt names (rocks, lamps, crates, barrels, fences) as one subject: only ever kept in frame
+    beside the main one (never framed for themselves)."""
+    asked = {**(spec.get("props") or {}), **{k: v for k, v in (spec.get("structures") or {}).items() if k == "fences"}}
+    names = [n for n in PROP_KINDS if asked.get(n)]
+    if not names or not len(world.inst_kind):
+        return []
+    ids = [INSTANCE_KINDS.index(k) for n in names for k in PROP_KINDS[n]]
+    where = np.nonzero(np.isin(world.inst_kind, ids))[0]
+    if not len(where):
+        return []
+    where = where[np.linspace(0, len(where) - 1, min(len(where), 400)).astype(int)]
+    xyz = world.inst_xyz[where].astype(np.float64) + (0.0, 0.0, 0.5)
+    size = np.maximum(world.inst_scale[where].astype(np.float64), 0.2) ** 2
+    label = "the " + " and ".join(names)
+    return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
+                    area_m2=size * 1.2)]
+
+
 def _landscape(world: WorldState) -> Subject:
     c = world.size_m / 2
     g = np.linspace(0.2, 0.8, 5) * world.size_m
@@ -258,7 +280,7 @@ class _Candidate:
 
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
-_FILL = {"product": (0.45, 0.35), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3)}
+_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3)}
 
 
 def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
@@ -268,7 +290,7 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         raise ValueError(f"product_side {product_side!r}: use one of {', '.join(PRODUCT_SIDES)}")
     lens = _Lens(width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
     found = subjects(world)
-    primary = found[0]
+    primary = next(s for s in found if s.kind != "props")
     others = _secondaries(found, primary)
     sun = np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64)
     pool = [primary, *others]
@@ -279,11 +301,13 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
     cands, kept = [], []
     positions = _positions(world, primary, lens, product_side)
     trees = _blockers(world, primary, max((p[1] for p in positions), default=0.0))
+    walls = buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5))
     for pos, dist, rise, squeezed in positions:
         seen = _line_of_sight(world, pos, pts, _wide_enough(pos, primary.centre, pts, lens, max(offsets)))
         weight = _weights(pool, pts, owner, pos, lens)
         penalty = (5.0 * _through_trees(trees, pos, primary) + 3.0 * _clutter(trees, pos, primary, lens)
-                   + 8.0 * _inside(trees, pos))
+                   + 3.0 * _clutter(walls, pos, primary, lens, nearer=0.5) + 8.0 * _inside(trees, pos)
+                   + 8.0 * _inside(walls, pos))
         kept.append((pos, dist, rise, squeezed, seen, weight, penalty))
         cands.append(_candidate(world, pos, primary, 0.0, lens, pool, pts, owner, seen, weight, sun, dist, rise,
                                 squeezed, penalty))
@@ -331,9 +355,14 @@ def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
     sc = world.inst_scale[near].astype(np.float64)
     rows = [np.column_stack([xyz[near], radius[k[near]] * sc, xyz[near, 2] + kinds[k[near]] * sc])]
     if s.kind in ("product", "vehicle"):  # buildings stand in the way of a small subject (a big one is them)
-        rows.append(np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h]
-                              for b in world.structures if b.kind != "waterfall"]).reshape(-1, 5))
+        rows.append(buildings(world))
     return np.concatenate(rows)
+
+
+def buildings(world: WorldState) -> np.ndarray:
+    """Structures as blockers: rows of x, y, base z, radius, top z (roof allowed for)."""
+    return np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h]
+                     for b in world.structures if b.kind != "waterfall"]).reshape(-1, 5)
 
 
 def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
@@ -361,8 +390,9 @@ def _inside(trees: np.ndarray, pos: np.ndarray) -> float:
     return float((within & (pos[2] < trees[:, 4] + 0.5)).any())
 
 
-def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens) -> float:
-    """How much of the frame trees between the camera and the subject fill (0..1, estimated)."""
+def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer: float = 0.9) -> float:
+    """How much of the frame blockers between the camera and the subject (nearer than `nearer` of the way to
+    it) fill (0..1, estimated)."""
     if not len(trees):
         return 0.0
     axis = s.centre[:2] - pos[:2]
@@ -372,7 +402,7 @@ def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens) -> flo
     ahead = rel @ axis
     side = np.abs(rel @ np.array([-axis[1], axis[0]]))
     half = lens.width / 2.0 / lens.f_px
-    front = (ahead > 0.5) & (ahead < 0.9 * reach) & (side < ahead * half + trees[:, 3])
+    front = (ahead > 0.5) & (ahead < nearer * reach) & (side < ahead * half + trees[:, 3])
     area = 2.0 * trees[front, 3] * (trees[front, 4] - trees[front, 2])
     share = float((area * (lens.f_px / ahead[front]) ** 2).sum()) / (lens.width * lens.height)
     return min(share, 1.0)
@@ -380,8 +410,8 @@ def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens) -> flo
 
 def _secondaries(found: list[Subject], primary: Subject) -> list[Subject]:
     out: list[Subject] = []
-    for s in found[1:]:
-        if s.named and s.kind not in ("landscape", primary.kind) and all(o.kind != s.kind for o in out):
+    for s in found:
+        if s is not primary and s.named and s.kind not in ("landscape", primary.kind) and all(o.kind != s.kind for o in out):
             out.append(s)
     return out
 
@@ -402,7 +432,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tupl
     """Distances (m) to try and rises (height over distance) for a kind of subject."""
     size = world.size_m
     if s.kind == "product":
-        d = _fit_distance(s, lens, 0.5, 0.45) + 0.5 * s.width_m
+        d = _fit_distance(s, lens, 0.62, 0.5) + 0.5 * s.width_m
         return [d, 1.35 * d], (0.12, 0.3)
     if s.kind == "vehicle":
         d = s.width_m * lens.f_px / lens.width
@@ -437,7 +467,7 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
             squeezed = max(0.0, 0.85 - flat / dist)
             floor = ground_clearance(world, float(xy[0]), float(xy[1]), radius_m=1.0 if low else 8.0)
             for rise in rises:
-                clear = 0.35 if s.kind == "product" else 1.2 if low else 6.0
+                clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)
                 out.append((np.array([xy[0], xy[1], z]), dist, rise, squeezed))
     return out
@@ -632,7 +662,8 @@ def _note(s: Subject, others: list[Subject], best: _Candidate, lens: _Lens) -> s
         if share >= 0.5 * READABLE_SHARE[o.kind]:
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"
-            parts.append(f"{o.label} is in the {third}")
+            verb = "are" if o.kind == "props" or " and " in o.label else "is"
+            parts.append(f"{o.label} {verb} in the {third}")
         elif share > 0:
             parts.append(f"{o.label} shows only a little ({share:.1%} of the frame)")
         else:
