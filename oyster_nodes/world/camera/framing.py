@@ -659,13 +659,13 @@ def _note(s: Subject, others: list[Subject], best: _Candidate, lens: _Lens) -> s
     parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
     for o in others:
         share = best.shares.get(o.label, 0.0)
+        plural = o.kind == "props" or " and " in o.label
         if share >= 0.5 * READABLE_SHARE[o.kind]:
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"
-            verb = "are" if o.kind == "props" or " and " in o.label else "is"
-            parts.append(f"{o.label} {verb} in the {third}")
-        elif share > 0:
-            parts.append(f"{o.label} shows only a little ({share:.1%} of the frame)")
+            parts.append(f"{o.label} {'are' if plural else 'is'} in the {third}")
+        elif share >= 0.001:
+            parts.append(f"{o.label} {'show' if plural else 'shows'} only a little ({share:.1%} of the frame)")
         else:
             parts.append(f"{o.label} could not be kept in frame from a clear side")
     return "; ".join(parts)
