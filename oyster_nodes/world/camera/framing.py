@@ -292,51 +292,70 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
     found = subjects(world)
     primary = next(s for s in found if s.kind != "props")
     others = _secondaries(found, primary)
-    sun = np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64)
+    best = _best_view(world, primary, others, lens, product_side)
+    if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
+        shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
+                          product_side="any")
+        shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
+        return shot
+    return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+@dataclass(kw_only=True, slots=True)
+class _Scene:
+    """What every candidate is scored against: the subjects' sample points, who owns each, the sun, blockers."""
+
+    pool: list[Subject]
+    pts: np.ndarray
+    owner: np.ndarray
+    sun: np.ndarray
+    trees: np.ndarray
+    walls: np.ndarray
+
+
+def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens: _Lens, side: str) -> _Candidate:
+    """Score every position aimed straight at the subject; try the best ones with the subject on a third;
+    march rays for the border and the sky through the leaders; the best of those."""
     pool = [primary, *others]
-    pts = np.concatenate([s.points for s in pool])
-    owner = np.concatenate([np.full(len(s.points), k) for k, s in enumerate(pool)])
-    thirds = math.atan(width / 6.0 / lens.f_px)
+    positions = _positions(world, primary, lens, side)
+    scene = _Scene(pool=pool, pts=np.concatenate([s.points for s in pool]),
+                   owner=np.concatenate([np.full(len(s.points), k) for k, s in enumerate(pool)]),
+                   sun=np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64),
+                   trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
+                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)))
+    thirds = math.atan(lens.width / 6.0 / lens.f_px)
     offsets = (0.0, -thirds, thirds) if others else (0.0,)
     cands, kept = [], []
-    positions = _positions(world, primary, lens, product_side)
-    trees = _blockers(world, primary, max((p[1] for p in positions), default=0.0))
-    walls = buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5))
     for pos, dist, rise, squeezed in positions:
-        seen = _line_of_sight(world, pos, pts, _wide_enough(pos, primary.centre, pts, lens, max(offsets)))
-        weight = _weights(pool, pts, owner, pos, lens)
-        penalty = (5.0 * _through_trees(trees, pos, primary) + 3.0 * _clutter(trees, pos, primary, lens)
-                   + 3.0 * _clutter(walls, pos, primary, lens, nearer=0.5) + 8.0 * _inside(trees, pos)
-                   + 8.0 * _inside(walls, pos))
-        kept.append((pos, dist, rise, squeezed, seen, weight, penalty))
-        cands.append(_candidate(world, pos, primary, 0.0, lens, pool, pts, owner, seen, weight, sun, dist, rise,
-                                squeezed, penalty))
+        seen = _line_of_sight(world, pos, scene.pts, _wide_enough(pos, primary.centre, scene.pts, lens, thirds))
+        weight = _weights(pool, scene.pts, scene.owner, pos, lens)
+        place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
+        kept.append(place)
+        cands.append(_candidate(world, scene, lens, 0.0, *place))
     order = np.argsort([-c.score for c in cands], kind="stable")
     for k in order[:12] if len(offsets) > 1 else ():  # the subject on a third, from the best places only
-        pos, dist, rise, squeezed, seen, weight, penalty = kept[int(k)]
-        cands += [_candidate(world, pos, primary, off, lens, pool, pts, owner, seen, weight, sun, dist, rise,
-                             squeezed, penalty) for off in offsets[1:]]
+        cands += [_candidate(world, scene, lens, off, *kept[int(k)]) for off in offsets[1:]]
     cands.sort(key=lambda c: -c.score)
     sea = _has_sea(world)
     for c in cands[:24]:
         edge, sky = frame_rays(world, c.camera, sea=sea)
         c.shares["sky"] = sky
         c.score += -8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
-    best = max(cands[:24], key=lambda c: c.score)
-    if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
-        shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
-                          product_side="any")
-        shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
-        return shot
-    return Framing(camera=best.camera, subject=primary, shares=best.shares,
-                   note=_note(primary, others, best, lens))
+    return max(cands[:24], key=lambda c: c.score)
 
 
-def _candidate(world: WorldState, pos: np.ndarray, primary: Subject, off: float, lens: _Lens, pool: list[Subject],
-               pts: np.ndarray, owner: np.ndarray, seen: np.ndarray, weight: np.ndarray, sun: np.ndarray,
-               dist: float, rise: float, squeezed: float, penalty: float) -> _Candidate:
-    cam = _aim(world, pos, primary, off, lens)
-    score, shares, place = _score(world, cam, pool, pts, owner, seen, weight, sun)
+def _obstruction(scene: _Scene, pos: np.ndarray, s: Subject, lens: _Lens) -> float:
+    """What trees, boulders and buildings cost a position: in the sight line, filling the foreground, or
+    the camera standing inside one."""
+    return (5.0 * _through_trees(scene.trees, pos, s) + 3.0 * _clutter(scene.trees, pos, s, lens)
+            + 3.0 * _clutter(scene.walls, pos, s, lens, nearer=0.5) + 8.0 * _inside(scene.trees, pos)
+            + 8.0 * _inside(scene.walls, pos))
+
+
+def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: np.ndarray, dist: float, rise: float,
+               squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float) -> _Candidate:
+    cam = _aim(world, pos, scene.pool[0], off, lens)
+    score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
                       rise=rise, dist=dist, blocked=penalty)
 
@@ -642,7 +661,7 @@ def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> t
     return float(leaves[lower].mean()), float(0.39 * sky[~lower].mean() + 0.61 * sky[lower].mean())
 
 
-def _note(s: Subject, others: list[Subject], best: _Candidate, lens: _Lens) -> str:
+def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     cam = best.camera
     base = s.centre[2] - 0.5 * s.height_m
     height = cam.position[2] - base
