@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..geometry.camera import Camera, ground_clearance
-from ..state.world_state import INSTANCE_KINDS, WorldState, heights_at
+from ..state.records import Structure
+from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
@@ -134,6 +135,8 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
 
 
 def _structures(world: WorldState, spec: dict) -> list[Subject]:
+    """The most notable group of buildings (by kind, by what the prompt names, by how many stand together),
+    then one building of each other named kind that the group leaves out (kept in frame beside it)."""
     kinds = [s for s in world.structures if s.kind != "waterfall"]
     if not kinds:
         return []
@@ -146,6 +149,18 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
     margin = np.minimum(xy, world.size_m - xy).min(axis=1)
     anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
     group = [s for s, n in zip(kinds, near[anchor], strict=True) if n and s.kind != "bridge"] or [kinds[anchor]]
+    main = kinds[anchor]
+    out = [_building_subject(group, main, named=main.kind in asked or not spec)]
+    centre = out[0].centre[:2]
+    for kind in sorted(asked - {s.kind for s in group}):
+        rest = [s for s in kinds if s.kind == kind]
+        if rest:
+            nearest = min(rest, key=lambda s: math.hypot(s.x - centre[0], s.y - centre[1]))
+            out.append(_building_subject([nearest], nearest, named=True))
+    return out
+
+
+def _building_subject(group: list[Structure], main: Structure, *, named: bool) -> Subject:
     pts, area = [], []
     for s in group:
         c, sn = math.cos(s.yaw), math.sin(s.yaw)
@@ -156,13 +171,11 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
         area.append(0.0)
     p = np.asarray(pts, np.float64)
     lo, hi = p.min(axis=0), p.max(axis=0)
-    main = kinds[anchor]
     tall = max(s.h for s in group)
     label = f"the {main.kind}" if len(group) == 1 else f"the {main.kind} and {len(group) - 1} more buildings"
     centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, main.z + 0.4 * tall])
-    named = main.kind in asked or not spec
-    return [Subject(kind="structure", label=label, centre=centre, width_m=float(max(hi[:2] - lo[:2]) + 4.0),
-                    height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named)]
+    return Subject(kind="structure", label=label, centre=centre, width_m=float(max(hi[:2] - lo[:2]) + 4.0),
+                   height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named)
 
 
 def _roads(world: WorldState, spec: dict) -> list[Subject]:
@@ -236,10 +249,26 @@ def _props(world: WorldState, spec: dict) -> list[Subject]:
         return []
     where = where[np.linspace(0, len(where) - 1, min(len(where), 400)).astype(int)]
     xyz = world.inst_xyz[where].astype(np.float64) + (0.0, 0.0, 0.5)
-    size = np.maximum(world.inst_scale[where].astype(np.float64), 0.2) ** 2
+    area = np.maximum(world.inst_scale[where].astype(np.float64), 0.2) ** 2 * 1.2
+    if "rocks" in names:  # rock faces of the terrain show rock as well as boulders do
+        faces, cell = _rock_faces(world)
+        xyz, area = np.concatenate([xyz, faces]), np.concatenate([area, np.full(len(faces), cell)])
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
-                    area_m2=size * 1.2)]
+                    area_m2=area)]
+
+
+def _rock_faces(world: WorldState, most: int = 300) -> tuple[np.ndarray, float]:
+    """Sample points of the terrain's rock material and the area each stands for."""
+    step = max(2, world.n // 96)
+    rock = world.material_hw[::step, ::step] == MATERIALS.index("rock")
+    ii, jj = np.nonzero(rock)
+    if not len(ii):
+        return np.zeros((0, 3)), 0.0
+    keep = np.linspace(0, len(ii) - 1, min(len(ii), most)).astype(int)
+    m = step * world.cell_m
+    xy = np.column_stack([jj[keep] * m, ii[keep] * m]).astype(np.float64)
+    return np.column_stack([xy, heights_at(world, xy) + 0.3]), float(m * m * len(ii) / len(keep)) * 0.5
 
 
 def _landscape(world: WorldState) -> Subject:
@@ -430,7 +459,9 @@ def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer
 def _secondaries(found: list[Subject], primary: Subject) -> list[Subject]:
     out: list[Subject] = []
     for s in found:
-        if s is not primary and s.named and s.kind not in ("landscape", primary.kind) and all(o.kind != s.kind for o in out):
+        if s is primary or not s.named or s.kind == "landscape" or any(o.label == s.label for o in out):
+            continue
+        if s.kind == "structure" or (s.kind != primary.kind and all(o.kind != s.kind for o in out)):
             out.append(s)
     return out
 
