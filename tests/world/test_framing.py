@@ -240,3 +240,19 @@ def test_named_props_are_kept_in_frame_but_never_framed_for_themselves() -> None
     shot = frame_shot(world, width=W, height=H)
     assert shot.subject.kind == "structure"
     assert shot.shares["the rocks"] >= 0.01 and "the rocks are in the" in shot.note
+
+
+def test_another_named_kind_of_building_is_kept_beside_the_main_one() -> None:
+    world = flat(512.0)
+    z = 10.0
+    world = dataclasses.replace(world, spec={"structures": {"lighthouse": 1, "house": 2}}, structures=[
+        Structure(id="l", kind="lighthouse", x=150.0, y=150.0, z=z, w=6, d=6, h=20),
+        Structure(id="h1", kind="house", x=272.0, y=190.0, z=z, w=8, d=10, h=7),
+        Structure(id="h2", kind="house", x=283.0, y=201.0, z=z, w=8, d=10, h=7)])
+    found = [s.label for s in subjects(world) if s.kind == "structure"]
+    assert found == ["the lighthouse", "the house"]
+    shot = frame_shot(world, width=W, height=H)
+    assert shot.subject.label == "the lighthouse"
+    house = world.structures[1]
+    assert projected_box(shot.camera, structure_corners(house))[2]  # the house is whole in frame too
+    assert "the house is in the" in shot.note
