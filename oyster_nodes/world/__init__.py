@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .actions.parse import MAX_SCRIPT_CHARS, parse_json, parse_lines, parse_script
     from .audio.ambience import AudioSettings, ambience
-    from .camera.framing import PRODUCT_SIDES, Framing, frame_shot
+    from .camera.framing import PRODUCT_SIDES, Framing, establishing_shot, frame_shot
     from .camera.map import blank_map, top_down_map
     from .camera.path import (
         ASPECTS,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from .edit.meshimport import import_mesh
     from .edit.operations import apply_edits, set_time, set_weather
     from .generate.world import GenerateConfig, generate_world
-    from .geometry.camera import Camera, camera_from_key, establishing_shot, lift_above_ground
+    from .geometry.camera import Camera, camera_from_key, lift_above_ground
     from .prompt.concepts import STYLES, WEATHERS
     from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
@@ -93,7 +93,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "run_simulation": ("simulate.run", "simulate"),
     "Camera": ("geometry.camera", "Camera"),
     "camera_from_key": ("geometry.camera", "camera_from_key"),
-    "establishing_shot": ("geometry.camera", "establishing_shot"),
+    "establishing_shot": ("camera.framing", "establishing_shot"),
     "frame_shot": ("camera.framing", "frame_shot"),
     "Framing": ("camera.framing", "Framing"),
     "PRODUCT_SIDES": ("camera.framing", "PRODUCT_SIDES"),

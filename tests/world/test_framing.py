@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from oyster_nodes.builtin.render import RenderImage
-from oyster_nodes.world.camera.framing import frame_shot, subjects
+from oyster_nodes.world.camera.framing import establishing_shot, frame_shot, subjects
 from oyster_nodes.world.camera.presets import PresetSettings, subject_point
 from oyster_nodes.world.edit.meshimport import import_mesh
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
-from oyster_nodes.world.geometry.camera import Camera, establishing_shot
+from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.records import Structure

@@ -11,8 +11,9 @@ import pytest
 
 from oyster_nodes.builtin.export import ExportPNG
 from oyster_nodes.builtin.render import RenderImage
+from oyster_nodes.world.camera.framing import establishing_shot
 from oyster_nodes.world.camera.path import path_from_keys
-from oyster_nodes.world.geometry.camera import Camera, establishing_shot
+from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.sky import build_env, clock_for_time
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState

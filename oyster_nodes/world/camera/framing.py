@@ -312,6 +312,13 @@ class _Candidate:
 _FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3)}
 
 
+def establishing_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
+                      sensor_mm: float = 36.0, product_side: str = "front") -> Camera:
+    """The default camera: the viewpoint frame_shot chooses."""
+    return frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
+                      product_side=product_side).camera
+
+
 def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
                sensor_mm: float = 36.0, product_side: str = "front") -> Framing:
     """The viewpoint that best shows the world's first subject and keeps the other named ones in frame."""

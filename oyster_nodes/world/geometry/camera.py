@@ -176,19 +176,3 @@ def lift_above_ground(camera: Camera, world: WorldState, clearance_m: float = 1.
     if z >= floor:
         return camera, False
     return replace(camera, position=(x, y, floor)), True
-
-
-def establishing_shot(
-    world: WorldState,
-    *,
-    width: int = 1280,
-    height: int = 720,
-    focal_mm: float = 28.0,
-    sensor_mm: float = 36.0,
-    product_side: str = "front",
-) -> Camera:
-    """The default camera: the viewpoint that frames what the prompt names (camera.framing.frame_shot)."""
-    from ..camera.framing import frame_shot
-
-    return frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
-                      product_side=product_side).camera
