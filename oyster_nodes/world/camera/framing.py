@@ -493,7 +493,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tupl
         return [d, 1.35 * d], (0.12, 0.3)
     if s.kind == "vehicle":
         d = s.width_m * lens.f_px / lens.width
-        return [d / 0.45, d / 0.3, d / 0.18, d / 0.1], (0.04, 0.12, 0.3)
+        return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3)
     if s.kind == "structure":
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         return [d, 1.6 * d, 2.6 * d], (0.1, 0.25)
@@ -513,7 +513,7 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
         base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])
         bearings = [base + math.radians(a) for a in (-24.0, -12.0, 0.0, 12.0, 24.0)]
     else:
-        bearings = [2.0 * math.pi * k / 16.0 for k in range(16)]
+        bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []
     low = s.kind in ("product", "vehicle")
     for dist in dists:
