@@ -18,8 +18,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from oyster_nodes.types import Prompt  # noqa: E402
+from oyster_nodes.world.camera.framing import establishing_shot  # noqa: E402
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world  # noqa: E402
-from oyster_nodes.world.geometry.camera import Camera, establishing_shot  # noqa: E402
+from oyster_nodes.world.geometry.camera import Camera  # noqa: E402
 from oyster_nodes.world.prompt.embed import load_encoder  # noqa: E402
 from oyster_nodes.world.prompt.understand import spec_from_prompt  # noqa: E402
 from oyster_nodes.world.render.renderer import Renderer, RenderSettings  # noqa: E402

@@ -9,7 +9,6 @@ from oyster_nodes.node import Node, ParamProblem, Port, RunContext, params_from,
 from oyster_nodes.types import CameraPath, Image
 from oyster_nodes.world import (
     RENDERER,
-    Camera,
     ViewSettings,
     WorldState,
     camera_at,
@@ -38,8 +37,14 @@ class RenderImage(Node):
 
     def run(self, ctx: RunContext, *, world: WorldState, camera: CameraPath | None = None,
             **p: Any) -> Image:
-        cam = self._camera(world, camera, settings_from(ViewSettings, p))
-        cam, lifted = lift_above_ground(cam, world)
+        if camera is not None:
+            cam, framing = camera_at(camera, float(camera.times_k[0])), None
+        else:
+            cam, framing = settings_from(ViewSettings, p).camera(world)
+        if framing is not None:
+            ctx.warn(framing.note)
+        # an automatic framing keeps its own clearance (a packshot's camera may stand a finger's width up)
+        cam, lifted = lift_above_ground(cam, world, clearance_m=0.02 if framing is not None else 1.5)
         if lifted:
             ctx.warn(f"camera was below the ground; raised to z = {cam.position[2]:.1f} m")
         if cam.far_m <= cam.near_m:
@@ -47,13 +52,10 @@ class RenderImage(Node):
             cam = replace(cam, far_m=cam.near_m * 1000.0)
         ctx.progress(0.1, "rendering")
         with ctx.use_component(RENDERER) as renderer:
-            return renderer.render(world, cam)
-
-    @staticmethod
-    def _camera(world: WorldState, path: CameraPath | None, view: ViewSettings) -> Camera:
-        if path is not None:
-            return camera_at(path, float(path.times_k[0]))
-        return view.camera(world)
+            image = renderer.render(world, cam)
+        if framing is not None:
+            image.info["framing"] = framing.to_json()
+        return image
 
 
 NODES = (RenderImage,)

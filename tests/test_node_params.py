@@ -1,8 +1,10 @@
 """Node parameters declared once: Params come from the core's settings dataclasses, exactly as before.
 
-The fixtures were written from the node definitions before their parameters moved into the core's
+The fixtures were first written from the node definitions before their parameters moved into the core's
 settings dataclasses: `builtin_nodes.json` is `oyster nodes --json`, `builtin_params.json` every field of
-every Param (repr, so 24 and 24.0 differ). Only additions (the `applies` metadata) are allowed.
+every Param (repr, so 24 and 24.0 differ). A change to them is a change to every saved workflow: when one is
+meant (a new parameter, a new default), rewrite them with `python -m tests.test_node_params` and say so in
+the commit.
 """
 
 from __future__ import annotations
@@ -179,3 +181,16 @@ def test_a_definition_whose_applies_names_no_param_or_no_choice_is_refused() -> 
     assert any("'roll'" in p and "barrel_roll" in p for p in problems)
     for cls in load_registry(use_entry_points=False):
         assert cls.definition_problems() == [], cls.type
+
+
+if __name__ == "__main__":  # rewrite the fixtures from the node definitions as they are now
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["nodes", "--json"])
+    (FIXTURES / "builtin_nodes.json").write_text(json.dumps(json.loads(out.getvalue()), indent=1) + "\n")
+    reg = load_registry(use_entry_points=False)
+    params = {cls.type: [{k: repr(getattr(p, k)) for k in PARAM_FIELDS} for p in cls.params] for cls in reg}
+    (FIXTURES / "builtin_params.json").write_text(json.dumps(params, indent=1, sort_keys=True) + "\n")

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .actions.parse import MAX_SCRIPT_CHARS, check_script, parse_json, parse_lines, parse_script
     from .audio.ambience import AudioSettings, ambience
+    from .camera.framing import PRODUCT_SIDES, Framing, ViewSettings, establishing_shot, frame_shot
     from .camera.map import blank_map, top_down_map
     from .camera.path import (
         ASPECTS,
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from .edit.meshimport import import_mesh
     from .edit.operations import apply_edits, check_edits, set_time, set_weather
     from .generate.world import GenerateConfig, generate_world
-    from .geometry.camera import Camera, ViewSettings, camera_from_key, establishing_shot, lift_above_ground, vec3
+    from .geometry.camera import Camera, camera_from_key, lift_above_ground, vec3
     from .prompt.concepts import STYLES, WEATHERS
     from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
@@ -105,10 +106,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "FrameSample": ("simulate.run", "FrameSample"),
     "run_simulation": ("simulate.run", "simulate"),
     "Camera": ("geometry.camera", "Camera"),
-    "ViewSettings": ("geometry.camera", "ViewSettings"),
+    "ViewSettings": ("camera.framing", "ViewSettings"),
     "vec3": ("geometry.camera", "vec3"),
     "camera_from_key": ("geometry.camera", "camera_from_key"),
-    "establishing_shot": ("geometry.camera", "establishing_shot"),
+    "establishing_shot": ("camera.framing", "establishing_shot"),
+    "frame_shot": ("camera.framing", "frame_shot"),
+    "Framing": ("camera.framing", "Framing"),
+    "PRODUCT_SIDES": ("camera.framing", "PRODUCT_SIDES"),
     "lift_above_ground": ("geometry.camera", "lift_above_ground"),
     "ASPECTS": ("camera.path", "ASPECTS"),
     "EASINGS": ("camera.path", "EASINGS"),
@@ -158,11 +162,13 @@ __all__ = [
     "FOLLOW_MODES",
     "FPS_CHOICES",
     "FollowSettings",
+    "Framing",
     "GenerateConfig",
     "INSTANCE_KINDS",
     "MATERIALS",
     "MAX_SCRIPT_CHARS",
     "PRESETS",
+    "PRODUCT_SIDES",
     "PathSamples",
     "PresetSettings",
     "RESOLUTIONS",
@@ -190,6 +196,7 @@ __all__ = [
     "check_edits",
     "check_script",
     "establishing_shot",
+    "frame_shot",
     "follow_samples",
     "frame_size",
     "frame_times",

@@ -11,8 +11,9 @@ import pytest
 
 from oyster_nodes.builtin.export import ExportPNG
 from oyster_nodes.builtin.render import RenderImage
+from oyster_nodes.world.camera.framing import establishing_shot
 from oyster_nodes.world.camera.path import path_from_keys
-from oyster_nodes.world.geometry.camera import Camera, establishing_shot
+from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.sky import build_env, clock_for_time
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
@@ -175,7 +176,8 @@ def test_project_unproject_round_trip() -> None:
 
 def test_establishing_shot_is_above_ground_and_sees_the_world(renderer: Renderer, world: WorldState) -> None:
     cam = establishing_shot(world, width=160, height=90)
-    assert cam.position[2] > world.height_at(cam.position[0], cam.position[1]) + 10
+    # the cabin is framed at a few times its size from a low rise (no longer a high aerial view)
+    assert cam.position[2] > world.height_at(cam.position[0], cam.position[1]) + 2
     img = renderer.render(world, cam)
     sky = np.mean(img.semantic_hw == SEM["sky"])
     assert 0.0 < sky < 0.6

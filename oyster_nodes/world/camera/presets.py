@@ -1,7 +1,7 @@
 """Camera moves a film crew would name: orbit, dolly, truck, crane, pan, tilt, fly-through, walk, follow.
 
-Every preset gives one camera per frame (PathSamples) around a subject: the first imported mesh, else the
-structure nearest the world's centre, else the centre itself. Azimuth "auto" picks the side with the
+Every preset gives one camera per frame (PathSamples) around a subject: the one the default still frames (an
+imported mesh, else a vehicle, a named structure, the road, named water; see framing.subjects), else the centre. Azimuth "auto" picks the side with the
 clearest line of sight that does not look into the sun. Clearance is applied afterwards (camera_path.keep_clear).
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from ...settings import setting
 from ..state.world_state import WorldState
+from .framing import subjects
 from .path import (
     EASINGS,
     CameraPathError,
@@ -93,25 +94,17 @@ class Track(Protocol):
 
 
 def subject_point(world: WorldState, settings: PresetSettings) -> np.ndarray:
-    """The point the preset looks at (x, y, z)."""
+    """The point the preset looks at (x, y, z): the given subject on the ground, else the middle of the subject
+    the default still frames (an imported mesh > a vehicle > a named structure > the road > named water; see
+    framing.subjects), else the world's centre."""
     if settings.subject is not None:
         x, y = settings.subject
         return np.array([x, y, world.height_at(x, y) + settings.aim_height_m])
-    for m in world.meshes:
-        v = world.mesh_arrays.get(f"mesh_{m.id}_v")
-        pos = list(m.pos)
-        if v is not None and len(v):
-            z = np.asarray(v, np.float64).reshape(-1, 3)[:, 2] * m.scale
-            return np.array([pos[0], pos[1], pos[2] + 0.5 * (z.min() + z.max())])
-    c = world.size_m / 2
-    if world.structures:
-        s = min(
-            world.structures, key=lambda s: math.hypot(s.x - c, s.y - c)
-        )
-        return np.array(
-            [s.x, s.y, s.z + s.h / 2]
-        )
-    return np.array([c, c, world.height_at(c, c) + settings.aim_height_m])
+    first = next(s for s in subjects(world) if s.kind != "props")
+    if first.kind in ("product", "vehicle", "structure"):
+        return np.asarray(first.centre, np.float64).copy()
+    x, y = float(first.centre[0]), float(first.centre[1])
+    return np.array([x, y, world.height_at(x, y) + settings.aim_height_m])
 
 
 def best_azimuth(world: WorldState, subject: np.ndarray, distance: float, height: float) -> float:

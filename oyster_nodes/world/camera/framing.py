@@ -1,0 +1,765 @@
+"""Composition that serves the prompt: which subject a still is about, and the viewpoint that shows it.
+
+The subjects come from what the prompt named (world.spec: water, structures, props, roads) and from what the
+world holds (imported meshes, vehicles, structures, roads and rivers, water). They are ranked (an imported product
+> vehicles > named structures > roads > named water > the landscape); the first is framed to a screen size that
+suits its real size and the lens (a product or a car at eye level, a building at a few times its size, a
+landscape from the air), the rest are kept in frame where a viewpoint allows it.
+
+Candidate viewpoints are scored without rendering: sample points of every subject are projected through the
+Camera and tested for a clear line of sight over the heightfield, a fan of rays finds the world's border, and the
+horizon is kept at a third of the frame. A few tens of milliseconds per still.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ...settings import setting
+from ..geometry.camera import Camera, ground_clearance, vec3
+from ..state.records import Structure
+from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+
+#: how strongly each kind of subject claims the frame
+SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
+                                "props": 5, "landscape": 0}
+#: spec props (and fences) -> the instance kinds that show them; kept in frame beside the subject
+PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
+                                          "barrels": ("barrel",), "fences": ("fence",)}
+#: how much a structure kind draws the eye among structures
+STRUCTURE_RANK: dict[str, int] = {"lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
+                                  "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1}
+#: product sides: the camera's bearing from the product's front, degrees (counter-clockwise seen from above)
+SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.0, "left": -90.0,
+                           "right": 90.0, "back": 180.0}
+PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
+#: share of the frame a secondary subject needs to read (its class is then "in frame")
+READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
+                                    "product": 0.03, "props": 0.01, "landscape": 0.0}
+VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
+#: instances that block a view: (canopy radius, height) in metres at scale 1
+BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
+                                            "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9)}
+#: the horizon sits this far down the frame (a third)
+HORIZON_AT = 1.0 / 3.0
+
+
+@dataclass(kw_only=True, slots=True)
+class Subject:
+    """Something a still can be about: what it is, where its middle is, how big it is, sample points of it
+    (N x 3) with the area (m^2) each stands for, and the way it faces (products)."""
+
+    kind: str
+    label: str
+    centre: np.ndarray
+    width_m: float
+    height_m: float
+    points: np.ndarray
+    area_m2: np.ndarray
+    flat: bool = False
+    front: np.ndarray | None = None
+    named: bool = True
+
+
+@dataclass(kw_only=True, slots=True)
+class Framing:
+    """The chosen camera, the subject it frames, what else it shows (label -> estimated share of the frame)
+    and a sentence saying so."""
+
+    camera: Camera
+    subject: Subject
+    shares: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"subject": self.subject.label, "kind": self.subject.kind, "note": self.note,
+                "shares": {k: round(v, 4) for k, v in self.shares.items()}}
+
+
+# ------------------------------------------------------------------------------------------- subjects
+
+
+def subjects(world: WorldState) -> list[Subject]:
+    """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
+    spec = world.spec or {}
+    found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
+             *_water(world, spec), *_props(world, spec), _landscape(world)]
+    return sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
+
+
+def _meshes(world: WorldState) -> list[Subject]:
+    out = []
+    for m in world.meshes:
+        v = world.mesh_arrays.get(f"mesh_{m.id}_v")
+        if v is None or not len(v):
+            continue
+        c, s = math.cos(m.yaw), math.sin(m.yaw)
+        local = np.asarray(v, np.float64).reshape(-1, 3) * m.scale
+        pts = local @ np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]).T + np.asarray(m.pos)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pick = pts[np.linspace(0, len(pts) - 1, min(len(pts), 160)).astype(int)]
+        box = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+        sample = np.concatenate([pick, box, [(lo + hi) / 2]])
+        size = hi - lo
+        area = np.full(len(sample), float(size[2] * max(size[0], size[1])) / len(sample))
+        front = np.array([s, -c])  # a Y-up asset faces +Z: local -Y here, turned by the yaw
+        out.append(Subject(kind="product", label=f"the product ({m.name or m.id})", centre=(lo + hi) / 2,
+                           width_m=float(max(size[0], size[1])), height_m=float(max(size[2], 1e-3)),
+                           points=sample, area_m2=area, front=front))
+    return out
+
+
+def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
+    kind = INSTANCE_KINDS.index("vehicle")
+    where = np.nonzero(world.inst_kind == kind)[0]
+    if not len(where):
+        return []
+    xyz = world.inst_xyz[where].astype(np.float64)
+    margin = np.minimum(xyz[:, :2], world.size_m - xyz[:, :2]).min(axis=1)
+    centre = np.hypot(*(xyz[:, :2] - world.size_m / 2).T)
+    best = int(np.argmin(centre - 3.0 * np.minimum(margin, 0.2 * world.size_m)))
+    x, y, z = xyz[best]
+    s = float(world.inst_scale[where[best]])
+    length, wide, tall = (v * s for v in VEHICLE_SIZE_M)
+    yaw = float(world.inst_yaw[where[best]])
+    c, sn = math.cos(yaw), math.sin(yaw)
+    corners = np.array([[a * length / 2, b * wide / 2, h] for a in (-1, 0, 1) for b in (-1, 1)
+                        for h in (0.3, tall * 0.9)])
+    pts = corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + (x, y, z)
+    named = bool(spec.get("props", {}).get("vehicles")) or not spec
+    label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
+    return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
+                    height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named)]
+
+
+def _structures(world: WorldState, spec: dict) -> list[Subject]:
+    """The most notable group of buildings (by kind, by what the prompt names, by how many stand together),
+    then one building of each other named kind that the group leaves out (kept in frame beside it)."""
+    kinds = [s for s in world.structures if s.kind != "waterfall"]
+    if not kinds:
+        return []
+    asked = set((spec.get("structures") or {}).keys())
+    if "village" in asked:
+        asked |= {"house", "cabin"}
+    xy = np.array([[s.x, s.y] for s in kinds])
+    rank = np.array([STRUCTURE_RANK.get(s.kind, 1) + (10 if s.kind in asked else 0) for s in kinds], np.float64)
+    near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0
+    margin = np.minimum(xy, world.size_m - xy).min(axis=1)
+    anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
+    group = [s for s, n in zip(kinds, near[anchor], strict=True) if n and s.kind != "bridge"] or [kinds[anchor]]
+    main = kinds[anchor]
+    out = [_building_subject(group, main, named=main.kind in asked or not spec)]
+    centre = out[0].centre[:2]
+    for kind in sorted(asked - {s.kind for s in group}):
+        rest = [s for s in kinds if s.kind == kind]
+        if rest:
+            nearest = min(rest, key=lambda s: math.hypot(s.x - centre[0], s.y - centre[1]))
+            out.append(_building_subject([nearest], nearest, named=True))
+    return out
+
+
+def _building_subject(group: list[Structure], main: Structure, *, named: bool) -> Subject:
+    pts, area = [], []
+    for s in group:
+        c, sn = math.cos(s.yaw), math.sin(s.yaw)
+        for a, b, h in ((a, b, h) for a in (-0.5, 0.5) for b in (-0.5, 0.5) for h in (0.02, 1.0)):
+            pts.append((s.x + c * a * s.w - sn * b * s.d, s.y + sn * a * s.w + c * b * s.d, s.z + h * s.h))
+            area.append(max(s.w, s.d) * s.h / 8.0)
+        pts.append((s.x, s.y, s.z + s.h * 0.6))
+        area.append(0.0)
+    p = np.asarray(pts, np.float64)
+    lo, hi = p.min(axis=0), p.max(axis=0)
+    tall = max(s.h for s in group)
+    label = f"the {main.kind}" if len(group) == 1 else f"the {main.kind} and {len(group) - 1} more buildings"
+    centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, main.z + 0.4 * tall])
+    return Subject(kind="structure", label=label, centre=centre, width_m=float(max(hi[:2] - lo[:2]) + 4.0),
+                   height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named)
+
+
+def _roads(world: WorldState, spec: dict) -> list[Subject]:
+    roads = [r for r in world.paths if r.kind == "road" and len(r.points_n3) >= 2]
+    if not roads:
+        return []
+    pts, area = [], []
+    for r in roads:
+        p = r.points_n3
+        seg = np.linalg.norm(np.diff(p[:, :2], axis=0), axis=1)
+        dist = np.concatenate([[0.0], np.cumsum(seg)])
+        at = np.arange(0.0, dist[-1], 6.0)
+        xy = np.column_stack([np.interp(at, dist, p[:, 0]), np.interp(at, dist, p[:, 1])])
+        pts.append(np.column_stack([xy, heights_at(world, xy) + 0.2]))
+        area.append(np.full(len(xy), 6.0 * r.width_m))
+    p, a = np.concatenate(pts), np.concatenate(area)
+    inner = np.minimum(p[:, :2], world.size_m - p[:, :2]).min(axis=1)
+    mid = p[int(np.argmax(inner))]
+    named = "road" in (spec.get("structures") or {}) or not spec
+    return [Subject(kind="road", label="the road", centre=mid, width_m=60.0, height_m=2.0, points=p, area_m2=a,
+                    flat=True, named=named)]
+
+
+def _water(world: WorldState, spec: dict) -> list[Subject]:
+    step = max(2, world.n // 96)
+    w = world.water_hw[::step, ::step]
+    wet = np.isfinite(w)
+    if not wet.any():
+        return []
+    ii, jj = np.nonzero(wet)
+    m = step * world.cell_m
+    xyz = np.column_stack([jj * m, ii * m, w[ii, jj].astype(np.float64)])
+    kinds = [k for k in spec.get("water", []) if k != "waterfall"]
+    sea = world.env.get("sea_level_m")
+    is_sea = sea is not None and math.isfinite(float(sea)) and ("ocean" in kinds or "sea" in kinds or not kinds)
+    name = "the sea" if is_sea else f"the {kinds[0]}" if kinds else "the water"
+    keep = np.linspace(0, len(xyz) - 1, min(len(xyz), 900)).astype(int)
+    sample, cell = xyz[keep], float(m * m * len(xyz) / len(keep))
+    if is_sea:  # the shore nearest the world's middle: the sea beyond it, the land behind the camera
+        centre = _shore(world, wet, m, sample)
+    else:
+        centre = xyz.mean(axis=0) if "lake" in kinds or not kinds else sample[len(sample) // 2]
+    radius = math.sqrt(len(xyz) * m * m / math.pi)
+    return [Subject(kind="water", label=name, centre=centre, width_m=float(min(2 * radius, 0.6 * world.size_m)),
+                    height_m=1.0, points=sample, area_m2=np.full(len(sample), cell), flat=True,
+                    named=bool(kinds) or not spec)]
+
+
+def _shore(world: WorldState, wet: np.ndarray, m: float, sample: np.ndarray) -> np.ndarray:
+    dry = ~wet
+    edge = dry & (np.roll(wet, 1, 0) | np.roll(wet, -1, 0) | np.roll(wet, 1, 1) | np.roll(wet, -1, 1))
+    ii, jj = np.nonzero(edge)
+    if not len(ii):
+        return sample.mean(axis=0)
+    xy = np.column_stack([jj * m, ii * m]).astype(np.float64)
+    k = int(np.argmin(np.hypot(*(xy - world.size_m / 2).T)))
+    x, y = xy[k]
+    return np.array([x, y, world.height_at(x, y) + 2.0])
+
+
+def _props(world: WorldState, spec: dict) -> list[Subject]:
+    """The props the prompt names (rocks, lamps, crates, barrels, fences) as one subject: only ever kept in frame
+    beside the main one (never framed for themselves)."""
+    asked = {**(spec.get("props") or {}), **{k: v for k, v in (spec.get("structures") or {}).items() if k == "fences"}}
+    names = [n for n in PROP_KINDS if asked.get(n)]
+    if not names or not len(world.inst_kind):
+        return []
+    ids = [INSTANCE_KINDS.index(k) for n in names for k in PROP_KINDS[n]]
+    where = np.nonzero(np.isin(world.inst_kind, ids))[0]
+    if not len(where):
+        return []
+    where = where[np.linspace(0, len(where) - 1, min(len(where), 400)).astype(int)]
+    xyz = world.inst_xyz[where].astype(np.float64) + (0.0, 0.0, 0.5)
+    area = np.maximum(world.inst_scale[where].astype(np.float64), 0.2) ** 2 * 1.2
+    if "rocks" in names:  # rock faces of the terrain show rock as well as boulders do
+        faces, cell = _rock_faces(world)
+        xyz, area = np.concatenate([xyz, faces]), np.concatenate([area, np.full(len(faces), cell)])
+    label = "the " + " and ".join(names)
+    return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
+                    area_m2=area)]
+
+
+def _rock_faces(world: WorldState, most: int = 300) -> tuple[np.ndarray, float]:
+    """Sample points of the terrain's rock material and the area each stands for."""
+    step = max(2, world.n // 96)
+    rock = world.material_hw[::step, ::step] == MATERIALS.index("rock")
+    ii, jj = np.nonzero(rock)
+    if not len(ii):
+        return np.zeros((0, 3)), 0.0
+    keep = np.linspace(0, len(ii) - 1, min(len(ii), most)).astype(int)
+    m = step * world.cell_m
+    xy = np.column_stack([jj[keep] * m, ii[keep] * m]).astype(np.float64)
+    return np.column_stack([xy, heights_at(world, xy) + 0.3]), float(m * m * len(ii) / len(keep)) * 0.5
+
+
+def _landscape(world: WorldState) -> Subject:
+    c = world.size_m / 2
+    g = np.linspace(0.2, 0.8, 5) * world.size_m
+    xy = np.array([(x, y) for x in g for y in g])
+    pts = np.column_stack([xy, heights_at(world, xy)])
+    return Subject(kind="landscape", label="the landscape", centre=np.array([c, c, world.height_at(c, c) + 2.0]),
+                   width_m=0.6 * world.size_m, height_m=30.0, points=pts, area_m2=np.zeros(len(pts)), flat=True)
+
+
+# ------------------------------------------------------------------------------------------- viewpoints
+
+
+@dataclass(kw_only=True, slots=True)
+class _Lens:
+    width: int
+    height: int
+    focal_mm: float
+    sensor_mm: float
+
+    @property
+    def f_px(self) -> float:
+        return self.focal_mm / self.sensor_mm * self.width
+
+
+@dataclass(kw_only=True, slots=True)
+class _Candidate:
+    camera: Camera
+    score: float
+    shares: dict[str, float]
+    place: dict[str, float]
+    squeezed: float
+    rise: float
+    dist: float
+    #: what trees, boulders and buildings in the way cost it
+    blocked: float = 0.0
+
+
+#: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
+_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3)}
+
+
+def establishing_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
+                      sensor_mm: float = 36.0, product_side: str = "front") -> Camera:
+    """The default camera: the viewpoint frame_shot chooses."""
+    return frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
+                      product_side=product_side).camera
+
+
+def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
+               sensor_mm: float = 36.0, product_side: str = "front") -> Framing:
+    """The viewpoint that best shows the world's first subject and keeps the other named ones in frame."""
+    if product_side not in PRODUCT_SIDES:
+        raise ValueError(f"product_side {product_side!r}: use one of {', '.join(PRODUCT_SIDES)}")
+    lens = _Lens(width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+    found = subjects(world)
+    primary = next(s for s in found if s.kind != "props")
+    others = _secondaries(found, primary)
+    best = _best_view(world, primary, others, lens, product_side)
+    if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
+        shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
+                          product_side="any")
+        shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
+        return shot
+    return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+@dataclass(kw_only=True, slots=True)
+class _Scene:
+    """What every candidate is scored against: the subjects' sample points, who owns each, the sun, blockers."""
+
+    pool: list[Subject]
+    pts: np.ndarray
+    owner: np.ndarray
+    sun: np.ndarray
+    trees: np.ndarray
+    walls: np.ndarray
+
+
+def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens: _Lens, side: str) -> _Candidate:
+    """Score every position aimed straight at the subject; try the best ones with the subject on a third;
+    march rays for the border and the sky through the leaders; the best of those."""
+    pool = [primary, *others]
+    positions = _positions(world, primary, lens, side)
+    scene = _Scene(pool=pool, pts=np.concatenate([s.points for s in pool]),
+                   owner=np.concatenate([np.full(len(s.points), k) for k, s in enumerate(pool)]),
+                   sun=np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64),
+                   trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
+                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)))
+    thirds = math.atan(lens.width / 6.0 / lens.f_px)
+    offsets = (0.0, -thirds, thirds) if others else (0.0,)
+    cands, kept = [], []
+    for pos, dist, rise, squeezed in positions:
+        seen = _line_of_sight(world, pos, scene.pts, _wide_enough(pos, primary.centre, scene.pts, lens, thirds))
+        weight = _weights(pool, scene.pts, scene.owner, pos, lens)
+        place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
+        kept.append(place)
+        cands.append(_candidate(world, scene, lens, 0.0, *place))
+    order = np.argsort([-c.score for c in cands], kind="stable")
+    for k in order[:12] if len(offsets) > 1 else ():  # the subject on a third, from the best places only
+        cands += [_candidate(world, scene, lens, off, *kept[int(k)]) for off in offsets[1:]]
+    cands.sort(key=lambda c: -c.score)
+    sea = _has_sea(world)
+    for c in cands[:24]:
+        edge, sky = frame_rays(world, c.camera, sea=sea)
+        c.shares["sky"] = sky
+        c.score += -8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
+    return max(cands[:24], key=lambda c: c.score)
+
+
+def _obstruction(scene: _Scene, pos: np.ndarray, s: Subject, lens: _Lens) -> float:
+    """What trees, boulders and buildings cost a position: in the sight line, filling the foreground, or
+    the camera standing inside one."""
+    return (5.0 * _through_trees(scene.trees, pos, s) + 3.0 * _clutter(scene.trees, pos, s, lens)
+            + 3.0 * _clutter(scene.walls, pos, s, lens, nearer=0.5) + 8.0 * _inside(scene.trees, pos)
+            + 8.0 * _inside(scene.walls, pos))
+
+
+def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: np.ndarray, dist: float, rise: float,
+               squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float) -> _Candidate:
+    cam = _aim(world, pos, scene.pool[0], off, lens)
+    score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
+    return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
+                      rise=rise, dist=dist, blocked=penalty)
+
+
+def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
+    """Trees and boulders that may stand between a camera and the subject: rows of x, y, base z, radius, top z."""
+    if s.kind == "landscape" or not len(world.inst_kind):
+        return np.zeros((0, 5))
+    kinds = np.full(len(INSTANCE_KINDS), -1.0)
+    radius = np.zeros(len(INSTANCE_KINDS))
+    for name, (r, h) in BLOCKERS.items():
+        kinds[INSTANCE_KINDS.index(name)], radius[INSTANCE_KINDS.index(name)] = h, r
+    k = world.inst_kind.astype(int)
+    xyz = world.inst_xyz.astype(np.float64)
+    near = (kinds[k] > 0) & (np.hypot(xyz[:, 0] - s.centre[0], xyz[:, 1] - s.centre[1]) < reach + 15.0)
+    sc = world.inst_scale[near].astype(np.float64)
+    rows = [np.column_stack([xyz[near], radius[k[near]] * sc, xyz[near, 2] + kinds[k[near]] * sc])]
+    if s.kind in ("product", "vehicle"):  # buildings stand in the way of a small subject (a big one is them)
+        rows.append(buildings(world))
+    return np.concatenate(rows)
+
+
+def buildings(world: WorldState) -> np.ndarray:
+    """Structures as blockers: rows of x, y, base z, radius, top z (roof allowed for)."""
+    return np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h]
+                     for b in world.structures if b.kind != "waterfall"]).reshape(-1, 5)
+
+
+def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
+    """Share of sight lines to the subject (its middle, top and sides) that pass through a tree or boulder."""
+    if not len(trees):
+        return 0.0
+    lo, hi = s.points.min(axis=0), s.points.max(axis=0)
+    goals = np.array([s.centre, [s.centre[0], s.centre[1], 0.3 * lo[2] + 0.7 * hi[2]], lo, hi])
+    blocked = 0
+    for g in goals:
+        d = g - pos
+        span = float(d[:2] @ d[:2]) + 1e-9
+        t = np.clip(((trees[:, :2] - pos[:2]) @ d[:2]) / span, 0.0, 1.0)
+        close = np.hypot(*(trees[:, :2] - (pos[:2] + t[:, None] * d[:2])).T) < trees[:, 3]
+        z = pos[2] + t * d[2]
+        blocked += bool((close & (t > 0.01) & (t < 0.97) & (z < trees[:, 4]) & (z > trees[:, 2] - 1.0)).any())
+    return blocked / len(goals)
+
+
+def _inside(trees: np.ndarray, pos: np.ndarray) -> float:
+    """1 when the camera stands inside a tree's crown, a boulder or a building."""
+    if not len(trees):
+        return 0.0
+    within = np.hypot(trees[:, 0] - pos[0], trees[:, 1] - pos[1]) < trees[:, 3] + 0.3
+    return float((within & (pos[2] < trees[:, 4] + 0.5)).any())
+
+
+def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer: float = 0.9) -> float:
+    """How much of the frame blockers between the camera and the subject (nearer than `nearer` of the way to
+    it) fill (0..1, estimated)."""
+    if not len(trees):
+        return 0.0
+    axis = s.centre[:2] - pos[:2]
+    reach = float(np.hypot(*axis)) + 1e-9
+    axis /= reach
+    rel = trees[:, :2] - pos[:2]
+    ahead = rel @ axis
+    side = np.abs(rel @ np.array([-axis[1], axis[0]]))
+    half = lens.width / 2.0 / lens.f_px
+    front = (ahead > 0.5) & (ahead < nearer * reach) & (side < ahead * half + trees[:, 3])
+    area = 2.0 * trees[front, 3] * (trees[front, 4] - trees[front, 2])
+    share = float((area * (lens.f_px / ahead[front]) ** 2).sum()) / (lens.width * lens.height)
+    return min(share, 1.0)
+
+
+def _secondaries(found: list[Subject], primary: Subject) -> list[Subject]:
+    out: list[Subject] = []
+    for s in found:
+        if s is primary or not s.named or s.kind == "landscape" or any(o.label == s.label for o in out):
+            continue
+        if s.kind == "structure" or (s.kind != primary.kind and all(o.kind != s.kind for o in out)):
+            out.append(s)
+    return out
+
+
+def _has_sea(world: WorldState) -> bool:
+    sea = world.env.get("sea_level_m")
+    return sea is not None and math.isfinite(float(sea))
+
+
+def _fit_distance(s: Subject, lens: _Lens, bh: float, bw: float) -> float:
+    """Distance at which the subject spans `bh` of the frame's height or `bw` of its width, whichever is nearer."""
+    return max(s.height_m * lens.f_px / (bh * lens.height), s.width_m * lens.f_px / (bw * lens.width)) \
+        if s.kind == "product" else min(s.height_m * lens.f_px / (bh * lens.height),
+                                        s.width_m * lens.f_px / (bw * lens.width))
+
+
+def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tuple[float, ...]]:
+    """Distances (m) to try and rises (height over distance) for a kind of subject."""
+    size = world.size_m
+    if s.kind == "product":
+        d = _fit_distance(s, lens, 0.62, 0.5) + 0.5 * s.width_m
+        return [d, 1.35 * d], (0.12, 0.3)
+    if s.kind == "vehicle":
+        d = s.width_m * lens.f_px / lens.width
+        return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3)
+    if s.kind == "structure":
+        d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
+        return [d, 1.6 * d, 2.6 * d], (0.1, 0.25)
+    if s.kind == "road":
+        return [45.0, 90.0, 160.0], (0.12, 0.3)
+    if s.kind == "water":
+        d = float(np.clip(0.9 * s.width_m, 60.0, 0.3 * size)) if s.label != "the sea" else 0.14 * size
+        return [d, 1.7 * d], (0.1, 0.25)
+    return [float(np.clip(0.42 * size, 40.0, 2000.0))], (0.3, 0.5)
+
+
+def _positions(world: WorldState, s: Subject, lens: _Lens,
+               side: str) -> list[tuple[np.ndarray, float, float, float]]:
+    """Candidate camera positions: (xyz, distance, rise, how much the world's edge pushed it in 0..1)."""
+    dists, rises = _plan(world, s, lens)
+    if s.kind == "product" and s.front is not None and side != "any":
+        base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])
+        bearings = [base + math.radians(a) for a in (-24.0, -12.0, 0.0, 12.0, 24.0)]
+    else:
+        bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
+    size, out = world.size_m, []
+    low = s.kind in ("product", "vehicle")
+    for dist in dists:
+        for b in bearings:
+            want = s.centre[:2] + dist * np.array([math.cos(b), math.sin(b)])
+            xy = np.clip(want, 0.04 * size, 0.96 * size)
+            flat = float(np.hypot(*(xy - s.centre[:2])))
+            squeezed = max(0.0, 0.85 - flat / dist)
+            reach = float(np.clip(0.25 * dist, 0.05, 1.0)) if s.kind == "product" else 1.0 if low else 8.0
+            floor = ground_clearance(world, float(xy[0]), float(xy[1]), radius_m=reach)
+            for rise in rises:
+                clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
+                z = max(s.centre[2] + rise * flat, floor + clear)
+                out.append((np.array([xy[0], xy[1], z]), dist, rise, squeezed))
+    return out
+
+
+def _aim(world: WorldState, pos: np.ndarray, s: Subject, offset: float, lens: _Lens) -> Camera:
+    """Look at the subject, turned by `offset` (radians: the subject on a third), the horizon at a third
+    unless the subject would then leave the frame's middle band."""
+    d = s.centre - pos
+    flat = float(np.hypot(d[0], d[1])) + 1e-9
+    yaw = math.atan2(d[1], d[0]) + offset
+    dip = math.atan2(-d[2], flat)  # how far below level the subject is
+    horizon = math.atan(lens.height * (0.5 - HORIZON_AT) / lens.f_px)
+    half = math.atan(0.5 * s.height_m / float(np.linalg.norm(d)))  # the subject's own half-height, as an angle
+    band = max(min(math.atan(0.25 * lens.height / lens.f_px), math.atan(0.42 * lens.height / lens.f_px) - half), 0.0)
+    down = float(np.clip(horizon, dip - band, dip + band))
+    fwd = np.array([math.cos(yaw) * math.cos(down), math.sin(yaw) * math.cos(down), -math.sin(down)])
+    reach = float(np.linalg.norm(d))
+    size = world.size_m
+    return Camera(position=tuple(float(v) for v in pos), target=tuple(float(v) for v in pos + fwd * reach),  # type: ignore[arg-type]
+                  focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm, width=lens.width, height=lens.height,
+                  near_m=float(np.clip(0.1 * reach, 0.05, 0.5)), far_m=max(5000.0, 4.0 * size))
+
+
+def _wide_enough(pos: np.ndarray, centre: np.ndarray, pts: np.ndarray, lens: _Lens, offset: float) -> np.ndarray:
+    """Points that may fall in the frame whatever the aim's offset: in front and within the widest fan."""
+    axis = centre[:2] - pos[:2]
+    axis = axis / (np.linalg.norm(axis) + 1e-9)
+    rel = pts[:, :2] - pos[:2]
+    ahead = rel @ axis
+    side = np.abs(rel @ np.array([-axis[1], axis[0]]))
+    half = math.atan(lens.width / 2.0 / lens.f_px) + offset + 0.05
+    return (ahead > 0.05) & (side <= ahead * math.tan(min(half, 1.5)))
+
+
+def _line_of_sight(world: WorldState, pos: np.ndarray, pts: np.ndarray, test: np.ndarray,
+                   steps: int = 12) -> np.ndarray:
+    """Which points the camera sees over the heightfield (False for those not tested)."""
+    seen = np.zeros(len(pts), bool)
+    idx = np.nonzero(test)[0]
+    if not len(idx):
+        return seen
+    t = np.linspace(0.04, 0.96, steps)
+    p = pts[idx]
+    ray = pos[None, None, :] + t[None, :, None] * (p - pos)[:, None, :]
+    ground = heights_at(world, ray[..., :2].reshape(-1, 2)).reshape(len(idx), steps)
+    seen[idx] = ~(ground > ray[..., 2] - 0.05).any(axis=1)
+    return seen
+
+
+def subject_in_view(cam: Camera, pts: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Which points project inside the frame (with a margin as a share of the frame), in front of the camera."""
+    uv, depth = cam.project(pts)
+    mw, mh = margin * cam.width, margin * cam.height
+    return ((depth > cam.near_m) & (uv[:, 0] >= mw) & (uv[:, 0] <= cam.width - mw)
+            & (uv[:, 1] >= mh) & (uv[:, 1] <= cam.height - mh))
+
+
+def _project(cam: Camera, rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Camera.project for points relative to the camera, without its general-purpose overhead; and which of
+    them fall inside the frame."""
+    f = np.asarray(cam.target, np.float64) - np.asarray(cam.position, np.float64)
+    f /= math.sqrt(float(f @ f))
+    r = np.array([f[1], -f[0], 0.0])
+    r /= max(math.hypot(r[0], r[1]), 1e-12)
+    u = np.array([r[1] * f[2] - r[2] * f[1], r[2] * f[0] - r[0] * f[2], r[0] * f[1] - r[1] * f[0]])
+    depth = rel @ f
+    safe = np.where(np.abs(depth) < 1e-9, 1e-9, depth)
+    uv = np.column_stack([cam.focal_px * (rel @ r) / safe + cam.width / 2.0,
+                          -cam.focal_px * (rel @ u) / safe + cam.height / 2.0])
+    inside = ((depth > cam.near_m) & (uv[:, 0] >= 0) & (uv[:, 0] <= cam.width) & (uv[:, 1] >= 0)
+              & (uv[:, 1] <= cam.height))
+    return uv, inside
+
+
+def _weights(pool: list[Subject], pts: np.ndarray, owner: np.ndarray, pos: np.ndarray, lens: _Lens) -> np.ndarray:
+    """Per sample point, the share of the frame it covers when in view from `pos` (area over distance squared,
+    foreshortened for flat subjects)."""
+    rel = pts - pos
+    dist = np.maximum(np.linalg.norm(rel, axis=1), 1e-6)
+    flat = np.array([s.flat for s in pool])[owner]
+    facing = np.where(flat, np.abs(rel[:, 2]) / dist, 0.8)
+    area = np.concatenate([s.area_m2 for s in pool])
+    return area * (lens.f_px / dist) ** 2 * facing / (lens.width * lens.height)
+
+
+def _score(world: WorldState, cam: Camera, pool: list[Subject], pts: np.ndarray, owner: np.ndarray,
+           seen: np.ndarray, weight: np.ndarray, sun: np.ndarray) -> tuple[float, dict[str, float], dict[str, float]]:
+    """Higher is better; with each subject's estimated share of the frame and where across it it sits (0..1)."""
+    uv, inside = _project(cam, pts - np.asarray(cam.position))
+    w = weight * (inside & seen)
+    share = np.bincount(owner, weights=w, minlength=len(pool))
+    across = np.bincount(owner, weights=w * uv[:, 0], minlength=len(pool)) / np.maximum(share, 1e-12) / cam.width
+    shares = {s.label: float(share[k]) for k, s in enumerate(pool)}
+    place = {s.label: float(across[k]) for k, s in enumerate(pool) if share[k] > 0}
+    mine = owner == 0
+    score = _primary_score(pool[0], cam, uv[mine], inside[mine], seen[mine], float(share[0]))
+    for k, s in enumerate(pool[1:], start=1):
+        need = READABLE_SHARE[s.kind]
+        score += 2.0 * min(share[k] / need, 1.0) + 0.3 * min(share[k] / (4 * need), 1.0)
+    return score + _light(world, cam, sun, pool[0]), shares, place
+
+
+def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, seen: np.ndarray,
+                   share: float) -> float:
+    if s.kind in _FILL:
+        visible = float((inside & seen).mean())
+        if not inside.any():
+            return -8.0
+        box = uv[inside]
+        bh = float(np.ptp(box[:, 1])) / cam.height
+        bw = float(np.ptp(box[:, 0])) / cam.width
+        th, tw = _FILL[s.kind]
+        fit = min(max(bh / th, bw / tw), 1.0)
+        cut = 0.0 if inside.all() else 1.5  # a framed subject is whole
+        return (3.0 * fit * visible + 2.0 * float(inside.mean()) - cut
+                - 6.0 * (1.0 - float(seen[inside].mean())))
+    if s.kind == "landscape":
+        return 0.0
+    need = READABLE_SHARE[s.kind]
+    return 3.0 * min(share / need, 1.0) + 0.5 * min(share / (4 * need), 1.0)
+
+
+def _light(world: WorldState, cam: Camera, sun: np.ndarray, s: Subject) -> float:
+    """The sun not straight behind the camera at a low sun nor straight ahead at a high one; a landscape
+    looks inward (unless the sea is what it shows)."""
+    f = cam.forward()
+    f_h = f[:2] / (np.linalg.norm(f[:2]) + 1e-9)
+    sun_h = sun[:2] / (np.linalg.norm(sun[:2]) + 1e-9)
+    against = float(np.dot(f_h, sun_h))
+    low = float(np.clip(1.0 - sun[2] / 0.3, 0.0, 1.0)) if sun[2] > -0.1 else 0.0
+    light = -0.6 * (1.0 - low) * max(against, 0.0) - 0.2 * abs(against + 0.3) + 0.5 * low * against
+    if s.kind == "landscape" and not _has_sea(world):
+        centre = np.full(2, world.size_m / 2.0) - np.asarray(cam.position[:2])
+        light += 0.5 * float(np.dot(f_h, centre / (np.linalg.norm(centre) + 1e-9)))
+    return light
+
+
+def edge_in_view(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> float:
+    """Share of a grid of rays below the horizon that leave the world's square before meeting the ground: the
+    border in view. With a sea, rays that leave over open water meet its apron and do not count."""
+    return frame_rays(world, cam, sea=sea, cols=cols)[0]
+
+
+def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> tuple[float, float]:
+    """(border share, sky share) from a grid of rays marched over the heightfield: the share of the lower rows'
+    rays that leave the world's square before meeting the ground (with a sea, rays leaving over open water meet
+    its apron and do not count), and the share of all rays that never meet the ground (sky)."""
+    low = np.array([0.42, 0.5, 0.6, 0.72, 0.85, 0.98])
+    high = np.array([0.04, 0.14, 0.24, 0.34])
+    rows = np.concatenate([high, low]) * cam.height
+    uv = np.array([(u, v) for v in rows for u in np.linspace(0.02, 0.98, cols) * cam.width])
+    ends = cam.unproject(uv, np.full(len(uv), 100.0))
+    pos = np.asarray(cam.position, np.float64)
+    d = ends - pos
+    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    size = world.size_m
+    t = np.geomspace(0.3, 3.0 * size, 56)
+    ray = pos[None, None] + t[None, :, None] * d[:, None]
+    ground = heights_at(world, ray[..., :2].reshape(-1, 2)).reshape(len(uv), len(t))
+    outside = ((ray[..., 0] < 0) | (ray[..., 0] > size) | (ray[..., 1] < 0) | (ray[..., 1] > size))
+    hit = (ground >= ray[..., 2]) & ~outside
+    first_hit = np.where(hit.any(axis=1), hit.argmax(axis=1), len(t))
+    first_out = np.where(outside.any(axis=1), outside.argmax(axis=1), len(t))
+    leaves = (first_out < first_hit) & (d[:, 2] < -0.025)  # within 1.5 degrees of level, haze hides the edge
+    if sea and leaves.any():
+        level = float(world.env["sea_level_m"])
+        z_out = ray[np.arange(len(uv)), np.minimum(first_out, len(t) - 1), 2]
+        leaves &= z_out < level - 0.5
+    lower = np.arange(len(uv)) >= len(high) * cols
+    sky = (first_hit == len(t)) & (d[:, 2] >= 0)
+    return float(leaves[lower].mean()), float(0.39 * sky[~lower].mean() + 0.61 * sky[lower].mean())
+
+
+def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
+    cam = best.camera
+    base = s.centre[2] - 0.5 * s.height_m
+    height = cam.position[2] - base
+    dist = float(np.linalg.norm(np.asarray(cam.position) - s.centre))
+    if s.kind in ("product", "vehicle") and height < max(2.5, 1.5 * s.height_m):
+        how = "at eye level"
+    elif s.kind != "landscape" and (height < 20.0 or height < 0.25 * dist):
+        how = "from a low rise"
+    else:
+        how = "from the air"
+    why = {"product": "an imported product comes first", "vehicle": "the prompt names a vehicle",
+           "structure": "the prompt names it", "road": "the prompt names a road",
+           "water": "the prompt names it", "landscape": "nothing more specific is named"}[s.kind]
+    parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
+    for o in others:
+        share = best.shares.get(o.label, 0.0)
+        plural = o.kind == "props" or " and " in o.label
+        if share >= 0.5 * READABLE_SHARE[o.kind]:
+            u = best.place.get(o.label, 0.5)
+            third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"
+            parts.append(f"{o.label} {'are' if plural else 'is'} in the {third}")
+        elif share >= 0.001:
+            parts.append(f"{o.label} {'show' if plural else 'shows'} only a little ({share:.1%} of the frame)")
+        else:
+            parts.append(f"{o.label} could not be kept in frame from a clear side")
+    return "; ".join(parts)
+
+
+_EXPLICIT = {"auto_frame": (False,)}
+
+
+@dataclass(kw_only=True, slots=True)
+class ViewSettings:
+    """Where a still's camera stands: framed on what the prompt names, or a given position and target."""
+
+    auto_frame: bool = setting(True, description="frame what the prompt names (a product, a vehicle, a building, "
+                                                 "the road, the water, the landscape); off: use position/target")
+    product_side: str = setting("front", choices=PRODUCT_SIDES, applies={"auto_frame": (True,)},
+                                description="auto framing: the side an imported product is shot from "
+                                            "(any: the best side)")
+    position: list[float] = setting([100.0, 100.0, 60.0], widget="vector", max_items=3,
+                                    description="camera position x, y, z in metres", applies=_EXPLICIT)
+    target: list[float] = setting([512.0, 512.0, 20.0], widget="vector", max_items=3,
+                                  description="point the camera looks at, metres", applies=_EXPLICIT)
+    focal_mm: float = setting(28.0, min=4.0, max=600.0, widget="slider", description="lens focal length")
+    sensor_mm: float = setting(36.0, min=1.0, max=100.0, description="sensor width")
+    width: int = setting(1280, min=16, max=8192)
+    height: int = setting(720, min=16, max=8192)
+    near_m: float = setting(0.1, min=0.001, max=100.0)
+    far_m: float = setting(5000.0, min=1.0, max=1_000_000.0)
+
+    def camera(self, world: WorldState) -> tuple[Camera, Framing | None]:
+        """The camera these settings give in `world`, and the framing that chose it (None when given)."""
+        if self.auto_frame:
+            shot = frame_shot(world, width=self.width, height=self.height, focal_mm=self.focal_mm,
+                              sensor_mm=self.sensor_mm, product_side=self.product_side)
+            near = min(self.near_m, shot.camera.near_m)  # a close product needs a nearer plane than the default
+            return replace(shot.camera, near_m=near, far_m=max(self.far_m, near + 1)), shot
+        return Camera(position=vec3(self.position, "position"), target=vec3(self.target, "target"),
+                      focal_mm=self.focal_mm, sensor_mm=self.sensor_mm, width=self.width, height=self.height,
+                      near_m=self.near_m, far_m=self.far_m), None
