@@ -39,13 +39,6 @@ def hills_world() -> WorldState:
     return dataclasses.replace(world, structures=[tower])
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    r = Renderer()
-    yield r
-    r.release()
-
-
 def warp_agreement(
     depth_a: np.ndarray, cam_a: Camera, depth_b: np.ndarray, cam_b: Camera, rel_tol: float
 ) -> tuple[float, int]:

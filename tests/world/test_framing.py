@@ -27,13 +27,6 @@ SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 W, H = 320, 180
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    r = Renderer()
-    yield r
-    r.release()
-
-
 def box_glb(path: Path, size: tuple[float, float, float]) -> Path:
     """A box product (w, d, h metres) as a Y-up GLB, like a packshot's imported mesh."""
     import trimesh

@@ -25,13 +25,6 @@ X = Y = 40.0
 
 
 @pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    r = Renderer()
-    yield r
-    r.release()
-
-
-@pytest.fixture(scope="module")
 def ground() -> WorldState:
     w = flat()
     w.env.update({"clock_h": 15.0})

@@ -74,13 +74,6 @@ def world() -> WorldState:
     return small_world()
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    r = Renderer()
-    yield r
-    r.release()
-
-
 def overview(world: WorldState, w: int = 160, h: int = 90) -> Camera:
     return Camera(
         position=(40.0, 30.0, 60.0), target=(140.0, 140.0, 5.0), focal_mm=24.0, width=w, height=h, near_m=0.5

@@ -20,13 +20,6 @@ SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 
 
 @pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    r = Renderer()
-    yield r
-    r.release()
-
-
-@pytest.fixture(scope="module")
 def world() -> WorldState:
     return small_world()
 

@@ -75,13 +75,6 @@ def streaks(img) -> dict[str, float]:
             "specks": float((hp[region] > 0.06).mean())}
 
 
-@pytest.fixture(scope="module")
-def renderer() -> Renderer:
-    r = Renderer()
-    yield r
-    r.release()
-
-
 def render(renderer: Renderer, env: dict, cam: Camera | None = None):
     return renderer.render(small_world(env), cam or low_view())
 
