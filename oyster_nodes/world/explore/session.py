@@ -11,7 +11,6 @@ reply and leaves the session running. Frames are JPEG bytes; a client that falls
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +22,15 @@ from ..actions.events import check_event, format_event
 from ..edit.operations import EditError, set_time, set_weather
 from ..prompt.concepts import WEATHERS
 from ..simulate.run import FrameSample, SessionSnapshot, SimSettings, WorldSession
-from ..state.records import Agent
+from ..state.records import Agent, number
 from ..state.world_state import WorldState
 from .walker import KNOWN_KEYS, Inputs, Walker, dry_start
 
 MAX_MESSAGE_KEYS = 32
 MAX_LOOK_DEG = 90.0
 MAX_SNAPSHOTS = 16
+#: the camera is recorded this often (the keyframes node takes every 0.5 s by default)
+RECORD_EVERY_S = 0.1
 
 
 class ExploreError(ValueError):
@@ -99,7 +100,7 @@ class ExploreSession:
             self.inputs.keys -= set(up)
             return {}
         if kind == "look":
-            dx, dy = _finite(msg, "dx", 0.0), _finite(msg, "dy", 0.0)
+            dx, dy = number(msg, "dx", f"'{kind}'", 0.0), number(msg, "dy", f"'{kind}'", 0.0)
             ox, oy = self.inputs.look_deg
             self.inputs.look_deg = (float(np.clip(ox + dx, -MAX_LOOK_DEG, MAX_LOOK_DEG)),
                                     float(np.clip(oy + dy, -MAX_LOOK_DEG, MAX_LOOK_DEG)))
@@ -110,10 +111,10 @@ class ExploreSession:
             self.walker.mode, self.walker.on_ground = msg["mode"], msg["mode"] == "walk" and self.walker.on_ground
             return {"mode": self.walker.mode}
         if kind == "speed":
-            self.walker.speed_mps = float(np.clip(_finite(msg, "mps", 2.5), 0.2, 60.0))
+            self.walker.speed_mps = float(np.clip(number(msg, "mps", f"'{kind}'", 2.5), 0.2, 60.0))
             return {"speed_mps": self.walker.speed_mps}
         if kind == "time":
-            clock = _finite(msg, "clock_h", None)
+            clock = number(msg, "clock_h", f"'{kind}'", None)
             return self._env(set_time(self.world, clock), {"kind": "time", "to": clock})
         if kind == "weather":
             if msg.get("weather") not in WEATHERS:
@@ -202,8 +203,9 @@ class ExploreSession:
         if self.sim is not None:
             while not self.sim.finished and self.sim.time_s <= self.t:
                 self.sample = self.sim.advance()
-        cam = self.camera()
-        self.recording.append(Recorded(t=self.t, position=cam.position, target=_target(cam)))
+        if not self.recording or self.t - self.recording[-1].t >= RECORD_EVERY_S - 1e-9:
+            cam = self.camera()
+            self.recording.append(Recorded(t=self.t, position=cam.position, target=_target(cam)))
 
     def _bodies_xyr(self) -> np.ndarray | None:
         s = self.sample
@@ -260,17 +262,6 @@ class ExploreSession:
             "actions": {"type": "action.script", "params": {"script": "\n".join(x for x in lines if x) or
                                                             "# nothing was done in the session", "english": False}},
         }
-
-
-def _finite(msg: dict[str, Any], key: str, default: float | None) -> float:
-    value = msg.get(key, default)
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        number = math.nan
-    if isinstance(value, bool) or not math.isfinite(number):
-        raise ExploreError(f"'{key}' takes a finite number, got {value!r}")
-    return number
 
 
 def _target(cam: Any) -> tuple[float, float, float]:

@@ -69,6 +69,9 @@ class Walker:
     on_ground: bool = True
     #: look speed of a full stick deflection, degrees per second
     stick_deg_s: float = 120.0
+    #: the obstacle boxes of the world last walked in (an imported mesh's cost a pass over its vertices)
+    boxes: list[tuple[float, ...]] = field(default_factory=list, repr=False, compare=False)
+    boxes_of: WorldState | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def standing(cls, world: WorldState, x: float, y: float, yaw_deg: float = 90.0) -> Walker:
@@ -111,7 +114,9 @@ class Walker:
               bodies_xyr: np.ndarray | None) -> None:
         p = self.pose
         x, y = _inside(world, p.x + step_xy[0], p.y + step_xy[1])
-        x, y = _push_out(world, x, y, p.z - EYE_M, bodies_xyr)
+        if self.boxes_of is not world:
+            self.boxes, self.boxes_of = obstacle_boxes(world), world
+        x, y = _push_out(world, self.boxes, x, y, p.z - EYE_M, bodies_xyr)
         ground, depth = _ground_and_depth(world, x, y)
         if depth > WADE_M:  # too deep to wade: swim, at half speed, the eye just above the surface
             x, y = p.x + (x - p.x) * 0.5, p.y + (y - p.y) * 0.5
@@ -158,9 +163,10 @@ def _inside(world: WorldState, x: float, y: float) -> tuple[float, float]:
     return float(np.clip(x, m, world.size_m - m)), float(np.clip(y, m, world.size_m - m))
 
 
-def _push_out(world: WorldState, x: float, y: float, feet: float, bodies_xyr: np.ndarray | None) -> tuple[float, float]:
+def _push_out(world: WorldState, boxes: list[tuple[float, ...]], x: float, y: float, feet: float,
+              bodies_xyr: np.ndarray | None) -> tuple[float, float]:
     """(x, y) moved out of structures, meshes, trunks and rocks, and the bodies (x, y, radius rows)."""
-    for cx, cy, yaw, hw, hd, z0, z1 in _boxes(world):
+    for cx, cy, yaw, hw, hd, z0, z1 in boxes:
         if not z0 - 0.2 <= feet <= z1:
             continue
         c, s = math.cos(yaw), math.sin(yaw)
@@ -183,19 +189,6 @@ def _push_out(world: WorldState, x: float, y: float, feet: float, bodies_xyr: np
                 k = reach / max(d, 1e-6)
                 x, y = bx + (x - bx) * k, by + (y - by) * k
     return x, y
-
-
-_BOX_MEMO: dict[int, tuple[WorldState, list[tuple[float, ...]]]] = {}
-
-
-def _boxes(world: WorldState) -> list[tuple[float, ...]]:
-    """The world's obstacle boxes, computed once per world state (an imported mesh's are costly)."""
-    hit = _BOX_MEMO.get(id(world))
-    if hit is None or hit[0] is not world:
-        if len(_BOX_MEMO) > 8:
-            _BOX_MEMO.clear()
-        hit = _BOX_MEMO[id(world)] = (world, obstacle_boxes(world))
-    return hit[1]
 
 
 def _solid_instances(world: WorldState, x: float, y: float, reach: float = 6.0) -> np.ndarray:

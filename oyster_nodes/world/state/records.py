@@ -9,6 +9,7 @@ keys and values that were read, so content hashes do not depend on which side of
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,9 +34,9 @@ def number(data: Mapping[str, Any], key: str, where: str, default: float | None 
     if value is None:
         raise RecordError(f"{where}: '{key}' is missing")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-        raise RecordError(f"{where}: '{key}' expects a finite number, got {value!r}")
+        raise RecordError(f"{where}: '{key}' expects a finite number, got {_short(value)}")
     if not lo <= value <= hi:
-        raise RecordError(f"{where}: '{key}' = {value!r} is outside {lo:g}..{hi:g}")
+        raise RecordError(f"{where}: '{key}' = {_short(value)} is outside {lo:g}..{hi:g}")
     return float(value)
 
 
@@ -48,13 +49,18 @@ def vector(data: Mapping[str, Any], key: str, where: str, size: int,
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if not isinstance(value, (list, tuple)) or len(value) != size:
-        raise RecordError(f"{where}: '{key}' expects {size} numbers, got {value!r}")
+        raise RecordError(f"{where}: '{key}' expects {size} numbers, got {_short(value)}")
     out = []
     for c in value:
         if isinstance(c, bool) or not isinstance(c, (int, float)) or not _finite(c):
-            raise RecordError(f"{where}: '{key}' expects finite numbers, got {value!r}")
+            raise RecordError(f"{where}: '{key}' expects finite numbers, got {_short(value)}")
         out.append(float(c))
     return tuple(out)
+
+
+def _short(value: Any) -> str:
+    """A value for an error message, cut to a readable length (it may come from outside, and be huge)."""
+    return reprlib.repr(value)
 
 
 def _finite(value: float) -> bool:
@@ -73,7 +79,7 @@ def rgb(value: Any, where: str) -> Vec3:
                 return tuple(int(s[k:k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
         except ValueError:
             pass
-        raise RecordError(f"{where}: colour {value!r} is not '#rrggbb'")
+        raise RecordError(f"{where}: colour {_short(value)} is not '#rrggbb'")
     c = vector({"color": value}, "color", where, 3)
     if min(c) < 0:
         raise RecordError(f"{where}: colour {list(value)!r} has a negative channel")
@@ -86,7 +92,7 @@ def text(data: Mapping[str, Any], key: str, where: str, default: str | None = No
     if value is None:
         raise RecordError(f"{where}: '{key}' is missing")
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise RecordError(f"{where}: '{key}' expects text, got {value!r}")
+        raise RecordError(f"{where}: '{key}' expects text, got {_short(value)}")
     value = str(value)
     if len(value) > max_length:
         raise RecordError(f"{where}: '{key}' is longer than {max_length} characters")
