@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from oyster_nodes.server import harness
 from oyster_nodes.server.harness import ServerProcess
@@ -119,6 +120,19 @@ def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
     s.stop()
 
 
+def reload_racing_the_tab(page: Any) -> None:
+    """Reload, as the user would; the tab may be reloading itself at that moment (its socket reconnects to the
+    new server), in which case the browser answers 'not attached to an active page' and we try again."""
+    for attempt in range(5):
+        try:
+            page.reload()
+            return
+        except PlaywrightError:
+            if attempt == 4:
+                raise
+            time.sleep(1.0)
+
+
 def test_a_killed_server_brings_the_graph_back(browser: Any, own_server: ServerProcess) -> None:
     page = open_editor(browser, own_server.url)
     open_template(page)
@@ -130,6 +144,6 @@ def test_a_killed_server_brings_the_graph_back(browser: Any, own_server: ServerP
     again = harness.start_server(own_server.workspace, templates=TEMPLATES, packs=[PACKS], port=port)
     own_server.process = again.process
     page.on("dialog", lambda d: d.accept())
-    page.reload()
+    reload_racing_the_tab(page)
     reopened(page, "scaled", 42)
     page.context.close()
