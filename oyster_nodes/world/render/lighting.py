@@ -29,7 +29,7 @@ import numpy as np
 from ..state.records import Env, Wind
 from ..state.sky import sky_colors, sun_color
 
-#: direct sunlight relative to env["sun_intensity"], so that bright ground at noon stays below white
+#: direct sunlight relative to env.sun_intensity, so that bright ground at noon stays below white
 SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: the grade's tint by night (moonlight reads blue)

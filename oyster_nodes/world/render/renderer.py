@@ -19,7 +19,7 @@ holds; the fog's base follows the low ground around the camera's subject (weathe
 Ids in `instance_hw`: 0 none; 1..N scattered instances (index + 1); then structures, then imported
 meshes, then the frame's bodies and agents, in list order (the ranges are in Image.info["id_ranges"]).
 Bodies and agents (see dynamic.py) are drawn from a small instance table uploaded per frame, so moving
-them re-uploads nothing static; env["sway"] and env["time_s"] bend vegetation in instance.vert. Worlds
+them re-uploads nothing static; env.sway and env.time_s bend vegetation in instance.vert. Worlds
 are treated as immutable: arrays changed in place are not noticed; pass a new WorldState instead.
 """
 
