@@ -610,7 +610,7 @@ class Env:
     time_s: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     #: the JSON keys in the order they came (a key may hold null), so to_json gives back the same object
-    keys: tuple[str, ...] = field(default=(), compare=False)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Any, where: str = "env") -> Env:
@@ -685,7 +685,7 @@ class Event:
     #: where a spawn or a blast took place (m)
     resolved_pos: Vec3 | None = None
     fields: dict[str, Any] = field(default_factory=dict)
-    keys: tuple[str, ...] = field(default=(), compare=False)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Any, where: str = "event") -> Event:
