@@ -169,3 +169,4 @@ def test_envs_made_in_code_write_only_what_they_hold() -> None:
     assert dataclasses.replace(env, time_s=1.0).to_json() == {"clock_h": 16.5, "wind": {"speed_mps": 3.0},
                                                                "time_s": 1.0}
     assert isinstance(WorldState.__dataclass_fields__["env"].default_factory(), Env)
+    assert Env.from_json({"wind": Wind(dir_deg=10.0)}).wind == Wind(dir_deg=10.0)  # records pass through

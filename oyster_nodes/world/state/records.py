@@ -655,7 +655,8 @@ def _env_value(d: Mapping[str, Any], key: str, where: str) -> Any:
     if key in ENV_VECTORS:
         return vector(d, key, where, ENV_VECTORS[key])
     if key in ENV_RECORDS:
-        return ENV_RECORDS[key].from_json(d[key], f"{where} {key}")
+        cls = ENV_RECORDS[key]
+        return d[key] if isinstance(d[key], cls) else cls.from_json(d[key], f"{where} {key}")
     if key == "day_of_year":
         return int(number(d, key, where, lo=1, hi=366))
     if not isinstance(d[key], bool):  # lightning
