@@ -16,6 +16,7 @@ from ..generate.scatter import KIND
 from ..generate.structures import KINDS, flatten, structure_record
 from ..prompt import concepts as cv
 from ..state.records import Body, Env, Structure
+from ..state.records import or_default as _or
 from ..state.sky import build_env
 from ..state.world_state import WorldState
 
@@ -262,10 +263,6 @@ def _rebuilt_env(state: WorldState, **change: Any) -> Env:
         "sea_level_m": env.sea_level_m,
     } | change
     return env.merged(Env.from_json(build_env(**args), "rebuilt env"))
-
-
-def _or(value: Any, default: Any) -> Any:
-    return default if value is None else value
 
 
 def set_time(state: WorldState, clock_h: float) -> WorldState:

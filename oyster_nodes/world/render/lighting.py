@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..state.records import Env, Wind
+from ..state.records import or_default as _or
 from ..state.sky import sky_colors, sun_color
 
 #: direct sunlight relative to env.sun_intensity, so that bright ground at noon stays below white
@@ -117,11 +118,6 @@ class Lighting:
 
 def srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]:
     return tuple(float(v) ** 2.2 for v in c)  # type: ignore[return-value]
-
-
-def _or(value: Any, default: Any) -> Any:
-    """The env's value, or the reader's default where the env does not give it."""
-    return default if value is None else value
 
 
 def _unit(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:

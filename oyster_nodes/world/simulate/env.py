@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..state.records import Env, Wind
+from ..state.records import or_default as _or
 from ..state.sky import build_env
 
 #: env keys each frame overrides
@@ -183,11 +184,6 @@ class EnvModel:
             out[k] = theta
         idx = np.clip(np.round(np.asarray(times) / dt).astype(int), 0, steps - 1)
         return out[idx]
-
-
-def _or(value: Any, default: Any) -> Any:
-    """The env's value, or the default where the env does not give it."""
-    return default if value is None else value
 
 
 def _smooth(u: float) -> float:

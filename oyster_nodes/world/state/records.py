@@ -468,6 +468,11 @@ def parse_list(cls: type, items: Any, where: str) -> list[Any]:
 # -------------------------------------------------------------------------------- environment, events
 
 
+def or_default(value: Any, default: Any) -> Any:
+    """A record's optional field, or the reader's own default where the record does not give it."""
+    return default if value is None else value
+
+
 def _in_order(keys: Sequence[str], values: dict[str, Any]) -> dict[str, Any]:
     """`values` with the keys listed in `keys` first, in that order (the order a JSON object came in)."""
     out = {k: values[k] for k in keys if k in values}
