@@ -6,7 +6,7 @@ from typing import Any
 
 from oyster_nodes.node import Node, ParamProblem, Port, RunContext, params_from, parse_problems, settings_from
 from oyster_nodes.types import Image
-from oyster_nodes.world import FilmSettings, check_controlnet_name, check_model_name, refine_image
+from oyster_nodes.world import FilmSettings, check_controlnet_name, check_model_name, model_stamp, refine_image
 
 _WHERE = "name a folder under OYSTER_MODELS_DIR (default ~/.local/share/oyster-nodes/models) or give its path"
 
@@ -29,6 +29,11 @@ class FilmPass(Node):
                                  params["controlnet"])
                 + parse_problems("strength", "raise steps or strength",
                                  settings_from(FilmSettings, params).check))
+
+    @classmethod
+    def input_stamps(cls, params: dict[str, Any]) -> tuple[str, ...]:
+        """New weights in the model's folder (another size or time) make a new result, never yesterday's."""
+        return (model_stamp(str(params.get("model", "")), str(params.get("controlnet", ""))),)
 
     def run(self, ctx: RunContext, *, image: Image, **p: Any) -> Image:
         settings = settings_from(FilmSettings, p)

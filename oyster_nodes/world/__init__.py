@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
     from .prompt.understand import spec_from_prompt
-    from .refine.film import FilmSettings, check_controlnet_name, check_model_name
+    from .refine.film import FilmSettings, check_controlnet_name, check_model_name, model_stamp
     from .refine.film import refine as refine_image
     from .refine.models import ModelError, models_dir
     from .render.renderer import RENDERER, Renderer, RenderSettings
@@ -147,6 +147,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "check_model_name": ("refine.film", "check_model_name"),
     "check_controlnet_name": ("refine.film", "check_controlnet_name"),
     "refine_image": ("refine.film", "refine"),
+    "model_stamp": ("refine.film", "model_stamp"),
     "ModelError": ("refine.models", "ModelError"),
     "models_dir": ("refine.models", "models_dir"),
     "Renderer": ("render.renderer", "Renderer"),
@@ -173,6 +174,7 @@ __all__ = [
     "ModelError",
     "check_controlnet_name",
     "check_model_name",
+    "model_stamp",
     "models_dir",
     "refine_image",
     "FOLLOW_MODES",

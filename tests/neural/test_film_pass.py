@@ -178,3 +178,22 @@ def test_importing_the_pack_and_listing_nodes_loads_no_neural_library(tmp_path: 
                           env={**__import__("os").environ, "OYSTER_CACHE_DIR": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_new_weights_in_the_folder_make_a_new_result(models: Path, full_registry, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import shutil
+
+    root = tmp_path / "models"
+    shutil.copytree(models / "tiny-sd", root / "tiny-sd")
+    monkeypatch.setenv("OYSTER_MODELS_DIR", str(root))
+    store = ComponentStore()
+    ex = Executor(Cache(), components=store)
+    _run(ex, _workflow(), full_registry, tmp_path / "a")
+    assert _run(ex, _workflow(), full_registry, tmp_path / "a").records["f"].status == "cached"
+    weights = root / "tiny-sd" / "unet" / "diffusion_pytorch_model.safetensors"
+    st = weights.stat()
+    os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the user replaced the weights
+    assert _run(ex, _workflow(), full_registry, tmp_path / "a").records["f"].status == "done"
+    assert len([i for i in store.info() if i.kind.startswith("film_pipeline:")]) == 2  # loaded anew

@@ -16,7 +16,7 @@ def tiny_tokenizer(folder: Path):  # noqa: ANN201 - transformers type, imported 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
     (folder / "merges.txt").write_text("#version: 0.2\n")
-    return CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=16)
+    return CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77)
 
 
 def tiny_pipeline(folder: Path, *, controlnet: Path | None = None, seed: int = 0) -> None:
@@ -41,7 +41,7 @@ def tiny_pipeline(folder: Path, *, controlnet: Path | None = None, seed: int = 0
                         norm_num_groups=4, sample_size=32)
     tokenizer = tiny_tokenizer(folder / "_vocab")
     text = CLIPTextModel(CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32,
-                                        num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=16,
+                                        num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=77,
                                         bos_token_id=0, eos_token_id=1, pad_token_id=1, projection_dim=16))
     scheduler = DDIMScheduler(beta_schedule="scaled_linear", beta_start=0.00085, beta_end=0.012,
                               clip_sample=False, set_alpha_to_one=False, steps_offset=1)

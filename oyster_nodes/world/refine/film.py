@@ -104,6 +104,19 @@ def find_model(model: str, controlnet: str = "") -> FilmModel:
     return FilmModel(name=model, folder=folder, controlnet=control)
 
 
+def model_stamp(model: str, controlnet: str = "") -> str:
+    """A cheap stamp of the folders a film pass would read (sizes and times), "missing" where there are none."""
+    parts = []
+    for name, what in ((model, "model"), (controlnet, "ControlNet")):
+        if not name.strip():
+            continue
+        try:
+            parts.append(folder_stamp(locate(name, what=what, layout="")))
+        except (ModelError, OSError):
+            parts.append("missing")
+    return "+".join(parts)
+
+
 @dataclass(kw_only=True, slots=True)
 class FilmPipeline:
     """A loaded pipeline (a component): the diffusers object, what it was loaded from, its weights' digest."""
