@@ -197,3 +197,17 @@ def test_new_weights_in_the_folder_make_a_new_result(models: Path, full_registry
     os.utime(weights, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the user replaced the weights
     assert _run(ex, _workflow(), full_registry, tmp_path / "a").records["f"].status == "done"
     assert len([i for i in store.info() if i.kind.startswith("film_pipeline:")]) == 2  # loaded anew
+
+
+def test_a_half_precision_only_folder_is_loaded_as_its_variant(models: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from oyster_nodes.world.refine.models import check_pipeline, weights_variant
+
+    folder = tmp_path / "half"
+    shutil.copytree(models / "tiny-sd", folder)
+    assert weights_variant(folder) is None
+    unet = folder / "unet" / "diffusion_pytorch_model.safetensors"
+    unet.rename(unet.with_name("diffusion_pytorch_model.fp16.safetensors"))
+    check_pipeline(folder)
+    assert weights_variant(folder) == "fp16"

@@ -30,6 +30,7 @@ from .models import (
     folder_stamp,
     locate,
     name_problem,
+    weights_variant,
 )
 
 Progress = Callable[[float, str], None]
@@ -163,7 +164,8 @@ def load_pipeline(model: FilmModel, device: str) -> FilmPipeline:
     local = {"local_files_only": True, "use_safetensors": True, "dtype": dtype,
              "low_cpu_mem_usage": False}
     pipe = StableDiffusionImg2ImgPipeline.from_pretrained(str(model.folder), safety_checker=None,
-                                                          requires_safety_checker=False, **local)
+                                                          requires_safety_checker=False,
+                                                          variant=weights_variant(model.folder), **local)
     if model.controlnet is not None:
         control = ControlNetModel.from_pretrained(str(model.controlnet), **local)
         pipe = StableDiffusionControlNetImg2ImgPipeline.from_pipe(pipe, controlnet=control)
@@ -190,11 +192,11 @@ def film_pass(image: Image, settings: FilmSettings, pipeline: FilmPipeline, prog
     if pipeline.model.controlnet is not None:
         kwargs["control_image"] = depth_control(image, size)
         kwargs["controlnet_conditioning_scale"] = settings.control_scale
-    total = settings.denoise_steps()
 
     def on_step(pipe: Any, step: int, timestep: Any, tensors: dict[str, Any]) -> dict[str, Any]:
-        if progress is not None:
-            progress((step + 1) / total, f"film pass step {step + 1}/{total}")
+        if progress is not None:  # the pipeline knows its steps (a second-order scheduler takes more)
+            total = int(getattr(pipe, "num_timesteps", 0) or settings.denoise_steps())
+            progress(min((step + 1) / total, 1.0), f"film pass step {step + 1}/{total}")
         return tensors
 
     generator = torch.Generator(device=pipeline.device).manual_seed(settings.seed)

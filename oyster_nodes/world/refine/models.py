@@ -84,6 +84,13 @@ def check_pipeline(folder: Path) -> None:
                              "pickled .bin files): save the pipeline with save_pretrained(safe_serialization=True)")
 
 
+def weights_variant(folder: Path) -> str | None:
+    """"fp16" when the pipeline's UNet holds only half-precision variant files, else None (plain weights)."""
+    unet = folder / "unet"
+    plain = [p for p in unet.glob("*.safetensors") if ".fp16." not in p.name]
+    return "fp16" if not plain and any(unet.glob("*.fp16.safetensors")) else None
+
+
 def check_controlnet(folder: Path) -> None:
     """ModelError unless `folder` is a diffusers ControlNet with safetensors weights."""
     config = _read_json(folder / "config.json", folder, CONTROLNET_LAYOUT)
