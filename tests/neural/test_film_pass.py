@@ -124,7 +124,8 @@ def test_missing_models_are_one_clear_message(models: Path, full_registry, tmp_p
     monkeypatch.setenv("OYSTER_MODELS_DIR", str(tmp_path / "nowhere"))
     run = ex.run(build(_workflow().build(), full_registry), RunOptions(out_dir=tmp_path))
     message = _error(run)
-    assert "ModelError" in message and "no models folder" in message and "OYSTER_MODELS_DIR" in message
+    assert message.startswith("ModelError: param 'model' ('tiny-sd'): there is no models folder at ")
+    assert "OYSTER_MODELS_DIR" in message
     assert "model_index.json" in message and "save_pretrained" in message
     assert "Traceback" not in message
 
@@ -134,7 +135,7 @@ def test_missing_models_are_one_clear_message(models: Path, full_registry, tmp_p
 
     message = _error(ex.run(build(_workflow(model="tiny-sd", controlnet="tiny-sd/unet").build(), full_registry),
                             RunOptions(out_dir=tmp_path)))
-    assert "not a ControlNet folder" in message
+    assert "param 'controlnet' ('tiny-sd/unet')" in message and "not a ControlNet folder" in message
     message = _error(ex.run(build(_workflow(model=str(models / "tiny-sd" / "unet")).build(), full_registry),
                             RunOptions(out_dir=tmp_path)))
     assert "has no model_index.json" in message and "unet/, vae/" in message
@@ -211,3 +212,17 @@ def test_a_half_precision_only_folder_is_loaded_as_its_variant(models: Path, tmp
     unet.rename(unet.with_name("diffusion_pytorch_model.fp16.safetensors"))
     check_pipeline(folder)
     assert weights_variant(folder) == "fp16"
+
+
+def test_a_controlnet_without_a_depth_pass_says_so(models_env: Path) -> None:
+    from oyster_nodes.types import Image
+    from oyster_nodes.world import FilmSettings, ModelError, refine_image
+
+    store = ComponentStore()
+    image = Image(rgb_hw3=np.zeros((16, 16, 3), np.uint8))
+    settings = FilmSettings(model="tiny-sd", controlnet="tiny-depth", steps=2, strength=0.5)
+    with pytest.raises(ModelError, match="param 'controlnet': a depth ControlNet needs the image's depth pass"):
+        refine_image(image, settings, lambda spec: store.use(spec, "cpu"))
+    out = refine_image(image, FilmSettings(model="tiny-sd", steps=2, strength=0.5),
+                       lambda spec: store.use(spec, "cpu"))
+    assert out.rgb_hw3.shape == (16, 16, 3) and out.depth_hw is None and out.info["film_pass"]["prompt"] == ""

@@ -96,12 +96,18 @@ class FilmModel:
 
 def find_model(model: str, controlnet: str = "") -> FilmModel:
     """The checked folders a film pass reads; ModelError with where to put what when they are not there."""
-    folder = locate(model, what="model", layout=PIPELINE_LAYOUT)
-    check_pipeline(folder)
+    try:
+        folder = locate(model, what="model", layout=PIPELINE_LAYOUT)
+        check_pipeline(folder)
+    except ModelError as exc:
+        raise ModelError(f"param 'model' ({model!r}): {exc}") from None
     control = None
     if controlnet.strip():
-        control = locate(controlnet, what="ControlNet", layout=CONTROLNET_LAYOUT)
-        check_controlnet(control)
+        try:
+            control = locate(controlnet, what="ControlNet", layout=CONTROLNET_LAYOUT)
+            check_controlnet(control)
+        except ModelError as exc:
+            raise ModelError(f"param 'controlnet' ({controlnet!r}): {exc}") from None
     return FilmModel(name=model, folder=folder, controlnet=control)
 
 
@@ -230,8 +236,8 @@ def depth_control(image: Image, size: tuple[int, int]) -> Any:
     from PIL import Image as PILImage
 
     if image.depth_hw is None:
-        raise ModelError("a depth ControlNet needs the image's depth pass: render with the depth pass, or clear "
-                         "the controlnet field")
+        raise ModelError("param 'controlnet': a depth ControlNet needs the image's depth pass: render with the "
+                         "depth pass, or clear the controlnet field")
     depth = np.asarray(image.depth_hw, np.float64)
     valid = np.isfinite(depth) & (depth > 0)
     inverse = np.where(valid, 1.0 / np.where(valid, depth, 1.0), 0.0)
@@ -259,5 +265,5 @@ def refine(image: Image, settings: FilmSettings, use: Callable[[ComponentSpec[Fi
         with use(pipeline_spec(model)) as pipeline:
             return film_pass(image, settings, pipeline, progress)
     except ComponentError as exc:
-        raise ModelError(f"the model {settings.model!r} at {model.folder} could not be loaded "
+        raise ModelError(f"param 'model' ({settings.model!r}): {model.folder} could not be loaded "
                          f"({exc.__cause__ or exc}): it must be {PIPELINE_LAYOUT}") from exc
