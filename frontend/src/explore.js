@@ -23,6 +23,7 @@ const state = {
 }
 // what a test or a script can read: the last frame's header, counts and replies
 window.oysterExplore = { frames: 0, header: null, replies: [], errors: [], recording: null, send: (m) => send(m),
+  lastSeq: () => state.seq,
   get open() { return state.ws?.readyState === WebSocket.OPEN } }
 
 function say(text, kind = 'info') {
@@ -120,7 +121,11 @@ function showState(h) {
     $('mode').setAttribute('aria-pressed', String(mode === 'fly'))
   }
   $('speed-value').textContent = h.speed_mps
-  if (typeof h.clock_h === 'number') $('clock-value').textContent = clockText(h.clock_h)
+  if (typeof h.clock_h === 'number') {
+    $('clock-value').textContent = clockText(h.clock_h)
+    if (document.activeElement !== $('clock')) $('clock').value = h.clock_h
+  }
+  if (h.weather && document.activeElement !== $('weather')) $('weather').value = h.weather
   hud.textContent = `${mode} · x ${h.pos[0].toFixed(1)} y ${h.pos[1].toFixed(1)} z ${h.pos[2].toFixed(1)} · ` +
     `t ${h.t.toFixed(1)} s · ${h.weather || ''} · frame ${h.frame}${h.dropped ? ` · ${h.dropped} skipped` : ''}`
   const snaps = $('snapshots')

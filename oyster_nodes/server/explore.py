@@ -126,7 +126,7 @@ class Viewer:
     frame: int = 0
     acked: int = 0
     dropped: int = 0
-    applied_seq: int = -1
+    applied_seq: int = 0
     flooded: int = 0
     flood_noticed: float = 0.0
     limit: RateLimit = field(default_factory=RateLimit)
