@@ -134,7 +134,8 @@ export const OysterNode = {
       <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
         st.status === 'error' ? 'error' : (seconds || statusText[st.status]) }}</span>
       <button v-if="explorable" class="oy-explore nodrag" data-testid="explore-button" @click.stop="ctx.openExplore(id)"
-        :title="'Explore this ' + explorable + ' in a new tab'" :aria-label="'Explore ' + title">⛶</button>
+        :title="'Explore this ' + explorable + ' in a new tab'" :aria-label="'Explore ' + title"><i class="material-icons"
+        aria-hidden="true">explore</i></button>
       <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'"
         :aria-label="(data.collapsed ? 'expand ' : 'collapse ') + title">
         {{ data.collapsed ? '▸' : '▾' }}</button>

@@ -522,8 +522,10 @@ def make_explore_router(hub: ExploreHub) -> APIRouter:
             await websocket.send_bytes(pack({"kind": "map", "size_m": opened.world.size_m},
                                             await asyncio.to_thread(map_jpeg, opened.world)))
             await conn.run()
-        except (WebSocketDisconnect, RuntimeError):
+        except WebSocketDisconnect:
             pass
+        except Exception:  # a socket that broke mid-send, a render that failed: this viewer ends, others go on
+            log.exception("explore viewer %d ended", viewer.id)
         finally:
             await asyncio.to_thread(hub.stop, viewer)
 
