@@ -92,12 +92,14 @@ function onBinary(buf) {
 function onText(msg) {
   if (msg.type === 'hello') return onHello(msg)
   if (msg.type === 'recording') return insertRecording(msg)
+  if (msg.for === 'status' && msg.ok === false) return  // a session without a timeline: no scrubber
   if (msg.type === 'error' || msg.ok === false) {
     window.oysterExplore.errors.push(msg)
     say(msg.error, 'error')
     return
   }
   window.oysterExplore.replies.push(msg)
+  if (['status', 'play', 'pause', 'seek'].includes(msg.for)) showTimeline(msg)
   if (msg.for === 'say') say(`done: ${(msg.did || []).length} change(s)`)
   if (msg.for === 'snapshot') say(`snapshot ${msg.snapshot}`)
   if (msg.for === 'restore') say(`rewound to ${msg.restored} (t = ${msg.t.toFixed(2)} s)`)
@@ -110,6 +112,17 @@ function onHello(msg) {
   const sel = $('weather')
   for (const w of msg.weathers || []) sel.append(new Option(w, w))
   view.focus()
+  send({ type: 'status' })  // a session that plays a timeline answers with its length: the scrubber shows
+}
+
+// Play, pause and scrub, where the session offers a timeline (its 'status' answers with a duration).
+function showTimeline(status) {
+  if (typeof status.duration_s !== 'number') return
+  state.playing = status.playing
+  $('timeline').hidden = false
+  $('scrub').max = String(status.duration_s)
+  $('play').textContent = status.playing ? 'Pause' : 'Play'
+  $('play').setAttribute('aria-label', status.playing ? 'Pause the world' : 'Play the world')
 }
 
 function showState(h) {
@@ -132,6 +145,10 @@ function showState(h) {
   if (snaps.options.length !== h.snapshots.length) {
     snaps.replaceChildren(...h.snapshots.map((s) => new Option(s, s)))
     snaps.value = h.snapshots[h.snapshots.length - 1] || ''
+  }
+  if (!$('timeline').hidden) {
+    $('scrub-value').textContent = `${h.t.toFixed(1)} s`
+    if (document.activeElement !== $('scrub')) $('scrub').value = String(h.t)
   }
   drawMap()
 }
@@ -257,6 +274,8 @@ $('rewind').addEventListener('click', () => {
   else say('take a snapshot first', 'error')
 })
 $('record').addEventListener('click', () => send({ type: 'record' }))
+$('play').addEventListener('click', () => send({ type: state.playing ? 'pause' : 'play' }))
+$('scrub').addEventListener('change', (e) => send({ type: 'seek', t: Number(e.target.value) }))
 
 async function insertRecording(msg) {
   window.oysterExplore.recording = msg

@@ -568,6 +568,13 @@ PAGE = """<!doctype html>
       <select id="snapshots" aria-label="Snapshots"></select>
       <button id="rewind" aria-label="Rewind to the chosen snapshot">Rewind</button>
     </div>
+    <div id="timeline" class="ex-timeline" hidden>
+      <label for="scrub">Timeline <span id="scrub-value">0.0 s</span></label>
+      <div class="ex-row">
+        <button id="play" aria-label="Pause the world">Pause</button>
+        <input id="scrub" type="range" min="0" max="1" step="0.05" value="0">
+      </div>
+    </div>
     <button id="record" aria-label="Record the session into the graph as nodes">Record → nodes</button>
     <div id="log" class="ex-log" role="log" aria-live="polite" aria-label="Messages"></div>
     <p id="help" class="ex-muted">Keys: W A S D / arrows move · Q E down, up · Space jump · Shift run · J L turn ·

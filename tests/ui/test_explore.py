@@ -156,7 +156,20 @@ def test_record_puts_nodes_that_validate_into_the_editor_graph(pages: tuple[Any,
     status, body = server.request(f"/oyster/api/session/{sid}/doc")
     assert status == 200 and not [p for p in body["problems"] if p.get("node") in inserted["nodes"].values()]
     script = made[inserted["nodes"]["actions"]]["params"]["script"]
-    assert "weather to=rain" in script and "impulse id=ball1" in script  # what was done in the session
+    assert "rain" in script and "impulse" in script and "ball1" in script  # what was done in the session
+
+
+def test_the_timeline_scrubber_seeks_where_the_session_plays_a_timeline(pages: tuple[Any, Any]) -> None:
+    _, page = pages
+    if page.locator("#timeline").is_hidden():
+        pytest.skip("this session answers no 'status' with a timeline, so the page shows no scrubber")
+    page.get_by_role("button", name="Pause the world").click()
+    page.wait_for_function("window.oysterExplore.replies.some((r) => r.for === 'pause' && r.ok)")
+    page.get_by_label("Timeline").fill("1")
+    page.wait_for_function("window.oysterExplore.replies.some((r) => r.for === 'seek' && r.ok)")
+    assert after_input(page)["t"] == pytest.approx(1.0, abs=0.05)
+    page.get_by_role("button", name="Play the world").click()
+    page.wait_for_function("window.oysterExplore.header.t > 1.3", timeout=20_000)
 
 
 def test_screenshot_of_the_page(pages: tuple[Any, Any], tmp_path: Path) -> None:
