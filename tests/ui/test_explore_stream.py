@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +25,15 @@ SMALL = "w=160&h=90"
 
 
 def open_world(server: ServerProcess, node: str = "sim", token: str | None = None) -> str:
+    """The key of a node's world, once the server has made it (that can take a while on a busy machine)."""
     body = json.dumps({"workflow": json.loads(WORLD.read_text()), "node": node}).encode()
-    status, answer = server.request("/oyster/api/explore/worlds", method="POST", body=body, token=token)
-    assert status == 201, answer
-    return str(answer["world"])
+    req = urllib.request.Request(server.base + "/oyster/api/explore/worlds", data=body, method="POST",
+                                 headers={"content-type": "application/json"})
+    if token:
+        req.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=300) as res:
+        assert res.status == 201
+        return str(json.loads(res.read())["world"])
 
 
 @pytest.fixture(scope="module")
