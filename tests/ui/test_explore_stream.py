@@ -50,7 +50,8 @@ def test_frames_come_while_acknowledged_and_show_the_input(explore: tuple[Server
     c = Client.open(server.base, world, size=SMALL)
     try:
         assert c.hello and c.hello["shared"] is False and c.hello["simulated"] and c.map_jpeg[:2] == b"\xff\xd8"
-        c.pump(1.0)
+        c.until(lambda m: m.get("kind") == "frame", 60.0)  # the first frame uploads the world to the renderer
+        c.pump(1.5)
         assert len(c.frames) >= 3 and c.frames[-1][2][:2] == b"\xff\xd8"
         seq = c.send({"type": "keys", "down": ["KeyW"]})
         shown = c.until(lambda m: m.get("kind") == "frame" and m["input_seq"] >= seq)
