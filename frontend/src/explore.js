@@ -112,6 +112,7 @@ function onHello(msg) {
   const sel = $('weather')
   for (const w of msg.weathers || []) sel.append(new Option(w, w))
   view.focus()
+  if (state.held.size) send({ type: 'keys', down: [...state.held] })  // held (or a stick pushed) before the socket opened
   send({ type: 'status' })  // a session that plays a timeline answers with its length: the scrubber shows
 }
 

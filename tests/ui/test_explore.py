@@ -172,6 +172,22 @@ def test_the_timeline_scrubber_seeks_where_the_session_plays_a_timeline(pages: t
     page.wait_for_function("window.oysterExplore.header.t > 1.3", timeout=20_000)
 
 
+def test_a_gamepad_stick_walks_where_the_browser_has_one(pages: tuple[Any, Any]) -> None:
+    editor, page = pages
+    pad = editor.context.new_page()
+    # a pad pushed forward on its left stick, as the Gamepad API reports one
+    pad.add_init_script("""navigator.getGamepads = () => [{ connected: true, axes: [0, -1, 0, 0],
+        buttons: Array.from({ length: 16 }, () => ({ pressed: false })) }]""")
+    pad.goto(page.url)
+    try:
+        pad.wait_for_function("window.oysterExplore && window.oysterExplore.frames > 1", timeout=60_000)
+        start = header(pad)
+        pad.wait_for_function(f"Math.hypot(window.oysterExplore.header.pos[0] - {start['pos'][0]}, "
+                              f"window.oysterExplore.header.pos[1] - {start['pos'][1]}) > 1.0", timeout=20_000)
+    finally:
+        pad.close()
+
+
 def test_screenshot_of_the_page(pages: tuple[Any, Any], tmp_path: Path) -> None:
     _, page = pages
     shots = Path(os.environ.get("OYSTER_SCREENSHOTS", tmp_path))
@@ -184,14 +200,20 @@ def test_screenshot_of_the_page(pages: tuple[Any, Any], tmp_path: Path) -> None:
 
 def test_a_closed_tab_frees_its_session(pages: tuple[Any, Any], server: ServerProcess) -> None:
     editor, page = pages
-    assert server.request("/oyster/api/explore/sessions")[1]["live"] == 1
+    assert live_sessions(server, 1) == 1
     second = editor.context.new_page()
     second.goto(page.url)
     second.wait_for_function("window.oysterExplore && window.oysterExplore.frames > 1", timeout=60_000)
-    assert server.request("/oyster/api/explore/sessions")[1]["live"] == 2  # each tab explores privately
+    assert live_sessions(server, 2) == 2  # each tab explores privately
     second.close()
+    assert live_sessions(server, 1) == 1
     page.close()
-    deadline = time.monotonic() + 15
-    while server.request("/oyster/api/explore/sessions")[1]["live"] and time.monotonic() < deadline:
+    assert live_sessions(server, 0) == 0
+
+
+def live_sessions(server: ServerProcess, expect: int, seconds: float = 15.0) -> int:
+    """The server's count of live explore sessions, once it is `expect` (or after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while (live := server.request("/oyster/api/explore/sessions")[1]["live"]) != expect and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert server.request("/oyster/api/explore/sessions")[1]["live"] == 0
+    return int(live)
