@@ -291,7 +291,9 @@ class ExploreHub:
                                                 "to_node": ids["camera"], "to_input": "world"})
         workflow = parse_data(self.sessions.canonical(doc), source="graph")
         problems = [p for p in validate(workflow, self.registry) if p.node in ids.values()]
-        session.replace(workflow, session.source, doc_id=session.doc_id)
+        session.doc = workflow.model_dump(mode="json")  # a new revision of the same graph: the tab reloads it
+        session.rev += 1
+        session.touched = time.time()
         session.problems = [p.to_dict() for p in self.sessions.problems_of(workflow)]
         self.sessions.workspace.autosave(session.doc_id, workflow)
         return {"nodes": ids, "rev": session.rev, "problems": [p.to_dict() | {"text": str(p)} for p in problems]}
