@@ -120,6 +120,8 @@ def test_serve_from_the_installed_wheel_answers_its_editor_page(venv, tmp_path):
         assert "export" in _get(f"http://127.0.0.1:{port}{bundle.group(0)}", proc, tmp_path / "serve.log")
         templates = _get(f"http://127.0.0.1:{port}/oyster/api/templates", proc, tmp_path / "serve.log")
         assert "forest_dawn_still" in templates
+        assert "function" in _get(f"http://127.0.0.1:{port}/oyster/explore/explore.js", proc, tmp_path / "serve.log")
+        assert "{" in _get(f"http://127.0.0.1:{port}/oyster/explore/explore.css", proc, tmp_path / "serve.log")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
