@@ -104,6 +104,9 @@ class RunWatcher:
     def run_started(self, run: Run) -> Sequence[Hook]:
         return ()
 
+    def outputs_ready(self, run: Run, outputs: Mapping[str, Mapping[str, Any]]) -> None:
+        """The run's outputs (computed and cached ones), before they are published."""
+
     def final_nodes(self, run: Run) -> dict[str, dict[str, Any]]:
         return run.nodes
 
@@ -151,6 +154,8 @@ class Runner:
         self.expose_tracebacks = expose_tracebacks
         self.folders = redaction_roots(folders, self.out_dir)
         self.stopping = threading.Event()
+        #: recorded on a run released because its runner was stopped
+        self.stop_reason = "its runner was stopped"
         self.current: Run | None = None
         #: seconds between heartbeats (a test may stop them to play a runner that hangs)
         self.beat_every_s = min(1.0, lease_s / 3)
@@ -229,13 +234,14 @@ class Runner:
             beat.stop()
         if beat.lost:
             raise LeaseLost(run.record.id)
+        self.watcher.outputs_ready(run, result.outputs)
         self._conclude(run, result, cancel_requested=beat.cancel_requested)
 
     def _conclude(self, run: Run, result: RunResult, *, cancel_requested: bool) -> None:
         failed = [e.node_id for e in result.errors]
         if result.cancelled and self.stopping.is_set() and not cancel_requested:
             remove_staging(self.out_dir, run.record.id)
-            recorded = self.store.release(run.lease, "its runner was stopped")
+            recorded = self.store.release(run.lease, self.stop_reason)
             log.warning("job %s stopped with its runner; recorded as interrupted", run.record.id)
             self.watcher.run_ended(run, RunEnd(state=None, message="interrupted", recorded=recorded))
         elif result.cancelled:

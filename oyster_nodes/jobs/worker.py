@@ -64,6 +64,8 @@ class Worker:
         self.runners = [Runner(store=self.store, registry=registry, executor=executor, out_dir=self.out_dir,
                                device=options.device, owner=lease_owner(), lease_s=options.lease_s)
                         for _ in range(options.concurrency)]
+        for r in self.runners:
+            r.stop_reason = "the worker was stopped"
         self.wake = threading.Event()
 
     def run(self) -> None:

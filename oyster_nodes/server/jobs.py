@@ -15,6 +15,7 @@ the traceback goes to the server log, and to clients only when the server is beh
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import threading
@@ -175,9 +176,13 @@ class JobQueue(RunWatcher):
         self.previews_dir, self.device, self.url_prefix = previews_dir, device, url_prefix
         self.runner = Runner(store=store, registry=registry, executor=executor, out_dir=out_dir, device=device,
                              watcher=self, expose_tracebacks=expose_tracebacks, folders=folders)
+        self.runner.stop_reason = "the server was stopped"
         self.folders = self.runner.folders
         self.owner = self.runner.owner
         self._live: dict[str, Job] = {}
+        #: jobs submitted here and not yet claimed, with their node list; whoever claims them (this server or a
+        #: worker) takes them out of here
+        self._queued: dict[str, Job] = {}
         self._loaded: OrderedDict[tuple[str, int], Job] = OrderedDict()
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -203,7 +208,7 @@ class JobQueue(RunWatcher):
         for node_id in graph.order:
             job.update(node_id, status="queued")
         with self._lock:
-            self._live.setdefault(job.id, job)
+            self._queued[job.id] = job
         self._submits += 1
         if self._submits % 100 == 0:
             self._prune()
@@ -221,6 +226,14 @@ class JobQueue(RunWatcher):
         if seq < 0:
             return None
         with self._lock:
+            queued = self._queued.get(job_id)
+        if queued is not None:
+            record = self.store.get(job_id)
+            if record is not None and record.state is JobState.QUEUED and not record.attempts:
+                return queued
+            with self._lock:
+                self._queued.pop(job_id, None)
+        with self._lock:
             cached = self._loaded.get((job_id, seq))
         if cached is not None:
             return cached
@@ -228,6 +241,9 @@ class JobQueue(RunWatcher):
         if record is None:
             return None
         job = Job.from_record(record)
+        if record.state is JobState.QUEUED and record.attempts == 0:
+            for node_id in self._node_ids(record.id):
+                job.update(node_id, status="queued")
         if record.state is JobState.RUNNING:
             job.fold(self.store.events(job_id, limit=FOLDED_EVENTS))
         job.version = max(job.version, record.seq)
@@ -237,9 +253,18 @@ class JobQueue(RunWatcher):
                 self._loaded.popitem(last=False)
         return job
 
+    def _node_ids(self, job_id: str) -> list[str]:
+        record = self.store.get(job_id, with_workflow=True)
+        try:
+            return [n["id"] for n in json.loads(record.workflow)["nodes"]] if record else []
+        except (ValueError, KeyError, TypeError):
+            return []
+
     def cancel(self, job_id: str) -> bool:
         if not self.store.request_cancel(job_id):
             return False
+        with self._lock:
+            self._queued.pop(job_id, None)
         job = self._live.get(job_id)
         if job is not None:
             job.cancel.set()
@@ -263,6 +288,9 @@ class JobQueue(RunWatcher):
         for record in self.store.list(limit=limit):
             live = self._live.get(record.id)
             out.append(live.summary() if live is not None else record.summary())
+            if record.state is not JobState.QUEUED and record.id in self._queued:
+                with self._lock:
+                    self._queued.pop(record.id, None)
         return out
 
     def stop(self) -> None:
@@ -290,7 +318,9 @@ class JobQueue(RunWatcher):
     def run_started(self, run: Run) -> Sequence[Hook]:
         record = run.record
         with self._lock:
-            job = self._live.get(record.id)
+            job = self._live.get(record.id) or self._queued.pop(record.id, None)
+            if job is not None:
+                self._live[record.id] = job
             if job is None:  # queued before a restart, or by another process
                 job = self._live[record.id] = Job(id=record.id, name=record.name, owner=record.owner,
                                                   created=record.created, message=record.message)
@@ -299,6 +329,17 @@ class JobQueue(RunWatcher):
         args = {"folder": self.previews_dir / job.id, "url": f"{self.url_prefix}/previews/{job.id}",
                 "files_url": f"{self.url_prefix}/files", "out_dir": self.out_dir}
         return (JobHook(job, self, run, args),)
+
+    def outputs_ready(self, run: Run, outputs: Mapping[str, Mapping[str, Any]]) -> None:
+        """Previews for nodes whose outputs came from the cache (they had no node_finished to make them)."""
+        job = self._live.get(run.record.id)
+        if job is None:
+            return
+        args = {"folder": self.previews_dir / job.id, "url": f"{self.url_prefix}/previews/{job.id}",
+                "files_url": f"{self.url_prefix}/files", "out_dir": self.out_dir}
+        for node_id, values in outputs.items():
+            if not job.nodes.get(node_id, {}).get("previews"):
+                job.update(node_id, previews=make_previews(node_id, values, **args))
 
     def final_nodes(self, run: Run) -> dict[str, dict[str, Any]]:
         job = self._live.get(run.record.id)
