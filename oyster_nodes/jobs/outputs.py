@@ -37,6 +37,7 @@ class CommitError(RuntimeError):
 class Refused:
     node: str
     message: str
+    fix: str = ""
 
 
 def stage_prefix(job_id: str, fence: int) -> str:
@@ -85,11 +86,12 @@ def plan_commit(out_dir: Path, prefix: str, written: list[tuple[str, str]],
                 "bytes": staged.stat().st_size, "replace": bool(replace.get(node_id, False))}
         target = confined_path(out_dir, final)
         if final in finals:
-            refused.append(Refused(node=node_id, message=f"'{final}' is written twice by this run: give each "
-                                   "export its own path"))
+            refused.append(Refused(node=node_id, message=f"'{final}' is written twice by this run",
+                                   fix="give each export its own path"))
         elif os.path.lexists(target) and not item["replace"] and _sha(target) != item["sha256"]:
-            refused.append(Refused(node=node_id, message=f"'{final}' already exists in the output folder: set "
-                                   "overwrite to replace it, or put {date}/{time} or {seed} in the name template"))
+            fix = "set overwrite to replace it, or put {date}/{time} or {seed} in the name template"
+            refused.append(Refused(node=node_id, message=f"'{final}' already exists in the output folder: {fix}",
+                                   fix=fix))
         finals.add(final)
         files.append(item)
     return files, refused

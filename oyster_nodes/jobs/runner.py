@@ -258,7 +258,7 @@ class Runner:
         if refused:
             for r in refused:
                 run.nodes.setdefault(r.node, {})["status"] = "error"
-                run.nodes[r.node]["error"] = {"message": r.message, "fix": "", "inputs": {}}
+                run.nodes[r.node]["error"] = {"message": r.message, "fix": r.fix, "inputs": {}}
             self._finish(run, JobState.ERROR, f"{len(refused)} output(s) refused: {refused[0].message}")
             return
         ran = len(result.executed)
