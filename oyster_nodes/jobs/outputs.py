@@ -44,6 +44,11 @@ def stage_prefix(job_id: str, fence: int) -> str:
     return f"{STAGE_DIR}/{job_id}.{fence}"
 
 
+def stage_folder(staged: str) -> str:
+    """The staging folder (STAGE_DIR/<job>.<fence>) a staged path lies in."""
+    return "/".join(staged.split("/")[:2])
+
+
 def staged_workflow(workflow: Workflow, registry: Any, prefix: str) -> Workflow:
     """A copy whose file-writing nodes write under `prefix` inside the output folder (readers are untouched)."""
     wf = workflow.model_copy(deep=True)

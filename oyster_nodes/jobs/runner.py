@@ -34,6 +34,7 @@ from .outputs import (
     apply_commit,
     plan_commit,
     remove_staging,
+    stage_folder,
     stage_prefix,
     staged_workflow,
     written_files,
@@ -202,7 +203,7 @@ class Runner:
     # ------------------------------------------------------------------ one run
     def _run_claimed(self, run: Run) -> None:
         pending = run.record.commit
-        remove_staging(self.out_dir, run.record.id, keep=pending[0]["staged"].rsplit("/", 1)[0] if pending else None)
+        remove_staging(self.out_dir, run.record.id, keep=stage_folder(pending[0]["staged"]) if pending else None)
         try:
             if pending:
                 self._publish(run, pending, run.record.nodes, run.record.message)

@@ -121,17 +121,17 @@ DiesWhilePublishing(store=store, registry=registry, executor=Executor(Cache()), 
 
 def test_a_runner_killed_between_deciding_and_renaming_is_completed_not_rerun(tmp_path: Path, registry) -> None:  # type: ignore[no-untyped-def]
     store, out = JobStore(tmp_path / "jobs.sqlite"), tmp_path / "out"
-    job = store.submit(name="a", owner="t", workflow=dump(workflow(seed=6)))
+    job = store.submit(name="a", owner="t", workflow=dump(workflow(seed=6, path="deep/er/frames-{seed}.txt")))
     child = subprocess.run([sys.executable, "-c", DIES_WHILE_PUBLISHING, str(store.path), str(out), str(PACKS)],
                            env=env(), cwd=REPO, timeout=120)
     assert child.returncode == -9
     record = store.get(job.id)
     assert record is not None and record.state is JobState.RUNNING and record.commit
-    assert not (out / "frames-6.txt").exists() and (out / record.commit[0]["staged"]).is_file()
+    assert not (out / "deep/er/frames-6.txt").exists() and (out / record.commit[0]["staged"]).is_file()
     assert store.recover() == [job.id]
     assert _runner(store, registry, out, tmp_path / "cache").run_one()
     record = store.get(job.id)
-    assert record is not None and record.state is JobState.DONE and record.outputs == ["frames-6.txt"]
+    assert record is not None and record.state is JobState.DONE and record.outputs == ["deep/er/frames-6.txt"]
     started = [e for e in store.events(job.id) if e.kind is EventKind.STARTED]
     assert len(started) == 1  # the graph ran once; the second attempt only renamed
     assert exactly_once(store, [job.id], out) == {"not_once": 0, "twice_written": 0, "missing": 0,
