@@ -8,6 +8,11 @@ grows by one); the owner renews the lease while it runs, and every later write a
 so a run whose lease was taken over writes nothing. A lease whose owner died — its process is gone from this
 host, or its expiry passed — is `recover`ed: the job is marked interrupted and then queued again or failed by
 the store's InterruptedPolicy. Only one lease on a job is live at a time, so nothing runs twice at once.
+
+Schema 2 adds to each job an idempotency `key` (unique; `submit_once` returns the job already holding it), the
+`batch` it belongs to, and `commit`: the outputs a run decided under its fence (`begin_commit`) and not yet all
+renamed into place; a job interrupted with a decided commit is always queued again, for its next holder to
+complete the renames (`runner.py`, `outputs.py`). Older stores are migrated in place when opened.
 """
 
 from __future__ import annotations

@@ -326,17 +326,18 @@ class JobQueue(RunWatcher):
                                                   created=record.created, message=record.message)
         job.state, job.started, job.attempts, job.graph = "running", time.time(), run.lease.attempt, run.graph
         job.cancel = run.cancel
-        args = {"folder": self.previews_dir / job.id, "url": f"{self.url_prefix}/previews/{job.id}",
+        return (JobHook(job, self, run, self._preview_args(job.id)),)
+
+    def _preview_args(self, job_id: str) -> dict[str, Any]:
+        return {"folder": self.previews_dir / job_id, "url": f"{self.url_prefix}/previews/{job_id}",
                 "files_url": f"{self.url_prefix}/files", "out_dir": self.out_dir}
-        return (JobHook(job, self, run, args),)
 
     def outputs_ready(self, run: Run, outputs: Mapping[str, Mapping[str, Any]]) -> None:
         """Previews for nodes whose outputs came from the cache (they had no node_finished to make them)."""
         job = self._live.get(run.record.id)
         if job is None:
             return
-        args = {"folder": self.previews_dir / job.id, "url": f"{self.url_prefix}/previews/{job.id}",
-                "files_url": f"{self.url_prefix}/files", "out_dir": self.out_dir}
+        args = self._preview_args(job.id)
         for node_id, values in outputs.items():
             if not job.nodes.get(node_id, {}).get("previews"):
                 job.update(node_id, previews=make_previews(node_id, values, **args))
