@@ -210,6 +210,7 @@ class Runner:
                 return
             workflow = parse_text(run.record.workflow, source=f"job {run.record.id}")
             run.graph = build(staged_workflow(workflow, self.registry, run.prefix), self.registry)
+            run.graph.workflow = workflow  # exports embed the workflow as submitted, not its staging paths
             self._execute(run)
         except WorkflowError as exc:
             self._finish(run, JobState.ERROR, f"the stored workflow no longer runs: {exc.problems[0]}")

@@ -56,6 +56,7 @@ def test_a_run_publishes_its_outputs_once_with_typed_events(tmp_path: Path, regi
     assert exactly_once(store, [job.id], tmp_path / "out") == {"not_once": 0, "twice_written": 0, "missing": 0,
                                                                "overlapping_leases": 0}
     assert leftovers(tmp_path / "out") == []
+    assert "workflow path frames-3.txt\n" in (tmp_path / "out" / "frames-3.txt").read_text()  # as submitted
 
 
 def test_an_existing_output_refuses_the_job_and_publishes_nothing(tmp_path: Path, registry) -> None:  # type: ignore[no-untyped-def]

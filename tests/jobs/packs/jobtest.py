@@ -48,7 +48,8 @@ class Write(Node):
             ctx.progress(i / steps, f"writing {i + 1}")
             time.sleep(delay_s / steps)
         folder = OutputFolder(root=ctx.out_dir, if_exists="overwrite" if overwrite else "error")
-        folder.write_text(path, f"sum {int(frames.rgb_nhw3.sum())}\n" + "x" * 4096)
+        embedded = ctx.workflow.node(ctx.node_id).params.get("path") if ctx.workflow is not None else None
+        folder.write_text(path, f"sum {int(frames.rgb_nhw3.sum())}\nworkflow path {embedded}\n" + "x" * 4096)
         return folder.files()
 
 
