@@ -64,3 +64,14 @@ def test_kill_9_workers_mid_batch_and_restart(tmp_path: Path) -> None:
     resumed = [r for r in records if r is not None and r.attempts > 1]
     assert resumed and killed == 3
     assert any(r.nodes["frames"]["status"] == "cached" for r in resumed)  # its world came from the cache
+
+
+def test_a_batch_with_an_invalid_variant_submits_nothing(tmp_path: Path) -> None:
+    doc = tmp_path / "wf.json"
+    doc.write_text(json.dumps(workflow()))
+    workspace = tmp_path / "ws"
+    answer = oyster("batch", str(doc), "--sweep", "frames.seed=1,2,-3", "--submit", "--workspace", str(workspace))
+    assert answer.returncode == 2 and "variant 3" in answer.stdout and "seed" in answer.stdout
+    assert not store_path(workspace).exists() or not JobStore(store_path(workspace)).list()
+    outside = oyster("batch", str(doc), "--submit", "--workspace", str(workspace), "--out", "../elsewhere")
+    assert outside.returncode == 2 and "inside the workspace's output folder" in outside.stdout
