@@ -65,6 +65,8 @@ class Job:
     outputs: list[str] = field(default_factory=list)
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     node_versions: dict[str, int] = field(default_factory=dict)
+    #: nodes whose files are written but not yet published: shown running ("publishing") until they are
+    publishing: set[str] = field(default_factory=set)
     version: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -146,8 +148,14 @@ class JobHook(Hook):
     def node_finished(self, *, record: NodeRecord) -> None:
         error = self.run.nodes.get(record.node_id, {}).get("error") if record.error is not None else None
         previews = self.previews(record.node_id, record.key) if record.status == "done" else []
-        self.job.update(record.node_id, status=record.status, seconds=round(record.seconds, 6), fraction=1.0,
-                        error=error, warnings=list(record.warnings), previews=previews)
+        status, message = record.status, ""
+        graph = self.job.graph
+        if status == "done" and graph is not None and graph.nodes[record.node_id].cls.writes_files:
+            status, message = "running", "publishing"  # done once its files are in their final place
+            self.job.publishing.add(record.node_id)
+        self.job.update(record.node_id, status=status, message=message, seconds=round(record.seconds, 6),
+                        fraction=1.0, error=error, warnings=list(record.warnings),
+                        previews=published(previews, self.run.prefix))
 
     def previews(self, node_id: str, key: str) -> list[dict[str, Any]]:
         outputs = self.queue.executor.cache.memory.get(key) if key else None
@@ -354,7 +362,11 @@ class JobQueue(RunWatcher):
         for node_id, s in list(job.nodes.items()):
             if s.get("previews"):
                 job.update(node_id, previews=published(s["previews"], run.prefix))
-        return job.detail()["nodes"]
+        nodes = job.detail()["nodes"]
+        for node_id in job.publishing:  # as stored: done, when the publishing that follows succeeds
+            if nodes.get(node_id, {}).get("status") == "running":
+                nodes[node_id].update(status="done", message="")
+        return nodes
 
     def run_ended(self, run: Run, end: RunEnd) -> None:
         job = self._live.get(run.record.id)
@@ -364,6 +376,12 @@ class JobQueue(RunWatcher):
             self._drop_live(job)
             return
         job.outputs = list(end.outputs)
+        for node_id in job.publishing:
+            if job.nodes.get(node_id, {}).get("status") == "running":
+                done = end.state is JobState.DONE
+                job.update(node_id, status="done" if done else run.nodes.get(node_id, {}).get("status", "done"),
+                           message="" if done else "not published: the run did not finish")
+        job.publishing.clear()
         self._mark_finished(job, str(end.state), end.message)
 
     def _mark_finished(self, job: Job, state: str, message: str) -> None:
