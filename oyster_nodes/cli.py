@@ -341,6 +341,12 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
     return EXIT_OK if ok else EXIT_FAILED
 
 
+def _cmd_schedule(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    from .jobs.schedule_cli import cmd_schedule
+
+    return cmd_schedule(args, console, registry)
+
+
 def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
     stats = result.stats
     console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
@@ -567,6 +573,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
     for command in (run, val, nodes, schema, cache, serve):
         _debug_arg(command)
+    from .jobs.schedule_cli import add_parser as add_schedule_parser
+
+    add_schedule_parser(sub)
     return parser
 
 
@@ -582,7 +591,7 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
-            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch}
+            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch, "schedule": _cmd_schedule}
 NEEDS_REGISTRY = {"run", "validate", "nodes", "batch"}
 
 
