@@ -308,6 +308,10 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
     if planned.problems:
         _print_problems(console, planned.problems, args.workflow)
         return EXIT_INVALID
+    if args.ray:
+        from .cluster.batch_cli import run_batch
+
+        return run_batch(args, console, planned.variants)
     out = Path(args.out)
     console.print(f"batch: {len(variants)} variant(s) of {args.workflow} into {out}/", highlight=False)
     executor = Executor(make_cache(args), workers=args.workers)
@@ -537,6 +541,9 @@ def build_parser() -> argparse.ArgumentParser:
     _cache_args(bat)
     bat.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
     bat.add_argument("--memory-cache-gb", type=float, default=4.0)
+    from .cluster.batch_cli import add_arguments as add_ray_arguments
+
+    add_ray_arguments(bat)
 
     val = sub.add_parser("validate", help="check workflow files without running them")
     val.add_argument("files", nargs="+")
