@@ -34,8 +34,8 @@ def ray_cluster() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def single_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The shot rendered in one piece by the executor here: its cache folder and its MP4's digest."""
+def single_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The shot rendered in one piece by the executor here: its cache folder and its MP4."""
     from oyster_nodes.cache import Cache, DiskCache
     from oyster_nodes.executor import Executor, RunOptions
     from oyster_nodes.graph import build
@@ -47,8 +47,19 @@ def single_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     result = Executor(Cache(disk=DiskCache(root / "cache"))).run(graph, RunOptions(out_dir=root / "out",
                                                                                    device="cpu"))
     assert result.ok, result.errors
-    return root / "cache", digest(root / "out" / "shot.mp4")
+    return root / "cache", root / "out" / "shot.mp4"
 
 
 def digest(path: Path) -> str:
     return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+
+
+def decoded(path: Path) -> str:
+    """A digest of the MP4's decoded frames (the file's own bytes also hold the workflow that made it)."""
+    import av
+
+    h = hashlib.blake2b(digest_size=16)
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            h.update(frame.to_ndarray(format="rgb24").tobytes())
+    return h.hexdigest()

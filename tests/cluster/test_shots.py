@@ -27,8 +27,8 @@ def test_frame_ranges_cover_the_shot_once() -> None:
         frame_ranges("r", 10, 0)
 
 
-def test_a_shot_rendered_in_ranges_matches_one_render(tmp_path: Path, single_render: tuple[Path, str]) -> None:
-    cache_dir, single_mp4 = single_render
+def test_a_shot_rendered_in_ranges_matches_one_render(tmp_path: Path, single_render: tuple[Path, Path]) -> None:
+    cache_dir, single_mp4 = single_render[0], digest(single_render[1])
     graph = build(load(SHOT), load_registry(use_entry_points=False))
     assert shot_nodes(graph) == ["render"]
     whole = Executor(Cache(disk=DiskCache(cache_dir))).run(graph, RunOptions(targets=["render"], device="cpu",
