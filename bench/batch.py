@@ -3,7 +3,8 @@ its single runs.
 
 sweep_efficiency = (sum of the 20 single runs - 19 x the world's cost) / the batch's time; >= 1 means the batch
 computes the shared world once (and costs no more than its parts). Single runs each get a fresh cache; all runs
-share one component store (the renderer and text encoder are process state, not cached work). Last line: JSON.
+share one component store (the renderer and text encoder are process state, not cached work). ray_speedup comes
+from bench/batch_ray.py (--no-ray skips it). Last line: JSON.
 
     .venv/bin/python bench/batch.py [--views 20] [--size 512]
 """
@@ -36,6 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--views", type=int, default=20)
     ap.add_argument("--size", type=float, default=512.0)
+    ap.add_argument("--no-ray", action="store_true", help="skip ray_speedup (see bench/batch_ray.py)")
     args = ap.parse_args()
     registry = load_registry(use_entry_points=False)
     workflow = load(WORKFLOW)
@@ -72,7 +74,16 @@ def main() -> None:
                                                                       for r in results),
         "sweep_efficiency": round((sum(singles) - (len(variants) - 1) * world_s) / batch_s, 3),
     }
+    if not args.no_ray:
+        figures.update(ray_figures())
     print(json.dumps(figures))
+
+
+def ray_figures() -> dict:
+    """ray_speedup: a 240-frame shot on a two-node local Ray cluster against one node (bench/batch_ray.py)."""
+    from bench.batch_ray import ray_speedup
+
+    return ray_speedup()
 
 
 if __name__ == "__main__":

@@ -39,10 +39,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     remove.add_argument("name")
     now = actions.add_parser("run-now", help="queue the schedule's workflow at once")
     now.add_argument("name")
-    actions.add_parser("serve", help="run the scheduler loop alone (it only queues jobs)")
-    for action in (p, add, listing, remove, now):
+    serve = actions.add_parser("serve", help="run the scheduler loop alone (it only queues jobs)")
+    for action in (p, add, listing, remove, now, serve):
         action.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
-    for action in (add, listing, remove, now):
+    for action in (add, listing, remove, now, serve):
         action.add_argument("--workspace", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
