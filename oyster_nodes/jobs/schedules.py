@@ -124,13 +124,23 @@ def next_after(trigger: CronTrigger, after: float) -> float | None:
 
 
 def fires_between(trigger: CronTrigger, after: float, until: float, *, limit: int = MAX_MISSED) -> list[float]:
-    """Fire times in (after, until], the latest `limit` of them."""
+    """The latest `limit` fire times in (after, until]. After a long downtime only a window before `until` is
+    stepped through, doubled until it holds more than `limit` fires, so a minutely schedule a year late costs
+    a few thousand steps, not half a million."""
+    span = 3600.0
+    while True:
+        start = max(after, until - span)
+        fires = _fires(trigger, start, until)
+        if start == after or len(fires) > limit:
+            return fires[-limit:]
+        span *= 2
+
+
+def _fires(trigger: CronTrigger, after: float, until: float) -> list[float]:
     out: list[float] = []
     t = next_after(trigger, after)
     while t is not None and t <= until:
         out.append(t)
-        if len(out) > limit:
-            out.pop(0)
         t = next_after(trigger, t)
     return out
 

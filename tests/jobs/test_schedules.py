@@ -178,6 +178,21 @@ def test_policy_errors(store: JobStore) -> None:
         Schedules(store).remove("y")
 
 
+def test_a_year_of_downtime_is_handled_quickly(store: JobStore) -> None:
+    clock = Clock(utc(2025, 12, 1, 0, 0, 30))
+    schedules = Schedules(store, clock=clock)
+    schedules.add(name="minutely", workflow=WORKFLOW, cron="* * * * *", policy="catch-up", catch_up=2)
+    clock.at(utc(2026, 12, 1, 0, 0, 30))
+    started = time.perf_counter()
+    fires = schedules.tick()
+    assert time.perf_counter() - started < 10
+    # 23:58 and 23:59 are the two missed fires caught up; 00:00 is 30 s old, so on time
+    assert [f.outcome for f in fires][-4:] == ["skipped", "enqueued", "enqueued", "enqueued"]
+    assert len(fires) == sch.MAX_MISSED and queued(store) == [f"minutely @ {t}+00:00" for t in (
+        "2026-11-30T23:58:00", "2026-11-30T23:59:00", "2026-12-01T00:00:00")]
+    assert schedules.get("minutely").last_fire == utc(2026, 12, 1).timestamp()
+
+
 def test_fires_between_follows_dst() -> None:
     trigger = sch.cron_trigger("30 2 * * *", "Europe/Berlin")  # 02:30 does not exist on 2026-03-29
     fires = sch.fires_between(trigger, utc(2026, 3, 27).timestamp(), utc(2026, 3, 31).timestamp())
