@@ -36,6 +36,8 @@ MAX_RETRIES = 3
 #: jobs' specs and results, inside the output folder (shared by every node)
 JOBS_FOLDER = ".oyster-ray"
 TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
+#: how long a submit waits for the job agent of a cluster that has just started
+AGENT_WAIT_S = 60.0
 
 
 class ClusterError(RuntimeError):
@@ -105,18 +107,23 @@ def submit(jobs: Any, spec: JobSpec) -> Submitted:
         return Submitted(key=key, spec=spec, refused=True)
     spec.folder().mkdir(parents=True, exist_ok=True)
     _write_atomic(spec.path(), json.dumps(asdict(spec), indent=1))
-    env = {"OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    # a task holds one CPU: the CPU rasterizer (llvmpipe) and BLAS use one thread each, as Ray does for OpenMP
+    env = {name: os.environ.get(name, "1") for name in ("OMP_NUM_THREADS", "LP_NUM_THREADS")}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    try:
-        jobs.submit_job(entrypoint=f"{sys.executable} -m oyster_nodes.cluster.job {spec.path()}", submission_id=key,
-                        runtime_env={"env_vars": env}, entrypoint_num_cpus=0,
-                        metadata={"oyster": "job", "name": spec.name[:200]})
-    except RuntimeError as exc:
-        if _known(jobs, key):  # submitted meanwhile by someone else: Ray refused ours
-            return Submitted(key=key, spec=spec, refused=True)
-        raise ClusterError(f"the cluster refused job {key}: {str(exc).splitlines()[0]}") from None
-    return Submitted(key=key, spec=spec)
+    deadline = time.monotonic() + AGENT_WAIT_S
+    while True:
+        try:
+            jobs.submit_job(entrypoint=f"{sys.executable} -m oyster_nodes.cluster.job {spec.path()}",
+                            submission_id=key, runtime_env={"env_vars": env}, entrypoint_num_cpus=0,
+                            metadata={"oyster": "job", "name": spec.name[:200]})
+            return Submitted(key=key, spec=spec)
+        except RuntimeError as exc:
+            if _known(jobs, key):  # submitted meanwhile by someone else: Ray refused ours
+                return Submitted(key=key, spec=spec, refused=True)
+            if "No available agent" not in str(exc) or time.monotonic() > deadline:
+                raise ClusterError(f"the cluster refused job {key}: {str(exc).splitlines()[0]}") from None
+        time.sleep(0.5)  # a cluster just started: its job agent is not up yet
 
 
 def _known(jobs: Any, key: str) -> bool:
@@ -175,6 +182,9 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     prepare = ray.remote(_prepare_task).options(**task)
     render = ray.remote(_range_task).options(**task, scheduling_strategy="SPREAD")
     finish = ray.remote(_finish_task).options(**task)
+    warm = ray.remote(_warm_task).options(num_cpus=0, max_retries=0, scheduling_strategy="SPREAD")
+    for _ in [n for n in ray.nodes() if n["Alive"]]:
+        warm.remote(spec)
     counts = ray.get(prepare.remote(spec))
     from .shots import frame_ranges
 
@@ -224,6 +234,17 @@ def _note_attempt(spec: JobSpec, task: str) -> None:
                        "at": time.time()})
     with open(spec.attempts_path(), "a", encoding="utf-8") as fh:
         fh.write(line + "\n")
+
+
+def _warm_task(spec: JobSpec) -> None:
+    """While the world is computed, a worker on each node imports the nodes and makes its renderer, so the
+    range tasks that follow on that worker start rendering at once."""
+    from ..devices import resolve
+    from ..world import RENDERER
+
+    executor, _ = _worker(spec)
+    with executor.components.use(RENDERER, resolve(spec.device)):
+        pass
 
 
 def _prepare_task(spec: JobSpec) -> dict[str, int]:

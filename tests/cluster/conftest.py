@@ -20,13 +20,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def ray_cluster() -> Iterator[Any]:
-    from ray.cluster_utils import Cluster
+    from oyster_nodes.cluster.local import start_local_cluster
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": True,
-                                                            "dashboard_port": 0})
-    cluster.add_node(num_cpus=1)
-    cluster.wait_for_nodes()
+    cluster = start_local_cluster(nodes=2, num_cpus=1)
     try:
         yield cluster
     finally:

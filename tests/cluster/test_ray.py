@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from oyster_nodes.cluster import ray_jobs
+from oyster_nodes.cluster.local import dashboard_address
 
 from .conftest import SHOT, decoded, digest
 
@@ -34,7 +35,7 @@ def frame_differences(a: Path, b: Path) -> list[int]:
 
 
 def address(cluster: Any) -> str:
-    return cluster.head_node.webui_url
+    return dashboard_address(cluster)
 
 
 def oyster(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
