@@ -57,7 +57,6 @@ def cmd_schedule(args: argparse.Namespace, console: Console, registry: Any) -> i
 
 
 def _add(args: argparse.Namespace, console: Console, schedules: Schedules) -> int:
-    from ..cli import _print_problems
     from ..graph import build
     from ..registry import load_registry
     from ..workflow import WorkflowError, load
@@ -66,7 +65,9 @@ def _add(args: argparse.Namespace, console: Console, schedules: Schedules) -> in
         workflow = load(args.workflow)
         build(workflow, load_registry(folders=getattr(args, "packs", [])))
     except WorkflowError as exc:
-        _print_problems(console, exc.problems, args.workflow)
+        console.print(f"{args.workflow}: {len(exc.problems)} problem(s)", style="bold red", markup=False)
+        for problem in exc.problems:
+            console.print(f"  • {problem}", markup=False, soft_wrap=True)
         return EXIT_INVALID
     except OSError as exc:
         console.print(f"{args.workflow}: {exc}", style="red", markup=False)
