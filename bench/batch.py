@@ -13,8 +13,10 @@
   store's submit returned) and is missing or not done at the end; duplicated when it finished more than once,
   two of its leases overlapped, or an output path was published twice; incomplete_outputs counts published
   files missing or differing from the sha256 their job recorded.
+- ray_speedup: a 240-frame shot on a two-node local Ray cluster against one node (bench/batch_ray.py;
+  --no-ray skips it).
 
-    .venv/bin/python bench/batch.py [--views 20] [--size 512] [--kills 50] [--only sweep,submit,kills]
+    .venv/bin/python bench/batch.py [--views 20] [--size 512] [--kills 50] [--only sweep,submit,kills,ray] [--no-ray]
 """
 
 from __future__ import annotations
@@ -236,7 +238,8 @@ def main() -> None:
     ap.add_argument("--size", type=float, default=512.0)
     ap.add_argument("--kills", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", default="sweep,submit,kills", help="which figures: sweep, submit, kills")
+    ap.add_argument("--only", default="sweep,submit,kills,ray", help="which figures: sweep, submit, kills, ray")
+    ap.add_argument("--no-ray", action="store_true", help="skip ray_speedup (see bench/batch_ray.py)")
     args = ap.parse_args()
     wanted = set(args.only.split(","))
     figures: dict[str, Any] = {}
@@ -246,7 +249,16 @@ def main() -> None:
         figures |= kill_figures(args.kills, random.Random(args.seed))
     if "sweep" in wanted:
         figures |= sweep_efficiency(args.views, args.size)
+    if not args.no_ray and "ray" in wanted:
+        figures |= ray_figures()
     print(json.dumps(figures))
+
+
+def ray_figures() -> dict:
+    """ray_speedup: a 240-frame shot on a two-node local Ray cluster against one node (bench/batch_ray.py)."""
+    from bench.batch_ray import ray_speedup
+
+    return ray_speedup()
 
 
 if __name__ == "__main__":

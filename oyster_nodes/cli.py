@@ -304,6 +304,10 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
     except (ValueError, OSError) as exc:
         console.print(f"{exc}", style="red", markup=False, soft_wrap=True)
         return EXIT_INVALID
+    if args.submit and args.ray:
+        console.print("--submit and --ray: choose one (the workspace's store, or the Ray cluster)", style="red",
+                      markup=False)
+        return EXIT_INVALID
     args.out = args.out or ("batch" if args.submit else "out")
     if args.submit and (Path(args.out).is_absolute() or ".." in Path(args.out).parts):
         console.print(f"--out {args.out}: with --submit, give a folder inside the workspace's output folder "
@@ -315,6 +319,10 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
         return EXIT_INVALID
     if args.submit:
         return _submit_batch(args, console, workflow, planned)
+    if args.ray:
+        from .cluster.batch_cli import run_batch
+
+        return run_batch(args, console, planned.variants)
     out = Path(args.out)
     console.print(f"batch: {len(variants)} variant(s) of {args.workflow} into {out}/", highlight=False)
     executor = Executor(make_cache(args), workers=args.workers)
@@ -408,6 +416,12 @@ def cmd_worker(args: argparse.Namespace, console: Console, registry: Registry | 
         console.print(f"{exc}", style="bold red", markup=False)
         return EXIT_INVALID
     return EXIT_OK
+
+
+def _cmd_schedule(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    from .jobs.schedule_cli import cmd_schedule
+
+    return cmd_schedule(args, console, registry)
 
 
 def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
@@ -622,6 +636,9 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("--interrupted", choices=("requeue", "fail"), default="requeue",
                       help="a job whose runner died: queue it again (up to 3 attempts) or fail it")
     work.add_argument("--drain", action="store_true", help="exit once nothing is queued or running")
+    from .cluster.batch_cli import add_arguments as add_ray_arguments
+
+    add_ray_arguments(bat)
 
     val = sub.add_parser("validate", help="check workflow files without running them")
     val.add_argument("files", nargs="+")
@@ -658,6 +675,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
     for command in (run, val, nodes, schema, cache, serve, work):
         _debug_arg(command)
+    from .jobs.schedule_cli import add_parser as add_schedule_parser
+
+    add_schedule_parser(sub)
     return parser
 
 
@@ -673,7 +693,8 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
-            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch, "worker": cmd_worker}
+            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch, "worker": cmd_worker,
+            "schedule": _cmd_schedule}
 NEEDS_REGISTRY = {"run", "validate", "nodes", "batch"}
 
 
