@@ -231,12 +231,14 @@ def test_export_png_writes_rgb_and_16_bit_depth(
     depth = cv2.imread(str(tmp_path / "shots/a_depth.png"), cv2.IMREAD_UNCHANGED)
     assert depth.dtype == np.uint16 and depth[img.semantic_hw == 0].max() == 0
     finite = np.isfinite(img.depth_hw)
-    assert np.allclose(depth[finite] / 100.0, img.depth_hw[finite], atol=0.006)
+    in_range = finite & (img.depth_hw < 655.0)  # 10 mm steps reach 655.35 m; the land beyond saturates
+    assert np.allclose(depth[in_range] / 100.0, img.depth_hw[in_range], atol=0.006)
+    assert (depth[finite & ~in_range] == 65535).all()
     from oyster_nodes.io.images import DEPTH_KEY, depth_from_png16
     from oyster_nodes.io.provenance import png_text_entries
 
     meta = png_text_entries((tmp_path / "shots/a_depth.png").read_bytes())[DEPTH_KEY]  # the export.depth scale
-    assert np.allclose(depth_from_png16(depth, meta)[finite], img.depth_hw[finite], atol=0.006)
+    assert np.allclose(depth_from_png16(depth, meta)[in_range], img.depth_hw[in_range], atol=0.006)
     assert not list(tmp_path.rglob("*.tmp"))
     with pytest.raises(ValueError):
         ExportPNG().run(ctx, image=img, path="../escape.png")
@@ -309,3 +311,17 @@ def test_light_keys_blend_the_shadows_of_two_moments(renderer: Renderer, world: 
     diff = np.abs(blended.rgb_hw3.astype(int) - exact.rgb_hw3)
     assert 0 < diff.mean() < 1.5  # shadows of 15:00 and 15:30 half and half look like those of 15:15
     assert np.array_equal(blended.depth_hw, exact.depth_hw)  # only light is blended, never geometry
+
+
+def test_land_goes_on_past_the_worlds_border(renderer: Renderer, world: WorldState) -> None:
+    """A camera at the border looking out sees ground to the horizon (the apron), not the sky under an edge;
+    the ground there is the world's mirror image, so its height just past the border matches just inside."""
+    cam = Camera(position=(250.0, 128.0, 25.0), target=(600.0, 128.0, 5.0), focal_mm=24.0, width=160, height=90)
+    img = renderer.render(world, cam)
+    below = img.semantic_hw[60:, :]  # the lower third looks down past the border
+    assert (below == SEM["terrain"]).mean() > 0.95
+    pts = cam.unproject_depth(img.depth_hw)[img.semantic_hw == SEM["terrain"]]
+    past = pts[(pts[:, 0] > 262.0) & (pts[:, 0] < 300.0)]
+    assert len(past) > 20
+    mirror = np.array([world.height_at(2 * 256.0 - x, y) for x, y, _ in past[::5]])
+    assert np.median(np.abs(past[::5, 2] - mirror)) < 0.5
