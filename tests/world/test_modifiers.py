@@ -239,3 +239,28 @@ def test_modified_worlds_stay_deterministic() -> None:
     spec = read("a winding road past five stone houses to a black sand beach, heavy rain")
     a, b = generate_world(spec, 9, SMALL), generate_world(spec, 9, SMALL)
     assert a.content_hash() == b.content_hash()
+
+
+def test_a_contradiction_is_noted_not_dropped_silently() -> None:
+    s = read("a desert with a frozen lake")
+    assert s.terrain == "dunes"
+    assert any(n.startswith("not honoured: 'frozen'") and "dunes" in n for n in s.notes)
+    for fine in ("a frozen lake in the mountains", "snowy peaks above a green valley", "a flat desert plain"):
+        assert not [n for n in read(fine).notes if n.startswith("not honoured")], fine
+
+
+def test_snowstorm_and_thick_fog_are_read_with_their_strength() -> None:
+    storm = read("a snowstorm over a mountain village")
+    assert storm.weather == "snow" and storm.modifiers.get("precipitation") == "heavy"
+    assert read("thick fog over a harbour").modifiers.get("fog") == "heavy"
+    assert read("thin mist over a lake").modifiers.get("fog") == "light"
+
+
+def test_a_blizzard_darkens_the_sky_and_thick_fog_thickens() -> None:
+    def env(text: str) -> dict:
+        return generate_world(read(text), 3, SMALL).env
+
+    snow, blizzard = env("snow falling on a mountain ridge"), env("a blizzard on a mountain ridge")
+    assert sum(blizzard["sky_horizon"]) < 0.6 * sum(snow["sky_horizon"])
+    assert blizzard["precipitation"]["intensity"] > snow["precipitation"]["intensity"]
+    assert env("thick fog over hills")["fog_density"] > 1.5 * env("fog over hills")["fog_density"]

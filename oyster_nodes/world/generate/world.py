@@ -171,6 +171,10 @@ def generate_world(
 
 #: precipitation strength a modifier asks for, times the weather's own
 PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
+#: fog density a modifier asks for ("thick fog", "thin mist"), times the weather's own
+FOG_SCALE = {"heavy": 2.0, "light": 0.5}
+#: a blizzard's sky: the light its clouds let through, times the snow's own
+BLIZZARD_SKY = 0.45
 #: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
 WATER_SRGB = {
     "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),
@@ -186,6 +190,22 @@ def _modify_env(env: dict, spec: WorldSpec) -> None:
         precip["intensity"] = round(min(1.0, float(precip.get("intensity", 0.0)) * scale), 4)
     if spec.modifiers.get("water") in WATER_SRGB:
         env["water_color"] = list(WATER_SRGB[spec.modifiers["water"]])
+    fog = FOG_SCALE.get(spec.modifiers.get("fog", ""))
+    if fog and spec.weather == "fog":
+        env["fog_density"] = round(float(env["fog_density"]) * fog, 6)
+    if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
+        _blizzard(env)
+
+
+def _blizzard(env: dict) -> None:
+    """Heavy snow (a blizzard, a snowstorm): a storm's dark grey sky over the white ground, thick air, strong
+    wind."""
+    for key in ("sky_zenith", "sky_horizon", "fog_color"):
+        grey = sum(float(c) for c in env[key]) / 3.0 * BLIZZARD_SKY
+        env[key] = [round(grey * tint, 5) for tint in (0.96, 0.98, 1.04)]
+    env["cloud_cover"] = 1.0
+    env["fog_density"] = round(float(env["fog_density"]) * 1.5, 6)
+    env["wind"] = {**env["wind"], "speed_mps": max(float(env["wind"]["speed_mps"]), 14.0)}
 
 
 def _water(
