@@ -11,7 +11,7 @@ from oyster_nodes.world.generate.world import WATER_SRGB, GenerateConfig, genera
 from oyster_nodes.world.prompt.spec import SpecError, WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
 from oyster_nodes.world.render.albedo import terrain_albedo
-from oyster_nodes.world.state.world_state import MATERIALS, WorldState
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 
 def read(text: str) -> WorldSpec:
@@ -264,3 +264,23 @@ def test_a_blizzard_darkens_the_sky_and_thick_fog_thickens() -> None:
     assert sum(blizzard["sky_horizon"]) < 0.6 * sum(snow["sky_horizon"])
     assert blizzard["precipitation"]["intensity"] > snow["precipitation"]["intensity"]
     assert env("thick fog over hills")["fog_density"] > 1.5 * env("fog over hills")["fog_density"]
+
+
+def test_a_car_stands_on_its_road_clear_of_the_house_and_a_4x4_is_a_vehicle() -> None:
+    world = generate_world(read("a family car on a country lane, a farmhouse in the distance"), 7, SMALL)
+    cars = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle")]
+    assert len(cars) == 1
+    road = np.concatenate([p.points_n3[:, :2] for p in world.paths if p.kind == "road"])
+    assert np.hypot(*(road - cars[0, :2]).T).min() < 2.5  # in the lane, not in the trees beside it
+    houses = np.array([[s.x, s.y] for s in world.structures])
+    assert np.hypot(*(houses - cars[0, :2]).T).min() > 15.0
+    assert read("a rugged 4x4 on a gravel road").props.get("vehicles") == 1
+    assert read("a yellow taxi on a road").modifiers.get("vehicle") == "yellow"
+
+
+def test_a_named_paint_colours_the_vehicle() -> None:
+    from oyster_nodes.world.render.meshes import VEHICLE_PAINT, instance_mesh, look_of
+
+    look = look_of(read("a black sedan on a road").to_dict(), "vehicle")
+    body = instance_mesh("vehicle", 0, look).col[0]
+    assert np.allclose(body, VEHICLE_PAINT["black"]) and not np.allclose(body, VEHICLE_PAINT["red"])

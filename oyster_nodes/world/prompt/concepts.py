@@ -200,7 +200,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "prop",
         "vehicles",
         "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus,suv,sedan,coupe,convertible,hatchback,pickup,"
-        "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader",
+        "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader,taxi,cab,supercar,racecar,"
+        "hypercar,crossover,estate,campervan,camper,rover,buggy,landcruiser",
         "parked cars and trucks",
         countable=True,
     ),
@@ -425,10 +426,12 @@ HEADS: dict[str, tuple[str, ...]] = {
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
                       "sleet", "storm", "rainstorm", "snowstorm"),
     "fog": ("fog", "mist", "haze", "smog", "fogbank"),
-    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire"),
+    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire", "canyon", "gorge", "mesa"),
     "sky": ("sky", "cloud", "heaven"),
     "vehicle": ("car", "truck", "van", "jeep", "suv", "sedan", "coupe", "convertible", "hatchback", "vehicle",
-                "pickup", "bus"),
+                "pickup", "bus", "taxi", "cab", "roadster", "limousine", "offroader", "supercar", "racecar",
+                "motorbike", "motorcycle", "lorry", "minivan", "automobile", "wagon", "hypercar", "crossover",
+                "campervan", "camper", "rover", "buggy"),
 }
 
 #: per head class, modifier word -> the value it gives that head (spec.modifiers[head])

@@ -106,8 +106,12 @@ class Parse:
     relief: float = 1.0
 
 
+#: spellings the token pattern would split, as one word ("a 4x4" is an off-road vehicle, not the numbers 4 and 4)
+_JOINED = re.compile(r"\b(?:4x4|4wd|4 ?x ?4)\b")
+
+
 def tokenize(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("-", " "))
+    return _TOKEN.findall(_JOINED.sub(" offroader ", text.lower()).replace("-", " "))
 
 
 def lemmas(word: str) -> list[str]:

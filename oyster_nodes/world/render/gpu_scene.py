@@ -27,9 +27,9 @@ from .meshes import (
     grid_patch,
     instance_card,
     instance_mesh,
+    look_of,
     merge,
     structure_mesh,
-    tree_look,
 )
 from .meshes import water_mesh as build_water_mesh
 
@@ -302,7 +302,7 @@ class GpuScene:
             members = np.nonzero(kinds == k)[0].astype(np.uint32)
             self.kind_groups[k] = members
             name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
-            look = tree_look(w.spec)
+            look = look_of(w.spec, name)
             meshes = {NEAR: instance_mesh(name, NEAR, look), FAR: instance_mesh(name, FAR, look),
                       CARD: instance_card(name, look)}
             for lod, mesh in meshes.items():
