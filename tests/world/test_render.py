@@ -325,3 +325,21 @@ def test_land_goes_on_past_the_worlds_border(renderer: Renderer, world: WorldSta
     assert len(past) > 20
     mirror = np.array([world.height_at(2 * 256.0 - x, y) for x, y, _ in past[::5]])
     assert np.median(np.abs(past[::5, 2] - mirror)) < 0.5
+
+
+def test_open_sea_goes_on_past_the_border_without_mirrored_land(renderer: Renderer, world: WorldState) -> None:
+    """Around an island the sea's apron reaches the horizon; the land's mirror image is not drawn there (it
+    would rise out of the sea as more islands)."""
+    h = np.array(world.height_hw, np.float32)
+    k = np.arange(257)
+    edge = np.minimum(k, 256 - k)
+    ramp = np.minimum(edge[:, None], edge[None, :])  # cells from the nearest border
+    h = np.where(ramp < 40, np.minimum(h, -6.0 + 0.2 * ramp), h).astype(np.float32)
+    island = dataclasses.replace(world, height_hw=h, water_hw=np.where(h < 3.0, 3.0, np.nan).astype(np.float32),
+                                 env={"sea_level_m": 3.0})
+    cam = Camera(position=(200.0, 128.0, 30.0), target=(700.0, 128.0, 3.0), focal_mm=24.0, width=160, height=90)
+    img = renderer.render(island, cam)
+    pts = cam.unproject_depth(img.depth_hw)
+    beyond = np.isfinite(img.depth_hw) & (pts[..., 0] > 300.0)
+    assert beyond.sum() > 200
+    assert (img.semantic_hw[beyond] == SEM["water"]).mean() > 0.95

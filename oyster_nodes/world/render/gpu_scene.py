@@ -181,7 +181,9 @@ class GpuScene:
         #: the land's mirror image continued APRON_WORLDS world widths past each border (see terrain.vert)
         self.chunks = [(j, i) for i in range(0, cells, c) for j in range(0, cells, c)]
         ac = c * APRON_SCALE
-        self.apron = apron_chunks(cells, ac, APRON_WORLDS)
+        # a world with open sea around it has the sea's apron instead (see _water_with_depth): mirrored land
+        # would rise out of that sea
+        self.apron = [] if _sea_apron_level(w) is not None else apron_chunks(cells, ac, APRON_WORLDS)
         h = np.asarray(w.height_hw, np.float32)
         # gentle chunks (85% of cells under ~27 degrees): their light varies slowly, so they may be drawn
         # coarser where the camera sees them at a grazing angle; steep ones (cliffs, canyon walls) may not
@@ -548,19 +550,26 @@ def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
     """Water triangles (N x 3) as N x 4 rows: position and depth above the bed; plus an apron of open sea
     out to the horizon when the world has a sea level and sea along its border."""
     tris = np.asarray(tris, np.float32).reshape(-1, 3)
-    sea = world.env.get("sea_level_m")
-    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
-    if _finite(sea) and np.mean(np.isfinite(border)) > 0.5:
-        tris = np.concatenate([tris, _sea_apron(world.size_m, float(sea))])
+    sea = _sea_apron_level(world)
+    if sea is not None:
+        tris = np.concatenate([tris, _sea_apron(world.size_m, sea)])
     n, cell = world.n, world.cell_m
     j = np.clip(np.round(tris[:, 0] / cell), 0, n - 1).astype(np.int64)
     i = np.clip(np.round(tris[:, 1] / cell), 0, n - 1).astype(np.int64)
     inside = (tris[:, 0] >= 0) & (tris[:, 0] <= world.size_m) & (tris[:, 1] >= 0) & (tris[:, 1] <= world.size_m)
     depth = np.where(inside, tris[:, 2] - np.asarray(world.height_hw, np.float32)[i, j], 50.0)
     rows = np.c_[tris, np.clip(depth, 0.0, 200.0)].astype(np.float32)
-    if not (_finite(sea) and np.mean(np.isfinite(border)) > 0.5) and len(rows):
+    if sea is None and len(rows):
         rows = np.concatenate([rows, _mirrored_water(rows, world.size_m)])
     return rows
+
+
+def _sea_apron_level(world: WorldState) -> float | None:
+    """Sea level when the world has a sea level and sea along most of its border (open sea to the horizon
+    around it), else None."""
+    sea = world.env.get("sea_level_m")
+    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
+    return float(sea) if _finite(sea) and np.mean(np.isfinite(border)) > 0.5 else None
 
 
 def _mirrored_water(tris: np.ndarray, size: float) -> np.ndarray:
