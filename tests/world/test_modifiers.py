@@ -11,7 +11,7 @@ from oyster_nodes.world.generate.world import WATER_SRGB, GenerateConfig, genera
 from oyster_nodes.world.prompt.spec import SpecError, WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
 from oyster_nodes.world.render.albedo import terrain_albedo
-from oyster_nodes.world.state.world_state import MATERIALS, WorldState
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 
 def read(text: str) -> WorldSpec:
@@ -240,3 +240,48 @@ def test_modified_worlds_stay_deterministic() -> None:
     spec = read("a winding road past five stone houses to a black sand beach, heavy rain")
     a, b = generate_world(spec, 9, SMALL), generate_world(spec, 9, SMALL)
     assert a.content_hash() == b.content_hash()
+
+
+def test_a_contradiction_is_noted_not_dropped_silently() -> None:
+    s = read("a desert with a frozen lake")
+    assert s.terrain == "dunes"
+    assert any(n.startswith("not honoured: 'frozen'") and "dunes" in n for n in s.notes)
+    for fine in ("a frozen lake in the mountains", "snowy peaks above a green valley", "a flat desert plain"):
+        assert not [n for n in read(fine).notes if n.startswith("not honoured")], fine
+
+
+def test_snowstorm_and_thick_fog_are_read_with_their_strength() -> None:
+    storm = read("a snowstorm over a mountain village")
+    assert storm.weather == "snow" and storm.modifiers.get("precipitation") == "heavy"
+    assert read("thick fog over a harbour").modifiers.get("fog") == "heavy"
+    assert read("thin mist over a lake").modifiers.get("fog") == "light"
+
+
+def test_a_blizzard_darkens_the_sky_and_thick_fog_thickens() -> None:
+    def env(text: str) -> dict:
+        return generate_world(read(text), 3, SMALL).env
+
+    snow, blizzard = env("snow falling on a mountain ridge"), env("a blizzard on a mountain ridge")
+    assert sum(blizzard["sky_horizon"]) < 0.6 * sum(snow["sky_horizon"])
+    assert blizzard["precipitation"]["intensity"] > snow["precipitation"]["intensity"]
+    assert env("thick fog over hills")["fog_density"] > 1.5 * env("fog over hills")["fog_density"]
+
+
+def test_a_car_stands_on_its_road_clear_of_the_house_and_a_4x4_is_a_vehicle() -> None:
+    world = generate_world(read("a family car on a country lane, a farmhouse in the distance"), 7, SMALL)
+    cars = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle")]
+    assert len(cars) == 1
+    road = np.concatenate([p.points_n3[:, :2] for p in world.paths if p.kind == "road"])
+    assert np.hypot(*(road - cars[0, :2]).T).min() < 2.5  # in the lane, not in the trees beside it
+    houses = np.array([[s.x, s.y] for s in world.structures])
+    assert np.hypot(*(houses - cars[0, :2]).T).min() > 15.0
+    assert read("a rugged 4x4 on a gravel road").props.get("vehicles") == 1
+    assert read("a yellow taxi on a road").modifiers.get("vehicle") == "yellow"
+
+
+def test_a_named_paint_colours_the_vehicle() -> None:
+    from oyster_nodes.world.render.meshes import VEHICLE_PAINT, instance_mesh, look_of
+
+    look = look_of(read("a black sedan on a road").to_dict(), "vehicle")
+    body = instance_mesh("vehicle", 0, look).col[0]
+    assert np.allclose(body, VEHICLE_PAINT["black"]) and not np.allclose(body, VEHICLE_PAINT["red"])

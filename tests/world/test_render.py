@@ -232,12 +232,14 @@ def test_export_png_writes_rgb_and_16_bit_depth(
     depth = cv2.imread(str(tmp_path / "shots/a_depth.png"), cv2.IMREAD_UNCHANGED)
     assert depth.dtype == np.uint16 and depth[img.semantic_hw == 0].max() == 0
     finite = np.isfinite(img.depth_hw)
-    assert np.allclose(depth[finite] / 100.0, img.depth_hw[finite], atol=0.006)
+    in_range = finite & (img.depth_hw < 655.0)  # 10 mm steps reach 655.35 m; the land beyond saturates
+    assert np.allclose(depth[in_range] / 100.0, img.depth_hw[in_range], atol=0.006)
+    assert (depth[finite & ~in_range] == 65535).all()
     from oyster_nodes.io.images import DEPTH_KEY, depth_from_png16
     from oyster_nodes.io.provenance import png_text_entries
 
     meta = png_text_entries((tmp_path / "shots/a_depth.png").read_bytes())[DEPTH_KEY]  # the export.depth scale
-    assert np.allclose(depth_from_png16(depth, meta)[finite], img.depth_hw[finite], atol=0.006)
+    assert np.allclose(depth_from_png16(depth, meta)[in_range], img.depth_hw[in_range], atol=0.006)
     assert not list(tmp_path.rglob("*.tmp"))
     with pytest.raises(ValueError):
         ExportPNG().run(ctx, image=img, path="../escape.png")
@@ -310,3 +312,35 @@ def test_light_keys_blend_the_shadows_of_two_moments(renderer: Renderer, world: 
     diff = np.abs(blended.rgb_hw3.astype(int) - exact.rgb_hw3)
     assert 0 < diff.mean() < 1.5  # shadows of 15:00 and 15:30 half and half look like those of 15:15
     assert np.array_equal(blended.depth_hw, exact.depth_hw)  # only light is blended, never geometry
+
+
+def test_land_goes_on_past_the_worlds_border(renderer: Renderer, world: WorldState) -> None:
+    """A camera at the border looking out sees ground to the horizon (the apron), not the sky under an edge;
+    the ground there is the world's mirror image, so its height just past the border matches just inside."""
+    cam = Camera(position=(250.0, 128.0, 25.0), target=(600.0, 128.0, 5.0), focal_mm=24.0, width=160, height=90)
+    img = renderer.render(world, cam)
+    below = img.semantic_hw[60:, :]  # the lower third looks down past the border
+    assert (below == SEM["terrain"]).mean() > 0.95
+    pts = cam.unproject_depth(img.depth_hw)[img.semantic_hw == SEM["terrain"]]
+    past = pts[(pts[:, 0] > 262.0) & (pts[:, 0] < 300.0)]
+    assert len(past) > 20
+    mirror = np.array([world.height_at(2 * 256.0 - x, y) for x, y, _ in past[::5]])
+    assert np.median(np.abs(past[::5, 2] - mirror)) < 0.5
+
+
+def test_open_sea_goes_on_past_the_border_without_mirrored_land(renderer: Renderer, world: WorldState) -> None:
+    """Around an island the sea's apron reaches the horizon; the land's mirror image is not drawn there (it
+    would rise out of the sea as more islands)."""
+    h = np.array(world.height_hw, np.float32)
+    k = np.arange(257)
+    edge = np.minimum(k, 256 - k)
+    ramp = np.minimum(edge[:, None], edge[None, :])  # cells from the nearest border
+    h = np.where(ramp < 40, np.minimum(h, -6.0 + 0.2 * ramp), h).astype(np.float32)
+    island = dataclasses.replace(world, height_hw=h, water_hw=np.where(h < 3.0, 3.0, np.nan).astype(np.float32),
+                                 env={"sea_level_m": 3.0})
+    cam = Camera(position=(200.0, 128.0, 30.0), target=(700.0, 128.0, 3.0), focal_mm=24.0, width=160, height=90)
+    img = renderer.render(island, cam)
+    pts = cam.unproject_depth(img.depth_hw)
+    beyond = np.isfinite(img.depth_hw) & (pts[..., 0] > 300.0)
+    assert beyond.sum() > 200
+    assert (img.semantic_hw[beyond] == SEM["water"]).mean() > 0.95

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...world.render.albedo import terrain_albedo
-from ...world.render.meshes import Mesh, instance_mesh, merge, structure_mesh, transform
+from ...world.render.meshes import Mesh, instance_mesh, look_of, merge, structure_mesh, transform
 from ...world.state.mesh_data import MeshSurface, mesh_surface
 from ...world.state.world_state import INSTANCE_KINDS, WorldState
 
@@ -28,7 +28,8 @@ def kind_name(kind: int) -> str:
 
 def kind_meshes(world: WorldState, lod: int = 0) -> dict[int, Mesh]:
     """One local mesh per instance kind present in the world."""
-    return {int(k): instance_mesh(kind_name(int(k)), lod) for k in np.unique(np.asarray(world.inst_kind))}
+    return {int(k): instance_mesh(kind_name(int(k)), lod, look_of(world.spec or {}, kind_name(int(k))))
+            for k in np.unique(np.asarray(world.inst_kind))}
 
 
 def user_meshes(world: WorldState) -> Mesh:

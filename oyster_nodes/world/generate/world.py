@@ -172,11 +172,48 @@ def generate_world(
 
 #: precipitation strength a modifier asks for, times the weather's own
 PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
+#: fog density a modifier asks for ("thick fog", "thin mist"), times the weather's own
+FOG_SCALE = {"heavy": 2.0, "light": 0.5}
+#: a blizzard's sky: the light its clouds let through, times the snow's own
+BLIZZARD_SKY = 0.45
 #: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
 WATER_SRGB = {
     "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),
     "green": (0.04, 0.2, 0.12), "murky": (0.12, 0.11, 0.06), "blue": (0.02, 0.12, 0.3),
 }
+
+
+#: a vehicle keeps to the right of a road's centre line by this many metres
+LANE_OFFSET_M = 1.6
+#: and stands this far from any building's centre where the roads allow
+VEHICLE_CLEAR_M = 25.0
+
+
+def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: float, buildings: np.ndarray,
+                       rng: np.random.Generator, out: sc.Instances) -> None:
+    """`count` vehicles on the roads, in the right-hand lane and facing along the road ("a car on a country
+    lane" stands on the lane, never in the trees beside it), spread along the roads' inner stretches first and
+    clear of the buildings (which would hide them from every side but one)."""
+    if count <= 0:
+        return
+    pts = np.concatenate([r.points_n3[:, :2] for r in roads]).astype(np.float64)
+    ahead = np.concatenate([np.gradient(r.points_n3[:, :2].astype(np.float64), axis=0) for r in roads])
+    length = np.maximum(np.hypot(ahead[:, 0], ahead[:, 1]), 1e-9)
+    ahead /= length[:, None]
+    inner = np.minimum(pts, size_m - pts).min(axis=1) > 0.15 * size_m
+    clear = np.ones(len(pts), bool)
+    if len(buildings):
+        gap = np.min(np.hypot(*(pts[:, None, :] - buildings[None, :, :]).transpose(2, 0, 1)), axis=1)
+        clear = gap > VEHICLE_CLEAR_M
+    rank = np.hypot(*(pts - size_m / 2).T) + 4.0 * size_m * ~clear + 2.0 * size_m * ~inner
+    order = np.argsort(rank, kind="stable")
+    good = max(int((clear & inner).sum()), int(clear.sum()), 1)
+    picks = order[np.linspace(0, min(good, max(len(order) // 3, 1)) - 1, count).astype(int) % len(order)]
+    side = np.c_[ahead[picks, 1], -ahead[picks, 0]]
+    xy = np.clip(pts[picks] + side * LANE_OFFSET_M, 1.0, (g.n - 2) * g.cell_m)
+    yaw = np.arctan2(ahead[picks, 1], ahead[picks, 0])
+    out.add(np.full(len(xy), sc.KIND["vehicle"]), np.column_stack([xy, g.height(xy)]), yaw,
+            rng.uniform(0.95, 1.05, len(xy)))
 
 
 def _modified_env(env: Env, spec: WorldSpec) -> Env:
@@ -188,7 +225,28 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = dataclasses.replace(env, precipitation=dataclasses.replace(precip, intensity=intensity))
     if spec.modifiers.get("water") in WATER_SRGB:
         env = dataclasses.replace(env, water_color=WATER_SRGB[spec.modifiers["water"]])
+    fog = FOG_SCALE.get(spec.modifiers.get("fog", ""))
+    if fog and spec.weather == "fog" and env.fog_density is not None:
+        env = dataclasses.replace(env, fog_density=round(env.fog_density * fog, 6))
+    if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
+        env = _blizzard(env)
     return env
+
+
+def _blizzard(env: Env) -> Env:
+    """Heavy snow (a blizzard, a snowstorm): a storm's dark grey sky over the white ground, thick air, strong
+    wind."""
+    greys = {}
+    for key in ("sky_zenith", "sky_horizon", "fog_color"):
+        colour = getattr(env, key)
+        if colour is not None:
+            grey = sum(float(c) for c in colour) / 3.0 * BLIZZARD_SKY
+            greys[key] = tuple(round(grey * tint, 5) for tint in (0.96, 0.98, 1.04))
+    wind = env.wind
+    if wind is not None:
+        wind = dataclasses.replace(wind, speed_mps=max(wind.speed_mps or 0.0, 14.0))
+    fog = round(env.fog_density * 1.5, 6) if env.fog_density is not None else None
+    return dataclasses.replace(env, **greys, cloud_cover=1.0, fog_density=fog, wind=wind)
 
 
 def _water(
@@ -492,10 +550,11 @@ def _scatter(
         around = np.array([[cfg.size_m / 2, cfg.size_m / 2]])
     sc.scatter_near(g, around, "crate", props.get("crates", 0), ring=(6.0, 12.0), rng=rng, out=out)
     sc.scatter_near(g, around, "barrel", props.get("barrels", 0), ring=(6.0, 12.0), rng=rng, out=out)
-    roadside = (
-        road_pts[:: max(1, len(road_pts) // max(1, props.get("vehicles", 1)))] if len(road_pts) else around
-    )
-    sc.scatter_near(g, roadside, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
+    roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
+    if roads:
+        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out)
+    else:
+        sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
     lamps = props.get("lamps", 0)
     lamp_at = _along(road_pts, LAMP_SPACING_M, near=buildings) if len(road_pts) and lamps else around
     if len(road_pts) and lamps:  # street lamps line the roads near the buildings

@@ -200,7 +200,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "prop",
         "vehicles",
         "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus,suv,sedan,coupe,convertible,hatchback,pickup,"
-        "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader",
+        "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader,taxi,cab,supercar,racecar,"
+        "hypercar,crossover,estate,campervan,camper,rover,buggy,landcruiser",
         "parked cars and trucks",
         countable=True,
     ),
@@ -233,7 +234,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("weather", "overcast", "overcast,cloudy,grey,gray,clouds,cloud", "cloudy overcast grey sky"),
     _c("weather", "fog", "fog,foggy,mist,misty,haze,hazy,smog,murky", "thick fog and mist"),
     _c("weather", "rain", "rain,rainy,rainfall,drizzle,drizzly,showers,shower,wet,raining,downpour,rainstorm", "rain falling from grey clouds"),
-    _c("weather", "snow", "snow,snowing,snowfall,blizzard,flurry,sleet", "falling snow"),
+    _c("weather", "snow", "snow,snowing,snowfall,blizzard,flurry,sleet,snowstorm,whiteout,snowfalls,flurries", "falling snow"),
     _c(
         "weather",
         "storm",
@@ -424,10 +425,13 @@ HEADS: dict[str, tuple[str, ...]] = {
               "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy"),
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
                       "sleet", "storm", "rainstorm", "snowstorm"),
-    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire"),
+    "fog": ("fog", "mist", "haze", "smog", "fogbank"),
+    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire", "canyon", "gorge", "mesa"),
     "sky": ("sky", "cloud", "heaven"),
     "vehicle": ("car", "truck", "van", "jeep", "suv", "sedan", "coupe", "convertible", "hatchback", "vehicle",
-                "pickup", "bus"),
+                "pickup", "bus", "taxi", "cab", "roadster", "limousine", "offroader", "supercar", "racecar",
+                "motorbike", "motorcycle", "lorry", "minivan", "automobile", "wagon", "hypercar", "crossover",
+                "campervan", "camper", "rover", "buggy"),
 }
 
 #: per head class, modifier word -> the value it gives that head (spec.modifiers[head])
@@ -458,6 +462,8 @@ MODIFIERS: dict[str, dict[str, str]] = {
     "precipitation": {"heavy": "heavy", "pouring": "heavy", "torrential": "heavy", "driving": "heavy",
                       "lashing": "heavy", "hard": "heavy", "thick": "heavy", "light": "light",
                       "gentle": "light", "soft": "light", "fine": "light", "thin": "light", "slight": "light"},
+    "fog": {"thick": "heavy", "dense": "heavy", "heavy": "heavy", "deep": "heavy", "impenetrable": "heavy",
+            "light": "light", "thin": "light", "faint": "light", "wispy": "light", "patchy": "light"},
     "rock": {"wet": "wet", "mossy": "mossy", "black": "black", "dark": "black", "red": "red", "grey": "grey", "gray": "grey",
              "white": "white", "pale": "white", "golden": "golden", "ochre": "red"},
     "sky": {"dark": "dark", "black": "dark", "red": "red", "pale": "pale", "white": "pale"},
@@ -487,6 +493,8 @@ IMPLIED: dict[str, tuple[str, str]] = {
     "birch": ("trees", "birch"),
     "cherry": ("trees", "blossom"),
     "blizzard": ("precipitation", "heavy"),
+    "snowstorm": ("precipitation", "heavy"),
+    "whiteout": ("precipitation", "heavy"),
     "downpour": ("precipitation", "heavy"),
     "drizzle": ("precipitation", "light"),
     "switchback": ("road", "winding"),

@@ -106,8 +106,12 @@ class Parse:
     relief: float = 1.0
 
 
+#: spellings the token pattern would split, as one word ("a 4x4" is an off-road vehicle, not the numbers 4 and 4)
+_JOINED = re.compile(r"\b(?:4x4|4wd|4 ?x ?4)\b")
+
+
 def tokenize(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower().replace("-", " "))
+    return _TOKEN.findall(_JOINED.sub(" offroader ", text.lower()).replace("-", " "))
 
 
 def lemmas(word: str) -> list[str]:
@@ -556,6 +560,19 @@ def _match_record(m: Mention) -> dict[str, object]:
     }
 
 
+#: concept pairs of one category that one world shows together (a valley among mountains, rain under grey cloud)
+COMPATIBLE: frozenset[frozenset[str]] = frozenset(
+    frozenset(p.split())
+    for p in ("valley mountains", "valley hills", "valley plains", "valley canyon", "hills plains", "hills mountains",
+              "overcast rain", "overcast storm", "overcast snow", "overcast fog", "rain storm", "fog rain",
+              "fog snow", "fog storm", "dawn morning", "morning sunrise", "dawn sunrise", "dusk sunset",
+              "dusk evening", "evening sunset", "night dusk")
+) | frozenset(frozenset(("plains", t)) for t in ("dunes", "snowfield", "swamp", "canyon", "volcanic", "mountains"))
+#: landforms whose winter has no snow on the ground
+SNOWLESS = frozenset(("dunes", "canyon", "volcanic"))
+CATEGORY_WORD = {"terrain": "landform", "weather": "weather", "time": "time of day", "season": "season"}
+
+
 @dataclass(kw_only=True, slots=True)
 class _Builder:
     positive: list[Mention]
@@ -598,6 +615,7 @@ class _Builder:
         if weather == "snow" and not self.of("season"):
             season = "winter"
         time_of_day = self.best("time", "afternoon")
+        self._unhonoured(terrain=terrain, weather=weather, time=time_of_day, season=season)
         structures = self._structures()
         shore = self._shore(structures)
         water = self._water(shore, structures)
@@ -625,6 +643,21 @@ class _Builder:
             modifiers=self.modifiers,
             notes=self.notes,
         )
+
+    def _unhonoured(self, **chosen: str) -> None:
+        """A note for each word the world cannot hold beside what was chosen ("a desert with a frozen lake": one
+        landform, one weather, one time of day and one season per world), so nothing is dropped silently."""
+        for category, value in chosen.items():
+            for m in self.of(category):
+                if m.concept == value or frozenset((m.concept, value)) in COMPATIBLE or m.source == "modifier":
+                    continue
+                if category == "terrain" and m.concept == "snowfield" and chosen["season"] == "winter" and (
+                        value not in SNOWLESS):
+                    continue  # the winter world has its snow
+                note = (f"not honoured: '{m.text}' ({m.concept}) — the world is {value}"
+                        f" (one {CATEGORY_WORD.get(category, category)} per world)")
+                if note not in self.notes:
+                    self.notes.append(note)
 
     def _beach_sand(self) -> None:
         """'black sand beach': by the sea, sand is the beach's, not a desert's."""

@@ -27,9 +27,9 @@ from .meshes import (
     grid_patch,
     instance_card,
     instance_mesh,
+    look_of,
     merge,
     structure_mesh,
-    tree_look,
 )
 from .meshes import water_mesh as build_water_mesh
 
@@ -42,6 +42,12 @@ OPEN_MESH = {"palm", "grass_tuft", "flower"}
 #: levels of detail: 0 near, 1 far, 2 a camera-facing card (kinds that have one)
 NEAR, FAR, CARD = 0, 1, 2
 STRIDES = (1, 2, 4, 8, 16)
+#: how many world widths the land's mirror image continues past each border (see terrain.vert), in chunks
+#: APRON_SCALE times the world's, drawn at these strides
+APRON_WORLDS = 2
+APRON_SCALE = 4
+APRON_STRIDES = (1, 2, 4, 8, 16, 32, 64)
+APRON_COARSER = 4.0
 INST_TEX_W = 2048
 #: texture units of an imported mesh's base colour, metallic-roughness and normal maps while it is drawn (the
 #: post passes bind 8-12 only after the scene is drawn)
@@ -83,6 +89,7 @@ class ChunkDraw:
     stride: int
     corner: tuple[int, int]
     distance: float
+    apron: bool = False  # one of the larger chunks past the world's border
 
 
 @dataclass(slots=True)
@@ -170,52 +177,65 @@ class GpuScene:
     def _build_terrain(self, programs: dict[str, moderngl.Program]) -> None:
         w, c = self.world, self.chunk_cells
         cells = w.n - 1
+        #: the world's own chunks (also drawn into the shadow maps), then the apron's, APRON_SCALE times larger:
+        #: the land's mirror image continued APRON_WORLDS world widths past each border (see terrain.vert)
         self.chunks = [(j, i) for i in range(0, cells, c) for j in range(0, cells, c)]
+        ac = c * APRON_SCALE
+        # a world with open sea around it has the sea's apron instead (see _water_with_depth): mirrored land
+        # would rise out of that sea
+        self.apron = [] if _sea_apron_level(w) is not None else apron_chunks(cells, ac, APRON_WORLDS)
         h = np.asarray(w.height_hw, np.float32)
-        self.chunk_box = np.array(
-            [
-                [
-                    j * w.cell_m,
-                    i * w.cell_m,
-                    float(h[i : i + c + 1, j : j + c + 1].min()) - 20.0,
-                    min(j + c, cells) * w.cell_m,
-                    min(i + c, cells) * w.cell_m,
-                    float(h[i : i + c + 1, j : j + c + 1].max()),
-                ]
-                for j, i in self.chunks
-            ]
-        )
         # gentle chunks (85% of cells under ~27 degrees): their light varies slowly, so they may be drawn
         # coarser where the camera sees them at a grazing angle; steep ones (cliffs, canyon walls) may not
         gy, gx = np.gradient(h, w.cell_m)
         steep = np.hypot(gx, gy) > 0.5
-        self.chunk_gentle = np.array(
-            [float(steep[i : i + c + 1, j : j + c + 1].mean()) < 0.15 for j, i in self.chunks], bool
-        )
-        self.patch_vaos: dict[tuple[str, int], moderngl.VertexArray] = {}
-        self.chunk_bufs: dict[int, moderngl.Buffer] = {}
-        self.patch_tris: dict[int, int] = {}
-        for s in STRIDES:
-            verts, idx = grid_patch(c, s)
-            vbo = self._keep(self.ctx.buffer(verts.tobytes()))
-            ibo = self._keep(self.ctx.buffer(idx.tobytes()))
-            inst = self._keep(self.ctx.buffer(reserve=max(len(self.chunks), 1) * 8))
-            self.chunk_bufs[s], self.patch_tris[s] = inst, len(idx) // 3
-            for key in ("terrain", "terrain_blobs", "terrain_shadow"):
-                self.patch_vaos[(key, s)] = self._keep(
-                    self.ctx.vertex_array(
-                        programs[key],
-                        [(vbo, "3f", "in_grid"), (inst, "2f/i", "in_chunk")],
-                        index_buffer=ibo,
-                        index_element_size=4,
+        rows, gentle = [], []
+        for (j, i), size in [(k, c) for k in self.chunks] + [(k, ac) for k in self.apron]:
+            if size == c:
+                part, tilt = h[i : i + c + 1, j : j + c + 1], steep[i : i + c + 1, j : j + c + 1]
+                x1, y1 = min(j + c, cells), min(i + c, cells)
+            elif cells % ac:  # apron chunks straddle the folds: bound them by the whole world
+                part, tilt, x1, y1 = h, steep, j + ac, i + ac
+            else:
+                sj, si = mirrored_start(j, cells, ac), mirrored_start(i, cells, ac)
+                part, tilt = h[si : si + ac + 1, sj : sj + ac + 1], steep[si : si + ac + 1, sj : sj + ac + 1]
+                x1, y1 = j + ac, i + ac
+            rows.append([j * w.cell_m, i * w.cell_m, float(part.min()) - 20.0, x1 * w.cell_m, y1 * w.cell_m,
+                         float(part.max())])
+            gentle.append(float(tilt.mean()) < 0.15)
+        self.chunk_box = np.array(rows)
+        self.chunk_gentle = np.array(gentle, bool)
+        self.chunk_corner = self.chunks + self.apron
+        self.chunk_is_apron = np.r_[np.zeros(len(self.chunks), bool), np.ones(len(self.apron), bool)]
+        self.patch_vaos: dict[tuple[str, int, bool], moderngl.VertexArray] = {}
+        self.chunk_bufs: dict[tuple[int, bool], moderngl.Buffer] = {}
+        self.patch_tris: dict[tuple[int, bool], int] = {}
+        for apron, size, strides in ((False, c, STRIDES), (True, ac, APRON_STRIDES)):
+            count = len(self.apron) if apron else len(self.chunks)
+            if not count:
+                continue
+            for s in strides:
+                verts, idx = grid_patch(size, s)
+                vbo = self._keep(self.ctx.buffer(verts.tobytes()))
+                ibo = self._keep(self.ctx.buffer(idx.tobytes()))
+                inst = self._keep(self.ctx.buffer(reserve=count * 8))
+                self.chunk_bufs[(s, apron)], self.patch_tris[(s, apron)] = inst, len(idx) // 3
+                for key in ("terrain", "terrain_blobs", "terrain_shadow"):
+                    self.patch_vaos[(key, s, apron)] = self._keep(
+                        self.ctx.vertex_array(
+                            programs[key],
+                            [(vbo, "3f", "in_grid"), (inst, "2f/i", "in_chunk")],
+                            index_buffer=ibo,
+                            index_element_size=4,
+                        )
                     )
-                )
         self.full_res_triangles = 2 * cells * cells
 
     def chunk_draws(
         self, planes: np.ndarray, cam_pos: np.ndarray, focal_px: float, terrain_px: float
     ) -> list[ChunkDraw]:
-        """Visible chunks, nearest first, each with the stride its on-screen cell size allows."""
+        """Visible chunks (the world's and the apron's), nearest first, each with the stride its on-screen
+        cell size allows."""
         box = self.chunk_box
         visible = _boxes_in_frustum(box, planes)
         closest = np.clip(cam_pos[None, :], box[:, :3], box[:, 3:])
@@ -228,23 +248,28 @@ class GpuScene:
         sin_elev = np.abs(d[:, 2]) / np.maximum(np.linalg.norm(d, axis=1), 1e-6)
         allowed = np.where(self.chunk_gentle[ks], allowed / np.sqrt(np.clip(sin_elev, 0.25, 1.0)), allowed)
         allowed = np.maximum(allowed, 1.0)
-        top = max(s for s in STRIDES if s <= self.chunk_cells)
+        apron = self.chunk_is_apron[ks]
+        allowed = np.where(apron, allowed * APRON_COARSER, allowed)  # the apron fades into haze: coarser cells
+        top = np.where(apron, max(APRON_STRIDES), max(s for s in STRIDES if s <= self.chunk_cells))
         strides = np.minimum(2 ** np.floor(np.log2(allowed)), top).astype(int)  # the largest power of 2 allowed
-        order = sorted(range(len(ks)), key=lambda i: (dist[ks[i]], self.chunks[ks[i]]))
-        return [ChunkDraw(stride=int(strides[i]), corner=self.chunks[ks[i]], distance=float(dist[ks[i]])) for i in order]
+        corners = self.chunk_corner
+        order = sorted(range(len(ks)), key=lambda i: (dist[ks[i]], corners[ks[i]]))
+        return [ChunkDraw(stride=int(strides[i]), corner=corners[ks[i]], distance=float(dist[ks[i]]),
+                          apron=bool(apron[i])) for i in order]
 
     def draw_terrain(self, draws: list[ChunkDraw], key: str = "terrain") -> int:
         tris = 0
-        for s in STRIDES:
-            corners = np.array([d.corner for d in draws if d.stride == s], np.float32)
+        for group in self.chunk_bufs:
+            s, apron = group
+            corners = np.array([d.corner for d in draws if d.stride == s and d.apron == apron], np.float32)
             if not len(corners):
                 continue
-            self.chunk_bufs[s].write(corners.tobytes())
-            prog = self.patch_vaos[(key, s)].program
-            if "u_lod" in prog:
-                prog["u_lod"].value = int(round(math.log2(s)))
-            self.patch_vaos[(key, s)].render(moderngl.TRIANGLES, instances=len(corners))
-            tris += self.patch_tris[s] * len(corners)
+            self.chunk_bufs[group].write(corners.tobytes())
+            vao = self.patch_vaos[(key, s, apron)]
+            if "u_lod" in vao.program:
+                vao.program["u_lod"].value = int(round(math.log2(s)))
+            vao.render(moderngl.TRIANGLES, instances=len(corners))
+            tris += self.patch_tris[group] * len(corners)
         return tris
 
     # --- instances ----------------------------------------------------------------------------
@@ -279,7 +304,7 @@ class GpuScene:
             members = np.nonzero(kinds == k)[0].astype(np.uint32)
             self.kind_groups[k] = members
             name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
-            look = tree_look(w.spec)
+            look = look_of(w.spec, name)
             meshes = {NEAR: instance_mesh(name, NEAR, look), FAR: instance_mesh(name, FAR, look),
                       CARD: instance_card(name, look)}
             for lod, mesh in meshes.items():
@@ -490,6 +515,24 @@ def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
     return lo, np.array([w.size_m, w.size_m, top])
 
 
+def apron_chunks(cells: int, size: int, worlds: int) -> list[tuple[int, int]]:
+    """Corners of chunks of `size` cells that cover `worlds` world widths past each border of a world of
+    `cells` cells, and not the world itself (they start at its borders and step outward)."""
+    reach = worlds * cells
+    below = list(range(-size, -reach - 1, -size))
+    inside = list(range(0, cells, size))
+    above = list(range(cells, cells + reach, size))
+    steps = below[::-1] + inside + above
+    return [(j, i) for i in steps for j in steps if not (0 <= j < cells and 0 <= i < cells)]
+
+
+def mirrored_start(x: int, cells: int, size: int) -> int:
+    """First cell of the world's range whose mirror image an apron chunk from cell `x` (`size` cells, which
+    divides the world's `cells`) shows."""
+    q = x % (2 * cells)
+    return q if q < cells else 2 * cells - q - size
+
+
 def _mipmapped(tex: moderngl.Texture) -> None:
     tex.repeat_x = tex.repeat_y = False
     tex.build_mipmaps()
@@ -500,16 +543,45 @@ def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
     """Water triangles (N x 3) as N x 4 rows: position and depth above the bed; plus an apron of open sea
     out to the horizon when the world has a sea level and sea along its border."""
     tris = np.asarray(tris, np.float32).reshape(-1, 3)
-    sea = world.env.sea_level_m
-    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
-    if sea is not None and np.mean(np.isfinite(border)) > 0.5:
-        tris = np.concatenate([tris, _sea_apron(world.size_m, float(sea))])
+    sea = _sea_apron_level(world)
+    if sea is not None:
+        tris = np.concatenate([tris, _sea_apron(world.size_m, sea)])
     n, cell = world.n, world.cell_m
     j = np.clip(np.round(tris[:, 0] / cell), 0, n - 1).astype(np.int64)
     i = np.clip(np.round(tris[:, 1] / cell), 0, n - 1).astype(np.int64)
     inside = (tris[:, 0] >= 0) & (tris[:, 0] <= world.size_m) & (tris[:, 1] >= 0) & (tris[:, 1] <= world.size_m)
     depth = np.where(inside, tris[:, 2] - np.asarray(world.height_hw, np.float32)[i, j], 50.0)
-    return np.c_[tris, np.clip(depth, 0.0, 200.0)].astype(np.float32)
+    rows = np.c_[tris, np.clip(depth, 0.0, 200.0)].astype(np.float32)
+    if sea is None and len(rows):
+        rows = np.concatenate([rows, _mirrored_water(rows, world.size_m)])
+    return rows
+
+
+def _sea_apron_level(world: WorldState) -> float | None:
+    """Sea level when the world has a sea level and sea along most of its border (open sea to the horizon
+    around it), else None."""
+    sea = world.env.sea_level_m
+    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
+    return float(sea) if sea is not None and np.mean(np.isfinite(border)) > 0.5 else None
+
+
+def _mirrored_water(tris: np.ndarray, size: float) -> np.ndarray:
+    """The water's rows (position, depth) mirrored into the eight worlds around this one (the nearest ring of
+    the terrain's apron, see terrain.vert), each triangle's winding kept."""
+    out = []
+    for a in (-1, 0, 1):
+        for b in (-1, 0, 1):
+            if a == 0 and b == 0:
+                continue
+            t = tris.copy()
+            if a:
+                t[:, 0] = (a + 1) * size - t[:, 0]
+            if b:
+                t[:, 1] = (b + 1) * size - t[:, 1]
+            if (a != 0) != (b != 0):  # one reflection flips the winding
+                t = t.reshape(-1, 3, 4)[:, ::-1].reshape(-1, 4)
+            out.append(t)
+    return np.concatenate(out)
 
 
 def _sea_apron(size: float, level: float, reach: float = 20000.0) -> np.ndarray:

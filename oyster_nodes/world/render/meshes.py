@@ -403,8 +403,14 @@ def _rock(lod: int, size: float = 1.0) -> Mesh:
     )
 
 
-def _vehicle(lod: int) -> Mesh:
-    body = (0.45, 0.08, 0.06)
+#: linear paint colours of the vehicle modifier words ("a black car"); red when none is named
+VEHICLE_PAINT: dict[str, tuple[float, float, float]] = {
+    "red": (0.45, 0.08, 0.06), "black": (0.025, 0.025, 0.03), "silver": (0.42, 0.43, 0.45),
+    "white": (0.75, 0.75, 0.74), "blue": (0.05, 0.12, 0.4), "yellow": (0.7, 0.5, 0.04), "green": (0.06, 0.22, 0.08),
+}
+
+
+def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"]) -> Mesh:
     parts = [
         box((0, 0, 0.75), (4.4, 1.8, 0.8), body),
         box((-0.3, 0, 1.45), (2.2, 1.6, 0.6), (0.1, 0.12, 0.15), WINDOW),
@@ -474,9 +480,18 @@ INSTANCE_HEIGHT = {
 }
 
 
+def look_of(spec: dict, kind: str) -> str:
+    """The look a world's spec asks of one instance kind: its trees' (tree_look), its vehicles' paint."""
+    if kind == "vehicle":
+        return str((spec.get("modifiers") or {}).get("vehicle", ""))
+    return tree_look(spec)
+
+
 def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock. `look` (see
-    tree_look) colours broadleaf trees: birch bark, blossom."""
+    look_of) colours broadleaf trees (birch bark, blossom) and paints vehicles."""
+    if kind == "vehicle":
+        return _vehicle(lod, VEHICLE_PAINT.get(look, VEHICLE_PAINT["red"]))
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)

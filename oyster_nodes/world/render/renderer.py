@@ -44,7 +44,7 @@ from ..geometry.camera import Camera
 from ..state.records import Env
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
-from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
+from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
 
@@ -162,7 +162,7 @@ class Renderer:
     def _program(
         self, vert: str, frag: str, vert_includes: tuple[str, ...], frag_includes: tuple[str, ...], define: str = ""
     ) -> moderngl.Program:
-        head = "#version 330 core\n" + (f"#define {define}\n" if define else "")
+        head = f"#version 330 core\n#define APRON_WORLDS {APRON_WORLDS}\n" + (f"#define {define}\n" if define else "")
 
         def source(names: tuple[str, ...]) -> str:
             return head + "\n".join((SHADER_DIR / name).read_text() for name in names)

@@ -33,7 +33,7 @@ _TIME_FIXED: dict[str, float] = {"morning": 9.0, "noon": 12.5, "afternoon": 15.5
 _WEATHER: dict[str, dict[str, Any]] = {
     "clear": {"fog": 0.00004, "fog_h": 400.0, "cloud": 0.12, "sky": 1.0, "sun": 1.0, "precip": ("none", 0.0), "wind": 3.0},
     "overcast": {"fog": 0.0005, "fog_h": 250.0, "cloud": 0.85, "sky": 0.9, "sun": 0.3, "precip": ("none", 0.0), "wind": 5.0},
-    "fog": {"fog": 0.003, "fog_h": 250.0, "cloud": 0.35, "sky": 0.95, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
+    "fog": {"fog": 0.0045, "fog_h": 250.0, "cloud": 0.35, "sky": 0.95, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
     "rain": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.95, "sky": 0.5, "sun": 0.2, "precip": ("rain", 0.6), "wind": 7.0},
     "snow": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.8, "sky": 0.68, "sun": 0.3, "precip": ("snow", 0.6), "wind": 4.0},
     "storm": {"fog": 0.0015, "fog_h": 200.0, "cloud": 1.0, "sky": 0.2, "sun": 0.1, "precip": ("rain", 1.0), "wind": 16.0},

@@ -17,6 +17,20 @@ out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
 
+// Beyond the world's border (the apron chunks) the land goes on as the world's mirror image, repeated: a
+// cell's height, light and normal are fetched at its mirrored cell, so the land continues without a seam.
+ivec2 mirror_cell(ivec2 p, int n) {
+    int period = 2 * (n - 1);
+    ivec2 q = ((p % period) + period) % period;
+    return min(q, period - q);
+}
+
+vec2 mirror_sign(ivec2 p, int n) {
+    int period = 2 * (n - 1);
+    ivec2 q = ((p % period) + period) % period;
+    return vec2(q.x > n - 1 ? -1.0 : 1.0, q.y > n - 1 ? -1.0 : 1.0);
+}
+
 // Wet ground mirrors the sky: a thin sheen on all level ground, and puddles (from the noise texture) in its
 // hollows; coarse patches (far away) take the puddles' mean instead of aliasing them.
 vec3 wet_sheen(vec3 lit, vec3 pos, vec3 n) {
@@ -32,17 +46,30 @@ vec3 wet_sheen(vec3 lit, vec3 pos, vec3 n) {
     return mix(lit * (1.0 - 0.25 * wet * puddle), sky, wet * fresnel * (0.3 + 0.7 * puddle));
 }
 
+// The apron fades into the sky's horizon colour toward its outer edge, so the land ends in haze, not a line.
+vec3 horizon_fade(vec3 lit, ivec2 p, int n) {
+    ivec2 out_cells = max(max(-p, p - ivec2(n - 1)), ivec2(0));
+    float beyond = float(max(out_cells.x, out_cells.y)) / float((n - 1) * APRON_WORLDS);
+    float t = smoothstep(0.25, 0.95, beyond);
+    if (t <= 0.0) return lit;
+    vec3 d = normalize(vec3(v_pos.xy - u_cam_pos.xy, 0.0) + vec3(0.0, 0.0, 1e-4));
+    return mix(lit, sky_radiance(d), t);
+}
+
 void main() {
     int n = textureSize(u_height, 0).x;
-    ivec2 c = clamp(ivec2(in_chunk + in_grid.xy), ivec2(0), ivec2(n - 1));
+    ivec2 p = ivec2(in_chunk + in_grid.xy);
+    ivec2 c = mirror_cell(p, n);
     float z = texelFetch(u_height, c, 0).r - in_grid.z * u_skirt;
-    v_pos = vec3(vec2(c) * u_cell, z);
+    v_pos = vec3(vec2(p) * u_cell, z);
     ivec2 m = min(c >> u_lod, textureSize(u_lightmap, u_lod) - 1);
     vec4 lm = texelFetch(u_lightmap, m, u_lod);
     if (u_light_mix > 0.0) lm = mix(lm, texelFetch(u_lightmap2, m, u_lod), u_light_mix);
     vec3 lit = lm.rgb * lm.rgb * 4.0;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
+    v_nrm.xy *= mirror_sign(p, n);
     if (u_wet > 0.0) lit = wet_sheen(lit, v_pos, v_nrm);
+    lit = horizon_fade(lit, p, n);
     vec4 fog = fog_at(v_pos);
     v_shown = grade(fogged(lit, fog));
     // the fragment stage darkens the ground (rock strata, bodies' shadows) by a factor f; the display colour

@@ -12,6 +12,7 @@ out vec4 v_fog;
 void main() {
     v_pos = in_pos;
     vec2 uv = (in_pos.xy / u_cell + 0.5) / vec2(textureSize(u_lightmap, 0));
+    uv = 1.0 - abs(mod(uv, 2.0) - 1.0);  // the mirrored water beyond the border reads the mirrored bed
     vec3 lm = textureLod(u_lightmap, uv, 2.0).rgb;
     if (u_light_mix > 0.0) lm = mix(lm, textureLod(u_lightmap2, uv, 2.0).rgb, u_light_mix);
     v_bed = vec4(lm * lm * 4.0, in_depth);
