@@ -6,8 +6,8 @@ import pytest
 
 from oyster_nodes.workflow import (
     FORMAT_VERSION,
-    MIGRATIONS,
     MAX_BYTES,
+    MIGRATIONS,
     Workflow,
     WorkflowError,
     json_schema,
