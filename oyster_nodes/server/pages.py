@@ -11,8 +11,8 @@ from typing import Any
 from nicegui import ui
 from nicegui.events import UploadEventArguments
 
-from ..subgraphs import display_path
 from ..io.provenance import ProvenanceError, read_workflow_bytes
+from ..subgraphs import display_path
 from ..workflow import Workflow, WorkflowError
 from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
