@@ -102,6 +102,19 @@ export default {
     }
     const specOf = (data) => (data?.type === SUBGRAPH ? subgraphSpec(catalog.value, subgraphs.value, data.subgraph)
       : catalog.value.nodes[data?.type])
+    // A wire out of a subgraph node takes the colour of the type its port carries.
+    const paintSubgraphWires = (nodes, edges) => {
+      const byId = new Map(nodes.map((n) => [n.id, n]))
+      for (const e of edges) {
+        const src = byId.get(e.source)
+        if (src?.data?.type !== SUBGRAPH) continue
+        const port = specOf(src.data)?.outputs.find((p) => p.name === handleName(e.sourceHandle))
+        const color = (port && catalog.value.colors[port.type]) || '#9e9e9e'
+        e.style = { ...(e.style || {}), stroke: color }
+        e.data = { ...(e.data || {}), color }
+      }
+      return edges
+    }
     const pathOf = (id) => [...levels.value.map((l) => l.node), id].join('/')
     const sync = createSync({ props, meta, problems, saved, getDoc })
     const historyVersion = ref(0)
@@ -482,19 +495,26 @@ export default {
       const sourceType = (e) => (e.source === nodeId ? SUBGRAPH : model.nodes.get(e.source)?.data.type)
       const edges = outer.map((c) => makeEdge(catalog.value, { from_node: c.source, from_output: handleName(c.sourceHandle),
         to_node: c.target, to_input: handleName(c.targetHandle) }, sourceType(c)))
-      history.run(batch([removeElements(api, chosen.map(plainNode), touching.map(plainEdge)), definitionCommand(def, true),
-        addElements(api, [node], edges)], 'make subgraph'))
+      const make = batch([removeElements(api, chosen.map(plainNode), touching.map(plainEdge)), definitionCommand(def, true)],
+        'make subgraph')
+      make.apply()
+      paintSubgraphWires([node], edges)
+      const add = addElements(api, [node], edges)
+      add.apply()
+      history.push(batch([make, add], 'make subgraph'))
       showToast(`Made a subgraph of ${chosen.length} nodes: ${def.inputs.length} inputs, ${def.outputs.length} outputs`)
     }
     const showLevel = (doc, viewport = null) => {
       const { nodes, edges } = fromDoc(catalog.value, doc)
+      paintSubgraphWires(nodes, edges)
       model.reset(nodes, edges, meta.value)
       flow.setNodes(nodes)
       flow.setEdges(edges)
       history.clear()
       historyVersion.value++
       recount()
-      nextTick(() => (viewport ? flow.setViewport(viewport) : flow.fitView({ padding: 0.2, maxZoom: 1 })))
+      // fitted once the nodes of the level are measured
+      setTimeout(() => (viewport ? flow.setViewport(viewport) : flow.fitView({ padding: 0.2, maxZoom: 1 })), 80)
     }
     const enterSubgraph = (nodeId) => {
       const node = model.nodes.get(nodeId)
@@ -717,6 +737,7 @@ export default {
       subgraphs.value = JSON.parse(JSON.stringify(payload.doc.subgraphs || []))
       viewer.value = null
       const { nodes, edges } = fromDoc(catalog.value, payload.doc)
+      paintSubgraphWires(nodes, edges)
       model.reset(nodes, edges, meta.value)
       if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: TINY_ZOOM / 2 })  // the cheapest first draw
       flow.setNodes(nodes)
@@ -818,7 +839,7 @@ export default {
       if (node.type === 'note') return '#c9a227'
       if (node.type === 'group') return 'rgba(92,107,192,0.25)'
       if (node.data?.mode === 'bypass') return BYPASS_COLOUR
-      return STATE_COLOURS[status[node.id]?.status] || (problems[node.id] ? '#b5533d' : '#5b6270')
+      return STATE_COLOURS[statusOf(node.id)?.status] || (problemsOf(node.id).length ? '#b5533d' : '#5b6270')
     }
     // Far away, state labels grow as the view shrinks so they stay readable (about 13 px on screen).
     const farScale = computed(() => (far.value ? Math.min(14, 1 / Math.max(zoom.value, 0.05)) : 1))
