@@ -210,7 +210,8 @@ def _stable_level(data: dict[str, Any]) -> dict[str, Any]:
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     """v2 only adds fields (node mode, subgraphs); a v1 node of type "subgraph" would now mean one, so refuse it."""
-    for node in data.get("nodes") or []:
+    nodes = data.get("nodes")
+    for node in nodes if isinstance(nodes, list) else []:  # the schema reports a "nodes" that is not a list
         if isinstance(node, dict) and node.get("type") == SUBGRAPH_TYPE:
             raise WorkflowError([Problem("format", "a version-1 node has the type 'subgraph', which version 2 "
                                          "reserves", node=str(node.get("id")), field="type",
