@@ -101,9 +101,9 @@ export const StructuredField = {
   },
   template: `<div class="oy-structured nodrag nowheel">
     <div class="oy-structured-modes" role="group" :aria-label="name + ' editor'">
-      <button class="oy-small-btn" :class="{ active: !raw }" :aria-pressed="!raw" :aria-label="name + ' as a form'"
+      <button class="oy-mode-btn" :class="{ active: !raw }" :aria-pressed="!raw" :aria-label="name + ' as a form'"
         @click="raw = false">form</button>
-      <button class="oy-small-btn" :class="{ active: raw }" :aria-pressed="raw" :aria-label="name + ' as JSON'"
+      <button class="oy-mode-btn" :class="{ active: raw }" :aria-pressed="raw" :aria-label="name + ' as JSON'"
         @click="raw = true">{ } JSON</button>
     </div>
     <slot v-if="raw" name="raw"></slot>
