@@ -152,6 +152,9 @@ class Subgraph(_Model):
     links: list[Link] = Field(default_factory=list, max_length=4 * MAX_NODES)
     inputs: list[SubgraphInput] = Field(default_factory=list, max_length=256)
     outputs: list[SubgraphOutput] = Field(default_factory=list, max_length=256)
+    #: the editor's notes and group frames inside it
+    groups: list[Group] = Field(default_factory=list, max_length=MAX_NODES)
+    notes: list[Note] = Field(default_factory=list, max_length=MAX_NODES)
 
 
 class Workflow(_Model):

@@ -64,6 +64,9 @@ def test_the_subgraph_form_saves_stably_and_a_v1_file_still_loads():
     assert json.loads(text)["version"] == FORMAT_VERSION == 2
     assert parse_text(text).to_json() == text
     assert json.loads(text)["subgraphs"][0]["inputs"][1]["to"][1] == {"node": "a2", "port": "b"}
+    noted = grouped_doc()
+    noted["subgraphs"][0]["notes"] = [{"id": "n1", "text": "two adds in a row", "position": [0, 90]}]
+    assert parse_data(noted).subgraphs[0].notes[0].text == "two adds in a row", "notes inside are kept"
     old = parse_data(flat_doc())
     assert old.version == 2 and "subgraphs" not in json.loads(old.to_json())
 

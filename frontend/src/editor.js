@@ -524,7 +524,7 @@ export default {
       const parentDoc = levelDoc()
       levels.value = [...levels.value, { node: nodeId, subgraph: def.id, title: node.data.title || def.title,
         parentDoc, viewport: { ...flow.viewport.value } }]
-      showLevel({ nodes: def.nodes, links: def.links, groups: [], notes: [] })
+      showLevel({ nodes: def.nodes, links: def.links, groups: def.groups || [], notes: def.notes || [] })
       return true
     }
     // Back up to `depth` levels (0: the workflow itself).

@@ -59,7 +59,8 @@ export function cutSubgraph({ id, nodeId, refs, edges }) {
       outer.push({ source: nodeId, sourceHandle: outHandle(outputs.get(key).name), target: e.target, targetHandle: e.targetHandle })
     }
   }
-  const def = { id, title: 'subgraph', nodes: refs, links, inputs: [...inputs.values()], outputs: [...outputs.values()] }
+  const def = { id, title: 'subgraph', nodes: refs, links, inputs: [...inputs.values()], outputs: [...outputs.values()],
+    groups: [], notes: [] }
   return { def, outer }
 }
 
@@ -67,7 +68,7 @@ export function cutSubgraph({ id, nodeId, refs, edges }) {
 export function refit(def, levelDoc) {
   const ids = new Set(levelDoc.nodes.map((n) => n.id))
   return {
-    ...def, nodes: levelDoc.nodes, links: levelDoc.links,
+    ...def, nodes: levelDoc.nodes, links: levelDoc.links, groups: levelDoc.groups, notes: levelDoc.notes,
     inputs: def.inputs.map((p) => ({ ...p, to: p.to.filter((t) => ids.has(t.node)) })).filter((p) => p.to.length),
     outputs: def.outputs.filter((p) => ids.has(p.node)),
   }

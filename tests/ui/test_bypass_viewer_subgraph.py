@@ -114,11 +114,15 @@ def test_a_selection_becomes_a_subgraph_with_typed_ports_entered_by_a_breadcrumb
     field = page.locator(f'{node("b")} [data-param="value"] input')
     field.fill("4")
     field.press("Enter")
+    page.click(node("sum"), position={"x": 40, "y": 12})
+    page.keyboard.press("n")  # a note inside the subgraph stays with it
+    page.wait_for_function("window.oysterEditor.stats().nodes === 3")
     crumb.locator("button", has_text="Arithmetic").click()
     crumb.wait_for(state="detached")
     page.wait_for_selector(node("subgraph1"))
     wf = doc(page)
     assert next(n for n in wf["subgraphs"][0]["nodes"] if n["id"] == "b")["params"]["value"] == 4
+    assert len(wf["subgraphs"][0]["notes"]) == 1
     text = saved(page)
     assert parse_text(text).to_json() == text and json.loads(text)["subgraphs"][0]["id"] == "sg1"
     page.click("[data-testid=run-button]")
