@@ -860,8 +860,15 @@ export default {
       const n = model.nodes.get(id)
       return n?.data.title || specOf(n?.data)?.title || n?.data.type || id
     }
+    // Explore a node's world in a new tab; the graph is journaled first, so the server runs what this tab shows.
+    // A node inside a subgraph is named by its path, as the server's flattened graph names it.
+    const openExplore = async (id) => {
+      const tab = window.open('', '_blank')
+      await sync.flush()
+      if (tab) tab.location = `${props.apiBase}/explore?sid=${encodeURIComponent(props.session)}&node=${encodeURIComponent(pathOf(id))}`
+    }
     provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
-      emit, addNodeAtCenter, searchRef, openLightbox, openModel, specOf, pathOf, statusOf, problemsOf, enterSubgraph,
+      emit, addNodeAtCenter, searchRef, openLightbox, openModel, openExplore, specOf, pathOf, statusOf, problemsOf, enterSubgraph,
       downstreamOf, titleOf, portsOf: (id) => specOf(model.nodes.get(id)?.data), modeOf: (id) => model.nodes.get(id)?.data.mode,
       openViewer: (node, output = null) => { viewer.value = { node, output } } })
 

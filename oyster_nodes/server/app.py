@@ -16,6 +16,7 @@ from ..workflow import WorkflowError, load
 from .api import Services, build_catalog, make_router
 from .auth import RequestGate
 from .editor import register_frontend
+from .explore import ExploreHub, make_explore_router
 from .jobs import JobQueue
 from .options import REPO_ROOT, OptionsError, ServeOptions
 from .pages import EditorPage
@@ -113,6 +114,9 @@ def install(options: ServeOptions) -> Services:
     services = build_services(options)
     stylesheet = register_frontend()
     app.include_router(make_router(services))
+    explore = ExploreHub(registry=services.registry, executor=services.jobs.executor, sessions=services.sessions,
+                         device=options.device, out_dir=options.outputs)
+    app.include_router(make_explore_router(explore))
     app.add_middleware(RequestGate, token=options.token, allowed_hosts=options.gate_hosts())
     ui.add_head_html(f'<link rel="stylesheet" href="{stylesheet}">', shared=True)
     ui.add_css(CHROME_CSS, shared=True)

@@ -115,7 +115,7 @@ def test_rewinding_restores_the_world_and_the_viewer_exactly() -> None:
 def test_words_change_the_weather_and_the_clock() -> None:
     s = session(encoder=component(TEXT_ENCODER))
     assert s.handle({"type": "say", "text": "make it rain"})["ok"]
-    assert s.world.env["weather"] == "rain"
+    assert s.world.env.weather == "rain"
     reply = s.handle({"type": "say", "text": "frobnicate the quux"})
     assert reply["ok"] is False and "understand" in reply["error"]
 

@@ -141,7 +141,7 @@ class ExploreSession:
         if self.sim is not None:  # the simulation's light, wind and weather follow too (and its timeline)
             event = self.sim.apply(event)
         self._remember(event)
-        return {"env": {"clock_h": world.env.get("clock_h"), "weather": world.env.get("weather")}}
+        return {"env": {"clock_h": world.env.clock_h, "weather": world.env.weather}}
 
     def _event(self, event: Any) -> dict[str, Any]:
         if self.sim is None:
