@@ -65,6 +65,7 @@ class Math(Node):
     category = "values"
     inputs = (Port("a", float), Port("b", float, optional=True))
     outputs = (Port("result", float),)
+    bypass = {"result": "a"}
     params = (
         Param("operation", str, "add", choices=tuple(OPERATIONS), description="What to do with a and b"),
         Param("b_value", float, 0.0, description="Used for b when the b input is not connected"),

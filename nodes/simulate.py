@@ -38,6 +38,7 @@ class WorldAt(Node):
     category = "simulate"
     inputs = (Port("world", WorldState), Port("timeline", Timeline))
     outputs = (Port("world", WorldState),)
+    bypass = {"world": "world"}
     params = (Param("time_s", float, 0.0, min=0.0, max=600.0, description="seconds into the shot"),)
 
     def run(self, ctx: RunContext, *, world: WorldState, timeline: Timeline, time_s: float) -> WorldState:

@@ -45,6 +45,7 @@ class SpecEdit(Node):
     category = "world"
     inputs = (Port("spec", WorldSpec),)
     outputs = (Port("spec", WorldSpec),)
+    bypass = {"spec": "spec"}
     params = (Param("override", dict, {}, widget="json", description='e.g. {"structures": {"cabin": 5}}'),)
 
     @classmethod
@@ -81,6 +82,7 @@ class WorldEdit(Node):
     category = "world"
     inputs = (Port("world", WorldState),)
     outputs = (Port("world", WorldState),)
+    bypass = {"world": "world"}
     params = (
         Param(
             "ops",
@@ -121,6 +123,7 @@ class WorldImportMesh(Node):
     reads_files = True
     inputs = (Port("world", WorldState),)
     outputs = (Port("world", WorldState),)
+    bypass = {"world": "world"}
     params = (
         Param(
             "path",

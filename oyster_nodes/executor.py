@@ -151,7 +151,9 @@ def content_keys(graph: Graph, nodes: Iterable[str], out_dir: Path) -> dict[str,
             stamp = stamps[cls] = code_stamp(cls)
         parts = [cls.type, str(cls.version), stamp, _canonical(gn.params)]
         parts += [f"{name}={keys[src]}.{port}" for name, (src, port) in sorted(gn.inputs.items())]
-        if cls.writes_files:
+        if gn.bypass:  # what it passes is all it is: its params, code and files do not matter
+            parts = ["bypass", cls.type, *parts[4:]]
+        elif cls.writes_files:
             parts.append(out)
         if cls.reads_files:
             parts += _file_stamps(gn, out_dir)
@@ -413,8 +415,11 @@ class _Run:
             ctx = RunContext(node_id=node_id, device=device, out_dir=self.opts.out_dir, cancel_event=self.cancel,
                              report=self._reporter(node_id) if self.hooks else None,
                              components=self.ex.components, warnings=rec.warnings, workflow=self.graph.workflow)
-            outputs = self._call(gn, ctx, kwargs, device)
-            self.ex.cache.put(rec.key, outputs)
+            if gn.bypass:
+                outputs = _passed_through(gn, kwargs)
+            else:
+                outputs = self._call(gn, ctx, kwargs, device)
+                self.ex.cache.put(rec.key, outputs)
         except Cancelled:
             rec.status = "cancelled"
         except Exception as exc:
@@ -449,6 +454,12 @@ class _Run:
         def report(fraction: float, message: str) -> None:
             self._emit("node_progress", node_id, node_id=node_id, fraction=fraction, message=message)
         return report
+
+
+def _passed_through(gn: GraphNode, kwargs: dict[str, Any]) -> Outputs:
+    """A bypassed node's outputs: each declared pass-through carries its connected input unchanged (validation
+    has refused a used output without one; an unused one is simply absent)."""
+    return {out: kwargs[inp] for out, inp in gn.cls.bypass.items() if kwargs.get(inp) is not None}
 
 
 def _check_outputs(gn: GraphNode, value: Any) -> Outputs:

@@ -2,7 +2,8 @@
 
 Checks: duplicate ids, unknown node types and params, missing or out-of-range values, structured
 values the node's own parsers refuse (Node.check_params), dangling links, type mismatches, two links
-into one input, missing required inputs, cycles (NetworkX).
+into one input, missing required inputs, cycles (NetworkX), bypassed nodes whose used outputs have no
+pass-through. Subgraphs are flattened first (oyster_nodes.subgraphs): inner nodes are named by their path.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import networkx as nx
 
 from .node import Node
 from .registry import Registry
+from .subgraphs import flatten
 from .types import link_problem, wire_name
-from .workflow import Problem, Workflow, WorkflowError
+from .workflow import Link, Problem, Workflow, WorkflowError
 
 
 @dataclass(slots=True)
@@ -27,6 +29,8 @@ class GraphNode:
     #: input name -> (upstream node id, upstream output name)
     inputs: dict[str, tuple[str, str]] = field(default_factory=dict)
     device: str | None = None
+    #: passes inputs through (its type's `bypass`) instead of running
+    bypass: bool = False
 
 
 @dataclass(slots=True)
@@ -57,9 +61,9 @@ def build(workflow: Workflow, registry: Registry) -> Graph:
 
 
 def _check(workflow: Workflow, registry: Registry) -> tuple[Graph | None, list[Problem]]:
-    problems: list[Problem] = []
+    flat_nodes, flat_links, problems = flatten(workflow)
     nodes: dict[str, GraphNode] = {}
-    for ref in workflow.nodes:
+    for ref in flat_nodes:
         if ref.id in nodes:
             problems.append(Problem("duplicate_id", f"id '{ref.id}' is used by more than one node", node=ref.id,
                                     fix="give each node its own id"))
@@ -70,12 +74,13 @@ def _check(workflow: Workflow, registry: Registry) -> tuple[Graph | None, list[P
             continue
         params, param_problems = _check_params(ref.id, cls, ref.params)
         problems += param_problems
-        nodes[ref.id] = GraphNode(ref.id, cls, params, device=ref.device)
-    known = {ref.id for ref in workflow.nodes}
+        nodes[ref.id] = GraphNode(ref.id, cls, params, device=ref.device, bypass=ref.mode == "bypass")
+    known = {ref.id for ref in flat_nodes}
     linked: set[tuple[str, str]] = set()
-    problems += _check_links(workflow, nodes, known, linked)
+    problems += _check_links(flat_links, nodes, known, linked)
     problems += _check_required_inputs(nodes, linked)
-    problems += _check_groups(workflow, known)
+    problems += _check_bypass(nodes, flat_links)
+    problems += _check_groups(workflow, {ref.id for ref in workflow.nodes})
     dag = nx.DiGraph()
     dag.add_nodes_from(nodes)
     dag.add_edges_from((src, dst) for dst, gn in nodes.items() for src, _ in gn.inputs.values())
@@ -140,11 +145,11 @@ def _names(declared: dict[str, Any]) -> str:
     return ", ".join(declared) or "no parameters"
 
 
-def _check_links(workflow: Workflow, nodes: dict[str, GraphNode], known: set[str],
+def _check_links(links: list[Link], nodes: dict[str, GraphNode], known: set[str],
                  linked: set[tuple[str, str]]) -> list[Problem]:
     """Wire up valid links; `linked` collects every input that has a link, valid or not."""
     problems = []
-    for link in workflow.links:
+    for link in links:
         linked.add((link.to_node, link.to_input))
         dst, src = nodes.get(link.to_node), nodes.get(link.from_node)
         field_name = f"inputs.{link.to_input}"
@@ -192,6 +197,26 @@ def _check_required_inputs(nodes: dict[str, GraphNode], linked: set[tuple[str, s
         for gn in nodes.values() for p in gn.cls.inputs
         if not p.optional and (gn.id, p.name) not in linked
     ]
+
+
+def _check_bypass(nodes: dict[str, GraphNode], links: list[Link]) -> list[Problem]:
+    """A bypassed node's used outputs must each have a declared pass-through from a connected input."""
+    problems = []
+    used = sorted({(link.from_node, link.from_output) for link in links})
+    for node_id, output in used:
+        gn = nodes.get(node_id)
+        if gn is None or not gn.bypass:
+            continue
+        source = gn.cls.bypass.get(output)
+        if source is None:
+            problems.append(Problem("bypass", f"is bypassed, but {gn.cls.type} has no pass-through for its output "
+                                    f"'{output}', which is connected", node=node_id, field=f"outputs.{output}",
+                                    fix="turn bypass off (Ctrl+B) or disconnect that output"))
+        elif source not in gn.inputs:
+            problems.append(Problem("bypass", f"is bypassed, so output '{output}' passes input '{source}' through, "
+                                    "but that input is not connected", node=node_id, field=f"inputs.{source}",
+                                    fix=f"connect '{source}' or turn bypass off (Ctrl+B)"))
+    return problems
 
 
 def _check_groups(workflow: Workflow, known: set[str]) -> list[Problem]:

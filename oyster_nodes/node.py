@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from .settings import SETTING, Setting
-from .types import AnyData, wire_name
+from .types import AnyData, link_problem, wire_name
 
 if TYPE_CHECKING:
     from .components import ComponentSpec, ComponentStore
@@ -245,6 +245,8 @@ class Node:
     uses_gpu: ClassVar[bool] = False
     #: the pack that registered this node (set by the registry)
     pack: ClassVar[str] = ""
+    #: what a bypassed node passes through: {output name: input name of a type that fits the output}
+    bypass: ClassVar[Mapping[str, str]] = {}
 
     def run(self, ctx: RunContext, **kwargs: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -283,6 +285,7 @@ class Node:
             "inputs": [_describe_port(p) for p in cls.inputs],
             "outputs": [_describe_port(p) for p in cls.outputs],
             "params": [p.describe() for p in cls.params],
+            "bypass": dict(cls.bypass),
         }
 
     @classmethod
@@ -304,6 +307,7 @@ class Node:
                 if problem:
                     problems.append(f"{cls.type}: default of param '{p.name}' {problem}")
         problems += _applies_problems(cls.type, cls.params)
+        problems += _bypass_problems(cls)
         if cls.run is Node.run:
             problems.append(f"{cls.type}: no run() method")
         return problems
@@ -321,6 +325,21 @@ def _applies_problems(type_name: str, params: tuple[Param, ...]) -> list[str]:
             elif other.choices is not None and not set(values) <= set(other.choices):
                 problems.append(f"{type_name}: param '{p.name}' applies under {name} values "
                                 f"{sorted(set(values) - set(other.choices), key=str)} that are not among its choices")
+    return problems
+
+
+def _bypass_problems(cls: type[Node]) -> list[str]:
+    """A pass-through must map an output to an input whose type fits that output."""
+    ins = {p.name: p for p in cls.inputs}
+    outs = {p.name: p for p in cls.outputs}
+    problems = []
+    for out, inp in cls.bypass.items():
+        if out not in outs or inp not in ins:
+            problems.append(f"{cls.type}: bypass maps '{inp}' to '{out}', but outputs are {sorted(outs)} "
+                            f"and inputs {sorted(ins)}")
+        elif link_problem(ins[inp].type, outs[out].type):
+            problems.append(f"{cls.type}: bypass cannot pass input '{inp}' ({wire_name(ins[inp].type)}) "
+                            f"to output '{out}' ({wire_name(outs[out].type)})")
     return problems
 
 

@@ -1,8 +1,11 @@
-"""Workflow format v1: the one JSON format the editor, the CLI and the API read and write.
+"""Workflow format v2: the one JSON format the editor, the CLI and the API read and write.
 
 Workflow JSON is untrusted (people share it), so it is parsed with a schema, bounded in size and
 nesting, and every problem comes back as a `Problem` naming where it is and how to fix it.
 Older versions are migrated step by step; a newer version is refused with a clear message.
+Version 2 added a node's `mode` ("bypass" passes its declared inputs through) and subgraphs: definitions in
+`subgraphs`, used by nodes of type "subgraph" that name one (`"subgraph": "sg1"`); a v1 file is a v2 file
+without either.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 FORMAT_NAME = "oyster-workflow"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: the type of a node that stands for a subgraph (it names the definition in `subgraph`)
+SUBGRAPH_TYPE = "subgraph"
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 10_000
@@ -39,7 +44,8 @@ class Problem:
     fix: str = ""
 
     def __str__(self) -> str:
-        where = f"node '{self.node}'" if self.node else "workflow"
+        # a node inside a subgraph has the id 'g1/n3' and is shown as its path 'g1 › n3'
+        where = f"node '{self.node.replace('/', ' › ')}'" if self.node else "workflow"
         if self.field:
             where += f" {self.field}"
         text = f"{where}: {self.message}"
@@ -78,6 +84,10 @@ class NodeRef(_Model):
     params: dict[str, Any] = Field(default_factory=dict)
     #: run this node on a given device ("cpu", "cuda", "cuda:1"); None follows the run
     device: str | None = Field(default=None, pattern=r"^(cpu|cuda(:\d{1,2})?)$")
+    #: "bypass": the node does not run; each output its type declares a pass-through for carries that input
+    mode: Literal["normal", "bypass"] = "normal"
+    #: for a node of type "subgraph": the id of its definition in the workflow's `subgraphs`
+    subgraph: Id | None = None
     editor: EditorData = Field(default_factory=EditorData)
 
 
@@ -113,16 +123,51 @@ class Metadata(_Model):
     packs: dict[str, str] = Field(default_factory=dict)
 
 
+class PortRef(_Model):
+    node: Id
+    port: str = Field(min_length=1, max_length=128)
+
+
+class SubgraphInput(_Model):
+    """A port of a subgraph node that feeds inner inputs (a wire that crossed into the selection)."""
+
+    name: str = Field(min_length=1, max_length=128)
+    to: list[PortRef] = Field(min_length=1, max_length=256)
+
+
+class SubgraphOutput(_Model):
+    """A port of a subgraph node that carries an inner output out (a wire that crossed out of the selection)."""
+
+    name: str = Field(min_length=1, max_length=128)
+    node: Id
+    port: str = Field(min_length=1, max_length=128)
+
+
+class Subgraph(_Model):
+    """A reusable piece of graph: its nodes and links, and the ports a node standing for it has."""
+
+    id: Id
+    title: str = Field(default="subgraph", max_length=200)
+    nodes: list[NodeRef] = Field(default_factory=list, max_length=MAX_NODES)
+    links: list[Link] = Field(default_factory=list, max_length=4 * MAX_NODES)
+    inputs: list[SubgraphInput] = Field(default_factory=list, max_length=256)
+    outputs: list[SubgraphOutput] = Field(default_factory=list, max_length=256)
+    #: the editor's notes and group frames inside it
+    groups: list[Group] = Field(default_factory=list, max_length=MAX_NODES)
+    notes: list[Note] = Field(default_factory=list, max_length=MAX_NODES)
+
+
 class Workflow(_Model):
     """A saved graph: nodes, links in their own list, editor groups and notes, metadata."""
 
     format: Literal["oyster-workflow"] = FORMAT_NAME
-    version: Literal[1] = FORMAT_VERSION
+    version: Literal[2] = FORMAT_VERSION
     metadata: Metadata = Field(default_factory=Metadata)
     nodes: list[NodeRef] = Field(default_factory=list, max_length=MAX_NODES)
     links: list[Link] = Field(default_factory=list, max_length=4 * MAX_NODES)
     groups: list[Group] = Field(default_factory=list, max_length=MAX_NODES)
     notes: list[Note] = Field(default_factory=list, max_length=MAX_NODES)
+    subgraphs: list[Subgraph] = Field(default_factory=list, max_length=1000)
 
     def node(self, node_id: str) -> NodeRef | None:
         return next((n for n in self.nodes if n.id == node_id), None)
@@ -133,9 +178,25 @@ class Workflow(_Model):
 
 
 def dumps_stable(data: dict[str, Any]) -> str:
-    """JSON with fixed top-level order, node params and widget states sorted, links in a canonical order."""
-    data = dict(data)
+    """JSON with fixed top-level order, node params and widget states sorted, links in a canonical order.
+
+    Fields at their defaults that v1 had no room for (a normal mode, no subgraph, no subgraphs) are left out.
+    """
+    data = _stable_level(dict(data))
+    if "subgraphs" in data:
+        if data["subgraphs"]:
+            data["subgraphs"] = [_stable_level(dict(sg)) for sg in data["subgraphs"]]
+        else:
+            del data["subgraphs"]
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _stable_level(data: dict[str, Any]) -> dict[str, Any]:
     for node in data.get("nodes", []):
+        if node.get("mode") == "normal":
+            del node["mode"]
+        if "subgraph" in node and node["subgraph"] is None:
+            del node["subgraph"]
         node["params"] = {k: node["params"][k] for k in sorted(node["params"])}
         editor = node.get("editor") or {}
         if editor.get("widgets"):
@@ -145,13 +206,24 @@ def dumps_stable(data: dict[str, Any]) -> str:
     data["links"] = sorted(
         data.get("links", []), key=lambda l: (l["to_node"], l["to_input"], l["from_node"], l["from_output"])
     )
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return data
 
 
 # ------------------------------------------------------------------------------------ migration
 
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 only adds fields (node mode, subgraphs); a v1 node of type "subgraph" would now mean one, so refuse it."""
+    nodes = data.get("nodes")
+    for node in nodes if isinstance(nodes, list) else []:  # the schema reports a "nodes" that is not a list
+        if isinstance(node, dict) and node.get("type") == SUBGRAPH_TYPE:
+            raise WorkflowError([Problem("format", "a version-1 node has the type 'subgraph', which version 2 "
+                                         "reserves", node=str(node.get("id")), field="type",
+                                         fix="rename that node type in the file")])
+    return data
+
+
 #: MIGRATIONS[v] turns a version-v document into a version-(v+1) document
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 def migrate(data: dict[str, Any],
@@ -270,7 +342,7 @@ def _schema_fix(err: Any) -> str:
 
 
 def json_schema() -> dict[str, Any]:
-    """The published JSON Schema of workflow format v1."""
+    """The published JSON Schema of the current workflow format."""
     schema = Workflow.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"urn:oyster-nodes:workflow:v{FORMAT_VERSION}"

@@ -73,6 +73,7 @@ class Add(Node):
     type = "t.add"
     inputs = (Port("a", float), Port("b", float, optional=True))
     outputs = (Port("sum", float),)
+    bypass = {"sum": "a"}
 
     def run(self, ctx: RunContext, *, a: float, b: float | None) -> float:
         ran(ctx)

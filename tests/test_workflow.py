@@ -7,6 +7,7 @@ import pytest
 from oyster_nodes.workflow import (
     FORMAT_VERSION,
     MAX_BYTES,
+    MIGRATIONS,
     Workflow,
     WorkflowError,
     json_schema,
@@ -97,9 +98,9 @@ def test_migrations_run_step_by_step():
         return d
 
     old = {"format": "oyster-workflow", "version": 0, "nodes": FULL["nodes"], "edges": [["a", "value", "b", "a"]]}
-    migrated = migrate(json.loads(json.dumps(old)), {0: v0_to_v1})
+    migrated = migrate(json.loads(json.dumps(old)), {**MIGRATIONS, 0: v0_to_v1})
     wf = Workflow.model_validate(migrated)
-    assert wf.version == 1 and wf.links[0].from_node == "a"
+    assert wf.version == FORMAT_VERSION and wf.links[0].from_node == "a"
     with pytest.raises(WorkflowError, match="no migration from workflow format 0"):
         parse_data(old)
 

@@ -1,4 +1,4 @@
-// The workflow document the editor holds (the truth), and conversion between workflow format v1 and the
+// The workflow document the editor holds (the truth), and conversion between workflow format v2 and the
 // canvas's nodes and edges. The canvas only renders the model: save, download, autosave and run serialise it.
 
 export const NODE_WIDTH = 270
@@ -51,6 +51,8 @@ export function flowNode(ref, spec) {
       collapsed: !!ref.editor?.collapsed,
       device: ref.device ?? null,
       widgets: { ...(ref.editor?.widgets || {}) },
+      mode: ref.mode || 'normal',
+      subgraph: ref.subgraph ?? null,
     },
   }
 }
@@ -173,8 +175,12 @@ export function membersOf(rect, nodes, sizeOf = (n) => n.dimensions) {
 
 const round = (v) => Math.round(v * 10) / 10
 
-export function toDoc(meta, nodes, edges, sizeOf = (n) => n.dimensions) {
-  const doc = { format: 'oyster-workflow', version: 1, metadata: meta, nodes: [], links: [], groups: [], notes: [] }
+export const FORMAT_VERSION = 2
+
+export function toDoc(meta, nodes, edges, sizeOf = (n) => n.dimensions, subgraphs = []) {
+  const doc = { format: 'oyster-workflow', version: FORMAT_VERSION, metadata: meta, nodes: [], links: [], groups: [],
+    notes: [] }
+  if (subgraphs.length) doc.subgraphs = clone(subgraphs)
   for (const n of nodes) {
     const position = [round(n.position.x), round(n.position.y)]
     if (n.type === 'oyster') {
@@ -184,6 +190,8 @@ export function toDoc(meta, nodes, edges, sizeOf = (n) => n.dimensions) {
       if (n.data.widgets && Object.keys(n.data.widgets).length) editor.widgets = { ...n.data.widgets }
       const ref = { id: n.id, type: n.data.type, params: n.data.params, editor }
       if (n.data.device) ref.device = n.data.device
+      if (n.data.mode === 'bypass') ref.mode = 'bypass'
+      if (n.data.subgraph) ref.subgraph = n.data.subgraph
       doc.nodes.push(ref)
     } else if (n.type === 'note') {
       doc.notes.push({ id: n.id, text: n.data.text, position, size: n.data.size, color: n.data.color })

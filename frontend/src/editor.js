@@ -15,19 +15,22 @@ import { History, addElements, batch, moveNodes, removeElements, setData } from 
 import { GroupNode, NoteNode, OysterNode } from './nodes.js'
 import { DRAG_TYPE, Palette } from './palette.js'
 import { QuickAdd } from './search.js'
+import { SUBGRAPH, cutSubgraph, refit, subgraphSpec } from './subgraph.js'
 import { createSync } from './sync.js'
+import { ViewerPanel } from './viewer.js'
 
 const FAR_ZOOM = 0.45
 // below this, nodes are drawn as plain blocks with their state on top (text would be under 3 px anyway)
 const TINY_ZOOM = 0.22
 const STATE_COLOURS = { queued: '#8a909c', running: '#f2c94c', cached: '#4fc3d7', done: '#4caf7d', error: '#e5534b',
   skipped: '#6d7380', cancelled: '#b085f5' }
+const BYPASS_COLOUR = '#c77dff'
 // above this many nodes a graph first renders in the cheap far-zoom look, then fits the view
 const LARGE_GRAPH = 40
 const SEED_MAX = 2 ** 31 - 1
 
 export default {
-  components: { VueFlow, MiniMap, Background, Palette, QuickAdd },
+  components: { VueFlow, MiniMap, Background, Palette, QuickAdd, ViewerPanel },
   props: { session: String, apiBase: String, docId: String, aliases: Object },
   emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready', 'resume'],
   setup(props, { emit }) {
@@ -81,7 +84,38 @@ export default {
       },
     }
     const sizeOf = (n) => flow.findNode(n.id)?.dimensions
-    const getDoc = () => toDoc(meta.value, model.nodeList, model.edgeList, sizeOf)
+    // Subgraph definitions, and the subgraphs entered (the breadcrumb): each level keeps the document of the
+    // level above it, which cannot change while it is not shown.
+    const subgraphs = ref([])
+    const levels = ref([])
+    const levelDoc = () => toDoc(meta.value, model.nodeList, model.edgeList, sizeOf)
+    const commitLevel = () => {
+      const top = levels.value[levels.value.length - 1]
+      if (!top) return
+      subgraphs.value = subgraphs.value.map((d) => (d.id === top.subgraph ? refit(d, levelDoc()) : d))
+    }
+    const getDoc = () => {
+      if (!levels.value.length) return toDoc(meta.value, model.nodeList, model.edgeList, sizeOf, subgraphs.value)
+      commitLevel()
+      const root = levels.value[0].parentDoc
+      return { ...root, metadata: meta.value, ...(subgraphs.value.length ? { subgraphs: JSON.parse(JSON.stringify(subgraphs.value)) } : {}) }
+    }
+    const specOf = (data) => (data?.type === SUBGRAPH ? subgraphSpec(catalog.value, subgraphs.value, data.subgraph)
+      : catalog.value.nodes[data?.type])
+    // A wire out of a subgraph node takes the colour of the type its port carries.
+    const paintSubgraphWires = (nodes, edges) => {
+      const byId = new Map(nodes.map((n) => [n.id, n]))
+      for (const e of edges) {
+        const src = byId.get(e.source)
+        if (src?.data?.type !== SUBGRAPH) continue
+        const port = specOf(src.data)?.outputs.find((p) => p.name === handleName(e.sourceHandle))
+        const color = (port && catalog.value.colors[port.type]) || '#9e9e9e'
+        e.style = { ...(e.style || {}), stroke: color }
+        e.data = { ...(e.data || {}), color }
+      }
+      return edges
+    }
+    const pathOf = (id) => [...levels.value.map((l) => l.node), id].join('/')
     const sync = createSync({ props, meta, problems, saved, getDoc })
     const historyVersion = ref(0)
     const history = new History(() => { historyVersion.value++; sync.schedule() })
@@ -187,7 +221,7 @@ export default {
     // ---------------------------------------------------------------- connections
     const portOf = (nodeId, handle, kind) => {
       const node = model.nodes.get(nodeId)
-      const spec = node && catalog.value.nodes[node.data.type]
+      const spec = node && specOf(node.data)
       return spec?.[kind].find((p) => p.name === handleName(handle))
     }
     const reaches = (from, to) => {
@@ -314,7 +348,7 @@ export default {
       return null
     }
     const insertCommand = (node, edge) => {
-      const spec = catalog.value.nodes[node.data.type]
+      const spec = specOf(node.data)
       const sourceType = portOf(edge.source, edge.sourceHandle, 'outputs')?.type
       const targetPort = portOf(edge.target, edge.targetHandle, 'inputs')
       if (!spec || !sourceType || !targetPort) return null
@@ -338,7 +372,7 @@ export default {
       if (!command) return false
       command.apply()
       history.push(batch(move ? [move, command] : [command], 'insert on wire'))
-      showToast(`Inserted ${catalog.value.nodes[node.data.type].title} into the wire`)
+      showToast(`Inserted ${specOf(node.data).title} into the wire`)
       return true
     }
 
@@ -419,10 +453,146 @@ export default {
       if (chosen.length < 2) nextTick(() => fit())
     }
 
+    // ---------------------------------------------------------------- bypass (Ctrl+B)
+    // A bypassed node does not run: each output its type declares a pass-through for carries that input.
+    const toggleBypass = () => {
+      const chosen = flow.getSelectedNodes.value.map((n) => model.nodes.get(n.id))
+        .filter((n) => n && n.type === 'oyster' && n.data.type !== SUBGRAPH)
+      if (!chosen.length) return showToast('select the nodes to bypass first')
+      const next = chosen.every((n) => n.data.mode === 'bypass') ? 'normal' : 'bypass'
+      history.run(batch(chosen.map((n) => setData(api, n.id, ['mode'], n.data.mode || 'normal', next, 'bypass')),
+        next === 'bypass' ? `bypass ${chosen.length} node${chosen.length > 1 ? 's' : ''}` : 'end bypass'))
+      const lacking = chosen.filter((n) => next === 'bypass' && !Object.keys(specOf(n.data)?.bypass || {}).length)
+      showToast(lacking.length ? `${lacking.length} of them pass nothing through: their outputs must stay unconnected`
+        : next === 'bypass' ? `Bypassed ${chosen.length} node${chosen.length > 1 ? 's' : ''}` : 'Bypass off')
+    }
+
+    // ---------------------------------------------------------------- subgraphs (Ctrl+Shift+G, breadcrumb)
+    const definitionCommand = (def, add) => ({
+      label: 'subgraph',
+      apply: () => { subgraphs.value = add ? [...subgraphs.value, def] : subgraphs.value.filter((d) => d.id !== def.id) },
+      revert: () => { subgraphs.value = add ? subgraphs.value.filter((d) => d.id !== def.id) : [...subgraphs.value, def] },
+    })
+    const freshSubgraphId = () => {
+      const taken = new Set(subgraphs.value.map((d) => d.id))
+      let i = 1
+      while (taken.has(`sg${i}`)) i++
+      return `sg${i}`
+    }
+    const makeSubgraph = () => {
+      const chosen = flow.getSelectedNodes.value.map((n) => model.nodes.get(n.id)).filter((n) => n && n.type === 'oyster')
+      if (!chosen.length) return showToast('select the nodes to make a subgraph of first')
+      const ids = new Set(chosen.map((n) => n.id))
+      const touching = model.edgeList.filter((e) => ids.has(e.source) || ids.has(e.target))
+      const refs = toDoc(meta.value, chosen, [], sizeOf).nodes
+      const nodeId = freshId('subgraph', takenIds())
+      const { def, outer } = cutSubgraph({ id: freshSubgraphId(), nodeId, refs, edges: touching })
+      const xs = chosen.map((n) => n.position.x)
+      const ys = chosen.map((n) => n.position.y)
+      const position = { x: xs.reduce((a, b) => a + b, 0) / xs.length, y: ys.reduce((a, b) => a + b, 0) / ys.length }
+      const node = { id: nodeId, type: 'oyster', ariaLabel: 'subgraph node', position, data: { type: SUBGRAPH,
+        subgraph: def.id, params: {}, title: null, color: null, collapsed: false, device: null, widgets: {}, mode: 'normal' } }
+      const sourceType = (e) => (e.source === nodeId ? SUBGRAPH : model.nodes.get(e.source)?.data.type)
+      const edges = outer.map((c) => makeEdge(catalog.value, { from_node: c.source, from_output: handleName(c.sourceHandle),
+        to_node: c.target, to_input: handleName(c.targetHandle) }, sourceType(c)))
+      const make = batch([removeElements(api, chosen.map(plainNode), touching.map(plainEdge)), definitionCommand(def, true)],
+        'make subgraph')
+      make.apply()
+      paintSubgraphWires([node], edges)
+      const add = addElements(api, [node], edges)
+      add.apply()
+      history.push(batch([make, add], 'make subgraph'))
+      showToast(`Made a subgraph of ${chosen.length} nodes: ${def.inputs.length} inputs, ${def.outputs.length} outputs`)
+    }
+    const showLevel = (doc, viewport = null) => {
+      const { nodes, edges } = fromDoc(catalog.value, doc)
+      paintSubgraphWires(nodes, edges)
+      model.reset(nodes, edges, meta.value)
+      flow.setNodes(nodes)
+      flow.setEdges(edges)
+      history.clear()
+      historyVersion.value++
+      recount()
+      // fitted once the nodes of the level are measured
+      setTimeout(() => (viewport ? flow.setViewport(viewport) : flow.fitView({ padding: 0.2, maxZoom: 1 })), 80)
+    }
+    const enterSubgraph = (nodeId) => {
+      const node = model.nodes.get(nodeId)
+      const def = node && subgraphs.value.find((d) => d.id === node.data.subgraph)
+      if (!def) return false
+      commitLevel()
+      const parentDoc = levelDoc()
+      levels.value = [...levels.value, { node: nodeId, subgraph: def.id, title: node.data.title || def.title,
+        parentDoc, viewport: { ...flow.viewport.value } }]
+      showLevel({ nodes: def.nodes, links: def.links, groups: def.groups || [], notes: def.notes || [] })
+      return true
+    }
+    // Back up to `depth` levels (0: the workflow itself).
+    const leaveTo = (depth) => {
+      if (depth >= levels.value.length) return
+      commitLevel()
+      const target = levels.value[depth]
+      levels.value = levels.value.slice(0, depth)
+      showLevel(target.parentDoc, target.viewport)
+      sync.schedule()
+    }
+    const renameSubgraph = (title) => {
+      const top = levels.value[levels.value.length - 1]
+      if (!top) return
+      subgraphs.value = subgraphs.value.map((d) => (d.id === top.subgraph ? { ...d, title } : d))
+      levels.value = levels.value.map((l, i) => (i === levels.value.length - 1 ? { ...l, title } : l))
+      sync.schedule()
+    }
+
+    // ---------------------------------------------------------------- viewer (Ctrl+Shift+click)
+    const viewer = ref(null)
+    const onCanvasClickCapture = (e) => {
+      if (!(e.ctrlKey || e.metaKey) || !e.shiftKey) return
+      const el = e.target.closest?.('.vue-flow__node')
+      if (!el || !model.nodes.get(el.dataset.id) || model.nodes.get(el.dataset.id).type !== 'oyster') return
+      e.preventDefault()
+      e.stopPropagation()
+      const handle = e.target.closest('.vue-flow__handle.source, .oy-port-out')
+      const output = handle ? (handle.dataset.port || handle.querySelector('[data-port]')?.dataset.port || null) : null
+      viewer.value = { node: el.dataset.id, output }
+    }
+    const downstreamOf = (id) => {
+      const out = []
+      const seen = new Set([id])
+      const queue = [id]
+      while (queue.length) {
+        const n = queue.shift()
+        for (const e of model.edges.values()) {
+          if (e.source === n && !seen.has(e.target)) { seen.add(e.target); out.push(e.target); queue.push(e.target) }
+        }
+      }
+      return out
+    }
+    const statusOf = (id) => {
+      const node = model.nodes.get(id)
+      const own = status[pathOf(id)]
+      if (own || node?.data.type !== SUBGRAPH) return own || null
+      const prefix = `${pathOf(id)}/`
+      const inner = Object.entries(status).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v)
+      if (!inner.length) return null
+      const pick = ['error', 'running', 'queued', 'cancelled', 'skipped'].find((s) => inner.some((v) => v.status === s))
+      return { status: pick || (inner.every((v) => v.status === 'cached') ? 'cached' : 'done') }
+    }
+    const problemsOf = (id) => {
+      const path = pathOf(id)
+      const own = problems[path] || []
+      if (model.nodes.get(id)?.data.type !== SUBGRAPH) return own
+      const prefix = `${path}/`
+      const inner = Object.entries(problems).filter(([k]) => k.startsWith(prefix))
+        .flatMap(([k, list]) => list.map((p) => ({ ...p, field: `${k.slice(prefix.length).split('/').join(' › ')} ${p.field || ''}`.trim() })))
+      return [...own, ...inner]
+    }
+
     const KEYS = {
       'ctrl+z': undo, 'ctrl+shift+z': redo, 'ctrl+y': redo, 'ctrl+c': () => clipboard.copy(),
       'ctrl+x': () => { clipboard.copy(); deleteSelection() }, 'ctrl+v': () => clipboard.pasteSoon(),
       'ctrl+d': () => { clipboard.copy(); clipboard.pasteSoon(0) }, 'ctrl+a': selectAll, 'ctrl+g': groupSelection,
+      'ctrl+b': toggleBypass, 'ctrl+shift+g': makeSubgraph,
       delete: deleteSelection, backspace: deleteSelection, f: fit, n: addNote, '/': () => searchRef.value?.focus(),
       'shift+a': openQuickAddAtPointer, l: autoLayout,
       'ctrl+enter': () => emit('run_request'), 'ctrl+s': () => emit('save_request'),
@@ -512,7 +682,8 @@ export default {
       ['Tab, Shift+Tab', 'focus the next or previous node'], ['Enter', "edit the focused node's parameters"],
       ['Esc', 'back to the node, close, clear the selection'], ['Arrows (+Shift)', 'move the selection'],
       ['L', 'lay out the selection or the graph'], ['F', 'fit the view'], ['N', 'add a note'],
-      ['Ctrl+G', 'group the selection'], ['Ctrl+C, Ctrl+X, Ctrl+V, Ctrl+D', 'copy, cut, paste, duplicate'],
+      ['Ctrl+G', 'group the selection'], ['Ctrl+B', 'bypass the selection (pass its input through)'],
+      ['Ctrl+Shift+G', 'make a subgraph of the selection'], ['Ctrl+Shift+click', 'show a node or output in the viewer'], ['Ctrl+C, Ctrl+X, Ctrl+V, Ctrl+D', 'copy, cut, paste, duplicate'],
       ['Ctrl+A', 'select all'], ['Del', 'delete the selection'], ['Ctrl+Z, Ctrl+Shift+Z', 'undo, redo'],
       ['Ctrl+Enter', 'run'], ['Ctrl+S', 'save'], ['?', 'this sheet'],
     ]
@@ -562,7 +733,11 @@ export default {
       meta.value = payload.doc.metadata || { name: 'untitled' }
       for (const k of Object.keys(status)) delete status[k]
       for (const k of Object.keys(problems)) delete problems[k]
+      levels.value = []
+      subgraphs.value = JSON.parse(JSON.stringify(payload.doc.subgraphs || []))
+      viewer.value = null
       const { nodes, edges } = fromDoc(catalog.value, payload.doc)
+      paintSubgraphWires(nodes, edges)
       model.reset(nodes, edges, meta.value)
       if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: TINY_ZOOM / 2 })  // the cheapest first draw
       flow.setNodes(nodes)
@@ -591,7 +766,19 @@ export default {
     const setProblems = (list) => sync.applyProblems(list)
     const setParamValue = (id, name, value) => setParam(id, name, value)
     const flush = () => sync.flush()
-    const focusNode = (id) => {
+    const focusNode = async (id) => {
+      // a node inside a subgraph ('g1/n3'): enter the subgraphs on its path first
+      if (!flow.findNode(id) && id.includes('/')) {
+        const parts = id.split('/')
+        if (levels.value.length) leaveTo(0)
+        for (const step of parts.slice(0, -1)) {
+          await nextTick()
+          if (!enterSubgraph(step)) return false
+        }
+        await nextTick()
+        await new Promise((res) => requestAnimationFrame(res))
+        id = parts[parts.length - 1]
+      }
       const node = flow.findNode(id)
       if (!node) return false
       flow.removeSelectedElements()
@@ -651,7 +838,8 @@ export default {
     const minimapColor = (node) => {
       if (node.type === 'note') return '#c9a227'
       if (node.type === 'group') return 'rgba(92,107,192,0.25)'
-      return STATE_COLOURS[status[node.id]?.status] || (problems[node.id] ? '#b5533d' : '#5b6270')
+      if (node.data?.mode === 'bypass') return BYPASS_COLOUR
+      return STATE_COLOURS[statusOf(node.id)?.status] || (problemsOf(node.id).length ? '#b5533d' : '#5b6270')
     }
     // Far away, state labels grow as the view shrinks so they stay readable (about 13 px on screen).
     const farScale = computed(() => (far.value ? Math.min(14, 1 / Math.max(zoom.value, 0.05)) : 1))
@@ -668,18 +856,26 @@ export default {
     }
 
     const aliases = computed(() => props.aliases || {})
+    const titleOf = (id) => {
+      const n = model.nodes.get(id)
+      return n?.data.title || specOf(n?.data)?.title || n?.data.type || id
+    }
     // Explore a node's world in a new tab; the graph is journaled first, so the server runs what this tab shows.
+    // A node inside a subgraph is named by its path, as the server's flattened graph names it.
     const openExplore = async (id) => {
       const tab = window.open('', '_blank')
       await sync.flush()
-      if (tab) tab.location = `${props.apiBase}/explore?sid=${encodeURIComponent(props.session)}&node=${encodeURIComponent(id)}`
+      if (tab) tab.location = `${props.apiBase}/explore?sid=${encodeURIComponent(props.session)}&node=${encodeURIComponent(pathOf(id))}`
     }
     provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
-      emit, addNodeAtCenter, searchRef, openLightbox, openModel, openExplore })
+      emit, addNodeAtCenter, searchRef, openLightbox, openModel, openExplore, specOf, pathOf, statusOf, problemsOf, enterSubgraph,
+      downstreamOf, titleOf, portsOf: (id) => specOf(model.nodes.get(id)?.data), modeOf: (id) => model.nodes.get(id)?.data.mode,
+      openViewer: (node, output = null) => { viewer.value = { node, output } } })
 
     const api4tests = { fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,
       screenToFlow: (x, y) => flow.screenToFlowCoordinate({ x, y }), load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
-      runSubmitted, dirty, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
+      runSubmitted, dirty, flush: () => sync.flush(), toggleBypass, makeSubgraph, enterSubgraph, leaveTo, levels: () => levels.value.map((l) => l.node),
+      openViewer: (node, output = null) => { viewer.value = { node, output } }, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
     // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
     // reopens that graph instead of the default one.
@@ -700,12 +896,13 @@ export default {
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
       onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS, historyOpen, steps, goToStep,
-      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, farScale }
+      canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, farScale,
+      toggleBypass, makeSubgraph, levels, leaveTo, renameSubgraph, viewer, onCanvasClickCapture }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
     <Palette />
     <div class="oy-canvas" @dragover="onDragOver" @drop="onDrop" @dblclick="onCanvasDblClick"
-        @pointermove.passive="onPointerMove">
+        @pointermove.passive="onPointerMove" @click.capture="onCanvasClickCapture">
       <VueFlow :id="flowId" :node-types="nodeTypes" :is-valid-connection="isValidConnection"
         :connection-mode="ConnectionMode.Strict" :delete-key-code="null" :min-zoom="0.08" :max-zoom="2.5"
         :connection-radius="28" :snap-to-grid="false" multi-selection-key-code="Control" selection-key-code="Shift"
@@ -722,6 +919,10 @@ export default {
         <button title="Add a note (N)" aria-label="Add a note (N)" @click="addNote"><i class="material-icons" aria-hidden="true">sticky_note_2</i></button>
         <button title="Group the selection (Ctrl+G)" aria-label="Group the selection (Ctrl+G)" @click="groupSelection"><i class="material-icons" aria-hidden="true">crop_free</i></button>
         <button title="Delete the selection (Del)" aria-label="Delete the selection (Del)" @click="deleteSelection"><i class="material-icons" aria-hidden="true">delete_outline</i></button>
+        <button title="Bypass the selection (Ctrl+B)" aria-label="Bypass the selection (Ctrl+B)" data-testid="bypass-button"
+          @click="toggleBypass"><i class="material-icons" aria-hidden="true">alt_route</i></button>
+        <button title="Make a subgraph of the selection (Ctrl+Shift+G)" aria-label="Make a subgraph of the selection (Ctrl+Shift+G)"
+          data-testid="subgraph-button" @click="makeSubgraph"><i class="material-icons" aria-hidden="true">widgets</i></button>
         <span class="oy-sep"></span>
         <button title="Fit view (F)" aria-label="Fit view (F)" @click="fit"><i class="material-icons" aria-hidden="true">fit_screen</i></button>
         <button title="Lay out the selection or the whole graph (L)" aria-label="Lay out the selection or the whole graph (L)"
@@ -731,6 +932,14 @@ export default {
         <button title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts (?)" data-testid="shortcuts-button"
           @click="sheet = !sheet"><i class="material-icons" aria-hidden="true">keyboard</i></button>
       </div>
+      <nav v-if="levels.length" class="oy-breadcrumb" aria-label="Subgraph path" data-testid="breadcrumb">
+        <button aria-label="Back to the workflow" @click="leaveTo(0)">{{ meta.name || 'workflow' }}</button>
+        <template v-for="(l, i) in levels" :key="l.node"><span aria-hidden="true">›</span>
+          <button v-if="i < levels.length - 1" :aria-label="'Back to subgraph ' + l.title" @click="leaveTo(i + 1)">{{ l.title }}</button>
+          <input v-else class="oy-breadcrumb-title" aria-label="subgraph title" :value="l.title"
+            @change="renameSubgraph($event.target.value.trim() || 'subgraph')"></template>
+      </nav>
+      <ViewerPanel v-if="viewer" :target="viewer" @close="viewer = null" />
       <QuickAdd v-if="quick" :at="quick.at" :filter="quick.filter" :title="quick.title" @pick="quickPick"
         @close="quick = null" />
       <div v-if="historyOpen" class="oy-history" role="dialog" aria-label="History of edits" data-testid="history-panel">

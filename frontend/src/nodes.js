@@ -63,15 +63,19 @@ export const OysterNode = {
   props: ['id', 'data', 'selected'],
   setup(props) {
     const ctx = inject('oyster')
-    const spec = computed(() => ctx.catalog.value.nodes[props.data.type])
+    const spec = computed(() => ctx.specOf(props.data))
     const rows = computed(() => {
       const s = spec.value || unknownPorts(props.data.ports)
       const n = Math.max(s.inputs.length, s.outputs.length)
       return Array.from({ length: n }, (_, i) => ({ input: s.inputs[i], output: s.outputs[i] }))
     })
     const color = (t) => ctx.catalog.value.colors[t] || '#9e9e9e'
-    const st = computed(() => ctx.status[props.id] || null)
-    const problems = computed(() => splitProblems(ctx.problems[props.id]))
+    const st = computed(() => ctx.statusOf(props.id))
+    const problems = computed(() => splitProblems(ctx.problemsOf(props.id)))
+    const bypassed = computed(() => props.data.mode === 'bypass')
+    const isSubgraph = computed(() => props.data.type === 'subgraph')
+    // what a bypassed node passes, e.g. "world → world"
+    const passes = computed(() => Object.entries(spec.value?.bypass || {}).map(([o, i]) => `${i} → ${o}`).join(', '))
     const showBody = computed(() => !ctx.far.value && !props.data.collapsed)
     // Far away the body becomes a plain block of the same height: the node keeps its size, so
     // zooming across the threshold re-measures nothing and no wire moves.
@@ -119,11 +123,13 @@ export const OysterNode = {
       const types = (spec.value?.outputs || []).map((p) => p.type)
       return types.includes('Timeline') ? 'shot' : types.includes('WorldState') ? 'world' : null
     })
-    return { ctx, explorable, far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, shown, hidden, editing, title, rename, toggle, percent, seconds,
+    return { ctx, explorable, far: ctx.far, bypassed, isSubgraph, passes, enter: () => ctx.enterSubgraph(props.id),
+      view: () => ctx.openViewer(props.id), socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, shown, hidden, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
       :class="['oy-cat-' + category, st ? 'oy-status-' + st.status : '', { 'oy-selected': selected,
+        'oy-bypassed': bypassed, 'oy-subgraph': isSubgraph,
         'oy-has-problem': problems.general.length || Object.keys(problems.byParam).length }]"
       :style="data.color ? { '--oy-accent': data.color } : {}">
     <div class="oy-node-header" @dblclick.stop="editing = true">
@@ -131,6 +137,10 @@ export const OysterNode = {
       <input v-if="editing" class="oy-title-input nodrag" aria-label="node title" :value="title" @blur="rename" @keydown.enter="rename"
         @vue:mounted="({ el }) => el.focus()">
       <span v-else class="oy-node-title" :title="spec ? spec.description : 'unknown node type'">{{ title }}</span>
+      <span v-if="bypassed" class="oy-bypass-badge" data-testid="bypass-badge"
+        :title="passes ? 'bypassed: passes ' + passes : 'bypassed: passes nothing through'">bypassed</span>
+      <button v-if="isSubgraph" class="oy-enter nodrag" :aria-label="'Open subgraph ' + title" title="Open the subgraph"
+        @click.stop="enter">open ›</button>
       <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
         st.status === 'error' ? 'error' : (seconds || statusText[st.status]) }}</span>
       <button v-if="explorable" class="oy-explore nodrag" data-testid="explore-button" @click.stop="ctx.openExplore(id)"
@@ -140,10 +150,12 @@ export const OysterNode = {
         :aria-label="(data.collapsed ? 'expand ' : 'collapse ') + title">
         {{ data.collapsed ? '▸' : '▾' }}</button>
     </div>
+    <div v-if="far && bypassed" class="oy-far-status oy-far-bypass">bypassed</div>
     <div v-if="far && st" class="oy-far-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
       statusText[st.status] }}</div>
     <div v-if="st && st.status === 'running'" class="oy-progress"><div :style="{ width: percent + '%' }"></div></div>
-    <div v-if="!spec" class="oy-node-error">unknown node type '{{ data.type }}'</div>
+    <div v-if="!spec" class="oy-node-error">{{ isSubgraph ? "missing subgraph '" + data.subgraph + "'" :
+      "unknown node type '" + data.type + "'" }}</div>
     <div class="oy-ports">
       <div v-for="(row, i) in rows" :key="i" class="oy-port-row">
         <div class="oy-port oy-port-in" v-if="row.input" :title="row.input.description">

@@ -23,7 +23,7 @@ const ImagePreview = {
 }
 
 // A top-down map of a camera path: positions as a polyline, a sight line from each key to its target.
-const CameraMap = {
+export const CameraMap = {
   props: ['item'],
   setup(props) {
     const view = computed(() => {

@@ -1,5 +1,6 @@
 // Parameter widgets, chosen by Param.widget first and the parameter's type second.
 import { computed, inject, ref, watch } from 'vue'
+import { StructuredField } from './forms.js'
 
 const isNumber = (p) => p.type === 'int' || p.type === 'float'
 
@@ -237,7 +238,7 @@ const ScriptField = {
 
 export const ParamWidget = {
   components: { NumberField, SliderField, SeedField, VectorField, ColorField, FileField, JsonField, KeyframeField,
-    ScriptField },
+    ScriptField, StructuredField },
   props: ['param', 'value', 'nodeId', 'problems'],
   setup(props) {
     const ctx = inject('oyster')
@@ -265,8 +266,13 @@ export const ParamWidget = {
       <ColorField v-else-if="kind === 'color'" :param="param" :value="value" @set="set" />
       <VectorField v-else-if="kind === 'vector'" :param="param" :value="value" @set="set" />
       <FileField v-else-if="kind === 'file'" :param="param" :value="value" :node-id="nodeId" @set="set" />
-      <KeyframeField v-else-if="kind === 'keyframes'" :param="param" :value="value" @set="set" />
+      <StructuredField v-else-if="kind === 'keyframes'" :param="param" :value="value" @set="set">
+        <template #form><KeyframeField :param="param" :value="value" @set="set" /></template>
+        <template #raw><JsonField :param="param" :value="value" @set="set" /></template>
+      </StructuredField>
       <ScriptField v-else-if="kind === 'script'" :param="param" :value="value" :problems="problems" @set="set" />
+      <StructuredField v-else-if="kind === 'json' && value !== null && typeof value === 'object'" :param="param"
+        :value="value" @set="set"><template #raw><JsonField :param="param" :value="value" @set="set" /></template></StructuredField>
       <JsonField v-else-if="kind === 'json'" :param="param" :value="value" @set="set" />
       <input v-else class="oy-input nodrag" :aria-label="param.name.replaceAll('_', ' ')" :value="value" @input="set($event.target.value)">
     </div>

@@ -12,6 +12,7 @@ from nicegui import ui
 from nicegui.events import UploadEventArguments
 
 from ..io.provenance import ProvenanceError, read_workflow_bytes
+from ..subgraphs import display_path
 from ..workflow import Workflow, WorkflowError
 from .api import MAX_OPEN_BYTES, Services
 from .dialogs import file_picker, outputs_browser, template_gallery
@@ -378,7 +379,7 @@ class EditorPage:
     def _problem_row(self, node: str | None, field: str | None, message: str, fix: str) -> None:
         with ui.element("div").classes("oy-problem-row") as row:
             row.props["data-node"] = node or ""  # a value, never parsed as props
-            ui.label(f"{node or 'workflow'} · {field or ''}").classes("oy-problem-where")
+            ui.label(f"{display_path(node) if node else 'workflow'} · {field or ''}").classes("oy-problem-where")
             ui.label(message).classes("oy-problem-message")
             if fix:
                 ui.label(f"fix: {fix}").classes("oy-problem-fix")

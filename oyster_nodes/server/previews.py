@@ -41,7 +41,7 @@ def make_previews(node_id: str, outputs: Mapping[str, Any], *, folder: Path, url
 
 def _preview(node_id: str, name: str, value: Any, *, folder: Path, url: str, files_url: str,
              out_dir: Path) -> list[dict[str, Any]]:
-    stem = f"{node_id}.{name}"
+    stem = f"{node_id.replace('/', '~')}.{name}"  # a node inside a subgraph: g1/n3
     if isinstance(value, Image):
         return [_image(stem, name, value, folder, url)]
     if isinstance(value, Frames):
