@@ -134,7 +134,8 @@ def test_a_recorded_session_becomes_nodes_that_validate_and_run(full_registry, t
     nodes = s.recording_nodes()
     cam, acts = nodes["camera"], nodes["actions"]
     assert len(cam["params"]["keys"]) >= 3 and "impulse" in acts["params"]["script"]
-    script = drop_script(6, 60, 60) + "\n" + acts["params"]["script"]
+    script = acts["params"]["script"]
+    assert "spawn shape=sphere id=b0 pos=60,60" in script.splitlines()[0]  # the session's own script comes first
     doc = {"format": "oyster-workflow", "version": 1, "nodes": [
         {"id": "spec", "type": "world.spec_edit", "params": {"override": {}}} if False else
         {"id": "load", "type": "world.load", "params": {"path": "hills.oyworld.safetensors"}},
