@@ -63,7 +63,7 @@ def _ring(n: int, radius: float, part: Part) -> tuple[Part, ...]:
 THINGS: dict[str, tuple[Part, ...]] = {
     "campfire": _ring(6, 0.6, Part(shape="sphere", size=(0.15,), material="stone", name="stone"))
     + (Part(shape="box", size=(0.55, 0.55, 0.12), material="wood", color="orange", name="embers"),),
-    "crate": (Part(shape="box", size=(0.5,), material="wood"),),
+    "crate": (Part(shape="box", size=(0.4,), material="wood"),),
     "box": (Part(shape="box", size=(0.5,)),),
     "cube": (Part(shape="box", size=(0.4,)),),
     "ball": (Part(shape="sphere", size=(0.2,), material="rubber"),),
