@@ -355,7 +355,8 @@ def _inside(world: WorldState, p: np.ndarray) -> list[float]:
 
 
 def push_event(msg: dict[str, Any], sim: WorldSession, viewer: Viewer) -> dict[str, Any]:
-    """An impulse on the body in front of the viewer (within PUSH_REACH_M of the eye, near the view line)."""
+    """An impulse on the body in front of the viewer: the nearest within PUSH_REACH_M ahead, near the line the
+    viewer faces (seen from above), between its feet and a little above its eye."""
     mps = msg.get("speed", 4.0)
     if isinstance(mps, bool) or not isinstance(mps, (int, float)) or not 0.0 < mps <= 40.0:
         raise ActError("'speed' is the speed the push gives, metres per second, above 0 up to 40")
@@ -365,11 +366,13 @@ def push_event(msg: dict[str, Any], sim: WorldSession, viewer: Viewer) -> dict[s
         if k >= len(s.body_alive_b) or not s.body_alive_b[k]:
             continue
         v = s.body_pos_b3[k] - viewer.eye
-        along = float(v @ viewer.forward)
-        off = float(np.linalg.norm(v - along * viewer.forward))
+        flat = viewer.flat_forward()[:2]
+        along = float(v[:2] @ flat)
+        off = float(np.linalg.norm(v[:2] - along * flat))
         nearest = min(nearest, (float(np.linalg.norm(v)), b.id))
         r = b.radius()
-        if 0.0 < along <= PUSH_REACH_M + r and off <= r + 0.6 and along < best_along:
+        reachable = -2.5 - r < float(v[2]) < 1.0 + r  # between the feet and a little above the eye
+        if reachable and 0.0 < along <= PUSH_REACH_M + r and off <= r + 0.6 and along < best_along:
             best, best_along = k, along
     if best < 0:
         hint = f" (nearest: {nearest[1]} at {nearest[0]:.1f} m)" if nearest[1] else " (there are no bodies)"

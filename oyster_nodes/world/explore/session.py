@@ -489,7 +489,7 @@ def _line(e: dict[str, Any], t: float) -> str:
     raw = {k: v for k, v in e.items() if k in fields and v is not None} | {"kind": e["kind"]}
     if e["kind"] == "spawn" and "resolved_pos" in e:
         pos = [float(c) for c in e["resolved_pos"]]
-        raw["pos"] = pos[:2] if e.get("shape") in ("character", "vehicle") else pos
+        raw["pos"] = pos[:2] if e.get("shape") in ("character", "vehicle") else [*pos[:2], _ceil_digits(pos[2])]
         raw.pop("height", None)
     raw["time"] = _floor_time(t)
     if e.get("end") is not None:
@@ -502,6 +502,13 @@ def _floor_time(t: float) -> float:
     recorded at a frame's moment fires at that frame's step, not the one after."""
     digits = max(6 - len(str(int(t))), 0)
     return math.floor(t * 10 ** digits + 1e-6) / 10 ** digits
+
+
+def _ceil_digits(z: float) -> float:
+    """z raised (never lowered) to the digits a script line keeps, so a body resting on the ground is not
+    written a hair inside it."""
+    digits = max(6 - len(str(int(abs(z)))), 0)
+    return math.ceil(z * 10 ** digits - 1e-6) / 10 ** digits
 
 
 def _copy_walker(w: Walker) -> Walker:
