@@ -93,8 +93,9 @@ def main() -> None:
     fps = frames / (time.perf_counter() - t0)
     # two minutes of exploration with interaction (ticks only), then back to the start pose and light
     s.handle({"type": "keys", "up": keys})
-    plan = [("drop", {"shape": "box", "size": 0.4}), ("keys", {"down": ["KeyW"]}),
-            ("throw", {"speed": 10.0}), ("look", {"dx": 40.0}), ("say", {"text": "a campfire here"}),
+    plan = [("keys", {"down": ["KeyW"]}), ("throw", {"speed": 10.0}), ("look", {"dx": 40.0}),
+            ("say", {"text": "a campfire here"}), ("keys", {"up": ["KeyW"]}), ("drop", {"shape": "box", "size": 0.4}),
+            ("keys", {"down": ["KeyW"]}),
             ("mode", {"mode": "fly"}), ("keys", {"down": ["KeyE"], "up": ["KeyW"]}),
             ("event", {"event": {"kind": "impulse", "id": "ball0", "vec": [0, 0, 800]}}),
             ("say", {"text": "two crates there"}), ("weather", {"weather": "rain"}), ("time", {"clock_h": 19.5}),
