@@ -264,6 +264,11 @@ def test_spawn_text_makes_what_it_says() -> None:
     centre = np.mean([body(s, b.id) for b in fire], axis=0)
     assert np.hypot(centre[0] - 30.0, centre[1] - 32.5) < 0.3  # 2.5 m ahead of the viewer
     assert s.handle({"type": "say", "text": "make it rain"})["ok"] and s.world.env["weather"] == "rain"
+    reply = s.handle({"type": "say", "text": "drop 2 red balls from 3 m there"})
+    assert reply["ok"] and [d["event"]["shape"] for d in reply["did"]] == ["sphere", "sphere"], reply
+    ball = next(b for b in s.sim.bodies if b.id == "ball1")
+    assert ball.color == pytest.approx([0.85, 0.12, 0.1]) and reply["did"][0]["event"]["pos"][2] > 12.5  # 3 m up
+    assert "too many" in s.handle({"type": "say", "text": "40 crates here"})["error"]
     for text in ("a dragon here", "frobnicate the quux"):
         reply = s.handle({"type": "say", "text": text})
         assert reply["ok"] is False and "campfire" in reply["error"] and "make it rain" in reply["error"], reply

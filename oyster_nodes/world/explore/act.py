@@ -106,8 +106,9 @@ def thing_in(words: list[str]) -> tuple[str, int] | None:
 
 
 def count_in(text: str, words: list[str], noun_at: int) -> int:
-    """How many a line asks for: a number word or digits before the noun; 1 by default."""
-    digits = re.search(r"\b(\d{1,3})\s+[a-z]", text.lower())
+    """How many a line asks for: a number word before the noun, or digits just before it ('3 red crates');
+    1 by default."""
+    digits = re.search(rf"\b(\d{{1,3}})\s+(?:[a-z]+\s+)?{re.escape(words[noun_at])}\b", text.lower())
     n = int(digits.group(1)) if digits else next((COUNTS[w] for w in words[:noun_at] if w in COUNTS), 1)
     if not 1 <= n <= MAX_AT_ONCE:
         raise ActError(f"{n} at once is too many: spawn 1 to {MAX_AT_ONCE} things at a time")
@@ -298,7 +299,7 @@ def _half_height(shape: str, size: list[float]) -> float:
     if shape == "sphere":
         return float(size[0])
     if shape == "capsule":
-        return float(size[0])  # capsules lie on their side when they land; spawned upright they stand
+        return float(size[0]) + float(size[1] if len(size) > 1 else 4 * size[0]) / 2
     return float((size * 3)[2] if len(size) == 1 else size[2]) / 2
 
 
