@@ -40,6 +40,9 @@ MAX_LOOK_DEG = 90.0
 MAX_SNAPSHOTS = 16
 #: the camera is recorded this often (the keyframes node takes every 0.5 s by default)
 RECORD_EVERY_S = 0.1
+#: a recorded spawn is written this much higher than it was, so that the x, y cut to a script line's digits
+#: (up to half a millimetre on a slope) never puts it inside the ground it rested on
+LIFT_M = 0.003
 MESSAGE_TYPES = ("keys", "look", "mode", "speed", "time", "weather", "event", "say", "throw", "drop", "push",
                  "play", "pause", "seek", "status", "branch", "checkout", "branches", "edits", "remove_edit",
                  "snapshot", "restore")
@@ -489,7 +492,7 @@ def _line(e: dict[str, Any], t: float) -> str:
     raw = {k: v for k, v in e.items() if k in fields and v is not None} | {"kind": e["kind"]}
     if e["kind"] == "spawn" and "resolved_pos" in e:
         pos = [float(c) for c in e["resolved_pos"]]
-        raw["pos"] = pos[:2] if e.get("shape") in ("character", "vehicle") else [*pos[:2], _ceil_digits(pos[2])]
+        raw["pos"] = pos[:2] if e.get("shape") in ("character", "vehicle") else [*pos[:2], _ceil_digits(pos[2] + LIFT_M)]
         raw.pop("height", None)
     raw["time"] = _floor_time(t)
     if e.get("end") is not None:
@@ -505,8 +508,7 @@ def _floor_time(t: float) -> float:
 
 
 def _ceil_digits(z: float) -> float:
-    """z raised (never lowered) to the digits a script line keeps, so a body resting on the ground is not
-    written a hair inside it."""
+    """z raised (never lowered) to the digits a script line keeps."""
     digits = max(6 - len(str(int(abs(z)))), 0)
     return math.ceil(z * 10 ** digits - 1e-6) / 10 ** digits
 
