@@ -12,6 +12,10 @@
   the bodies being in the simulation; slot_spawn_ms_p50: one spare body taken, resized and placed;
   session_build_ms: building the simulation from scratch, the least a recompile keeping the state would cost.
 
+`--client ws` takes fps and latency from a scripted websocket client of a real `oyster serve` on loopback (the
+frames it is delivered, acknowledging each; latency from sending an input to receiving the first frame made
+after the server applied it); revisit and rewind are then measured in-process on the same world.
+
 Last line: one JSON object. `--seconds 10` sets the fps window; `--width/--height` the frame (640x360).
 """
 
@@ -27,7 +31,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
@@ -60,12 +65,7 @@ def state(s: ExploreSession) -> bytes:
                                           x.agent_pos_a3, x.agent_yaw_a, x.agent_alive_a))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=10.0)
-    ap.add_argument("--width", type=int, default=640)
-    ap.add_argument("--height", type=int, default=360)
-    args = ap.parse_args()
+def in_process(args: argparse.Namespace, *, timed: bool = True) -> dict[str, object]:
     world = generate_world(spec_from_prompt(Prompt(text=PROMPT, seed=5), None), 5)
     renderer = Renderer()
     settings = ExploreSettings(width=args.width, height=args.height)
@@ -80,7 +80,7 @@ def main() -> None:
     frames, lat, t0 = 0, [], time.perf_counter()
     keys = ["KeyW", "KeyD", "KeyS", "KeyA"]
     dt = 1.0 / 24.0
-    while time.perf_counter() - t0 < args.seconds:
+    while timed and time.perf_counter() - t0 < args.seconds:
         if frames % 12 == 0:
             t_in = time.perf_counter()
             s.handle({"type": "keys", "down": [keys[(frames // 12) % 4]], "up": keys})
@@ -160,16 +160,105 @@ def main() -> None:
         t0 = time.perf_counter()
         fresh.apply({"kind": "spawn", "shape": ("sphere", "box", "capsule")[k % 3], "pos": [x + k, y + 3.0]})
         slot_ms.append((time.perf_counter() - t0) * 1000)
-    figures = {"resolution": f"{args.width}x{args.height}", "device": renderer.device, "fps": round(fps, 2),
-               "latency_ms_p50": round(statistics.median(lat), 1),
-               "latency_ms_p95": round(sorted(lat)[int(0.95 * (len(lat) - 1))], 1),
-               "revisit_psnr_db": "inf" if math.isinf(revisit) else round(revisit, 2),
-               "revisit_identical": math.isinf(revisit),
-               "rewind_exact": seek_exact and first == replayed, "seek_exact": seek_exact,
-               "restore_exact": first == replayed, "frames_compared": len(common),
-               "spawn_ms_p50": round(statistics.median(spawn_ms), 2), "spawn_ms_max": round(max(spawn_ms), 2),
-               "slot_spawn_ms_p50": round(statistics.median(slot_ms), 3), "session_build_ms": round(build_ms, 1), "refused": refused, "frames": frames,
-               "transport": "in-process (no websocket yet)"}
+    figures: dict[str, object] = {"resolution": f"{args.width}x{args.height}", "device": renderer.device}
+    if timed:
+        figures |= {"fps": round(fps, 2), "latency_ms_p50": round(statistics.median(lat), 1),
+                    "latency_ms_p95": round(sorted(lat)[int(0.95 * (len(lat) - 1))], 1), "frames": frames}
+    figures |= {"revisit_psnr_db": "inf" if math.isinf(revisit) else round(revisit, 2),
+                "revisit_identical": math.isinf(revisit),
+                "rewind_exact": seek_exact and first == replayed, "seek_exact": seek_exact,
+                "restore_exact": first == replayed, "frames_compared": len(common),
+                "spawn_ms_p50": round(statistics.median(spawn_ms), 2), "spawn_ms_max": round(max(spawn_ms), 2),
+                "slot_spawn_ms_p50": round(statistics.median(slot_ms), 3), "session_build_ms": round(build_ms, 1),
+                "refused": refused,
+                "transport": "in-process (no network)"}
+    return figures
+
+
+def workflow(script_text: str) -> dict[str, object]:
+    """The bench world as a workflow: the same prompt and seed, simulated with the bench's script."""
+    def node(id_: str, type_: str, **params: object) -> dict[str, object]:
+        return {"id": id_, "type": type_, "params": params}
+
+    def link(a: str, out: str, b: str, into: str) -> dict[str, str]:
+        return {"from_node": a, "from_output": out, "to_node": b, "to_input": into}
+
+    return {"format": "oyster-workflow", "version": 1, "metadata": {"name": "bench_explore"},
+            "nodes": [node("prompt", "prompt.text", text=PROMPT, seed=5), node("spec", "prompt.to_spec"),
+                      node("world", "world.generate", seed=5), node("script", "action.script", script=script_text,
+                                                                     english=False),
+                      node("sim", "simulate.run", duration_s=600.0)],
+            "links": [link("prompt", "prompt", "spec", "prompt"), link("spec", "spec", "world", "spec"),
+                      link("world", "world", "sim", "world"), link("script", "script", "sim", "script")]}
+
+
+def over_websocket(args: argparse.Namespace) -> dict[str, object]:
+    """fps delivered to a scripted websocket client of a real `oyster serve`, and input-to-frame latency: from
+    sending an input to receiving the first frame that the server made after applying it."""
+    import tempfile
+    import urllib.request
+
+    from oyster_nodes.server import harness
+    from oyster_nodes.server.explore_client import Client
+
+    size = f"w={args.width}&h={args.height}"
+    with tempfile.TemporaryDirectory(prefix="bench-explore-") as tmp:
+        server = harness.start_server(Path(tmp) / "ws", templates=ROOT / "workflows", timeout_s=120)
+        try:
+            def open_node(doc: dict[str, object], node: str) -> str:
+                req = urllib.request.Request(server.base + "/oyster/api/explore/worlds", method="POST",
+                                             data=json.dumps({"workflow": doc, "node": node}).encode(),
+                                             headers={"content-type": "application/json"})
+                with urllib.request.urlopen(req, timeout=600) as res:  # generating the world takes a while
+                    return str(json.loads(res.read())["world"])
+
+            # the start pose comes from the world alone; the script is placed around it, as in-process
+            probe = Client.open(server.base, open_node(workflow("at 0s wind 1"), "world"), size=size)
+            x, y, _ = probe.until(lambda m: m.get("kind") == "frame")["pos"]
+            probe.close()
+            c = Client.open(server.base, open_node(workflow(script(x, y)), "sim"), size=size)
+            c.pump(2.0)  # the first frames upload the world to the renderer
+            keys = ["KeyW", "KeyD", "KeyS", "KeyA"]
+            lat, sent = [], {}
+            c.frames.clear()
+            t0 = time.perf_counter()
+            k = 0
+            while time.perf_counter() - t0 < args.seconds:
+                if time.perf_counter() - t0 >= 0.5 * k:
+                    c.send({"type": "keys", "down": [keys[k % 4]], "up": [keys[(k - 1) % 4]]})
+                    sent[c.send({"type": "look", "dx": 3.0, "dy": 0.0})] = time.perf_counter()
+                    k += 1
+                h = c.receive(0.05)
+                if h is not None and h.get("kind") == "frame":
+                    for seq in [q for q in sent if q <= h["input_seq"]]:
+                        lat.append((c.frames[-1][0] - sent.pop(seq)) * 1000)
+            elapsed = time.perf_counter() - t0
+            frames = len(c.frames)
+            dropped = c.frames[-1][1]["dropped"] if c.frames else 0
+            c.close()
+        finally:
+            server.stop()
+    return {"fps": round(frames / elapsed, 2), "latency_ms_p50": round(statistics.median(lat), 1),
+            "latency_ms_p95": round(sorted(lat)[int(0.95 * (len(lat) - 1))], 1), "frames": frames,
+            "inputs_timed": len(lat), "slots_skipped": dropped,
+            "transport": "websocket: JPEG frames, one unacknowledged at most (a real oyster serve on loopback)"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--width", type=int, default=640)
+    ap.add_argument("--height", type=int, default=360)
+    ap.add_argument("--client", choices=("inprocess", "ws"), default="inprocess",
+                    help="ws: a scripted websocket client against a real server (revisit and rewind are "
+                         "measured in-process on the same world)")
+    args = ap.parse_args()
+    if args.client == "ws":
+        streamed = over_websocket(args)
+        figures = in_process(args, timed=False) | streamed
+        figures["revisit_and_rewind"] = "in-process, same world"
+    else:
+        figures = in_process(args)
     print(json.dumps(figures))
 
 

@@ -55,6 +55,9 @@ class RenderImage(Node):
             image = renderer.render(world, cam)
         if framing is not None:
             image.info["framing"] = framing.to_json()
+        # the words the world came from, for stages that read them (the film pass's default prompt)
+        image.info["prompt"] = str(world.spec.get("text", ""))
+        image.info["negative"] = str(world.spec.get("negative", ""))
         return image
 
 

@@ -160,9 +160,10 @@ def expand(axes: Sequence[Axis], *, mode: str = "cartesian") -> list[Variant]:
     return [Variant(index=k, settings=tuple(s for part in combo for s in part)) for k, combo in enumerate(combos)]
 
 
-def plan(workflow: Workflow, variants: list[Variant], registry: Any) -> BatchPlan:
+def plan(workflow: Workflow, variants: list[Variant], registry: Any, *, prefix: str = "") -> BatchPlan:
     """Every variant's workflow built and validated before anything runs. A problem is reported once with the
-    variants it is found in ("variant 3 (cam.seed=4)", "variants 1, 2", "all 20 variants")."""
+    variants it is found in ("variant 3 (cam.seed=4)", "variants 1, 2", "all 20 variants"). A `prefix` puts the
+    variants' folders inside that folder (a batch submitted as jobs writes into PREFIX/<nnn>-<label>/)."""
     found: dict[tuple[str, str | None, str | None, str, str], list[Variant]] = {}
     for v in variants:
         wf = workflow.model_copy(deep=True)
@@ -174,7 +175,7 @@ def plan(workflow: Workflow, variants: list[Variant], registry: Any) -> BatchPla
                                         "workflow", node=node_id, fix="check the node ids with `oyster validate`"))
                 continue
             ref.params[param] = value
-        _into_folder(wf, v.folder, registry)
+        _into_folder(wf, f"{prefix}/{v.folder}" if prefix else v.folder, registry)
         try:
             graph = build(wf, registry)
         except WorkflowError as exc:

@@ -131,8 +131,7 @@ def freeze(outputs: Outputs) -> Outputs:
         if isinstance(value, dict):
             stack += [v for v in value.values() if not isinstance(v, _LEAF)]
         elif isinstance(value, (list, tuple)):
-            if value and not isinstance(value[0], _LEAF):
-                stack += value
+            stack += [v for v in value if not isinstance(v, _LEAF)]
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
             stack += [getattr(value, f.name, None) for f in dataclasses.fields(value)]
     return outputs
@@ -471,29 +470,34 @@ class Cache:
         self.memory = MemoryCache(memory_bytes)
         self.disk = disk
         self.stats = CacheStats()
+        self._stats_lock = threading.Lock()  # runs on several threads count into one record
+
+    def _count(self, name: str) -> None:
+        with self._stats_lock:
+            setattr(self.stats, name, getattr(self.stats, name) + 1)
 
     def get(self, key: str) -> tuple[Outputs | None, str | None]:
         """Outputs and the tier they came from ("memory" or "disk"), or (None, None)."""
         outputs = self.memory.get(key)
         if outputs is not None:
-            self.stats.memory_hits += 1
+            self._count("memory_hits")
             return outputs, "memory"
         if self.disk is not None:
             outputs = self.disk.get(key)
             if outputs is not None:
-                self.stats.disk_hits += 1
+                self._count("disk_hits")
                 self.memory.put(key, freeze(outputs))
                 return outputs, "disk"
-        self.stats.misses += 1
+        self._count("misses")
         return None, None
 
     def put(self, key: str, outputs: Outputs) -> None:
         """Keep outputs under their key; their arrays become read-only (see the module docstring)."""
-        self.stats.stores += 1
+        self._count("stores")
         self.memory.put(key, freeze(outputs))
         if self.disk is not None and any(getattr(v, "disk_cache", False) for v in outputs.values()):
             if self.disk.put(key, outputs):
-                self.stats.disk_stores += 1
+                self._count("disk_stores")
 
     def refresh(self, keys: list[str]) -> None:
         """Mark entries of the workflow in use as just used in both tiers, without loading them."""
@@ -503,8 +507,9 @@ class Cache:
                 self.disk.touch(key)
 
     def snapshot(self) -> CacheStats:
-        s = self.stats
-        s.memory_bytes, s.memory_entries = self.memory.nbytes, len(self.memory)
-        s.evictions = self.memory.evictions + (self.disk.evictions if self.disk else 0)
-        s.corrupt = self.disk.corrupt if self.disk else 0
-        return CacheStats(**asdict(s))
+        with self._stats_lock:
+            s = self.stats
+            s.memory_bytes, s.memory_entries = self.memory.nbytes, len(self.memory)
+            s.evictions = self.memory.evictions + (self.disk.evictions if self.disk else 0)
+            s.corrupt = self.disk.corrupt if self.disk else 0
+            return CacheStats(**asdict(s))

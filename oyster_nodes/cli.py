@@ -1,4 +1,4 @@
-"""The `oyster` command: run, validate, nodes, schema, cache, serve.
+"""The `oyster` command: run, batch, validate, nodes, schema, cache, serve, worker.
 
 Exit codes: 0 success, 2 invalid workflow or arguments, 1 a node failed or the run was cancelled.
 Expected mistakes (a bad workflow, a missing file, a file that exists) print one message naming
@@ -304,10 +304,25 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
     except (ValueError, OSError) as exc:
         console.print(f"{exc}", style="red", markup=False, soft_wrap=True)
         return EXIT_INVALID
-    planned = batch.plan(workflow, variants, registry)
+    if args.submit and args.ray:
+        console.print("--submit and --ray: choose one (the workspace's store, or the Ray cluster)", style="red",
+                      markup=False)
+        return EXIT_INVALID
+    args.out = args.out or ("batch" if args.submit else "out")
+    if args.submit and (Path(args.out).is_absolute() or ".." in Path(args.out).parts):
+        console.print(f"--out {args.out}: with --submit, give a folder inside the workspace's output folder "
+                      "(e.g. --out batch/seeds)", style="red", markup=False)
+        return EXIT_INVALID
+    planned = batch.plan(workflow, variants, registry, prefix=args.out if args.submit else "")
     if planned.problems:
         _print_problems(console, planned.problems, args.workflow)
         return EXIT_INVALID
+    if args.submit:
+        return _submit_batch(args, console, workflow, planned)
+    if args.ray:
+        from .cluster.batch_cli import run_batch
+
+        return run_batch(args, console, planned.variants)
     out = Path(args.out)
     console.print(f"batch: {len(variants)} variant(s) of {args.workflow} into {out}/", highlight=False)
     executor = Executor(make_cache(args), workers=args.workers)
@@ -339,6 +354,74 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
     console.print(table)
     ok = len(results) == len(variants) and all(r.ok for r in results)
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _submit_batch(args: argparse.Namespace, console: Console, workflow: Workflow, planned: Any) -> int:
+    """Every variant as a job in the workspace's store (a worker or `oyster serve` runs them); --wait follows."""
+    from .jobs import JobStore
+    from .jobs.batches import batch_id, submit_variants
+    from .jobs.worker import outputs_path, store_path
+
+    store = JobStore(store_path(Path(args.workspace)))
+    variants = [(v.index, v.label, v.workflow.to_json()) for v in planned.variants]
+    bid = args.batch_id or batch_id(workflow.to_json(), [v.label for v in planned.variants], args.out)
+    submitted = submit_variants(store, batch=bid, name=workflow.metadata.name, variants=variants)
+    added = sum(s.added for s in submitted)
+    console.print(f"batch {bid}: {added} job(s) submitted, {len(submitted) - added} already in the store; outputs "
+                  f"in {outputs_path(Path(args.workspace)) / args.out}/", highlight=False, markup=False)
+    if not args.wait:
+        console.print(f"run them with `oyster worker --workspace {args.workspace}` (or `oyster serve`)",
+                      highlight=False, markup=False)
+        return EXIT_OK
+    return _follow_batch(console, store, bid, submitted)
+
+
+def _follow_batch(console: Console, store: Any, bid: str, submitted: list[Any]) -> int:
+    from rich.table import Table
+
+    from .jobs import FINISHED
+
+    reported: set[str] = set()
+    records: dict[str, Any] = {}
+    while len(reported) < len(submitted):
+        for s in submitted:
+            record = store.get(s.record.id)
+            records[s.record.id] = record
+            if record is not None and record.state in FINISHED and s.record.id not in reported:
+                reported.add(s.record.id)
+                console.print(f"[{len(reported)}/{len(submitted)}] {record.state} variant {s.index + 1} ({s.label}): "
+                              f"{record.message}", highlight=False, markup=False)
+        time.sleep(0.3)
+    table = Table(title=f"batch {bid}: {sum(r.state == 'done' for r in records.values())} of {len(submitted)} done")
+    for col in ("#", "variant", "job", "status", "outputs"):
+        table.add_column(col)
+    for s in submitted:
+        r = records[s.record.id]
+        table.add_row(str(s.index + 1), s.label, r.id, str(r.state), "\n".join(r.outputs) or "-")
+    console.print(table)
+    return EXIT_OK if all(r.state == "done" for r in records.values()) else EXIT_FAILED
+
+
+def cmd_worker(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    from .jobs.store import StoreError
+    from .jobs.worker import WorkerOptions, run_worker
+
+    options = WorkerOptions(workspace=Path(args.workspace), cache_dir=args.cache_dir,
+                            out_dir=Path(args.out) if args.out else None, concurrency=args.concurrency,
+                            device=args.device, packs=tuple(args.packs), node_workers=args.workers,
+                            lease_s=args.lease_s, interrupted=args.interrupted, drain=args.drain)
+    try:
+        run_worker(options)
+    except (ValueError, StoreError, RegistryError) as exc:
+        console.print(f"{exc}", style="bold red", markup=False)
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+def _cmd_schedule(args: argparse.Namespace, console: Console, registry: Registry | None) -> int:
+    from .jobs.schedule_cli import cmd_schedule
+
+    return cmd_schedule(args, console, registry)
 
 
 def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
@@ -525,12 +608,37 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--table", metavar="CSV", help="a CSV of variants: a header of NODE.PARAM columns, a row each")
     bat.add_argument("--combine", choices=("cartesian", "zip"), default="cartesian",
                      help="every combination of the sweeps (default), or their k-th values together")
-    bat.add_argument("--out", default="out", help="output folder; each variant writes into OUT/<nnn>-<label>/")
+    bat.add_argument("--out", help="output folder (default: ./out; with --submit: 'batch' inside the workspace's "
+                     "output folder); each variant writes into OUT/<nnn>-<label>/")
     bat.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     bat.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
     _cache_args(bat)
     bat.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
     bat.add_argument("--memory-cache-gb", type=float, default=4.0)
+    bat.add_argument("--submit", action="store_true",
+                     help="submit the variants as jobs into the workspace's store (they survive crashes; a worker "
+                     "or `oyster serve` runs them) instead of running them here")
+    bat.add_argument("--workspace", default=".", help="with --submit: the workspace whose store takes the jobs")
+    bat.add_argument("--wait", action="store_true", help="with --submit: follow the jobs until all have finished")
+    bat.add_argument("--batch-id", help="with --submit: the batch's id (default: made from the workflow, the "
+                     "variants and --out, so submitting the same batch again adds only what is missing)")
+
+    work = sub.add_parser("worker", help="run jobs from a workspace's store, headless (beside or instead of serve)")
+    work.add_argument("--workspace", default=".", help="the workspace whose store and output folder to use")
+    work.add_argument("--concurrency", type=int, default=1, help="jobs run at once (default: 1)")
+    work.add_argument("--out", help="output folder (default: WORKSPACE/out)")
+    work.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    work.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
+    work.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder (share it "
+                      "with the other workers and the server, so a resumed job takes world states from it)")
+    work.add_argument("--lease-s", type=float, default=30.0, help="a run's lease; another runner takes the job "
+                      "over when its runner stops renewing it for this long")
+    work.add_argument("--interrupted", choices=("requeue", "fail"), default="requeue",
+                      help="a job whose runner died: queue it again (up to 3 attempts) or fail it")
+    work.add_argument("--drain", action="store_true", help="exit once nothing is queued or running")
+    from .cluster.batch_cli import add_arguments as add_ray_arguments
+
+    add_ray_arguments(bat)
 
     val = sub.add_parser("validate", help="check workflow files without running them")
     val.add_argument("files", nargs="+")
@@ -565,8 +673,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     serve.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
     serve.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
-    for command in (run, val, nodes, schema, cache, serve):
+    for command in (run, val, nodes, schema, cache, serve, work):
         _debug_arg(command)
+    from .jobs.schedule_cli import add_parser as add_schedule_parser
+
+    add_schedule_parser(sub)
     return parser
 
 
@@ -582,7 +693,8 @@ def _cache_args(p: argparse.ArgumentParser) -> None:
 
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schema": cmd_schema,
-            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch}
+            "cache": cmd_cache, "serve": cmd_serve, "batch": cmd_batch, "worker": cmd_worker,
+            "schedule": _cmd_schedule}
 NEEDS_REGISTRY = {"run", "validate", "nodes", "batch"}
 
 

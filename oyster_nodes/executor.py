@@ -155,6 +155,7 @@ def content_keys(graph: Graph, nodes: Iterable[str], out_dir: Path) -> dict[str,
             parts.append(out)
         if cls.reads_files:
             parts += _file_stamps(gn, out_dir)
+        parts += cls.input_stamps(gn.params)
         keys[node_id] = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=20).hexdigest()
     return keys
 

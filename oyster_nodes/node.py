@@ -258,6 +258,15 @@ class Node:
         return []
 
     @classmethod
+    def input_stamps(cls, params: dict[str, Any]) -> tuple[str, ...]:
+        """Stamps of what the node reads from outside the graph (a model folder), joined to its cache key.
+
+        Called when a run is planned, with the checked parameters; must be cheap (sizes and times, not
+        contents) and must not raise (stamp a missing thing as missing). The default reads nothing.
+        """
+        return ()
+
+    @classmethod
     def describe(cls) -> dict[str, Any]:
         """Everything the editor and `oyster nodes` show about this node."""
         return {

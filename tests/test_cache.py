@@ -275,3 +275,24 @@ def test_temp_files_of_killed_writers_are_removed_on_start_and_counted(tmp_path,
     assert info["entries"] == 0
     assert main(["cache", "--cache-dir", str(root), "--clear"]) == 0
     assert not legacy.exists() and live.exists()
+
+
+def test_arrays_behind_scalars_in_a_list_are_frozen_too():
+    from oyster_nodes.cache import freeze
+
+    inner = np.zeros(3)
+    outputs = freeze({"value": [1.0, "label", inner], "pair": (2, {"a": np.ones(2)})})
+    assert not inner.flags.writeable
+    assert not outputs["pair"][1]["a"].flags.writeable
+
+
+def test_statistics_count_every_lookup_from_many_threads():
+    import threading
+
+    cache = Cache(memory_bytes=1 << 20)
+    threads = [threading.Thread(target=lambda: [cache.get("missing") for _ in range(2000)]) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert cache.snapshot().misses == 8000

@@ -32,6 +32,7 @@ SHRINK = {
     "simulate.run": {"duration_s": 0.5},
     "export.splat": {"points": 1000},
     "export.glb": {"texture_px": 256},
+    "render.film_pass": {"steps": 2, "strength": 0.5},
 }
 
 
@@ -75,7 +76,17 @@ def test_the_wheel_holds_the_package_data_and_no_generic_top_level_name(wheel):
     assert {f"oyster_nodes/builtin/{p.name}" for p in (ROOT / "nodes").glob("*.py")} <= set(names)
 
 
-def test_every_example_runs_from_the_installed_wheel(venv, tmp_path):
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory) -> Path:
+    """A models folder whose "sd15" is a tiny random pipeline, for the film pass example (no real weights here)."""
+    from .neural.tiny import tiny_pipeline
+
+    root = tmp_path_factory.mktemp("models")
+    tiny_pipeline(root / "sd15")
+    return root
+
+
+def test_every_example_runs_from_the_installed_wheel(venv, tmp_path, tiny_models):
     import trimesh
 
     python = venv / "bin" / "python"
@@ -89,7 +100,8 @@ def test_every_example_runs_from_the_installed_wheel(venv, tmp_path):
         sets = [f"{n['id']}.{k}={json.dumps(v)}" for n in json.loads(example.read_text())["nodes"]
                 for k, v in SHRINK.get(n["type"], {}).items()]
         cmd = [str(venv / "bin" / "oyster"), "run", str(example), "--out", str(out), "--device", "cpu"]
-        proc = subprocess.run(cmd + [a for s in sets for a in ("--set", s)], cwd=tmp_path, env=_env(tmp_path),
+        proc = subprocess.run(cmd + [a for s in sets for a in ("--set", s)], cwd=tmp_path,
+                              env=dict(_env(tmp_path), OYSTER_MODELS_DIR=str(tiny_models)),
                               capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, f"{example.name}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         assert list(out.glob("manifest-*.json")), example.name
@@ -108,6 +120,8 @@ def test_serve_from_the_installed_wheel_answers_its_editor_page(venv, tmp_path):
         assert "export" in _get(f"http://127.0.0.1:{port}{bundle.group(0)}", proc, tmp_path / "serve.log")
         templates = _get(f"http://127.0.0.1:{port}/oyster/api/templates", proc, tmp_path / "serve.log")
         assert "forest_dawn_still" in templates
+        assert "function" in _get(f"http://127.0.0.1:{port}/oyster/explore/explore.js", proc, tmp_path / "serve.log")
+        assert "{" in _get(f"http://127.0.0.1:{port}/oyster/explore/explore.css", proc, tmp_path / "serve.log")
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -668,8 +668,14 @@ export default {
     }
 
     const aliases = computed(() => props.aliases || {})
+    // Explore a node's world in a new tab; the graph is journaled first, so the server runs what this tab shows.
+    const openExplore = async (id) => {
+      const tab = window.open('', '_blank')
+      await sync.flush()
+      if (tab) tab.location = `${props.apiBase}/explore?sid=${encodeURIComponent(props.session)}&node=${encodeURIComponent(id)}`
+    }
     provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
-      emit, addNodeAtCenter, searchRef, openLightbox, openModel })
+      emit, addNodeAtCenter, searchRef, openLightbox, openModel, openExplore })
 
     const api4tests = { fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,
       screenToFlow: (x, y) => flow.screenToFlowCoordinate({ x, y }), load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,

@@ -114,7 +114,12 @@ export const OysterNode = {
         : side === 'output' && ctx.fits(port.type, wire.port)
       return ok ? 'oy-socket-fits' : 'oy-socket-dim'
     }
-    return { far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, shown, hidden, editing, title, rename, toggle, percent, seconds,
+    // a node that outputs a world or a simulated shot can be walked through on the Explore page
+    const explorable = computed(() => {
+      const types = (spec.value?.outputs || []).map((p) => p.type)
+      return types.includes('Timeline') ? 'shot' : types.includes('WorldState') ? 'world' : null
+    })
+    return { ctx, explorable, far: ctx.far, socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, shown, hidden, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
@@ -128,6 +133,9 @@ export const OysterNode = {
       <span v-else class="oy-node-title" :title="spec ? spec.description : 'unknown node type'">{{ title }}</span>
       <span v-if="st" class="oy-node-status" :data-status="st.status">{{ st.status === 'running' ? percent + '%' :
         st.status === 'error' ? 'error' : (seconds || statusText[st.status]) }}</span>
+      <button v-if="explorable" class="oy-explore nodrag" data-testid="explore-button" @click.stop="ctx.openExplore(id)"
+        :title="'Explore this ' + explorable + ' in a new tab'" :aria-label="'Explore ' + title"><i class="material-icons"
+        aria-hidden="true">explore</i></button>
       <button class="oy-collapse nodrag" @click.stop="toggle" :title="data.collapsed ? 'expand' : 'collapse'"
         :aria-label="(data.collapsed ? 'expand ' : 'collapse ') + title">
         {{ data.collapsed ? '▸' : '▾' }}</button>

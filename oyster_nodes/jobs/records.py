@@ -29,6 +29,9 @@ FINISHED = (JobState.DONE, JobState.ERROR, JobState.CANCELLED)
 
 
 class EventKind(StrEnum):
+    """What happened to a job. `submitted` is its queueing; `finished` ends every run that ends, its `state` saying
+    done, error (failed) or cancelled, so a job has one `finished` per time it was run to an end."""
+
     SUBMITTED = "submitted"
     LEASED = "leased"
     NODE = "node"
@@ -36,6 +39,16 @@ class EventKind(StrEnum):
     INTERRUPTED = "interrupted"
     REQUEUED = "requeued"
     FINISHED = "finished"
+    #: the run's graph was built and the executor started (attempt, fence)
+    STARTED = "started"
+    #: a node's progress, at most about once a second per node
+    PROGRESS = "progress"
+    #: the run decided its outputs (fenced): from here they are renamed into place, by it or by whoever resumes it
+    COMMITTING = "committing"
+    #: one output file is in its final place (path, sha256, bytes)
+    OUTPUT = "output"
+    #: a finished job that failed or was cancelled was queued again by a user
+    RETRIED = "retried"
 
 
 class InterruptedPolicy(StrEnum):
@@ -69,6 +82,12 @@ class JobRecord:
     outputs: list[str] = field(default_factory=list)
     #: the number of the job's latest event: grows whenever anything about the job changes
     seq: int = 0
+    #: an idempotency key: a second submit with the same key returns this job instead of making another
+    key: str | None = None
+    #: the batch the job belongs to ("" for none)
+    batch: str = ""
+    #: outputs decided by a run but not yet all renamed into place: [{staged, final, sha256, bytes, replace}]
+    commit: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
@@ -77,7 +96,7 @@ class JobRecord:
         end = self.finished or self.started
         return {"id": self.id, "name": self.name, "owner": self.owner, "state": str(self.state),
                 "created": self.created, "message": self.message, "counts": counts, "attempts": self.attempts,
-                "version": self.seq,
+                "version": self.seq, "batch": self.batch, "key": self.key,
                 "seconds": round(end - self.started, 3) if self.started and end else 0.0, "outputs": self.outputs}
 
 
@@ -108,3 +127,98 @@ class JobEvent:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+# ---------------------------------------------------------------------------------------- typed event bodies
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Submitted:
+    name: str
+    owner: str
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Leased:
+    owner: str
+    attempt: int
+    fence: int
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Started:
+    attempt: int
+    fence: int
+    nodes: int = 0
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class NodeState:
+    node: str
+    status: str
+    fence: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Progress:
+    node: str
+    fraction: float
+    fence: int
+    message: str = ""
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Committing:
+    fence: int
+    files: int
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class OutputWritten:
+    path: str
+    sha256: str
+    bytes: int
+    fence: int
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Finished:
+    state: str
+    message: str = ""
+    fence: int = 0
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Interrupted:
+    attempt: int
+    reason: str
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Requeued:
+    attempt: int
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Retried:
+    previous: str
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class CancelRequested:
+    pass
+
+
+EventBody = (Submitted | Leased | Started | NodeState | Progress | Committing | OutputWritten | Finished
+             | Interrupted | Requeued | Retried | CancelRequested)
+BODY_TYPES: dict[EventKind, type] = {
+    EventKind.SUBMITTED: Submitted, EventKind.LEASED: Leased, EventKind.STARTED: Started, EventKind.NODE: NodeState,
+    EventKind.PROGRESS: Progress, EventKind.COMMITTING: Committing, EventKind.OUTPUT: OutputWritten,
+    EventKind.FINISHED: Finished, EventKind.INTERRUPTED: Interrupted, EventKind.REQUEUED: Requeued,
+    EventKind.RETRIED: Retried, EventKind.CANCEL_REQUESTED: CancelRequested}
+
+
+def typed_body(event: JobEvent) -> EventBody:
+    """The event's body as its dataclass; fields a later version added are ignored, missing ones take defaults."""
+    cls = BODY_TYPES[event.kind]
+    names = set(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+    return cls(**{k: v for k, v in event.body.items() if k in names})

@@ -8,6 +8,11 @@ grows by one); the owner renews the lease while it runs, and every later write a
 so a run whose lease was taken over writes nothing. A lease whose owner died — its process is gone from this
 host, or its expiry passed — is `recover`ed: the job is marked interrupted and then queued again or failed by
 the store's InterruptedPolicy. Only one lease on a job is live at a time, so nothing runs twice at once.
+
+Schema 2 adds to each job an idempotency `key` (unique; `submit_once` returns the job already holding it), the
+`batch` it belongs to, and `commit`: the outputs a run decided under its fence (`begin_commit`) and not yet all
+renamed into place; a job interrupted with a decided commit is always queued again, for its next holder to
+complete the renames (`runner.py`, `outputs.py`). Older stores are migrated in place when opened.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any
 
 from .records import FINISHED, RECORD_VERSION, EventKind, InterruptedPolicy, JobEvent, JobRecord, JobState, Lease, dumps
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KEEP_FINISHED = 1000
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -43,10 +48,23 @@ CREATE TABLE IF NOT EXISTS events (
   version INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_job ON events (job_id, seq);
 """
+#: each step takes the schema from the version before it to its own (appended to, never edited)
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: ("ALTER TABLE jobs ADD COLUMN key TEXT",
+        "ALTER TABLE jobs ADD COLUMN batch TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE jobs ADD COLUMN [commit] TEXT NOT NULL DEFAULT '[]'",
+        "CREATE UNIQUE INDEX IF NOT EXISTS jobs_key ON jobs (key) WHERE key IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch, created)"),
+}
 COLUMNS = ("id", "version", "name", "owner", "workflow", "state", "created", "started", "finished", "message",
-           "attempts", "max_attempts", "lease_owner", "lease_expires", "fence", "cancel_requested", "nodes", "outputs", "seq")
+           "attempts", "max_attempts", "lease_owner", "lease_expires", "fence", "cancel_requested", "nodes", "outputs",
+           "seq", "key", "batch", "commit")
 #: what listing reads: everything but the workflow text and the node states
 LIST_COLUMNS = tuple(c for c in COLUMNS if c not in ("workflow", "nodes"))
+
+
+def _select(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"[{c}]" for c in columns)
 
 
 class StoreError(RuntimeError):
@@ -134,11 +152,14 @@ class JobStore:
                 for statement in filter(str.strip, SCHEMA.split(";")):
                     db.execute(statement)
                 row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-                if row is None:
-                    db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) != SCHEMA_VERSION:
-                    raise StoreError(f"{self.path} holds job store schema {row[0]}, this version reads "
+                found = 1 if row is None else int(row[0])
+                if found > SCHEMA_VERSION:
+                    raise StoreError(f"{self.path} holds job store schema {row[0]}, this version reads up to "
                                      f"{SCHEMA_VERSION}: use another --workspace or upgrade")
+                for step in range(found + 1, SCHEMA_VERSION + 1):
+                    for statement in MIGRATIONS[step]:
+                        db.execute(statement)
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is not a usable job store ({exc}): move it away to start afresh") from None
 
@@ -159,32 +180,58 @@ class JobStore:
 
     # ------------------------------------------------------------------ submit and read
     def submit(self, *, name: str, owner: str, workflow: str, job_id: str | None = None,
-               max_attempts: int | None = None) -> JobRecord:
-        """Record a queued job; it is on disk when this returns."""
+               max_attempts: int | None = None, key: str | None = None, batch: str = "") -> JobRecord:
+        """Record a queued job; it is on disk when this returns. With a `key` already in the store, nothing is
+        added and the job holding that key is returned (so a resubmission is never a duplicate)."""
+        return self.submit_once(name=name, owner=owner, workflow=workflow, job_id=job_id, max_attempts=max_attempts,
+                                key=key, batch=batch)[0]
+
+    def submit_once(self, *, name: str, owner: str, workflow: str, job_id: str | None = None,
+                    max_attempts: int | None = None, key: str | None = None,
+                    batch: str = "") -> tuple[JobRecord, bool]:
+        """As submit, and whether this call added the job (False: the key was already taken)."""
         now = time.time()
         record = JobRecord(id=job_id or new_job_id(), name=name, owner=owner, workflow=workflow, created=now,
-                           max_attempts=max_attempts or self.max_attempts)
+                           max_attempts=max_attempts or self.max_attempts, key=key, batch=batch)
         with self._write() as db:
-            db.execute("INSERT INTO jobs (id, version, name, owner, workflow, state, created, max_attempts) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (record.id, record.version, name, owner, workflow,
-                                                           str(JobState.QUEUED), now, record.max_attempts))
+            if key is not None:
+                row = db.execute("SELECT id FROM jobs WHERE key=?", (key,)).fetchone()
+                if row is not None:
+                    existing = self._get(db, row[0], COLUMNS)
+                    assert existing is not None
+                    return existing, False
+            db.execute("INSERT INTO jobs (id, version, name, owner, workflow, state, created, max_attempts, key, "
+                       "batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (record.id, record.version, name, owner, workflow, str(JobState.QUEUED), now,
+                        record.max_attempts, key, batch))
             self._event(db, record.id, EventKind.SUBMITTED, {"name": name, "owner": owner}, now)
-        return record
+        return record, True
+
+    @staticmethod
+    def _get(db: sqlite3.Connection, job_id: str, columns: tuple[str, ...]) -> JobRecord | None:
+        row = db.execute(f"SELECT {_select(columns)} FROM jobs WHERE id=?", (job_id,)).fetchone()
+        return _record(dict(zip(columns, row, strict=True))) if row else None
 
     def get(self, job_id: str, *, with_workflow: bool = False) -> JobRecord | None:
         columns = COLUMNS if with_workflow else tuple(c for c in COLUMNS if c != "workflow")
-        row = self._db().execute(f"SELECT {', '.join(columns)} FROM jobs WHERE id=?", (job_id,)).fetchone()
-        return _record(dict(zip(columns, row, strict=True))) if row else None
+        return self._get(self._db(), job_id, columns)
 
     def seq(self, job_id: str) -> int:
         row = self._db().execute("SELECT seq FROM jobs WHERE id=?", (job_id,)).fetchone()
         return int(row[0]) if row else -1
 
-    def list(self, *, limit: int = 100, states: tuple[JobState, ...] | None = None) -> list[JobRecord]:
-        """Newest first, without workflows or node states."""
-        where = f"WHERE state IN ({', '.join('?' * len(states))})" if states else ""
-        rows = self._db().execute(f"SELECT {', '.join(LIST_COLUMNS)} FROM jobs {where} ORDER BY created DESC, "
-                                  "rowid DESC LIMIT ?", (*(str(s) for s in states or ()), limit)).fetchall()
+    def list(self, *, limit: int = 100, states: tuple[JobState, ...] | None = None,
+             batch: str | None = None) -> list[JobRecord]:
+        """Newest first, without workflows or node states; only one batch's jobs when `batch` is given."""
+        clauses, args = [], [str(s) for s in states or ()]
+        if states:
+            clauses.append(f"state IN ({', '.join('?' * len(states))})")
+        if batch is not None:
+            clauses.append("batch=?")
+            args.append(batch)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._db().execute(f"SELECT {_select(LIST_COLUMNS)} FROM jobs {where} ORDER BY created DESC, "
+                                  "rowid DESC LIMIT ?", (*args, limit)).fetchall()
         return [_record(dict(zip(LIST_COLUMNS, r, strict=True))) for r in rows]
 
     def counts(self) -> dict[str, int]:
@@ -233,11 +280,63 @@ class JobStore:
         with self._write() as db:
             if not self._holds(db, lease):
                 return False
+            pending = json.loads(db.execute("SELECT [commit] FROM jobs WHERE id=?", (lease.job_id,)).fetchone()[0])
+            if state is JobState.DONE:
+                for item in pending:
+                    self._event(db, lease.job_id, EventKind.OUTPUT, {"path": item["final"], "sha256": item["sha256"],
+                                                                     "bytes": item["bytes"], "fence": lease.fence}, now)
             db.execute("UPDATE jobs SET state=?, finished=?, message=?, nodes=?, outputs=?, lease_owner=NULL, "
-                       "lease_expires=NULL WHERE id=?", (str(state), now, message[:2000], dumps(nodes),
-                                                          dumps(outputs), lease.job_id))
+                       "lease_expires=NULL, [commit]='[]' WHERE id=?", (str(state), now, message[:2000], dumps(nodes),
+                                                                       dumps(outputs), lease.job_id))
             self._event(db, lease.job_id, EventKind.FINISHED, {"state": str(state), "message": message[:2000],
                                                                 "fence": lease.fence}, now)
+        return True
+
+    def started(self, lease: Lease, *, nodes: int) -> bool:
+        """Record that the run began executing; False without the lease."""
+        return self._fenced_event(lease, EventKind.STARTED, {"attempt": lease.attempt, "fence": lease.fence,
+                                                             "nodes": nodes})
+
+    def progress(self, lease: Lease, node_id: str, fraction: float, message: str = "") -> bool:
+        return self._fenced_event(lease, EventKind.PROGRESS, {"node": node_id, "fraction": round(fraction, 4),
+                                                              "message": message[:200], "fence": lease.fence})
+
+    def _fenced_event(self, lease: Lease, kind: EventKind, body: dict[str, Any]) -> bool:
+        with self._write() as db:
+            if not self._holds(db, lease):
+                return False
+            self._event(db, lease.job_id, kind, body, time.time())
+            return True
+
+    def begin_commit(self, lease: Lease, files: list[dict[str, Any]], *, nodes: dict[str, dict[str, Any]] | None = None,
+                     message: str = "") -> bool:
+        """Decide the run's outputs under its fence: [{staged, final, sha256, bytes, replace}]. After this the
+        renames belong to the job, not to this run: if it dies, the next holder of the lease completes them.
+        False (and nothing recorded) when the lease was lost: the caller must write nothing."""
+        with self._write() as db:
+            if not self._holds(db, lease):
+                return False
+            db.execute("UPDATE jobs SET [commit]=?, nodes=?, message=? WHERE id=?",
+                       (dumps(files), dumps(nodes or {}), message[:2000], lease.job_id))
+            self._event(db, lease.job_id, EventKind.COMMITTING, {"fence": lease.fence, "files": len(files)},
+                        time.time())
+            return True
+
+    def holds(self, lease: Lease) -> bool:
+        """Whether the lease is still the job's live one."""
+        return self._holds(self._db(), lease)
+
+    def retry(self, job_id: str) -> bool:
+        """Queue a failed or cancelled job again, with a fresh allowance of attempts; False for any other state."""
+        now = time.time()
+        with self._write() as db:
+            row = db.execute("SELECT state, attempts FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None or row[0] not in (JobState.ERROR, JobState.CANCELLED):
+                return False
+            db.execute("UPDATE jobs SET state=?, finished=NULL, cancel_requested=0, message=?, max_attempts=?, "
+                       "[commit]='[]' WHERE id=?", (str(JobState.QUEUED), f"retried after {row[0]}",
+                                                    row[1] + self.max_attempts, job_id))
+            self._event(db, job_id, EventKind.RETRIED, {"previous": row[0]}, now)
         return True
 
     def release(self, lease: Lease, reason: str) -> bool:
@@ -286,7 +385,13 @@ class JobStore:
     def _interrupt(self, db: sqlite3.Connection, job_id: str, attempts: int, max_attempts: int, reason: str,
                    now: float) -> None:
         self._event(db, job_id, EventKind.INTERRUPTED, {"attempt": attempts, "reason": reason}, now)
-        cancelled = db.execute("SELECT cancel_requested FROM jobs WHERE id=?", (job_id,)).fetchone()[0]
+        cancelled, pending = db.execute("SELECT cancel_requested, [commit] FROM jobs WHERE id=?", (job_id,)).fetchone()
+        if pending != "[]":  # its outputs were decided: whoever runs it next only renames them into place
+            db.execute("UPDATE jobs SET state=?, lease_owner=NULL, lease_expires=NULL, message=? WHERE id=?",
+                       (str(JobState.QUEUED), f"interrupted while committing its outputs ({reason}); queued to "
+                        "finish them", job_id))
+            self._event(db, job_id, EventKind.REQUEUED, {"attempt": attempts}, now)
+            return
         if cancelled:
             state, message = JobState.CANCELLED, "cancelled (interrupted while cancelling)"
         elif self.policy is InterruptedPolicy.REQUEUE and attempts < max_attempts:
@@ -319,5 +424,7 @@ def _record(row: dict[str, Any]) -> JobRecord:
     row["cancel_requested"] = bool(row["cancel_requested"])
     row["nodes"] = json.loads(row["nodes"]) if "nodes" in row else {}
     row["outputs"] = json.loads(row["outputs"]) if "outputs" in row else []
+    row["commit"] = json.loads(row["commit"]) if row.get("commit") else []
+    row["batch"] = row.get("batch") or ""
     row.setdefault("workflow", "")
     return JobRecord(**row)

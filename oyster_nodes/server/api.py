@@ -194,33 +194,65 @@ def _session_routes(router: APIRouter, services: Services) -> None:
         return {"live": len(services.sessions)}
 
 
+JOBS_TAG = "jobs"
+PROBLEMS = {422: {"description": "the workflow cannot run: every problem, each with node, field and fix (the same "
+                                 "problems `oyster validate` prints)"}}
+NO_JOB = {404: {"description": "no such job"}}
+
+
 def _job_routes(router: APIRouter, services: Services) -> None:
-    @router.get(f"{PREFIX}/api/jobs")
+    @router.get(f"{PREFIX}/api/jobs", tags=[JOBS_TAG], summary="List jobs, newest first")
     def list_jobs(limit: int = 100) -> list[dict[str, Any]]:
         return services.jobs.list(limit=max(1, min(limit, 10_000)))
 
-    @router.post(f"{PREFIX}/api/jobs", status_code=201)
-    async def submit(request: Request) -> Response:
+    @router.post(f"{PREFIX}/api/jobs", status_code=201, tags=[JOBS_TAG], responses=PROBLEMS,
+                 summary="Submit a workflow (JSON body) as a job",
+                 description="Validated at once; the job is in the durable store before the 201. A `key` query "
+                 "makes the submit idempotent: a second submit with the same key returns the first job.")
+    async def submit(request: Request, key: str | None = None) -> Response:
         try:
             workflow = parse_text(await read_body(request), source="request body")
-            job = services.jobs.submit(workflow, owner="api")
+            job = services.jobs.submit(workflow, owner="api", key=key[:200] if key else None)
         except WorkflowError as exc:
             return problems_body(exc.problems)
         return JSONResponse(job.summary(), status_code=201)
 
-    @router.get(f"{PREFIX}/api/jobs/{{job_id}}")
+    @router.get(f"{PREFIX}/api/jobs/{{job_id}}", tags=[JOBS_TAG], responses=NO_JOB,
+                summary="A job's status, node states and outputs")
     def job_detail(job_id: str) -> dict[str, Any]:
         return _job(services, job_id).detail()
 
-    @router.post(f"{PREFIX}/api/jobs/{{job_id}}/cancel")
+    @router.post(f"{PREFIX}/api/jobs/{{job_id}}/cancel", tags=[JOBS_TAG], responses=NO_JOB, summary="Cancel a job",
+                 description="A queued job is cancelled at once; a running one stops at its next node or progress "
+                 "report, wherever it runs.")
     def cancel(job_id: str) -> dict[str, Any]:
         _job(services, job_id)
         return {"cancelled": services.jobs.cancel(job_id)}
 
-    @router.get(f"{PREFIX}/api/jobs/{{job_id}}/events/log")
+    @router.post(f"{PREFIX}/api/jobs/{{job_id}}/retry", tags=[JOBS_TAG], responses=NO_JOB,
+                 summary="Queue a failed or cancelled job again",
+                 description="It resumes from the cache: nodes whose results are cached are not computed again.")
+    def retry(job_id: str) -> dict[str, Any]:
+        _job(services, job_id)
+        return {"retried": services.jobs.retry(job_id)}
+
+    @router.get(f"{PREFIX}/api/jobs/{{job_id}}/events/log", tags=[JOBS_TAG], responses=NO_JOB,
+                summary="A job's stored events after `after`",
+                description="Typed, versioned events: submitted, leased, started, node, progress, committing, "
+                "output, finished (state done, error or cancelled), cancel_requested, interrupted, requeued, retried.")
     def event_log(job_id: str, after: int = 0) -> list[dict[str, Any]]:
         _job(services, job_id)
         return [e.to_dict() for e in services.jobs.store.events(job_id, after=max(0, after))]
+
+    @router.get(f"{PREFIX}/api/openapi.json", tags=[JOBS_TAG], summary="This API's OpenAPI description",
+                include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        from fastapi.openapi.utils import get_openapi
+
+        return get_openapi(title="Oyster Nodes API", version="1", routes=router.routes,
+                           description="Jobs, the node catalog and files. Behind the server's access token when "
+                           "it has one (Authorization: Bearer TOKEN). Websockets: /oyster/api/jobs/{id}/events "
+                           "(node changes) and /oyster/api/jobs/{id}/events/stream?after=N (stored events).")
 
     @router.websocket(f"{PREFIX}/api/jobs/{{job_id}}/events")
     async def events(websocket: WebSocket, job_id: str) -> None:
@@ -233,6 +265,33 @@ def _job_routes(router: APIRouter, services: Services) -> None:
         except WebSocketDisconnect:
             return
         await websocket.close()
+
+    @router.websocket(f"{PREFIX}/api/jobs/{{job_id}}/events/stream")
+    async def event_stream(websocket: WebSocket, job_id: str, after: int = 0) -> None:
+        await websocket.accept()
+        if services.jobs.store.seq(job_id) < 0:
+            await websocket.close(code=4404)
+            return
+        try:
+            await _stream_events(websocket, services, job_id, max(0, after))
+        except WebSocketDisconnect:
+            return
+        await websocket.close()
+
+
+async def _stream_events(websocket: WebSocket, services: Services, job_id: str, after: int) -> None:
+    """Every stored event of the job after `after`, as they are written, until the job has finished."""
+    store = services.jobs.store
+    while True:
+        events = await asyncio.to_thread(store.events, job_id, after=after)
+        for e in events:
+            await websocket.send_json(e.to_dict())
+            after = e.seq
+        record = await asyncio.to_thread(store.get, job_id)
+        if record is None or (str(record.state) in FINISHED and record.seq <= after):
+            await websocket.send_json({"final": True, "job": record.summary() if record else None})
+            return
+        await asyncio.sleep(0.2)
 
 
 def _job(services: Services, job_id: str) -> Job:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 
 from nicegui import Client, app, ui
 from nicegui.client import ClientConnectionTimeout
@@ -11,11 +12,13 @@ from nicegui.client import ClientConnectionTimeout
 from ..cache import Cache, DiskCache
 from ..executor import Executor
 from ..jobs import InterruptedPolicy, JobStore
+from ..jobs.schedules import ScheduleLoop, Schedules
 from ..registry import load_registry
 from ..workflow import WorkflowError, load
 from .api import Services, build_catalog, make_router
 from .auth import RequestGate
 from .editor import register_frontend
+from .explore import ExploreHub, make_explore_router
 from .jobs import JobQueue
 from .options import REPO_ROOT, OptionsError, ServeOptions
 from .pages import EditorPage
@@ -81,6 +84,10 @@ def free_unconnected() -> None:
         _malloc_trim()
 
 
+def _scheduler_failed(exc: Exception) -> None:
+    logging.getLogger(__name__).warning("scheduler: %s", exc)
+
+
 def _malloc_trim() -> None:
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -113,10 +120,15 @@ def install(options: ServeOptions) -> Services:
     services = build_services(options)
     stylesheet = register_frontend()
     app.include_router(make_router(services))
+    explore = ExploreHub(registry=services.registry, executor=services.jobs.executor, sessions=services.sessions,
+                         device=options.device, out_dir=options.outputs)
+    app.include_router(make_explore_router(explore))
     app.add_middleware(RequestGate, token=options.token, allowed_hosts=options.gate_hosts())
     ui.add_head_html(f'<link rel="stylesheet" href="{stylesheet}">', shared=True)
     ui.add_css(CHROME_CSS, shared=True)
     app.on_shutdown(services.jobs.stop)
+    scheduler = ScheduleLoop(Schedules(services.jobs.store), on_error=_scheduler_failed).start()  # it only queues
+    app.on_shutdown(scheduler.stop)
     app.timer(PRUNE_EVERY_S, free_unconnected)
 
     @ui.page("/", title="Oyster Nodes")

@@ -1,10 +1,10 @@
-"""The server's job queue: a view on the durable job store (oyster_nodes.jobs) plus one runner thread.
+"""The server's job queue: a live view on the durable job store, over the headless runner of oyster_nodes.jobs.
 
 A submit is validated, then committed to the store before it returns (so before the API's 201). The runner
-claims jobs from the store with a lease, renews it while the executor runs off the event loop, and writes each
-node's end and the run's final node states and outputs back under its fencing token. Jobs this process runs
-keep a live per-node state (status, progress, time, error, previews) with a version per node, so each client
-sends its browser only what changed; every other job is read from the store.
+(`oyster_nodes.jobs.runner`, the same one `oyster worker` runs) claims jobs with a lease, runs them, and publishes
+their outputs exactly once; this module adds what the editor shows: jobs this process runs keep a live per-node
+state (status, progress, time, error, previews) with a version per node, so each client sends its browser only
+what changed. Jobs run elsewhere (by a worker) are read from the store, their node states folded from its events.
 
 On a stop (SIGTERM) the running node finishes, the run stops between nodes and is recorded as interrupted and
 queued again; a run cut off by a `kill -9` is found at the next start (its owner's process is gone) and
@@ -15,46 +15,37 @@ the traceback goes to the server log, and to clients only when the server is beh
 
 from __future__ import annotations
 
+import json
 import logging
-import os
-import re
 import shutil
-import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..devices import DeviceError, resolve
-from ..executor import Executor, NodeRecord, RunOptions
+from ..executor import Executor, NodeRecord
 from ..graph import Graph, build
 from ..hooks import Hook
-from ..jobs import JobRecord, JobState, JobStore, Lease, LeaseLost
-from ..jobs.store import lease_owner
+from ..jobs import EventKind, JobRecord, JobState, JobStore
+from ..jobs.runner import Run, RunEnd, Runner, RunWatcher, redact
 from ..registry import Registry
-from ..types import Files
-from ..workflow import Workflow, WorkflowError, parse_text
+from ..workflow import Workflow
 from .previews import make_previews
+
+__all__ = ["FINISHED", "Job", "JobHook", "JobQueue", "redact"]
 
 log = logging.getLogger(__name__)
 
 FINISHED = ("done", "error", "cancelled")
 PROGRESS_EVERY_S = 0.1
-LEASE_S = 30.0
-IDLE_POLL_S = 1.0
 STOP_WAIT_S = 20.0
 CACHED_RECORDS = 64
-ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~>-])/(?:[^\s/'\"<>:]+/)+([^\s/'\"<>:]*)")
-
-
-def redact(text: str, roots: Iterable[tuple[Path, str]]) -> str:
-    """Text for a client: known folders named by their role, other absolute paths cut to their last part."""
-    for path, label in roots:
-        text = text.replace(str(path), label)
-    return ABSOLUTE_PATH.sub(lambda m: f"…/{m.group(1)}", text)
+#: events folded into the node states of a job another process is running
+FOLDED_EVENTS = 20_000
 
 
 @dataclass(kw_only=True, slots=True)
@@ -74,6 +65,8 @@ class Job:
     outputs: list[str] = field(default_factory=list)
     nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
     node_versions: dict[str, int] = field(default_factory=dict)
+    #: nodes whose files are written but not yet published: shown running ("publishing") until they are
+    publishing: set[str] = field(default_factory=set)
     version: int = 0
     cancel: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -86,6 +79,16 @@ class Job:
         for node_id, state in record.nodes.items():
             job.update(node_id, **state)
         return job
+
+    def fold(self, events: Sequence[Any]) -> None:
+        """Node states of a run in another process, from its stored node and progress events."""
+        for e in events:
+            if e.kind is EventKind.NODE:
+                self.update(e.body["node"], status=e.body.get("status"), seconds=e.body.get("seconds", 0.0),
+                            fraction=1.0)
+            elif e.kind is EventKind.PROGRESS:
+                self.update(e.body["node"], status="running", fraction=e.body.get("fraction", 0.0),
+                            message=e.body.get("message", ""))
 
     def update(self, node_id: str, **fields: Any) -> None:
         with self.lock:
@@ -117,10 +120,10 @@ class Job:
 
 
 class JobHook(Hook):
-    """Writes executor events into the live job and the store; makes previews as soon as a node's outputs exist."""
+    """Writes executor events into the live job; makes previews as soon as a node's outputs exist."""
 
-    def __init__(self, job: Job, queue: JobQueue, lease: Lease, preview_args: dict[str, Any]):
-        self.job, self.queue, self.lease, self.preview_args = job, queue, lease, preview_args
+    def __init__(self, job: Job, queue: JobQueue, run: Run, preview_args: dict[str, Any]):
+        self.job, self.queue, self.run, self.preview_args = job, queue, run, preview_args
         self._last_progress: dict[str, float] = {}
 
     def run_started(self, *, records: Mapping[str, NodeRecord], targets: Sequence[str]) -> None:
@@ -143,43 +146,54 @@ class JobHook(Hook):
         self.job.update(node_id, fraction=round(fraction, 4), message=message[:200])
 
     def node_finished(self, *, record: NodeRecord) -> None:
-        error = self.queue.public_error(self.job.id, record) if record.error is not None else None
+        error = self.run.nodes.get(record.node_id, {}).get("error") if record.error is not None else None
         previews = self.previews(record.node_id, record.key) if record.status == "done" else []
-        self.job.update(record.node_id, status=record.status, seconds=round(record.seconds, 6), fraction=1.0,
-                        error=error, warnings=list(record.warnings), previews=previews)
-        self.queue.store.node_event(self.lease, record.node_id, {"status": record.status,
-                                                                 "seconds": round(record.seconds, 6)})
+        status, message = record.status, ""
+        graph = self.job.graph
+        if status == "done" and graph is not None and graph.nodes[record.node_id].cls.writes_files:
+            status, message = "running", "publishing"  # done once its files are in their final place
+            self.job.publishing.add(record.node_id)
+        self.job.update(record.node_id, status=status, message=message, seconds=round(record.seconds, 6),
+                        fraction=1.0, error=error, warnings=list(record.warnings),
+                        previews=published(previews, self.run.prefix))
 
     def previews(self, node_id: str, key: str) -> list[dict[str, Any]]:
         outputs = self.queue.executor.cache.memory.get(key) if key else None
         return make_previews(node_id, outputs, **self.preview_args) if outputs else []
 
 
-def _fix_for(message: str) -> str:
-    """A hint for common failures; node authors put their own fixes in their messages."""
-    if message.startswith(("ZeroDivisionError", "ValueError")) and ":" in message.split(":", 1)[1]:
-        return message.split(":", 2)[-1].strip()
-    if message.startswith("MemoryError"):
-        return "lower the resolution or the number of frames"
-    return ""
+def published(previews: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """File previews naming a run's staged files name where they were published instead."""
+    out = []
+    for p in previews:
+        if p.get("kind") == "files":
+            files = [{**f, "name": f.get("name", "").removeprefix(prefix + "/"),
+                      "url": f.get("url", "").replace(f"/{prefix}/", "/")} for f in p.get("files", [])]
+            p = {**p, "files": files}
+        out.append(p)
+    return out
 
 
-class JobQueue:
-    """Jobs from every client, kept in the store and run one at a time on a runner thread."""
+class JobQueue(RunWatcher):
+    """Jobs from every client, kept in the store and run one at a time by a headless runner on its own thread."""
 
     def __init__(self, *, registry: Registry, executor: Executor, store: JobStore, out_dir: Path, previews_dir: Path,
                  device: str = "auto", url_prefix: str = "/oyster", expose_tracebacks: bool = False,
                  folders: Sequence[tuple[Path, str]] = (), run: bool = True):
         self.registry, self.executor, self.store, self.out_dir = registry, executor, store, out_dir
         self.previews_dir, self.device, self.url_prefix = previews_dir, device, url_prefix
-        self.expose_tracebacks = expose_tracebacks
-        self.folders = _redaction_roots(folders, out_dir)
-        self.owner = lease_owner()
+        self.runner = Runner(store=store, registry=registry, executor=executor, out_dir=out_dir, device=device,
+                             watcher=self, expose_tracebacks=expose_tracebacks, folders=folders)
+        self.runner.stop_reason = "the server was stopped"
+        self.folders = self.runner.folders
+        self.owner = self.runner.owner
         self._live: dict[str, Job] = {}
+        #: jobs submitted here and not yet claimed, with their node list; whoever claims them (this server or a
+        #: worker) takes them out of here
+        self._queued: dict[str, Job] = {}
         self._loaded: OrderedDict[tuple[str, int], Job] = OrderedDict()
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._submits = 0
         recovered = store.recover()
         if recovered:
@@ -189,15 +203,20 @@ class JobQueue:
             self._thread.start()
 
     # ------------------------------------------------------------------ what clients call
-    def submit(self, workflow: Workflow, *, owner: str) -> Job:
+    def submit(self, workflow: Workflow, *, owner: str, key: str | None = None, batch: str = "") -> Job:
         """Record a workflow as a queued job; raises WorkflowError listing every problem when it cannot run."""
         graph = build(workflow, self.registry)
-        record = self.store.submit(name=workflow.metadata.name, owner=owner, workflow=workflow.to_json())
+        record, added = self.store.submit_once(name=workflow.metadata.name, owner=owner,
+                                               workflow=workflow.to_json(), key=key, batch=batch)
+        if not added:
+            existing = self.get(record.id)
+            assert existing is not None
+            return existing
         job = Job(id=record.id, name=record.name, owner=owner, graph=graph, created=record.created)
         for node_id in graph.order:
             job.update(node_id, status="queued")
         with self._lock:
-            self._live[job.id] = job
+            self._queued[job.id] = job
         self._submits += 1
         if self._submits % 100 == 0:
             self._prune()
@@ -215,6 +234,14 @@ class JobQueue:
         if seq < 0:
             return None
         with self._lock:
+            queued = self._queued.get(job_id)
+        if queued is not None:
+            record = self.store.get(job_id)
+            if record is not None and record.state is JobState.QUEUED and not record.attempts:
+                return queued
+            with self._lock:
+                self._queued.pop(job_id, None)
+        with self._lock:
             cached = self._loaded.get((job_id, seq))
         if cached is not None:
             return cached
@@ -222,6 +249,11 @@ class JobQueue:
         if record is None:
             return None
         job = Job.from_record(record)
+        if record.state is JobState.QUEUED and record.attempts == 0:
+            for node_id in self._node_ids(record.id):
+                job.update(node_id, status="queued")
+        if record.state is JobState.RUNNING:
+            job.fold(self.store.events(job_id, limit=FOLDED_EVENTS))
         job.version = max(job.version, record.seq)
         with self._lock:
             self._loaded[(job_id, seq)] = job
@@ -229,15 +261,34 @@ class JobQueue:
                 self._loaded.popitem(last=False)
         return job
 
+    def _node_ids(self, job_id: str) -> list[str]:
+        record = self.store.get(job_id, with_workflow=True)
+        try:
+            return [n["id"] for n in json.loads(record.workflow)["nodes"]] if record else []
+        except (ValueError, KeyError, TypeError):
+            return []
+
     def cancel(self, job_id: str) -> bool:
         if not self.store.request_cancel(job_id):
             return False
+        with self._lock:
+            self._queued.pop(job_id, None)
         job = self._live.get(job_id)
         if job is not None:
             job.cancel.set()
+            run = self.runner.current
+            if run is not None and run.record.id == job_id:
+                run.cancel.set()
             record = self.store.get(job_id)
             if record is not None and record.state is JobState.CANCELLED:
                 self._mark_finished(job, "cancelled", record.message)
+        return True
+
+    def retry(self, job_id: str) -> bool:
+        """Queue a failed or cancelled job again (it resumes from the cache)."""
+        if not self.store.retry(job_id):
+            return False
+        self._wake.set()
         return True
 
     def list(self, limit: int = 100) -> list[dict[str, Any]]:
@@ -245,11 +296,14 @@ class JobQueue:
         for record in self.store.list(limit=limit):
             live = self._live.get(record.id)
             out.append(live.summary() if live is not None else record.summary())
+            if record.state is not JobState.QUEUED and record.id in self._queued:
+                with self._lock:
+                    self._queued.pop(record.id, None)
         return out
 
     def stop(self) -> None:
         """Stop after the running node: its run is recorded as interrupted and queued again."""
-        self._stopping.set()
+        self.runner.stop()
         with self._lock:
             running = [j for j in self._live.values() if j.state == "running"]
         for job in running:
@@ -259,115 +313,76 @@ class JobQueue:
             self._thread.join(STOP_WAIT_S)
 
     def public_error(self, job_id: str, record: NodeRecord) -> dict[str, Any]:
-        err = record.error
-        assert err is not None
-        log.error("job %s: node %s failed: %s\n%s", job_id, record.node_id, err.message, err.traceback)
-        message = redact(err.message, self.folders)
-        out: dict[str, Any] = {"message": message, "fix": redact(_fix_for(err.message), self.folders),
-                               "inputs": {k: redact(str(v), self.folders) for k, v in err.inputs.items()}}
-        if self.expose_tracebacks:
-            out["traceback"] = err.traceback[-6000:]
-        return out
+        return self.runner.public_error(job_id, record)
 
-    # ------------------------------------------------------------------ the runner
+    # ------------------------------------------------------------------ the runner's watcher
     def _work(self) -> None:
-        self._warm_up()
-        while not self._stopping.is_set():
-            try:
-                claimed = self.store.claim(self.owner, lease_s=LEASE_S)
-            except Exception:
-                log.exception("cannot claim a job")
-                claimed = None
-            if claimed is None:
-                self._wake.wait(IDLE_POLL_S)
-                self._wake.clear()
-                self.store.recover()
-                continue
-            self._run_claimed(*claimed)
-
-    def _warm_up(self) -> None:
-        """Resolve the device now (it may import torch) so the first run does not wait for it."""
         try:
-            resolve(self.device)
+            resolve(self.device)  # resolve the device now (it may import torch) so the first run does not wait
         except DeviceError as exc:
             log.warning("device %s: %s", self.device, exc)
+        self.runner.serve(wake=self._wake)
 
-    def _run_claimed(self, lease: Lease, record: JobRecord) -> None:
+    def run_started(self, run: Run) -> Sequence[Hook]:
+        record = run.record
         with self._lock:
-            job = self._live.get(record.id)
-        if job is None:  # queued before a restart, or by another process
-            job = Job(id=record.id, name=record.name, owner=record.owner, created=record.created,
-                      message=record.message)
-            with self._lock:
-                self._live[job.id] = job
-        job.state, job.started, job.attempts = "running", time.time(), lease.attempt
-        try:
-            if job.graph is None:
-                job.graph = build(parse_text(record.workflow, source=f"job {record.id}"), self.registry)
-            self._run(job, lease)
-        except WorkflowError as exc:
-            self._end(job, lease, JobState.ERROR, f"the stored workflow no longer runs: {exc.problems[0]}")
-        except LeaseLost:
-            log.warning("job %s lost its lease; its run stopped", job.id)
-            self._drop_live(job)
-        except Exception as exc:
-            log.exception("job %s failed", job.id)
-            self._end(job, lease, JobState.ERROR, redact(f"{type(exc).__name__}: {exc}", self.folders))
+            job = self._live.get(record.id) or self._queued.pop(record.id, None)
+            if job is not None:
+                self._live[record.id] = job
+            if job is None:  # queued before a restart, or by another process
+                job = self._live[record.id] = Job(id=record.id, name=record.name, owner=record.owner,
+                                                  created=record.created, message=record.message)
+        job.state, job.started, job.attempts, job.graph = "running", time.time(), run.lease.attempt, run.graph
+        job.cancel = run.cancel
+        return (JobHook(job, self, run, self._preview_args(job.id)),)
 
-    def _run(self, job: Job, lease: Lease) -> None:
-        assert job.graph is not None
-        folder = self.previews_dir / job.id
-        args = {"folder": folder, "url": f"{self.url_prefix}/previews/{job.id}",
+    def _preview_args(self, job_id: str) -> dict[str, Any]:
+        return {"folder": self.previews_dir / job_id, "url": f"{self.url_prefix}/previews/{job_id}",
                 "files_url": f"{self.url_prefix}/files", "out_dir": self.out_dir}
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        beat = _Heartbeat(self.store, lease, job.cancel)
-        beat.start()
-        try:
-            options = RunOptions(device=self.device, out_dir=self.out_dir, cancel=job.cancel,
-                                 hooks=[JobHook(job, self, lease, args)])
-            result = self.executor.run(job.graph, options)
-        finally:
-            beat.stop()
-        if beat.lost:
-            raise LeaseLost(job.id)
-        for node_id, outputs in result.outputs.items():
+
+    def outputs_ready(self, run: Run, outputs: Mapping[str, Mapping[str, Any]]) -> None:
+        """Previews for nodes whose outputs came from the cache (they had no node_finished to make them)."""
+        job = self._live.get(run.record.id)
+        if job is None:
+            return
+        args = self._preview_args(job.id)
+        for node_id, values in outputs.items():
             if not job.nodes.get(node_id, {}).get("previews"):
-                job.update(node_id, previews=make_previews(node_id, outputs, **args))
-        job.outputs = self._outputs(result.outputs.values())
-        failed = [e.node_id for e in result.errors]
-        if result.cancelled and self._stopping.is_set() and not beat.cancel_requested:
-            self.store.release(lease, "the server was stopped")
-            log.warning("job %s stopped with the server; recorded as interrupted", job.id)
+                job.update(node_id, previews=make_previews(node_id, values, **args))
+
+    def final_nodes(self, run: Run) -> dict[str, dict[str, Any]]:
+        job = self._live.get(run.record.id)
+        if job is None:
+            return run.nodes
+        for node_id, s in run.nodes.items():  # refusals found while publishing land on their nodes
+            if s.get("status") == "error" and job.nodes.get(node_id, {}).get("status") != "error":
+                job.update(node_id, status="error", error=s.get("error"))
+            if s.get("status") == "cancelled":
+                job.update(node_id, status="cancelled")
+        for node_id, s in list(job.nodes.items()):
+            if s.get("previews"):
+                job.update(node_id, previews=published(s["previews"], run.prefix))
+        nodes = job.detail()["nodes"]
+        for node_id in job.publishing:  # as stored: done, when the publishing that follows succeeds
+            if nodes.get(node_id, {}).get("status") == "running":
+                nodes[node_id].update(status="done", message="")
+        return nodes
+
+    def run_ended(self, run: Run, end: RunEnd) -> None:
+        job = self._live.get(run.record.id)
+        if job is None:
+            return
+        if end.state is None:
             self._drop_live(job)
-        elif result.cancelled:
-            self._end(job, lease, JobState.CANCELLED, "cancelled")
-        elif failed:
-            self._end(job, lease, JobState.ERROR, f"{len(failed)} node(s) failed: {', '.join(failed[:5])}")
-        else:
-            ran = len(result.executed)
-            self._end(job, lease, JobState.DONE, f"{ran} ran, {len(result.records) - ran} cached")
-
-    def _outputs(self, outputs: Iterable[Mapping[str, Any]]) -> list[str]:
-        out_root = self.out_dir.resolve()
-        found = []
-        for values in outputs:
-            for value in values.values():
-                if isinstance(value, Files):
-                    for rel in value.paths:
-                        full = (Path(value.root) / rel).resolve()
-                        if out_root in full.parents:
-                            found.append(full.relative_to(out_root).as_posix())
-        return found
-
-    def _end(self, job: Job, lease: Lease, state: JobState, message: str) -> None:
-        if state is JobState.CANCELLED:
-            for node_id, s in list(job.nodes.items()):
-                if s.get("status") in ("queued", "running"):
-                    job.update(node_id, status="cancelled")
-        nodes = {n: {k: v for k, v in s.items() if k != "started"} for n, s in job.detail()["nodes"].items()}
-        if not self.store.finish(lease, state, message=message, nodes=nodes, outputs=job.outputs):
-            log.warning("job %s: its lease was taken over; its end is not recorded", job.id)
-        self._mark_finished(job, str(state), message)
+            return
+        job.outputs = list(end.outputs)
+        for node_id in job.publishing:
+            if job.nodes.get(node_id, {}).get("status") == "running":
+                done = end.state is JobState.DONE
+                job.update(node_id, status="done" if done else run.nodes.get(node_id, {}).get("status", "done"),
+                           message="" if done else "not published: the run did not finish")
+        job.publishing.clear()
+        self._mark_finished(job, str(end.state), end.message)
 
     def _mark_finished(self, job: Job, state: str, message: str) -> None:
         job.state, job.message, job.finished = state, message, time.time()
@@ -384,39 +399,3 @@ class JobQueue:
     def _prune(self) -> None:
         for job_id in self.store.prune():
             shutil.rmtree(self.previews_dir / job_id, ignore_errors=True)
-
-
-class _Heartbeat:
-    """Renews a run's lease; a cancel asked for in the store (from any process) reaches the run."""
-
-    def __init__(self, store: JobStore, lease: Lease, cancel: threading.Event):
-        self.store, self.lease, self.cancel = store, lease, cancel
-        self.lost = self.cancel_requested = False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{lease.job_id[:9]}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join(5)
-
-    def _beat(self) -> None:
-        while not self._done.wait(min(1.0, LEASE_S / 3)):
-            try:
-                if self.store.heartbeat(self.lease, lease_s=LEASE_S):
-                    self.cancel_requested = True
-                    self.cancel.set()
-            except LeaseLost:
-                self.lost = True
-                self.cancel.set()
-                return
-            except Exception:
-                log.exception("lease renewal failed")
-
-
-def _redaction_roots(folders: Sequence[tuple[Path, str]], out_dir: Path) -> list[tuple[Path, str]]:
-    roots = [*folders, (out_dir, "<outputs>"), (Path(sys.prefix), "<python>"), (Path.home(), "~")]
-    roots = [(Path(os.path.realpath(p)), label) for p, label in roots] + roots
-    return sorted({(p, label) for p, label in roots if str(p) not in ("/", "")}, key=lambda r: -len(str(r[0])))

@@ -10,6 +10,7 @@ One folder per stage a user sees as a node family, over the world state and shar
   simulate  WorldState + events -> Timeline (MuJoCo bodies, agents, wind, clock, weather)
   camera    camera paths: keyframes, presets, clearance, the top-down map
   render    the rasterizer (moderngl/EGL): passes for stills and sequences
+  refine    diffusers film passes over rendered passes, weights from the local models folder
   audio     ambience tracks from a world and a timeline
 
 Names are resolved on first use, so importing this package costs nothing; packs write
@@ -61,6 +62,9 @@ if TYPE_CHECKING:
     from .prompt.embed import TEXT_ENCODER, load_encoder
     from .prompt.spec import WorldSpec
     from .prompt.understand import spec_from_prompt
+    from .refine.film import FilmSettings, check_controlnet_name, check_model_name, model_stamp
+    from .refine.film import refine as refine_image
+    from .refine.models import ModelError, models_dir
     from .render.renderer import RENDERER, Renderer, RenderSettings
     from .render.sequence import SequenceSettings, render_sequence
     from .simulate.run import FrameSample, SessionSnapshot, SimSettings, WorldSession
@@ -139,6 +143,13 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "preset_samples": ("camera.presets", "preset_samples"),
     "blank_map": ("camera.map", "blank_map"),
     "top_down_map": ("camera.map", "top_down_map"),
+    "FilmSettings": ("refine.film", "FilmSettings"),
+    "check_model_name": ("refine.film", "check_model_name"),
+    "check_controlnet_name": ("refine.film", "check_controlnet_name"),
+    "refine_image": ("refine.film", "refine"),
+    "model_stamp": ("refine.film", "model_stamp"),
+    "ModelError": ("refine.models", "ModelError"),
+    "models_dir": ("refine.models", "models_dir"),
     "Renderer": ("render.renderer", "Renderer"),
     "RenderSettings": ("render.renderer", "RenderSettings"),
     "RENDERER": ("render.renderer", "RENDERER"),
@@ -159,6 +170,13 @@ __all__ = [
     "Camera",
     "CameraPathError",
     "EASINGS",
+    "FilmSettings",
+    "ModelError",
+    "check_controlnet_name",
+    "check_model_name",
+    "model_stamp",
+    "models_dir",
+    "refine_image",
     "FOLLOW_MODES",
     "FPS_CHOICES",
     "FollowSettings",

@@ -83,7 +83,7 @@ def test_blender_imports_the_plain_node_variant(exported, blender_import) -> Non
     assert report["terrain_vertices"] > 0
     # Blender is Z-up like the world: positions and directions must come back in world coordinates
     world = synthetic_world(size_m=128, instances=300)
-    sun = np.array(world.env["sun_dir"]) / np.linalg.norm(world.env["sun_dir"])
+    sun = np.array(world.env.sun_dir) / np.linalg.norm(world.env.sun_dir)
     assert np.allclose(report["sun_direction"][0], -sun, atol=1e-5)
     assert np.allclose(report["camera_keys"]["first"], camera_path().position_k3[0], atol=1e-4)
     assert report["camera_keys"]["count"] == camera_path().key_count

@@ -122,9 +122,9 @@ def test_edit_add_move_remove_time_weather(ctx: RunContext, small_world: WorldSt
     assert (ids["cabin-1"].x, ids["cabin-1"].y) == (60.0, 60.0)
     assert abs(edited.height_at(60.0, 60.0) - ids["cabin-1"].z) < 0.05
     assert len(edited.inst_kind) == len(small_world.inst_kind) + 1
-    assert edited.env["weather"] == "rain" and edited.env["clock_h"] == 21.5
+    assert edited.env.weather == "rain" and edited.env.clock_h == 21.5
     assert (
-        small_world.env["weather"] != "rain" or small_world.structures != edited.structures
+        small_world.env.weather != "rain" or small_world.structures != edited.structures
     )  # input untouched
     assert any(s.id == "cabin-2" for s in small_world.structures)
     with pytest.raises(ValueError, match="no object"):

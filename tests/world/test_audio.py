@@ -80,8 +80,8 @@ def test_water_is_heard_near_water() -> None:
 def test_birds_sing_at_dawn_and_not_at_night() -> None:
     world = hills()
     path = path_at(world, (60.0, 60.0), seconds=3.0)
-    dawn = dataclasses.replace(world, env={**world.env, "clock_h": 6.5, "season": "autumn"})
-    night = dataclasses.replace(world, env={**world.env, "clock_h": 1.0, "season": "autumn"})
+    dawn = dataclasses.replace(world, env=dataclasses.replace(world.env, clock_h=6.5, season="autumn"))
+    night = dataclasses.replace(world, env=dataclasses.replace(world.env, clock_h=1.0, season="autumn"))
     assert rms(ambience(dawn, None, path, only("birds")).samples_nc) > 1e-3
     assert rms(ambience(night, None, path, only("birds")).samples_nc) == 0.0
 

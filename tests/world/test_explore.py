@@ -115,7 +115,7 @@ def test_rewinding_restores_the_world_and_the_viewer_exactly() -> None:
 def test_words_change_the_weather_and_the_clock() -> None:
     s = session(encoder=component(TEXT_ENCODER))
     assert s.handle({"type": "say", "text": "make it rain"})["ok"]
-    assert s.world.env["weather"] == "rain"
+    assert s.world.env.weather == "rain"
     reply = s.handle({"type": "say", "text": "frobnicate the quux"})
     assert reply["ok"] is False and "understand" in reply["error"]
 
@@ -263,7 +263,7 @@ def test_spawn_text_makes_what_it_says() -> None:
         assert crate[2] == pytest.approx(cart_top + 0.2, abs=0.05) and abs(crate[1] - 40.0) < 0.7  # on the cart
     centre = np.mean([body(s, b.id) for b in fire], axis=0)
     assert np.hypot(centre[0] - 30.0, centre[1] - 32.5) < 0.3  # 2.5 m ahead of the viewer
-    assert s.handle({"type": "say", "text": "make it rain"})["ok"] and s.world.env["weather"] == "rain"
+    assert s.handle({"type": "say", "text": "make it rain"})["ok"] and s.world.env.weather == "rain"
     reply = s.handle({"type": "say", "text": "drop 2 red balls from 3 m there"})
     assert reply["ok"] and [d["event"]["shape"] for d in reply["did"]] == ["sphere", "sphere"], reply
     ball = next(b for b in s.sim.bodies if b.id == "ball1")

@@ -61,7 +61,7 @@ def test_water_never_below_terrain(text: str) -> None:
 
 def test_ocean_fills_ground_below_sea_level() -> None:
     w = world("an island in the ocean")
-    assert w.env["sea_level_m"] == 0.0
+    assert w.env.sea_level_m == 0.0
     deep = w.height_hw < -1.0
     assert deep.mean() > 0.2
     assert (w.water_hw[deep] == 0.0).mean() > 0.99
@@ -135,9 +135,9 @@ def test_negation_removes_trees() -> None:
 def test_env_follows_time_and_weather() -> None:
     night = world("foggy night")
     noon = world("clear noon")
-    assert night.env["sun_elevation_deg"] < 0 < noon.env["sun_elevation_deg"]
-    assert abs(np.linalg.norm(noon.env["sun_dir"]) - 1.0) < 1e-4
-    assert night.env["fog_density"] > noon.env["fog_density"]
+    assert night.env.sun_elevation_deg < 0 < noon.env.sun_elevation_deg
+    assert abs(np.linalg.norm(noon.env.sun_dir) - 1.0) < 1e-4
+    assert night.env.fog_density > noon.env.fog_density
 
 
 def test_bad_sizes_are_refused() -> None:

@@ -27,8 +27,7 @@ X = Y = 40.0
 @pytest.fixture(scope="module")
 def ground() -> WorldState:
     w = flat()
-    w.env.update({"clock_h": 15.0})
-    return w
+    return dataclasses.replace(w, env=dataclasses.replace(w.env, clock_h=15.0))
 
 
 def shot(r: Renderer, world: WorldState, *, side: float = 0.0, distance: float = 2.4, size: int = 160,

@@ -195,9 +195,10 @@ def test_canal_is_straight_still_water() -> None:
 
 def test_heavy_rain_is_heavier_and_water_colour_reaches_the_env() -> None:
     heavy, plain = make("heavy rain over dark water"), make("rain over water")
-    assert heavy.env["precipitation"]["intensity"] > plain.env["precipitation"]["intensity"]
-    assert heavy.env["water_color"] == list(WATER_SRGB["dark"]) and "water_color" not in plain.env
-    assert heavy.env["clock_h"] == plain.env["clock_h"]  # dark water is not night
+    assert heavy.env.precipitation.intensity > plain.env.precipitation.intensity
+    assert heavy.env.water_color == WATER_SRGB["dark"] and plain.env.water_color is None
+    assert heavy.env.to_json()["water_color"] == list(WATER_SRGB["dark"]) and "water_color" not in plain.env.to_json()
+    assert heavy.env.clock_h == plain.env.clock_h  # dark water is not night
 
 
 def test_black_sand_is_drawn_black() -> None:

@@ -15,6 +15,7 @@ from oyster_nodes.world.camera.framing import establishing_shot
 from oyster_nodes.world.camera.path import path_from_keys
 from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.render.renderer import Renderer
+from oyster_nodes.world.state.records import Env
 from oyster_nodes.world.state.sky import build_env, clock_for_time
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
 
@@ -297,7 +298,7 @@ def test_light_keys_blend_the_shadows_of_two_moments(renderer: Renderer, world: 
     import dataclasses
 
     cam = overview(world)
-    env_a, env_m, env_b = {"clock_h": 15.0}, {"clock_h": 15.25}, {"clock_h": 15.5}
+    env_a, env_m, env_b = Env(clock_h=15.0), Env(clock_h=15.25), Env(clock_h=15.5)
     at_m = dataclasses.replace(world, env=env_m)
     exact = renderer.render(at_m, cam)
     same = renderer.render(at_m, cam, light_keys=(env_m, env_m, 0.3))  # one moment: nothing to blend

@@ -94,7 +94,7 @@ def test_sway_bends_vegetation_and_nothing_else(renderer: Renderer, world: World
     cam = Camera(position=(40.0, 30.0, 40.0), target=(140.0, 140.0, 5.0), focal_mm=35.0, width=192, height=108,
                  near_m=0.5)
     still = renderer.render(world, cam)
-    swayed = renderer.render(replace(world, env={**world.env, "sway": [0.12, -0.05]}), cam)
+    swayed = renderer.render(replace(world, env=replace(world.env, sway=(0.12, -0.05))), cam)
     plant = (still.semantic_hw == SEM["vegetation"]) | (swayed.semantic_hw == SEM["vegetation"])
     changed_ids = still.instance_hw != swayed.instance_hw
     assert changed_ids.sum() > 20, "plants did not move"

@@ -100,12 +100,12 @@ def test_blast_throws_bodies_away_and_remove_takes_them_out() -> None:
 def test_clock_and_weather_change_over_their_intervals() -> None:
     world = hills()
     tl = run(world, "from 0s to 2s time 18:00\nfrom 0.5s to 1.5s weather rain", duration=2.0)
-    clock = [f["clock_h"] for f in tl.env_frames]
+    clock = [f.clock_h for f in tl.env_frames]
     assert clock[0] == pytest.approx(15.5) and clock[-1] == pytest.approx(18.0, abs=0.1)
     assert np.all(np.diff(clock) > 0)
-    rain = [f["precipitation"]["intensity"] for f in tl.env_frames]
-    assert rain[0] == 0.0 and rain[-1] > 0.5 and tl.env_frames[-1]["weather"] == "rain"
-    assert tl.env_frames[0]["sun_dir"] != tl.env_frames[-1]["sun_dir"]
+    rain = [f.precipitation.intensity for f in tl.env_frames]
+    assert rain[0] == 0.0 and rain[-1] > 0.5 and tl.env_frames[-1].weather == "rain"
+    assert tl.env_frames[0].sun_dir != tl.env_frames[-1].sun_dir
 
 
 def test_corrections_are_notes() -> None:
@@ -163,7 +163,7 @@ def test_timeline_goes_to_disk_and_back_and_knows_its_world() -> None:
     back = decode(encode({"timeline": tl}))["timeline"]
     assert isinstance(back, Timeline) and back.content_hash() == tl.content_hash()
     moment = back.world_at(world, 0.5)
-    assert moment.bodies[0].id == "s" and moment.agents[0].id == "c" and "time_s" in moment.env
+    assert moment.bodies[0].id == "s" and moment.agents[0].id == "c" and moment.env.time_s == 0.5
     assert moment.height_hw is world.height_hw  # static content shared, not copied
     with pytest.raises(TimelineError, match="another world"):
         back.world_at(flat(), 0.5)
@@ -177,7 +177,7 @@ def test_simulate_node_reports_corrections(tmp_path) -> None:  # noqa: ANN001
     assert isinstance(tl, Timeline) and tl.n_frames == 24
     assert any("inside the terrain" in w for w in ctx.warnings) and any("never happens" in w for w in ctx.warnings)
     still = simulate_nodes.WorldAt().run(node_context(node_id="w"), world=hills(), timeline=tl, time_s=0.5)
-    assert still.bodies and still.env["clock_h"] == pytest.approx(15.5)
+    assert still.bodies and still.env.clock_h == pytest.approx(15.5)
 
 
 def test_a_body_spawned_over_an_imported_mesh_starts_on_top_of_it(tmp_path) -> None:  # noqa: ANN001

@@ -12,6 +12,7 @@ from oyster_nodes.world.render.lighting import lighting_from_env
 from oyster_nodes.world.render.renderer import Renderer, RenderSettings
 from oyster_nodes.world.render.sequence import falling_at
 from oyster_nodes.world.render.weather import fog_ground, precip_uniforms, precipitation
+from oyster_nodes.world.state.records import Env
 from oyster_nodes.world.state.sky import build_env, clock_for_time
 from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES
 
@@ -102,8 +103,8 @@ def test_precipitation_is_deterministic_and_falls_on_over_a_shot(renderer: Rende
     assert np.abs(a.rgb_hw3[sky].astype(int) - later.rgb_hw3[sky]).mean() > 1.0  # the streaks moved
     # a shot without a timeline still gets its clock, where something falls
     world = small_world(env)
-    assert falling_at(world, 1.25).env["time_s"] == 1.25
-    assert "time_s" not in falling_at(small_world(env_of("clear")), 1.25).env
+    assert falling_at(world, 1.25).env.time_s == 1.25
+    assert falling_at(small_world(env_of("clear")), 1.25).env.time_s is None
 
 
 def test_rain_is_not_drawn_in_front_of_near_things(renderer: Renderer) -> None:
@@ -113,18 +114,18 @@ def test_rain_is_not_drawn_in_front_of_near_things(renderer: Renderer) -> None:
     cam = Camera(position=(cabin.x - 5.0, cabin.y, cabin.z + 2.0), target=(cabin.x, cabin.y, cabin.z + 2.0),
                  focal_mm=50.0, width=W, height=H, near_m=0.1)
     wet = renderer.render(world, cam)
-    still_dry = renderer.render(dataclasses.replace(world, env=dry(world.env)), cam)
+    still_dry = renderer.render(dataclasses.replace(world, env=dry(world.env.to_json())), cam)
     near = np.isfinite(wet.depth_hw) & (wet.depth_hw < 1.7)
     assert near.mean() > 0.3
     assert np.array_equal(wet.rgb_hw3[near], still_dry.rgb_hw3[near])
 
 
 def test_precipitation_reads_env_and_weather() -> None:
-    assert precipitation({"weather": "storm"}) == ("rain", 1.0)
-    assert precipitation({"weather": "snow"})[0] == "snow"
-    assert precipitation({"weather": "clear"}) == ("none", 0.0)
-    assert precipitation({"precipitation": {"kind": "rain", "intensity": "x"}}) == ("none", 0.0)
-    env = env_of("clear")
+    assert precipitation(Env(weather="storm")) == ("rain", 1.0)
+    assert precipitation(Env(weather="snow"))[0] == "snow"
+    assert precipitation(Env(weather="clear")) == ("none", 0.0)
+    assert precipitation(Env.from_json({"precipitation": {"kind": "rain", "intensity": 0.0}})) == ("none", 0.0)
+    env = Env.from_json(env_of("clear"))
     assert precip_uniforms(env, lighting_from_env(env), low_view(), 1) is None
 
 
@@ -221,7 +222,7 @@ def horizon_warmth(img) -> float:
 def test_sunset_light_is_warm(renderer: Renderer) -> None:
     golden, noon = env_of("clear", "golden_hour"), env_of("clear", "noon")
     assert horizon_warmth(render(renderer, golden)) > 0.06 > horizon_warmth(render(renderer, noon))
-    key, key_noon = lighting_from_env(golden).key_color, lighting_from_env(noon).key_color
+    key, key_noon = lighting_from_env(Env.from_json(golden)).key_color, lighting_from_env(Env.from_json(noon)).key_color
     assert key[0] > 2.5 * key[2] and key_noon[0] < 1.3 * key_noon[2]
 
 

@@ -23,7 +23,7 @@ import numpy as np
 from ...settings import setting
 from ...types import Audio, CameraPath
 from ..camera.path import path_arrays
-from ..state.records import Body
+from ..state.records import Body, Env, Precipitation
 from ..state.timeline import Timeline
 from ..state.world_state import INSTANCE_KINDS, WorldState
 
@@ -103,11 +103,11 @@ def _controls(world: WorldState, timeline: Timeline | None, path: CameraPath | N
     n = int(round(frames / fps * rate))
     times = np.arange(frames) / fps
     env = timeline.env_frames if timeline is not None and timeline.env_frames else [world.env] * frames
-    wind = np.array([_get(e, "wind", "gust_speed_mps", _get(e, "wind", "speed_mps", 3.0)) for e in env])
-    precip = [e.get("precipitation") if isinstance(e.get("precipitation"), dict) else {} for e in env]
-    rain = np.array([float(p.get("intensity", 0.0)) if p.get("kind") == "rain" else 0.0 for p in precip])
-    snow = np.array([float(p.get("intensity", 0.0)) if p.get("kind") == "snow" else 0.0 for p in precip])
-    clock = np.array([float(e.get("clock_h", 12.0)) for e in env])
+    wind = np.array([_wind_speed(e) for e in env])
+    precip = [e.precipitation if e.precipitation is not None else Precipitation() for e in env]
+    rain = np.array([_intensity(p) if p.kind == "rain" else 0.0 for p in precip])
+    snow = np.array([_intensity(p) if p.kind == "snow" else 0.0 for p in precip])
+    clock = np.array([e.clock_h if e.clock_h is not None else 12.0 for e in env])
     listener, right = _listener(world, path, times)
     t = np.arange(n) / rate
 
@@ -116,15 +116,19 @@ def _controls(world: WorldState, timeline: Timeline | None, path: CameraPath | N
 
     return Controls(n=n, rate=rate, frame_times=times, wind=per_sample(wind), rain=per_sample(rain),
                     snow=per_sample(snow), clock=per_sample(clock), listener=listener, right=right,
-                    storm=any(bool(e.get("lightning")) for e in env))
+                    storm=any(bool(e.lightning) for e in env))
 
 
-def _get(env: dict, key: str, sub: str, default: float) -> float:
-    value = env.get(key)
-    try:
-        return float(value.get(sub, default)) if isinstance(value, dict) else default
-    except (TypeError, ValueError):
-        return default
+def _wind_speed(env: Env) -> float:
+    """The wind's gust speed, else its steady speed (m/s); 3 when the env gives no wind."""
+    w = env.wind
+    if w is None:
+        return 3.0
+    return w.gust_speed_mps if w.gust_speed_mps is not None else w.speed_mps if w.speed_mps is not None else 3.0
+
+
+def _intensity(p: Precipitation) -> float:
+    return p.intensity if p.intensity is not None else 0.0
 
 
 def _listener(world: WorldState, path: CameraPath | None, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,7 +196,7 @@ def _water(world: WorldState, c: Controls, rng: np.random.Generator) -> np.ndarr
     dist = np.hypot(dist_hw[i, j], np.maximum(c.listener[:, 2] - ground, 0.0))
     near = np.clip(1.0 - dist / 120.0, 0.0, 1.0) ** 2
     gain = np.interp(np.arange(c.n) / c.rate, c.frame_times, near) if len(near) > 1 else np.full(c.n, near[0])
-    sea = world.env.get("sea_level_m") is not None
+    sea = world.env.sea_level_m is not None
     if sea:
         swell = 0.5 + 0.5 * np.sin(2 * math.pi * 0.09 * np.arange(c.n) / c.rate + rng.uniform(0, 6.28))
         body = shaped_noise(rng, c.n, c.rate, 60, 2500, tilt=-5.0) * (swell ** 2)[:, None]
@@ -227,7 +231,7 @@ def _birds(world: WorldState, c: Controls, rng: np.random.Generator) -> np.ndarr
             if rng.random() < rate[at] / peak:
                 _chirp(out, int(at), c.rate, rng)
     night = (c.clock % 24.0 > 21.0) | (c.clock % 24.0 < 4.5)
-    if night.any() and str(world.env.get("season", "summer")) in ("summer", "spring"):
+    if night.any() and (world.env.season if world.env.season is not None else "summer") in ("summer", "spring"):
         out += _crickets(c, rng) * night[:, None]
     return out
 
@@ -273,8 +277,8 @@ def _impacts(timeline: Timeline, c: Controls, rng: np.random.Generator) -> np.nd
         gain, pan = _where(c, float(t), np.array([x, y, z]))
         _add(out, sounds[int(k)] * loud * gain, float(t), c.rate, pan)
     for e in timeline.events:
-        if e.get("kind") == "blast" and e.get("resolved_pos") is not None:
-            _boom(out, c, float(e["time"]), np.asarray(e["resolved_pos"], np.float64), float(e["strength"]), rng)
+        if e.kind == "blast" and e.resolved_pos is not None:
+            _boom(out, c, e.time, np.asarray(e.resolved_pos, np.float64), float(e.fields["strength"]), rng)
     if c.storm:
         for t in np.sort(rng.uniform(0, c.n / c.rate, rng.poisson(c.n / c.rate / 6.0))):
             _boom(out, c, float(t), c.listener[0] + rng.uniform(-800, 800, 3), 4e5, rng, rumble=True)

@@ -210,8 +210,8 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
     m = step * world.cell_m
     xyz = np.column_stack([jj * m, ii * m, w[ii, jj].astype(np.float64)])
     kinds = [k for k in spec.get("water", []) if k != "waterfall"]
-    sea = world.env.get("sea_level_m")
-    is_sea = sea is not None and math.isfinite(float(sea)) and ("ocean" in kinds or "sea" in kinds or not kinds)
+    sea = world.env.sea_level_m
+    is_sea = sea is not None and ("ocean" in kinds or "sea" in kinds or not kinds)
     name = "the sea" if is_sea else f"the {kinds[0]}" if kinds else "the water"
     keep = np.linspace(0, len(xyz) - 1, min(len(xyz), 900)).astype(int)
     sample, cell = xyz[keep], float(m * m * len(xyz) / len(keep))
@@ -357,7 +357,8 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     positions = _positions(world, primary, lens, side)
     scene = _Scene(pool=pool, pts=np.concatenate([s.points for s in pool]),
                    owner=np.concatenate([np.full(len(s.points), k) for k, s in enumerate(pool)]),
-                   sun=np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), dtype=np.float64),
+                   sun=np.asarray(world.env.sun_dir if world.env.sun_dir is not None else (0.4, -0.6, 0.7),
+                                  dtype=np.float64),
                    trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
                    walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)))
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
@@ -475,8 +476,7 @@ def _secondaries(found: list[Subject], primary: Subject) -> list[Subject]:
 
 
 def _has_sea(world: WorldState) -> bool:
-    sea = world.env.get("sea_level_m")
-    return sea is not None and math.isfinite(float(sea))
+    return world.env.sea_level_m is not None
 
 
 def _fit_distance(s: Subject, lens: _Lens, bh: float, bw: float) -> float:
@@ -693,7 +693,7 @@ def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> t
     first_out = np.where(outside.any(axis=1), outside.argmax(axis=1), len(t))
     leaves = (first_out < first_hit) & (d[:, 2] < -0.025)  # within 1.5 degrees of level, haze hides the edge
     if sea and leaves.any():
-        level = float(world.env["sea_level_m"])
+        level = float(world.env.sea_level_m)
         z_out = ray[np.arange(len(uv)), np.minimum(first_out, len(t) - 1), 2]
         leaves &= z_out < level - 0.5
     lower = np.arange(len(uv)) >= len(high) * cols

@@ -109,7 +109,7 @@ def subject_point(world: WorldState, settings: PresetSettings) -> np.ndarray:
 
 def best_azimuth(world: WorldState, subject: np.ndarray, distance: float, height: float) -> float:
     """The direction (deg, from +X towards +Y) to stand in: clear line of sight, sun not behind the subject."""
-    sun = np.asarray(world.env.get("sun_dir", (0.4, -0.6, 0.7)), np.float64)[:2]
+    sun = np.asarray(world.env.sun_dir if world.env.sun_dir is not None else (0.4, -0.6, 0.7), np.float64)[:2]
     sun = sun / (np.linalg.norm(sun) + 1e-9)
     best, best_score = 0.0, -math.inf
     for k in range(16):

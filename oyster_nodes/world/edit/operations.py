@@ -15,7 +15,8 @@ import numpy as np
 from ..generate.scatter import KIND
 from ..generate.structures import KINDS, flatten, structure_record
 from ..prompt import concepts as cv
-from ..state.records import Body, Structure
+from ..state.records import Body, Env, Structure
+from ..state.records import or_default as _or
 from ..state.sky import build_env
 from ..state.world_state import WorldState
 
@@ -248,20 +249,20 @@ def remove_object(state: WorldState, object_id: str) -> WorldState:
     return dataclasses.replace(state, **changes)
 
 
-def _rebuilt_env(state: WorldState, **change: Any) -> dict[str, Any]:
+def _rebuilt_env(state: WorldState, **change: Any) -> Env:
     env = state.env
     args = {
-        "clock_h": env.get("clock_h", 15.5),
-        "season": env.get("season", "summer"),
-        "weather": env.get("weather", "clear"),
-        "mood": env.get("mood", "serene"),
-        "palette": env.get("palette", "natural"),
-        "style": env.get("style", "natural"),
-        "time_of_day": env.get("time_of_day", "custom"),
+        "clock_h": _or(env.clock_h, 15.5),
+        "season": _or(env.season, "summer"),
+        "weather": _or(env.weather, "clear"),
+        "mood": _or(env.mood, "serene"),
+        "palette": _or(env.palette, "natural"),
+        "style": _or(env.style, "natural"),
+        "time_of_day": _or(env.time_of_day, "custom"),
         "seed": state.seed,
-        "sea_level_m": env.get("sea_level_m"),
+        "sea_level_m": env.sea_level_m,
     } | change
-    return {**env, **build_env(**args)}
+    return env.merged(Env.from_json(build_env(**args), "rebuilt env"))
 
 
 def set_time(state: WorldState, clock_h: float) -> WorldState:

@@ -169,7 +169,7 @@ class ExploreSession:
         return self._env_reply()
 
     def _env_reply(self) -> dict[str, Any]:
-        return {"env": {"clock_h": self.world.env.get("clock_h"), "weather": self.world.env.get("weather")}}
+        return {"env": {"clock_h": self.world.env.clock_h, "weather": self.world.env.weather}}
 
     def _msg_event(self, msg: dict[str, Any]) -> dict[str, Any]:
         event = msg.get("event")

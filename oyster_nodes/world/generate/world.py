@@ -8,6 +8,7 @@ reshuffle the others.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from scipy import ndimage
 
 from ...settings import setting
 from ..prompt.spec import WorldSpec
-from ..state.records import Route, Structure
+from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
 from . import scatter as sc
@@ -141,7 +142,7 @@ def generate_world(
 
     report(0.8, "vegetation")
     inst = _scatter(ground, spec, structures, paths, seed, cfg)
-    env = build_env(
+    env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
         weather=spec.weather,
@@ -151,8 +152,8 @@ def generate_world(
         time_of_day=spec.time_of_day,
         seed=seed,
         sea_level_m=sea_level,
-    )
-    _modify_env(env, spec)
+    ), "world env")
+    env = _modified_env(env, spec)
     report(1.0, "done")
     return WorldState(
         seed=seed,
@@ -178,14 +179,16 @@ WATER_SRGB = {
 }
 
 
-def _modify_env(env: dict, spec: WorldSpec) -> None:
+def _modified_env(env: Env, spec: WorldSpec) -> Env:
     """What the prompt's modifiers say of light and weather: rain strength, the water's colour."""
-    precip = env.get("precipitation") or {}
+    precip = env.precipitation
     scale = PRECIPITATION_SCALE.get(spec.modifiers.get("precipitation", ""))
-    if scale and precip.get("kind") not in (None, "none"):
-        precip["intensity"] = round(min(1.0, float(precip.get("intensity", 0.0)) * scale), 4)
+    if scale and precip is not None and precip.kind not in (None, "none"):
+        intensity = round(min(1.0, (precip.intensity or 0.0) * scale), 4)
+        env = dataclasses.replace(env, precipitation=dataclasses.replace(precip, intensity=intensity))
     if spec.modifiers.get("water") in WATER_SRGB:
-        env["water_color"] = list(WATER_SRGB[spec.modifiers["water"]])
+        env = dataclasses.replace(env, water_color=WATER_SRGB[spec.modifiers["water"]])
+    return env
 
 
 def _water(

@@ -143,9 +143,9 @@ class GpuScene:
         spec_terrain = str(world.spec.get("terrain", ""))
         self.strata = (0.62, 0.55, 0.5) if spec_terrain in TERRAIN_SRGB else (0.9, 0.9, 0.9)
         finite_water = np.asarray(world.water_hw)[np.isfinite(world.water_hw)]
-        sea = world.env.get("sea_level_m")
+        sea = world.env.sea_level_m
         self.fog_base = float(
-            sea if _finite(sea) else (finite_water.min() if finite_water.size else np.percentile(world.height_hw, 10))
+            sea if sea is not None else (finite_water.min() if finite_water.size else np.percentile(world.height_hw, 10))
         )
         self._build_terrain(programs)
         self._build_instances(programs)
@@ -490,13 +490,6 @@ def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
     return lo, np.array([w.size_m, w.size_m, top])
 
 
-def _finite(*values: Any) -> bool:
-    try:
-        return all(math.isfinite(float(v)) for v in values)
-    except (TypeError, ValueError):
-        return False
-
-
 def _mipmapped(tex: moderngl.Texture) -> None:
     tex.repeat_x = tex.repeat_y = False
     tex.build_mipmaps()
@@ -507,9 +500,9 @@ def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
     """Water triangles (N x 3) as N x 4 rows: position and depth above the bed; plus an apron of open sea
     out to the horizon when the world has a sea level and sea along its border."""
     tris = np.asarray(tris, np.float32).reshape(-1, 3)
-    sea = world.env.get("sea_level_m")
+    sea = world.env.sea_level_m
     border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
-    if _finite(sea) and np.mean(np.isfinite(border)) > 0.5:
+    if sea is not None and np.mean(np.isfinite(border)) > 0.5:
         tris = np.concatenate([tris, _sea_apron(world.size_m, float(sea))])
     n, cell = world.n, world.cell_m
     j = np.clip(np.round(tris[:, 0] / cell), 0, n - 1).astype(np.int64)

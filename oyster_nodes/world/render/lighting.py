@@ -1,6 +1,6 @@
-"""Light, sky and atmosphere for the renderer, read from a WorldState's `env` dict.
+"""Light, sky and atmosphere for the renderer, read from a WorldState's `env` (a records.Env).
 
-Env keys read (all optional; anything missing or malformed falls back to a default):
+Env fields read (all optional; anything missing falls back to a default; the record checked the rest):
   sun_dir      [x, y, z] unit vector pointing towards the sun (default: from clock_h)
   sun_color    [r, g, b] linear 0..1 or 0..255, or "#rrggbb" (default: from sun elevation)
   sun_intensity  sun irradiance scale at full daylight (default 3.2), scaled down at dusk and by clouds
@@ -26,9 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from ..state.records import Env, Wind
+from ..state.records import or_default as _or
 from ..state.sky import sky_colors, sun_color
 
-#: direct sunlight relative to env["sun_intensity"], so that bright ground at noon stays below white
+#: direct sunlight relative to env.sun_intensity, so that bright ground at noon stays below white
 SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: the grade's tint by night (moonlight reads blue)
@@ -114,34 +116,8 @@ class Lighting:
         }
 
 
-def color(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:
-    """A colour from "#rrggbb", [r, g, b] in 0..1, or [r, g, b] in 0..255; default when unreadable."""
-    try:
-        if isinstance(value, str):
-            s = value.strip().lstrip("#")
-            if len(s) == 6:
-                return tuple(int(s[k : k + 2], 16) / 255.0 for k in (0, 2, 4))  # type: ignore[return-value]
-            return default
-        c = [float(v) for v in value][:3]
-        if len(c) != 3 or not all(math.isfinite(v) for v in c):
-            return default
-        if max(c) > 1.5:
-            c = [v / 255.0 for v in c]
-        return tuple(max(v, 0.0) for v in c)  # type: ignore[return-value]
-    except (TypeError, ValueError):
-        return default
-
-
 def srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]:
     return tuple(float(v) ** 2.2 for v in c)  # type: ignore[return-value]
-
-
-def _num(env: dict[str, Any], key: str, default: float, lo: float, hi: float) -> float:
-    try:
-        v = float(env.get(key, default))
-    except (TypeError, ValueError):
-        return default
-    return min(max(v, lo), hi) if math.isfinite(v) else default
 
 
 def _unit(value: Any, default: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -164,27 +140,28 @@ def sun_from_clock(clock_h: float) -> tuple[float, float, float]:
     return _unit(v, (0.3, -0.5, 0.8))
 
 
-def lighting_from_env(env: dict[str, Any]) -> Lighting:
-    """Resolve the env dict into concrete lighting, filling every gap with a plausible default."""
-    clock = _num(env, "clock_h", 11.0, 0.0, 24.0)
-    sun = _unit(env.get("sun_dir"), sun_from_clock(clock)) if "sun_dir" in env else sun_from_clock(clock)
-    weather = str(env.get("weather", "clear")).lower()
-    season = str(env.get("season", "summer")).lower()
+def lighting_from_env(env: Env) -> Lighting:
+    """Resolve the env into concrete lighting, filling every gap with a plausible default."""
+    clock = _or(env.clock_h, 11.0)
+    sun = _unit(env.sun_dir, sun_from_clock(clock)) if env.sun_dir is not None else sun_from_clock(clock)
+    weather = _or(env.weather, "clear").lower()
+    season = _or(env.season, "summer").lower()
     elev = math.degrees(math.asin(max(-1.0, min(1.0, sun[2]))))
     day = float(np.clip((elev + 7.0) / 12.0, 0.0, 1.0))  # 0 at night, 1 once the sun is ~5 degrees up
     night = 1.0 - day
     moonlit = float(np.clip((-6.0 - elev) / 6.0, 0.0, 1.0))  # past civil twilight: the night grade takes over
     cover_default = {"cloudy": 0.45, "overcast": 0.85, "rain": 0.95, "storm": 1.0, "snow": 0.8, "fog": 0.35}
-    cloud = _num(env, "cloud_cover", cover_default.get(weather, 0.12), 0.0, 1.0)
+    cloud = _or(env.cloud_cover, cover_default.get(weather, 0.12))
     zen_default, hor_default = sky_colors(elev, cloud, weather)
-    zen = np.array(_env_color(env, "sky_zenith", np.array(zen_default)))
-    hor = np.array(_env_color(env, "sky_horizon", np.array(hor_default)))
-    sun_rgb = np.array(color(env.get("sun_color"), tuple(sun_color(elev))))
+    zen = np.array(_or(env.sky_zenith, zen_default))
+    hor = np.array(_or(env.sky_horizon, hor_default))
+    sun_rgb = np.array(_or(env.sun_color, sun_color(elev)))
     weather_sun = {"overcast": 0.3, "fog": 0.45, "rain": 0.2, "snow": 0.3, "storm": 0.1}.get(weather, 1.0)
     daylight = float(np.clip((elev + 4.0) / 14.0, 0.0, 1.0))
-    intensity = _num(env, "sun_intensity", (0.08 + 2.9 * daylight) * weather_sun, 0.0, 100.0)
+    intensity = _or(env.sun_intensity, (0.08 + 2.9 * daylight) * weather_sun)
     above = float(np.clip((elev + 1.0) / 3.0, 0.0, 1.0))  # the sun's own light fades as it sets
-    moon = _unit(env.get("moon_dir"), _unit((-sun[0], -sun[1], max(0.6, -sun[2])), (0.2, 0.4, 0.9)))
+    moon_default = _unit((-sun[0], -sun[1], max(0.6, -sun[2])), (0.2, 0.4, 0.9))
+    moon = _unit(env.moon_dir, moon_default) if env.moon_dir is not None else moon_default
     # day-for-night: a blue moonlight strong enough to read the ground by, only partly dimmed by cloud
     moonlight = np.array([0.22, 0.28, 0.46]) * (1.0 - 0.35 * cloud)
     key = SUN_SCALE * sun_rgb * intensity * above if sun[2] > -0.02 else moonlight * night
@@ -196,16 +173,16 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
     amb_sky = amb_sky + (lum * SKYLIGHT_BLUE - amb_sky) * min(1.0, 1.2 * warm)
     amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
     fog_default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
-    fog_density = _num(env, "fog_density", fog_default.get(weather, 0.00004), 0.0, 0.2)
-    fog_h = _num(env, "fog_height_m", 250.0 if weather == "fog" else 300.0, 1.0, 10000.0)
-    mist = _num(env, "mist_density", 2.0 * fog_density if weather == "fog" else 0.0, 0.0, 1.0)
-    fog_col = _env_color(env, "fog_color", hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
-    wet = _num(env, "wetness", {"rain": 0.85, "storm": 1.0}.get(weather, 0.0), 0.0, 1.0)
+    fog_density = _or(env.fog_density, fog_default.get(weather, 0.00004))
+    fog_h = _or(env.fog_height_m, 250.0 if weather == "fog" else 300.0)
+    mist = _or(env.mist_density, 2.0 * fog_density if weather == "fog" else 0.0)
+    fog_col = _or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
+    wet = _or(env.wetness, {"rain": 0.85, "storm": 1.0}.get(weather, 0.0))
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)
-    snow = _num(env, "snow_cover", snow_default, 0.0, 1.0)
+    snow = _or(env.snow_cover, snow_default)
     # the eye adapts: dim scenes get more exposure (twilight ~1.9x, night ~2.7x)
     adapt = 1.0 + 0.9 * float(np.clip((8.0 - elev) / 12.0, 0.0, 1.0)) + 0.8 * night
-    exposure = 0.95 * 2.0 ** _num(env, "exposure", 0.0, -10.0, 10.0) * adapt
+    exposure = 0.95 * 2.0 ** _or(env.exposure, 0.0) * adapt
     return Lighting(
         sun_dir=sun,
         sun_color=_t(sun_rgb * intensity),
@@ -217,7 +194,7 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
         fog_density=fog_density,
         fog_height_m=fog_h,
         mist_density=mist,
-        mist_height_m=_num(env, "mist_height_m", 10.0, 0.5, 500.0),
+        mist_height_m=_or(env.mist_height_m, 10.0),
         haze=0.00004 + 0.0001 * cloud,
         exposure=exposure,
         night=night,
@@ -229,28 +206,21 @@ def lighting_from_env(env: dict[str, Any]) -> Lighting:
         key_color=_t(key),
         ambient_sky=_t(amb_sky),
         ambient_ground=_t(amb_ground),
-        tint=_t(np.asarray(color(env.get("tint"), (1.0, 1.0, 1.0))) * (1.0 + moonlit * (NIGHT_TINT - 1.0))),
+        tint=_t(np.asarray(_or(env.tint, (1.0, 1.0, 1.0))) * (1.0 + moonlit * (NIGHT_TINT - 1.0))),
         # by moonlight colours fade towards a blue grey (the eye's night vision; a film's day-for-night grade)
-        saturation=_num(env, "saturation", 1.0, 0.0, 3.0) * 1.08 * (1.0 - 0.6 * moonlit),
-        contrast=_num(env, "contrast", 1.0, 0.3, 3.0),
+        saturation=_or(env.saturation, 1.0) * 1.08 * (1.0 - 0.6 * moonlit),
+        contrast=_or(env.contrast, 1.0),
         wind=_wind(env),
     )
 
 
-def _wind(env: dict[str, Any]) -> tuple[float, float]:
-    """Cloud drift offset in noise-texture units from env["wind"] and env["time_s"]."""
-    w = env.get("wind") if isinstance(env.get("wind"), dict) else {}
-    t = _num(env, "time_s", 0.0, -1e7, 1e7)
-    speed = _num(w, "speed_mps", 3.0, 0.0, 100.0) * t * 1e-4
-    a = math.radians(_num(w, "dir_deg", 0.0, -1e4, 1e4))
+def _wind(env: Env) -> tuple[float, float]:
+    """Cloud drift offset in noise-texture units from the env's wind and time_s."""
+    w = _or(env.wind, Wind())
+    t = _or(env.time_s, 0.0)
+    speed = _or(w.speed_mps, 3.0) * t * 1e-4
+    a = math.radians(_or(w.dir_deg, 0.0))
     return (speed * math.cos(a), speed * math.sin(a))
-
-
-def _env_color(env: dict[str, Any], key: str, default: np.ndarray) -> np.ndarray:
-    """A linear colour from env, or the default."""
-    if key not in env:
-        return default
-    return np.array(color(env[key], tuple(default)))
 
 
 def _t(a: np.ndarray) -> tuple[float, float, float]:

@@ -19,7 +19,7 @@ holds; the fog's base follows the low ground around the camera's subject (weathe
 Ids in `instance_hw`: 0 none; 1..N scattered instances (index + 1); then structures, then imported
 meshes, then the frame's bodies and agents, in list order (the ranges are in Image.info["id_ranges"]).
 Bodies and agents (see dynamic.py) are drawn from a small instance table uploaded per frame, so moving
-them re-uploads nothing static; env["sway"] and env["time_s"] bend vegetation in instance.vert. Worlds
+them re-uploads nothing static; env.sway and env.time_s bend vegetation in instance.vert. Worlds
 are treated as immutable: arrays changed in place are not noticed; pass a new WorldState instead.
 """
 
@@ -41,6 +41,7 @@ import numpy as np
 from ...components import ComponentSpec
 from ...types import Image
 from ..geometry.camera import Camera
+from ..state.records import Env
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
@@ -321,7 +322,7 @@ class Renderer:
         world: WorldState,
         camera: Camera,
         passes: Collection[str] = PASSES,
-        light_keys: tuple[dict[str, Any], dict[str, Any], float] | None = None,
+        light_keys: tuple[Env, Env, float] | None = None,
     ) -> Image:
         """Render `world` seen from `camera`; the passes not in `passes` (see PASSES) are not read back and
         are None in the Image (rgb always is).
@@ -700,16 +701,10 @@ def blob_map(discs: list[tuple[float, float, float]], texels: int = 256) -> tupl
     return light, (float(x0), float(y0), float(scale))
 
 
-def _sway_uniforms(env: dict[str, Any]) -> dict[str, Any]:
+def _sway_uniforms(env: Env) -> dict[str, Any]:
     """This frame's plant bend (radians, x and y) and clock for instance.vert; zero when not given."""
-    sway = env.get("sway", (0.0, 0.0))
-    try:
-        x, y = (float(v) for v in list(sway)[:2])
-        t = float(env.get("time_s", 0.0) or 0.0)
-    except (TypeError, ValueError):
-        x = y = t = 0.0
-    ok = all(np.isfinite((x, y, t)))
-    return {"u_sway": (x, y) if ok else (0.0, 0.0), "u_time": t if ok else 0.0}
+    return {"u_sway": env.sway if env.sway is not None else (0.0, 0.0),
+            "u_time": env.time_s if env.time_s is not None else 0.0}
 
 
 def _light_matrix(

@@ -22,6 +22,7 @@ from ...settings import setting
 from ...types import CameraPath, Frames, Image
 from ..camera.path import PathSamples, camera_at, frame_times, path_arrays
 from ..geometry.camera import Camera
+from ..state.records import Env
 from ..state.timeline import Timeline
 from ..state.world_state import WorldState
 from .dynamic import ROW, dynamic_rows
@@ -131,9 +132,9 @@ def world_at(world: WorldState, timeline: Timeline | None, t: float) -> WorldSta
 def falling_at(world: WorldState, t: float) -> WorldState:
     """The world with the shot's clock in its env where rain or snow falls and no timeline set it, so that
     precipitation falls on from frame to frame (see weather.py)."""
-    if "time_s" in world.env or precipitation(world.env)[0] == "none":
+    if world.env.time_s is not None or precipitation(world.env)[0] == "none":
         return world
-    return dataclasses.replace(world, env={**world.env, "time_s": float(t)})
+    return dataclasses.replace(world, env=dataclasses.replace(world.env, time_s=float(t)))
 
 
 def light_changes(world: WorldState, timeline: Timeline, times: np.ndarray) -> bool:
@@ -148,7 +149,7 @@ def light_changes(world: WorldState, timeline: Timeline, times: np.ndarray) -> b
 
 
 def light_keys(world: WorldState, timeline: Timeline, t: float, fps: float,
-               end: float) -> tuple[dict[str, Any], dict[str, Any], float]:
+               end: float) -> tuple[Env, Env, float]:
     """The two key moments (every LIGHT_KEY_FRAMES frames, the last at the shot's end) around time t, as
     their environments, and how far t is from the first to the second."""
     span = LIGHT_KEY_FRAMES / fps
@@ -200,7 +201,7 @@ def _passes_read(settings: SequenceSettings) -> tuple[str, ...]:
 
 
 def render_still(world: WorldState, camera: Camera, renderer: Any, passes: tuple[str, ...] | None = None,
-                 keys: tuple[dict[str, Any], dict[str, Any], float] | None = None) -> Image:
+                 keys: tuple[Env, Env, float] | None = None) -> Image:
     """One render with bodies and agents in it (the renderer draws them: info["dynamic"])."""
     options: dict[str, Any] = {}
     if passes is not None:

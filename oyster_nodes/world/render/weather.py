@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..geometry.camera import Camera
+from ..state.records import Env, Wind
 from .lighting import LUMA, Lighting, grade
 
 #: texels per side of the streak and flake textures
@@ -92,42 +93,30 @@ def lowest_water(world: Any) -> float:
     return float(finite.min()) if finite.size else math.nan
 
 
-def precipitation(env: dict[str, Any]) -> tuple[str, float]:
-    """What falls and how hard (kind "rain" | "snow" | "none", intensity 0..1) from env["precipitation"],
-    else from env["weather"]."""
-    p = env.get("precipitation")
-    kind, amount = "none", 0.0
-    if isinstance(p, dict):
-        kind = str(p.get("kind", "none")).lower()
-        try:
-            amount = float(p.get("intensity", 0.0))
-        except (TypeError, ValueError):
-            amount = 0.0
+def precipitation(env: Env) -> tuple[str, float]:
+    """What falls and how hard (kind "rain" | "snow" | "none", intensity 0..1) from env.precipitation,
+    else from env.weather."""
+    p = env.precipitation
+    if p is not None:
+        kind = (p.kind if p.kind is not None else "none").lower()
+        amount = p.intensity if p.intensity is not None else 0.0
     else:
-        weather = str(env.get("weather", "clear")).lower()
+        weather = (env.weather if env.weather is not None else "clear").lower()
         kind, amount = {"rain": ("rain", 0.6), "storm": ("rain", 1.0), "snow": ("snow", 0.6)}.get(weather, ("none", 0.0))
-    if kind not in ("rain", "snow") or not math.isfinite(amount) or amount <= 0.0:
+    if kind not in ("rain", "snow") or amount <= 0.0:
         return "none", 0.0
     return kind, min(amount, 1.0)
 
 
-def _wind_xy(env: dict[str, Any]) -> np.ndarray:
-    w = env.get("wind") if isinstance(env.get("wind"), dict) else {}
-    try:
-        speed, a = float(w.get("speed_mps", 0.0)), math.radians(float(w.get("dir_deg", 0.0)))
-    except (TypeError, ValueError):
-        return np.zeros(2)
-    if not (math.isfinite(speed) and math.isfinite(a)):
-        return np.zeros(2)
-    return np.array([math.cos(a), math.sin(a)]) * min(max(speed, 0.0), 40.0)
+def _wind_xy(env: Env) -> np.ndarray:
+    w = env.wind if env.wind is not None else Wind()
+    speed = w.speed_mps if w.speed_mps is not None else 0.0
+    a = math.radians(w.dir_deg if w.dir_deg is not None else 0.0)
+    return np.array([math.cos(a), math.sin(a)]) * min(speed, 40.0)
 
 
-def _time(env: dict[str, Any]) -> float:
-    try:
-        t = float(env.get("time_s", 0.0) or 0.0)
-    except (TypeError, ValueError):
-        return 0.0
-    return t if math.isfinite(t) else 0.0
+def _time(env: Env) -> float:
+    return env.time_s if env.time_s is not None else 0.0
 
 
 def precip_color(kind: str, light: Lighting) -> tuple[float, float, float]:
@@ -144,7 +133,7 @@ def precip_color(kind: str, light: Lighting) -> tuple[float, float, float]:
     return tuple(float(c) for c in np.clip(out, 0.0, 1.0))  # type: ignore[return-value]
 
 
-def precip_uniforms(env: dict[str, Any], light: Lighting, camera: Camera, seed: int,
+def precip_uniforms(env: Env, light: Lighting, camera: Camera, seed: int,
                     supersample: int = 1) -> dict[str, Any] | None:
     """The precipitation pass's uniforms for a frame at `camera` (already at the rendered size, `supersample`
     times the output's), or None when nothing falls. Drops and flakes keep their size in output pixels at any

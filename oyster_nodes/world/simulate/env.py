@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ..state.records import Env, Wind
+from ..state.records import or_default as _or
 from ..state.sky import build_env
 
 #: env keys each frame overrides
@@ -39,7 +41,7 @@ class Ramp:
 
 @dataclass(kw_only=True, slots=True)
 class EnvModel:
-    base: dict[str, Any]
+    base: Env
     seed: int
     clock_h: float
     time_scale_h_per_s: float = 0.0
@@ -52,13 +54,12 @@ class EnvModel:
     _phases: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @classmethod
-    def from_events(cls, env: dict[str, Any], events: list[dict[str, Any]], *, seed: int,
+    def from_events(cls, env: Env, events: list[dict[str, Any]], *, seed: int,
                     time_scale_h_per_s: float = 0.0) -> EnvModel:
-        wind = env.get("wind") if isinstance(env.get("wind"), dict) else {}
-        model = cls(base=dict(env), seed=seed, clock_h=_float(env.get("clock_h"), 12.0),
-                    time_scale_h_per_s=time_scale_h_per_s)
-        model.speed_ramps.append(Ramp(t0=0.0, t1=0.0, end=_float(wind.get("speed_mps"), 2.0)))
-        model.dir_ramps.append(Ramp(t0=0.0, t1=0.0, end=_float(wind.get("dir_deg"), 0.0)))
+        wind = env.wind if env.wind is not None else Wind()
+        model = cls(base=env, seed=seed, clock_h=_or(env.clock_h, 12.0), time_scale_h_per_s=time_scale_h_per_s)
+        model.speed_ramps.append(Ramp(t0=0.0, t1=0.0, end=_or(wind.speed_mps, 2.0)))
+        model.dir_ramps.append(Ramp(t0=0.0, t1=0.0, end=_or(wind.dir_deg, 0.0)))
         model.gust_ramps.append(Ramp(t0=0.0, t1=0.0, end=0.3))
         for e in events:
             t0, t1 = e["time"], e["end"] if e.get("end") is not None else e["time"]
@@ -95,7 +96,7 @@ class EnvModel:
 
     def weather_at(self, t: float) -> tuple[str, str, float]:
         """(weather before, weather after, blend 0..1) at `t`."""
-        current = str(self.base.get("weather", "clear"))
+        current = _or(self.base.weather, "clear")
         for t0, t1, w in self.weather_changes:
             if t < t0:
                 break
@@ -157,8 +158,8 @@ class EnvModel:
 
     def _static_key(self) -> tuple[Any, ...]:
         b = self.base
-        return (str(b.get("season", "summer")), str(b.get("mood", "serene")), str(b.get("palette", "natural")),
-                str(b.get("style", "natural")), int(self.seed), b.get("sea_level_m"))
+        return (_or(b.season, "summer"), _or(b.mood, "serene"), _or(b.palette, "natural"), _or(b.style, "natural"),
+                int(self.seed), b.sea_level_m)
 
     def sway(self, times: np.ndarray, dt: float, step_wind: np.ndarray | None = None) -> np.ndarray:
         """Bend of plants (F x 2, radians) from a damped oscillator driven by wind drag; `step_wind`: the
@@ -183,14 +184,6 @@ class EnvModel:
             out[k] = theta
         idx = np.clip(np.round(np.asarray(times) / dt).astype(int), 0, steps - 1)
         return out[idx]
-
-
-def _float(value: Any, default: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return default
-    return v if math.isfinite(v) else default
 
 
 def _smooth(u: float) -> float:

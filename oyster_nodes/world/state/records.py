@@ -463,3 +463,274 @@ def parse_list(cls: type, items: Any, where: str) -> list[Any]:
     if not isinstance(items, (list, tuple)):
         raise RecordError(f"{where}: expects a list, got {type(items).__name__}")
     return [item if isinstance(item, cls) else cls.from_json(item, f"{where}[{k}]") for k, item in enumerate(items)]
+
+
+# -------------------------------------------------------------------------------- environment, events
+
+
+def or_default(value: Any, default: Any) -> Any:
+    """A record's optional field, or the reader's own default where the record does not give it."""
+    return default if value is None else value
+
+
+def _in_order(keys: Sequence[str], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with the keys listed in `keys` first, in that order (the order a JSON object came in)."""
+    out = {k: values[k] for k in keys if k in values}
+    return out | {k: v for k, v in values.items() if k not in out}
+
+
+def _known(d: Mapping[str, Any], keys: Sequence[str], where: str) -> None:
+    unknown = [k for k in d if k not in keys]
+    if unknown:
+        raise RecordError(f"{where}: unknown field {unknown[0]!r}; it takes {', '.join(keys)}")
+
+
+@dataclass(kw_only=True, slots=True)
+class Precipitation:
+    """What falls from the sky: kind none | rain | snow, intensity 0..1 (None: not given)."""
+
+    kind: str | None = None
+    intensity: float | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "precipitation") -> Precipitation:
+        d = _mapping(data, where)
+        _known(d, ("kind", "intensity"), where)
+        return cls(kind=text(d, "kind", where) if d.get("kind") is not None else None,
+                   intensity=number(d, "intensity", where, lo=0.0, hi=10.0) if d.get("intensity") is not None
+                   else None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in (("kind", self.kind), ("intensity", self.intensity)) if v is not None}
+
+
+WIND_KEYS = ("dir_deg", "speed_mps", "gust_speed_mps", "gustiness")
+
+
+@dataclass(kw_only=True, slots=True)
+class Wind:
+    """The wind: heading the air moves towards (degrees from +X towards +Y), steady and gust speed (m/s),
+    gustiness 0..1; None: not given."""
+
+    dir_deg: float | None = None
+    speed_mps: float | None = None
+    gust_speed_mps: float | None = None
+    gustiness: float | None = None
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "wind") -> Wind:
+        d = _mapping(data, where)
+        _known(d, WIND_KEYS, where)
+        bounds = {"dir_deg": (-1e4, 1e4), "speed_mps": (0.0, 100.0), "gust_speed_mps": (0.0, 1000.0),
+                  "gustiness": (0.0, 1.0)}
+        return cls(**{k: number(d, k, where, lo=lo, hi=hi) if d.get(k) is not None else None
+                      for k, (lo, hi) in bounds.items()})
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in WIND_KEYS if getattr(self, k) is not None}
+
+
+@dataclass(kw_only=True, slots=True)
+class WeatherBlend:
+    """A weather change under way: from one weather to another, `t` of the way (0..1)."""
+
+    start: str
+    to: str
+    t: float
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "weather_blend") -> WeatherBlend:
+        d = _mapping(data, where)
+        _known(d, ("from", "to", "t"), where)
+        return cls(start=text(d, "from", where), to=text(d, "to", where), t=number(d, "t", where, lo=0.0, hi=1.0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.start, "to": self.to, "t": self.t}
+
+
+#: numbers of an env and their bounds
+ENV_NUMBERS: dict[str, tuple[float, float]] = {
+    "clock_h": (0.0, 24.0), "latitude_deg": (-90.0, 90.0), "sun_elevation_deg": (-90.0, 90.0),
+    "sun_azimuth_deg": (-360.0, 360.0), "sun_intensity": (0.0, 100.0), "ambient_intensity": (0.0, 100.0),
+    "fog_density": (0.0, 0.2), "fog_height_m": (1.0, 10000.0), "exposure": (-10.0, 10.0), "cloud_cover": (0.0, 1.0),
+    "sea_level_m": (-1e5, 1e5), "saturation": (0.0, 3.0), "contrast": (0.3, 3.0), "mist_density": (0.0, 1.0),
+    "mist_height_m": (0.5, 500.0), "wetness": (0.0, 1.0), "snow_cover": (0.0, 1.0), "time_s": (-1e7, 1e7),
+}
+ENV_COLOURS = ("sun_color", "ambient_color", "sky_zenith", "sky_horizon", "fog_color", "tint", "foliage_color",
+               "grass_color", "water_color")
+ENV_TEXTS = ("season", "weather", "mood", "palette", "style", "time_of_day")
+ENV_VECTORS = {"sun_dir": 3, "moon_dir": 3, "sway": 2}
+ENV_RECORDS: dict[str, Any] = {"precipitation": Precipitation, "wind": Wind, "weather_blend": WeatherBlend}
+
+
+@dataclass(kw_only=True, slots=True)
+class Env:
+    """Light, sky, atmosphere, weather and time of a world (see state/sky.py), or what a timeline's frame
+    changes of them. Every field is optional (None: not given; each reader has its own default); colours are
+    linear 0..1 except water_color (sRGB)."""
+
+    clock_h: float | None = None
+    day_of_year: int | None = None
+    latitude_deg: float | None = None
+    season: str | None = None
+    weather: str | None = None
+    mood: str | None = None
+    palette: str | None = None
+    style: str | None = None
+    time_of_day: str | None = None
+    #: unit vector from the ground towards the sun (+Z up; below 0 at night)
+    sun_dir: Vec3 | None = None
+    sun_elevation_deg: float | None = None
+    sun_azimuth_deg: float | None = None
+    sun_color: Vec3 | None = None
+    sun_intensity: float | None = None
+    ambient_color: Vec3 | None = None
+    ambient_intensity: float | None = None
+    sky_zenith: Vec3 | None = None
+    sky_horizon: Vec3 | None = None
+    fog_density: float | None = None
+    fog_height_m: float | None = None
+    fog_color: Vec3 | None = None
+    exposure: float | None = None
+    cloud_cover: float | None = None
+    precipitation: Precipitation | None = None
+    wind: Wind | None = None
+    lightning: bool | None = None
+    #: None: no sea (a world's env says so with null)
+    sea_level_m: float | None = None
+    tint: Vec3 | None = None
+    saturation: float | None = None
+    contrast: float | None = None
+    foliage_color: Vec3 | None = None
+    grass_color: Vec3 | None = None
+    water_color: Vec3 | None = None
+    moon_dir: Vec3 | None = None
+    mist_density: float | None = None
+    mist_height_m: float | None = None
+    wetness: float | None = None
+    snow_cover: float | None = None
+    weather_blend: WeatherBlend | None = None
+    #: plant bend (radians, x and y) and the shot's clock (s), set per frame by a timeline
+    sway: tuple[float, float] | None = None
+    time_s: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: the JSON keys in the order they came (a key may hold null), so to_json gives back the same object
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "env") -> Env:
+        if isinstance(data, Env):
+            return data
+        d = _mapping(data, where)
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for key, value in d.items():
+            if key not in ENV_FIELDS:
+                extra[key] = value
+            elif value is not None:
+                values[key] = _env_value(d, key, where)
+        return cls(**values, extra=extra, keys=tuple(d))
+
+    def to_json(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for key in ENV_FIELDS:
+            value = getattr(self, key)
+            if value is not None:
+                values[key] = value.to_json() if key in ENV_RECORDS else (
+                    _floats(value) if isinstance(value, tuple) else value)
+            elif key in self.keys:
+                values[key] = None
+        return _in_order(self.keys, values | self.extra)
+
+    def merged(self, over: Env) -> Env:
+        """This env with every field `over` gives replaced (a frame's changes on a world's env)."""
+        changes = {k: getattr(over, k) for k in ENV_FIELDS if getattr(over, k) is not None}
+        keys = self.keys + tuple(k for k in over.keys if k not in self.keys)
+        return Env(**{k: getattr(self, k) for k in ENV_FIELDS} | changes, extra=self.extra | over.extra, keys=keys)
+
+
+def _env_value(d: Mapping[str, Any], key: str, where: str) -> Any:
+    if key in ENV_NUMBERS:
+        lo, hi = ENV_NUMBERS[key]
+        return number(d, key, where, lo=lo, hi=hi)
+    if key in ENV_COLOURS:
+        return rgb(d[key], f"{where} '{key}'")
+    if key in ENV_TEXTS:
+        return text(d, key, where)
+    if key in ENV_VECTORS:
+        return vector(d, key, where, ENV_VECTORS[key])
+    if key in ENV_RECORDS:
+        cls = ENV_RECORDS[key]
+        return d[key] if isinstance(d[key], cls) else cls.from_json(d[key], f"{where} {key}")
+    if key == "day_of_year":
+        return int(number(d, key, where, lo=1, hi=366))
+    if not isinstance(d[key], bool):  # lightning
+        raise RecordError(f"{where}: '{key}' expects true or false, got {_short(d[key])}")
+    return d[key]
+
+
+ENV_FIELDS: tuple[str, ...] = tuple(f for f in Env.__dataclass_fields__ if f not in ("extra", "keys"))
+
+
+EVENT_KEYS = ("time", "end", "kind", "id", "line", "column", "text", "resolved_pos")
+
+
+@dataclass(kw_only=True, slots=True)
+class Event:
+    """What happened during a simulated shot (an action event as checked by actions/events.py, with what the
+    simulation resolved of it): when (s; `end` for a change over an interval), its kind, the body or agent it
+    acts on, where it came from in the script, and the kind's own fields (JSON values) in `fields`."""
+
+    time: float
+    end: float | None = None
+    kind: str
+    id: str | None = None
+    line: int = 0
+    column: int = 0
+    text: str | None = None
+    #: where a spawn or a blast took place (m)
+    resolved_pos: Vec3 | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "event") -> Event:
+        if isinstance(data, Event):
+            return data
+        d = _mapping(data, where)
+        where = f"{where} {d.get('kind', '?')!r}"
+        fields = {k: _json_value(v, f"{where} '{k}'") for k, v in d.items() if k not in EVENT_KEYS}
+        return cls(time=number(d, "time", where, lo=0.0), kind=text(d, "kind", where),
+                   end=number(d, "end", where, lo=0.0) if d.get("end") is not None else None,
+                   id=text(d, "id", where) if d.get("id") is not None else None,
+                   line=int(number(d, "line", where, 0, lo=0)), column=int(number(d, "column", where, 0, lo=0)),
+                   text=text(d, "text", where, max_length=500) if d.get("text") is not None else None,
+                   resolved_pos=vector(d, "resolved_pos", where, 3) if d.get("resolved_pos") is not None
+                   else None,  # type: ignore[arg-type]
+                   fields=fields, keys=tuple(d))
+
+    def to_json(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"time": self.time, "end": self.end, "kind": self.kind}
+        if self.id is not None or "id" in self.keys:
+            values["id"] = self.id
+        values |= {"line": self.line, "column": self.column}
+        if self.text is not None:
+            values["text"] = self.text
+        if self.resolved_pos is not None:
+            values["resolved_pos"] = _floats(self.resolved_pos)
+        return _in_order(self.keys, values | self.fields)
+
+
+def _json_value(value: Any, where: str, depth: int = 0) -> Any:
+    """A plain JSON value (finite numbers, text, true/false, null, lists and objects of them), as it came."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)):
+        if not _finite(value):
+            raise RecordError(f"{where}: expects a finite number, got {_short(value)}")
+        return value
+    if isinstance(value, (list, dict)) and depth < 8:
+        if isinstance(value, list):
+            return [_json_value(v, where, depth + 1) for v in value]
+        return {str(k): _json_value(v, where, depth + 1) for k, v in value.items()}
+    raise RecordError(f"{where}: expects numbers, text or lists of them, got {_short(value)}")

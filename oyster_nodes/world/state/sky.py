@@ -1,4 +1,4 @@
-"""Sun, sky, fog and weather: the `env` dict of a WorldState, computed from clock, season and weather.
+"""Sun, sky, fog and weather: the env of a WorldState (JSON, parsed into records.Env) from clock, season, weather.
 
 env keys written here (all plain JSON):
   clock_h, day_of_year, latitude_deg, season, weather, mood, palette, style, time_of_day,

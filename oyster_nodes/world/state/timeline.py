@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...types import WireData
-from .records import Agent, Body, parse_list
+from .records import Agent, Body, Env, Event, parse_list
 from .world_state import WorldState
 
 
@@ -47,8 +47,8 @@ class Timeline(WireData):
     #: the agents (their kinds; positions and headings are the per-frame arrays)
     agents: list[Agent] = field(default_factory=list)
     #: per frame: env keys that change (clock_h, sun_dir, weather, wind, cloud_cover, precipitation, sway ...)
-    env_frames: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    env_frames: list[Env] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     body_pos_fb3: np.ndarray
     body_quat_fb4: np.ndarray
@@ -79,11 +79,15 @@ class Timeline(WireData):
         meta, arrays = WireData.to_record(self)
         meta["bodies"] = [b.describe() for b in self.bodies]
         meta["agents"] = [a.describe() for a in self.agents]
+        meta["env_frames"] = [e.to_json() for e in self.env_frames]
+        meta["events"] = [e.to_json() for e in self.events]
         return meta, arrays
 
     def __post_init__(self) -> None:
         self.bodies = parse_list(Body, self.bodies, "timeline bodies")
         self.agents = parse_list(Agent, self.agents, "timeline agents")
+        self.env_frames = parse_list(Env, self.env_frames, "timeline env_frames")
+        self.events = parse_list(Event, self.events, "timeline events")
 
     def content_hash(self) -> str:
         h = hashlib.blake2b(digest_size=16)
@@ -132,10 +136,11 @@ class Timeline(WireData):
             pos = self.agent_pos_fa3[i, k] * (1 - u) + self.agent_pos_fa3[j, k] * u
             yaw = _lerp_angle(float(self.agent_yaw_fa[i, k]), float(self.agent_yaw_fa[j, k]), u)
             agents.append(dataclasses.replace(a, pos=tuple(float(c) for c in pos), yaw=yaw))
-        env = {**world.env, **self.env_frames[i]} if self.env_frames else dict(world.env)
+        env = world.env
         if self.env_frames:
-            env["sway"] = [float(c) for c in self.sway_f2[i] * (1 - u) + self.sway_f2[j] * u]
-            env["time_s"] = float(t)
+            sway = self.sway_f2[i] * (1 - u) + self.sway_f2[j] * u
+            env = dataclasses.replace(env.merged(self.env_frames[i]), sway=(float(sway[0]), float(sway[1])),
+                                      time_s=float(t))
         return dataclasses.replace(world, bodies=bodies, agents=agents, env=env)
 
 

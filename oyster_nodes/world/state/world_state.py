@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...types import WireData
-from .records import Agent, Body, MeshPlacement, Route, Structure, parse_list
+from .records import Agent, Body, Env, MeshPlacement, Route, Structure, parse_list
 
 STATE_VERSION = 1
 
@@ -84,7 +84,7 @@ class WorldState(WireData):
     mesh_arrays: dict[str, np.ndarray] = field(default_factory=dict)
     #: light, sky, atmosphere, weather and time: sun_dir, sun_color, sky_zenith, sky_horizon,
     #: fog_density, fog_color, exposure, clock_h, day_of_year, latitude, weather, wind, season ...
-    env: dict[str, Any] = field(default_factory=dict)
+    env: Env = field(default_factory=Env)
     #: the spec this state was generated from (JSON), for provenance
     spec: dict[str, Any] = field(default_factory=dict)
 
@@ -95,6 +95,7 @@ class WorldState(WireData):
         self.bodies = parse_list(Body, self.bodies, "world bodies")
         self.agents = parse_list(Agent, self.agents, "world agents")
         self.meshes = parse_list(MeshPlacement, self.meshes, "world meshes")
+        self.env = Env.from_json(self.env, "world env")
 
     def to_record(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         arrays = {
@@ -107,7 +108,7 @@ class WorldState(WireData):
             "version": self.version, "seed": self.seed, "size_m": self.size_m, "cell_m": self.cell_m,
             "structures": [s.to_json() for s in self.structures], "paths": [r.to_json() for r in self.paths],
             "bodies": [b.to_json() for b in self.bodies], "agents": [a.to_json() for a in self.agents],
-            "meshes": [m.to_json() for m in self.meshes], "env": self.env, "spec": self.spec,
+            "meshes": [m.to_json() for m in self.meshes], "env": self.env.to_json(), "spec": self.spec,
         }
         return meta, arrays
 

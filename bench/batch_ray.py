@@ -1,0 +1,116 @@
+"""Ray figure for bench/batch.py: a 240-frame shot (the film orbit shot at a small size) rendered as one job on a
+local Ray cluster of one node, then of two nodes (one CPU each, on this machine), its frames split into ranges.
+
+ray_speedup = one node's time / two nodes' time, each from submit to the job's end. Both jobs read the world and
+the simulation from the shared disk cache (a first job, not timed, computes them), so the figure is about
+spreading the frames. Last line: JSON.
+
+    .venv/bin/python bench/batch_ray.py [--frames 240] [--width 640] [--height 360] [--frames-per-task 24]
+                                [--motion-blur 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+
+from oyster_nodes.cluster import ray_jobs  # noqa: E402
+from oyster_nodes.cluster.local import dashboard_address, start_local_cluster  # noqa: E402
+
+SHOT = ROOT / "workflows" / "film_orbit_shot.json"
+
+
+def shot_workflow(frames: int, width: int, height: int, motion_blur: int = 1) -> str:
+    """The film orbit shot, `frames` long at 24 fps, at width x height on a smaller world, with `motion_blur`
+    renders averaged per frame."""
+    doc = json.loads(SHOT.read_text())
+    seconds = frames / 24.0
+    for node in doc["nodes"]:
+        if node["id"] == "world":
+            node["params"]["size_m"] = 512.0
+        if node["id"] == "sim":
+            node["params"]["duration_s"] = seconds
+        if node["id"] == "camera":
+            node["params"].update(duration_s=seconds, resolution="custom", width=width, height=height, map_px=128)
+        if node["id"] == "render":
+            node["params"]["motion_blur"] = motion_blur
+    return json.dumps(doc)
+
+
+def timed_job(jobs: Any, spec: ray_jobs.JobSpec) -> float:
+    t = time.perf_counter()
+    submitted = ray_jobs.submit(jobs, spec)
+    status = ray_jobs.wait(jobs, [submitted], poll_s=0.1, timeout_s=900)
+    seconds = time.perf_counter() - t
+    done = ray_jobs.result(spec) or {}
+    if status[submitted.key] != "SUCCEEDED" or not done.get("ok"):
+        raise RuntimeError(f"job {submitted.key} ended {status[submitted.key]}: {done.get('errors')}\n"
+                           f"{jobs.get_job_logs(submitted.key)[-3000:]}")
+    return seconds
+
+
+def placement(spec: ray_jobs.JobSpec) -> list[int]:
+    """How many frame ranges each node rendered, most first."""
+    counts: dict[str, int] = {}
+    for a in ray_jobs.attempts(spec):
+        if a["task"].startswith("render["):
+            counts[a["node"]] = counts.get(a["node"], 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
+def ray_speedup(*, frames: int = 240, width: int = 640, height: int = 360, per_task: int = 24,
+                motion_blur: int = 4) -> dict[str, Any]:
+    """One node against two nodes for the same shot; each node has one CPU."""
+    workflow = shot_workflow(frames, width, height, motion_blur)
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        cluster = start_local_cluster(nodes=1, num_cpus=1)
+        try:
+            jobs = ray_jobs.client(dashboard_address(cluster))
+
+            def spec(name: str) -> ray_jobs.JobSpec:
+                return ray_jobs.JobSpec(workflow=workflow, out_dir=str(Path(tmp) / name), cache_dir=str(cache),
+                                        frames_per_task=per_task, device="cpu", name=name)
+
+            warm = timed_job(jobs, spec("warm"))
+            print(f"warm-up (world, simulation, one node): {warm:.2f} s", file=sys.stderr)
+            one = timed_job(jobs, spec("one"))
+            print(f"one node: {one:.2f} s", file=sys.stderr)
+            cluster.add_node(num_cpus=1)
+            cluster.wait_for_nodes()
+            two = timed_job(jobs, spec("two"))
+            print(f"two nodes: {two:.2f} s", file=sys.stderr)
+            spread = placement(spec("two"))
+        finally:
+            cluster.shutdown()
+    return {"ray_frames": frames, "ray_size": f"{width}x{height}", "ray_motion_blur": motion_blur,
+            "ray_frames_per_task": per_task,
+            "ray_one_node_s": round(one, 3), "ray_two_nodes_s": round(two, 3), "ray_speedup": round(one / two, 3),
+            "ray_ranges_per_node": spread}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=240)
+    ap.add_argument("--width", type=int, default=640)
+    ap.add_argument("--height", type=int, default=360)
+    ap.add_argument("--frames-per-task", type=int, default=24)
+    ap.add_argument("--motion-blur", type=int, default=4, help="renders per frame (a film shot's cost per frame)")
+    args = ap.parse_args()
+    print(json.dumps(ray_speedup(frames=args.frames, width=args.width, height=args.height,
+                                 per_task=args.frames_per_task, motion_blur=args.motion_blur)))
+
+
+if __name__ == "__main__":
+    main()

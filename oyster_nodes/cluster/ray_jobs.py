@@ -1,0 +1,310 @@
+"""Jobs on a Ray cluster: each job is a Ray Job whose submission id is the job's key, and whose work runs as Ray
+tasks spread over the nodes, a long shot's frame ranges each a task of its own.
+
+- **The key.** A job's key is a hash of what it computes (the workflow, the output and cache folders, the split),
+  used as the Ray submission id. Ray refuses a second submission with an id it knows, so submitting the same
+  job again (a re-run command, a driver restarted after a crash) attaches to the first one: never a duplicate.
+- **Where work runs.** The job's entrypoint (`python -m oyster_nodes.cluster.job SPEC`) is a small driver on the
+  head node; it starts tasks: one computing the shot's inputs (world, simulation), one per frame range (spread
+  over the nodes, `num_gpus` each on a cluster with GPUs), and one joining the ranges and running the rest of
+  the workflow (the export). A job without a shot is one task.
+- **A dead worker.** Tasks are retried when their worker or node dies (`max_retries`); a range that was running
+  on a machine that went away is rendered again elsewhere, and ranges it had finished are rebuilt by Ray.
+- **Shared state.** World states, timelines and the joined frames go through the content-addressed disk cache
+  in a folder every node mounts at the same path (`cache_dir`), not through Ray's object store: the cache is
+  keyed by content, so any job, batch, restarted cluster or single-machine run finds a world computed once;
+  it outlives the cluster and the driver that would own an object; and it is not bounded by the object store's
+  memory. Only the rendered ranges, used once by the joining task, travel as Ray objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: frames one range task renders
+FRAMES_PER_TASK = 24
+#: retries of a task whose worker died
+MAX_RETRIES = 3
+#: jobs' specs and results, inside the output folder (shared by every node)
+JOBS_FOLDER = ".oyster-ray"
+TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
+#: how long a submit waits for the job agent of a cluster that has just started
+AGENT_WAIT_S = 60.0
+
+
+class ClusterError(RuntimeError):
+    """The cluster cannot be reached or refused the job; the message says what to check."""
+
+
+@dataclass(kw_only=True, slots=True)
+class JobSpec:
+    """What one job computes; its key is a hash of all of it."""
+
+    workflow: str
+    out_dir: str
+    cache_dir: str
+    name: str = ""
+    frames_per_task: int = FRAMES_PER_TASK
+    device: str = "auto"
+    #: GPUs per task: None means one per task when the cluster has GPUs, else none
+    num_gpus: float | None = None
+    packs: list[str] = field(default_factory=list)
+
+    def key(self) -> str:
+        body = json.dumps({k: v for k, v in asdict(self).items() if k != "name"}, sort_keys=True,
+                          separators=(",", ":"))
+        return "oyster-" + hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
+
+    def folder(self) -> Path:
+        return Path(self.out_dir) / JOBS_FOLDER
+
+    def path(self) -> Path:
+        return self.folder() / f"{self.key()}.json"
+
+    def result_path(self) -> Path:
+        return self.folder() / f"{self.key()}.result.json"
+
+    def attempts_path(self) -> Path:
+        """One line per task attempt (task, node, pid): what ran where, retries included."""
+        return self.folder() / f"{self.key()}.attempts.jsonl"
+
+
+@dataclass(kw_only=True, slots=True)
+class Submitted:
+    key: str
+    spec: JobSpec
+    #: True when the cluster already knew the key: this submission attached to the existing job
+    refused: bool = False
+
+
+# ----------------------------------------------------------------------------------------- the driver side
+
+
+def client(address: str) -> Any:
+    """Ray's job client for a cluster's dashboard address (`http://HOST:8265`, or HOST:PORT)."""
+    from ray.job_submission import JobSubmissionClient
+
+    url = address if "://" in address else f"http://{address}"
+    try:
+        return JobSubmissionClient(url)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ClusterError(f"--ray {address}: no Ray cluster answers there ({str(exc).splitlines()[0]}); give "
+                           "the dashboard address `ray start --head` prints (default 127.0.0.1:8265)") from None
+
+
+def submit(jobs: Any, spec: JobSpec) -> Submitted:
+    """Submit the job under its key; a key the cluster knows is refused by Ray, and we attach to that job."""
+    key = spec.key()
+    if _known(jobs, key):
+        return Submitted(key=key, spec=spec, refused=True)
+    spec.folder().mkdir(parents=True, exist_ok=True)
+    _write_atomic(spec.path(), json.dumps(asdict(spec), indent=1))
+    # a task holds one CPU: the CPU rasterizer (llvmpipe) and BLAS use one thread each, as Ray does for OpenMP
+    env = {name: os.environ.get(name, "1") for name in ("OMP_NUM_THREADS", "LP_NUM_THREADS")}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    deadline = time.monotonic() + AGENT_WAIT_S
+    while True:
+        try:
+            jobs.submit_job(entrypoint=f"{sys.executable} -m oyster_nodes.cluster.job {spec.path()}",
+                            submission_id=key, runtime_env={"env_vars": env}, entrypoint_num_cpus=0,
+                            metadata={"oyster": "job", "name": spec.name[:200]})
+            return Submitted(key=key, spec=spec)
+        except RuntimeError as exc:
+            if _known(jobs, key):  # submitted meanwhile by someone else: Ray refused ours
+                return Submitted(key=key, spec=spec, refused=True)
+            if "No available agent" not in str(exc) or time.monotonic() > deadline:
+                raise ClusterError(f"the cluster refused job {key}: {str(exc).splitlines()[0]}") from None
+        time.sleep(0.5)  # a cluster just started: its job agent is not up yet
+
+
+def _known(jobs: Any, key: str) -> bool:
+    try:
+        jobs.get_job_info(key)
+    except RuntimeError:
+        return False
+    return True
+
+
+def wait(jobs: Any, submitted: list[Submitted], *, on_change: Callable[[Submitted, str], None] | None = None,
+         poll_s: float = 0.5, timeout_s: float | None = None) -> dict[str, str]:
+    """Wait for every job to end; returns each key's final Ray status."""
+    status: dict[str, str] = {}
+    deadline = time.monotonic() + timeout_s if timeout_s else None
+    while True:
+        for s in submitted:
+            now = str(jobs.get_job_status(s.key).value)
+            if status.get(s.key) != now and on_change is not None:
+                on_change(s, now)
+            status[s.key] = now
+        if all(v in TERMINAL for v in status.values()):
+            return status
+        if deadline is not None and time.monotonic() > deadline:
+            raise ClusterError(f"jobs still running after {timeout_s:g} s: " +
+                               ", ".join(k for k, v in status.items() if v not in TERMINAL))
+        time.sleep(poll_s)
+
+
+def result(spec: JobSpec) -> dict[str, Any] | None:
+    """What the job's entrypoint wrote when it ended: ok, outputs, errors, seconds."""
+    try:
+        return json.loads(spec.result_path().read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def attempts(spec: JobSpec) -> list[dict[str, Any]]:
+    try:
+        lines = spec.attempts_path().read_text().splitlines()
+    except OSError:
+        return []
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+# ------------------------------------------------------------------------------------- the entrypoint side
+
+
+def run_job(spec: JobSpec) -> dict[str, Any]:
+    """Inside the Ray Job: the job's tasks, its shots split into frame ranges; returns its result."""
+    import ray
+
+    started = time.time()
+    gpus = spec.num_gpus if spec.num_gpus is not None else (1.0 if ray.cluster_resources().get("GPU", 0) else 0.0)
+    task = {"max_retries": MAX_RETRIES, "retry_exceptions": False, "num_cpus": 1, "num_gpus": gpus}
+    prepare = ray.remote(_prepare_task).options(**task)
+    render = ray.remote(_range_task).options(**task, scheduling_strategy="SPREAD")
+    finish = ray.remote(_finish_task).options(**task)
+    warm = ray.remote(_warm_task).options(num_cpus=0, max_retries=0, scheduling_strategy="SPREAD")
+    for _ in [n for n in ray.nodes() if n["Alive"]]:
+        warm.remote(spec)
+    counts = ray.get(prepare.remote(spec))
+    from .shots import frame_ranges
+
+    ranges = {node: [render.remote(spec, r.node, r.start, r.stop)
+                     for r in frame_ranges(node, count, spec.frames_per_task)] for node, count in counts.items()}
+    out = ray.get(finish.remote(spec, list(ranges), *[ref for refs in ranges.values() for ref in refs],
+                                sizes=[len(refs) for refs in ranges.values()]))
+    out["seconds"] = round(time.time() - started, 3)
+    out["ranges"] = sum(len(refs) for refs in ranges.values())
+    return out
+
+
+_WORKERS: dict[tuple[str, str], Any] = {}
+
+
+def _worker(spec: JobSpec) -> tuple[Any, Any]:
+    """One executor per worker process and cache folder: its renderer and memory cache serve the next task."""
+    from ..cache import Cache, DiskCache
+    from ..executor import Executor
+    from ..registry import load_registry
+
+    key = (spec.cache_dir, json.dumps(spec.packs))
+    if key not in _WORKERS:
+        _WORKERS[key] = (Executor(Cache(disk=DiskCache(spec.cache_dir)), workers=1),
+                         load_registry(folders=spec.packs))
+    return _WORKERS[key]
+
+
+def _graph(spec: JobSpec) -> tuple[Any, Any]:
+    from ..graph import build
+    from ..workflow import parse_text
+
+    executor, registry = _worker(spec)
+    return executor, build(parse_text(spec.workflow, source=spec.name or "job"), registry)
+
+
+def _options(spec: JobSpec) -> Any:
+    from ..executor import RunOptions
+
+    return RunOptions(device=spec.device, out_dir=Path(spec.out_dir))
+
+
+def _note_attempt(spec: JobSpec, task: str) -> None:
+    import ray
+
+    line = json.dumps({"task": task, "node": ray.get_runtime_context().get_node_id(), "pid": os.getpid(),
+                       "at": time.time()})
+    with open(spec.attempts_path(), "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def _warm_task(spec: JobSpec) -> None:
+    """While the world is computed, a worker on each node imports the nodes and makes its renderer, so the
+    range tasks that follow on that worker start rendering at once."""
+    from ..devices import resolve
+    from ..world import RENDERER
+
+    executor, _ = _worker(spec)
+    with executor.components.use(RENDERER, resolve(spec.device)):
+        pass
+
+
+def _prepare_task(spec: JobSpec) -> dict[str, int]:
+    """The shots' inputs computed into the shared cache; their frame counts."""
+    from .shots import frame_count, shot_inputs, shot_nodes
+
+    _note_attempt(spec, "prepare")
+    executor, graph = _graph(spec)
+    return {node: frame_count(shot_inputs(graph, node, executor, _options(spec))) for node in shot_nodes(graph)}
+
+
+def _range_task(spec: JobSpec, node: str, start: int, stop: int) -> list[Any]:
+    from .shots import FrameRange, render_range, shot_inputs
+
+    _note_attempt(spec, f"{node}[{start}:{stop}]")
+    executor, graph = _graph(spec)
+    inputs = shot_inputs(graph, node, executor, _options(spec))
+    from ..devices import resolve
+
+    return render_range(graph, FrameRange(node=node, start=start, stop=stop), inputs, executor, resolve(spec.device))
+
+
+def _finish_task(spec: JobSpec, nodes: list[str], *parts: list[Any], sizes: list[int]) -> dict[str, Any]:
+    """The ranges joined into each shot's Frames (kept in the cache), then the whole workflow run."""
+    from ..types import Files
+    from .shots import join_ranges, keep_joined, shot_inputs
+
+    _note_attempt(spec, "finish")
+    executor, graph = _graph(spec)
+    options = _options(spec)
+    k = 0
+    for node, size in zip(nodes, sizes, strict=True):
+        inputs = shot_inputs(graph, node, executor, options)
+        keep_joined(graph, node, join_ranges(graph, node, parts[k:k + size], inputs), executor, options.out_dir)
+        k += size
+    run = executor.run(graph, options)
+    root = Path(spec.out_dir).resolve()
+    files = sorted(str(Path(f.root, p).resolve().relative_to(root)) for outs in run.outputs.values()
+                   for f in outs.values() if isinstance(f, Files) for p in f.paths)
+    return {"ok": run.ok, "outputs": files, "errors": [str(e) for e in run.errors],
+            "executed": run.executed}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The Ray Job's entrypoint: run the job in SPEC and write its result beside it."""
+    import ray
+
+    path = Path((argv or sys.argv[1:])[0])
+    spec = JobSpec(**json.loads(path.read_text()))
+    ray.init()
+    try:
+        out = run_job(spec)
+    except Exception as exc:
+        out = {"ok": False, "outputs": [], "errors": [f"{type(exc).__name__}: {exc}"]}
+    _write_atomic(spec.result_path(), json.dumps(out, indent=1))
+    print(json.dumps(out))
+    return 0 if out["ok"] else 1

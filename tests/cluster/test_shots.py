@@ -1,0 +1,46 @@
+"""Frame ranges: a shot rendered range by range and joined gives the same frames and the same MP4 bytes as a
+render in one piece."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oyster_nodes.cache import Cache, DiskCache
+from oyster_nodes.cluster.shots import frame_ranges, run_split, shot_nodes
+from oyster_nodes.executor import Executor, RunOptions
+from oyster_nodes.graph import build
+from oyster_nodes.registry import load_registry
+from oyster_nodes.workflow import load
+
+from .conftest import SHOT, digest
+
+
+def test_frame_ranges_cover_the_shot_once() -> None:
+    for count, per in ((240, 24), (48, 10), (7, 3), (5, 100), (1, 1)):
+        ranges = frame_ranges("r", count, per)
+        frames = [k for r in ranges for k in range(r.start, r.stop)]
+        assert frames == list(range(count)) and max(r.stop - r.start for r in ranges) <= per
+    with pytest.raises(ValueError, match="give 1 or more"):
+        frame_ranges("r", 10, 0)
+
+
+def test_a_shot_rendered_in_ranges_matches_one_render(tmp_path: Path, single_render: tuple[Path, Path]) -> None:
+    cache_dir, single_mp4 = single_render[0], digest(single_render[1])
+    graph = build(load(SHOT), load_registry(use_entry_points=False))
+    assert shot_nodes(graph) == ["render"]
+    whole = Executor(Cache(disk=DiskCache(cache_dir))).run(graph, RunOptions(targets=["render"], device="cpu",
+                                                                             out_dir=tmp_path / "a"))
+    executor = Executor(Cache(disk=DiskCache(tmp_path / "cache")))
+    result = run_split(graph, executor, RunOptions(out_dir=tmp_path / "b", device="cpu"), per_task=7)
+    assert result.ok, result.errors
+    assert result.records["render"].status == "cached"  # the joined frames were used, not a fresh render
+    split = result.outputs["video"]
+    assert split is not None
+    joined, _ = executor.cache.get(result.records["render"].key)
+    frames, one = joined["frames"], whole.outputs["render"]["frames"]
+    assert frames.rgb_nhw3.shape == one.rgb_nhw3.shape == (48, 96, 160, 3)
+    assert np.array_equal(frames.rgb_nhw3, one.rgb_nhw3) and frames.info == one.info
+    assert digest(tmp_path / "b" / "shot.mp4") == single_mp4
