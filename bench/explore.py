@@ -5,7 +5,12 @@
 - revisit_psnr_db: after 2 minutes of scripted exploration with interaction (walking, flying, looking, a kick,
   weather and clock changes, then back to the start's light), the frame at the start pose against the first
   frame, on static content (bodies and agents masked out by the semantic pass); inf when identical;
-- rewind_exact: restoring a snapshot and replaying the same inputs gives bit-identical world states and frames.
+- rewind_exact: seeking back a minute on the session's timeline and playing on gives, frame by frame, bit-identical
+  world states to the first pass (with its throws, spawns and pushes replayed at their frames), and restoring a
+  snapshot and replaying the same inputs gives bit-identical world states and frames;
+- spawn_ms_p50 / spawn_ms_max: from a throw, drop or spawn-text message ("a campfire here": seven bodies) to
+  the bodies being in the simulation; slot_spawn_ms_p50: one spare body taken, resized and placed;
+  session_build_ms: building the simulation from scratch, the least a recompile keeping the state would cost.
 
 `--client ws` takes fps and latency from a scripted websocket client of a real `oyster serve` on loopback (the
 frames it is delivered, acknowledging each; latency from sending an input to receiving the first frame made
@@ -35,6 +40,8 @@ from oyster_nodes.types import Prompt  # noqa: E402
 from oyster_nodes.world import Renderer, generate_world, spec_from_prompt  # noqa: E402
 from oyster_nodes.world.actions.parse import parse_script  # noqa: E402
 from oyster_nodes.world.explore.session import ExploreSession, ExploreSettings  # noqa: E402
+from oyster_nodes.world.prompt.embed import load_encoder  # noqa: E402
+from oyster_nodes.world.simulate.run import SimSettings, Spare, WorldSession  # noqa: E402
 from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES  # noqa: E402
 
 PROMPT = "a fishing village by a lake among pine forests, a dirt road between the houses"
@@ -52,6 +59,12 @@ def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
     return math.inf if err == 0 else 10 * math.log10(255.0 ** 2 / err)
 
 
+def state(s: ExploreSession) -> bytes:
+    x = s.sample
+    return b"".join(a.tobytes() for a in (x.body_pos_b3, x.body_quat_b4, x.body_alive_b, x.body_rgb_b3,
+                                          x.agent_pos_a3, x.agent_yaw_a, x.agent_alive_a))
+
+
 def in_process(args: argparse.Namespace, *, timed: bool = True) -> dict[str, object]:
     world = generate_world(spec_from_prompt(Prompt(text=PROMPT, seed=5), None), 5)
     renderer = Renderer()
@@ -59,7 +72,7 @@ def in_process(args: argparse.Namespace, *, timed: bool = True) -> dict[str, obj
     probe = ExploreSession(world, renderer, settings=settings)
     x, y = probe.walker.pose.x, probe.walker.pose.y
     events = parse_script(script(x, y), english=False).events
-    s = ExploreSession(world, renderer, events=events, settings=settings, start=(x, y))
+    s = ExploreSession(world, renderer, events=events, settings=settings, start=(x, y), encoder=load_encoder())
     start = s.render()
     start_pose, start_world = s.walker.pose.eye(), s.world
     start_view = (s.walker.pose.yaw_deg, s.walker.pose.pitch_deg)
@@ -80,17 +93,42 @@ def in_process(args: argparse.Namespace, *, timed: bool = True) -> dict[str, obj
     fps = frames / (time.perf_counter() - t0)
     # two minutes of exploration with interaction (ticks only), then back to the start pose and light
     s.handle({"type": "keys", "up": keys})
-    plan = [("keys", {"down": ["KeyW"]}), ("look", {"dx": 40.0}), ("mode", {"mode": "fly"}),
-            ("keys", {"down": ["KeyE"], "up": ["KeyW"]}), ("event", {"event": {"kind": "impulse", "id": "ball0",
-                                                                               "vec": [0, 0, 800]}}),
-            ("weather", {"weather": "rain"}), ("time", {"clock_h": 19.5}), ("mode", {"mode": "walk"}),
-            ("keys", {"down": ["KeyA"], "up": ["KeyE"]})]
-    total = int(120 / dt)
+    plan = [("keys", {"down": ["KeyW"]}), ("throw", {"speed": 10.0}), ("look", {"dx": 40.0}),
+            ("say", {"text": "a campfire here"}), ("keys", {"up": ["KeyW"]}), ("drop", {"shape": "box", "size": 0.4}),
+            ("keys", {"down": ["KeyW"]}),
+            ("mode", {"mode": "fly"}), ("keys", {"down": ["KeyE"], "up": ["KeyW"]}),
+            ("event", {"event": {"kind": "impulse", "id": "ball0", "vec": [0, 0, 800]}}),
+            ("say", {"text": "two crates there"}), ("weather", {"weather": "rain"}), ("time", {"clock_h": 19.5}),
+            ("mode", {"mode": "walk"}), ("keys", {"down": ["KeyA"], "up": ["KeyE"]}), ("throw", {"shape": "box"}),
+            ("say", {"text": "an explosion here"}), ("keys", {"down": ["KeyS"], "up": ["KeyA"]})]
+    total, spawn_ms, refused, first_pass = int(120 / dt), [], [], {}
     for k in range(total):
         if k % (total // len(plan)) == 0 and k // (total // len(plan)) < len(plan):
             kind, body = plan[k // (total // len(plan))]
-            s.handle({"type": kind, **body})
+            t_in = time.perf_counter()
+            reply = s.handle({"type": kind, **body})
+            if kind in ("throw", "drop") or (kind == "say" and any(w in body["text"] for w in ("crate", "campfire"))):
+                spawn_ms.append((time.perf_counter() - t_in) * 1000)
+            if not reply["ok"]:
+                refused.append(f"{kind}: {reply['error']}")
+            if kind == "drop":  # let it land, then push it
+                for _ in range(24):
+                    s.tick(dt)
+                reply = s.handle({"type": "push"})
+                if not reply["ok"]:
+                    refused.append(f"push: {reply['error']}")
         s.tick(dt)
+        if s.t >= 60.0:
+            first_pass[s.sample.frame] = state(s)
+    # rewind: back to the minute mark on the timeline, play on, compare every frame seen on both passes
+    end_t = s.t
+    s.handle({"type": "seek", "t": 60.0})
+    again = {}
+    while s.t < end_t - 1e-9:
+        s.tick(dt)
+        again[s.sample.frame] = state(s)
+    common = set(first_pass) & set(again)
+    seek_exact = len(common) > 24 * 50 and all(first_pass[f] == again[f] for f in common)
     s.world = start_world  # the same light as at the start (the clock and weather were changed)
     p = s.walker.pose
     p.x, p.y, p.z = start_pose
@@ -113,13 +151,26 @@ def in_process(args: argparse.Namespace, *, timed: bool = True) -> dict[str, obj
 
     first = act()
     s.handle({"type": "restore", "name": "here"})
-    again = act()
+    replayed = act()
+    t0 = time.perf_counter()
+    fresh = WorldSession(world, events, SimSettings(duration_s=600.0, fps=24.0), spare=Spare())
+    build_ms = (time.perf_counter() - t0) * 1000
+    slot_ms = []
+    for k in range(12):  # a spare body taken, resized and placed, alone (no message, no text)
+        t0 = time.perf_counter()
+        fresh.apply({"kind": "spawn", "shape": ("sphere", "box", "capsule")[k % 3], "pos": [x + k, y + 3.0]})
+        slot_ms.append((time.perf_counter() - t0) * 1000)
     figures: dict[str, object] = {"resolution": f"{args.width}x{args.height}", "device": renderer.device}
     if timed:
         figures |= {"fps": round(fps, 2), "latency_ms_p50": round(statistics.median(lat), 1),
                     "latency_ms_p95": round(sorted(lat)[int(0.95 * (len(lat) - 1))], 1), "frames": frames}
     figures |= {"revisit_psnr_db": "inf" if math.isinf(revisit) else round(revisit, 2),
-                "revisit_identical": math.isinf(revisit), "rewind_exact": first == again,
+                "revisit_identical": math.isinf(revisit),
+                "rewind_exact": seek_exact and first == replayed, "seek_exact": seek_exact,
+                "restore_exact": first == replayed, "frames_compared": len(common),
+                "spawn_ms_p50": round(statistics.median(spawn_ms), 2), "spawn_ms_max": round(max(spawn_ms), 2),
+                "slot_spawn_ms_p50": round(statistics.median(slot_ms), 3), "session_build_ms": round(build_ms, 1),
+                "refused": refused,
                 "transport": "in-process (no network)"}
     return figures
 

@@ -134,7 +134,8 @@ def test_a_recorded_session_becomes_nodes_that_validate_and_run(full_registry, t
     nodes = s.recording_nodes()
     cam, acts = nodes["camera"], nodes["actions"]
     assert len(cam["params"]["keys"]) >= 3 and "impulse" in acts["params"]["script"]
-    script = drop_script(6, 60, 60) + "\n" + acts["params"]["script"]
+    script = acts["params"]["script"]
+    assert "spawn shape=sphere id=b0 pos=60,60" in script.splitlines()[0]  # the session's own script comes first
     doc = {"format": "oyster-workflow", "version": 1, "nodes": [
         {"id": "spec", "type": "world.spec_edit", "params": {"override": {}}} if False else
         {"id": "load", "type": "world.load", "params": {"path": "hills.oyworld.safetensors"}},
@@ -196,3 +197,173 @@ def test_snapshots_are_bounded() -> None:
     for k in range(40):
         s.handle({"type": "snapshot", "name": f"s{k}"})
     assert len(s.snapshots) == 16 and "s39" in s.snapshots and "s0" not in s.snapshots
+
+
+def flat_session(script: str = "", **kw) -> ExploreSession:  # noqa: ANN003
+    events = parse_script(script, english=False).events if script else []
+    return ExploreSession(flat(), component(RENDERER), events=events, settings=SMALL, start=(30.0, 30.0), **kw)
+
+
+def body(s: ExploreSession, body_id: str) -> np.ndarray:
+    k = next(k for k, b in enumerate(s.sim.bodies) if b.id == body_id)
+    return s.sample.body_pos_b3[k]
+
+
+def test_throwing_and_dropping_spawn_bodies_from_the_viewer() -> None:
+    s = flat_session()  # looking along +y (yaw 90)
+    thrown = s.handle({"type": "throw", "speed": 10.0})
+    assert thrown["ok"] and thrown["event"]["kind"] == "spawn", thrown
+    for _ in range(12):
+        s.tick(1 / 24)
+    ball = body(s, thrown["event"]["id"])
+    assert ball[1] > 30.0 + 4.0 and abs(ball[0] - 30.0) < 0.5  # half a second at 10 m/s along the view
+    dropped = s.handle({"type": "drop", "shape": "box", "size": 0.4, "material": "wood"})
+    assert dropped["ok"], dropped
+    for _ in range(36):
+        s.tick(1 / 24)
+    box = body(s, dropped["event"]["id"])
+    ground = float(heights_at(s.world, box[None, :2])[0])
+    assert box[2] == pytest.approx(ground + 0.2, abs=0.03) and 31.0 < box[1] < 32.5  # fell and rests ahead
+    for bad in ({"type": "throw", "shape": "dragon"}, {"type": "throw", "speed": 1e9}, {"type": "drop", "size": 0},
+                {"type": "drop", "material": "cheese"}):
+        assert s.handle(bad)["ok"] is False, bad
+
+
+def test_pushing_sends_the_body_in_front_away() -> None:
+    s = flat_session("at 0s spawn box crate pos=30,32.5 size=0.6")
+    for _ in range(24):
+        s.tick(1 / 24)
+    s.walker.pose.pitch_deg = -15.0  # look down at it
+    rest = body(s, "crate").copy()
+    reply = s.handle({"type": "push", "speed": 3.0})
+    assert reply["ok"] and reply["event"]["id"] == "crate", reply
+    for _ in range(12):
+        s.tick(1 / 24)
+    assert body(s, "crate")[1] > rest[1] + 0.3  # pushed along the view (+y)
+    s.walker.pose.yaw_deg = 270.0  # turn round: nothing there
+    reply = s.handle({"type": "push"})
+    assert reply["ok"] is False and "nothing to push" in reply["error"] and "crate" in reply["error"]
+
+
+def test_spawn_text_makes_what_it_says() -> None:
+    s = flat_session("at 0s spawn box cart pos=30,40 size=2,1.2,0.6 material=wood", encoder=component(TEXT_ENCODER))
+    for _ in range(24):
+        s.tick(1 / 24)
+    reply = s.handle({"type": "say", "text": "a campfire here"})
+    assert reply["ok"], reply
+    fire = [b for b in s.sim.bodies if b.id.startswith("campfire1_")]
+    assert len(fire) == 7 and sum(b.shape == "sphere" for b in fire) == 6
+    reply = s.handle({"type": "say", "text": "three crates on the cart"})
+    assert reply["ok"] and len(reply["did"]) == 3, reply
+    for _ in range(48):
+        s.tick(1 / 24)
+    cart_top = body(s, "cart")[2] + 0.3
+    for k in (1, 2, 3):
+        crate = body(s, f"crate{k}")
+        assert crate[2] == pytest.approx(cart_top + 0.2, abs=0.05) and abs(crate[1] - 40.0) < 0.7  # on the cart
+    centre = np.mean([body(s, b.id) for b in fire], axis=0)
+    assert np.hypot(centre[0] - 30.0, centre[1] - 32.5) < 0.3  # 2.5 m ahead of the viewer
+    assert s.handle({"type": "say", "text": "make it rain"})["ok"] and s.world.env.weather == "rain"
+    reply = s.handle({"type": "say", "text": "drop 2 red balls from 3 m there"})
+    assert reply["ok"] and [d["event"]["shape"] for d in reply["did"]] == ["sphere", "sphere"], reply
+    ball = next(b for b in s.sim.bodies if b.id == "ball1")
+    assert ball.color == pytest.approx([0.85, 0.12, 0.1]) and reply["did"][0]["event"]["pos"][2] > 12.5  # 3 m up
+    assert "too many" in s.handle({"type": "say", "text": "40 crates here"})["error"]
+    for text in ("a dragon here", "frobnicate the quux"):
+        reply = s.handle({"type": "say", "text": text})
+        assert reply["ok"] is False and "campfire" in reply["error"] and "make it rain" in reply["error"], reply
+    reply = s.handle({"type": "say", "text": "two crates on the wagon"})
+    assert reply["ok"] is False and "no 'wagon'" in reply["error"] and "cart" in reply["error"]
+
+
+def _state(s: ExploreSession) -> bytes:
+    x = s.sample
+    return b"".join(a.tobytes() for a in (x.body_pos_b3, x.body_quat_b4, x.body_alive_b, x.agent_pos_a3,
+                                          x.agent_yaw_a))
+
+
+def agree(a: dict[int, bytes], b: dict[int, bytes]) -> bool:
+    common = set(a) & set(b)
+    assert len(common) >= 20
+    return all(a[f] == b[f] for f in common)
+
+
+def states(s: ExploreSession, ticks: int) -> dict[int, bytes]:
+    """The world's state at each frame shown over `ticks` ticks of 1/24 s, by frame."""
+    out = {}
+    for _ in range(ticks):
+        s.tick(1 / 24)
+        out[s.sample.frame] = _state(s)
+    return out
+
+
+def test_seeking_back_and_replaying_gives_bit_identical_states() -> None:
+    s = flat_session("at 0s spawn sphere ball pos=34,34 size=0.3\nat 0s spawn character hiker pos=20,20\n"
+                     "from 0s to 10s move hiker to=40,40")
+    s.handle({"type": "keys", "down": ["KeyW"]})
+    first = states(s, 24)
+    s.handle({"type": "event", "event": {"kind": "impulse", "id": "ball", "vec": [0.0, 40.0, 60.0]}})
+    s.handle({"type": "throw"})
+    first |= states(s, 40)
+    s.handle({"type": "say", "text": "at 0s blast pos=30,32 radius=5 strength=50"})
+    first |= states(s, 30)
+    assert s.handle({"type": "seek", "t": 0.5})["frame"] == 12
+    again = states(s, 90)
+    common = sorted(set(again) & set(first))
+    assert len(common) > 70 and common[0] == 13
+    assert all(again[f] == first[f] for f in common)  # every frame after the seek, bit for bit, edits and all
+    s.handle({"type": "seek", "t": 2.0})  # forward and back again land on the same states
+    assert s.handle({"type": "status"})["t"] == 2.0
+    assert s.sample.frame == 48 and _state(s) == first[48]
+    s.handle({"type": "pause"})
+    paused = s.sample
+    for _ in range(10):
+        s.tick(1 / 24)
+    assert s.sample is paused and s.t == 2.0
+    assert s.handle({"type": "play"})["playing"] is True
+
+
+def test_branches_are_their_own_replayable_timelines() -> None:
+    s = flat_session("at 0s spawn sphere ball pos=34,34 size=0.3")
+    states(s, 24)
+    reply = s.handle({"type": "branch", "name": "kick"})
+    assert reply["ok"] and reply["current"] == "kick" and len(reply["branches"]) == 2
+    s.handle({"type": "event", "event": {"kind": "impulse", "id": "ball", "vec": [0.0, 0.0, 50.0]}})
+    kicked = states(s, 24)
+    assert s.handle({"type": "checkout", "name": "main"})["branch"] == "main"
+    s.handle({"type": "seek", "t": 1.0})
+    calm = states(s, 24)
+    assert not agree(calm, kicked)
+    s.handle({"type": "checkout", "name": "kick"})
+    s.handle({"type": "seek", "t": 1.0})
+    assert agree(states(s, 24), kicked)
+    edits = s.handle({"type": "edits"})["edits"]
+    assert [e["kind"] for e in edits] == ["impulse"] and "impulse id=ball" in edits[0]["line"]
+    assert s.handle({"type": "remove_edit", "index": 0})["ok"]  # the branch without its kick is the calm one
+    s.handle({"type": "seek", "t": 1.0})
+    assert agree(states(s, 24), calm)
+    for bad in ({"type": "branch", "name": "kick"}, {"type": "branch", "name": "a b"},
+                {"type": "checkout", "name": "nowhere"}, {"type": "remove_edit", "index": 5},
+                {"type": "seek", "t": -1}, {"type": "seek", "t": "soon"}):
+        assert s.handle(bad)["ok"] is False, bad
+
+
+def test_live_spawns_and_pushes_come_back_in_the_recorded_script() -> None:
+    s = flat_session("at 0s spawn box crate pos=30,32.5 size=0.6")
+    states(s, 12)
+    s.handle({"type": "throw", "speed": 8.0, "color": "red"})
+    s.walker.pose.pitch_deg = -15.0
+    assert s.handle({"type": "push"})["ok"]
+    states(s, 12)
+    script = s.recording_nodes()["actions"]["params"]["script"]
+    lines = script.splitlines()
+    assert lines[0].startswith("at 0s spawn shape=box id=crate")
+    assert any("spawn shape=sphere id=sphere1" in x and "vel=" in x and "color=#" in x for x in lines)
+    assert any(x.startswith("at 0.54166s impulse id=crate") for x in lines)  # frame 13, cut to 6 digits
+    replay = parse_script(script, english=False).events  # the script replays the session
+    from oyster_nodes.world.simulate.run import SimSettings, simulate
+
+    timeline = simulate(flat(), replay, SimSettings(duration_s=1.0, fps=24))
+    k = [b.id for b in timeline.bodies].index("sphere1")
+    live = body(s, "sphere1")
+    assert np.allclose(timeline.body_pos_fb3[s.sim.frame - 1, k], live, atol=0.05)

@@ -78,7 +78,7 @@ def test_bad_live_events_are_refused_and_the_session_goes_on() -> None:
     session.advance()
     with pytest.raises(ValueError, match="nobody|no body|unknown|not"):
         session.apply({"kind": "impulse", "id": "ghost", "vec": [0, 0, 1]})
-    with pytest.raises(SimulationError, match="spawned by the session's script"):
+    with pytest.raises(SimulationError, match="keeps no spare sphere"):
         session.apply({"kind": "spawn", "shape": "sphere", "id": "new", "pos": [50, 50]})
     with pytest.raises(ValueError):
         session.apply({"kind": "teleport", "id": "b2"})
@@ -91,3 +91,81 @@ def test_a_material_change_leaves_every_body_where_it_was() -> None:
     alive = timeline.body_alive_fb[1:] & timeline.body_alive_fb[:-1]
     step = np.linalg.norm(np.diff(timeline.body_pos_fb3, axis=0), axis=2)
     assert step[alive > 0].max() < 3.0, "a body moved more than 3 m in one frame"
+
+
+def test_a_live_spawn_takes_a_spare_body_that_lands_and_rewinds_exactly() -> None:
+    from oyster_nodes.world.simulate.run import Spare
+    from oyster_nodes.world.state.world_state import heights_at
+
+    from .shot_world import flat
+
+    world = flat()
+    session = WorldSession(world, [], SimSettings(duration_s=10, fps=24), spare=Spare())
+    session.advance()
+    before = session.snapshot()
+    spawns = [{"kind": "spawn", "shape": "sphere", "pos": [30.0, 30.0], "height": 1.0, "size": [0.5]},
+              {"kind": "spawn", "shape": "box", "pos": [34.0, 30.0], "size": [1.0, 0.6, 0.4]},
+              {"kind": "spawn", "shape": "capsule", "id": "log", "pos": [38.0, 30.0, 14.0], "size": [0.2, 1.0]},
+              {"kind": "spawn", "shape": "character", "pos": [42.0, 30.0]}]
+    ids = [session.apply(e)["id"] for e in spawns]
+    assert ids == ["sphere1", "box1", "log", "character1"]
+    first = [session.advance() for _ in range(72)]
+    last = first[-1]
+    ground = heights_at(world, last.body_pos_b3[:, :2])
+    assert last.body_pos_b3[0, 2] - ground[0] == pytest.approx(0.5, abs=0.03)  # the sphere rests on its radius
+    assert last.body_pos_b3[1, 2] - ground[1] == pytest.approx(0.2, abs=0.03)  # the box on its 0.4 m side
+    assert last.body_pos_b3[2, 2] - ground[2] == pytest.approx(0.2, abs=0.05)  # the log lies on its side
+    assert last.agent_alive_a.tolist() == [1] and last.agent_pos_a3[0, 0] == pytest.approx(42.0)
+    session.restore(before)  # before the spawns: the slots are free again
+    assert len(session.bodies) == 0 and len(session.free_bodies["sphere"]) == 16
+    assert [session.apply(e)["id"] for e in spawns] == ids
+    assert all(same(a, b) for a, b in zip(first, [session.advance() for _ in range(72)], strict=True))
+
+
+def test_the_spare_bodies_run_out_with_a_clear_answer() -> None:
+    from oyster_nodes.world.simulate.run import Spare
+
+    from .shot_world import flat
+
+    session = WorldSession(flat(), [], SimSettings(duration_s=5, fps=24), spare=Spare(bodies=(("box", 1),), agents=()))
+    session.apply({"kind": "spawn", "shape": "box", "pos": [30.0, 30.0]})
+    with pytest.raises(SimulationError, match="no spare box left: the session keeps 1"):
+        session.apply({"kind": "spawn", "shape": "box", "pos": [40.0, 30.0]})
+    with pytest.raises(SimulationError, match="keeps no spare vehicle"):
+        session.apply({"kind": "spawn", "shape": "vehicle", "pos": [40.0, 30.0]})
+
+
+def walk_past(viewer: tuple[float, float] | None) -> np.ndarray:
+    from .shot_world import flat
+
+    script = "at 0s spawn character hiker pos=20,30\nfrom 0s to 8s move hiker to=60,30 speed=1.4"
+    session = WorldSession(flat(), parse_script(script, english=False).events, SimSettings(duration_s=8, fps=24))
+    session.viewer_xy = None if viewer is None else np.array(viewer)
+    return np.stack([session.advance().agent_pos_a3[0, :2] for _ in range(session.n_frames)])
+
+
+def test_agents_walk_around_the_viewer() -> None:
+    from oyster_nodes.world.simulate.agents import KEEP_M
+
+    viewer = np.array([27.0, 30.0])
+    around = walk_past(tuple(viewer))
+    through = walk_past(None)
+    assert np.linalg.norm(through - viewer, axis=1).min() < 0.05  # with nobody there it walks straight through
+    assert np.linalg.norm(around - viewer, axis=1).min() >= KEEP_M - 1e-9  # never closer than that
+    assert np.abs(around[:, 1] - 30.0).max() > 0.9  # it sidestepped ...
+    assert around[-1, 0] > viewer[0] + 3.0 and np.abs(around[-1, 1] - 30.0) < 3.0  # ... and went on past
+
+
+def test_agents_run_from_a_blast() -> None:
+    from .shot_world import flat
+
+    base = "at 0s spawn character hiker pos=40,30\nfrom 0s to 6s move hiker to=44,30 speed=0.5"
+    calm = parse_script(base, english=False).events
+    blast = parse_script(base + "\nat 1s blast pos=38,30 radius=6 strength=100", english=False).events
+    runs = {}
+    for name, events in (("calm", calm), ("blast", blast)):
+        session = WorldSession(flat(), events, SimSettings(duration_s=4, fps=24))
+        runs[name] = np.stack([session.advance().agent_pos_a3[0, :2] for _ in range(session.n_frames)])
+    assert runs["calm"][-1, 0] == pytest.approx(40.0 + 0.5 * 4, abs=0.1)
+    assert runs["blast"][-1, 0] > 40.0 + 4.0 * 2  # ran (4.5 m/s) away from the blast, east
+    assert "runs from the blast" in " ".join(session.notes)

@@ -107,6 +107,11 @@ class EnglishReader:
         event["matched"] = f"matched '{phrase}', {score:.2f}"
         return event
 
+    def spawn_fields(self, text: str, line: int = 1) -> dict[str, Any]:
+        """The fields a spawn line gives (shape, id, colour, material, size, height, position, mass, speed),
+        read the way `read` reads them once a line is known to be a spawn."""
+        return self._spawn(text, _words(text), line)
+
     def _kind(self, text: str, words: list[str]) -> tuple[str, float, str]:
         matrix = self._intent_matrix()
         clean = re.sub(r"\d+(?:[.:]\d+)?\s*\w*/?\w*", " ", text.lower())

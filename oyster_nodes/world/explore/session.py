@@ -1,16 +1,23 @@
 """Explore: a viewer walking (or flying) through a world while its simulation runs, frame by frame.
 
-An ExploreSession owns the viewer (Walker), the world's steppable simulation (WorldSession, when the world
-has a script), the renderer (given by the caller, e.g. from the executor's component store) and a recording
-of the camera and of what the viewer did, which becomes a camera-keyframes node and an action-script node so
-the session renders as a full-quality shot. Messages from a client are plain dicts; a bad one gets an error
-reply and leaves the session running. Frames are JPEG bytes; a client that falls behind gets the newest frame
-(the caller keeps one slot, never a queue).
+An ExploreSession owns the viewer (Walker), the world's steppable simulation (WorldSession, with spare bodies
+for live spawns), the renderer (given by the caller, e.g. from the executor's component store), the world's
+timelines (Direct: play, pause, seek, edit, branch; see `direct`) and a recording of the camera, which with
+the current branch's events becomes a camera-keyframes node and an action-script node so the session renders
+as a full-quality shot. Messages from a client are plain dicts; a bad one gets an error reply and leaves the
+session running. Frames are JPEG bytes; a client that falls behind gets the newest frame (the caller keeps
+one slot, never a queue).
+
+Message types (each a dict with "type"; the reply is {"ok": true, ...} or {"ok": false, "error": ...}):
+keys, look, mode, speed (the viewer); time, weather, event, say, throw, drop, push (the world, now);
+play, pause, seek, status, branch, checkout, branches, edits, remove_edit, snapshot, restore (time).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +25,14 @@ import cv2
 import numpy as np
 
 from ...types import Image
-from ..actions.events import check_event, format_event
+from ..actions.events import EVENT_KINDS, check_event, check_field, format_event
 from ..edit.operations import EditError, set_time, set_weather
 from ..prompt.concepts import WEATHERS
-from ..simulate.run import FrameSample, SessionSnapshot, SimSettings, WorldSession
+from ..simulate.run import FrameSample, SessionSnapshot, SimSettings, SimulationError, Spare, WorldSession
 from ..state.records import Agent, number
 from ..state.world_state import WorldState
+from . import act
+from .direct import KEYFRAME_FRAMES, MAX_BRANCHES, Branch, Edit, Keyframe
 from .walker import KNOWN_KEYS, Inputs, Walker, dry_start
 
 MAX_MESSAGE_KEYS = 32
@@ -31,6 +40,13 @@ MAX_LOOK_DEG = 90.0
 MAX_SNAPSHOTS = 16
 #: the camera is recorded this often (the keyframes node takes every 0.5 s by default)
 RECORD_EVERY_S = 0.1
+#: a recorded spawn is written this much higher than it was, so that the x, y cut to a script line's digits
+#: (up to half a millimetre on a slope) never puts it inside the ground it rested on
+LIFT_M = 0.003
+MESSAGE_TYPES = ("keys", "look", "mode", "speed", "time", "weather", "event", "say", "throw", "drop", "push",
+                 "play", "pause", "seek", "status", "branch", "checkout", "branches", "edits", "remove_edit",
+                 "snapshot", "restore")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 
 class ExploreError(ValueError):
@@ -47,6 +63,8 @@ class ExploreSettings:
     sim_fps: float = 24.0
     #: how long the world's script may run, seconds
     duration_s: float = 600.0
+    #: free bodies and agents for live spawns (throw, drop, spawn text)
+    spare: Spare = field(default_factory=Spare)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -59,6 +77,18 @@ class Recorded:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Saved:
+    """A named snapshot: the moment, the viewer, the world's light, the simulation and the branch's edits."""
+
+    t: float
+    walker: Walker
+    world: WorldState
+    sim: SessionSnapshot
+    branch: str
+    edits: tuple[Edit, ...]
+
+
 class ExploreSession:
     def __init__(self, world: WorldState, renderer: Any, *, events: list[dict[str, Any]] | None = None,
                  settings: ExploreSettings | None = None, start: tuple[float, float] | None = None,
@@ -68,15 +98,21 @@ class ExploreSession:
         self.settings = settings or ExploreSettings()
         self.world = world
         self.renderer = renderer
-        self.sim = WorldSession(world, list(events or []), SimSettings(
-            duration_s=self.settings.duration_s, fps=self.settings.sim_fps)) if events else None
+        self.script = list(events or [])
+        self.sim = WorldSession(world, list(self.script), SimSettings(
+            duration_s=self.settings.duration_s, fps=self.settings.sim_fps), spare=self.settings.spare)
         x, y = start or dry_start(world)
         self.walker = Walker.standing(world, x, y)
         self.inputs = Inputs()
         self.t = 0.0
-        self.sample: FrameSample | None = self.sim.advance() if self.sim else None
+        self.playing = True
+        self.branch = Branch(name="main")
+        self.branches: dict[str, Branch] = {"main": self.branch}
+        self.branch.keyframes[0] = Keyframe(sim=self.sim.snapshot(), world=self.world)
+        self.sample: FrameSample | None = self._advance()
         self.recording: list[Recorded] = []
-        self.snapshots: dict[str, tuple[float, Walker, WorldState, SessionSnapshot | None]] = {}
+        self.snapshots: dict[str, Saved] = {}
+        self._reader: Any = None
 
     # --- input -------------------------------------------------------------------------------------
 
@@ -89,99 +125,128 @@ class ExploreSession:
 
     def _handle(self, msg: Any) -> dict[str, Any]:
         if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
-            raise ExploreError("a message is a JSON object with a 'type' (keys, look, mode, speed, time, weather, "
-                               "event, say, snapshot, restore)")
+            raise ExploreError(f"a message is a JSON object with a 'type' ({', '.join(MESSAGE_TYPES)})")
         kind = msg["type"]
-        if kind == "keys":
-            down, up = msg.get("down", []), msg.get("up", [])
-            if not (isinstance(down, list) and isinstance(up, list)) or len(down) + len(up) > MAX_MESSAGE_KEYS:
-                raise ExploreError(f"'keys' takes lists 'down' and 'up' of at most {MAX_MESSAGE_KEYS} key codes")
-            self.inputs.keys |= {k for k in down if k in KNOWN_KEYS}
-            self.inputs.keys -= set(up)
-            return {}
-        if kind == "look":
-            dx, dy = number(msg, "dx", f"'{kind}'", 0.0), number(msg, "dy", f"'{kind}'", 0.0)
-            ox, oy = self.inputs.look_deg
-            self.inputs.look_deg = (float(np.clip(ox + dx, -MAX_LOOK_DEG, MAX_LOOK_DEG)),
-                                    float(np.clip(oy + dy, -MAX_LOOK_DEG, MAX_LOOK_DEG)))
-            return {}
-        if kind == "mode":
-            if msg.get("mode") not in ("walk", "fly"):
-                raise ExploreError("'mode' is walk or fly")
-            self.walker.mode, self.walker.on_ground = msg["mode"], msg["mode"] == "walk" and self.walker.on_ground
-            return {"mode": self.walker.mode}
-        if kind == "speed":
-            self.walker.speed_mps = float(np.clip(number(msg, "mps", f"'{kind}'", 2.5), 0.2, 60.0))
-            return {"speed_mps": self.walker.speed_mps}
-        if kind == "time":
-            clock = number(msg, "clock_h", f"'{kind}'", None)
-            return self._env(set_time(self.world, clock), {"kind": "time", "to": clock})
-        if kind == "weather":
-            if msg.get("weather") not in WEATHERS:
-                raise ExploreError(f"'weather' is one of {', '.join(WEATHERS)}")
-            return self._env(set_weather(self.world, msg["weather"]), {"kind": "weather", "to": msg["weather"]})
-        if kind == "event":
-            return self._event(msg.get("event"))
-        if kind == "say":
-            return self._say(msg.get("text"))
-        if kind == "snapshot":
-            name = str(msg.get("name", f"t{self.t:.2f}"))[:40]
-            self.snapshots.pop(name, None)
-            while len(self.snapshots) >= MAX_SNAPSHOTS:  # the oldest goes
-                self.snapshots.pop(next(iter(self.snapshots)))
-            self.snapshots[name] = (self.t, dataclasses.replace(self.walker, pose=dataclasses.replace(self.walker.pose)),
-                                    self.world, self.sim.snapshot() if self.sim else None)
-            return {"snapshot": name}
-        if kind == "restore":
-            return self._restore(str(msg.get("name", "")))
-        raise ExploreError(f"unknown message type {kind!r}")
+        handler = getattr(self, f"_msg_{kind}", None) if kind in MESSAGE_TYPES else None
+        if handler is None:
+            raise ExploreError(f"unknown message type {kind!r:.40}; the types are {', '.join(MESSAGE_TYPES)}")
+        return handler(msg)
 
-    def _env(self, world: WorldState, event: dict[str, Any]) -> dict[str, Any]:
-        self.world = world
-        if self.sim is not None:  # the simulation's light, wind and weather follow too (and its timeline)
-            event = self.sim.apply(event)
-        self._remember(event)
-        return {"env": {"clock_h": world.env.clock_h, "weather": world.env.weather}}
+    def _msg_keys(self, msg: dict[str, Any]) -> dict[str, Any]:
+        down, up = msg.get("down", []), msg.get("up", [])
+        if not (isinstance(down, list) and isinstance(up, list)) or len(down) + len(up) > MAX_MESSAGE_KEYS:
+            raise ExploreError(f"'keys' takes lists 'down' and 'up' of at most {MAX_MESSAGE_KEYS} key codes")
+        self.inputs.keys |= {k for k in down if k in KNOWN_KEYS}
+        self.inputs.keys -= {k for k in up if isinstance(k, str)}
+        return {}
 
-    def _event(self, event: Any) -> dict[str, Any]:
-        if self.sim is None:
-            raise ExploreError("this world has no simulation to act on: start the session from a world with an "
-                               "action script")
+    def _msg_look(self, msg: dict[str, Any]) -> dict[str, Any]:
+        dx, dy = number(msg, "dx", "'look'", 0.0), number(msg, "dy", "'look'", 0.0)
+        ox, oy = self.inputs.look_deg
+        self.inputs.look_deg = (float(np.clip(ox + dx, -MAX_LOOK_DEG, MAX_LOOK_DEG)),
+                                float(np.clip(oy + dy, -MAX_LOOK_DEG, MAX_LOOK_DEG)))
+        return {}
+
+    def _msg_mode(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if msg.get("mode") not in ("walk", "fly"):
+            raise ExploreError("'mode' is walk or fly")
+        self.walker.mode, self.walker.on_ground = msg["mode"], msg["mode"] == "walk" and self.walker.on_ground
+        return {"mode": self.walker.mode}
+
+    def _msg_speed(self, msg: dict[str, Any]) -> dict[str, Any]:
+        self.walker.speed_mps = float(np.clip(number(msg, "mps", "'speed'", 2.5), 0.2, 60.0))
+        return {"speed_mps": self.walker.speed_mps}
+
+    def _msg_time(self, msg: dict[str, Any]) -> dict[str, Any]:
+        clock = number(msg, "clock_h", "'time'", None)
+        self._edit({"kind": "time", "to": clock})
+        return self._env_reply()
+
+    def _msg_weather(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if msg.get("weather") not in WEATHERS:
+            raise ExploreError(f"'weather' is one of {', '.join(WEATHERS)}")
+        self._edit({"kind": "weather", "to": msg["weather"]})
+        return self._env_reply()
+
+    def _env_reply(self) -> dict[str, Any]:
+        return {"env": {"clock_h": self.world.env.clock_h, "weather": self.world.env.weather}}
+
+    def _msg_event(self, msg: dict[str, Any]) -> dict[str, Any]:
+        event = msg.get("event")
         if not isinstance(event, dict):
             raise ExploreError("'event' takes an action event object, e.g. {'kind': 'impulse', 'id': 'ball', "
                                "'vec': [0, 0, 500]}")
-        applied = self.sim.apply(event)
+        applied = self._edit(event)
+        return {"event": _brief(applied)}
+
+    def _msg_say(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """A short line read like an action script's, happening now: the line form ('at 0s impulse ball1
+        0,0,500'), or English ('make it rain', 'a campfire here', 'three crates on the cart') with the encoder."""
+        from ..actions.parse import NotLineForm, parse_lines
+
+        text = msg.get("text")
+        if not isinstance(text, str) or not text.strip() or len(text) > 200 or "\n" in text:
+            raise ExploreError("'say' takes one short line (up to 200 characters), e.g. 'make it rain'")
+        try:
+            events = [_from_now(e) for e in parse_lines(text, encoder=None, english=False).events]
+        except NotLineForm:
+            events = self._english(text)
+        did = []
+        for raw in events:
+            applied = self._edit(raw)
+            did.append(self._env_reply() if applied["kind"] in ("time", "weather") else {"event": _brief(applied)})
+        return {"did": did}
+
+    def _english(self, text: str) -> list[dict[str, Any]]:
+        from ..actions.english import EnglishReader
+
+        if self.encoder is None:
+            raise ExploreError("English lines need the sentence encoder; write the line form instead, e.g. "
+                               "'at 0s spawn box crate1 pos=10,10'")
+        if self._reader is None:
+            self._reader = EnglishReader(encoder=self.encoder)
+        self._reader.context = list(self.sim.events)
+        return act.read_line(text, self._reader, self.world, self.sim, self._viewer())
+
+    def _msg_throw(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"event": _brief(self._edit(act.throw_event(msg, self.world, self._viewer())))}
+
+    def _msg_drop(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"event": _brief(self._edit(act.drop_event(msg, self.world, self._viewer())))}
+
+    def _msg_push(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"event": _brief(self._edit(act.push_event(msg, self.sim, self._viewer())))}
+
+    def _viewer(self) -> act.Viewer:
+        cam = self.camera()
+        return act.Viewer(eye=np.asarray(cam.position, np.float64), forward=np.asarray(cam.forward(), np.float64))
+
+    # --- edits: every change to the world goes through here --------------------------------------------
+
+    def _edit(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Apply an event now and keep it in the current branch (so replays and the recording have it)."""
+        raw = dict(raw)
+        if "for_s" in raw:  # an interval from now
+            raw["end"] = self.sim.time_s + float(raw.pop("for_s"))
+        applied = self._apply(raw)
+        frame = self.sim.frame
+        self.branch.insert(Edit(frame=frame, raw=raw, applied=applied))
+        self.branch.forget_track_from(frame)
         self._remember(applied)
-        return {"event": {k: v for k, v in applied.items() if k in ("kind", "id", "time")}}
+        return applied
 
-    def _say(self, text: Any) -> dict[str, Any]:
-        """A short line ('make it rain', 'at 0s kick ball1 north hard', 'the sun sets until 21:00') read like an
-        action script's line, happening now."""
-        from ..actions.parse import parse_lines
-
-        if not isinstance(text, str) or not text.strip() or len(text) > 200:
-            raise ExploreError("'say' takes a short text (up to 200 characters), e.g. 'make it rain'")
-        done = []
-        for e in parse_lines(text, encoder=self.encoder, english=self.encoder is not None).events:
-            if e["kind"] == "time":
-                done.append(self._handle({"type": "time", "clock_h": e["to"]}))
-            elif e["kind"] == "weather":
-                done.append(self._handle({"type": "weather", "weather": e["to"]}))
-            else:
-                done.append(self._event({k: v for k, v in e.items() if k not in ("time", "end", "line", "column")}))
-        return {"did": done}
-
-    def _restore(self, name: str) -> dict[str, Any]:
-        if name not in self.snapshots:
-            raise ExploreError(f"no snapshot {name!r} (there are: {', '.join(self.snapshots) or 'none'})")
-        t, walker, world, snap = self.snapshots[name]
-        self.t, self.world = t, world
-        self.walker = dataclasses.replace(walker, pose=dataclasses.replace(walker.pose))
-        if self.sim is not None and snap is not None:
-            self.sim.restore(snap)
-            self.sample = self.sim.sample(max(self.sim.frame - 1, 0))
-        self.recording = [r for r in self.recording if r.t <= t]
-        return {"restored": name, "t": t}
+    def _apply(self, raw: dict[str, Any]) -> dict[str, Any]:
+        world = self.world
+        if raw.get("kind") == "time":
+            world = set_time(world, float(check_field("time", "to", raw.get("to"))))
+        elif raw.get("kind") == "weather":
+            world = set_weather(world, raw.get("to"))  # type: ignore[arg-type]
+        try:
+            applied = self.sim.apply(raw)
+        except SimulationError as exc:
+            raise ExploreError(str(exc)) from None
+        self.world = world
+        return applied
 
     def _remember(self, event: dict[str, Any]) -> None:
         cam = self.camera()
@@ -191,28 +256,164 @@ class ExploreSession:
         here = Recorded(t=self.t, position=cam.position, target=_target(cam), events=[clean])
         self.recording.append(here)
 
-    # --- time --------------------------------------------------------------------------------------
+    # --- time: play, pause, seek, branches ---------------------------------------------------------------
+
+    @property
+    def fps(self) -> float:
+        return float(self.sim.settings.fps)
+
+    def _msg_play(self, msg: dict[str, Any]) -> dict[str, Any]:
+        if self.sim.finished:
+            raise ExploreError(f"the timeline ends at {self.t:.2f} s; seek back to play again")
+        self.playing = True
+        return self._status()
+
+    def _msg_pause(self, msg: dict[str, Any]) -> dict[str, Any]:
+        self.playing = False
+        return self._status()
+
+    def _msg_status(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return self._status()
+
+    def _status(self) -> dict[str, Any]:
+        return {"t": round(self.t, 4), "frame": self.sim.frame - 1, "playing": self.playing,
+                "duration_s": self.sim.n_frames / self.fps, "branch": self.branch.name,
+                "finished": self.sim.finished}
+
+    def _msg_seek(self, msg: dict[str, Any]) -> dict[str, Any]:
+        self.seek(number(msg, "t", "'seek'", None, lo=0.0, hi=self.sim.n_frames / self.fps))
+        return self._status()
+
+    def seek(self, t: float) -> None:
+        """Go to the world's moment t on the current branch (back or forward), exactly as playing gets there."""
+        shown = int(np.clip(round(t * self.fps), 0, self.sim.n_frames - 1))
+        self._goto(shown + 1)
+        self.t = shown / self.fps
+        self.recording = [r for r in self.recording if r.t <= self.t + 1e-9]
+
+    def _goto(self, target: int) -> None:
+        """Put the simulation at frame `target` (the next to sample) with the branch's edits there applied."""
+        k, key = self.branch.keyframe_at_or_before(target)
+        self.sim.restore(key.sim)
+        self.world = key.world
+        self.sample = self.sim.sample(max(k - 1, 0))
+        self._replay_edits(k)
+        while self.sim.frame < target:
+            self.sample = self._advance()
+
+    def _advance(self) -> FrameSample:
+        """Step the world one frame on the current branch: the viewer's position the agents see (as lived, or
+        now), a keyframe now and then, and the branch's edits at the new frame."""
+        f = self.sim.frame
+        if f not in self.branch.track:
+            self.branch.track[f] = self._viewer_xy()
+        xy = self.branch.track[f]
+        self.sim.viewer_xy = None if xy is None else np.array(xy, np.float64)
+        sample = self.sim.advance()
+        f = self.sim.frame
+        if f % KEYFRAME_FRAMES == 0 and f not in self.branch.keyframes:
+            self.branch.keyframes[f] = Keyframe(sim=self.sim.snapshot(), world=self.world)
+        self._replay_edits(f)
+        return sample
+
+    def _replay_edits(self, frame: int) -> None:
+        for edit in self.branch.edits_at(frame):
+            try:
+                self._apply(edit.raw)
+            except ValueError as exc:  # an edit whose target an earlier change removed
+                self.sim.notes.append(f"the edit at {frame / self.fps:.2f} s no longer applies: {exc}")
+
+    def _viewer_xy(self) -> tuple[float, float] | None:
+        p = self.walker.pose
+        return (float(p.x), float(p.y)) if self.walker.mode == "walk" else None
+
+    def _msg_branch(self, msg: dict[str, Any]) -> dict[str, Any]:
+        name = msg.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ExploreError("'branch' takes a 'name' of 1 to 40 letters, digits, '_', '-' or '.'")
+        if name in self.branches:
+            raise ExploreError(f"there is already a branch {name!r}; use 'checkout' to go to it")
+        if len(self.branches) >= MAX_BRANCHES:
+            raise ExploreError(f"a session keeps at most {MAX_BRANCHES} branches")
+        self.branch = self.branch.fork(name, self.sim.frame)
+        self.branches[name] = self.branch
+        return self._msg_branches(msg)
+
+    def _msg_checkout(self, msg: dict[str, Any]) -> dict[str, Any]:
+        name = msg.get("name")
+        if name not in self.branches:
+            raise ExploreError(f"no branch {str(name)[:40]!r} (there are: {', '.join(self.branches)})")
+        self.branch = self.branches[name]
+        self.seek(self.t)
+        return {**self._status(), **self._msg_branches(msg)}
+
+    def _msg_branches(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"branches": [b.describe(self.fps, b is self.branch) for b in self.branches.values()],
+                "current": self.branch.name}
+
+    def _msg_edits(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {"edits": [{"index": k, "t": round(e.frame / self.fps, 4), "kind": e.applied["kind"],
+                           "line": _line(e.applied, e.frame / self.fps)} for k, e in enumerate(self.branch.edits)]}
+
+    def _msg_remove_edit(self, msg: dict[str, Any]) -> dict[str, Any]:
+        k = msg.get("index")
+        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(self.branch.edits):
+            raise ExploreError(f"'remove_edit' takes an 'index' from 0 to {len(self.branch.edits) - 1} "
+                               "(see 'edits')" if self.branch.edits else "this branch has no edits to remove")
+        edit = self.branch.edits.pop(k)
+        self.branch.forget_after(edit.frame)
+        self.seek(self.t)  # the world now is what the branch without that edit gives
+        return {"removed": _line(edit.applied, edit.frame / self.fps), **self._status()}
+
+    def _msg_snapshot(self, msg: dict[str, Any]) -> dict[str, Any]:
+        name = str(msg.get("name", f"t{self.t:.2f}"))[:40]
+        self.snapshots.pop(name, None)
+        while len(self.snapshots) >= MAX_SNAPSHOTS:  # the oldest goes
+            self.snapshots.pop(next(iter(self.snapshots)))
+        self.snapshots[name] = Saved(t=self.t, walker=_copy_walker(self.walker), world=self.world,
+                                     sim=self.sim.snapshot(), branch=self.branch.name,
+                                     edits=tuple(self.branch.edits))
+        return {"snapshot": name}
+
+    def _msg_restore(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Go back to a snapshot and forget what came after it on its branch (its edits, its recording)."""
+        name = str(msg.get("name", ""))
+        if name not in self.snapshots:
+            raise ExploreError(f"no snapshot {name[:40]!r} (there are: {', '.join(self.snapshots) or 'none'})")
+        saved = self.snapshots[name]
+        self.branch = self.branches.get(saved.branch, self.branch)
+        self.t, self.world = saved.t, saved.world
+        self.walker = _copy_walker(saved.walker)
+        self.sim.restore(saved.sim)
+        self.sample = self.sim.sample(max(self.sim.frame - 1, 0))
+        self.branch.edits = list(saved.edits)
+        self.branch.forget_after(self.sim.frame)
+        self.branch.forget_track_from(self.sim.frame)
+        self.recording = [r for r in self.recording if r.t <= saved.t]
+        return {"restored": name, "t": saved.t}
+
+    # --- the clock -------------------------------------------------------------------------------------
 
     def tick(self, dt: float) -> None:
-        """Advance the viewer and the world by dt seconds of wall time."""
+        """Advance the viewer by dt seconds of wall time, and the world too while it plays."""
         dt = float(np.clip(dt, 0.0, 0.25))
         bodies = self._bodies_xyr()
         self.walker.step(self.world, self.inputs, dt, bodies)
         self.inputs.look_deg = (0.0, 0.0)
-        self.t += dt
-        if self.sim is not None:
+        if self.playing:
+            self.t += dt
             while not self.sim.finished and self.sim.time_s <= self.t:
-                self.sample = self.sim.advance()
+                self.sample = self._advance()
         if not self.recording or self.t - self.recording[-1].t >= RECORD_EVERY_S - 1e-9:
             cam = self.camera()
             self.recording.append(Recorded(t=self.t, position=cam.position, target=_target(cam)))
 
     def _bodies_xyr(self) -> np.ndarray | None:
         s = self.sample
-        if s is None or self.sim is None:
+        if s is None:
             return None
-        rows = [(p[0], p[1], b.radius()) for p, b, alive in zip(s.body_pos_b3, self.sim.bodies, s.body_alive_b,
-                                                                 strict=True) if alive]
+        rows = [(s.body_pos_b3[k][0], s.body_pos_b3[k][1], self.sim.bodies[k].radius())
+                for k in range(len(s.body_alive_b)) if s.body_alive_b[k]]
         return np.asarray(rows, np.float64).reshape(-1, 3)
 
     # --- pictures ----------------------------------------------------------------------------------
@@ -224,12 +425,13 @@ class ExploreSession:
     def world_now(self) -> WorldState:
         """The world as it is at this moment: bodies and agents where the simulation has them."""
         s = self.sample
-        if s is None or self.sim is None:
+        if s is None:
             return self.world
-        bodies = [b.record().posed(s.body_pos_b3[k], s.body_quat_b4[k], s.body_rgb_b3[k])
-                  for k, b in enumerate(self.sim.bodies) if s.body_alive_b[k]]
-        agents = [Agent(id=a.spec.id, kind=a.spec.kind, pos=tuple(float(c) for c in s.agent_pos_a3[k]),
-                        yaw=float(s.agent_yaw_a[k])) for k, a in enumerate(self.sim.agents) if s.agent_alive_a[k]]
+        bodies = [self.sim.bodies[k].record().posed(s.body_pos_b3[k], s.body_quat_b4[k], s.body_rgb_b3[k])
+                  for k in range(len(s.body_alive_b)) if s.body_alive_b[k]]
+        agents = [Agent(id=self.sim.agents[k].spec.id, kind=self.sim.agents[k].spec.kind,
+                        pos=tuple(float(c) for c in s.agent_pos_a3[k]), yaw=float(s.agent_yaw_a[k]))
+                  for k in range(len(s.agent_alive_a)) if s.agent_alive_a[k]]
         return dataclasses.replace(self.world, bodies=bodies, agents=agents)
 
     def render(self) -> Image:
@@ -245,16 +447,21 @@ class ExploreSession:
 
     # --- recording -> nodes --------------------------------------------------------------------------
 
-    def recording_nodes(self, *, every_s: float = 0.5) -> dict[str, dict[str, Any]]:
-        """The session as a camera-keyframes node and an action-script node (params as workflow JSON)."""
+    def recording_nodes(self, *, every_s: float = 0.5, with_script: bool = True) -> dict[str, dict[str, Any]]:
+        """The session as a camera-keyframes node and an action-script node (params as workflow JSON).
+
+        The script holds the session's own script (unless `with_script` is False) and the current branch's
+        edits up to now, each at the moment it fired, spawns at the place they were resolved to, so
+        `simulate.run` replays them."""
         keys, last = [], -1e9
         for r in self.recording:
             if r.t - last >= every_s or r is self.recording[-1]:
                 keys.append({"time": round(r.t, 3), "position": [round(c, 3) for c in r.position],
                              "target": [round(c, 3) for c in r.target]})
                 last = r.t
-        lines = [format_event(check_event(e)) for r in self.recording for e in r.events]
         duration = round(max(self.t, 0.1), 3)
+        lines = [_line(e, e["time"]) for e in self.script] if with_script else []
+        lines += [_line(e.applied, e.frame / self.fps) for e in self.branch.edits if e.frame / self.fps <= duration]
         return {
             "camera": {"type": "camera.keyframes", "params": {"keys": keys or [{"time": 0.0, "position": list(
                 self.camera().position), "target": list(_target(self.camera()))}], "duration_s": duration,
@@ -264,8 +471,54 @@ class ExploreSession:
         }
 
 
+def _from_now(e: dict[str, Any]) -> dict[str, Any]:
+    """A parsed line's event to apply now: an interval keeps its length from now."""
+    out = {k: v for k, v in e.items() if k not in ("time", "end", "line", "column", "text", "matched")}
+    if e.get("end") is not None:
+        out["for_s"] = float(e["end"] - e["time"])
+    return out
+
+
+def _brief(e: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in e.items() if k in ("kind", "id", "time", "shape")}
+    if "resolved_pos" in e:
+        out["pos"] = [round(float(c), 3) for c in e["resolved_pos"]]
+    return out
+
+
+def _line(e: dict[str, Any], t: float) -> str:
+    """An event as a script line that fires at the same simulation step as it did in the session."""
+    fields = {f.name for f in EVENT_KINDS[e["kind"]]}
+    raw = {k: v for k, v in e.items() if k in fields and v is not None} | {"kind": e["kind"]}
+    if e["kind"] == "spawn" and "resolved_pos" in e:
+        pos = [float(c) for c in e["resolved_pos"]]
+        raw["pos"] = pos[:2] if e.get("shape") in ("character", "vehicle") else [*pos[:2], _ceil_digits(pos[2] + LIFT_M)]
+        raw.pop("height", None)
+    raw["time"] = _floor_time(t)
+    if e.get("end") is not None:
+        raw["end"] = max(_floor_time(float(e["end"])), raw["time"] + 1e-3)
+    return format_event(check_event(raw))
+
+
+def _floor_time(t: float) -> float:
+    """t cut (never rounded up) to the digits a script line keeps (six significant), so that an event
+    recorded at a frame's moment fires at that frame's step, not the one after."""
+    digits = max(6 - len(str(int(t))), 0)
+    return math.floor(t * 10 ** digits + 1e-6) / 10 ** digits
+
+
+def _ceil_digits(z: float) -> float:
+    """z raised (never lowered) to the digits a script line keeps."""
+    digits = max(6 - len(str(int(abs(z)))), 0)
+    return math.ceil(z * 10 ** digits - 1e-6) / 10 ** digits
+
+
+def _copy_walker(w: Walker) -> Walker:
+    return dataclasses.replace(w, pose=dataclasses.replace(w.pose))
+
+
 def _target(cam: Any) -> tuple[float, float, float]:
     return tuple(float(c) for c in np.asarray(cam.position) + 10.0 * cam.forward())  # type: ignore[return-value]
 
 
-__all__ = ["ExploreError", "ExploreSession", "ExploreSettings", "Recorded"]
+__all__ = ["MESSAGE_TYPES", "ExploreError", "ExploreSession", "ExploreSettings", "Recorded"]

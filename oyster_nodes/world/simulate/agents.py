@@ -17,6 +17,12 @@ from .scene import CHARACTER, VEHICLE, AgentSpec
 
 TURN_RATE = {"character": 6.0, "vehicle": 1.2}
 MAX_WADE_M = 0.6
+#: an agent steers around a viewer closer than AVOID_REACH_M and never comes nearer than KEEP_M
+AVOID_REACH_M = 3.0
+KEEP_M = 1.0
+#: how fast agents run from a blast (m/s), and how far beyond its reach they go
+FLEE_MPS = {"character": 4.5, "vehicle": 14.0}
+FLEE_BEYOND_M = 8.0
 
 
 @dataclass(kw_only=True, slots=True)
@@ -51,8 +57,9 @@ class AgentState:
             here = p
         return total
 
-    def step(self, world: WorldState, dt: float, notes: list[str], t: float) -> None:
-        """Advance one time step along the route."""
+    def step(self, world: WorldState, dt: float, notes: list[str], t: float,
+             avoid: np.ndarray | None = None) -> None:
+        """Advance one time step along the route, around the viewer at `avoid` (x, y) if there is one."""
         if not self.waypoints or not self.alive:
             return
         target = self.waypoints[0]
@@ -70,8 +77,10 @@ class AgentState:
             heading = np.array([math.cos(self.yaw), math.sin(self.yaw)])
             travel *= max(math.cos(turn), 0.2)
         else:
-            heading = d / dist
+            heading = d / dist if avoid is None else _around(self.xy, d / dist, avoid)
         nxt = self.xy + heading * travel
+        if avoid is not None:
+            nxt = _kept_from(self.xy, nxt, avoid)
         if self._too_deep(world, nxt):
             if not self.stopped_note:
                 notes.append(f"{self.spec.id} stopped at the water's edge at {t:.2f} s")
@@ -79,6 +88,21 @@ class AgentState:
             self.waypoints.clear()
             return
         self.xy = nxt
+
+    def flee(self, world: WorldState, centre: np.ndarray, reach: float) -> bool:
+        """Run straight away from a blast at `centre` when within `reach`; True when it runs."""
+        if not self.alive:
+            return False
+        off = self.xy - centre[:2]
+        dist = float(np.linalg.norm(off))
+        if dist >= reach:
+            return False
+        away = off / dist if dist > 1e-6 else np.array([1.0, 0.0])
+        m = world.cell_m * 2
+        goal = np.clip(self.xy + away * (reach - dist + FLEE_BEYOND_M), m, world.size_m - m)
+        self.animation = None
+        self.set_route([goal.tolist()], FLEE_MPS.get(self.spec.kind, 4.0))
+        return True
 
     def _too_deep(self, world: WorldState, xy: np.ndarray) -> bool:
         ground = float(heights_at(world, xy[None])[0])
@@ -111,6 +135,33 @@ class AgentState:
         normal = _ground_normal(world, self.xy)
         quat = _quat_yaw_on(self.yaw, normal)
         return feet + normal * self.half_height(), quat
+
+
+def _around(xy: np.ndarray, heading: np.ndarray, viewer: np.ndarray) -> np.ndarray:
+    """A heading bent away from a nearby viewer, sidestepping when the viewer stands in the way."""
+    off = xy - viewer
+    dist = float(np.linalg.norm(off))
+    if dist >= AVOID_REACH_M or dist < 1e-9:
+        return heading
+    weight = (AVOID_REACH_M - dist) / AVOID_REACH_M
+    ahead = max(-float(heading @ off) / dist, 0.0)  # 1: the viewer is straight ahead
+    side = np.array([-heading[1], heading[0]])
+    if float(side @ off) < 0:  # pass on the side the agent already is
+        side = -side
+    bent = heading + off / dist * weight + side * ahead * 2.0 * weight
+    norm = float(np.linalg.norm(bent))
+    return bent / norm if norm > 1e-9 else side
+
+
+def _kept_from(xy: np.ndarray, nxt: np.ndarray, viewer: np.ndarray) -> np.ndarray:
+    """The next position, held KEEP_M from the viewer (it slides around rather than through)."""
+    off = nxt - viewer
+    dist = float(np.linalg.norm(off))
+    if dist >= KEEP_M:
+        return nxt
+    if dist < 1e-9:
+        return xy
+    return viewer + off / dist * KEEP_M
 
 
 def _quat_yaw(yaw: float) -> np.ndarray:

@@ -78,6 +78,12 @@ def apply_live(world: WorldState, e: dict[str, Any], shot: ResolvedShot, alive: 
     _positions(world, e, shot, [])
 
 
+def spawn_live(world: WorldState, e: dict[str, Any], shot: ResolvedShot, alive: dict[str, tuple[str, int]]) -> None:
+    """Resolve a spawn arriving while a session runs, as a script's (a fresh id, on the ground, clear of what
+    spawns at the same moment); its BodySpec or AgentSpec is appended to the shot."""
+    _spawn(world, e, shot, alive, _where(e))
+
+
 def _where(e: dict[str, Any]) -> str:
     return f"line {e['line']}: " if e.get("line") else ""
 

@@ -31,7 +31,7 @@ from ..state.world_state import WorldState, water_at
 from .agents import AgentState
 from .env import EnvModel
 from .resolve import SimulationError, resolve_shot
-from .scene import build_mjcf, contact_solref, fill_heightfield
+from .scene import SPARE_GEOMS, build_mjcf, contact_solref, fill_heightfield, inertia
 
 GRAVITY = np.array([0.0, 0.0, -9.81])
 AIR_DENSITY, DRAG_COEFF = 1.2, 0.6
@@ -45,8 +45,27 @@ MAX_BLAST_DV = 60.0
 
 Progress = Callable[[float, str], None]
 
-__all__ = ["FrameSample", "SessionSnapshot", "SimSettings", "SimulationError", "WorldSession", "simulate",
+__all__ = ["FrameSample", "SessionSnapshot", "SimSettings", "SimulationError", "Spare", "WorldSession", "simulate",
            "substeps_for"]
+
+
+@dataclass(kw_only=True, frozen=True, slots=True)
+class Spare:
+    """Free bodies and agents compiled into a session's model, parked out of the world, for live spawns.
+
+    MuJoCo models are compiled, so a body spawned while the session runs takes a spare slot of its shape: its
+    size, mass, inertia and surface are written into the model and it is put where it spawns (well under a
+    millisecond, against a full recompile that keeps the state, which costs as much as building the session).
+    A shot run from a script needs none: its spawns are known before it starts."""
+
+    bodies: tuple[tuple[str, int], ...] = (("sphere", 16), ("box", 16), ("capsule", 4))
+    agents: tuple[tuple[str, int], ...] = (("character", 3), ("vehicle", 1))
+
+    def body_shapes(self) -> tuple[str, ...]:
+        return tuple(shape for shape, n in self.bodies for _ in range(n))
+
+    def agent_kinds(self) -> tuple[str, ...]:
+        return tuple(kind for kind, n in self.agents for _ in range(n))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -100,10 +119,13 @@ class SessionSnapshot:
 
 #: model fields that events change while a session runs (collisions on/off, parking, materials)
 _MUTABLE_MODEL = ("geom_contype", "geom_conaffinity", "body_contype", "body_conaffinity", "body_gravcomp",
-                  "geom_friction", "geom_solref", "body_mass", "body_inertia")
+                  "geom_friction", "geom_solref", "body_mass", "body_inertia", "geom_size", "geom_rbound",
+                  "geom_aabb")
 #: session fields that change as it runs (deep-copied into snapshots)
 _MUTABLE_STATE = ("alive", "rgb", "forces", "animations", "impacts", "last_impact", "open_impact", "pending",
-                  "agents", "notes", "events", "masses", "bodies")
+                  "agents", "notes", "events", "masses", "bodies", "agent_specs", "body_ids", "geom_ids",
+                  "qpos_adr", "qvel_adr", "agent_bodies", "mocap", "agent_geoms", "index", "free_bodies",
+                  "free_agents", "viewer_xy")
 #: replaced, never changed in place, so snapshots keep them by reference
 _REPLACED_STATE = ("env", "wind")
 
@@ -116,7 +138,8 @@ class WorldSession:
     bit, the frames it gave the first time from that moment.
     """
 
-    def __init__(self, world: WorldState, events: list[dict[str, Any]], settings: SimSettings) -> None:
+    def __init__(self, world: WorldState, events: list[dict[str, Any]], settings: SimSettings, *,
+                 spare: Spare | None = None) -> None:
         import mujoco
 
         self.mj = mujoco
@@ -128,6 +151,9 @@ class WorldSession:
         shot = resolve_shot(world, events, duration_s=settings.duration_s)
         self.shot = shot
         self.bodies, self.agent_specs, self.events, self.notes = shot.bodies, shot.agents, shot.events, shot.notes
+        self.spare = spare or Spare(bodies=(), agents=())
+        #: where a viewer stands (x, y) for agents to walk around; None: no viewer on the ground
+        self.viewer_xy: np.ndarray | None = None
         self.model = self._compile(shot.focus_xy)
         self.data = mujoco.MjData(self.model)
         self._find_ids()
@@ -150,7 +176,8 @@ class WorldSession:
         self.wind = self.env.wind_vectors(np.arange(self.n_frames * self.substeps + 1) * self.dt)
 
     def _compile(self, focus_xy: np.ndarray) -> Any:
-        xml = build_mjcf(self.world, self.bodies, self.agent_specs, dt=self.dt, focus_xy=focus_xy)
+        xml = build_mjcf(self.world, self.bodies, self.agent_specs, dt=self.dt, focus_xy=focus_xy,
+                         spare_bodies=self.spare.body_shapes(), spare_agents=self.spare.agent_kinds())
         try:
             model = self.mj.MjModel.from_xml_string(xml)
         except ValueError as exc:
@@ -174,6 +201,17 @@ class WorldSession:
         self.agent_geoms = [int(m.body_geomadr[b]) for b in self.agent_bodies]
         self.index = {b.id: ("body", k) for k, b in enumerate(self.bodies)}
         self.index.update({a.id: ("agent", k) for k, a in enumerate(self.agent_specs)})
+        #: spare slots by shape / kind: (body, geom, qpos address, qvel address) and (body, mocap, geom)
+        self.free_bodies: dict[str, list[tuple[int, int, int, int]]] = {}
+        for k, shape in enumerate(self.spare.body_shapes()):
+            b = named(obj.mjOBJ_BODY, f"p{k}")
+            self.free_bodies.setdefault(shape, []).append(
+                (b, named(obj.mjOBJ_GEOM, f"pg{k}"), int(m.jnt_qposadr[m.body_jntadr[b]]),
+                 int(m.jnt_dofadr[m.body_jntadr[b]])))
+        self.free_agents: dict[str, list[tuple[int, int, int]]] = {}
+        for k, kind in enumerate(self.spare.agent_kinds()):
+            b = named(obj.mjOBJ_BODY, f"q{k}")
+            self.free_agents.setdefault(kind, []).append((b, int(m.body_mocapid[b]), int(m.body_geomadr[b])))
 
     def _tables(self) -> None:
         """Per-body arrays for the vectorised force and impact code."""
@@ -236,24 +274,31 @@ class WorldSession:
         self.mj.mj_copyData(self.data, self.model, snap.data)
         if mass_changed:
             self._set_const()
-        for k, v in snap.state.items():
-            setattr(self, k, v if k in _REPLACED_STATE else copy.deepcopy(v))
+        state = copy.deepcopy({k: v for k, v in snap.state.items() if k not in _REPLACED_STATE})
+        for k, v in {**snap.state, **state}.items():
+            setattr(self, k, v)
         self.shot.notes, self.shot.events, self.shot.bodies = self.notes, self.events, self.bodies
+        self.shot.agents = self.agent_specs
+        self._tables()
         self.step_index, self.frame = snap.step, snap.frame
 
     def apply(self, raw: dict[str, Any]) -> dict[str, Any]:
         """An event now (its time is the session's current time), checked and resolved like a script's;
-        returns it as it will fire. Bodies and agents must exist in the session (spawned by its script)."""
+        returns it as it will fire. A spawn takes a spare slot (see `Spare`); other events act on bodies and
+        agents alive now."""
         from ..actions.events import check_event
-        from .resolve import apply_live
+        from .resolve import apply_live, spawn_live
 
-        event = check_event({**raw, "time": self.time_s}) if raw.get("kind") != "spawn" else None
-        if event is None:
-            raise SimulationError("a body can only be spawned by the session's script; spawn it there and "
-                                  "apply events to it here")
+        event = check_event({k: v for k, v in raw.items() if k not in ("time", "end")} | {"time": self.time_s}
+                            | ({"end": raw["end"]} if raw.get("end") is not None else {}))
         alive = {b.id: ("body", k) for k, b in enumerate(self.bodies) if self.alive[k]}
         alive |= {a.spec.id: ("agent", k) for k, a in enumerate(self.agents) if a.alive}
-        apply_live(self.world, event, self.shot, alive)
+        if event["kind"] == "spawn":
+            self._check_spare(event)
+            spawn_live(self.world, event, self.shot, alive)
+            self._take_spare(event)
+        else:
+            apply_live(self.world, event, self.shot, alive)
         if event["kind"] == "remove":  # what was scripted for it later no longer happens
             self.pending = [e for e in self.pending if e.get("id") != event["id"]]
         self.events.append(event)
@@ -261,6 +306,55 @@ class WorldSession:
         if event["kind"] in ("wind", "time", "weather"):
             self._build_env()
         return event
+
+    def _check_spare(self, e: dict[str, Any]) -> None:
+        shape = e.get("shape", "sphere")
+        if e.get("id") and e["id"] in self.index:
+            raise SimulationError(f"id {e['id']!r} is already used; give the spawn another id")
+        free = self.free_agents if shape in ("character", "vehicle") else self.free_bodies
+        if shape not in SPARE_GEOMS and shape not in ("character", "vehicle"):
+            raise SimulationError(f"a {shape} cannot be spawned while the session runs; spawn sphere, box, "
+                                  "capsule, character or vehicle (or put the mesh in the script)")
+        if not free.get(shape):
+            total = dict(self.spare.agents if free is self.free_agents else self.spare.bodies).get(shape, 0)
+            if not total:
+                raise SimulationError(f"this session keeps no spare {shape} for live spawns; spawn it in the "
+                                      "session's script, or start the session with spare bodies")
+            raise SimulationError(f"no spare {shape} left: the session keeps {total}, all spawned (removing "
+                                  "one does not free its slot); rewind to before a spawn or start a new session")
+
+    def _take_spare(self, e: dict[str, Any]) -> None:
+        """Give the body or agent just resolved (the shot's last) a spare slot of its shape."""
+        if e.get("shape") in ("character", "vehicle"):
+            spec = self.agent_specs[-1]
+            b, mocap, geom = self.free_agents[spec.kind].pop(0)
+            self.agent_bodies.append(b)
+            self.mocap.append(mocap)
+            self.agent_geoms.append(geom)
+            self.agents.append(AgentState.of(spec))
+            self.index[spec.id] = ("agent", len(self.agents) - 1)
+            return
+        spec, m = self.bodies[-1], self.model
+        b, g, qa, va = self.free_bodies[spec.shape].pop(0)
+        diag, size, rbound = inertia(spec.shape, spec.size, spec.mass)
+        m.geom_size[g], m.geom_rbound[g] = size, rbound
+        m.geom_aabb[g] = [0.0, 0.0, 0.0, *_half_box(spec.shape, size)]
+        m.body_mass[b], m.body_inertia[b] = spec.mass, diag
+        m.geom_friction[g, 0] = spec.friction
+        m.geom_solref[g] = [float(v) for v in contact_solref(spec.bounce, self.dt).split()]
+        self.body_ids.append(b)
+        self.geom_ids.append(g)
+        self.qpos_adr.append(qa)
+        self.qvel_adr.append(va)
+        k = len(self.bodies) - 1
+        self.index[spec.id] = ("body", k)
+        self.alive = np.append(self.alive, False)
+        self.rgb = np.vstack([self.rgb, np.asarray(spec.color, np.float32)[None]])
+        self.last_impact = np.append(self.last_impact, -1.0)
+        self.open_impact = np.append(self.open_impact, -1)
+        self._tables()
+        self.masses[k] = spec.mass
+        self._set_const()
 
     def run_to_end(self, progress: Progress) -> Timeline:
         """Advance to the last frame, keeping every frame, and give the Timeline."""
@@ -365,6 +459,10 @@ class WorldSession:
             dv = min(e["strength"] * (1 - dist / e["radius"]) ** 2 / self.bodies[k].mass, MAX_BLAST_DV)
             va = self.qvel_adr[k]
             self.data.qvel[va:va + 3] += away * dv
+        reach = max(2.0 * float(e["radius"]), 12.0)  # agents near it run away
+        for a in self.agents:
+            if a.flee(self.world, centre, reach):
+                self.notes.append(f"{a.spec.id} runs from the blast at {t:.2f} s")
 
     def _on_material(self, e: dict[str, Any], t: float) -> None:
         _, k = self._target(e)
@@ -481,7 +579,7 @@ class WorldSession:
         """Move every agent to where it is at time t (animation, else one step along its route)."""
         for a in self.agents:
             if a.alive and not a.animate(self.world, t):
-                a.step(self.world, self.dt, self.notes, t)
+                a.step(self.world, self.dt, self.notes, t, self.viewer_xy)
 
     def _pose_agents(self) -> None:
         """Put the agents' collision shapes where the agents are; only living agents collide."""
@@ -532,6 +630,15 @@ class WorldSession:
             return rows
         change = rows[:, 2] / self.masses[rows[:, 1].astype(int)]
         return rows[change >= IMPACT_DV]
+
+
+def _half_box(shape: str, size: list[float]) -> list[float]:
+    """Half extents of a geom's local bounding box from its MuJoCo size."""
+    if shape == "sphere":
+        return [size[0]] * 3
+    if shape == "capsule":
+        return [size[0], size[0], size[0] + size[1]]
+    return list(size)
 
 
 def _plain(e: dict[str, Any]) -> dict[str, Any]:

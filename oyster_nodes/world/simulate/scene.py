@@ -174,9 +174,18 @@ def contact_solref(bounce: float, dt: float) -> str:
 SOLIMP = "0.95 0.99 0.001"
 
 
+#: nominal sizes of spare bodies as compiled (a spawn resizes them): sphere radius, box half sizes,
+#: capsule radius and half-length
+SPARE_GEOMS = {"sphere": 'type="sphere" size="0.5"', "box": 'type="box" size="0.5 0.5 0.5"',
+               "capsule": 'type="capsule" size="0.25 0.5"'}
+
+
 def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec], *, dt: float,
-               focus_xy: np.ndarray) -> str:
-    """The MJCF document; the heightfield's data is filled in after compiling (see `fill_heightfield`)."""
+               focus_xy: np.ndarray, spare_bodies: tuple[str, ...] = (), spare_agents: tuple[str, ...] = ()) -> str:
+    """The MJCF document; the heightfield's data is filled in after compiling (see `fill_heightfield`).
+
+    Spare bodies (`p0`, `p1`, ... of the given shapes) and spare agents (`q0`, ... of the given kinds) are
+    parked like unspawned bodies; a live spawn takes one and gives it its size, mass and surface."""
     n, size = world.n, world.size_m
     lo, hi = _height_range(world)
     parts = [f'<mujoco model="oyster-shot"><compiler angle="radian"/>'
@@ -195,6 +204,10 @@ def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec
         parts.append(_body_xml(k, b, dt))
     for k, a in enumerate(agents):
         parts.append(_agent_xml(k, a, dt))
+    for k, shape in enumerate(spare_bodies):
+        parts.append(_spare_xml(k, shape, dt))
+    for k, kind in enumerate(spare_agents):
+        parts.append(_agent_xml(k, AgentSpec(id=f"q{k}", kind=kind, pos=[0.0, 0.0]), dt, prefix="q"))
     parts.append("</worldbody></mujoco>")
     return "".join(parts)
 
@@ -232,7 +245,30 @@ def _geom_attrs(k: int, b: BodySpec) -> str:
     return f'type="box" size="{b.size[0] / 2!r} {b.size[1] / 2!r} {b.size[2] / 2!r}"'
 
 
-def _agent_xml(k: int, a: AgentSpec, dt: float) -> str:
+def _spare_xml(k: int, shape: str, dt: float) -> str:
+    park = f"{-10.0 * (k + 1)!r} 0 {-PARK_DEPTH_M!r}"
+    return (f'<body name="p{k}" pos="{park}" gravcomp="1"><freejoint/>'
+            f'<geom name="pg{k}" {SPARE_GEOMS[shape]} mass="1" friction="0.6 0.005 0.0001" '
+            f'solref="{contact_solref(0.3, dt)}" solimp="{SOLIMP}" contype="0" conaffinity="0" priority="1"/></body>')
+
+
+def inertia(shape: str, size: list[float], mass: float) -> tuple[list[float], list[float], float]:
+    """A solid shape's diagonal inertia, its geom size as MuJoCo takes it and its bounding radius."""
+    if shape == "sphere":
+        r = size[0]
+        return [0.4 * mass * r * r] * 3, [r, 0.0, 0.0], r
+    if shape == "capsule":
+        r, h = size[0], size[1] / 2
+        v_cyl, v_sph = math.pi * r * r * 2 * h, 4 / 3 * math.pi * r ** 3
+        m_c, m_s = mass * v_cyl / (v_cyl + v_sph), mass * v_sph / (v_cyl + v_sph)
+        across = m_c * (3 * r * r + 4 * h * h) / 12 + m_s * (0.4 * r * r + h * h + 0.75 * h * r)
+        return [across, across, 0.5 * m_c * r * r + 0.4 * m_s * r * r], [r, h, 0.0], r + h
+    a, b, c = size
+    return ([mass * (b * b + c * c) / 12, mass * (a * a + c * c) / 12, mass * (a * a + b * b) / 12],
+            [a / 2, b / 2, c / 2], 0.5 * math.sqrt(a * a + b * b + c * c))
+
+
+def _agent_xml(k: int, a: AgentSpec, dt: float, prefix: str = "a") -> str:
     ref = contact_solref(0.1, dt)
     if a.kind == "vehicle":
         hx, hy, hz = VEHICLE["half"]
@@ -240,8 +276,8 @@ def _agent_xml(k: int, a: AgentSpec, dt: float) -> str:
     else:
         r, h = CHARACTER["radius"], CHARACTER["height"]
         geom = f'type="capsule" size="{r} {h / 2 - r}"'
-    return (f'<body name="a{k}" mocap="true" pos="{a.pos[0]!r} {a.pos[1]!r} {-PARK_DEPTH_M!r}">'
-            f'<geom name="ag{k}" {geom} solref="{ref}" solimp="{SOLIMP}" friction="0.8 0.005 0.0001" '
+    return (f'<body name="{prefix}{k}" mocap="true" pos="{a.pos[0]!r} {a.pos[1]!r} {-PARK_DEPTH_M!r}">'
+            f'<geom name="{prefix}g{k}" {geom} solref="{ref}" solimp="{SOLIMP}" friction="0.8 0.005 0.0001" '
             f'contype="0" conaffinity="0" priority="1"/></body>')
 
 
