@@ -148,7 +148,7 @@ class Viewer:
                 "pos": [round(p.x, 3), round(p.y, 3), round(p.z, 3)], "yaw_deg": round(p.yaw_deg, 2),
                 "pitch_deg": round(p.pitch_deg, 2), "mode": self.session.walker.mode,
                 "speed_mps": round(self.session.walker.speed_mps, 2), "dropped": self.dropped,
-                "clock_h": self.session.world.env.get("clock_h"), "weather": self.session.world.env.get("weather"),
+                "clock_h": self.session.world.env.clock_h, "weather": self.session.world.env.weather,
                 "snapshots": list(self.session.snapshots), "sent_unix": time.time()}
 
 
