@@ -215,7 +215,7 @@ class ExploreHub:
             raise OpenError(f"node {e.node_id!r} failed, so there is no world to explore: {e.message}")
         world = result.outputs[source[0]][source[1]]
         shot = timeline is not None and world_port is None
-        events = list(result.outputs[node][timeline].events) if shot else []
+        events = [e.to_json() for e in result.outputs[node][timeline].events] if shot else []
         opened = Opened(key=key, node=node, kind="timeline" if shot else "world", world=world, events=events,
                         world_source=(source[0], source[1]), sid=sid)
         with self._lock:
