@@ -180,7 +180,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     gpus = spec.num_gpus if spec.num_gpus is not None else (1.0 if ray.cluster_resources().get("GPU", 0) else 0.0)
     task = {"max_retries": MAX_RETRIES, "retry_exceptions": False, "num_cpus": 1, "num_gpus": gpus}
     prepare = ray.remote(_prepare_task).options(**task)
-    render = ray.remote(_range_task).options(**task, scheduling_strategy="SPREAD")
+    render = ray.remote(_range_task)
     finish = ray.remote(_finish_task).options(**task)
     warm = ray.remote(_warm_task).options(num_cpus=0, max_retries=0, scheduling_strategy="SPREAD")
     for _ in [n for n in ray.nodes() if n["Alive"]]:
@@ -188,13 +188,30 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     counts = ray.get(prepare.remote(spec))
     from .shots import frame_ranges
 
-    ranges = {node: [render.remote(spec, r.node, r.start, r.stop)
-                     for r in frame_ranges(node, count, spec.frames_per_task)] for node, count in counts.items()}
+    place = _placements(ray)
+    ranges: dict[str, list[Any]] = {}
+    for node, count in counts.items():
+        for r in frame_ranges(node, count, spec.frames_per_task):
+            ranges.setdefault(node, []).append(
+                render.options(**task, scheduling_strategy=place(sum(map(len, ranges.values())))).remote(
+                    spec, r.node, r.start, r.stop))
     out = ray.get(finish.remote(spec, list(ranges), *[ref for refs in ranges.values() for ref in refs],
                                 sizes=[len(refs) for refs in ranges.values()]))
     out["seconds"] = round(time.time() - started, 3)
     out["ranges"] = sum(len(refs) for refs in ranges.values())
     return out
+
+
+def _placements(ray: Any) -> Any:
+    """Frame ranges dealt round the cluster's nodes in turn (soft affinity: a range whose node is gone, or
+    busy past its share, runs elsewhere), so every node takes its share from the start instead of the first
+    node to start its workers taking them all."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    nodes = sorted(n["NodeID"] for n in ray.nodes() if n["Alive"] and n.get("Resources", {}).get("CPU", 0) > 0)
+    if not nodes:
+        return lambda k: "SPREAD"
+    return lambda k: NodeAffinitySchedulingStrategy(node_id=nodes[k % len(nodes)], soft=True)
 
 
 _WORKERS: dict[tuple[str, str], Any] = {}

@@ -81,10 +81,12 @@ def test_a_node_killed_mid_job_and_the_job_finishing_elsewhere(tmp_path: Path, r
     jobs = ray_jobs.client(address(ray_cluster))
     second = next(n for n in ray_cluster.list_all_nodes() if n is not ray_cluster.head_node)
     submitted = ray_jobs.submit(jobs, spec)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240
     while not any(a["node"] == second.node_id and a["task"].startswith("render[")
                   for a in ray_jobs.attempts(spec)):
         assert time.monotonic() < deadline, ray_jobs.attempts(spec)
+        assert jobs.get_job_status(submitted.key).is_terminal() is False, "the job ended before the second node " \
+            f"took a range: {ray_jobs.attempts(spec)}"
         time.sleep(0.02)
     ray_cluster.remove_node(second, allow_graceful=False)  # the machine is gone, its workers with it
     status = ray_jobs.wait(jobs, [submitted], timeout_s=180)

@@ -145,8 +145,8 @@ def test_recent_lists_saved_workflows(browser: Any, server: Server) -> None:
     page.wait_for_function("document.body.innerText.includes('Saved to saved/Recent one.json')")
     page.click("text=New")
     page.wait_for_function("window.oysterEditor.stats().nodes === 0")
-    page.click("text=Recent")
-    page.click(".q-menu .q-item >> text=Recent one")
+    page.get_by_role("button", name="Recent").click()  # not text=Recent: the "Saved to ...Recent one" notice has it too
+    page.locator(".q-menu .q-item", has_text="Recent one").filter(has_text="saved").first.click()
     page.wait_for_function("window.oysterEditor.stats().nodes === 5")
     page.context.close()
 
