@@ -130,6 +130,9 @@ def make_router(services: Services) -> APIRouter:
     _session_routes(router, services)
     _job_routes(router, services)
     _file_routes(router, services)
+    from .batch_api import add_batch_routes
+
+    add_batch_routes(router, services)
     return router
 
 
@@ -250,7 +253,7 @@ def _job_routes(router: APIRouter, services: Services) -> None:
         from fastapi.openapi.utils import get_openapi
 
         return get_openapi(title="Oyster Nodes API", version="1", routes=router.routes,
-                           description="Jobs, the node catalog and files. Behind the server's access token when "
+                           description="Jobs, batches, schedules, the node catalog and files. Behind the server's access token when "
                            "it has one (Authorization: Bearer TOKEN). Websockets: /oyster/api/jobs/{id}/events "
                            "(node changes) and /oyster/api/jobs/{id}/events/stream?after=N (stored events).")
 
