@@ -232,7 +232,8 @@ def _job_row(services: Any, record: Any) -> dict[str, Any]:
     state = summary["state"]
     fraction = 1.0 if state in FINISHED else (ready / total if total else 0.0)
     index = int((record.key or ":0").rpartition(":")[2] or 0)
-    return {"id": record.id, "index": index, "name": summary["name"], "state": state, "message": summary["message"],
+    label = summary["name"].partition(f" #{index + 1} ")[2] or summary["name"]
+    return {"id": record.id, "index": index, "name": summary["name"], "label": label, "state": state, "message": summary["message"],
             "counts": counts, "fraction": round(fraction, 4), "seconds": summary["seconds"],
             "attempts": summary["attempts"],
             "outputs": [{"path": p, "url": f"{PREFIX}/files/{quote(p)}"} for p in summary["outputs"]]}

@@ -57,7 +57,7 @@ def test_a_sweep_of_a_saved_workflow_runs_as_one_batch_and_a_resubmission_adds_n
         "frames.seed=1", "frames.seed=2", "frames.seed=3"]
     done = wait_batch(server, first["batch"])
     assert done["done"] == 3 and done["fraction"] == 1.0, done
-    assert [j["index"] for j in done["jobs"]] == [0, 1, 2]
+    assert [(j["index"], j["label"]) for j in done["jobs"]] == [(k, f"frames.seed={k + 1}") for k in range(3)]
     for k, job in enumerate(done["jobs"]):
         (out,) = job["outputs"]
         assert out["path"] == f"batch/seeds/{k + 1:03d}-seed={k + 1}/frames.txt", out
