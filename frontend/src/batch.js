@@ -6,6 +6,7 @@ import { computed, inject, onBeforeUnmount, onMounted, reactive, ref, watch } fr
 
 const CHECK_MS = 300
 const POLL_MS = 500
+const LAST_BATCH = 'oyster-last-batch'
 
 export async function fetchJson(url, options = {}) {
   const res = await fetch(url, { credentials: 'same-origin', ...options,
@@ -66,6 +67,7 @@ export const BatchPanel = {
       rows.value.push({ target: next?.key || '', values: '' })
     }
     const removeRow = (i) => { rows.value.splice(i, 1) }
+    const currentOf = (key) => JSON.stringify(choices.value.find((c) => c.key === key)?.value ?? null)
     const sweeps = () => rows.value.filter((r) => r.target && r.values.trim()).map((r) => `${r.target}=${r.values.trim()}`)
     // a problem's row is the index among the sweeps sent; map it back to the row shown
     const sentRows = () => rows.value.map((r, i) => [r, i]).filter(([r]) => r.target && r.values.trim()).map(([, i]) => i)
@@ -91,7 +93,12 @@ export const BatchPanel = {
 
     const poll = async () => {
       if (!batch.value) return
-      const { ok, body } = await fetchJson(`${props.apiBase}/api/batches/${batch.value.batch}`)
+      const { ok, status, body } = await fetchJson(`${props.apiBase}/api/batches/${batch.value.batch}`)
+      if (status === 404) {
+        sessionStorage.removeItem(LAST_BATCH)
+        batch.value = null
+        return
+      }
       if (ok) batch.value = { ...batch.value, ...body }
       if (!ok || !body.complete) poller = setTimeout(poll, POLL_MS)
     }
@@ -105,6 +112,7 @@ export const BatchPanel = {
         return
       }
       clearTimeout(poller)
+      sessionStorage.setItem(LAST_BATCH, body.batch)
       batch.value = { ...body, jobs: body.jobs.map((j) => ({ ...j, state: 'queued', fraction: 0, outputs: [] })),
         total: body.count, finished: 0, fraction: 0, complete: false }
       poll()
@@ -119,9 +127,14 @@ export const BatchPanel = {
       state.value = await savedState(props.apiBase, props.session, props.flush)
       if (!rows.value.length) addRow()
       validate()
+      const last = sessionStorage.getItem(LAST_BATCH)
+      if (last && !batch.value) {
+        batch.value = { batch: last, jobs: [], total: 0, finished: 0, fraction: 0 }
+        poll()
+      }
     })
     onBeforeUnmount(() => { clearTimeout(timer); clearTimeout(poller) })
-    return { state, rows, choices, addRow, removeRow, useTable, table, combine, check, rowProblems, otherProblems,
+    return { state, rows, choices, addRow, removeRow, currentOf, useTable, table, combine, check, rowProblems, otherProblems,
       submit, submitting, batch, showJob, labelOf, pct: (f) => `${Math.round((f || 0) * 100)}%` }
   },
   template: `<section class="oy-side-panel" role="dialog" aria-label="Batch" data-testid="batch-panel">
@@ -136,6 +149,7 @@ export const BatchPanel = {
           </select>
           <button class="oy-panel-x" :aria-label="'Remove sweep row ' + (i + 1)" @click="removeRow(i)">✕</button>
         </div>
+        <div class="oy-panel-note">now {{ currentOf(r.target) }}</div>
         <input v-model="r.values" class="oy-panel-input" :aria-label="'Values, row ' + (i + 1)" data-testid="sweep-values"
           placeholder="1,2,3  or  1..20  or  0..100:10">
         <div v-for="(p, k) in rowProblems(i)" :key="k" class="oy-panel-problem" role="alert">{{ p.message }}

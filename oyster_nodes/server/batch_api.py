@@ -63,6 +63,11 @@ class ScheduleRequest(BaseModel):
     catch_up: int = Field(0, description="with catch-up: how many of the latest missed fires run")
 
 
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The request body of a route that reads its body itself (to bound its size), for the OpenAPI description."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+
+
 def _problems(problems: list[Problem], rows: dict[int, str] | None = None, status: int = 422) -> JSONResponse:
     return JSONResponse({"problems": [_problem_dict(p, rows or {}) for p in problems]}, status_code=status)
 
@@ -246,6 +251,7 @@ def _batch_routes(router: APIRouter, services: Any) -> None:
         return saved_state(services, sid)
 
     @router.post(f"{PREFIX}/api/batches", status_code=201, tags=[BATCH_TAG], responses=PROBLEMS,
+                 openapi_extra=body_schema(BatchRequest),
                  summary="Sweep a workflow into variants and submit them as jobs of one batch",
                  description="Body: BatchRequest. Every variant is built and validated before any is submitted; a "
                  "problem names its node, field, fix and (for a sweep) its `row`. The batch id comes from the "
@@ -321,6 +327,7 @@ def _schedule_routes(router: APIRouter, services: Any, schedules: Schedules) -> 
         return [schedule_row(s, now) for s in schedules.list()]
 
     @router.post(f"{PREFIX}/api/schedules", status_code=201, tags=[SCHEDULE_TAG], responses=PROBLEMS,
+                 openapi_extra=body_schema(ScheduleRequest),
                  summary="Schedule a saved workflow with a cron expression",
                  description="Body: ScheduleRequest. The saved workflow is validated now (with the CLI's "
                  "problems) and kept as a snapshot: add it again to pick up edits. A bad cron, time zone, "

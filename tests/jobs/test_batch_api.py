@@ -141,6 +141,10 @@ def test_the_routes_are_described_and_behind_the_gate(server: harness.ServerProc
     for path in ("/oyster/api/batches", "/oyster/api/batches/{bid}", "/oyster/api/schedules",
                  "/oyster/api/schedules/{name}", "/oyster/api/schedules/{name}/run-now"):
         assert path in spec["paths"], path
+    batch_body = spec["paths"]["/oyster/api/batches"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"saved", "session", "sweeps", "table", "combine", "out", "dry_run"} <= set(batch_body["properties"])
+    schedule_body = spec["paths"]["/oyster/api/schedules"]["post"]["requestBody"]["content"]["application/json"]
+    assert {"cron", "timezone", "policy", "catch_up"} <= set(schedule_body["schema"]["properties"])
     request = urllib.request.Request(server.base + "/oyster/api/schedules", method="POST", data=b"{}",
                                      headers={"origin": "http://127.0.0.1:1", "content-type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as refused:

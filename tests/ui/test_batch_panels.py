@@ -36,6 +36,7 @@ def test_the_batch_panel_sweeps_a_param_over_three_values_and_sees_three_jobs_fi
     page.click("[data-testid=batch-button]")
     row = panel.locator(".oy-sweep").first
     row.locator("[data-testid=sweep-param]").select_option("a.value")
+    assert row.locator(".oy-panel-note").inner_text() == "now 2"
     row.locator("[data-testid=sweep-values]").fill("1,x")
     panel.locator(".oy-sweep [role=alert]").first.wait_for()  # the server's validation, on its row
     assert "variant 2" in panel.locator(".oy-sweep [role=alert]").first.inner_text()
@@ -55,6 +56,9 @@ def test_the_batch_panel_sweeps_a_param_over_three_values_and_sees_three_jobs_fi
     jobs.nth(2).locator("[aria-label='Show job 3 on the canvas']").click()
     page.wait_for_function("document.querySelector('[data-node-id=scaled]').querySelector('.oy-value').innerText.includes('60')")
     shot(page, "batch-done.png")
+    page.click("[aria-label='Close the batch panel']")
+    page.click("[data-testid=batch-button]")  # reopened, the panel follows the tab's last batch again
+    page.wait_for_function("document.querySelectorAll('[data-testid=batch-job][data-state=done]').length === 3")
 
 
 def test_the_schedules_panel_adds_a_schedule_lists_its_next_fire_and_removes_it(page: Any, server: Any) -> None:
