@@ -25,6 +25,7 @@ from ..node import Node
 from ..registry import Registry
 from ..types import AnyData, link_problem, wire_color, wire_name
 from ..workflow import MAX_BYTES, Problem, WorkflowError, parse_data, parse_text
+from .batch_api import add_batch_routes
 from .jobs import FINISHED, Job, JobQueue
 from .sessions import Session, SessionStore, StaleRevision
 from .workspace import PathRefused, Workspace, inside, safe_name
@@ -130,9 +131,7 @@ def make_router(services: Services) -> APIRouter:
     _session_routes(router, services)
     _job_routes(router, services)
     _file_routes(router, services)
-    from .batch_api import add_batch_routes
-
-    add_batch_routes(router, services)
+    add_batch_routes(router, services, read_body)
     return router
 
 

@@ -10,6 +10,7 @@ router, behind the request gate of `auth.py` like every other route.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
@@ -91,18 +92,20 @@ def _schema_problems(exc: ValidationError) -> list[Problem]:
                     fix="see the request schema in /oyster/api/openapi.json") for e in exc.errors()[:20]]
 
 
-async def _parse(request: Request, model: type[BaseModel]) -> BaseModel | JSONResponse:
-    from .api import read_body
+ReadBody = Callable[[Request], Awaitable[bytes]]
 
+
+async def _parse(read_body: ReadBody, request: Request, model: type[BaseModel]) -> BaseModel | JSONResponse:
     try:
         return model.model_validate_json(await read_body(request))
     except ValidationError as exc:
         return _problems(_schema_problems(exc))
 
 
-def add_batch_routes(router: APIRouter, services: Any) -> None:
-    _batch_routes(router, services)
-    _schedule_routes(router, services, Schedules(services.jobs.store))
+def add_batch_routes(router: APIRouter, services: Any, read_body: ReadBody) -> None:
+    """The batch and schedule routes on the API router; `read_body` is the API's size-bounded body reader."""
+    _batch_routes(router, services, read_body)
+    _schedule_routes(router, services, read_body, Schedules(services.jobs.store))
 
 
 # ---------------------------------------------------------------------- where the workflow comes from
@@ -217,7 +220,7 @@ def batch_status(services: Any, bid: str) -> dict[str, Any]:
     records = services.jobs.store.list(limit=1_000_000, batch=bid)
     if not records:
         raise HTTPException(404, "no such batch")
-    records.sort(key=lambda r: int((r.key or ":0").rpartition(":")[2] or 0))
+    records.sort(key=lambda r: _index(r.key))
     jobs = [_job_row(services, r) for r in records]
     states = [j["state"] for j in jobs]
     finished = sum(s in FINISHED for s in states)
@@ -228,6 +231,12 @@ def batch_status(services: Any, bid: str) -> dict[str, Any]:
             "jobs": jobs}
 
 
+def _index(key: str | None) -> int:
+    """A batch job's variant index, from its key BATCH:INDEX."""
+    tail = (key or "").rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
 def _job_row(services: Any, record: Any) -> dict[str, Any]:
     job = services.jobs.get(record.id)
     summary = job.summary() if job is not None else record.summary()
@@ -236,7 +245,7 @@ def _job_row(services: Any, record: Any) -> dict[str, Any]:
     ready = counts.get("done", 0) + counts.get("cached", 0) + counts.get("skipped", 0)
     state = summary["state"]
     fraction = 1.0 if state in FINISHED else (ready / total if total else 0.0)
-    index = int((record.key or ":0").rpartition(":")[2] or 0)
+    index = _index(record.key)
     label = summary["name"].partition(f" #{index + 1} ")[2] or summary["name"]
     return {"id": record.id, "index": index, "name": summary["name"], "label": label, "state": state, "message": summary["message"],
             "counts": counts, "fraction": round(fraction, 4), "seconds": summary["seconds"],
@@ -244,7 +253,7 @@ def _job_row(services: Any, record: Any) -> dict[str, Any]:
             "outputs": [{"path": p, "url": f"{PREFIX}/files/{quote(p)}"} for p in summary["outputs"]]}
 
 
-def _batch_routes(router: APIRouter, services: Any) -> None:
+def _batch_routes(router: APIRouter, services: Any, read_body: ReadBody) -> None:
     @router.get(f"{PREFIX}/api/session/{{sid}}/saved", tags=[BATCH_TAG],
                 summary="Whether a tab's workflow is saved (batches and schedules run saved workflows)")
     def saved(sid: str) -> dict[str, Any]:
@@ -258,7 +267,7 @@ def _batch_routes(router: APIRouter, services: Any) -> None:
                  "workflow, the variants and the folder, and each variant has its key, so submitting the same "
                  "batch again adds nothing (`added` counts what was new). `dry_run` only counts (200).")
     async def post_batch(request: Request) -> Response:
-        req = await _parse(request, BatchRequest)
+        req = await _parse(read_body, request, BatchRequest)
         if isinstance(req, JSONResponse):
             return req
         assert isinstance(req, BatchRequest)
@@ -313,7 +322,7 @@ def check_schedule(req: ScheduleRequest) -> list[Problem]:
     return problems
 
 
-def _schedule_routes(router: APIRouter, services: Any, schedules: Schedules) -> None:
+def _schedule_routes(router: APIRouter, services: Any, read_body: ReadBody, schedules: Schedules) -> None:
     def get(name: str) -> Schedule:
         try:
             return schedules.get(name)
@@ -333,7 +342,7 @@ def _schedule_routes(router: APIRouter, services: Any, schedules: Schedules) -> 
                  "problems) and kept as a snapshot: add it again to pick up edits. A bad cron, time zone, "
                  "policy or catch-up count is named with its fix. Fires only queue jobs.")
     async def add_schedule(request: Request) -> Response:
-        req = await _parse(request, ScheduleRequest)
+        req = await _parse(read_body, request, ScheduleRequest)
         if isinstance(req, JSONResponse):
             return req
         assert isinstance(req, ScheduleRequest)

@@ -28,6 +28,10 @@ def save_as(page: Any, name: str) -> None:
 
 def test_the_batch_panel_sweeps_a_param_over_three_values_and_sees_three_jobs_finish(page: Any, server: Any) -> None:
     open_template(page)
+    count = page.evaluate("""async () => (await (await fetch('/oyster/api/batches', { method: 'POST',
+        headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session: window.oysterEditor.session,
+        sweeps: ['b.value=5,6', 'sum.operation=add,multiply'], dry_run: true }) })).json()).count""")
+    assert count == 4  # the open workflow itself can be swept through the API, saved or not
     page.click("[data-testid=batch-button]")
     panel = page.locator("[role=dialog][aria-label=Batch]")
     panel.locator("[data-testid=save-first]").wait_for()  # a template not saved yet: the panel says so
