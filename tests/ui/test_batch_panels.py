@@ -5,10 +5,23 @@ its zone, a bad cron is named, and the schedule is removed. OYSTER_SCREENSHOTS=D
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from .actions import open_template
+from .conftest import start_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A server of its own: the batches and schedules run the test template, and their results in the shared
+    server's cache would make other tests' first runs come back cached."""
+    s = start_server(tmp_path_factory.mktemp("batch-panels"))
+    yield s
+    s.stop()
 
 
 def shot(page: Any, name: str) -> None:
