@@ -121,20 +121,28 @@ def read_table(path: str | Path) -> Axis:
         size = path.stat().st_size
         if size > MAX_TABLE_BYTES:
             raise BatchError(f"{path}: {size} bytes; a variants table is at most {MAX_TABLE_BYTES >> 20} MB")
-        rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BatchError(f"{path}: cannot read the table ({exc})") from None
+    return parse_table(text, name=str(path))
+
+
+def parse_table(text: str, *, name: str = "table") -> Axis:
+    """An axis from CSV text (a file's, or one pasted into the editor's Batch panel)."""
+    if len(text.encode("utf-8")) > MAX_TABLE_BYTES:
+        raise BatchError(f"{name}: a variants table is at most {MAX_TABLE_BYTES >> 20} MB")
+    rows = list(csv.reader(text.splitlines()))
     rows = [r for r in rows if any(c.strip() for c in r)]
     if len(rows) < 2:
-        raise BatchError(f"{path}: a table needs a header row of NODE.PARAM columns and at least one row")
-    header = [_target(h, f"{path}: column") for h in rows[0]]
+        raise BatchError(f"{name}: a table needs a header row of NODE.PARAM columns and at least one row")
+    header = [_target(h, f"{name}: column") for h in rows[0]]
     values = []
     for n, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise BatchError(f"{path} line {n}: {len(row)} cells for {len(header)} columns")
+            raise BatchError(f"{name} line {n}: {len(row)} cells for {len(header)} columns")
         values.append(tuple((node, param, _value(cell.strip())) for (node, param), cell in zip(header, row,
                                                                                                strict=True)))
-    return Axis(label=f"table {path.name}", values=tuple(values))
+    return Axis(label=f"table {Path(name).name}", values=tuple(values))
 
 
 def expand(axes: Sequence[Axis], *, mode: str = "cartesian") -> list[Variant]:

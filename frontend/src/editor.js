@@ -18,6 +18,8 @@ import { QuickAdd } from './search.js'
 import { SUBGRAPH, cutSubgraph, refit, subgraphSpec } from './subgraph.js'
 import { createSync } from './sync.js'
 import { ViewerPanel } from './viewer.js'
+import { BatchPanel } from './batch.js'
+import { SchedulesPanel } from './schedules.js'
 
 const FAR_ZOOM = 0.45
 // below this, nodes are drawn as plain blocks with their state on top (text would be under 3 px anyway)
@@ -30,7 +32,7 @@ const LARGE_GRAPH = 40
 const SEED_MAX = 2 ** 31 - 1
 
 export default {
-  components: { VueFlow, MiniMap, Background, Palette, QuickAdd, ViewerPanel },
+  components: { VueFlow, MiniMap, Background, Palette, QuickAdd, ViewerPanel, BatchPanel, SchedulesPanel },
   props: { session: String, apiBase: String, docId: String, aliases: Object },
   emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready', 'resume'],
   setup(props, { emit }) {
@@ -121,6 +123,7 @@ export default {
     const history = new History(() => { historyVersion.value++; sync.schedule() })
     // The history panel: named steps, newest first; picking one undoes (or redoes) up to it.
     const historyOpen = ref(false)
+    const panel = ref(null)  // 'batch' | 'schedules': the side panel shown
     const steps = computed(() => {
       void historyVersion.value
       const done = history.done.map((c, i) => ({ label: c.label, at: i + 1, done: true })).reverse()
@@ -897,7 +900,7 @@ export default {
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
       onPointerMove, autoLayout, openQuickAddAtPointer, sheet, shortcuts: SHORTCUTS, historyOpen, steps, goToStep,
       canUndo: () => history.canUndo, canRedo: () => history.canRedo, minimapColor, far, tiny, farScale,
-      toggleBypass, makeSubgraph, levels, leaveTo, renameSubgraph, viewer, onCanvasClickCapture }
+      toggleBypass, makeSubgraph, levels, leaveTo, renameSubgraph, viewer, onCanvasClickCapture, panel }
   },
   template: `<div ref="root" class="oy-editor" :class="{ 'oy-far': far, 'oy-tiny': tiny }" :style="{ '--oy-far-scale': farScale }">
     <Palette />
@@ -931,7 +934,15 @@ export default {
           @click="historyOpen = !historyOpen"><i class="material-icons" aria-hidden="true">history</i></button>
         <button title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts (?)" data-testid="shortcuts-button"
           @click="sheet = !sheet"><i class="material-icons" aria-hidden="true">keyboard</i></button>
+        <span class="oy-sep"></span>
+        <button title="Batch: sweep parameters into jobs" aria-label="Batch: sweep parameters into jobs" data-testid="batch-button"
+          @click="panel = panel === 'batch' ? null : 'batch'"><i class="material-icons" aria-hidden="true">dynamic_feed</i></button>
+        <button title="Schedules" aria-label="Schedules" data-testid="schedules-button"
+          @click="panel = panel === 'schedules' ? null : 'schedules'"><i class="material-icons" aria-hidden="true">schedule</i></button>
       </div>
+      <BatchPanel v-if="panel === 'batch'" :api-base="apiBase" :session="session" :get-doc="getDoc" :flush="flush"
+        :set-status="setStatus" @close="panel = null" />
+      <SchedulesPanel v-if="panel === 'schedules'" :api-base="apiBase" :session="session" :flush="flush" @close="panel = null" />
       <nav v-if="levels.length" class="oy-breadcrumb" aria-label="Subgraph path" data-testid="breadcrumb">
         <button aria-label="Back to the workflow" @click="leaveTo(0)">{{ meta.name || 'workflow' }}</button>
         <template v-for="(l, i) in levels" :key="l.node"><span aria-hidden="true">›</span>

@@ -25,6 +25,7 @@ from ..node import Node
 from ..registry import Registry
 from ..types import AnyData, link_problem, wire_color, wire_name
 from ..workflow import MAX_BYTES, Problem, WorkflowError, parse_data, parse_text
+from .batch_api import add_batch_routes
 from .jobs import FINISHED, Job, JobQueue
 from .sessions import Session, SessionStore, StaleRevision
 from .workspace import PathRefused, Workspace, inside, safe_name
@@ -130,6 +131,7 @@ def make_router(services: Services) -> APIRouter:
     _session_routes(router, services)
     _job_routes(router, services)
     _file_routes(router, services)
+    add_batch_routes(router, services, read_body)
     return router
 
 
@@ -250,7 +252,7 @@ def _job_routes(router: APIRouter, services: Services) -> None:
         from fastapi.openapi.utils import get_openapi
 
         return get_openapi(title="Oyster Nodes API", version="1", routes=router.routes,
-                           description="Jobs, the node catalog and files. Behind the server's access token when "
+                           description="Jobs, batches, schedules, the node catalog and files. Behind the server's access token when "
                            "it has one (Authorization: Bearer TOKEN). Websockets: /oyster/api/jobs/{id}/events "
                            "(node changes) and /oyster/api/jobs/{id}/events/stream?after=N (stored events).")
 

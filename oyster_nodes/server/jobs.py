@@ -203,10 +203,11 @@ class JobQueue(RunWatcher):
             self._thread.start()
 
     # ------------------------------------------------------------------ what clients call
-    def submit(self, workflow: Workflow, *, owner: str, key: str | None = None, batch: str = "") -> Job:
+    def submit(self, workflow: Workflow, *, owner: str, key: str | None = None, batch: str = "",
+               name: str | None = None) -> Job:
         """Record a workflow as a queued job; raises WorkflowError listing every problem when it cannot run."""
         graph = build(workflow, self.registry)
-        record, added = self.store.submit_once(name=workflow.metadata.name, owner=owner,
+        record, added = self.store.submit_once(name=name or workflow.metadata.name, owner=owner,
                                                workflow=workflow.to_json(), key=key, batch=batch)
         if not added:
             existing = self.get(record.id)
