@@ -71,3 +71,13 @@ def test_the_detail_level_switches_with_zoom_and_panning_keeps_it(page: Any) -> 
     assert page.locator(".oy-editor.oy-far").count() == 0
     assert page.locator(f'{node("m4_0")} .oy-far-status').count() == 0
     assert page.locator(f'{node("m4_0")} .oy-node-status').inner_text() == "error"
+
+
+def test_a_node_of_its_own_colour_keeps_it_on_its_header(page: Any) -> None:
+    data = chains(6, "coloured")
+    data["nodes"][1]["editor"]["color"] = "#ff00aa"
+    drop_file(page, "coloured.json", data)
+    page.wait_for_selector(node("m0_0"))
+    header = "e => getComputedStyle(e.querySelector('.oy-node-header')).borderTopColor"
+    assert page.locator(node("m0_0")).evaluate(header) == "rgb(255, 0, 170)"
+    assert page.locator(node("m0_1")).evaluate(header) != "rgb(255, 0, 170)"
