@@ -113,16 +113,16 @@ def wire_search(page: Any, out: Path) -> None:
 
 
 def large(page: Any, out: Path) -> None:
-    """200 nodes at fit-all zoom after a run with one failure: states readable, the minimap coloured."""
+    """500 nodes at fit-all zoom after a run with one failure: states readable, the minimap coloured."""
     sys.path.insert(0, str(REPO_ROOT / "bench"))
     from editor import big_workflow  # bench/editor.py's generator
 
-    doc = big_workflow(200)
-    bad = next(n for n in doc["nodes"] if n["id"] == "m7_1")
+    doc = big_workflow(500)
+    bad = next(n for n in doc["nodes"] if n["id"] == "m64_1")
     bad["params"] = {"operation": "divide", "b_value": 0.0}
     drop(page, "large.json", doc)
     page.click("[data-testid=run-button]")
-    page.wait_for_selector('[data-node-id="m7_1"] .oy-far-status[data-status="error"]', timeout=60_000)
+    page.wait_for_selector('[data-node-id="m64_1"] .oy-far-status[data-status="error"]', timeout=60_000)
     page.wait_for_timeout(1500)
     page.screenshot(path=str(out / "editor-large.png"))
 

@@ -129,7 +129,7 @@ export const OysterNode = {
   },
   template: `<div class="oy-node" :data-node-id="id" :data-type="data.type"
       :class="['oy-cat-' + category, st ? 'oy-status-' + st.status : '', { 'oy-selected': selected,
-        'oy-bypassed': bypassed, 'oy-subgraph': isSubgraph,
+        'oy-bypassed': bypassed, 'oy-subgraph': isSubgraph, 'oy-accented': !!data.color,
         'oy-has-problem': problems.general.length || Object.keys(problems.byParam).length }]"
       :style="data.color ? { '--oy-accent': data.color } : {}">
     <div class="oy-node-header" @dblclick.stop="editing = true">

@@ -35,3 +35,49 @@ def test_a_failure_reads_at_fit_all_zoom_and_the_minimap_shows_states(page: Any)
     fills = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.vue-flow__minimap-node')]
         .map(r => [r.id, r.getAttribute('fill')]))""")
     assert fills["m4_0"] == "#e5534b" and fills["m0_0"] == "#4caf7d"
+
+
+def test_the_detail_level_switches_with_zoom_and_panning_keeps_it(page: Any) -> None:
+    data = chains(90, "ninety")
+    bad = next(n for n in data["nodes"] if n["id"] == "m4_0")
+    bad["params"] = {"operation": "divide", "b_value": 0.0}
+    drop_file(page, "90.json", data)
+    page.wait_for_selector(node("m4_0"))
+    page.click("[data-testid=run-button]")
+    badge = page.locator(f'{node("m4_0")} .oy-far-status[data-status="error"]')
+    badge.wait_for(timeout=30_000)
+    # fit-all: light boxes, no parameter widget anywhere, the failure a legible "error" over the whole node
+    assert page.locator(".oy-editor.oy-tiny").count() == 1
+    assert page.locator(".oy-param").count() == 0
+    assert badge.inner_text().lower() == "error"
+    zoom = page.evaluate("window.oysterEditor.stats().zoom")
+    px = badge.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") * zoom
+    assert px >= 11, f"the error badge is {px:.1f} px on screen"
+    badge_box, node_box = badge.bounding_box(), page.locator(node("m4_0")).bounding_box()
+    assert badge_box["width"] >= node_box["width"] * 0.9
+    # while the view pans, nodes and wires take no pointer hits (nothing to hover), and after it they do again
+    pane = page.locator(".vue-flow__pane").bounding_box()
+    x, y = pane["x"] + pane["width"] * 0.5, pane["y"] + pane["height"] * 0.9
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 10, steps=4)
+    events = page.evaluate("getComputedStyle(document.querySelector('.vue-flow__node')).pointerEvents")
+    page.mouse.up()
+    assert events == "none"
+    assert page.evaluate("getComputedStyle(document.querySelector('.vue-flow__node')).pointerEvents") != "none"
+    # up close: full widgets, the header states the failure, and no far-zoom overlay
+    page.evaluate("window.oysterEditor.focusNode('m4_0')")
+    page.wait_for_selector(f'{node("m4_0")} .oy-param')
+    assert page.locator(".oy-editor.oy-far").count() == 0
+    assert page.locator(f'{node("m4_0")} .oy-far-status').count() == 0
+    assert page.locator(f'{node("m4_0")} .oy-node-status').inner_text() == "error"
+
+
+def test_a_node_of_its_own_colour_keeps_it_on_its_header(page: Any) -> None:
+    data = chains(6, "coloured")
+    data["nodes"][1]["editor"]["color"] = "#ff00aa"
+    drop_file(page, "coloured.json", data)
+    page.wait_for_selector(node("m0_0"))
+    header = "e => getComputedStyle(e.querySelector('.oy-node-header')).borderTopColor"
+    assert page.locator(node("m0_0")).evaluate(header) == "rgb(255, 0, 170)"
+    assert page.locator(node("m0_1")).evaluate(header) != "rgb(255, 0, 170)"
