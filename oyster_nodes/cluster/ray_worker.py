@@ -115,6 +115,15 @@ class RayRunner(Runner):
         else:
             self._finish(run, JobState.CANCELLED, "cancelled")
 
+    def _finish(self, run: Run, state: JobState, message: str) -> None:
+        """A run that lost its lease (its Ray job stopped by the new holder) removes only its own staging folder:
+        the rest of the job's staging belongs to the attempt now running."""
+        if not self.store.holds(run.lease):
+            log.warning("job %s: its lease was taken over; this attempt ends without a record", run.record.id)
+            self._lost(run)
+            return
+        super()._finish(run, state, message)
+
     def _ended(self, run: Run, spec: JobSpec, status: str) -> None:
         done = result(spec) or {}
         if status != "SUCCEEDED" or not done.get("ok"):

@@ -22,6 +22,7 @@ from oyster_nodes.cluster.ray_worker import RayRunner, submission_id
 from oyster_nodes.executor import Executor
 from oyster_nodes.jobs import EventKind, JobStore
 from oyster_nodes.jobs.outputs import STAGE_DIR
+from oyster_nodes.jobs.runner import Run, RunEnd, RunWatcher
 from oyster_nodes.jobs.worker import outputs_path, store_path
 from oyster_nodes.registry import load_registry
 
@@ -32,6 +33,14 @@ pytestmark = pytest.mark.ray
 
 def kinds(store: JobStore, job_id: str, kind: EventKind) -> list[Any]:
     return [e for e in store.events(job_id, limit=10_000) if e.kind is kind]
+
+
+class Ended(RunWatcher):
+    def __init__(self, ends: list[RunEnd]):
+        self.ends = ends
+
+    def run_ended(self, run: Run, end: RunEnd) -> None:
+        self.ends.append(end)
 
 
 def paths_of(out: Path, key: str) -> ray_jobs.JobSpec:
@@ -88,7 +97,8 @@ def test_a_stale_attempt_on_ray_publishes_nothing(tmp_path: Path, ray_cluster: A
         return RayRunner(address="", jobs=jobs, cache_dir=tmp_path / "cache", frames_per_task=4, store=store,
                          registry=registry, executor=Executor(Cache()), out_dir=out, device="cpu", lease_s=lease_s)
 
-    hung = runner(1.0)
+    hung, ends = runner(1.0), []
+    hung.watcher = Ended(ends)
     hung.beat_every_s = 3600.0  # a worker that hangs: it stops renewing its lease while Ray runs its job
     thread = threading.Thread(target=hung.run_one)
     thread.start()
@@ -105,3 +115,4 @@ def test_a_stale_attempt_on_ray_publishes_nothing(tmp_path: Path, ray_cluster: A
     published_once(store, job.id, out, 2, single_render[1])
     assert str(jobs.get_job_status(submission_id(job.id, 1)).value) in ("STOPPED", "SUCCEEDED", "FAILED")
     assert not (out / STAGE_DIR / f"{job.id}.1").exists()
+    assert [(e.state, e.message, e.recorded) for e in ends] == [(None, "lost its lease", False)]
