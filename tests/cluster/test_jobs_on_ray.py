@@ -116,3 +116,29 @@ def test_a_stale_attempt_on_ray_publishes_nothing(tmp_path: Path, ray_cluster: A
     assert str(jobs.get_job_status(submission_id(job.id, 1)).value) in ("STOPPED", "SUCCEEDED", "FAILED")
     assert not (out / STAGE_DIR / f"{job.id}.1").exists()
     assert [(e.state, e.message, e.recorded) for e in ends] == [(None, "lost its lease", False)]
+
+
+def test_a_cancel_in_the_store_stops_the_ray_job(tmp_path: Path, ray_cluster: Any) -> None:
+    out, store = tmp_path / "out", JobStore(tmp_path / "jobs.sqlite")
+    job = store.submit(name="shot", owner="test", workflow=SHOT.read_text())
+    jobs = ray_jobs.client(dashboard_address(ray_cluster))
+    runner = RayRunner(address="", jobs=jobs, cache_dir=tmp_path / "cache", frames_per_task=4, store=store,
+                       registry=load_registry(use_entry_points=False), executor=Executor(Cache()), out_dir=out,
+                       device="cpu", lease_s=5.0)
+    thread = threading.Thread(target=runner.run_one)
+    thread.start()
+    key = submission_id(job.id, 1)
+    deadline = time.monotonic() + 120
+    while not ray_jobs.attempts(paths_of(out, key)):
+        assert time.monotonic() < deadline and thread.is_alive()
+        time.sleep(0.05)
+    assert store.request_cancel(job.id)
+    thread.join(60)
+    assert not thread.is_alive()
+    record = store.get(job.id)
+    assert record is not None and record.state == "cancelled" and record.outputs == []
+    deadline = time.monotonic() + 20
+    while str(jobs.get_job_status(key).value) not in ray_jobs.TERMINAL and time.monotonic() < deadline:
+        time.sleep(0.1)  # Ray marks a stopped job once its driver has exited
+    assert str(jobs.get_job_status(key).value) == "STOPPED"
+    assert not kinds(store, job.id, EventKind.COMMITTING) and not list(out.glob("*.mp4"))
