@@ -409,7 +409,8 @@ def cmd_worker(args: argparse.Namespace, console: Console, registry: Registry | 
     options = WorkerOptions(workspace=Path(args.workspace), cache_dir=args.cache_dir,
                             out_dir=Path(args.out) if args.out else None, concurrency=args.concurrency,
                             device=args.device, packs=tuple(args.packs), node_workers=args.workers,
-                            lease_s=args.lease_s, interrupted=args.interrupted, drain=args.drain)
+                            lease_s=args.lease_s, interrupted=args.interrupted, drain=args.drain,
+                            ray=args.ray, frames_per_task=args.frames_per_task)
     try:
         run_worker(options)
     except (ValueError, StoreError, RegistryError) as exc:
@@ -636,6 +637,11 @@ def build_parser() -> argparse.ArgumentParser:
     work.add_argument("--interrupted", choices=("requeue", "fail"), default="requeue",
                       help="a job whose runner died: queue it again (up to 3 attempts) or fail it")
     work.add_argument("--drain", action="store_true", help="exit once nothing is queued or running")
+    work.add_argument("--ray", metavar="ADDRESS", help="run each leased job on a Ray cluster (its dashboard "
+                      "address, default port 8265), shots split into frame ranges over the nodes; --out and "
+                      "--cache-dir must be folders every node mounts at the same path")
+    work.add_argument("--frames-per-task", type=int, default=24, metavar="N",
+                      help="with --ray: a shot is rendered in ranges of N frames (default 24)")
     from .cluster.batch_cli import add_arguments as add_ray_arguments
 
     add_ray_arguments(bat)

@@ -57,8 +57,12 @@ class JobSpec:
     #: GPUs per task: None means one per task when the cluster has GPUs, else none
     num_gpus: float | None = None
     packs: list[str] = field(default_factory=list)
+    #: the Ray submission id when given (a store job's attempt: `oyster worker --ray`); else a hash of the rest
+    submission: str = ""
 
     def key(self) -> str:
+        if self.submission:
+            return self.submission
         body = json.dumps({k: v for k, v in asdict(self).items() if k != "name"}, sort_keys=True,
                           separators=(",", ":"))
         return "oyster-" + hashlib.blake2b(body.encode(), digest_size=12).hexdigest()
@@ -299,10 +303,11 @@ def _finish_task(spec: JobSpec, nodes: list[str], *parts: list[Any], sizes: list
         k += size
     run = executor.run(graph, options)
     root = Path(spec.out_dir).resolve()
-    files = sorted(str(Path(f.root, p).resolve().relative_to(root)) for outs in run.outputs.values()
-                   for f in outs.values() if isinstance(f, Files) for p in f.paths)
+    by_node = {node: sorted(Path(f.root, p).resolve().relative_to(root).as_posix() for f in outs.values()
+                            if isinstance(f, Files) for p in f.paths) for node, outs in run.outputs.items()}
+    files = sorted(p for paths in by_node.values() for p in paths)
     return {"ok": run.ok, "outputs": files, "errors": [str(e) for e in run.errors],
-            "executed": run.executed}
+            "executed": run.executed, "files": {node: paths for node, paths in by_node.items() if paths}}
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -254,17 +254,21 @@ class Runner:
             self._commit(run, result)
 
     def _commit(self, run: Run, result: RunResult) -> None:
+        ran = len(result.executed)
+        self._commit_written(run, written_files(result.outputs, self.out_dir),
+                             f"{ran} ran, {len(result.records) - ran} cached")
+
+    def _commit_written(self, run: Run, written: list[tuple[str, str]], message: str) -> None:
+        """Decide the staged files `written` ((node, path in the output folder)) under the fence, then publish."""
         assert run.graph is not None
         replace = {n: bool(g.params.get("overwrite", False)) for n, g in run.graph.nodes.items()}
-        files, refused = plan_commit(self.out_dir, run.prefix, written_files(result.outputs, self.out_dir), replace)
+        files, refused = plan_commit(self.out_dir, run.prefix, written, replace)
         if refused:
             for r in refused:
                 run.nodes.setdefault(r.node, {})["status"] = "error"
                 run.nodes[r.node]["error"] = {"message": r.message, "fix": r.fix, "inputs": {}}
             self._finish(run, JobState.ERROR, f"{len(refused)} output(s) refused: {refused[0].message}")
             return
-        ran = len(result.executed)
-        message = f"{ran} ran, {len(result.records) - ran} cached"
         nodes = self.watcher.final_nodes(run)
         if not self.store.begin_commit(run.lease, files, nodes=_storable(nodes), message=message):
             raise LeaseLost(run.record.id)

@@ -45,6 +45,9 @@ class WorkerOptions:
     interrupted: str = "requeue"
     #: stop once nothing is queued or running, instead of waiting for more work
     drain: bool = False
+    #: run the jobs on this Ray cluster (its dashboard address) instead of here; see cluster/ray_worker.py
+    ray: str | None = None
+    frames_per_task: int = 24
 
 
 class Worker:
@@ -61,9 +64,15 @@ class Worker:
         executor = Executor(Cache(memory_bytes=int(options.memory_cache_gb * 2**30), disk=disk),
                             workers=options.node_workers)
         registry = load_registry(folders=list(options.packs))
-        self.runners = [Runner(store=self.store, registry=registry, executor=executor, out_dir=self.out_dir,
-                               device=options.device, owner=lease_owner(), lease_s=options.lease_s)
-                        for _ in range(options.concurrency)]
+        common = {"store": self.store, "registry": registry, "executor": executor, "out_dir": self.out_dir,
+                  "device": options.device, "lease_s": options.lease_s}
+        if options.ray:
+            from ..cluster.ray_worker import ray_runners
+
+            self.runners = ray_runners(address=options.ray, cache_dir=options.cache_dir, count=options.concurrency,
+                                       frames_per_task=options.frames_per_task, packs=options.packs, **common)
+        else:
+            self.runners = [Runner(**common, owner=lease_owner()) for _ in range(options.concurrency)]
         for r in self.runners:
             r.stop_reason = "the worker was stopped"
         self.wake = threading.Event()
