@@ -249,3 +249,27 @@ def test_another_named_kind_of_building_is_kept_beside_the_main_one() -> None:
     house = world.structures[1]
     assert projected_box(shot.camera, structure_corners(house))[2]  # the house is whole in frame too
     assert "the house is in the" in shot.note
+
+
+def test_a_product_on_a_rock_stands_on_a_rock_in_frame(renderer: Renderer, tmp_path: Path) -> None:
+    x, y = dry_spot(hills())
+    base = dataclasses.replace(hills(), spec={**(hills().spec or {}), "text": "a perfume bottle on a smooth rock"})
+    plain = import_mesh(hills(), box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=x, y=y)
+    world = import_mesh(base, box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=x, y=y)
+    rock = INSTANCE_KINDS.index("rock")
+    assert int((world.inst_kind == rock).sum()) == int((plain.inst_kind == rock).sum()) + 1
+    top = world.inst_xyz[-1]
+    assert world.inst_kind[-1] == rock and math.hypot(top[0] - x, top[1] - y) < 1e-3
+    assert world.meshes[0].pos[2] > plain.meshes[0].pos[2] + 0.1  # lifted onto the rock
+    shot = frame_shot(world, width=W, height=H)
+    assert shot.camera.position[2] > world.meshes[0].pos[2]  # never under the rock's top, looking into it
+    img = renderer.render(world, shot.camera)
+    ids = img.instance_hw.astype(np.int64)
+    rock_px = ids == len(world.inst_kind)  # instance ids count from 1
+    assert rock_px.mean() >= 0.02 and (img.semantic_hw == SEM["mesh"]).mean() >= 0.03
+
+
+def test_a_product_set_down_on_the_ground_gets_no_rock(tmp_path: Path) -> None:
+    base = dataclasses.replace(hills(), spec={**(hills().spec or {}), "text": "a can on wet sand by a stone bridge"})
+    world = import_mesh(base, box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=60.0, y=60.0)
+    assert len(world.inst_kind) == len(hills().inst_kind)

@@ -525,6 +525,8 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
             squeezed = max(0.0, 0.85 - flat / dist)
             reach = float(np.clip(0.25 * dist, 0.05, 1.0)) if s.kind == "product" else 1.0 if low else 8.0
             floor = ground_clearance(world, float(xy[0]), float(xy[1]), radius_m=reach)
+            if s.kind == "product":  # never under what it stands on (a rock under a packshot's hero)
+                floor = max(floor, float(s.centre[2]) - 0.5 * s.height_m)
             for rise in rises:
                 clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)
