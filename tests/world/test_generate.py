@@ -183,3 +183,11 @@ def test_villages_have_many_houses_and_street_lamps_line_the_roads() -> None:
     assert sum(s.kind == "house" for s in w.structures) >= 10
     lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
     assert len(lamps) >= 8
+
+
+def test_a_village_of_cabins_is_built_of_cabins() -> None:
+    w = world("a hobbit-like village of small cabins in green hills", seed=5,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    cabins = [s for s in w.structures if s.kind == "cabin"]
+    assert len(cabins) >= 10 and all(s.village == 1 for s in cabins)
+    assert not any(s.kind == "house" for s in w.structures)

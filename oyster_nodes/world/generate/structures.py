@@ -128,7 +128,7 @@ def make_site(
 def _relation_score(site: Site, kind: str, relations: list[dict[str, str]], alt: np.ndarray) -> np.ndarray:
     score = np.zeros(site.h.shape, F32)
     for rel in relations:
-        if rel["subject"] != kind and not (kind == "house" and rel["subject"] == "village"):
+        if rel["subject"] != kind and not (kind in ("house", "cabin") and rel["subject"] == "village"):
             continue
         obj = rel["object"]
         dist = {
@@ -267,7 +267,8 @@ def place_structures(
     relations: list[dict[str, str]],
     rng: np.random.Generator,
 ) -> list[Structure]:
-    """Structures with ids, footprints and levelled pads; villages become clusters of houses."""
+    """Structures with ids, footprints and levelled pads; villages become clusters of houses (of cabins where
+    cabins are asked beside a village)."""
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
@@ -280,7 +281,11 @@ def place_structures(
         item.village = village
         out.append(item)
 
+    # "a village of small cabins", "a village with wooden chalets": the village's dwellings are the cabins
+    dwelling = "cabin" if wanted.get("village") and wanted.get("cabin") else "house"
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
+        if kind == dwelling == "cabin":
+            continue
         for x, y in choose_sites(site, kind, wanted.get(kind, 0), rng, relations):
             add(kind, x, y)
     for v in range(wanted.get("village", 0)):
@@ -292,8 +297,8 @@ def place_structures(
         cx, cy = centres[0]
         site.taken.pop()
         houses = int(rng.integers(10, 17))
-        for x, y in choose_sites(site, "house", houses, rng, relations, near=(cx, cy, 130.0)):
-            add("house", x, y, v + 1)
+        for x, y in choose_sites(site, dwelling, houses, rng, relations, near=(cx, cy, 130.0)):
+            add(dwelling, x, y, v + 1)
     return out
 
 
