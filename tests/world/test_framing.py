@@ -18,7 +18,13 @@ from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.records import Structure
-from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, heights_at
+from oyster_nodes.world.state.world_state import (
+    INSTANCE_KINDS,
+    MATERIALS,
+    SEMANTIC_CLASSES,
+    WorldState,
+    heights_at,
+)
 
 from ..params import node_context
 from .shot_world import flat, hills
@@ -273,3 +279,15 @@ def test_a_product_set_down_on_the_ground_gets_no_rock(tmp_path: Path) -> None:
     base = dataclasses.replace(hills(), spec={**(hills().spec or {}), "text": "a can on wet sand by a stone bridge"})
     world = import_mesh(base, box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=60.0, y=60.0)
     assert len(world.inst_kind) == len(hills().inst_kind)
+
+
+def test_a_city_is_framed_at_street_level_down_a_street(renderer: Renderer) -> None:
+    spec = WorldSpec(structures={"city": 1}, clock_h=15.0)
+    world = generate_world(spec, 2, GenerateConfig(size_m=512.0, cell_m=2.0))
+    shot = frame_shot(world, width=W, height=H)
+    pos = np.asarray(shot.camera.position)
+    assert "street level" in shot.note
+    assert 1.0 < pos[2] - world.height_at(pos[0], pos[1]) < 3.0  # eye height
+    assert world.material_hw[int(pos[1] / world.cell_m), int(pos[0] / world.cell_m)] == MATERIALS.index("road")
+    img = renderer.render(world, shot.camera)
+    assert (img.semantic_hw == SEM["structure"]).mean() >= 0.3 and (img.semantic_hw == SEM["sky"]).mean() >= 0.03

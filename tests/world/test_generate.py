@@ -12,7 +12,7 @@ from oyster_nodes.types import Prompt
 from oyster_nodes.world.generate.world import GenerateConfig, GenerateError, generate_world
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
-from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 SMALL = GenerateConfig(size_m=256.0, cell_m=1.0)
 
@@ -191,3 +191,31 @@ def test_a_village_of_cabins_is_built_of_cabins() -> None:
     cabins = [s for s in w.structures if s.kind == "cabin"]
     assert len(cabins) >= 10 and all(s.village == 1 for s in cabins)
     assert not any(s.kind == "house" for s in w.structures)
+
+
+def test_a_city_is_a_street_grid_of_buildings_of_several_heights_with_lit_kerbs() -> None:
+    from oyster_nodes.world.generate import city as cy
+
+    w = world("downtown skyscrapers along city streets at night", seed=4,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    towers = [s for s in w.structures if s.kind == "highrise"]
+    assert len(towers) >= 8
+    storeys = {round(s.h / cy.STOREY_M) for s in towers}
+    assert len(storeys) >= 4 and max(s.h for s in towers) >= 30.0  # several heights, the tallest many storeys
+    assert len({s.z for s in towers}) == 1  # the city stands on levelled ground
+    streets = [p for p in w.paths if p.id.startswith("street-")]
+    blocks = cy.blocks_for(512.0)
+    assert len(streets) == 2 * (blocks + 1) and all(p.kind == "road" for p in streets)
+    for p in streets:  # straight streets: every point on the line through the ends
+        a, b = p.points_n3[0, :2], p.points_n3[-1, :2]
+        d = (b - a) / np.linalg.norm(b - a)
+        off = np.abs((p.points_n3[:, :2] - a) @ np.array([-d[1], d[0]]))
+        assert off.max() < 1.5
+    lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
+    assert len(lamps) >= 4 * len(streets)
+    gravel = MATERIALS.index("gravel")
+    for s in towers[:5]:  # pavement round the buildings, no trees in the city
+        assert w.material_hw[int(s.y / w.cell_m), int(s.x / w.cell_m)] == gravel
+    trees = w.inst_xyz[np.isin(w.inst_kind, [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf")])]
+    for s in towers:
+        assert not (np.hypot(trees[:, 0] - s.x, trees[:, 1] - s.y) < 0.4 * min(s.w, s.d)).any()

@@ -30,7 +30,7 @@ SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "
 PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
                                           "barrels": ("barrel",), "fences": ("fence",)}
 #: how much a structure kind draws the eye among structures
-STRUCTURE_RANK: dict[str, int] = {"lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
+STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1}
 #: product sides: the camera's bearing from the product's front, degrees (counter-clockwise seen from above)
 SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.0, "left": -90.0,
@@ -144,6 +144,8 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
     asked = set((spec.get("structures") or {}).keys())
     if "village" in asked:
         asked |= {"house", "cabin"}
+    if "city" in asked:
+        asked |= {"highrise"}
     xy = np.array([[s.x, s.y] for s in kinds])
     rank = np.array([STRUCTURE_RANK.get(s.kind, 1) + (10 if s.kind in asked else 0) for s in kinds], np.float64)
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0
@@ -329,6 +331,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
     found = subjects(world)
     primary = next(s for s in found if s.kind != "props")
     others = _secondaries(found, primary)
+    if primary.kind == "structure" and primary.label.startswith("the highrise"):
+        street = street_level_shot(world, primary, lens)
+        if street is not None:
+            return street
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -336,6 +342,38 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
         return shot
     return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+#: a street-level shot: eye height over the carriageway (m), how far up it looks (radians), how far from the
+#: city's middle it stands (share of the street's length from its middle)
+STREET_EYE_M, STREET_TILT, STREET_BACK = 1.8, math.radians(7.0), 0.42
+
+
+def street_level_shot(world: WorldState, primary: Subject, lens: _Lens) -> Framing | None:
+    """A city framed from its own street: at eye height on the street nearest downtown, near the grid's edge,
+    looking down the street towards the middle with the towers rising on both sides."""
+    streets = [p for p in world.paths if p.id.startswith("street-") and len(p.points_n3) >= 4]
+    if not streets:
+        return None
+    centre = primary.centre[:2]
+
+    def middle_gap(p: object) -> float:
+        pts = p.points_n3  # type: ignore[attr-defined]
+        return float(np.hypot(*(pts[len(pts) // 2, :2] - centre)))
+
+    street = min(streets, key=lambda p: (round(middle_gap(p), 1), p.id))
+    pts = street.points_n3
+    k = int(round((0.5 - STREET_BACK) * (len(pts) - 1)))
+    at, ahead = pts[k], pts[len(pts) - 1 - k]
+    d = ahead[:2] - at[:2]
+    d = d / max(float(np.linalg.norm(d)), 1e-9)
+    pos = np.array([at[0], at[1], world.height_at(float(at[0]), float(at[1])) + STREET_EYE_M])
+    fwd = np.array([d[0] * math.cos(STREET_TILT), d[1] * math.cos(STREET_TILT), math.sin(STREET_TILT)])
+    cam = Camera(position=tuple(float(v) for v in pos), target=tuple(float(v) for v in pos + 100.0 * fwd),  # type: ignore[arg-type]
+                 focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm, width=lens.width, height=lens.height,
+                 near_m=0.1, far_m=max(5000.0, 4.0 * world.size_m))
+    return Framing(camera=cam, subject=primary, note=f"framed {primary.label} at street level, down {street.id} "
+                                                      "towards the middle of the city")
 
 
 @dataclass(kw_only=True, slots=True)

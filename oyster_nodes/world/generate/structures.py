@@ -69,6 +69,15 @@ KINDS: dict[str, dict[str, Any]] = {
         "material": "plaster",
         "stripes": [0.75, 0.1, 0.1],
     },
+    "highrise": {  # a city's building (generate/city.py sizes each one to its lot and storeys)
+        "w": 16.0,
+        "d": 16.0,
+        "h": 30.0,
+        "gap": 40.0,
+        "color": [0.62, 0.62, 0.6],
+        "roof": "flat",
+        "material": "concrete",
+    },
     "windmill": {
         "w": 7.0,
         "d": 7.0,

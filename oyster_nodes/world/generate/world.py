@@ -22,6 +22,7 @@ from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
+from . import city as cy
 from . import scatter as sc
 from . import structures as st
 from . import terrain as tr
@@ -48,6 +49,7 @@ _STAGES = (
     "props",
     "vars",
     "waterfall",
+    "city",
 )
 
 Progress = Callable[[float, str], None]
@@ -120,10 +122,20 @@ def generate_world(
         cell_m=cfg.cell_m,
         **{k: np.ascontiguousarray(v[:: coarse.stride, :: coarse.stride]) for k, v in masks.items()},
     )
+    road_mask = np.zeros((n, n), bool)
+    city = cy.City()
+    if spec.structures.get("city"):
+        city = cy.build_city(h, road_mask, site, stage_rng(seed, "city"), cell_m=cfg.cell_m, size_m=cfg.size_m,
+                             level_hw=level)
+        if city.buildings:
+            site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
     rng_s = stage_rng(seed, "structures")
     structures = st.place_structures(h, site, spec.structures, spec.relations, rng_s)
-    road_mask = np.zeros((n, n), bool)
-    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg)
+    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg,
+                            extra=[city.centre] if city.buildings else [])
+    paths += [Route(id=f"street-{k + 1}", kind="road", width_m=cy.CARRIAGEWAY_M, points_n3=pts)
+              for k, pts in enumerate(city.streets)]
+    structures += city.buildings
     for s in structures:  # roads may have cut into pads: level them again at their own height
         st.flatten(h, cell_m=cfg.cell_m, x=s.x, y=s.y, w=s.w, d=s.d, yaw=s.yaw, level=s.z)
     structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges)) + waterfall
@@ -138,10 +150,13 @@ def generate_world(
     report(0.65, "materials")
     water_hw = wt.finalize(h, level)
     ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
+    if city.paved is not None:  # pavements and yards between the streets and the buildings; nothing grows there
+        ground.material[city.paved & ~road_mask] = tr.MAT["gravel"]
+        ground.blocked |= city.paved
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
-    inst = _scatter(ground, spec, structures, paths, seed, cfg)
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps)
     env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
@@ -369,11 +384,12 @@ def _roads(
     spec: WorldSpec,
     seed: int,
     cfg: GenerateConfig,
+    extra: list[tuple[float, float]] | None = None,
 ) -> tuple[list[Route], list[Structure]]:
     if not spec.structures.get("road"):
         return [], []
     rng = stage_rng(seed, "roads")
-    anchors = [(s.x, s.y) for s in structures]
+    anchors = [(s.x, s.y) for s in structures] + list(extra or [])
     if not anchors:
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
     paths: list[Route] = []
@@ -510,6 +526,7 @@ def _scatter(
     paths: list[Route],
     seed: int,
     cfg: GenerateConfig,
+    city_lamps: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
@@ -555,6 +572,11 @@ def _scatter(
         _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out)
     else:
         sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
+    if city_lamps is not None and len(city_lamps):  # a city's streets are lit from both kerbs
+        out.add(np.full(len(city_lamps), sc.KIND["lamp_post"]), np.column_stack([city_lamps, g.height(city_lamps)]),
+                np.zeros(len(city_lamps)), np.ones(len(city_lamps)))
+        road_pts = np.array([p[:2] for path in paths if path.kind == "road" and not path.id.startswith("street-")
+                             for p in path.points_n3], np.float64).reshape(-1, 2)
     lamps = props.get("lamps", 0)
     lamp_at = _along(road_pts, LAMP_SPACING_M, near=buildings) if len(road_pts) and lamps else around
     if len(road_pts) and lamps:  # street lamps line the roads near the buildings

@@ -469,6 +469,8 @@ def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention
         if len(between) > 3 or any(t in SCOPE_ENDS for t in between) or (word == "ruins") != (between[:1] == ["of"]):
             continue
         keep, gone = (b, a) if word == "abandoned" else (a, b)
+        keep.plural |= gone.plural  # "ruined buildings": several ruins
+        keep.count = keep.count if keep.count is not None else gone.count
         drop.add(id(gone))
         name = {"ruins": "ruin"}
         notes.append(f"'{' '.join(tokens[a.start:b.end])}': one {name.get(keep.concept, keep.concept)}, "

@@ -624,6 +624,25 @@ def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     ] + _windows(w, d, wall_h * 0.55, max(1, int(w / 3.5)))
 
 
+def _highrise(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A flat-roofed building of storeys: a ribbon of windows round each storey (lit at night), a parapet."""
+    storey, glass = 3.4, (0.05, 0.06, 0.08)
+    storeys = max(1, int((h - 1.2) / storey))
+    parts = [box((0, 0, h / 2), (w, d, h), rgb), box((0, 0, h + 0.4), (w + 0.3, d + 0.3, 0.8), rgb)]
+    along_w, along_d = max(1, int(w / 7.0)), max(1, int(d / 7.0))
+    for k in range(storeys):
+        z = k * storey + (1.3 if k else 1.6)
+        tall = 1.5 if k else 2.4  # the ground floor's shopfronts are taller
+        lit = WINDOW if k == 0 or (k * 7 + int(w * 13) + int(h * 3)) % 5 < 3 else PLAIN  # some storeys dark
+        for a in range(along_w):
+            x = (a + 0.5) / along_w * w - w / 2
+            parts += [box((x, y, z), (0.8 * w / along_w, 0.08, tall), glass, lit) for y in (-d / 2 - 0.03, d / 2 + 0.03)]
+        for a in range(along_d):
+            y = (a + 0.5) / along_d * d - d / 2
+            parts += [box((x, y, z), (0.08, 0.8 * d / along_d, tall), glass, lit) for x in (-w / 2 - 0.03, w / 2 + 0.03)]
+    return parts
+
+
 def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     r = max(w, d) / 2
     return [
@@ -705,6 +724,7 @@ STRUCTURE_BUILDERS = {
     "barn": _house,
     "cottage": _house,
     "farmhouse": _house,
+    "highrise": _highrise,
     "tower": _tower,
     "castle": _tower,
     "watchtower": _tower,
