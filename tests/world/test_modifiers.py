@@ -11,6 +11,7 @@ from oyster_nodes.world.generate.world import WATER_SRGB, GenerateConfig, genera
 from oyster_nodes.world.prompt.spec import SpecError, WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
 from oyster_nodes.world.render.albedo import terrain_albedo
+from oyster_nodes.world.state.records import Env
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 
@@ -258,13 +259,13 @@ def test_snowstorm_and_thick_fog_are_read_with_their_strength() -> None:
 
 
 def test_a_blizzard_darkens_the_sky_and_thick_fog_thickens() -> None:
-    def env(text: str) -> dict:
+    def env(text: str) -> Env:
         return generate_world(read(text), 3, SMALL).env
 
     snow, blizzard = env("snow falling on a mountain ridge"), env("a blizzard on a mountain ridge")
-    assert sum(blizzard["sky_horizon"]) < 0.6 * sum(snow["sky_horizon"])
-    assert blizzard["precipitation"]["intensity"] > snow["precipitation"]["intensity"]
-    assert env("thick fog over hills")["fog_density"] > 1.5 * env("fog over hills")["fog_density"]
+    assert sum(blizzard.sky_horizon) < 0.6 * sum(snow.sky_horizon)
+    assert blizzard.precipitation.intensity > snow.precipitation.intensity
+    assert env("thick fog over hills").fog_density > 1.5 * env("fog over hills").fog_density
 
 
 def test_a_car_stands_on_its_road_clear_of_the_house_and_a_4x4_is_a_vehicle() -> None:

@@ -132,7 +132,8 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     named = bool(spec.get("props", {}).get("vehicles")) or not spec
     label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
     return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
-                    height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named)]
+                    height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named,
+                    front=np.array([c, sn]))]
 
 
 def _structures(world: WorldState, spec: dict) -> list[Subject]:
@@ -551,6 +552,10 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
     if s.kind == "product" and s.front is not None and side != "any":
         base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])
         bearings = [base + math.radians(a) for a in (-24.0, -12.0, 0.0, 12.0, 24.0)]
+    elif s.kind == "vehicle" and s.front is not None and any(p.id.startswith("street-") for p in world.paths):
+        # between a city's buildings a car is seen down its street: from ahead or behind, three-quarters on
+        base = math.atan2(s.front[1], s.front[0])
+        bearings = [base + math.radians(a) for a in (-28.0, -16.0, 16.0, 28.0, 152.0, 208.0)]
     else:
         bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []

@@ -140,3 +140,14 @@ def _square(n: int, cell_m: float, cx: float, cy: float, span: float, yaw: float
     c, s = math.cos(yaw), math.sin(yaw)
     u, v = np.abs(dx * c + dy * s), np.abs(-dx * s + dy * c)
     return (u <= span / 2) & (v <= span / 2)
+
+
+#: no trees this near a city's edge (m): parks and forest keep their distance from the streets
+CLEARING_M = 30.0
+
+
+def outskirts(paved: np.ndarray, cell_m: float) -> np.ndarray:
+    """Cells within CLEARING_M of the city's square."""
+    from scipy import ndimage
+
+    return ndimage.distance_transform_edt(~paved) * cell_m <= CLEARING_M

@@ -152,7 +152,7 @@ def generate_world(
     ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
     if city.paved is not None:  # pavements and yards between the streets and the buildings; nothing grows there
         ground.material[city.paved & ~road_mask] = tr.MAT["gravel"]
-        ground.blocked |= city.paved
+        ground.blocked |= city.paved | cy.outskirts(city.paved, cfg.cell_m)
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
@@ -205,7 +205,8 @@ VEHICLE_CLEAR_M = 25.0
 
 
 def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: float, buildings: np.ndarray,
-                       rng: np.random.Generator, out: sc.Instances) -> None:
+                       rng: np.random.Generator, out: sc.Instances,
+                       centre: tuple[float, float] | None = None) -> None:
     """`count` vehicles on the roads, in the right-hand lane and facing along the road ("a car on a country
     lane" stands on the lane, never in the trees beside it), spread along the roads' inner stretches first and
     clear of the buildings (which would hide them from every side but one)."""
@@ -220,7 +221,8 @@ def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: flo
     if len(buildings):
         gap = np.min(np.hypot(*(pts[:, None, :] - buildings[None, :, :]).transpose(2, 0, 1)), axis=1)
         clear = gap > VEHICLE_CLEAR_M
-    rank = np.hypot(*(pts - size_m / 2).T) + 4.0 * size_m * ~clear + 2.0 * size_m * ~inner
+    middle = np.asarray(centre if centre is not None else (size_m / 2, size_m / 2), np.float64)
+    rank = np.hypot(*(pts - middle).T) + 4.0 * size_m * ~clear + 2.0 * size_m * ~inner
     order = np.argsort(rank, kind="stable")
     good = max(int((clear & inner).sum()), int(clear.sum()), 1)
     picks = order[np.linspace(0, min(good, max(len(order) // 3, 1)) - 1, count).astype(int) % len(order)]
@@ -568,7 +570,14 @@ def _scatter(
     sc.scatter_near(g, around, "crate", props.get("crates", 0), ring=(6.0, 12.0), rng=rng, out=out)
     sc.scatter_near(g, around, "barrel", props.get("barrels", 0), ring=(6.0, 12.0), rng=rng, out=out)
     roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
-    if roads:
+    streets = [p for p in roads if p.id.startswith("street-")]
+    if streets:  # a car in a city drives down its streets, towards downtown, between the buildings
+        low = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS and s.kind != "highrise"],
+                       np.float64).reshape(-1, 2)
+        middle = np.mean([p.points_n3[len(p.points_n3) // 2, :2] for p in streets], axis=0)
+        _vehicles_on_roads(g, streets, props.get("vehicles", 0), cfg.size_m, low, rng, out,
+                           centre=(float(middle[0]), float(middle[1])))
+    elif roads:
         _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out)
     else:
         sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
