@@ -219,3 +219,14 @@ def test_a_city_is_a_street_grid_of_buildings_of_several_heights_with_lit_kerbs(
     trees = w.inst_xyz[np.isin(w.inst_kind, [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf")])]
     for s in towers:
         assert not (np.hypot(trees[:, 0] - s.x, trees[:, 1] - s.y) < 0.4 * min(s.w, s.d)).any()
+
+
+def test_three_cabins_by_a_lake_stand_together_by_the_lake() -> None:
+    w = world("three wooden cabins beside a calm lake, early morning", seed=2,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    cabins = np.array([[s.x, s.y] for s in w.structures if s.kind == "cabin"])
+    assert len(cabins) == 3
+    assert np.linalg.norm(cabins[:, None] - cabins[None], axis=2).max() <= 2 * 80.0 + 1.0
+    wet = np.isfinite(w.water_hw)
+    dist = ndimage.distance_transform_edt(~wet) * w.cell_m
+    assert all(dist[int(y / w.cell_m), int(x / w.cell_m)] < 120.0 for x, y in cabins)

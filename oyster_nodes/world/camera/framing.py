@@ -62,6 +62,8 @@ class Subject:
     flat: bool = False
     front: np.ndarray | None = None
     named: bool = True
+    #: how many buildings a structure subject groups
+    members: int = 1
 
 
 @dataclass(kw_only=True, slots=True)
@@ -179,7 +181,8 @@ def _building_subject(group: list[Structure], main: Structure, *, named: bool) -
     label = f"the {main.kind}" if len(group) == 1 else f"the {main.kind} and {len(group) - 1} more buildings"
     centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, main.z + 0.4 * tall])
     return Subject(kind="structure", label=label, centre=centre, width_m=float(max(hi[:2] - lo[:2]) + 4.0),
-                   height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named)
+                   height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named,
+                   members=len(group))
 
 
 def _roads(world: WorldState, spec: dict) -> list[Subject]:
@@ -536,6 +539,8 @@ def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tupl
         return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3)
     if s.kind == "structure":
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
+        if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
+            d = max(d, s.width_m * lens.f_px / (0.75 * lens.width))
         return [d, 1.6 * d, 2.6 * d], (0.1, 0.25)
     if s.kind == "road":
         return [45.0, 90.0, 160.0], (0.12, 0.3)

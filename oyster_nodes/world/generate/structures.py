@@ -269,6 +269,23 @@ def restyle(structures: list[Structure], look: str) -> None:
             s.material, s.color = material, color
 
 
+#: "three cabins", "five houses": up to this many dwellings of one kind stand together (a few, all in one view)
+CLUSTER_MOST, CLUSTER_REACH_M = 6, 80.0
+
+
+def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
+              relations: list[dict[str, str]], *, clustered: bool = True) -> list[tuple[float, float]]:
+    """Sites for `count` of a kind; a few dwellings cluster round the best site, the rest go where they fit."""
+    if not clustered or kind not in ("cabin", "house") or not 2 <= count <= CLUSTER_MOST:
+        return choose_sites(site, kind, count, rng, relations)
+    first = choose_sites(site, kind, 1, rng, relations)
+    if not first:
+        return []
+    near = (*first[0], CLUSTER_REACH_M)
+    out = first + choose_sites(site, kind, count - 1, rng, relations, near=near)
+    return out + choose_sites(site, kind, count - len(out), rng, relations) if len(out) < count else out
+
+
 def place_structures(
     h: np.ndarray,
     site: Site,
@@ -295,7 +312,8 @@ def place_structures(
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
         if kind == dwelling == "cabin":
             continue
-        for x, y in choose_sites(site, kind, wanted.get(kind, 0), rng, relations):
+        clustered = not wanted.get("village")  # with a village, the village is the cluster
+        for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered):
             add(kind, x, y)
     for v in range(wanted.get("village", 0)):
         centres = choose_sites(

@@ -480,8 +480,10 @@ def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention
 
 def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str]]:
     """'<subject> <relation word> [the] <object>' between consecutive mentions of one clause."""
+    placeable = ("structure", "prop", "water", "terrain", "shore")  # a mood word ("a calm lake") sits between
     placed = sorted(
-        (m for m in mentions if m.start >= 0 and not m.negated), key=lambda m: (m.start, m.concept)
+        (m for m in mentions if m.start >= 0 and not m.negated and cv.BY_NAME[m.concept].category in placeable),
+        key=lambda m: (m.start, m.concept),
     )
     out: list[dict[str, str]] = []
     for a, b in zip(placed, placed[1:], strict=False):
