@@ -230,3 +230,12 @@ def test_three_cabins_by_a_lake_stand_together_by_the_lake() -> None:
     wet = np.isfinite(w.water_hw)
     dist = ndimage.distance_transform_edt(~wet) * w.cell_m
     assert all(dist[int(y / w.cell_m), int(x / w.cell_m)] < 120.0 for x, y in cabins)
+
+
+def test_a_named_beach_is_a_wide_band_of_sand_between_land_and_sea() -> None:
+    cfg = GenerateConfig(size_m=512.0, cell_m=2.0)
+    sand = MATERIALS.index("sand")
+    beach = world("a coast with a wide sandy beach, sunny afternoon", seed=3, config=cfg)
+    plain = world("a green coast, sunny afternoon", seed=3, config=cfg)
+    dry = ~np.isfinite(beach.water_hw)
+    assert ((beach.material_hw == sand) & dry).sum() > 1.4 * ((plain.material_hw == sand) & ~np.isfinite(plain.water_hw)).sum()

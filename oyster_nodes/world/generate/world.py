@@ -492,7 +492,9 @@ def _ground(
     if sea_level is not None and masks["sea_c"].any():
         sea_c = masks["sea_c"][:: coarse.stride, :: coarse.stride]
         sea_d = coarse.to_full((ndimage.distance_transform_edt(~sea_c) * m).astype(F32), n)
-        beach = (sea_d < F32(22.0) + noise * F32(14.0)) & (h < F32(sea_level + 5.0)) & (slope_hw < 0.45)
+        wide = _asks_for_beach(spec)  # "a sandy beach", "white sand": a beach one walks across, not a fringe
+        reach, rise = (F32(40.0), F32(7.0)) if wide else (F32(22.0), F32(5.0))
+        beach = (sea_d < reach + noise * F32(14.0)) & (h < F32(sea_level) + rise) & (slope_hw < 0.45)
         material[beach & ~wet] = tr.MAT["sand"]
         moisture = np.maximum(moisture, np.exp(-sea_d / F32(70.0)).astype(F32))  # sea air: palms by the shore
     material[road_mask] = tr.MAT["road"]
@@ -519,6 +521,18 @@ def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:
     bed_cells = mask.astype(bool) & (g.material != tr.MAT["road"])
     g.material[bed_cells] = tr.MAT["sand" if spec.terrain in ("dunes", "canyon") else "gravel"]
     g.blocked |= bed_cells
+
+
+#: prompt words that ask for a beach of sand by the sea
+BEACH_WORDS = ("beach", "beaches", "sand", "sandy", "sands", "shore")
+
+
+def _asks_for_beach(spec: WorldSpec) -> bool:
+    """Whether the prompt names a beach or sand (a shore modifier of cliffs says otherwise)."""
+    if spec.modifiers.get("shore") == "cliffs":
+        return False
+    return any(str(m.get("text", "")).lower() in BEACH_WORDS for m in spec.matches if not m.get("negated")) or (
+        "sand" in spec.modifiers)
 
 
 def _scatter(
