@@ -137,3 +137,10 @@ def test_a_ruined_building_is_one_ruin_and_an_abandoned_one_stands() -> None:
     assert spec.structures.get("cabin") == 1 and "ruins" not in spec.structures
     spec = spec_from_prompt(Prompt(text="old ruins and a stone tower"), None)
     assert spec.structures.get("ruins") and spec.structures.get("tower")
+
+
+def test_morning_mist_and_early_morning_are_early_light() -> None:
+    for text in ("morning mist over a river", "three cabins by a lake, early morning", "a misty morning by a lake"):
+        spec = spec_from_prompt(Prompt(text=text), None)
+        assert spec.time_of_day == "dawn" and spec.clock_h < 8.0, text
+    assert spec_from_prompt(Prompt(text="a bright morning over hills"), None).time_of_day == "morning"

@@ -448,6 +448,8 @@ def _attach_modifiers(tokens: list[str], mentions: list[Mention]) -> None:
                 m.modifier = "sparse"
 
 
+#: "early morning", "early in the morning"
+EARLY_MORNING = re.compile(r"\bearly (?:in the )?morning\b")
 #: buildings a ruin word can stand before
 _RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse")
 
@@ -651,6 +653,9 @@ class _Builder:
         if weather == "snow" and not self.of("season"):
             season = "winter"
         time_of_day = self.best("time", "afternoon")
+        if time_of_day == "morning" and (weather == "fog" or EARLY_MORNING.search(prompt.text.lower())):
+            time_of_day = "dawn"  # morning mist and early morning are the low warm light just after sunrise
+            self.notes.append("morning mist or early morning: the early light just after sunrise")
         self._unhonoured(terrain=terrain, weather=weather, time=time_of_day, season=season)
         structures = self._structures()
         shore = self._shore(structures)
