@@ -524,7 +524,7 @@ def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:
 
 
 #: prompt words that ask for a beach of sand by the sea
-BEACH_WORDS = ("beach", "beaches", "sand", "sandy", "sands", "shore")
+BEACH_WORDS = ("beach", "beaches", "sand", "sandy", "sands")
 
 
 def _asks_for_beach(spec: WorldSpec) -> bool:
