@@ -18,7 +18,13 @@ from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.records import Structure
-from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, heights_at
+from oyster_nodes.world.state.world_state import (
+    INSTANCE_KINDS,
+    MATERIALS,
+    SEMANTIC_CLASSES,
+    WorldState,
+    heights_at,
+)
 
 from ..params import node_context
 from .shot_world import flat, hills
@@ -249,3 +255,39 @@ def test_another_named_kind_of_building_is_kept_beside_the_main_one() -> None:
     house = world.structures[1]
     assert projected_box(shot.camera, structure_corners(house))[2]  # the house is whole in frame too
     assert "the house is in the" in shot.note
+
+
+def test_a_product_on_a_rock_stands_on_a_rock_in_frame(renderer: Renderer, tmp_path: Path) -> None:
+    x, y = dry_spot(hills())
+    base = dataclasses.replace(hills(), spec={**(hills().spec or {}), "text": "a perfume bottle on a smooth rock"})
+    plain = import_mesh(hills(), box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=x, y=y)
+    world = import_mesh(base, box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=x, y=y)
+    rock = INSTANCE_KINDS.index("rock")
+    assert int((world.inst_kind == rock).sum()) == int((plain.inst_kind == rock).sum()) + 1
+    top = world.inst_xyz[-1]
+    assert world.inst_kind[-1] == rock and math.hypot(top[0] - x, top[1] - y) < 1e-3
+    assert world.meshes[0].pos[2] > plain.meshes[0].pos[2] + 0.1  # lifted onto the rock
+    shot = frame_shot(world, width=W, height=H)
+    assert shot.camera.position[2] > world.meshes[0].pos[2]  # never under the rock's top, looking into it
+    img = renderer.render(world, shot.camera)
+    ids = img.instance_hw.astype(np.int64)
+    rock_px = ids == len(world.inst_kind)  # instance ids count from 1
+    assert rock_px.mean() >= 0.02 and (img.semantic_hw == SEM["mesh"]).mean() >= 0.03
+
+
+def test_a_product_set_down_on_the_ground_gets_no_rock(tmp_path: Path) -> None:
+    base = dataclasses.replace(hills(), spec={**(hills().spec or {}), "text": "a can on wet sand by a stone bridge"})
+    world = import_mesh(base, box_glb(tmp_path / "p.glb", (0.1, 0.1, 0.25)), x=60.0, y=60.0)
+    assert len(world.inst_kind) == len(hills().inst_kind)
+
+
+def test_a_city_is_framed_at_street_level_down_a_street(renderer: Renderer) -> None:
+    spec = WorldSpec(structures={"city": 1}, clock_h=15.0)
+    world = generate_world(spec, 2, GenerateConfig(size_m=512.0, cell_m=2.0))
+    shot = frame_shot(world, width=W, height=H)
+    pos = np.asarray(shot.camera.position)
+    assert "street level" in shot.note
+    assert 1.0 < pos[2] - world.height_at(pos[0], pos[1]) < 3.0  # eye height
+    assert world.material_hw[int(pos[1] / world.cell_m), int(pos[0] / world.cell_m)] == MATERIALS.index("road")
+    img = renderer.render(world, shot.camera)
+    assert (img.semantic_hw == SEM["structure"]).mean() >= 0.3 and (img.semantic_hw == SEM["sky"]).mean() >= 0.03

@@ -12,7 +12,7 @@ from oyster_nodes.types import Prompt
 from oyster_nodes.world.generate.world import GenerateConfig, GenerateError, generate_world
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
-from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
 SMALL = GenerateConfig(size_m=256.0, cell_m=1.0)
 
@@ -183,3 +183,59 @@ def test_villages_have_many_houses_and_street_lamps_line_the_roads() -> None:
     assert sum(s.kind == "house" for s in w.structures) >= 10
     lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
     assert len(lamps) >= 8
+
+
+def test_a_village_of_cabins_is_built_of_cabins() -> None:
+    w = world("a hobbit-like village of small cabins in green hills", seed=5,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    cabins = [s for s in w.structures if s.kind == "cabin"]
+    assert len(cabins) >= 10 and all(s.village == 1 for s in cabins)
+    assert not any(s.kind == "house" for s in w.structures)
+
+
+def test_a_city_is_a_street_grid_of_buildings_of_several_heights_with_lit_kerbs() -> None:
+    from oyster_nodes.world.generate import city as cy
+
+    w = world("downtown skyscrapers along city streets at night", seed=4,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    towers = [s for s in w.structures if s.kind == "highrise"]
+    assert len(towers) >= 8
+    storeys = {round(s.h / cy.STOREY_M) for s in towers}
+    assert len(storeys) >= 4 and max(s.h for s in towers) >= 30.0  # several heights, the tallest many storeys
+    assert len({s.z for s in towers}) == 1  # the city stands on levelled ground
+    streets = [p for p in w.paths if p.id.startswith("street-")]
+    blocks = cy.blocks_for(512.0)
+    assert len(streets) == 2 * (blocks + 1) and all(p.kind == "road" for p in streets)
+    for p in streets:  # straight streets: every point on the line through the ends
+        a, b = p.points_n3[0, :2], p.points_n3[-1, :2]
+        d = (b - a) / np.linalg.norm(b - a)
+        off = np.abs((p.points_n3[:, :2] - a) @ np.array([-d[1], d[0]]))
+        assert off.max() < 1.5
+    lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
+    assert len(lamps) >= 4 * len(streets)
+    gravel = MATERIALS.index("gravel")
+    for s in towers[:5]:  # pavement round the buildings, no trees in the city
+        assert w.material_hw[int(s.y / w.cell_m), int(s.x / w.cell_m)] == gravel
+    trees = w.inst_xyz[np.isin(w.inst_kind, [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf")])]
+    for s in towers:
+        assert not (np.hypot(trees[:, 0] - s.x, trees[:, 1] - s.y) < 0.4 * min(s.w, s.d)).any()
+
+
+def test_three_cabins_by_a_lake_stand_together_by_the_lake() -> None:
+    w = world("three wooden cabins beside a calm lake, early morning", seed=2,
+              config=GenerateConfig(size_m=512.0, cell_m=2.0))
+    cabins = np.array([[s.x, s.y] for s in w.structures if s.kind == "cabin"])
+    assert len(cabins) == 3
+    assert np.linalg.norm(cabins[:, None] - cabins[None], axis=2).max() <= 2 * 80.0 + 1.0
+    wet = np.isfinite(w.water_hw)
+    dist = ndimage.distance_transform_edt(~wet) * w.cell_m
+    assert all(dist[int(y / w.cell_m), int(x / w.cell_m)] < 120.0 for x, y in cabins)
+
+
+def test_a_named_beach_is_a_wide_band_of_sand_between_land_and_sea() -> None:
+    cfg = GenerateConfig(size_m=512.0, cell_m=2.0)
+    sand = MATERIALS.index("sand")
+    beach = world("a coast with a wide sandy beach, sunny afternoon", seed=3, config=cfg)
+    plain = world("a green coast, sunny afternoon", seed=3, config=cfg)
+    dry = ~np.isfinite(beach.water_hw)
+    assert ((beach.material_hw == sand) & dry).sum() > 1.4 * ((plain.material_hw == sand) & ~np.isfinite(plain.water_hw)).sum()

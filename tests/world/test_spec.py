@@ -126,3 +126,21 @@ def test_colour_and_dryness_adjectives_do_not_set_palette_or_weather(encoder):
     )
     assert spec.palette == "natural"
     assert spec.weather == "clear"
+
+
+def test_a_ruined_building_is_one_ruin_and_an_abandoned_one_stands() -> None:
+    for text in ("a ruined castle on a hill", "ruins of an old fortress above the sea", "a ruined tower"):
+        spec = spec_from_prompt(Prompt(text=text), None)
+        assert spec.structures.get("ruins") == 1 and "tower" not in spec.structures, text
+        assert any("not a tower beside it" in n for n in spec.notes), text
+    spec = spec_from_prompt(Prompt(text="an abandoned cabin at the edge of a forest"), None)
+    assert spec.structures.get("cabin") == 1 and "ruins" not in spec.structures
+    spec = spec_from_prompt(Prompt(text="old ruins and a stone tower"), None)
+    assert spec.structures.get("ruins") and spec.structures.get("tower")
+
+
+def test_morning_mist_and_early_morning_are_early_light() -> None:
+    for text in ("morning mist over a river", "three cabins by a lake, early morning", "a misty morning by a lake"):
+        spec = spec_from_prompt(Prompt(text=text), None)
+        assert spec.time_of_day == "dawn" and spec.clock_h < 8.0, text
+    assert spec_from_prompt(Prompt(text="a bright morning over hills"), None).time_of_day == "morning"

@@ -30,7 +30,7 @@ SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "
 PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
                                           "barrels": ("barrel",), "fences": ("fence",)}
 #: how much a structure kind draws the eye among structures
-STRUCTURE_RANK: dict[str, int] = {"lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
+STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1}
 #: product sides: the camera's bearing from the product's front, degrees (counter-clockwise seen from above)
 SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.0, "left": -90.0,
@@ -62,6 +62,8 @@ class Subject:
     flat: bool = False
     front: np.ndarray | None = None
     named: bool = True
+    #: how many buildings a structure subject groups
+    members: int = 1
 
 
 @dataclass(kw_only=True, slots=True)
@@ -132,7 +134,8 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     named = bool(spec.get("props", {}).get("vehicles")) or not spec
     label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
     return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
-                    height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named)]
+                    height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named,
+                    front=np.array([c, sn]))]
 
 
 def _structures(world: WorldState, spec: dict) -> list[Subject]:
@@ -144,6 +147,8 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
     asked = set((spec.get("structures") or {}).keys())
     if "village" in asked:
         asked |= {"house", "cabin"}
+    if "city" in asked:
+        asked |= {"highrise"}
     xy = np.array([[s.x, s.y] for s in kinds])
     rank = np.array([STRUCTURE_RANK.get(s.kind, 1) + (10 if s.kind in asked else 0) for s in kinds], np.float64)
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0
@@ -176,7 +181,8 @@ def _building_subject(group: list[Structure], main: Structure, *, named: bool) -
     label = f"the {main.kind}" if len(group) == 1 else f"the {main.kind} and {len(group) - 1} more buildings"
     centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, main.z + 0.4 * tall])
     return Subject(kind="structure", label=label, centre=centre, width_m=float(max(hi[:2] - lo[:2]) + 4.0),
-                   height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named)
+                   height_m=float(max(tall * 1.3, 3.0)), points=p, area_m2=np.asarray(area), named=named,
+                   members=len(group))
 
 
 def _roads(world: WorldState, spec: dict) -> list[Subject]:
@@ -329,6 +335,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
     found = subjects(world)
     primary = next(s for s in found if s.kind != "props")
     others = _secondaries(found, primary)
+    if primary.kind == "structure" and primary.label.startswith("the highrise"):
+        street = street_level_shot(world, primary, lens)
+        if street is not None:
+            return street
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -336,6 +346,38 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
         return shot
     return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+#: a street-level shot: eye height over the carriageway (m), how far up it looks (radians), how far from the
+#: city's middle it stands (share of the street's length from its middle)
+STREET_EYE_M, STREET_TILT, STREET_BACK = 1.8, math.radians(7.0), 0.42
+
+
+def street_level_shot(world: WorldState, primary: Subject, lens: _Lens) -> Framing | None:
+    """A city framed from its own street: at eye height on the street nearest downtown, near the grid's edge,
+    looking down the street towards the middle with the towers rising on both sides."""
+    streets = [p for p in world.paths if p.id.startswith("street-") and len(p.points_n3) >= 4]
+    if not streets:
+        return None
+    centre = primary.centre[:2]
+
+    def middle_gap(p: object) -> float:
+        pts = p.points_n3  # type: ignore[attr-defined]
+        return float(np.hypot(*(pts[len(pts) // 2, :2] - centre)))
+
+    street = min(streets, key=lambda p: (round(middle_gap(p), 1), p.id))
+    pts = street.points_n3
+    k = int(round((0.5 - STREET_BACK) * (len(pts) - 1)))
+    at, ahead = pts[k], pts[len(pts) - 1 - k]
+    d = ahead[:2] - at[:2]
+    d = d / max(float(np.linalg.norm(d)), 1e-9)
+    pos = np.array([at[0], at[1], world.height_at(float(at[0]), float(at[1])) + STREET_EYE_M])
+    fwd = np.array([d[0] * math.cos(STREET_TILT), d[1] * math.cos(STREET_TILT), math.sin(STREET_TILT)])
+    cam = Camera(position=tuple(float(v) for v in pos), target=tuple(float(v) for v in pos + 100.0 * fwd),  # type: ignore[arg-type]
+                 focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm, width=lens.width, height=lens.height,
+                 near_m=0.1, far_m=max(5000.0, 4.0 * world.size_m))
+    return Framing(camera=cam, subject=primary, note=f"framed {primary.label} at street level, down {street.id} "
+                                                      "towards the middle of the city")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -497,6 +539,8 @@ def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tupl
         return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3)
     if s.kind == "structure":
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
+        if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
+            d = max(d, s.width_m * lens.f_px / (0.75 * lens.width))
         return [d, 1.6 * d, 2.6 * d], (0.1, 0.25)
     if s.kind == "road":
         return [45.0, 90.0, 160.0], (0.12, 0.3)
@@ -513,6 +557,10 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
     if s.kind == "product" and s.front is not None and side != "any":
         base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])
         bearings = [base + math.radians(a) for a in (-24.0, -12.0, 0.0, 12.0, 24.0)]
+    elif s.kind == "vehicle" and s.front is not None and any(p.id.startswith("street-") for p in world.paths):
+        # between a city's buildings a car is seen down its street: from ahead or behind, three-quarters on
+        base = math.atan2(s.front[1], s.front[0])
+        bearings = [base + math.radians(a) for a in (-28.0, -16.0, 16.0, 28.0, 152.0, 208.0)]
     else:
         bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []
@@ -525,6 +573,8 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
             squeezed = max(0.0, 0.85 - flat / dist)
             reach = float(np.clip(0.25 * dist, 0.05, 1.0)) if s.kind == "product" else 1.0 if low else 8.0
             floor = ground_clearance(world, float(xy[0]), float(xy[1]), radius_m=reach)
+            if s.kind == "product":  # never under what it stands on (a rock under a packshot's hero)
+                floor = max(floor, float(s.centre[2]) - 0.5 * s.height_m)
             for rise in rises:
                 clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)

@@ -15,6 +15,7 @@ import base64
 import dataclasses
 import json
 import math
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import numpy as np
 
 from ..state.mesh_data import MAX_TEXTURE_PX, face_normals, key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
-from ..state.world_state import WorldState
+from ..state.world_state import INSTANCE_KINDS, WorldState
 from .operations import next_id
 
 SUFFIXES = (".glb", ".obj")
@@ -502,6 +503,8 @@ def import_mesh(
         )
     yaw = math.radians(yaw_deg)
     z = _ground_under(state, vertices, x, y, scale, yaw)
+    if rests_on_rock(str((state.spec or {}).get("text", ""))):
+        state, z = _set_on_rock(state, vertices, x, y, z, scale)
     mesh_id = _mesh_id(state, path.stem)
     facing = math.atan2(math.sin(yaw + SIDES[side]), math.cos(yaw + SIDES[side]))
     item = MeshPlacement(id=mesh_id, name=path.name, pos=(float(x), float(y), float(z)), yaw=yaw, scale=float(scale),
@@ -509,6 +512,34 @@ def import_mesh(
                          materials=surface.materials, facing_yaw=round(facing, 6))
     arrays = {**state.mesh_arrays, **surface.arrays(mesh_id)}
     return dataclasses.replace(state, meshes=[*state.meshes, item], mesh_arrays=arrays)
+
+
+#: "a bottle on a smooth rock", "a watch resting on a stone", "a flask on a boulder" (not "on a stone bridge")
+_ON_ROCK = re.compile(r"\bon (?:a|an|the|some) (?:[a-z-]+ ){0,2}(?:rock|stone|boulder)s?\b"
+                      r"(?! (?:bridge|wall|tower|house|path|floor|terrace|step|steps|pier|deck|table|road))")
+
+
+def rests_on_rock(text: str) -> bool:
+    """Whether a prompt sets its subject on a rock."""
+    return bool(_ON_ROCK.search(text.lower()))
+
+
+def _set_on_rock(state: WorldState, vertices: np.ndarray, x: float, y: float, ground: float,
+                 scale: float) -> tuple[WorldState, float]:
+    """A rock instance under the mesh (about twice its footprint across) and the height of its top."""
+    foot = float(np.ptp(vertices[:, :2], axis=0).max()) * scale
+    size = max(0.45, 2.0 * foot)  # the rock mesh is ~1.2 m across at scale 1
+    base = ground - 0.15 * size
+    top = base + 0.62 * size  # a little under the blob's crown, so the mesh sits on it, not above it
+    rng = np.random.default_rng(abs(int(round(x * 1000)) * 7919 + int(round(y * 1000))))
+    arrays = {
+        "inst_kind": np.append(state.inst_kind, np.uint16(INSTANCE_KINDS.index("rock"))).astype(np.uint16),
+        "inst_xyz": np.vstack([state.inst_xyz, np.array([[x, y, base]], np.float32)]).astype(np.float32),
+        "inst_yaw": np.append(state.inst_yaw, np.float32(rng.uniform(0, 2 * math.pi))).astype(np.float32),
+        "inst_scale": np.append(state.inst_scale, np.float32(size)).astype(np.float32),
+        "inst_var": np.append(state.inst_var, np.uint32(rng.integers(0, 2**31 - 1))).astype(np.uint32),
+    }
+    return dataclasses.replace(state, **arrays), round(top, 4)
 
 
 def _ground_under(

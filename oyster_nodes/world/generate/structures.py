@@ -69,6 +69,15 @@ KINDS: dict[str, dict[str, Any]] = {
         "material": "plaster",
         "stripes": [0.75, 0.1, 0.1],
     },
+    "highrise": {  # a city's building (generate/city.py sizes each one to its lot and storeys)
+        "w": 16.0,
+        "d": 16.0,
+        "h": 30.0,
+        "gap": 40.0,
+        "color": [0.62, 0.62, 0.6],
+        "roof": "flat",
+        "material": "concrete",
+    },
     "windmill": {
         "w": 7.0,
         "d": 7.0,
@@ -128,7 +137,7 @@ def make_site(
 def _relation_score(site: Site, kind: str, relations: list[dict[str, str]], alt: np.ndarray) -> np.ndarray:
     score = np.zeros(site.h.shape, F32)
     for rel in relations:
-        if rel["subject"] != kind and not (kind == "house" and rel["subject"] == "village"):
+        if rel["subject"] != kind and not (kind in ("house", "cabin") and rel["subject"] == "village"):
             continue
         obj = rel["object"]
         dist = {
@@ -260,6 +269,23 @@ def restyle(structures: list[Structure], look: str) -> None:
             s.material, s.color = material, color
 
 
+#: "three cabins", "five houses": up to this many dwellings of one kind stand together (a few, all in one view)
+CLUSTER_MOST, CLUSTER_REACH_M = 6, 80.0
+
+
+def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
+              relations: list[dict[str, str]], *, clustered: bool = True) -> list[tuple[float, float]]:
+    """Sites for `count` of a kind; a few dwellings cluster round the best site, the rest go where they fit."""
+    if not clustered or kind not in ("cabin", "house") or not 2 <= count <= CLUSTER_MOST:
+        return choose_sites(site, kind, count, rng, relations)
+    first = choose_sites(site, kind, 1, rng, relations)
+    if not first:
+        return []
+    near = (*first[0], CLUSTER_REACH_M)
+    out = first + choose_sites(site, kind, count - 1, rng, relations, near=near)
+    return out + choose_sites(site, kind, count - len(out), rng, relations) if len(out) < count else out
+
+
 def place_structures(
     h: np.ndarray,
     site: Site,
@@ -267,7 +293,8 @@ def place_structures(
     relations: list[dict[str, str]],
     rng: np.random.Generator,
 ) -> list[Structure]:
-    """Structures with ids, footprints and levelled pads; villages become clusters of houses."""
+    """Structures with ids, footprints and levelled pads; villages become clusters of houses (of cabins where
+    cabins are asked beside a village)."""
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
@@ -280,8 +307,13 @@ def place_structures(
         item.village = village
         out.append(item)
 
+    # "a village of small cabins", "a village with wooden chalets": the village's dwellings are the cabins
+    dwelling = "cabin" if wanted.get("village") and wanted.get("cabin") else "house"
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
-        for x, y in choose_sites(site, kind, wanted.get(kind, 0), rng, relations):
+        if kind == dwelling == "cabin":
+            continue
+        clustered = not wanted.get("village")  # with a village, the village is the cluster
+        for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered):
             add(kind, x, y)
     for v in range(wanted.get("village", 0)):
         centres = choose_sites(
@@ -292,8 +324,8 @@ def place_structures(
         cx, cy = centres[0]
         site.taken.pop()
         houses = int(rng.integers(10, 17))
-        for x, y in choose_sites(site, "house", houses, rng, relations, near=(cx, cy, 130.0)):
-            add("house", x, y, v + 1)
+        for x, y in choose_sites(site, dwelling, houses, rng, relations, near=(cx, cy, 130.0)):
+            add(dwelling, x, y, v + 1)
     return out
 
 

@@ -22,6 +22,7 @@ from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
+from . import city as cy
 from . import scatter as sc
 from . import structures as st
 from . import terrain as tr
@@ -48,6 +49,7 @@ _STAGES = (
     "props",
     "vars",
     "waterfall",
+    "city",
 )
 
 Progress = Callable[[float, str], None]
@@ -120,10 +122,20 @@ def generate_world(
         cell_m=cfg.cell_m,
         **{k: np.ascontiguousarray(v[:: coarse.stride, :: coarse.stride]) for k, v in masks.items()},
     )
+    road_mask = np.zeros((n, n), bool)
+    city = cy.City()
+    if spec.structures.get("city"):
+        city = cy.build_city(h, road_mask, site, stage_rng(seed, "city"), cell_m=cfg.cell_m, size_m=cfg.size_m,
+                             level_hw=level)
+        if city.buildings:
+            site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
     rng_s = stage_rng(seed, "structures")
     structures = st.place_structures(h, site, spec.structures, spec.relations, rng_s)
-    road_mask = np.zeros((n, n), bool)
-    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg)
+    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg,
+                            extra=[city.centre] if city.buildings else [])
+    paths += [Route(id=f"street-{k + 1}", kind="road", width_m=cy.CARRIAGEWAY_M, points_n3=pts)
+              for k, pts in enumerate(city.streets)]
+    structures += city.buildings
     for s in structures:  # roads may have cut into pads: level them again at their own height
         st.flatten(h, cell_m=cfg.cell_m, x=s.x, y=s.y, w=s.w, d=s.d, yaw=s.yaw, level=s.z)
     structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges)) + waterfall
@@ -138,10 +150,13 @@ def generate_world(
     report(0.65, "materials")
     water_hw = wt.finalize(h, level)
     ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
+    if city.paved is not None:  # pavements and yards between the streets and the buildings; nothing grows there
+        ground.material[city.paved & ~road_mask] = tr.MAT["gravel"]
+        ground.blocked |= city.paved | cy.outskirts(city.paved, cfg.cell_m)
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
-    inst = _scatter(ground, spec, structures, paths, seed, cfg)
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps)
     env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
@@ -190,7 +205,8 @@ VEHICLE_CLEAR_M = 25.0
 
 
 def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: float, buildings: np.ndarray,
-                       rng: np.random.Generator, out: sc.Instances) -> None:
+                       rng: np.random.Generator, out: sc.Instances,
+                       centre: tuple[float, float] | None = None) -> None:
     """`count` vehicles on the roads, in the right-hand lane and facing along the road ("a car on a country
     lane" stands on the lane, never in the trees beside it), spread along the roads' inner stretches first and
     clear of the buildings (which would hide them from every side but one)."""
@@ -205,7 +221,8 @@ def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: flo
     if len(buildings):
         gap = np.min(np.hypot(*(pts[:, None, :] - buildings[None, :, :]).transpose(2, 0, 1)), axis=1)
         clear = gap > VEHICLE_CLEAR_M
-    rank = np.hypot(*(pts - size_m / 2).T) + 4.0 * size_m * ~clear + 2.0 * size_m * ~inner
+    middle = np.asarray(centre if centre is not None else (size_m / 2, size_m / 2), np.float64)
+    rank = np.hypot(*(pts - middle).T) + 4.0 * size_m * ~clear + 2.0 * size_m * ~inner
     order = np.argsort(rank, kind="stable")
     good = max(int((clear & inner).sum()), int(clear.sum()), 1)
     picks = order[np.linspace(0, min(good, max(len(order) // 3, 1)) - 1, count).astype(int) % len(order)]
@@ -369,11 +386,12 @@ def _roads(
     spec: WorldSpec,
     seed: int,
     cfg: GenerateConfig,
+    extra: list[tuple[float, float]] | None = None,
 ) -> tuple[list[Route], list[Structure]]:
     if not spec.structures.get("road"):
         return [], []
     rng = stage_rng(seed, "roads")
-    anchors = [(s.x, s.y) for s in structures]
+    anchors = [(s.x, s.y) for s in structures] + list(extra or [])
     if not anchors:
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
     paths: list[Route] = []
@@ -474,7 +492,9 @@ def _ground(
     if sea_level is not None and masks["sea_c"].any():
         sea_c = masks["sea_c"][:: coarse.stride, :: coarse.stride]
         sea_d = coarse.to_full((ndimage.distance_transform_edt(~sea_c) * m).astype(F32), n)
-        beach = (sea_d < F32(22.0) + noise * F32(14.0)) & (h < F32(sea_level + 5.0)) & (slope_hw < 0.45)
+        wide = _asks_for_beach(spec)  # "a sandy beach", "white sand": a beach one walks across, not a fringe
+        reach, rise = (F32(40.0), F32(7.0)) if wide else (F32(22.0), F32(5.0))
+        beach = (sea_d < reach + noise * F32(14.0)) & (h < F32(sea_level) + rise) & (slope_hw < 0.45)
         material[beach & ~wet] = tr.MAT["sand"]
         moisture = np.maximum(moisture, np.exp(-sea_d / F32(70.0)).astype(F32))  # sea air: palms by the shore
     material[road_mask] = tr.MAT["road"]
@@ -503,6 +523,18 @@ def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:
     g.blocked |= bed_cells
 
 
+#: prompt words that ask for a beach of sand by the sea
+BEACH_WORDS = ("beach", "beaches", "sand", "sandy", "sands")
+
+
+def _asks_for_beach(spec: WorldSpec) -> bool:
+    """Whether the prompt names a beach or sand (a shore modifier of cliffs says otherwise)."""
+    if spec.modifiers.get("shore") == "cliffs":
+        return False
+    return any(str(m.get("text", "")).lower() in BEACH_WORDS for m in spec.matches if not m.get("negated")) or (
+        "sand" in spec.modifiers)
+
+
 def _scatter(
     g: sc.Ground,
     spec: WorldSpec,
@@ -510,6 +542,7 @@ def _scatter(
     paths: list[Route],
     seed: int,
     cfg: GenerateConfig,
+    city_lamps: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
@@ -551,10 +584,22 @@ def _scatter(
     sc.scatter_near(g, around, "crate", props.get("crates", 0), ring=(6.0, 12.0), rng=rng, out=out)
     sc.scatter_near(g, around, "barrel", props.get("barrels", 0), ring=(6.0, 12.0), rng=rng, out=out)
     roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
-    if roads:
+    streets = [p for p in roads if p.id.startswith("street-")]
+    if streets:  # a car in a city drives down its streets, towards downtown, between the buildings
+        low = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS and s.kind != "highrise"],
+                       np.float64).reshape(-1, 2)
+        middle = np.mean([p.points_n3[len(p.points_n3) // 2, :2] for p in streets], axis=0)
+        _vehicles_on_roads(g, streets, props.get("vehicles", 0), cfg.size_m, low, rng, out,
+                           centre=(float(middle[0]), float(middle[1])))
+    elif roads:
         _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out)
     else:
         sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
+    if city_lamps is not None and len(city_lamps):  # a city's streets are lit from both kerbs
+        out.add(np.full(len(city_lamps), sc.KIND["lamp_post"]), np.column_stack([city_lamps, g.height(city_lamps)]),
+                np.zeros(len(city_lamps)), np.ones(len(city_lamps)))
+        road_pts = np.array([p[:2] for path in paths if path.kind == "road" and not path.id.startswith("street-")
+                             for p in path.points_n3], np.float64).reshape(-1, 2)
     lamps = props.get("lamps", 0)
     lamp_at = _along(road_pts, LAMP_SPACING_M, near=buildings) if len(road_pts) and lamps else around
     if len(road_pts) and lamps:  # street lamps line the roads near the buildings

@@ -157,8 +157,15 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "village",
-        "village,hamlet,town,settlement,city",
+        "village,hamlet,town,settlement,outskirts,suburb,suburbs",
         "a small village of houses",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "city",
+        "city,downtown,skyscraper,skyscrapers,urban,metropolis,highrise,cityscape,skyline,city street,city streets",
+        "a city of tall buildings along streets",
         countable=True,
     ),
     _c(
@@ -309,8 +316,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "forest": ("conifers", "broadleaf"),
     "vegetation": names("vegetation"),
     "plant": names("vegetation"),
-    "structure": ("cabin", "house", "village", "tower", "ruins", "bridge", "lighthouse", "windmill"),
-    "building": ("cabin", "house", "village", "tower", "ruins", "bridge", "lighthouse", "windmill"),
+    "structure": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill"),
+    "building": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill"),
     "people": ("cabin", "house", "village", "vehicles"),
     "civilization": ("cabin", "house", "village", "tower", "road", "vehicles", "fences", "lamps"),
     "water": ("ocean", "lake", "river", "waterfall"),

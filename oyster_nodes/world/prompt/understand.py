@@ -104,6 +104,7 @@ class Parse:
     relations: list[dict[str, str]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     relief: float = 1.0
+    notes: list[str] = field(default_factory=list)
 
 
 #: spellings the token pattern would split, as one word ("a 4x4" is an off-road vehicle, not the numbers 4 and 4)
@@ -447,10 +448,44 @@ def _attach_modifiers(tokens: list[str], mentions: list[Mention]) -> None:
                 m.modifier = "sparse"
 
 
+#: "early morning", "early in the morning"
+EARLY_MORNING = re.compile(r"\bearly (?:in the )?morning\b")
+#: buildings a ruin word can stand before
+_RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse")
+
+
+def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
+    """One building, not two, for a ruin word before a building: "a ruined castle", "ruins of an old fortress" are
+    ruins; "an abandoned cabin" is a cabin still standing. Returns the mentions kept and a note per fold."""
+    drop: set[int] = set()
+    notes: list[str] = []
+    placed = sorted((m for m in mentions if m.start >= 0 and not m.negated), key=lambda m: m.start)
+    for k, a in enumerate(placed):
+        word = tokens[a.start] if a.concept == "ruins" else ""
+        if word not in ("ruined", "ruins", "ruin", "abandoned"):
+            continue
+        b = next((m for m in placed[k + 1:] if m.start >= a.end), None)
+        if b is None or b.concept not in _RUINABLE:
+            continue
+        between = tokens[a.end:b.start]
+        if len(between) > 3 or any(t in SCOPE_ENDS for t in between) or (word == "ruins") != (between[:1] == ["of"]):
+            continue
+        keep, gone = (b, a) if word == "abandoned" else (a, b)
+        keep.plural |= gone.plural  # "ruined buildings": several ruins
+        keep.count = keep.count if keep.count is not None else gone.count
+        drop.add(id(gone))
+        name = {"ruins": "ruin"}
+        notes.append(f"'{' '.join(tokens[a.start:b.end])}': one {name.get(keep.concept, keep.concept)}, "
+                     f"not a {name.get(gone.concept, gone.concept)} beside it")
+    return [m for m in mentions if id(m) not in drop], notes
+
+
 def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str]]:
     """'<subject> <relation word> [the] <object>' between consecutive mentions of one clause."""
+    placeable = ("structure", "prop", "water", "terrain", "shore")  # a mood word ("a calm lake") sits between
     placed = sorted(
-        (m for m in mentions if m.start >= 0 and not m.negated), key=lambda m: (m.start, m.concept)
+        (m for m in mentions if m.start >= 0 and not m.negated and cv.BY_NAME[m.concept].category in placeable),
+        key=lambda m: (m.start, m.concept),
     )
     out: list[dict[str, str]] = []
     for a, b in zip(placed, placed[1:], strict=False):
@@ -503,7 +538,9 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
         for m in mentions:
             m.negated = True
     _attach_modifiers(tokens, mentions)
+    mentions, folded = fold_ruins(tokens, mentions)
     return Parse(
+        notes=folded,
         mentions=mentions,
         modifiers=modifiers,
         relations=_relations(tokens, mentions),
@@ -526,6 +563,7 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
         notes.append("empty prompt: generated a default world (rolling hills, afternoon, clear sky)")
     if main.ignored:
         notes.append("not understood, ignored: " + ", ".join(dict.fromkeys(main.ignored)))
+    notes += main.notes
     excluded = list(dict.fromkeys(m.concept for m in mentions if m.negated))
     positive = [m for m in mentions if not m.negated and m.concept not in excluded]
     b = _Builder(
@@ -615,6 +653,9 @@ class _Builder:
         if weather == "snow" and not self.of("season"):
             season = "winter"
         time_of_day = self.best("time", "afternoon")
+        if time_of_day == "morning" and (weather == "fog" or EARLY_MORNING.search(prompt.text.lower())):
+            time_of_day = "dawn"  # morning mist and early morning are the low warm light just after sunrise
+            self.notes.append("morning mist or early morning: the early light just after sunrise")
         self._unhonoured(terrain=terrain, weather=weather, time=time_of_day, season=season)
         structures = self._structures()
         shore = self._shore(structures)

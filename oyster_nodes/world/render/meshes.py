@@ -624,6 +624,45 @@ def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     ] + _windows(w, d, wall_h * 0.55, max(1, int(w / 3.5)))
 
 
+def _highrise(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A flat-roofed building of storeys: windows round the lit storeys (glowing at night; the dark storeys show
+    their wall), shopfronts on the ground floor and a parapet. Windows are flat panels, two triangles each."""
+    storey, glass = 3.4, (0.05, 0.06, 0.08)
+    storeys = max(1, int((h - 1.2) / storey))
+    lit = [k for k in range(storeys) if k == 0 or (k * 7 + int(w * 13) + int(h * 3)) % 5 < 3]
+    quads = []
+    for k in lit:
+        z0, z1 = (0.4, 2.8) if k == 0 else (k * storey + 0.55, k * storey + 2.05)
+        for side, length, across in ((-1, w, d), (1, w, d), (-2, d, w), (2, d, w)):
+            count = max(1, int(length / 6.0))
+            for a in range(count):
+                c0 = (a + 0.1) / count * length - length / 2
+                c1 = (a + 0.9) / count * length - length / 2
+                quads.append((side, c0, c1, z0, z1, across / 2 + 0.04))
+    parts = [box((0, 0, h / 2), (w, d, h), rgb), box((0, 0, h + 0.4), (w + 0.3, d + 0.3, 0.8), rgb)]
+    if quads:
+        parts.append(_panels(np.asarray(quads, np.float64), glass, WINDOW))
+    return parts
+
+
+def _panels(q: np.ndarray, rgb: tuple[float, float, float], part: float) -> Mesh:
+    """Flat rectangles on a box's faces, facing out: rows of (face -1/1 = -y/+y, -2/2 = -x/+x, from, to along
+    the face, bottom, top, distance out from the middle)."""
+    side, a0, a1, z0, z1, out = q.T
+    sign = np.sign(side)
+    on_y = np.abs(side) == 1
+    corners = []
+    for a, z in ((a0, z0), (a1, z0), (a1, z1), (a0, z1)):
+        x = np.where(on_y, a, sign * out)
+        y = np.where(on_y, sign * out, a)
+        corners.append(np.stack([x, y, z], axis=1))
+    v = np.stack(corners, axis=1)  # n x 4 x 3, counter-clockwise seen from +y faces' outside when sign < 0
+    flip = (on_y & (sign > 0)) | (~on_y & (sign < 0))
+    v[flip] = v[flip][:, ::-1]
+    faces = (np.arange(len(q))[:, None, None] * 4 + np.array([[0, 1, 2], [0, 2, 3]])[None]).reshape(-1, 3)
+    return from_faces(v.reshape(-1, 3), faces, rgb, part)
+
+
 def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     r = max(w, d) / 2
     return [
@@ -705,6 +744,7 @@ STRUCTURE_BUILDERS = {
     "barn": _house,
     "cottage": _house,
     "farmhouse": _house,
+    "highrise": _highrise,
     "tower": _tower,
     "castle": _tower,
     "watchtower": _tower,
