@@ -183,7 +183,7 @@ def plan(workflow: Workflow, variants: list[Variant], registry: Any, *, prefix: 
                                         "workflow", node=node_id, fix="check the node ids with `oyster validate`"))
                 continue
             ref.params[param] = value
-        _into_folder(wf, f"{prefix}/{v.folder}" if prefix else v.folder, registry)
+        into_folder(wf, f"{prefix}/{v.folder}" if prefix else v.folder, registry)
         try:
             graph = build(wf, registry)
         except WorkflowError as exc:
@@ -200,8 +200,9 @@ def plan(workflow: Workflow, variants: list[Variant], registry: Any, *, prefix: 
     return out
 
 
-def _into_folder(wf: Workflow, folder: str, registry: Any) -> None:
-    """Put the variant's folder in front of every file path its export nodes write."""
+def into_folder(wf: Workflow, folder: str, registry: Any) -> None:
+    """Put `folder` in front of every file path the workflow's export nodes write, in place (a batch's variant
+    folder, a job's staging folder); nodes that read files are untouched."""
     from .node import RelPath
 
     for ref in wf.nodes:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from ..io.files import confined_path, sha256_file
-from ..node import RelPath
 from ..types import Files
 from ..workflow import Workflow
 
@@ -51,14 +50,10 @@ def stage_folder(staged: str) -> str:
 
 def staged_workflow(workflow: Workflow, registry: Any, prefix: str) -> Workflow:
     """A copy whose file-writing nodes write under `prefix` inside the output folder (readers are untouched)."""
+    from ..batch import into_folder
+
     wf = workflow.model_copy(deep=True)
-    for ref in wf.nodes:
-        cls = registry.get(ref.type)
-        if cls is None or not cls.writes_files:
-            continue
-        for p in cls.params:
-            if p.type is RelPath:
-                ref.params[p.name] = f"{prefix}/{ref.params.get(p.name, p.default)}"
+    into_folder(wf, prefix, registry)
     return wf
 
 

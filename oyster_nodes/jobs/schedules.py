@@ -22,8 +22,8 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -169,36 +169,20 @@ class Schedules:
 
     def __init__(self, store: JobStore, *, clock: Callable[[], float] = time.time):
         self.store, self.clock = store, clock
-        self._local = threading.local()
         with self._write() as db:
             for statement in filter(str.strip, SCHEMA.split(";")):
                 db.execute(statement)
 
     # ------------------------------------------------------------------ connection
     def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.store.path, timeout=30.0, isolation_level=None)
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-        return db
+        return self.store.connection()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self.store.transaction()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        """Close this thread's connection (the store's: schedules live in its file)."""
+        self.store.close()
 
     # ------------------------------------------------------------------ add, list, remove
     def add(self, *, name: str, workflow: str, cron: str, timezone: str = "UTC",

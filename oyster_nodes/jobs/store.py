@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +139,14 @@ class JobStore:
             if db.in_transaction:  # a failed COMMIT leaves the transaction open: end it, or every later BEGIN fails
                 db.execute("ROLLBACK")
             raise
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection to the store's file, for tables other modules keep beside the jobs."""
+        return self._db()
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE ... COMMIT, rolled back on error) on this thread's connection."""
+        return self._write()
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
