@@ -12,7 +12,7 @@ await build({
   outdir: 'dist',
   chunkNames: 'chunks/[name]-[hash]',
   external: ['vue'],
-  minify: true,
+  minify: process.env.OYSTER_MINIFY !== '0',  // OYSTER_MINIFY=0: readable names for profiling
   target: 'es2020',
   define: { 'process.env.NODE_ENV': '"production"' },
   logLevel: 'warning',

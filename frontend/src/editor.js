@@ -1,14 +1,13 @@
 // The node editor: a Vue Flow canvas with typed sockets, palette, commands, clipboard and run status.
 import '@vue-flow/core/dist/style.css'
 import '@vue-flow/core/dist/theme-default.css'
-import '@vue-flow/minimap/dist/style.css'
 import './style.css'
 
 import { Background } from '@vue-flow/background'
 import { ConnectionMode, VueFlow, useVueFlow } from '@vue-flow/core'
-import { MiniMap } from '@vue-flow/minimap'
 import { computed, markRaw, nextTick, onBeforeUnmount, onMounted, provide, reactive, ref, watch } from 'vue'
 import { createClipboard } from './clipboard.js'
+import { CanvasMinimap } from './minimap.js'
 import { Model, NODE_WIDTH, defaultParams, freshId, fromDoc, handleName, inHandle, makeEdge, noteNode, groupNode, outHandle,
   toDoc } from './doc.js'
 import { History, addElements, batch, moveNodes, removeElements, setData } from './history.js'
@@ -32,7 +31,7 @@ const LARGE_GRAPH = 40
 const SEED_MAX = 2 ** 31 - 1
 
 export default {
-  components: { VueFlow, MiniMap, Background, Palette, QuickAdd, ViewerPanel, BatchPanel, SchedulesPanel },
+  components: { VueFlow, CanvasMinimap, Background, Palette, QuickAdd, ViewerPanel, BatchPanel, SchedulesPanel },
   props: { session: String, apiBase: String, docId: String, aliases: Object },
   emits: ['run_request', 'save_request', 'pick_file', 'opened', 'changed', 'ready', 'resume'],
   setup(props, { emit }) {
@@ -730,6 +729,7 @@ export default {
     // ---------------------------------------------------------------- loading and status
     const load = async (payload) => {
       loadStarted = performance.now()
+      performance.mark('oy-load')
       await catalogReady
       if (payload.rev <= sync.rev) return
       sync.rev = payload.rev
@@ -743,6 +743,7 @@ export default {
       paintSubgraphWires(nodes, edges)
       model.reset(nodes, edges, meta.value)
       if (nodes.length > LARGE_GRAPH) flow.setViewport({ x: 0, y: 0, zoom: TINY_ZOOM / 2 })  // the cheapest first draw
+      performance.mark('oy-load-model')
       flow.setNodes(nodes)
       flow.setEdges(edges)
       history.clear()
@@ -750,12 +751,20 @@ export default {
       recount()
       markSaved()
       sync.applyProblems(payload.problems || [])
+      performance.mark('oy-load-set')
       nextTick(async () => {
+        performance.mark('oy-load-mounted')
         await flow.fitView({ padding: 0.15, maxZoom: 1 })
-        requestAnimationFrame(() => { lastLoadMs = performance.now() - loadStarted })
+        performance.mark('oy-load-fitted')
+        requestAnimationFrame(() => { lastLoadMs = performance.now() - loadStarted; performance.mark('oy-load-drawn') })
       })
     }
-    const reload = async () => load(await sync.fetchDoc())
+    const reload = async () => {
+      performance.mark('oy-reload')
+      const payload = await sync.fetchDoc()
+      performance.mark('oy-doc-fetched')
+      return load(payload)
+    }
     // A node that comes back cached made the same outputs as before: it keeps the previews it shows.
     const setStatus = (updates, reset = false) => {
       if (reset) for (const k of Object.keys(status)) delete status[k]
@@ -870,12 +879,13 @@ export default {
       await sync.flush()
       if (tab) tab.location = `${props.apiBase}/explore?sid=${encodeURIComponent(props.session)}&node=${encodeURIComponent(pathOf(id))}`
     }
-    provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, setParam, setData: setNodeData, seedMode, setSeedMode,
+    provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, tiny, setParam, setData: setNodeData, seedMode, setSeedMode,
       emit, addNodeAtCenter, searchRef, openLightbox, openModel, openExplore, specOf, pathOf, statusOf, problemsOf, enterSubgraph,
       downstreamOf, titleOf, portsOf: (id) => specOf(model.nodes.get(id)?.data), modeOf: (id) => model.nodes.get(id)?.data.mode,
       openViewer: (node, output = null) => { viewer.value = { node, output } } })
 
-    const api4tests = { fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,
+    const minimap = ref(null)
+    const api4tests = { minimapPoint: (id) => minimap.value?.pointOf(id) ?? null, fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,
       screenToFlow: (x, y) => flow.screenToFlowCoordinate({ x, y }), load, reload, getDoc, stats, focusNode, undo, redo, addNode, connect, setStatus, prepareRun,
       runSubmitted, dirty, flush: () => sync.flush(), toggleBypass, makeSubgraph, enterSubgraph, leaveTo, levels: () => levels.value.map((l) => l.node),
       openViewer: (node, output = null) => { viewer.value = { node, output } }, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
@@ -894,7 +904,7 @@ export default {
       }
     })
 
-    return { flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
+    return { minimap, flowId, nodeTypes, isValidConnection, ConnectionMode, onDragOver, onDrop, root, toast, hint, overlay,
       closeOverlay, saved, counts, zoom, meta, undo, redo, addNote, groupSelection, fit, deleteSelection,
       load, reload, setStatus, setProblems, setParamValue, flush, focusNode, prepareRun, runSubmitted,
       setMeta, getDoc, stats, openFile, markSaved, showNotice, notice, quick, quickPick, onCanvasDblClick,
@@ -913,7 +923,7 @@ export default {
         :zoom-on-double-click="false" :disable-keyboard-a11y="true"
         :only-render-visible-elements="false">
         <Background v-if="!far" pattern-color="#2c2f36" :gap="24" :size="1.4" />
-        <MiniMap pannable zoomable :node-color="minimapColor" mask-color="rgba(10,12,16,0.72)" />
+        <CanvasMinimap ref="minimap" :flow-id="flowId" :node-color="minimapColor" />
       </VueFlow>
       <div class="oy-toolbar">
         <button title="Undo (Ctrl+Z)" aria-label="Undo (Ctrl+Z)" @click="undo"><i class="material-icons" aria-hidden="true">undo</i></button>

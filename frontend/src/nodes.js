@@ -77,6 +77,19 @@ export const OysterNode = {
     // what a bypassed node passes, e.g. "world → world"
     const passes = computed(() => Object.entries(spec.value?.bypass || {}).map(([o, i]) => `${i} → ${o}`).join(', '))
     const showBody = computed(() => !ctx.far.value && !props.data.collapsed)
+    // At the tiniest zoom (a large graph's first draw and fit-all) sockets are hidden and cannot be grabbed:
+    // they are plain boxes with the socket's classes and place, which is all the canvas measures to draw the
+    // wires. A node seen closer once gets live sockets (wires start there) and keeps them.
+    const live = ref(!ctx.tiny.value)
+    if (!live.value) {
+      const stop = watch(ctx.tiny, (tiny) => {
+        if (tiny) return
+        live.value = true
+        stop()
+      })
+    }
+    const plainHandle = (type, side, handle) => ['vue-flow__handle', `vue-flow__handle-${side}`, `vue-flow__handle-${handle}`,
+      'nodrag', 'nopan', type, 'connectable', 'connectablestart', 'connectableend', 'connectionindicator', 'oy-handle']
     // Far away the body becomes a plain block of the same height: the node keeps its size, so
     // zooming across the threshold re-measures nothing and no wire moves.
     const body = ref(null)
@@ -123,7 +136,7 @@ export const OysterNode = {
       const types = (spec.value?.outputs || []).map((p) => p.type)
       return types.includes('Timeline') ? 'shot' : types.includes('WorldState') ? 'world' : null
     })
-    return { ctx, explorable, far: ctx.far, bypassed, isSubgraph, passes, enter: () => ctx.enterSubgraph(props.id),
+    return { live, plainHandle, ctx, explorable, far: ctx.far, bypassed, isSubgraph, passes, enter: () => ctx.enterSubgraph(props.id),
       view: () => ctx.openViewer(props.id), socketClass, fixFor, spec, rows, color, st, problems, paramProblems, showBody, body, farHeight, shown, hidden, editing, title, rename, toggle, percent, seconds,
       Position, inHandle, outHandle, statusText: STATUS_TEXT, category: computed(() => spec.value?.category) }
   },
@@ -159,9 +172,11 @@ export const OysterNode = {
     <div class="oy-ports">
       <div v-for="(row, i) in rows" :key="i" class="oy-port-row">
         <div class="oy-port oy-port-in" v-if="row.input" :title="row.input.description">
-          <Handle type="target" :position="Position.Left" :id="inHandle(row.input.name)" class="oy-handle"
+          <Handle v-if="live" type="target" :position="Position.Left" :id="inHandle(row.input.name)" class="oy-handle"
             :class="socketClass('input', row.input)"
             :style="{ background: color(row.input.type) }" :data-port="row.input.name" />
+          <div v-else :class="plainHandle('target', 'left', inHandle(row.input.name))" :data-handleid="inHandle(row.input.name)"
+            :data-nodeid="id" data-handlepos="left" :style="{ background: color(row.input.type) }" :data-port="row.input.name"></div>
           <span class="oy-port-name">{{ row.input.name }}</span>
           <span class="oy-port-type" :style="{ color: color(row.input.type) }">{{ row.input.type }}{{
             row.input.optional ? '?' : '' }}</span>
@@ -170,9 +185,11 @@ export const OysterNode = {
         <div class="oy-port oy-port-out" v-if="row.output" :title="row.output.description">
           <span class="oy-port-type" :style="{ color: color(row.output.type) }">{{ row.output.type }}</span>
           <span class="oy-port-name">{{ row.output.name }}</span>
-          <Handle type="source" :position="Position.Right" :id="outHandle(row.output.name)" class="oy-handle"
+          <Handle v-if="live" type="source" :position="Position.Right" :id="outHandle(row.output.name)" class="oy-handle"
             :class="socketClass('output', row.output)"
             :style="{ background: color(row.output.type) }" :data-port="row.output.name" />
+          <div v-else :class="plainHandle('source', 'right', outHandle(row.output.name))" :data-handleid="outHandle(row.output.name)"
+            :data-nodeid="id" data-handlepos="right" :style="{ background: color(row.output.type) }" :data-port="row.output.name"></div>
         </div>
       </div>
     </div>

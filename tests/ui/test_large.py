@@ -32,9 +32,40 @@ def test_a_failure_reads_at_fit_all_zoom_and_the_minimap_shows_states(page: Any)
     assert label.inner_text().lower() == "error"
     assert label.evaluate("e => parseFloat(getComputedStyle(e).fontSize) * window.oysterEditor.stats().zoom") >= 11
     page.wait_for_selector(f'{node("m0_0")} .oy-far-status[data-status="done"]')
-    fills = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('.vue-flow__minimap-node')]
-        .map(r => [r.id, r.getAttribute('fill')]))""")
-    assert fills["m4_0"] == "#e5534b" and fills["m0_0"] == "#4caf7d"
+    page.wait_for_timeout(100)  # the minimap draws on the next frame
+    assert minimap_pixel(page, "m4_0") == [229, 83, 75]  # #e5534b, error
+    assert minimap_pixel(page, "m0_0") == [76, 175, 125]  # #4caf7d, done
+
+
+def minimap_pixel(page: Any, node_id: str) -> list[int]:
+    """The colour the minimap canvas shows at a node's centre."""
+    return page.evaluate("""(id) => {
+        const p = window.oysterEditor.minimapPoint(id)
+        const canvas = document.querySelector('[data-testid=minimap]')
+        const ratio = canvas.width / canvas.clientWidth
+        const d = canvas.getContext('2d').getImageData(Math.round(p.x * ratio), Math.round(p.y * ratio), 1, 1).data
+        return [d[0], d[1], d[2]]
+    }""", node_id)
+
+
+def test_the_minimap_is_one_canvas_that_pans_the_view(page: Any) -> None:
+    drop_file(page, "90.json", chains(90, "ninety"))
+    page.wait_for_function("document.querySelectorAll('.vue-flow__node').length === 90")
+    page.wait_for_timeout(200)
+    assert page.locator(".vue-flow__minimap svg, .vue-flow__minimap-node").count() == 0
+    assert minimap_pixel(page, "m0_0") == [91, 98, 112]  # #5b6270: not run yet
+    before = page.evaluate("window.oysterEditor.stats().zoom")
+    box = page.locator("[data-testid=minimap]").bounding_box()
+    view = page.evaluate("() => { const t = document.querySelector('.vue-flow__transformationpane').style.transform; "
+                         "return t }")
+    # a click at the map's left edge centres the view there: the view moves, the zoom stays
+    page.mouse.click(box["x"] + 8, box["y"] + box["height"] / 2)
+    page.wait_for_function("(t) => document.querySelector('.vue-flow__transformationpane').style.transform !== t",
+                           arg=view)
+    assert page.evaluate("window.oysterEditor.stats().zoom") == before
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -240)
+    page.wait_for_function("(z) => window.oysterEditor.stats().zoom > z", arg=before)
 
 
 def test_the_detail_level_switches_with_zoom_and_panning_keeps_it(page: Any) -> None:
