@@ -119,21 +119,33 @@ export default {
     const pathOf = (id) => [...levels.value.map((l) => l.node), id].join('/')
     const sync = createSync({ props, meta, problems, saved, getDoc })
     const historyVersion = ref(0)
-    const history = new History(() => { historyVersion.value++; sync.schedule() })
+    // Undo and redo go to the subgraph level a step was made in (entering or leaving subgraphs), then act there.
+    const goToLevel = (path) => {
+      const here = levels.value.map((l) => l.node)
+      let common = 0
+      while (common < here.length && common < path.length && here[common] === path[common]) common++
+      if (common === here.length && common === path.length) return true
+      if (common < here.length) leaveTo(common)
+      for (const id of path.slice(common)) if (!enterSubgraph(id)) return false
+      return true
+    }
+    const history = new History(() => { historyVersion.value++; sync.schedule() }, {
+      where: () => levels.value.map((l) => l.node), levelName: () => levels.value.map((l) => l.title).join(' › '),
+      goTo: (path) => goToLevel(path) })
     // The history panel: named steps, newest first; picking one undoes (or redoes) up to it.
     const historyOpen = ref(false)
     const panel = ref(null)  // 'batch' | 'schedules': the side panel shown
     const steps = computed(() => {
       void historyVersion.value
-      const done = history.done.map((c, i) => ({ label: c.label, at: i + 1, done: true })).reverse()
-      const undone = history.undone.map((c, i) => ({ label: c.label, at: history.done.length + history.undone.length - i,
+      const done = history.done.map((c, i) => ({ label: History.nameOf(c), at: i + 1, done: true })).reverse()
+      const undone = history.undone.map((c, i) => ({ label: History.nameOf(c), at: history.done.length + history.undone.length - i,
         done: false }))
       return [...undone, ...done]
     })
     const goToStep = (at) => {
       while (history.done.length > at && history.canUndo) history.undo()
       while (history.done.length < at && history.canRedo) history.redo()
-      showToast(at ? `Back to: ${history.done[at - 1].label}` : 'Back to the opened graph')
+      showToast(at ? `Back to: ${History.nameOf(history.done[at - 1])}` : 'Back to the opened graph')
     }
     // Unsaved: the model differs from what was last loaded, saved or downloaded.
     const markSaved = () => { cleanText = JSON.stringify(getDoc()) }
@@ -512,7 +524,6 @@ export default {
       model.reset(nodes, edges, meta.value)
       flow.setNodes(nodes)
       flow.setEdges(edges)
-      history.clear()
       historyVersion.value++
       recount()
       // fitted once the nodes of the level are measured

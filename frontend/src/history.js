@@ -4,11 +4,21 @@
 const LIMIT = 500
 const MERGE_MS = 1200
 
+// One history for the whole document, subgraphs included: each step remembers the subgraph level it was made
+// at (`where()` says, e.g. ['subgraph1']), and undo or redo first goes to that level (`goTo`), then acts there.
 export class History {
-  constructor(onChange) {
+  constructor(onChange, { where = () => [], levelName = () => '', goTo = () => true } = {}) {
     this.done = []
     this.undone = []
     this.onChange = onChange
+    this.where = where
+    this.levelName = levelName
+    this.goTo = goTo
+  }
+
+  // a step's name as the history panel lists it: with the subgraph it was made in
+  static nameOf(command) {
+    return command.level?.length ? `${command.label} · in ${command.levelName}` : command.label
   }
 
   run(command) {
@@ -17,8 +27,11 @@ export class History {
   }
 
   push(command) {
+    command.level = [...this.where()]
+    command.levelName = this.levelName()
     const last = this.done[this.done.length - 1]
-    if (!(last && last.merge && last.merge(command))) {
+    const sameLevel = last && last.level.join('/') === command.level.join('/')
+    if (!(sameLevel && last.merge && last.merge(command))) {
       this.done.push(command)
       if (this.done.length > LIMIT) this.done.shift()
     }
@@ -29,19 +42,27 @@ export class History {
   undo() {
     const command = this.done.pop()
     if (!command) return null
+    if (!this.goTo(command.level)) {  // its level is gone: the step stays where it was
+      this.done.push(command)
+      return null
+    }
     command.revert()
     this.undone.push(command)
     this.onChange(command.label)
-    return command.label
+    return History.nameOf(command)
   }
 
   redo() {
     const command = this.undone.pop()
     if (!command) return null
+    if (!this.goTo(command.level)) {
+      this.undone.push(command)
+      return null
+    }
     command.apply()
     this.done.push(command)
     this.onChange(command.label)
-    return command.label
+    return History.nameOf(command)
   }
 
   clear() {

@@ -68,3 +68,14 @@ def upload_json(page: Any, name: str, data: dict[str, Any]) -> None:
     page.click("[data-testid=open-button]")
     page.locator("[data-testid=upload] input[type=file]").set_input_files(
         {"name": name, "mimeType": "application/json", "buffer": json.dumps(data).encode()})
+
+
+def minimap_pixel(page: Any, node_id: str) -> list[int]:
+    """The colour the minimap canvas shows at a node's centre."""
+    return page.evaluate("""(id) => {
+        const p = window.oysterEditor.minimapPoint(id)
+        const canvas = document.querySelector('[data-testid=minimap]')
+        const ratio = canvas.width / canvas.clientWidth
+        const d = canvas.getContext('2d').getImageData(Math.round(p.x * ratio), Math.round(p.y * ratio), 1, 1).data
+        return [d[0], d[1], d[2]]
+    }""", node_id)

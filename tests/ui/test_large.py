@@ -6,7 +6,7 @@ from typing import Any
 
 from oyster_nodes.server.harness import drop_file
 
-from .actions import node
+from .actions import minimap_pixel, node
 from .test_document import chains
 
 
@@ -35,17 +35,6 @@ def test_a_failure_reads_at_fit_all_zoom_and_the_minimap_shows_states(page: Any)
     page.wait_for_timeout(100)  # the minimap draws on the next frame
     assert minimap_pixel(page, "m4_0") == [229, 83, 75]  # #e5534b, error
     assert minimap_pixel(page, "m0_0") == [76, 175, 125]  # #4caf7d, done
-
-
-def minimap_pixel(page: Any, node_id: str) -> list[int]:
-    """The colour the minimap canvas shows at a node's centre."""
-    return page.evaluate("""(id) => {
-        const p = window.oysterEditor.minimapPoint(id)
-        const canvas = document.querySelector('[data-testid=minimap]')
-        const ratio = canvas.width / canvas.clientWidth
-        const d = canvas.getContext('2d').getImageData(Math.round(p.x * ratio), Math.round(p.y * ratio), 1, 1).data
-        return [d[0], d[1], d[2]]
-    }""", node_id)
 
 
 def test_the_minimap_is_one_canvas_that_pans_the_view(page: Any) -> None:
