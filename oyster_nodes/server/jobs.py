@@ -295,8 +295,9 @@ class JobQueue(RunWatcher):
     def list(self, limit: int = 100) -> list[dict[str, Any]]:
         out = []
         for record in self.store.list(limit=limit):
-            live = self._live.get(record.id)
-            out.append(live.summary() if live is not None else record.summary())
+            # listing reads no node states: a job's counts come from its live view, or its stored record (cached)
+            view = self._live.get(record.id) or self.get(record.id)
+            out.append({**record.summary(), **view.summary()} if view is not None else record.summary())
             if record.state is not JobState.QUEUED and record.id in self._queued:
                 with self._lock:
                     self._queued.pop(record.id, None)

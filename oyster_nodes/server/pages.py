@@ -398,12 +398,23 @@ class EditorPage:
                     ui.icon("circle", size="10px", color=STATE_COLOURS.get(j["state"], "grey-6"))
                     with ui.column().classes("oy-gap-0 col-grow"):
                         ui.label(f"{j['name']}").classes("oy-job-name")
-                        done = j["counts"].get("done", 0) + j["counts"].get("cached", 0)
-                        total = sum(j["counts"].values())
-                        ui.label(f"{j['state']} · {done}/{total} nodes · {j['seconds']:.1f} s").classes("oy-muted")
+                        ui.label(queue_line(j)).classes("oy-muted")
                     if j["state"] in ("queued", "running"):
                         ui.button(icon="close", on_click=lambda i=j["id"]: self.services.jobs.cancel(i)).props(
                             "flat round dense size=sm color=grey-5")
+
+
+def queue_line(job: dict[str, Any]) -> str:
+    """A queue card's second line: state, nodes finished of all (and failed), time; no count before any is known."""
+    counts = job.get("counts") or {}
+    parts = [str(job["state"])]
+    total = sum(counts.values())
+    if total:
+        parts.append(f"{counts.get('done', 0) + counts.get('cached', 0)}/{total} nodes")
+    if counts.get("error"):
+        parts.append(f"{counts['error']} failed")
+    parts.append(f"{job.get('seconds', 0.0):.1f} s")
+    return " · ".join(parts)
 
 
 def _when(stamp: float) -> str:
