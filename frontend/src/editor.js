@@ -890,10 +890,17 @@ export default {
       await sync.flush()
       if (tab) tab.location = `${props.apiBase}/explore?sid=${encodeURIComponent(props.session)}&node=${encodeURIComponent(pathOf(id))}`
     }
+    // Previews of a node's outputs from the server's cache (a node a run found up to date has none of its own).
+    const cachedPreviews = async (id) => {
+      await sync.flush()
+      const res = await fetch(`${props.apiBase}/api/session/${props.session}/cached?node=${encodeURIComponent(pathOf(id))}`,
+        { credentials: 'same-origin' })
+      return res.ok ? (await res.json()).previews : null
+    }
     provide('oyster', { aliases, connecting, fits, catalog, status, problems, far, tiny, setParam, setData: setNodeData, seedMode, setSeedMode,
       emit, addNodeAtCenter, searchRef, openLightbox, openModel, openExplore, specOf, pathOf, statusOf, problemsOf, enterSubgraph,
       downstreamOf, titleOf, portsOf: (id) => specOf(model.nodes.get(id)?.data), modeOf: (id) => model.nodes.get(id)?.data.mode,
-      openViewer: (node, output = null) => { viewer.value = { node, output } } })
+      openViewer: (node, output = null) => { viewer.value = { node, output } }, cachedPreviews })
 
     const minimap = ref(null)
     const api4tests = { minimapPoint: (id) => minimap.value?.pointOf(id) ?? null, fitAll: () => flow.fitView({ padding: 0.05 }), autoLayout, catalog: () => catalog.value,

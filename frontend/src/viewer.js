@@ -50,8 +50,22 @@ export const ViewerPanel = {
   emits: ['close'],
   setup(props) {
     const ctx = inject('oyster')
+    const own = computed(() => ctx.status[ctx.pathOf(props.target.node)]?.previews || [])
+    // A node no run has shown (one a run found up to date, upstream of a cached result) may still be in the
+    // cache: the server makes its previews from there.
+    const fetched = ref(null)
+    const looking = ref(false)
+    watch([() => props.target.node, () => own.value.length], async ([node, count]) => {
+      fetched.value = null
+      if (count) return
+      looking.value = true
+      const got = await ctx.cachedPreviews(node)
+      if (props.target.node !== node) return
+      fetched.value = got
+      looking.value = false
+    }, { immediate: true })
     const items = computed(() => {
-      const all = ctx.status[ctx.pathOf(props.target.node)]?.previews || []
+      const all = own.value.length ? own.value : fetched.value || []
       return props.target.output ? all.filter((i) => i.output === props.target.output) : all
     })
     // A world has no picture of its own: the GLB an export made of it downstream is shown in 3D.
@@ -67,13 +81,14 @@ export const ViewerPanel = {
     const isWorld = computed(() => (ctx.portsOf(props.target.node)?.outputs || [])
       .some((p) => p.type === 'WorldState' && (!props.target.output || p.name === props.target.output)))
     const label = computed(() => ctx.titleOf(props.target.node) + (props.target.output ? ` › ${props.target.output}` : ''))
-    return { items, glb, isWorld, label, bypassed: computed(() => ctx.modeOf(props.target.node) === 'bypass') }
+    return { items, looking, glb, isWorld, label, bypassed: computed(() => ctx.modeOf(props.target.node) === 'bypass') }
   },
   template: `<section class="oy-viewer" role="dialog" aria-label="Viewer" data-testid="viewer">
     <div class="oy-sheet-head"><span>Viewer · <b data-testid="viewer-label">{{ label }}</b></span>
       <button aria-label="Close the viewer" @click="$emit('close')">✕</button></div>
     <div v-if="bypassed" class="oy-viewer-note">bypassed: shows what it passes through</div>
-    <div v-if="!items.length && !glb" class="oy-viewer-empty" data-testid="viewer-empty">
+    <div v-if="looking && !items.length" class="oy-viewer-empty" data-testid="viewer-looking">Looking in the cache…</div>
+    <div v-else-if="!items.length && !glb" class="oy-viewer-empty" data-testid="viewer-empty">
       Not computed yet: run the workflow (Ctrl+Enter) to see this value.</div>
     <template v-for="item in items" :key="item.output + item.kind">
       <ViewerImage v-if="item.kind === 'image'" :item="item" />

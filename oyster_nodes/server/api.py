@@ -152,6 +152,20 @@ def _session_routes(router: APIRouter, services: Services) -> None:
         session = _session(services, sid)
         return {"rev": session.rev, "doc": session.doc, "problems": session.problems}
 
+    @router.get(f"{PREFIX}/api/session/{{sid}}/cached")
+    def cached_previews(sid: str, node: str) -> Response:
+        """Previews of a node of the tab's graph from the cache, for one no run has shown (`node`: its path)."""
+        session = _session(services, sid)
+        try:
+            previews = services.jobs.cached_previews(session.workflow(), node)
+        except WorkflowError as exc:
+            return problems_body(exc.problems)
+        except KeyError:
+            return JSONResponse({"detail": f"the graph has no node '{node}'"}, status_code=404)
+        if previews is None:
+            return JSONResponse({"detail": f"'{node}' is not in the cache: run the workflow"}, status_code=404)
+        return JSONResponse({"previews": previews})
+
     @router.put(f"{PREFIX}/api/session/{{sid}}/doc")
     async def put_doc(sid: str, request: Request) -> Response:
         session = _session(services, sid)

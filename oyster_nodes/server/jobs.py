@@ -338,6 +338,21 @@ class JobQueue(RunWatcher):
         job.cancel = run.cancel
         return (JobHook(job, self, run, self._preview_args(job.id)),)
 
+    def cached_previews(self, workflow: Workflow, node_id: str) -> list[dict[str, Any]] | None:
+        """Previews of a node's outputs as the cache holds them for this workflow (None: not in the cache).
+
+        A node upstream of a cached result is never read by the run that finds it up to date, so it has no
+        previews of its own; the viewer asks for them here. WorkflowError if the workflow does not run, KeyError
+        if it has no such node."""
+        graph = build(workflow, self.registry)
+        if node_id not in graph.nodes:
+            raise KeyError(node_id)
+        plan = self.executor.plan(graph, [node_id], out_dir=self.out_dir)
+        outputs = plan.cached.get(node_id)
+        if outputs is None:
+            return None
+        return make_previews(node_id, outputs, **self._preview_args(f"cached-{plan.keys[node_id][:24]}"))
+
     def _preview_args(self, job_id: str) -> dict[str, Any]:
         return {"folder": self.previews_dir / job_id, "url": f"{self.url_prefix}/previews/{job_id}",
                 "files_url": f"{self.url_prefix}/files", "out_dir": self.out_dir}

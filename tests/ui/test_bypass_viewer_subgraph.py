@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from oyster_nodes.workflow import parse_text
 
 from .actions import doc, handle, minimap_pixel, node, open_template, stats
+from .conftest import open_editor
 
 
 def saved(page: Any) -> str:
@@ -69,23 +71,56 @@ def test_ctrl_b_bypasses_visibly_saves_the_mode_and_the_run_passes_the_input_thr
 
 def test_ctrl_shift_click_on_an_output_shows_it_in_the_viewer_without_changing_the_workflow(page: Any) -> None:
     open_template(page)
-    own_values(page)
+    field = page.locator(f'{node("a")} [data-param="value"] input')
+    field.fill("5")  # a graph no other test runs: the cache has nothing of it, the viewer nothing to show
+    field.press("Enter")
+    page.wait_for_function("window.oysterEditor.getDoc().nodes[0].params.value === 5")
     before = json.dumps(doc(page), sort_keys=True)
     undo_steps = stats(page)["undo"]
     page.click(handle("scaled", "out", "result"), modifiers=["Control", "Shift"])
     viewer = page.locator("[data-testid=viewer]")
     viewer.wait_for()
     assert page.locator("[data-testid=viewer-label]").inner_text() == "Math › result"
-    assert viewer.locator("[data-testid=viewer-empty]").is_visible(), "not run yet: the viewer says how to fill it"
+    viewer.locator("[data-testid=viewer-empty]").wait_for()  # not run yet (nor cached): it says how to fill it
     page.click("[data-testid=run-button]")
     page.wait_for_selector("[data-testid=viewer-value]", timeout=30_000)
-    assert viewer.locator("[data-testid=viewer-value]").inner_text().endswith("70")
+    assert viewer.locator("[data-testid=viewer-value]").inner_text().endswith("80")
     page.click(node("a"), position={"x": 60, "y": 12}, modifiers=["Control", "Shift"])  # a whole node
     page.wait_for_function("document.querySelector('[data-testid=viewer-label]')?.innerText === 'Number'")
     assert json.dumps(doc(page), sort_keys=True) == before, "viewing changes nothing in the document"
     assert stats(page)["undo"] == undo_steps, "and adds no step to the history"
     page.click("[aria-label='Close the viewer']")
     viewer.wait_for(state="detached")
+
+
+def test_the_viewer_shows_a_node_that_a_run_found_up_to_date_from_the_cache(browser: Any, server: Any,
+                                                                            page: Any) -> None:
+    value = f"{1000 + time.time() % 1000:.3f}"  # a graph no other run has cached
+    total = f"{(float(value) + 3) * 10:.6g}"
+
+    def open_with_value(p: Any) -> None:
+        open_template(p)
+        field = p.locator(f'{node("a")} [data-param="value"] input')
+        field.fill(value)
+        field.press("Enter")
+        p.wait_for_function(f"window.oysterEditor.getDoc().nodes[0].params.value === {value}")
+
+    open_with_value(page)
+    page.click("[data-testid=run-button]")
+    wait_value(page, "scaled", total)
+    other = open_editor(browser, server.url)  # another tab: it has seen no run of this graph
+    try:
+        open_with_value(other)
+        other.click("[data-testid=run-button]")
+        other.wait_for_selector(f'{node("a")} .oy-node-status[data-status="cached"]', timeout=30_000)
+        assert other.locator(f'{node("a")} .oy-value').count() == 0, "up to date, never read: no preview of its own"
+        other.click(node("a"), position={"x": 60, "y": 12}, modifiers=["Control", "Shift"])
+        shown = other.locator("[data-testid=viewer] [data-testid=viewer-value]")
+        shown.wait_for(timeout=30_000)
+        assert shown.inner_text().endswith(value.rstrip("0"))
+        assert other.locator("[data-testid=viewer-empty]").count() == 0
+    finally:
+        other.context.close()
 
 
 def test_a_selection_becomes_a_subgraph_with_typed_ports_entered_by_a_breadcrumb(
