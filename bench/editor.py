@@ -151,8 +151,8 @@ def journal_lag(page: Any, workspace: Path) -> float:
     page.evaluate("window.oysterEditor.focusNode('n0')")
     field = page.locator('[data-node-id="n0"] [data-param="value"] input')
     field.wait_for()
-    value = 1000 + time.time() % 1000
-    needle = f"{value:.3f}"
+    # as JSON writes it (shortest form: 1234.560 is written 1234.56, which a needle of "1234.560" never finds)
+    needle = repr(round(1000 + time.time() % 1000, 3))
     started = time.perf_counter()
     field.fill(needle)
     field.press("Enter")

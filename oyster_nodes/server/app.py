@@ -145,6 +145,12 @@ def install(options: ServeOptions) -> Services:
     return services
 
 
+#: how long a tab may stay silent before the server drops it (its session with it) and the tab reloads itself.
+#: NiceGUI derives the socket's ping timeout from it (0.4 of it): at 5 s that was 2 s, which a busy machine
+#: misses while a large graph mounts, so edits made right after were lost with the session.
+RECONNECT_S = 15.0
+
+
 def serve(options: ServeOptions) -> None:
     """Start the editor and block until it is stopped."""
     options.checked()
@@ -152,4 +158,4 @@ def serve(options: ServeOptions) -> None:
     given = " (open it with ?token= and the token you gave)" if options.token and not options.token_generated else ""
     print(f"Oyster Nodes editor on {options.url()}{given}", flush=True)
     ui.run(host=options.host, port=options.port, title="Oyster Nodes", dark=True, reload=False, show=False,
-           favicon="◉", uvicorn_logging_level="warning", reconnect_timeout=5.0, tailwind=False)
+           favicon="◉", uvicorn_logging_level="warning", reconnect_timeout=RECONNECT_S, tailwind=False)
