@@ -28,8 +28,6 @@ const STATE_COLOURS = { queued: '#8a909c', running: '#f2c94c', cached: '#4fc3d7'
 const BYPASS_COLOUR = '#c77dff'
 // above this many nodes a graph first renders in the cheap far-zoom look, then fits the view
 const LARGE_GRAPH = 40
-// nodes mounted per task while a graph loads
-const MOUNT_SLICE = 100
 const SEED_MAX = 2 ** 31 - 1
 
 export default {
@@ -60,7 +58,7 @@ export default {
     const counts = ref({ nodes: 0, links: 0 })
     let loadStarted = 0
     let lastLoadMs = null
-    let loads = 0  // graphs opened: a slice of an older one still mounting stops when a newer one opens
+    let loads = 0  // graphs opened: the last one's drawing sets lastLoadMs
 
     const nodeTypes = { oyster: markRaw(OysterNode), note: markRaw(NoteNode), group: markRaw(GroupNode) }
 
@@ -765,16 +763,7 @@ export default {
       recount()
       markSaved()
       sync.applyProblems(payload.problems || [])
-      // The model holds the whole graph now (save, autosave and run see all of it); the canvas draws it in
-      // slices, each its own task, so the page keeps answering its socket's pings while a large graph mounts
-      // (a tab that stays silent for seconds is dropped by the server and reloads itself).
-      flow.setEdges([])
-      flow.setNodes(nodes.slice(0, MOUNT_SLICE))
-      for (let at = MOUNT_SLICE; at < nodes.length; at += MOUNT_SLICE) {
-        await new Promise((res) => setTimeout(res, 0))
-        if (mine !== loads) return  // another graph was opened meanwhile
-        flow.addNodes(nodes.slice(at, at + MOUNT_SLICE))
-      }
+      flow.setNodes(nodes)
       flow.setEdges(edges)
       performance.mark('oy-load-set')
       nextTick(async () => {
