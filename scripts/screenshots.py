@@ -127,6 +127,23 @@ def large(page: Any, out: Path) -> None:
     page.screenshot(path=str(out / "editor-large.png"))
 
 
+def history_levels(page: Any, out: Path) -> None:
+    """Back at the workflow after an edit inside a subgraph: the history names each step with its level."""
+    drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
+    page.click('[data-node-id="b"]', position={"x": 40, "y": 12})
+    page.click('[data-node-id="sum"]', position={"x": 40, "y": 12}, modifiers=["Control"])
+    page.keyboard.press("Control+Shift+g")
+    page.click('[data-node-id="subgraph1"] .oy-enter')
+    field = page.locator('[data-node-id="b"] [data-param="value"] input')
+    field.fill("7")
+    field.press("Enter")
+    page.locator("[data-testid=breadcrumb] button").first.click()
+    page.wait_for_selector('[data-node-id="subgraph1"]')
+    page.click("[data-testid=history-button]")
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(out / "editor-history-subgraph.png"))
+
+
 def shortcuts(page: Any, out: Path) -> None:
     drop(page, "arithmetic.json", json.loads(ARITHMETIC.read_text()))
     page.click("[data-testid=shortcuts-button]")
@@ -157,7 +174,7 @@ def main() -> int:
                 browser = harness.launch_chromium(p)
                 shots = {"studio": lambda pg: studio(pg, args.template, args.out),
                          **{f.__name__: (lambda pg, f=f: f(pg, args.out))
-                            for f in (refusal, failure, gallery, quick_add, wire_search, large, shortcuts)}}
+                            for f in (refusal, failure, gallery, quick_add, wire_search, large, history_levels, shortcuts)}}
                 for name, shot in shots.items():
                     if args.only is not None and name not in args.only:
                         continue
