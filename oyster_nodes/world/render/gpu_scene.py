@@ -52,6 +52,8 @@ INST_TEX_W = 2048
 #: texture units of an imported mesh's base colour, metallic-roughness and normal maps while it is drawn (the
 #: post passes bind 8-12 only after the scene is drawn)
 MESH_UNITS = (8, 9, 10)
+#: a studio set's placed meshes (MeshPlacement.extra["role"]) -> the semantic class their pixels are
+SET_PIECES = {"backdrop": "terrain", "stand": "structure"}
 #: per vertex of an imported mesh: position, normal (world), linear RGBA, uv, id
 USER_MESH_FORMAT = ("3f 3f 4f 2f 1f", "in_pos", "in_nrm", "in_col", "in_uv", "in_id")
 
@@ -102,6 +104,8 @@ class MaterialDraw:
     textures: tuple[moderngl.Texture | None, moderngl.Texture | None, moderngl.Texture | None]
     #: the mesh's bounding sphere in the world (x, y, z, r)
     sphere: tuple[float, float, float, float]
+    #: semantic class of its pixels (a studio's backdrop and stand are no imported product)
+    sem: int = SEM["mesh"]
 
 
 @dataclass
@@ -435,12 +439,14 @@ class GpuScene:
             indices.append(surface.faces_f3.astype(np.uint32) + np.uint32(base))
             textures = [self._mesh_texture(t) for t in surface.textures]
             sphere = _sphere(data[:, :3])
+            sem = SEM[SET_PIECES.get(str(m.extra.get("role", "")), "mesh")]
             offset = 3 * sum(len(f) for f in indices[:-1])
             for mat in surface.materials:
                 maps = tuple(textures[k] if 0 <= k < len(textures) else None
                              for k in (mat.base_texture, mat.mr_texture, mat.normal_texture))
                 self.material_draws.append(MaterialDraw(first=offset + 3 * mat.first_face, count=3 * mat.faces,
-                                                        material=mat, textures=maps, sphere=sphere))  # type: ignore[arg-type]
+                                                        material=mat, textures=maps, sphere=sphere,  # type: ignore[arg-type]
+                                                        sem=sem))
             base += len(data)
         self.user_tris = sum(len(f) for f in indices)
         if not rows:
@@ -469,10 +475,10 @@ class GpuScene:
         if self.user_vao is None:
             return 0
         prog, tris = self.user_prog, 0
-        prog["u_sem"].value = SEM["mesh"] if sem is None else sem
         for d in self.material_draws:
             if planes is not None and not _sphere_visible(d.sphere, planes):
                 continue
+            prog["u_sem"].value = d.sem if sem is None else sem
             m = d.material
             values = {"u_base": m.base_color, "u_metallic": m.metallic, "u_roughness": m.roughness,
                       "u_emissive": m.emissive, "u_normal_scale": m.normal_scale,
