@@ -388,6 +388,8 @@ def _c(colour: str, default: tuple[float, float, float]) -> tuple[float, float, 
 def product_parts(kind: str, colour: str, finish: str, seed: int) -> tuple[list[Part], dict[str, Look]]:
     """A stand-in product of the kind: its parts (local frame, front towards -Y, base at z = 0) and looks."""
     parts, looks = PRODUCT_BUILDERS[kind](colour)
+    low = min(float(p.v[:, 2].min()) for p in parts)
+    parts = [p.moved(offset=(0.0, 0.0, -low)) for p in parts]  # resting on the stand, not above or in it
     if finish == "droplets":
         parts.append(_droplets(parts, seed))
         looks["droplets"] = Look(rgb=(0.92, 0.95, 1.0), roughness=0.03)
