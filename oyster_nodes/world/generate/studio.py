@@ -276,12 +276,13 @@ def texture(material: str, rgb: tuple[float, float, float], seed: int, px: int =
         shade = 1.0 - 0.06 * _noise(rng, px, (6, 24))
         img = base[None, None] * shade[..., None]
         img = img + (vein_rgb - img) * np.clip(0.75 * dark + 0.4 * fine, 0, 1)[..., None]
-    elif material == "wood":
-        warp = _noise(rng, px, (3, 6, 24))
-        rings = 0.5 + 0.5 * np.sin((y * 9.0 + warp * 3.0 + 0.4 * np.sin(x * 2.0)) * math.pi)
-        grain = _noise(rng, px, (32, 256))
-        shade = 0.8 + 0.16 * rings ** 4 + 0.12 * (grain - 0.5) + 0.08 * (_noise(rng, px, (2, 4)) - 0.5)
-        img = base[None, None] * shade[..., None]
+    elif material == "wood":  # grain lines along x: noise that changes fast across them and slowly along
+        streak = cv2.resize(rng.random((192, 6)).astype(np.float32), (px, px), interpolation=cv2.INTER_CUBIC)
+        fine = cv2.resize(rng.random((384, 24)).astype(np.float32), (px, px), interpolation=cv2.INTER_LINEAR)
+        warp = _noise(rng, px, (3, 6))
+        rings = 0.5 + 0.5 * np.sin((y * 11.0 + warp * 2.2 + streak * 0.35) * math.pi)
+        shade = 0.74 + 0.22 * rings**3 + 0.16 * (fine - 0.5) + 0.1 * (streak - 0.5)
+        img = base[None, None] * np.clip(shade, 0.4, 1.2)[..., None]
     elif material in ("concrete", "stone"):
         speck = _noise(rng, px, (8, 32, 128, 256))
         pits = (rng.random((px, px)) > (0.985 if material == "concrete" else 0.995)).astype(np.float32)
@@ -470,10 +471,10 @@ def _sneaker(colour: str) -> tuple[list[Part], dict[str, Look]]:
     xs = np.linspace(-0.14, 0.14, 40)
     t = (xs + 0.14) / 0.28
     half_w = 0.047 * np.sqrt(np.clip(1 - (2 * t - 1) ** 6, 0, 1)) * (0.86 + 0.14 * np.sin(math.pi * t))
-    top = 0.052 + 0.058 * np.clip((0.78 - t) / 0.5, 0, 1) ** 1.3
+    top = np.interp(t, (0.0, 0.08, 0.3, 0.45, 0.7, 0.9, 1.0), (0.072, 0.086, 0.09, 0.094, 0.064, 0.047, 0.036))
     ang = np.linspace(0, math.pi, 25)
     upper = np.stack([np.repeat(xs[:, None], len(ang), 1), half_w[:, None] * np.cos(ang)[None, :],
-                      0.022 + (top[:, None] - 0.022) * np.sin(ang)[None, :] ** 0.7], -1).reshape(-1, 3)
+                      0.022 + (top[:, None] - 0.022) * np.sin(ang)[None, :] ** 0.6], -1).reshape(-1, 3)
     upper_p = Part(v=upper, f=_grid_faces(len(xs), len(ang)), material="upper")
     ring = _ring(2.6, 48)
     sole_z, sole_s = (0.0, 0.0, 0.004, 0.026, 0.026), (0.0, 0.96, 1.0, 1.0, 0.0)
@@ -484,16 +485,16 @@ def _sneaker(colour: str) -> tuple[list[Part], dict[str, Look]]:
         sole_rows.append(np.column_stack([x * s, ring[:, 1] * w * s, np.full(len(ring), z)]))
     sole = Part(v=np.concatenate(sole_rows), f=_grid_faces(len(sole_z), len(ring)), material="sole")
     collar = lathe([(0.0, 0.0), (1.0, 0.0), (1.0, 0.0), (0.0, 0.002)], "lining", segments=32, a=0.045, b=0.026)
-    collar = collar.moved(offset=(-0.085, 0.0, 0.111))
+    collar = collar.moved(offset=(-0.08, 0.0, float(np.interp(-0.08, xs, top)) + 0.0005))
     laces = [box(0.006, 0.05, 0.003, "laces").moved(_rot_y(-0.5), (0.0 + k * 0.016, 0.0, 0.0))
              .moved(offset=(0.0, 0.0, 0.0)) for k in range(4)]
     for k, lace in enumerate(laces):
         x = 0.004 + k * 0.016
         lace.v[:, 2] += float(np.interp(x, xs, top)) - 0.001
     stripe_x = np.linspace(-0.06, 0.07, 16)
-    stripe = np.column_stack([stripe_x, np.full(16, -0.0), 0.036 + 0.022 * np.sin((stripe_x + 0.06) / 0.13 * 2.4)])
+    stripe = np.column_stack([stripe_x, np.full(16, -0.0), 0.034 + 0.018 * np.sin((stripe_x + 0.06) / 0.13 * 2.4)])
     stripe[:, 1] = -np.interp(stripe[:, 0], xs, half_w) * np.cos(np.arcsin(np.clip(
-        (stripe[:, 2] - 0.022) / np.maximum(np.interp(stripe[:, 0], xs, top) - 0.022, 1e-3), 0, 0.95) ** (1 / 0.7)))
+        (stripe[:, 2] - 0.022) / np.maximum(np.interp(stripe[:, 0], xs, top) - 0.022, 1e-3), 0, 0.95) ** (1 / 0.6)))
     stripe[:, 1] -= 0.0015
     band = tube(stripe, (0.0, -1.0, 0.0), 0.005, 0.0012, "stripe")
     body = _c(colour, (0.92, 0.92, 0.9))
