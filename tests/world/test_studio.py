@@ -89,6 +89,8 @@ def test_a_product_in_an_outdoor_place_keeps_the_outdoor_packshot() -> None:
     assert "studio" not in spec.to_dict()  # specs of worlds outdoors keep their JSON (and hashes)
     world = generate_world(spec, 3)
     assert world.size_m == 1024.0 and not world.meshes
+    assert read("a water bottle on a trail rock, snowy peaks in the background").studio == {}
+    assert read("a watch against a white background, mountains far away").studio["backdrop"] == "white"
 
 
 def test_verbs_are_no_products_and_a_style_is_no_studio() -> None:

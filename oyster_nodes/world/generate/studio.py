@@ -756,14 +756,18 @@ def seat_import(state: WorldState, vertices: np.ndarray, scale: float) -> tuple[
     return dataclasses.replace(state, meshes=meshes, mesh_arrays=arrays), stand.pos[0], stand.pos[1], z
 
 
+#: the share of the frame's height (or width) a packshot's product spans
+HERO_FILL = (0.58, 0.45)
+
+
 def hero_camera(world: WorldState, centre: np.ndarray, width_m: float, height_m: float, *, width: int, height: int,
                 focal_mm: float, sensor_mm: float, bearing_deg: float = 0.0) -> tuple[tuple[float, ...], ...]:
     """A packshot's camera: from the studio's front (turned by bearing_deg, at most 50 degrees), a little above
-    the product looking slightly down, at the distance where the product spans about half the frame's height
-    (or half its width, whichever needs more room); returns (position, target)."""
+    the product looking slightly down, at the distance where the product spans HERO_FILL of the frame's height
+    (or of its width, whichever needs more room); returns (position, target)."""
     f_px = focal_mm / sensor_mm * width
     tall = max(height_m, 0.02)
-    dist = max(f_px * tall / (0.5 * height), f_px * max(width_m, 0.02) / (0.5 * width), 0.12)
+    dist = max(f_px * tall / (HERO_FILL[0] * height), f_px * max(width_m, 0.02) / (HERO_FILL[1] * width), 0.12)
     dist += 0.5 * max(width_m, 0.02)
     b = math.radians(float(np.clip(bearing_deg, -50.0, 50.0)))
     back = np.array([math.sin(b), -math.cos(b), 0.0])

@@ -71,9 +71,12 @@ COLORS: dict[str, tuple[float, float, float]] = {
 }
 COLOR_NAMES: tuple[str, ...] = tuple(dict.fromkeys(c for c in COLORS if c not in ("gray", "golden")))
 _COLOR_ALIAS = {"gray": "grey", "golden": "gold"}
-#: backdrop nouns (a colour before one, or "on a red background", names the backdrop's colour)
-BACKDROPS = ("backdrop", "background", "seamless", "cyclorama", "cyc", "sweep", "infinity curve", "infinity cove",
-             "paper roll", "studio wall")
+#: backdrop nouns that name a studio's backdrop outright (a colour before one names its colour)
+BACKDROPS = ("seamless", "cyclorama", "cyc", "infinity curve", "infinity cove", "paper roll", "studio wall",
+             "paper backdrop", "paper background", "studio backdrop", "studio background")
+#: backdrop nouns that are a studio's only with a colour before them ("on a red background"; "snowy peaks in
+#: the background" is a landscape's)
+COLOUR_BACKDROPS = ("backdrop", "background", "sweep", "backcloth")
 #: light: "soft light", "rim light", "hard light", "backlit", "low key"
 LIGHTS: dict[str, tuple[str, ...]] = {
     "soft": ("soft light", "soft lighting", "softbox", "softboxes", "diffuse light", "diffused light",
@@ -194,6 +197,8 @@ def _read_at(tokens: list[str], i: int, out: StudioWords) -> int:
     if n := _match(tokens, i, BACKDROPS):
         colour = _color_before(tokens, i, out.consumed)
         return _take(out, tokens, i, n, backdrop=colour or out.backdrop, trigger=True, explicit=True)
+    if (n := _match(tokens, i, COLOUR_BACKDROPS)) and (colour := _color_before(tokens, i, out.consumed)):
+        return _take(out, tokens, i, n, backdrop=colour, trigger=True, explicit=True)
     for kind, phrases in STANDS.items():
         if n := _match(tokens, i, phrases):
             material = _material_before(tokens, i, out)
