@@ -69,6 +69,9 @@ def test_studio_words_are_read_into_the_spec_and_not_left_unknown() -> None:
     ("a leather handbag packshot", {"product": "handbag", "stand": "plinth"}),
     ("a cosmetics jar in the studio", {"product": "jar"}),
     ("a product shot", {"product": "box"}),
+    ("a skincare jar on green marble, soft light", {"product": "jar", "stand": "table", "surface": "marble",
+                                                     "surface_color": "green"}),
+    ("a beer bottle on a white background", {"product": "bottle", "product_color": "brown", "backdrop": "white"}),
 ])
 def test_studio_prompts_read_product_stand_surface_backdrop_and_light(text: str, expect: dict[str, str]) -> None:
     studio = read(text).studio
@@ -90,6 +93,8 @@ def test_a_product_in_an_outdoor_place_keeps_the_outdoor_packshot() -> None:
     world = generate_world(spec, 3)
     assert world.size_m == 1024.0 and not world.meshes
     assert read("a water bottle on a trail rock, snowy peaks in the background").studio == {}
+    stone = read("a smartwatch resting on a stone in a snowy mountain landscape")
+    assert stone.studio == {} and stone.props.get("rocks")  # outdoors "on a stone" is a rock again
     assert read("a watch against a white background, mountains far away").studio["backdrop"] == "white"
 
 

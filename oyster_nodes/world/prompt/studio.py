@@ -152,6 +152,8 @@ class StudioWords:
     explicit: bool = False
     words: list[str] = field(default_factory=list)
     consumed: set[int] = field(default_factory=set)
+    #: positions of product and finish words: no world concept, consumed even in a prompt outdoors
+    product_at: set[int] = field(default_factory=set)
 
     def any(self) -> bool:
         return bool(self.product or self.trigger)
@@ -186,6 +188,7 @@ def _read_at(tokens: list[str], i: int, out: StudioWords) -> int:
     """Read one studio phrase at i into `out`; its length in tokens (0: none here)."""
     for kind, phrases in FINISHES.items():
         if n := _match(tokens, i, phrases):
+            out.product_at.update(range(i, i + n))
             return _take(out, tokens, i, n, finish=kind)
     for kind, phrases in LIGHTS.items():
         if n := _match(tokens, i, phrases):
@@ -206,13 +209,35 @@ def _read_at(tokens: list[str], i: int, out: StudioWords) -> int:
                 material = "velvet"
             return _take(out, tokens, i, n, stand=kind, surface=material or out.surface,
                          trigger=kind not in ("table", "cloth"))
+    if surface := _bare_surface(tokens, i, out):
+        return surface
     for kind, phrases in PRODUCTS.items():
         if (n := _match(tokens, i, phrases)) and _is_noun(tokens, i, kind):
-            colour = _color_before(tokens, i, out.consumed)
+            colour = _color_before(tokens, i, out.consumed) or PHRASE_COLORS.get(" ".join(tokens[i : i + n]), "")
+            out.product_at.update(range(i, i + n))
             if out.product:  # the first product named is the hero
                 return _take(out, tokens, i, n)
             return _take(out, tokens, i, n, product=kind, product_color=colour)
     return 0
+
+
+#: the colour a product phrase implies when no colour is named
+PHRASE_COLORS = {"beer bottle": "brown", "beer bottles": "brown"}
+#: words that end a bare surface ("on green marble, soft light")
+_ENDS = frozenset((",", ".", ";", ":", "!", "?", "and", "with", "under", "in", "against", "before", "behind"))
+
+
+def _bare_surface(tokens: list[str], i: int, out: StudioWords) -> int:
+    """'on green marble', 'on dark slate': a material with no stand noun after it is a slab of it (a table)."""
+    kind = next((k for k, words in MATERIALS.items() if tokens[i] in words), "")
+    ahead = tokens[i + 1] if i + 1 < len(tokens) else ","
+    before = tokens[max(0, i - 3) : i]
+    if not kind or ahead not in _ENDS or "on" not in before or out.stand:
+        return 0
+    colour = _color_before(tokens, i, out.consumed)
+    if colour:
+        out.surface_color = colour
+    return _take(out, tokens, i, 1, stand="cloth" if kind == "velvet" else "table", surface=kind)
 
 
 def _is_noun(tokens: list[str], i: int, kind: str) -> bool:

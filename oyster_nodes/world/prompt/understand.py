@@ -520,6 +520,10 @@ def _relief(tokens: list[str]) -> float:
     return float(np.clip(1.0 + 0.3 * high - 0.2 * low, 0.4, 2.0))
 
 
+#: mention sources read from the words themselves (not the sentence model's guesses)
+LEXICAL_SOURCES = ("word", "group", "generic", "snow", "modifier")
+
+
 def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) -> Parse:
     """Find concept mentions, counts, negation and relations in one text."""
     tokens = tokenize(text)
@@ -527,8 +531,13 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     if negative:
         modifiers = []
     studio = sw.StudioWords() if negative else sw.read_studio(tokens)
+    mentions, leftover = lexical_pass(tokens, frozenset(consumed | studio.consumed))
+    if studio.consumed - studio.product_at and not studio.explicit and any(
+            not m.negated and m.source in LEXICAL_SOURCES and cv.BY_NAME[m.concept].category in sw.OUTDOOR_CATEGORIES
+            for m in mentions):  # outdoors the set's words ("on a stone") are the world's again
+        studio.consumed = set(studio.product_at)
+        mentions, leftover = lexical_pass(tokens, frozenset(consumed | studio.consumed))
     consumed |= studio.consumed
-    mentions, leftover = lexical_pass(tokens, frozenset(consumed))
     mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
     if encoder is not None:
@@ -586,9 +595,6 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
     spec.notes += studio_notes
     return spec
 
-
-#: mention sources read from the words themselves (not the sentence model's guesses)
-LEXICAL_SOURCES = ("word", "group", "generic", "snow", "modifier")
 
 
 def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
