@@ -512,7 +512,9 @@ class GpuScene:
 
 
 def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
-    """A world's axis-aligned bounding box including tall things."""
+    """A world's axis-aligned bounding box including tall things (a studio's: its set, see _set_bounds)."""
+    if w.env.extra.get("studio") and any(m.extra.get("role") == "stand" for m in w.meshes):
+        return _set_bounds(w)
     top = float(np.nanmax(w.height_hw)) + 40.0
     tops = [s.z + s.h for s in w.structures]
     if tops:
@@ -609,6 +611,21 @@ def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
     merged = merge([m for m, _ in items])
     ids = np.concatenate([np.full(len(m.pos), i, np.float32) for m, i in items])
     return merged.interleaved(ids)
+
+
+#: how far around a studio's stand its shadows are kept (m): the stand's own shadow on the floor
+SET_SHADOW_REACH_M = 1.6
+
+
+def _set_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
+    """A studio's stand and product (not its backdrop), and the floor around them: the box the key light's
+    shadow map covers, so a product a few centimetres across casts a sharp shadow."""
+    pieces = [m for m in w.meshes if m.extra.get("role") != "backdrop"]
+    centre = np.array(next(m.pos for m in pieces if m.extra.get("role") == "stand"), np.float64)
+    half = max(m.extent_m * m.scale for m in pieces) / 2 + SET_SHADOW_REACH_M
+    top = max(m.pos[2] + m.extent_m * m.scale for m in pieces) + 0.3
+    return (np.array([centre[0] - half, centre[1] - half, -0.1]),
+            np.array([centre[0] + half, centre[1] + half, top]))
 
 
 def _placed_rows(surface: MeshSurface, m: MeshPlacement, mesh_id: int) -> np.ndarray:
