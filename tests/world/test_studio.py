@@ -236,3 +236,24 @@ def test_studio_stills_are_deterministic(renderer: Renderer) -> None:
     a, b = renderer.render(world, cam), renderer.render(studio_world("a red soda can with water droplets on a "
                                                                       "red backdrop"), cam)
     assert np.array_equal(a.rgb_hw3, b.rgb_hw3)
+
+
+def test_the_shadow_map_covers_the_set_only() -> None:
+    from oyster_nodes.world.render.gpu_scene import _world_bounds
+
+    lo, hi = _world_bounds(studio_world(PERFUME))
+    assert np.all(hi - lo < 5.0)  # a few metres around the stand, not the 32 m world: sharp product shadows
+    lo, hi = _world_bounds(generate_world(read("a pine forest"), 1))
+    assert hi[0] - lo[0] > 500.0
+
+
+def test_the_rim_light_lights_the_product(renderer: Renderer) -> None:
+    import dataclasses
+
+    world = studio_world("a luxury watch on black velvet, rim light")
+    dark = dataclasses.replace(world, env=dataclasses.replace(world.env, extra={**world.env.extra,
+                                                                                 "rim_color": [0.0, 0.0, 0.0]}))
+    cam = frame_shot(world, width=W, height=H).camera
+    lit, unlit = renderer.render(world, cam), renderer.render(dark, cam)
+    product = lit.semantic_hw == SEM["mesh"]
+    assert lit.rgb_hw3[product].astype(float).mean() > unlit.rgb_hw3[product].astype(float).mean() + 3.0
