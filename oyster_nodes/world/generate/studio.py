@@ -502,7 +502,16 @@ def _sneaker(colour: str) -> tuple[list[Part], dict[str, Look]]:
     looks = {"upper": Look(rgb=body, roughness=0.7), "sole": Look(rgb=(0.95, 0.94, 0.9), roughness=0.6),
              "lining": Look(rgb=(0.1, 0.1, 0.11), roughness=0.9), "laces": Look(rgb=(0.96, 0.96, 0.96), roughness=0.8),
              "stripe": Look(rgb=accent, roughness=0.5)}
-    return [upper_p, sole, collar, *laces, band], looks
+    edge_x = np.linspace(-0.142, 0.142, 60)  # the line where the upper meets the sole, a darker welt
+    edge = np.column_stack([edge_x, np.zeros(60), np.full(60, 0.026)])
+    welt = [tube(np.column_stack([edge[:, 0], side * (np.interp(edge_x, xs, half_w) + 0.002), edge[:, 2]]),
+                 (0.0, 0.0, 1.0), 0.0012, 0.002, "welt") for side in (-1, 1)]
+    tab = box(0.008, 0.03, 0.03, "stripe", z0=0.055).moved(offset=(-0.139, 0.0, 0.0))
+    parts = [upper_p, sole, collar, *laces, band, *welt, tab]
+    for p in parts:  # toe spring: the front of the shoe curves up off the ground
+        p.v[:, 2] += 0.012 * np.clip((p.v[:, 0] - 0.06) / 0.085, 0.0, 1.0) ** 2
+    looks["welt"] = Look(rgb=(0.25, 0.25, 0.27), roughness=0.6)
+    return parts, looks
 
 
 def _headphones(colour: str) -> tuple[list[Part], dict[str, Look]]:
