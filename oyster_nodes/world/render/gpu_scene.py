@@ -106,6 +106,8 @@ class MaterialDraw:
     sphere: tuple[float, float, float, float]
     #: semantic class of its pixels (a studio's backdrop and stand are no imported product)
     sem: int = SEM["mesh"]
+    #: drawn with diffuse light only (a studio's paper backdrop: matte, and most of the frame)
+    matte: bool = False
 
 
 @dataclass
@@ -405,11 +407,15 @@ class GpuScene:
         self._build_user_meshes(programs, first)
         self.next_id = first + len(w.meshes)
         self.static_vaos: dict[str, tuple[moderngl.VertexArray, moderngl.VertexArray, int]] = {}
-        data = _with_ids(parts)
-        if data is not None:
+        backdrop = [(_backdrop_mesh(w, m, first + i), first + i) for i, m in enumerate(w.meshes)
+                    if m.extra.get("role") == "backdrop"]
+        for name, items in (("structure", parts), ("backdrop", backdrop)):
+            data = _with_ids(items)
+            if data is None:
+                continue
             vbo = self._keep(self.ctx.buffer(data.tobytes()))
             fmt = (vbo, "3f 3f 3f 1f 1f", "in_pos", "in_nrm", "in_col", "in_part", "in_id")
-            self.static_vaos["structure"] = (
+            self.static_vaos[name] = (
                 self._keep(self.ctx.vertex_array(programs["mesh"], [fmt], skip_errors=True)),
                 self._keep(self.ctx.vertex_array(programs["mesh_shadow"], [fmt], skip_errors=True)),
                 len(data) // 3,
@@ -432,7 +438,7 @@ class GpuScene:
         rows, indices, base = [], [], 0
         for i, m in enumerate(self.world.meshes):
             surface = mesh_surface(self.world.mesh_arrays, m)
-            if surface is None:
+            if surface is None or m.extra.get("role") == "backdrop":  # drawn as a static mesh (_backdrop_mesh)
                 continue
             data = _placed_rows(surface, m, first_id + i)
             rows.append(data)
@@ -446,7 +452,7 @@ class GpuScene:
                              for k in (mat.base_texture, mat.mr_texture, mat.normal_texture))
                 self.material_draws.append(MaterialDraw(first=offset + 3 * mat.first_face, count=3 * mat.faces,
                                                         material=mat, textures=maps, sphere=sphere,  # type: ignore[arg-type]
-                                                        sem=sem))
+                                                        sem=sem, matte=m.extra.get("role") == "backdrop"))
             base += len(data)
         self.user_tris = sum(len(f) for f in indices)
         if not rows:
@@ -481,6 +487,7 @@ class GpuScene:
             prog["u_sem"].value = d.sem if sem is None else sem
             m = d.material
             values = {"u_base": m.base_color, "u_metallic": m.metallic, "u_roughness": m.roughness,
+                      "u_matte": int(d.matte),
                       "u_emissive": m.emissive, "u_normal_scale": m.normal_scale,
                       "u_maps": sum(bit for bit, t in zip((1, 2, 4), d.textures, strict=True) if t is not None)}
             for name, value in values.items():
@@ -611,6 +618,22 @@ def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
     merged = merge([m for m, _ in items])
     ids = np.concatenate([np.full(len(m.pos), i, np.float32) for m, i in items])
     return merged.interleaved(ids)
+
+
+def _backdrop_mesh(w: WorldState, m: MeshPlacement, mesh_id: int) -> Mesh:
+    """A studio's backdrop as a structure-like mesh: a matte surface over most of the frame is drawn by the
+    structures' simple program (diffuse light and shadows), not the per-pixel materials of imported meshes.
+    Colours are its vertex colours times its material's, divided by the program's per-id variation."""
+    surface = mesh_surface(w.mesh_arrays, m)
+    if surface is None:
+        return Mesh()
+    rows = _placed_rows(surface, m, mesh_id)
+    idx = surface.faces_f3.reshape(-1)
+    base = np.asarray(surface.materials[0].base_color[:3] if surface.materials else (1.0, 1.0, 1.0), np.float32)
+    var = 0.85 + 0.3 * ((mesh_id * 0.618034) % 1.0)
+    col = rows[idx, 6:9] * base / np.float32(var)
+    return Mesh(pos=rows[idx, 0:3], nrm=rows[idx, 3:6], col=col.astype(np.float32),
+                part=np.zeros(len(idx), np.float32))
 
 
 #: how far around a studio's stand its shadows are kept (m): the stand's own shadow on the floor
