@@ -106,8 +106,6 @@ class MaterialDraw:
     sphere: tuple[float, float, float, float]
     #: semantic class of its pixels (a studio's backdrop and stand are no imported product)
     sem: int = SEM["mesh"]
-    #: drawn with diffuse light only (a studio's paper backdrop: matte, and most of the frame)
-    matte: bool = False
 
 
 @dataclass
@@ -452,7 +450,7 @@ class GpuScene:
                              for k in (mat.base_texture, mat.mr_texture, mat.normal_texture))
                 self.material_draws.append(MaterialDraw(first=offset + 3 * mat.first_face, count=3 * mat.faces,
                                                         material=mat, textures=maps, sphere=sphere,  # type: ignore[arg-type]
-                                                        sem=sem, matte=m.extra.get("role") == "backdrop"))
+                                                        sem=sem))
             base += len(data)
         self.user_tris = sum(len(f) for f in indices)
         if not rows:
@@ -487,7 +485,6 @@ class GpuScene:
             prog["u_sem"].value = d.sem if sem is None else sem
             m = d.material
             values = {"u_base": m.base_color, "u_metallic": m.metallic, "u_roughness": m.roughness,
-                      "u_matte": int(d.matte),
                       "u_emissive": m.emissive, "u_normal_scale": m.normal_scale,
                       "u_maps": sum(bit for bit, t in zip((1, 2, 4), d.textures, strict=True) if t is not None)}
             for name, value in values.items():

@@ -8,7 +8,6 @@ uniform float u_roughness;
 uniform vec3 u_emissive;
 uniform float u_normal_scale;
 uniform int u_maps;          // 1: base colour texture, 2: metallic-roughness texture, 4: normal map
-uniform int u_matte;         // 1: diffuse light only (a studio's paper backdrop, most of its frame)
 uniform sampler2D u_base_tex;
 uniform sampler2D u_mr_tex;
 uniform sampler2D u_normal_tex;
@@ -74,10 +73,6 @@ void main() {
     vec3 diffuse = base.rgb * (1.0 - metal);
     float sh = dot(n, u_light_dir) > 0.0 ? shadow_at(v_pos, n) : 0.0;
     vec3 c = lit_diffuse(diffuse, n, sh, 1.0, 0.0);
-    if (u_matte != 0) {
-        emit(fogged(c, v_fog), v_pos, n, v_id, u_sem);
-        return;
-    }
     c += u_key_color * sh * key_specular(n, v, u_light_dir, f0, rough);
     // the sky and ground seen in the reflection, blurred towards the ambient light as the surface roughens
     vec3 r = reflect(-v, n);
