@@ -299,7 +299,8 @@ def studio_setting(words: StudioWords, outdoor: list[str]) -> tuple[dict[str, st
         studio.setdefault(key, value)
     if studio["stand"] == "cloth" and studio["surface"] == "painted":
         studio["surface"] = "velvet"
-    notes = [describe(studio)]
+    notes = [describe(studio), "studio set: a small flat studio world (world.generate's size is not used); "
+                               "import the product's mesh with world.import_mesh to stand it on the stand"]
     if outdoor:
         notes.append(f"studio set: the outdoor words ({', '.join(dict.fromkeys(outdoor))}) are not shown")
     return studio, notes
