@@ -257,3 +257,15 @@ def test_the_rim_light_lights_the_product(renderer: Renderer) -> None:
     lit, unlit = renderer.render(world, cam), renderer.render(dark, cam)
     product = lit.semantic_hw == SEM["mesh"]
     assert lit.rgb_hw3[product].astype(float).mean() > unlit.rgb_hw3[product].astype(float).mean() + 3.0
+
+
+def test_water_droplets_bead_on_the_products_front() -> None:
+    dry = by_role(studio_world("a red soda can on a red backdrop"))["product"]
+    world = studio_world("a red soda can with water droplets on a red backdrop")
+    wet = by_role(world)["product"]
+    drops = next(m for m in wet.materials if m.name == "droplets")
+    assert "droplets" not in {m.name for m in dry.materials} and drops.faces > 500
+    v = world.mesh_arrays["mesh_product_v"][:, :]
+    f = world.mesh_arrays["mesh_product_f"][drops.first_face: drops.first_face + drops.faces]
+    centre = v[f.reshape(-1)].mean(axis=0)
+    assert centre[1] < -0.02 and 0.01 < centre[2] < 0.12  # on the can's front (towards -Y), up its side
