@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ...settings import setting
+from ..generate import studio as sd
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
@@ -95,6 +96,8 @@ def subjects(world: WorldState) -> list[Subject]:
 def _meshes(world: WorldState) -> list[Subject]:
     out = []
     for m in world.meshes:
+        if m.extra.get("role") in ("backdrop", "stand"):  # a studio set's pieces are no product
+            continue
         v = world.mesh_arrays.get(f"mesh_{m.id}_v")
         if v is None or not len(v):
             continue
@@ -339,6 +342,8 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         street = street_level_shot(world, primary, lens)
         if street is not None:
             return street
+    if primary.kind == "product" and sd.is_studio(world):
+        return _studio_shot(world, primary, lens, product_side)
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -346,6 +351,21 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
         return shot
     return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+def _studio_shot(world: WorldState, s: Subject, lens: _Lens, side: str) -> Framing:
+    """A packshot in a studio set (generate/studio.py): the product large, from the studio's front."""
+    stand_in = any(m.extra.get("stand_in") for m in world.meshes)
+    front = 0.0 if stand_in or s.front is None else math.degrees(math.atan2(s.front[0], -s.front[1]))
+    bearing = front + (SIDES[side] if side != "any" else 0.0)
+    pos, target = sd.hero_camera(world, s.centre, s.width_m, s.height_m, width=lens.width, height=lens.height,
+                                 focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm, bearing_deg=bearing)
+    cam = Camera(position=pos, target=target, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm, width=lens.width,
+                 height=lens.height, near_m=0.02, far_m=200.0)
+    dist = float(np.linalg.norm(np.asarray(pos) - s.centre))
+    return Framing(camera=cam, subject=s, shares={s.label: 0.1},
+                   note=f"framed {s.label} on its stand in the studio from {dist:.2f} m, a little above it "
+                        "(a studio packshot)")
 
 
 #: a street-level shot: eye height over the carriageway (m), how far up it looks (radians), how far from the

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..generate import studio as studio_set
 from ..state.mesh_data import MAX_TEXTURE_PX, face_normals, key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
 from ..state.world_state import INSTANCE_KINDS, WorldState
@@ -485,7 +486,8 @@ def import_mesh(
     """A new state with the mesh standing on the terrain at (x, y); `side` is the side a shot should show."""
     lim = limits or MeshLimits()
     path = Path(path)
-    if not (0.0 <= x <= state.size_m and 0.0 <= y <= state.size_m):
+    in_studio = studio_set.is_studio(state)  # a studio's product stands on its stand, wherever x and y say
+    if not in_studio and not (0.0 <= x <= state.size_m and 0.0 <= y <= state.size_m):
         raise MeshImportError(f"position ({x:g}, {y:g}) is outside the world (0..{state.size_m:g} m)")
     if not (scale > 0 and math.isfinite(scale)):
         raise MeshImportError(f"scale must be a positive number, got {scale!r}")
@@ -502,14 +504,21 @@ def import_mesh(
             f"(limit {min(lim.max_extent_m, 2.0 * state.size_m):.0f} m); lower the scale"
         )
     yaw = math.radians(yaw_deg)
-    z = _ground_under(state, vertices, x, y, scale, yaw)
-    if rests_on_rock(str((state.spec or {}).get("text", ""))):
+    if in_studio:
+        state, x, y, z = studio_set.seat_import(state, vertices, scale)
+        if note is not None:
+            note(f"{path.name} stands on the studio's stand in place of the stand-in product (x and y are not used)")
+    elif rests_on_rock(str((state.spec or {}).get("text", ""))):
+        z = _ground_under(state, vertices, x, y, scale, yaw)
         state, z = _set_on_rock(state, vertices, x, y, z, scale)
+    else:
+        z = _ground_under(state, vertices, x, y, scale, yaw)
     mesh_id = _mesh_id(state, path.stem)
     facing = math.atan2(math.sin(yaw + SIDES[side]), math.cos(yaw + SIDES[side]))
     item = MeshPlacement(id=mesh_id, name=path.name, pos=(float(x), float(y), float(z)), yaw=yaw, scale=float(scale),
                          vertices=int(len(vertices)), faces=int(len(surface.faces_f3)), extent_m=round(extent, 3),
-                         materials=surface.materials, facing_yaw=round(facing, 6))
+                         materials=surface.materials, facing_yaw=round(facing, 6),
+                         extra={"role": "product"} if in_studio else {})
     arrays = {**state.mesh_arrays, **surface.arrays(mesh_id)}
     return dataclasses.replace(state, meshes=[*state.meshes, item], mesh_arrays=arrays)
 

@@ -25,6 +25,7 @@ from ..state.world_state import WorldState
 from . import city as cy
 from . import scatter as sc
 from . import structures as st
+from . import studio as sd
 from . import terrain as tr
 from . import water as wt
 
@@ -97,6 +98,8 @@ def generate_world(
     """Build the world a spec describes; the same spec, seed and config always give the same bytes."""
     cfg = config or GenerateConfig()
     n = cfg.samples()
+    if spec.studio:  # a packshot set: backdrop, stand and product, whatever the world's size (studio.py)
+        return sd.generate_studio(spec, int(seed), progress)
     report = progress or (lambda f, m: None)
     seed = int(seed)
     shore = spec.shore if spec.shore != "none" or "ocean" not in spec.water else "coast"

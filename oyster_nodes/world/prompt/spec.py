@@ -16,6 +16,7 @@ import numpy as np
 
 from ...types import WireData
 from . import concepts as cv
+from . import studio as sw
 
 SPEC_VERSION = 1
 
@@ -63,6 +64,9 @@ class WorldSpec(WireData):
     #: what a modifier said of a head class (concepts.MODIFIER_VALUES): {"sand": "black", "building": "stone",
     #: "river": "dry", "road": "winding", "trees": "blossom", "precipitation": "heavy", "shore": "cliffs", ...}
     modifiers: dict[str, str] = field(default_factory=dict)
+    #: a studio set (prompt/studio.py STUDIO_CHOICES): {"product": "perfume_bottle", "stand": "plinth",
+    #: "surface": "marble", "backdrop": "white", "light": "soft", ...}; {} for a world outdoors
+    studio: dict[str, str] = field(default_factory=dict)
     #: what the prompt matched: [{"concept", "category", "score", "source", "text", "negated"}]
     matches: list[dict[str, Any]] = field(default_factory=list)
     #: what the parser decided on its own (defaults, ignored words, implied features)
@@ -70,7 +74,10 @@ class WorldSpec(WireData):
 
     # -- JSON ----------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if not self.studio:  # absent rather than empty, so specs of worlds outdoors keep their hashes
+            del out["studio"]
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False)
@@ -119,6 +126,8 @@ class WorldSpec(WireData):
         return cls.from_json(meta)
 
     def summary(self) -> str:
+        if self.studio:
+            return f"WorldSpec(studio, {self.studio.get('product', 'box')}, {self.studio.get('stand', 'plinth')})"
         parts = [self.terrain]
         if self.shore != "none":
             parts.append(self.shore)
@@ -188,6 +197,7 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     out["structures"] = _mapping(out, "structures", cv.STRUCTURES, int)
     out["props"] = _mapping(out, "props", cv.PROPS, int)
     out["modifiers"] = _modifiers(out)
+    out["studio"] = _studio(out)
     out["relations"] = _relations(out)
     out["matches"] = _list_of_dicts(out, "matches")
     out["notes"] = [str(n) for n in _list(out, "notes")]
@@ -283,6 +293,27 @@ def _modifiers(data: dict[str, Any]) -> dict[str, str]:
         raise SpecError(
             f"WorldSpec field 'modifiers.{extra[0]}' is unknown; known: {', '.join(cv.MODIFIER_VALUES)}"
         )
+    return out
+
+
+def _studio(data: dict[str, Any]) -> dict[str, str]:
+    value = data.get("studio", {})
+    if not isinstance(value, dict):
+        raise SpecError(f"WorldSpec field 'studio': expects an object, got {type(value).__name__}")
+    out: dict[str, str] = {}
+    for key, allowed in sw.STUDIO_CHOICES.items():  # vocabulary order, never the order of the input
+        if key not in value or value[key] in (None, ""):
+            continue
+        if value[key] not in allowed:
+            raise SpecError(f"WorldSpec field 'studio.{key}': must be one of {', '.join(allowed)}; "
+                            f"got {value[key]!r}")
+        out[key] = value[key]
+    extra = [k for k in value if k not in sw.STUDIO_CHOICES]
+    if extra:
+        raise SpecError(f"WorldSpec field 'studio.{extra[0]}' is unknown; known: {', '.join(sw.STUDIO_CHOICES)}")
+    if out:
+        out = {**{k: v for k, v in sw.DEFAULTS.items() if k not in out}, **out}
+        out = {k: out[k] for k in sw.STUDIO_CHOICES if k in out}
     return out
 
 

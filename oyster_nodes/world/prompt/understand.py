@@ -15,6 +15,7 @@ import numpy as np
 from ...types import Prompt
 from ..state.sky import clock_for_time
 from . import concepts as cv
+from . import studio as sw
 from .embed import Encoder
 from .spec import WorldSpec
 
@@ -105,6 +106,7 @@ class Parse:
     ignored: list[str] = field(default_factory=list)
     relief: float = 1.0
     notes: list[str] = field(default_factory=list)
+    studio: sw.StudioWords = field(default_factory=sw.StudioWords)
 
 
 #: spellings the token pattern would split, as one word ("a 4x4" is an off-road vehicle, not the numbers 4 and 4)
@@ -518,13 +520,24 @@ def _relief(tokens: list[str]) -> float:
     return float(np.clip(1.0 + 0.3 * high - 0.2 * low, 0.4, 2.0))
 
 
+#: mention sources read from the words themselves (not the sentence model's guesses)
+LEXICAL_SOURCES = ("word", "group", "generic", "snow", "modifier")
+
+
 def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) -> Parse:
     """Find concept mentions, counts, negation and relations in one text."""
     tokens = tokenize(text)
     modifiers, consumed = modifier_pass(tokens, _negated_positions(tokens))
     if negative:
         modifiers = []
-    mentions, leftover = lexical_pass(tokens, frozenset(consumed))
+    studio = sw.StudioWords() if negative else sw.read_studio(tokens)
+    mentions, leftover = lexical_pass(tokens, frozenset(consumed | studio.consumed))
+    if studio.consumed - studio.product_at and not studio.explicit and any(
+            not m.negated and m.source in LEXICAL_SOURCES and cv.BY_NAME[m.concept].category in sw.OUTDOOR_CATEGORIES
+            for m in mentions):  # outdoors the set's words ("on a stone") are the world's again
+        studio.consumed = set(studio.product_at)
+        mentions, leftover = lexical_pass(tokens, frozenset(consumed | studio.consumed))
+    consumed |= studio.consumed
     mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
     if encoder is not None:
@@ -546,6 +559,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
         relations=_relations(tokens, mentions),
         ignored=unknown,
         relief=_relief(tokens),
+        studio=studio,
     )
 
 
@@ -575,7 +589,12 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
     )
     spec = b.build(prompt, relief=main.relief)
     spec.matches = [_match_record(m) for m in mentions]
+    outdoor = [m.text for m in positive if m.source in LEXICAL_SOURCES and cv.BY_NAME[m.concept].category
+               in sw.OUTDOOR_CATEGORIES]
+    spec.studio, studio_notes = sw.studio_setting(main.studio, outdoor)
+    spec.notes += studio_notes
     return spec
+
 
 
 def _modifier_values(mods: list[Modifier]) -> dict[str, str]:

@@ -52,6 +52,8 @@ INST_TEX_W = 2048
 #: texture units of an imported mesh's base colour, metallic-roughness and normal maps while it is drawn (the
 #: post passes bind 8-12 only after the scene is drawn)
 MESH_UNITS = (8, 9, 10)
+#: a studio set's placed meshes (MeshPlacement.extra["role"]) -> the semantic class their pixels are
+SET_PIECES = {"backdrop": "terrain", "stand": "structure"}
 #: per vertex of an imported mesh: position, normal (world), linear RGBA, uv, id
 USER_MESH_FORMAT = ("3f 3f 4f 2f 1f", "in_pos", "in_nrm", "in_col", "in_uv", "in_id")
 
@@ -102,6 +104,8 @@ class MaterialDraw:
     textures: tuple[moderngl.Texture | None, moderngl.Texture | None, moderngl.Texture | None]
     #: the mesh's bounding sphere in the world (x, y, z, r)
     sphere: tuple[float, float, float, float]
+    #: semantic class of its pixels (a studio's backdrop and stand are no imported product)
+    sem: int = SEM["mesh"]
 
 
 @dataclass
@@ -401,11 +405,15 @@ class GpuScene:
         self._build_user_meshes(programs, first)
         self.next_id = first + len(w.meshes)
         self.static_vaos: dict[str, tuple[moderngl.VertexArray, moderngl.VertexArray, int]] = {}
-        data = _with_ids(parts)
-        if data is not None:
+        backdrop = [(_backdrop_mesh(w, m, first + i), first + i) for i, m in enumerate(w.meshes)
+                    if m.extra.get("role") == "backdrop"]
+        for name, items in (("structure", parts), ("backdrop", backdrop)):
+            data = _with_ids(items)
+            if data is None:
+                continue
             vbo = self._keep(self.ctx.buffer(data.tobytes()))
             fmt = (vbo, "3f 3f 3f 1f 1f", "in_pos", "in_nrm", "in_col", "in_part", "in_id")
-            self.static_vaos["structure"] = (
+            self.static_vaos[name] = (
                 self._keep(self.ctx.vertex_array(programs["mesh"], [fmt], skip_errors=True)),
                 self._keep(self.ctx.vertex_array(programs["mesh_shadow"], [fmt], skip_errors=True)),
                 len(data) // 3,
@@ -428,19 +436,21 @@ class GpuScene:
         rows, indices, base = [], [], 0
         for i, m in enumerate(self.world.meshes):
             surface = mesh_surface(self.world.mesh_arrays, m)
-            if surface is None:
+            if surface is None or m.extra.get("role") == "backdrop":  # drawn as a static mesh (_backdrop_mesh)
                 continue
             data = _placed_rows(surface, m, first_id + i)
             rows.append(data)
             indices.append(surface.faces_f3.astype(np.uint32) + np.uint32(base))
             textures = [self._mesh_texture(t) for t in surface.textures]
             sphere = _sphere(data[:, :3])
+            sem = SEM[SET_PIECES.get(str(m.extra.get("role", "")), "mesh")]
             offset = 3 * sum(len(f) for f in indices[:-1])
             for mat in surface.materials:
                 maps = tuple(textures[k] if 0 <= k < len(textures) else None
                              for k in (mat.base_texture, mat.mr_texture, mat.normal_texture))
                 self.material_draws.append(MaterialDraw(first=offset + 3 * mat.first_face, count=3 * mat.faces,
-                                                        material=mat, textures=maps, sphere=sphere))  # type: ignore[arg-type]
+                                                        material=mat, textures=maps, sphere=sphere,  # type: ignore[arg-type]
+                                                        sem=sem))
             base += len(data)
         self.user_tris = sum(len(f) for f in indices)
         if not rows:
@@ -469,10 +479,10 @@ class GpuScene:
         if self.user_vao is None:
             return 0
         prog, tris = self.user_prog, 0
-        prog["u_sem"].value = SEM["mesh"] if sem is None else sem
         for d in self.material_draws:
             if planes is not None and not _sphere_visible(d.sphere, planes):
                 continue
+            prog["u_sem"].value = d.sem if sem is None else sem
             m = d.material
             values = {"u_base": m.base_color, "u_metallic": m.metallic, "u_roughness": m.roughness,
                       "u_emissive": m.emissive, "u_normal_scale": m.normal_scale,
@@ -506,7 +516,9 @@ class GpuScene:
 
 
 def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
-    """A world's axis-aligned bounding box including tall things."""
+    """A world's axis-aligned bounding box including tall things (a studio's: its set, see _set_bounds)."""
+    if w.env.extra.get("studio") and any(m.extra.get("role") == "stand" for m in w.meshes):
+        return _set_bounds(w)
     top = float(np.nanmax(w.height_hw)) + 40.0
     tops = [s.z + s.h for s in w.structures]
     if tops:
@@ -603,6 +615,37 @@ def _with_ids(items: list[tuple[Mesh, int]]) -> np.ndarray | None:
     merged = merge([m for m, _ in items])
     ids = np.concatenate([np.full(len(m.pos), i, np.float32) for m, i in items])
     return merged.interleaved(ids)
+
+
+def _backdrop_mesh(w: WorldState, m: MeshPlacement, mesh_id: int) -> Mesh:
+    """A studio's backdrop as a structure-like mesh: a matte surface over most of the frame is drawn by the
+    structures' simple program (diffuse light and shadows), not the per-pixel materials of imported meshes.
+    Colours are its vertex colours times its material's, divided by the program's per-id variation."""
+    surface = mesh_surface(w.mesh_arrays, m)
+    if surface is None:
+        return Mesh()
+    rows = _placed_rows(surface, m, mesh_id)
+    idx = surface.faces_f3.reshape(-1)
+    base = np.asarray(surface.materials[0].base_color[:3] if surface.materials else (1.0, 1.0, 1.0), np.float32)
+    var = 0.85 + 0.3 * ((mesh_id * 0.618034) % 1.0)
+    col = rows[idx, 6:9] * base / np.float32(var)
+    return Mesh(pos=rows[idx, 0:3], nrm=rows[idx, 3:6], col=col.astype(np.float32),
+                part=np.zeros(len(idx), np.float32))
+
+
+#: how far around a studio's stand its shadows are kept (m): the stand's own shadow on the floor
+SET_SHADOW_REACH_M = 1.6
+
+
+def _set_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
+    """A studio's stand and product (not its backdrop), and the floor around them: the box the key light's
+    shadow map covers, so a product a few centimetres across casts a sharp shadow."""
+    pieces = [m for m in w.meshes if m.extra.get("role") != "backdrop"]
+    centre = np.array(next(m.pos for m in pieces if m.extra.get("role") == "stand"), np.float64)
+    half = max(m.extent_m * m.scale for m in pieces) / 2 + SET_SHADOW_REACH_M
+    top = max(m.pos[2] + m.extent_m * m.scale for m in pieces) + 0.3
+    return (np.array([centre[0] - half, centre[1] - half, -0.1]),
+            np.array([centre[0] + half, centre[1] + half, top]))
 
 
 def _placed_rows(surface: MeshSurface, m: MeshPlacement, mesh_id: int) -> np.ndarray:

@@ -70,6 +70,9 @@ class Lighting:
     saturation: float = 1.0
     contrast: float = 1.0
     wind: tuple[float, float] = (0.0, 0.0)
+    #: a rim light from behind (a studio's; env extra "rim_dir" / "rim_color"), drawn on placed meshes; none: 0
+    rim_dir: tuple[float, float, float] = (0.0, 0.0, 1.0)
+    rim_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def shadow_key(self) -> tuple[float, ...]:
         """What the cached shadow map depends on (besides the world)."""
@@ -113,6 +116,8 @@ class Lighting:
             "u_snow": self.snow,
             "u_wind": self.wind,
             "u_rough": 0.06 + 0.2 * self.wetness + 0.1 * self.cloud_cover,
+            "u_rim_dir": self.rim_dir,
+            "u_rim_color": self.rim_color,
         }
 
 
@@ -211,7 +216,23 @@ def lighting_from_env(env: Env) -> Lighting:
         saturation=_or(env.saturation, 1.0) * 1.08 * (1.0 - 0.6 * moonlit),
         contrast=_or(env.contrast, 1.0),
         wind=_wind(env),
+        **_rim(env),
     )
+
+
+def _rim(env: Env) -> dict[str, tuple[float, float, float]]:
+    """The rim light an env's extra asks for (a studio's), with the unit scale of the key light."""
+    colour = env.extra.get("rim_color")
+    if colour is None:
+        return {}
+    try:
+        rgb = tuple(float(c) for c in colour)
+    except (TypeError, ValueError):
+        return {}
+    if len(rgb) != 3 or not all(math.isfinite(c) and c >= 0 for c in rgb):
+        return {}
+    return {"rim_dir": _unit(env.extra.get("rim_dir"), (0.0, 0.7, 0.7)),
+            "rim_color": _t(SUN_SCALE * np.asarray(rgb))}
 
 
 def _wind(env: Env) -> tuple[float, float]:

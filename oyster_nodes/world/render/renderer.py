@@ -474,6 +474,9 @@ class Renderer:
         tris = self._draw_dynamic(dyn_rows)
         progs["mesh"]["u_sem"].value = SEM["structure"]
         tris += scene.draw_static("structure")
+        if "backdrop" in scene.static_vaos:  # a studio's paper sweep (gpu_scene._backdrop_mesh)
+            progs["mesh"]["u_sem"].value = SEM["terrain"]
+            tris += scene.draw_static("backdrop")
         tris += scene.draw_user_meshes(planes)
         lists = scene.instance_lists(
             planes, pos, fwd, camera.focal_px, s.instance_min_px, s.instance_lod_px, s.instance_card_px

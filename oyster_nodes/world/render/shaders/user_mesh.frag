@@ -11,6 +11,8 @@ uniform int u_maps;          // 1: base colour texture, 2: metallic-roughness te
 uniform sampler2D u_base_tex;
 uniform sampler2D u_mr_tex;
 uniform sampler2D u_normal_tex;
+uniform vec3 u_rim_dir;      // a rim light from behind (a studio's), unshadowed; black: none
+uniform vec3 u_rim_color;
 in vec3 v_pos;
 in vec3 v_nrm;
 in vec4 v_col;
@@ -77,6 +79,15 @@ void main() {
     vec3 env = mix(sky_radiance(r), ambient_light(r), rough * rough);
     vec3 fr = f0 + (max(vec3(1.0 - rough), f0) - f0) * pow(1.0 - ndv, 5.0);
     c += env * fr * (1.0 - 0.5 * rough) * mix(0.6, 1.0, sh);
+    if (u_rim_color.r + u_rim_color.g + u_rim_color.b > 0.0) {
+        float ndr = max(dot(n, u_rim_dir), 0.0);
+        float edge = pow(1.0 - ndv, 3.0);
+        c += u_rim_color * (diffuse * ndr * (0.25 + 0.75 * edge) + key_specular(n, v, u_rim_dir, f0, rough));
+        // the studio's softboxes seen in a glossy surface: a broad soft patch towards the key, a strip towards the rim
+        float gloss = (1.0 - rough) * (1.0 - rough);
+        float box = smoothstep(0.6, 0.9, dot(r, u_light_dir)) + 0.7 * smoothstep(0.75, 0.95, dot(r, u_rim_dir));
+        c += u_key_color * 1.6 * box * fr * gloss * mix(0.5, 1.0, sh);
+    }
     c += u_emissive;
     emit(fogged(c, v_fog), v_pos, n, v_id, u_sem);
 }
