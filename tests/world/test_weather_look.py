@@ -269,3 +269,14 @@ def test_the_fog_base_moves_smoothly_with_the_camera() -> None:
     bases = [fog_ground(world, Camera(position=(20.0 + 0.05 * k, 20.0, 40.0), target=(150.0, 150.0, 5.0),
                                       width=W, height=H))[0] for k in range(40)]
     assert np.abs(np.diff(bases)).max() < 0.05 and min(bases) > 0.5 * max(bases)
+
+
+def test_thick_fog_glows_evenly_towards_a_low_sun(renderer: Renderer) -> None:
+    """Dawn fog seen towards the sun: thick fog scatters the sun's light many times over, so the far ground
+    fades into an even glow (no bright swathe across the frame) while thin haze keeps its aureole."""
+    from oyster_nodes.world.render.lighting import fog_aureole
+
+    toward_sun = {**env_of("fog", "morning"), "fog_density": 0.006, "sun_dir": [0.7, 0.7, 0.12]}
+    ratio, _ = far_near(render(renderer, toward_sun, fog_view()))
+    assert ratio <= 0.45
+    assert fog_aureole(0.00004) > 0.9 > 0.3 > fog_aureole(0.0045)

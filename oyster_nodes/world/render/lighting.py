@@ -35,6 +35,8 @@ SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: the grade's tint by night (moonlight reads blue)
 NIGHT_TINT = np.array([0.88, 0.97, 1.12])
+#: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
+FOG_EVEN = 0.0008
 #: the hue of skylight at twilight, unit luminance
 SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
 
@@ -96,6 +98,7 @@ class Lighting:
             "u_sky_horizon": self.sky_horizon,
             "u_sky_ground": self.ground_color,
             "u_glow": self.glow,
+            "u_fog_glow": tuple(c * fog_aureole(self.fog_density) for c in self.glow),
             "u_sun_disc": tuple(30.0 * c * (1.0 - 0.9 * self.cloud_cover) for c in self.glow),
             "u_fog_color": self.fog_color,
             "u_fog_density": self.fog_density,
@@ -114,6 +117,13 @@ class Lighting:
             "u_wind": self.wind,
             "u_rough": 0.06 + 0.2 * self.wetness + 0.1 * self.cloud_cover,
         }
+
+
+def fog_aureole(density: float) -> float:
+    """The share of the sun's glow that fog of `density` (per metre) keeps towards the sun: thin haze scatters
+    light forward (a bright aureole round a low sun), thick fog scatters it many times over and glows evenly
+    in every direction (so a dawn fog is no brighter on the sun's side than a grey one)."""
+    return 1.0 / (1.0 + max(density, 0.0) / FOG_EVEN)
 
 
 def srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]:
