@@ -280,3 +280,16 @@ def test_thick_fog_glows_evenly_towards_a_low_sun(renderer: Renderer) -> None:
     ratio, _ = far_near(render(renderer, toward_sun, fog_view()))
     assert ratio <= 0.45
     assert fog_aureole(0.00004) > 0.9 > 0.3 > fog_aureole(0.0045)
+
+
+def test_light_rain_is_fewer_drops_not_fainter_ones(renderer: Renderer) -> None:
+    """Drizzle keeps the near drops as bright as a downpour's (so it reads in a still); the far veil thins."""
+    def alphas(intensity: float) -> tuple[float, ...]:
+        env = Env.from_json({**env_of("rain"), "precipitation": {"kind": "rain", "intensity": intensity}})
+        return precip_uniforms(env, lighting_from_env(env), low_view(), 1)["u_alpha"]
+
+    light, heavy = alphas(0.3), alphas(1.0)
+    assert light[0] == pytest.approx(heavy[0]) and light[3] < 0.5 * heavy[3]
+    drizzle = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 0.3}}
+    downpour = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 1.0}}
+    assert streaks(render(renderer, drizzle))["energy"] >= 0.8 * streaks(render(renderer, downpour))["energy"]
