@@ -293,3 +293,11 @@ def test_light_rain_is_fewer_drops_not_fainter_ones(renderer: Renderer) -> None:
     drizzle = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 0.3}}
     downpour = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 1.0}}
     assert streaks(render(renderer, drizzle))["energy"] >= 0.8 * streaks(render(renderer, downpour))["energy"]
+
+
+def test_a_moonlit_plain_shows_its_relief_under_a_sky_darker_than_the_ground(renderer: Renderer) -> None:
+    """Day-for-night: the moonlit ground is lit well above the night sky, so a bare plain at night is not flat."""
+    img = render(renderer, env_of("clear", "night"), low_view())
+    lum = luma(img.rgb_hw3)
+    ground = (img.semantic_hw != SEM["sky"]) & np.isfinite(img.depth_hw)
+    assert float(np.quantile(lum[ground], 0.95)) - sky_luma(img) >= 0.18

@@ -35,6 +35,8 @@ SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: the grade's tint by night (moonlight reads blue)
 NIGHT_TINT = np.array([0.88, 0.97, 1.12])
+#: the moon's light on the ground (linear): blue, and bright enough that a moonlit plain shows its relief
+MOONLIGHT = (0.25, 0.32, 0.52)
 #: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
 FOG_EVEN = 0.0008
 #: the hue of skylight at twilight, unit luminance
@@ -173,7 +175,7 @@ def lighting_from_env(env: Env) -> Lighting:
     moon_default = _unit((-sun[0], -sun[1], max(0.6, -sun[2])), (0.2, 0.4, 0.9))
     moon = _unit(env.moon_dir, moon_default) if env.moon_dir is not None else moon_default
     # day-for-night: a blue moonlight strong enough to read the ground by, only partly dimmed by cloud
-    moonlight = np.array([0.22, 0.28, 0.46]) * (1.0 - 0.35 * cloud)
+    moonlight = np.array(MOONLIGHT) * (1.0 - 0.35 * cloud)
     key = SUN_SCALE * sun_rgb * intensity * above if sun[2] > -0.02 else moonlight * night
     warm = float(np.clip(1.0 - elev / 20.0, 0.0, 1.0)) * float(np.clip((elev + 8.0) / 6.0, 0.0, 1.0))
     glow = sun_rgb / max(float(sun_rgb.max()), 1e-6) * (0.15 + 0.85 * warm) * (1.0 - 0.6 * cloud)
