@@ -70,3 +70,17 @@ def test_the_sea_past_the_border_is_part_of_the_sea_subject() -> None:
 def test_weather_framing_is_deterministic(weather: str) -> None:
     a, b = frame_shot(ruin_on_cliffs(weather), width=W, height=H), frame_shot(ruin_on_cliffs(weather), width=W, height=H)
     assert a.camera == b.camera and a.note == b.note
+
+
+def test_in_fog_the_subject_is_framed_near_enough_to_read() -> None:
+    """Fog takes the far ground, not the subject: the camera stands no farther than the fog leaves it legible."""
+    from oyster_nodes.world.render.lighting import fog_density_of, lighting_from_env
+
+    fog = ruin_on_cliffs("fog")
+    air = atmosphere(fog)
+    assert air.subject_max_m == pytest.approx(0.5 / lighting_from_env(fog.env).fog_density)
+    assert fog_density_of(fog.env) >= 0.007  # weather fog is air one sees well under a kilometre through
+    shot = frame_shot(fog, width=W, height=H)
+    gap = float(np.linalg.norm(np.asarray(shot.camera.position) - shot.subject.centre))
+    grey = frame_shot(ruin_on_cliffs("overcast"), width=W, height=H)
+    assert gap <= 1.1 * air.subject_max_m < float(np.linalg.norm(np.asarray(grey.camera.position) - grey.subject.centre))

@@ -20,6 +20,7 @@ import numpy as np
 
 from ...settings import setting
 from ..geometry.camera import Camera, ground_clearance, vec3
+from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 
@@ -52,6 +53,8 @@ HORIZON_AT = 1.0 / 3.0
 SKY_WEATHER = ("fog", "overcast", "cloudy", "rain", "storm", "snow")
 #: a sun this low (degrees, above -8) colours the horizon sky: sunrise, sunset, dusk
 LOW_SUN_DEG = 14.0
+#: in fog the subject keeps at least exp(-FOG_KEEP) of its contrast (the far ground fades, the subject reads)
+FOG_KEEP = 0.5
 #: how far (radians) a camera may tilt up from its aim to show the sky that weather needs over high ground
 LIFTS = (0.1, 0.2)
 
@@ -64,6 +67,8 @@ class Atmosphere:
 
     sky: float = 0.0
     reach_m: float = 0.0
+    #: the subject is framed from no farther than this (metres; 0: any), so that fog leaves it legible
+    subject_max_m: float = 0.0
     why: str = ""
 
 
@@ -79,7 +84,10 @@ def atmosphere(world: WorldState) -> Atmosphere:
         why.append("the low sun")
     if not why:
         return Atmosphere()
-    return Atmosphere(sky=0.2, reach_m=320.0 if weather == "fog" else 0.0, why=" and ".join(why))
+    if weather != "fog":
+        return Atmosphere(sky=0.2, why=" and ".join(why))
+    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=FOG_KEEP / max(fog_density_of(env), 1e-6),
+                      why=" and ".join(why))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -623,8 +631,13 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
     dists, rises = _base_plan(world, s, lens)
     if air.sky > 0 and s.kind in ("structure", "water", "landscape", "road"):
         far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
-        dists = [*dists, far] if far > dists[-1] * 1.2 else dists
+        dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
+    if air.subject_max_m > 0 and s.kind != "landscape":  # in fog: near enough that the subject still reads
+        near = [min(d, air.subject_max_m) for d in dists]
+        if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it
+            near.append(air.subject_max_m)
+        dists = sorted({round(d, 3) for d in near})
     return dists, rises
 
 

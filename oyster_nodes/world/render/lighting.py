@@ -37,6 +37,9 @@ LUMA = np.array([0.2126, 0.7152, 0.0722])
 NIGHT_TINT = np.array([0.88, 0.97, 1.12])
 #: the moon's light on the ground (linear): blue, and bright enough that a moonlit plain shows its relief
 MOONLIGHT = (0.25, 0.32, 0.52)
+#: the least extinction per metre at the fog's base for a weather: fog is air one sees well under a kilometre
+#: through (visibility ~3.9 / density)
+FOG_FLOOR = {"fog": 0.007}
 #: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
 FOG_EVEN = 0.0008
 #: the hue of skylight at twilight, unit luminance
@@ -121,6 +124,13 @@ class Lighting:
         }
 
 
+def fog_density_of(env: Env) -> float:
+    """Extinction per metre at the fog's base: the env's, else the weather's, never under FOG_FLOOR."""
+    weather = _or(env.weather, "clear").lower()
+    default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
+    return max(_or(env.fog_density, default.get(weather, 0.00004)), FOG_FLOOR.get(weather, 0.0))
+
+
 def fog_aureole(density: float) -> float:
     """The share of the sun's glow that fog of `density` (per metre) keeps towards the sun: thin haze scatters
     light forward (a bright aureole round a low sun), thick fog scatters it many times over and glows evenly
@@ -184,8 +194,7 @@ def lighting_from_env(env: Env) -> Lighting:
     lum = float(amb_sky @ LUMA)
     amb_sky = amb_sky + (lum * SKYLIGHT_BLUE - amb_sky) * min(1.0, 1.2 * warm)
     amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
-    fog_default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
-    fog_density = _or(env.fog_density, fog_default.get(weather, 0.00004))
+    fog_density = fog_density_of(env)
     fog_h = _or(env.fog_height_m, 250.0 if weather == "fog" else 300.0)
     mist = _or(env.mist_density, 2.0 * fog_density if weather == "fog" else 0.0)
     fog_col = _or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
