@@ -8,11 +8,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from oyster_nodes.world.camera.framing import atmosphere, frame_rays, frame_shot, subjects
+from oyster_nodes.world.camera.framing import atmosphere, frame_march, frame_rays, frame_shot, subjects
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
+from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.world_state import SEMANTIC_CLASSES, WorldState
+
+from .shot_world import flat
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 W, H = 320, 180
@@ -84,3 +87,16 @@ def test_in_fog_the_subject_is_framed_near_enough_to_read() -> None:
     gap = float(np.linalg.norm(np.asarray(shot.camera.position) - shot.subject.centre))
     grey = frame_shot(ruin_on_cliffs("overcast"), width=W, height=H)
     assert gap <= 1.1 * air.subject_max_m < float(np.linalg.norm(np.asarray(grey.camera.position) - grey.subject.centre))
+
+
+def test_a_rock_face_close_in_front_of_the_camera_counts_as_a_wall() -> None:
+    """The march that scores viewpoints sees ground rising close in the frame's upper part (a canyon's face
+    filling half the frame), and none over open ground."""
+    open_ground = flat(256.0)
+    h = open_ground.height_hw.copy()
+    h[:, 60:70] += 80.0  # a face 80 m tall, 30 m ahead of the camera
+    walled = dataclasses.replace(open_ground, height_hw=h)
+    cam = Camera(position=(30.0, 128.0, 14.0), target=(200.0, 128.0, 14.0), width=W, height=H)
+    assert frame_march(walled, cam, sea=False, wall_m=60.0)[3] >= 0.5
+    assert frame_march(open_ground, cam, sea=False, wall_m=60.0)[3] == 0.0
+    assert frame_march(walled, cam, sea=False, wall_m=20.0)[3] == 0.0  # nearer than the face: no wall

@@ -43,10 +43,13 @@ READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
-SETTING_WEIGHT: dict[str, float] = {"water": 3.5}
+SETTING_WEIGHT: dict[str, float] = {"water": 2.0}
 #: instances that block a view: (canopy radius, height) in metres at scale 1
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
                                             "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9)}
+#: ground rising in the frame's upper part nearer than this share of the subject's distance is a wall in front
+#: of the camera (a canyon's face filling half the frame): a view that opens onto the subject is preferred
+WALL_SHARE = 0.3
 #: the horizon sits this far down the frame (a third)
 HORIZON_AT = 1.0 / 3.0
 #: weather one reads from the sky (its colour, what falls against it) and the distance (fog)
@@ -493,10 +496,11 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     cands = cands[:36] if scene.air.sky > 0 else cands[:24]
     sea = _has_sea(world)
     for c in cands:
-        edge, sky, reach = frame_rays(world, c.camera, sea=sea)
+        wall_m = WALL_SHARE * c.dist if primary.kind not in ("product", "vehicle") else 0.0
+        edge, sky, reach, wall = frame_march(world, c.camera, sea=sea, wall_m=wall_m)
         c.shares["sky"] = sky
         c.score += (-8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
-                    + _atmosphere_fit(scene.air, sky, reach))
+                    + _atmosphere_fit(scene.air, sky, reach) - 6.0 * max(wall - 0.1, 0.0))
     return max(cands, key=lambda c: c.score)
 
 
@@ -840,6 +844,15 @@ def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> t
     rows' rays that leave the world's square before meeting the ground (with a sea, rays leaving over open water
     meet its apron and do not count), the share of all rays that never meet the ground (sky), and how far the
     farthest ground in frame lies (metres: the 85th percentile of where the rays that meet it do)."""
+    edge, sky, reach, _ = frame_march(world, cam, sea=sea, cols=cols)
+    return edge, sky, reach
+
+
+def frame_march(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9,
+                wall_m: float = 0.0) -> tuple[float, float, float, float]:
+    """frame_rays' three figures and a fourth: the share of the frame's upper rows whose rays meet the ground
+    nearer than `wall_m` (a rock face or a hillside standing close in front of the camera, where the view
+    should open)."""
     low = np.array([0.42, 0.5, 0.6, 0.72, 0.85, 0.98])
     high = np.array([0.04, 0.14, 0.24, 0.34])
     rows = np.concatenate([high, low]) * cam.height
@@ -866,7 +879,9 @@ def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> t
     down = (first_hit < len(t)) | (d[:, 2] < 0)  # rays that meet the ground, the sea or its apron
     met = np.where(first_hit < len(t), t[np.minimum(first_hit, len(t) - 1)], t[-1])[down]
     reach = float(np.percentile(met, 85)) if len(met) else 0.0
-    return float(leaves[lower].mean()), float(0.39 * sky[~lower].mean() + 0.61 * sky[lower].mean()), reach
+    near = (first_hit < len(t)) & (t[np.minimum(first_hit, len(t) - 1)] < wall_m)
+    return (float(leaves[lower].mean()), float(0.39 * sky[~lower].mean() + 0.61 * sky[lower].mean()), reach,
+            float(near[~lower].mean()))
 
 
 def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:

@@ -40,6 +40,8 @@ MOONLIGHT = (0.25, 0.32, 0.52)
 #: the least extinction per metre at the fog's base for a weather: fog is air one sees well under a kilometre
 #: through (visibility ~3.9 / density)
 FOG_FLOOR = {"fog": 0.007}
+#: the mist on the water in fog: its density at the water over the fog's (a shallow layer that doubles it)
+MIST_OVER_FOG = 1.0
 #: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
 FOG_EVEN = 0.0008
 #: the hue of skylight at twilight, unit luminance
@@ -196,7 +198,7 @@ def lighting_from_env(env: Env) -> Lighting:
     amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
     fog_density = fog_density_of(env)
     fog_h = _or(env.fog_height_m, 250.0 if weather == "fog" else 300.0)
-    mist = _or(env.mist_density, 2.0 * fog_density if weather == "fog" else 0.0)
+    mist = _or(env.mist_density, MIST_OVER_FOG * fog_density if weather == "fog" else 0.0)
     fog_col = _or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
     wet = _or(env.wetness, {"rain": 0.85, "storm": 1.0}.get(weather, 0.0))
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)
