@@ -301,3 +301,11 @@ def test_a_moonlit_plain_shows_its_relief_under_a_sky_darker_than_the_ground(ren
     lum = luma(img.rgb_hw3)
     ground = (img.semantic_hw != SEM["sky"]) & np.isfinite(img.depth_hw)
     assert float(np.quantile(lum[ground], 0.95)) - sky_luma(img) >= 0.18
+
+
+def test_mist_on_the_water_doubles_the_fog_there_and_no_more() -> None:
+    """The mist layer adds the fog's own density at the water (a lake at first light stays a lake, not a
+    white sheet); outside fog there is none."""
+    fog = lighting_from_env(Env.from_json(env_of("fog", "morning")))
+    assert fog.mist_density == pytest.approx(fog.fog_density)
+    assert lighting_from_env(Env.from_json(env_of("clear", "morning"))).mist_density == 0.0
