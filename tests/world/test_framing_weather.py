@@ -100,3 +100,17 @@ def test_a_rock_face_close_in_front_of_the_camera_counts_as_a_wall() -> None:
     assert frame_march(walled, cam, sea=False, wall_m=60.0)[3] >= 0.5
     assert frame_march(open_ground, cam, sea=False, wall_m=60.0)[3] == 0.0
     assert frame_march(walled, cam, sea=False, wall_m=20.0)[3] == 0.0  # nearer than the face: no wall
+
+
+def test_a_landscape_in_fog_is_seen_low_over_the_near_land() -> None:
+    """Fog over open hills: not the aerial view a clear day gets (all of it lost in the fog), but a low one
+    over the near land, the far hills fading behind."""
+    world = generate_world(WorldSpec(terrain="hills", weather="fog"), 3, GenerateConfig(size_m=1024.0))
+    clear = with_env(world, weather="clear")
+    fog_shot, clear_shot = frame_shot(world, width=W, height=H), frame_shot(clear, width=W, height=H)
+    assert fog_shot.subject.kind == clear_shot.subject.kind == "landscape"
+
+    def gap(shot: object) -> float:
+        return float(np.linalg.norm(np.asarray(shot.camera.position) - shot.subject.centre))  # type: ignore[attr-defined]
+
+    assert gap(fog_shot) <= 3.1 * atmosphere(world).subject_max_m < gap(clear_shot)

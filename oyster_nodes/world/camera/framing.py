@@ -637,7 +637,9 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
         far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
-    if air.subject_max_m > 0 and s.kind != "landscape":  # in fog: near enough that the subject still reads
+    if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
+        return [min(dists[0], 3.0 * air.subject_max_m)], (0.06, 0.12)
+    if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
         near = [min(d, air.subject_max_m) for d in dists]
         if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it
             near.append(air.subject_max_m)
