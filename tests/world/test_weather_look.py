@@ -269,3 +269,43 @@ def test_the_fog_base_moves_smoothly_with_the_camera() -> None:
     bases = [fog_ground(world, Camera(position=(20.0 + 0.05 * k, 20.0, 40.0), target=(150.0, 150.0, 5.0),
                                       width=W, height=H))[0] for k in range(40)]
     assert np.abs(np.diff(bases)).max() < 0.05 and min(bases) > 0.5 * max(bases)
+
+
+def test_thick_fog_glows_evenly_towards_a_low_sun(renderer: Renderer) -> None:
+    """Dawn fog seen towards the sun: thick fog scatters the sun's light many times over, so the far ground
+    fades into an even glow (no bright swathe across the frame) while thin haze keeps its aureole."""
+    from oyster_nodes.world.render.lighting import fog_aureole
+
+    toward_sun = {**env_of("fog", "morning"), "fog_density": 0.006, "sun_dir": [0.7, 0.7, 0.12]}
+    ratio, _ = far_near(render(renderer, toward_sun, fog_view()))
+    assert ratio <= 0.45
+    assert fog_aureole(0.00004) > 0.9 > 0.3 > fog_aureole(0.0045)
+
+
+def test_light_rain_is_fewer_drops_not_fainter_ones(renderer: Renderer) -> None:
+    """Drizzle keeps the near drops as bright as a downpour's (so it reads in a still); the far veil thins."""
+    def alphas(intensity: float) -> tuple[float, ...]:
+        env = Env.from_json({**env_of("rain"), "precipitation": {"kind": "rain", "intensity": intensity}})
+        return precip_uniforms(env, lighting_from_env(env), low_view(), 1)["u_alpha"]
+
+    light, heavy = alphas(0.3), alphas(1.0)
+    assert light[0] == pytest.approx(heavy[0]) and light[3] < 0.5 * heavy[3]
+    drizzle = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 0.3}}
+    downpour = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 1.0}}
+    assert streaks(render(renderer, drizzle))["energy"] >= 0.8 * streaks(render(renderer, downpour))["energy"]
+
+
+def test_a_moonlit_plain_shows_its_relief_under_a_sky_darker_than_the_ground(renderer: Renderer) -> None:
+    """Day-for-night: the moonlit ground is lit well above the night sky, so a bare plain at night is not flat."""
+    img = render(renderer, env_of("clear", "night"), low_view())
+    lum = luma(img.rgb_hw3)
+    ground = (img.semantic_hw != SEM["sky"]) & np.isfinite(img.depth_hw)
+    assert float(np.quantile(lum[ground], 0.95)) - sky_luma(img) >= 0.18
+
+
+def test_mist_on_the_water_doubles_the_fog_there_and_no_more() -> None:
+    """The mist layer adds the fog's own density at the water (a lake at first light stays a lake, not a
+    white sheet); outside fog there is none."""
+    fog = lighting_from_env(Env.from_json(env_of("fog", "morning")))
+    assert fog.mist_density == pytest.approx(fog.fog_density)
+    assert lighting_from_env(Env.from_json(env_of("clear", "morning"))).mist_density == 0.0

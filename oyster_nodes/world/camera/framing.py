@@ -21,6 +21,7 @@ import numpy as np
 from ...settings import setting
 from ..generate import studio as sd
 from ..geometry.camera import Camera, ground_clearance, vec3
+from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 
@@ -41,11 +42,56 @@ PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
                                     "product": 0.03, "props": 0.01, "landscape": 0.0}
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
+#: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
+#: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
+SETTING_WEIGHT: dict[str, float] = {"water": 2.0}
 #: instances that block a view: (canopy radius, height) in metres at scale 1
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
                                             "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9)}
+#: ground rising in the frame's upper part nearer than this share of the subject's distance is a wall in front
+#: of the camera (a canyon's face filling half the frame): a view that opens onto the subject is preferred
+WALL_SHARE = 0.3
 #: the horizon sits this far down the frame (a third)
 HORIZON_AT = 1.0 / 3.0
+#: weather one reads from the sky (its colour, what falls against it) and the distance (fog)
+SKY_WEATHER = ("fog", "overcast", "cloudy", "rain", "storm", "snow")
+#: a sun this low (degrees, above -8) colours the horizon sky: sunrise, sunset, dusk
+LOW_SUN_DEG = 14.0
+#: in fog the subject keeps at least exp(-FOG_KEEP) of its contrast (the far ground fades, the subject reads)
+FOG_KEEP = 0.5
+#: how far (radians) a camera may tilt up from its aim to show the sky that weather needs over high ground
+LIFTS = (0.1, 0.2)
+
+
+@dataclass(kw_only=True, slots=True, frozen=True)
+class Atmosphere:
+    """What a still must keep in frame for its weather and time to read: a share of sky (the horizon's
+    colour, a storm's cloud, falling rain and snow seen against it) and ground reaching far enough for fog
+    to take it. Zero: no need."""
+
+    sky: float = 0.0
+    reach_m: float = 0.0
+    #: the subject is framed from no farther than this (metres; 0: any), so that fog leaves it legible
+    subject_max_m: float = 0.0
+    why: str = ""
+
+
+def atmosphere(world: WorldState) -> Atmosphere:
+    """The sky and the distance a world's weather and time need in frame."""
+    env = world.env
+    weather = (env.weather or "clear").lower()
+    sun = env.sun_dir
+    elev = math.degrees(math.asin(float(np.clip(sun[2], -1.0, 1.0)))) if sun is not None else 45.0
+    low_sun = -8.0 < elev < LOW_SUN_DEG
+    why = [weather] if weather in SKY_WEATHER else []
+    if low_sun:
+        why.append("the low sun")
+    if not why:
+        return Atmosphere()
+    if weather != "fog":
+        return Atmosphere(sky=0.2, why=" and ".join(why))
+    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=FOG_KEEP / max(fog_density_of(env), 1e-6),
+                      why=" and ".join(why))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -229,9 +275,36 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
     else:
         centre = xyz.mean(axis=0) if "lake" in kinds or not kinds else sample[len(sample) // 2]
     radius = math.sqrt(len(xyz) * m * m / math.pi)
+    beyond, beyond_area = _water_beyond(world, sample, cell) if is_sea else (np.zeros((0, 3)), 0.0)
     return [Subject(kind="water", label=name, centre=centre, width_m=float(min(2 * radius, 0.6 * world.size_m)),
-                    height_m=1.0, points=sample, area_m2=np.full(len(sample), cell), flat=True,
+                    height_m=1.0, points=np.concatenate([sample, beyond]),
+                    area_m2=np.r_[np.full(len(sample), cell), np.full(len(beyond), beyond_area)], flat=True,
                     named=bool(kinds) or not spec)]
+
+
+#: how far past the world's border (share of its size) the sea drawn beyond it is sampled for framing
+BEYOND = 0.6
+
+
+def _water_beyond(world: WorldState, sample: np.ndarray, cell: float) -> tuple[np.ndarray, float]:
+    """Sample points of the sea the renderer draws past the world's border, and the area each stands for: the
+    open sea's apron when sea runs along most of the border, else the water near the border mirrored past it
+    (as the land's apron mirrors the world). A coastal road near the border looks out over this sea."""
+    size = world.size_m
+    border = np.concatenate([world.water_hw[0], world.water_hw[-1], world.water_hw[:, 0], world.water_hw[:, -1]])
+    if np.mean(np.isfinite(border)) > 0.5:
+        step = size / 10.0
+        g = np.arange(-BEYOND * size + step / 2, (1 + BEYOND) * size, step)
+        xy = np.array([(x, y) for x in g for y in g if not (0 <= x <= size and 0 <= y <= size)])
+        return np.column_stack([xy, np.full(len(xy), float(world.env.sea_level_m))]), step * step
+    out = []
+    for axis in (0, 1):
+        low = sample[sample[:, axis] < BEYOND * size].copy()
+        low[:, axis] = -low[:, axis]
+        high = sample[sample[:, axis] > (1 - BEYOND) * size].copy()
+        high[:, axis] = 2 * size - high[:, axis]
+        out += [low, high]
+    return np.concatenate(out), cell
 
 
 def _shore(world: WorldState, wet: np.ndarray, m: float, sample: np.ndarray) -> np.ndarray:
@@ -410,6 +483,7 @@ class _Scene:
     sun: np.ndarray
     trees: np.ndarray
     walls: np.ndarray
+    air: Atmosphere = field(default_factory=Atmosphere)
 
 
 def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens: _Lens, side: str) -> _Candidate:
@@ -422,7 +496,8 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
                    sun=np.asarray(world.env.sun_dir if world.env.sun_dir is not None else (0.4, -0.6, 0.7),
                                   dtype=np.float64),
                    trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
-                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)))
+                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)),
+                   air=atmosphere(world))
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
     offsets = (0.0, -thirds, thirds) if others else (0.0,)
     cands, kept = [], []
@@ -435,13 +510,37 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     order = np.argsort([-c.score for c in cands], kind="stable")
     for k in order[:12] if len(offsets) > 1 else ():  # the subject on a third, from the best places only
         cands += [_candidate(world, scene, lens, off, *kept[int(k)]) for off in offsets[1:]]
+    if scene.air.sky > 0:  # over high ground the sky shows only when the camera looks up a little
+        cands += [_candidate(world, scene, lens, 0.0, *kept[int(k)], lift=lift) for k in order[:12] for lift in LIFTS]
     cands.sort(key=lambda c: -c.score)
+    cands = cands[:36] if scene.air.sky > 0 else cands[:24]
     sea = _has_sea(world)
-    for c in cands[:24]:
-        edge, sky = frame_rays(world, c.camera, sea=sea)
+    for c in cands:
+        wall_m = WALL_SHARE * c.dist if primary.kind not in ("product", "vehicle") else 0.0
+        edge, sky, reach, wall = frame_march(world, c.camera, sea=sea, wall_m=wall_m)
         c.shares["sky"] = sky
-        c.score += -8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
-    return max(cands[:24], key=lambda c: c.score)
+        c.score += (-8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
+                    + _atmosphere_fit(scene.air, sky, reach) - 6.0 * max(wall - 0.1, 0.0))
+    return max(cands, key=lambda c: c.score)
+
+
+def _atmosphere_fit(air: Atmosphere, sky: float, reach_m: float) -> float:
+    """What missing sky and a short view cost a still whose weather or time needs them (0 when met)."""
+    cost = 6.0 * max(air.sky - sky, 0.0) / air.sky if air.sky > 0 else 0.0
+    if air.reach_m > 0:
+        cost += 5.0 * max(1.0 - reach_m / air.reach_m, 0.0)
+    return -cost
+
+
+def _horizon_fit(air: Atmosphere, cam: Camera) -> float:
+    """Before any ray is marched: what a candidate looking down so far that the horizon leaves the frame's
+    upper part costs a still that needs sky."""
+    if air.sky <= 0:
+        return 0.0
+    f = cam.forward()
+    down = -math.asin(float(np.clip(f[2], -1.0, 1.0)))
+    row = 0.5 - cam.focal_px * math.tan(float(np.clip(down, -1.2, 1.2))) / cam.height  # the horizon, from the top
+    return -4.0 * float(np.clip((air.sky + 0.05 - row) / (air.sky + 0.05), 0.0, 1.0))
 
 
 def _obstruction(scene: _Scene, pos: np.ndarray, s: Subject, lens: _Lens) -> float:
@@ -453,9 +552,10 @@ def _obstruction(scene: _Scene, pos: np.ndarray, s: Subject, lens: _Lens) -> flo
 
 
 def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: np.ndarray, dist: float, rise: float,
-               squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float) -> _Candidate:
-    cam = _aim(world, pos, scene.pool[0], off, lens)
+               squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float, lift: float = 0.0) -> _Candidate:
+    cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
+    score += _horizon_fit(scene.air, cam)
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
                       rise=rise, dist=dist, blocked=penalty)
 
@@ -548,7 +648,26 @@ def _fit_distance(s: Subject, lens: _Lens, bh: float, bw: float) -> float:
                                         s.width_m * lens.f_px / (bw * lens.width))
 
 
-def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tuple[float, ...]]:
+def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[list[float], tuple[float, ...]]:
+    """Distances (m) to try and rises (height over distance) for a kind of subject; when the weather or the time
+    needs sky and depth in frame, also farther and lower viewpoints (a ruin on a cliff seen from across the
+    bay, not from above)."""
+    dists, rises = _base_plan(world, s, lens)
+    if air.sky > 0 and s.kind in ("structure", "water", "landscape", "road"):
+        far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
+        dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
+        rises = (min(rises) * 0.5, *rises)
+    if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
+        return [min(dists[0], 3.0 * air.subject_max_m)], (0.06, 0.12)
+    if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
+        near = [min(d, air.subject_max_m) for d in dists]
+        if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it
+            near.append(air.subject_max_m)
+        dists = sorted({round(d, 3) for d in near})
+    return dists, rises
+
+
+def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tuple[float, ...]]:
     """Distances (m) to try and rises (height over distance) for a kind of subject."""
     size = world.size_m
     if s.kind == "product":
@@ -556,7 +675,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tupl
         return [d, 1.35 * d], (0.12, 0.3)
     if s.kind == "vehicle":
         d = s.width_m * lens.f_px / lens.width
-        return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3)
+        return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3, 0.5)
     if s.kind == "structure":
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
@@ -573,7 +692,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float], tupl
 def _positions(world: WorldState, s: Subject, lens: _Lens,
                side: str) -> list[tuple[np.ndarray, float, float, float]]:
     """Candidate camera positions: (xyz, distance, rise, how much the world's edge pushed it in 0..1)."""
-    dists, rises = _plan(world, s, lens)
+    dists, rises = _plan(world, s, lens, atmosphere(world))
     if s.kind == "product" and s.front is not None and side != "any":
         base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])
         bearings = [base + math.radians(a) for a in (-24.0, -12.0, 0.0, 12.0, 24.0)]
@@ -602,9 +721,10 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
     return out
 
 
-def _aim(world: WorldState, pos: np.ndarray, s: Subject, offset: float, lens: _Lens) -> Camera:
+def _aim(world: WorldState, pos: np.ndarray, s: Subject, offset: float, lens: _Lens, lift: float = 0.0) -> Camera:
     """Look at the subject, turned by `offset` (radians: the subject on a third), the horizon at a third
-    unless the subject would then leave the frame's middle band."""
+    unless the subject would then leave the frame's middle band; tilted up by `lift` (radians) where the sky
+    must show over high ground."""
     d = s.centre - pos
     flat = float(np.hypot(d[0], d[1])) + 1e-9
     yaw = math.atan2(d[1], d[0]) + offset
@@ -612,7 +732,7 @@ def _aim(world: WorldState, pos: np.ndarray, s: Subject, offset: float, lens: _L
     horizon = math.atan(lens.height * (0.5 - HORIZON_AT) / lens.f_px)
     half = math.atan(0.5 * s.height_m / float(np.linalg.norm(d)))  # the subject's own half-height, as an angle
     band = max(min(math.atan(0.25 * lens.height / lens.f_px), math.atan(0.42 * lens.height / lens.f_px) - half), 0.0)
-    down = float(np.clip(horizon, dip - band, dip + band))
+    down = float(np.clip(horizon, dip - band, dip + band)) - lift
     fwd = np.array([math.cos(yaw) * math.cos(down), math.sin(yaw) * math.cos(down), -math.sin(down)])
     reach = float(np.linalg.norm(d))
     size = world.size_m
@@ -696,7 +816,7 @@ def _score(world: WorldState, cam: Camera, pool: list[Subject], pts: np.ndarray,
     score = _primary_score(pool[0], cam, uv[mine], inside[mine], seen[mine], float(share[0]))
     for k, s in enumerate(pool[1:], start=1):
         need = READABLE_SHARE[s.kind]
-        score += 2.0 * min(share[k] / need, 1.0) + 0.3 * min(share[k] / (4 * need), 1.0)
+        score += SETTING_WEIGHT.get(s.kind, 2.0) * min(share[k] / need, 1.0) + 0.3 * min(share[k] / (4 * need), 1.0)
     return score + _light(world, cam, sun, pool[0]), shares, place
 
 
@@ -741,10 +861,20 @@ def edge_in_view(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) ->
     return frame_rays(world, cam, sea=sea, cols=cols)[0]
 
 
-def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> tuple[float, float]:
-    """(border share, sky share) from a grid of rays marched over the heightfield: the share of the lower rows'
-    rays that leave the world's square before meeting the ground (with a sea, rays leaving over open water meet
-    its apron and do not count), and the share of all rays that never meet the ground (sky)."""
+def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> tuple[float, float, float]:
+    """(border share, sky share, reach) from a grid of rays marched over the heightfield: the share of the lower
+    rows' rays that leave the world's square before meeting the ground (with a sea, rays leaving over open water
+    meet its apron and do not count), the share of all rays that never meet the ground (sky), and how far the
+    farthest ground in frame lies (metres: the 85th percentile of where the rays that meet it do)."""
+    edge, sky, reach, _ = frame_march(world, cam, sea=sea, cols=cols)
+    return edge, sky, reach
+
+
+def frame_march(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9,
+                wall_m: float = 0.0) -> tuple[float, float, float, float]:
+    """frame_rays' three figures and a fourth: the share of the frame's upper rows whose rays meet the ground
+    nearer than `wall_m` (a rock face or a hillside standing close in front of the camera, where the view
+    should open)."""
     low = np.array([0.42, 0.5, 0.6, 0.72, 0.85, 0.98])
     high = np.array([0.04, 0.14, 0.24, 0.34])
     rows = np.concatenate([high, low]) * cam.height
@@ -768,7 +898,12 @@ def frame_rays(world: WorldState, cam: Camera, *, sea: bool, cols: int = 9) -> t
         leaves &= z_out < level - 0.5
     lower = np.arange(len(uv)) >= len(high) * cols
     sky = (first_hit == len(t)) & (d[:, 2] >= 0)
-    return float(leaves[lower].mean()), float(0.39 * sky[~lower].mean() + 0.61 * sky[lower].mean())
+    down = (first_hit < len(t)) | (d[:, 2] < 0)  # rays that meet the ground, the sea or its apron
+    met = np.where(first_hit < len(t), t[np.minimum(first_hit, len(t) - 1)], t[-1])[down]
+    reach = float(np.percentile(met, 85)) if len(met) else 0.0
+    near = (first_hit < len(t)) & (t[np.minimum(first_hit, len(t) - 1)] < wall_m)
+    return (float(leaves[lower].mean()), float(0.39 * sky[~lower].mean() + 0.61 * sky[lower].mean()), reach,
+            float(near[~lower].mean()))
 
 
 def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:

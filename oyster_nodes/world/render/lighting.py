@@ -35,6 +35,15 @@ SUN_SCALE = 0.65
 LUMA = np.array([0.2126, 0.7152, 0.0722])
 #: the grade's tint by night (moonlight reads blue)
 NIGHT_TINT = np.array([0.88, 0.97, 1.12])
+#: the moon's light on the ground (linear): blue, and bright enough that a moonlit plain shows its relief
+MOONLIGHT = (0.25, 0.32, 0.52)
+#: the least extinction per metre at the fog's base for a weather: fog is air one sees well under a kilometre
+#: through (visibility ~3.9 / density)
+FOG_FLOOR = {"fog": 0.007}
+#: the mist on the water in fog: its density at the water over the fog's (a shallow layer that doubles it)
+MIST_OVER_FOG = 1.0
+#: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
+FOG_EVEN = 0.0008
 #: the hue of skylight at twilight, unit luminance
 SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
 
@@ -99,6 +108,7 @@ class Lighting:
             "u_sky_horizon": self.sky_horizon,
             "u_sky_ground": self.ground_color,
             "u_glow": self.glow,
+            "u_fog_glow": tuple(c * fog_aureole(self.fog_density) for c in self.glow),
             "u_sun_disc": tuple(30.0 * c * (1.0 - 0.9 * self.cloud_cover) for c in self.glow),
             "u_fog_color": self.fog_color,
             "u_fog_density": self.fog_density,
@@ -119,6 +129,20 @@ class Lighting:
             "u_rim_dir": self.rim_dir,
             "u_rim_color": self.rim_color,
         }
+
+
+def fog_density_of(env: Env) -> float:
+    """Extinction per metre at the fog's base: the env's, else the weather's, never under FOG_FLOOR."""
+    weather = _or(env.weather, "clear").lower()
+    default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
+    return max(_or(env.fog_density, default.get(weather, 0.00004)), FOG_FLOOR.get(weather, 0.0))
+
+
+def fog_aureole(density: float) -> float:
+    """The share of the sun's glow that fog of `density` (per metre) keeps towards the sun: thin haze scatters
+    light forward (a bright aureole round a low sun), thick fog scatters it many times over and glows evenly
+    in every direction (so a dawn fog is no brighter on the sun's side than a grey one)."""
+    return 1.0 / (1.0 + max(density, 0.0) / FOG_EVEN)
 
 
 def srgb_to_linear(c: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -168,7 +192,7 @@ def lighting_from_env(env: Env) -> Lighting:
     moon_default = _unit((-sun[0], -sun[1], max(0.6, -sun[2])), (0.2, 0.4, 0.9))
     moon = _unit(env.moon_dir, moon_default) if env.moon_dir is not None else moon_default
     # day-for-night: a blue moonlight strong enough to read the ground by, only partly dimmed by cloud
-    moonlight = np.array([0.22, 0.28, 0.46]) * (1.0 - 0.35 * cloud)
+    moonlight = np.array(MOONLIGHT) * (1.0 - 0.35 * cloud)
     key = SUN_SCALE * sun_rgb * intensity * above if sun[2] > -0.02 else moonlight * night
     warm = float(np.clip(1.0 - elev / 20.0, 0.0, 1.0)) * float(np.clip((elev + 8.0) / 6.0, 0.0, 1.0))
     glow = sun_rgb / max(float(sun_rgb.max()), 1e-6) * (0.15 + 0.85 * warm) * (1.0 - 0.6 * cloud)
@@ -177,10 +201,9 @@ def lighting_from_env(env: Env) -> Lighting:
     lum = float(amb_sky @ LUMA)
     amb_sky = amb_sky + (lum * SKYLIGHT_BLUE - amb_sky) * min(1.0, 1.2 * warm)
     amb_ground = np.array([0.32, 0.28, 0.22]) * (0.12 * key + 0.35 * amb_sky)
-    fog_default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
-    fog_density = _or(env.fog_density, fog_default.get(weather, 0.00004))
+    fog_density = fog_density_of(env)
     fog_h = _or(env.fog_height_m, 250.0 if weather == "fog" else 300.0)
-    mist = _or(env.mist_density, 2.0 * fog_density if weather == "fog" else 0.0)
+    mist = _or(env.mist_density, MIST_OVER_FOG * fog_density if weather == "fog" else 0.0)
     fog_col = _or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
     wet = _or(env.wetness, {"rain": 0.85, "storm": 1.0}.get(weather, 0.0))
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)

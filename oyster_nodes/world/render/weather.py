@@ -41,6 +41,8 @@ class Layers:
     wander_m: float = 0.0
 
 
+#: per layer (near to far), how much of its opacity a layer loses from the heaviest fall to none
+THINNING = (0.0, 0.1, 0.45, 0.75)
 RAIN = Layers(distance_m=(3.0, 7.0, 16.0, 40.0), tiles_per_turn=(7, 11, 17, 27),
               stretch=(0.55, 0.7, 0.85, 1.0), alpha=(0.62, 0.52, 0.42, 0.34), fall_mps=8.0)
 SNOW = Layers(distance_m=(2.0, 5.0, 12.0, 30.0), tiles_per_turn=(5, 8, 13, 21),
@@ -156,7 +158,9 @@ def precip_uniforms(env: Env, light: Lighting, camera: Camera, seed: int,
     drift = (-(wind_across * t + wander) / dist) * tiles
     slant = float(np.clip(wind_across / (layers.fall_mps * (1.0 if kind == "rain" else 3.0)), -0.35, 0.35))
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 91])))
-    scale = 0.55 + 0.45 * amount
+    # light rain or snow is fewer drops, not fainter ones: the near layers keep their drops' brightness, the
+    # far layers (in a downpour a veil) thin with the intensity
+    scale = 1.0 - (1.0 - amount) * np.asarray(THINNING)
     return {
         "u_centre": (camera.width / 2.0, camera.height / 2.0),
         "u_focal": float(camera.focal_px),
@@ -166,7 +170,7 @@ def precip_uniforms(env: Env, light: Lighting, camera: Camera, seed: int,
         "u_stretch": tuple(float(v) for v in stretch),
         "u_fall": tuple(float(v % 1.0) for v in fall),
         "u_drift": tuple(float(v % 1.0) for v in drift),
-        "u_alpha": tuple(float(a * scale) for a in layers.alpha),
+        "u_alpha": tuple(float(a * k) for a, k in zip(layers.alpha, scale, strict=True)),
         "u_slant": slant,
         "u_drop_color": precip_color(kind, light),
         "u_seed": tuple(float(v) for v in rng.uniform(0.0, 1.0, 2)),

@@ -5,6 +5,8 @@ uniform float u_fog_density;
 uniform float u_fog_height;
 uniform float u_fog_base;
 uniform float u_haze;
+// the sun's glow in the fog's in-scattered light: strong in thin haze (forward scattering), faint in thick fog
+uniform vec3 u_fog_glow;
 // a second, shallow layer lying on the water (or the low ground) near the camera's subject: mist
 uniform float u_mist_density;
 uniform float u_mist_base;
@@ -33,7 +35,7 @@ vec3 fog_tint(vec3 d) {
     float m2 = max(dot(d, u_sun_dir), 0.0);
     m2 *= m2;
     float m8 = m2 * m2 * m2 * m2;
-    return u_fog_color + u_glow * (0.25 * m2 * m2 + 0.5 * m8 * m8 * m8);
+    return u_fog_color + u_fog_glow * (0.25 * m2 * m2 + 0.5 * m8 * m8 * m8);
 }
 
 // The fog between the camera and `pos` as (in-scattered colour, transmittance): c' = c * f.a + f.rgb.
