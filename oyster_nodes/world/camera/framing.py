@@ -31,7 +31,12 @@ PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps":
                                           "barrels": ("barrel",), "fences": ("fence",)}
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
-                                  "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1}
+                                  "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
+                                  "ferry": 4, "sailboat": 3, "fishing_boat": 3, "motorboat": 2, "rowboat": 2,
+                                  "pier": 2, "quay": 1}
+#: spec structures that stand for several structure kinds (boats of every kind, a harbour's pier and quay)
+KINDS_OF_ASKED: dict[str, tuple[str, ...]] = {
+    "boat": ("ferry", "sailboat", "fishing_boat", "motorboat", "rowboat"), "harbour": ("pier", "quay")}
 #: product sides: the camera's bearing from the product's front, degrees (counter-clockwise seen from above)
 SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.0, "left": -90.0,
                            "right": 90.0, "back": 180.0}
@@ -149,6 +154,8 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
         asked |= {"house", "cabin"}
     if "city" in asked:
         asked |= {"highrise"}
+    for name in [k for k in asked if k in KINDS_OF_ASKED]:
+        asked |= set(KINDS_OF_ASKED[name])
     xy = np.array([[s.x, s.y] for s in kinds])
     rank = np.array([STRUCTURE_RANK.get(s.kind, 1) + (10 if s.kind in asked else 0) for s in kinds], np.float64)
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0

@@ -22,6 +22,7 @@ from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
+from . import boats as bt
 from . import city as cy
 from . import scatter as sc
 from . import structures as st
@@ -50,6 +51,7 @@ _STAGES = (
     "vars",
     "waterfall",
     "city",
+    "boats",
 )
 
 Progress = Callable[[float, str], None]
@@ -149,6 +151,8 @@ def generate_world(
 
     report(0.65, "materials")
     water_hw = wt.finalize(h, level)
+    structures += bt.harbour_and_boats(h, water_hw, structures, spec, stage_rng(seed, "boats"), cell_m=cfg.cell_m,
+                                       size_m=cfg.size_m)
     ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
     if city.paved is not None:  # pavements and yards between the streets and the buildings; nothing grows there
         ground.material[city.paved & ~road_mask] = tr.MAT["gravel"]

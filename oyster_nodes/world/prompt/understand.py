@@ -608,6 +608,8 @@ COMPATIBLE: frozenset[frozenset[str]] = frozenset(
 ) | frozenset(frozenset(("plains", t)) for t in ("dunes", "snowfield", "swamp", "canyon", "volcanic", "mountains"))
 #: landforms whose winter has no snow on the ground
 SNOWLESS = frozenset(("dunes", "canyon", "volcanic"))
+#: structures that stand in the water (not buildings that want a road)
+AFLOAT = ("boat", "harbour")
 CATEGORY_WORD = {"terrain": "landform", "weather": "weather", "time": "time of day", "season": "season"}
 
 
@@ -721,6 +723,10 @@ class _Builder:
         if shore == "none" and wants_sea and "coast" not in self.excluded and "ocean" not in self.excluded:
             shore = "coast"
             self.notes.append("sea or lighthouse asked for: added a coast")
+        afloat = any(structures.get(k) for k in AFLOAT)
+        if shore == "none" and afloat and not self.of("water") and "coast" not in self.excluded:
+            shore = "coast"  # boats and piers need water to float on and reach into
+            self.notes.append("boats or a pier need water and none is named: added a coast")
         return shore
 
     def _water(self, shore: str, structures: dict[str, int]) -> list[str]:
@@ -764,9 +770,14 @@ class _Builder:
 
     def _structures(self) -> dict[str, int]:
         counts: dict[str, int] = {}
+        boats: dict[str, int] = {}
         for m in self.of("structure"):
             counts[m.concept] = max(counts.get(m.concept, 0), self._count(m))
-        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge"))
+            if m.concept == "boat":  # "three fishing boats and a ferry": four boats of two kinds
+                boats[m.text] = max(boats.get(m.text, 0), self._count(m))
+        if boats:
+            counts["boat"] = sum(boats.values())
+        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge", *AFLOAT))
         if (buildings >= 2 or counts.get("village")) and "road" not in counts and "road" not in self.excluded:
             counts["road"] = 1
             self.notes.append(

@@ -737,6 +737,166 @@ def _waterfall(w: float, d: float, h: float, rgb: tuple[float, float, float]) ->
     return [box((0.0, 0.0, h / 2), (min(d, 1.0), w, h), rgb)]
 
 
+# --- boats and harbours ---------------------------------------------------------------------------
+
+
+def _outward(verts: np.ndarray, faces: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Faces wound so that each one's normal points away from its reference point (one row per face)."""
+    tri = verts[faces]
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    flip = np.einsum("ij,ij->i", n, tri.mean(axis=1) - ref) < 0
+    out = faces.copy()
+    out[flip] = out[flip][:, ::-1]
+    return out
+
+
+def _hull(length: float, beam: float, freeboard: float, draft: float, rgb: tuple[float, float, float],
+          stripe: tuple[float, float, float], deck: tuple[float, float, float], sharp: float = 1.0) -> list[Mesh]:
+    """A closed hull lofted through seven cross-sections from the transom (-x) to a pointed bow (+x), its
+    waterline at z = 0: a stripe along the sheer, the hull below it, a deck on top."""
+    t = np.array([0.0, 0.12, 0.3, 0.5, 0.7, 0.86, 1.0])
+    half = beam / 2 * np.array([0.8, 0.94, 1.0, 1.0, 0.9, 0.62 - 0.12 * (sharp - 1), 0.03])
+    sheer = freeboard * (1.0 + 0.3 * t**2)
+    keel = -draft * np.array([0.8, 1.0, 1.0, 1.0, 0.85, 0.45, -0.5])
+    x = -length / 2 + t * length
+    rows = []
+    for k in range(len(t)):
+        b, zs, zk = half[k], sheer[k], keel[k]
+        strake, chine = zs - 0.28 * freeboard, zk * 0.45 + zs * 0.05
+        rows.append([(x[k], b, zs), (x[k], b * 0.98, strake), (x[k], b * 0.8, chine), (x[k], 0.0, zk),
+                     (x[k], -b * 0.8, chine), (x[k], -b * 0.98, strake), (x[k], -b, zs)])
+    v = np.asarray(rows, np.float64).reshape(-1, 3)
+    idx = np.arange(len(v)).reshape(len(t), 7)
+    ref = lambda f: np.c_[np.clip(v[f].mean(axis=1)[:, 0], -length / 4, length / 4), np.zeros(len(f)),  # noqa: E731
+                          np.full(len(f), (freeboard - draft) / 4)]
+
+    def band(cols: list[int]) -> np.ndarray:
+        a, b = idx[:-1][:, cols], idx[:-1][:, [c + 1 for c in cols]]
+        c, d = idx[1:][:, cols], idx[1:][:, [c + 1 for c in cols]]
+        return np.concatenate([np.stack([a, b, d], -1).reshape(-1, 3), np.stack([a, d, c], -1).reshape(-1, 3)])
+
+    def part(faces: np.ndarray, colour: tuple[float, float, float]) -> Mesh:
+        return from_faces(v, _outward(v, faces, ref(faces)), colour)
+
+    top = np.concatenate([np.stack([idx[:-1, 0], idx[:-1, 6], idx[1:, 6]], 1), np.stack([idx[:-1, 0], idx[1:, 6], idx[1:, 0]], 1)])
+    ends = np.concatenate([np.stack([np.full(5, r[0]), r[1:6], r[2:7]], 1) for r in (idx[0], idx[-1])])
+    return [part(band([1, 2, 3, 4]), rgb), part(band([0, 5]), stripe), part(top, deck), part(ends, rgb)]
+
+
+def _two_sided(points: list[tuple[float, float, float]], rgb: tuple[float, float, float]) -> Mesh:
+    """A flat triangle (a sail) with a face to each side."""
+    v = np.asarray(points, np.float64)
+    return from_faces(v, np.array([[0, 1, 2], [0, 2, 1]]), rgb)
+
+
+def _glass_band(x0: float, x1: float, z0: float, z1: float, y: float) -> list[Mesh]:
+    """A strip of windows along both sides at |y|, from x0 to x1 and z0 to z1 (lit at night)."""
+    glass = (0.05, 0.06, 0.08)
+    return [box(((x0 + x1) / 2, s * y, (z0 + z1) / 2), (x1 - x0, 0.06, z1 - z0), glass, WINDOW) for s in (-1, 1)]
+
+
+WHITE_PAINT, DARK_PAINT, TEAK = (0.8, 0.8, 0.78), (0.03, 0.03, 0.035), (0.3, 0.18, 0.09)
+
+
+def _fishing_boat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A hull with a wheelhouse aft of midships, a mast and a gantry at the stern."""
+    f = 0.12 * w
+    white = WHITE_PAINT if sum(rgb) < 2.0 else (0.05, 0.12, 0.35)
+    parts = _hull(w, d, f, 0.09 * w, rgb, white, (0.35, 0.33, 0.3))
+    x0, x1, top = -0.2 * w, 0.08 * w, f + 0.22 * w
+    parts += [box(((x0 + x1) / 2, 0, (f + top) / 2), (x1 - x0, 0.6 * d, top - f), WHITE_PAINT),
+              box(((x0 + x1) / 2, 0, top + 0.05), (x1 - x0 + 0.3, 0.66 * d, 0.12), DARK_PAINT),
+              box((x1 + 0.02, 0, top - 0.45), (0.06, 0.5 * d, 0.55), (0.05, 0.06, 0.08), WINDOW)]
+    parts += _glass_band(x0 + 0.3, x1 - 0.3, top - 0.75, top - 0.3, 0.3 * d + 0.02)
+    parts.append(frustum(0.07 * d / 3.4, 0.04, top, max(h, top + 1.0), 5, WHITE_PAINT, phase=0.3))
+    parts.append(box((-0.2 * w, 0, top + 0.9), (0.4 * w, 0.1, 0.1), DARK_PAINT))  # a boom out over the stern
+    for s in (-1, 1):
+        parts.append(box((-0.44 * w, s * 0.36 * d, f + 1.3), (0.15, 0.15, 2.6), DARK_PAINT))
+    parts.append(box((-0.44 * w, 0, f + 2.6), (0.15, 0.72 * d + 0.15, 0.15), DARK_PAINT))
+    return parts
+
+
+def _sailboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A sleek hull with a low cabin, a tall mast, a mainsail on its boom and a jib."""
+    f = 0.1 * w
+    stripe = (0.03, 0.05, 0.18) if sum(rgb) > 1.2 else WHITE_PAINT
+    parts = _hull(w, d, f, 0.12 * w, rgb, stripe, TEAK, sharp=1.6)
+    parts += [box((-0.05 * w, 0, f + 0.3), (0.38 * w, 0.55 * d, 0.6), WHITE_PAINT)]
+    parts += _glass_band(-0.18 * w, 0.08 * w, f + 0.35, f + 0.52, 0.275 * d + 0.02)
+    xm, sail = 0.08 * w, (0.85, 0.85, 0.8)
+    parts.append(frustum(0.09, 0.05, f, h, 5, (0.7, 0.7, 0.72)))
+    parts[-1] = transform(parts[-1], offset=(xm, 0, 0))
+    parts.append(box((xm - 0.21 * w, 0, f + 1.1), (0.42 * w + 0.1, 0.1, 0.1), (0.7, 0.7, 0.72)))
+    parts.append(_two_sided([(xm - 0.1, 0, f + 1.2), (xm - 0.1, 0, h - 0.3), (xm - 0.42 * w, 0, f + 1.2)], sail))
+    parts.append(_two_sided([(0.47 * w, 0, f + 0.45), (xm + 0.1, 0, 0.86 * h), (xm + 0.15, 0, f + 0.9)], sail))
+    return parts
+
+
+def _rowboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A small open boat: dark inside, two thwarts, oars out over the sides."""
+    f = max(0.35, 0.5 * h)
+    parts = _hull(w, d, f, 0.3 * f, rgb, (0.4, 0.26, 0.14), (0.12, 0.07, 0.04))
+    wood = (0.45, 0.3, 0.16)
+    parts += [box((x, 0, f + 0.03), (0.25, 0.9 * d, 0.06), wood) for x in (-0.12 * w, 0.15 * w)]
+    for s in (-1, 1):
+        oar = box((0.0, 0.0, 0.0), (0.45 * w, 0.07, 0.05), wood)
+        parts.append(transform(oar, yaw=s * 1.2, offset=(-0.05 * w - 0.03 * w, s * (d / 2 + 0.1 * w), f + 0.05)))
+    return parts
+
+
+def _motorboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A small open motor launch: a console with a windscreen, an outboard at the transom."""
+    f = 0.11 * w
+    parts = _hull(w, d, f, 0.06 * w, rgb, (0.05, 0.1, 0.3) if sum(rgb) > 1.2 else WHITE_PAINT, TEAK, sharp=1.4)
+    parts += [box((0.0, 0, f + 0.45), (0.6, 0.5 * d, 0.9), WHITE_PAINT),
+              box((0.32, 0, f + 1.05), (0.06, 0.5 * d, 0.35), (0.05, 0.06, 0.08), WINDOW),
+              box((-0.5 * w - 0.15, 0, f * 0.6), (0.35, 0.35, 0.9), DARK_PAINT)]
+    return parts
+
+
+def _ferry(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A big hull with two white decks of windows, a bridge forward and a funnel aft."""
+    f = 0.065 * w
+    parts = _hull(w, d, f, 0.06 * w, rgb, WHITE_PAINT, (0.3, 0.3, 0.32), sharp=1.3)
+    decks = ((-0.4 * w, 0.24 * w, 0.86 * d, 3.0), (-0.32 * w, 0.14 * w, 0.76 * d, 2.7))
+    z = f
+    for x0, x1, wide, tall in decks:
+        parts.append(box(((x0 + x1) / 2, 0, z + tall / 2), (x1 - x0, wide, tall), WHITE_PAINT))
+        parts += _glass_band(x0 + 1.0, x1 - 1.0, z + 1.0, z + 2.0, wide / 2 + 0.02)
+        z += tall
+    parts.append(box((0.1 * w, 0, z + 1.2), (0.08 * w, 0.96 * d, 2.4), WHITE_PAINT))
+    parts.append(box((0.1 * w + 0.04 * w + 0.03, 0, z + 1.4), (0.06, 0.9 * d, 0.9), (0.05, 0.06, 0.08), WINDOW))
+    parts += _glass_band(0.07 * w, 0.13 * w, z + 1.0, z + 1.8, 0.48 * d + 0.02)
+    fr = 0.13 * d
+    parts += [transform(frustum(fr, fr * 0.9, z, h - 1.0, 10, rgb), offset=(-0.22 * w, 0, 0)),
+              transform(frustum(fr * 0.9, fr * 0.88, h - 1.0, h, 10, DARK_PAINT), offset=(-0.22 * w, 0, 0))]
+    return parts
+
+
+def _pier(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A plank deck of length w along X on pairs of piles, with mooring posts along both edges; the base point
+    is the water level, the deck stands h above it."""
+    parts = [box((0, 0, h - 0.12), (w, d, 0.25), rgb)]
+    pile = tuple(c * 0.6 for c in rgb)
+    for x in np.arange(-w / 2 + 1.0, w / 2, 4.0):
+        for s in (-1, 1):
+            parts.append(transform(frustum(0.16, 0.16, -4.0, h - 0.24, 5, pile), offset=(x, s * (d / 2 - 0.2), 0)))
+    for x in np.arange(-w / 2 + 8.0, w / 2, 6.0):
+        for s in (-1, 1):
+            parts.append(transform(frustum(0.13, 0.13, h, h + 0.9, 5, pile), offset=(x, s * (d / 2 - 0.15), 0)))
+    return parts
+
+
+def _quay(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A stone quay along the shore: a block from under the water to h above it, a paler coping along its
+    edge and iron bollards on the water side (-y)."""
+    cope = tuple(min(1.0, c * 1.35) for c in rgb)
+    parts = [box((0, 0, (h - 5.0) / 2), (w, d, h + 5.0), rgb), box((0, -d / 2 + 0.5, h + 0.08), (w, 1.0, 0.16), cope)]
+    parts += [transform(frustum(0.22, 0.17, h, h + 0.6, 6, DARK_PAINT), offset=(x, -d / 2 + 0.6, 0))
+              for x in np.arange(-w / 2 + 4.0, w / 2 - 2.0, 8.0)]
+    return parts
+
+
 STRUCTURE_BUILDERS = {
     "cabin": _house,
     "house": _house,
@@ -750,14 +910,20 @@ STRUCTURE_BUILDERS = {
     "watchtower": _tower,
     "lighthouse": _lighthouse,
     "bridge": _bridge,
-    "pier": _bridge,
-    "dock": _bridge,
+    "pier": _pier,
+    "dock": _pier,
     "tent": _tent,
     "wall": _block,
     "ruin": _ruins,
     "ruins": _ruins,
     "windmill": _windmill,
     "waterfall": _waterfall,
+    "quay": _quay,
+    "fishing_boat": _fishing_boat,
+    "sailboat": _sailboat,
+    "rowboat": _rowboat,
+    "motorboat": _motorboat,
+    "ferry": _ferry,
 }
 
 
