@@ -130,7 +130,7 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     best = int(np.argmin(centre - 3.0 * np.minimum(margin, 0.2 * world.size_m)))
     x, y, z = xyz[best]
     s = float(world.inst_scale[where[best]])
-    length, wide, tall = (v * s for v in VEHICLE_SIZE_M)
+    length, wide, tall = (v * s for v in _vehicle_size(spec))
     yaw = float(world.inst_yaw[where[best]])
     c, sn = math.cos(yaw), math.sin(yaw)
     corners = np.array([[a * length / 2, b * wide / 2, h] for a in (-1, 0, 1) for b in (-1, 1)
@@ -141,6 +141,13 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
                     height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named,
                     front=np.array([c, sn]))]
+
+
+def _vehicle_size(spec: dict) -> tuple[float, float, float]:
+    """Length, width and height of the world's vehicles (a bus is longer than a car)."""
+    from ..render.meshes import VEHICLE_SIZES, vehicle_body
+
+    return VEHICLE_SIZES.get(vehicle_body(str(spec.get("text", ""))), VEHICLE_SIZE_M) if spec else VEHICLE_SIZE_M
 
 
 def _structures(world: WorldState, spec: dict) -> list[Subject]:

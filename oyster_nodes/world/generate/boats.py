@@ -39,7 +39,7 @@ BOAT_KINDS: dict[str, BoatKind] = {
                                     (0.9, 0.68, 0.12))),
     "sailboat": BoatKind(length=9.0, beam=3.0, height=13.0, depth=1.6, offshore=12.0,
                          hulls=((0.95, 0.95, 0.93), (0.95, 0.95, 0.93), (0.1, 0.15, 0.35))),
-    "rowboat": BoatKind(length=4.0, beam=1.5, height=0.9, depth=0.4, offshore=4.0,
+    "rowboat": BoatKind(length=4.0, beam=1.5, height=0.7, depth=0.4, offshore=4.0,
                         hulls=((0.55, 0.36, 0.2), (0.2, 0.35, 0.55), (0.82, 0.82, 0.8), (0.6, 0.15, 0.1))),
     "motorboat": BoatKind(length=6.5, beam=2.4, height=1.9, depth=0.7, offshore=8.0,
                           hulls=((0.95, 0.95, 0.93), (0.15, 0.2, 0.4))),

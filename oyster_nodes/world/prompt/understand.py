@@ -663,6 +663,7 @@ class _Builder:
         shore = self._shore(structures)
         water = self._water(shore, structures)
         relations = [r for r in self.relations if r["subject"] not in self.excluded]
+        relations = self._by_the_harbour(structures, shore, relations)
         return WorldSpec(
             text=prompt.text,
             negative=prompt.negative,
@@ -686,6 +687,19 @@ class _Builder:
             modifiers=self.modifiers,
             notes=self.notes,
         )
+
+    def _by_the_harbour(self, structures: dict[str, int], shore: str,
+                        relations: list[dict[str, str]]) -> list[dict[str, str]]:
+        """'a harbour town', 'a fishing village around a harbour', 'houses by the boats': the buildings stand by
+        the shore, where the harbour and the boats are."""
+        if shore == "none" or not any(structures.get(k) for k in AFLOAT):
+            return relations
+        out = [r | {"object": "coast"} if r["object"] in AFLOAT else r for r in relations]
+        placed = {r["subject"] for r in out}
+        if structures.get("harbour"):
+            out += [{"subject": k, "relation": "near", "object": "coast"} for k in ("village", "house", "cabin")
+                    if structures.get(k) and k not in placed]
+        return _dedupe(out)
 
     def _unhonoured(self, **chosen: str) -> None:
         """A note for each word the world cannot hold beside what was chosen ("a desert with a frozen lake": one

@@ -8,6 +8,7 @@ Instance meshes are in metres for scale 1, standing on z = 0, facing +X at yaw 0
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -410,20 +411,161 @@ VEHICLE_PAINT: dict[str, tuple[float, float, float]] = {
 }
 
 
-def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"]) -> Mesh:
-    parts = [
-        box((0, 0, 0.75), (4.4, 1.8, 0.8), body),
-        box((-0.3, 0, 1.45), (2.2, 1.6, 0.6), (0.1, 0.12, 0.15), WINDOW),
-    ]
+#: the car bodies the vehicle words choose (see vehicle_body); "sedan" when none is named
+VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus")
+#: words (singular) -> body; the first such word in the prompt decides
+BODY_WORDS: dict[str, str] = {
+    "sports": "sports", "coupe": "sports", "roadster": "sports", "supercar": "sports", "hypercar": "sports",
+    "racecar": "sports", "convertible": "sports", "racing": "sports", "suv": "suv", "jeep": "suv",
+    "offroader": "suv", "crossover": "suv", "landcruiser": "suv", "rover": "suv", "pickup": "pickup", "ute": "pickup",
+    "van": "van", "minivan": "van", "campervan": "van", "camper": "van", "minibus": "van", "truck": "truck",
+    "lorry": "truck", "bus": "bus", "coach": "bus", "sedan": "sedan", "car": "sedan", "taxi": "sedan",
+    "hatchback": "sedan", "limousine": "sedan", "automobile": "sedan", "estate": "sedan",
+}
+
+
+def vehicle_body(text: str) -> str:
+    """The body a prompt's words ask of its vehicles ("a red pickup" -> pickup); sedan when none is named."""
+    for word in re.findall(r"[a-z0-9]+", re.sub(r"\b(?:4x4|4wd|4 ?x ?4)\b", " offroader ", text.lower())):
+        for form in (word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word):
+            if form in BODY_WORDS:
+                return BODY_WORDS[form]
+    return "sedan"
+
+
+def _prism(profile: list[tuple[float, float]], half: float, rgb: tuple[float, float, float], part: float = PLAIN,
+           taper: float = 0.0, x0: float = 0.0) -> Mesh:
+    """A convex side profile (x, z points, counter-clockwise) extruded across y = -half..half, `taper` metres
+    narrower at its top than at its bottom (a car's tumblehome)."""
+    p = np.asarray(profile, np.float64) + (x0, 0.0)
+    z0, z1 = p[:, 1].min(), p[:, 1].max()
+    hw = half - taper * (p[:, 1] - z0) / max(z1 - z0, 1e-6)
+    k = len(p)
+    v = np.concatenate([np.c_[p[:, 0], hw, p[:, 1]], np.c_[p[:, 0], -hw, p[:, 1]]])
+    faces = [[0, a, a + 1] for a in range(1, k - 1)] + [[k, k + a, k + a + 1] for a in range(1, k - 1)]
+    for a in range(k):
+        b = (a + 1) % k
+        faces += [[a, b, k + b], [a, k + b, k + a]]
+    f = np.asarray(faces)
+    return from_faces(v, _outward(v, f, v.mean(axis=0)), rgb, part)
+
+
+def _wheels(xs: tuple[float, ...], track: float, r: float, lod: int) -> list[Mesh]:
+    """Dark tyres with pale rims, axles along y."""
+    seg = 10 if lod == 0 else 6
+    out = []
+    for x in xs:
+        for s in (-1, 1):
+            parts = [frustum(r, r, -0.13, 0.13, seg, (0.025, 0.025, 0.025))]
+            if lod == 0:
+                parts.append(frustum(0.6 * r, 0.6 * r, 0.13, 0.145, seg, (0.45, 0.45, 0.47)) if s > 0 else
+                             frustum(0.6 * r, 0.6 * r, -0.145, -0.13, seg, (0.45, 0.45, 0.47)))
+            wheel = merge(parts)
+            turned = Mesh(pos=wheel.pos[:, [0, 2, 1]], nrm=wheel.nrm[:, [0, 2, 1]], col=wheel.col, part=wheel.part)
+            out.append(transform(turned, offset=(x, s * track, r)))
+    return out
+
+
+GLASS, TYRE, CHROME = (0.03, 0.035, 0.045), (0.025, 0.025, 0.025), (0.35, 0.35, 0.37)
+HEADLAMP, TAILLAMP = (1.0, 0.92, 0.75), (0.7, 0.02, 0.015)
+
+
+def _lamps(front: float, back: float, half: float, z: float, size: float = 0.16) -> list[Mesh]:
+    """Head lamps at the front (+x) and tail lamps at the back, glowing at night."""
+    out = []
+    for s in (-1, 1):
+        y = s * (half - 0.28)
+        out += [box((front, y, z), (0.06, 0.32, size), HEADLAMP, LAMP),
+                box((back, y, z + 0.05), (0.06, 0.3, size), TAILLAMP, LAMP)]
+    return out
+
+
+def _car(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
+    """A car of one body: a lower body, a glass cabin under a painted roof, four wheels, lamps; at LOD 1 the
+    body, cabin and wheels only."""
+    length, width, r, belt, nose, roof, cab_r, cab_f, rake_f, rake_r = {
+        "sedan": (4.7, 1.82, 0.33, 0.98, 0.86, 1.45, -1.45, 0.75, 0.62, 0.42),
+        "sports": (4.45, 1.9, 0.34, 0.8, 0.66, 1.18, -1.4, 0.45, 0.72, 0.6),
+        "suv": (4.75, 1.92, 0.4, 1.18, 1.08, 1.8, -2.25, 0.55, 0.48, 0.12),
+        "pickup": (5.3, 1.9, 0.4, 1.12, 1.08, 1.86, -0.55, 0.95, 0.42, 0.06),
+    }[body]
+    half, ground, wb = width / 2, 0.45 * r, length * 0.6
+    lx, fx = -length / 2, length / 2
+    body_lo = [(lx + 0.12, ground), (fx - 0.25, ground), (fx, ground + 0.3), (fx - 0.1, nose), (lx + 0.04, belt),
+               (lx, ground + 0.3)]
+    if body == "pickup":  # a cab over the front half, an open load bed behind it
+        bed = cab_r - 0.05
+        parts = [_prism([(bed, ground), (fx - 0.25, ground), (fx, ground + 0.3), (fx - 0.1, nose), (bed, belt)], half,
+                        paint, taper=0.04),
+                 _prism([(lx + 0.12, ground), (bed, ground), (bed, belt - 0.45), (lx, belt - 0.45),
+                         (lx, ground + 0.3)], half, paint)]
+        parts += [box(((lx + bed) / 2, s * (half - 0.05), belt - 0.2), (bed - lx, 0.1, 0.5), paint) for s in (-1, 1)]
+        parts.append(box((lx + 0.05, 0, belt - 0.2), (0.1, width, 0.5), paint))
+        parts.append(box(((lx + bed) / 2, 0, belt - 0.44), (bed - lx - 0.2, width - 0.22, 0.02), TYRE))
+    else:
+        parts = [_prism(body_lo, half, paint, taper=0.04)]
+    cabin = [(cab_r, belt - 0.02), (cab_f, belt - 0.02), (cab_f - rake_f, roof - 0.05), (cab_r + rake_r, roof - 0.05)]
+    parts.append(_prism(cabin, half - 0.06, GLASS, WINDOW, taper=0.14))
+    top = (cab_f - rake_f + 0.03) - (cab_r + rake_r - 0.03)
+    parts.append(box(((cab_f - rake_f + cab_r + rake_r) / 2, 0, roof - 0.02), (top, width - 0.36, 0.07), paint))
     if lod == 0:
-        for x in (-1.4, 1.4):
-            for y in (-0.9, 0.9):
-                wheel = frustum(0.38, 0.38, -0.15, 0.15, 8, (0.03, 0.03, 0.03))
-                rot = Mesh(
-                    pos=wheel.pos[:, [0, 2, 1]], nrm=wheel.nrm[:, [0, 2, 1]], col=wheel.col, part=wheel.part
-                )
-                parts.append(transform(rot, offset=(x, y, 0.38)))
-    return merge(parts)
+        parts += _lamps(fx - 0.06, lx + 0.03, half, nose - 0.14)
+        parts.append(box((fx - 0.02, 0, ground + 0.26), (0.06, width * 0.45, 0.2), TYRE))
+        if body == "suv":
+            parts += [box(((cab_r + cab_f) / 2 - 0.3, s * (half - 0.35), roof + 0.05), (2.0, 0.05, 0.05), CHROME)
+                      for s in (-1, 1)]
+    return merge(parts + _wheels((-wb / 2 - (0.25 if body == "pickup" else 0.0), wb / 2), half - 0.12, r, lod))
+
+
+def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
+    """A van, a truck (a cab and a box body) or a bus: upright boxes with a glass front and side windows."""
+    if body == "van":
+        length, width, r, height = 5.1, 1.98, 0.36, 2.25
+        parts = [_prism([(-length / 2, 0.3), (length / 2 - 0.3, 0.3), (length / 2, 0.7), (length / 2 - 0.25, 1.1),
+                         (length / 2 - 0.95, height), (-length / 2, height)], width / 2, paint, taper=0.05)]
+        glass = _prism([(length / 2 - 0.6, 1.15), (length / 2 - 0.27, 1.15), (length / 2 - 0.9, height - 0.15),
+                        (length / 2 - 1.6, height - 0.15), (length / 2 - 1.6, 1.15)], width / 2 - 0.005, GLASS, WINDOW,
+                       taper=0.045)
+        parts.append(glass)
+        axles = (-length / 2 + 0.9, length / 2 - 1.0)
+        lamp_z, front, back = 0.85, length / 2 - 0.05, -length / 2 - 0.01
+    elif body == "truck":
+        length, width, r = 8.0, 2.45, 0.5
+        cab_x = length / 2 - 2.2
+        parts = [_prism([(cab_x, 0.7), (length / 2, 0.7), (length / 2, 2.7), (length / 2 - 0.25, 3.05),
+                         (cab_x, 3.05)], width / 2, paint),
+                 box(((cab_x - 0.15 - length / 2) / 2, 0, 2.3), (cab_x - 0.15 + length / 2, width + 0.05, 3.2),
+                     (0.72, 0.72, 0.7)),
+                 box((0.0, 0, 0.75), (length - 0.2, width * 0.6, 0.3), TYRE),
+                 box((length / 2 + 0.01, 0, 2.2), (0.04, width - 0.3, 0.9), GLASS, WINDOW)]
+        parts += _glass_band(cab_x + 0.5, length / 2 - 0.4, 2.0, 2.7, width / 2 + 0.005)
+        axles = (-length / 2 + 1.2, -length / 2 + 2.3, length / 2 - 1.2)
+        lamp_z, front, back = 1.0, length / 2 + 0.02, -length / 2 - 0.02
+    else:  # bus
+        length, width, r = 11.0, 2.5, 0.5
+        parts = [_prism([(-length / 2, 0.35), (length / 2, 0.35), (length / 2, 2.95), (length / 2 - 0.2, 3.15),
+                         (-length / 2 + 0.2, 3.15), (-length / 2, 2.95)], width / 2, paint),
+                 box((length / 2 + 0.01, 0, 2.0), (0.04, width - 0.25, 1.5), GLASS, WINDOW)]
+        parts += _glass_band(-length / 2 + 0.6, length / 2 - 0.6, 1.55, 2.6, width / 2 + 0.005)
+        axles = (-length / 2 + 2.6, length / 2 - 2.4)
+        lamp_z, front, back = 0.75, length / 2 + 0.02, -length / 2 - 0.02
+    if lod == 0:
+        parts += _lamps(front, back, width / 2, lamp_z, 0.2)
+    return merge(parts + _wheels(axles, width / 2 - 0.15, r, lod))
+
+
+#: length, width and height of each body in metres at scale 1
+VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {
+    "sedan": (4.7, 1.82, 1.45), "sports": (4.45, 1.9, 1.18), "suv": (4.75, 1.92, 1.85), "pickup": (5.3, 1.9, 1.86),
+    "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15),
+}
+
+
+def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"], kind: str = "sedan") -> Mesh:
+    """A vehicle of a body in VEHICLE_BODIES (front towards +x, on z = 0) painted `body`."""
+    if kind in ("van", "truck", "bus"):
+        return _boxy(kind, lod, body)
+    return _car(kind if kind in VEHICLE_BODIES else "sedan", lod, body)
 
 
 def _lamp_post(lod: int) -> Mesh:
@@ -474,7 +616,7 @@ INSTANCE_HEIGHT = {
     "boulder": 2.9,
     "crate": 1.0,
     "barrel": 1.1,
-    "vehicle": 1.8,
+    "vehicle": 2.0,
     "lamp_post": 4.1,
     "fence": 1.1,
 }
@@ -482,8 +624,9 @@ INSTANCE_HEIGHT = {
 
 def look_of(spec: dict, kind: str) -> str:
     """The look a world's spec asks of one instance kind: its trees' (tree_look), its vehicles' paint."""
-    if kind == "vehicle":
-        return str((spec.get("modifiers") or {}).get("vehicle", ""))
+    if kind == "vehicle":  # "paint:body" ("red:pickup")
+        paint = str((spec.get("modifiers") or {}).get("vehicle", ""))
+        return f"{paint}:{vehicle_body(str(spec.get('text', '')))}"
     return tree_look(spec)
 
 
@@ -491,7 +634,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock. `look` (see
     look_of) colours broadleaf trees (birch bark, blossom) and paints vehicles."""
     if kind == "vehicle":
-        return _vehicle(lod, VEHICLE_PAINT.get(look, VEHICLE_PAINT["red"]))
+        paint, _, body = look.partition(":")
+        return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)
@@ -834,7 +978,7 @@ def _sailboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> 
 
 def _rowboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     """A small open boat: dark inside, two thwarts, oars out over the sides."""
-    f = max(0.35, 0.5 * h)
+    f = h / 1.3  # the sheer rises to h at the bow
     parts = _hull(w, d, f, 0.3 * f, rgb, (0.4, 0.26, 0.14), (0.12, 0.07, 0.04))
     wood = (0.45, 0.3, 0.16)
     parts += [box((x, 0, f + 0.03), (0.25, 0.9 * d, 0.06), wood) for x in (-0.12 * w, 0.15 * w)]
