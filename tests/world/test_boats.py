@@ -196,3 +196,15 @@ def test_the_prompt_words_choose_the_car_body() -> None:
     assert look == "red:pickup"
     pickup, sedan = instance_mesh("vehicle", 0, look), instance_mesh("vehicle", 0, "red:sedan")
     assert pickup.triangles != sedan.triangles and np.allclose(pickup.col[0], VEHICLE_PAINT["red"])
+
+
+def test_a_car_by_a_house_parks_beside_it_not_inside_it() -> None:
+    spec = read("a white van parked by a farmhouse")
+    for seed in range(4):
+        world = generate_world(spec, seed, GenerateConfig(size_m=256.0))
+        cars = world.inst_xyz[world.inst_kind == 12]
+        assert len(cars) == 1, seed
+        for s in world.structures:
+            local = np.abs(np.array([[math.cos(s.yaw), math.sin(s.yaw)], [-math.sin(s.yaw), math.cos(s.yaw)]])
+                           @ (cars[0, :2] - (s.x, s.y)))
+            assert (local > (s.w / 2, s.d / 2)).any()  # outside the footprint
