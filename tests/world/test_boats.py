@@ -208,3 +208,26 @@ def test_a_car_by_a_house_parks_beside_it_not_inside_it() -> None:
             local = np.abs(np.array([[math.cos(s.yaw), math.sin(s.yaw)], [-math.sin(s.yaw), math.cos(s.yaw)]])
                            @ (cars[0, :2] - (s.x, s.y)))
             assert (local > (s.w / 2, s.d / 2)).any()  # outside the footprint
+
+
+def test_boats_the_water_cannot_hold_are_reported_by_the_node() -> None:
+    from oyster_nodes.builtin.world import WorldGenerate
+
+    from ..params import checked_params, node_context
+
+    ctx = node_context(node_id="world")
+    spec = WorldSpec(terrain="dunes", structures={"boat": 2, "harbour": 1})
+    world = WorldGenerate().run(ctx, spec=spec, **checked_params(WorldGenerate, size_m=256.0, seed=1))
+    assert not boats(world)
+    assert any("2 boats asked, 0 placed" in w and "1 harbours asked, 0 built" in w for w in ctx.warnings)
+    ok = node_context(node_id="world")
+    WorldGenerate().run(ok, spec=read("a rowing boat on a calm lake"), **checked_params(WorldGenerate, size_m=512.0))
+    assert not ok.warnings
+
+
+def test_the_framing_sizes_a_vehicle_by_its_body() -> None:
+    bus = generate_world(read("a city bus on a road through fields"), 2, GenerateConfig(size_m=256.0))
+    car = generate_world(read("a car on a road through fields"), 2, GenerateConfig(size_m=256.0))
+    (vb,), (vc,) = [[s for s in subjects(w) if s.kind == "vehicle"] for w in (bus, car)]
+    assert vb.width_m == pytest.approx(VEHICLE_SIZES["bus"][0], rel=0.06)
+    assert vc.width_m == pytest.approx(VEHICLE_SIZES["sedan"][0], rel=0.06)

@@ -375,3 +375,16 @@ def _water_near(water: Water, target: np.ndarray) -> np.ndarray:
         return target
     xy = water.coarse_xy(ii, jj)
     return xy[int(np.argmin(np.hypot(*(xy - target).T)))]
+
+
+def afloat_note(spec: WorldSpec, structures: list[Structure]) -> str:
+    """What of the asked boats and harbours the world could not hold, in a sentence ("" when all of it)."""
+    asked, harbours = len(boat_plan(spec)), int(spec.structures.get("harbour", 0))
+    placed = sum(s.kind in BOAT_KINDS for s in structures)
+    piers = sum(s.kind == "pier" for s in structures)
+    out = []
+    if placed < asked:
+        out.append(f"{asked} boats asked, {placed} placed: the water has no room deep enough for more")
+    if piers < harbours:
+        out.append(f"{harbours} harbours asked, {piers} built: no more shore with deep water beside it")
+    return "; ".join(out)
