@@ -77,6 +77,9 @@ def test_a_harbour_is_read_and_brings_its_water() -> None:
     town = read("a harbour town at sunset with fishing boats")
     assert harbour_kind(town) == "quay" and town.structures["boat"] == 4
     assert {"subject": "village", "relation": "near", "object": "coast"} in town.relations
+    marina = read("a marina at dusk")  # a working harbour has boats in it, a bare jetty need not
+    assert boat_plan(marina) == ["sailboat"] * 3 and any("moored 3 boats" in n for n in marina.notes)
+    assert "boat" not in s.structures and "boat" not in read("a harbour with no boats").structures
 
 
 # ------------------------------------------------------------------------------------------- generation

@@ -610,6 +610,9 @@ COMPATIBLE: frozenset[frozenset[str]] = frozenset(
 SNOWLESS = frozenset(("dunes", "canyon", "volcanic"))
 #: structures that stand in the water (not buildings that want a road)
 AFLOAT = ("boat", "harbour")
+#: words that name a working harbour, which has boats in it; and how many a bare mention moors
+HARBOUR_WORDS = frozenset("harbour harbours harbor harbors port ports marina marinas".split())
+HARBOUR_BOATS = 3
 CATEGORY_WORD = {"terrain": "landform", "weather": "weather", "time": "time of day", "season": "season"}
 
 
@@ -791,6 +794,9 @@ class _Builder:
                 boats[m.text] = max(boats.get(m.text, 0), self._count(m))
         if boats:
             counts["boat"] = sum(boats.values())
+        elif self._harbour_word() and "boat" not in self.excluded:
+            counts["boat"] = HARBOUR_BOATS
+            self.notes.append(f"a harbour: moored {HARBOUR_BOATS} boats in it (set structures.boat to 0 to drop)")
         buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge", *AFLOAT))
         if (buildings >= 2 or counts.get("village")) and "road" not in counts and "road" not in self.excluded:
             counts["road"] = 1
@@ -801,6 +807,10 @@ class _Builder:
             if k in counts:
                 counts[k] = min(counts[k], 1)
         return {k: min(counts[k], cv.MAX_COUNTS.get(k, 1)) for k in cv.STRUCTURES if k in counts}
+
+    def _harbour_word(self) -> bool:
+        """Whether a harbour word (not a bare pier or jetty) names the harbour: "a fishing harbour", "the port"."""
+        return any(m.concept == "harbour" and m.text.split()[-1] in HARBOUR_WORDS for m in self.of("structure"))
 
     def _props(self, terrain: str) -> dict[str, int]:
         props: dict[str, int] = {}
