@@ -234,3 +234,17 @@ def test_the_framing_sizes_a_vehicle_by_its_body() -> None:
     (vb,), (vc,) = [[s for s in subjects(w) if s.kind == "vehicle"] for w in (bus, car)]
     assert vb.width_m == pytest.approx(VEHICLE_SIZES["bus"][0], rel=0.06)
     assert vc.width_m == pytest.approx(VEHICLE_SIZES["sedan"][0], rel=0.06)
+
+
+def test_the_renderer_keeps_a_gpu_copy_per_car_body_and_paint() -> None:
+    import dataclasses
+
+    from oyster_nodes.world.render.gpu_scene import static_hash
+
+    world = generate_world(WorldSpec(text="a car", terrain="plains", structures={"road": 1}, props={"vehicles": 1}), 3,
+                           GenerateConfig(size_m=256.0))
+    spec = world.spec or {}
+    bus = dataclasses.replace(world, spec={**spec, "text": "a bus"})
+    black = dataclasses.replace(world, spec={**spec, "modifiers": {"vehicle": "black"}})
+    assert len({static_hash(world), static_hash(bus), static_hash(black)}) == 3
+    assert static_hash(dataclasses.replace(world, spec={**spec, "text": "a car at dusk"})) == static_hash(world)

@@ -523,9 +523,9 @@ def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
         length, width, r, height = 5.1, 1.98, 0.36, 2.25
         parts = [_prism([(-length / 2, 0.3), (length / 2 - 0.3, 0.3), (length / 2, 0.7), (length / 2 - 0.25, 1.1),
                          (length / 2 - 0.95, height), (-length / 2, height)], width / 2, paint, taper=0.05)]
-        glass = _prism([(length / 2 - 0.6, 1.15), (length / 2 - 0.27, 1.15), (length / 2 - 0.9, height - 0.15),
-                        (length / 2 - 1.6, height - 0.15), (length / 2 - 1.6, 1.15)], width / 2 - 0.005, GLASS, WINDOW,
-                       taper=0.045)
+        glass = _prism([(length / 2 - 0.6, 1.15), (length / 2 - 0.25, 1.15), (length / 2 - 0.83, height - 0.15),
+                        (length / 2 - 1.6, height - 0.15), (length / 2 - 1.6, 1.15)], width / 2 + 0.01, GLASS, WINDOW,
+                       taper=0.045)  # stands a little proud of the body's windscreen slope and sides
         parts.append(glass)
         axles = (-length / 2 + 0.9, length / 2 - 1.0)
         lamp_z, front, back = 0.85, length / 2 - 0.05, -length / 2 - 0.01
