@@ -911,8 +911,10 @@ def _hull(length: float, beam: float, freeboard: float, draft: float, rgb: tuple
                      (x[k], -b * 0.8, chine), (x[k], -b * 0.98, strake), (x[k], -b, zs)])
     v = np.asarray(rows, np.float64).reshape(-1, 3)
     idx = np.arange(len(v)).reshape(len(t), 7)
-    ref = lambda f: np.c_[np.clip(v[f].mean(axis=1)[:, 0], -length / 4, length / 4), np.zeros(len(f)),  # noqa: E731
-                          np.full(len(f), (freeboard - draft) / 4)]
+
+    def ref(f: np.ndarray) -> np.ndarray:  # a point on the hull's axis inside each face's part of the hull
+        return np.c_[np.clip(v[f].mean(axis=1)[:, 0], -length / 4, length / 4), np.zeros(len(f)),
+                     np.full(len(f), (freeboard - draft) / 4)]
 
     def band(cols: list[int]) -> np.ndarray:
         a, b = idx[:-1][:, cols], idx[:-1][:, [c + 1 for c in cols]]
