@@ -191,7 +191,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "boat,fishing boat,sailing boat,rowing boat,sailboat,rowboat,yacht,dinghy,trawler,ferry,ship,vessel,"
         "canoe,kayak,skiff,sloop,schooner,catamaran,motorboat,speedboat,steamer,fishing vessel,cruise ship,"
         "freighter,tugboat,gondola,punt",
-        "boats floating on the water",
+        "fishing boats, sailing yachts and ferries",
         countable=True,
     ),
     _c(
