@@ -24,6 +24,7 @@ from oyster_nodes.world import (
     GenerateConfig,
     WorldSpec,
     WorldState,
+    afloat_note,
     apply_edits,
     check_edits,
     generate_world,
@@ -71,7 +72,11 @@ class WorldGenerate(Node):
 
     def run(self, ctx: RunContext, *, spec: WorldSpec, seed: int, **p: Any) -> WorldState:
         config = settings_from(GenerateConfig, p)
-        return generate_world(spec, spec.seed if seed < 0 else seed, config, progress=ctx.progress)
+        world = generate_world(spec, spec.seed if seed < 0 else seed, config, progress=ctx.progress)
+        unplaced = afloat_note(spec, world.structures)
+        if unplaced:
+            ctx.warn(unplaced)
+        return world
 
 
 class WorldEdit(Node):

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     )
     from .edit.meshimport import import_mesh
     from .edit.operations import apply_edits, check_edits, set_time, set_weather
+    from .generate.boats import afloat_note
     from .generate.world import GenerateConfig, generate_world
     from .geometry.camera import Camera, camera_from_key, lift_above_ground, vec3
     from .prompt.concepts import STYLES, WEATHERS
@@ -94,6 +95,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "load_encoder": ("prompt.embed", "load_encoder"),
     "GenerateConfig": ("generate.world", "GenerateConfig"),
     "generate_world": ("generate.world", "generate_world"),
+    "afloat_note": ("generate.boats", "afloat_note"),
     "apply_edits": ("edit.operations", "apply_edits"),
     "check_edits": ("edit.operations", "check_edits"),
     "set_time": ("edit.operations", "set_time"),
@@ -182,6 +184,7 @@ __all__ = [
     "FollowSettings",
     "Framing",
     "GenerateConfig",
+    "afloat_note",
     "INSTANCE_KINDS",
     "MATERIALS",
     "MAX_SCRIPT_CHARS",

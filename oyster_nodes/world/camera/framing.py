@@ -33,7 +33,12 @@ PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps":
                                           "barrels": ("barrel",), "fences": ("fence",)}
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
-                                  "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1}
+                                  "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
+                                  "ferry": 4, "sailboat": 3, "fishing_boat": 3, "motorboat": 2, "rowboat": 2,
+                                  "pier": 2, "quay": 1}
+#: spec structures that stand for several structure kinds (boats of every kind, a harbour's pier and quay)
+KINDS_OF_ASKED: dict[str, tuple[str, ...]] = {
+    "boat": ("ferry", "sailboat", "fishing_boat", "motorboat", "rowboat"), "harbour": ("pier", "quay")}
 #: product sides: the camera's bearing from the product's front, degrees (counter-clockwise seen from above)
 SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.0, "left": -90.0,
                            "right": 90.0, "back": 180.0}
@@ -174,7 +179,7 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     best = int(np.argmin(centre - 3.0 * np.minimum(margin, 0.2 * world.size_m)))
     x, y, z = xyz[best]
     s = float(world.inst_scale[where[best]])
-    length, wide, tall = (v * s for v in VEHICLE_SIZE_M)
+    length, wide, tall = (v * s for v in _vehicle_size(spec))
     yaw = float(world.inst_yaw[where[best]])
     c, sn = math.cos(yaw), math.sin(yaw)
     corners = np.array([[a * length / 2, b * wide / 2, h] for a in (-1, 0, 1) for b in (-1, 1)
@@ -185,6 +190,13 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
                     height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named,
                     front=np.array([c, sn]))]
+
+
+def _vehicle_size(spec: dict) -> tuple[float, float, float]:
+    """Length, width and height of the world's vehicles (a bus is longer than a car)."""
+    from ..render.meshes import VEHICLE_SIZES, vehicle_body
+
+    return VEHICLE_SIZES.get(vehicle_body(str(spec.get("text", ""))), VEHICLE_SIZE_M) if spec else VEHICLE_SIZE_M
 
 
 def _structures(world: WorldState, spec: dict) -> list[Subject]:
@@ -198,6 +210,8 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
         asked |= {"house", "cabin"}
     if "city" in asked:
         asked |= {"highrise"}
+    for name in [k for k in asked if k in KINDS_OF_ASKED]:
+        asked |= set(KINDS_OF_ASKED[name])
     xy = np.array([[s.x, s.y] for s in kinds])
     rank = np.array([STRUCTURE_RANK.get(s.kind, 1) + (10 if s.kind in asked else 0) for s in kinds], np.float64)
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0

@@ -22,6 +22,7 @@ from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import WorldState
+from . import boats as bt
 from . import city as cy
 from . import scatter as sc
 from . import structures as st
@@ -51,6 +52,7 @@ _STAGES = (
     "vars",
     "waterfall",
     "city",
+    "boats",
 )
 
 Progress = Callable[[float, str], None]
@@ -152,6 +154,8 @@ def generate_world(
 
     report(0.65, "materials")
     water_hw = wt.finalize(h, level)
+    structures += bt.harbour_and_boats(h, water_hw, structures, spec, stage_rng(seed, "boats"), cell_m=cfg.cell_m,
+                                       size_m=cfg.size_m)
     ground = _ground(h, water_hw, road_mask, structures, masks, spec, seed, cfg, sea_level)
     if city.paved is not None:  # pavements and yards between the streets and the buildings; nothing grows there
         ground.material[city.paved & ~road_mask] = tr.MAT["gravel"]
@@ -205,6 +209,8 @@ WATER_SRGB = {
 LANE_OFFSET_M = 1.6
 #: and stands this far from any building's centre where the roads allow
 VEHICLE_CLEAR_M = 25.0
+#: with no road, a vehicle parks this far (min, max metres) from a building's centre
+VEHICLE_BESIDE_M = (9.0, 12.0)
 
 
 def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: float, buildings: np.ndarray,
@@ -597,7 +603,8 @@ def _scatter(
     elif roads:
         _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out)
     else:
-        sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=(4.5, 7.0), rng=rng, out=out)
+        # beside the buildings, not inside their footprints (a house is 8 x 10 m: nearer, a car stands in it)
+        sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=VEHICLE_BESIDE_M, rng=rng, out=out)
     if city_lamps is not None and len(city_lamps):  # a city's streets are lit from both kerbs
         out.add(np.full(len(city_lamps), sc.KIND["lamp_post"]), np.column_stack([city_lamps, g.height(city_lamps)]),
                 np.zeros(len(city_lamps)), np.ones(len(city_lamps)))

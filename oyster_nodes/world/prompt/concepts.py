@@ -90,7 +90,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "shore",
         "coast",
         "coast,coastal,shore,beach,seaside,seashore,cove,bay,shoreline,cliffside,harbour,harbor,port,fjord,"
-        "headland,waterfront,quay",
+        "headland,waterfront,quay,marina,wharf,fishing harbour,fishing port",
         "sea coast with a sandy beach and the shoreline",
     ),
     _c("shore", "island", "island,isle,atoll,archipelago,islet", "small island surrounded by the ocean"),
@@ -185,6 +185,23 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("structure", "bridge", "bridge,viaduct,footbridge", "a bridge over the water", countable=True),
     _c("structure", "lighthouse", "lighthouse,beacon", "a lighthouse on the coast", countable=True),
     _c("structure", "windmill", "windmill,mill", "an old windmill", countable=True),
+    _c(
+        "structure",
+        "boat",
+        "boat,fishing boat,sailing boat,rowing boat,sailboat,rowboat,yacht,dinghy,trawler,ferry,ship,vessel,"
+        "canoe,kayak,skiff,sloop,schooner,catamaran,motorboat,speedboat,steamer,fishing vessel,cruise ship,"
+        "freighter,tugboat,gondola,punt",
+        "fishing boats, sailing yachts and ferries",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "harbour",
+        "harbour,harbor,pier,jetty,dock,quay,wharf,marina,pontoon,landing stage,fishing harbour,fishing port,"
+        "port,boardwalk",
+        "a harbour with a pier and a stone quay",
+        countable=True,
+    ),
     _c(
         "structure",
         "road",
@@ -389,6 +406,8 @@ DEFAULT_COUNTS: dict[str, tuple[int, int]] = {
     "bridge": (1, 2),
     "lighthouse": (1, 1),
     "windmill": (1, 3),
+    "boat": (1, 4),
+    "harbour": (1, 1),
     "rocks": (1, 40),
     "crates": (1, 8),
     "barrels": (1, 8),
@@ -406,6 +425,8 @@ MAX_COUNTS: dict[str, int] = {
     "bridge": 6,
     "lighthouse": 4,
     "windmill": 12,
+    "boat": 24,
+    "harbour": 3,
     "rocks": 2000,
     "crates": 500,
     "barrels": 500,
@@ -439,6 +460,9 @@ HEADS: dict[str, tuple[str, ...]] = {
                 "pickup", "bus", "taxi", "cab", "roadster", "limousine", "offroader", "supercar", "racecar",
                 "motorbike", "motorcycle", "lorry", "minivan", "automobile", "wagon", "hypercar", "crossover",
                 "campervan", "camper", "rover", "buggy"),
+    "boat": ("boat", "sailboat", "rowboat", "yacht", "dinghy", "trawler", "ferry", "ship", "vessel", "canoe",
+             "kayak", "skiff", "sloop", "schooner", "catamaran", "motorboat", "speedboat", "steamer", "freighter",
+             "tugboat", "gondola", "punt"),
 }
 
 #: per head class, modifier word -> the value it gives that head (spec.modifiers[head])
@@ -476,6 +500,8 @@ MODIFIERS: dict[str, dict[str, str]] = {
     "sky": {"dark": "dark", "black": "dark", "red": "red", "pale": "pale", "white": "pale"},
     "vehicle": {"black": "black", "red": "red", "silver": "silver", "white": "white", "blue": "blue",
                 "yellow": "yellow", "green": "green", "grey": "silver", "gray": "silver", "dark": "black"},
+    "boat": {"red": "red", "blue": "blue", "white": "white", "green": "green", "yellow": "yellow",
+             "black": "black", "dark": "black", "wooden": "wood", "wood": "wood", "orange": "orange"},
 }
 
 #: (head class, modifier word) pairs whose word is also read as its own concept ("autumn forest" is autumn)

@@ -627,6 +627,11 @@ COMPATIBLE: frozenset[frozenset[str]] = frozenset(
 ) | frozenset(frozenset(("plains", t)) for t in ("dunes", "snowfield", "swamp", "canyon", "volcanic", "mountains"))
 #: landforms whose winter has no snow on the ground
 SNOWLESS = frozenset(("dunes", "canyon", "volcanic"))
+#: structures that stand in the water (not buildings that want a road)
+AFLOAT = ("boat", "harbour")
+#: words that name a working harbour, which has boats in it; and how many a bare mention moors
+HARBOUR_WORDS = frozenset("harbour harbours harbor harbors port ports marina marinas".split())
+HARBOUR_BOATS = 3
 CATEGORY_WORD = {"terrain": "landform", "weather": "weather", "time": "time of day", "season": "season"}
 
 
@@ -680,6 +685,7 @@ class _Builder:
         shore = self._shore(structures)
         water = self._water(shore, structures)
         relations = [r for r in self.relations if r["subject"] not in self.excluded]
+        relations = self._by_the_harbour(structures, shore, relations)
         return WorldSpec(
             text=prompt.text,
             negative=prompt.negative,
@@ -703,6 +709,19 @@ class _Builder:
             modifiers=self.modifiers,
             notes=self.notes,
         )
+
+    def _by_the_harbour(self, structures: dict[str, int], shore: str,
+                        relations: list[dict[str, str]]) -> list[dict[str, str]]:
+        """'a harbour town', 'a fishing village around a harbour', 'houses by the boats': the buildings stand by
+        the shore, where the harbour and the boats are."""
+        if shore == "none" or not any(structures.get(k) for k in AFLOAT):
+            return relations
+        out = [r | {"object": "coast"} if r["object"] in AFLOAT else r for r in relations]
+        placed = {r["subject"] for r in out}
+        if structures.get("harbour"):
+            out += [{"subject": k, "relation": "near", "object": "coast"} for k in ("village", "house", "cabin")
+                    if structures.get(k) and k not in placed]
+        return _dedupe(out)
 
     def _unhonoured(self, **chosen: str) -> None:
         """A note for each word the world cannot hold beside what was chosen ("a desert with a frozen lake": one
@@ -740,6 +759,10 @@ class _Builder:
         if shore == "none" and wants_sea and "coast" not in self.excluded and "ocean" not in self.excluded:
             shore = "coast"
             self.notes.append("sea or lighthouse asked for: added a coast")
+        afloat = any(structures.get(k) for k in AFLOAT)
+        if shore == "none" and afloat and not self.of("water") and "coast" not in self.excluded:
+            shore = "coast"  # boats and piers need water to float on and reach into
+            self.notes.append("boats or a pier need water and none is named: added a coast")
         return shore
 
     def _water(self, shore: str, structures: dict[str, int]) -> list[str]:
@@ -783,9 +806,17 @@ class _Builder:
 
     def _structures(self) -> dict[str, int]:
         counts: dict[str, int] = {}
+        boats: dict[str, int] = {}
         for m in self.of("structure"):
             counts[m.concept] = max(counts.get(m.concept, 0), self._count(m))
-        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge"))
+            if m.concept == "boat":  # "three fishing boats and a ferry": four boats of two kinds
+                boats[m.text] = max(boats.get(m.text, 0), self._count(m))
+        if boats:
+            counts["boat"] = sum(boats.values())
+        elif self._harbour_word() and "boat" not in self.excluded:
+            counts["boat"] = HARBOUR_BOATS
+            self.notes.append(f"a harbour: moored {HARBOUR_BOATS} boats in it (set structures.boat to 0 to drop)")
+        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge", *AFLOAT))
         if (buildings >= 2 or counts.get("village")) and "road" not in counts and "road" not in self.excluded:
             counts["road"] = 1
             self.notes.append(
@@ -795,6 +826,10 @@ class _Builder:
             if k in counts:
                 counts[k] = min(counts[k], 1)
         return {k: min(counts[k], cv.MAX_COUNTS.get(k, 1)) for k in cv.STRUCTURES if k in counts}
+
+    def _harbour_word(self) -> bool:
+        """Whether a harbour word (not a bare pier or jetty) names the harbour: "a fishing harbour", "the port"."""
+        return any(m.concept == "harbour" and m.text.split()[-1] in HARBOUR_WORDS for m in self.of("structure"))
 
     def _props(self, terrain: str) -> dict[str, int]:
         props: dict[str, int] = {}

@@ -67,6 +67,8 @@ def static_hash(world: WorldState) -> str:
         "structures": [s.to_json() for s in world.structures],
         "paths": [p.to_json() for p in world.paths],
         "meshes": [m.to_json() for m in world.meshes],
+        # the instance meshes' looks come from the spec (tree kinds, a car's paint and body)
+        "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")},
     }
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     arrays = {

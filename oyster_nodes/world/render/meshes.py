@@ -8,6 +8,7 @@ Instance meshes are in metres for scale 1, standing on z = 0, facing +X at yaw 0
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -410,20 +411,161 @@ VEHICLE_PAINT: dict[str, tuple[float, float, float]] = {
 }
 
 
-def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"]) -> Mesh:
-    parts = [
-        box((0, 0, 0.75), (4.4, 1.8, 0.8), body),
-        box((-0.3, 0, 1.45), (2.2, 1.6, 0.6), (0.1, 0.12, 0.15), WINDOW),
-    ]
+#: the car bodies the vehicle words choose (see vehicle_body); "sedan" when none is named
+VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus")
+#: words (singular) -> body; the first such word in the prompt decides
+BODY_WORDS: dict[str, str] = {
+    "sports": "sports", "coupe": "sports", "roadster": "sports", "supercar": "sports", "hypercar": "sports",
+    "racecar": "sports", "convertible": "sports", "racing": "sports", "suv": "suv", "jeep": "suv",
+    "offroader": "suv", "crossover": "suv", "landcruiser": "suv", "rover": "suv", "pickup": "pickup", "ute": "pickup",
+    "van": "van", "minivan": "van", "campervan": "van", "camper": "van", "minibus": "van", "truck": "truck",
+    "lorry": "truck", "bus": "bus", "coach": "bus", "sedan": "sedan", "car": "sedan", "taxi": "sedan",
+    "hatchback": "sedan", "limousine": "sedan", "automobile": "sedan", "estate": "sedan",
+}
+
+
+def vehicle_body(text: str) -> str:
+    """The body a prompt's words ask of its vehicles ("a red pickup" -> pickup); sedan when none is named."""
+    for word in re.findall(r"[a-z0-9]+", re.sub(r"\b(?:4x4|4wd|4 ?x ?4)\b", " offroader ", text.lower())):
+        for form in (word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word):
+            if form in BODY_WORDS:
+                return BODY_WORDS[form]
+    return "sedan"
+
+
+def _prism(profile: list[tuple[float, float]], half: float, rgb: tuple[float, float, float], part: float = PLAIN,
+           taper: float = 0.0, x0: float = 0.0) -> Mesh:
+    """A convex side profile (x, z points, counter-clockwise) extruded across y = -half..half, `taper` metres
+    narrower at its top than at its bottom (a car's tumblehome)."""
+    p = np.asarray(profile, np.float64) + (x0, 0.0)
+    z0, z1 = p[:, 1].min(), p[:, 1].max()
+    hw = half - taper * (p[:, 1] - z0) / max(z1 - z0, 1e-6)
+    k = len(p)
+    v = np.concatenate([np.c_[p[:, 0], hw, p[:, 1]], np.c_[p[:, 0], -hw, p[:, 1]]])
+    faces = [[0, a, a + 1] for a in range(1, k - 1)] + [[k, k + a, k + a + 1] for a in range(1, k - 1)]
+    for a in range(k):
+        b = (a + 1) % k
+        faces += [[a, b, k + b], [a, k + b, k + a]]
+    f = np.asarray(faces)
+    return from_faces(v, _outward(v, f, v.mean(axis=0)), rgb, part)
+
+
+def _wheels(xs: tuple[float, ...], track: float, r: float, lod: int) -> list[Mesh]:
+    """Dark tyres with pale rims, axles along y."""
+    seg = 10 if lod == 0 else 6
+    out = []
+    for x in xs:
+        for s in (-1, 1):
+            parts = [frustum(r, r, -0.13, 0.13, seg, (0.025, 0.025, 0.025))]
+            if lod == 0:
+                parts.append(frustum(0.6 * r, 0.6 * r, 0.13, 0.145, seg, (0.45, 0.45, 0.47)) if s > 0 else
+                             frustum(0.6 * r, 0.6 * r, -0.145, -0.13, seg, (0.45, 0.45, 0.47)))
+            wheel = merge(parts)
+            turned = Mesh(pos=wheel.pos[:, [0, 2, 1]], nrm=wheel.nrm[:, [0, 2, 1]], col=wheel.col, part=wheel.part)
+            out.append(transform(turned, offset=(x, s * track, r)))
+    return out
+
+
+GLASS, TYRE, CHROME = (0.03, 0.035, 0.045), (0.025, 0.025, 0.025), (0.35, 0.35, 0.37)
+HEADLAMP, TAILLAMP = (1.0, 0.92, 0.75), (0.7, 0.02, 0.015)
+
+
+def _lamps(front: float, back: float, half: float, z: float, size: float = 0.16) -> list[Mesh]:
+    """Head lamps at the front (+x) and tail lamps at the back, glowing at night."""
+    out = []
+    for s in (-1, 1):
+        y = s * (half - 0.28)
+        out += [box((front, y, z), (0.06, 0.32, size), HEADLAMP, LAMP),
+                box((back, y, z + 0.05), (0.06, 0.3, size), TAILLAMP, LAMP)]
+    return out
+
+
+def _car(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
+    """A car of one body: a lower body, a glass cabin under a painted roof, four wheels, lamps; at LOD 1 the
+    body, cabin and wheels only."""
+    length, width, r, belt, nose, roof, cab_r, cab_f, rake_f, rake_r = {
+        "sedan": (4.7, 1.82, 0.33, 0.98, 0.86, 1.45, -1.45, 0.75, 0.62, 0.42),
+        "sports": (4.45, 1.9, 0.34, 0.8, 0.66, 1.18, -1.4, 0.45, 0.72, 0.6),
+        "suv": (4.75, 1.92, 0.4, 1.18, 1.08, 1.8, -2.25, 0.55, 0.48, 0.12),
+        "pickup": (5.3, 1.9, 0.4, 1.12, 1.08, 1.86, -0.55, 0.95, 0.42, 0.06),
+    }[body]
+    half, ground, wb = width / 2, 0.45 * r, length * 0.6
+    lx, fx = -length / 2, length / 2
+    body_lo = [(lx + 0.12, ground), (fx - 0.25, ground), (fx, ground + 0.3), (fx - 0.1, nose), (lx + 0.04, belt),
+               (lx, ground + 0.3)]
+    if body == "pickup":  # a cab over the front half, an open load bed behind it
+        bed = cab_r - 0.05
+        parts = [_prism([(bed, ground), (fx - 0.25, ground), (fx, ground + 0.3), (fx - 0.1, nose), (bed, belt)], half,
+                        paint, taper=0.04),
+                 _prism([(lx + 0.12, ground), (bed, ground), (bed, belt - 0.45), (lx, belt - 0.45),
+                         (lx, ground + 0.3)], half, paint)]
+        parts += [box(((lx + bed) / 2, s * (half - 0.05), belt - 0.2), (bed - lx, 0.1, 0.5), paint) for s in (-1, 1)]
+        parts.append(box((lx + 0.05, 0, belt - 0.2), (0.1, width, 0.5), paint))
+        parts.append(box(((lx + bed) / 2, 0, belt - 0.44), (bed - lx - 0.2, width - 0.22, 0.02), TYRE))
+    else:
+        parts = [_prism(body_lo, half, paint, taper=0.04)]
+    cabin = [(cab_r, belt - 0.02), (cab_f, belt - 0.02), (cab_f - rake_f, roof - 0.05), (cab_r + rake_r, roof - 0.05)]
+    parts.append(_prism(cabin, half - 0.06, GLASS, WINDOW, taper=0.14))
+    top = (cab_f - rake_f + 0.03) - (cab_r + rake_r - 0.03)
+    parts.append(box(((cab_f - rake_f + cab_r + rake_r) / 2, 0, roof - 0.02), (top, width - 0.36, 0.07), paint))
     if lod == 0:
-        for x in (-1.4, 1.4):
-            for y in (-0.9, 0.9):
-                wheel = frustum(0.38, 0.38, -0.15, 0.15, 8, (0.03, 0.03, 0.03))
-                rot = Mesh(
-                    pos=wheel.pos[:, [0, 2, 1]], nrm=wheel.nrm[:, [0, 2, 1]], col=wheel.col, part=wheel.part
-                )
-                parts.append(transform(rot, offset=(x, y, 0.38)))
-    return merge(parts)
+        parts += _lamps(fx - 0.06, lx + 0.03, half, nose - 0.14)
+        parts.append(box((fx - 0.02, 0, ground + 0.26), (0.06, width * 0.45, 0.2), TYRE))
+        if body == "suv":
+            parts += [box(((cab_r + cab_f) / 2 - 0.3, s * (half - 0.35), roof + 0.05), (2.0, 0.05, 0.05), CHROME)
+                      for s in (-1, 1)]
+    return merge(parts + _wheels((-wb / 2 - (0.25 if body == "pickup" else 0.0), wb / 2), half - 0.12, r, lod))
+
+
+def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
+    """A van, a truck (a cab and a box body) or a bus: upright boxes with a glass front and side windows."""
+    if body == "van":
+        length, width, r, height = 5.1, 1.98, 0.36, 2.25
+        parts = [_prism([(-length / 2, 0.3), (length / 2 - 0.3, 0.3), (length / 2, 0.7), (length / 2 - 0.25, 1.1),
+                         (length / 2 - 0.95, height), (-length / 2, height)], width / 2, paint, taper=0.05)]
+        glass = _prism([(length / 2 - 0.6, 1.15), (length / 2 - 0.25, 1.15), (length / 2 - 0.83, height - 0.15),
+                        (length / 2 - 1.6, height - 0.15), (length / 2 - 1.6, 1.15)], width / 2 + 0.01, GLASS, WINDOW,
+                       taper=0.045)  # stands a little proud of the body's windscreen slope and sides
+        parts.append(glass)
+        axles = (-length / 2 + 0.9, length / 2 - 1.0)
+        lamp_z, front, back = 0.85, length / 2 - 0.05, -length / 2 - 0.01
+    elif body == "truck":
+        length, width, r = 8.0, 2.45, 0.5
+        cab_x = length / 2 - 2.2
+        parts = [_prism([(cab_x, 0.7), (length / 2, 0.7), (length / 2, 2.7), (length / 2 - 0.25, 3.05),
+                         (cab_x, 3.05)], width / 2, paint),
+                 box(((cab_x - 0.15 - length / 2) / 2, 0, 2.3), (cab_x - 0.15 + length / 2, width + 0.05, 3.2),
+                     (0.72, 0.72, 0.7)),
+                 box((0.0, 0, 0.75), (length - 0.2, width * 0.6, 0.3), TYRE),
+                 box((length / 2 + 0.01, 0, 2.2), (0.04, width - 0.3, 0.9), GLASS, WINDOW)]
+        parts += _glass_band(cab_x + 0.5, length / 2 - 0.4, 2.0, 2.7, width / 2 + 0.005)
+        axles = (-length / 2 + 1.2, -length / 2 + 2.3, length / 2 - 1.2)
+        lamp_z, front, back = 1.0, length / 2 + 0.02, -length / 2 - 0.02
+    else:  # bus
+        length, width, r = 11.0, 2.5, 0.5
+        parts = [_prism([(-length / 2, 0.35), (length / 2, 0.35), (length / 2, 2.95), (length / 2 - 0.2, 3.15),
+                         (-length / 2 + 0.2, 3.15), (-length / 2, 2.95)], width / 2, paint),
+                 box((length / 2 + 0.01, 0, 2.0), (0.04, width - 0.25, 1.5), GLASS, WINDOW)]
+        parts += _glass_band(-length / 2 + 0.6, length / 2 - 0.6, 1.55, 2.6, width / 2 + 0.005)
+        axles = (-length / 2 + 2.6, length / 2 - 2.4)
+        lamp_z, front, back = 0.75, length / 2 + 0.02, -length / 2 - 0.02
+    if lod == 0:
+        parts += _lamps(front, back, width / 2, lamp_z, 0.2)
+    return merge(parts + _wheels(axles, width / 2 - 0.15, r, lod))
+
+
+#: length, width and height of each body in metres at scale 1
+VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {
+    "sedan": (4.7, 1.82, 1.45), "sports": (4.45, 1.9, 1.18), "suv": (4.75, 1.92, 1.85), "pickup": (5.3, 1.9, 1.86),
+    "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15),
+}
+
+
+def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"], kind: str = "sedan") -> Mesh:
+    """A vehicle of a body in VEHICLE_BODIES (front towards +x, on z = 0) painted `body`."""
+    if kind in ("van", "truck", "bus"):
+        return _boxy(kind, lod, body)
+    return _car(kind if kind in VEHICLE_BODIES else "sedan", lod, body)
 
 
 def _lamp_post(lod: int) -> Mesh:
@@ -474,7 +616,7 @@ INSTANCE_HEIGHT = {
     "boulder": 2.9,
     "crate": 1.0,
     "barrel": 1.1,
-    "vehicle": 1.8,
+    "vehicle": 2.0,
     "lamp_post": 4.1,
     "fence": 1.1,
 }
@@ -482,8 +624,9 @@ INSTANCE_HEIGHT = {
 
 def look_of(spec: dict, kind: str) -> str:
     """The look a world's spec asks of one instance kind: its trees' (tree_look), its vehicles' paint."""
-    if kind == "vehicle":
-        return str((spec.get("modifiers") or {}).get("vehicle", ""))
+    if kind == "vehicle":  # "paint:body" ("red:pickup")
+        paint = str((spec.get("modifiers") or {}).get("vehicle", ""))
+        return f"{paint}:{vehicle_body(str(spec.get('text', '')))}"
     return tree_look(spec)
 
 
@@ -491,7 +634,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     """The mesh for an instance kind at LOD 0 (near) or 1 (far); unknown kinds get a rock. `look` (see
     look_of) colours broadleaf trees (birch bark, blossom) and paints vehicles."""
     if kind == "vehicle":
-        return _vehicle(lod, VEHICLE_PAINT.get(look, VEHICLE_PAINT["red"]))
+        paint, _, body = look.partition(":")
+        return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)
@@ -737,6 +881,168 @@ def _waterfall(w: float, d: float, h: float, rgb: tuple[float, float, float]) ->
     return [box((0.0, 0.0, h / 2), (min(d, 1.0), w, h), rgb)]
 
 
+# --- boats and harbours ---------------------------------------------------------------------------
+
+
+def _outward(verts: np.ndarray, faces: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """Faces wound so that each one's normal points away from its reference point (one row per face)."""
+    tri = verts[faces]
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    flip = np.einsum("ij,ij->i", n, tri.mean(axis=1) - ref) < 0
+    out = faces.copy()
+    out[flip] = out[flip][:, ::-1]
+    return out
+
+
+def _hull(length: float, beam: float, freeboard: float, draft: float, rgb: tuple[float, float, float],
+          stripe: tuple[float, float, float], deck: tuple[float, float, float], sharp: float = 1.0) -> list[Mesh]:
+    """A closed hull lofted through seven cross-sections from the transom (-x) to a pointed bow (+x), its
+    waterline at z = 0: a stripe along the sheer, the hull below it, a deck on top."""
+    t = np.array([0.0, 0.12, 0.3, 0.5, 0.7, 0.86, 1.0])
+    half = beam / 2 * np.array([0.8, 0.94, 1.0, 1.0, 0.9, 0.62 - 0.12 * (sharp - 1), 0.03])
+    sheer = freeboard * (1.0 + 0.3 * t**2)
+    keel = -draft * np.array([0.8, 1.0, 1.0, 1.0, 0.85, 0.45, -0.5])
+    x = -length / 2 + t * length
+    rows = []
+    for k in range(len(t)):
+        b, zs, zk = half[k], sheer[k], keel[k]
+        strake, chine = zs - 0.28 * freeboard, zk * 0.45 + zs * 0.05
+        rows.append([(x[k], b, zs), (x[k], b * 0.98, strake), (x[k], b * 0.8, chine), (x[k], 0.0, zk),
+                     (x[k], -b * 0.8, chine), (x[k], -b * 0.98, strake), (x[k], -b, zs)])
+    v = np.asarray(rows, np.float64).reshape(-1, 3)
+    idx = np.arange(len(v)).reshape(len(t), 7)
+
+    def ref(f: np.ndarray) -> np.ndarray:  # a point on the hull's axis inside each face's part of the hull
+        return np.c_[np.clip(v[f].mean(axis=1)[:, 0], -length / 4, length / 4), np.zeros(len(f)),
+                     np.full(len(f), (freeboard - draft) / 4)]
+
+    def band(cols: list[int]) -> np.ndarray:
+        a, b = idx[:-1][:, cols], idx[:-1][:, [c + 1 for c in cols]]
+        c, d = idx[1:][:, cols], idx[1:][:, [c + 1 for c in cols]]
+        return np.concatenate([np.stack([a, b, d], -1).reshape(-1, 3), np.stack([a, d, c], -1).reshape(-1, 3)])
+
+    def part(faces: np.ndarray, colour: tuple[float, float, float]) -> Mesh:
+        return from_faces(v, _outward(v, faces, ref(faces)), colour)
+
+    top = np.concatenate([np.stack([idx[:-1, 0], idx[:-1, 6], idx[1:, 6]], 1), np.stack([idx[:-1, 0], idx[1:, 6], idx[1:, 0]], 1)])
+    ends = np.concatenate([np.stack([np.full(5, r[0]), r[1:6], r[2:7]], 1) for r in (idx[0], idx[-1])])
+    return [part(band([1, 2, 3, 4]), rgb), part(band([0, 5]), stripe), part(top, deck), part(ends, rgb)]
+
+
+def _two_sided(points: list[tuple[float, float, float]], rgb: tuple[float, float, float]) -> Mesh:
+    """A flat triangle (a sail) with a face to each side."""
+    v = np.asarray(points, np.float64)
+    return from_faces(v, np.array([[0, 1, 2], [0, 2, 1]]), rgb)
+
+
+def _glass_band(x0: float, x1: float, z0: float, z1: float, y: float) -> list[Mesh]:
+    """A strip of windows along both sides at |y|, from x0 to x1 and z0 to z1 (lit at night)."""
+    glass = (0.05, 0.06, 0.08)
+    return [box(((x0 + x1) / 2, s * y, (z0 + z1) / 2), (x1 - x0, 0.06, z1 - z0), glass, WINDOW) for s in (-1, 1)]
+
+
+WHITE_PAINT, DARK_PAINT, TEAK = (0.8, 0.8, 0.78), (0.03, 0.03, 0.035), (0.3, 0.18, 0.09)
+
+
+def _fishing_boat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A hull with a wheelhouse aft of midships, a mast and a gantry at the stern."""
+    f = 0.12 * w
+    white = WHITE_PAINT if sum(rgb) < 2.0 else (0.05, 0.12, 0.35)
+    parts = _hull(w, d, f, 0.09 * w, rgb, white, (0.35, 0.33, 0.3))
+    x0, x1, top = -0.2 * w, 0.08 * w, f + 0.22 * w
+    parts += [box(((x0 + x1) / 2, 0, (f + top) / 2), (x1 - x0, 0.6 * d, top - f), WHITE_PAINT),
+              box(((x0 + x1) / 2, 0, top + 0.05), (x1 - x0 + 0.3, 0.66 * d, 0.12), DARK_PAINT),
+              box((x1 + 0.02, 0, top - 0.45), (0.06, 0.5 * d, 0.55), (0.05, 0.06, 0.08), WINDOW)]
+    parts += _glass_band(x0 + 0.3, x1 - 0.3, top - 0.75, top - 0.3, 0.3 * d + 0.02)
+    parts.append(frustum(0.07 * d / 3.4, 0.04, top, max(h, top + 1.0), 5, WHITE_PAINT, phase=0.3))
+    parts.append(box((-0.2 * w, 0, top + 0.9), (0.4 * w, 0.1, 0.1), DARK_PAINT))  # a boom out over the stern
+    for s in (-1, 1):
+        parts.append(box((-0.44 * w, s * 0.36 * d, f + 1.3), (0.15, 0.15, 2.6), DARK_PAINT))
+    parts.append(box((-0.44 * w, 0, f + 2.6), (0.15, 0.72 * d + 0.15, 0.15), DARK_PAINT))
+    return parts
+
+
+def _sailboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A sleek hull with a low cabin, a tall mast, a mainsail on its boom and a jib."""
+    f = 0.1 * w
+    stripe = (0.03, 0.05, 0.18) if sum(rgb) > 1.2 else WHITE_PAINT
+    parts = _hull(w, d, f, 0.12 * w, rgb, stripe, TEAK, sharp=1.6)
+    parts += [box((-0.05 * w, 0, f + 0.3), (0.38 * w, 0.55 * d, 0.6), WHITE_PAINT)]
+    parts += _glass_band(-0.18 * w, 0.08 * w, f + 0.35, f + 0.52, 0.275 * d + 0.02)
+    xm, sail = 0.08 * w, (0.85, 0.85, 0.8)
+    parts.append(frustum(0.09, 0.05, f, h, 5, (0.7, 0.7, 0.72)))
+    parts[-1] = transform(parts[-1], offset=(xm, 0, 0))
+    parts.append(box((xm - 0.21 * w, 0, f + 1.1), (0.42 * w + 0.1, 0.1, 0.1), (0.7, 0.7, 0.72)))
+    parts.append(_two_sided([(xm - 0.1, 0, f + 1.2), (xm - 0.1, 0, h - 0.3), (xm - 0.42 * w, 0, f + 1.2)], sail))
+    parts.append(_two_sided([(0.47 * w, 0, f + 0.45), (xm + 0.1, 0, 0.86 * h), (xm + 0.15, 0, f + 0.9)], sail))
+    return parts
+
+
+def _rowboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A small open boat: dark inside, two thwarts, oars out over the sides."""
+    f = h / 1.3  # the sheer rises to h at the bow
+    parts = _hull(w, d, f, 0.3 * f, rgb, (0.4, 0.26, 0.14), (0.12, 0.07, 0.04))
+    wood = (0.45, 0.3, 0.16)
+    parts += [box((x, 0, f + 0.03), (0.25, 0.9 * d, 0.06), wood) for x in (-0.12 * w, 0.15 * w)]
+    for s in (-1, 1):
+        oar = box((0.0, 0.0, 0.0), (0.45 * w, 0.07, 0.05), wood)
+        parts.append(transform(oar, yaw=s * 1.2, offset=(-0.05 * w - 0.03 * w, s * (d / 2 + 0.1 * w), f + 0.05)))
+    return parts
+
+
+def _motorboat(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A small open motor launch: a console with a windscreen, an outboard at the transom."""
+    f = 0.11 * w
+    parts = _hull(w, d, f, 0.06 * w, rgb, (0.05, 0.1, 0.3) if sum(rgb) > 1.2 else WHITE_PAINT, TEAK, sharp=1.4)
+    parts += [box((0.0, 0, f + 0.45), (0.6, 0.5 * d, 0.9), WHITE_PAINT),
+              box((0.32, 0, f + 1.05), (0.06, 0.5 * d, 0.35), (0.05, 0.06, 0.08), WINDOW),
+              box((-0.5 * w - 0.15, 0, f * 0.6), (0.35, 0.35, 0.9), DARK_PAINT)]
+    return parts
+
+
+def _ferry(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A big hull with two white decks of windows, a bridge forward and a funnel aft."""
+    f = 0.065 * w
+    parts = _hull(w, d, f, 0.06 * w, rgb, WHITE_PAINT, (0.3, 0.3, 0.32), sharp=1.3)
+    decks = ((-0.4 * w, 0.24 * w, 0.86 * d, 3.0), (-0.32 * w, 0.14 * w, 0.76 * d, 2.7))
+    z = f
+    for x0, x1, wide, tall in decks:
+        parts.append(box(((x0 + x1) / 2, 0, z + tall / 2), (x1 - x0, wide, tall), WHITE_PAINT))
+        parts += _glass_band(x0 + 1.0, x1 - 1.0, z + 1.0, z + 2.0, wide / 2 + 0.02)
+        z += tall
+    parts.append(box((0.1 * w, 0, z + 1.2), (0.08 * w, 0.96 * d, 2.4), WHITE_PAINT))
+    parts.append(box((0.1 * w + 0.04 * w + 0.03, 0, z + 1.4), (0.06, 0.9 * d, 0.9), (0.05, 0.06, 0.08), WINDOW))
+    parts += _glass_band(0.07 * w, 0.13 * w, z + 1.0, z + 1.8, 0.48 * d + 0.02)
+    fr = 0.13 * d
+    parts += [transform(frustum(fr, fr * 0.9, z, h - 1.0, 10, rgb), offset=(-0.22 * w, 0, 0)),
+              transform(frustum(fr * 0.9, fr * 0.88, h - 1.0, h, 10, DARK_PAINT), offset=(-0.22 * w, 0, 0))]
+    return parts
+
+
+def _pier(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A plank deck of length w along X on pairs of piles, with mooring posts along both edges; the base point
+    is the water level, the deck stands h above it."""
+    parts = [box((0, 0, h - 0.12), (w, d, 0.25), rgb)]
+    pile = tuple(c * 0.6 for c in rgb)
+    for x in np.arange(-w / 2 + 1.0, w / 2, 4.0):
+        for s in (-1, 1):
+            parts.append(transform(frustum(0.16, 0.16, -4.0, h - 0.24, 5, pile), offset=(x, s * (d / 2 - 0.2), 0)))
+    for x in np.arange(-w / 2 + 8.0, w / 2, 6.0):
+        for s in (-1, 1):
+            parts.append(transform(frustum(0.13, 0.13, h, h + 0.9, 5, pile), offset=(x, s * (d / 2 - 0.15), 0)))
+    return parts
+
+
+def _quay(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A stone quay along the shore: a block from under the water to h above it, a paler coping along its
+    edge and iron bollards on the water side (-y)."""
+    cope = tuple(min(1.0, c * 1.35) for c in rgb)
+    parts = [box((0, 0, (h - 5.0) / 2), (w, d, h + 5.0), rgb), box((0, -d / 2 + 0.5, h + 0.08), (w, 1.0, 0.16), cope)]
+    parts += [transform(frustum(0.22, 0.17, h, h + 0.6, 6, DARK_PAINT), offset=(x, -d / 2 + 0.6, 0))
+              for x in np.arange(-w / 2 + 4.0, w / 2 - 2.0, 8.0)]
+    return parts
+
+
 STRUCTURE_BUILDERS = {
     "cabin": _house,
     "house": _house,
@@ -750,14 +1056,20 @@ STRUCTURE_BUILDERS = {
     "watchtower": _tower,
     "lighthouse": _lighthouse,
     "bridge": _bridge,
-    "pier": _bridge,
-    "dock": _bridge,
+    "pier": _pier,
+    "dock": _pier,
     "tent": _tent,
     "wall": _block,
     "ruin": _ruins,
     "ruins": _ruins,
     "windmill": _windmill,
     "waterfall": _waterfall,
+    "quay": _quay,
+    "fishing_boat": _fishing_boat,
+    "sailboat": _sailboat,
+    "rowboat": _rowboat,
+    "motorboat": _motorboat,
+    "ferry": _ferry,
 }
 
 
