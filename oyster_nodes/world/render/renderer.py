@@ -144,7 +144,7 @@ class Renderer:
             for name in ("sky", "bake", "aa", "aa_precip", "resolve", "precip")
         }
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
-        self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
+        self._hash_memo: tuple[tuple[Any, ...], list[Any], str] | None = None
         self._targets: dict[tuple[int, int], Targets] = {}
         shapes = dict(zip(SHAPES, (unit_round(), unit_box()), strict=True))
         self._dyn_mesh = {name: self.ctx.buffer(m.interleaved().tobytes()) for name, m in shapes.items()}
@@ -212,11 +212,14 @@ class Renderer:
             world.meshes,
             world.mesh_arrays,
         ]
-        ids = tuple(id(a) for a in arrays)
+        # a WorldState copies its record lists (dataclasses.replace for a frame's bodies gives new lists of the
+        # same records), so the lists are known by their records, the arrays by themselves
+        held = [a for a in arrays if not isinstance(a, list)] + [r for a in arrays if isinstance(a, list) for r in a]
+        ids = tuple(tuple(map(id, a)) if isinstance(a, list) else id(a) for a in arrays)
         if self._hash_memo is not None and self._hash_memo[0] == ids:
             return self._hash_memo[2]
         key = static_hash(world)
-        self._hash_memo = (ids, arrays, key)  # holding the objects keeps their ids from being reused
+        self._hash_memo = (ids, held, key)  # holding the objects keeps their ids from being reused
         return key
 
     def _target(self, w: int, h: int) -> Targets:
