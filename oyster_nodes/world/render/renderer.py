@@ -491,8 +491,7 @@ class Renderer:
         ctx.disable(moderngl.CULL_FACE)
         if scene.water_vao is not None:
             progs["water"]["u_sem"].value = SEM["water"]
-            scene.water_vao.render(moderngl.TRIANGLES)
-            tris += scene.water_tris
+            tris += scene.draw_water(planes)
         ctx.depth_func = "<="
         grid = (-(-camera.width // SKY_CELL_PX), -(-camera.height // SKY_CELL_PX))
         progs["sky"]["u_grid"].value = grid
