@@ -145,7 +145,7 @@ class Renderer:
         }
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
         self._hash_memo: tuple[tuple[Any, ...], list[Any], str] | None = None
-        self._targets: dict[tuple[int, int], Targets] = {}
+        self._targets: dict[tuple[int, int, bool], Targets] = {}
         shapes = dict(zip(SHAPES, (unit_round(), unit_box()), strict=True))
         self._dyn_mesh = {name: self.ctx.buffer(m.interleaved().tobytes()) for name, m in shapes.items()}
         self._dyn_tris = {name: m.triangles for name, m in shapes.items()}
@@ -222,14 +222,17 @@ class Renderer:
         self._hash_memo = (ids, held, key)  # holding the objects keeps their ids from being reused
         return key
 
-    def _target(self, w: int, h: int) -> Targets:
-        if (w, h) not in self._targets:
+    def _target(self, w: int, h: int, colour_only: bool = False) -> Targets:
+        """The framebuffers for a frame size; `colour_only`: colour and depth attachments alone (a frame whose
+        ids, normals and semantic classes are not read writes 5 bytes a fragment instead of 29)."""
+        colour_only = colour_only and self.supersample == 1
+        if (w, h, colour_only) not in self._targets:
             if len(self._targets) >= 4:
                 for t in self._targets.values():
                     t.release()
                 self._targets.clear()
-            self._targets[(w, h)] = Targets(self.ctx, w, h, self.supersample)
-        return self._targets[(w, h)]
+            self._targets[(w, h, colour_only)] = Targets(self.ctx, w, h, self.supersample, colour_only=colour_only)
+        return self._targets[(w, h, colour_only)]
 
     # --- per world and light: shadow map, baked terrain light ----------------------------------
 
@@ -347,7 +350,7 @@ class Renderer:
         with self._lock, self.ctx:
             slots = self._light_slots(scene, light, keys)
             t1 = self._mark()
-            targets = self._target(camera.width, camera.height)
+            targets = self._target(camera.width, camera.height, colour_only=set(passes) <= {"rgb"})
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
@@ -735,11 +738,14 @@ def _light_matrix(
 class Targets:
     """Framebuffers for one image size: every pass (ss times larger), their resolve, edge smoothing."""
 
-    def __init__(self, ctx: moderngl.Context, w: int, h: int, ss: int) -> None:
+    def __init__(self, ctx: moderngl.Context, w: int, h: int, ss: int, *, colour_only: bool = False) -> None:
         self.size, self.ss = (w, h), ss
         self._own: list[Any] = []
         big = (w * ss, h * ss)
-        self.passes = [self._tex(ctx, big, c, dt) for c, dt in PASS_FORMATS]
+        #: with `colour_only` (single-sample frames read for rgb alone): colour and metric depth only (the
+        #: depth feeds rain and snow); the fragments' other outputs go nowhere
+        formats = PASS_FORMATS[:2] if colour_only else PASS_FORMATS
+        self.passes = [self._tex(ctx, big, c, dt) for c, dt in formats]
         self.passes[0].filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.main = self._fbo(ctx, list(self.passes), ctx.depth_renderbuffer(big))
         #: the colour pass alone, for passes blended over it (falling rain and snow)
