@@ -367,15 +367,16 @@ class GpuScene:
         """Draw one level of detail of the listed instances; with `cull`, closed meshes lose their back faces
         (the caller sets which winding is front)."""
         tris = 0
+        members = frozenset(prog)  # once: a Program answers `in` by iterating its members
         for (k, lvl), idx in lists.items():
             if lvl != lod or not len(idx):
                 continue
             plant = self.kind_names[k] in VEGETATION
-            if "u_sem" in prog:
+            if "u_sem" in members:
                 prog["u_sem"].value = SEM["vegetation"] if plant else SEM["prop"]
-            if "u_bend" in prog:
+            if "u_bend" in members:
                 prog["u_bend"].value = 1.0 if plant else 0.0
-            if "u_card" in prog:
+            if "u_card" in members:
                 prog["u_card"].value = 1.0 if lod == CARD else 0.0
             if cull and lod != CARD and self.kind_names[k] not in OPEN_MESH:
                 self.ctx.enable(moderngl.CULL_FACE)

@@ -138,6 +138,8 @@ class Renderer:
         self.programs = {name: self._program(*spec) for name, spec in PROGRAMS.items()}
         for name, (base, flag) in VARIANTS.items():
             self.programs[name] = self._program(*PROGRAMS[base], define=flag)
+        #: each program's uniform and attribute names (a moderngl Program answers `in` by iterating them)
+        self._members = {name: frozenset(prog) for name, prog in self.programs.items()}
         self.noise = self._noise_texture()
         self.quads = {
             name: self.ctx.vertex_array(self.programs[name], [])
@@ -427,7 +429,7 @@ class Renderer:
         name = "aa_precip" if ss == 1 and self.settings.post_aa else "precip"
         prog = self.programs[name]
         for key, value in values.items():
-            if key in prog:
+            if key in self._members[name]:
                 prog[key].value = value
         if name == "aa_precip":
             return name
@@ -619,12 +621,12 @@ class Renderer:
             "u_inv_viewproj": np.linalg.inv(vp).T.astype("f4").tobytes(),
         }
         for name in names:
-            prog = self.programs[name]
+            prog, members = self.programs[name], self._members[name]
             for key, value in values.items():
-                if key in prog:
+                if key in members:
                     prog[key].value = value
             for key, data in matrices.items():
-                if key in prog:
+                if key in members:
                     prog[key].write(data)
 
     def close(self) -> None:
