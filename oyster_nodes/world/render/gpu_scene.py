@@ -426,21 +426,24 @@ class GpuScene:
         the picture is the one the whole buffer gives); the triangles drawn."""
         if self.water_vao is None:
             return 0
+        tris = 0
+        for first, vertices in self.water_draws(planes):
+            self.water_vao.render(moderngl.TRIANGLES, vertices=vertices, first=first)
+            tris += vertices // 3
+        return tris
+
+    def water_draws(self, planes: np.ndarray) -> list[tuple[int, int]]:
+        """(first vertex, vertex count) of each stretch of consecutive water runs inside the frustum."""
         first, count, box = self.water_runs
         visible = _boxes_in_frustum(box, planes)
-        tris, k, n = 0, 0, len(first)
-        while k < n:
-            if not visible[k]:
-                k += 1
-                continue
-            end = k
-            while end + 1 < n and visible[end + 1]:
-                end += 1
-            vertices = int(first[end] + count[end] - first[k])
-            self.water_vao.render(moderngl.TRIANGLES, vertices=vertices, first=int(first[k]))
-            tris += vertices // 3
-            k = end + 1
-        return tris
+        out: list[tuple[int, int]] = []
+        for k in np.nonzero(visible)[0].tolist():
+            start, end = int(first[k]), int(first[k] + count[k])
+            if out and out[-1][0] + out[-1][1] == start:  # joins the stretch before
+                out[-1] = (out[-1][0], end - out[-1][0])
+            else:
+                out.append((start, end - start))
+        return out
 
     def _build_user_meshes(self, programs: dict[str, moderngl.Program], first_id: int) -> None:
         """Imported meshes: one vertex and index buffer for all, their textures, one draw per material run."""
@@ -581,7 +584,7 @@ def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
 
 
 #: water triangles per run culled against the frustum as one (see GpuScene.draw_water)
-WATER_RUN = 256
+WATER_RUN = 64
 
 
 def _water_runs(rows: np.ndarray, run: int = WATER_RUN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
