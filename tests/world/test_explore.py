@@ -390,3 +390,18 @@ def test_a_said_line_is_done_whole_or_not_at_all() -> None:
     for _ in range(12):
         s.tick(1 / 24)
     assert s.sample.body_alive_b.sum() == 2
+
+
+def test_the_stream_shows_the_shots_own_pixels() -> None:
+    """Explore streams the renderer's default quality: a frame is, pixel for pixel, what rendering the same
+    world at the same moment from the same camera with every pass gives (as render.image and sequence.render
+    do); only the passes read differ."""
+    s = session()
+    s.handle({"type": "keys", "down": ["KeyW"]})
+    for _ in range(30):
+        s.tick(1 / 24)
+    streamed = s.render()
+    shot = s.renderer.render(s.world_now(), s.camera())
+    assert streamed.semantic_hw is None and shot.semantic_hw is not None
+    assert np.array_equal(streamed.rgb_hw3, shot.rgb_hw3)
+    assert s.renderer.settings == type(s.renderer.settings)()  # the shots' settings, no other tier
