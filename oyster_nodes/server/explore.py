@@ -361,7 +361,9 @@ class Connection:
                 start = time.monotonic()
                 dt, last = start - last, start
                 if v.in_flight < WINDOW or pipelined:
+                    ahead = v.in_flight >= WINDOW  # drawn while the last frame is still on its way
                     picture = await loop.run_in_executor(self.hub.pool, self.hub.draw, v, dt)
+                    picture.header["ahead"] = ahead
                     if v.in_flight >= WINDOW:
                         await self.acknowledged(period)
                     pipelined = v.in_flight < WINDOW
