@@ -152,6 +152,14 @@ class Viewer:
                 "snapshots": list(self.session.snapshots), "sent_unix": time.time()}
 
 
+@dataclass(kw_only=True, slots=True)
+class Picture:
+    """A rendered frame not yet sent: its pixels and its header (without the frame number)."""
+
+    rgb: np.ndarray
+    header: dict[str, Any]
+
+
 def pack(header: dict[str, Any], payload: bytes) -> bytes:
     head = json.dumps(header, separators=(",", ":")).encode()
     return len(head).to_bytes(4, "big") + head + payload
@@ -258,14 +266,21 @@ class ExploreHub:
         with viewer.lock:
             viewer.stack.close()
 
-    def render(self, viewer: Viewer, dt: float) -> bytes:
-        """Tick, render and encode one frame (on the hub's render thread)."""
-        world, camera = viewer.step(dt)
+    def draw(self, viewer: Viewer, dt: float) -> Picture:
+        """Tick and render one frame (on the hub's render thread); it is encoded and sent elsewhere, while
+        the next one is drawn."""
+        with viewer.lock:
+            viewer.session.tick(dt)
+            world, camera = viewer.session.world_now(), viewer.session.camera()
+            header = viewer.header()
         rgb = viewer.session.renderer.render(world, camera, passes=("rgb",)).rgb_hw3
-        jpeg = simplejpeg.encode_jpeg(np.ascontiguousarray(rgb), quality=self.settings.jpeg_quality,
+        return Picture(rgb=rgb, header=header)
+
+    def encode(self, picture: Picture, frame: int) -> bytes:
+        """The frame message: its header (numbered `frame`) and the picture as JPEG."""
+        jpeg = simplejpeg.encode_jpeg(np.ascontiguousarray(picture.rgb), quality=self.settings.jpeg_quality,
                                       colorspace="RGB", fastdct=True)
-        viewer.frame += 1
-        return pack(viewer.header(), jpeg)
+        return pack({**picture.header, "frame": frame, "sent_unix": time.time()}, jpeg)
 
     # ------------------------------------------------------------------ recording -> nodes
     def insert_recording(self, opened: Opened, sid: str, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -333,27 +348,59 @@ class Connection:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def frames(self) -> None:
+        """Draw, then send: the next frame is drawn while the last one is encoded, sent and acknowledged, and
+        it goes once that one was (at most WINDOW unacknowledged). A client that has not acknowledged within a
+        frame period gets no frame from that picture and none drawn for it until it does: the world goes on,
+        the slots are counted as dropped, and the next frame drawn shows the present."""
         loop, v, period = asyncio.get_running_loop(), self.viewer, 1.0 / MAX_FPS
         last = time.monotonic()
-        while True:
-            start = time.monotonic()
-            dt, last = start - last, start
-            if v.in_flight < WINDOW:
-                data = await loop.run_in_executor(self.hub.pool, self.hub.render, v, dt)
-                async with self.send_lock:
-                    await self.ws.send_bytes(data)
-            else:  # the client has not shown the last frame yet: the world goes on, no frame is made
-                await loop.run_in_executor(self.hub.pool, v.step, dt)
-                v.dropped += 1
-            rest = period - (time.monotonic() - start)
-            if rest > 0:
-                await asyncio.sleep(rest)
-            if v.in_flight >= WINDOW:
-                v.ack_event.clear()
-                try:
-                    await asyncio.wait_for(v.ack_event.wait(), timeout=period)
-                except TimeoutError:
-                    pass
+        sending: asyncio.Task[None] | None = None
+        pipelined = False  # a frame went out on the last turn: draw the next one while it travels
+        try:
+            while True:
+                start = time.monotonic()
+                dt, last = start - last, start
+                if v.in_flight < WINDOW or pipelined:
+                    ahead = v.in_flight >= WINDOW  # drawn while the last frame is still on its way
+                    picture = await loop.run_in_executor(self.hub.pool, self.hub.draw, v, dt)
+                    picture.header["ahead"] = ahead
+                    if v.in_flight >= WINDOW:
+                        await self.acknowledged(period)
+                    pipelined = v.in_flight < WINDOW
+                    if pipelined:
+                        if sending is not None:
+                            await sending
+                        v.frame += 1
+                        sending = asyncio.create_task(self.send_frame(picture, v.frame))
+                    else:  # the client is behind: this picture is not sent
+                        v.dropped += 1
+                else:  # the client has not shown the last frame yet: the world goes on, no frame is made
+                    await loop.run_in_executor(self.hub.pool, v.step, dt)
+                    v.dropped += 1
+                rest = period - (time.monotonic() - start)
+                if rest > 0:
+                    await asyncio.sleep(rest)
+                if v.in_flight >= WINDOW and not pipelined:
+                    await self.acknowledged(period)
+        finally:
+            if sending is not None:
+                sending.cancel()
+
+    async def acknowledged(self, timeout: float) -> None:
+        """Wait until the client acknowledges a frame, or `timeout` seconds."""
+        v = self.viewer
+        v.ack_event.clear()
+        if v.in_flight < WINDOW:
+            return
+        try:
+            await asyncio.wait_for(v.ack_event.wait(), timeout=timeout)
+        except TimeoutError:
+            pass
+
+    async def send_frame(self, picture: Picture, frame: int) -> None:
+        data = await asyncio.to_thread(self.hub.encode, picture, frame)
+        async with self.send_lock:
+            await self.ws.send_bytes(data)
 
     async def receive(self) -> None:
         while True:

@@ -62,6 +62,26 @@ def test_frames_come_while_acknowledged_and_show_the_input(explore: tuple[Server
         c.close()
 
 
+def test_the_next_frame_is_drawn_while_the_last_one_travels(explore: tuple[ServerProcess, str]) -> None:
+    server, world = explore
+    c = Client.open(server.base, world, size=SMALL)
+    try:
+        c.until(lambda m: m.get("kind") == "frame", 60.0)
+        c.frames.clear()
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < 2.0:  # a client that shows each frame 40 ms after it came
+            h = c.receive(1.0, ack=False)
+            if isinstance(h, dict) and h.get("kind") == "frame":
+                time.sleep(0.04)
+                c.ws.send(json.dumps({"type": "ack", "frame": h["frame"]}))
+        numbers = [h["frame"] for _, h, _ in c.frames]
+        assert len(numbers) >= 5 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+        # drawn while the one before was unacknowledged, and sent only once it was
+        assert sum(bool(h["ahead"]) for _, h, _ in c.frames) >= len(numbers) // 2
+    finally:
+        c.close()
+
+
 def test_a_client_that_does_not_acknowledge_gets_skipped_frames_not_stale_ones(
         explore: tuple[ServerProcess, str]) -> None:
     server, world = explore

@@ -367,3 +367,41 @@ def test_live_spawns_and_pushes_come_back_in_the_recorded_script() -> None:
     k = [b.id for b in timeline.bodies].index("sphere1")
     live = body(s, "sphere1")
     assert np.allclose(timeline.body_pos_fb3[s.sim.frame - 1, k], live, atol=0.05)
+
+
+def test_a_said_line_is_done_whole_or_not_at_all() -> None:
+    from oyster_nodes.world.simulate.run import Spare
+
+    settings = ExploreSettings(width=96, height=54, spare=Spare(bodies=(("box", 2),), agents=()))
+    s = ExploreSession(flat(), component(RENDERER), settings=settings, start=(30.0, 30.0),
+                       encoder=component(TEXT_ENCODER))
+    for _ in range(12):
+        s.tick(1 / 24)
+    before = (_state(s), len(s.sim.bodies), len(s.sim.events), len(s.branch.edits), len(s.recording))
+    reply = s.handle({"type": "say", "text": "three crates here"})  # the third finds no spare box
+    assert reply["ok"] is False and "no spare box left" in reply["error"], reply
+    assert "event 3 of the line's 3: none of them was done" in reply["error"]
+    assert (_state(s), len(s.sim.bodies), len(s.sim.events), len(s.branch.edits), len(s.recording)) == before
+    assert len(s.sim.free_bodies["box"]) == 2
+    assert "crate" not in s.recording_nodes()["actions"]["params"]["script"]
+    reply = s.handle({"type": "say", "text": "two crates here"})  # the session goes on, and the ids are free
+    assert reply["ok"], reply
+    assert [d["event"]["id"] for d in reply["did"]] == ["crate1", "crate2"]
+    for _ in range(12):
+        s.tick(1 / 24)
+    assert s.sample.body_alive_b.sum() == 2
+
+
+def test_the_stream_shows_the_shots_own_pixels() -> None:
+    """Explore streams the renderer's default quality: a frame is, pixel for pixel, what rendering the same
+    world at the same moment from the same camera with every pass gives (as render.image and sequence.render
+    do); only the passes read differ."""
+    s = session()
+    s.handle({"type": "keys", "down": ["KeyW"]})
+    for _ in range(30):
+        s.tick(1 / 24)
+    streamed = s.render()
+    shot = s.renderer.render(s.world_now(), s.camera())
+    assert streamed.semantic_hw is None and shot.semantic_hw is not None
+    assert np.array_equal(streamed.rgb_hw3, shot.rgb_hw3)
+    assert s.renderer.settings == type(s.renderer.settings)()  # the shots' settings, no other tier

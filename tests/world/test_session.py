@@ -169,3 +169,46 @@ def test_agents_run_from_a_blast() -> None:
     assert runs["calm"][-1, 0] == pytest.approx(40.0 + 0.5 * 4, abs=0.1)
     assert runs["blast"][-1, 0] > 40.0 + 4.0 * 2  # ran (4.5 m/s) away from the blast, east
     assert "runs from the blast" in " ".join(session.notes)
+
+
+def test_a_removed_spawn_frees_its_spare_slot_so_a_session_spawns_for_ever() -> None:
+    from oyster_nodes.world.simulate.run import Spare
+
+    from .shot_world import flat
+
+    session = WorldSession(flat(), [], SimSettings(duration_s=60, fps=24),
+                           spare=Spare(bodies=(("box", 2),), agents=(("character", 1),)))
+    session.advance()
+    for k in range(6):  # three times the pool: each pair is removed before the next is spawned
+        a = session.apply({"kind": "spawn", "shape": "box", "pos": [20.0 + k, 30.0]})["id"]
+        b = session.apply({"kind": "spawn", "shape": "box", "pos": [25.0 + k, 30.0]})["id"]
+        walker = session.apply({"kind": "spawn", "shape": "character", "pos": [30.0, 20.0 + k]})["id"]
+        with pytest.raises(SimulationError, match="no spare box left"):
+            session.apply({"kind": "spawn", "shape": "box", "pos": [40.0, 30.0]})
+        for _ in range(12):
+            session.advance()
+        shown = session.sample(session.frame - 1)
+        assert shown.body_alive_b.sum() == 2 and shown.agent_alive_a.sum() == 1
+        before = session.snapshot()
+        for name in (a, b, walker):
+            session.apply({"kind": "remove", "id": name})
+        with pytest.raises(SimulationError, match="no spare box left"):  # free once the removal fires
+            session.apply({"kind": "spawn", "shape": "box", "pos": [40.0, 30.0]})
+        session.advance()
+        assert len(session.free_bodies["box"]) == 2 and len(session.free_agents["character"]) == 1
+        gone = session.sample(session.frame - 1)
+        assert gone.body_alive_b.sum() == 0 and gone.agent_alive_a.sum() == 0
+        if k == 0:  # a rewind to before the removal holds the slots again, exactly
+            after = [session.advance() for _ in range(3)]
+            session.restore(before)
+            assert not session.free_bodies["box"] and not session.free_agents["character"]
+            for name in (a, b, walker):
+                session.apply({"kind": "remove", "id": name})
+            session.advance()
+            assert all(same(x, y) for x, y in zip(after, [session.advance() for _ in range(3)], strict=True))
+    assert len(session.bodies) == 12 and len(session.agents) == 6
+    # a new spawn in a freed slot lands where it was put, not where its slot's last body was
+    c = session.apply({"kind": "spawn", "shape": "box", "pos": [50.0, 50.0], "size": [0.5]})["id"]
+    first = session.advance()
+    k = session.index[c][1]
+    assert first.body_alive_b[k] and np.hypot(*(first.body_pos_b3[k, :2] - (50.0, 50.0))) < 0.05

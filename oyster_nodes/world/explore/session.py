@@ -191,11 +191,31 @@ class ExploreSession:
             events = [_from_now(e) for e in parse_lines(text, encoder=None, english=False).events]
         except NotLineForm:
             events = self._english(text)
-        did = []
-        for raw in events:
-            applied = self._edit(raw)
-            did.append(self._env_reply() if applied["kind"] in ("time", "weather") else {"event": _brief(applied)})
+        did, undo = [], self._undo_point()
+        try:  # a line is applied whole or not at all
+            for raw in events:
+                applied = self._edit(raw)
+                did.append(self._env_reply() if applied["kind"] in ("time", "weather") else {"event": _brief(applied)})
+        except (ExploreError, EditError, ValueError, TypeError, KeyError) as exc:
+            self._undo(undo)
+            if len(events) < 2:
+                raise
+            raise ExploreError(f"{exc} (event {len(did) + 1} of the line's {len(events)}: none of them was "
+                               "done)") from None
         return {"did": did}
+
+    def _undo_point(self) -> tuple[Any, ...]:
+        """What an edit changes: the simulation, the world's light, the branch's edits, keyframes and track,
+        and the recording."""
+        b = self.branch
+        return (self.sim.snapshot(), self.world, list(b.edits), dict(b.keyframes), dict(b.track),
+                len(self.recording))
+
+    def _undo(self, point: tuple[Any, ...]) -> None:
+        sim, self.world, edits, keyframes, track, recorded = point
+        self.sim.restore(sim)
+        self.branch.edits, self.branch.keyframes, self.branch.track = edits, keyframes, track
+        del self.recording[recorded:]
 
     def _english(self, text: str) -> list[dict[str, Any]]:
         from ..actions.english import EnglishReader

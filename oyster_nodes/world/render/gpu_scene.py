@@ -373,15 +373,16 @@ class GpuScene:
         """Draw one level of detail of the listed instances; with `cull`, closed meshes lose their back faces
         (the caller sets which winding is front)."""
         tris = 0
+        members = frozenset(prog)  # once: a Program answers `in` by iterating its members
         for (k, lvl), idx in lists.items():
             if lvl != lod or not len(idx):
                 continue
             plant = self.kind_names[k] in VEGETATION
-            if "u_sem" in prog:
+            if "u_sem" in members:
                 prog["u_sem"].value = SEM["vegetation"] if plant else SEM["prop"]
-            if "u_bend" in prog:
+            if "u_bend" in members:
                 prog["u_bend"].value = 1.0 if plant else 0.0
-            if "u_card" in prog:
+            if "u_card" in members:
                 prog["u_card"].value = 1.0 if lod == CARD else 0.0
             if cull and lod != CARD and self.kind_names[k] not in OPEN_MESH:
                 self.ctx.enable(moderngl.CULL_FACE)
@@ -423,11 +424,36 @@ class GpuScene:
         water = _water_with_depth(w, build_water_mesh(np.asarray(w.water_hw, np.float32), w.cell_m, water_step))
         self.water_tris = len(water) // 3
         self.water_vao = None
+        self.water_runs = _water_runs(water)
         if self.water_tris:
             vbo = self._keep(self.ctx.buffer(water.tobytes()))
             self.water_vao = self._keep(
                 self.ctx.vertex_array(programs["water"], [(vbo, "3f 1f", "in_pos", "in_depth")], skip_errors=True)
             )
+
+    def draw_water(self, planes: np.ndarray) -> int:
+        """Draw the runs of water triangles whose boxes are in the frustum `planes` (in the buffer's order, so
+        the picture is the one the whole buffer gives); the triangles drawn."""
+        if self.water_vao is None:
+            return 0
+        tris = 0
+        for first, vertices in self.water_draws(planes):
+            self.water_vao.render(moderngl.TRIANGLES, vertices=vertices, first=first)
+            tris += vertices // 3
+        return tris
+
+    def water_draws(self, planes: np.ndarray) -> list[tuple[int, int]]:
+        """(first vertex, vertex count) of each stretch of consecutive water runs inside the frustum."""
+        first, count, box = self.water_runs
+        visible = _boxes_in_frustum(box, planes)
+        out: list[tuple[int, int]] = []
+        for k in np.nonzero(visible)[0].tolist():
+            start, end = int(first[k]), int(first[k] + count[k])
+            if out and out[-1][0] + out[-1][1] == start:  # joins the stretch before
+                out[-1] = (out[-1][0], end - out[-1][0])
+            else:
+                out.append((start, end - start))
+        return out
 
     def _build_user_meshes(self, programs: dict[str, moderngl.Program], first_id: int) -> None:
         """Imported meshes: one vertex and index buffer for all, their textures, one draw per material run."""
@@ -569,6 +595,21 @@ def _water_with_depth(world: WorldState, tris: np.ndarray) -> np.ndarray:
     if sea is None and len(rows):
         rows = np.concatenate([rows, _mirrored_water(rows, world.size_m)])
     return rows
+
+
+#: water triangles per run culled against the frustum as one (see GpuScene.draw_water)
+WATER_RUN = 64
+
+
+def _water_runs(rows: np.ndarray, run: int = WATER_RUN) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The water buffer's rows (3 per triangle) as runs of `run` triangles: first vertex, vertex count and the
+    run's box (x0, y0, z0, x1, y1, z1)."""
+    tris = len(rows) // 3
+    first = np.arange(0, tris, run, dtype=np.int64) * 3
+    count = np.minimum(tris * 3 - first, run * 3)
+    pos = np.asarray(rows, np.float64)[:, :3] if len(rows) else np.zeros((0, 3))
+    box = np.array([np.r_[pos[a:a + c].min(axis=0), pos[a:a + c].max(axis=0)] for a, c in zip(first, count, strict=True)])
+    return first, count, box.reshape(-1, 6)
 
 
 def _sea_apron_level(world: WorldState) -> float | None:

@@ -138,14 +138,16 @@ class Renderer:
         self.programs = {name: self._program(*spec) for name, spec in PROGRAMS.items()}
         for name, (base, flag) in VARIANTS.items():
             self.programs[name] = self._program(*PROGRAMS[base], define=flag)
+        #: each program's uniform and attribute names (a moderngl Program answers `in` by iterating them)
+        self._members = {name: frozenset(prog) for name, prog in self.programs.items()}
         self.noise = self._noise_texture()
         self.quads = {
             name: self.ctx.vertex_array(self.programs[name], [])
             for name in ("sky", "bake", "aa", "aa_precip", "resolve", "precip")
         }
         self._scenes: OrderedDict[str, GpuScene] = OrderedDict()
-        self._hash_memo: tuple[tuple[int, ...], list[Any], str] | None = None
-        self._targets: dict[tuple[int, int], Targets] = {}
+        self._hash_memo: tuple[tuple[Any, ...], list[Any], str] | None = None
+        self._targets: dict[tuple[int, int, bool], Targets] = {}
         shapes = dict(zip(SHAPES, (unit_round(), unit_box()), strict=True))
         self._dyn_mesh = {name: self.ctx.buffer(m.interleaved().tobytes()) for name, m in shapes.items()}
         self._dyn_tris = {name: m.triangles for name, m in shapes.items()}
@@ -212,21 +214,27 @@ class Renderer:
             world.meshes,
             world.mesh_arrays,
         ]
-        ids = tuple(id(a) for a in arrays)
+        # a WorldState copies its record lists (dataclasses.replace for a frame's bodies gives new lists of the
+        # same records), so the lists are known by their records, the arrays by themselves
+        held = [a for a in arrays if not isinstance(a, list)] + [r for a in arrays if isinstance(a, list) for r in a]
+        ids = tuple(tuple(map(id, a)) if isinstance(a, list) else id(a) for a in arrays)
         if self._hash_memo is not None and self._hash_memo[0] == ids:
             return self._hash_memo[2]
         key = static_hash(world)
-        self._hash_memo = (ids, arrays, key)  # holding the objects keeps their ids from being reused
+        self._hash_memo = (ids, held, key)  # holding the objects keeps their ids from being reused
         return key
 
-    def _target(self, w: int, h: int) -> Targets:
-        if (w, h) not in self._targets:
+    def _target(self, w: int, h: int, colour_only: bool = False) -> Targets:
+        """The framebuffers for a frame size; `colour_only`: colour and depth attachments alone (a frame whose
+        ids, normals and semantic classes are not read writes 5 bytes a fragment instead of 29)."""
+        colour_only = colour_only and self.supersample == 1
+        if (w, h, colour_only) not in self._targets:
             if len(self._targets) >= 4:
                 for t in self._targets.values():
                     t.release()
                 self._targets.clear()
-            self._targets[(w, h)] = Targets(self.ctx, w, h, self.supersample)
-        return self._targets[(w, h)]
+            self._targets[(w, h, colour_only)] = Targets(self.ctx, w, h, self.supersample, colour_only=colour_only)
+        return self._targets[(w, h, colour_only)]
 
     # --- per world and light: shadow map, baked terrain light ----------------------------------
 
@@ -344,7 +352,7 @@ class Renderer:
         with self._lock, self.ctx:
             slots = self._light_slots(scene, light, keys)
             t1 = self._mark()
-            targets = self._target(camera.width, camera.height)
+            targets = self._target(camera.width, camera.height, colour_only=set(passes) <= {"rgb"})
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
@@ -421,7 +429,7 @@ class Renderer:
         name = "aa_precip" if ss == 1 and self.settings.post_aa else "precip"
         prog = self.programs[name]
         for key, value in values.items():
-            if key in prog:
+            if key in self._members[name]:
                 prog[key].value = value
         if name == "aa_precip":
             return name
@@ -491,8 +499,7 @@ class Renderer:
         ctx.disable(moderngl.CULL_FACE)
         if scene.water_vao is not None:
             progs["water"]["u_sem"].value = SEM["water"]
-            scene.water_vao.render(moderngl.TRIANGLES)
-            tris += scene.water_tris
+            tris += scene.draw_water(planes)
         ctx.depth_func = "<="
         grid = (-(-camera.width // SKY_CELL_PX), -(-camera.height // SKY_CELL_PX))
         progs["sky"]["u_grid"].value = grid
@@ -617,12 +624,12 @@ class Renderer:
             "u_inv_viewproj": np.linalg.inv(vp).T.astype("f4").tobytes(),
         }
         for name in names:
-            prog = self.programs[name]
+            prog, members = self.programs[name], self._members[name]
             for key, value in values.items():
-                if key in prog:
+                if key in members:
                     prog[key].value = value
             for key, data in matrices.items():
-                if key in prog:
+                if key in members:
                     prog[key].write(data)
 
     def close(self) -> None:
@@ -736,11 +743,14 @@ def _light_matrix(
 class Targets:
     """Framebuffers for one image size: every pass (ss times larger), their resolve, edge smoothing."""
 
-    def __init__(self, ctx: moderngl.Context, w: int, h: int, ss: int) -> None:
+    def __init__(self, ctx: moderngl.Context, w: int, h: int, ss: int, *, colour_only: bool = False) -> None:
         self.size, self.ss = (w, h), ss
         self._own: list[Any] = []
         big = (w * ss, h * ss)
-        self.passes = [self._tex(ctx, big, c, dt) for c, dt in PASS_FORMATS]
+        #: with `colour_only` (single-sample frames read for rgb alone): colour and metric depth only (the
+        #: depth feeds rain and snow); the fragments' other outputs go nowhere
+        formats = PASS_FORMATS[:2] if colour_only else PASS_FORMATS
+        self.passes = [self._tex(ctx, big, c, dt) for c, dt in formats]
         self.passes[0].filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.main = self._fbo(ctx, list(self.passes), ctx.depth_renderbuffer(big))
         #: the colour pass alone, for passes blended over it (falling rain and snow)

@@ -202,13 +202,13 @@ def fog_ground(world: Any, camera: Camera, lowest_water: float = math.nan) -> tu
     f = np.clip(xy / world.cell_m, 0.0, n - 1.0)
     lo = np.minimum(f.astype(int), n - 2)
     t = f - lo
-    h = np.asarray(world.height_hw, np.float64)
+    h = np.asarray(world.height_hw)  # the samples are taken first, then widened (not the whole grid per frame)
     i, j = lo[:, 1], lo[:, 0]
+    h00, h01, h10, h11 = (h[a, b].astype(np.float64) for a, b in ((i, j), (i, j + 1), (i + 1, j), (i + 1, j + 1)))
     # bilinear heights: the base moves smoothly as the camera does (no steps from cell to cell)
-    ground = (h[i, j] * (1 - t[:, 0]) + h[i, j + 1] * t[:, 0]) * (1 - t[:, 1]) + (
-        h[i + 1, j] * (1 - t[:, 0]) + h[i + 1, j + 1] * t[:, 0]) * t[:, 1]
+    ground = (h00 * (1 - t[:, 0]) + h01 * t[:, 0]) * (1 - t[:, 1]) + (h10 * (1 - t[:, 0]) + h11 * t[:, 0]) * t[:, 1]
     ij = np.clip(np.round(f).astype(int), 0, n - 1)
-    water = np.asarray(world.water_hw, np.float64)[ij[:, 1], ij[:, 0]]
+    water = np.asarray(world.water_hw)[ij[:, 1], ij[:, 0]].astype(np.float64)
     wet = np.isfinite(water)
     surface = np.where(wet, np.fmax(water, ground), ground)
     base = float(np.percentile(surface, 25))

@@ -125,7 +125,7 @@ _MUTABLE_MODEL = ("geom_contype", "geom_conaffinity", "body_contype", "body_cona
 _MUTABLE_STATE = ("alive", "rgb", "forces", "animations", "impacts", "last_impact", "open_impact", "pending",
                   "agents", "notes", "events", "masses", "bodies", "agent_specs", "body_ids", "geom_ids",
                   "qpos_adr", "qvel_adr", "agent_bodies", "mocap", "agent_geoms", "index", "free_bodies",
-                  "free_agents", "viewer_xy")
+                  "free_agents", "viewer_xy", "spare_held")
 #: replaced, never changed in place, so snapshots keep them by reference
 _REPLACED_STATE = ("env", "wind")
 
@@ -212,6 +212,8 @@ class WorldSession:
         for k, kind in enumerate(self.spare.agent_kinds()):
             b = named(obj.mjOBJ_BODY, f"q{k}")
             self.free_agents.setdefault(kind, []).append((b, int(m.body_mocapid[b]), int(m.body_geomadr[b])))
+        #: the spare slots in use: ("body" | "agent", index) -> (shape or kind, slot); a removal gives it back
+        self.spare_held: dict[tuple[str, int], tuple[str, tuple[int, ...]]] = {}
 
     def _tables(self) -> None:
         """Per-body arrays for the vectorised force and impact code."""
@@ -320,8 +322,9 @@ class WorldSession:
             if not total:
                 raise SimulationError(f"this session keeps no spare {shape} for live spawns; spawn it in the "
                                       "session's script, or start the session with spare bodies")
-            raise SimulationError(f"no spare {shape} left: the session keeps {total}, all spawned (removing "
-                                  "one does not free its slot); rewind to before a spawn or start a new session")
+            raise SimulationError(f"no spare {shape} left: the session keeps {total}, all spawned and not "
+                                  "removed; remove one (its slot is free once the removal fires), rewind to "
+                                  "before a spawn or start a new session")
 
     def _take_spare(self, e: dict[str, Any]) -> None:
         """Give the body or agent just resolved (the shot's last) a spare slot of its shape."""
@@ -333,9 +336,11 @@ class WorldSession:
             self.agent_geoms.append(geom)
             self.agents.append(AgentState.of(spec))
             self.index[spec.id] = ("agent", len(self.agents) - 1)
+            self.spare_held[("agent", len(self.agents) - 1)] = (spec.kind, (b, mocap, geom))
             return
         spec, m = self.bodies[-1], self.model
         b, g, qa, va = self.free_bodies[spec.shape].pop(0)
+        self.spare_held[("body", len(self.bodies) - 1)] = (spec.shape, (b, g, qa, va))
         diag, size, rbound = inertia(spec.shape, spec.size, spec.mass)
         m.geom_size[g], m.geom_rbound[g] = size, rbound
         m.geom_aabb[g] = [0.0, 0.0, 0.0, *_half_box(spec.shape, size)]
@@ -426,6 +431,7 @@ class WorldSession:
         kind, k = self._target(e)
         if kind == "agent":
             self.agents[k].alive = False
+            self._free_spare(kind, k)
             return
         m, qa, va = self.model, self.qpos_adr[k], self.qvel_adr[k]
         self._collide(self.geom_ids[k], self.body_ids[k], False)
@@ -434,6 +440,21 @@ class WorldSession:
         self.data.qvel[va:va + 6] = 0.0
         self.alive[k] = False
         self.forces = [f for f in self.forces if f["id"] != e["id"]]
+        self._free_spare(kind, k)
+
+    def _free_spare(self, kind: str, k: int) -> None:
+        """A removed live spawn's spare slot goes back to the pool (at its end), so a session can spawn and
+        remove for ever. The removed one keeps its index (its frames so far stay as they were) and shows
+        as not alive."""
+        held = self.spare_held.pop((kind, k), None)
+        if held is None:  # a body or agent of the script: its own slot
+            return
+        shape, slot = held
+        if kind == "agent":
+            self.free_agents.setdefault(shape, []).append(slot)  # type: ignore[arg-type]
+        else:
+            self.animations.pop(k, None)
+            self.free_bodies.setdefault(shape, []).append(slot)  # type: ignore[arg-type]
 
     def _on_impulse(self, e: dict[str, Any], t: float) -> None:
         _, k = self._target(e)
