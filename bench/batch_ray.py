@@ -6,7 +6,7 @@ the simulation from the shared disk cache (a first job, not timed, computes them
 spreading the frames. Last line: JSON.
 
     .venv/bin/python bench/batch_ray.py [--frames 240] [--width 640] [--height 360] [--frames-per-task 24]
-                                [--motion-blur 4]
+                                [--motion-blur 4] [--repeats 1]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -26,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
 
 from oyster_nodes.cluster import ray_jobs  # noqa: E402
-from oyster_nodes.cluster.local import dashboard_address, start_local_cluster  # noqa: E402
+from oyster_nodes.cluster.local import add_local_node, dashboard_address, start_local_cluster  # noqa: E402
 
 SHOT = ROOT / "workflows" / "film_orbit_shot.json"
 
@@ -57,7 +58,13 @@ def timed_job(jobs: Any, spec: ray_jobs.JobSpec) -> float:
     if status[submitted.key] != "SUCCEEDED" or not done.get("ok"):
         raise RuntimeError(f"job {submitted.key} ended {status[submitted.key]}: {done.get('errors')}\n"
                            f"{jobs.get_job_logs(submitted.key)[-3000:]}")
+    print(f"{spec.name}: {seconds:.2f} s, phases {done.get('phases')}, load {load()}", file=sys.stderr)
     return seconds
+
+
+def load() -> list[float]:
+    """The machine's load averages (1, 5, 15 minutes): figures from a busy machine are not comparable."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def placement(spec: ray_jobs.JobSpec) -> list[int]:
@@ -70,9 +77,13 @@ def placement(spec: ray_jobs.JobSpec) -> list[int]:
 
 
 def ray_speedup(*, frames: int = 240, width: int = 640, height: int = 360, per_task: int = 24,
-                motion_blur: int = 4) -> dict[str, Any]:
-    """One node against two nodes for the same shot; each node has one CPU."""
+                motion_blur: int = 4, repeats: int = 1) -> dict[str, Any]:
+    """One node against two nodes for the same shot; each node has one CPU. With `repeats` > 1 the two are
+    measured in turns (the second node added, then removed again), so that a load that drifts on a shared
+    machine weighs on both; the figure is the median of the pairs' ratios."""
     workflow = shot_workflow(frames, width, height, motion_blur)
+    load_before = load()
+    ones, twos, spread = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "cache"
         cluster = start_local_cluster(nodes=1, num_cpus=1)
@@ -83,21 +94,21 @@ def ray_speedup(*, frames: int = 240, width: int = 640, height: int = 360, per_t
                 return ray_jobs.JobSpec(workflow=workflow, out_dir=str(Path(tmp) / name), cache_dir=str(cache),
                                         frames_per_task=per_task, device="cpu", name=name)
 
-            warm = timed_job(jobs, spec("warm"))
-            print(f"warm-up (world, simulation, one node): {warm:.2f} s", file=sys.stderr)
-            one = timed_job(jobs, spec("one"))
-            print(f"one node: {one:.2f} s", file=sys.stderr)
-            cluster.add_node(num_cpus=1)
-            cluster.wait_for_nodes()
-            two = timed_job(jobs, spec("two"))
-            print(f"two nodes: {two:.2f} s", file=sys.stderr)
-            spread = placement(spec("two"))
+            timed_job(jobs, spec("warm-up (world, simulation)"))
+            for r in range(repeats):
+                ones.append(timed_job(jobs, spec(f"one node #{r + 1}")))
+                second = add_local_node(cluster, num_cpus=1)
+                cluster.wait_for_nodes()
+                twos.append(timed_job(jobs, spec(f"two nodes #{r + 1}")))
+                spread = placement(spec(f"two nodes #{r + 1}"))
+                cluster.remove_node(second)
         finally:
             cluster.shutdown()
+    ratios = sorted(o / t for o, t in zip(ones, twos, strict=True))
     return {"ray_frames": frames, "ray_size": f"{width}x{height}", "ray_motion_blur": motion_blur,
-            "ray_frames_per_task": per_task,
-            "ray_one_node_s": round(one, 3), "ray_two_nodes_s": round(two, 3), "ray_speedup": round(one / two, 3),
-            "ray_ranges_per_node": spread}
+            "ray_frames_per_task": per_task, "ray_one_node_s": [round(x, 3) for x in ones],
+            "ray_two_nodes_s": [round(x, 3) for x in twos], "ray_speedup": round(statistics.median(ratios), 3),
+            "ray_ranges_per_node": spread, "ray_load_before": load_before, "ray_load_after": load()}
 
 
 def main() -> None:
@@ -107,9 +118,10 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=360)
     ap.add_argument("--frames-per-task", type=int, default=24)
     ap.add_argument("--motion-blur", type=int, default=4, help="renders per frame (a film shot's cost per frame)")
+    ap.add_argument("--repeats", type=int, default=1, help="one-node and two-node runs measured in turns")
     args = ap.parse_args()
     print(json.dumps(ray_speedup(frames=args.frames, width=args.width, height=args.height,
-                                 per_task=args.frames_per_task, motion_blur=args.motion_blur)))
+                                 per_task=args.frames_per_task, motion_blur=args.motion_blur, repeats=args.repeats)))
 
 
 if __name__ == "__main__":

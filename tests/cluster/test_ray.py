@@ -51,6 +51,8 @@ def test_batch_on_ray_matches_one_render_and_refuses_a_resubmission(tmp_path: Pa
     first = oyster(*command, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert first.stdout.count("submitted") == 2 and "2 of 2 jobs done" in first.stdout
+    for variant in ("variant 1 (prompt.seed=3)", "variant 2 (prompt.seed=4)"):  # each job's frames as its ranges render them
+        assert f"{variant}: render 100% (frame 48/48 on Ray" in first.stdout, first.stdout
     mp4s = sorted((tmp_path / "out").glob("*/shot.mp4"))
     assert [p.parent.name for p in mp4s] == ["001-seed=3", "002-seed=4"]
     # seed 3 is the saved shot: the same frames as one render (the files differ in the workflow they carry)
