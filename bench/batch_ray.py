@@ -91,7 +91,7 @@ def ray_speedup(*, frames: int = 240, width: int = 640, height: int = 360, per_t
             jobs = ray_jobs.client(dashboard_address(cluster))
 
             def spec(name: str) -> ray_jobs.JobSpec:
-                return ray_jobs.JobSpec(workflow=workflow, out_dir=str(Path(tmp) / name), cache_dir=str(cache),
+                return ray_jobs.JobSpec(workflow=workflow, out_dir=str(Path(tmp) / "jobs" / name), cache_dir=str(cache),
                                         frames_per_task=per_task, device="cpu", name=name)
 
             timed_job(jobs, spec("warm-up (world, simulation)"))

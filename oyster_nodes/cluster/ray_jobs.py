@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +43,10 @@ TERMINAL = ("SUCCEEDED", "FAILED", "STOPPED")
 AGENT_WAIT_S = 60.0
 #: a range task notes its progress at most this often (and at its last frame)
 PROGRESS_EVERY_S = 0.5
+#: the job's tasks run at the usual priority: Ray starts task workers at niceness 15 (so that its own daemons
+#: stay responsive), which on a machine doing anything else leaves the renders only its idle time, and two
+#: nodes on one busy machine no faster than one
+TASK_ENV = {"env_vars": {"RAY_worker_niceness": "0"}}
 
 
 class ClusterError(RuntimeError):
@@ -129,7 +134,8 @@ def submit(jobs: Any, spec: JobSpec) -> Submitted:
     deadline = time.monotonic() + AGENT_WAIT_S
     while True:
         try:
-            jobs.submit_job(entrypoint=f"{sys.executable} -m oyster_nodes.cluster.job {spec.path()}",
+            jobs.submit_job(entrypoint=f"{shlex.quote(sys.executable)} -m oyster_nodes.cluster.job "
+                                       f"{shlex.quote(str(spec.path()))}",
                             submission_id=key, runtime_env={"env_vars": env}, entrypoint_num_cpus=0,
                             metadata={"oyster": "job", "name": spec.name[:200]})
             return Submitted(key=key, spec=spec)
@@ -242,11 +248,13 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
 
     started = time.time()
     gpus = spec.num_gpus if spec.num_gpus is not None else (1.0 if ray.cluster_resources().get("GPU", 0) else 0.0)
-    task = {"max_retries": MAX_RETRIES, "retry_exceptions": False, "num_cpus": 1, "num_gpus": gpus}
+    task = {"max_retries": MAX_RETRIES, "retry_exceptions": False, "num_cpus": 1, "num_gpus": gpus,
+            "runtime_env": TASK_ENV}
     prepare = ray.remote(_prepare_task).options(**task)
     render = ray.remote(_range_task)
     finish = ray.remote(_finish_task).options(**task)
-    warm = ray.remote(_warm_task).options(num_cpus=0, max_retries=0, scheduling_strategy="SPREAD")
+    warm = ray.remote(_warm_task).options(num_cpus=0, max_retries=0, scheduling_strategy="SPREAD",
+                                          runtime_env=TASK_ENV)
     for _ in [n for n in ray.nodes() if n["Alive"]]:
         warm.remote(spec)
     counts = ray.get(prepare.remote(spec))
@@ -320,7 +328,8 @@ def _note_attempt(spec: JobSpec, task: str) -> None:
     import ray
 
     _append(spec.attempts_path(), {"task": task, "node": ray.get_runtime_context().get_node_id(),
-                                   "pid": os.getpid(), "at": time.time()})
+                                   "pid": os.getpid(), "at": time.time(), "nice": os.nice(0),
+                                   "threads": os.environ.get("OMP_NUM_THREADS", "")})
 
 
 def _append(path: Path, note: dict[str, Any]) -> None:

@@ -156,10 +156,8 @@ class RayRunner(Runner):
                     raise ClusterLost(f"the Ray cluster stopped answering for {self.lost_after_s:g} s mid-job "
                                       f"({_first_line(exc)})") from None
                 status = ""
-            for node in tally.read(spec):
-                stored.note(node, tally)
+            stored.push(tally, tally.read(spec), final=status in TERMINAL)
             if status in TERMINAL:
-                stored.flush(tally)
                 return status
             if run.cancel.wait(POLL_S):
                 self._stop(key)
@@ -217,27 +215,22 @@ class RayRunner(Runner):
 
 
 class _ProgressStore:
-    """Shot progress into the store under the run's lease: at most every STORED_PROGRESS_EVERY_S per node, and
-    each node's last count when the job ends."""
+    """Shot progress into the store under the run's lease: at most every STORED_PROGRESS_EVERY_S per node, a
+    shot's last frame at once, and each node's last count when the job ends."""
 
     def __init__(self, runner: RayRunner, run: Run):
         self.runner, self.run = runner, run
         self.last: dict[str, float] = {}
         self.pending: set[str] = set()
 
-    def note(self, node: str, tally: ShotProgress) -> None:
+    def push(self, tally: ShotProgress, changed: list[str], *, final: bool = False) -> None:
+        self.pending.update(changed)
         now = time.monotonic()
-        if now - self.last.get(node, -1e9) < STORED_PROGRESS_EVERY_S and tally.fraction(node) < 1.0:
-            self.pending.add(node)
-            return
-        self.last[node] = now
-        self.pending.discard(node)
-        self.runner.store.progress(self.run.lease, node, tally.fraction(node), tally.message(node))
-
-    def flush(self, tally: ShotProgress) -> None:
         for node in sorted(self.pending):
-            self.runner.store.progress(self.run.lease, node, tally.fraction(node), tally.message(node))
-        self.pending.clear()
+            if final or tally.fraction(node) >= 1.0 or now - self.last.get(node, -1e9) >= STORED_PROGRESS_EVERY_S:
+                self.last[node] = now
+                self.pending.discard(node)
+                self.runner.store.progress(self.run.lease, node, tally.fraction(node), tally.message(node))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -79,3 +79,15 @@ def test_the_mp4_of_a_shot_is_the_same_bytes_on_every_encode_and_any_cpus(tmp_pa
         subprocess.run([sys.executable, "-c", ENCODE_PINNED, str(tmp_path / "frames.npy"), str(tmp_path / "one.mp4")],
                        check=True, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
         assert digest(tmp_path / "one.mp4") in digests
+
+
+def test_a_range_outside_the_shot_is_refused(tmp_path: Path, single_render: tuple[Path, Path]) -> None:
+    from oyster_nodes.world import SequenceSettings
+    from oyster_nodes.world.render.sequence import render_range
+
+    graph = build(load(SHOT), load_registry(use_entry_points=False))
+    done = Executor(Cache(disk=DiskCache(single_render[0]))).run(graph, RunOptions(targets=["world", "camera"], device="cpu",
+                                                                                   out_dir=tmp_path))
+    world, path = done.outputs["world"]["world"], done.outputs["camera"]["path"]
+    with pytest.raises(ValueError, match=r"frames 40\.\.49 are outside the shot's 0\.\.48"):
+        render_range(world, path, None, None, SequenceSettings(), 40, 49)
