@@ -32,13 +32,24 @@ OBJECT_STORE_MB = 512
 
 def start_local_cluster(*, nodes: int = 2, num_cpus: int = 1, object_store_mb: int = OBJECT_STORE_MB) -> Any:
     """A `ray.cluster_utils.Cluster` with a job server; its dashboard address is `dashboard_address(cluster)`."""
+    from ray._common.utils import get_ray_address_file
+    from ray._private.utils import write_ray_address
     from ray.cluster_utils import Cluster
 
     store = object_store_mb << 20
     temp = own_temp_dir()
+    shared = Path(get_ray_address_file(None))
+    before = shared.read_text() if shared.is_file() else None
     cluster = Cluster(initialize_head=True, head_node_args={
         "num_cpus": num_cpus, "include_dashboard": True, "dashboard_port": 0, "object_store_memory": store,
         "dashboard_agent_listen_port": free_port(), "temp_dir": temp})
+    # where this cluster's job supervisor looks for the cluster to start drivers on (without it, Ray connects
+    # them to any cluster running on the machine); and the shared file as it was, for the clusters using it
+    write_ray_address(cluster.head_node.gcs_address, temp)
+    if before is None:
+        shared.unlink(missing_ok=True)
+    else:
+        shared.write_text(before)
     for _ in range(nodes - 1):
         add_local_node(cluster, num_cpus=num_cpus, object_store_mb=object_store_mb)
     cluster.wait_for_nodes()

@@ -168,6 +168,8 @@ def test_a_cluster_lost_mid_job_gives_the_job_back_to_the_store(tmp_path: Path, 
         while not any(a["task"].startswith("render[") for a in ray_jobs.attempts(first)):
             assert time.monotonic() < deadline and thread.is_alive(), ray_jobs.attempts(first)
             time.sleep(0.05)
+        # its tasks run on this cluster, not on another one running on the machine (the session's, say)
+        assert {a["node"] for a in ray_jobs.attempts(first)} == {cluster.head_node.node_id}
     finally:
         cluster.shutdown()
     thread.join(60)
