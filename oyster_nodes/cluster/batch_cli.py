@@ -11,7 +11,17 @@ from typing import Any
 
 from rich.console import Console
 
-from .ray_jobs import FRAMES_PER_TASK, ClusterError, JobSpec, Submitted, client, result, submit, wait
+from .ray_jobs import (
+    FRAMES_PER_TASK,
+    ClusterError,
+    JobSpec,
+    ShotProgress,
+    Submitted,
+    client,
+    result,
+    submit,
+    wait,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -41,8 +51,23 @@ def run_batch(args: argparse.Namespace, console: Console, variants: list[Any]) -
         what = "already submitted: attached to it, not run again" if s.refused else "submitted"
         console.print(f"{labels[s.key]}: Ray job {s.key} {what}", markup=False, highlight=False)
     status = wait(jobs, submitted, on_change=lambda s, now: console.print(
-        f"  {labels[s.key]}: {now.lower()}", markup=False, highlight=False))
+        f"  {labels[s.key]}: {now.lower()}", markup=False, highlight=False),
+        on_progress=_progress_printer(console, labels))
     return _summary(console, submitted, status, labels)
+
+
+def _progress_printer(console: Console, labels: dict[str, str]) -> Any:
+    """Prints a job's shot progress each time it passes another quarter (and at its end)."""
+    shown: dict[tuple[str, str], int] = {}
+
+    def show(s: Submitted, node: str, tally: ShotProgress) -> None:
+        quarter = int(tally.fraction(node) * 4)
+        if quarter > shown.get((s.key, node), 0):
+            shown[(s.key, node)] = quarter
+            console.print(f"  {labels[s.key]}: {node} {tally.fraction(node):.0%} ({tally.message(node)})",
+                          markup=False, highlight=False)
+
+    return show
 
 
 def _spec(variant: Any, out: Path, cache: Path, args: argparse.Namespace) -> JobSpec:

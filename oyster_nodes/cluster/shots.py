@@ -10,16 +10,20 @@ content-addressed disk cache on a folder every node shares.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..cache import freeze
 from ..executor import Executor, RunOptions, content_keys
 from ..graph import Graph
 
 #: node types whose frames can be split into ranges
 SPLIT_TYPES = ("sequence.render",)
+
+#: (fraction of the range done, message)
+Progress = Callable[[float, str], None]
 
 
 class ShotError(RuntimeError):
@@ -79,45 +83,30 @@ def _settings(graph: Graph, node: str) -> Any:
 
 
 def render_range(graph: Graph, frames: FrameRange, inputs: dict[str, Any], executor: Executor,
-                 device: str) -> list[Any]:
+                 device: str, progress: Progress | None = None) -> list[Any]:
     """The Images of frames start..stop of the shot, as a whole render of it makes them."""
     from ..world import RENDERER
-    from ..world.camera.path import frame_times, path_arrays
-    from ..world.render.sequence import _keep_passes, light_changes, render_frame
+    from ..world.render.sequence import render_range as render_frames
 
-    world, path, timeline = inputs["world"], inputs["path"], inputs.get("timeline")
-    settings = _settings(graph, frames.node)
-    times = frame_times(path)
-    arrays = path_arrays(path)
-    keyed = timeline is not None and light_changes(world, timeline, times)
     with executor.components.use(RENDERER, device) as renderer:
-        return [_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(times[k]), settings,
-                                          keyed=keyed), settings.passes) for k in range(frames.start, frames.stop)]
+        return render_frames(inputs["world"], inputs["path"], inputs.get("timeline"), renderer,
+                             _settings(graph, frames.node), frames.start, frames.stop, progress)
 
 
 def join_ranges(graph: Graph, node: str, parts: Sequence[list[Any]], inputs: dict[str, Any]) -> Any:
     """The Frames of the whole shot from its ranges' Images, in order."""
-    from ..world.render.sequence import _check_timeline, _stack
+    from ..world.render.sequence import join_frames
 
-    world, path, timeline = inputs["world"], inputs["path"], inputs.get("timeline")
-    settings = _settings(graph, node)
-    if timeline is not None:
-        _check_timeline(world, path, timeline, settings.notes)
-    images = [image for part in parts for image in part]
-    inside: dict[str, float] = {}
-    for image in images:
-        for name in image.info.get("camera_inside", []):
-            inside.setdefault(name, float(image.info["time_s"]))
-    for name, t in inside.items():
-        settings.notes.append(f"the camera passes through {name} at {t:.2f} s: move the camera path (or the "
-                              "body) so that it stays clear")
-    return _stack(images, path, settings)
+    return join_frames(inputs["world"], inputs["path"], inputs.get("timeline"),
+                       [image for part in parts for image in part], _settings(graph, node))
 
 
 def keep_joined(graph: Graph, node: str, frames: Any, executor: Executor, out_dir: Path) -> str:
-    """Put the joined Frames in the cache under the render node's key; a run of the graph then reads them."""
+    """Put the joined Frames in the executor's memory cache under the render node's key; the run of the graph
+    that follows in this process reads them. Not on disk: a shot's frames are large (166 MB for 240 frames at
+    640x360) and writing them would be the slowest step of a job whose ranges are spread over a cluster."""
     key = content_keys(graph, graph.nodes, out_dir)[node]
-    executor.cache.put(key, {graph.nodes[node].cls.outputs[0].name: frames})
+    executor.cache.memory.put(key, freeze({graph.nodes[node].cls.outputs[0].name: frames}))
     return key
 
 

@@ -40,6 +40,12 @@ H264_PRESETS = {
     "high": H264Preset(crf=17, speed="medium", audio_kbps=192),
     "master": H264Preset(crf=12, speed="slow", audio_kbps=256),
 }
+#: x264 settings that make a file's bytes a function of its frames alone: its SIMD macroblock-tree code can
+#: give different bits from one encode of the same frames to the next (and from one CPU to another), and its
+#: output changes with its thread count, which by default follows the machine's cores (a cluster node, a Ray
+#: task pinned to a CPU). So the portable code path, and a fixed number of frame threads.
+H264_DETERMINISTIC = "cpu-independent=1"
+H264_THREADS = 4
 #: quality → ProRes profile (0 proxy, 1 LT, 2 422, 3 422 HQ)
 PRORES_PROFILES = {"draft": 1, "standard": 2, "high": 3, "master": 3}
 
@@ -95,8 +101,10 @@ def _video_stream(container: av.container.OutputContainer, codec: str, quality: 
                   width: int, height: int) -> av.VideoStream:
     if codec == "h264":
         p = H264_PRESETS[quality]
-        stream = container.add_stream("libx264", rate=rate, options={"crf": str(p.crf), "preset": p.speed})
+        stream = container.add_stream("libx264", rate=rate, options={"crf": str(p.crf), "preset": p.speed,
+                                                                     "x264-params": H264_DETERMINISTIC})
         stream.pix_fmt = "yuv420p"
+        stream.codec_context.thread_count = H264_THREADS
     else:
         stream = container.add_stream("prores_aw", rate=rate,
                                       options={"profile": str(PRORES_PROFILES[quality]), "vendor": "apl0"})

@@ -15,18 +15,18 @@ from typing import Any
 
 import pytest
 
-from oyster_nodes.cache import Cache
+from oyster_nodes.cache import Cache, DiskCache
 from oyster_nodes.cluster import ray_jobs
-from oyster_nodes.cluster.local import dashboard_address
+from oyster_nodes.cluster.local import dashboard_address, start_local_cluster
 from oyster_nodes.cluster.ray_worker import RayRunner, submission_id
 from oyster_nodes.executor import Executor
 from oyster_nodes.jobs import EventKind, JobStore
 from oyster_nodes.jobs.outputs import STAGE_DIR
-from oyster_nodes.jobs.runner import Run, RunEnd, RunWatcher
+from oyster_nodes.jobs.runner import Run, RunEnd, Runner, RunWatcher
 from oyster_nodes.jobs.worker import outputs_path, store_path
 from oyster_nodes.registry import load_registry
 
-from .conftest import SHOT, decoded
+from .conftest import SHOT, decoded, digest
 
 pytestmark = pytest.mark.ray
 
@@ -54,6 +54,7 @@ def published_once(store: JobStore, job_id: str, out: Path, fence: int, single_m
     committing, finished = kinds(store, job_id, EventKind.COMMITTING), kinds(store, job_id, EventKind.FINISHED)
     assert [e.body["fence"] for e in committing] == [fence] and len(finished) == 1
     assert decoded(out / "shot.mp4") == decoded(single_mp4)  # the frames a local run renders
+    assert digest(out / "shot.mp4") == digest(single_mp4)  # and the file: it embeds the workflow as submitted
     assert not list((out / STAGE_DIR).glob("*/**/*.mp4")), "a staged file was left behind"
     assert sorted(p.name for p in out.glob("*.mp4")) == ["shot.mp4"]
 
@@ -75,6 +76,10 @@ def test_oyster_worker_ray_runs_a_stored_job_on_the_cluster(tmp_path: Path, ray_
     out = outputs_path(workspace)
     published_once(store, job.id, out, 2, single_render[1])
     assert not store.holds(dead[0])
+    progress = [e.body for e in kinds(store, job.id, EventKind.PROGRESS) if e.body["fence"] == 2]
+    assert progress and {p["node"] for p in progress} == {"render"}, progress  # the ranges' frames, as they go
+    fractions = [p["fraction"] for p in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and "48/48" in progress[-1]["message"]
     key = submission_id(job.id, 2)
     jobs = ray_jobs.client(dashboard_address(ray_cluster))
     assert str(jobs.get_job_status(key).value) == "SUCCEEDED"
@@ -142,3 +147,40 @@ def test_a_cancel_in_the_store_stops_the_ray_job(tmp_path: Path, ray_cluster: An
         time.sleep(0.1)  # Ray marks a stopped job once its driver has exited
     assert str(jobs.get_job_status(key).value) == "STOPPED"
     assert not kinds(store, job.id, EventKind.COMMITTING) and not list(out.glob("*.mp4"))
+
+
+def test_a_cluster_lost_mid_job_gives_the_job_back_to_the_store(tmp_path: Path, ray_cluster: Any,
+                                                                 single_render: tuple[Path, Path]) -> None:
+    """The Ray head goes away while the job renders: the run is interrupted and queued again, not failed; the
+    worker claims nothing while the cluster is gone, and a worker elsewhere finishes the job later."""
+    out, store = tmp_path / "out", JobStore(tmp_path / "jobs.sqlite")
+    job = store.submit(name="shot", owner="test", workflow=SHOT.read_text())
+    registry = load_registry(use_entry_points=False)
+    cluster = start_local_cluster(nodes=1, num_cpus=1)  # a cluster of its own: this test takes its head away
+    try:
+        runner = RayRunner(address=dashboard_address(cluster), cache_dir=single_render[0], frames_per_task=4,
+                           store=store, registry=registry, executor=Executor(Cache()), out_dir=out, device="cpu",
+                           lease_s=30.0, lost_after_s=2.0)
+        thread = threading.Thread(target=runner.run_one)
+        thread.start()
+        first = paths_of(out, submission_id(job.id, 1))
+        deadline = time.monotonic() + 120
+        while not any(a["task"].startswith("render[") for a in ray_jobs.attempts(first)):
+            assert time.monotonic() < deadline and thread.is_alive(), ray_jobs.attempts(first)
+            time.sleep(0.05)
+        # its tasks run on this cluster, not on another one running on the machine (the session's, say)
+        assert {a["node"] for a in ray_jobs.attempts(first)} == {cluster.head_node.node_id}
+    finally:
+        cluster.shutdown()
+    thread.join(60)
+    assert not thread.is_alive()
+    record = store.get(job.id)
+    assert record is not None and record.state == "queued" and record.outputs == [], record
+    interrupted = kinds(store, job.id, EventKind.INTERRUPTED)
+    assert len(interrupted) == 1 and "Ray cluster" in interrupted[0].body["reason"], interrupted
+    assert not kinds(store, job.id, EventKind.FINISHED) and not (out / STAGE_DIR / f"{job.id}.1").exists()
+    assert not runner.run_one()  # the cluster is still gone: the job stays queued for a worker that can run it
+    elsewhere = Runner(store=store, registry=registry, executor=Executor(Cache(disk=DiskCache(single_render[0]))),
+                       out_dir=out, device="cpu")
+    assert elsewhere.run_one()
+    published_once(store, job.id, out, 2, single_render[1])

@@ -45,21 +45,30 @@ def oyster(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_batch_on_ray_matches_one_render_and_refuses_a_resubmission(tmp_path: Path, ray_cluster: Any,
                                                                      single_render: tuple[Path, Path]) -> None:
+    out = tmp_path / "batch out (1)"  # a folder name the job's entrypoint command must quote
     command = ["batch", str(SHOT), "--sweep", "prompt.seed=3,4", "--ray", address(ray_cluster), "--out",
-               str(tmp_path / "out"), "--cache-dir", str(tmp_path / "cache"), "--frames-per-task", "12",
+               str(out), "--cache-dir", str(tmp_path / "cache"), "--frames-per-task", "12",
                "--device", "cpu"]
     first = oyster(*command, cwd=tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     assert first.stdout.count("submitted") == 2 and "2 of 2 jobs done" in first.stdout
-    mp4s = sorted((tmp_path / "out").glob("*/shot.mp4"))
+    for variant in ("variant 1 (prompt.seed=3)", "variant 2 (prompt.seed=4)"):  # frames as the ranges render
+        assert f"{variant}: render 100% (frame 48/48 on Ray" in first.stdout, first.stdout
+    mp4s = sorted(out.glob("*/shot.mp4"))
     assert [p.parent.name for p in mp4s] == ["001-seed=3", "002-seed=4"]
     # seed 3 is the saved shot: the same frames as one render (the files differ in the workflow they carry)
     assert decoded(mp4s[0]) == decoded(single_render[1]), frame_differences(mp4s[0], single_render[1])
     assert decoded(mp4s[1]) != decoded(single_render[1])
-    specs = sorted((tmp_path / "out" / ray_jobs.JOBS_FOLDER).glob("oyster-*.attempts.jsonl"))
+    local = oyster("batch", str(SHOT), "--sweep", "prompt.seed=3", "--out", str(tmp_path / "local"), "--cache-dir",
+                   str(single_render[0]), "--device", "cpu", cwd=tmp_path)
+    assert local.returncode == 0, local.stdout + local.stderr
+    assert digest(tmp_path / "local" / "001-seed=3" / "shot.mp4") == digest(mp4s[0])  # the bytes a local batch writes
+    specs = sorted((out / ray_jobs.JOBS_FOLDER).glob("oyster-*.attempts.jsonl"))
     tried = [json.loads(line) for p in specs for line in p.read_text().splitlines()]
     ranges = [a for a in tried if a["task"].startswith("render[")]
     assert len(ranges) == 8 and len({a["node"] for a in ranges}) == 2  # 4 ranges a job, on both nodes
+    # each task renders with one thread, at the usual priority (Ray's default for task workers is niceness 15)
+    assert {(a["nice"], a["threads"]) for a in tried} == {(0, "1")}, tried
 
     again = oyster(*command, cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr

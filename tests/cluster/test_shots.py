@@ -44,3 +44,50 @@ def test_a_shot_rendered_in_ranges_matches_one_render(tmp_path: Path, single_ren
     assert frames.rgb_nhw3.shape == one.rgb_nhw3.shape == (48, 96, 160, 3)
     assert np.array_equal(frames.rgb_nhw3, one.rgb_nhw3) and frames.info == one.info
     assert digest(tmp_path / "b" / "shot.mp4") == single_mp4
+
+
+ENCODE_PINNED = """
+import sys, os
+import numpy as np
+from oyster_nodes.io.video import encode_video
+os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+encode_video(sys.argv[2], np.load(sys.argv[1]))
+"""
+
+
+def test_the_mp4_of_a_shot_is_the_same_bytes_on_every_encode_and_any_cpus(tmp_path: Path,
+                                                                          single_render: tuple[Path, Path]) -> None:
+    """x264's SIMD macroblock tree gave other bits now and then for the same frames (a Ray node's MP4 differed
+    from a local run's in every frame), and its thread count followed the cores the process may use."""
+    import os
+    import subprocess
+    import sys
+
+    from oyster_nodes.io.video import encode_video
+
+    graph = build(load(SHOT), load_registry(use_entry_points=False))
+    done = Executor(Cache(disk=DiskCache(single_render[0]))).run(graph, RunOptions(targets=["render"], device="cpu",
+                                                                                   out_dir=tmp_path))
+    rgb = done.outputs["render"]["frames"].rgb_nhw3
+    digests = set()
+    for k in range(8):
+        encode_video(tmp_path / f"{k}.mp4", rgb)
+        digests.add(digest(tmp_path / f"{k}.mp4"))
+    assert len(digests) == 1
+    if len(os.sched_getaffinity(0)) > 1:  # one CPU for the encoder, as a Ray task pinned to a core has
+        np.save(tmp_path / "frames.npy", rgb)
+        subprocess.run([sys.executable, "-c", ENCODE_PINNED, str(tmp_path / "frames.npy"), str(tmp_path / "one.mp4")],
+                       check=True, env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+        assert digest(tmp_path / "one.mp4") in digests
+
+
+def test_a_range_outside_the_shot_is_refused(tmp_path: Path, single_render: tuple[Path, Path]) -> None:
+    from oyster_nodes.world import SequenceSettings
+    from oyster_nodes.world.render.sequence import render_range
+
+    graph = build(load(SHOT), load_registry(use_entry_points=False))
+    done = Executor(Cache(disk=DiskCache(single_render[0]))).run(graph, RunOptions(targets=["world", "camera"], device="cpu",
+                                                                                   out_dir=tmp_path))
+    world, path = done.outputs["world"]["world"], done.outputs["camera"]["path"]
+    with pytest.raises(ValueError, match=r"frames 40\.\.49 are outside the shot's 0\.\.48"):
+        render_range(world, path, None, None, SequenceSettings(), 40, 49)

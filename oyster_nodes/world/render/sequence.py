@@ -62,24 +62,49 @@ class SequenceSettings:
 def render_sequence(world: WorldState, path: CameraPath, timeline: Timeline | None, renderer: Any,
                     settings: SequenceSettings, progress: Progress | None = None) -> Frames:
     """Every frame of the shot with the passes asked for; notes in `settings.notes`."""
-    report = progress or (lambda f, m: None)
-    times = frame_times(path)
-    arrays = path_arrays(path)
     if timeline is not None:
         _check_timeline(world, path, timeline, settings.notes)
-    frames: list[Image] = []
-    inside: dict[str, float] = {}
+    images = render_range(world, path, timeline, renderer, settings, 0, len(frame_times(path)), progress)
+    return _joined(images, path, settings)
+
+
+def render_range(world: WorldState, path: CameraPath, timeline: Timeline | None, renderer: Any,
+                 settings: SequenceSettings, start: int, stop: int, progress: Progress | None = None) -> list[Image]:
+    """Frames start..stop of the shot, as a render of the whole shot makes them (the times, camera samples and
+    light keys are the whole shot's), so ranges rendered apart (other processes, other machines) and joined by
+    `join_frames` give `render_sequence`'s frames."""
+    report = progress or (lambda f, m: None)
+    times = frame_times(path)
+    if not 0 <= start <= stop <= len(times):
+        raise ValueError(f"frames {start}..{stop} are outside the shot's 0..{len(times)}")
+    arrays = path_arrays(path)
     keyed = timeline is not None and light_changes(world, timeline, times)
-    for k, t in enumerate(times):
-        frames.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(t), settings,
+    images: list[Image] = []
+    for k in range(start, stop):
+        images.append(_keep_passes(render_frame(world, path, arrays, timeline, renderer, float(times[k]), settings,
                                                 keyed=keyed), settings.passes))
-        for name in frames[-1].info.get("camera_inside", []):
-            inside.setdefault(name, float(t))
-        report((k + 1) / len(times), f"frame {k + 1}/{len(times)}")
+        report((k + 1 - start) / max(stop - start, 1), f"frame {k + 1}/{len(times)}")
+    return images
+
+
+def join_frames(world: WorldState, path: CameraPath, timeline: Timeline | None, images: list[Image],
+                settings: SequenceSettings) -> Frames:
+    """The Frames of a shot from the Images of all its frames in order (its ranges joined), with the notes
+    `render_sequence` makes (in `settings.notes`)."""
+    if timeline is not None:
+        _check_timeline(world, path, timeline, settings.notes)
+    return _joined(images, path, settings)
+
+
+def _joined(images: list[Image], path: CameraPath, settings: SequenceSettings) -> Frames:
+    inside: dict[str, float] = {}
+    for image in images:
+        for name in image.info.get("camera_inside", []):
+            inside.setdefault(name, float(image.info["time_s"]))
     for name, t in inside.items():
         settings.notes.append(f"the camera passes through {name} at {t:.2f} s: move the camera path (or the "
                               "body) so that it stays clear")
-    return _stack(frames, path, settings)
+    return _stack(images, path, settings)
 
 
 def bodies_around(world: WorldState, camera: Camera) -> list[str]:
