@@ -6,6 +6,8 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from oyster_nodes.workflow import parse_text
 
 from .actions import doc, handle, minimap_pixel, node, open_template, stats
@@ -117,7 +119,7 @@ def test_the_viewer_shows_a_node_that_a_run_found_up_to_date_from_the_cache(brow
         other.click(node("a"), position={"x": 60, "y": 12}, modifiers=["Control", "Shift"])
         shown = other.locator("[data-testid=viewer] [data-testid=viewer-value]")
         shown.wait_for(timeout=30_000)
-        assert shown.inner_text().endswith(value.rstrip("0"))
+        assert float(shown.inner_text().split()[-1]) == pytest.approx(float(value), rel=1e-5)  # shown to 6 digits
         assert other.locator("[data-testid=viewer-empty]").count() == 0
     finally:
         other.context.close()
