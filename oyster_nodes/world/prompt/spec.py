@@ -275,42 +275,31 @@ def _mapping(data: dict[str, Any], name: str, known: tuple[str, ...], kind: type
     return out
 
 
-def _modifiers(data: dict[str, Any]) -> dict[str, str]:
-    value = data.get("modifiers", {})
+def _choices(data: dict[str, Any], name: str, choices: dict[str, Any], *, blank_is_unset: bool = False) -> dict[str, str]:
+    """An object field whose keys each take one of their listed values, in the vocabulary's order."""
+    value = data.get(name, {})
     if not isinstance(value, dict):
-        raise SpecError(f"WorldSpec field 'modifiers': expects an object, got {type(value).__name__}")
+        raise SpecError(f"WorldSpec field '{name}': expects an object, got {type(value).__name__}")
     out: dict[str, str] = {}
-    for head, allowed in cv.MODIFIER_VALUES.items():  # vocabulary order, never the order of the input
-        if head not in value:
+    for key, allowed in choices.items():  # vocabulary order, never the order of the input
+        if key not in value or (blank_is_unset and value[key] in (None, "")):
             continue
-        if value[head] not in allowed:
-            raise SpecError(
-                f"WorldSpec field 'modifiers.{head}': must be one of {', '.join(allowed)}; got {value[head]!r}"
-            )
-        out[head] = value[head]
-    extra = [k for k in value if k not in cv.MODIFIER_VALUES]
+        if value[key] not in allowed:
+            raise SpecError(f"WorldSpec field '{name}.{key}': must be one of {', '.join(allowed)}; "
+                            f"got {value[key]!r}")
+        out[key] = value[key]
+    extra = [k for k in value if k not in choices]
     if extra:
-        raise SpecError(
-            f"WorldSpec field 'modifiers.{extra[0]}' is unknown; known: {', '.join(cv.MODIFIER_VALUES)}"
-        )
+        raise SpecError(f"WorldSpec field '{name}.{extra[0]}' is unknown; known: {', '.join(choices)}")
     return out
 
 
+def _modifiers(data: dict[str, Any]) -> dict[str, str]:
+    return _choices(data, "modifiers", cv.MODIFIER_VALUES)
+
+
 def _studio(data: dict[str, Any]) -> dict[str, str]:
-    value = data.get("studio", {})
-    if not isinstance(value, dict):
-        raise SpecError(f"WorldSpec field 'studio': expects an object, got {type(value).__name__}")
-    out: dict[str, str] = {}
-    for key, allowed in sw.STUDIO_CHOICES.items():  # vocabulary order, never the order of the input
-        if key not in value or value[key] in (None, ""):
-            continue
-        if value[key] not in allowed:
-            raise SpecError(f"WorldSpec field 'studio.{key}': must be one of {', '.join(allowed)}; "
-                            f"got {value[key]!r}")
-        out[key] = value[key]
-    extra = [k for k in value if k not in sw.STUDIO_CHOICES]
-    if extra:
-        raise SpecError(f"WorldSpec field 'studio.{extra[0]}' is unknown; known: {', '.join(sw.STUDIO_CHOICES)}")
+    out = _choices(data, "studio", sw.STUDIO_CHOICES, blank_is_unset=True)
     if out:
         out = {**{k: v for k, v in sw.DEFAULTS.items() if k not in out}, **out}
         out = {k: out[k] for k in sw.STUDIO_CHOICES if k in out}
