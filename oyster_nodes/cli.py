@@ -308,7 +308,10 @@ def cmd_batch(args: argparse.Namespace, console: Console, registry: Registry) ->
         console.print("--submit and --ray: choose one (the workspace's store, or the Ray cluster)", style="red",
                       markup=False)
         return EXIT_INVALID
-    args.out = args.out or ("batch" if args.submit else "out")
+    if not args.out:
+        from .jobs.batches import default_folder
+
+        args.out = default_folder(workflow.metadata.name) if args.submit else "out"
     if args.submit and (Path(args.out).is_absolute() or ".." in Path(args.out).parts):
         console.print(f"--out {args.out}: with --submit, give a folder inside the workspace's output folder "
                       "(e.g. --out batch/seeds)", style="red", markup=False)
@@ -609,8 +612,8 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--table", metavar="CSV", help="a CSV of variants: a header of NODE.PARAM columns, a row each")
     bat.add_argument("--combine", choices=("cartesian", "zip"), default="cartesian",
                      help="every combination of the sweeps (default), or their k-th values together")
-    bat.add_argument("--out", help="output folder (default: ./out; with --submit: 'batch' inside the workspace's "
-                     "output folder); each variant writes into OUT/<nnn>-<label>/")
+    bat.add_argument("--out", help="output folder (default: ./out; with --submit: batch/<workflow name> inside the "
+                     "workspace's output folder, as from the editor); each variant writes into OUT/<nnn>-<label>/")
     bat.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     bat.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
     _cache_args(bat)

@@ -10,8 +10,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..io.files import safe_name
 from .records import FINISHED, JobRecord
 from .store import JobStore
+
+
+def default_folder(workflow_name: str) -> str:
+    """Where a submitted batch writes unless told: batch/<workflow name>, the same from the CLI and the editor."""
+    return f"batch/{safe_name(workflow_name.removesuffix('.json'))}"
 
 
 @dataclass(kw_only=True, slots=True)

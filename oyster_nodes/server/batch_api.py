@@ -21,11 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import batch
 from ..graph import build
-from ..jobs.batches import batch_id
+from ..jobs.batches import batch_id, default_folder
 from ..jobs.schedules import MAX_MISSED, MissedPolicy, Schedule, ScheduleError, Schedules, cron_trigger, zone
 from ..workflow import Problem, Workflow, WorkflowError
 from .jobs import FINISHED
-from .workspace import PathRefused, inside, safe_name
+from .workspace import PathRefused, inside
 
 PREFIX = "/oyster"
 BATCH_TAG, SCHEDULE_TAG = "batches", "schedules"
@@ -169,7 +169,7 @@ def _axes(req: BatchRequest) -> tuple[list[batch.Axis], list[Problem], dict[int,
 
 
 def _out_folder(services: Any, req: BatchRequest, workflow: Workflow) -> str:
-    out = (req.out or f"batch/{safe_name(workflow.metadata.name)[:-5].replace(' ', '_')}").strip().strip("/")
+    out = (req.out or default_folder(workflow.metadata.name)).strip().strip("/")
     try:
         inside(services.workspace.outputs, out)
     except PathRefused as exc:

@@ -47,6 +47,16 @@ def paths_of(out: Path, key: str) -> ray_jobs.JobSpec:
     return ray_jobs.JobSpec(workflow="", out_dir=str(out), cache_dir="", submission=key)
 
 
+def rendering(out: Path, key: str, thread: threading.Thread) -> ray_jobs.JobSpec:
+    """Wait (up to 2 minutes, while the worker's thread lives) until Ray job `key` runs a render task."""
+    spec = paths_of(out, key)
+    deadline = time.monotonic() + 120
+    while not any(a["task"].startswith("render[") for a in ray_jobs.attempts(spec)):
+        assert time.monotonic() < deadline and thread.is_alive(), ray_jobs.attempts(spec)
+        time.sleep(0.05)
+    return spec
+
+
 def published_once(store: JobStore, job_id: str, out: Path, fence: int, single_mp4: Path) -> None:
     record = store.get(job_id)
     assert record is not None and record.state == "done", record
@@ -107,11 +117,7 @@ def test_a_stale_attempt_on_ray_publishes_nothing(tmp_path: Path, ray_cluster: A
     hung.beat_every_s = 3600.0  # a worker that hangs: it stops renewing its lease while Ray runs its job
     thread = threading.Thread(target=hung.run_one)
     thread.start()
-    first = paths_of(out, submission_id(job.id, 1))
-    deadline = time.monotonic() + 120
-    while not any(a["task"].startswith("render[") for a in ray_jobs.attempts(first)):
-        assert time.monotonic() < deadline and thread.is_alive(), ray_jobs.attempts(first)
-        time.sleep(0.05)
+    rendering(out, submission_id(job.id, 1), thread)
     time.sleep(1.0)
     assert store.recover() == [job.id]  # its lease ran out: queued again
     assert runner(30.0).run_one()  # attempt 2 stops the stale Ray job, renders, publishes
@@ -163,11 +169,7 @@ def test_a_cluster_lost_mid_job_gives_the_job_back_to_the_store(tmp_path: Path, 
                            lease_s=30.0, lost_after_s=2.0)
         thread = threading.Thread(target=runner.run_one)
         thread.start()
-        first = paths_of(out, submission_id(job.id, 1))
-        deadline = time.monotonic() + 120
-        while not any(a["task"].startswith("render[") for a in ray_jobs.attempts(first)):
-            assert time.monotonic() < deadline and thread.is_alive(), ray_jobs.attempts(first)
-            time.sleep(0.05)
+        first = rendering(out, submission_id(job.id, 1), thread)
         # its tasks run on this cluster, not on another one running on the machine (the session's, say)
         assert {a["node"] for a in ray_jobs.attempts(first)} == {cluster.head_node.node_id}
     finally:

@@ -161,3 +161,15 @@ def test_the_batch_and_schedule_routes_need_the_token(tmp_path: Path) -> None:
         assert s.request("/oyster/api/schedules", token=token)[0] == 200
     finally:
         s.stop()
+
+
+def test_without_a_folder_the_editor_and_the_cli_write_a_batch_to_the_same_place(
+        server: harness.ServerProcess, tmp_path: Path) -> None:
+    status, dry = post(server, "/oyster/api/batches", {"saved": "sweep.json", "sweeps": ["frames.seed=1..2"],
+                                                        "dry_run": True})
+    assert status == 200 and dry["out"] == "batch/sweep", dry
+    doc = tmp_path / "sweep.json"
+    doc.write_text((server.workspace / "saved" / "sweep.json").read_text())
+    answer = oyster("batch", str(doc), "--sweep", "frames.seed=1..2", "--submit", "--workspace", str(tmp_path / "ws"))
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    assert f"outputs in {tmp_path / 'ws' / 'out' / 'batch' / 'sweep'}/" in answer.stdout.replace("\n", ""), answer.stdout
