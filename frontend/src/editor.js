@@ -159,7 +159,11 @@ export default {
       return e.returnValue
     }
     const onHide = () => { if (document.visibilityState === 'hidden') sync.flushNow() }
-    const showNotice = (text) => { notice.value = text }
+    // the server's notice (a reopened journal) keeps saying what the tab restored over it
+    let restoreNote = null
+    const showNotice = (text) => { notice.value = restoreNote ? `${text} · ${restoreNote}` : text }
+    const restoredText = (kept) => `Restored the edits this tab kept from ${new Date(kept.at).toLocaleTimeString()} ` +
+      `(${(kept.doc.nodes || []).length} nodes), which the server had not journaled`
 
     const showToast = (text, kind = 'info') => {
       toast.value = { text, kind }
@@ -739,12 +743,22 @@ export default {
     }
 
     // ---------------------------------------------------------------- loading and status
+    // the journal this page asked to reopen: edits kept for it still count if the server no longer has it
+    let resumedFrom = null
     const load = async (payload) => {
       loadStarted = performance.now()
       performance.mark('oy-load')
       await catalogReady
       if (payload.rev <= sync.rev) return
-      sync.rev = payload.rev
+      // edits this tab kept that the server never acknowledged (its session was dropped, it was down) win over
+      // an older journal: they are shown, said so, and journaled again
+      const kept = sync.loaded(payload, resumedFrom)
+      resumedFrom = null
+      restoreNote = kept ? restoredText(kept) : null
+      if (kept) {
+        payload = { ...payload, doc: kept.doc }
+        notice.value = restoreNote
+      }
       meta.value = payload.doc.metadata || { name: 'untitled' }
       for (const k of Object.keys(status)) delete status[k]
       for (const k of Object.keys(problems)) delete problems[k]
@@ -922,6 +936,7 @@ export default {
     onMounted(() => {
       window.oysterEditor = api4tests
       const remembered = sessionStorage.getItem(JOURNAL_KEY)
+      resumedFrom = remembered
       if (remembered && remembered !== props.docId) emit('resume', { doc_id: remembered })
       else {
         if (props.docId) sessionStorage.setItem(JOURNAL_KEY, props.docId)

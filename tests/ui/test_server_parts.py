@@ -16,6 +16,7 @@ from oyster_nodes.server import workspace as workspace_module
 from oyster_nodes.server.api import build_catalog
 from oyster_nodes.server.auth import RequestGate
 from oyster_nodes.server.previews import make_previews
+from oyster_nodes.server.sessions import SessionStore
 from oyster_nodes.server.workspace import PathRefused, SaveConflict, Workspace, inside, safe_name
 from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import Workflow
@@ -61,6 +62,28 @@ def test_autosaves_are_listed_newest_first_and_pruned(tmp_path: Path, monkeypatc
     (ws.autosaves / "extra.json").write_text(graph.to_json())
     fresh.autosave("doc5", graph)  # a new workspace counts (and prunes) on its first save
     assert len(list(ws.autosaves.glob("*.json"))) == 3
+
+
+def test_journal_versions_go_on_across_sessions_and_leave_with_their_autosave(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workspace_module, "MAX_AUTOSAVES", 1)
+    ws = Workspace(root=tmp_path, templates=tmp_path / "t", outputs=tmp_path / "out")
+    store = SessionStore(registry=load_registry(), workspace=ws)
+    graph = Workflow(metadata={"name": "g"}, nodes=[{"id": "n1", "type": "core.number", "params": {"value": 1}}])
+    doc = graph.model_dump(mode="json")
+    first = store.create()
+    store.update(first, first.rev, doc)
+    store.update(first, first.rev, doc, 7)  # the version a tab gave the copy it kept
+    store.update(first, first.rev, doc, 3)  # never backwards
+    assert (first.seq, ws.journal_seq(first.doc_id)) == (8, 8)
+    again = store.create()  # a reloaded tab reopens the journal at its version
+    again.replace(graph, ("autosave", f"{first.doc_id}.json"), doc_id=first.doc_id, seq=ws.journal_seq(first.doc_id))
+    store.update(again, again.rev, doc)
+    assert ws.journal_seq(first.doc_id) == 9
+    assert ws.journal_seq("../x") == ws.journal_seq("0123456789ab") == 0
+    os.utime(ws.autosaves / f"{first.doc_id}.json", (1000, 1000))
+    ws.autosave("fedcba987654", graph)  # pruned: the version goes with its autosave
+    assert not (ws.autosaves / f"{first.doc_id}.seq").exists() and ws.journal_seq(first.doc_id) == 0
 
 
 def test_file_listing_stops_at_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
