@@ -743,6 +743,9 @@ export default {
     }
 
     // ---------------------------------------------------------------- loading and status
+    // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
+    // reopens that graph instead of the default one.
+    const JOURNAL_KEY = 'oyster-journal'
     // the journal this page asked to reopen: edits kept for it still count if the server no longer has it
     let resumedFrom = null
     const load = async (payload) => {
@@ -754,6 +757,7 @@ export default {
       // an older journal: they are shown, said so, and journaled again
       const kept = sync.loaded(payload, resumedFrom)
       resumedFrom = null
+      if (sync.docId) sessionStorage.setItem(JOURNAL_KEY, sync.docId)  // also when the asked-for one was gone
       restoreNote = kept ? restoredText(kept) : null
       if (kept) {
         payload = { ...payload, doc: kept.doc }
@@ -929,9 +933,6 @@ export default {
       runSubmitted, dirty, flush: () => sync.flush(), toggleBypass, makeSubgraph, enterSubgraph, leaveTo, levels: () => levels.value.map((l) => l.node),
       openViewer: (node, output = null) => { viewer.value = { node, output } }, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
-    // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
-    // reopens that graph instead of the default one.
-    const JOURNAL_KEY = 'oyster-journal'
     watch(() => props.docId, (id) => { if (id) sessionStorage.setItem(JOURNAL_KEY, id) })
     onMounted(() => {
       window.oysterEditor = api4tests

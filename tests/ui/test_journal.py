@@ -241,3 +241,21 @@ def test_a_stale_kept_copy_never_overwrites_a_newer_journal(page: Any, server: S
     assert page.evaluate(NO_KEPT_COPIES)
     time.sleep(1.0)  # nothing journals the stale copy afterwards either
     assert b_value(journal_of(server, doc_id(page))) == 6.0
+
+
+def test_a_first_edit_that_never_reached_the_journal_survives_a_reload(page: Any, server: ServerProcess) -> None:
+    open_template(page)
+    first = doc_id(page)
+    sid = page.evaluate("window.oysterEditor.session")
+    page.route(f"**/api/session/{sid}/doc", lambda r: r.abort() if r.request.method == "PUT" else r.continue_())
+    set_b(page, "scaled", "55")
+    saved_label(page, "not journaled (offline)")
+    page.on("dialog", lambda d: d.accept())
+    page.reload()  # the old session's writes still fail: the journal of this graph was never written
+    page.wait_for_selector("[data-testid=notice]", timeout=20_000)
+    assert "Restored the edits this tab kept" in page.locator("[data-testid=notice]").inner_text()
+    page.wait_for_function("""window.oysterEditor.getDoc().nodes.find(n => n.id === 'scaled')
+        ?.params.b_value === 55""", timeout=20_000)
+    assert journal_of(server, first) == {}
+    wait_journaled(server, page, "scaled", 55.0)  # in the journal the reloaded page shows
+    page.wait_for_function(NO_KEPT_COPIES)
