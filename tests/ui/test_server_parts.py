@@ -15,7 +15,7 @@ from oyster_nodes.registry import load_registry
 from oyster_nodes.server import workspace as workspace_module
 from oyster_nodes.server.api import build_catalog
 from oyster_nodes.server.auth import RequestGate
-from oyster_nodes.server.previews import make_previews
+from oyster_nodes.server.previews import keep_cached_folders, make_previews
 from oyster_nodes.server.sessions import SessionStore
 from oyster_nodes.server.workspace import PathRefused, SaveConflict, Workspace, inside, safe_name
 from oyster_nodes.types import Files, Image
@@ -159,3 +159,19 @@ def test_previews_by_output_type(tmp_path: Path) -> None:
     assert kinds["cam"]["keys"][0]["target"] == [1.0, 1.0, 0.0]
     assert kinds["f"]["files"][0]["url"] == ""
     assert kinds["x"]["text"] == "1.5"
+
+
+def test_cached_preview_folders_are_bounded_and_the_one_in_use_stays(tmp_path: Path) -> None:
+    root = tmp_path / "previews"
+    image = Image(rgb_hw3=np.zeros((8, 8, 3), np.uint8))
+    args = {"files_url": "/f", "out_dir": tmp_path / "out"}
+    for i in range(6):
+        make_previews("n1", {"image": image}, folder=root / f"cached-{i}", url=f"/p/cached-{i}", **args)
+        os.utime(root / f"cached-{i}", (1000 + i, 1000 + i))
+    make_previews("n1", {"image": image}, folder=root / "job1", url="/p/job1", **args)
+    os.utime(root / "job1", (1, 1))  # a run's previews are the job store's to prune, never these
+    removed = keep_cached_folders(root, root / "cached-0", keep=3)  # cached-0 was just read again: the newest now
+    assert sorted(removed) == ["cached-1", "cached-2", "cached-3"]
+    assert sorted(p.name for p in root.iterdir()) == ["cached-0", "cached-4", "cached-5", "job1"]
+    assert any((root / "cached-0").iterdir())
+    assert keep_cached_folders(root, root / "cached-9", keep=3) == []  # a key with no files: nothing to keep
