@@ -746,6 +746,14 @@ export default {
     // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
     // reopens that graph instead of the default one.
     const JOURNAL_KEY = 'oyster-journal'
+    const drawable = (doc) => {
+      try {
+        fromDoc(catalog.value, doc)
+        return true
+      } catch {
+        return false
+      }
+    }
     // the journal this page asked to reopen: edits kept for it still count if the server no longer has it
     let resumedFrom = null
     const load = async (payload) => {
@@ -755,8 +763,12 @@ export default {
       if (payload.rev <= sync.rev) return
       // edits this tab kept that the server never acknowledged (its session was dropped, it was down) win over
       // an older journal: they are shown, said so, and journaled again
-      const kept = sync.loaded(payload, resumedFrom)
+      let kept = sync.loaded(payload, resumedFrom)
       resumedFrom = null
+      if (kept && !drawable(kept.doc)) {
+        sync.forget()  // a copy this editor cannot draw must not stop every reload: the journal is shown
+        kept = null
+      }
       if (sync.docId) sessionStorage.setItem(JOURNAL_KEY, sync.docId)  // also when the asked-for one was gone
       restoreNote = kept ? restoredText(kept) : null
       if (kept) {

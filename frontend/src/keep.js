@@ -20,19 +20,20 @@ const keptKeys = () => {
   return keys
 }
 
-const stampOf = (key) => {
-  try {
-    return JSON.parse(sessionStorage.getItem(key)).at || 0
-  } catch {
-    return 0
-  }
+// A copy's version and time, read from the head of its text (the graph after them is never parsed for this).
+const HEAD = /^\{"seq":(\d+),"at":(\d+),/
+const headOf = (text) => {
+  const m = HEAD.exec(text?.slice(0, 64) || '')
+  return m ? { seq: Number(m[1]), at: Number(m[2]) } : null
 }
+const stampOf = (key) => headOf(sessionStorage.getItem(key))?.at || 0
 
 // Keep `docText` (the graph as JSON) as version `seq` of journal `docId`; false when the browser has no room.
 export function keepCopy(docId, seq, docText) {
   if (!docId) return false
   const text = `{"seq":${seq},"at":${Date.now()},"doc":${docText}}`
-  const others = keptKeys().filter((k) => k !== keyOf(docId)).sort((a, b) => stampOf(a) - stampOf(b))
+  const others = keptKeys().filter((k) => k !== keyOf(docId))
+  if (others.length >= MAX_KEPT) others.sort((a, b) => stampOf(a) - stampOf(b))
   while (others.length >= MAX_KEPT) sessionStorage.removeItem(others.shift())
   for (;;) {
     try {
@@ -40,6 +41,7 @@ export function keepCopy(docId, seq, docText) {
       return true
     } catch {
       if (!others.length) return false
+      others.sort((a, b) => stampOf(a) - stampOf(b))
       sessionStorage.removeItem(others.shift())  // full: older graphs' copies make room for this one
     }
   }
@@ -60,6 +62,7 @@ export function keptCopy(docId) {
 
 // Forget the copy of `docId` if the journal holds its version or a newer one (`upTo`; all when omitted).
 export function dropCopy(docId, upTo = Infinity) {
-  const copy = keptCopy(docId)
-  if (copy && copy.seq <= upTo) sessionStorage.removeItem(keyOf(docId))
+  if (!docId) return
+  const head = headOf(sessionStorage.getItem(keyOf(docId)))
+  if (!head || head.seq <= upTo) sessionStorage.removeItem(keyOf(docId))
 }

@@ -123,6 +123,10 @@ export function createSync({ props, problems, saved, getDoc }) {
       dropCopy(resumedFrom)
       return self.adopt(lost)
     },
+    // Drop the copy kept for this graph.
+    forget() {
+      dropCopy(self.docId)
+    },
     // Take a kept copy as this graph's newest version: journal it as soon as possible.
     adopt(copy) {
       self.sent = Math.max(self.sent, copy.seq)

@@ -241,6 +241,12 @@ def test_a_stale_kept_copy_never_overwrites_a_newer_journal(page: Any, server: S
     assert page.evaluate(NO_KEPT_COPIES)
     time.sleep(1.0)  # nothing journals the stale copy afterwards either
     assert b_value(journal_of(server, doc_id(page))) == 6.0
+    # a newer copy this editor cannot draw does not stop the page from showing the journal
+    page.evaluate("""() => sessionStorage.setItem('oyster-unjournaled:' + sessionStorage.getItem('oyster-journal'),
+        JSON.stringify({ seq: 1000, at: Date.now(), doc: { nodes: 5 } }))""")
+    page.reload()
+    reopened(page, "scaled", 6)
+    assert page.evaluate(NO_KEPT_COPIES)
 
 
 def test_a_first_edit_that_never_reached_the_journal_survives_a_reload(page: Any, server: ServerProcess) -> None:
