@@ -27,7 +27,7 @@ from ..types import AnyData, link_problem, wire_color, wire_name
 from ..workflow import MAX_BYTES, Problem, WorkflowError, parse_data, parse_text
 from .batch_api import add_batch_routes
 from .jobs import FINISHED, Job, JobQueue
-from .sessions import Session, SessionStore, StaleRevision
+from .sessions import Session, SessionStore, StaleRevision, StaleVersion
 from .workspace import PathRefused, Workspace, inside, safe_name
 
 PREFIX = "/oyster"
@@ -183,7 +183,7 @@ def _session_routes(router: APIRouter, services: Services) -> None:
             return problems_body([Problem("schema", str(exc.errors()[0]["msg"]))])
         except WorkflowError as exc:
             return problems_body(exc.problems)
-        except StaleRevision as exc:
+        except (StaleRevision, StaleVersion) as exc:
             return JSONResponse({"detail": str(exc)}, status_code=409)
         return JSONResponse({"problems": problems, "autosaved": autosaved, "seq": session.seq, "doc_id": session.doc_id})
 

@@ -105,12 +105,14 @@ class SessionStore:
         Returns (problems, autosaved)."""
         if rev != session.rev:
             raise StaleRevision(session.rev)
+        if seq is not None and seq <= session.seq:
+            raise StaleVersion(session.seq)
         workflow = parse_data(doc, source="graph")
         session.doc = self.canonical(workflow.model_dump(mode="json"))
         workflow = parse_data(session.doc, source="graph")
         session.touched = time.time()
         session.problems = [p.to_dict() for p in validate(workflow, self.registry)]
-        session.seq = max(session.seq + 1, seq or 0)
+        session.seq = seq if seq is not None else session.seq + 1
         autosaved = self.workspace.autosave(session.doc_id, workflow, seq=session.seq)
         return session.problems, autosaved
 
@@ -138,3 +140,11 @@ class StaleRevision(Exception):
     def __init__(self, current: int):
         self.current = current
         super().__init__(f"the graph was replaced (now revision {current})")
+
+
+class StaleVersion(Exception):
+    """A write of a journal version the journal already holds or has passed (a request that arrived late)."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"the journal already holds a newer version of this graph (version {current})")

@@ -16,7 +16,7 @@ from oyster_nodes.server import workspace as workspace_module
 from oyster_nodes.server.api import build_catalog
 from oyster_nodes.server.auth import RequestGate
 from oyster_nodes.server.previews import keep_cached_folders, make_previews
-from oyster_nodes.server.sessions import SessionStore
+from oyster_nodes.server.sessions import SessionStore, StaleVersion
 from oyster_nodes.server.workspace import PathRefused, SaveConflict, Workspace, inside, safe_name
 from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import Workflow
@@ -74,12 +74,13 @@ def test_journal_versions_go_on_across_sessions_and_leave_with_their_autosave(
     first = store.create()
     store.update(first, first.rev, doc)
     store.update(first, first.rev, doc, 7)  # the version a tab gave the copy it kept
-    store.update(first, first.rev, doc, 3)  # never backwards
-    assert (first.seq, ws.journal_seq(first.doc_id)) == (8, 8)
+    with pytest.raises(StaleVersion):
+        store.update(first, first.rev, doc, 7)  # a write that arrives after a newer one changes nothing
+    assert (first.seq, ws.journal_seq(first.doc_id)) == (7, 7)
     again = store.create()  # a reloaded tab reopens the journal at its version
     again.replace(graph, ("autosave", f"{first.doc_id}.json"), doc_id=first.doc_id, seq=ws.journal_seq(first.doc_id))
     store.update(again, again.rev, doc)
-    assert ws.journal_seq(first.doc_id) == 9
+    assert ws.journal_seq(first.doc_id) == 8
     assert ws.journal_seq("../x") == ws.journal_seq("0123456789ab") == 0
     os.utime(ws.autosaves / f"{first.doc_id}.json", (1000, 1000))
     ws.autosave("fedcba987654", graph)  # pruned: the version goes with its autosave
