@@ -265,3 +265,22 @@ def test_a_first_edit_that_never_reached_the_journal_survives_a_reload(page: Any
     assert journal_of(server, first) == {}
     wait_journaled(server, page, "scaled", 55.0)  # in the journal the reloaded page shows
     page.wait_for_function(NO_KEPT_COPIES)
+
+
+def test_an_edit_made_while_the_server_is_down_comes_back(browser: Any, own_server: ServerProcess) -> None:
+    page = open_editor(browser, own_server.url)
+    open_template(page)
+    set_b(page, "scaled", "42")
+    wait_journaled(own_server, page, "scaled", 42.0)
+    own_server.process.send_signal(signal.SIGKILL)
+    own_server.process.wait(timeout=10)
+    set_b(page, "scaled", "43")
+    saved_label(page, "not journaled (offline)")
+    port = int(own_server.base.rsplit(":", 1)[1])
+    own_server.process = harness.start_server(own_server.workspace, templates=TEMPLATES, packs=[PACKS],
+                                              port=port).process
+    page.on("dialog", lambda d: d.accept())
+    reload_racing_the_tab(page)
+    reopened(page, "scaled", 43)
+    wait_journaled(own_server, page, "scaled", 43.0)
+    page.context.close()
