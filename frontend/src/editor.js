@@ -159,7 +159,11 @@ export default {
       return e.returnValue
     }
     const onHide = () => { if (document.visibilityState === 'hidden') sync.flushNow() }
-    const showNotice = (text) => { notice.value = text }
+    // the server's notice (a reopened journal) keeps saying what the tab restored over it
+    let restoreNote = null
+    const showNotice = (text) => { notice.value = restoreNote ? `${text} · ${restoreNote}` : text }
+    const restoredText = (kept) => `Restored the edits this tab kept from ${new Date(kept.at).toLocaleTimeString()} ` +
+      `(${(kept.doc.nodes || []).length} nodes), which the server had not journaled`
 
     const showToast = (text, kind = 'info') => {
       toast.value = { text, kind }
@@ -739,12 +743,38 @@ export default {
     }
 
     // ---------------------------------------------------------------- loading and status
+    // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
+    // reopens that graph instead of the default one.
+    const JOURNAL_KEY = 'oyster-journal'
+    const drawable = (doc) => {
+      try {
+        fromDoc(catalog.value, doc)
+        return true
+      } catch {
+        return false
+      }
+    }
+    // the journal this page asked to reopen: edits kept for it still count if the server no longer has it
+    let resumedFrom = null
     const load = async (payload) => {
       loadStarted = performance.now()
       performance.mark('oy-load')
       await catalogReady
       if (payload.rev <= sync.rev) return
-      sync.rev = payload.rev
+      // edits this tab kept that the server never acknowledged (its session was dropped, it was down) win over
+      // an older journal: they are shown, said so, and journaled again
+      let kept = sync.loaded(payload, resumedFrom)
+      resumedFrom = null
+      if (kept && !drawable(kept.doc)) {
+        sync.forget()  // a copy this editor cannot draw must not stop every reload: the journal is shown
+        kept = null
+      }
+      if (sync.docId) sessionStorage.setItem(JOURNAL_KEY, sync.docId)  // also when the asked-for one was gone
+      restoreNote = kept ? restoredText(kept) : null
+      if (kept) {
+        payload = { ...payload, doc: kept.doc }
+        notice.value = restoreNote
+      }
       meta.value = payload.doc.metadata || { name: 'untitled' }
       for (const k of Object.keys(status)) delete status[k]
       for (const k of Object.keys(problems)) delete problems[k]
@@ -915,13 +945,11 @@ export default {
       runSubmitted, dirty, flush: () => sync.flush(), toggleBypass, makeSubgraph, enterSubgraph, leaveTo, levels: () => levels.value.map((l) => l.node),
       openViewer: (node, output = null) => { viewer.value = { node, output } }, journaled: () => sync.journaled ?? null, pending: () => sync.pending,
       get catalogReady() { return catalogLoaded }, session: props.session }
-    // The tab remembers which journaled graph it shows: a reload, a crashed tab or a restarted server
-    // reopens that graph instead of the default one.
-    const JOURNAL_KEY = 'oyster-journal'
     watch(() => props.docId, (id) => { if (id) sessionStorage.setItem(JOURNAL_KEY, id) })
     onMounted(() => {
       window.oysterEditor = api4tests
       const remembered = sessionStorage.getItem(JOURNAL_KEY)
+      resumedFrom = remembered
       if (remembered && remembered !== props.docId) emit('resume', { doc_id: remembered })
       else {
         if (props.docId) sessionStorage.setItem(JOURNAL_KEY, props.docId)

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..io.provenance import ProvenanceError, read_workflow_bytes
 from ..node import Node
@@ -27,7 +27,7 @@ from ..types import AnyData, link_problem, wire_color, wire_name
 from ..workflow import MAX_BYTES, Problem, WorkflowError, parse_data, parse_text
 from .batch_api import add_batch_routes
 from .jobs import FINISHED, Job, JobQueue
-from .sessions import Session, SessionStore, StaleRevision
+from .sessions import Session, SessionStore, StaleRevision, StaleVersion
 from .workspace import PathRefused, Workspace, inside, safe_name
 
 PREFIX = "/oyster"
@@ -102,6 +102,8 @@ class DocUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = 1
     rev: int
+    #: the journal version the tab gives this graph (it kept a copy under it until the answer came)
+    seq: int | None = Field(default=None, ge=0, le=2**53)
     doc: dict[str, Any]
 
 
@@ -142,6 +144,12 @@ def _session(services: Services, sid: str) -> Session:
     return session
 
 
+def _doc_body(session: Session) -> dict[str, Any]:
+    """The tab's graph with the journal it is kept in and that journal's version."""
+    return {"rev": session.rev, "doc": session.doc, "problems": session.problems, "doc_id": session.doc_id,
+            "seq": session.seq}
+
+
 def _session_routes(router: APIRouter, services: Services) -> None:
     @router.get(f"{PREFIX}/api/nodes")
     def nodes() -> dict[str, Any]:
@@ -149,8 +157,7 @@ def _session_routes(router: APIRouter, services: Services) -> None:
 
     @router.get(f"{PREFIX}/api/session/{{sid}}/doc")
     def get_doc(sid: str) -> dict[str, Any]:
-        session = _session(services, sid)
-        return {"rev": session.rev, "doc": session.doc, "problems": session.problems}
+        return _doc_body(_session(services, sid))
 
     @router.get(f"{PREFIX}/api/session/{{sid}}/cached")
     def cached_previews(sid: str, node: str) -> Response:
@@ -171,14 +178,14 @@ def _session_routes(router: APIRouter, services: Services) -> None:
         session = _session(services, sid)
         try:
             update = DocUpdate.model_validate_json(await read_body(request))
-            problems, autosaved = services.sessions.update(session, update.rev, update.doc)
+            problems, autosaved = services.sessions.update(session, update.rev, update.doc, update.seq)
         except ValidationError as exc:
             return problems_body([Problem("schema", str(exc.errors()[0]["msg"]))])
         except WorkflowError as exc:
             return problems_body(exc.problems)
-        except StaleRevision as exc:
+        except (StaleRevision, StaleVersion) as exc:
             return JSONResponse({"detail": str(exc)}, status_code=409)
-        return JSONResponse({"problems": problems, "autosaved": autosaved})
+        return JSONResponse({"problems": problems, "autosaved": autosaved, "seq": session.seq, "doc_id": session.doc_id})
 
     @router.post(f"{PREFIX}/api/session/{{sid}}/open")
     async def open_upload(sid: str, request: Request, name: str = "upload.json") -> Response:
@@ -192,7 +199,7 @@ def _session_routes(router: APIRouter, services: Services) -> None:
                                           "GLB or PLY exported by Oyster Nodes")])
         session.replace(workflow, ("upload", name[:200]))
         session.problems = [p.to_dict() for p in services.sessions.problems_of(workflow)]
-        return JSONResponse({"rev": session.rev, "doc": session.doc, "problems": session.problems})
+        return JSONResponse(_doc_body(session))
 
     @router.get(f"{PREFIX}/api/session/{{sid}}/download")
     def download(sid: str) -> Response:

@@ -34,7 +34,7 @@ from ..jobs import EventKind, JobRecord, JobState, JobStore
 from ..jobs.runner import Run, RunEnd, Runner, RunWatcher, redact
 from ..registry import Registry
 from ..workflow import Workflow
-from .previews import make_previews
+from .previews import CACHED_PREFIX, keep_cached_folders, make_previews
 
 __all__ = ["FINISHED", "Job", "JobHook", "JobQueue", "redact"]
 
@@ -351,7 +351,10 @@ class JobQueue(RunWatcher):
         outputs = plan.cached.get(node_id)
         if outputs is None:
             return None
-        return make_previews(node_id, outputs, **self._preview_args(f"cached-{plan.keys[node_id][:24]}"))
+        args = self._preview_args(f"{CACHED_PREFIX}{plan.keys[node_id][:24]}")
+        previews = make_previews(node_id, outputs, **args)
+        keep_cached_folders(self.previews_dir, args["folder"])
+        return previews
 
     def _preview_args(self, job_id: str) -> dict[str, Any]:
         return {"folder": self.previews_dir / job_id, "url": f"{self.url_prefix}/previews/{job_id}",

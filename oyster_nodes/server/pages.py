@@ -173,7 +173,7 @@ class EditorPage:
         doc_id = None
         if kind == "autosave" and not self.services.sessions.doc_in_use(path[:-5], besides=self.session.sid):
             doc_id = path[:-5]
-        self.session.replace(workflow, (kind, path), doc_id=doc_id)
+        self.session.replace(workflow, (kind, path), doc_id=doc_id, seq=ws.journal_seq(doc_id) if doc_id else 0)
         if kind == "saved":
             self.session.saved_hash, self.session.saved_name = digest, path
         if kind in ("template", "saved"):
@@ -197,7 +197,7 @@ class EditorPage:
             ui.notify(f"Cannot reopen the journal {path}: {exc}", type="negative", multi_line=True)
             return
         self.services.sessions.take_over(doc_id, self.session.sid)
-        self.session.replace(workflow, ("autosave", path), doc_id=doc_id)
+        self.session.replace(workflow, ("autosave", path), doc_id=doc_id, seq=ws.journal_seq(doc_id))
         await self._after_open(("autosave", path), reload=True)
         if self.editor is None:
             return

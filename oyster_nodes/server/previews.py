@@ -8,6 +8,10 @@ cannot hit NiceGUI's ~1 MB message limit.
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import shutil
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +26,10 @@ log = logging.getLogger(__name__)
 MAX_SIDE = 768
 MAX_VIDEO_FRAMES = 240
 MAX_CAMERA_KEYS = 500
+#: folders of previews made from the cache (the viewer's, for nodes no run showed) kept, the newest first
+MAX_CACHED_FOLDERS = 64
+CACHED_PREFIX = "cached-"
+_pruning = threading.Lock()
 IMAGE_PASSES = (("rgb", "rgb_hw3"), ("depth", "depth_hw"), ("normal", "normal_hw3"), ("instance", "instance_hw"),
                 ("semantic", "semantic_hw"))
 
@@ -37,6 +45,38 @@ def make_previews(node_id: str, outputs: Mapping[str, Any], *, folder: Path, url
             log.warning("no preview for %s.%s: %s", node_id, name, exc)
             items.append({"kind": "value", "output": name, "text": f"(no preview: {exc})"})
     return items
+
+
+def keep_cached_folders(root: Path, used: Path, *, keep: int = MAX_CACHED_FOLDERS) -> list[str]:
+    """Mark `used` (a cached-<key> folder just written or read) as the newest and remove all but the newest
+    `keep` cached-<key> folders under `root`; returns the names removed.
+
+    A folder is first renamed away (one atomic step, so a request never sees half of one) and then deleted;
+    a request that writes the same key again simply makes it anew."""
+    with _pruning:
+        try:
+            os.utime(used)
+        except OSError:
+            pass  # it holds no files (its previews are all values)
+        folders = []
+        for path in root.glob(f"{CACHED_PREFIX}*"):
+            try:
+                folders.append((path.stat().st_mtime, path))
+            except OSError:
+                continue  # removed meanwhile
+        folders.sort(key=lambda f: f[0], reverse=True)
+        removed = []
+        for _, path in folders[max(1, keep):]:
+            if path == used:
+                continue
+            gone = root / f".gone-{path.name}-{secrets.token_hex(4)}"
+            try:
+                path.rename(gone)
+            except OSError:
+                continue
+            shutil.rmtree(gone, ignore_errors=True)
+            removed.append(path.name)
+        return removed
 
 
 def _preview(node_id: str, name: str, value: Any, *, folder: Path, url: str, files_url: str,

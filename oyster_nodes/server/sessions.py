@@ -2,7 +2,9 @@
 
 A session holds the graph the tab shows (as the server last received it), where it came from, and
 its autosave identity. Replacing the graph bumps `rev`, so a late update from the old graph is
-ignored instead of overwriting the new one.
+ignored instead of overwriting the new one. `seq` numbers the versions of the journal (the autosave) itself:
+it goes on across sessions and server restarts, so a tab that kept a copy the server never acknowledged can
+tell whether its copy or the journal is newer.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Session:
     sid: str
     doc: dict[str, Any] = field(default_factory=empty_doc)
     rev: int = 1
+    #: the journal version this graph is at (the workspace keeps it next to the autosave)
+    seq: int = 0
     doc_id: str = field(default_factory=lambda: secrets.token_hex(6))
     #: where the graph came from: ("template" | "saved" | "autosave" | "upload" | "new", path)
     source: tuple[str, str] = ("new", "")
@@ -43,10 +47,11 @@ class Session:
     def name(self) -> str:
         return str(self.doc.get("metadata", {}).get("name") or "untitled")
 
-    def replace(self, workflow: Workflow, source: tuple[str, str], *, doc_id: str | None = None) -> None:
-        """Show another graph in this tab; the previous one stays in its autosave file."""
+    def replace(self, workflow: Workflow, source: tuple[str, str], *, doc_id: str | None = None, seq: int = 0) -> None:
+        """Show another graph in this tab (journal `doc_id` at version `seq`); the previous one stays in its autosave."""
         self.doc = workflow.model_dump(mode="json")
         self.rev += 1
+        self.seq = seq
         self.doc_id = doc_id or secrets.token_hex(6)
         self.source = source
         self.saved_hash = None
@@ -95,16 +100,20 @@ class SessionStore:
     def doc_in_use(self, doc_id: str, *, besides: str) -> bool:
         return any(s.doc_id == doc_id and s.sid != besides for s in list(self._sessions.values()))
 
-    def update(self, session: Session, rev: int, doc: Any) -> tuple[list[dict[str, Any]], bool]:
-        """Take the browser's graph: schema-check, validate, autosave. Returns (problems, autosaved)."""
+    def update(self, session: Session, rev: int, doc: Any, seq: int | None = None) -> tuple[list[dict[str, Any]], bool]:
+        """Take the browser's graph (journal version `seq`, else the next): schema-check, validate, autosave.
+        Returns (problems, autosaved)."""
         if rev != session.rev:
             raise StaleRevision(session.rev)
+        if seq is not None and seq <= session.seq:
+            raise StaleVersion(session.seq)
         workflow = parse_data(doc, source="graph")
         session.doc = self.canonical(workflow.model_dump(mode="json"))
         workflow = parse_data(session.doc, source="graph")
         session.touched = time.time()
         session.problems = [p.to_dict() for p in validate(workflow, self.registry)]
-        autosaved = self.workspace.autosave(session.doc_id, workflow)
+        session.seq = seq if seq is not None else session.seq + 1
+        autosaved = self.workspace.autosave(session.doc_id, workflow, seq=session.seq)
         return session.problems, autosaved
 
     def canonical(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -131,3 +140,11 @@ class StaleRevision(Exception):
     def __init__(self, current: int):
         self.current = current
         super().__init__(f"the graph was replaced (now revision {current})")
+
+
+class StaleVersion(Exception):
+    """A write of a journal version the journal already holds or has passed (a request that arrived late)."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"the journal already holds a newer version of this graph (version {current})")

@@ -28,6 +28,9 @@ SAFE_NAME = re.compile(r"[^A-Za-z0-9_. -]+")
 #: journal (autosave) identities are the session's hex tokens; anything else from a browser is refused
 JOURNAL_ID = re.compile(r"[0-9a-f]{8,32}")
 STATES_SUFFIX = ".states"
+#: the journal version of an autosave, written after it: a crash between the two leaves the older number,
+#: so a tab's copy of that same version still counts as newer and is applied (the same graph again)
+SEQ_SUFFIX = ".seq"
 
 
 class PathRefused(ValueError):
@@ -162,12 +165,15 @@ class Workspace:
         self.remember("saved", path.name, workflow.metadata.name)
         return path.name, digest(text)
 
-    def autosave(self, doc_id: str, workflow: Workflow) -> bool:
+    def autosave(self, doc_id: str, workflow: Workflow, *, seq: int | None = None) -> bool:
+        """Journal the graph (as version `seq` when given); an empty graph is not written."""
         if not workflow.nodes and not workflow.notes:
             return False
         path = self.autosaves / f"{doc_id}.json"
         new = not path.exists()
         write_atomic(path, workflow.to_json())
+        if seq is not None:
+            write_atomic(path.with_suffix(SEQ_SUFFIX), str(seq))
         # Rewriting an existing autosave cannot push the folder past MAX_AUTOSAVES: prune (a glob and a
         # stat per file) only on the first save and when a new file may take the count past the maximum.
         if self._autosave_count is not None and new:
@@ -182,6 +188,7 @@ class Workspace:
         for old in files[MAX_AUTOSAVES:]:
             old.unlink(missing_ok=True)
             old.with_suffix(STATES_SUFFIX).unlink(missing_ok=True)
+            old.with_suffix(SEQ_SUFFIX).unlink(missing_ok=True)
         return min(len(files), MAX_AUTOSAVES)
 
     # ------------------------------------------------------------------ the journal of one graph
@@ -190,6 +197,16 @@ class Workspace:
         if not JOURNAL_ID.fullmatch(doc_id):
             return None
         return f"{doc_id}.json" if (self.autosaves / f"{doc_id}.json").is_file() else None
+
+    def journal_seq(self, doc_id: str) -> int:
+        """The journal version of a graph's autosave (0 when unknown: any kept copy of it is newer)."""
+        path = self.autosaves / f"{doc_id}{SEQ_SUFFIX}"
+        if not JOURNAL_ID.fullmatch(doc_id) or not path.is_file():
+            return 0
+        try:
+            return max(0, int(path.read_text(encoding="utf-8").strip()[:20]))
+        except (OSError, ValueError):
+            return 0
 
     def write_states(self, doc_id: str, states: dict[str, Any]) -> None:
         """The last run's node states (status, time, error, previews) next to the graph's autosave."""

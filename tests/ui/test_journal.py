@@ -147,3 +147,140 @@ def test_a_killed_server_brings_the_graph_back(browser: Any, own_server: ServerP
     reload_racing_the_tab(page)
     reopened(page, "scaled", 42)
     page.context.close()
+
+
+NO_KEPT_COPIES = "!Object.keys(sessionStorage).some((k) => k.startsWith('oyster-unjournaled:'))"
+
+
+def b_value(doc: dict[str, Any], node_id: str = "scaled") -> Any:
+    return {n["id"]: n for n in doc.get("nodes", [])}[node_id]["params"].get("b_value")
+
+
+def live_sessions(server: ServerProcess) -> int:
+    return int(server.request("/oyster/api/sessions")[1]["live"])
+
+
+def saved_label(page: Any, text: str, timeout_ms: int = 30_000) -> None:
+    page.wait_for_function("(t) => document.querySelector('.oy-saved')?.textContent.includes(t)", arg=text,
+                           timeout=timeout_ms)
+
+
+def test_an_edit_whose_session_is_dropped_before_it_lands_comes_back(browser: Any, own_server: ServerProcess) -> None:
+    page = open_editor(browser, own_server.url)
+    open_template(page)
+    set_b(page, "scaled", "12.5")
+    wait_journaled(own_server, page, "scaled", 12.5)
+    held: list[Any] = []
+    page.route("**/api/session/*/doc", lambda r: held.append(r) if r.request.method == "PUT" else r.continue_())
+    set_b(page, "scaled", "77")
+    page.wait_for_function("window.oysterEditor.pending()")
+    deadline = time.monotonic() + 10
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the edit was never sent"
+    # The tab's socket goes away (a loaded machine misses its pings): past the reconnect timeout the server
+    # drops its client and the session with it, and only then does the held PUT land (404).
+    before = live_sessions(own_server)
+    page.evaluate("window.socket.disconnect()")
+    deadline = time.monotonic() + 60
+    while live_sessions(own_server) >= before:
+        assert time.monotonic() < deadline, "the server never dropped the tab's session"
+        time.sleep(0.5)
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/session/*/doc")
+    saved_label(page, "dropped this tab")
+    assert b_value(journal_of(own_server, doc_id(page))) == 12.5  # the server never got the edit
+    # The socket comes back; the server no longer knows the client, so the page reloads itself.
+    page.on("dialog", lambda d: d.accept())
+    page.evaluate("window.socket.connect()")
+    reopened(page, "scaled", 77)
+    assert "Restored the edits this tab kept" in page.locator("[data-testid=notice]").inner_text()
+    wait_journaled(own_server, page, "scaled", 77.0)
+    page.wait_for_function(NO_KEPT_COPIES)  # acknowledged: the tab forgets its copy
+    page.context.close()
+
+
+def test_a_failed_journal_write_is_sent_again(page: Any, server: ServerProcess) -> None:
+    open_template(page)
+    failures: list[int] = []
+
+    def unavailable(route: Any) -> None:
+        if route.request.method == "PUT" and len(failures) < 2:
+            failures.append(503)
+            route.fulfill(status=503, content_type="application/json", body='{"detail": "busy"}')
+        else:
+            route.continue_()
+
+    page.route("**/api/session/*/doc", unavailable)
+    set_b(page, "scaled", "31")
+    saved_label(page, "not journaled (503)")
+    wait_journaled(server, page, "scaled", 31.0)
+    assert len(failures) == 2
+    page.unroute("**/api/session/*/doc")
+
+
+def test_a_stale_kept_copy_never_overwrites_a_newer_journal(page: Any, server: ServerProcess) -> None:
+    open_template(page)
+    set_b(page, "scaled", "5")
+    wait_journaled(server, page, "scaled", 5.0)
+    set_b(page, "scaled", "6")
+    wait_journaled(server, page, "scaled", 6.0)
+    page.wait_for_function("!window.oysterEditor.pending()")
+    # a copy of the journal's first version, as a tab keeps when the answer to it never came
+    page.evaluate("""() => {
+        const doc = window.oysterEditor.getDoc()
+        doc.nodes.find((n) => n.id === 'scaled').params.b_value = 99
+        const id = sessionStorage.getItem('oyster-journal')
+        sessionStorage.setItem('oyster-unjournaled:' + id, JSON.stringify({ seq: 1, at: Date.now(), doc }))
+    }""")
+    page.on("dialog", lambda d: d.accept())
+    page.reload()
+    reopened(page, "scaled", 6)
+    assert "Restored" not in page.locator("[data-testid=notice]").inner_text()
+    assert page.evaluate(NO_KEPT_COPIES)
+    time.sleep(1.0)  # nothing journals the stale copy afterwards either
+    assert b_value(journal_of(server, doc_id(page))) == 6.0
+    # a newer copy this editor cannot draw does not stop the page from showing the journal
+    page.evaluate("""() => sessionStorage.setItem('oyster-unjournaled:' + sessionStorage.getItem('oyster-journal'),
+        JSON.stringify({ seq: 1000, at: Date.now(), doc: { nodes: 5 } }))""")
+    page.reload()
+    reopened(page, "scaled", 6)
+    assert page.evaluate(NO_KEPT_COPIES)
+
+
+def test_a_first_edit_that_never_reached_the_journal_survives_a_reload(page: Any, server: ServerProcess) -> None:
+    open_template(page)
+    first = doc_id(page)
+    sid = page.evaluate("window.oysterEditor.session")
+    page.route(f"**/api/session/{sid}/doc", lambda r: r.abort() if r.request.method == "PUT" else r.continue_())
+    set_b(page, "scaled", "55")
+    saved_label(page, "not journaled (offline)")
+    page.on("dialog", lambda d: d.accept())
+    page.reload()  # the old session's writes still fail: the journal of this graph was never written
+    page.wait_for_selector("[data-testid=notice]", timeout=20_000)
+    assert "Restored the edits this tab kept" in page.locator("[data-testid=notice]").inner_text()
+    page.wait_for_function("""window.oysterEditor.getDoc().nodes.find(n => n.id === 'scaled')
+        ?.params.b_value === 55""", timeout=20_000)
+    assert journal_of(server, first) == {}
+    wait_journaled(server, page, "scaled", 55.0)  # in the journal the reloaded page shows
+    page.wait_for_function(NO_KEPT_COPIES)
+
+
+def test_an_edit_made_while_the_server_is_down_comes_back(browser: Any, own_server: ServerProcess) -> None:
+    page = open_editor(browser, own_server.url)
+    open_template(page)
+    set_b(page, "scaled", "42")
+    wait_journaled(own_server, page, "scaled", 42.0)
+    own_server.process.send_signal(signal.SIGKILL)
+    own_server.process.wait(timeout=10)
+    set_b(page, "scaled", "43")
+    saved_label(page, "not journaled (offline)")
+    port = int(own_server.base.rsplit(":", 1)[1])
+    own_server.process = harness.start_server(own_server.workspace, templates=TEMPLATES, packs=[PACKS],
+                                              port=port).process
+    page.on("dialog", lambda d: d.accept())
+    reload_racing_the_tab(page)
+    reopened(page, "scaled", 43)
+    wait_journaled(own_server, page, "scaled", 43.0)
+    page.context.close()

@@ -10,6 +10,19 @@ from .actions import minimap_pixel, node
 from .test_document import chains
 
 
+def run_ninety_with_a_failure(page: Any) -> Any:
+    """Drop 90 chained nodes of which m4_0 divides by zero, run them, and return m4_0's far-zoom error label."""
+    data = chains(90, "ninety")
+    bad = next(n for n in data["nodes"] if n["id"] == "m4_0")
+    bad["params"] = {"operation": "divide", "b_value": 0.0}
+    drop_file(page, "90.json", data)
+    page.wait_for_selector(node("m4_0"))
+    page.click("[data-testid=run-button]")
+    label = page.locator(f'{node("m4_0")} .oy-far-status[data-status="error"]')
+    label.wait_for(timeout=30_000)
+    return label
+
+
 def test_500_nodes_are_all_loaded_and_drawn(page: Any) -> None:
     data = chains(501, "five hundred")
     drop_file(page, "500.json", data)
@@ -20,14 +33,7 @@ def test_500_nodes_are_all_loaded_and_drawn(page: Any) -> None:
 
 
 def test_a_failure_reads_at_fit_all_zoom_and_the_minimap_shows_states(page: Any) -> None:
-    data = chains(90, "ninety")
-    bad = next(n for n in data["nodes"] if n["id"] == "m4_0")
-    bad["params"] = {"operation": "divide", "b_value": 0.0}
-    drop_file(page, "90.json", data)
-    page.wait_for_selector(node("m4_0"))
-    page.click("[data-testid=run-button]")
-    label = page.locator(f'{node("m4_0")} .oy-far-status[data-status="error"]')
-    label.wait_for(timeout=30_000)
+    label = run_ninety_with_a_failure(page)
     assert page.evaluate("window.oysterEditor.stats().zoom") < 0.22
     assert label.inner_text().lower() == "error"
     assert label.evaluate("e => parseFloat(getComputedStyle(e).fontSize) * window.oysterEditor.stats().zoom") >= 11
@@ -58,14 +64,7 @@ def test_the_minimap_is_one_canvas_that_pans_the_view(page: Any) -> None:
 
 
 def test_the_detail_level_switches_with_zoom_and_panning_keeps_it(page: Any) -> None:
-    data = chains(90, "ninety")
-    bad = next(n for n in data["nodes"] if n["id"] == "m4_0")
-    bad["params"] = {"operation": "divide", "b_value": 0.0}
-    drop_file(page, "90.json", data)
-    page.wait_for_selector(node("m4_0"))
-    page.click("[data-testid=run-button]")
-    badge = page.locator(f'{node("m4_0")} .oy-far-status[data-status="error"]')
-    badge.wait_for(timeout=30_000)
+    badge = run_ninety_with_a_failure(page)
     # fit-all: light boxes, no parameter widget anywhere, the failure a legible "error" over the whole node
     assert page.locator(".oy-editor.oy-tiny").count() == 1
     assert page.locator(".oy-param").count() == 0

@@ -15,7 +15,8 @@ from oyster_nodes.registry import load_registry
 from oyster_nodes.server import workspace as workspace_module
 from oyster_nodes.server.api import build_catalog
 from oyster_nodes.server.auth import RequestGate
-from oyster_nodes.server.previews import make_previews
+from oyster_nodes.server.previews import keep_cached_folders, make_previews
+from oyster_nodes.server.sessions import SessionStore, StaleVersion
 from oyster_nodes.server.workspace import PathRefused, SaveConflict, Workspace, inside, safe_name
 from oyster_nodes.types import Files, Image
 from oyster_nodes.workflow import Workflow
@@ -61,6 +62,29 @@ def test_autosaves_are_listed_newest_first_and_pruned(tmp_path: Path, monkeypatc
     (ws.autosaves / "extra.json").write_text(graph.to_json())
     fresh.autosave("doc5", graph)  # a new workspace counts (and prunes) on its first save
     assert len(list(ws.autosaves.glob("*.json"))) == 3
+
+
+def test_journal_versions_go_on_across_sessions_and_leave_with_their_autosave(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workspace_module, "MAX_AUTOSAVES", 1)
+    ws = Workspace(root=tmp_path, templates=tmp_path / "t", outputs=tmp_path / "out")
+    store = SessionStore(registry=load_registry(), workspace=ws)
+    graph = Workflow(metadata={"name": "g"}, nodes=[{"id": "n1", "type": "core.number", "params": {"value": 1}}])
+    doc = graph.model_dump(mode="json")
+    first = store.create()
+    store.update(first, first.rev, doc)
+    store.update(first, first.rev, doc, 7)  # the version a tab gave the copy it kept
+    with pytest.raises(StaleVersion):
+        store.update(first, first.rev, doc, 7)  # a write that arrives after a newer one changes nothing
+    assert (first.seq, ws.journal_seq(first.doc_id)) == (7, 7)
+    again = store.create()  # a reloaded tab reopens the journal at its version
+    again.replace(graph, ("autosave", f"{first.doc_id}.json"), doc_id=first.doc_id, seq=ws.journal_seq(first.doc_id))
+    store.update(again, again.rev, doc)
+    assert ws.journal_seq(first.doc_id) == 8
+    assert ws.journal_seq("../x") == ws.journal_seq("0123456789ab") == 0
+    os.utime(ws.autosaves / f"{first.doc_id}.json", (1000, 1000))
+    ws.autosave("fedcba987654", graph)  # pruned: the version goes with its autosave
+    assert not (ws.autosaves / f"{first.doc_id}.seq").exists() and ws.journal_seq(first.doc_id) == 0
 
 
 def test_file_listing_stops_at_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,3 +160,19 @@ def test_previews_by_output_type(tmp_path: Path) -> None:
     assert kinds["cam"]["keys"][0]["target"] == [1.0, 1.0, 0.0]
     assert kinds["f"]["files"][0]["url"] == ""
     assert kinds["x"]["text"] == "1.5"
+
+
+def test_cached_preview_folders_are_bounded_and_the_one_in_use_stays(tmp_path: Path) -> None:
+    root = tmp_path / "previews"
+    image = Image(rgb_hw3=np.zeros((8, 8, 3), np.uint8))
+    args = {"files_url": "/f", "out_dir": tmp_path / "out"}
+    for i in range(6):
+        make_previews("n1", {"image": image}, folder=root / f"cached-{i}", url=f"/p/cached-{i}", **args)
+        os.utime(root / f"cached-{i}", (1000 + i, 1000 + i))
+    make_previews("n1", {"image": image}, folder=root / "job1", url="/p/job1", **args)
+    os.utime(root / "job1", (1, 1))  # a run's previews are the job store's to prune, never these
+    removed = keep_cached_folders(root, root / "cached-0", keep=3)  # cached-0 was just read again: the newest now
+    assert sorted(removed) == ["cached-1", "cached-2", "cached-3"]
+    assert sorted(p.name for p in root.iterdir()) == ["cached-0", "cached-4", "cached-5", "job1"]
+    assert any((root / "cached-0").iterdir())
+    assert keep_cached_folders(root, root / "cached-9", keep=3) == []  # a key with no files: nothing to keep
