@@ -28,7 +28,7 @@ from ...settings import setting
 from ..camera.path import EASINGS, FPS_CHOICES
 from ..state.timeline import Timeline, empty_arrays
 from ..state.world_state import WorldState, water_at
-from .agents import AgentState
+from .agents import AVOID_REACH_M, AgentState
 from .env import EnvModel
 from .resolve import SimulationError, resolve_shot
 from .scene import SPARE_GEOMS, build_mjcf, contact_solref, fill_heightfield, inertia
@@ -152,8 +152,12 @@ class WorldSession:
         self.shot = shot
         self.bodies, self.agent_specs, self.events, self.notes = shot.bodies, shot.agents, shot.events, shot.notes
         self.spare = spare or Spare(bodies=(), agents=())
-        #: where a viewer stands (x, y) for agents to walk around; None: no viewer on the ground
+        #: where a viewer stands (x, y) for agents to walk around; None: no viewer on the ground. The script's
+        #: 'viewer' events set it frame by frame; an interactive caller sets it before each `advance`
         self.viewer_xy: np.ndarray | None = None
+        self.viewer_paths = [e for e in self.events if e["kind"] == "viewer"]
+        #: whether an agent came within reach of the viewer while stepping to the last frame advanced to
+        self.viewer_felt = False
         self.model = self._compile(shot.focus_xy)
         self.data = mujoco.MjData(self.model)
         self._find_ids()
@@ -241,6 +245,9 @@ class WorldSession:
         if self.finished:
             raise SimulationError(f"the shot ends after {self.n_frames} frames; restore a snapshot to go on")
         f = self.frame
+        if self.viewer_paths:
+            self.viewer_xy = viewer_at(self.viewer_paths, f / self.settings.fps, 0.25 / self.settings.fps)
+        self.viewer_felt = False
         while self.step_index < f * self.substeps:
             self._step(self.step_index * self.dt)
             self.step_index += 1
@@ -295,6 +302,9 @@ class WorldSession:
                             | ({"end": raw["end"]} if raw.get("end") is not None else {}))
         alive = {b.id: ("body", k) for k, b in enumerate(self.bodies) if self.alive[k]}
         alive |= {a.spec.id: ("agent", k) for k, a in enumerate(self.agents) if a.alive}
+        if event["kind"] == "viewer":
+            raise SimulationError("a viewer path is part of a script (where someone watching stood); it cannot "
+                                  "be applied to a running session, whose viewer is set by the caller")
         if event["kind"] == "spawn":
             self._check_spare(event)
             spawn_live(self.world, event, self.shot, alive)
@@ -598,9 +608,12 @@ class WorldSession:
 
     def _advance_agents(self, t: float) -> None:
         """Move every agent to where it is at time t (animation, else one step along its route)."""
+        viewer = self.viewer_xy
         for a in self.agents:
             if a.alive and not a.animate(self.world, t):
-                a.step(self.world, self.dt, self.notes, t, self.viewer_xy)
+                if viewer is not None and not self.viewer_felt:
+                    self.viewer_felt = float(np.hypot(*(a.xy - viewer))) < AVOID_REACH_M + 1.0
+                a.step(self.world, self.dt, self.notes, t, viewer)
 
     def _pose_agents(self) -> None:
         """Put the agents' collision shapes where the agents are; only living agents collide."""
@@ -651,6 +664,28 @@ class WorldSession:
             return rows
         change = rows[:, 2] / self.masses[rows[:, 1].astype(int)]
         return rows[change >= IMPACT_DV]
+
+
+def viewer_at(paths: list[dict[str, Any]], t: float, snap_s: float) -> np.ndarray | None:
+    """Where the scripted viewer stands at time t: on the path of the last 'viewer' event whose interval holds
+    t (within snap_s), its points evenly spaced over the interval; a point within snap_s of t is taken as it
+    is (a recording's one point per frame replays exactly), between points the place is interpolated. None
+    when no event holds t (no viewer on the ground then)."""
+    for e in reversed(paths):
+        t0, t1, points = float(e["time"]), float(e["end"]), e["path"]
+        if not t0 - snap_s <= t <= t1 + snap_s:
+            continue
+        if len(points) == 1:
+            return np.array(points[0][:2], np.float64)
+        gap = (t1 - t0) / (len(points) - 1)
+        u = min(max((t - t0) / gap, 0.0), len(points) - 1.0)
+        k = int(round(u))
+        if abs(u - k) * gap <= snap_s:
+            return np.array(points[k][:2], np.float64)
+        lo = int(math.floor(u))
+        a, b = np.asarray(points[lo][:2], np.float64), np.asarray(points[lo + 1][:2], np.float64)
+        return a + (b - a) * (u - lo)
+    return None
 
 
 def _half_box(shape: str, size: list[float]) -> list[float]:
