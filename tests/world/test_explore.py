@@ -478,3 +478,65 @@ def test_a_scripted_viewer_is_walked_round_and_its_path_is_read_between_points()
     s = flat_session()
     reply = s.handle({"type": "say", "text": "from 0s to 1s viewer path=(3,3)"})
     assert reply["ok"] is False and "the viewer is you" in reply["error"]
+
+
+def _gift_world(tmp_path) -> object:  # noqa: ANN001
+    import trimesh
+
+    from oyster_nodes.world.edit.meshimport import import_mesh
+
+    trimesh.creation.box(extents=(0.6, 0.4, 0.5)).export(str(tmp_path / "gift.glb"))
+    return import_mesh(flat(), tmp_path / "gift.glb", x=40.0, y=40.0)
+
+
+def test_an_imported_mesh_is_spawned_live_by_name_and_replays_from_the_recording(tmp_path) -> None:  # noqa: ANN001
+    from oyster_nodes.world.simulate.run import SimSettings, simulate
+
+    world = _gift_world(tmp_path)
+    s = ExploreSession(world, component(RENDERER), settings=SMALL, start=(30.0, 30.0),
+                       events=parse_script("at 0s spawn box cart pos=30,40 size=2,1.2,0.6", english=False).events,
+                       encoder=component(TEXT_ENCODER))
+    states(s, 12)
+    for text, where in (("the product here", (30.0, 32.5)), ("a gift.glb on the cart", (30.0, 40.0)),
+                        ("two gifts there", None)):
+        reply = s.handle({"type": "say", "text": text})
+        assert reply["ok"] and all(d["event"]["shape"] == "mesh" for d in reply["did"]), (text, reply)
+        if where:
+            assert reply["did"][0]["event"]["pos"][:2] == pytest.approx(where, abs=0.05), text
+    states(s, 36)
+    gifts = [k for k, b in enumerate(s.sim.bodies) if b.shape == "mesh"]
+    assert [s.sim.bodies[k].id for k in gifts] == ["gift1", "gift2", "gift3", "gift4"]
+    first, on_cart = (s.sample.body_pos_b3[gifts[k]] for k in (0, 1))
+    assert first[2] == pytest.approx(float(heights_at(world, first[None, :2])[0]), abs=0.02)  # rests on the ground
+    assert on_cart[2] == pytest.approx(body(s, "cart")[2] + 0.3, abs=0.03)  # ... and on the cart's top
+    assert np.array_equal(s.render().rgb_hw3, s.renderer.render(s.world_now(), s.camera()).rgb_hw3)
+    script = s.recording_nodes()["actions"]["params"]["script"]
+    assert script.count("spawn shape=mesh") == 4 and "mesh=gift-1" in script
+    timeline = simulate(world, parse_script(script, english=False).events, SimSettings(duration_s=2.5, fps=24))
+    for k in gifts:
+        again = timeline.body_pos_fb3[s.sim.frame - 1, [b.id for b in timeline.bodies].index(s.sim.bodies[k].id)]
+        assert np.allclose(again, s.sample.body_pos_b3[k], atol=0.05)  # the live spare and the scripted body agree
+    reply = s.handle({"type": "say", "text": "a gift here"})
+    assert reply["ok"] is False and "no spare 'gift-1' left" in reply["error"], reply  # four spares each
+
+
+def test_an_unknown_or_broken_mesh_gets_a_clear_answer_and_the_session_goes_on(tmp_path) -> None:  # noqa: ANN001
+    import dataclasses
+
+    from oyster_nodes.world.state.records import MeshPlacement
+
+    world = _gift_world(tmp_path)
+    broken = MeshPlacement(id="lamp-1", name="lamp.obj", pos=(50.0, 50.0, 10.0))  # no geometry in the world
+    world = dataclasses.replace(world, meshes=[*world.meshes, broken])
+    s = ExploreSession(world, component(RENDERER), settings=SMALL, start=(30.0, 30.0), encoder=component(TEXT_ENCODER))
+    for text, expect in (("a chair.glb here", "'chair.glb' is not imported into this world"),
+                         ("a lamp here", "'lamp-1' has no geometry"), ("the product here", "which product?")):
+        reply = s.handle({"type": "say", "text": text})
+        assert reply["ok"] is False and expect in reply["error"], (text, reply)
+    assert "mesh import node" in s.handle({"type": "say", "text": "a chair.glb here"})["error"]
+    reply = s.handle({"type": "event", "event": {"kind": "spawn", "shape": "mesh", "mesh": "teapot", "pos": [31, 31]}})
+    assert reply["ok"] is False and "no imported mesh 'teapot'" in reply["error"]
+    assert s.handle({"type": "say", "text": "a gift here"})["ok"]  # the session goes on
+    plain = flat_session(encoder=component(TEXT_ENCODER))
+    reply = plain.handle({"type": "say", "text": "the product here"})
+    assert reply["ok"] is False and "imports no mesh" in reply["error"]
