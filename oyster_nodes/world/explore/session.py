@@ -497,7 +497,7 @@ class ExploreSession:
         duration = round(max(self.t, 0.1), 3)
         lines = [_line(e, e["time"]) for e in self.script] if with_script else []
         lines += [_line(e.applied, e.frame / self.fps) for e in self.branch.edits if e.frame / self.fps <= duration]
-        lines += viewer_lines(self.branch, self.fps, min(self.sim.frame - 1, int(round(duration * self.fps))))
+        lines += viewer_lines(self.branch, self.fps, min(self.sim.frame, int(round(duration * self.fps))) - 1)
         return {
             "camera": {"type": "camera.keyframes", "params": {"keys": keys or [{"time": 0.0, "position": list(
                 self.camera().position), "target": list(_target(self.camera()))}], "duration_s": duration,
