@@ -1,10 +1,12 @@
 """Write workflows/explore_replay.json: a scripted Explore session of about a minute, kept as a shot.
 
 The world comes from the workflow's own prompt, spec and world nodes (run through the executor, so the session
-walks the very world the workflow builds). A scripted viewer walks, looks round, throws balls, drops a box,
-spawns crates and a campfire, pushes a box, makes it rain, sets off a blast near a hiker who runs from it,
-and the session's recording becomes the workflow's camera-keyframes and action-script nodes, rendered by
-sequence.render to an MP4 at a small size (`--resolution`, 144p by default) so the example runs in seconds.
+walks the very world the workflow builds). The session is `oyster_nodes.world.explore.scripted` (the one the
+tests play): a viewer walks, looks round, throws balls, drops a box, spawns crates and a campfire, pushes a
+box, makes it rain, stands in a hiker's way (the hiker walks round it) and sets off a blast the hiker runs
+from. The session's recording becomes the workflow's camera-keyframes and action-script nodes (the script
+holds the viewer's path where the hiker walked round it, so the shot's hiker does what it did live), rendered
+by sequence.render to an MP4 at a small size (`--resolution`, 144p by default) so the example runs in seconds.
 
     .venv/bin/python scripts/explore_replay.py [--seconds 60] [--resolution 144p]
 """
@@ -29,6 +31,7 @@ from oyster_nodes.registry import load_registry  # noqa: E402
 from oyster_nodes.workflow import parse_data  # noqa: E402
 from oyster_nodes.world import Renderer  # noqa: E402
 from oyster_nodes.world.actions.parse import parse_script  # noqa: E402
+from oyster_nodes.world.explore.scripted import play, session_script  # noqa: E402
 from oyster_nodes.world.explore.session import ExploreSession, ExploreSettings  # noqa: E402
 from oyster_nodes.world.explore.walker import dry_start  # noqa: E402
 from oyster_nodes.world.prompt.embed import load_encoder  # noqa: E402
@@ -43,8 +46,9 @@ def head(doc: dict[str, Any]) -> dict[str, Any]:
         "name": "explore_replay", "author": "Oyster Nodes", "created": "2026-12-02T00:00:00Z",
         "packs": {"builtin": "0.1.0"},
         "description": "An Explore session kept as a shot: a viewer walks a meadow, throws balls, drops a box, "
-                       "spawns crates on a cart and a campfire, pushes a box, makes it rain and sets off a blast "
-                       "a hiker runs from; the recording's camera and events render to a small MP4."}, **doc}
+                       "spawns crates on a cart and a campfire, pushes a box, makes it rain, stands in a hiker's "
+                       "way (the hiker walks round it) and sets off a blast the hiker runs from; the recording's "
+                       "camera, events and viewer path render to a small MP4."}, **doc}
 
 
 WORLD_NODES = [
@@ -66,50 +70,6 @@ def the_world(registry: Any) -> Any:
     if not result.ok:
         raise SystemExit(f"the world did not build: {result.errors}")
     return result.outputs["world"]["world"]
-
-
-def session_script(x: float, y: float) -> str:
-    return "\n".join([f"at 0s spawn box cart pos={x + 3:.1f},{y + 14:.1f} size=2,1.2,0.6 material=wood",
-                      f"at 0s spawn character hiker pos={x - 8:.1f},{y + 20:.1f}",
-                      f"from 0s to 40s move hiker to={x + 12:.1f},{y + 20:.1f}"])
-
-
-def play(s: ExploreSession, seconds: float) -> None:
-    """The scripted viewer: (time, message) steps spread over `seconds`."""
-    steps: list[tuple[float, dict[str, Any]]] = [
-        (0.5, {"type": "keys", "down": ["KeyW"]}), (3.0, {"type": "throw", "speed": 9.0, "color": "red"}),
-        (5.0, {"type": "look", "dx": -25.0}), (6.0, {"type": "throw", "speed": 12.0, "color": "blue"}),
-        (9.0, {"type": "keys", "up": ["KeyW"]}), (9.5, {"type": "look", "dx": 25.0, "dy": -10.0}),
-        (10.0, {"type": "say", "text": "three crates on the cart"}),
-        (11.0, {"type": "drop", "shape": "box", "size": 0.5, "color": "yellow"}),
-        (14.0, {"type": "keys", "down": ["KeyW"]}), (15.5, {"type": "keys", "up": ["KeyW"]}),
-        (12.5, {"type": "push", "speed": 3.0}), (20.0, {"type": "look", "dx": 40.0, "dy": 10.0}),
-        (21.0, {"type": "say", "text": "a campfire here"}),
-        (22.0, {"type": "say", "text": "make it rain"}), (26.0, {"type": "keys", "down": ["KeyA"]}),
-        (30.0, {"type": "keys", "up": ["KeyA"]}), (31.0, {"type": "look", "dx": -60.0}),
-        (34.0, {"type": "say", "text": "at 0s blast pos={hx},{hy} radius=6 strength=300"}),
-        (40.0, {"type": "look", "dx": 20.0}), (44.0, {"type": "keys", "down": ["KeyS"]}),
-        (50.0, {"type": "keys", "up": ["KeyS"]}), (52.0, {"type": "throw", "speed": 14.0}),
-    ]
-    steps.sort(key=lambda step: step[0])
-    dt, t, k = 1 / 24, 0.0, 0
-    while t < seconds - 1e-9:
-        while k < len(steps) and steps[k][0] * seconds / 60.0 <= t + 1e-9:
-            msg = dict(steps[k][1])
-            if "text" in msg:
-                msg["text"] = msg["text"].format(**_places(s))
-            reply = s.handle(msg)
-            if not reply["ok"]:
-                raise SystemExit(f"step {steps[k]}: {reply['error']}")
-            k += 1
-        s.tick(dt)
-        t += dt
-
-
-def _places(s: ExploreSession) -> dict[str, str]:
-    hiker = next(k for k, a in enumerate(s.sim.agents) if a.spec.id == "hiker")
-    hx, hy, _ = s.sample.agent_pos_a3[hiker]
-    return {"hx": f"{hx - 3:.2f}", "hy": f"{hy:.2f}"}
 
 
 def workflow(nodes: dict[str, dict[str, Any]], resolution: str) -> dict[str, Any]:

@@ -166,6 +166,40 @@ def test_snapshot_and_rewind_over_the_socket_restore_the_pose_exactly(explore: t
         c.close()
 
 
+def test_an_imported_mesh_is_spawned_live_over_the_socket_and_recorded(explore: tuple[ServerProcess, str]) -> None:
+    import trimesh
+
+    server, _ = explore
+    out = server.workspace / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    trimesh.creation.box(extents=(0.6, 0.4, 0.5)).export(str(out / "gift.glb"))
+    doc = json.loads(WORLD.read_text())
+    doc["nodes"].append({"id": "gift", "type": "world.import_mesh", "params": {"path": "gift.glb", "x": 120.0,
+                                                                              "y": 120.0}})
+    doc["links"] = [x for x in doc["links"] if x["to_node"] != "sim" or x["to_input"] != "world"] + [
+        {"from_node": "world", "from_output": "world", "to_node": "gift", "to_input": "world"},
+        {"from_node": "gift", "from_output": "world", "to_node": "sim", "to_input": "world"}]
+    body = json.dumps({"workflow": doc, "node": "sim"}).encode()
+    req = urllib.request.Request(server.base + "/oyster/api/explore/worlds", data=body, method="POST",
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=300) as res:
+        world = str(json.loads(res.read())["world"])
+    c = Client.open(server.base, world, size=SMALL)
+    try:
+        c.until(lambda m: m.get("kind") == "frame", 60.0)
+        reply = c.reply_to(c.send({"type": "say", "text": "the product here"}), 60.0)
+        assert reply["ok"] and reply["did"][0]["event"]["shape"] == "mesh", reply
+        refused = c.reply_to(c.send({"type": "say", "text": "a chair.glb here"}))
+        assert not refused["ok"] and "'chair.glb' is not imported" in refused["error"], refused
+        n = len(c.frames)
+        c.pump(1.0)
+        assert len(c.frames) > n  # frames kept coming
+        recording = c.reply_to(c.send({"type": "record"}))
+        assert "spawn shape=mesh id=gift1" in recording["nodes"]["actions"]["params"]["script"], recording
+    finally:
+        c.close()
+
+
 def test_opening_a_node_without_a_world_says_which_nodes_can_be_explored(explore: tuple[ServerProcess, str]) -> None:
     server, _ = explore
     body = json.dumps({"workflow": json.loads(WORLD.read_text()), "node": "prompt"}).encode()

@@ -27,6 +27,7 @@ from 0s to 5s time 19:30
 2s..4s weather rain
 at 4s material ball1 metal
 from 1s to 2s animate ball1 to=70,70,30 ease=in_out
+from 2s to 3s viewer path=(12,10),(14,10)
 at 4.5s remove ball1   # gone
 """
 

@@ -405,3 +405,138 @@ def test_the_stream_shows_the_shots_own_pixels() -> None:
     assert streamed.semantic_hw is None and shot.semantic_hw is not None
     assert np.array_equal(streamed.rgb_hw3, shot.rgb_hw3)
     assert s.renderer.settings == type(s.renderer.settings)()  # the shots' settings, no other tier
+
+
+def test_a_recorded_session_replays_the_agents_as_they_were_lived(full_registry, tmp_path) -> None:
+    """The scripted session (the one workflows/explore_replay.json keeps): the hiker walks round the viewer
+    standing in its way; the recording's nodes, run by the executor, move the hiker the same, bit for bit, at
+    every frame (the viewer's path is in the script, at the digits the agents saw it live)."""
+    from oyster_nodes.cache import Cache
+    from oyster_nodes.executor import Executor, RunOptions
+    from oyster_nodes.world import save_world
+    from oyster_nodes.world.explore import scripted
+    from oyster_nodes.world.simulate.agents import KEEP_M
+
+    events = parse_script(scripted.session_script(30.0, 30.0), english=False).events
+    s = ExploreSession(flat(), component(RENDERER), events=events, settings=SMALL, start=(30.0, 30.0),
+                       encoder=component(TEXT_ENCODER))
+    lived: dict[int, tuple[np.ndarray, tuple[float, float]]] = {}
+
+    def watch(s: ExploreSession) -> None:
+        lived[s.sample.frame] = (s.sample.agent_pos_a3[0].copy(), (s.walker.pose.x, s.walker.pose.y))
+
+    scripted.play(s, 36.0, watch=watch)  # the hiker walks round the viewer (8-15 s) and runs from a blast (34 s)
+    gap = min(float(np.hypot(*(pos[:2] - np.asarray(eye)))) for pos, eye in lived.values())
+    assert KEEP_M - 0.1 < gap < 1.5 and max(abs(pos[1] - 50.0) for pos, _ in lived.values()) > 0.8  # it went round
+    nodes = s.recording_nodes()
+    script = nodes["actions"]["params"]["script"]
+    assert "viewer path=(" in script and "id=crate3" in script and " blast " in script
+    save_world(flat(), tmp_path / "flat.oyworld.safetensors")
+
+    def replay(script: str) -> np.ndarray:
+        doc = {"format": "oyster-workflow", "version": 1, "nodes": [
+            {"id": "load", "type": "world.load", "params": {"path": "flat.oyworld.safetensors"}},
+            {"id": "cam", "type": "camera.keyframes", "params": nodes["camera"]["params"]},
+            {"id": "acts", "type": "action.script", "params": {**nodes["actions"]["params"], "script": script}},
+            {"id": "sim", "type": "simulate.run", "params": {"duration_s": nodes["camera"]["params"]["duration_s"]}},
+        ], "links": [
+            {"from_node": "load", "from_output": "world", "to_node": "cam", "to_input": "world"},
+            {"from_node": "load", "from_output": "world", "to_node": "sim", "to_input": "world"},
+            {"from_node": "acts", "from_output": "script", "to_node": "sim", "to_input": "script"},
+        ]}
+        result = Executor(Cache()).run(build(parse_data(doc), full_registry), RunOptions(out_dir=tmp_path))
+        assert result.ok, result.errors
+        timeline = result.outputs["sim"]["timeline"]
+        assert [a.id for a in timeline.agents] == ["hiker"]
+        return timeline.agent_pos_fa3[:, 0]
+
+    shot = replay(script)
+    frames = [f for f in lived if f < len(shot)]
+    assert len(frames) >= 850 and all(np.array_equal(shot[f], lived[f][0]) for f in frames)
+    blind = replay("\n".join(x for x in script.splitlines() if " viewer " not in x))  # the script without the viewer
+    assert max(float(np.abs(blind[f] - lived[f][0]).max()) for f in frames) > 0.5
+
+
+def test_a_scripted_viewer_is_walked_round_and_its_path_is_read_between_points() -> None:
+    from oyster_nodes.world.simulate.agents import KEEP_M
+    from oyster_nodes.world.simulate.run import SimSettings, SimulationError, WorldSession, simulate, viewer_at
+
+    walk = "at 0s spawn character hiker pos=20,30\nfrom 0s to 8s move hiker to=40,30\n"
+    settings = SimSettings(duration_s=8.0, fps=24)
+    blind = simulate(flat(), parse_script(walk, english=False).events, settings).agent_pos_fa3[:, 0]
+    seen = simulate(flat(), parse_script(walk + "from 0s to 8s viewer path=(30,30.2)", english=False).events,
+                    settings).agent_pos_fa3[:, 0]
+    assert np.abs(blind[:, 1] - 30.0).max() < 1e-9  # straight through where nobody stands ...
+    assert np.hypot(seen[:, 0] - 30.0, seen[:, 1] - 30.2).min() >= KEEP_M - 1e-6  # ... round the viewer
+    assert seen[-1, 0] > 35.0 and np.abs(seen[:, 1] - 30.0).max() > 0.5
+    paths = parse_script("from 1s to 3s viewer path=(10,10),(20,10),(20,30)", english=False).events
+    assert viewer_at(paths, 2.5, 0.01).tolist() == [20.0, 20.0]  # halfway along the second leg
+    assert viewer_at(paths, 2.0, 0.01).tolist() == [20.0, 10.0] and viewer_at(paths, 3.5, 0.01) is None
+    session = WorldSession(flat(), [], settings)
+    with pytest.raises(SimulationError, match="viewer path is part of a script"):
+        session.apply({"kind": "viewer", "end": 2.0, "path": [[1.0, 2.0]]})
+    s = flat_session()
+    reply = s.handle({"type": "say", "text": "from 0s to 1s viewer path=(3,3)"})
+    assert reply["ok"] is False and "the viewer is you" in reply["error"]
+
+
+def _gift_world(tmp_path) -> object:  # noqa: ANN001
+    import trimesh
+
+    from oyster_nodes.world.edit.meshimport import import_mesh
+
+    trimesh.creation.box(extents=(0.6, 0.4, 0.5)).export(str(tmp_path / "gift.glb"))
+    return import_mesh(flat(), tmp_path / "gift.glb", x=40.0, y=40.0)
+
+
+def test_an_imported_mesh_is_spawned_live_by_name_and_replays_from_the_recording(tmp_path) -> None:  # noqa: ANN001
+    from oyster_nodes.world.simulate.run import SimSettings, simulate
+
+    world = _gift_world(tmp_path)
+    s = ExploreSession(world, component(RENDERER), settings=SMALL, start=(30.0, 30.0),
+                       events=parse_script("at 0s spawn box cart pos=30,40 size=2,1.2,0.6", english=False).events,
+                       encoder=component(TEXT_ENCODER))
+    states(s, 12)
+    for text, where in (("the product here", (30.0, 32.5)), ("a gift.glb on the cart", (30.0, 40.0)),
+                        ("two gifts there", None)):
+        reply = s.handle({"type": "say", "text": text})
+        assert reply["ok"] and all(d["event"]["shape"] == "mesh" for d in reply["did"]), (text, reply)
+        if where:
+            assert reply["did"][0]["event"]["pos"][:2] == pytest.approx(where, abs=0.05), text
+    states(s, 36)
+    gifts = [k for k, b in enumerate(s.sim.bodies) if b.shape == "mesh"]
+    assert [s.sim.bodies[k].id for k in gifts] == ["gift1", "gift2", "gift3", "gift4"]
+    first, on_cart = (s.sample.body_pos_b3[gifts[k]] for k in (0, 1))
+    assert first[2] == pytest.approx(float(heights_at(world, first[None, :2])[0]), abs=0.02)  # rests on the ground
+    assert on_cart[2] == pytest.approx(body(s, "cart")[2] + 0.3, abs=0.03)  # ... and on the cart's top
+    assert np.array_equal(s.render().rgb_hw3, s.renderer.render(s.world_now(), s.camera()).rgb_hw3)
+    script = s.recording_nodes()["actions"]["params"]["script"]
+    assert script.count("spawn shape=mesh") == 4 and "mesh=gift-1" in script
+    timeline = simulate(world, parse_script(script, english=False).events, SimSettings(duration_s=2.5, fps=24))
+    for k in gifts:
+        again = timeline.body_pos_fb3[s.sim.frame - 1, [b.id for b in timeline.bodies].index(s.sim.bodies[k].id)]
+        assert np.allclose(again, s.sample.body_pos_b3[k], atol=0.05)  # the live spare and the scripted body agree
+    reply = s.handle({"type": "say", "text": "a gift here"})
+    assert reply["ok"] is False and "no spare 'gift-1' left" in reply["error"], reply  # four spares each
+
+
+def test_an_unknown_or_broken_mesh_gets_a_clear_answer_and_the_session_goes_on(tmp_path) -> None:  # noqa: ANN001
+    import dataclasses
+
+    from oyster_nodes.world.state.records import MeshPlacement
+
+    world = _gift_world(tmp_path)
+    broken = MeshPlacement(id="lamp-1", name="lamp.obj", pos=(50.0, 50.0, 10.0))  # no geometry in the world
+    world = dataclasses.replace(world, meshes=[*world.meshes, broken])
+    s = ExploreSession(world, component(RENDERER), settings=SMALL, start=(30.0, 30.0), encoder=component(TEXT_ENCODER))
+    for text, expect in (("a chair.glb here", "'chair.glb' is not imported into this world"),
+                         ("a lamp here", "'lamp-1' has no geometry"), ("the product here", "which product?")):
+        reply = s.handle({"type": "say", "text": text})
+        assert reply["ok"] is False and expect in reply["error"], (text, reply)
+    assert "mesh import node" in s.handle({"type": "say", "text": "a chair.glb here"})["error"]
+    reply = s.handle({"type": "event", "event": {"kind": "spawn", "shape": "mesh", "mesh": "teapot", "pos": [31, 31]}})
+    assert reply["ok"] is False and "no imported mesh 'teapot'" in reply["error"]
+    assert s.handle({"type": "say", "text": "a gift here"})["ok"]  # the session goes on
+    plain = flat_session(encoder=component(TEXT_ENCODER))
+    reply = plain.handle({"type": "say", "text": "the product here"})
+    assert reply["ok"] is False and "imports no mesh" in reply["error"]

@@ -19,7 +19,7 @@ def test_the_replay_is_a_recorded_session_with_interaction(full_registry) -> Non
     nodes = {n["id"]: n for n in json.loads(PATH.read_text())["nodes"]}
     script = nodes["actions"]["params"]["script"]
     for doing in ("id=sphere1", "vel=", "id=crate3", "id=campfire1_embers", "impulse id=box1", "weather to=rain",
-                  "blast"):
+                  "blast", "viewer path=("):  # the viewer's path where the hiker walked round it
         assert doing in script, doing
     keys = nodes["camera"]["params"]["keys"]
     assert nodes["camera"]["params"]["duration_s"] >= 55.0 and len(keys) > 100

@@ -122,6 +122,8 @@ EVENT_KINDS: dict[str, tuple[Field, ...]] = {
         _f("strength", "number", 2000.0, 0.0, 1e7, help="impulse in N·s at the centre"),
     ),
     "material": (_BODY, *_SURFACE),
+    "viewer": (_f("path", "path", required=True,
+                  help="where a viewer stands on the ground, points evenly spaced over the interval"),),
 }
 
 #: words that may stand before key=value fields, in order, per kind
@@ -137,6 +139,7 @@ POSITIONAL: dict[str, tuple[str, ...]] = {
     "wind": ("speed",),
     "blast": ("pos",),
     "material": ("id", "material"),
+    "viewer": ("path",),
 }
 
 #: instant: no interval; optional: an interval makes it gradual; required: needs from..to
@@ -152,6 +155,7 @@ INTERVAL: dict[str, str] = {
     "wind": "optional",
     "blast": "instant",
     "material": "instant",
+    "viewer": "required",
 }
 
 MAX_EVENTS = 2000

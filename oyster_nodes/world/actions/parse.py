@@ -51,6 +51,8 @@ ALIASES: dict[str, str] = {
     "paint": "material",
 }
 MAX_SCRIPT_CHARS = 200_000
+#: how much of a line an event keeps as its text (the timeline's event records hold up to 500 characters)
+MAX_TEXT = 500
 
 _NUM = r"-?\d+(?:\.\d+)?(?:[eE]-?\d+)?"
 _PAREN = rf"\(\s*{_NUM}(?:\s*,\s*{_NUM})*\s*\)"
@@ -222,7 +224,7 @@ def parse_line(text: str, line: int) -> dict[str, Any]:
     if INTERVAL[kind] == "instant" and raw.get("end") is not None and t1 is None:
         raise ActionError(f"{kind} happens at one moment; remove 'for'", line, verb.column)
     event = check_event(raw, line=line, column=verb.column)
-    event["text"] = text.strip()
+    event["text"] = text.strip()[:MAX_TEXT]  # a long line (a path of many points) keeps its start, as check_event
     return event
 
 

@@ -50,6 +50,8 @@ class Part:
     offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
     yaw: float = 0.0
     name: str = ""
+    #: the imported mesh (shape "mesh"; `size` is then its extent)
+    mesh: str | None = None
 
 
 def _ring(n: int, radius: float, part: Part) -> tuple[Part, ...]:
@@ -85,11 +87,57 @@ COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
           "several": 4, "some": 3, "dozen": 12}
 
 
-def understood() -> str:
+#: words for the world's imported product (or its one imported mesh): "the product here"
+PRODUCT_WORDS = ("product", "products", "mesh", "meshes", "model", "models")
+_MESH_FILE = re.compile(r"[a-z0-9_\-]+\.(?:glb|gltf|obj|ply|stl)\b")
+
+
+def understood(world: WorldState | None = None) -> str:
     """What spawn text understands, for answers to text it does not."""
-    return (f"I can spawn {', '.join(THINGS)} (e.g. 'a campfire here', 'three crates on the cart', 'a red ball "
-            "there'), and I understand events like 'make it rain', 'night falls', 'the wind picks up', "
+    meshes = [m.id for m in world.meshes] if world is not None else []
+    imported = (f", the world's imported {'mesh' if len(meshes) == 1 else 'meshes'} {', '.join(meshes[:8])} "
+                "('the product here', by name or file name)") if meshes else ""
+    return (f"I can spawn {', '.join(THINGS)}{imported} (e.g. 'a campfire here', 'three crates on the cart', "
+            "'a red ball there'), and I understand events like 'make it rain', 'night falls', 'the wind picks up', "
             "'an explosion here', 'push the ball'")
+
+
+def _stem(name: str) -> str:
+    return name.lower().rsplit(".", 1)[0]
+
+
+def mesh_in(text: str, words: list[str], world: WorldState) -> tuple[str, int] | None:
+    """The imported mesh a line names and the index of its word: by file name ('chair.glb'), by its id or
+    file name without the extension ('two chairs here'), or as 'the product' (the studio's product, else the
+    world's one imported mesh). A file name the world does not import is an error saying how to bring it in."""
+    low = text.lower()
+    named = _MESH_FILE.search(low)
+    if named:
+        stem = _stem(named.group(0))
+        mesh = next((m for m in world.meshes if m.name.lower() == named.group(0) or m.id.lower() == stem), None)
+        if mesh is None:
+            known = ", ".join(f"{m.id} ({m.name})" for m in world.meshes) or "none"
+            raise ActError(f"{named.group(0)!r} is not imported into this world (imported meshes: {known}); add a "
+                           "mesh import node for the file, wire it into the world, and explore that world")
+        return mesh.id, next((k for k, w in enumerate(words) if w == _words(stem)[0]), 0)
+    for k, w in enumerate(words):
+        for m in world.meshes:
+            if w in (m.id.lower(), _stem(m.name), f"{m.id.lower()}s", f"{_stem(m.name)}s"):
+                return m.id, k
+        if w in PRODUCT_WORDS:
+            return _the_product(world, w), k
+    return None
+
+
+def _the_product(world: WorldState, word: str) -> str:
+    products = [m for m in world.meshes if m.extra.get("role") == "product"] or list(world.meshes)
+    if len(products) == 1:
+        return products[0].id
+    if not products:
+        raise ActError(f"this world imports no mesh to spawn as 'the {word}': import one into the world (a mesh "
+                       f"import node), or spawn one of {', '.join(THINGS)}")
+    raise ActError(f"which {word}? this world imports {', '.join(m.id for m in products)}: name one, e.g. "
+                   f"'a {products[0].id} here'")
 
 
 def thing_in(words: list[str]) -> tuple[str, int] | None:
@@ -212,17 +260,14 @@ def _on(name: str, world: WorldState, sim: WorldSession) -> Anchor:
 
 def spawn_events(text: str, reader: EnglishReader, world: WorldState, sim: WorldSession,
                  viewer: Viewer) -> list[dict[str, Any]]:
-    """Spawn events (without times) for a line that names known things."""
+    """Spawn events (without times) for a line that names known things or an imported mesh."""
     words = _words(text)
-    found = thing_in(words)
-    if found is None:
-        raise ActError(f"could not tell what to spawn in {text.strip()!r}: {understood()}")
-    noun, at = found
+    noun, at, parts = _what(text, words, world)
     n = count_in(text, words, at)
-    word = {"sphere": "ball", "box": "box", "capsule": "log"}.get(THINGS[noun][0].shape, "thing")
-    fields = reader.spawn_fields(re.sub(rf"\b{re.escape(words[at])}\b", word, text.lower()))
+    word = {"sphere": "ball", "box": "box", "capsule": "log"}.get(parts[0].shape, "thing")
+    said = _MESH_FILE.sub(word, text.lower()) if parts[0].shape == "mesh" else text.lower()
+    fields = reader.spawn_fields(re.sub(rf"\b{re.escape(words[at])}\b", word, said))
     anchor = anchor_in(text, world, sim, viewer)
-    parts = THINGS[noun]
     if "pos" in fields:  # coordinates in the text win
         xy = np.asarray(fields["pos"][:2], np.float64)
         anchor = Anchor(point=np.array([xy[0], xy[1], float(heights_at(world, xy[None])[0])]), what="there")
@@ -235,8 +280,27 @@ def spawn_events(text: str, reader: EnglishReader, world: WorldState, sim: World
     return events
 
 
+def _what(text: str, words: list[str], world: WorldState) -> tuple[str, int, tuple[Part, ...]]:
+    """What a spawn line names: the noun its ids are made from, its word's index, and its parts."""
+    mesh = mesh_in(text, words, world)
+    if mesh is not None:
+        from ..simulate.run import mesh_problem
+        from ..simulate.scene import mesh_extent
+
+        problem = mesh_problem(world, mesh[0])
+        if problem is not None:
+            raise ActError(problem)
+        extent = tuple(float(c) for c in mesh_extent(world, mesh[0]))
+        noun = re.sub(r"[^a-z0-9]+", "_", mesh[0].lower()).strip("_").rstrip("0123456789_") or "mesh"
+        return noun, mesh[1], (Part(shape="mesh", size=extent, mesh=mesh[0]),)
+    found = thing_in(words)
+    if found is None:
+        raise ActError(f"could not tell what to spawn in {text.strip()!r}: {understood(world)}")
+    return found[0], found[1], THINGS[found[0]]
+
+
 def _radius(part: Part, fields: dict[str, Any]) -> float:
-    size = fields.get("size") or part.size or (0.5,)
+    size = part.size if part.shape == "mesh" else fields.get("size") or part.size or (0.5,)
     if part.shape == "sphere":
         return float(size[0])
     if part.shape == "capsule":
@@ -274,8 +338,11 @@ def _part_event(part: Part, fields: dict[str, Any], base: str, centre: np.ndarra
     """One part's spawn; `fields` (what the line said: size, colour, material, mass, height) apply to
     single-part things only, a campfire keeps its own."""
     e: dict[str, Any] = {"kind": "spawn", "shape": part.shape, "id": f"{base}_{part.name}" if part.name else base}
+    if part.mesh:
+        e["mesh"] = part.mesh
     if part.shape not in ("character", "vehicle"):
-        e["size"] = list(fields.get("size") or part.size or (0.5,))
+        if not part.mesh:
+            e["size"] = list(fields.get("size") or part.size or (0.5,))
         material = fields.get("material") or part.material
         if material:
             e["material"] = material
@@ -287,7 +354,8 @@ def _part_event(part: Part, fields: dict[str, Any], base: str, centre: np.ndarra
     x, y = float(centre[0] + part.offset[0]), float(centre[1] + part.offset[1])
     x, y = float(np.clip(x, 0.5, world.size_m - 0.5)), float(np.clip(y, 0.5, world.size_m - 0.5))
     if anchor.on_top and part.shape not in ("character", "vehicle"):
-        e["pos"] = [x, y, float(anchor.point[2] + _half_height(part.shape, e["size"]) + 0.02)]
+        lift = 0.0 if part.mesh else _half_height(part.shape, e["size"])  # a mesh body's origin is its base
+        e["pos"] = [x, y, float(anchor.point[2] + lift + 0.02)]
     else:
         e["pos"] = [x, y]
         if fields.get("height") is not None and part.shape not in ("character", "vehicle"):
@@ -390,14 +458,15 @@ def read_line(text: str, reader: EnglishReader, world: WorldState, sim: WorldSes
               viewer: Viewer) -> list[dict[str, Any]]:
     """The events one short English line asks for now (without times)."""
     words = _words(text)
-    if is_spawn_text(words):
+    other = any(w in CUES[k] for k in OTHER_KINDS for w in words)
+    if is_spawn_text(words) or not other and mesh_in(text, words, world) is not None:
         return spawn_events(text, reader, world, sim, viewer)
     try:
         event = reader.read(text, 1)
     except ActionError as exc:
-        raise ActError(f"{exc.reason}; {understood()}") from None
+        raise ActError(f"{exc.reason}; {understood(world)}") from None
     if event["kind"] == "spawn":  # the matcher heard a spawn of nothing this module knows
-        raise ActError(f"could not tell what to spawn in {text.strip()!r}: {understood()}")
+        raise ActError(f"could not tell what to spawn in {text.strip()!r}: {understood(world)}")
     if event["kind"] == "blast" and not event.get("pos") and not event.get("near"):
         event["pos"] = [float(c) for c in anchor_in(text, world, sim, viewer).point]
     out = {k: v for k, v in event.items() if k not in ("time", "end", "line", "column", "matched", "text")}

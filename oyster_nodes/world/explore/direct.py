@@ -2,7 +2,7 @@
 
 A branch is the world's script plus the edits made to it (events the viewer applied, each at a frame) and
 the viewer's ground position at each frame lived (agents walk around the viewer, so replaying needs where it
-stood). Keyframes (snapshots of the simulation and the world's light, every KEYFRAME_FRAMES frames) make a
+stood; a recording writes it as 'viewer' events for the frames where an agent came within reach). Keyframes (snapshots of the simulation and the world's light, every KEYFRAME_FRAMES frames) make a
 seek cost at most that many frames of simulation: restore the keyframe at or before the moment and step
 forward, replaying the edits at their frames. Stepping is deterministic, so a moment reached by seeking is
 bit for bit the moment reached by playing. A keyframe at frame F holds the state before F's edits; an edit
@@ -47,6 +47,8 @@ class Branch:
     keyframes: dict[int, Keyframe] = field(default_factory=dict)
     #: the viewer's (x, y) on the ground when the world stepped from each frame (None: flying)
     track: dict[int, tuple[float, float] | None] = field(default_factory=dict)
+    #: the frames at whose steps an agent came within reach of the viewer (the track a recording writes)
+    near: set[int] = field(default_factory=set)
 
     def edits_at(self, frame: int) -> list[Edit]:
         return [e for e in self.edits if e.frame == frame]
@@ -66,6 +68,7 @@ class Branch:
     def forget_track_from(self, frame: int) -> None:
         for k in [k for k in self.track if k >= frame]:
             del self.track[k]
+        self.near = {k for k in self.near if k < frame}
 
     def keyframe_at_or_before(self, frame: int) -> tuple[int, Keyframe]:
         k = max(f for f in self.keyframes if f <= frame)
@@ -76,7 +79,8 @@ class Branch:
         return Branch(name=name, parent=self.name, fork_frame=frame,
                       edits=[e for e in self.edits if e.frame <= frame],
                       keyframes={k: v for k, v in self.keyframes.items() if k <= frame},
-                      track={k: v for k, v in self.track.items() if k < frame})
+                      track={k: v for k, v in self.track.items() if k < frame},
+                      near={k for k in self.near if k < frame})
 
     def describe(self, fps: float, current: bool) -> dict[str, Any]:
         return {"name": self.name, "parent": self.parent, "fork_t": round(self.fork_frame / fps, 4),

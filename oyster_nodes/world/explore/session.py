@@ -38,6 +38,10 @@ from .walker import KNOWN_KEYS, Inputs, Walker, dry_start
 MAX_MESSAGE_KEYS = 32
 MAX_LOOK_DEG = 90.0
 MAX_SNAPSHOTS = 16
+#: the most points one recorded 'viewer' line holds (ten seconds at 24 fps)
+VIEWER_POINTS = 240
+#: a stretch of at least this many frames standing still is written as one point
+STILL_FRAMES = 6
 #: the camera is recorded this often (the keyframes node takes every 0.5 s by default)
 RECORD_EVERY_S = 0.1
 #: a recorded spawn is written this much higher than it was, so that the x, y cut to a script line's digits
@@ -98,7 +102,8 @@ class ExploreSession:
         self.settings = settings or ExploreSettings()
         self.world = world
         self.renderer = renderer
-        self.script = list(events or [])
+        #: the world's script; its 'viewer' events (a recorded viewer) give way to the one exploring now
+        self.script = [e for e in events or [] if e["kind"] != "viewer"]
         self.sim = WorldSession(world, list(self.script), SimSettings(
             duration_s=self.settings.duration_s, fps=self.settings.sim_fps), spare=self.settings.spare)
         x, y = start or dry_start(world)
@@ -208,13 +213,14 @@ class ExploreSession:
         """What an edit changes: the simulation, the world's light, the branch's edits, keyframes and track,
         and the recording."""
         b = self.branch
-        return (self.sim.snapshot(), self.world, list(b.edits), dict(b.keyframes), dict(b.track),
+        return (self.sim.snapshot(), self.world, list(b.edits), dict(b.keyframes), dict(b.track), set(b.near),
                 len(self.recording))
 
     def _undo(self, point: tuple[Any, ...]) -> None:
-        sim, self.world, edits, keyframes, track, recorded = point
+        sim, self.world, edits, keyframes, track, near, recorded = point
         self.sim.restore(sim)
         self.branch.edits, self.branch.keyframes, self.branch.track = edits, keyframes, track
+        self.branch.near = near
         del self.recording[recorded:]
 
     def _english(self, text: str) -> list[dict[str, Any]]:
@@ -256,6 +262,9 @@ class ExploreSession:
         return applied
 
     def _apply(self, raw: dict[str, Any]) -> dict[str, Any]:
+        if raw.get("kind") == "viewer":
+            raise ExploreError("'viewer' events are where a recorded viewer stood; here the viewer is you (walk "
+                               "there instead)")
         world = self.world
         if raw.get("kind") == "time":
             world = set_time(world, float(check_field("time", "to", raw.get("to"))))
@@ -330,6 +339,10 @@ class ExploreSession:
         xy = self.branch.track[f]
         self.sim.viewer_xy = None if xy is None else np.array(xy, np.float64)
         sample = self.sim.advance()
+        if self.sim.viewer_felt:
+            self.branch.near.add(f)
+        else:
+            self.branch.near.discard(f)
         f = self.sim.frame
         if f % KEYFRAME_FRAMES == 0 and f not in self.branch.keyframes:
             self.branch.keyframes[f] = Keyframe(sim=self.sim.snapshot(), world=self.world)
@@ -344,8 +357,10 @@ class ExploreSession:
                 self.sim.notes.append(f"the edit at {frame / self.fps:.2f} s no longer applies: {exc}")
 
     def _viewer_xy(self) -> tuple[float, float] | None:
+        """Where the agents see the viewer: its ground position in walk mode, to the digits a script line keeps
+        (so the recording's 'viewer' events give the agents the very same place), None while flying."""
         p = self.walker.pose
-        return (float(p.x), float(p.y)) if self.walker.mode == "walk" else None
+        return (float(f"{p.x:g}"), float(f"{p.y:g}")) if self.walker.mode == "walk" else None
 
     def _msg_branch(self, msg: dict[str, Any]) -> dict[str, Any]:
         name = msg.get("name")
@@ -482,6 +497,7 @@ class ExploreSession:
         duration = round(max(self.t, 0.1), 3)
         lines = [_line(e, e["time"]) for e in self.script] if with_script else []
         lines += [_line(e.applied, e.frame / self.fps) for e in self.branch.edits if e.frame / self.fps <= duration]
+        lines += viewer_lines(self.branch, self.fps, min(self.sim.frame, int(round(duration * self.fps))) - 1)
         return {
             "camera": {"type": "camera.keyframes", "params": {"keys": keys or [{"time": 0.0, "position": list(
                 self.camera().position), "target": list(_target(self.camera()))}], "duration_s": duration,
@@ -489,6 +505,47 @@ class ExploreSession:
             "actions": {"type": "action.script", "params": {"script": "\n".join(x for x in lines if x) or
                                                             "# nothing was done in the session", "english": False}},
         }
+
+
+def viewer_lines(branch: Branch, fps: float, last: int) -> list[str]:
+    """The viewer's track as 'viewer' script lines, for the frames (up to `last`) where an agent came within
+    reach of it, so `simulate.run` moves the agents around the same place at the same steps: one point per
+    frame while the viewer moves (at most VIEWER_POINTS a line), one point for a stretch where it stood still
+    (STILL_FRAMES or more). Elsewhere the viewer changed nothing, and the replay has no viewer there."""
+    frames = sorted(f for f in branch.near if 0 < f <= last and branch.track.get(f) is not None)
+    lines: list[str] = []
+    moving: list[int] = []
+    for still in _stretches(frames, branch.track):
+        if len(still) >= STILL_FRAMES or moving and still[0] != moving[-1] + 1:
+            lines += _path_lines(branch, moving, fps)
+            moving = []
+        if len(still) >= STILL_FRAMES:
+            lines.append(_viewer_line(branch, still, fps, still=True))
+        else:
+            moving += still
+    return lines + _path_lines(branch, moving, fps)
+
+
+def _stretches(frames: list[int], track: dict[int, Any]) -> list[list[int]]:
+    """Consecutive frames in groups with the same place."""
+    out: list[list[int]] = []
+    for f in frames:
+        if out and f == out[-1][-1] + 1 and track[f] == track[out[-1][-1]]:
+            out[-1].append(f)
+        else:
+            out.append([f])
+    return out
+
+
+def _path_lines(branch: Branch, frames: list[int], fps: float) -> list[str]:
+    return [_viewer_line(branch, frames[k:k + VIEWER_POINTS], fps, still=False)
+            for k in range(0, len(frames), VIEWER_POINTS)]
+
+
+def _viewer_line(branch: Branch, run: list[int], fps: float, *, still: bool) -> str:
+    points = [list(branch.track[f]) for f in (run[:1] if still else run)]  # type: ignore[arg-type]
+    t0, t1 = _floor_time(run[0] / fps), _floor_time(run[-1] / fps)
+    return format_event(check_event({"kind": "viewer", "time": t0, "end": max(t1, t0 + 1e-3), "path": points}))
 
 
 def _from_now(e: dict[str, Any]) -> dict[str, Any]:

@@ -28,10 +28,10 @@ from ...settings import setting
 from ..camera.path import EASINGS, FPS_CHOICES
 from ..state.timeline import Timeline, empty_arrays
 from ..state.world_state import WorldState, water_at
-from .agents import AgentState
+from .agents import AVOID_REACH_M, AgentState
 from .env import EnvModel
 from .resolve import SimulationError, resolve_shot
-from .scene import SPARE_GEOMS, build_mjcf, contact_solref, fill_heightfield, inertia
+from .scene import SPARE_GEOMS, build_mjcf, contact_solref, fill_heightfield, inertia, mesh_vertices
 
 GRAVITY = np.array([0.0, 0.0, -9.81])
 AIR_DENSITY, DRAG_COEFF = 1.2, 0.6
@@ -42,6 +42,8 @@ IMPACT_STEP_DV = 0.3
 IMPACT_DV = 1.0
 IMPACT_MERGE_S = 0.1
 MAX_BLAST_DV = 60.0
+
+MAX_SPARE_MESHES = 8
 
 Progress = Callable[[float, str], None]
 
@@ -60,9 +62,17 @@ class Spare:
 
     bodies: tuple[tuple[str, int], ...] = (("sphere", 16), ("box", 16), ("capsule", 4))
     agents: tuple[tuple[str, int], ...] = (("character", 3), ("vehicle", 1))
+    #: bodies of each imported mesh of the world (its hull, as a script's mesh spawn), up to MAX_SPARE_MESHES
+    #: meshes; a mesh whose geometry cannot be read gets none (spawning it says why)
+    meshes: int = 4
 
     def body_shapes(self) -> tuple[str, ...]:
         return tuple(shape for shape, n in self.bodies for _ in range(n))
+
+    def mesh_ids(self, world: WorldState) -> tuple[str, ...]:
+        """The imported meshes a session keeps spare bodies of, one entry per body."""
+        usable = [m.id for m in world.meshes if mesh_problem(world, m.id) is None][:MAX_SPARE_MESHES]
+        return tuple(m for m in usable for _ in range(self.meshes))
 
     def agent_kinds(self) -> tuple[str, ...]:
         return tuple(kind for kind, n in self.agents for _ in range(n))
@@ -151,9 +161,13 @@ class WorldSession:
         shot = resolve_shot(world, events, duration_s=settings.duration_s)
         self.shot = shot
         self.bodies, self.agent_specs, self.events, self.notes = shot.bodies, shot.agents, shot.events, shot.notes
-        self.spare = spare or Spare(bodies=(), agents=())
-        #: where a viewer stands (x, y) for agents to walk around; None: no viewer on the ground
+        self.spare = spare or Spare(bodies=(), agents=(), meshes=0)
+        #: where a viewer stands (x, y) for agents to walk around; None: no viewer on the ground. The script's
+        #: 'viewer' events set it frame by frame; an interactive caller sets it before each `advance`
         self.viewer_xy: np.ndarray | None = None
+        self.viewer_paths = [e for e in self.events if e["kind"] == "viewer"]
+        #: whether an agent came within reach of the viewer while stepping to the last frame advanced to
+        self.viewer_felt = False
         self.model = self._compile(shot.focus_xy)
         self.data = mujoco.MjData(self.model)
         self._find_ids()
@@ -177,7 +191,8 @@ class WorldSession:
 
     def _compile(self, focus_xy: np.ndarray) -> Any:
         xml = build_mjcf(self.world, self.bodies, self.agent_specs, dt=self.dt, focus_xy=focus_xy,
-                         spare_bodies=self.spare.body_shapes(), spare_agents=self.spare.agent_kinds())
+                         spare_bodies=self.spare.body_shapes(), spare_agents=self.spare.agent_kinds(),
+                         spare_meshes=self.spare.mesh_ids(self.world))
         try:
             model = self.mj.MjModel.from_xml_string(xml)
         except ValueError as exc:
@@ -207,6 +222,14 @@ class WorldSession:
             b = named(obj.mjOBJ_BODY, f"p{k}")
             self.free_bodies.setdefault(shape, []).append(
                 (b, named(obj.mjOBJ_GEOM, f"pg{k}"), int(m.jnt_qposadr[m.body_jntadr[b]]),
+                 int(m.jnt_dofadr[m.body_jntadr[b]])))
+        #: spare mesh bodies by "mesh:<id>", and each one's inertia at 1 kg (a spawn scales it by its mass)
+        self.unit_inertia: dict[int, np.ndarray] = {}
+        for k, mesh in enumerate(self.spare.mesh_ids(self.world)):
+            b = named(obj.mjOBJ_BODY, f"pm{k}")
+            self.unit_inertia[b] = m.body_inertia[b].copy()
+            self.free_bodies.setdefault(f"mesh:{mesh}", []).append(
+                (b, named(obj.mjOBJ_GEOM, f"pmg{k}"), int(m.jnt_qposadr[m.body_jntadr[b]]),
                  int(m.jnt_dofadr[m.body_jntadr[b]])))
         self.free_agents: dict[str, list[tuple[int, int, int]]] = {}
         for k, kind in enumerate(self.spare.agent_kinds()):
@@ -241,6 +264,9 @@ class WorldSession:
         if self.finished:
             raise SimulationError(f"the shot ends after {self.n_frames} frames; restore a snapshot to go on")
         f = self.frame
+        if self.viewer_paths:
+            self.viewer_xy = viewer_at(self.viewer_paths, f / self.settings.fps, 0.25 / self.settings.fps)
+        self.viewer_felt = False
         while self.step_index < f * self.substeps:
             self._step(self.step_index * self.dt)
             self.step_index += 1
@@ -295,6 +321,9 @@ class WorldSession:
                             | ({"end": raw["end"]} if raw.get("end") is not None else {}))
         alive = {b.id: ("body", k) for k, b in enumerate(self.bodies) if self.alive[k]}
         alive |= {a.spec.id: ("agent", k) for k, a in enumerate(self.agents) if a.alive}
+        if event["kind"] == "viewer":
+            raise SimulationError("a viewer path is part of a script (where someone watching stood); it cannot "
+                                  "be applied to a running session, whose viewer is set by the caller")
         if event["kind"] == "spawn":
             self._check_spare(event)
             spawn_live(self.world, event, self.shot, alive)
@@ -313,10 +342,12 @@ class WorldSession:
         shape = e.get("shape", "sphere")
         if e.get("id") and e["id"] in self.index:
             raise SimulationError(f"id {e['id']!r} is already used; give the spawn another id")
+        if shape == "mesh":
+            return self._check_spare_mesh(str(e.get("mesh")))
         free = self.free_agents if shape in ("character", "vehicle") else self.free_bodies
         if shape not in SPARE_GEOMS and shape not in ("character", "vehicle"):
             raise SimulationError(f"a {shape} cannot be spawned while the session runs; spawn sphere, box, "
-                                  "capsule, character or vehicle (or put the mesh in the script)")
+                                  "capsule, mesh, character or vehicle")
         if not free.get(shape):
             total = dict(self.spare.agents if free is self.free_agents else self.spare.bodies).get(shape, 0)
             if not total:
@@ -325,6 +356,21 @@ class WorldSession:
             raise SimulationError(f"no spare {shape} left: the session keeps {total}, all spawned and not "
                                   "removed; remove one (its slot is free once the removal fires), rewind to "
                                   "before a spawn or start a new session")
+
+    def _check_spare_mesh(self, mesh: str) -> None:
+        """A live mesh spawn needs a spare body of that mesh: the world imports it, its geometry is usable,
+        and not every spare of it is in use."""
+        if self.free_bodies.get(f"mesh:{mesh}"):
+            return
+        problem = mesh_problem(self.world, mesh)
+        if problem is not None:
+            raise SimulationError(problem)
+        total = self.spare.mesh_ids(self.world).count(mesh)
+        if not total:
+            raise SimulationError(f"this session keeps no spare {mesh!r} for live spawns (it keeps spare bodies "
+                                  f"of the first {MAX_SPARE_MESHES} imported meshes); spawn it in the script")
+        raise SimulationError(f"no spare {mesh!r} left: the session keeps {total}, all spawned and not removed; "
+                              "remove one, rewind to before a spawn or start a new session")
 
     def _take_spare(self, e: dict[str, Any]) -> None:
         """Give the body or agent just resolved (the shot's last) a spare slot of its shape."""
@@ -339,12 +385,16 @@ class WorldSession:
             self.spare_held[("agent", len(self.agents) - 1)] = (spec.kind, (b, mocap, geom))
             return
         spec, m = self.bodies[-1], self.model
-        b, g, qa, va = self.free_bodies[spec.shape].pop(0)
-        self.spare_held[("body", len(self.bodies) - 1)] = (spec.shape, (b, g, qa, va))
-        diag, size, rbound = inertia(spec.shape, spec.size, spec.mass)
-        m.geom_size[g], m.geom_rbound[g] = size, rbound
-        m.geom_aabb[g] = [0.0, 0.0, 0.0, *_half_box(spec.shape, size)]
-        m.body_mass[b], m.body_inertia[b] = spec.mass, diag
+        slot = f"mesh:{spec.mesh}" if spec.shape == "mesh" else spec.shape
+        b, g, qa, va = self.free_bodies[slot].pop(0)
+        self.spare_held[("body", len(self.bodies) - 1)] = (slot, (b, g, qa, va))
+        if spec.shape == "mesh":  # the hull is compiled in: only the mass changes
+            m.body_mass[b], m.body_inertia[b] = spec.mass, self.unit_inertia[b] * spec.mass
+        else:
+            diag, size, rbound = inertia(spec.shape, spec.size, spec.mass)
+            m.geom_size[g], m.geom_rbound[g] = size, rbound
+            m.geom_aabb[g] = [0.0, 0.0, 0.0, *_half_box(spec.shape, size)]
+            m.body_mass[b], m.body_inertia[b] = spec.mass, diag
         m.geom_friction[g, 0] = spec.friction
         m.geom_solref[g] = [float(v) for v in contact_solref(spec.bounce, self.dt).split()]
         self.body_ids.append(b)
@@ -598,9 +648,12 @@ class WorldSession:
 
     def _advance_agents(self, t: float) -> None:
         """Move every agent to where it is at time t (animation, else one step along its route)."""
+        viewer = self.viewer_xy
         for a in self.agents:
             if a.alive and not a.animate(self.world, t):
-                a.step(self.world, self.dt, self.notes, t, self.viewer_xy)
+                if viewer is not None and not self.viewer_felt:
+                    self.viewer_felt = float(np.hypot(*(a.xy - viewer))) < AVOID_REACH_M + 1.0
+                a.step(self.world, self.dt, self.notes, t, viewer)
 
     def _pose_agents(self) -> None:
         """Put the agents' collision shapes where the agents are; only living agents collide."""
@@ -651,6 +704,44 @@ class WorldSession:
             return rows
         change = rows[:, 2] / self.masses[rows[:, 1].astype(int)]
         return rows[change >= IMPACT_DV]
+
+
+def mesh_problem(world: WorldState, mesh: str) -> str | None:
+    """Why an imported mesh cannot be a body (unknown to the world, or geometry that cannot be read), or None."""
+    if not any(m.id == mesh for m in world.meshes):
+        known = ", ".join(m.id for m in world.meshes) or "none"
+        return f"no imported mesh {mesh!r} in this world (imported: {known}); import it into the world first"
+    try:
+        pts = mesh_vertices(world, mesh)
+    except ValueError:
+        return (f"the imported mesh {mesh!r} has no geometry in this world (its vertex array is missing or empty); "
+                "import the file again")
+    if len(pts) < 4 or not np.isfinite(pts).all() or float(np.ptp(pts, axis=0).min()) < 1e-6:
+        return (f"the imported mesh {mesh!r} is not a solid (its vertices are fewer than 4, flat or not finite), "
+                "so it cannot be a body; import a closed mesh")
+    return None
+
+
+def viewer_at(paths: list[dict[str, Any]], t: float, snap_s: float) -> np.ndarray | None:
+    """Where the scripted viewer stands at time t: on the path of the last 'viewer' event whose interval holds
+    t (within snap_s), its points evenly spaced over the interval; a point within snap_s of t is taken as it
+    is (a recording's one point per frame replays exactly), between points the place is interpolated. None
+    when no event holds t (no viewer on the ground then)."""
+    for e in reversed(paths):
+        t0, t1, points = float(e["time"]), float(e["end"]), e["path"]
+        if not t0 - snap_s <= t <= t1 + snap_s:
+            continue
+        if len(points) == 1:
+            return np.array(points[0][:2], np.float64)
+        gap = (t1 - t0) / (len(points) - 1)
+        u = min(max((t - t0) / gap, 0.0), len(points) - 1.0)
+        k = int(round(u))
+        if abs(u - k) * gap <= snap_s:
+            return np.array(points[k][:2], np.float64)
+        lo = int(math.floor(u))
+        a, b = np.asarray(points[lo][:2], np.float64), np.asarray(points[lo + 1][:2], np.float64)
+        return a + (b - a) * (u - lo)
+    return None
 
 
 def _half_box(shape: str, size: list[float]) -> list[float]:

@@ -181,11 +181,14 @@ SPARE_GEOMS = {"sphere": 'type="sphere" size="0.5"', "box": 'type="box" size="0.
 
 
 def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec], *, dt: float,
-               focus_xy: np.ndarray, spare_bodies: tuple[str, ...] = (), spare_agents: tuple[str, ...] = ()) -> str:
+               focus_xy: np.ndarray, spare_bodies: tuple[str, ...] = (), spare_agents: tuple[str, ...] = (),
+               spare_meshes: tuple[str, ...] = ()) -> str:
     """The MJCF document; the heightfield's data is filled in after compiling (see `fill_heightfield`).
 
     Spare bodies (`p0`, `p1`, ... of the given shapes) and spare agents (`q0`, ... of the given kinds) are
-    parked like unspawned bodies; a live spawn takes one and gives it its size, mass and surface."""
+    parked like unspawned bodies; a live spawn takes one and gives it its size, mass and surface. Spare mesh
+    bodies (`pm0`, ..., one per entry of `spare_meshes`, an imported mesh's id) have that mesh's hull and a
+    mass of 1 kg (a spawn scales its mass and inertia)."""
     n, size = world.n, world.size_m
     lo, hi = _height_range(world)
     parts = [f'<mujoco model="oyster-shot"><compiler angle="radian"/>'
@@ -195,6 +198,9 @@ def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec
     parts += [f'<mesh name="mesh{k}" vertex="{_floats(mesh_vertices(world, b.mesh).ravel())}"/>'
               for k, b in enumerate(bodies) if b.shape == "mesh" and b.mesh]
     parts += [f'<mesh name="static_mesh{k}" vertex="{_floats(v.ravel())}"/>' for k, v in _static_meshes(world)]
+    kinds = list(dict.fromkeys(spare_meshes))
+    parts += [f'<mesh name="spare_mesh{j}" vertex="{_floats(mesh_vertices(world, m).ravel())}"/>'
+              for j, m in enumerate(kinds)]
     parts.append("</asset><worldbody>")
     terrain_ref = contact_solref(TERRAIN_BOUNCE, dt)
     parts.append(f'<geom name="terrain" type="hfield" hfield="terrain" pos="{size / 2!r} {size / 2!r} {lo!r}" '
@@ -206,6 +212,8 @@ def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec
         parts.append(_agent_xml(k, a, dt))
     for k, shape in enumerate(spare_bodies):
         parts.append(_spare_xml(k, shape, dt))
+    for k, mesh in enumerate(spare_meshes):
+        parts.append(_spare_xml(k, "mesh", dt, geom=f'type="mesh" mesh="spare_mesh{kinds.index(mesh)}"', prefix="pm"))
     for k, kind in enumerate(spare_agents):
         parts.append(_agent_xml(k, AgentSpec(id=f"q{k}", kind=kind, pos=[0.0, 0.0]), dt, prefix="q"))
     parts.append("</worldbody></mujoco>")
@@ -245,10 +253,10 @@ def _geom_attrs(k: int, b: BodySpec) -> str:
     return f'type="box" size="{b.size[0] / 2!r} {b.size[1] / 2!r} {b.size[2] / 2!r}"'
 
 
-def _spare_xml(k: int, shape: str, dt: float) -> str:
-    park = f"{-10.0 * (k + 1)!r} 0 {-PARK_DEPTH_M!r}"
-    return (f'<body name="p{k}" pos="{park}" gravcomp="1"><freejoint/>'
-            f'<geom name="pg{k}" {SPARE_GEOMS[shape]} mass="1" friction="0.6 0.005 0.0001" '
+def _spare_xml(k: int, shape: str, dt: float, *, geom: str = "", prefix: str = "p") -> str:
+    park = f"{-10.0 * (k + 1)!r} {'-10' if prefix == 'pm' else '0'} {-PARK_DEPTH_M!r}"
+    return (f'<body name="{prefix}{k}" pos="{park}" gravcomp="1"><freejoint/>'
+            f'<geom name="{prefix}g{k}" {geom or SPARE_GEOMS[shape]} mass="1" friction="0.6 0.005 0.0001" '
             f'solref="{contact_solref(0.3, dt)}" solimp="{SOLIMP}" contype="0" conaffinity="0" priority="1"/></body>')
 
 
