@@ -310,7 +310,8 @@ class ExploreHub:
         session.rev += 1
         session.touched = time.time()
         session.problems = [p.to_dict() for p in self.sessions.problems_of(workflow)]
-        self.sessions.workspace.autosave(session.doc_id, workflow)
+        session.seq += 1  # a journal version of its own: a copy the tab kept of the graph before cannot win over it
+        self.sessions.workspace.autosave(session.doc_id, workflow, seq=session.seq)
         return {"nodes": ids, "rev": session.rev, "problems": [p.to_dict() | {"text": str(p)} for p in problems]}
 
 
