@@ -505,6 +505,7 @@ class Renderer:
         progs["sky"]["u_grid"].value = grid
         self.quads["sky"].render(moderngl.TRIANGLES, vertices=6 * grid[0] * grid[1])
         ctx.depth_func = "<"
+        tris += scene.draw_glass(planes, t.main)  # over everything behind it, the sky included
         ctx.front_face = "ccw"
         return {"triangles": tris}
 
