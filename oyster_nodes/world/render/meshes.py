@@ -1,7 +1,8 @@
 """Procedural low-poly geometry for the renderer: vegetation and props, structures, terrain patches, water.
 
 Meshes are flat-shaded triangle lists (no index buffer): position, normal, linear colour and a `part` code
-the shaders use: 0 plain, 1 foliage (season tint, translucency), 2 lamp (glows at night), 3 window.
+the shaders use: 0 plain, 1 foliage (season tint, translucency), 2 lamp (glows at night), 3 window, 4 facade
+windows (a highrise's, drawn with frames, mullions and lit rooms by mesh.frag; their colour holds window coordinates).
 Instance meshes are in metres for scale 1, standing on z = 0, facing +X at yaw 0.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 from ..state.records import Structure
 from .lighting import srgb_to_linear
 
-PLAIN, FOLIAGE, LAMP, WINDOW = 0.0, 1.0, 2.0, 3.0
+PLAIN, FOLIAGE, LAMP, WINDOW, FACADE = 0.0, 1.0, 2.0, 3.0, 4.0
 
 
 @dataclass(kw_only=True, slots=True)
@@ -768,43 +769,87 @@ def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     ] + _windows(w, d, wall_h * 0.55, max(1, int(w / 3.5)))
 
 
+#: a highrise's storey (m); its facade styles (see FACADE): windows in a wall, a curtain wall of glass, shopfronts
+STOREY_M = 3.4
+PUNCHED, CURTAIN, SHOPFRONT = 0.0, 1.0, 2.0
+#: punched windows: their pitch along a face, width and height (m), and how high above a storey's floor they sit
+WINDOW_PITCH_M, WINDOW_W_M, WINDOW_H_M, SILL_M = 3.0, 1.8, 1.7, 0.75
+#: a curtain wall's and a shopfront's panes are about this wide (m)
+CURTAIN_PANE_M, SHOP_PANE_M = 1.5, 3.2
+
+
+def facade_style(rgb: tuple[float, float, float]) -> float:
+    """A facade's style from its (linear) colour: dark blue-grey facades are curtain walls of glass."""
+    return CURTAIN if max(rgb) < 0.15 and rgb[2] >= rgb[0] else PUNCHED
+
+
 def _highrise(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
-    """A flat-roofed building of storeys: windows round the lit storeys (glowing at night; the dark storeys show
-    their wall), shopfronts on the ground floor and a parapet. Windows are flat panels, two triangles each."""
-    storey, glass = 3.4, (0.05, 0.06, 0.08)
-    storeys = max(1, int((h - 1.2) / storey))
-    lit = [k for k in range(storeys) if k == 0 or (k * 7 + int(w * 13) + int(h * 3)) % 5 < 3]
-    quads = []
-    for k in lit:
-        z0, z1 = (0.4, 2.8) if k == 0 else (k * storey + 0.55, k * storey + 2.05)
-        for side, length, across in ((-1, w, d), (1, w, d), (-2, d, w), (2, d, w)):
-            count = max(1, int(length / 6.0))
+    """A flat-roofed building of storeys with a parapet: shopfronts on the ground floor, and above them windows
+    on every storey of every face, framed and divided by mullions (mesh.frag draws them on FACADE quads, which
+    hold their window coordinates): punched windows in the wall, or a curtain wall of glass with spandrels."""
+    storeys = max(1, int((h - 1.2) / STOREY_M))
+    style = facade_style(rgb)
+    quads: list[tuple[float, ...]] = []  # face, from, to, bottom, top, out, panes across, storey, style
+    for side, length, across in ((-1, w, d), (1, w, d), (-2, d, w), (2, d, w)):
+        out = across / 2 + 0.04
+        usable = length - 0.6  # the corners stay wall
+        panes = max(1, round(usable / SHOP_PANE_M))
+        quads.append((side, -usable / 2, usable / 2, 0.3, 3.0, out, panes, 0, SHOPFRONT))
+        for k in range(1, storeys):
+            z = k * STOREY_M
+            if style == CURTAIN:
+                panes = max(1, round(usable / CURTAIN_PANE_M))
+                quads.append((side, -usable / 2, usable / 2, z, z + STOREY_M, out, panes, k, CURTAIN))
+                continue
+            count = max(1, int(usable / WINDOW_PITCH_M))
             for a in range(count):
-                c0 = (a + 0.1) / count * length - length / 2
-                c1 = (a + 0.9) / count * length - length / 2
-                quads.append((side, c0, c1, z0, z1, across / 2 + 0.04))
+                c = (a + 0.5) / count * usable - usable / 2
+                quads.append((side, c - WINDOW_W_M / 2, c + WINDOW_W_M / 2, z + SILL_M, z + SILL_M + WINDOW_H_M,
+                              out, -(a + 1), k, PUNCHED))  # a punched window: its index along the face
     parts = [box((0, 0, h / 2), (w, d, h), rgb), box((0, 0, h + 0.4), (w + 0.3, d + 0.3, 0.8), rgb)]
-    if quads:
-        parts.append(_panels(np.asarray(quads, np.float64), glass, WINDOW))
+    parts.append(_facade_quads(np.asarray(quads, np.float64)))
     return parts
 
 
-def _panels(q: np.ndarray, rgb: tuple[float, float, float], part: float) -> Mesh:
-    """Flat rectangles on a box's faces, facing out: rows of (face -1/1 = -y/+y, -2/2 = -x/+x, from, to along
-    the face, bottom, top, distance out from the middle)."""
-    side, a0, a1, z0, z1, out = q.T
+def _facade_quads(q: np.ndarray) -> Mesh:
+    """FACADE rectangles on a box's faces, facing out, from rows of (face -1/1 = -y/+y, -2/2 = -x/+x, from, to
+    along the face, bottom, top, distance out, panes, storey, style). Their colour holds the window coordinates
+    mesh.frag reads: x the pane (whole part) and the place across it, y the storey and the height in it, z the
+    style. A row with panes -a is punched window a - 1 (its x runs a - 1 .. a); else x runs 0 .. panes."""
+    side, a0, a1, z0, z1, out, panes, storey, style = q.T
     sign = np.sign(side)
     on_y = np.abs(side) == 1
-    corners = []
-    for a, z in ((a0, z0), (a1, z0), (a1, z1), (a0, z1)):
-        x = np.where(on_y, a, sign * out)
-        y = np.where(on_y, sign * out, a)
-        corners.append(np.stack([x, y, z], axis=1))
-    v = np.stack(corners, axis=1)  # n x 4 x 3, counter-clockwise seen from +y faces' outside when sign < 0
+    x0 = np.where(panes < 0, -panes - 1, 0.0)
+    x1 = np.where(panes < 0, -panes, panes)
+    corners, coords = [], []
+    for a, z, u, t in ((a0, z0, x0, 0.0), (a1, z0, x1, 0.0), (a1, z1, x1, 1.0), (a0, z1, x0, 1.0)):
+        corners.append(np.stack([np.where(on_y, a, sign * out), np.where(on_y, sign * out, a), z], axis=1))
+        coords.append(np.stack([u, storey + t * 0.999, style], axis=1))
+    v, c = np.stack(corners, axis=1), np.stack(coords, axis=1)  # n x 4 x 3
     flip = (on_y & (sign > 0)) | (~on_y & (sign < 0))
-    v[flip] = v[flip][:, ::-1]
-    faces = (np.arange(len(q))[:, None, None] * 4 + np.array([[0, 1, 2], [0, 2, 3]])[None]).reshape(-1, 3)
-    return from_faces(v.reshape(-1, 3), faces, rgb, part)
+    v[flip], c[flip] = v[flip][:, ::-1], c[flip][:, ::-1]
+    tri = np.array([0, 1, 2, 0, 2, 3])
+    pos, col = v[:, tri].reshape(-1, 3), c[:, tri].reshape(-1, 3)
+    e1, e2 = v[:, 1] - v[:, 0], v[:, 2] - v[:, 0]
+    nrm = np.cross(e1, e2)
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    return Mesh(pos=pos.astype(np.float32), nrm=np.repeat(nrm, 6, axis=0).astype(np.float32),
+                col=col.astype(np.float32), part=np.full(len(pos), FACADE, np.float32))
+
+
+#: the colour FACADE quads take outside the renderer (exports): a dark glass
+FACADE_GLASS_RGB = (0.05, 0.06, 0.08)
+
+
+def with_plain_windows(mesh: Mesh) -> Mesh:
+    """The mesh with its FACADE quads' window coordinates replaced by a glass colour (for exporters)."""
+    facade = mesh.part == FACADE
+    if not facade.any():
+        return mesh
+    col = mesh.col.copy()
+    col[facade] = FACADE_GLASS_RGB
+    part = np.where(facade, WINDOW, mesh.part).astype(mesh.part.dtype)
+    return Mesh(pos=mesh.pos, nrm=mesh.nrm, col=col, part=part)
 
 
 def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
