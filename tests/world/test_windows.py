@@ -82,3 +82,27 @@ def test_window_frames_and_mullions_break_up_the_glass_by_day(renderer: Renderer
     # a window)
     edges = max(int((np.abs(np.diff(lum[row, building[row]])) > 12).sum()) for row in range(240))
     assert edges >= 3 * int((30.0 - 0.6) / WINDOW_PITCH_M)
+
+
+def _car_world(paint: str) -> object:
+    from oyster_nodes.world.state.world_state import INSTANCE_KINDS
+
+    world = flat(160.0)
+    return dataclasses.replace(
+        world, inst_kind=np.array([INSTANCE_KINDS.index("vehicle")], np.uint16),
+        inst_xyz=np.array([[40.0, 120.0, 10.0]], np.float32), inst_yaw=np.array([0.0], np.float32),
+        inst_scale=np.array([1.0], np.float32), inst_var=np.array([0], np.uint32),
+        spec={"text": "a sedan", "modifiers": {"vehicle": paint}})
+
+
+def test_a_cars_windows_reflect_the_sky(renderer: Renderer) -> None:
+    cam = Camera(position=(46.0, 114.0, 11.6), target=(40.0, 120.0, 10.8), focal_mm=35.0, width=320, height=240)
+    red, blue, black = (renderer.render(_car_world(p), cam) for p in ("red", "blue", "black"))
+    car = red.instance_hw == 1
+    changed = np.abs(red.rgb_hw3.astype(int) - blue.rgb_hw3.astype(int)).sum(axis=2) > 12
+    glass, body = car & ~changed, car & changed  # the paint changes the body, not the glass
+    assert glass.sum() > 200 and body.sum() > 200
+    rgb = black.rgb_hw3.astype(float)
+    blue_of = rgb[..., 2] - rgb[..., 0]
+    # a black car's glass is no dark panel: it takes the blue of the clear sky it reflects
+    assert blue_of[glass].mean() > blue_of[body].mean() + 25.0

@@ -73,7 +73,8 @@ void main() {
     vec3 c = lit_diffuse(albedo, n, sh, 0.9, 0.0);
     if (v_part == 3.0) {  // glass: a sky reflection by day, warm light inside at night
         vec3 v = normalize(u_cam_pos - v_pos);
-        c += u_amb_sky * 0.35 * pow(1.0 - max(dot(n, v), 0.0), 3.0);
+        float fres = 0.06 + 0.94 * pow(1.0 - max(dot(n, v), 0.0), 5.0);
+        c = mix(c, sky_radiance(reflect(-v, n)) * 0.8, fres);
         c += vec3(1.0, 0.55, 0.2) * 0.9 * u_night * step(0.3, v_var);
     }
     if (v_part == 2.0) c += albedo * (0.4 + 14.0 * u_night);
