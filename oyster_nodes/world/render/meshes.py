@@ -278,8 +278,39 @@ def _limb(z0: float, length: float, r0: float, r1: float, tilt: float, yaw: floa
     return transform(Mesh(pos=pos, nrm=nrm, col=b.col, part=b.part), yaw=yaw, offset=(0, 0, z0))
 
 
+def soft(mesh: Mesh, centre: tuple[float, float, float], radii: tuple[float, float, float],
+         crown: tuple[float, float, float] | None = None) -> Mesh:
+    """The mesh shaded as a soft mass instead of facets: each vertex's normal is the ellipsoid's (centre, radii)
+    through it, bent towards the direction from `crown` (the middle of the whole crown, so that the masses of one
+    tree shade as one)."""
+    d = (mesh.pos - np.asarray(centre, np.float32)) / np.asarray(radii, np.float32) ** 2
+    n = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+    if crown is not None:
+        out = mesh.pos - np.asarray(crown, np.float32)
+        n = n + 0.7 * out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    return Mesh(pos=mesh.pos, nrm=n.astype(np.float32), col=mesh.col, part=mesh.part)
+
+
+def _whorl(z0: float, r: float, z1: float, phase: float, seg: int = 12) -> Mesh:
+    """A tier of a conifer's branches: a cone whose rim alternates long drooping branch tips and shorter ones
+    between them (a ragged star, not a smooth cone), shaded soft (outward and up)."""
+    cone = frustum(r, 0.0, z0, z1, seg, NEEDLE, FOLIAGE, caps=False, phase=phase)
+    pos = cone.pos.astype(np.float64).copy()
+    rim = pos[:, 2] < z0 + 1e-6
+    ang = np.arctan2(pos[:, 1], pos[:, 0]) - phase
+    k = np.round(ang / (2 * math.pi / seg)).astype(int) % seg
+    long_tip = (k % 2) == 0
+    pos[rim, :2] *= np.where(long_tip[rim], 1.0, 0.68)[:, None]
+    pos[rim, 2] -= np.where(long_tip[rim], 0.35 * r / 2.9, 0.0)
+    radial = np.hypot(pos[:, 0], pos[:, 1])
+    n = np.c_[pos[:, :2] / np.maximum(radial, 1e-6)[:, None] * (z1 - z0), np.full(len(pos), r)]
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    return Mesh(pos=pos.astype(np.float32), nrm=n.astype(np.float32), col=cone.col, part=cone.part)
+
+
 def _conifer(lod: int) -> Mesh:
-    """A spruce-like spire: a trunk and drooping whorls of needles, narrowing to the crown."""
+    """A spruce-like spire: a trunk and ragged tiers of drooping branches, narrowing to the crown."""
     if lod:
         parts = [frustum(0.28, 0.18, 0, 2.6, 3, BARK, caps=False)]
         parts.append(frustum(2.5, 0.0, 1.8, 12.0, 4, NEEDLE, FOLIAGE, caps=False))
@@ -288,10 +319,9 @@ def _conifer(lod: int) -> Mesh:
     whorls = ((1.6, 2.9, 4.6), (3.3, 2.4, 6.4), (5.0, 1.9, 8.1), (6.7, 1.35, 9.8), (8.3, 0.85, 11.2),
               (9.6, 0.45, 12.4))
     for i, (z0, r, z1) in enumerate(whorls):
-        droop = frustum(r, 0.0, z0, z1, 7, NEEDLE, FOLIAGE, caps=False, phase=0.9 * i)
-        under = frustum(r, r * 0.35, z0, z0 + 0.5, 7, NEEDLE, FOLIAGE, caps=False, phase=0.9 * i)
-        parts += [droop, under] if i == 0 else [droop]
-    return merge(parts)
+        parts.append(_whorl(z0, r, z1, 0.9 * i, seg=12 if i < 4 else 8))
+    under = frustum(2.9 * 0.66, 2.9 * 0.3, 1.6, 2.1, 7, NEEDLE, FOLIAGE, caps=False)  # hidden in the tips
+    return merge(parts + [under])
 
 
 def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
@@ -313,9 +343,14 @@ def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
         reach = length * math.sin(tilt)
         tip = (reach * math.cos(yaw), reach * math.sin(yaw), z0 + length * math.cos(tilt) + 0.6)
         size = 1.9 - 0.15 * (k % 2)
-        masses.append(blob(tip, (size, size, size * 0.8), leaf, seed=11 + k, jitter=0.2))
-    masses.append(blob((0.2, -0.1, 7.9), (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.2))
+        radii = (size, size, size * 0.8)
+        masses.append(soft(blob(tip, radii, leaf, seed=11 + k, jitter=0.28), tip, radii, CROWN))
+    masses.append(soft(blob(CROWN, (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.28), CROWN, (2.4, 2.4, 1.9)))
     return merge(parts + masses)
+
+
+#: the middle of a near broadleaf tree's crown (its top mass)
+CROWN = (0.2, -0.1, 7.9)
 
 
 def _palm(lod: int) -> Mesh:
