@@ -442,7 +442,7 @@ def _perfume(colour: str) -> tuple[list[Part], dict[str, Look]]:
     scent = lathe([(0.0, 0.01), (0.84, 0.01), (0.84, 0.01), (0.86, 0.013), (0.86, 0.074), (0.86, 0.074),
                    (0.0, 0.074)], "scent", segments=64, n=5.0, a=0.036, b=0.021)
     looks = {"glass": Look(rgb=(0.94, 0.97, 0.96), roughness=0.04, transmission=GLASS_TRANSMISSION),
-             "scent": Look(rgb=_c(colour, (0.86, 0.52, 0.2)), roughness=0.04, transmission=0.8),
+             "scent": Look(rgb=_c(colour, (0.86, 0.52, 0.2)), roughness=0.4, transmission=0.8),  # seen through glass
              "collar": Look(rgb=(0.86, 0.7, 0.4), metallic=1.0, roughness=0.22),
              "cap": Look(rgb=(0.86, 0.7, 0.4), metallic=1.0, roughness=0.18),
              "label": Look(rgb=(0.95, 0.93, 0.88), roughness=0.6)}

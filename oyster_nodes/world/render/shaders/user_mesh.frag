@@ -84,7 +84,9 @@ void main() {
         emit_graded(through * (1.0 - fres) * u_transmission, v_pos, n, v_id, u_sem);
         return;
     }
-    float sh = dot(n, u_light_dir) > 0.0 ? shadow_at(v_pos, n) : 0.0;
+    // glass takes no shadow from the shadow map: what shades it there is mostly glass round it (a bottle's walls
+    // over its scent), which lets the light through (and a map's texels speckle across surfaces so close)
+    float sh = dot(n, u_light_dir) > 0.0 ? (u_glass != 0 ? 1.0 : shadow_at(v_pos, n)) : 0.0;
     vec3 c = lit_diffuse(diffuse, n, sh, 1.0, 0.0) * (1.0 - u_transmission);
     c += u_key_color * sh * key_specular(n, v, u_light_dir, f0, rough);
     // the sky and ground seen in the reflection, blurred towards the ambient light as the surface roughens
