@@ -5,7 +5,8 @@ materials like imported ones): a seamless cyclorama backdrop (floor curving up i
 colour, a little darker away from the set like a lit sweep), a plinth / pedestal / podium / turntable / table /
 draped cloth of the named material (marble, wood, concrete, stone, glass, metal, velvet, paper, painted; a
 procedural texture where the material has a grain) and a stand-in product of the named kind built from
-lathed, lofted and swept parts with sensible proportions and materials (a glass bottle with its cap, a watch
+lathed, lofted and swept parts with sensible proportions and materials (a see-through glass bottle with its cap,
+a perfume's coloured scent inside clear glass, a watch
 with its dial, hands and strap, a can of painted aluminium, a sneaker with its sole ...). Every placed mesh
 says its part in `extra["role"]` ("backdrop", "stand", "product"; a stand-in product also has
 extra["stand_in"]). An imported mesh replaces the stand-in and stands on the stand (`seat_import`).
