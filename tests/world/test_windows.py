@@ -106,3 +106,13 @@ def test_a_cars_windows_reflect_the_sky(renderer: Renderer) -> None:
     blue_of = rgb[..., 2] - rgb[..., 0]
     # a black car's glass is no dark panel: it takes the blue of the clear sky it reflects
     assert blue_of[glass].mean() > blue_of[body].mean() + 25.0
+
+
+def test_a_houses_windows_are_framed_facade_windows() -> None:
+    house = structure_mesh(Structure(id="house-1", kind="house", x=0.0, y=0.0, z=0.0, yaw=0.0, w=8.0, d=6.0, h=6.0,
+                                     color=(0.8, 0.78, 0.7)))
+    windows = house.part == FACADE
+    assert windows.sum() == 2 * 2 * 6  # two windows on each long wall, two triangles each
+    assert set(np.unique(np.sign(house.nrm[windows, 1])).tolist()) == {-1.0, 1.0}
+    middles = house.col[windows, 0].reshape(-1, 3).mean(axis=1)
+    assert len(np.unique(np.floor(middles))) == 4  # each window its own (lit or dark) room
