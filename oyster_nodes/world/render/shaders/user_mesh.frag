@@ -74,10 +74,15 @@ void main() {
     float ndv = max(dot(n, v), 1e-3);
     vec3 f0 = mix(vec3(0.04), base.rgb, metal);
     vec3 diffuse = base.rgb * (1.0 - metal);
+    if (u_glass == 3) {  // the nearest glass surface into the depth, normal and id passes (no colour)
+        emit_graded(vec3(0.0), v_pos, n, v_id, u_sem);
+        return;
+    }
     if (u_glass == 1) {
         // the light a glass lets through, multiplied over what is behind it: tinted by its colour (a display
-        // colour, as the frame behind is) along a path through it (its near and far faces one each) that lengthens at grazing angles, less
-        // what its surface reflects (Schlick's Fresnel): clear glass shows dark edges and a bright middle
+        // colour, as the frame behind is) along a path through it (half at its near face, half at its far one)
+        // that lengthens at grazing angles, less what its surface reflects (Schlick's Fresnel): clear glass
+        // shows dark edges and a bright middle
         float fres = 0.04 + 0.96 * pow(1.0 - ndv, 5.0);
         vec3 tint = sqrt(clamp(base.rgb, 0.0, 1.0));
         vec3 through = pow(max(tint, vec3(1e-3)), vec3(0.25 + 0.25 / max(ndv, 0.12)));  // half a path a face
