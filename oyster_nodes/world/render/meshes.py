@@ -344,8 +344,8 @@ def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
         tip = (reach * math.cos(yaw), reach * math.sin(yaw), z0 + length * math.cos(tilt) + 0.6)
         size = 1.9 - 0.15 * (k % 2)
         radii = (size, size, size * 0.8)
-        masses.append(soft(blob(tip, radii, leaf, seed=11 + k, jitter=0.28), tip, radii, CROWN))
-    masses.append(soft(blob(CROWN, (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.28), CROWN, (2.4, 2.4, 1.9)))
+        masses.append(soft(blob(tip, radii, leaf, seed=11 + k, jitter=0.2), tip, radii, CROWN))
+    masses.append(soft(blob(CROWN, (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.2), CROWN, (2.4, 2.4, 1.9)))
     return merge(parts + masses)
 
 
