@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from oyster_nodes.io.exporters.glb import world_glb
@@ -71,3 +72,20 @@ def test_the_point_cloud_colours_of_a_mesh_come_from_its_look(tmp_path: Path) ->
     col = mesh.col
     assert np.mean((col[:, 0] > 0.5) & (col[:, 1] < 0.1)) > 0.2  # the label's red and the car's paint
     assert np.mean((col[:, 2] > 0.5) & (col[:, 0] < 0.1)) > 0.02  # the label's blue, the sculpture's head
+
+
+def test_glass_exports_as_khr_materials_transmission(tmp_path: Path,
+                                                     validate_gltf: Callable[[Path], dict[str, Any]]) -> None:
+    from tests.world.test_glass import BOTTLE, studio
+
+    data, _ = world_glb(studio(BOTTLE.format("white")))
+    path = tmp_path / "bottle.glb"
+    path.write_bytes(data)
+    report = validate_gltf(path)
+    assert report["numErrors"] == 0, report["messages"]
+    doc, _ = _chunks(data)
+    assert "KHR_materials_transmission" in doc["extensionsUsed"]
+    glass = next(m for m in doc["materials"] if m["name"] == "glass")
+    assert glass["extensions"]["KHR_materials_transmission"]["transmissionFactor"] == pytest.approx(0.92)
+    cap = next(m for m in doc["materials"] if m["name"] == "cap")
+    assert "extensions" not in cap

@@ -347,13 +347,13 @@ def test_open_sea_goes_on_past_the_border_without_mirrored_land(renderer: Render
 
 
 def test_a_highrise_has_storeys_of_outward_windows_and_stays_light() -> None:
-    from oyster_nodes.world.render.meshes import WINDOW, structure_mesh
+    from oyster_nodes.world.render.meshes import FACADE, structure_mesh
     from oyster_nodes.world.state.records import Structure
 
     s = Structure(id="highrise-1", kind="highrise", x=50.0, y=60.0, z=5.0, yaw=0.3, w=20.0, d=16.0, h=60.0,
                   color=(0.6, 0.6, 0.6), roof="flat", material="concrete")
     m = structure_mesh(s)
-    glass = m.part == WINDOW
+    glass = m.part == FACADE
     rel = m.pos[glass, :2] - np.array([50.0, 60.0], np.float32)
     assert glass.sum() >= 3 * 40 and (rel * m.nrm[glass, :2]).sum(axis=1).min() > 0  # windows face out
     heights = np.unique(np.round(m.pos[glass, 2] - 5.0))

@@ -269,3 +269,34 @@ def test_water_droplets_bead_on_the_products_front() -> None:
     f = world.mesh_arrays["mesh_product_f"][drops.first_face: drops.first_face + drops.faces]
     centre = v[f.reshape(-1)].mean(axis=0)
     assert centre[1] < -0.02 and 0.01 < centre[2] < 0.12  # on the can's front (towards -Y), up its side
+
+
+def _uv_stretch(v: np.ndarray, f: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Per triangle, the two singular values of the map from the triangle's plane (metres) to its uv."""
+    out = []
+    for a, b, c in f:
+        e1, e2 = v[b] - v[a], v[c] - v[a]
+        x = e1 / np.linalg.norm(e1)
+        y = e2 - x * (e2 @ x)
+        if np.linalg.norm(y) < 1e-9:
+            continue
+        y /= np.linalg.norm(y)
+        plane = np.array([[e1 @ x, e2 @ x], [e1 @ y, e2 @ y]])
+        tex = np.column_stack([uv[b] - uv[a], uv[c] - uv[a]])
+        out.append(np.linalg.svd(tex @ np.linalg.inv(plane), compute_uv=False))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("stand", ["pedestal", "podium", "turntable"])
+def test_round_stands_show_their_stone_at_one_scale_without_streaks(stand: str) -> None:
+    world = studio_world(f"a silver wristwatch on a slate {stand} with a dark blue backdrop")
+    m = by_role(world)["stand"]
+    v, f, uv = (world.mesh_arrays[f"mesh_{m.id}_{k}"].astype(np.float64) for k in ("v", "f", "uv"))
+    tex = next(mat for mat in m.materials if mat.name == "surface")
+    faces = f.astype(np.int64)[tex.first_face : tex.first_face + tex.faces]
+    area = np.linalg.norm(np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]]), axis=1)
+    s = _uv_stretch(v, faces[area > 1e-8], uv)
+    scale = 1.0 / sd.STAND_TILE_M
+    # no triangle squeezes or stretches the texture: every direction maps at the tile's scale (within the small
+    # difference between a band's inner and outer radius on the sides)
+    assert np.all(s[:, 0] <= 1.3 * scale) and np.all(s[:, 1] >= scale / 1.3)

@@ -98,3 +98,22 @@ def test_a_named_forest_has_ground_cover() -> None:
     w = generate_world(spec, 3, SMALL)
     biome = generate_world(spec.with_overrides({"vegetation": {"shrubs": 0.2}}), 3, SMALL)  # the mountains' own
     assert count(w, "shrub") > 1.4 * count(biome, "shrub")
+
+
+def _flat_normals(mesh) -> np.ndarray:
+    tri = mesh.pos.reshape(-1, 3, 3).astype(np.float64)
+    n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    return np.repeat(n / np.linalg.norm(n, axis=1, keepdims=True), 3, axis=0)
+
+
+def test_near_crowns_shade_as_soft_masses_and_conifer_tiers_are_ragged() -> None:
+    for kind in ("broadleaf", "conifer"):
+        tree = instance_mesh(kind, 0)
+        leaf = tree.part == 1.0
+        # the leaves' normals follow the mass, not each facet: most differ from their triangle's own
+        facet = np.sum(tree.nrm[leaf] * _flat_normals(tree)[leaf], axis=1)
+        assert np.mean(facet < 0.97) > 0.6, kind
+    conifer = instance_mesh("conifer", 0)
+    tips = conifer.pos[(conifer.part == 1.0) & (conifer.pos[:, 2] < 1.7)]
+    reach = np.hypot(tips[:, 0], tips[:, 1])
+    assert reach.max() > 1.3 * np.percentile(reach[reach > 0.5], 10)  # long branch tips between shorter ones

@@ -55,6 +55,7 @@ ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 INSTANCING = ("gpu", "nodes")
 GPU_INSTANCING = "EXT_mesh_gpu_instancing"
 LIGHTS = "KHR_lights_punctual"
+TRANSMISSION = "KHR_materials_transmission"
 #: Blender's convention for sun strength: 1 W/m² = 683 lux
 LUX_PER_WATT = 683.0
 _COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}
@@ -319,6 +320,9 @@ def _material(b: GltfBuilder, mat: MeshMaterial, textures: list[int]) -> int:
         item["normalTexture"] = {"index": textures[mat.normal_texture], "scale": mat.normal_scale}
     if max(mat.emissive) > 0:
         item["emissiveFactor"] = [round(min(c, 1.0), 6) for c in mat.emissive]
+    if mat.is_glass:  # glass: the share of light it lets through, tinted by its base colour
+        b.use_extension(TRANSMISSION)
+        item["extensions"] = {TRANSMISSION: {"transmissionFactor": round(mat.transmission, 6)}}
     return b.add("materials", item)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...world.render.albedo import terrain_albedo
-from ...world.render.meshes import Mesh, instance_mesh, look_of, merge, structure_mesh, transform
+from ...world.render.meshes import Mesh, instance_mesh, look_of, merge, structure_mesh, transform, with_plain_windows
 from ...world.state.mesh_data import MeshSurface, mesh_surface
 from ...world.state.world_state import INSTANCE_KINDS, WorldState
 
@@ -65,7 +65,7 @@ def surface_colors(surface: MeshSurface) -> np.ndarray:
 
 
 def structures_mesh(world: WorldState) -> Mesh:
-    return merge([structure_mesh(s) for s in world.structures])
+    return merge([with_plain_windows(structure_mesh(s)) for s in world.structures])
 
 
 def linear_to_srgb(rgb: np.ndarray) -> np.ndarray:

@@ -356,9 +356,13 @@ def _material(mat: Any) -> tuple[MeshMaterial, dict[str, Any]]:
     if isinstance(mat, PBRMaterial):
         base = _rgba(mat.baseColorFactor, (1.0, 1.0, 1.0, 1.0))
         emissive = _rgba(mat.emissiveFactor, (0.0, 0.0, 0.0, 1.0))[:3] if mat.emissiveFactor is not None else (0, 0, 0)
+        # an alpha-blended material (glTF's way of writing see-through glass without extensions) lets through
+        # what its alpha does not cover
+        see_through = 1.0 - base[3] if str(getattr(mat, "alphaMode", "") or "").upper() == "BLEND" else 0.0
         record = MeshMaterial(name=str(mat.name or ""), base_color=base,
                               metallic=_factor(mat.metallicFactor, 1.0), roughness=_factor(mat.roughnessFactor, 1.0),
-                              emissive=tuple(float(x) for x in emissive))  # type: ignore[arg-type]
+                              emissive=tuple(float(x) for x in emissive),  # type: ignore[arg-type]
+                              transmission=round(see_through, 6))
         images = {"base": mat.baseColorTexture, "mr": mat.metallicRoughnessTexture, "normal": mat.normalTexture}
         return record, {k: v for k, v in images.items() if v is not None}
     if isinstance(mat, SimpleMaterial):

@@ -5,7 +5,8 @@ materials like imported ones): a seamless cyclorama backdrop (floor curving up i
 colour, a little darker away from the set like a lit sweep), a plinth / pedestal / podium / turntable / table /
 draped cloth of the named material (marble, wood, concrete, stone, glass, metal, velvet, paper, painted; a
 procedural texture where the material has a grain) and a stand-in product of the named kind built from
-lathed, lofted and swept parts with sensible proportions and materials (a glass bottle with its cap, a watch
+lathed, lofted and swept parts with sensible proportions and materials (a see-through glass bottle with its cap,
+a perfume's coloured scent inside clear glass, a watch
 with its dial, hands and strap, a can of painted aluminium, a sneaker with its sole ...). Every placed mesh
 says its part in `extra["role"]` ("backdrop", "stand", "product"; a stand-in product also has
 extra["stand_in"]). An imported mesh replaces the stand-in and stands on the stand (`seat_import`).
@@ -184,13 +185,19 @@ def smooth_normals(v: np.ndarray, f: np.ndarray) -> np.ndarray:
 
 @dataclass(kw_only=True, slots=True)
 class Look:
-    """A material as the renderer takes it: sRGB colour, metallic, roughness, emission, a texture."""
+    """A material as the renderer takes it: sRGB colour, metallic, roughness, emission, a texture, and for glass
+    the share of light it lets through (tinted by its colour)."""
 
     rgb: tuple[float, float, float]
     metallic: float = 0.0
     roughness: float = 0.5
     emissive: tuple[float, float, float] = (0.0, 0.0, 0.0)
     texture: np.ndarray | None = None
+    transmission: float = 0.0
+
+
+#: how much light a glass stand-in lets through
+GLASS_TRANSMISSION = 0.92
 
 
 def _linear(rgb: tuple[float, float, float]) -> tuple[float, float, float]:
@@ -231,7 +238,7 @@ def build(mesh_id: str, parts: list[Part], looks: dict[str, Look]) -> Built:
         factor = (1.0, 1.0, 1.0) if look.texture is not None else _linear(look.rgb)  # a texture holds the colour
         mats.append(MeshMaterial(name=name, first_face=first, faces=count, base_color=(*factor, 1.0),
                                  metallic=look.metallic, roughness=look.roughness, emissive=look.emissive,
-                                 base_texture=tex))
+                                 base_texture=tex, transmission=look.transmission))
         first += count
     v = np.concatenate(v_all).astype(F32)
     arrays = {key(mesh_id, "v"): v, key(mesh_id, "f"): np.concatenate(f_all).astype(np.uint32),
@@ -269,7 +276,7 @@ def texture(material: str, rgb: tuple[float, float, float], seed: int, px: int =
     y, x = np.mgrid[0:px, 0:px].astype(np.float32) / px
     if material == "marble":
         turb = _noise(rng, px, (4, 8, 16, 32))
-        vein = np.abs(np.sin((x * 2.0 + y * 1.2 + turb * 1.6) * math.pi))
+        vein = np.abs(np.sin((x * 2.0 + y * 1.0 + turb * 1.6) * math.pi))  # tiles: whole half-turns across
         dark = (1.0 - vein) ** 14
         fine = (1.0 - np.abs(np.sin((x * 5.0 - y * 3.0 + _noise(rng, px, (6, 12, 48)) * 2.5) * math.pi))) ** 40
         vein_rgb = base * 0.35 if base.mean() > 0.5 else np.minimum(base + 0.45, 1.0)
@@ -315,7 +322,8 @@ def surface_look(material: str, colour: str, seed: int) -> Look:
         rgb = sw.COLORS[colour]
         if material == "velvet":
             rgb = tuple(0.85 * c for c in rgb)  # type: ignore[assignment]
-    return Look(rgb=rgb, metallic=metallic, roughness=rough, texture=texture(material, rgb, seed))
+    clear = GLASS_TRANSMISSION if material == "glass" else 0.0
+    return Look(rgb=rgb, metallic=metallic, roughness=rough, texture=texture(material, rgb, seed), transmission=clear)
 
 
 # ------------------------------------------------------------------------------------------- the set
@@ -340,6 +348,31 @@ def backdrop_parts(colour: tuple[float, float, float]) -> list[Part]:
     return [Part(v=v, f=f, material="backdrop", c=c)]
 
 
+#: a stand's texture repeats every this many metres
+STAND_TILE_M = 0.6
+
+
+def round_stand(profile: list[tuple[float, float]], material: str, *, segments: int = 64,
+                tile_m: float = STAND_TILE_M) -> Part:
+    """A round stand lathed from its profile (r, z), each step of the profile its own band with crisp edges, its
+    texture at one scale everywhere: planar (x, y) on flat bands (the top, a step), and round a side band its
+    arc length and its length up the profile, a whole number of tiles round so the seam matches (a lathe's own coordinates squeeze
+    the texture into streaks towards the middle of the top)."""
+    bands = []
+    for (r0, z0), (r1, z1) in zip(profile[:-1], profile[1:], strict=True):
+        if math.hypot(r1 - r0, z1 - z0) < 1e-9:
+            continue  # a repeated point: the edge between two bands
+        band = lathe([(r0, z0), (r1, z1)], material, segments=segments)
+        if abs(z1 - z0) <= abs(r1 - r0):
+            band.uv = band.v[:, :2] / tile_m + 0.5  # the middle of a tile at the middle of the top
+        else:
+            round_tiles = max(1, round(math.pi * (r0 + r1) / tile_m))
+            slant = math.hypot(r1 - r0, z1 - z0)  # up a slanted band (a bevel) by its length, not its rise
+            band.uv = np.column_stack([band.uv[:, 0] * round_tiles, (z0 + band.uv[:, 1] * slant) / tile_m])
+        bands.append(band)
+    return merge_parts(bands, material)
+
+
 def stand_parts(stand: str, foot_m: float) -> tuple[list[Part], float, float]:
     """The stand's parts (material 'surface', with 'base' for a turntable's foot and a table's legs), the
     height of its top, and the width its top offers."""
@@ -347,15 +380,15 @@ def stand_parts(stand: str, foot_m: float) -> tuple[list[Part], float, float]:
         r = max(0.16, 0.9 * foot_m)
         prof = [(0.0, 0.0), (r * 1.12, 0.0), (r * 1.12, 0.05), (r * 1.12, 0.05), (r, 0.07), (r, 0.78),
                 (r * 1.1, 0.8), (r * 1.1, 0.84), (r * 1.1, 0.84), (0.0, 0.84)]
-        return [lathe(prof, "surface", segments=64)], 0.84, 2 * r
+        return [round_stand(prof, "surface", segments=64)], 0.84, 2 * r
     if stand == "podium":
         r = max(0.35, 1.6 * foot_m)
         prof = [(0.0, 0.0), (r, 0.0), (r, 0.0), (r, 0.32), (r, 0.32), (0.0, 0.32)]
-        return [lathe(prof, "surface", segments=96)], 0.32, 2 * r
+        return [round_stand(prof, "surface", segments=96)], 0.32, 2 * r
     if stand == "turntable":
         r = max(0.22, 1.2 * foot_m)
         base = box(2.2 * r, 2.2 * r, 0.7, "base")
-        disc = lathe([(0.0, 0.7), (r, 0.7), (r, 0.7), (r, 0.74), (r, 0.74), (0.0, 0.74)], "surface", segments=96)
+        disc = round_stand([(0.0, 0.7), (r, 0.7), (r, 0.74), (0.0, 0.74)], "surface", segments=96)
         return [base, disc], 0.74, 2 * r
     if stand == "table":
         w, d, top = max(1.6, 4 * foot_m), max(0.9, 3 * foot_m), 0.75
@@ -406,11 +439,15 @@ def _perfume(colour: str) -> tuple[list[Part], dict[str, Look]]:
     cap = lathe([(0.0, 0.106), (0.95, 0.106), (1.0, 0.109), (1.0, 0.146), (0.95, 0.149), (0.95, 0.149),
                  (0.0, 0.149)], "cap", segments=48, n=6.0, a=0.019, b=0.019)
     label = box(0.034, 0.002, 0.022, "label", z0=0.032).moved(offset=(0.0, -0.021, 0.0))
-    looks = {"glass": Look(rgb=_c(colour, (0.86, 0.52, 0.2)), roughness=0.04),
+    # the scent inside, in the named colour, under a thick clear base and walls, filled to below the shoulder
+    scent = lathe([(0.0, 0.01), (0.84, 0.01), (0.84, 0.01), (0.86, 0.013), (0.86, 0.074), (0.86, 0.074),
+                   (0.0, 0.074)], "scent", segments=64, n=5.0, a=0.036, b=0.021)
+    looks = {"glass": Look(rgb=(0.94, 0.97, 0.96), roughness=0.04, transmission=GLASS_TRANSMISSION),
+             "scent": Look(rgb=_c(colour, (0.86, 0.52, 0.2)), roughness=0.4, transmission=0.8),  # seen through glass
              "collar": Look(rgb=(0.86, 0.7, 0.4), metallic=1.0, roughness=0.22),
              "cap": Look(rgb=(0.86, 0.7, 0.4), metallic=1.0, roughness=0.18),
              "label": Look(rgb=(0.95, 0.93, 0.88), roughness=0.6)}
-    return [body, neck, collar, cap, label], looks
+    return [body, scent, neck, collar, cap, label], looks
 
 
 def _bottle_profile(r: float, h: float) -> list[tuple[float, float]]:
@@ -424,7 +461,7 @@ def _wine(colour: str) -> tuple[list[Part], dict[str, Look]]:
     label = lathe([(r * 1.01, 0.07), (r * 1.01, 0.07), (r * 1.01, 0.15), (r * 1.01, 0.15)], "label", segments=64)
     foil = lathe([(r * 0.41, 0.86 * h), (r * 0.41, 0.86 * h), (r * 0.41, 1.004 * h), (0.0, 1.004 * h)], "foil",
                  segments=48)
-    looks = {"glass": Look(rgb=_c(colour, (0.07, 0.2, 0.1)), roughness=0.04),
+    looks = {"glass": Look(rgb=_c(colour, (0.07, 0.2, 0.1)), roughness=0.04, transmission=GLASS_TRANSMISSION),
              "label": Look(rgb=(0.93, 0.9, 0.82), roughness=0.75),
              "foil": Look(rgb=(0.45, 0.05, 0.08), metallic=0.7, roughness=0.3)}
     return [body, label, foil], looks
@@ -436,7 +473,7 @@ def _bottle(colour: str) -> tuple[list[Part], dict[str, Look]]:
     cap = lathe([(0.0, h), (r * 0.45, h), (r * 0.45, h), (r * 0.45, h + 0.02), (r * 0.45, h + 0.02),
                  (0.0, h + 0.02)], "cap", segments=48)
     label = lathe([(r * 1.01, 0.05), (r * 1.01, 0.05), (r * 1.01, 0.12), (r * 1.01, 0.12)], "label", segments=64)
-    looks = {"glass": Look(rgb=_c(colour, (0.62, 0.8, 0.9)), roughness=0.04),
+    looks = {"glass": Look(rgb=_c(colour, (0.62, 0.8, 0.9)), roughness=0.04, transmission=GLASS_TRANSMISSION),
              "cap": Look(rgb=(0.1, 0.3, 0.7), roughness=0.35), "label": Look(rgb=(0.95, 0.95, 0.95), roughness=0.6)}
     return [body, cap, label], looks
 

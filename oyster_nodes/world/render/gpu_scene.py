@@ -54,6 +54,9 @@ INST_TEX_W = 2048
 MESH_UNITS = (8, 9, 10)
 #: a studio set's placed meshes (MeshPlacement.extra["role"]) -> the semantic class their pixels are
 SET_PIECES = {"backdrop": "terrain", "stand": "structure"}
+#: the passes of imported meshes' materials (user_mesh.frag's u_glass): the opaque ones; then the glass ones
+#: three times: the light let through (multiplied over the colour), the light reflected (added), the ids
+GLASS_OPAQUE, GLASS_FILTER, GLASS_SHINE, GLASS_IDS = 0, 1, 2, 3
 #: per vertex of an imported mesh: position, normal (world), linear RGBA, uv, id
 USER_MESH_FORMAT = ("3f 3f 4f 2f 1f", "in_pos", "in_nrm", "in_col", "in_uv", "in_id")
 
@@ -502,18 +505,24 @@ class GpuScene:
         tex.anisotropy = 8.0
         return tex
 
-    def draw_user_meshes(self, planes: np.ndarray | None = None, sem: int | None = None) -> int:
-        """Draw the imported meshes inside the frustum `planes`, material by material."""
+    def draw_user_meshes(self, planes: np.ndarray | None = None, sem: int | None = None, *,
+                         glass: int = GLASS_OPAQUE) -> int:
+        """Draw the imported meshes inside the frustum `planes`, material by material: the opaque materials, or
+        with `glass` one of the passes of the glass ones (GLASS_FILTER, GLASS_SHINE, GLASS_IDS; see draw_glass)."""
         if self.user_vao is None:
             return 0
         prog, tris = self.user_prog, 0
+        if "u_glass" in prog:
+            prog["u_glass"].value = glass
         for d in self.material_draws:
+            if d.material.is_glass != (glass != GLASS_OPAQUE):
+                continue
             if planes is not None and not _sphere_visible(d.sphere, planes):
                 continue
             prog["u_sem"].value = d.sem if sem is None else sem
             m = d.material
             values = {"u_base": m.base_color, "u_metallic": m.metallic, "u_roughness": m.roughness,
-                      "u_emissive": m.emissive, "u_normal_scale": m.normal_scale,
+                      "u_emissive": m.emissive, "u_normal_scale": m.normal_scale, "u_transmission": m.transmission,
                       "u_maps": sum(bit for bit, t in zip((1, 2, 4), d.textures, strict=True) if t is not None)}
             for name, value in values.items():
                 if name in prog:
@@ -523,6 +532,34 @@ class GpuScene:
                     tex.use(unit)
             self.user_vao.render(moderngl.TRIANGLES, vertices=d.count, first=d.first)
             tris += d.count // 3
+        return tris
+
+    @property
+    def has_glass(self) -> bool:
+        return any(d.material.is_glass for d in self.material_draws)
+
+    def draw_glass(self, planes: np.ndarray, fbo: moderngl.Framebuffer) -> int:
+        """Glass over what is drawn (the sky included), order-independent: every glass face multiplies the colour
+        behind it by the light it lets through (tinted by its colour, less at grazing angles), then adds the
+        light it reflects; the depth test keeps what is in front of it, and no depth is written meanwhile. Last,
+        the nearest glass faces write depth, normal, instance and semantic ids (a glass pixel is the glass)."""
+        if not self.has_glass:
+            return 0
+        ctx, n = self.ctx, len(fbo.color_attachments)
+        ctx.disable(moderngl.CULL_FACE)
+        ctx.enable(moderngl.BLEND)
+        fbo.depth_mask = False
+        fbo.color_mask = ((True,) * 4,) + ((False,) * 4,) * (n - 1)
+        ctx.blend_func = moderngl.ZERO, moderngl.SRC_COLOR
+        tris = self.draw_user_meshes(planes, glass=GLASS_FILTER)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE
+        tris += self.draw_user_meshes(planes, glass=GLASS_SHINE)
+        ctx.disable(moderngl.BLEND)
+        fbo.depth_mask = True
+        fbo.color_mask = ((False,) * 4,) + ((True,) * 4,) * (n - 1)
+        tris += self.draw_user_meshes(planes, glass=GLASS_IDS)
+        fbo.color_mask = ((True,) * 4,) * n
+        ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         return tris
 
     def draw_static(self, name: str, shadow: bool = False) -> int:

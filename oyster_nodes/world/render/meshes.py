@@ -1,7 +1,8 @@
 """Procedural low-poly geometry for the renderer: vegetation and props, structures, terrain patches, water.
 
 Meshes are flat-shaded triangle lists (no index buffer): position, normal, linear colour and a `part` code
-the shaders use: 0 plain, 1 foliage (season tint, translucency), 2 lamp (glows at night), 3 window.
+the shaders use: 0 plain, 1 foliage (season tint, translucency), 2 lamp (glows at night), 3 window, 4 facade
+windows (a highrise's, drawn with frames, mullions and lit rooms by mesh.frag; their colour holds window coordinates).
 Instance meshes are in metres for scale 1, standing on z = 0, facing +X at yaw 0.
 """
 
@@ -16,7 +17,7 @@ import numpy as np
 from ..state.records import Structure
 from .lighting import srgb_to_linear
 
-PLAIN, FOLIAGE, LAMP, WINDOW = 0.0, 1.0, 2.0, 3.0
+PLAIN, FOLIAGE, LAMP, WINDOW, FACADE = 0.0, 1.0, 2.0, 3.0, 4.0
 
 
 @dataclass(kw_only=True, slots=True)
@@ -277,8 +278,39 @@ def _limb(z0: float, length: float, r0: float, r1: float, tilt: float, yaw: floa
     return transform(Mesh(pos=pos, nrm=nrm, col=b.col, part=b.part), yaw=yaw, offset=(0, 0, z0))
 
 
+def soft(mesh: Mesh, centre: tuple[float, float, float], radii: tuple[float, float, float],
+         crown: tuple[float, float, float] | None = None) -> Mesh:
+    """The mesh shaded as a soft mass instead of facets: each vertex's normal is the ellipsoid's (centre, radii)
+    through it, bent towards the direction from `crown` (the middle of the whole crown, so that the masses of one
+    tree shade as one)."""
+    d = (mesh.pos - np.asarray(centre, np.float32)) / np.asarray(radii, np.float32) ** 2
+    n = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+    if crown is not None:
+        out = mesh.pos - np.asarray(crown, np.float32)
+        n = n + 0.7 * out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    return Mesh(pos=mesh.pos, nrm=n.astype(np.float32), col=mesh.col, part=mesh.part)
+
+
+def _whorl(z0: float, r: float, z1: float, phase: float, seg: int = 12) -> Mesh:
+    """A tier of a conifer's branches: a cone whose rim alternates long drooping branch tips and shorter ones
+    between them (a ragged star, not a smooth cone), shaded soft (outward and up)."""
+    cone = frustum(r, 0.0, z0, z1, seg, NEEDLE, FOLIAGE, caps=False, phase=phase)
+    pos = cone.pos.astype(np.float64).copy()
+    rim = pos[:, 2] < z0 + 1e-6
+    ang = np.arctan2(pos[:, 1], pos[:, 0]) - phase
+    k = np.round(ang / (2 * math.pi / seg)).astype(int) % seg
+    long_tip = (k % 2) == 0
+    pos[rim, :2] *= np.where(long_tip[rim], 1.0, 0.68)[:, None]
+    pos[rim, 2] -= np.where(long_tip[rim], 0.35 * r / 2.9, 0.0)
+    radial = np.hypot(pos[:, 0], pos[:, 1])
+    n = np.c_[pos[:, :2] / np.maximum(radial, 1e-6)[:, None] * (z1 - z0), np.full(len(pos), r)]
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    return Mesh(pos=pos.astype(np.float32), nrm=n.astype(np.float32), col=cone.col, part=cone.part)
+
+
 def _conifer(lod: int) -> Mesh:
-    """A spruce-like spire: a trunk and drooping whorls of needles, narrowing to the crown."""
+    """A spruce-like spire: a trunk and ragged tiers of drooping branches, narrowing to the crown."""
     if lod:
         parts = [frustum(0.28, 0.18, 0, 2.6, 3, BARK, caps=False)]
         parts.append(frustum(2.5, 0.0, 1.8, 12.0, 4, NEEDLE, FOLIAGE, caps=False))
@@ -287,10 +319,9 @@ def _conifer(lod: int) -> Mesh:
     whorls = ((1.6, 2.9, 4.6), (3.3, 2.4, 6.4), (5.0, 1.9, 8.1), (6.7, 1.35, 9.8), (8.3, 0.85, 11.2),
               (9.6, 0.45, 12.4))
     for i, (z0, r, z1) in enumerate(whorls):
-        droop = frustum(r, 0.0, z0, z1, 7, NEEDLE, FOLIAGE, caps=False, phase=0.9 * i)
-        under = frustum(r, r * 0.35, z0, z0 + 0.5, 7, NEEDLE, FOLIAGE, caps=False, phase=0.9 * i)
-        parts += [droop, under] if i == 0 else [droop]
-    return merge(parts)
+        parts.append(_whorl(z0, r, z1, 0.9 * i, seg=12 if i < 4 else 8))
+    under = frustum(2.9 * 0.66, 2.9 * 0.3, 1.6, 2.1, 7, NEEDLE, FOLIAGE, caps=False)  # hidden in the tips
+    return merge(parts + [under])
 
 
 def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
@@ -312,9 +343,14 @@ def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
         reach = length * math.sin(tilt)
         tip = (reach * math.cos(yaw), reach * math.sin(yaw), z0 + length * math.cos(tilt) + 0.6)
         size = 1.9 - 0.15 * (k % 2)
-        masses.append(blob(tip, (size, size, size * 0.8), leaf, seed=11 + k, jitter=0.2))
-    masses.append(blob((0.2, -0.1, 7.9), (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.2))
+        radii = (size, size, size * 0.8)
+        masses.append(soft(blob(tip, radii, leaf, seed=11 + k, jitter=0.2), tip, radii, CROWN))
+    masses.append(soft(blob(CROWN, (2.4, 2.4, 1.9), leaf, seed=10, jitter=0.2), CROWN, (2.4, 2.4, 1.9)))
     return merge(parts + masses)
+
+
+#: the middle of a near broadleaf tree's crown (its top mass)
+CROWN = (0.2, -0.1, 7.9)
 
 
 def _palm(lod: int) -> Mesh:
@@ -747,15 +783,15 @@ def _gable(w: float, d: float, z0: float, rise: float, rgb: tuple[float, float, 
 
 
 def _windows(w: float, d: float, z: float, count: int) -> list[Mesh]:
-    glass = (0.06, 0.07, 0.08)
-    out = []
-    for k in range(count):
-        x = (k + 0.5) / count * w - w / 2
-        out += [
-            box((x, -d / 2 - 0.03, z), (0.7, 0.08, 0.8), glass, WINDOW),
-            box((x, d / 2 + 0.03, z), (0.7, 0.08, 0.8), glass, WINDOW),
-        ]
-    return out
+    """A house's windows along both long walls at height z: framed, with a mullion and a transom (FACADE punched
+    windows, see mesh.frag), some of the rooms lit at night."""
+    rows = []
+    for side in (-1, 1):
+        for k in range(count):
+            x = (k + 0.5) / count * w - w / 2
+            rows.append((side, x - 0.5, x + 0.5, z - 0.58, z + 0.58, d / 2 + 0.04, -(k + 1 + count * (side > 0)),
+                         0, PUNCHED))
+    return [_facade_quads(np.asarray(rows, np.float64))]
 
 
 def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
@@ -768,43 +804,87 @@ def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     ] + _windows(w, d, wall_h * 0.55, max(1, int(w / 3.5)))
 
 
+#: a highrise's storey (m); its facade styles (see FACADE): windows in a wall, a curtain wall of glass, shopfronts
+STOREY_M = 3.4
+PUNCHED, CURTAIN, SHOPFRONT = 0.0, 1.0, 2.0
+#: punched windows: their pitch along a face, width and height (m), and how high above a storey's floor they sit
+WINDOW_PITCH_M, WINDOW_W_M, WINDOW_H_M, SILL_M = 3.0, 1.8, 1.7, 0.75
+#: a curtain wall's and a shopfront's panes are about this wide (m)
+CURTAIN_PANE_M, SHOP_PANE_M = 1.5, 3.2
+
+
+def facade_style(rgb: tuple[float, float, float]) -> float:
+    """A facade's style from its (linear) colour: dark blue-grey facades are curtain walls of glass."""
+    return CURTAIN if max(rgb) < 0.15 and rgb[2] >= rgb[0] else PUNCHED
+
+
 def _highrise(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
-    """A flat-roofed building of storeys: windows round the lit storeys (glowing at night; the dark storeys show
-    their wall), shopfronts on the ground floor and a parapet. Windows are flat panels, two triangles each."""
-    storey, glass = 3.4, (0.05, 0.06, 0.08)
-    storeys = max(1, int((h - 1.2) / storey))
-    lit = [k for k in range(storeys) if k == 0 or (k * 7 + int(w * 13) + int(h * 3)) % 5 < 3]
-    quads = []
-    for k in lit:
-        z0, z1 = (0.4, 2.8) if k == 0 else (k * storey + 0.55, k * storey + 2.05)
-        for side, length, across in ((-1, w, d), (1, w, d), (-2, d, w), (2, d, w)):
-            count = max(1, int(length / 6.0))
+    """A flat-roofed building of storeys with a parapet: shopfronts on the ground floor, and above them windows
+    on every storey of every face, framed and divided by mullions (mesh.frag draws them on FACADE quads, which
+    hold their window coordinates): punched windows in the wall, or a curtain wall of glass with spandrels."""
+    storeys = max(1, int((h - 1.2) / STOREY_M))
+    style = facade_style(rgb)
+    quads: list[tuple[float, ...]] = []  # face, from, to, bottom, top, out, panes across, storey, style
+    for side, length, across in ((-1, w, d), (1, w, d), (-2, d, w), (2, d, w)):
+        out = across / 2 + 0.04
+        usable = length - 0.6  # the corners stay wall
+        panes = max(1, round(usable / SHOP_PANE_M))
+        quads.append((side, -usable / 2, usable / 2, 0.3, 3.0, out, panes, 0, SHOPFRONT))
+        for k in range(1, storeys):
+            z = k * STOREY_M
+            if style == CURTAIN:
+                panes = max(1, round(usable / CURTAIN_PANE_M))
+                quads.append((side, -usable / 2, usable / 2, z, z + STOREY_M, out, panes, k, CURTAIN))
+                continue
+            count = max(1, int(usable / WINDOW_PITCH_M))
             for a in range(count):
-                c0 = (a + 0.1) / count * length - length / 2
-                c1 = (a + 0.9) / count * length - length / 2
-                quads.append((side, c0, c1, z0, z1, across / 2 + 0.04))
+                c = (a + 0.5) / count * usable - usable / 2
+                quads.append((side, c - WINDOW_W_M / 2, c + WINDOW_W_M / 2, z + SILL_M, z + SILL_M + WINDOW_H_M,
+                              out, -(a + 1), k, PUNCHED))  # a punched window: its index along the face
     parts = [box((0, 0, h / 2), (w, d, h), rgb), box((0, 0, h + 0.4), (w + 0.3, d + 0.3, 0.8), rgb)]
-    if quads:
-        parts.append(_panels(np.asarray(quads, np.float64), glass, WINDOW))
+    parts.append(_facade_quads(np.asarray(quads, np.float64)))
     return parts
 
 
-def _panels(q: np.ndarray, rgb: tuple[float, float, float], part: float) -> Mesh:
-    """Flat rectangles on a box's faces, facing out: rows of (face -1/1 = -y/+y, -2/2 = -x/+x, from, to along
-    the face, bottom, top, distance out from the middle)."""
-    side, a0, a1, z0, z1, out = q.T
+def _facade_quads(q: np.ndarray) -> Mesh:
+    """FACADE rectangles on a box's faces, facing out, from rows of (face -1/1 = -y/+y, -2/2 = -x/+x, from, to
+    along the face, bottom, top, distance out, panes, storey, style). Their colour holds the window coordinates
+    mesh.frag reads: x the pane (whole part) and the place across it, y the storey and the height in it, z the
+    style. A row with panes -a is punched window a - 1 (its x runs a - 1 .. a); else x runs 0 .. panes."""
+    side, a0, a1, z0, z1, out, panes, storey, style = q.T
     sign = np.sign(side)
     on_y = np.abs(side) == 1
-    corners = []
-    for a, z in ((a0, z0), (a1, z0), (a1, z1), (a0, z1)):
-        x = np.where(on_y, a, sign * out)
-        y = np.where(on_y, sign * out, a)
-        corners.append(np.stack([x, y, z], axis=1))
-    v = np.stack(corners, axis=1)  # n x 4 x 3, counter-clockwise seen from +y faces' outside when sign < 0
+    x0 = np.where(panes < 0, -panes - 1, 0.0)
+    x1 = np.where(panes < 0, -panes, panes)
+    corners, coords = [], []
+    for a, z, u, t in ((a0, z0, x0, 0.0), (a1, z0, x1, 0.0), (a1, z1, x1, 1.0), (a0, z1, x0, 1.0)):
+        corners.append(np.stack([np.where(on_y, a, sign * out), np.where(on_y, sign * out, a), z], axis=1))
+        coords.append(np.stack([u, storey + t * 0.999, style], axis=1))
+    v, c = np.stack(corners, axis=1), np.stack(coords, axis=1)  # n x 4 x 3
     flip = (on_y & (sign > 0)) | (~on_y & (sign < 0))
-    v[flip] = v[flip][:, ::-1]
-    faces = (np.arange(len(q))[:, None, None] * 4 + np.array([[0, 1, 2], [0, 2, 3]])[None]).reshape(-1, 3)
-    return from_faces(v.reshape(-1, 3), faces, rgb, part)
+    v[flip], c[flip] = v[flip][:, ::-1], c[flip][:, ::-1]
+    tri = np.array([0, 1, 2, 0, 2, 3])
+    pos, col = v[:, tri].reshape(-1, 3), c[:, tri].reshape(-1, 3)
+    e1, e2 = v[:, 1] - v[:, 0], v[:, 2] - v[:, 0]
+    nrm = np.cross(e1, e2)
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    return Mesh(pos=pos.astype(np.float32), nrm=np.repeat(nrm, 6, axis=0).astype(np.float32),
+                col=col.astype(np.float32), part=np.full(len(pos), FACADE, np.float32))
+
+
+#: the colour FACADE quads take outside the renderer (exports): a dark glass
+FACADE_GLASS_RGB = (0.05, 0.06, 0.08)
+
+
+def with_plain_windows(mesh: Mesh) -> Mesh:
+    """The mesh with its FACADE quads' window coordinates replaced by a glass colour (for exporters)."""
+    facade = mesh.part == FACADE
+    if not facade.any():
+        return mesh
+    col = mesh.col.copy()
+    col[facade] = FACADE_GLASS_RGB
+    part = np.where(facade, WINDOW, mesh.part).astype(mesh.part.dtype)
+    return Mesh(pos=mesh.pos, nrm=mesh.nrm, col=col, part=part)
 
 
 def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:

@@ -14,7 +14,9 @@ vertically so the framebuffer's first row is the image's top row. With supersamp
 resolve pass averages colour over ss x ss samples while ids, depth and normal come from one sample, so ids
 are never blended; without it a post pass smooths edges. Falling rain and snow (weather.py, precip.glsl)
 are laid over the colour in that post pass, or blended before the resolve, in front of what the depth pass
-holds; the fog's base follows the low ground around the camera's subject (weather.fog_ground).
+holds; the fog's base follows the low ground around the camera's subject (weather.fog_ground). Glass (imported
+meshes' materials with transmission) is drawn after the sky over what is behind it (GpuScene.draw_glass); in the
+depth, normal and id passes a glass pixel is the nearest glass surface.
 
 Ids in `instance_hw`: 0 none; 1..N scattered instances (index + 1); then structures, then imported
 meshes, then the frame's bodies and agents, in list order (the ranges are in Image.info["id_ranges"]).
@@ -505,6 +507,7 @@ class Renderer:
         progs["sky"]["u_grid"].value = grid
         self.quads["sky"].render(moderngl.TRIANGLES, vertices=6 * grid[0] * grid[1])
         ctx.depth_func = "<"
+        tris += scene.draw_glass(planes, t.main)  # over everything behind it, the sky included
         ctx.front_face = "ccw"
         return {"triangles": tris}
 

@@ -208,7 +208,8 @@ class MeshMaterial:
 
     Faces first_face .. first_face + faces - 1 of mesh_arrays[f"mesh_{id}_f"] use it; a texture is an index k
     of mesh_arrays[f"mesh_{id}_tex{k}"] (-1: none): base colour (sRGB, RGBA), metallic-roughness (G: roughness,
-    B: metallic, as glTF), normal map (tangent space)."""
+    B: metallic, as glTF), normal map (tangent space). `transmission` (glTF's KHR_materials_transmission factor,
+0..1): the share of light a glass lets through, tinted by its base colour (0: opaque)."""
 
     name: str = ""
     first_face: int = 0
@@ -221,6 +222,7 @@ class MeshMaterial:
     mr_texture: int = -1
     normal_texture: int = -1
     normal_scale: float = 1.0
+    transmission: float = 0.0
 
     @classmethod
     def from_json(cls, data: Any, where: str = "material") -> MeshMaterial:
@@ -242,14 +244,22 @@ class MeshMaterial:
                    roughness=number(d, "roughness", where, 0.5, lo=0.0, hi=1.0),
                    emissive=emissive, base_texture=tex("base_texture"),  # type: ignore[arg-type]
                    mr_texture=tex("mr_texture"), normal_texture=tex("normal_texture"),
-                   normal_scale=number(d, "normal_scale", where, 1.0, lo=-10.0, hi=10.0))
+                   normal_scale=number(d, "normal_scale", where, 1.0, lo=-10.0, hi=10.0),
+                   transmission=number(d, "transmission", where, 0.0, lo=0.0, hi=1.0))
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "first_face": self.first_face, "faces": self.faces,
                 "base_color": _floats(self.base_color), "metallic": self.metallic, "roughness": self.roughness,
                 "emissive": _floats(self.emissive), "base_texture": self.base_texture,
                 "mr_texture": self.mr_texture, "normal_texture": self.normal_texture,
-                "normal_scale": self.normal_scale}
+                "normal_scale": self.normal_scale,
+                # only a glass says how much light it lets through (an opaque material's record is unchanged)
+                **({"transmission": self.transmission} if self.transmission > 0 else {})}
+
+    @property
+    def is_glass(self) -> bool:
+        """Whether light passes through it (drawn over what is behind it, see gpu_scene.draw_glass)."""
+        return self.transmission > 0.0
 
     def textures(self) -> list[int]:
         return [k for k in (self.base_texture, self.mr_texture, self.normal_texture) if k >= 0]

@@ -53,6 +53,12 @@ void main() {
     float sh = shadow_at(v_pos, v_nrm);
     vec3 lit = lit_diffuse(albedo, v_nrm, sh, ao, 0.45 * foliage);
     if (in_part == 2.0) lit += albedo * (0.4 + 14.0 * u_night);
+    if (in_part == 3.0) {  // glass (a vehicle's): the sky it reflects, more at grazing angles, and the key's glint
+        vec3 v = normalize(u_cam_pos - v_pos);
+        float fres = 0.1 + 0.9 * pow(1.0 - max(dot(v_nrm, v), 0.0), 5.0);
+        float glint = pow(max(dot(reflect(-u_light_dir, v_nrm), v), 0.0), 80.0) * 6.0 * sh;
+        lit = mix(lit, sky_radiance(reflect(-v, v_nrm)) * 0.8, fres) + u_key_color * glint * fres;
+    }
     v_shown = grade(fogged(lit, fog_at(v_pos)));
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

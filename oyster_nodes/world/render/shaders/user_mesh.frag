@@ -11,6 +11,9 @@ uniform int u_maps;          // 1: base colour texture, 2: metallic-roughness te
 uniform sampler2D u_base_tex;
 uniform sampler2D u_mr_tex;
 uniform sampler2D u_normal_tex;
+uniform int u_glass;         // 0 opaque; glass (see gpu_scene.draw_glass): 1 the light let through, 2 the light
+                             // reflected, 3 ids and depth only
+uniform float u_transmission;  // the share of light a glass lets through
 uniform vec3 u_rim_dir;      // a rim light from behind (a studio's), unshadowed; black: none
 uniform vec3 u_rim_color;
 in vec3 v_pos;
@@ -71,8 +74,25 @@ void main() {
     float ndv = max(dot(n, v), 1e-3);
     vec3 f0 = mix(vec3(0.04), base.rgb, metal);
     vec3 diffuse = base.rgb * (1.0 - metal);
-    float sh = dot(n, u_light_dir) > 0.0 ? shadow_at(v_pos, n) : 0.0;
-    vec3 c = lit_diffuse(diffuse, n, sh, 1.0, 0.0);
+    if (u_glass == 3) {  // the nearest glass surface into the depth, normal and id passes (no colour)
+        emit_graded(vec3(0.0), v_pos, n, v_id, u_sem);
+        return;
+    }
+    if (u_glass == 1) {
+        // the light a glass lets through, multiplied over what is behind it: tinted by its colour (a display
+        // colour, as the frame behind is) along a path through it (half at its near face, half at its far one)
+        // that lengthens at grazing angles, less what its surface reflects (Schlick's Fresnel): clear glass
+        // shows dark edges and a bright middle
+        float fres = 0.04 + 0.96 * pow(1.0 - ndv, 5.0);
+        vec3 tint = sqrt(clamp(base.rgb, 0.0, 1.0));
+        vec3 through = pow(max(tint, vec3(1e-3)), vec3(0.25 + 0.25 / max(ndv, 0.12)));  // half a path a face
+        emit_graded(through * (1.0 - fres) * u_transmission, v_pos, n, v_id, u_sem);
+        return;
+    }
+    // glass takes no shadow from the shadow map: what shades it there is mostly glass round it (a bottle's walls
+    // over its scent), which lets the light through (and a map's texels speckle across surfaces so close)
+    float sh = dot(n, u_light_dir) > 0.0 ? (u_glass != 0 ? 1.0 : shadow_at(v_pos, n)) : 0.0;
+    vec3 c = lit_diffuse(diffuse, n, sh, 1.0, 0.0) * (1.0 - u_transmission);
     c += u_key_color * sh * key_specular(n, v, u_light_dir, f0, rough);
     // the sky and ground seen in the reflection, blurred towards the ambient light as the surface roughens
     vec3 r = reflect(-v, n);
@@ -89,5 +109,14 @@ void main() {
         c += u_key_color * 1.6 * box * fr * gloss * mix(0.5, 1.0, sh);
     }
     c += u_emissive;
+    if (u_glass == 2) {
+        // the light a glass reflects, added to the display colour behind it as much as it brightens a frame lit
+        // like its surroundings (the ambient light stands in for what is behind); its far side is seen through
+        // its near side
+        c *= v_fog.a * (gl_FrontFacing ? 1.0 : 0.45);
+        vec3 behind = ambient_light(-v);
+        emit_graded(grade(behind + c) - grade(behind), v_pos, n, v_id, u_sem);
+        return;
+    }
     emit(fogged(c, v_fog), v_pos, n, v_id, u_sem);
 }
