@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -256,7 +257,22 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = dataclasses.replace(env, fog_density=round(env.fog_density * fog, 6))
     if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
         env = _blizzard(env)
-    return env
+    return _mist_of_words(env, spec)
+
+
+#: mist (not fog) is named: a shallow layer lying on the low ground and the water, e-folding this many metres
+MIST_H = 20.0
+_MIST = re.compile(r"\bmist(?:s|y)?\b")
+_FOG = re.compile(r"\b(?:fog|foggy|fogbank|smog)\b")
+
+
+def _mist_of_words(env: Env, spec: WorldSpec) -> Env:
+    """'Mist over the water', 'a misty valley': fog that lies low (the tops of trees and hills, and the sky
+    above, read over it); where fog is named as well the fog's own height stands."""
+    text = spec.text.lower()
+    if spec.weather != "fog" or not _MIST.search(text) or _FOG.search(text):
+        return env
+    return dataclasses.replace(env, fog_height_m=min(env.fog_height_m or MIST_H, MIST_H))
 
 
 def _blizzard(env: Env) -> Env:

@@ -37,13 +37,20 @@ LUMA = np.array([0.2126, 0.7152, 0.0722])
 NIGHT_TINT = np.array([0.88, 0.97, 1.12])
 #: the moon's light on the ground (linear): blue, and bright enough that a moonlit plain shows its relief
 MOONLIGHT = (0.25, 0.32, 0.52)
-#: the least extinction per metre at the fog's base for a weather: fog is air one sees well under a kilometre
-#: through (visibility ~3.9 / density)
-FOG_FLOOR = {"fog": 0.007}
+#: the least extinction per metre at the fog's base for a weather (visibility ~3.9 / density): even a light
+#: mist is air one sees less than 1.6 km through (plain fog is 0.007, ~560 m; thick fog twice that)
+FOG_FLOOR = {"fog": 0.0025}
 #: the mist on the water in fog: its density at the water over the fog's (a shallow layer that doubles it)
 MIST_OVER_FOG = 1.0
 #: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
 FOG_EVEN = 0.0008
+#: how much of the open sky's colour fog keeps (0: grey fog; 1: the sky's own hue)
+FOG_SKY_SATURATION = 0.55
+#: by a low sun, fog is lit by the dim zenith as well as the bright horizon: this much darker than the horizon
+FOG_DIM_AT_LOW_SUN = 0.3
+#: in fog, the air above a fog that lies low is humid: a layer of this share of the fog's density, thinning by
+#: e every AIR_HEIGHT_M metres (the far hills over a misty valley fade; the sky overhead still reads)
+AIR_OVER_FOG, AIR_HEIGHT_M = 0.12, 300.0
 #: the hue of skylight at twilight, unit luminance
 SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
 
@@ -70,7 +77,13 @@ class Lighting:
     #: mist lying on the water (or the low ground): density per metre at its base, and its e-folding height
     mist_density: float = 0.0
     mist_height_m: float = 10.0
+    #: the humid air over a low-lying fog: density per metre at the fog's base and e-folding height (0: none)
+    air_density: float = 0.0
+    air_height_m: float = AIR_HEIGHT_M
     haze: float = 0.0001
+    #: the fog's tint on the sun's side of the sky (unit luminance; 1, 1, 1: none): a low sun warms the fog
+    #: towards it, and the fog away from it keeps the sky's cooler light
+    fog_warm: tuple[float, float, float] = (1.0, 1.0, 1.0)
     glow: tuple[float, float, float] = (0.0, 0.0, 0.0)
     key_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
     ambient_sky: tuple[float, float, float] = (0.3, 0.35, 0.45)
@@ -111,11 +124,14 @@ class Lighting:
             "u_fog_glow": tuple(c * fog_aureole(self.fog_density) for c in self.glow),
             "u_sun_disc": tuple(30.0 * c * (1.0 - 0.9 * self.cloud_cover) for c in self.glow),
             "u_fog_color": self.fog_color,
+            "u_fog_warm": self.fog_warm,
             "u_fog_density": self.fog_density,
             "u_fog_height": self.fog_height_m,
             "u_haze": self.haze,
             "u_mist_density": self.mist_density,
             "u_mist_height": self.mist_height_m,
+            "u_air_density": self.air_density,
+            "u_air_height": self.air_height_m,
             "u_exposure": self.exposure,
             "u_tint": self.tint,
             "u_saturation": self.saturation,
@@ -134,8 +150,26 @@ class Lighting:
 def fog_density_of(env: Env) -> float:
     """Extinction per metre at the fog's base: the env's, else the weather's, never under FOG_FLOOR."""
     weather = _or(env.weather, "clear").lower()
-    default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
+    default = {"fog": 0.007, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
     return max(_or(env.fog_density, default.get(weather, 0.00004)), FOG_FLOOR.get(weather, 0.0))
+
+
+def unit_hue(c: np.ndarray) -> np.ndarray:
+    """A colour scaled to unit luminance (its hue and saturation)."""
+    return np.asarray(c, np.float64) / max(float(np.asarray(c) @ LUMA), 1e-6)
+
+
+def sky_lit_fog(colour: np.ndarray, zenith: np.ndarray, horizon: np.ndarray, sun_rgb: np.ndarray,
+                warm: float) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Fog lit by the whole sky rather than by the horizon alone: the env fog colour's luminance in the hue
+    of the open sky's light (zenith and horizon together, paled as droplets scatter every colour alike), so a
+    dawn fog is a cool pale grey-blue and no flat beige wash; and the tint that the low sun gives the fog on
+    its side of the sky (the same brightness, its colour: thick fog glows evenly but warms towards the sun)."""
+    sky = 0.5 * unit_hue(zenith) + 0.5 * unit_hue(horizon)
+    hue = unit_hue(1.0 + (unit_hue(sky + warm * (SKYLIGHT_BLUE - sky)) - 1.0) * FOG_SKY_SATURATION)
+    lum = float(np.asarray(colour) @ LUMA) * (1.0 - FOG_DIM_AT_LOW_SUN * warm)  # the dim zenith lights it too
+    sun = unit_hue(1.0 + (unit_hue(sun_rgb) - 1.0) * 0.45 * warm)
+    return lum * hue, _t(sun / hue)
 
 
 def fog_aureole(density: float) -> float:
@@ -204,12 +238,16 @@ def lighting_from_env(env: Env) -> Lighting:
     fog_density = fog_density_of(env)
     fog_h = _or(env.fog_height_m, 250.0 if weather == "fog" else 300.0)
     mist = _or(env.mist_density, MIST_OVER_FOG * fog_density if weather == "fog" else 0.0)
-    fog_col = _or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
+    fog_col = np.asarray(_or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day))
+    fog_warm = (1.0, 1.0, 1.0)
+    if weather == "fog" and day > 0.0:
+        fog_col, fog_warm = sky_lit_fog(fog_col, zen, hor, sun_rgb, warm)
     wet = _or(env.wetness, {"rain": 0.85, "storm": 1.0}.get(weather, 0.0))
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)
     snow = _or(env.snow_cover, snow_default)
     # the eye adapts: dim scenes get more exposure (twilight ~1.9x, night ~2.7x)
-    adapt = 1.0 + 0.9 * float(np.clip((8.0 - elev) / 12.0, 0.0, 1.0)) + 0.8 * night
+    # (less in fog: its glow fills the view, and a dawn fog lifted as far reads as a blank wash)
+    adapt = 1.0 + (0.9 if weather != "fog" else 0.45) * float(np.clip((8.0 - elev) / 12.0, 0.0, 1.0)) + 0.8 * night
     exposure = 0.95 * 2.0 ** _or(env.exposure, 0.0) * adapt
     return Lighting(
         sun_dir=sun,
@@ -219,10 +257,12 @@ def lighting_from_env(env: Env) -> Lighting:
         sky_horizon=_t(hor),
         ground_color=_t(hor * 0.45 + amb_ground * 0.5),
         fog_color=_t(np.asarray(fog_col)),
+        fog_warm=fog_warm,
         fog_density=fog_density,
         fog_height_m=fog_h,
         mist_density=mist,
         mist_height_m=_or(env.mist_height_m, 10.0),
+        air_density=AIR_OVER_FOG * fog_density if weather == "fog" and fog_h < AIR_HEIGHT_M else 0.0,
         haze=0.00004 + 0.0001 * cloud,
         exposure=exposure,
         night=night,
