@@ -20,6 +20,7 @@ import numpy as np
 
 from ...settings import setting
 from ..generate import studio as sd
+from .beach import beach_shot, wants_beach
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
@@ -431,6 +432,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
             return street
     if primary.kind == "product" and sd.is_studio(world):
         return _studio_shot(world, primary, lens, product_side)
+    if primary.kind in ("water", "landscape") and wants_beach(world):
+        beach = _beach_framing(world, primary, lens)
+        if beach is not None:
+            return beach
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -438,6 +443,14 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
         return shot
     return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing | None:
+    """A beach (or an oasis) framed from its own sand (camera/beach.py), when the sand there shows."""
+    shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm)
+    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05:
+        return None
+    return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=shot.note)
 
 
 def _studio_shot(world: WorldState, s: Subject, lens: _Lens, side: str) -> Framing:

@@ -46,7 +46,7 @@ from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
-from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
+from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture, water_uniforms
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
@@ -555,7 +555,7 @@ class Renderer:
             "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
             **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
-            "u_water_deep": (0.012, 0.05, 0.07),
+            **water_uniforms(scene.world.env),
         }
 
     def _post(self, t: Targets, precip: str | None = None) -> None:
