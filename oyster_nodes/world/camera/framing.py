@@ -20,11 +20,11 @@ import numpy as np
 
 from ...settings import setting
 from ..generate import studio as sd
-from .beach import beach_shot, wants_beach
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+from .beach import beach_shot, wants_beach
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,

@@ -46,6 +46,7 @@ from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
+from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture, water_uniforms
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
@@ -343,7 +344,8 @@ class Renderer:
             raise ValueError(f"unknown passes {sorted(unknown)}; choose from {list(PASSES)}")
         t0 = time.perf_counter()
         scene = self.scene(world)
-        light = lighting_from_env(world.env)
+        strike = strike_at(world.env, world.seed)
+        light = flashed(lighting_from_env(world.env), strike)
         keys = None
         if light_keys is not None:
             env_a, env_b, mix = light_keys
@@ -355,7 +357,9 @@ class Renderer:
             targets = self._target(camera.width, camera.height, colour_only=set(passes) <= {"rgb"})
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
-            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
+            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs,
+                     **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
+                                                              camera.height * self.supersample), world.seed)}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
             precip = self._precipitation(targets, camera, world, light)
             t2 = self._mark()
