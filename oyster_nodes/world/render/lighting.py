@@ -21,7 +21,7 @@ Env fields read (all optional; anything missing falls back to a default; the rec
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -95,6 +95,8 @@ class Lighting:
     #: a rim light from behind (a studio's; env extra "rim_dir" / "rim_color"), drawn on placed meshes; none: 0
     rim_dir: tuple[float, float, float] = (0.0, 0.0, 1.0)
     rim_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: the water's deep colour, its shallows' colour and its absorption per metre (water_uniforms)
+    water: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def shadow_key(self) -> tuple[float, ...]:
         """What the cached shadow map depends on (besides the world)."""
@@ -144,7 +146,34 @@ class Lighting:
             "u_rough": 0.06 + 0.2 * self.wetness + 0.1 * self.cloud_cover,
             "u_rim_dir": self.rim_dir,
             "u_rim_color": self.rim_color,
+            **self.water,
         }
+
+
+#: the water's deep and shallow colours (linear) when the env names none
+WATER_DEEP, WATER_SHALLOW = (0.012, 0.05, 0.07), (0.03, 0.2, 0.22)
+#: per metre, how fast clear water absorbs red, green and blue (red first: shallows over sand read turquoise)
+WATER_ABSORB = (0.45, 0.1, 0.08)
+
+
+def water_uniforms(env: Env) -> dict[str, tuple[float, float, float]]:
+    """The water's colours from env.water_color ("turquoise", "emerald", "dark" water; sRGB): its deep colour
+    is that colour, and its shallows the same hue, lighter by as much as the colour is light (turquoise
+    shallows glow, dark water stays dark)."""
+    if env.water_color is None:
+        return {"u_water_deep": WATER_DEEP, "u_water_shallow": WATER_SHALLOW, "u_water_absorb": WATER_ABSORB}
+    srgb = np.clip(np.asarray(env.water_color, np.float64), 0.0, 1.0)
+    deep = srgb ** 2.2
+    lum = float(deep @ LUMA)
+    shallow = deep / max(lum, 1e-5) * float(np.clip(6.0 * lum, 0.01, 0.2))
+    # the bed shows through in the water's own hue: the colours it lacks are absorbed first, and dark water
+    # hides its bed within a metre or two
+    absorb = 0.08 + 0.4 * (1.0 - srgb / max(float(srgb.max()), 1e-5)) + 0.5 * (1.0 - min(lum / 0.01, 1.0))
+    return {"u_water_deep": _vec(deep), "u_water_shallow": _vec(shallow), "u_water_absorb": _vec(absorb)}
+
+
+def _vec(a: np.ndarray) -> tuple[float, float, float]:
+    return (float(a[0]), float(a[1]), float(a[2]))
 
 
 def fog_density_of(env: Env) -> float:
@@ -279,6 +308,7 @@ def lighting_from_env(env: Env) -> Lighting:
         saturation=_or(env.saturation, 1.0) * 1.08 * (1.0 - 0.6 * moonlit),
         contrast=_or(env.contrast, 1.0),
         wind=_wind(env),
+        water=water_uniforms(env),
         **_rim(env),
     )
 

@@ -47,7 +47,7 @@ from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
-from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture, water_uniforms
+from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
@@ -559,7 +559,6 @@ class Renderer:
             "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
             **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
-            **water_uniforms(scene.world.env),
         }
 
     def _post(self, t: Targets, precip: str | None = None) -> None:

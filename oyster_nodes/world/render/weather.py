@@ -88,32 +88,6 @@ def snow_texture(texels: int = TEXELS, seed: int = 4343) -> np.ndarray:
     return (np.clip(img, 0.0, 1.0) * 255).astype(np.uint8)
 
 
-#: the water's deep and shallow colours (linear) when the env names none
-WATER_DEEP, WATER_SHALLOW = (0.012, 0.05, 0.07), (0.03, 0.2, 0.22)
-#: per metre, how fast clear water absorbs red, green and blue (red first: shallows over sand read turquoise)
-WATER_ABSORB = (0.45, 0.1, 0.08)
-
-
-def water_uniforms(env: Env) -> dict[str, tuple[float, float, float]]:
-    """The water's colours from env.water_color ("turquoise", "emerald", "dark" water; sRGB): its deep colour
-    is that colour, and its shallows the same hue, lighter by as much as the colour is light (turquoise
-    shallows glow, dark water stays dark)."""
-    if env.water_color is None:
-        return {"u_water_deep": WATER_DEEP, "u_water_shallow": WATER_SHALLOW, "u_water_absorb": WATER_ABSORB}
-    srgb = np.clip(np.asarray(env.water_color, np.float64), 0.0, 1.0)
-    deep = srgb ** 2.2
-    lum = float(deep @ LUMA)
-    shallow = deep / max(lum, 1e-5) * float(np.clip(3.0 * lum, 0.01, 0.2))
-    # the bed shows through in the water's own hue: the colours it lacks are absorbed first, and dark water
-    # hides its bed within a metre or two
-    absorb = 0.08 + 0.4 * (1.0 - srgb / max(float(srgb.max()), 1e-5)) + 0.5 * (1.0 - min(lum / 0.05, 1.0))
-    return {"u_water_deep": _vec(deep), "u_water_shallow": _vec(shallow), "u_water_absorb": _vec(absorb)}
-
-
-def _vec(a: np.ndarray) -> tuple[float, float, float]:
-    return (float(a[0]), float(a[1]), float(a[2]))
-
-
 def lowest_water(world: Any) -> float:
     """The lowest water surface in the world (NaN: none)."""
     water = np.asarray(world.water_hw)
