@@ -79,3 +79,10 @@ def test_dawn_fog_is_lit_by_the_sky_not_a_flat_beige(renderer: Renderer) -> None
 
     assert warmth(frames["towards"]) > warmth(frames["away"]) + 8.0
     assert luma(frames["away"].rgb_hw3).mean() < 0.93  # no white-out
+
+
+def test_a_mood_thickens_fog_no_further_than_thick_fog() -> None:
+    from oyster_nodes.world.state.sky import MOOD_FOG_MAX
+
+    eerie = env_for("a haunted swamp with dead trees and fog").fog_density
+    assert eerie == pytest.approx(MOOD_FOG_MAX) and eerie > env_for("fog over a swamp").fog_density

@@ -64,7 +64,7 @@ SKY_WEATHER = ("fog", "overcast", "cloudy", "rain", "storm", "snow")
 #: a sun this low (degrees, above -8) colours the horizon sky: sunrise, sunset, dusk
 LOW_SUN_DEG = 14.0
 #: in fog the subject keeps at least exp(-FOG_KEEP) of its contrast (the far ground fades, the subject reads)
-FOG_KEEP = 0.5
+FOG_KEEP = 0.8
 #: how far (radians) a camera may tilt up from its aim to show the sky that weather needs over high ground
 LIFTS = (0.1, 0.2)
 
@@ -685,7 +685,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
     if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
-        return [min(dists[0], 3.0 * air.subject_max_m)], (0.06, 0.12)
+        return [min(dists[0], 3.0 * air.subject_max_m)], (0.12, 0.25)
     if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
         near = [min(d, air.subject_max_m) for d in dists]
         if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it

@@ -162,6 +162,10 @@ def sky_colors(elevation: float, cloud: float, weather: str = "clear") -> tuple[
 LOW_FOG_SUN_DEG, LOW_FOG_H = 12.0, 60.0
 
 
+#: the densest fog a mood makes of weather fog (per metre; "thick fog" is read as twice plain fog too)
+MOOD_FOG_MAX = 0.014
+
+
 def fog_height(weather: str, elevation: float, default: float) -> float:
     """The fog's e-folding height (m): low-lying radiation fog at a low sun, else the weather's."""
     return LOW_FOG_H if weather == "fog" and -8.0 < elevation < LOW_FOG_SUN_DEG else default
@@ -189,6 +193,8 @@ def build_env(
     daylight = min(max((elevation + 4.0) / 14.0, 0.0), 1.0)
     zenith, horizon = sky_colors(elevation, w["cloud"], weather)
     fog_density = w["fog"] * m["fog"]
+    if weather == "fog":  # a mood thickens a fog no further than thick fog (an eerie fog is still a fog)
+        fog_density = min(fog_density, MOOD_FOG_MAX)
     # by day the fog is lit grey-white; at night it is no brighter than the sky (a dark blue, not grey)
     mist = tuple(c * w["sky"] * daylight for c in (0.62, 0.66, 0.72))
     fog_color = _mix(tuple(horizon), mist, (0.55 if weather in ("fog", "overcast") else 0.3) * daylight)
