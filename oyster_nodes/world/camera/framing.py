@@ -63,7 +63,8 @@ HORIZON_AT = 1.0 / 3.0
 SKY_WEATHER = ("fog", "overcast", "cloudy", "rain", "storm", "snow")
 #: a sun this low (degrees, above -8) colours the horizon sky: sunrise, sunset, dusk
 LOW_SUN_DEG = 14.0
-#: in fog the subject keeps at least exp(-FOG_KEEP) of its contrast (the far ground fades, the subject reads)
+#: in fog the subject keeps at least exp(-FOG_KEEP) (~45%) of its contrast: the subject reads, and the frame
+#: still reaches past it far enough for the far ground to fade
 FOG_KEEP = 0.8
 #: how far (radians) a camera may tilt up from its aim to show the sky that weather needs over high ground
 LIFTS = (0.1, 0.2)
