@@ -102,3 +102,14 @@ def test_water_colour_words_colour_the_water(renderer: Renderer) -> None:
     assert mean["dark"].sum() < mean["plain"].sum() - 15
     assert mean["green"][1] - mean["green"][2] > mean["plain"][1] - mean["plain"][2] + 5
     assert mean["turquoise"][1] > mean["dark"][1] + 20
+
+
+def test_a_dry_thunderstorm_shot_keeps_its_clock() -> None:
+    from oyster_nodes.world.render.sequence import falling_at
+
+    from .test_render import small_world
+
+    dry_storm = small_world({**storm(), "precipitation": {"kind": "none", "intensity": 0.0}})
+    assert falling_at(dry_storm, 2.5).env.time_s == pytest.approx(2.5)  # its strikes come and go over the shot
+    calm = small_world({**env_of("clear"), "precipitation": {"kind": "none", "intensity": 0.0}})
+    assert falling_at(calm, 2.5).env.time_s is None
