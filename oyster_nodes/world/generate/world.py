@@ -198,7 +198,7 @@ PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
 #: fog density a modifier asks for ("thick fog", "thin mist"), times the weather's own
 FOG_SCALE = {"heavy": 2.0, "light": 0.5}
 #: a blizzard's sky: the light its clouds let through, times the snow's own
-BLIZZARD_SKY = 0.35
+BLIZZARD_SKY = 0.38
 #: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
 WATER_SRGB = {
     "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),

@@ -44,10 +44,12 @@ FOG_FLOOR = {"fog": 0.0025}
 MIST_OVER_FOG = 1.0
 #: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
 FOG_EVEN = 0.0008
+#: how far a low sun turns the fog's hue to twilight's blue skylight (the rest: the sky's own, warm at the horizon)
+FOG_TWILIGHT_BLUE = 0.2
 #: how much of the open sky's colour fog keeps (0: grey fog; 1: the sky's own hue)
 FOG_SKY_SATURATION = 0.55
 #: how much of the low sun's colour the fog on the sun's side takes (0: none; 1: the sun's own)
-FOG_SUN_SATURATION = 0.3
+FOG_SUN_SATURATION = 0.45
 #: by a low sun, fog is lit by the dim zenith as well as the bright horizon: this much darker than the horizon
 FOG_DIM_AT_LOW_SUN = 0.3
 #: in fog, the air above a fog that lies low is humid: a layer of this share of the fog's density, thinning by
@@ -197,7 +199,7 @@ def sky_lit_fog(colour: np.ndarray, zenith: np.ndarray, horizon: np.ndarray, sun
     dawn fog is a cool pale grey-blue and no flat beige wash; and the tint that the low sun gives the fog on
     its side of the sky (the same brightness, its colour: thick fog glows evenly but warms towards the sun)."""
     sky = 0.5 * unit_hue(zenith) + 0.5 * unit_hue(horizon)
-    hue = unit_hue(1.0 + (unit_hue(sky + warm * (SKYLIGHT_BLUE - sky)) - 1.0) * FOG_SKY_SATURATION)
+    hue = unit_hue(1.0 + (unit_hue(sky + FOG_TWILIGHT_BLUE * warm * (SKYLIGHT_BLUE - sky)) - 1.0) * FOG_SKY_SATURATION)
     lum = float(np.asarray(colour) @ LUMA) * (1.0 - FOG_DIM_AT_LOW_SUN * warm)  # the dim zenith lights it too
     sun = unit_hue(1.0 + (unit_hue(sun_rgb) - 1.0) * FOG_SUN_SATURATION * warm)
     return lum * hue, _t(sun / hue)
