@@ -5,9 +5,14 @@ Env fields read (all optional; anything missing falls back to a default; the rec
   sun_color    [r, g, b] linear 0..1 or 0..255, or "#rrggbb" (default: from sun elevation)
   sun_intensity  sun irradiance scale at full daylight (default 3.2), scaled down at dusk and by clouds
   sky_zenith, sky_horizon   linear colours of the sky gradient (default: from sun elevation)
-  fog_density  extinction per metre at the fog's base (default 0.00004), fog_color linear
-  fog_height_m the fog thins by e every this many metres up (default 300; 250 in fog); the fog's base is
-               the low ground around the shot's subject (see weather.fog_ground)
+  fog_density  extinction per metre at the fog's base (default 0.00004; 0.007 in fog, never under 0.0025),
+               fog_color linear (in fog its luminance is kept and its hue taken from the whole sky, see
+               sky_lit_fog; the sun's side of the fog takes the low sun's colour)
+  fog_height_m the fog thins by e every this many metres up (default 300; 250 in fog; generated worlds lay
+               fog at a low sun 60 m deep and named mist 20 m); the fog's base is the low ground around the
+               shot's subject (see weather.fog_ground); over a fog lower than 300 m lies humid air (AIR_OVER_FOG)
+  water_color  sRGB; colours the water's depths, shallows and the bed seen through it (water_uniforms)
+  lightning    a thunderstorm's strikes: the sky's bolt and its flash (lightning.py)
   mist_density, mist_height_m   a shallow layer on the water near the subject (default: twice the fog's
                density in fog, else none; 10 m)
   exposure     exposure compensation in stops, EV (default 0; +1 doubles brightness)
