@@ -86,3 +86,13 @@ def test_a_mood_thickens_fog_no_further_than_thick_fog() -> None:
 
     eerie = env_for("a haunted swamp with dead trees and fog").fog_density
     assert eerie == pytest.approx(MOOD_FOG_MAX) and eerie > env_for("fog over a swamp").fog_density
+
+
+def test_humid_air_lies_over_a_low_fog_and_dawn_fog_is_not_lifted_to_a_wash() -> None:
+    from oyster_nodes.world.render.lighting import AIR_OVER_FOG
+
+    low = lighting_from_env(Env.from_json(env_of("fog", "dawn")))
+    deep = lighting_from_env(Env.from_json({**env_of("fog", "dawn"), "fog_height_m": 400.0}))
+    assert low.air_density == pytest.approx(AIR_OVER_FOG * low.fog_density) and deep.air_density == 0.0
+    clear = lighting_from_env(Env.from_json(env_of("clear", "dawn")))
+    assert low.exposure < 0.9 * clear.exposure  # fog glows: the eye adapts less than to a clear dawn
