@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from oyster_nodes.world.camera.framing import atmosphere, frame_march, frame_rays, frame_shot, subjects
+from oyster_nodes.world.camera.framing import FOG_KEEP, atmosphere, frame_march, frame_rays, frame_shot, subjects
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.geometry.camera import Camera
 from oyster_nodes.world.prompt.spec import WorldSpec
@@ -77,12 +77,12 @@ def test_weather_framing_is_deterministic(weather: str) -> None:
 
 def test_in_fog_the_subject_is_framed_near_enough_to_read() -> None:
     """Fog takes the far ground, not the subject: the camera stands no farther than the fog leaves it legible."""
-    from oyster_nodes.world.render.lighting import fog_density_of, lighting_from_env
+    from oyster_nodes.world.render.lighting import FOG_FLOOR, fog_density_of, lighting_from_env
 
-    fog = ruin_on_cliffs("fog")
+    fog = with_env(ruin_on_cliffs("fog"), fog_density=0.014)  # a generated thick fog (sky.py)
     air = atmosphere(fog)
-    assert air.subject_max_m == pytest.approx(0.5 / lighting_from_env(fog.env).fog_density)
-    assert fog_density_of(fog.env) >= 0.007  # weather fog is air one sees well under a kilometre through
+    assert air.subject_max_m == pytest.approx(FOG_KEEP / lighting_from_env(fog.env).fog_density)
+    assert fog_density_of(fog.env) >= FOG_FLOOR["fog"]  # even a light mist is air one sees under 1.6 km through
     shot = frame_shot(fog, width=W, height=H)
     gap = float(np.linalg.norm(np.asarray(shot.camera.position) - shot.subject.centre))
     grey = frame_shot(ruin_on_cliffs("overcast"), width=W, height=H)

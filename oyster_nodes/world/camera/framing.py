@@ -24,6 +24,7 @@ from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+from .beach import beach_shot, wants_beach
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
@@ -62,8 +63,9 @@ HORIZON_AT = 1.0 / 3.0
 SKY_WEATHER = ("fog", "overcast", "cloudy", "rain", "storm", "snow")
 #: a sun this low (degrees, above -8) colours the horizon sky: sunrise, sunset, dusk
 LOW_SUN_DEG = 14.0
-#: in fog the subject keeps at least exp(-FOG_KEEP) of its contrast (the far ground fades, the subject reads)
-FOG_KEEP = 0.5
+#: in fog the subject keeps at least exp(-FOG_KEEP) (~45%) of its contrast: the subject reads, and the frame
+#: still reaches past it far enough for the far ground to fade
+FOG_KEEP = 0.8
 #: how far (radians) a camera may tilt up from its aim to show the sky that weather needs over high ground
 LIFTS = (0.1, 0.2)
 
@@ -431,6 +433,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
             return street
     if primary.kind == "product" and sd.is_studio(world):
         return _studio_shot(world, primary, lens, product_side)
+    if primary.kind in ("water", "landscape") and wants_beach(world):
+        beach = _beach_framing(world, primary, lens)
+        if beach is not None:
+            return beach
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -438,6 +444,14 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         shot.note = f"the product's {product_side.replace('_', ' ')} is blocked; {shot.note}"
         return shot
     return Framing(camera=best.camera, subject=primary, shares=best.shares, note=_note(primary, others, best))
+
+
+def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing | None:
+    """A beach (or an oasis) framed from its own sand (camera/beach.py), when the sand there shows."""
+    shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm)
+    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05:
+        return None
+    return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=shot.note)
 
 
 def _studio_shot(world: WorldState, s: Subject, lens: _Lens, side: str) -> Framing:
@@ -672,7 +686,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
     if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
-        return [min(dists[0], 3.0 * air.subject_max_m)], (0.06, 0.12)
+        return [min(dists[0], 3.0 * air.subject_max_m)], (0.12, 0.25)
     if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
         near = [min(d, air.subject_max_m) for d in dists]
         if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it

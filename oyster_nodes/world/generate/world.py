@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -197,7 +198,7 @@ PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
 #: fog density a modifier asks for ("thick fog", "thin mist"), times the weather's own
 FOG_SCALE = {"heavy": 2.0, "light": 0.5}
 #: a blizzard's sky: the light its clouds let through, times the snow's own
-BLIZZARD_SKY = 0.45
+BLIZZARD_SKY = 0.38
 #: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
 WATER_SRGB = {
     "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),
@@ -256,7 +257,22 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = dataclasses.replace(env, fog_density=round(env.fog_density * fog, 6))
     if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
         env = _blizzard(env)
-    return env
+    return _mist_of_words(env, spec)
+
+
+#: mist (not fog) is named: a shallow layer lying on the low ground and the water, e-folding this many metres
+MIST_H = 20.0
+_MIST = re.compile(r"\bmist(?:s|y)?\b")
+_FOG = re.compile(r"\b(?:fog|foggy|fogbank|smog)\b")
+
+
+def _mist_of_words(env: Env, spec: WorldSpec) -> Env:
+    """'Mist over the water', 'a misty valley': fog that lies low (the tops of trees and hills, and the sky
+    above, read over it); where fog is named as well the fog's own height stands."""
+    text = spec.text.lower()
+    if spec.weather != "fog" or not _MIST.search(text) or _FOG.search(text):
+        return env
+    return dataclasses.replace(env, fog_height_m=min(env.fog_height_m or MIST_H, MIST_H))
 
 
 def _blizzard(env: Env) -> Env:

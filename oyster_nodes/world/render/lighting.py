@@ -5,9 +5,14 @@ Env fields read (all optional; anything missing falls back to a default; the rec
   sun_color    [r, g, b] linear 0..1 or 0..255, or "#rrggbb" (default: from sun elevation)
   sun_intensity  sun irradiance scale at full daylight (default 3.2), scaled down at dusk and by clouds
   sky_zenith, sky_horizon   linear colours of the sky gradient (default: from sun elevation)
-  fog_density  extinction per metre at the fog's base (default 0.00004), fog_color linear
-  fog_height_m the fog thins by e every this many metres up (default 300; 250 in fog); the fog's base is
-               the low ground around the shot's subject (see weather.fog_ground)
+  fog_density  extinction per metre at the fog's base (default 0.00004; 0.007 in fog, never under 0.0025),
+               fog_color linear (in fog its luminance is kept and its hue taken from the whole sky, see
+               sky_lit_fog; the sun's side of the fog takes the low sun's colour)
+  fog_height_m the fog thins by e every this many metres up (default 300; 250 in fog; generated worlds lay
+               fog at a low sun 60 m deep and named mist 20 m); the fog's base is the low ground around the
+               shot's subject (see weather.fog_ground); over a fog lower than 300 m lies humid air (AIR_OVER_FOG)
+  water_color  sRGB; colours the water's depths, shallows and the bed seen through it (water_uniforms)
+  lightning    a thunderstorm's strikes: the sky's bolt and its flash (lightning.py)
   mist_density, mist_height_m   a shallow layer on the water near the subject (default: twice the fog's
                density in fog, else none; 10 m)
   exposure     exposure compensation in stops, EV (default 0; +1 doubles brightness)
@@ -21,7 +26,7 @@ Env fields read (all optional; anything missing falls back to a default; the rec
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,13 +42,24 @@ LUMA = np.array([0.2126, 0.7152, 0.0722])
 NIGHT_TINT = np.array([0.88, 0.97, 1.12])
 #: the moon's light on the ground (linear): blue, and bright enough that a moonlit plain shows its relief
 MOONLIGHT = (0.25, 0.32, 0.52)
-#: the least extinction per metre at the fog's base for a weather: fog is air one sees well under a kilometre
-#: through (visibility ~3.9 / density)
-FOG_FLOOR = {"fog": 0.007}
+#: the least extinction per metre at the fog's base for a weather (visibility ~3.9 / density): even a light
+#: mist is air one sees less than 1.6 km through (plain fog is 0.007, ~560 m; thick fog twice that)
+FOG_FLOOR = {"fog": 0.0025}
 #: the mist on the water in fog: its density at the water over the fog's (a shallow layer that doubles it)
 MIST_OVER_FOG = 1.0
 #: fog this dense (per metre) keeps half the sun's glow in its light (see fog_aureole)
 FOG_EVEN = 0.0008
+#: how far a low sun turns the fog's hue to twilight's blue skylight (the rest: the sky's own, warm at the horizon)
+FOG_TWILIGHT_BLUE = 0.2
+#: how much of the open sky's colour fog keeps (0: grey fog; 1: the sky's own hue)
+FOG_SKY_SATURATION = 0.55
+#: how much of the low sun's colour the fog on the sun's side takes (0: none; 1: the sun's own)
+FOG_SUN_SATURATION = 0.45
+#: by a low sun, fog is lit by the dim zenith as well as the bright horizon: this much darker than the horizon
+FOG_DIM_AT_LOW_SUN = 0.3
+#: in fog, the air above a fog that lies low is humid: a layer of this share of the fog's density, thinning by
+#: e every AIR_HEIGHT_M metres (the far hills over a misty valley fade; the sky overhead still reads)
+AIR_OVER_FOG, AIR_HEIGHT_M = 0.12, 300.0
 #: the hue of skylight at twilight, unit luminance
 SKYLIGHT_BLUE = np.array([0.8, 0.9, 1.25]) / float(np.array([0.8, 0.9, 1.25]) @ LUMA)
 
@@ -70,7 +86,13 @@ class Lighting:
     #: mist lying on the water (or the low ground): density per metre at its base, and its e-folding height
     mist_density: float = 0.0
     mist_height_m: float = 10.0
+    #: the humid air over a low-lying fog: density per metre at the fog's base and e-folding height (0: none)
+    air_density: float = 0.0
+    air_height_m: float = AIR_HEIGHT_M
     haze: float = 0.0001
+    #: the fog's tint on the sun's side of the sky (unit luminance; 1, 1, 1: none): a low sun warms the fog
+    #: towards it, and the fog away from it keeps the sky's cooler light
+    fog_warm: tuple[float, float, float] = (1.0, 1.0, 1.0)
     glow: tuple[float, float, float] = (0.0, 0.0, 0.0)
     key_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
     ambient_sky: tuple[float, float, float] = (0.3, 0.35, 0.45)
@@ -82,6 +104,8 @@ class Lighting:
     #: a rim light from behind (a studio's; env extra "rim_dir" / "rim_color"), drawn on placed meshes; none: 0
     rim_dir: tuple[float, float, float] = (0.0, 0.0, 1.0)
     rim_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: the water's deep colour, its shallows' colour and its absorption per metre (water_uniforms)
+    water: dict[str, tuple[float, float, float]] = field(default_factory=dict)
 
     def shadow_key(self) -> tuple[float, ...]:
         """What the cached shadow map depends on (besides the world)."""
@@ -111,11 +135,14 @@ class Lighting:
             "u_fog_glow": tuple(c * fog_aureole(self.fog_density) for c in self.glow),
             "u_sun_disc": tuple(30.0 * c * (1.0 - 0.9 * self.cloud_cover) for c in self.glow),
             "u_fog_color": self.fog_color,
+            "u_fog_warm": self.fog_warm,
             "u_fog_density": self.fog_density,
             "u_fog_height": self.fog_height_m,
             "u_haze": self.haze,
             "u_mist_density": self.mist_density,
             "u_mist_height": self.mist_height_m,
+            "u_air_density": self.air_density,
+            "u_air_height": self.air_height_m,
             "u_exposure": self.exposure,
             "u_tint": self.tint,
             "u_saturation": self.saturation,
@@ -128,14 +155,59 @@ class Lighting:
             "u_rough": 0.06 + 0.2 * self.wetness + 0.1 * self.cloud_cover,
             "u_rim_dir": self.rim_dir,
             "u_rim_color": self.rim_color,
+            **self.water,
         }
+
+
+#: the water's deep and shallow colours (linear) when the env names none
+WATER_DEEP, WATER_SHALLOW = (0.012, 0.05, 0.07), (0.03, 0.2, 0.22)
+#: per metre, how fast clear water absorbs red, green and blue (red first: shallows over sand read turquoise)
+WATER_ABSORB = (0.45, 0.1, 0.08)
+
+
+def water_uniforms(env: Env) -> dict[str, tuple[float, float, float]]:
+    """The water's colours from env.water_color ("turquoise", "emerald", "dark" water; sRGB): its deep colour
+    is that colour, and its shallows the same hue, lighter by as much as the colour is light (turquoise
+    shallows glow, dark water stays dark)."""
+    if env.water_color is None:
+        return {"u_water_deep": WATER_DEEP, "u_water_shallow": WATER_SHALLOW, "u_water_absorb": WATER_ABSORB}
+    srgb = np.clip(np.asarray(env.water_color, np.float64), 0.0, 1.0)
+    deep = srgb ** 2.2
+    lum = float(deep @ LUMA)
+    shallow = deep / max(lum, 1e-5) * float(np.clip(6.0 * lum, 0.01, 0.2))
+    # the bed shows through in the water's own hue: the colours it lacks are absorbed first, and dark water
+    # hides its bed within a metre or two
+    absorb = 0.08 + 0.4 * (1.0 - srgb / max(float(srgb.max()), 1e-5)) + 0.5 * (1.0 - min(lum / 0.01, 1.0))
+    return {"u_water_deep": _vec(deep), "u_water_shallow": _vec(shallow), "u_water_absorb": _vec(absorb)}
+
+
+def _vec(a: np.ndarray) -> tuple[float, float, float]:
+    return (float(a[0]), float(a[1]), float(a[2]))
 
 
 def fog_density_of(env: Env) -> float:
     """Extinction per metre at the fog's base: the env's, else the weather's, never under FOG_FLOOR."""
     weather = _or(env.weather, "clear").lower()
-    default = {"fog": 0.0045, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
+    default = {"fog": 0.007, "rain": 0.0012, "storm": 0.0015, "snow": 0.0012, "overcast": 0.0005}
     return max(_or(env.fog_density, default.get(weather, 0.00004)), FOG_FLOOR.get(weather, 0.0))
+
+
+def unit_hue(c: np.ndarray) -> np.ndarray:
+    """A colour scaled to unit luminance (its hue and saturation)."""
+    return np.asarray(c, np.float64) / max(float(np.asarray(c) @ LUMA), 1e-6)
+
+
+def sky_lit_fog(colour: np.ndarray, zenith: np.ndarray, horizon: np.ndarray, sun_rgb: np.ndarray,
+                warm: float) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """Fog lit by the whole sky rather than by the horizon alone: the env fog colour's luminance in the hue
+    of the open sky's light (zenith and horizon together, paled as droplets scatter every colour alike), so a
+    dawn fog is a cool pale grey-blue and no flat beige wash; and the tint that the low sun gives the fog on
+    its side of the sky (the same brightness, its colour: thick fog glows evenly but warms towards the sun)."""
+    sky = 0.5 * unit_hue(zenith) + 0.5 * unit_hue(horizon)
+    hue = unit_hue(1.0 + (unit_hue(sky + FOG_TWILIGHT_BLUE * warm * (SKYLIGHT_BLUE - sky)) - 1.0) * FOG_SKY_SATURATION)
+    lum = float(np.asarray(colour) @ LUMA) * (1.0 - FOG_DIM_AT_LOW_SUN * warm)  # the dim zenith lights it too
+    sun = unit_hue(1.0 + (unit_hue(sun_rgb) - 1.0) * FOG_SUN_SATURATION * warm)
+    return lum * hue, _t(sun / hue)
 
 
 def fog_aureole(density: float) -> float:
@@ -204,12 +276,16 @@ def lighting_from_env(env: Env) -> Lighting:
     fog_density = fog_density_of(env)
     fog_h = _or(env.fog_height_m, 250.0 if weather == "fog" else 300.0)
     mist = _or(env.mist_density, MIST_OVER_FOG * fog_density if weather == "fog" else 0.0)
-    fog_col = _or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day)
+    fog_col = np.asarray(_or(env.fog_color, hor * (1.0 - 0.3 * day) + np.array([0.6, 0.64, 0.7]) * 0.3 * day * day))
+    fog_warm = (1.0, 1.0, 1.0)
+    if weather == "fog" and day > 0.0:
+        fog_col, fog_warm = sky_lit_fog(fog_col, zen, hor, sun_rgb, warm)
     wet = _or(env.wetness, {"rain": 0.85, "storm": 1.0}.get(weather, 0.0))
     snow_default = 0.9 if weather == "snow" else (0.55 if season == "winter" else 0.0)
     snow = _or(env.snow_cover, snow_default)
     # the eye adapts: dim scenes get more exposure (twilight ~1.9x, night ~2.7x)
-    adapt = 1.0 + 0.9 * float(np.clip((8.0 - elev) / 12.0, 0.0, 1.0)) + 0.8 * night
+    # (less in fog: its glow fills the view, and a dawn fog lifted as far reads as a blank wash)
+    adapt = 1.0 + (0.9 if weather != "fog" else 0.45) * float(np.clip((8.0 - elev) / 12.0, 0.0, 1.0)) + 0.8 * night
     exposure = 0.95 * 2.0 ** _or(env.exposure, 0.0) * adapt
     return Lighting(
         sun_dir=sun,
@@ -219,10 +295,12 @@ def lighting_from_env(env: Env) -> Lighting:
         sky_horizon=_t(hor),
         ground_color=_t(hor * 0.45 + amb_ground * 0.5),
         fog_color=_t(np.asarray(fog_col)),
+        fog_warm=fog_warm,
         fog_density=fog_density,
         fog_height_m=fog_h,
         mist_density=mist,
         mist_height_m=_or(env.mist_height_m, 10.0),
+        air_density=AIR_OVER_FOG * fog_density if weather == "fog" and fog_h < AIR_HEIGHT_M else 0.0,
         haze=0.00004 + 0.0001 * cloud,
         exposure=exposure,
         night=night,
@@ -239,6 +317,7 @@ def lighting_from_env(env: Env) -> Lighting:
         saturation=_or(env.saturation, 1.0) * 1.08 * (1.0 - 0.6 * moonlit),
         contrast=_or(env.contrast, 1.0),
         wind=_wind(env),
+        water=water_uniforms(env),
         **_rim(env),
     )
 

@@ -48,6 +48,7 @@ from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
+from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
@@ -345,7 +346,8 @@ class Renderer:
             raise ValueError(f"unknown passes {sorted(unknown)}; choose from {list(PASSES)}")
         t0 = time.perf_counter()
         scene = self.scene(world)
-        light = lighting_from_env(world.env)
+        strike = strike_at(world.env, world.seed)
+        light = flashed(lighting_from_env(world.env), strike)
         keys = None
         if light_keys is not None:
             env_a, env_b, mix = light_keys
@@ -357,7 +359,9 @@ class Renderer:
             targets = self._target(camera.width, camera.height, colour_only=set(passes) <= {"rgb"})
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
-            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs}
+            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs,
+                     **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
+                                                              camera.height * self.supersample), world.seed)}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
             precip = self._precipitation(targets, camera, world, light)
             t2 = self._mark()
@@ -558,7 +562,6 @@ class Renderer:
             "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
             **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
-            "u_water_deep": (0.012, 0.05, 0.07),
         }
 
     def _post(self, t: Targets, precip: str | None = None) -> None:

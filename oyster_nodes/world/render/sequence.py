@@ -155,9 +155,10 @@ def world_at(world: WorldState, timeline: Timeline | None, t: float) -> WorldSta
 
 
 def falling_at(world: WorldState, t: float) -> WorldState:
-    """The world with the shot's clock in its env where rain or snow falls and no timeline set it, so that
-    precipitation falls on from frame to frame (see weather.py)."""
-    if world.env.time_s is not None or precipitation(world.env)[0] == "none":
+    """The world with the shot's clock in its env where rain or snow falls (or lightning strikes) and no
+    timeline set it, so that precipitation falls on from frame to frame (see weather.py) and lightning flashes
+    at its moments (lightning.py)."""
+    if world.env.time_s is not None or (precipitation(world.env)[0] == "none" and not world.env.lightning):
         return world
     return dataclasses.replace(world, env=dataclasses.replace(world.env, time_s=float(t)))
 

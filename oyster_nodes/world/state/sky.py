@@ -33,7 +33,7 @@ _TIME_FIXED: dict[str, float] = {"morning": 9.0, "noon": 12.5, "afternoon": 15.5
 _WEATHER: dict[str, dict[str, Any]] = {
     "clear": {"fog": 0.00004, "fog_h": 400.0, "cloud": 0.12, "sky": 1.0, "sun": 1.0, "precip": ("none", 0.0), "wind": 3.0},
     "overcast": {"fog": 0.0005, "fog_h": 250.0, "cloud": 0.85, "sky": 0.9, "sun": 0.3, "precip": ("none", 0.0), "wind": 5.0},
-    "fog": {"fog": 0.0045, "fog_h": 250.0, "cloud": 0.35, "sky": 0.95, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
+    "fog": {"fog": 0.007, "fog_h": 250.0, "cloud": 0.35, "sky": 0.95, "sun": 0.6, "precip": ("none", 0.0), "wind": 1.0},
     "rain": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.95, "sky": 0.5, "sun": 0.2, "precip": ("rain", 0.6), "wind": 7.0},
     "snow": {"fog": 0.0012, "fog_h": 200.0, "cloud": 0.8, "sky": 0.68, "sun": 0.3, "precip": ("snow", 0.6), "wind": 4.0},
     "storm": {"fog": 0.0015, "fog_h": 200.0, "cloud": 1.0, "sky": 0.2, "sun": 0.1, "precip": ("rain", 1.0), "wind": 16.0},
@@ -157,6 +157,20 @@ def sky_colors(elevation: float, cloud: float, weather: str = "clear") -> tuple[
     return [round(c * dark, 5) for c in zenith], [round(c * dark, 5) for c in horizon]
 
 
+#: fog under a sun this low (degrees) is a morning's or an evening's radiation fog: it lies low, in the valleys
+#: and on the water, and thins by e every LOW_FOG_H metres up (the tops of trees and hills and the sky above read)
+LOW_FOG_SUN_DEG, LOW_FOG_H = 12.0, 60.0
+
+
+#: the densest fog a mood makes of weather fog (per metre; "thick fog" is read as twice plain fog too)
+MOOD_FOG_MAX = 0.014
+
+
+def fog_height(weather: str, elevation: float, default: float) -> float:
+    """The fog's e-folding height (m): low-lying radiation fog at a low sun, else the weather's."""
+    return LOW_FOG_H if weather == "fog" and -8.0 < elevation < LOW_FOG_SUN_DEG else default
+
+
 def build_env(
     *,
     clock_h: float,
@@ -179,6 +193,8 @@ def build_env(
     daylight = min(max((elevation + 4.0) / 14.0, 0.0), 1.0)
     zenith, horizon = sky_colors(elevation, w["cloud"], weather)
     fog_density = w["fog"] * m["fog"]
+    if weather == "fog":  # a mood thickens a fog no further than thick fog (an eerie fog is still a fog)
+        fog_density = min(fog_density, MOOD_FOG_MAX)
     # by day the fog is lit grey-white; at night it is no brighter than the sky (a dark blue, not grey)
     mist = tuple(c * w["sky"] * daylight for c in (0.62, 0.66, 0.72))
     fog_color = _mix(tuple(horizon), mist, (0.55 if weather in ("fog", "overcast") else 0.3) * daylight)
@@ -202,7 +218,7 @@ def build_env(
         "sky_zenith": zenith,
         "sky_horizon": horizon,
         "fog_density": round(fog_density, 6),
-        "fog_height_m": w["fog_h"],
+        "fog_height_m": fog_height(weather, elevation, w["fog_h"]),
         "fog_color": fog_color,
         "exposure": round(m["exposure"] + (0.5 if elevation < -6 else 0.0), 3),
         "cloud_cover": w["cloud"],

@@ -7,6 +7,23 @@ in vec3 v_sky;
 in vec4 v_fog;
 uniform vec2 u_wind;
 uniform sampler2D u_noise;
+// a lightning bolt (lightning.py): segments in pixels (x0, y0, x1, y1), how many, core width, colour
+uniform int u_bolt_n;
+uniform vec4 u_bolt[24];
+uniform float u_bolt_px;
+uniform vec3 u_bolt_color;
+
+vec3 bolt(vec2 px) {
+    float dmin = 1e9;
+    for (int i = 0; i < u_bolt_n; ++i) {
+        vec2 a = u_bolt[i].xy, b = u_bolt[i].zw;
+        vec2 ab = b - a;
+        float t = clamp(dot(px - a, ab) / max(dot(ab, ab), 1e-6), 0.0, 1.0);
+        dmin = min(dmin, length(px - a - ab * t));
+    }
+    float w = dmin / u_bolt_px;
+    return u_bolt_color * (exp(-w * w) + 0.18 * exp(-w * 0.12));
+}
 
 float hash3(vec3 p) {
     p = fract(p * vec3(443.897, 441.423, 437.195));
@@ -39,6 +56,7 @@ void main() {
         c += vec3(0.5, 0.55, 0.6) * u_night * (smoothstep(0.99955, 0.9997, m) + 0.015 * pow(max(m, 0.0), 24.0));
     }
     c = clouds(d, c);
+    if (u_bolt_n > 0) c += bolt(gl_FragCoord.xy);
     o_rgb = vec4(grade(fogged(c, v_fog)), 1.0);
     o_depth = uintBitsToFloat(0x7f800000u);
     o_normal = vec4(0.0);

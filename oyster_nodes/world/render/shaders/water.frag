@@ -1,6 +1,8 @@
 // Water (semantic 2): analytic ripples, Fresnel sky reflection, depth-tinted body and a sun glint.
 uniform uint u_sem;
 uniform vec3 u_water_deep;
+uniform vec3 u_water_shallow;
+uniform vec3 u_water_absorb;
 uniform float u_rough;
 uniform float u_fog_far;
 in vec3 v_pos;
@@ -24,8 +26,8 @@ void main() {
     vec3 light = ambient_light(vec3(0.0, 0.0, 1.0)) + u_key_color * 0.15 * v_sun;
     float path = v_bed.a * (1.0 + 1.0 / max(ndv, 0.2));
     // red is absorbed first: shallow water over a light bed reads turquoise, deep water dark blue
-    vec3 trans = exp(-path * vec3(0.45, 0.1, 0.08));
-    vec3 inscatter = mix(vec3(0.03, 0.2, 0.22), u_water_deep, 1.0 - exp(-path * 0.06)) * light;
+    vec3 trans = exp(-path * u_water_absorb);
+    vec3 inscatter = mix(u_water_shallow, u_water_deep, 1.0 - exp(-path * 0.06)) * light;
     vec3 body = v_bed.rgb * trans + inscatter * (1.0 - trans.g);
     vec3 c = mix(body, refl, fresnel);
     vec3 h = normalize(v + u_sun_dir);
