@@ -569,9 +569,54 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
                squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float, lift: float = 0.0) -> _Candidate:
     cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
-    score += _horizon_fit(scene.air, cam)
+    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {})
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
                       rise=rise, dist=dist, blocked=penalty)
+
+
+#: a car commercial's hero frame: the camera this many degrees off the car's nose (a front three-quarter view);
+#: prompt words asking for a side view instead ("side profile", "tracking shot") -> that view's angle
+HERO_OFF_FRONT_DEG = 40.0
+SIDE_VIEW_WORDS = ("side profile", "profile shot", "side view", "side on", "side-on", "tracking shot", "tracking",
+                   "from the side", "alongside", "broadside")
+REAR_VIEW_WORDS = ("from behind", "rear view", "from the back", "rear three-quarter", "chase shot", "chase cam")
+
+
+def vehicle_view_angle(spec: dict) -> float:
+    """Degrees off the car's nose its frame wants: a front three-quarter (40), a side view (90) when the prompt
+    asks for a profile or a tracking shot, a rear three-quarter (145) when it asks for a view from behind."""
+    text = " ".join(str(spec.get("text", "")).lower().split())
+    if any(w in text for w in REAR_VIEW_WORDS):
+        return 145.0
+    if any(w in text for w in SIDE_VIEW_WORDS):
+        return 90.0
+    return HERO_OFF_FRONT_DEG
+
+
+def vehicle_bearings(s: Subject, spec: dict) -> list[float]:
+    """Camera bearings (radians, from the car) to try: around the view the prompt wants on both sides of the
+    car, then a coarse ring (another side may be the only clear one)."""
+    base = math.atan2(float(s.front[1]), float(s.front[0])) if s.front is not None else 0.0
+    want = vehicle_view_angle(spec)
+    near = [base + side * math.radians(want + d) for side in (-1, 1) for d in (-12.0, 0.0, 12.0)]
+    return near + [base + math.radians(a) for a in (0.0, 90.0, 180.0, 270.0)]
+
+
+def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
+    """What a vehicle's framing is worth for the angle it shows the car from (the view the prompt wants scores
+    2, the back of the car -2) and for a low, eye-level camera (a car commercial's hero is never seen from a
+    crane); 0 for any other subject."""
+    if s.kind != "vehicle" or s.front is None:
+        return 0.0
+    rel = np.asarray(cam.position[:2], np.float64) - s.centre[:2]
+    dist = float(np.hypot(*rel)) + 1e-9
+    off = math.degrees(math.acos(float(np.clip(rel @ s.front / dist / (np.linalg.norm(s.front) + 1e-12), -1, 1))))
+    want = vehicle_view_angle(spec)
+    angle = 2.0 * math.exp(-(((off - want) / 28.0) ** 2)) - 2.0 * float(np.clip((off - 120.0) / 40.0, 0.0, 1.0)) \
+        * (want < 120.0)
+    above = float(cam.position[2]) - (float(s.centre[2]) - 0.5 * s.height_m)
+    low = -0.8 * float(np.clip((above - 2.0 * s.height_m) / (4.0 * s.height_m), 0.0, 1.0))
+    return angle + low
 
 
 def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
@@ -714,6 +759,8 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
         # between a city's buildings a car is seen down its street: from ahead or behind, three-quarters on
         base = math.atan2(s.front[1], s.front[0])
         bearings = [base + math.radians(a) for a in (-28.0, -16.0, 16.0, 28.0, 152.0, 208.0)]
+    elif s.kind == "vehicle" and s.front is not None:
+        bearings = vehicle_bearings(s, world.spec or {})
     else:
         bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []
