@@ -140,7 +140,7 @@ def subjects(world: WorldState) -> list[Subject]:
     """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
     spec = world.spec or {}
     found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
-             *_water(world, spec), *_props(world, spec), _landscape(world)]
+             *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), _landscape(world)]
     return sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
 
 
@@ -187,9 +187,28 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     pts = corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + (x, y, z)
     named = bool(spec.get("props", {}).get("vehicles")) or not spec
     label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
+    group = _vehicle_group(xyz, best, corners, world.inst_yaw[where].astype(np.float64))
+    if len(group) > len(pts):  # the named few together ("a red pickup and a blue sedan"): one subject
+        pts, label = group, f"the {len(group) // len(corners)} vehicles"
+        x, y = pts[:, :2].mean(axis=0)
+        length = float(np.ptp(pts[:, 0]) ** 2 + np.ptp(pts[:, 1]) ** 2) ** 0.5
     return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
                     height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named,
                     front=np.array([c, sn]))]
+
+
+#: vehicles this close (m) to the framed one are framed with it
+VEHICLE_GROUP_M = 30.0
+
+
+def _vehicle_group(xyz: np.ndarray, best: int, corners: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """Sample points of every vehicle within VEHICLE_GROUP_M of the framed one (its own first)."""
+    near = np.nonzero(np.hypot(*(xyz[:, :2] - xyz[best, :2]).T) < VEHICLE_GROUP_M)[0]
+    out = []
+    for k in [best, *[int(k) for k in near if k != best]]:
+        c, sn = math.cos(yaw[k]), math.sin(yaw[k])
+        out.append(corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + xyz[k])
+    return np.concatenate(out)
 
 
 def _vehicle_size(spec: dict) -> tuple[float, float, float]:
@@ -353,6 +372,18 @@ def _props(world: WorldState, spec: dict) -> list[Subject]:
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
                     area_m2=area)]
+
+
+def _cliffs(world: WorldState, spec: dict) -> list[Subject]:
+    """A cliff coast the prompt names ("a cliffside road above the bay"): its rock faces, kept in frame beside
+    the main subject like named props (only when no prop is named: one props subject per frame)."""
+    if (spec.get("modifiers") or {}).get("shore") != "cliffs" or _props(world, spec):
+        return []
+    faces, cell = _rock_faces(world)
+    if not len(faces):
+        return []
+    return [Subject(kind="props", label="the cliffs", centre=faces.mean(axis=0), width_m=1.0, height_m=1.0,
+                    points=faces, area_m2=np.full(len(faces), cell))]
 
 
 def _rock_faces(world: WorldState, most: int = 300) -> tuple[np.ndarray, float]:
@@ -599,7 +630,7 @@ def vehicle_bearings(s: Subject, spec: dict) -> list[float]:
     base = math.atan2(float(s.front[1]), float(s.front[0])) if s.front is not None else 0.0
     want = vehicle_view_angle(spec)
     near = [base + side * math.radians(want + d) for side in (-1, 1) for d in (-12.0, 0.0, 12.0)]
-    return near + [base + math.radians(a) for a in (0.0, 90.0, 180.0, 270.0)]
+    return near + [base + math.radians(a) for a in range(0, 360, 45)]
 
 
 def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:

@@ -29,6 +29,7 @@ from . import scatter as sc
 from . import structures as st
 from . import studio as sd
 from . import terrain as tr
+from . import vineyards as vy
 from . import water as wt
 
 F32 = np.float32
@@ -54,6 +55,7 @@ _STAGES = (
     "waterfall",
     "city",
     "boats",
+    "vines",
 )
 
 Progress = Callable[[float, str], None]
@@ -237,11 +239,29 @@ def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: flo
     order = np.argsort(rank, kind="stable")
     good = max(int((clear & inner).sum()), int(clear.sum()), 1)
     picks = order[np.linspace(0, min(good, max(len(order) // 3, 1)) - 1, count).astype(int) % len(order)]
+    if count <= CONVOY_MAX:
+        picks = _convoy(int(order[0]), count, [len(r.points_n3) for r in roads])
     side = np.c_[ahead[picks, 1], -ahead[picks, 0]]
     xy = np.clip(pts[picks] + side * LANE_OFFSET_M, 1.0, (g.n - 2) * g.cell_m)
     yaw = np.arctan2(ahead[picks, 1], ahead[picks, 0])
     out.add(np.full(len(xy), sc.KIND["vehicle"]), np.column_stack([xy, g.height(xy)]), yaw,
             rng.uniform(0.95, 1.05, len(xy)))
+
+
+#: a prompt's few named vehicles ("a red pickup and a blue sedan") drive one behind the other, this many road
+#: points (about 4 m each) apart, so that one shot holds them all
+CONVOY_MAX, CONVOY_GAP = 4, 3
+
+
+def _convoy(first: int, count: int, lengths: list[int]) -> np.ndarray:
+    """Indices (into the roads' concatenated points) of `count` vehicles behind the one at `first`, on its road."""
+    ends = np.cumsum([0, *lengths])
+    road = int(np.searchsorted(ends, first, side="right")) - 1
+    lo, hi = int(ends[road]), int(ends[road + 1]) - 1
+    at = first + CONVOY_GAP * np.arange(count)
+    if at[-1] > hi:  # no room ahead on this road: line up the other way
+        at = first - CONVOY_GAP * np.arange(count)
+    return np.clip(at, lo, hi)
 
 
 def _modified_env(env: Env, spec: WorldSpec) -> Env:
@@ -578,6 +598,21 @@ def _asks_for_beach(spec: WorldSpec) -> bool:
         "sand" in spec.modifiers)
 
 
+def _vineyard(g: sc.Ground, spec: WorldSpec, paths: list[Route], seed: int, cfg: GenerateConfig,
+              out: sc.Instances) -> None:
+    """The vineyard a spec asks for (vegetation "vines"), around the road's middle stretch when there is a road
+    ("driving through vineyards"), else the world's middle; nothing else grows inside it."""
+    density = spec.vegetation.get("vines", 0.0)
+    if density <= 0:
+        return
+    pts = np.concatenate([p.points_n3[:, :2] for p in paths if p.kind == "road"] or [np.zeros((0, 2))])
+    middle = np.full(2, cfg.size_m / 2)
+    centre = pts[int(np.argmin(np.hypot(*(pts - middle).T)))] if len(pts) else middle
+    patch = vy.lay_vineyard(g, (float(centre[0]), float(centre[1])), density, cfg.size_m, stage_rng(seed, "vines"),
+                            out)
+    g.blocked |= patch
+
+
 def _scatter(
     g: sc.Ground,
     spec: WorldSpec,
@@ -589,6 +624,7 @@ def _scatter(
 ) -> dict[str, np.ndarray]:
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
+    _vineyard(g, spec, paths, seed, cfg, out)
     sc.scatter_layer(
         g,
         spec.vegetation,
