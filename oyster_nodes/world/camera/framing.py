@@ -379,11 +379,31 @@ def _cliffs(world: WorldState, spec: dict) -> list[Subject]:
     the main subject like named props (only when no prop is named: one props subject per frame)."""
     if (spec.get("modifiers") or {}).get("shore") != "cliffs" or _props(world, spec):
         return []
-    faces, cell = _rock_faces(world)
+    cars = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle"), :2].astype(np.float64)
+    faces, cell = _rock_faces(world) if not len(cars) else _rock_faces_near(world, cars[0], CLIFF_NEAR_M)
     if not len(faces):
         return []
     return [Subject(kind="props", label="the cliffs", centre=faces.mean(axis=0), width_m=1.0, height_m=1.0,
                     points=faces, area_m2=np.full(len(faces), cell))]
+
+
+#: a car's cliffs: the rock faces within this many metres of it (those a shot of the car can hold)
+CLIFF_NEAR_M = 160.0
+
+
+def _rock_faces_near(world: WorldState, xy: np.ndarray, radius: float, most: int = 300) -> tuple[np.ndarray, float]:
+    """Sample points of the terrain's rock material within `radius` of `xy`, and the area each stands for."""
+    step = max(1, int(round(2.0 / world.cell_m)))
+    lo = np.clip(((xy - radius) / world.cell_m).astype(int), 0, world.n - 1)
+    hi = np.clip(((xy + radius) / world.cell_m).astype(int), 0, world.n - 1)
+    rock = world.material_hw[lo[1]:hi[1]:step, lo[0]:hi[0]:step] == MATERIALS.index("rock")
+    ii, jj = np.nonzero(rock)
+    if not len(ii):
+        return np.zeros((0, 3)), 0.0
+    keep = np.linspace(0, len(ii) - 1, min(len(ii), most)).astype(int)
+    m = step * world.cell_m
+    pts = np.column_stack([lo[0] * world.cell_m + jj[keep] * m, lo[1] * world.cell_m + ii[keep] * m]).astype(np.float64)
+    return np.column_stack([pts, heights_at(world, pts) + 0.3]), float(m * m * len(ii) / len(keep)) * 0.5
 
 
 def _rock_faces(world: WorldState, most: int = 300) -> tuple[np.ndarray, float]:
@@ -629,7 +649,7 @@ def vehicle_bearings(s: Subject, spec: dict) -> list[float]:
     car, then a coarse ring (another side may be the only clear one)."""
     base = math.atan2(float(s.front[1]), float(s.front[0])) if s.front is not None else 0.0
     want = vehicle_view_angle(spec)
-    near = [base + side * math.radians(want + d) for side in (-1, 1) for d in (-12.0, 0.0, 12.0)]
+    near = [base + side * math.radians(want + d) for side in (-1, 1) for d in (-22.0, -12.0, 0.0, 12.0)]
     return near + [base + math.radians(a) for a in range(0, 360, 45)]
 
 
@@ -810,6 +830,40 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
                 clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)
                 out.append((np.array([xy[0], xy[1], z]), dist, rise, squeezed))
+    return out + (on_the_road(world, s) if s.kind == "vehicle" else [])
+
+
+#: a camera car's places on the road ahead of and behind the framed vehicle: metres along the road, the heights
+#: over it (eye level, a low crane) and how far across into the other lane
+ROAD_CAMERA_AT_M, ROAD_CAMERA_Z_M, ROAD_CAMERA_ACROSS_M = (9.0, 14.0, 22.0), (1.3, 3.2), 3.2
+
+
+def on_the_road(world: WorldState, s: Subject) -> list[tuple[np.ndarray, float, float, float]]:
+    """Camera positions on the vehicle's own road, ahead of it and behind it in the other lane (where a camera
+    car drives: clear of the trees that line a country road), as (xyz, distance, rise, 0)."""
+    roads = [r for r in world.paths if r.kind == "road" and len(r.points_n3) >= 4]
+    if not roads:
+        return []
+    road = min(roads, key=lambda r: float(np.hypot(*(r.points_n3[:, :2] - s.centre[:2]).T).min()))
+    pts = road.points_n3[:, :2].astype(np.float64)
+    walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+    here = walked[int(np.argmin(np.hypot(*(pts - s.centre[:2]).T)))]
+    out = []
+    for ahead in (*ROAD_CAMERA_AT_M, *(-a for a in ROAD_CAMERA_AT_M)):
+        at = here + ahead
+        if not 0.0 <= at <= walked[-1]:
+            continue
+        xy = np.array([np.interp(at, walked, pts[:, 0]), np.interp(at, walked, pts[:, 1])])
+        k = min(int(np.searchsorted(walked, at)), len(pts) - 1)
+        d = pts[k] - pts[max(k - 1, 0)] if k else pts[1] - pts[0]
+        d /= max(float(np.hypot(*d)), 1e-9)
+        side = np.array([-d[1], d[0]]) * (1.0 if ahead > 0 else -1.0)  # the oncoming lane, either way
+        xy = xy + side * ROAD_CAMERA_ACROSS_M
+        ground = world.height_at(float(xy[0]), float(xy[1]))
+        for up in ROAD_CAMERA_Z_M:
+            pos = np.array([xy[0], xy[1], ground + up])
+            dist = float(np.linalg.norm(pos - s.centre))
+            out.append((pos, dist, (pos[2] - s.centre[2]) / max(dist, 1e-6), 0.0))
     return out
 
 
