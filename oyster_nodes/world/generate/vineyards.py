@@ -60,7 +60,9 @@ def lay_vineyard(g: Ground, centre: tuple[float, float], density: float, size_m:
     inside = np.all((xy > 1.0) & (xy < (g.n - 2) * g.cell_m), axis=1)
     xy = xy[inside]
     reach = max(1, int(math.ceil(CLEAR_M / g.cell_m)))
-    clear = ~ndimage.binary_dilation(g.blocked, iterations=reach)
+    (i0, i1), (j0, j1) = _window(g, c, side)
+    clear = np.zeros(g.h.shape, bool)
+    clear[i0:i1, j0:j1] = ~ndimage.binary_dilation(g.blocked[i0:i1, j0:j1], iterations=reach)
     i, j = g.cells(xy)
     keep = clear[i, j] & (g.slope[i, j] < MAX_SLOPE)
     xy = xy[keep]
@@ -69,8 +71,19 @@ def lay_vineyard(g: Ground, centre: tuple[float, float], density: float, size_m:
     return _patch_mask(g, c, along, across, side)
 
 
+def _window(g: Ground, c: np.ndarray, side: float) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Row and column ranges of the cells a patch of `side` around `c` (turned any way) may cover."""
+    r = side * 0.75 + 4.0
+    lo = np.clip(((c - r) / g.cell_m).astype(int), 0, g.n)
+    hi = np.clip(((c + r) / g.cell_m).astype(int) + 1, 0, g.n)
+    return (int(lo[1]), int(hi[1])), (int(lo[0]), int(hi[0]))
+
+
 def _patch_mask(g: Ground, c: np.ndarray, along: np.ndarray, across: np.ndarray, side: float) -> np.ndarray:
-    jj, ii = np.meshgrid(np.arange(g.n) * g.cell_m, np.arange(g.n) * g.cell_m)
+    (i0, i1), (j0, j1) = _window(g, c, side)
+    jj, ii = np.meshgrid(np.arange(j0, j1) * g.cell_m, np.arange(i0, i1) * g.cell_m)
     dx, dy = jj - c[0], ii - c[1]
     u, v = dx * along[0] + dy * along[1], dx * across[0] + dy * across[1]
-    return (np.abs(u) <= side / 2 + 1.0) & (np.abs(v) <= side / 2 + 1.0)
+    mask = np.zeros(g.h.shape, bool)
+    mask[i0:i1, j0:j1] = (np.abs(u) <= side / 2 + 1.0) & (np.abs(v) <= side / 2 + 1.0)
+    return mask

@@ -640,12 +640,16 @@ DRIVING = re.compile(r"\b(?:driv(?:e|es|ing|en)|cruis(?:e|es|ing)|speed(?:s|ing)
 
 
 def _road_to_drive_on(text: str, counts: dict[str, int], b: _Builder) -> None:
-    """A vehicle driving somewhere drives on a road: add one (structures.road) unless one is named or excluded."""
-    if "road" in counts or "road" in b.excluded or not DRIVING.search(text.lower()):
+    """A vehicle driving somewhere, or standing in a vineyard, is on a road: add one (structures.road) unless one
+    is named or excluded."""
+    if "road" in counts or "road" in b.excluded or not any(m.concept == "vehicles" for m in b.of("prop")):
         return
-    if any(m.concept == "vehicles" for m in b.of("prop")):
+    if DRIVING.search(text.lower()):
         counts["road"] = 1
         b.notes.append("a vehicle driving: gave it a road (set structures.road to 0 to drop)")
+    elif any(m.concept == "vines" for m in b.of("vegetation")):
+        counts["road"] = 1
+        b.notes.append("a vehicle in a vineyard: gave the vineyard a track (set structures.road to 0 to drop)")
 
 
 def _one_per_named_vehicle(text: str, props: dict[str, int]) -> dict[str, int]:

@@ -622,14 +622,17 @@ def _vine(lod: int, look: str = "") -> Mesh:
     hedge of leaves over it with grape bunches under the leaves (LOD 1: the post and the hedge)."""
     fill, top, part = VINE_LEAVES.get(look, VINE_LEAVES[""])
     half = VINE_LENGTH_M / 2
+    end = half * 0.99
+    canopy = [(-end, 0.55), (end, 0.55), (end, 1.45), (-end, 1.45)]
     parts = [box((-half + 0.05, 0, 0.85), (0.08, 0.08, 1.7), VINE_WOOD),
-             box((0, 0, 1.05), (VINE_LENGTH_M * 0.98, 0.62, 0.75), fill, part)]
+             _prism(canopy, 0.36, fill, part, taper=0.2)]
     if lod == 0:
-        parts += [box((0.15, 0.02, 1.5), (VINE_LENGTH_M * 0.8, 0.5, 0.3), top, part),
-                  box((0.3, 0, 0.35), (0.09, 0.09, 0.7), VINE_WOOD),
-                  box((0, 0, 0.68), (VINE_LENGTH_M, 0.02, 0.02), CHROME)]
+        parts += [_prism([(-end * 0.9, 1.4), (end * 0.85, 1.4), (end * 0.7, 1.72), (-end * 0.75, 1.72)], 0.17, top,
+                         part, taper=0.08),
+                  box((0.3, 0, 0.3), (0.09, 0.09, 0.6), VINE_WOOD),
+                  box((0, 0, 0.6), (VINE_LENGTH_M, 0.02, 0.02), CHROME)]
         if look != "winter":
-            parts += [box((x, s * 0.32, 0.72), (0.12, 0.08, 0.18), VINE_GRAPE) for x in (-0.5, 0.45) for s in (-1, 1)]
+            parts += [box((x, s * 0.34, 0.66), (0.12, 0.07, 0.18), VINE_GRAPE) for x in (-0.5, 0.45) for s in (-1, 1)]
     return merge(parts)
 
 
@@ -693,6 +696,8 @@ def look_of(spec: dict, kind: str) -> str:
     """The look a world's spec asks of one instance kind: its trees' (tree_look), its vehicles' paint."""
     if kind == "vehicle":  # "paint:body" ("red:pickup")
         paint = str((spec.get("modifiers") or {}).get("vehicle", ""))
+        if not paint:  # a paint word the reader took for something else ("a green estate car": green grass)
+            paint = next((p for p, _ in vehicle_looks(str(spec.get("text", ""))) if p), "")
         return f"{paint}:{vehicle_body(str(spec.get('text', '')))}"
     if kind == "vehicles":  # each named vehicle's own "paint:body", in the prompt's order ("red:pickup|blue:sedan")
         looks = vehicle_looks(str(spec.get("text", "")))
