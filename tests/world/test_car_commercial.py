@@ -16,7 +16,7 @@ from oyster_nodes.world.prompt.understand import spec_from_prompt
 from oyster_nodes.world.render.gpu_scene import _look_groups
 from oyster_nodes.world.render.meshes import instance_mesh, vehicle_looks, vine_look
 from oyster_nodes.world.render.renderer import Renderer
-from oyster_nodes.world.state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, SEMANTIC_CLASSES, WorldState
 
 VEHICLE, VINE = INSTANCE_KINDS.index("vehicle"), INSTANCE_KINDS.index("vine")
 TREES = [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf", "palm")]
@@ -172,3 +172,26 @@ def test_each_named_vehicle_gets_its_own_body_and_paint() -> None:
     assert len(cars) == 2 and np.hypot(*(cars[0, :2] - cars[1, :2])) < 20.0  # one shot holds both
     shot = frame_shot(world, width=320, height=180)
     assert shot.subject.label == "the 2 vehicles"
+
+
+def test_a_highway_is_dark_asphalt_and_a_dirt_road_is_not() -> None:
+    from oyster_nodes.world.render.albedo import terrain_albedo
+
+    def road_colour(text: str, mods: dict[str, str]) -> float:
+        spec = WorldSpec(text=text, terrain="dunes", structures={"road": 1}, modifiers=mods)
+        world = generate_world(spec, 5)
+        alb = terrain_albedo(world)
+        road = world.material_hw == MATERIALS.index("road")
+        return float(alb[road, :3].mean())
+
+    assert road_colour("a black car on a desert highway", {}) < 0.6 * road_colour("a car on a desert road", {})
+    assert road_colour("a jeep on a dirt highway", {"road": "dirt"}) == road_colour("a car on a desert road", {})
+
+
+def test_a_car_s_own_road_runs_through_the_world_end_to_end() -> None:
+    world = plains_car("a black car on a desert highway")
+    road = next(p for p in world.paths if p.kind == "road")
+    ends = road.points_n3[[0, -1], :2]
+    margin = np.minimum(ends, world.size_m - ends).min(axis=1)
+    assert (margin < 0.03 * world.size_m).all()  # both ends at the border: no dead end where the car stands
+    assert np.hypot(*(ends[0] - ends[1])) > 0.5 * world.size_m

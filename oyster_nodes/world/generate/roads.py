@@ -129,3 +129,45 @@ def _nearest(mask: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray
 
     gap, idx = ndimage.distance_transform_edt(~mask, return_indices=True)
     return gap, (idx[0], idx[1])
+
+
+#: words that make a road a paved, dark asphalt one (a highway), and the sRGB albedo of that asphalt
+ASPHALT_WORDS = frozenset(("highway", "highways", "asphalt", "tarmac", "motorway", "freeway", "interstate",
+                           "autobahn", "expressway"))
+ASPHALT_SRGB = (0.2, 0.2, 0.21)
+
+
+def is_asphalt(spec: dict) -> bool:
+    """Whether a world's roads are dark asphalt: "a desert highway", "a paved road" (not "a dirt road")."""
+    style = str((spec.get("modifiers") or {}).get("road", ""))
+    if style == "dirt":
+        return False
+    words = set(str(spec.get("text", "")).lower().replace(",", " ").split())
+    return style == "paved" or bool(words & ASPHALT_WORDS)
+
+
+def through_route(site: Site, first: np.ndarray) -> np.ndarray | None:
+    """The other half of a road that starts at `first[0]` and leaves the map at `first[-1]`: a least-cost route
+    from that start to the border on the far side, so that the road runs through (a highway, a country road a
+    car drives along) instead of ending where the car stands. None when no such border cell can be reached."""
+    from .water import border_mask
+
+    rows = site.h.shape[0]
+    m = site.stride * site.cell_m
+    start, out = first[0], first[-1]
+    away = start - out
+    if float(np.hypot(*away)) < 1e-6:
+        return None
+    away /= float(np.hypot(*away))
+    cost = (1.0 + 60.0 * site.slope.astype(np.float64) ** 2 + np.where(site.wet, 40.0, 0.0))
+    node = int(np.clip(round(start[1] / m), 0, rows - 1)) * rows + int(np.clip(round(start[0] / m), 0, rows - 1))
+    dist, pred = dijkstra(_grid_graph(cost, m), indices=[node], return_predecessors=True)
+    border = np.flatnonzero(border_mask((rows, rows)).ravel())
+    bxy = np.column_stack([(border % rows) * m, (border // rows) * m]).astype(np.float64)
+    rel = bxy - start
+    facing = (rel @ away) / np.maximum(np.hypot(*rel.T), 1e-6)
+    score = np.where(facing > 0.5, dist[0, border], np.inf)
+    if not np.isfinite(score).any():
+        return None
+    route = _route(pred[0], node, int(border[int(np.argmin(score))]), rows, m)
+    return route if len(route) >= 2 else None

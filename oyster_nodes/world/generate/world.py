@@ -427,12 +427,16 @@ def _roads(
     anchors = [(s.x, s.y) for s in structures] + list(extra or [])
     style = spec.modifiers.get("road", "")
     shore = rd.shore_route(site, cfg.size_m) if style in rd.SHORE_STYLES else None
-    if not anchors and shore is None:
+    lone = not anchors and shore is None  # a road of its own (a car's): it runs through, end to end
+    if lone:
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
     paths: list[Route] = []
     bridges: list[Structure] = []
     routes = ([shore] if shore is not None else []) + (st.road_network(site, anchors, rng, style=style)
                                                         if anchors else [])
+    if lone and len(routes) == 1:
+        back = rd.through_route(site, routes[0])
+        routes = [np.concatenate([back[::-1], routes[0][1:]])] if back is not None else routes
     for k, route in enumerate(routes):
         before = road_mask.copy() if k == 0 and shore is not None else None
         points, crossings = st.carve_road(h, road_mask, route, cell_m=cfg.cell_m, level_hw=level)
