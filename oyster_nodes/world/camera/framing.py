@@ -667,7 +667,20 @@ def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
         * (want < 120.0)
     above = float(cam.position[2]) - (float(s.centre[2]) - 0.5 * s.height_m)
     low = -0.8 * float(np.clip((above - 2.0 * s.height_m) / (4.0 * s.height_m), 0.0, 1.0))
-    return angle + low
+    return angle + low + HERO_SIZE_WEIGHT * _hero_size(s, cam)
+
+
+#: what a car large in the frame is worth: full at HERO_WIDTH_SHARE of the frame's width, none below a third of it
+HERO_SIZE_WEIGHT, HERO_WIDTH_SHARE = 1.5, 0.38
+
+
+def _hero_size(s: Subject, cam: Camera) -> float:
+    """0..1: how near the vehicle's width across the frame (estimated from its length and distance) comes to a
+    hero frame's (a car commercial reads the car, not a speck on the road)."""
+    dist = float(np.linalg.norm(np.asarray(cam.position, np.float64) - s.centre)) + 1e-6
+    share = s.width_m * cam.focal_px / dist / cam.width
+    lo = HERO_WIDTH_SHARE / 3.0
+    return float(np.clip((share - lo) / (HERO_WIDTH_SHARE - lo), 0.0, 1.0))
 
 
 def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:

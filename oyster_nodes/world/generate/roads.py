@@ -146,9 +146,10 @@ def is_asphalt(spec: dict) -> bool:
     return style == "paved" or bool(words & ASPHALT_WORDS)
 
 
-def through_route(site: Site, first: np.ndarray) -> np.ndarray | None:
+def through_route(site: Site, first: np.ndarray, rng: np.random.Generator | None = None,
+                  style: str = "") -> np.ndarray | None:
     """The other half of a road that starts at `first[0]` and leaves the map at `first[-1]`: a least-cost route
-    from that start to the border on the far side, so that the road runs through (a highway, a country road a
+    from that start to the border on the far side (bending like the first half when `style` is winding), so that the road runs through (a highway, a country road a
     car drives along) instead of ending where the car stands. None when no such border cell can be reached."""
     from .water import border_mask
 
@@ -160,6 +161,12 @@ def through_route(site: Site, first: np.ndarray) -> np.ndarray | None:
         return None
     away /= float(np.hypot(*away))
     cost = (1.0 + 60.0 * site.slope.astype(np.float64) ** 2 + np.where(site.wet, 40.0, 0.0))
+    if style == "winding" and rng is not None:  # as structures.road_network bends a winding road
+        from scipy import ndimage
+
+        patches = ndimage.gaussian_filter(rng.random(site.h.shape), sigma=max(1.0, 40.0 / m))
+        patches = (patches - patches.min()) / max(float(np.ptp(patches)), 1e-9)
+        cost *= 1.0 + 6.0 * patches**2
     node = int(np.clip(round(start[1] / m), 0, rows - 1)) * rows + int(np.clip(round(start[0] / m), 0, rows - 1))
     dist, pred = dijkstra(_grid_graph(cost, m), indices=[node], return_predecessors=True)
     border = np.flatnonzero(border_mask((rows, rows)).ravel())

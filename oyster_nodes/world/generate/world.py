@@ -435,7 +435,7 @@ def _roads(
     routes = ([shore] if shore is not None else []) + (st.road_network(site, anchors, rng, style=style)
                                                         if anchors else [])
     if lone and len(routes) == 1:
-        back = rd.through_route(site, routes[0])
+        back = rd.through_route(site, routes[0], rng, style)
         routes = [np.concatenate([back[::-1], routes[0][1:]])] if back is not None else routes
     for k, route in enumerate(routes):
         before = road_mask.copy() if k == 0 and shore is not None else None
