@@ -195,3 +195,12 @@ def test_a_car_s_own_road_runs_through_the_world_end_to_end() -> None:
     margin = np.minimum(ends, world.size_m - ends).min(axis=1)
     assert (margin < 0.03 * world.size_m).all()  # both ends at the border: no dead end where the car stands
     assert np.hypot(*(ends[0] - ends[1])) > 0.5 * world.size_m
+
+
+def test_a_drone_shot_of_a_car_is_taken_from_well_above_it() -> None:
+    world = plains_car("a silver sedan on an empty road, drone shot")
+    shot = frame_shot(world, width=320, height=180)
+    car = world.inst_xyz[world.inst_kind == VEHICLE][0]
+    assert shot.camera.position[2] - car[2] > 6.0
+    low = frame_shot(plains_car("a silver sedan on an empty road"), width=320, height=180)
+    assert low.camera.position[2] - car[2] < shot.camera.position[2] - car[2]

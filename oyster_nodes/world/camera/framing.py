@@ -663,11 +663,23 @@ def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
     dist = float(np.hypot(*rel)) + 1e-9
     off = math.degrees(math.acos(float(np.clip(rel @ s.front / dist / (np.linalg.norm(s.front) + 1e-12), -1, 1))))
     want = vehicle_view_angle(spec)
-    angle = 2.0 * math.exp(-(((off - want) / 28.0) ** 2)) - 2.0 * float(np.clip((off - 120.0) / 40.0, 0.0, 1.0)) \
+    asked = 2.0 if want == HERO_OFF_FRONT_DEG else 3.5  # a view the prompt names outweighs a larger car
+    angle = asked * math.exp(-(((off - want) / 28.0) ** 2)) - 2.0 * float(np.clip((off - 120.0) / 40.0, 0.0, 1.0)) \
         * (want < 120.0)
     above = float(cam.position[2]) - (float(s.centre[2]) - 0.5 * s.height_m)
+    if asks_for_drone(spec):  # "a drone shot": from well above the car, the land around it in frame
+        return angle + 1.5 * float(np.clip((above - 3.0 * s.height_m) / (6.0 * s.height_m), 0.0, 1.0))
     low = -0.8 * float(np.clip((above - 2.0 * s.height_m) / (4.0 * s.height_m), 0.0, 1.0))
     return angle + low + HERO_SIZE_WEIGHT * _hero_size(s, cam)
+
+
+DRONE_WORDS = ("drone", "aerial", "from above", "bird's eye", "birds eye", "overhead", "helicopter")
+
+
+def asks_for_drone(spec: dict) -> bool:
+    """Whether the prompt asks for a car seen from the air ("a drone shot", "aerial")."""
+    text = str(spec.get("text", "")).lower()
+    return any(w in text for w in DRONE_WORDS)
 
 
 #: what a car large in the frame is worth: full at HERO_WIDTH_SHARE of the frame's width, none below a third of it
