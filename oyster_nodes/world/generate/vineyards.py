@@ -18,9 +18,10 @@ from .scatter import KIND, Ground, Instances
 ROW_GAP_M = 2.8
 VINE_STEP_M = 2.2
 #: the patch's side: this share of the world, within (min, max) metres
-PATCH_SHARE, PATCH_M = 0.26, (90.0, 240.0)
-#: vines keep this far (m) from a road's edge, water and buildings
-CLEAR_M = 1.5
+PATCH_SHARE, PATCH_M = 0.2, (80.0, 180.0)
+#: vines keep this far (m) from water and buildings, and a road keeps a verge this wide (m) on both sides, so
+#: that it reads between the rows
+CLEAR_M, ROAD_VERGE_M = 1.5, 4.0
 #: steeper ground than this (rise over run) carries no vines
 MAX_SLOPE = 0.7
 
@@ -44,9 +45,9 @@ def row_direction(g: Ground, centre: np.ndarray, half: float) -> float:
 
 
 def lay_vineyard(g: Ground, centre: tuple[float, float], density: float, size_m: float,
-                 rng: np.random.Generator, out: Instances) -> np.ndarray:
-    """Rows of vines around `centre`; returns the patch's cells (full-resolution mask) where nothing else may
-    grow. Density 0 lays nothing."""
+                 rng: np.random.Generator, out: Instances, road_hw: np.ndarray | None = None) -> np.ndarray:
+    """Rows of vines around `centre`, clear of `road_hw`'s verges; returns the patch's cells (full-resolution
+    mask) where nothing else may grow. Density 0 lays nothing."""
     if density <= 0:
         return np.zeros(g.h.shape, bool)
     side = patch_side(size_m, density)
@@ -63,6 +64,9 @@ def lay_vineyard(g: Ground, centre: tuple[float, float], density: float, size_m:
     (i0, i1), (j0, j1) = _window(g, c, side)
     clear = np.zeros(g.h.shape, bool)
     clear[i0:i1, j0:j1] = ~ndimage.binary_dilation(g.blocked[i0:i1, j0:j1], iterations=reach)
+    if road_hw is not None and road_hw[i0:i1, j0:j1].any():
+        verge = max(1, int(math.ceil(ROAD_VERGE_M / g.cell_m)))
+        clear[i0:i1, j0:j1] &= ~ndimage.binary_dilation(road_hw[i0:i1, j0:j1], iterations=verge)
     i, j = g.cells(xy)
     keep = clear[i, j] & (g.slope[i, j] < MAX_SLOPE)
     xy = xy[keep]

@@ -427,14 +427,14 @@ def _roads(
     anchors = [(s.x, s.y) for s in structures] + list(extra or [])
     style = spec.modifiers.get("road", "")
     shore = rd.shore_route(site, cfg.size_m) if style in rd.SHORE_STYLES else None
-    lone = not anchors and shore is None  # a road of its own (a car's): it runs through, end to end
+    lone = not anchors and shore is None  # a road of its own
     if lone:
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
     paths: list[Route] = []
     bridges: list[Structure] = []
     routes = ([shore] if shore is not None else []) + (st.road_network(site, anchors, rng, style=style)
                                                         if anchors else [])
-    if lone and len(routes) == 1:
+    if lone and len(routes) == 1 and spec.props.get("vehicles"):  # a car's own road runs through, end to end
         back = rd.through_route(site, routes[0], rng, style)
         routes = [np.concatenate([back[::-1], routes[0][1:]])] if back is not None else routes
     for k, route in enumerate(routes):
@@ -613,7 +613,7 @@ def _vineyard(g: sc.Ground, spec: WorldSpec, paths: list[Route], seed: int, cfg:
     middle = np.full(2, cfg.size_m / 2)
     centre = pts[int(np.argmin(np.hypot(*(pts - middle).T)))] if len(pts) else middle
     patch = vy.lay_vineyard(g, (float(centre[0]), float(centre[1])), density, cfg.size_m, stage_rng(seed, "vines"),
-                            out)
+                            out, road_hw=g.material == tr.MAT["road"])
     g.blocked |= patch
 
 
