@@ -142,7 +142,7 @@ def subjects(world: WorldState) -> list[Subject]:
     """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
     spec = world.spec or {}
     found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
-             *_water(world, spec), *_props(world, spec), _landscape(world)]
+             *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), _landscape(world)]
     return sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
 
 
@@ -189,9 +189,28 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     pts = corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + (x, y, z)
     named = bool(spec.get("props", {}).get("vehicles")) or not spec
     label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
+    group = _vehicle_group(xyz, best, corners, world.inst_yaw[where].astype(np.float64))
+    if len(group) > len(pts):  # the named few together ("a red pickup and a blue sedan"): one subject
+        pts, label = group, f"the {len(group) // len(corners)} vehicles"
+        x, y = pts[:, :2].mean(axis=0)
+        length = float(np.ptp(pts[:, 0]) ** 2 + np.ptp(pts[:, 1]) ** 2) ** 0.5
     return [Subject(kind="vehicle", label=label, centre=np.array([x, y, z + tall / 2]), width_m=length,
                     height_m=tall, points=pts, area_m2=np.full(len(pts), length * tall / len(pts)), named=named,
                     front=np.array([c, sn]))]
+
+
+#: vehicles this close (m) to the framed one are framed with it
+VEHICLE_GROUP_M = 30.0
+
+
+def _vehicle_group(xyz: np.ndarray, best: int, corners: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """Sample points of every vehicle within VEHICLE_GROUP_M of the framed one (its own first)."""
+    near = np.nonzero(np.hypot(*(xyz[:, :2] - xyz[best, :2]).T) < VEHICLE_GROUP_M)[0]
+    out = []
+    for k in [best, *[int(k) for k in near if k != best]]:
+        c, sn = math.cos(yaw[k]), math.sin(yaw[k])
+        out.append(corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + xyz[k])
+    return np.concatenate(out)
 
 
 def _vehicle_size(spec: dict) -> tuple[float, float, float]:
@@ -355,6 +374,38 @@ def _props(world: WorldState, spec: dict) -> list[Subject]:
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
                     area_m2=area)]
+
+
+def _cliffs(world: WorldState, spec: dict) -> list[Subject]:
+    """A cliff coast the prompt names ("a cliffside road above the bay"): its rock faces, kept in frame beside
+    the main subject like named props (only when no prop is named: one props subject per frame)."""
+    if (spec.get("modifiers") or {}).get("shore") != "cliffs" or _props(world, spec):
+        return []
+    cars = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle"), :2].astype(np.float64)
+    faces, cell = _rock_faces(world) if not len(cars) else _rock_faces_near(world, cars[0], CLIFF_NEAR_M)
+    if not len(faces):
+        return []
+    return [Subject(kind="props", label="the cliffs", centre=faces.mean(axis=0), width_m=1.0, height_m=1.0,
+                    points=faces, area_m2=np.full(len(faces), cell))]
+
+
+#: a car's cliffs: the rock faces within this many metres of it (those a shot of the car can hold)
+CLIFF_NEAR_M = 160.0
+
+
+def _rock_faces_near(world: WorldState, xy: np.ndarray, radius: float, most: int = 300) -> tuple[np.ndarray, float]:
+    """Sample points of the terrain's rock material within `radius` of `xy`, and the area each stands for."""
+    step = max(1, int(round(2.0 / world.cell_m)))
+    lo = np.clip(((xy - radius) / world.cell_m).astype(int), 0, world.n - 1)
+    hi = np.clip(((xy + radius) / world.cell_m).astype(int), 0, world.n - 1)
+    rock = world.material_hw[lo[1]:hi[1]:step, lo[0]:hi[0]:step] == MATERIALS.index("rock")
+    ii, jj = np.nonzero(rock)
+    if not len(ii):
+        return np.zeros((0, 3)), 0.0
+    keep = np.linspace(0, len(ii) - 1, min(len(ii), most)).astype(int)
+    m = step * world.cell_m
+    pts = np.column_stack([lo[0] * world.cell_m + jj[keep] * m, lo[1] * world.cell_m + ii[keep] * m]).astype(np.float64)
+    return np.column_stack([pts, heights_at(world, pts) + 0.3]), float(m * m * len(ii) / len(keep)) * 0.5
 
 
 def _rock_faces(world: WorldState, most: int = 300) -> tuple[np.ndarray, float]:
@@ -583,9 +634,79 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
                squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float, lift: float = 0.0) -> _Candidate:
     cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
-    score += _horizon_fit(scene.air, cam)
+    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {})
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
                       rise=rise, dist=dist, blocked=penalty)
+
+
+#: a car commercial's hero frame: the camera this many degrees off the car's nose (a front three-quarter view);
+#: prompt words asking for a side view instead ("side profile", "tracking shot") -> that view's angle
+HERO_OFF_FRONT_DEG = 40.0
+SIDE_VIEW_WORDS = ("side profile", "profile shot", "side view", "side on", "side-on", "tracking shot", "tracking",
+                   "from the side", "alongside", "broadside")
+REAR_VIEW_WORDS = ("from behind", "rear view", "from the back", "rear three-quarter", "chase shot", "chase cam")
+
+
+def vehicle_view_angle(spec: dict) -> float:
+    """Degrees off the car's nose its frame wants: a front three-quarter (40), a side view (90) when the prompt
+    asks for a profile or a tracking shot, a rear three-quarter (145) when it asks for a view from behind."""
+    text = " ".join(str(spec.get("text", "")).lower().split())
+    if any(w in text for w in REAR_VIEW_WORDS):
+        return 145.0
+    if any(w in text for w in SIDE_VIEW_WORDS):
+        return 90.0
+    return HERO_OFF_FRONT_DEG
+
+
+def vehicle_bearings(s: Subject, spec: dict) -> list[float]:
+    """Camera bearings (radians, from the car) to try: around the view the prompt wants on both sides of the
+    car, then a coarse ring (another side may be the only clear one)."""
+    base = math.atan2(float(s.front[1]), float(s.front[0])) if s.front is not None else 0.0
+    want = vehicle_view_angle(spec)
+    near = [base + side * math.radians(want + d) for side in (-1, 1) for d in (-22.0, -12.0, 0.0, 12.0)]
+    return near + [base + math.radians(a) for a in range(0, 360, 45)]
+
+
+def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
+    """What a vehicle's framing is worth for the angle it shows the car from (the view the prompt wants scores
+    2, the back of the car -2) and for a low, eye-level camera (a car commercial's hero is never seen from a
+    crane); 0 for any other subject."""
+    if s.kind != "vehicle" or s.front is None:
+        return 0.0
+    rel = np.asarray(cam.position[:2], np.float64) - s.centre[:2]
+    dist = float(np.hypot(*rel)) + 1e-9
+    off = math.degrees(math.acos(float(np.clip(rel @ s.front / dist / (np.linalg.norm(s.front) + 1e-12), -1, 1))))
+    want = vehicle_view_angle(spec)
+    asked = 2.0 if want == HERO_OFF_FRONT_DEG else 3.5  # a view the prompt names outweighs a larger car
+    angle = asked * math.exp(-(((off - want) / 28.0) ** 2)) - 2.0 * float(np.clip((off - 120.0) / 40.0, 0.0, 1.0)) \
+        * (want < 120.0)
+    above = float(cam.position[2]) - (float(s.centre[2]) - 0.5 * s.height_m)
+    if asks_for_drone(spec):  # "a drone shot": from well above the car, the land around it in frame
+        return angle + 1.5 * float(np.clip((above - 3.0 * s.height_m) / (6.0 * s.height_m), 0.0, 1.0))
+    low = -0.8 * float(np.clip((above - 2.0 * s.height_m) / (4.0 * s.height_m), 0.0, 1.0))
+    return angle + low + HERO_SIZE_WEIGHT * _hero_size(s, cam)
+
+
+DRONE_WORDS = ("drone", "aerial", "from above", "bird's eye", "birds eye", "overhead", "helicopter")
+
+
+def asks_for_drone(spec: dict) -> bool:
+    """Whether the prompt asks for a car seen from the air ("a drone shot", "aerial")."""
+    text = str(spec.get("text", "")).lower()
+    return any(w in text for w in DRONE_WORDS)
+
+
+#: what a car large in the frame is worth: full at HERO_WIDTH_SHARE of the frame's width, none below a third of it
+HERO_SIZE_WEIGHT, HERO_WIDTH_SHARE = 1.5, 0.38
+
+
+def _hero_size(s: Subject, cam: Camera) -> float:
+    """0..1: how near the vehicle's width across the frame (estimated from its length and distance) comes to a
+    hero frame's (a car commercial reads the car, not a speck on the road)."""
+    dist = float(np.linalg.norm(np.asarray(cam.position, np.float64) - s.centre)) + 1e-6
+    share = s.width_m * cam.focal_px / dist / cam.width
+    lo = HERO_WIDTH_SHARE / 3.0
+    return float(np.clip((share - lo) / (HERO_WIDTH_SHARE - lo), 0.0, 1.0))
 
 
 def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
@@ -728,6 +849,8 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
         # between a city's buildings a car is seen down its street: from ahead or behind, three-quarters on
         base = math.atan2(s.front[1], s.front[0])
         bearings = [base + math.radians(a) for a in (-28.0, -16.0, 16.0, 28.0, 152.0, 208.0)]
+    elif s.kind == "vehicle" and s.front is not None:
+        bearings = vehicle_bearings(s, world.spec or {})
     else:
         bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []
@@ -746,6 +869,40 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
                 clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)
                 out.append((np.array([xy[0], xy[1], z]), dist, rise, squeezed))
+    return out + (on_the_road(world, s) if s.kind == "vehicle" else [])
+
+
+#: a camera car's places on the road ahead of and behind the framed vehicle: metres along the road, the heights
+#: over it (eye level, a low crane) and how far across into the other lane
+ROAD_CAMERA_AT_M, ROAD_CAMERA_Z_M, ROAD_CAMERA_ACROSS_M = (9.0, 14.0, 22.0), (1.3, 3.2), 3.2
+
+
+def on_the_road(world: WorldState, s: Subject) -> list[tuple[np.ndarray, float, float, float]]:
+    """Camera positions on the vehicle's own road, ahead of it and behind it in the other lane (where a camera
+    car drives: clear of the trees that line a country road), as (xyz, distance, rise, 0)."""
+    roads = [r for r in world.paths if r.kind == "road" and len(r.points_n3) >= 4]
+    if not roads:
+        return []
+    road = min(roads, key=lambda r: float(np.hypot(*(r.points_n3[:, :2] - s.centre[:2]).T).min()))
+    pts = road.points_n3[:, :2].astype(np.float64)
+    walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+    here = walked[int(np.argmin(np.hypot(*(pts - s.centre[:2]).T)))]
+    out = []
+    for ahead in (*ROAD_CAMERA_AT_M, *(-a for a in ROAD_CAMERA_AT_M)):
+        at = here + ahead
+        if not 0.0 <= at <= walked[-1]:
+            continue
+        xy = np.array([np.interp(at, walked, pts[:, 0]), np.interp(at, walked, pts[:, 1])])
+        k = min(int(np.searchsorted(walked, at)), len(pts) - 1)
+        d = pts[k] - pts[max(k - 1, 0)] if k else pts[1] - pts[0]
+        d /= max(float(np.hypot(*d)), 1e-9)
+        side = np.array([-d[1], d[0]]) * (1.0 if ahead > 0 else -1.0)  # the oncoming lane, either way
+        xy = xy + side * ROAD_CAMERA_ACROSS_M
+        ground = world.height_at(float(xy[0]), float(xy[1]))
+        for up in ROAD_CAMERA_Z_M:
+            pos = np.array([xy[0], xy[1], ground + up])
+            dist = float(np.linalg.norm(pos - s.centre))
+            out.append((pos, dist, (pos[2] - s.centre[2]) / max(dist, 1e-6), 0.0))
     return out
 
 

@@ -22,13 +22,15 @@ from ...settings import setting
 from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
-from ..state.world_state import WorldState
+from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import boats as bt
 from . import city as cy
+from . import roads as rd
 from . import scatter as sc
 from . import structures as st
 from . import studio as sd
 from . import terrain as tr
+from . import vineyards as vy
 from . import water as wt
 
 F32 = np.float32
@@ -54,6 +56,7 @@ _STAGES = (
     "waterfall",
     "city",
     "boats",
+    "vines",
 )
 
 Progress = Callable[[float, str], None]
@@ -137,8 +140,9 @@ def generate_world(
             site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
     rng_s = stage_rng(seed, "structures")
     structures = st.place_structures(h, site, spec.structures, spec.relations, rng_s)
+    verge = np.zeros((n, n), bool)
     paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg,
-                            extra=[city.centre] if city.buildings else [])
+                            extra=[city.centre] if city.buildings else [], verge=verge)
     paths += [Route(id=f"street-{k + 1}", kind="road", width_m=cy.CARRIAGEWAY_M, points_n3=pts)
               for k, pts in enumerate(city.streets)]
     structures += city.buildings
@@ -164,7 +168,7 @@ def generate_world(
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
-    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps)
+    inst = _clear_verge(_scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps), verge, cfg.cell_m)
     env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
@@ -236,11 +240,29 @@ def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: flo
     order = np.argsort(rank, kind="stable")
     good = max(int((clear & inner).sum()), int(clear.sum()), 1)
     picks = order[np.linspace(0, min(good, max(len(order) // 3, 1)) - 1, count).astype(int) % len(order)]
+    if count <= CONVOY_MAX:
+        picks = _convoy(int(order[0]), count, [len(r.points_n3) for r in roads])
     side = np.c_[ahead[picks, 1], -ahead[picks, 0]]
     xy = np.clip(pts[picks] + side * LANE_OFFSET_M, 1.0, (g.n - 2) * g.cell_m)
     yaw = np.arctan2(ahead[picks, 1], ahead[picks, 0])
     out.add(np.full(len(xy), sc.KIND["vehicle"]), np.column_stack([xy, g.height(xy)]), yaw,
             rng.uniform(0.95, 1.05, len(xy)))
+
+
+#: a prompt's few named vehicles ("a red pickup and a blue sedan") drive one behind the other, this many road
+#: points (about 4 m each) apart, so that one shot holds them all
+CONVOY_MAX, CONVOY_GAP = 4, 3
+
+
+def _convoy(first: int, count: int, lengths: list[int]) -> np.ndarray:
+    """Indices (into the roads' concatenated points) of `count` vehicles behind the one at `first`, on its road."""
+    ends = np.cumsum([0, *lengths])
+    road = int(np.searchsorted(ends, first, side="right")) - 1
+    lo, hi = int(ends[road]), int(ends[road + 1]) - 1
+    at = first + CONVOY_GAP * np.arange(count)
+    if at[-1] > hi:  # no room ahead on this road: line up the other way
+        at = first - CONVOY_GAP * np.arange(count)
+    return np.clip(at, lo, hi)
 
 
 def _modified_env(env: Env, spec: WorldSpec) -> Env:
@@ -412,22 +434,58 @@ def _roads(
     seed: int,
     cfg: GenerateConfig,
     extra: list[tuple[float, float]] | None = None,
+    verge: np.ndarray | None = None,
 ) -> tuple[list[Route], list[Structure]]:
+    """The roads a spec asks for, carved into `h`; a shore road's seaward verge is marked in `verge`."""
     if not spec.structures.get("road"):
         return [], []
     rng = stage_rng(seed, "roads")
     anchors = [(s.x, s.y) for s in structures] + list(extra or [])
-    if not anchors:
+    style = spec.modifiers.get("road", "")
+    shore = rd.shore_route(site, cfg.size_m) if style in rd.SHORE_STYLES else None
+    lone = not anchors and shore is None  # a road of its own
+    if lone:
         anchors = st.choose_sites(site, "cabin", 1, rng, []) or [(cfg.size_m / 2, cfg.size_m / 2)]
     paths: list[Route] = []
     bridges: list[Structure] = []
-    style = spec.modifiers.get("road", "")
-    for k, route in enumerate(st.road_network(site, anchors, rng, style=style)):
+    routes = ([shore] if shore is not None else []) + (st.road_network(site, anchors, rng, style=style)
+                                                        if anchors else [])
+    if lone and len(routes) == 1 and spec.props.get("vehicles"):  # a car's own road runs through, end to end
+        back = rd.through_route(site, routes[0], rng, style)
+        routes = [np.concatenate([back[::-1], routes[0][1:]])] if back is not None else routes
+    for k, route in enumerate(routes):
+        before = road_mask.copy() if k == 0 and shore is not None else None
         points, crossings = st.carve_road(h, road_mask, route, cell_m=cfg.cell_m, level_hw=level)
+        if before is not None:  # the shore road: nothing between it and the water stands higher than it
+            _open_to_shore(h, road_mask & ~before, level, site, cfg, verge)
         paths.append(Route(id=f"road-{k + 1}", kind="road", width_m=5.0, points_n3=np.asarray(points, np.float64)))
         for run in crossings:
             bridges.append(st.bridge_for(run, _crossing_level(run, level, h, cfg.cell_m), len(bridges) + 1))
     return paths, bridges
+
+
+def _open_to_shore(h: np.ndarray, road_hw: np.ndarray, level: np.ndarray, site: st.Site, cfg: GenerateConfig,
+                   verge: np.ndarray | None) -> None:
+    """The ground between a shore road and its water lowered below the road (roads.open_to_shore)."""
+    wet = np.isfinite(level)
+    floor = float(np.nanmax(level[wet])) + 0.5 if wet.any() else 0.5
+    cells = rd.open_to_shore(h, road_hw, site, stride=wt.Coarse.of(h).stride, cell_m=cfg.cell_m, floor_z=floor)
+    if verge is not None:
+        verge |= cells
+
+
+def _clear_verge(inst: dict[str, np.ndarray], verge: np.ndarray, cell_m: float) -> dict[str, np.ndarray]:
+    """No trees on a shore road's seaward verge (they would hide the water from the road)."""
+    if not verge.any() or not len(inst["inst_kind"]):
+        return inst
+    trees = np.isin(inst["inst_kind"], [INSTANCE_KINDS.index(k) for k in VERGE_CLEAR])
+    ij = np.clip(np.round(inst["inst_xyz"][:, 1::-1] / cell_m).astype(np.int64), 0, verge.shape[0] - 1)
+    keep = ~(trees & verge[ij[:, 0], ij[:, 1]])
+    return {k: v[keep] for k, v in inst.items()}
+
+
+#: what may not grow between a shore road and its water
+VERGE_CLEAR = ("conifer", "broadleaf", "palm", "dead_tree", "shrub", "cactus")
 
 
 def _crossing_level(run_xy: np.ndarray, level: np.ndarray, h: np.ndarray, cell_m: float) -> float:
@@ -560,6 +618,21 @@ def _asks_for_beach(spec: WorldSpec) -> bool:
         "sand" in spec.modifiers)
 
 
+def _vineyard(g: sc.Ground, spec: WorldSpec, paths: list[Route], seed: int, cfg: GenerateConfig,
+              out: sc.Instances) -> None:
+    """The vineyard a spec asks for (vegetation "vines"), around the road's middle stretch when there is a road
+    ("driving through vineyards"), else the world's middle; nothing else grows inside it."""
+    density = spec.vegetation.get("vines", 0.0)
+    if density <= 0:
+        return
+    pts = np.concatenate([p.points_n3[:, :2] for p in paths if p.kind == "road"] or [np.zeros((0, 2))])
+    middle = np.full(2, cfg.size_m / 2)
+    centre = pts[int(np.argmin(np.hypot(*(pts - middle).T)))] if len(pts) else middle
+    patch = vy.lay_vineyard(g, (float(centre[0]), float(centre[1])), density, cfg.size_m, stage_rng(seed, "vines"),
+                            out, road_hw=g.material == tr.MAT["road"])
+    g.blocked |= patch
+
+
 def _scatter(
     g: sc.Ground,
     spec: WorldSpec,
@@ -571,6 +644,7 @@ def _scatter(
 ) -> dict[str, np.ndarray]:
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
+    _vineyard(g, spec, paths, seed, cfg, out)
     sc.scatter_layer(
         g,
         spec.vegetation,

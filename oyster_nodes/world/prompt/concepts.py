@@ -133,6 +133,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "colourful wildflowers in bloom",
     ),
     _c("vegetation", "cactus", "cactus,cacti,succulent,saguaro,agave", "desert cactus plants"),
+    _c("vegetation", "vines", "vineyard,vine,grapevine,grape,winery,vintner,wine country",
+       "rows of grapevines on trellises in a vineyard"),
     _c(
         "vegetation",
         "dead_trees",
@@ -483,7 +485,8 @@ MODIFIERS: dict[str, dict[str, str]] = {
              "meandering": "winding", "switchback": "winding", "straight": "straight", "long": "straight",
              "dirt": "dirt", "gravel": "dirt", "muddy": "dirt", "unpaved": "dirt", "paved": "paved",
              "coastal": "coastal", "cliffside": "coastal", "seaside": "coastal", "alpine": "winding",
-             "mountain": "winding"},
+             "mountain": "winding", "lakeside": "coastal", "lakeshore": "coastal", "shoreline": "coastal",
+             "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal"},
     "trees": {"cherry": "blossom", "sakura": "blossom", "almond": "blossom", "blossoming": "blossom",
               "flowering": "blossom", "blooming": "blossom", "blossom": "blossom", "pink": "blossom",
               "birch": "birch", "silver": "birch", "aspen": "birch", "autumn": "autumn", "autumnal": "autumn",
@@ -510,7 +513,8 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
     for h, words in {
         "sand": "volcanic",
         "water": "muddy",
-        "road": "coastal cliffside seaside alpine mountain muddy",
+        "road": "coastal cliffside seaside alpine mountain muddy lakeside lakeshore shoreline oceanside clifftop "
+                "waterfront shore",
         "trees": "cherry sakura almond birch aspen autumn autumnal fall",
         "building": "",
     }.items()

@@ -635,6 +635,33 @@ HARBOUR_BOATS = 3
 CATEGORY_WORD = {"terrain": "landform", "weather": "weather", "time": "time of day", "season": "season"}
 
 
+#: words saying a vehicle is driven somewhere ("driving through autumn vineyards"): it needs a road to drive on
+DRIVING = re.compile(r"\b(?:driv(?:e|es|ing|en)|cruis(?:e|es|ing)|speed(?:s|ing)|racing|road ?trip)\b")
+
+
+def _road_to_drive_on(text: str, counts: dict[str, int], b: _Builder) -> None:
+    """A vehicle driving somewhere, or standing in a vineyard, is on a road: add one (structures.road) unless one
+    is named or excluded."""
+    if "road" in counts or "road" in b.excluded or not any(m.concept == "vehicles" for m in b.of("prop")):
+        return
+    if DRIVING.search(text.lower()):
+        counts["road"] = 1
+        b.notes.append("a vehicle driving: gave it a road (set structures.road to 0 to drop)")
+    elif any(m.concept == "vines" for m in b.of("vegetation")):
+        counts["road"] = 1
+        b.notes.append("a vehicle in a vineyard: gave the vineyard a track (set structures.road to 0 to drop)")
+
+
+def _one_per_named_vehicle(text: str, props: dict[str, int]) -> dict[str, int]:
+    """At least as many vehicles as the prompt names one by one ("a red pickup and a blue sedan": two)."""
+    if not props.get("vehicles"):
+        return props
+    from ..render.meshes import vehicle_looks
+
+    named = len(vehicle_looks(text))
+    return props | {"vehicles": min(max(props["vehicles"], named), cv.MAX_COUNTS["vehicles"])}
+
+
 @dataclass(kw_only=True, slots=True)
 class _Builder:
     positive: list[Mention]
@@ -682,6 +709,7 @@ class _Builder:
             self.notes.append("morning mist or early morning: the early light just after sunrise")
         self._unhonoured(terrain=terrain, weather=weather, time=time_of_day, season=season)
         structures = self._structures()
+        _road_to_drive_on(prompt.text, structures, self)
         shore = self._shore(structures)
         water = self._water(shore, structures)
         relations = [r for r in self.relations if r["subject"] not in self.excluded]
@@ -697,7 +725,7 @@ class _Builder:
             water=water,
             vegetation=self._vegetation(terrain, season),
             structures=structures,
-            props=self._props(terrain),
+            props=_one_per_named_vehicle(prompt.text, self._props(terrain)),
             relations=relations,
             excluded=self.excluded,
             time_of_day=time_of_day,

@@ -89,12 +89,19 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     rgb = rgb * tint
     road = _road_mask(world)
     if road is not None:
-        rgb = rgb * (1 - road[..., None]) + np.array(MATERIAL_SRGB["road"], np.float32) * road[..., None]
+        rgb = rgb * (1 - road[..., None]) + np.array(_road_srgb(world.spec), np.float32) * road[..., None]
         rocky = rocky * (1 - road)
     rgb = _soften_steep(cv2.GaussianBlur(rgb, (0, 0), 0.6), slope)
     strata = rocky if str(world.spec.get("terrain", "")) in STRATA_TERRAINS else np.zeros_like(rocky)
     out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(strata, (0, 0), 1.0)[..., None]], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _road_srgb(spec: dict) -> tuple[float, float, float]:
+    """A road's albedo: dark asphalt for a highway or a paved road (generate/roads.py), else the road material's."""
+    from ..generate.roads import ASPHALT_SRGB, is_asphalt
+
+    return ASPHALT_SRGB if is_asphalt(spec or {}) else MATERIAL_SRGB["road"]
 
 
 def _soften_steep(rgb: np.ndarray, slope: np.ndarray) -> np.ndarray:

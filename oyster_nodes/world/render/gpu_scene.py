@@ -34,7 +34,7 @@ from .meshes import (
 from .meshes import water_mesh as build_water_mesh
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
-VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree"}
+VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree", "vine"}
 #: kinds too small to matter in the sun's shadow map
 NO_SHADOW = {"grass_tuft", "flower"}
 #: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
@@ -71,7 +71,8 @@ def static_hash(world: WorldState) -> str:
         "paths": [p.to_json() for p in world.paths],
         "meshes": [m.to_json() for m in world.meshes],
         # the instance meshes' looks come from the spec (tree kinds, a car's paint and body)
-        "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")},
+        "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")}
+        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles") if look_of(world.spec or {}, k)},
     }
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     arrays = {
@@ -309,11 +310,9 @@ class GpuScene:
         self.kind_vaos: dict[tuple[str, int, int], moderngl.VertexArray] = {}
         self.kind_bufs: dict[tuple[int, int], moderngl.Buffer] = {}
         self.kind_tris: dict[tuple[int, int], int] = {}
-        for k in sorted(set(kinds.tolist())):
-            members = np.nonzero(kinds == k)[0].astype(np.uint32)
+        for k, members, look in _look_groups(w, kinds):
             self.kind_groups[k] = members
-            name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
-            look = look_of(w.spec, name)
+            name = INSTANCE_KINDS[k % LOOK_KEY] if 0 <= k % LOOK_KEY < len(INSTANCE_KINDS) else "rock"
             meshes = {NEAR: instance_mesh(name, NEAR, look), FAR: instance_mesh(name, FAR, look),
                       CARD: instance_card(name, look)}
             for lod, mesh in meshes.items():
@@ -334,7 +333,8 @@ class GpuScene:
                         )
                     )
         self.kind_names = {
-            k: (INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock") for k in self.kind_groups
+            k: (INSTANCE_KINDS[k % LOOK_KEY] if 0 <= k % LOOK_KEY < len(INSTANCE_KINDS) else "rock")
+            for k in self.kind_groups
         }
 
     def instance_lists(
@@ -578,6 +578,26 @@ class GpuScene:
         """World axis-aligned bounding box including tall things (computed once: the world never changes)."""
         lo, hi = self._bounds
         return lo.copy(), hi.copy()
+
+
+#: instance groups of one kind drawn with different looks get keys kind + LOOK_KEY * look index
+LOOK_KEY = 1000
+
+
+def _look_groups(w: WorldState, kinds: np.ndarray) -> list[tuple[int, np.ndarray, str]]:
+    """(group key, member indices, look) per instance kind; a prompt's named vehicles ("a red pickup and a blue
+    sedan") each get their own look, the n-th vehicle the n-th named one's (round again past the last)."""
+    out = []
+    named = look_of(w.spec or {}, "vehicles").split("|") if look_of(w.spec or {}, "vehicles") else []
+    for k in sorted(set(kinds.tolist())):
+        members = np.nonzero(kinds == k)[0].astype(np.uint32)
+        name = INSTANCE_KINDS[k] if 0 <= k < len(INSTANCE_KINDS) else "rock"
+        if name == "vehicle" and named:
+            order = np.arange(len(members)) % len(named)
+            out += [(k + LOOK_KEY * j, members[order == j], look) for j, look in enumerate(named) if (order == j).any()]
+        else:
+            out.append((k, members, look_of(w.spec or {}, name)))
+    return out
 
 
 def _world_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:

@@ -469,6 +469,36 @@ def vehicle_body(text: str) -> str:
     return "sedan"
 
 
+#: paint words of a vehicle (concepts.MODIFIERS["vehicle"] reads the same ones for the first vehicle)
+PAINT_WORDS: dict[str, str] = {"black": "black", "red": "red", "silver": "silver", "white": "white", "blue": "blue",
+                               "yellow": "yellow", "green": "green", "grey": "silver", "gray": "silver",
+                               "dark": "black"}
+#: body words that only say "a car" after a more specific one ("a sports car" is one sports car)
+GENERIC_BODIES = ("car", "vehicle", "automobile")
+
+
+def vehicle_looks(text: str) -> list[tuple[str, str]]:
+    """Each vehicle the prompt names, in order, as (paint, body): "a red pickup and a blue sedan" ->
+    [("red", "pickup"), ("blue", "sedan")]; paint "" where none is said. A paint word counts within the three
+    words before its body word."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\b(?:4x4|4wd|4 ?x ?4)\b", " offroader ", text.lower()))
+    out: list[tuple[str, str]] = []
+    last = -9
+    for i, word in enumerate(words):
+        form = next((f for f in (word, word[:-1], word[:-2]) if f in BODY_WORDS), None)
+        if form is None:
+            continue
+        if i - last == 1 and out:  # "sports car", "pickup truck": one vehicle, of the first word's body
+            if words[last] in GENERIC_BODIES:
+                out[-1] = (out[-1][0], BODY_WORDS[form])
+            last = i
+            continue
+        paint = next((PAINT_WORDS[w] for w in reversed(words[max(0, i - 3):i]) if w in PAINT_WORDS), "")
+        out.append((paint, BODY_WORDS[form]))
+        last = i
+    return out
+
+
 def _prism(profile: list[tuple[float, float]], half: float, rgb: tuple[float, float, float], part: float = PLAIN,
            taper: float = 0.0, x0: float = 0.0) -> Mesh:
     """A convex side profile (x, z points, counter-clockwise) extruded across y = -half..half, `taper` metres
@@ -604,6 +634,44 @@ def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"], 
     return _car(kind if kind in VEHICLE_BODIES else "sedan", lod, body)
 
 
+#: a vine's leaves by look (linear RGB; the first colour fills the row, the second tops it): summer green, an
+#: autumn vineyard's gold and rust (drawn plain: the renderer's own foliage tint would turn them again), winter's
+#: bare canes
+VINE_LEAVES: dict[str, tuple[tuple[float, float, float], tuple[float, float, float], float]] = {
+    "": ((0.09, 0.2, 0.04), (0.12, 0.24, 0.05), FOLIAGE),
+    "autumn": ((0.52, 0.3, 0.04), (0.45, 0.1, 0.03), PLAIN),
+    "winter": ((0.16, 0.1, 0.06), (0.14, 0.09, 0.05), PLAIN),
+}
+VINE_WOOD, VINE_GRAPE = (0.16, 0.1, 0.06), (0.09, 0.03, 0.08)
+#: a vine's length along its row (m): plants this far apart make one unbroken hedge of leaves
+VINE_LENGTH_M = 2.2
+
+
+def vine_look(spec: dict) -> str:
+    """The look a world's season asks of its vines (see VINE_LEAVES)."""
+    season = str(spec.get("season", ""))
+    return season if season in VINE_LEAVES else ""
+
+
+def _vine(lod: int, look: str = "") -> Mesh:
+    """One vine of a vineyard row (along x, VINE_LENGTH_M long): a trellis post and wire, a gnarled trunk, a
+    hedge of leaves over it with grape bunches under the leaves (LOD 1: the post and the hedge)."""
+    fill, top, part = VINE_LEAVES.get(look, VINE_LEAVES[""])
+    half = VINE_LENGTH_M / 2
+    end = half * 0.99
+    canopy = [(-end, 0.55), (end, 0.55), (end, 1.45), (-end, 1.45)]
+    parts = [box((-half + 0.05, 0, 0.85), (0.08, 0.08, 1.7), VINE_WOOD),
+             _prism(canopy, 0.36, fill, part, taper=0.2)]
+    if lod == 0:
+        parts += [_prism([(-end * 0.9, 1.4), (end * 0.85, 1.4), (end * 0.7, 1.72), (-end * 0.75, 1.72)], 0.17, top,
+                         part, taper=0.08),
+                  box((0.3, 0, 0.3), (0.09, 0.09, 0.6), VINE_WOOD),
+                  box((0, 0, 0.6), (VINE_LENGTH_M, 0.02, 0.02), CHROME)]
+        if look != "winter":
+            parts += [box((x, s * 0.34, 0.66), (0.12, 0.07, 0.18), VINE_GRAPE) for x in (-0.5, 0.45) for s in (-1, 1)]
+    return merge(parts)
+
+
 def _lamp_post(lod: int) -> Mesh:
     return merge(
         [
@@ -637,6 +705,7 @@ INSTANCE_BUILDERS = {
     "vehicle": _vehicle,
     "lamp_post": _lamp_post,
     "fence": _fence,
+    "vine": _vine,
 }
 #: rough height in metres at scale 1, for culling by projected size
 INSTANCE_HEIGHT = {
@@ -655,6 +724,7 @@ INSTANCE_HEIGHT = {
     "vehicle": 2.0,
     "lamp_post": 4.1,
     "fence": 1.1,
+    "vine": 1.7,
 }
 
 
@@ -662,7 +732,14 @@ def look_of(spec: dict, kind: str) -> str:
     """The look a world's spec asks of one instance kind: its trees' (tree_look), its vehicles' paint."""
     if kind == "vehicle":  # "paint:body" ("red:pickup")
         paint = str((spec.get("modifiers") or {}).get("vehicle", ""))
+        if not paint:  # a paint word the reader took for something else ("a green estate car": green grass)
+            paint = next((p for p, _ in vehicle_looks(str(spec.get("text", ""))) if p), "")
         return f"{paint}:{vehicle_body(str(spec.get('text', '')))}"
+    if kind == "vehicles":  # each named vehicle's own "paint:body", in the prompt's order ("red:pickup|blue:sedan")
+        looks = vehicle_looks(str(spec.get("text", "")))
+        return "|".join(f"{p}:{b}" for p, b in looks) if len(looks) > 1 else ""
+    if kind == "vine":
+        return vine_look(spec)
     return tree_look(spec)
 
 
@@ -672,6 +749,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     if kind == "vehicle":
         paint, _, body = look.partition(":")
         return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
+    if kind == "vine":
+        return _vine(lod, look)
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)

@@ -29,7 +29,7 @@ MATERIALS: tuple[str, ...] = (
 #: kinds of scattered instances in `inst_kind` (vegetation and props)
 INSTANCE_KINDS: tuple[str, ...] = (
     "conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree",
-    "rock", "boulder", "crate", "barrel", "vehicle", "lamp_post", "fence",
+    "rock", "boulder", "crate", "barrel", "vehicle", "lamp_post", "fence", "vine",
 )
 
 #: semantic class ids written to the semantic pass
