@@ -605,13 +605,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=0, help="only the first N prompts (after --kind)")
     ap.add_argument("--kind", default="", help="only prompts of this kind, e.g. car_commercial")
+    ap.add_argument("--ids", default="", help="only these prompt ids, comma-separated, e.g. 12,18,49")
     ap.add_argument("--out", type=Path, default=Path("/tmp/oyster-adherence"))
     ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=720)
     args = ap.parse_args()
-    prompts = [p for p in load_prompts() if not args.kind or p.kind == args.kind]
+    ids = {int(i) for i in args.ids.split(",") if i.strip()} if args.ids else set()
+    prompts = [p for p in load_prompts() if (not args.kind or p.kind == args.kind) and (not ids or p.id in ids)]
     if not prompts:
-        raise SystemExit(f"--kind {args.kind!r}: no prompts of that kind")
+        raise SystemExit(f"--kind {args.kind!r} --ids {args.ids!r}: no prompts match")
     prompts = prompts[: args.limit] if args.limit > 0 else prompts
     (args.out / "stills").mkdir(parents=True, exist_ok=True)
     bench = Bench(args.out.resolve(), args.width, args.height)
