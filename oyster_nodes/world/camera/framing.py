@@ -25,6 +25,7 @@ from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from .beach import beach_shot, wants_beach
+from .setting_view import seat_points, setting_bearings, toward_of
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
@@ -118,6 +119,8 @@ class Subject:
     named: bool = True
     #: how many buildings a structure subject groups
     members: int = 1
+    #: a product at the edge of its setting: the way towards it (camera/setting_view.py)
+    toward: np.ndarray | None = None
 
 
 @dataclass(kw_only=True, slots=True)
@@ -160,13 +163,16 @@ def _meshes(world: WorldState) -> list[Subject]:
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pick = pts[np.linspace(0, len(pts) - 1, min(len(pts), 160)).astype(int)]
         box = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-        sample = np.concatenate([pick, box, [(lo + hi) / 2]])
+        seat = seat_points(m.extra, np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]]),
+                           float(max(hi[:2] - lo[:2])), float(hi[2] - lo[2]))  # the rock it rests on, kept in frame with it
+        sample = np.concatenate([pick, box, [(lo + hi) / 2], seat])
+        lo, hi = sample.min(axis=0), sample.max(axis=0)
         size = hi - lo
         area = np.full(len(sample), float(size[2] * max(size[0], size[1])) / len(sample))
         front = np.array([s, -c])  # a Y-up asset faces +Z: local -Y here, turned by the yaw
         out.append(Subject(kind="product", label=f"the product ({m.name or m.id})", centre=(lo + hi) / 2,
                            width_m=float(max(size[0], size[1])), height_m=float(max(size[2], 1e-3)),
-                           points=sample, area_m2=area, front=front))
+                           points=sample, area_m2=area, front=front, toward=toward_of(m.extra)))
     return out
 
 
@@ -842,7 +848,9 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
                side: str) -> list[tuple[np.ndarray, float, float, float]]:
     """Candidate camera positions: (xyz, distance, rise, how much the world's edge pushed it in 0..1)."""
     dists, rises = _plan(world, s, lens, atmosphere(world))
-    if s.kind == "product" and s.front is not None and side != "any":
+    if s.kind == "product" and s.toward is not None:  # the setting behind the product, whatever its side
+        bearings = setting_bearings(s.toward)
+    elif s.kind == "product" and s.front is not None and side != "any":
         base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])
         bearings = [base + math.radians(a) for a in (-24.0, -12.0, 0.0, 12.0, 24.0)]
     elif s.kind == "vehicle" and s.front is not None and any(p.id.startswith("street-") for p in world.paths):

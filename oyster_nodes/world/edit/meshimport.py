@@ -29,6 +29,7 @@ from ..state.mesh_data import MAX_TEXTURE_PX, face_normals, key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
 from ..state.world_state import INSTANCE_KINDS, WorldState
 from .operations import next_id
+from .setting import Spot, setting_spot
 
 SUFFIXES = (".glb", ".obj")
 #: the side of a product a shot should show → its direction in the mesh's own frame (radians from +X):
@@ -484,10 +485,13 @@ def import_mesh(
     yaw_deg: float = 0.0,
     up_axis: str = "y",
     side: str = "front",
+    to_setting: bool = True,
     limits: MeshLimits | None = None,
     note: Note | None = None,
 ) -> WorldState:
-    """A new state with the mesh standing on the terrain at (x, y); `side` is the side a shot should show."""
+    """A new state with the mesh standing on the terrain at (x, y); `side` is the side a shot should show.
+    `to_setting` (outdoors): stand it instead at the nearest spot at the edge of the setting the prompt names
+    (edit/setting.py: a few metres from the named water, in a forest's clearing)."""
     lim = limits or MeshLimits()
     path = Path(path)
     in_studio = studio_set.is_studio(state)  # a studio's product stands on its stand, wherever x and y say
@@ -508,13 +512,21 @@ def import_mesh(
             f"(limit {min(lim.max_extent_m, 2.0 * state.size_m):.0f} m); lower the scale"
         )
     yaw = math.radians(yaw_deg)
+    seat = 0.0
+    spot = setting_spot(state, x, y) if to_setting and not in_studio else None
+    if spot is not None:
+        if note is not None and math.hypot(spot.x - x, spot.y - y) > 1.0:
+            note(f"{path.name} stands at ({spot.x:.0f}, {spot.y:.0f}), the nearest spot at the edge of "
+                 f"{spot.setting} the prompt names (set to_setting off to keep x and y)")
+        x, y = spot.x, spot.y
     if in_studio:
         state, x, y, z = studio_set.seat_import(state, vertices, scale)
         if note is not None:
             note(f"{path.name} stands on the studio's stand in place of the stand-in product (x and y are not used)")
     elif rests_on_rock(str((state.spec or {}).get("text", ""))):
-        z = _ground_under(state, vertices, x, y, scale, yaw)
-        state, z = _set_on_rock(state, vertices, x, y, z, scale)
+        ground = _ground_under(state, vertices, x, y, scale, yaw)
+        state, z = _set_on_rock(state, vertices, x, y, ground, scale)
+        seat = round(z - ground, 4)
     else:
         z = _ground_under(state, vertices, x, y, scale, yaw)
     mesh_id = _mesh_id(state, path.stem)
@@ -522,9 +534,20 @@ def import_mesh(
     item = MeshPlacement(id=mesh_id, name=path.name, pos=(float(x), float(y), float(z)), yaw=yaw, scale=float(scale),
                          vertices=int(len(vertices)), faces=int(len(surface.faces_f3)), extent_m=round(extent, 3),
                          materials=surface.materials, facing_yaw=round(facing, 6),
-                         extra={"role": "product"} if in_studio else {})
+                         extra={"role": "product"} if in_studio else _setting_extra(spot, seat))
     arrays = {**state.mesh_arrays, **surface.arrays(mesh_id)}
     return dataclasses.replace(state, meshes=[*state.meshes, item], mesh_arrays=arrays)
+
+
+def _setting_extra(spot: Spot | None, seat_m: float) -> dict[str, object]:
+    """What a placement records of its setting: its name and the way towards it (the framing looks that way),
+    and how high the rock it rests on stands (the framing keeps the rock's top in frame)."""
+    out: dict[str, object] = {"seat_m": seat_m} if seat_m > 0 else {}
+    if spot is not None:
+        out["setting"] = spot.setting
+        if spot.toward:
+            out["toward"] = [round(v, 5) for v in spot.toward]
+    return out
 
 
 #: "a bottle on a smooth rock", "a watch resting on a stone", "a flask on a boulder" (not "on a stone bridge")
