@@ -29,6 +29,7 @@ from . import roads as rd
 from . import scatter as sc
 from . import structures as st
 from . import studio as sd
+from . import swamp as sw
 from . import terrain as tr
 from . import vineyards as vy
 from . import water as wt
@@ -57,6 +58,7 @@ _STAGES = (
     "city",
     "boats",
     "vines",
+    "swamp",
 )
 
 Progress = Callable[[float, str], None]
@@ -352,6 +354,8 @@ def _water(
             level_hw=level,
             only_at=centres,
         )
+        if spec.terrain == "swamp":  # standing pools between the trees, not only the hollows' puddles
+            sw.dig_pools(h, level, stage_rng(seed, "swamp"), cell_m=cfg.cell_m, keep_dry=river_mask)
         lake_mask = ~np.isnan(level) & ~before
     sea_mask = np.zeros((n, n), bool)
     if sea_level is not None:
