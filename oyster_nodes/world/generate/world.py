@@ -25,6 +25,7 @@ from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import boats as bt
 from . import city as cy
+from . import riverside as rv
 from . import roads as rd
 from . import scatter as sc
 from . import structures as st
@@ -141,7 +142,7 @@ def generate_world(
         if city.buildings:
             site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
     rng_s = stage_rng(seed, "structures")
-    structures = st.place_structures(h, site, spec.structures, spec.relations, rng_s)
+    structures = st.place_structures(h, site, spec.structures, rv.implied_relations(spec), rng_s)
     verge = np.zeros((n, n), bool)
     paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg,
                             extra=[city.centre] if city.buildings else [], verge=verge)
@@ -150,7 +151,8 @@ def generate_world(
     structures += city.buildings
     for s in structures:  # roads may have cut into pads: level them again at their own height
         st.flatten(h, cell_m=cfg.cell_m, x=s.x, y=s.y, w=s.w, d=s.d, yaw=s.yaw, level=s.z)
-    structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges)) + waterfall
+    structures += bridges + _extra_bridges(spec, rivers, bridges, len(bridges),
+                                           near=rv.settlement_centre(structures)) + waterfall
     river_kind = {"dry": "riverbed", "canal": "canal"}.get(spec.modifiers.get("river", ""), "river")
     paths += [
         Route(id=f"{river_kind}-{k + 1}", kind=river_kind, width_m=round(r.width_m, 3),
@@ -506,17 +508,16 @@ def _crossing_level(run_xy: np.ndarray, level: np.ndarray, h: np.ndarray, cell_m
 
 
 def _extra_bridges(
-    spec: WorldSpec, rivers: list[wt.River], have: list[Structure], start: int
+    spec: WorldSpec, rivers: list[wt.River], have: list[Structure], start: int, near: np.ndarray | None = None
 ) -> list[Structure]:
-    """Bridges asked for beyond those roads needed, spread along the river."""
+    """Bridges asked for beyond those roads needed: beside the settlement `near` (xy), else spread along the
+    river (riverside.py)."""
     wanted = spec.structures.get("bridge", 0) - len(have)
     if wanted <= 0 or not rivers:
         return []
     pts = rivers[0].points
     out = []
-    for k in range(wanted):
-        a = int((k + 1) * len(pts) / (wanted + 1))
-        a = min(max(a, 1), len(pts) - 2)
+    for k, a in enumerate(rv.bridge_sites(pts, wanted, near)):
         d = pts[a + 1, :2] - pts[a - 1, :2]
         across = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-6) * (rivers[0].width_m / 2 + 3)
         run = np.stack([pts[a, :2] - across, pts[a, :2] + across])

@@ -1,0 +1,57 @@
+"""A river named with a village or a bridge: the houses stand by the river and the bridge spans it beside them.
+
+"a valley with a river, a wooden bridge and a small village" names no relation between them, yet a picture of
+it shows them together: the settlement is placed near the river (an implied "near" relation, as if the prompt
+said "a village by the river") and the bridges asked for beyond those the roads need cross the river at the
+points nearest the settlement, not spread along its whole length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..prompt.spec import WorldSpec
+from ..state.records import Structure
+
+#: structure kinds that make a settlement
+SETTLEMENT = ("village", "house", "cabin", "farmhouse", "barn", "castle", "ruins", "windmill")
+#: bridges beside one settlement stand at least this far apart along the river (m)
+BRIDGE_GAP_M = 60.0
+
+
+def implied_relations(spec: WorldSpec) -> list[dict[str, str]]:
+    """The spec's relations plus "<settlement> near river" when the prompt names a river and a settlement but
+    relates them to nothing."""
+    rels = list(spec.relations)
+    if "river" not in spec.water:
+        return rels
+    named = [k for k in SETTLEMENT if spec.structures.get(k)]
+    related = {r.get("subject") for r in rels}
+    for kind in named[:1]:
+        if kind not in related and not (kind in ("house", "cabin") and "village" in related):
+            rels.append({"subject": kind, "relation": "near", "object": "river"})
+    return rels
+
+
+def settlement_centre(structures: list[Structure]) -> np.ndarray | None:
+    """The middle (xy) of the settlement's buildings, or None without any."""
+    xy = [(s.x, s.y) for s in structures if s.kind in SETTLEMENT]
+    return np.asarray(xy, np.float64).mean(axis=0) if xy else None
+
+
+def bridge_sites(points: np.ndarray, wanted: int, near: np.ndarray | None) -> list[int]:
+    """Indices of river points for `wanted` bridges: nearest the settlement (BRIDGE_GAP_M apart along the river)
+    when there is one, else spread evenly along the river."""
+    n = len(points)
+    if near is None:
+        return [min(max(int((k + 1) * n / (wanted + 1)), 1), n - 2) for k in range(wanted)]
+    walked = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points[:, :2], axis=0), axis=1))])
+    order = np.argsort(np.hypot(*(points[:, :2] - near).T), kind="stable")
+    out: list[int] = []
+    for a in order:
+        a = min(max(int(a), 1), n - 2)
+        if all(abs(walked[a] - walked[b]) >= BRIDGE_GAP_M for b in out):
+            out.append(a)
+        if len(out) >= wanted:
+            break
+    return out
