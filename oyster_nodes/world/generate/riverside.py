@@ -1,4 +1,5 @@
-"""A river named with a village or a bridge: the houses stand by the river and the bridge spans it beside them.
+"""Relations a picture implies: houses by the named river, a bridge across it beside them, a building on a cliff
+by the water it overlooks.
 
 "a valley with a river, a wooden bridge and a small village" names no relation between them, yet a picture of
 it shows them together: the settlement is placed near the river (an implied "near" relation, as if the prompt
@@ -19,10 +20,25 @@ SETTLEMENT = ("village", "house", "cabin", "farmhouse", "barn", "castle", "ruins
 BRIDGE_GAP_M = 60.0
 
 
+#: landforms a building stands on above the water ("a castle on a cliff over the sea", "a chapel on a hill
+#: above the lake")
+HIGH_GROUND = ("mountains", "hills", "cliffs", "cliff", "headland", "volcanic")
+#: the water a building on high ground overlooks, by preference
+OVERLOOKED = ("ocean", "lake", "river")
+
+
 def implied_relations(spec: WorldSpec) -> list[dict[str, str]]:
-    """The spec's relations plus "<settlement> near river" when the prompt names a river and a settlement but
-    relates them to nothing."""
+    """The spec's relations plus those a picture of the prompt implies: "<settlement> near river" when the prompt
+    names a river and a settlement but relates them to nothing, and "<building> overlooks <water>" (high ground
+    near the water, generate/structures.py) for a building set on high ground in a prompt that names water ("ruins on a cliff over the sea": on the cliff, by the sea)."""
     rels = list(spec.relations)
+    water = next((w for w in OVERLOOKED if w in spec.water), None)
+    if water is not None:
+        by_water = {r["subject"] for r in rels if r["object"] in (*OVERLOOKED, "coast", "island")}
+        for r in list(rels):
+            if r["relation"] == "on" and r["object"] in HIGH_GROUND and r["subject"] not in by_water:
+                rels.append({"subject": r["subject"], "relation": "overlooks", "object": water})
+                by_water.add(r["subject"])
     if "river" not in spec.water:
         return rels
     named = [k for k in SETTLEMENT if spec.structures.get(k)]

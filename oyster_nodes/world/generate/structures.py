@@ -148,7 +148,9 @@ def _relation_score(site: Site, kind: str, relations: list[dict[str, str]], alt:
             "island": site.sea_dist,
             "waterfall": site.river_dist,
         }.get(obj)
-        if dist is not None and np.isfinite(dist).any():
+        if dist is not None and np.isfinite(dist).any() and rel["relation"] == "overlooks":  # high, by the water
+            score += F32(4.0) * alt * np.exp(-np.maximum(dist - 30.0, 0.0) / 60.0).astype(F32)
+        elif dist is not None and np.isfinite(dist).any():
             score += F32(3.0) * np.exp(-np.maximum(dist - 20.0, 0.0) / 40.0).astype(F32)
         elif obj in ("mountains", "hills", "volcanic", "snowfield") or rel["relation"] == "on":
             score += F32(2.0) * alt

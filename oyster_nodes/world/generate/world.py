@@ -34,6 +34,7 @@ from . import swamp as sw
 from . import terrain as tr
 from . import vineyards as vy
 from . import water as wt
+from . import waterside as ws
 
 F32 = np.float32
 MAX_SAMPLES = 4097
@@ -173,6 +174,8 @@ def generate_world(
 
     report(0.8, "vegetation")
     inst = _clear_verge(_scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps), verge, cfg.cell_m)
+    if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
+        inst = ws.clear_views(inst, water_hw, cfg.cell_m)
     env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
