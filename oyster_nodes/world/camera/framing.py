@@ -848,7 +848,7 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
                side: str) -> list[tuple[np.ndarray, float, float, float]]:
     """Candidate camera positions: (xyz, distance, rise, how much the world's edge pushed it in 0..1)."""
     dists, rises = _plan(world, s, lens, atmosphere(world))
-    if s.kind == "product" and s.toward is not None:  # the setting behind the product, whatever its side
+    if s.kind == "product" and s.toward is not None and side == "any":  # the setting behind the product
         bearings = setting_bearings(s.toward)
     elif s.kind == "product" and s.front is not None and side != "any":
         base = math.atan2(s.front[1], s.front[0]) + math.radians(SIDES[side])

@@ -491,7 +491,8 @@ def import_mesh(
 ) -> WorldState:
     """A new state with the mesh standing on the terrain at (x, y); `side` is the side a shot should show.
     `to_setting` (outdoors): stand it instead at the nearest spot at the edge of the setting the prompt names
-    (edit/setting.py: a few metres from the named water, in a forest's clearing)."""
+    (edit/setting.py: a few metres from the named water, in a forest's clearing), by the water with its `side`
+    towards the land (turned by yaw_deg from there), so that a shot of that side has the water behind it."""
     lim = limits or MeshLimits()
     path = Path(path)
     in_studio = studio_set.is_studio(state)  # a studio's product stands on its stand, wherever x and y say
@@ -517,8 +518,11 @@ def import_mesh(
     if spot is not None:
         if note is not None and math.hypot(spot.x - x, spot.y - y) > 1.0:
             note(f"{path.name} stands at ({spot.x:.0f}, {spot.y:.0f}), the nearest spot at the edge of "
-                 f"{spot.setting} the prompt names (set to_setting off to keep x and y)")
+                 f"{spot.setting} the prompt names, its {side} towards the land and yaw_deg turning it from there "
+                 "(set to_setting off to keep x, y and yaw_deg as given)")
         x, y = spot.x, spot.y
+        if spot.toward is not None:  # the side to show faces the land, turned by yaw_deg: the setting behind it
+            yaw = math.atan2(-spot.toward[1], -spot.toward[0]) - SIDES[side] + yaw
     if in_studio:
         state, x, y, z = studio_set.seat_import(state, vertices, scale)
         if note is not None:

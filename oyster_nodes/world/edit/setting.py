@@ -49,8 +49,7 @@ class Spot:
 
 def named_water(world: WorldState) -> tuple[np.ndarray, str] | None:
     """The water the prompt names (a boolean mask over the terrain grid) and its name, or None."""
-    spec = world.spec or {}
-    kinds = [k for k in spec.get("water", []) if k != "waterfall"]
+    kinds = named_water_kinds(world.spec or {})
     wet = np.isfinite(world.water_hw)
     if not kinds or not wet.any():
         return None
@@ -73,6 +72,20 @@ def setting_spot(world: WorldState, x: float, y: float) -> Spot | None:
     if names_trees(world.spec or {}):
         return _clearing_spot(world, x, y)
     return None
+
+
+def named_water_kinds(spec: dict) -> list[str]:
+    """The water kinds the prompt itself names (a beach or a coast names the sea), read from its matches: a spec
+    written by hand, with no prompt read, names none."""
+    out: list[str] = []
+    for m in spec.get("matches") or []:
+        if m.get("negated") or m.get("concept") == "waterfall":
+            continue
+        if m.get("category") == "water":
+            out.append(str(m.get("concept")))
+        elif m.get("category") == "shore" and "ocean" in spec.get("water", []):
+            out.append("ocean")
+    return [k for k in dict.fromkeys(out) if k in spec.get("water", [])]
 
 
 def names_trees(spec: dict) -> bool:
