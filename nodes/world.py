@@ -122,7 +122,7 @@ class WorldImportMesh(Node):
     """Place a GLB or OBJ (+ MTL) file from the output folder on the ground, with its materials and textures."""
 
     type = "world.import_mesh"
-    version = 2  # 2: keeps materials, textures and vertex colours
+    version = 3  # 2: keeps materials, textures and vertex colours; 3: outdoors, stands at its setting's edge
     title = "Import mesh"
     category = "world"
     reads_files = True
