@@ -318,10 +318,10 @@ def place_structures(
         for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered):
             add(kind, x, y)
     for v in range(wanted.get("village", 0)):
-        size = site.h.shape[0] * site.stride * site.cell_m  # the houses spread 130 m: the centre stays inside
+        size = site.h.shape[0] * site.stride * site.cell_m  # the centre off the border, its houses around it
         centres = choose_sites(
             site, "ruins", 1, rng, [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"],
-            margin_m=min(130.0, 0.2 * size),
+            margin_m=min(90.0, 0.15 * size),
         )
         if not centres:
             break
