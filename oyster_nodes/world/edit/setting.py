@@ -21,9 +21,12 @@ from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 #: grid step (m) of the search
 STEP_M = 2.0
 #: the product stands this far (m) from the water's edge, its ground at most BANK_M above the water
-SHORE_M, BANK_M = (1.5, 6.0), 2.5
+SHORE_M, BANK_M, RIVER_BANK_M = (1.5, 6.0), 2.5, 3.0
 #: the water beyond it: along the line from the product over the water, this share of the first OPEN_M metres
-OPEN_M, OPEN_SHARE = 70.0, 0.6
+#: (a river: of the first RIVER_OPEN_M, its width)
+OPEN_M, OPEN_SHARE, RIVER_OPEN_M = 70.0, 0.6, 16.0
+#: metres of walk from the asked spot that one metre nearer the water's edge is worth
+EDGE_WORTH = 15.0
 #: ground gentle enough to stand a product and a camera on (rise over run); steeper shores (a mountain lake's)
 #: only where no gentler one is found
 GENTLE = (0.22, 0.4, 0.6)
@@ -133,26 +136,34 @@ def _shore_spot(world: WorldState, x: float, y: float, mask: np.ndarray, name: s
     dist = dist * m
     level = np.nan_to_num(world.water_hw[::k, ::k].astype(np.float64), nan=0.0)[wi, wj]
     road = world.material_hw[::k, ::k] == MATERIALS.index("road")
-    shore = ((dist >= SHORE_M[0]) & (dist <= SHORE_M[1]) & (h - level <= BANK_M) & (h > level + 0.15)
+    rise = h - level
+    # a river's surface follows its bed down the valley: its banks may lie a little under the level beside them
+    low = rise > 0.15 if name != "the river" else rise > -RIVER_BANK_M
+    shore = ((dist >= SHORE_M[0]) & (dist <= SHORE_M[1]) & (rise <= BANK_M) & low
              & ~road & ~np.isfinite(world.water_hw[::k, ::k]))
     slope = _slope(h, m)
     for steep in GENTLE:
-        spot = _shore_pick(world, x, y, shore & (slope < steep), wet, wi, wj, gx, gy, h, m, name)
+        spot = _shore_pick(world, x, y, shore & (slope < steep), wet, (wi, wj), (gx, gy), h, dist, name)
         if spot is not None:
             return spot
     return None
 
 
-def _shore_pick(world: WorldState, x: float, y: float, ok: np.ndarray, wet: np.ndarray, wi: np.ndarray,
-                wj: np.ndarray, gx: np.ndarray, gy: np.ndarray, h: np.ndarray, m: float, name: str) -> Spot | None:
-    """The candidate nearest (x, y) among the shore points `ok` with broad water beyond and open land behind."""
-    k = int(round(m / world.cell_m))
+def _shore_pick(world: WorldState, x: float, y: float, ok: np.ndarray, wet: np.ndarray,
+                nearest: tuple[np.ndarray, np.ndarray], grid_xy: tuple[np.ndarray, np.ndarray], h: np.ndarray,
+                dist: np.ndarray, name: str) -> Spot | None:
+    """The candidate nearest (x, y) (and to the water's edge) among the shore points `ok` with broad water beyond
+    and open land behind."""
+    k = max(1, int(round(STEP_M / world.cell_m)))
+    m = k * world.cell_m
+    (wi, wj), (gx, gy) = nearest, grid_xy
     if not ok.any():
         return None
     ci, cj = np.nonzero(ok)
     u = np.column_stack([wj[ci, cj] - cj, wi[ci, cj] - ci]).astype(np.float64)
     u /= np.maximum(np.hypot(u[:, 0], u[:, 1]), 1e-9)[:, None]
-    openness = _open_share(wet, ci, cj, u, m)
+    reach = RIVER_OPEN_M if name == "the river" else OPEN_M
+    openness = _open_share(wet, ci, cj, u, m, reach)
     back = _land_behind(h, ci, cj, u, m, wet)
     keep = (openness >= OPEN_SHARE) & back
     sandy = _wants_sand(world)
@@ -165,27 +176,28 @@ def _shore_pick(world: WorldState, x: float, y: float, ok: np.ndarray, wet: np.n
     free = _free(world, gx[ci, cj], gy[ci, cj], FREE_M)
     if free.any():
         ci, cj, u = ci[free], cj[free], u[free]
-    far = np.hypot(gx[ci, cj] - x, gy[ci, cj] - y)
+    far = np.hypot(gx[ci, cj] - x, gy[ci, cj] - y) + EDGE_WORTH * dist[ci, cj]
     best = int(np.argmin(far))
-    toward = _open_way(wet, int(ci[best]), int(cj[best]), u[best], m)
+    toward = _open_way(wet, int(ci[best]), int(cj[best]), u[best], m, reach)
     return Spot(x=float(gx[ci[best], cj[best]]), y=float(gy[ci[best], cj[best]]),
                 toward=(float(toward[0]), float(toward[1])), setting=name)
 
 
-def _open_way(wet: np.ndarray, i: int, j: int, near: np.ndarray, m: float) -> np.ndarray:
+def _open_way(wet: np.ndarray, i: int, j: int, near: np.ndarray, m: float, reach: float) -> np.ndarray:
     """The way from a shore point over the most water (within 60 degrees of the nearest water's way): out to
     sea rather than along the shore."""
     base = math.atan2(near[1], near[0])
     turns = np.radians(np.arange(-60.0, 61.0, 7.5))
     ways = np.column_stack([np.cos(base + turns), np.sin(base + turns)])
-    share = _open_share(wet, np.full(len(ways), i), np.full(len(ways), j), ways, m)
+    share = _open_share(wet, np.full(len(ways), i), np.full(len(ways), j), ways, m, reach)
     share = np.convolve(np.pad(share, 2, mode="edge"), np.ones(5) / 5.0, mode="valid")  # a broad opening
     return ways[int(np.argmax(share - 0.002 * np.abs(np.degrees(turns))))]
 
 
-def _open_share(wet: np.ndarray, ci: np.ndarray, cj: np.ndarray, u: np.ndarray, m: float) -> np.ndarray:
-    """Per candidate, the share of the line from it over the water (OPEN_M long) that is water."""
-    t = np.arange(SHORE_M[1] + m, OPEN_M, m) / m
+def _open_share(wet: np.ndarray, ci: np.ndarray, cj: np.ndarray, u: np.ndarray, m: float,
+                reach: float) -> np.ndarray:
+    """Per candidate, the share of the line from it over the water (`reach` metres long) that is water."""
+    t = np.arange(SHORE_M[1] + m, max(reach, SHORE_M[1] + 3 * m), m) / m
     ri = np.clip(np.round(ci[:, None] + u[:, 1:2] * t[None]).astype(int), 0, wet.shape[0] - 1)
     rj = np.clip(np.round(cj[:, None] + u[:, 0:1] * t[None]).astype(int), 0, wet.shape[1] - 1)
     return wet[ri, rj].mean(axis=1)

@@ -18,6 +18,8 @@ from ..state.records import Structure
 SETTLEMENT = ("village", "house", "cabin", "farmhouse", "barn", "castle", "ruins", "windmill")
 #: bridges beside one settlement stand at least this far apart along the river (m)
 BRIDGE_GAP_M = 60.0
+#: a bridge this near (m) to the settlement's middle counts as the one the prompt asks for beside it
+BRIDGE_NEAR_M = 160.0
 
 
 #: landforms a building stands on above the water ("a castle on a cliff over the sea", "a chapel on a hill
@@ -71,3 +73,11 @@ def bridge_sites(points: np.ndarray, wanted: int, near: np.ndarray | None) -> li
         if len(out) >= wanted:
             break
     return out
+
+
+def bridges_missing(asked: int, have: list[Structure], near: np.ndarray | None) -> int:
+    """How many of the bridges asked for are still to be built: with a settlement, the road bridges far from it
+    do not count (a picture of "a village along a river and a bridge" shows the bridge beside the village)."""
+    if near is not None:
+        have = [b for b in have if np.hypot(b.x - near[0], b.y - near[1]) < BRIDGE_NEAR_M]
+    return max(asked - len(have), 0)

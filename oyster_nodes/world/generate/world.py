@@ -515,7 +515,7 @@ def _extra_bridges(
 ) -> list[Structure]:
     """Bridges asked for beyond those roads needed: beside the settlement `near` (xy), else spread along the
     river (riverside.py)."""
-    wanted = spec.structures.get("bridge", 0) - len(have)
+    wanted = rv.bridges_missing(spec.structures.get("bridge", 0), have, near)
     if wanted <= 0 or not rivers:
         return []
     pts = rivers[0].points
