@@ -1,7 +1,7 @@
 """A swamp's standing water: pools between the trees.
 
 A swamp's relief is nearly flat, so filling its depressions alone leaves a few puddles. Here noise picks blobs
-covering about POOL_SHARE of the land, a few tens of metres across and joined into meandering sheets; each is
+that bring the water to about POOL_SHARE of the world, a few tens of metres across and joined into meandering sheets; each is
 dug a little below the lowest ground around it and filled to just under that rim, so its water meets the mud at
 its edge and no sheet of water hangs over lower ground. The trees, shrubs and buildings scattered later keep to
 the mud between the pools.
@@ -15,7 +15,7 @@ from scipy import ndimage
 from . import terrain as tr
 
 F32 = np.float32
-#: share of the land under standing water
+#: share of the world under standing water (the hollows' own puddles count towards it)
 POOL_SHARE = 0.36
 #: pools are about this many metres across (the noise's lattice spacing)
 POOL_M = 70.0
@@ -31,15 +31,23 @@ def dig_pools(h: np.ndarray, level_hw: np.ndarray, rng: np.random.Generator, *, 
     size = (n - 1) * cell_m
     noise = tr.fbm(rng, n, max(2, int(round(size / POOL_M))), 3, gain=0.45)
     dry = np.isnan(level_hw) if keep_dry is None else np.isnan(level_hw) & ~keep_dry
-    cut = float(np.quantile(noise[dry], 1.0 - POOL_SHARE)) if dry.any() else 1.0
+    share = (POOL_SHARE - float(np.mean(~np.isnan(level_hw)))) / max(float(dry.mean()), 1e-6)  # what is missing
+    if share <= 0.0 or not dry.any():
+        return np.zeros(h.shape, bool)
+    cut = float(np.quantile(noise[dry], 1.0 - min(share, 1.0)))
     pool = (noise > cut) & dry
     pool = ndimage.binary_opening(pool, iterations=2)
     labels, count = ndimage.label(pool)
     if count == 0:
         return pool
-    ring = ndimage.grey_dilation(labels, size=(3, 3)) * (labels == 0)  # the land just outside each pool
+    land = labels == 0  # the land just outside each pool: a cell between two pools is the rim of both
+    big = np.where(land, count + 1, labels)
+    ring_hi = ndimage.grey_dilation(labels, size=(3, 3)) * land
+    ring_lo = np.where(land, ndimage.grey_erosion(big, size=(3, 3)), 0)
+    ring_lo[ring_lo > count] = 0
     idx = np.arange(1, count + 1)
-    rim = np.asarray(ndimage.minimum(h, labels=ring, index=idx), np.float64)
+    rim = np.fmin(np.asarray(ndimage.minimum(h, labels=ring_hi, index=idx), np.float64),
+                  np.asarray(ndimage.minimum(h, labels=ring_lo, index=idx), np.float64))
     inner = np.asarray(ndimage.minimum(h, labels=labels, index=idx), np.float64)
     rim = np.where(np.isfinite(rim), rim, inner + 0.5)
     lvl = np.zeros(count + 1, np.float64)
