@@ -320,7 +320,7 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
     return [Subject(kind="water", label=name, centre=centre, width_m=float(min(2 * radius, 0.6 * world.size_m)),
                     height_m=1.0, points=np.concatenate([sample, beyond]),
                     area_m2=np.r_[np.full(len(sample), cell), np.full(len(beyond), beyond_area)], flat=True,
-                    named=bool(kinds) or not spec)]
+                    named=bool(kinds) or not spec or spec.get("terrain") == "swamp")]  # a swamp's pools
 
 
 #: how far past the world's border (share of its size) the sea drawn beyond it is sampled for framing

@@ -1,5 +1,5 @@
 """Relations a picture implies: houses by the named river, a bridge across it beside them, a building on a cliff
-by the water it overlooks.
+by the water it overlooks, a swamp's buildings by its pools.
 
 "a valley with a river, a wooden bridge and a small village" names no relation between them, yet a picture of
 it shows them together: the settlement is placed near the river (an implied "near" relation, as if the prompt
@@ -34,6 +34,10 @@ def implied_relations(spec: WorldSpec) -> list[dict[str, str]]:
     names a river and a settlement but relates them to nothing, and "<building> overlooks <water>" (high ground
     near the water, generate/structures.py) for a building set on high ground in a prompt that names water ("ruins on a cliff over the sea": on the cliff, by the sea)."""
     rels = list(spec.relations)
+    if spec.terrain == "swamp":  # a swamp's buildings stand by its pools (generate/swamp.py), not on dry ground
+        related = {r["subject"] for r in rels}
+        rels += [{"subject": k, "relation": "near", "object": "lake"} for k, n in spec.structures.items()
+                 if n and k not in related and k not in ("road", "fences", "bridge")]
     water = next((w for w in OVERLOOKED if w in spec.water), None)
     if water is not None:
         by_water = {r["subject"] for r in rels if r["object"] in (*OVERLOOKED, "coast", "island")}

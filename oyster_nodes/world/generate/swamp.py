@@ -16,9 +16,9 @@ from . import terrain as tr
 
 F32 = np.float32
 #: share of the world under standing water (the hollows' own puddles count towards it)
-POOL_SHARE = 0.36
+POOL_SHARE = 0.42
 #: pools are about this many metres across (the noise's lattice spacing)
-POOL_M = 70.0
+POOL_M = 120.0
 #: how far (m) under its rim a pool's water stands, and how deep its middle is dug below the water
 FREEBOARD_M, DEPTH_M = 0.06, 0.9
 
@@ -29,7 +29,7 @@ def dig_pools(h: np.ndarray, level_hw: np.ndarray, rng: np.random.Generator, *, 
     `keep_dry`: cells that must stay land (where other water already lies, nothing is dug)."""
     n = h.shape[0]
     size = (n - 1) * cell_m
-    noise = tr.fbm(rng, n, max(2, int(round(size / POOL_M))), 3, gain=0.45)
+    noise = tr.fbm(rng, n, max(2, int(round(size / POOL_M))), 2, gain=0.35)
     dry = np.isnan(level_hw) if keep_dry is None else np.isnan(level_hw) & ~keep_dry
     share = (POOL_SHARE - float(np.mean(~np.isnan(level_hw)))) / max(float(dry.mean()), 1e-6)  # what is missing
     if share <= 0.0 or not dry.any():
