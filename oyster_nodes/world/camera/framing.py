@@ -595,7 +595,8 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     order = np.argsort([-c.score for c in cands], kind="stable")
     for k in order[:12] if len(offsets) > 1 else ():  # the subject on a third, from the best places only
         cands += [_candidate(world, scene, lens, off, *kept[int(k)]) for off in offsets[1:]]
-    if scene.air.sky > 0:  # over high ground the sky shows only when the camera looks up a little
+    if scene.air.sky > 0 and primary.kind != "product":  # over high ground the sky shows only when looking up
+        # (a product is shot from its own height, the sky behind it: looking up would cut its foot off)
         cands += [_candidate(world, scene, lens, 0.0, *kept[int(k)], lift=lift) for k in order[:12] for lift in LIFTS]
     cands.sort(key=lambda c: -c.score)
     cands = cands[:36] if scene.air.sky > 0 else cands[:24]
