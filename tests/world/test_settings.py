@@ -169,3 +169,23 @@ def test_a_waterside_car_has_no_trees_between_it_and_its_camera_over_the_water()
     r = np.hypot(rel[:, 0], rel[:, 1])
     land = -(rel @ way) >= math.cos(math.radians(ws.CONE_DEG)) * r
     assert not ((r < ws.CLEAR_M - 2.0) & land).any()
+
+
+def test_a_car_by_the_named_water_at_dawn_has_the_water_towards_the_sun() -> None:
+    world = world_of("a sports coupe on a lakeside road at dawn")
+    car = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vehicle")][0]
+    assert water_distance(world, float(car[0]), float(car[1])) <= ws.SPOT_WATER_M[1] + 8.0
+    wet = np.isfinite(world.water_hw)
+    ii, jj = np.nonzero(wet)
+    near = np.hypot(jj * world.cell_m - car[0], ii * world.cell_m - car[1]) < 60.0
+    way = np.array([jj[near].mean() * world.cell_m - car[0], ii[near].mean() * world.cell_m - car[1]])
+    sun = np.asarray(world.env.sun_dir[:2], float)
+    assert float(way @ sun) / (np.linalg.norm(way) * np.linalg.norm(sun)) > 0.0  # the water lies sunwards
+
+
+def test_no_named_water_no_waterside_spot() -> None:
+    roads = np.array([[100.0, 100.0], [120.0, 100.0]])
+    water = np.full((257, 257), np.nan, np.float32)
+    water[100:140, 100:140] = 1.0
+    assert ws.vehicle_spot(roads, water, False, None, 1.0, 256.0) is None
+    assert ws.vehicle_spot(roads, water, True, None, 1.0, 256.0) is None  # the road runs through the water

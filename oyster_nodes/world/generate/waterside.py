@@ -46,3 +46,45 @@ def clear_views(inst: dict[str, np.ndarray], water_hw: np.ndarray, cell_m: float
         land = (-(rel @ way)) >= cos_cone * r  # within the cone opening away from the water
         drop |= blocking & ((r < CLOSE_M) | (land & (r < CLEAR_M)))
     return {k: v[~drop] for k, v in inst.items()} if drop.any() else inst
+
+
+#: a car's spot on its road: this near (m) to the named water, at least this far from the world's border (share)
+SPOT_WATER_M, SPOT_INNER = (8.0, 45.0), 0.15
+#: a sun this low (degrees) colours the sky over the water: the car's spot has the water towards it
+LOW_SUN_DEG = (-8.0, 14.0)
+
+
+def vehicle_spot(roads_xy: np.ndarray, water_hw: np.ndarray, named: bool, sun_dir: tuple[float, ...] | None,
+                 cell_m: float, size_m: float) -> tuple[float, float] | None:
+    """Where on its roads (points, N x 2) a car by the water the prompt names stands: near the water, away
+    from the border, and at dawn or dusk where the water lies towards the low sun (so the shot past the car over
+    the water also faces the coloured sky); None when the prompt names no water or no road runs by it."""
+    wet = np.isfinite(water_hw)
+    if not named or not len(roads_xy) or not wet.any():
+        return None
+    step = max(1, int(round(2.0 / cell_m)))
+    dist, (wi, wj) = ndimage.distance_transform_edt(~wet[::step, ::step], return_indices=True)
+    m = step * cell_m
+    i = np.clip(np.round(roads_xy[:, 1] / m).astype(int), 0, dist.shape[0] - 1)
+    j = np.clip(np.round(roads_xy[:, 0] / m).astype(int), 0, dist.shape[1] - 1)
+    d = dist[i, j] * m
+    inner = np.minimum(roads_xy, size_m - roads_xy).min(axis=1) > SPOT_INNER * size_m
+    ok = (d >= SPOT_WATER_M[0]) & (d <= SPOT_WATER_M[1]) & inner
+    if not ok.any():
+        return None
+    way = np.column_stack([wj[i, j] - j, wi[i, j] - i]).astype(np.float64)
+    way /= np.maximum(np.hypot(way[:, 0], way[:, 1]), 1e-9)[:, None]
+    middle = np.hypot(*(roads_xy - size_m / 2).T) / size_m
+    score = -middle - 0.01 * d
+    if sun_dir is not None:
+        elev = np.degrees(np.arcsin(np.clip(sun_dir[2], -1.0, 1.0)))
+        sun = np.asarray(sun_dir[:2], np.float64)
+        if LOW_SUN_DEG[0] < elev < LOW_SUN_DEG[1] and np.hypot(*sun) > 1e-6:
+            score = score + 2.0 * (way @ (sun / np.hypot(*sun)))
+    k = int(np.argmax(np.where(ok, score, -np.inf)))
+    return float(roads_xy[k, 0]), float(roads_xy[k, 1])
+
+
+def names_water(matches: list[dict]) -> bool:
+    """Whether the prompt itself names water (its matches; a spec written by hand names none)."""
+    return any(m.get("category") in ("water", "shore") and not m.get("negated") for m in matches)

@@ -173,9 +173,6 @@ def generate_world(
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
-    inst = _clear_verge(_scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps), verge, cfg.cell_m)
-    if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
-        inst = ws.clear_views(inst, water_hw, cfg.cell_m)
     env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
@@ -188,6 +185,14 @@ def generate_world(
         sea_level_m=sea_level,
     ), "world env")
     env = _modified_env(env, spec)
+    roads_xy = np.array([p[:2] for r in paths if r.kind == "road" and not r.id.startswith("street-")
+                         for p in r.points_n3], np.float64).reshape(-1, 2)
+    car_at = ws.vehicle_spot(roads_xy, water_hw, ws.names_water(spec.matches), env.sun_dir, cfg.cell_m,
+                             cfg.size_m) if spec.props.get("vehicles") else None
+    inst = _clear_verge(_scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps, car_at=car_at),
+                        verge, cfg.cell_m)
+    if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
+        inst = ws.clear_views(inst, water_hw, cfg.cell_m)
     report(1.0, "done")
     return WorldState(
         seed=seed,
@@ -649,6 +654,7 @@ def _scatter(
     seed: int,
     cfg: GenerateConfig,
     city_lamps: np.ndarray | None = None,
+    car_at: tuple[float, float] | None = None,
 ) -> dict[str, np.ndarray]:
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
@@ -698,8 +704,8 @@ def _scatter(
         middle = np.mean([p.points_n3[len(p.points_n3) // 2, :2] for p in streets], axis=0)
         _vehicles_on_roads(g, streets, props.get("vehicles", 0), cfg.size_m, low, rng, out,
                            centre=(float(middle[0]), float(middle[1])))
-    elif roads:
-        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out)
+    elif roads:  # car_at: by the named water (waterside.py), else the world's middle
+        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out, centre=car_at)
     else:
         # beside the buildings, not inside their footprints (a house is 8 x 10 m: nearer, a car stands in it)
         sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=VEHICLE_BESIDE_M, rng=rng, out=out)
