@@ -21,7 +21,9 @@ FENCE_SPAN_M = 2.5
 #: crates stand this far apart in a cluster (a crate is 1 m), barrels (0.8 m across) this far
 CRATE_PITCH_M, BARREL_PITCH_M = 1.08, 0.9
 #: props per cluster (a stack by a door, a pile by the road)
-CLUSTER_MOST = 6
+CLUSTER_MOST = 8
+#: props on open ground gather this far (m) from the world's flat middle
+OPEN_OFFSET_M = 14.0
 #: buildings that crates and barrels stand beside, and that fields and paddocks lie next to
 YARD_KINDS = ("house", "cabin", "windmill", "ruins", "tower", "lighthouse")
 #: prompt words for a round enclosure rather than a field's rectangle
@@ -146,8 +148,10 @@ def _road_side(g: Ground, road_xy: np.ndarray, count: int, size_m: float,
 
 def _open_ground(g: Ground, count: int, size_m: float, reach_m: float,
                  rng: np.random.Generator) -> list[tuple[float, float, float]]:
-    """Spots on free, gentle ground within `reach_m` of the flattest free place near the world's middle."""
-    centre = _flat_middle(g, size_m)
+    """Spots on free, gentle ground within `reach_m` of a place OPEN_OFFSET_M from the flattest free place near
+    the world's middle (the middle itself is left for what is set down there: an imported product)."""
+    turn = float(rng.uniform(0, 2 * math.pi))
+    centre = _flat_middle(g, size_m) + OPEN_OFFSET_M * np.array([math.cos(turn), math.sin(turn)])
     out: list[tuple[float, float, float]] = []
     for _ in range(count * 30):
         if len(out) >= count:
@@ -179,11 +183,12 @@ def _free(g: Ground, xy: np.ndarray) -> np.ndarray:
 
 def _pile(g: Ground, x: float, y: float, yaw: float, members: list[str], rng: np.random.Generator,
           out: Instances) -> None:
-    """One cluster: crates side by side in a row with a second tier on the first ones, barrels beside them."""
+    """One cluster: crates side by side in a row with a second tier on them (half of the crates), barrels in
+    two rows beside them."""
     c, s = math.cos(yaw), math.sin(yaw)
     crates = [k for k in members if k == "crate"]
     barrels = [k for k in members if k == "barrel"]
-    base = max(1, math.ceil(len(crates) * 2 / 3)) if crates else 0
+    base = max(1, math.ceil(len(crates) / 2)) if crates else 0
     spots: list[tuple[str, float, float, float]] = []
     for k in range(len(crates)):  # the bottom tier along the wall, then the top tier on it
         tier, at = (0, k) if k < base else (1, k - base)
@@ -370,3 +375,4 @@ def _soft(g: Ground, xy: np.ndarray) -> np.ndarray:
     """Points on ground where flowers grow (grass, forest floor, dirt)."""
     i, j = g.cells(xy)
     return np.isin(g.material[i, j], [MAT["grass"], MAT["forest_floor"], MAT["dirt"]])
+

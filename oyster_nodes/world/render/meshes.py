@@ -672,14 +672,20 @@ def _vine(lod: int, look: str = "") -> Mesh:
     return merge(parts)
 
 
+LAMP_IRON = (0.08, 0.08, 0.09)
+
+
 def _lamp_post(lod: int) -> Mesh:
-    return merge(
-        [
-            frustum(0.08, 0.06, 0, 4.0, 5 if lod == 0 else 3, (0.08, 0.08, 0.09), bottom=False),
-            box((0.3, 0, 4.0), (0.7, 0.12, 0.12), (0.08, 0.08, 0.09)),
-            box((0.6, 0, 3.85), (0.3, 0.3, 0.25), (1.0, 0.8, 0.5), LAMP),
-        ]
-    )
+    """A 5 m street lamp: a tapering iron pole on a footing, an arm over the street, a lantern that glows."""
+    parts = [
+        frustum(0.12, 0.07, 0, 5.0, 6 if lod == 0 else 4, LAMP_IRON, bottom=False),
+        box((0.5, 0, 4.96), (1.1, 0.13, 0.13), LAMP_IRON),
+        box((0.95, 0, 4.84), (0.62, 0.36, 0.1), LAMP_IRON),
+        box((0.95, 0, 4.7), (0.56, 0.32, 0.2), (1.0, 0.8, 0.5), LAMP),
+    ]
+    if lod == 0:
+        parts.append(frustum(0.2, 0.16, 0, 0.6, 6, LAMP_IRON))
+    return merge(parts)
 
 
 FENCE_WOOD, FENCE_POST = (0.36, 0.26, 0.15), (0.27, 0.19, 0.11)
@@ -751,7 +757,7 @@ INSTANCE_HEIGHT = {
     "crate": 1.0,
     "barrel": 1.1,
     "vehicle": 2.0,
-    "lamp_post": 4.1,
+    "lamp_post": 5.1,
     "fence": 1.1,
     "vine": 1.7,
 }
