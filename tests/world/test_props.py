@@ -163,3 +163,13 @@ def test_no_flower_fields_where_the_prompt_leaves_flowers_out() -> None:
     world = generate_world(spec, 1, SMALL)
     assert "flowers" in spec.excluded
     assert len(of_kind(world, "flower")) == 0
+
+
+@pytest.mark.parametrize("landmark", ["windmill", "tower"])
+def test_a_village_gathers_round_the_landmark_named_with_it(landmark: str) -> None:
+    spec = WorldSpec(terrain="plains", structures={"village": 1, landmark: 1})
+    world = generate_world(spec, 6, GenerateConfig(size_m=1024.0, cell_m=2.0))
+    mark = next(s for s in world.structures if s.kind == landmark)
+    houses = np.array([[s.x, s.y] for s in world.structures if s.kind == "house"])
+    assert len(houses) >= 10
+    assert np.hypot(*(houses - (mark.x, mark.y)).T).min() < 120.0  # one shot holds the landmark and the houses

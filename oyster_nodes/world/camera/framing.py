@@ -4,7 +4,9 @@ The subjects come from what the prompt named (world.spec: water, structures, pro
 world holds (imported meshes, vehicles, structures, roads and rivers, water). They are ranked (an imported product
 > vehicles > named structures > roads > named water > the landscape); the first is framed to a screen size that
 suits its real size and the lens (a product or a car at eye level, a building at a few times its size, a
-landscape from the air), the rest are kept in frame where a viewpoint allows it.
+landscape from the air), the rest are kept in frame where a viewpoint allows it. Named props (crates, fences,
+flower fields: props_framing.py) are kept in frame beside the first subject, or framed for themselves when the
+first would be only the landscape.
 
 Candidate viewpoints are scored without rendering: sample points of every subject are projected through the
 Camera and tested for a clear line of sight over the heightfield, a fan of rays finds the world's border, and the
