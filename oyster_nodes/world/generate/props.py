@@ -24,6 +24,8 @@ CRATE_PITCH_M, BARREL_PITCH_M = 1.08, 0.9
 CLUSTER_MOST = 8
 #: props on open ground gather this far (m) from the world's flat middle
 OPEN_OFFSET_M = 14.0
+#: harbour decks crates and barrels are stacked on (first the quay), and the order they are used in
+DECKS = {"quay": 0, "pier": 1}
 #: buildings that crates and barrels stand beside, and that fields and paddocks lie next to
 YARD_KINDS = ("house", "cabin", "windmill", "ruins", "tower", "lighthouse")
 #: prompt words for a round enclosure rather than a field's rectangle
@@ -66,8 +68,8 @@ def place_crates_and_barrels(g: Ground, counts: dict[str, int], structures: list
     n_clusters = max(1, math.ceil(total / per))
     spots = _cluster_spots(g, structures, roads, n_clusters, size_m=size_m, spread=spread, rng=rng)
     kinds = _mix(crates, barrels, n_clusters)
-    for (x, y, yaw), members in zip(spots, kinds, strict=False):
-        _pile(g, x, y, yaw, members, rng, out)
+    for (x, y, yaw, deck), members in zip(spots, kinds, strict=False):
+        _pile(g, x, y, yaw, members, rng, out, deck_z=deck)
 
 
 def _mix(crates: int, barrels: int, clusters: int) -> list[list[str]]:
@@ -79,11 +81,14 @@ def _mix(crates: int, barrels: int, clusters: int) -> list[list[str]]:
 
 
 def _cluster_spots(g: Ground, structures: list[Structure], roads: list[Route], count: int, *, size_m: float,
-                   spread: bool, rng: np.random.Generator) -> list[tuple[float, float, float]]:
-    """(x, y, yaw) of each cluster: against a building's wall on its road side, else at a road's edge, else on
-    open ground round the middle."""
+                   spread: bool, rng: np.random.Generator) -> list[tuple[float, float, float, float | None]]:
+    """(x, y, yaw, deck height or None) of each cluster: on a harbour's quay or pier deck, against a
+    building's wall on its road side, else at a road's edge, else on open ground round the middle."""
     road_xy = np.concatenate([r.points_n3[:, :2] for r in roads]) if roads else np.zeros((0, 2))
-    out: list[tuple[float, float, float]] = []
+    out: list[tuple[float, float, float, float | None]] = []
+    for k, s in enumerate(sorted((s for s in structures if s.kind in DECKS), key=lambda s: (DECKS[s.kind], s.id))):
+        if len(out) < count:
+            out.append(_on_deck(s, k, rng))
     yards = _central([s for s in structures if s.kind in YARD_KINDS])
     for k in range(count * 4):
         if len(out) >= count or not yards:
@@ -91,12 +96,20 @@ def _cluster_spots(g: Ground, structures: list[Structure], roads: list[Route], c
         s = yards[k % len(yards)]
         spot = _beside(g, s, road_xy, k // len(yards), rng)
         if spot is not None:
-            out.append(spot)
+            out.append((*spot, None))
     if len(out) < count and len(road_xy):
-        out += _road_side(g, road_xy, count - len(out), size_m, rng)
+        out += [(*p, None) for p in _road_side(g, road_xy, count - len(out), size_m, rng)]
     if len(out) < count:
-        out += _open_ground(g, count - len(out), size_m, 40.0 if spread else 14.0, rng)
+        out += [(*p, None) for p in _open_ground(g, count - len(out), size_m, 40.0 if spread else 14.0, rng)]
     return out
+
+
+def _on_deck(s: Structure, k: int, rng: np.random.Generator) -> tuple[float, float, float, float]:
+    """A spot on a quay's deck (its landward half) or a pier's, along its length; the deck's height."""
+    c, sn = math.cos(s.yaw), math.sin(s.yaw)
+    u = float(rng.uniform(-0.3, 0.3)) * s.w + (k % 2) * 0.15 * s.w
+    v = s.d / 4 if s.kind == "quay" else 0.0
+    return s.x + u * c - v * sn, s.y + u * sn + v * c, s.yaw, s.z + s.h
 
 
 def _central(buildings: list[Structure]) -> list[Structure]:
@@ -182,7 +195,7 @@ def _free(g: Ground, xy: np.ndarray) -> np.ndarray:
 
 
 def _pile(g: Ground, x: float, y: float, yaw: float, members: list[str], rng: np.random.Generator,
-          out: Instances) -> None:
+          out: Instances, deck_z: float | None = None) -> None:
     """One cluster: crates side by side in a row with a second tier on them (half of the crates), barrels in
     two rows beside them."""
     c, s = math.cos(yaw), math.sin(yaw)
@@ -201,8 +214,8 @@ def _pile(g: Ground, x: float, y: float, yaw: float, members: list[str], rng: np
         return
     local = np.array([(u, v) for _, u, v, _ in spots], np.float64) + rng.uniform(-0.05, 0.05, (len(spots), 2))
     xy = np.column_stack([x + local[:, 0] * c - local[:, 1] * s, y + local[:, 0] * s + local[:, 1] * c])
-    ground = g.height(xy)
-    z = ground - np.float32(0.04) + np.array([t for *_, t in spots], np.float32)
+    ground = g.height(xy) - np.float32(0.04) if deck_z is None else np.full(len(xy), deck_z, np.float32)
+    z = ground + np.array([t for *_, t in spots], np.float32)
     kind = np.array([KIND[k] for k, *_ in spots])
     turn = np.where(kind == KIND["crate"], yaw + rng.uniform(-0.12, 0.12, len(spots)), rng.uniform(0, 2 * np.pi, len(spots)))
     out.add(kind, np.column_stack([xy, z]), turn, rng.uniform(0.92, 1.08, len(spots)))
@@ -303,17 +316,18 @@ def _spans(g: Ground, line: np.ndarray, broken: float, rng: np.random.Generator,
 # ----------------------------------------------------------------------------------------------- flowers
 
 
-def lay_flower_fields(g: Ground, text: str, structures: list[Structure], *, size_m: float, budget: int,
-                      rng: np.random.Generator, out: Instances) -> np.ndarray:
+def lay_flower_fields(g: Ground, text: str, structures: list[Structure], roads: list[Route], *, size_m: float,
+                      budget: int, rng: np.random.Generator, out: Instances) -> np.ndarray:
     """Fields of flowers the prompt names: rows (lavender, tulips, "fields of") or wildflower patches, beside
-    the dwellings when there are some (a farmhouse in its lavender), else round the middle of the world. Marks
-    nothing; returns the cells (bool mask) the fields cover, for trees to keep out of."""
+    the dwellings when there are some (a farmhouse in its lavender), else along the road's middle stretch, else
+    round the middle of the world. Marks nothing; returns the cells (bool mask) the fields cover, for trees to
+    keep out of."""
     covered = np.zeros(g.h.shape, bool)
     if not wants_flowers(text) or budget <= 0:
         return covered
     rows = bool(ROW_WORDS.search(text.lower()))
     homes = _central([s for s in structures if s.kind in YARD_KINDS])
-    centres = _field_centres(g, homes, size_m, rng)
+    centres = _field_centres(g, homes, size_m, rng) if homes or not roads else _along_road(roads, size_m)
     per = max(1, budget // max(len(centres), 1))
     for cx, cy, yaw in centres:
         xy = _rows(cx, cy, yaw, rng) if rows else _patch(cx, cy, rng)
@@ -344,6 +358,21 @@ def _field_centres(g: Ground, homes: list[Structure], size_m: float,
     turn = float(rng.uniform(-math.pi, math.pi))
     return [(float(c[0] + 55.0 * math.cos(turn + k * 2.1)), float(c[1] + 55.0 * math.sin(turn + k * 2.1)), turn)
             for k in range(3)] + [(float(c[0]), float(c[1]), turn)]
+
+
+def _along_road(roads: list[Route], size_m: float) -> list[tuple[float, float, float]]:
+    """Fields either side of the road's most inland stretch, turned with it, every 60 m along it."""
+    pts = max(roads, key=lambda r: len(r.points_n3)).points_n3[:, :2].astype(np.float64)
+    inner = int(np.argmax(np.minimum(pts, size_m - pts).min(axis=1)))
+    walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+    out = []
+    for k, step in enumerate((0.0, 60.0, -60.0, 120.0)):
+        i = int(np.clip(np.searchsorted(walked, walked[inner] + step), 1, len(pts) - 2))
+        d = pts[i + 1] - pts[i - 1]
+        yaw = math.atan2(d[1], d[0])
+        side = 26.0 if k % 2 == 0 else -26.0
+        out.append((float(pts[i, 0] - side * math.sin(yaw)), float(pts[i, 1] + side * math.cos(yaw)), yaw))
+    return out
 
 
 def _rows(cx: float, cy: float, yaw: float, rng: np.random.Generator) -> np.ndarray:

@@ -717,7 +717,7 @@ def _yard(g: sc.Ground, spec: WorldSpec, structures: list[Structure], paths: lis
     roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
     kw = {"size_m": cfg.size_m, "text": spec.text, "rng": rng, "out": out}
     if spec.vegetation.get("flowers", 0.0) > 0 and "flowers" not in spec.excluded:
-        g.blocked |= pp.lay_flower_fields(g, spec.text, structures, size_m=cfg.size_m, rng=rng, out=out,
+        g.blocked |= pp.lay_flower_fields(g, spec.text, structures, roads, size_m=cfg.size_m, rng=rng, out=out,
                                           budget=int(cfg.max_instances * pp.FLOWER_BUDGET))
     if spec.structures.get("fences"):
         _keep_clear(g, pp.place_fences(g, structures, **kw), 1.0)

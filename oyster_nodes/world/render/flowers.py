@@ -40,6 +40,8 @@ def flower_mesh(lod: int, look: str) -> Mesh:
     """A clump about 0.45 m tall: leaves low, the blooms on top (spikes for lavender, cups for tulips, discs
     for the rest); LOD 1 is one bloom mass over one leaf mass."""
     colours = FLOWER_COLOURS.get(look, FLOWER_COLOURS["wild"])
+    if look == "sunflower":
+        return _sunflower(lod, colours[0])
     leaves = blob((0.0, 0.0, 0.12), (0.2, 0.2, 0.14), STEM, FOLIAGE, seed=3)
     if lod:  # one bloom mass, two for mixed colours
         if len(colours) > 2:
@@ -62,6 +64,23 @@ def flower_mesh(lod: int, look: str) -> Mesh:
         else:  # an open disc of petals
             parts.append(_at(frustum(0.012, 0.012, 0.1, 0.34, 3, STEM, caps=False), x, y))
             parts.append(blob((x, y, 0.36), (0.08, 0.08, 0.035), rgb, PLAIN, seed=k))
+    return merge(parts)
+
+
+SEED_HEAD = (0.18, 0.1, 0.04)
+
+
+def _sunflower(lod: int, petals: tuple[float, float, float]) -> Mesh:
+    """Three sunflowers 1.1-1.3 m tall: stalks with a few leaves, each head a yellow disc round a dark centre."""
+    parts = []
+    for k, (x, y, top) in enumerate(((0.0, 0.0, 1.3), (0.2, 0.1, 1.1), (-0.12, 0.18, 1.2))):
+        if lod and k:
+            break
+        parts.append(_at(frustum(0.025, 0.018, 0.0, top, 4 if lod == 0 else 3, STEM, caps=False), x, y))
+        parts.append(blob((x, y, top * 0.5), (0.18, 0.18, 0.05), STEM, FOLIAGE, seed=k))
+        parts.append(blob((x, y, top), (0.2, 0.2, 0.05), petals, PLAIN, seed=k + 3))
+        if lod == 0:
+            parts.append(blob((x, y, top + 0.04), (0.09, 0.09, 0.03), SEED_HEAD, PLAIN, seed=k + 6))
     return merge(parts)
 
 
