@@ -173,3 +173,24 @@ def test_a_village_gathers_round_the_landmark_named_with_it(landmark: str) -> No
     houses = np.array([[s.x, s.y] for s in world.structures if s.kind == "house"])
     assert len(houses) >= 10
     assert np.hypot(*(houses - (mark.x, mark.y)).T).min() < 120.0  # one shot holds the landmark and the houses
+
+
+def test_a_harbours_crates_are_stacked_on_its_deck() -> None:
+    spec = WorldSpec(text="a fishing harbour with crates", terrain="hills", shore="coast", water=["ocean"],
+                     structures={"harbour": 1}, props={"crates": 4})
+    world = generate_world(spec, 2, GenerateConfig(size_m=512.0))
+    deck = next(s for s in world.structures if s.kind in ("quay", "pier"))
+    crates = of_kind(world, "crate")
+    assert len(crates) == 4
+    assert np.hypot(crates[:, 0] - deck.x, crates[:, 1] - deck.y).max() < deck.w / 2
+    assert crates[:, 2].min() == pytest.approx(deck.z + deck.h, abs=1e-3)  # on the planks, not in the water
+
+
+def test_flower_fields_line_the_road_where_no_house_stands() -> None:
+    spec = WorldSpec(text="sunflower fields along a road", terrain="plains", structures={"road": 1},
+                     vegetation={"flowers": 0.6})
+    world = generate_world(spec, 2, SMALL)
+    flowers = of_kind(world, "flower")[:, :2]
+    road = np.concatenate([p.points_n3[:, :2] for p in world.paths if p.kind == "road"])
+    gap = np.hypot(*(flowers[:, None, :] - road[None, ::4, :]).transpose(2, 0, 1)).min(axis=1)
+    assert (gap < 50.0).sum() >= 2000 and (gap > 2.0).all()  # fields beside the road, none on it
