@@ -11,6 +11,7 @@ import pytest
 from oyster_nodes.io.exporters.glb import world_glb
 from oyster_nodes.types import Prompt
 from oyster_nodes.world.camera.framing import frame_shot
+from oyster_nodes.world.generate.props import wants_flowers
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
@@ -133,9 +134,11 @@ def test_a_meadow_of_wildflowers_is_framed_close_enough_to_read(renderer: Render
 
 
 @pytest.mark.parametrize(("text", "look"), [("red poppies", "poppy"), ("tulip fields", "tulip"),
-                                             ("a meadow of flowers", "wild"), ("a green meadow", "")])
+                                             ("a meadow of flowers", "wild"), ("a green meadow", ""),
+                                             ("cherry trees in flower", ""), ("flowering cherry trees", "")])
 def test_the_flower_words_set_the_flowers_look(text: str, look: str) -> None:
     assert flower_look(text) == look
+    assert wants_flowers(text) == bool(look)  # trees in flower are blossom on the trees, not fields of flowers
 
 
 def test_plain_meadows_keep_their_flowers_as_they_were() -> None:

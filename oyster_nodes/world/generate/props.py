@@ -33,9 +33,9 @@ RING_WORDS = re.compile(r"\b(?:arena|arenas|ring|ringed|corral|corrals|round ?pe
 #: prompt words that spread props out instead of piling them
 SCATTER_WORDS = re.compile(r"\b(?:scattered|strewn|spread|littered|dotted)\b")
 #: flower words (and their plurals) that ask for flowers one can see: fields of them, not a few in the grass
+#: (trees "in bloom" or "flowering" are blossom on the trees: render/meshes.py tree looks)
 FLOWER_WORDS = re.compile(
-    r"\b(?:flowers?|wild ?flowers?|lavenders?|tulips?|popp(?:y|ies)|daisy|daisies|sunflowers?|bluebells?"
-    r"|blooms?|blossoming|flowering|meadow flowers)\b")
+    r"\b(?<!in )(?:flowers?|wild ?flowers?|lavenders?|tulips?|popp(?:y|ies)|daisy|daisies|sunflowers?|bluebells?)\b")
 #: cultivated flowers grow in rows; the rest in patches
 ROW_WORDS = re.compile(r"\b(?:lavenders?|tulips?|sunflowers?|fields?|rows?|farm|farms|plantation)\b")
 #: flower rows: metres between rows, between plants along a row

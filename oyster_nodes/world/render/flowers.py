@@ -21,7 +21,7 @@ FLOWER_COLOURS: dict[str, tuple[tuple[float, float, float], ...]] = {
 }
 #: prompt words -> species (the first named wins)
 _SPECIES = re.compile(r"\b(lavenders?|tulips?|popp(?:y|ies)|sunflowers?|daisy|daisies|bluebells?|wild ?flowers?)\b")
-_ANY_FLOWER = re.compile(r"\b(?:flowers?|blooms?|blossoming|flowering)\b")
+_ANY_FLOWER = re.compile(r"\b(?<!in )flowers?\b")
 _STEMS = {"lavender": "lavender", "tulip": "tulip", "popp": "poppy", "sunflower": "sunflower", "dais": "daisy",
           "bluebell": "bluebell", "wild": "wild"}
 
