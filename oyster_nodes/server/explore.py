@@ -39,7 +39,9 @@ from ..executor import Executor, RunOptions
 from ..graph import build, validate
 from ..registry import Registry
 from ..workflow import Problem, WorkflowError, parse_data
-from ..world.explore.session import ExploreSession, ExploreSettings
+from ..world.actions.events import ActionError
+from ..world.actions.parse import SIZE_FIX, check_size
+from ..world.explore.session import ExploreError, ExploreSession, ExploreSettings
 from ..world.prompt.concepts import WEATHERS
 from ..world.state.timeline import Timeline
 from ..world.state.world_state import WorldState
@@ -296,6 +298,7 @@ class ExploreHub:
         for k, (role, spec) in enumerate(sorted(nodes.items())):
             if role not in ("camera", "actions") or spec.get("type") not in ("camera.keyframes", "action.script"):
                 raise OpenError(f"recording node {role!r} is not a camera or action script node")
+            _check_script_size(role, spec)
             ids[role] = _fresh(f"explore_{role}", taken)
             doc["nodes"].append({"id": ids[role], "type": spec["type"], "params": dict(spec.get("params", {})),
                                  "editor": {"position": [float(x) + 340.0 * k, float(y) + 320.0],
@@ -313,6 +316,17 @@ class ExploreHub:
         session.seq += 1  # a journal version of its own: a copy the tab kept of the graph before cannot win over it
         self.sessions.workspace.autosave(session.doc_id, workflow, seq=session.seq)
         return {"nodes": ids, "rev": session.rev, "problems": [p.to_dict() | {"text": str(p)} for p in problems]}
+
+
+def _check_script_size(role: str, spec: dict[str, Any]) -> None:
+    """A recorded action script within the node's limits, before it goes into the graph."""
+    script = spec.get("params", {}).get("script") if isinstance(spec.get("params"), dict) else None
+    if spec.get("type") != "action.script" or not isinstance(script, str):
+        return
+    try:
+        check_size(script)
+    except ActionError as exc:
+        raise OpenError(f"recording node {role!r} (action.script) params.script: {exc.reason}; {SIZE_FIX}") from None
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -451,7 +465,10 @@ class Connection:
 
     def recording(self) -> dict[str, Any]:
         with self.viewer.lock:
-            nodes = self.viewer.session.recording_nodes()
+            try:
+                nodes = self.viewer.session.recording_nodes()
+            except ExploreError as exc:  # too long a session for one script: say so, the session goes on
+                return {"ok": False, "error": str(exc)}
         return {"ok": True, "nodes": nodes, "world": self.viewer.opened.key}
 
     def ack(self, msg: dict[str, Any]) -> dict[str, Any] | None:

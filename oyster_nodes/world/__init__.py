@@ -23,7 +23,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .actions.parse import MAX_SCRIPT_CHARS, check_script, parse_json, parse_lines, parse_script
+    from .actions.events import MAX_EVENTS
+    from .actions.forms import events_help
+    from .actions.parse import (
+        MAX_SCRIPT_CHARS,
+        SIZE_FIX,
+        check_script,
+        check_size,
+        parse_json,
+        parse_lines,
+        parse_script,
+    )
     from .audio.ambience import AudioSettings, ambience
     from .camera.framing import PRODUCT_SIDES, Framing, ViewSettings, establishing_shot, frame_shot
     from .camera.map import blank_map, top_down_map
@@ -102,8 +112,12 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "set_weather": ("edit.operations", "set_weather"),
     "import_mesh": ("edit.meshimport", "import_mesh"),
     "MAX_SCRIPT_CHARS": ("actions.parse", "MAX_SCRIPT_CHARS"),
+    "MAX_EVENTS": ("actions.events", "MAX_EVENTS"),
+    "events_help": ("actions.forms", "events_help"),
     "parse_json": ("actions.parse", "parse_json"),
     "check_script": ("actions.parse", "check_script"),
+    "check_size": ("actions.parse", "check_size"),
+    "SIZE_FIX": ("actions.parse", "SIZE_FIX"),
     "parse_lines": ("actions.parse", "parse_lines"),
     "parse_script": ("actions.parse", "parse_script"),
     "SimSettings": ("simulate.run", "SimSettings"),
@@ -187,7 +201,9 @@ __all__ = [
     "afloat_note",
     "INSTANCE_KINDS",
     "MATERIALS",
+    "MAX_EVENTS",
     "MAX_SCRIPT_CHARS",
+    "SIZE_FIX",
     "PRESETS",
     "PRODUCT_SIDES",
     "PathSamples",
@@ -216,6 +232,8 @@ __all__ = [
     "camera_from_key",
     "check_edits",
     "check_script",
+    "check_size",
+    "events_help",
     "establishing_shot",
     "frame_shot",
     "follow_samples",

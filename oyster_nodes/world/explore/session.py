@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from ...types import Image
-from ..actions.events import EVENT_KINDS, check_event, check_field, format_event
+from ..actions.events import EVENT_KINDS, ActionError, check_event, check_field, format_event
+from ..actions.parse import check_size
 from ..edit.operations import EditError, set_time, set_weather
 from ..prompt.concepts import WEATHERS
 from ..simulate.run import FrameSample, SessionSnapshot, SimSettings, SimulationError, Spare, WorldSession
@@ -498,12 +499,17 @@ class ExploreSession:
         lines = [_line(e, e["time"]) for e in self.script] if with_script else []
         lines += [_line(e.applied, e.frame / self.fps) for e in self.branch.edits if e.frame / self.fps <= duration]
         lines += viewer_lines(self.branch, self.fps, min(self.sim.frame, int(round(duration * self.fps))) - 1)
+        script = "\n".join(x for x in lines if x) or "# nothing was done in the session"
+        try:
+            check_size(script, json_form=False)
+        except ActionError as exc:
+            raise ExploreError(f"the recording does not fit one action script node: {exc.reason}; record a "
+                               "shorter stretch (rewind to a snapshot nearer its end and record from there)") from None
         return {
             "camera": {"type": "camera.keyframes", "params": {"keys": keys or [{"time": 0.0, "position": list(
                 self.camera().position), "target": list(_target(self.camera()))}], "duration_s": duration,
                 "resolution": "720p", "ease": "linear"}},
-            "actions": {"type": "action.script", "params": {"script": "\n".join(x for x in lines if x) or
-                                                            "# nothing was done in the session", "english": False}},
+            "actions": {"type": "action.script", "params": {"script": script, "english": False}},
         }
 
 
