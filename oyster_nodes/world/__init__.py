@@ -64,6 +64,7 @@ if TYPE_CHECKING:
         follow_samples,
         preset_samples,
     )
+    from .edit.meshimport import PLACES as MESH_PLACES
     from .edit.meshimport import import_mesh
     from .edit.operations import apply_edits, check_edits, set_time, set_weather
     from .generate.boats import afloat_note
@@ -111,6 +112,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "set_time": ("edit.operations", "set_time"),
     "set_weather": ("edit.operations", "set_weather"),
     "import_mesh": ("edit.meshimport", "import_mesh"),
+    "MESH_PLACES": ("edit.meshimport", "PLACES"),
     "MAX_SCRIPT_CHARS": ("actions.parse", "MAX_SCRIPT_CHARS"),
     "MAX_EVENTS": ("actions.events", "MAX_EVENTS"),
     "events_help": ("actions.forms", "events_help"),
@@ -202,6 +204,7 @@ __all__ = [
     "INSTANCE_KINDS",
     "MATERIALS",
     "MAX_EVENTS",
+    "MESH_PLACES",
     "MAX_SCRIPT_CHARS",
     "SIZE_FIX",
     "PRESETS",

@@ -467,7 +467,7 @@ class GpuScene:
         rows, indices, base = [], [], 0
         for i, m in enumerate(self.world.meshes):
             surface = mesh_surface(self.world.mesh_arrays, m)
-            if surface is None or m.extra.get("role") == "backdrop":  # drawn as a static mesh (_backdrop_mesh)
+            if surface is None or m.extra.get("role") == "backdrop" or not m.placed:  # backdrops: _backdrop_mesh
                 continue
             data = _placed_rows(surface, m, first_id + i)
             rows.append(data)
@@ -740,7 +740,7 @@ SET_SHADOW_REACH_M = 1.6
 def _set_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
     """A studio's stand and product (not its backdrop), and the floor around them: the box the key light's
     shadow map covers, so a product a few centimetres across casts a sharp shadow."""
-    pieces = [m for m in w.meshes if m.extra.get("role") != "backdrop"]
+    pieces = [m for m in w.meshes if m.extra.get("role") != "backdrop" and m.placed]
     centre = np.array(next(m.pos for m in pieces if m.extra.get("role") == "stand"), np.float64)
     half = max(m.extent_m * m.scale for m in pieces) / 2 + SET_SHADOW_REACH_M
     top = max(m.pos[2] + m.extent_m * m.scale for m in pieces) + 0.3
