@@ -151,6 +151,7 @@ def test_bad_mesh_files_get_clear_answers_and_the_session_goes_on(tmp_path: Path
             ("a lamp.fbx there", "only .glb and .obj files can be imported"),
             ("put flat.obj here", "is not a solid"),
             ("put big.glb here", "larger than the"),
+            ("put chair.glb on the shelf", "there is no 'shelf' to put things on"),  # read, then undone whole
     ):
         reply = s.handle({"type": "say", "text": text})
         assert reply["ok"] is False and expect in reply["error"], (text, reply)
@@ -171,3 +172,16 @@ def test_a_world_with_the_file_imported_spawns_it_without_bringing_it_in_again(t
                        encoder=component(TEXT_ENCODER), files=root)
     reply = s.handle({"type": "say", "text": "put chair.glb here"})
     assert reply["ok"] and "imported" not in reply["did"][0] and s.world is world
+
+
+def test_a_session_brings_in_at_most_eight_meshes(tmp_path: Path) -> None:
+    for k in range(9):
+        tmp_path.joinpath(f"crate{k}.glb").write_bytes(
+            trimesh.creation.box(extents=(0.3 + 0.05 * k, 0.3, 0.3)).export(file_type="glb"))
+    s = live(tmp_path)
+    for k in range(8):
+        assert s.handle({"type": "say", "text": f"put crate{k}.glb here"})["ok"], k
+        s.tick(1 / 24)
+    reply = s.handle({"type": "say", "text": "put crate8.glb here"})
+    assert reply["ok"] is False and "keeps spare bodies of 8 meshes, the most it keeps" in reply["error"]
+    assert len(s.world.meshes) == 8 and s.handle({"type": "say", "text": "put crate3.glb there"})["ok"]

@@ -33,7 +33,15 @@ from ..edit.meshimport import SUFFIXES as MESH_SUFFIXES
 from ..edit.meshimport import MeshLimits
 from ..edit.operations import EditError, set_time, set_weather
 from ..prompt.concepts import WEATHERS
-from ..simulate.run import FrameSample, SessionSnapshot, SimSettings, SimulationError, Spare, WorldSession
+from ..simulate.run import (
+    MAX_SPARE_MESHES,
+    FrameSample,
+    SessionSnapshot,
+    SimSettings,
+    SimulationError,
+    Spare,
+    WorldSession,
+)
 from ..state.records import Agent, number
 from ..state.world_state import WorldState
 from . import act
@@ -78,7 +86,7 @@ class ExploreSettings:
     spare: Spare = field(default_factory=Spare)
     #: what a mesh file brought in live may hold (smaller than a mesh import node's: it is read while you watch)
     import_limits: MeshLimits = field(default_factory=lambda: MeshLimits(
-        max_file_bytes=16 * 1024**2, max_faces=200_000, max_vertices=400_000))
+        max_file_bytes=16_000_000, max_faces=200_000, max_vertices=400_000))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -268,6 +276,10 @@ class ExploreSession:
             raise ExploreError(f"{name}: only {' and '.join(MESH_SUFFIXES)} files can be imported (as the mesh import "
                                "node reads them); convert it to GLB and name that file")
         self._file(need.path)
+        kept = len(set(self.sim.spare.mesh_ids(self.sim.world)))
+        if kept >= MAX_SPARE_MESHES:
+            raise ExploreError(f"this session already keeps spare bodies of {kept} meshes, the most it keeps; spawn "
+                               "one of those, or import the file with a mesh import node and spawn it in a script")
         return {"kind": IMPORT, "path": str(PurePosixPath(need.path))}
 
     def _file(self, relative: str) -> Path:
@@ -293,7 +305,6 @@ class ExploreSession:
             surface = self._surfaces.get(relative)
             if surface is None:
                 surface = read_mesh(self._file(relative), limits=self.settings.import_limits)
-                self._surfaces[relative] = surface
             world = keep_aside(self.world, surface, PurePosixPath(relative).name, limits=self.settings.import_limits)
         except MeshImportError as exc:
             raise ExploreError(f"{relative!r} cannot be imported: {exc}") from None
@@ -306,6 +317,7 @@ class ExploreSession:
                               mesh)
         except SimulationError as exc:
             raise ExploreError(str(exc)) from None
+        self._surfaces[relative] = surface  # kept once it is in: what replays and rewinds bring in again
         self.world = world
         return {"kind": IMPORT, "path": relative, "mesh": mesh, "name": world.meshes[-1].name, "time": self.t}
 
