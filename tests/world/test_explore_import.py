@@ -20,6 +20,7 @@ from oyster_nodes.workflow import parse_data
 from oyster_nodes.world import RENDERER, TEXT_ENCODER, import_mesh, save_world
 from oyster_nodes.world.edit.meshimport import MeshLimits
 from oyster_nodes.world.explore.session import ExploreSession, ExploreSettings
+from oyster_nodes.world.render.gpu_scene import static_hash
 
 from ..params import component
 from .shot_world import flat
@@ -52,6 +53,7 @@ def test_a_mesh_file_is_brought_in_spawned_shown_and_rewound_exactly(tmp_path: P
         [30.0, 32.5], abs=0.05)
     chair = s.world.meshes[-1]
     assert chair.id == "chair-1" and not chair.placed  # in the world for bodies only, not standing anywhere
+    assert static_hash(s.world) == static_hash(before_world)  # the renderer keeps its copy of the world
     reply = s.handle({"type": "say", "text": "spawn ./models/lamp.obj there"})
     assert reply["ok"] and reply["did"][0]["imported"]["path"] == "models/lamp.obj", reply
     assert s.handle({"type": "say", "text": "two chair.glb here"})["ok"]  # imported once, spawned again

@@ -5,7 +5,9 @@ for live spawns), the renderer (given by the caller, e.g. from the executor's co
 timelines (Direct: play, pause, seek, edit, branch; see `direct`) and a recording of the camera, which with
 the current branch's events becomes a camera-keyframes node and an action-script node so the session renders
 as a full-quality shot. Messages from a client are plain dicts; a bad one gets an error reply and leaves the
-session running. Frames are JPEG bytes; a client that falls behind gets the newest frame (the caller keeps
+session running. A 'say' line naming a mesh file the world does not import brings it in from `files` (the output
+folder, confined as a node's paths are) as an edit of its own, which a recording turns into a mesh import node.
+Frames are JPEG bytes; a client that falls behind gets the newest frame (the caller keeps
 one slot, never a queue).
 
 Message types (each a dict with "type"; the reply is {"ok": true, ...} or {"ok": false, "error": ...}):
@@ -478,11 +480,6 @@ class ExploreSession:
     def _msg_edits(self, msg: dict[str, Any]) -> dict[str, Any]:
         return {"edits": [{"index": k, "t": round(e.frame / self.fps, 4), "kind": e.applied["kind"],
                            "line": _line(e.applied, e.frame / self.fps)} for k, e in enumerate(self.branch.edits)]}
-
-    def imports(self) -> list[dict[str, Any]]:
-        """The mesh files brought in on the current branch so far: path, mesh id, file name."""
-        return [{k: e.applied[k] for k in ("path", "mesh", "name")} for e in self.branch.edits
-                if e.applied["kind"] == IMPORT]
 
     def _msg_remove_edit(self, msg: dict[str, Any]) -> dict[str, Any]:
         k = msg.get("index")
