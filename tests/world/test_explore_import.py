@@ -126,6 +126,23 @@ def test_the_recording_brings_the_mesh_in_with_an_import_node_and_the_shot_repla
     # a mesh kept aside is not drawn: the imported world looks like the world without it
     cam = s.camera()
     assert np.array_equal(s.renderer.render(world, cam).rgb_hw3, s.renderer.render(flat(), cam).rgb_hw3)
+    # ... and the recorded shot shows the bodies: rendered with and without the recorded script
+    camera = {"id": "cam", "type": "camera.keyframes",
+              "params": {**nodes["camera"]["params"], "resolution": "144p", "map_px": 128}}
+    doc["nodes"] += [camera, {"id": "shot", "type": "sequence.render", "params": {}}]
+    doc["links"] += [{"from_node": "lamp", "from_output": "world", "to_node": "cam", "to_input": "world"},
+                     {"from_node": "lamp", "from_output": "world", "to_node": "shot", "to_input": "world"},
+                     {"from_node": "cam", "from_output": "path", "to_node": "shot", "to_input": "path"},
+                     {"from_node": "sim", "from_output": "timeline", "to_node": "shot", "to_input": "timeline"}]
+    frames = {}
+    for name, text in (("with", script), ("without", "# nothing")):
+        doc["nodes"][3]["params"]["script"] = text
+        run = Executor(Cache()).run(build(parse_data(json.loads(json.dumps(doc))), full_registry),
+                                    RunOptions(out_dir=tmp_path))
+        assert run.ok, run.errors
+        frames[name] = run.outputs["shot"]["frames"].rgb_nhw3
+    assert frames["with"].shape[0] == round(nodes["camera"]["params"]["duration_s"] * 24)
+    assert not np.array_equal(frames["with"][-1], frames["without"][-1])  # the chair and the lamp are seen
 
 
 def test_bad_mesh_files_get_clear_answers_and_the_session_goes_on(tmp_path: Path) -> None:
