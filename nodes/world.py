@@ -19,6 +19,7 @@ from oyster_nodes.node import (
 )
 from oyster_nodes.types import Files
 from oyster_nodes.world import (
+    MESH_PLACES,
     SUFFIX,
     WEATHERS,
     GenerateConfig,
@@ -145,6 +146,9 @@ class WorldImportMesh(Node):
         Param("up_axis", str, "y", choices=("y", "z"), description="GLB files are Y-up"),
         Param("show_side", str, "front", choices=("front", "back", "left", "right"),
               description="the side a product shot shows (the file's front faces glTF's +Z)"),
+        Param("place", str, "ground", choices=MESH_PLACES,
+              description="ground: stands at x, y; aside: not in the world, only for an action script's mesh "
+                          "spawns (spawn mesh mesh=<id>), as Explore's live imports are recorded"),
         Param("to_setting", bool, True,
               description="outdoors: stand it at the nearest spot at the edge of the setting the prompt names "
                           "(by the named water, in a forest's clearing); off: at x, y"),
@@ -162,11 +166,12 @@ class WorldImportMesh(Node):
         yaw_deg: float,
         up_axis: str,
         show_side: str,
+        place: str,
         to_setting: bool,
     ) -> WorldState:
         return import_mesh(
             world, ctx.output_path(path), x=x, y=y, scale=scale, yaw_deg=yaw_deg, up_axis=up_axis,
-            side=show_side, to_setting=to_setting, note=ctx.warn,
+            side=show_side, place=place, to_setting=to_setting, note=ctx.warn,
         )
 
 
