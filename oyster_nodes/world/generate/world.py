@@ -27,6 +27,7 @@ from . import boats as bt
 from . import city as cy
 from . import roads as rd
 from . import scatter as sc
+from . import snowcover as sn
 from . import structures as st
 from . import studio as sd
 from . import terrain as tr
@@ -568,6 +569,7 @@ def _ground(
         season=spec.season,
         forest=forest,
     )
+    sn.lay_snow(spec, material, slope_hw, noise)
     material[wet & (masks["sea_c"] | (h < F32(sea_level if sea_level is not None else -1e9)))] = tr.MAT[
         "sand"
     ]
