@@ -4,6 +4,8 @@ sides read white and only the steepest faces show their rock."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..prompt.spec import WorldSpec
@@ -19,11 +21,21 @@ DRY_TERRAINS = ("dunes", "canyon")
 BARE = ("road", "sand")
 
 
+#: words that lay snow on the ground whatever the season reads as ("a snow-covered meadow", "in fresh snow");
+#: "snow-capped peaks" and "snow-covered summits" keep their snow to the heights
+_LYING = re.compile(r"\b(?:snow[- ]?(?:covered|clad|bound|laden|blanketed)|blanketed in snow|deep snow|fresh snow|"
+                    r"under snow|in snow|snowy|snowbound)\b(?! (?:peaks?|summits?|tops?|mountains?|ridges?|caps?))")
+_NEGATED = re.compile(r"\b(?:no|without|not)\b[^,.;]*\bsnow")
+
+
 def wintry(spec: WorldSpec) -> bool:
-    """Whether the world's ground lies under snow: winter, falling snow or a snowfield, in a wet climate."""
+    """Whether the world's ground lies under snow: winter, falling snow, a snowfield or snow named lying on the
+    ground, in a wet climate."""
     if spec.terrain in DRY_TERRAINS:
         return False
-    return spec.season == "winter" or spec.weather == "snow" or spec.terrain == "snowfield"
+    text = spec.text.lower()
+    lying = bool(_LYING.search(text)) and not _NEGATED.search(text)
+    return spec.season == "winter" or spec.weather == "snow" or spec.terrain == "snowfield" or lying
 
 
 def snow_blanket(spec: WorldSpec, material_hw: np.ndarray, slope_hw: np.ndarray, noise_hw: np.ndarray) -> np.ndarray:

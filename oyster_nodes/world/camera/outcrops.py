@@ -1,0 +1,67 @@
+"""The rock a prompt names as a subject of the still: the boulder field, the spires, the sea stacks that
+generate/outcrops.py raised, framed like a building when nothing ranked higher is named ("scattered boulders on
+a frozen plain"), kept in frame beside the main subject otherwise."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ..generate.outcrops import FIELD_M, read_rock_of
+from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+
+#: rock standing this many metres over the lowest ground within PROMINENCE_M is a raised feature
+PROMINENT_M, PROMINENCE_M = 10.0, 48.0
+
+
+def rock_subject_parts(world: WorldState) -> tuple[str, np.ndarray, np.ndarray] | None:
+    """(label, sample points N x 3, area m^2 each) of the named rock features, or None when none is named."""
+    spec = world.spec or {}
+    ask = read_rock_of(str(spec.get("text", "")), list(spec.get("matches") or []),
+                       int((spec.get("props") or {}).get("rocks", 0)),
+                       sea=world.env.sea_level_m is not None)
+    parts, label = [], ""
+    if ask.spires or ask.stacks or ask.outcrops:
+        pts = _raised(world)
+        if len(pts):
+            parts.append((pts, np.full(len(pts), 24.0)))
+            label = "the sea stacks" if ask.stacks else "the rock spires" if ask.spires else "the outcrops"
+    if ask.boulders:
+        pts = _boulder_field(world)
+        if len(pts):
+            parts.append((pts, np.full(len(pts), 9.0)))
+            label = label or "the boulders"
+    if not parts:
+        return None
+    return label, np.concatenate([p for p, _ in parts]), np.concatenate([a for _, a in parts])
+
+
+def _boulder_field(world: WorldState) -> np.ndarray:
+    """Boulders within a field's reach of the one with the most boulders around it (their tops)."""
+    xyz = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("boulder")].astype(np.float64)
+    if not len(xyz):
+        return np.zeros((0, 3))
+    sample = xyz[np.linspace(0, len(xyz) - 1, min(len(xyz), 600)).astype(int)]
+    d = np.hypot(*(sample[:, None, :2] - sample[None, :, :2]).transpose(2, 0, 1))
+    best = sample[int(np.argmax((d < FIELD_M).sum(axis=1)))]
+    near = xyz[np.hypot(*(xyz[:, :2] - best[:2]).T) < 1.4 * FIELD_M]
+    return near + (0.0, 0.0, 1.5)
+
+
+def _raised(world: WorldState, most: int = 240) -> np.ndarray:
+    """Sample points over rock that stands PROMINENT_M above its surroundings, near the world's middle first."""
+    step = max(1, world.n // 256)
+    h = np.ascontiguousarray(world.height_hw[::step, ::step], np.float32)
+    k = max(3, int(PROMINENCE_M / (step * world.cell_m)) | 1)
+    low = cv2.erode(h, np.ones((k, k), np.uint8))
+    rock = world.material_hw[::step, ::step] == MATERIALS.index("rock")
+    ii, jj = np.nonzero(rock & (h - low > PROMINENT_M))
+    if not len(ii):
+        return np.zeros((0, 3))
+    m = step * world.cell_m
+    xy = np.column_stack([jj * m, ii * m]).astype(np.float64)
+    near = np.argsort(np.hypot(*(xy - world.size_m / 2).T), kind="stable")[:most]
+    xy = xy[near]
+    top = heights_at(world, xy)
+    foot = low[ii[near], jj[near]].astype(np.float64)
+    return np.concatenate([np.column_stack([xy, top]), np.column_stack([xy, 0.5 * (top + foot)])])
