@@ -28,10 +28,11 @@ F32 = np.float32
 
 _BOULDERS = re.compile(r"\b(?:boulders?|rocks|stones|pebbles|boulder[- ]strewn|rock[- ]strewn|rubble)\b")
 _RING = re.compile(r"\b(?:ringed|ring|circle|circled|encircled|surrounded)\b")
-_SPIRES = re.compile(r"\b(?:spires?|pinnacles?|hoodoos?|needles?|monoliths?|rock (?:towers?|pillars?|columns?|"
-                     r"formations?|arch(?:es)?)|stone (?:pillars?|towers?))\b")
+_SPIRES = re.compile(r"\b(?:(?<!church )(?<!chapel )(?<!cathedral )spires?|pinnacles?|hoodoos?|monoliths?|"
+                     r"(?:rock|sandstone|granite|basalt|limestone) (?:towers?|pillars?|columns?|formations?|needles?|"
+                     r"arch(?:es)?)|(?:pillars?|towers?|columns?) of (?:rock|stone))\b")
 _STACKS = re.compile(r"\b(?:sea ?stacks?|stacks?|skerr(?:y|ies)|sea (?:pillars?|rocks?))\b")
-_OUTCROPS = re.compile(r"\b(?:outcrops?|outcroppings?|crags?|tors?|knolls? of rock|rock ?faces?|buttes?)\b")
+_OUTCROPS = re.compile(r"\b(?:outcrops?|outcroppings?|tors|knolls? of rock|buttes?)\b")
 _GROUND = re.compile(r"\b(?:(?:plains?|fields?|sheets?|ground|desert|plateau|expanse|landscape|wasteland|floor) of "
                      r"(?:\w+ )?(?:rock|stone|basalt|granite|slate)|rocky (?:ground|plain|plateau|desert|terrain|"
                      r"landscape|wasteland|moor|hillside|slopes?|field)|stony (?:ground|plain|desert|field)|"

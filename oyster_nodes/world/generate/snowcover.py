@@ -28,14 +28,27 @@ _LYING = re.compile(r"\b(?:snow[- ]?(?:covered|clad|bound|laden|blanketed)|blank
 _NEGATED = re.compile(r"\b(?:no|without|not)\b[^,.;]*\bsnow")
 
 
+#: snow named on the heights only ("snowy peaks behind"): the low ground keeps its own season's look
+_PEAKS = re.compile(r"\b(?:snowy|snow[- ]?(?:capped|covered|topped|clad)) (?:peaks?|summits?|tops?|mountains?|"
+                    r"ridges?|caps?|heights?)\b(?! (?:landscape|country|world|scene|village|valley|pass))")
+#: words of a white winter on the ground too
+_WINTER = re.compile(r"\b(?:winter|wintry|wintery|frozen|freezing|icy|ice|iced|blizzard|snowfall|snowing|snowstorm|"
+                     r"tundra|arctic|polar|glaciers?|glacial|christmas|december|january|february|sub-?zero)\b")
+
+
 def wintry(spec: WorldSpec) -> bool:
     """Whether the world's ground lies under snow: winter, falling snow, a snowfield or snow named lying on the
-    ground, in a wet climate."""
+    ground, in a wet climate (not where snow is named on the peaks alone)."""
     if spec.terrain in DRY_TERRAINS:
         return False
     text = spec.text.lower()
-    lying = bool(_LYING.search(text)) and not _NEGATED.search(text)
-    return spec.season == "winter" or spec.weather == "snow" or spec.terrain == "snowfield" or lying
+    if _NEGATED.search(text):
+        return False
+    lying = bool(_LYING.search(_PEAKS.sub(" ", text)))
+    peaks_only = bool(_PEAKS.search(text)) and not lying and not _WINTER.search(text)
+    if spec.weather == "snow" or spec.terrain == "snowfield" or lying:
+        return True
+    return spec.season == "winter" and not peaks_only
 
 
 def snow_blanket(spec: WorldSpec, material_hw: np.ndarray, slope_hw: np.ndarray, noise_hw: np.ndarray) -> np.ndarray:

@@ -9,8 +9,9 @@ from typing import Protocol
 FORMATION_WORDS = ("spire", "spires", "pinnacle", "pinnacles", "tower", "towers", "column", "columns", "pillar",
                    "pillars", "needle", "needles", "stack", "stacks")
 #: rock words that make the formation word after them rock ("towering rock spires", "sea stacks")
-ROCK_WORDS = ("rock", "rocky", "stone", "sandstone", "granite", "basalt", "limestone", "chalk", "sea", "lava",
-              "volcanic", "ice", "icy", "red", "natural")
+#: ("a stone tower" is a building: stone names what it is built of, "of stone" only a formation's matter)
+ROCK_WORDS = ("rock", "rocky", "sandstone", "granite", "basalt", "limestone", "chalk", "sea", "lava", "volcanic",
+              "ice", "icy")
 
 
 class _Mention(Protocol):
