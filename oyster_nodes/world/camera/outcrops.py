@@ -19,7 +19,7 @@ def rock_subject_parts(world: WorldState) -> tuple[str, np.ndarray, np.ndarray] 
     spec = world.spec or {}
     ask = read_rock_of(str(spec.get("text", "")), list(spec.get("matches") or []),
                        int((spec.get("props") or {}).get("rocks", 0)),
-                       sea=world.env.sea_level_m is not None)
+                       sea=world.env.sea_level_m is not None)  # cliffs need no subject: framing._cliffs
     parts, label = [], ""
     if ask.spires or ask.stacks or ask.outcrops:
         pts = _raised(world)

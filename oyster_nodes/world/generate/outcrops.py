@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 
 from ..prompt.spec import WorldSpec
-from ..state.records import Structure
+from ..state.records import Route, Structure
+from .scatter import KIND, Ground, Instances
 from .terrain import MAT, fbm
 
 F32 = np.float32
@@ -53,10 +54,12 @@ class RockAsk:
     outcrops: int = 0  # low knolls of bare rock
     ground: bool = False
     shore: bool = False
+    cliffs: bool = False  # a cliff coast ("a cliffside road above the bay"): its top's edge is bare rock
 
     @property
     def any(self) -> bool:
-        return bool(self.boulders or self.spires or self.stacks or self.outcrops or self.ground or self.shore)
+        return bool(self.boulders or self.spires or self.stacks or self.outcrops or self.ground or self.shore
+                    or self.cliffs)
 
 
 def _clauses(text: str) -> list[str]:
@@ -67,12 +70,12 @@ def _clauses(text: str) -> list[str]:
 def read_rock(spec: WorldSpec) -> RockAsk:
     """The rock features a spec's prompt names."""
     return read_rock_of(spec.text, spec.matches, int(spec.props.get("rocks", 0)),
-                        sea=spec.shore != "none" or "ocean" in spec.water)
+                        sea=spec.shore != "none" or "ocean" in spec.water, cliffs=spec.modifiers.get("shore") == "cliffs")
 
 
-def read_rock_of(text: str, matches: list[dict], count: int, *, sea: bool) -> RockAsk:
-    """The rock features a prompt's text names, given its concept matches, its rock count and whether it has a
-    sea (world.spec holds all four)."""
+def read_rock_of(text: str, matches: list[dict], count: int, *, sea: bool, cliffs: bool = False) -> RockAsk:
+    """The rock features a prompt's text names, given its concept matches, its rock count, whether it has a
+    sea and whether its shore is cliffs (world.spec holds them all)."""
     text = " ".join(_clauses(text))
     named = any(m.get("concept") == "rocks" and not m.get("negated") for m in matches)
     plural = named and bool(_BOULDERS.search(text))
@@ -80,7 +83,8 @@ def read_rock_of(text: str, matches: list[dict], count: int, *, sea: bool) -> Ro
     return RockAsk(boulders=int(np.clip(count, 28, 48)) if plural else 0, ring=plural and bool(_RING.search(text)),
                    spires=5 if _SPIRES.search(text) and not stacks else 0, stacks=4 if stacks else 0,
                    outcrops=4 if _OUTCROPS.search(text) else 0, ground=bool(_GROUND.search(text)),
-                   shore=sea and bool(_SHORE.search(text) or (named and re.search(r"\brocky\b", text))))
+                   shore=sea and bool(_SHORE.search(text) or (named and re.search(r"\brocky\b", text))),
+                   cliffs=sea and cliffs)
 
 
 # --------------------------------------------------------------------------------------------- relief
@@ -105,7 +109,8 @@ def raise_rock(h: np.ndarray, ask: RockAsk, rng: np.random.Generator, *, cell_m:
         centres = _sites(h, count, rng, cell_m=cell_m, sea_level=sea_level, at_sea=at_sea, spread=radius[1] * 2.2)
         for cx, cy in centres:
             _pillar(h, rock, cx, cy, float(rng.uniform(*radius)), float(rng.uniform(*height)), rng, cell_m=cell_m,
-                    flare=0.35 if not at_sea else 0.2, knoll=radius is OUTCROP[0])
+                    flare=0.35 if not at_sea else 0.1, knoll=radius is OUTCROP[0],
+                    floor=sea_level if at_sea and sea_level is not None else None)
     return rock
 
 
@@ -149,9 +154,9 @@ def _sites(h: np.ndarray, count: int, rng: np.random.Generator, *, cell_m: float
 
 
 def _pillar(h: np.ndarray, rock: np.ndarray, cx: float, cy: float, r: float, tall: float,
-            rng: np.random.Generator, *, cell_m: float, flare: float, knoll: bool) -> None:
+            rng: np.random.Generator, *, cell_m: float, flare: float, knoll: bool, floor: float | None = None) -> None:
     """One pillar of rock: sheer, lumpy sides, a gently domed top and a flared foot of scree, raised from the
-    lowest ground under it."""
+    lowest ground under it (from `floor`, the sea's surface, for a sea stack)."""
     n = h.shape[0]
     reach = r * 2.2
     i0, i1 = max(0, int((cy - reach) / cell_m)), min(n, int((cy + reach) / cell_m) + 2)
@@ -164,7 +169,7 @@ def _pillar(h: np.ndarray, rock: np.ndarray, cx: float, cy: float, r: float, tal
     lobes = sum(float(rng.uniform(0.04, 0.1)) * np.cos(k * angle + float(rng.uniform(0, 2 * math.pi)))
                 for k in (2, 3, 5))
     rn = (np.hypot(dx, dy) / r / (1.0 + lobes)).astype(F32)
-    base = float(h[i0:i1, j0:j1].min())
+    base = float(h[i0:i1, j0:j1].min()) if floor is None else float(floor)
     edge = (0.55, 1.0) if knoll else (0.86, 1.0)
     t = np.clip((rn - edge[0]) / (edge[1] - edge[0]), 0, 1)
     body = (1.0 - t * t * (3 - 2 * t)) * (1.0 - 0.12 * rn * rn)
@@ -193,18 +198,21 @@ def rock_ground(ask: RockAsk, material: np.ndarray, noise_hw: np.ndarray, raised
         material[soft & (noise_hw < cut)] = MAT["gravel"]
 
 
-#: a rocky coast's bare rock reaches this far (m) inland from the water
-SHORE_M = 36.0
+#: a rocky coast's bare rock reaches this far (m) inland from the water; a cliff coast's, over its face (~35 m
+#: across, terrain.apply_shore) and its lip
+SHORE_M, CLIFF_EDGE_M = 36.0, 52.0
 
 
 def rock_shore(ask: RockAsk, material: np.ndarray, h: np.ndarray, wet: np.ndarray, sea_level: float | None,
                noise_hw: np.ndarray, cell_m: float = 1.0) -> None:
     """A rocky coast: the shore above the waterline is bare rock for SHORE_M, a little beach left in coves."""
-    if not ask.shore or sea_level is None:
+    if not (ask.shore or ask.cliffs) or sea_level is None:
         return
     dry = ~wet
-    sea_d = cv2.distanceTransform(dry.astype(np.uint8), cv2.DIST_L2, 5)
-    near = dry & (sea_d < F32(SHORE_M / max(cell_m, 1e-6))) & (h < F32(sea_level + 14.0))
+    sea_d = cv2.distanceTransform(dry.astype(np.uint8), cv2.DIST_L2, 5) * F32(cell_m)
+    near = dry & (sea_d < F32(SHORE_M)) & (h < F32(sea_level + 14.0)) if ask.shore else np.zeros(h.shape, bool)
+    if ask.cliffs:  # the face and the lip of the cliff top above it
+        near |= dry & (sea_d < F32(CLIFF_EDGE_M)) & (h > F32(sea_level + 3.0))
     coast = np.isin(material, [MAT[m] for m in ("sand", "grass", "forest_floor", "dirt", "gravel")])
     material[near & coast & (noise_hw > -0.35)] = MAT["rock"]
 
@@ -225,29 +233,29 @@ def focus(structures: list[Structure], size_m: float) -> tuple[float, float]:
     return float(mid[0]), float(mid[1])
 
 
-def boulder_field(ground: object, ask: RockAsk, structures: list[Structure], size_m: float,
-                  rng: np.random.Generator, out: object) -> None:
-    """The named boulders on open ground by the world's focus: a loose field (a ring when the prompt says so),
-    big ones and small ones, half sunk, never on water, roads or footprints."""
-    from .scatter import KIND
-
+def boulder_field(g: Ground, ask: RockAsk, structures: list[Structure], rivers: list[Route], size_m: float,
+                  rng: np.random.Generator, out: Instances) -> None:
+    """The named boulders where a still looks: along the banks of the river's middle stretch when there is a
+    river and no building ("boulders along a mountain stream"), else a loose field on open ground by the world's
+    focus (a ring when the prompt says so); big ones and small ones, half sunk, never on water, roads or
+    footprints."""
     if ask.boulders <= 0:
         return
-    g = ground
-    cx, cy = focus(structures, size_m)
-    offset = 0.0 if not any(s.kind not in ("waterfall", "bridge") for s in structures) else FIELD_M * 1.3
     cand = 8 * ask.boulders
-    if ask.ring:
-        a = rng.uniform(0, 2 * math.pi, cand)
-        r = FIELD_M * rng.uniform(0.92, 1.08, cand)
+    buildings = any(s.kind not in ("waterfall", "bridge") for s in structures)
+    if rivers and not buildings:
+        xy = _banks(rivers[0], cand, size_m, rng)
     else:
+        cx, cy = focus(structures, size_m)
+        offset = FIELD_M * 1.3 if buildings else 0.0
         a = rng.uniform(0, 2 * math.pi, cand)
-        r = FIELD_M * np.sqrt(rng.uniform(0.0, 1.0, cand))
-    side = float(rng.uniform(0, 2 * math.pi))
-    centre = np.array([cx + offset * math.cos(side), cy + offset * math.sin(side)])
-    xy = np.clip(centre + np.column_stack([np.cos(a), np.sin(a)]) * r[:, None], 2.0, size_m - 2.0)
-    i, j = g.cells(xy)  # type: ignore[attr-defined]
-    ok = ~g.blocked[i, j] & (g.slope[i, j] < 1.2)  # type: ignore[attr-defined]
+        r = FIELD_M * (rng.uniform(0.92, 1.08, cand) if ask.ring else np.sqrt(rng.uniform(0.0, 1.0, cand)))
+        side = float(rng.uniform(0, 2 * math.pi))
+        centre = np.array([cx + offset * math.cos(side), cy + offset * math.sin(side)])
+        xy = centre + np.column_stack([np.cos(a), np.sin(a)]) * r[:, None]
+    xy = np.clip(xy, 2.0, size_m - 2.0)
+    i, j = g.cells(xy)
+    ok = ~g.blocked[i, j] & (g.slope[i, j] < 1.2)
     xy = xy[ok]
     keep: list[np.ndarray] = []
     for p in xy:  # a few metres apart: each boulder reads on its own
@@ -259,33 +267,46 @@ def boulder_field(ground: object, ask: RockAsk, structures: list[Structure], siz
         return
     pts = np.array(keep)
     scale = rng.uniform(*BOULDER_SCALE, len(pts)) * np.where(rng.random(len(pts)) < 0.2, 1.4, 1.0)
-    z = g.height(pts) - F32(0.18) * scale  # type: ignore[attr-defined]
-    out.add(np.full(len(pts), KIND["boulder"]), np.column_stack([pts, z]),  # type: ignore[attr-defined]
-            rng.uniform(0, 2 * math.pi, len(pts)), scale)
+    z = g.height(pts) - F32(0.18) * scale
+    out.add(np.full(len(pts), KIND["boulder"]), np.column_stack([pts, z]), rng.uniform(0, 2 * math.pi, len(pts)),
+            scale)
 
 
-def waterline_boulders(ground: object, ask: RockAsk, wet: np.ndarray, sea_level: float | None,
-                       rng: np.random.Generator, out: object, most: int = 160) -> None:
+def _banks(river: Route, count: int, size_m: float, rng: np.random.Generator) -> np.ndarray:
+    """`count` points on both banks of a river (1-9 m out from its edge) along 2 FIELD_M of its stretch nearest
+    the world's middle."""
+    pts = river.points_n3[:, :2].astype(np.float64)
+    walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
+    here = walked[int(np.argmin(np.hypot(*(pts - size_m / 2).T)))]
+    at = np.clip(here + rng.uniform(-FIELD_M, FIELD_M, count), 0.0, walked[-1])
+    xy = np.column_stack([np.interp(at, walked, pts[:, 0]), np.interp(at, walked, pts[:, 1])])
+    k = np.clip(np.searchsorted(walked, at), 1, len(pts) - 1)
+    d = pts[k] - pts[k - 1]
+    d /= np.maximum(np.hypot(d[:, 0], d[:, 1]), 1e-9)[:, None]
+    out = river.width_m / 2 + rng.uniform(1.0, 9.0, count)
+    side = np.where(rng.random(count) < 0.5, -1.0, 1.0)
+    return xy + np.column_stack([-d[:, 1], d[:, 0]]) * (out * side)[:, None]
+
+
+def waterline_boulders(g: Ground, ask: RockAsk, wet: np.ndarray, sea_level: float | None,
+                       rng: np.random.Generator, out: Instances, most: int = 160) -> None:
     """A rocky coast's boulders along the waterline, thickest near the world's middle."""
-    from .scatter import KIND
-
     if not ask.shore or sea_level is None:
         return
-    g = ground
     n = wet.shape[0]
     edge = ~wet & cv2.dilate(wet.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     ii, jj = np.nonzero(edge[::2, ::2])
     if not len(ii):
         return
-    xy = np.column_stack([jj * 2, ii * 2]).astype(np.float64) * g.cell_m  # type: ignore[attr-defined]
-    size = (n - 1) * g.cell_m  # type: ignore[attr-defined]
+    xy = np.column_stack([jj * 2, ii * 2]).astype(np.float64) * g.cell_m
+    size = (n - 1) * g.cell_m
     mid = np.hypot(*(xy - size / 2).T)
     order = np.argsort(mid + rng.uniform(0, 0.3 * size, len(mid)), kind="stable")[: most * 3]
     pick = order[rng.random(len(order)) < 0.34][:most]
     pts = xy[pick] + rng.uniform(-1.5, 1.5, (len(pick), 2))
     scale = rng.uniform(0.8, 2.0, len(pts))
-    z = g.height(pts) - F32(0.2) * scale  # type: ignore[attr-defined]
-    out.add(np.full(len(pts), KIND["boulder"]), np.column_stack([pts, z]),  # type: ignore[attr-defined]
+    z = g.height(pts) - F32(0.2) * scale
+    out.add(np.full(len(pts), KIND["boulder"]), np.column_stack([pts, z]),
             rng.uniform(0, 2 * math.pi, len(pts)), scale)
 
 

@@ -688,7 +688,7 @@ def _scatter(
     sc.scatter_rocks(g, props.get("rocks", 0), cfg.size_m, rng, out)
     if rock is not None and rock[0].any:  # the named boulders where a still shows them, a rocky shore's
         ask, rng_rock, wet, sea_level = rock
-        oc.boulder_field(g, ask, structures, cfg.size_m, rng_rock, out)
+        oc.boulder_field(g, ask, structures, [p for p in paths if p.kind == "river"], cfg.size_m, rng_rock, out)
         oc.waterline_boulders(g, ask, wet, sea_level, rng_rock, out)
     buildings = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS], np.float64).reshape(
         -1, 2
