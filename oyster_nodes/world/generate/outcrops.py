@@ -200,7 +200,9 @@ def rock_ground(ask: RockAsk, material: np.ndarray, noise_hw: np.ndarray, raised
 
 #: a rocky coast's bare rock reaches this far (m) inland from the water; a cliff coast's, over its face (~35 m
 #: across, terrain.apply_shore) and its lip
-SHORE_M, CLIFF_EDGE_M = 36.0, 52.0
+SHORE_M, CLIFF_EDGE_M = 36.0, 80.0
+#: and leaves this many metres of its own ground each side of a road
+ROAD_VERGE_M = 5.0
 
 
 def rock_shore(ask: RockAsk, material: np.ndarray, h: np.ndarray, wet: np.ndarray, sea_level: float | None,
@@ -214,6 +216,10 @@ def rock_shore(ask: RockAsk, material: np.ndarray, h: np.ndarray, wet: np.ndarra
     if ask.cliffs:  # the face and the lip of the cliff top above it
         near |= dry & (sea_d < F32(CLIFF_EDGE_M)) & (h > F32(sea_level + 3.0))
     coast = np.isin(material, [MAT[m] for m in ("sand", "grass", "forest_floor", "dirt", "gravel")])
+    road = (material == MAT["road"]).astype(np.uint8)
+    if road.any():  # a verge of the ground's own between a road and the rock, so the road reads against it
+        reach = 2 * int(round(ROAD_VERGE_M / max(cell_m, 1e-6))) + 1
+        coast &= ~cv2.dilate(road, np.ones((reach, reach), np.uint8)).astype(bool)
     material[near & coast & (noise_hw > -0.35)] = MAT["rock"]
 
 
@@ -290,12 +296,17 @@ def _banks(river: Route, count: int, size_m: float, rng: np.random.Generator) ->
 
 def waterline_boulders(g: Ground, ask: RockAsk, wet: np.ndarray, sea_level: float | None,
                        rng: np.random.Generator, out: Instances, most: int = 160) -> None:
-    """A rocky coast's boulders along the waterline, thickest near the world's middle."""
-    if not ask.shore or sea_level is None:
+    """A rocky coast's boulders along the waterline, a cliff coast's on the bare lip of its top (rock_shore),
+    thickest near the world's middle."""
+    if not (ask.shore or ask.cliffs) or sea_level is None:
         return
     n = wet.shape[0]
-    edge = ~wet & cv2.dilate(wet.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    ii, jj = np.nonzero(edge[::2, ::2])
+    cells = np.zeros(wet.shape, bool)
+    if ask.shore:
+        cells |= ~wet & cv2.dilate(wet.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    if ask.cliffs:
+        cells |= (g.material == MAT["rock"]) & (g.slope < 0.5) & (g.h > F32(sea_level + 3.0)) & ~g.blocked
+    ii, jj = np.nonzero(cells[::2, ::2])
     if not len(ii):
         return
     xy = np.column_stack([jj * 2, ii * 2]).astype(np.float64) * g.cell_m
