@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 from oyster_nodes.types import Prompt
 from oyster_nodes.world.camera.framing import frame_shot, subjects
@@ -91,3 +92,27 @@ def test_snowy_words_lay_snow_on_the_slopes() -> None:
 def test_same_seed_same_rock() -> None:
     a, b = world_of("granite boulders along a mountain stream"), world_of("granite boulders along a mountain stream")
     assert np.array_equal(a.height_hw, b.height_hw) and np.array_equal(a.inst_xyz, b.inst_xyz)
+
+
+def test_boulders_line_a_named_river() -> None:
+    w = world_of("granite boulders along a mountain stream", seed=2)
+    river = next(p for p in w.paths if p.kind == "river")
+    boulders = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("boulder"), :2].astype(np.float64)
+    gap = np.hypot(*(boulders[:, None, :] - river.points_n3[None, :, :2]).transpose(2, 0, 1)).min(axis=1)
+    assert (gap < river.width_m / 2 + 12.0).sum() >= 20  # on its banks, not scattered over the world
+
+
+def test_a_cliff_coast_has_a_bare_lip_with_boulders_and_its_road_keeps_a_verge() -> None:
+    text = "a car on a cliffside road above the sea"
+    w = world_of(text)
+    assert read_rock(read(text)).cliffs
+    rock = w.material_hw == MATERIALS.index("rock")
+    top = rock & (w.height_hw > 3.0) & (slope(w.height_hw, w.cell_m) < 0.5)
+    assert top.mean() > 0.005
+    road = w.material_hw == MATERIALS.index("road")
+    assert road.any()
+    verge = ndimage.binary_dilation(road, iterations=3) & ~road
+    assert not (verge & top).any()  # the bare lip keeps off the road's verge (steep cuttings aside)
+    boulders = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("boulder"), :2]
+    i, j = (np.clip(np.rint(boulders[:, k] / w.cell_m).astype(int), 0, w.n - 1) for k in (1, 0))
+    assert top[i, j].sum() >= 10  # boulders stand on the lip
