@@ -33,7 +33,7 @@ _PEAKS = re.compile(r"\b(?:snowy|snow[- ]?(?:capped|covered|topped|clad)) (?:pea
                     r"ridges?|caps?|heights?)\b(?! (?:landscape|country|world|scene|village|valley|pass))")
 #: words of a white winter on the ground too
 _WINTER = re.compile(r"\b(?:winter|wintry|wintery|frozen|freezing|icy|ice|iced|blizzard|snowfall|snowing|snowstorm|"
-                     r"tundra|arctic|polar|glaciers?|glacial|christmas|december|january|february|sub-?zero)\b")
+                     r"tundra|arctic|polar|glaciers?|christmas|december|january|february|sub-?zero)\b")
 
 
 def wintry(spec: WorldSpec) -> bool:

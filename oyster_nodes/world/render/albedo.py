@@ -34,6 +34,7 @@ TERRAIN_SRGB = {
                "gravel": (0.62, 0.44, 0.3)},
     "dunes": {"rock": (0.64, 0.44, 0.3), "sand": (0.84, 0.66, 0.44), "dirt": (0.7, 0.52, 0.36)},
     "mesa": {"rock": (0.66, 0.4, 0.25), "dirt": (0.72, 0.5, 0.32)},
+    "volcanic": {"rock": (0.17, 0.16, 0.16)},  # dark basalt and lava rock
 }
 
 
