@@ -4,14 +4,10 @@ a frozen plain"), kept in frame beside the main subject otherwise."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
-from ..generate.outcrops import FIELD_M, read_rock_of
-from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
-
-#: rock standing this many metres over the lowest ground within PROMINENCE_M is a raised feature
-PROMINENT_M, PROMINENCE_M = 10.0, 48.0
+from ..generate.outcrops import FIELD_M, formation_mask, read_rock_of
+from ..state.world_state import INSTANCE_KINDS, WorldState, heights_at
 
 
 def rock_subject_parts(world: WorldState) -> tuple[str, np.ndarray, np.ndarray] | None:
@@ -49,19 +45,15 @@ def _boulder_field(world: WorldState) -> np.ndarray:
 
 
 def _raised(world: WorldState, most: int = 240) -> np.ndarray:
-    """Sample points over rock that stands PROMINENT_M above its surroundings, near the world's middle first."""
+    """Sample points (top and half height) over the raised formations' rock (outcrops.formation_mask)."""
     step = max(1, world.n // 256)
-    h = np.ascontiguousarray(world.height_hw[::step, ::step], np.float32)
-    k = max(3, int(PROMINENCE_M / (step * world.cell_m)) | 1)
-    low = cv2.erode(h, np.ones((k, k), np.uint8))
-    rock = world.material_hw[::step, ::step] == MATERIALS.index("rock")
-    ii, jj = np.nonzero(rock & (h - low > PROMINENT_M))
+    mask = formation_mask(world.height_hw, world.material_hw, world.cell_m, step)
+    ii, jj = np.nonzero(mask)
     if not len(ii):
         return np.zeros((0, 3))
     m = step * world.cell_m
-    xy = np.column_stack([jj * m, ii * m]).astype(np.float64)
-    near = np.argsort(np.hypot(*(xy - world.size_m / 2).T), kind="stable")[:most]
-    xy = xy[near]
+    keep = np.linspace(0, len(ii) - 1, min(len(ii), most)).astype(int)
+    xy = np.column_stack([jj[keep] * m, ii[keep] * m]).astype(np.float64)
     top = heights_at(world, xy)
-    foot = low[ii[near], jj[near]].astype(np.float64)
+    foot = float(np.percentile(world.height_hw[::step, ::step][mask], 2)) if mask.any() else float(top.min())
     return np.concatenate([np.column_stack([xy, top]), np.column_stack([xy, 0.5 * (top + foot)])])

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 from ..prompt.spec import WorldSpec
 from ..state.records import Route, Structure
@@ -80,11 +81,21 @@ def read_rock_of(text: str, matches: list[dict], count: int, *, sea: bool, cliff
     named = any(m.get("concept") == "rocks" and not m.get("negated") for m in matches)
     plural = named and bool(_BOULDERS.search(text))
     stacks = bool(_STACKS.search(text)) and sea
+    spires, outcrops = _SPIRES.search(text), _OUTCROPS.search(text)
     return RockAsk(boulders=int(np.clip(count, 28, 48)) if plural else 0, ring=plural and bool(_RING.search(text)),
-                   spires=5 if _SPIRES.search(text) and not stacks else 0, stacks=4 if stacks else 0,
-                   outcrops=4 if _OUTCROPS.search(text) else 0, ground=bool(_GROUND.search(text)),
+                   spires=_how_many(spires, 5) if not stacks else 0,
+                   stacks=_how_many(_STACKS.search(text), 4) if stacks else 0,
+                   outcrops=_how_many(outcrops, 4), ground=bool(_GROUND.search(text)),
                    shore=sea and bool(_SHORE.search(text) or (named and re.search(r"\brocky\b", text))),
                    cliffs=sea and cliffs)
+
+
+def _how_many(found: re.Match[str] | None, several: int) -> int:
+    """How many formations a matched phrase asks for: one for a singular ("a lone spire"), else `several`."""
+    if found is None:
+        return 0
+    head = found.group(0).split()[0 if " of " in found.group(0) else -1]
+    return several if head.endswith(("s", "ies")) else 1
 
 
 # --------------------------------------------------------------------------------------------- relief
@@ -323,3 +334,46 @@ def waterline_boulders(g: Ground, ask: RockAsk, wet: np.ndarray, sea_level: floa
 def ground_noise(rng: np.random.Generator, n: int, size_m: float) -> np.ndarray:
     """Broad patches (tens of metres) that split a rocky ground into sheets of rock and of scree."""
     return fbm(rng, n, max(4, int(size_m / 48)), 3)
+
+
+# --------------------------------------------------------------------------------------------- finding them again
+
+#: a formation's top stands this many metres over the lowest ground within FORMATION_WINDOW_M and within
+#: TOP_SLACK_M of the highest within half that: a pillar or knoll, not a valley's wall
+FORMATION_RISE_M, FORMATION_WINDOW_M, TOP_SLACK_M = 12.0, 64.0, 2.5
+#: and has walls this steep (rise over run) beside it; a dune's slip face or a hill's flank is gentler
+SHEER = 1.6
+#: the formations of one group stand within this many metres of the one nearest the world's middle
+GROUP_REACH_M = GROUP_M + 2.5 * SPIRE[0][1] * 2
+
+
+def formation_mask(height_hw: np.ndarray, material_hw: np.ndarray, cell_m: float, step: int = 1) -> np.ndarray:
+    """Bool mask (at `step` cells) of the bare rock of raised formations: rock around a prominent local top,
+    the group nearest the world's middle (what raise_rock made, found again from the heightfield)."""
+    h = np.ascontiguousarray(height_hw[::step, ::step], np.float32)
+    rock = material_hw[::step, ::step] == MAT["rock"]
+    m = step * cell_m
+    wide = max(3, int(FORMATION_WINDOW_M / m) | 1)
+    near = max(3, int(FORMATION_WINDOW_M / 2 / m) | 1)
+    low = cv2.erode(h, np.ones((wide, wide), np.uint8))
+    gy, gx = np.gradient(h, F32(m))
+    sheer = (np.hypot(gx, gy) > F32(SHEER)).astype(np.uint8)
+    tops = rock & (h - low > F32(FORMATION_RISE_M)) & (h >= cv2.dilate(h, np.ones((near, near), np.uint8)) - F32(TOP_SLACK_M))
+    tops &= cv2.dilate(sheer, np.ones((near, near), np.uint8)).astype(bool)  # walled, not a dune's crest
+    if not tops.any():
+        return np.zeros(h.shape, bool)
+    ii, jj = np.nonzero(tops)
+    xy = np.column_stack([jj, ii]).astype(np.float64) * m
+    mid = (h.shape[0] - 1) * m / 2
+    first = xy[int(np.argmin(np.hypot(*(xy - mid).T)))]
+    keep = np.hypot(*(xy - first).T) < GROUP_REACH_M
+    seeds = np.zeros(h.shape, np.uint8)
+    seeds[ii[keep], jj[keep]] = 1
+    around = cv2.dilate(seeds, np.ones((near, near), np.uint8)).astype(bool)
+    mask = around & rock & (h - low > F32(FORMATION_RISE_M * 0.4))
+    pieces, count = ndimage.label(mask)
+    if not count:
+        return mask
+    rise = ndimage.maximum(h, pieces, np.arange(1, count + 1)) - ndimage.minimum(h, pieces, np.arange(1, count + 1))
+    tall = np.r_[False, np.asarray(rise) >= 1.5 * FORMATION_RISE_M]  # a pillar, not a dune's face beside it
+    return tall[pieces]
