@@ -7,7 +7,7 @@ from scipy import ndimage
 
 from oyster_nodes.types import Prompt
 from oyster_nodes.world.camera.framing import frame_shot, subjects
-from oyster_nodes.world.generate.outcrops import read_rock
+from oyster_nodes.world.generate.outcrops import formation_mask, read_rock
 from oyster_nodes.world.generate.snowcover import DRIFT, SNOW_SLOPE, wintry
 from oyster_nodes.world.generate.terrain import slope
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
@@ -116,3 +116,14 @@ def test_a_cliff_coast_has_a_bare_lip_with_boulders_and_its_road_keeps_a_verge()
     boulders = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("boulder"), :2]
     i, j = (np.clip(np.rint(boulders[:, k] / w.cell_m).astype(int), 0, w.n - 1) for k in (1, 0))
     assert top[i, j].sum() >= 10  # boulders stand on the lip
+
+
+def test_a_lone_spire_is_one_and_framing_finds_it_not_the_valley_walls() -> None:
+    assert read_rock(read("a lonely rock pinnacle above a green valley")).spires == 1
+    assert read_rock(read("red rock spires")).spires > 1
+    assert read_rock(read("a church spire in a village")).spires == 0
+    w = generate_world(read("a lonely rock pinnacle above a green valley"), 5, GenerateConfig(size_m=1024.0, cell_m=2.0))
+    mask = formation_mask(w.height_hw, w.material_hw, w.cell_m)
+    assert 50 < mask.sum() < 0.02 * mask.size  # the pinnacle, not every steep rock face
+    (outcrop,) = [s for s in subjects(w) if s.kind == "outcrop"]
+    assert outcrop.width_m < 80.0
