@@ -203,9 +203,11 @@ def rock_ground(ask: RockAsk, material: np.ndarray, noise_hw: np.ndarray, raised
     raised feature, and on a rocky shore's beach."""
     material[raised] = MAT["rock"]
     soft = np.isin(material, [MAT[m] for m in ("grass", "forest_floor", "dirt", "ash", "gravel", "mud")])
-    if ask.ground:  # between the sheets the ground keeps its own material (ash, dirt, grass)
+    if ask.ground:  # between the sheets scree, where the ground is not bare earth of its own (ash, dirt)
         cut = np.quantile(noise_hw, 1.0 - GROUND_SHARE)
         material[soft & (noise_hw >= cut)] = MAT["rock"]
+        green = np.isin(material, [MAT["grass"], MAT["forest_floor"]])
+        material[green & (noise_hw < cut)] = MAT["gravel"]
 
 
 #: a rocky coast's bare rock reaches this far (m) inland from the water; a cliff coast's, over its face (~35 m
