@@ -107,7 +107,7 @@ def test_swamp_pools_meet_the_mud_at_their_rims() -> None:
     h = (tr.fbm(np.random.default_rng(1), n, 24, 5) + 1.0).astype(np.float32) * 2.2
     level = np.full((n, n), np.nan, np.float32)
     pools = sw.dig_pools(h, level, np.random.default_rng(2), cell_m=1.0)
-    assert 0.3 <= pools.mean() <= 0.5 and ndimage.label(pools)[1] >= 2  # pools, not one lake
+    assert 0.35 <= pools.mean() <= 0.6 and ndimage.label(pools)[1] >= 2  # pools, not one lake
     assert (h[pools] < level[pools]).all()
     # no sheet of water hangs over lower dry ground beside it
     edge = ndimage.binary_dilation(pools, structure=np.ones((3, 3))) & ~pools
@@ -118,7 +118,7 @@ def test_swamp_pools_meet_the_mud_at_their_rims() -> None:
 def test_a_swamp_world_has_standing_water_between_its_dead_trees() -> None:
     world = world_of("a swamp with dead trees and murky water", size_m=512.0)
     wet = np.isfinite(world.water_hw)
-    assert 0.25 <= wet.mean() <= 0.5
+    assert 0.35 <= wet.mean() <= 0.6
     dead = world.inst_kind == INSTANCE_KINDS.index("dead_tree")
     ij = np.round(world.inst_xyz[dead, 1::-1] / world.cell_m).astype(int)
     assert dead.sum() > 20 and wet[ij[:, 0], ij[:, 1]].mean() < 0.05  # the trees stand between the pools

@@ -16,7 +16,7 @@ from . import terrain as tr
 
 F32 = np.float32
 #: share of the world under standing water (the hollows' own puddles count towards it)
-POOL_SHARE = 0.42
+POOL_SHARE = 0.5
 #: pools are about this many metres across (the noise's lattice spacing)
 POOL_M = 120.0
 #: how far (m) under its rim a pool's water stands, and how deep its middle is dug below the water
