@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..generate import standin
 from ..generate import studio as studio_set
 from ..state.mesh_data import MAX_TEXTURE_PX, face_normals, key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
@@ -506,6 +507,8 @@ def import_mesh(
         return keep_aside(state, read_mesh(path, up_axis=up_axis, limits=lim, note=note), path.name, scale=scale,
                           limits=lim)
     in_studio = studio_set.is_studio(state)  # a studio's product stands on its stand, wherever x and y say
+    if not in_studio:  # the imported product replaces an outdoor stand-in (generate/standin.py)
+        state = standin.remove_stand_in(state)
     if not in_studio and not (0.0 <= x <= state.size_m and 0.0 <= y <= state.size_m):
         raise MeshImportError(f"position ({x:g}, {y:g}) is outside the world (0..{state.size_m:g} m)")
     if not (scale > 0 and math.isfinite(scale)):

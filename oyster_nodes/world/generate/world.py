@@ -31,6 +31,7 @@ from . import riverside as rv
 from . import roads as rd
 from . import scatter as sc
 from . import snowcover as sn
+from . import standin as si
 from . import structures as st
 from . import studio as sd
 from . import swamp as sw
@@ -208,7 +209,7 @@ def generate_world(
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
     report(1.0, "done")
-    return WorldState(
+    world = WorldState(
         seed=seed,
         size_m=float(cfg.size_m),
         cell_m=float(cfg.cell_m),
@@ -221,6 +222,7 @@ def generate_world(
         spec=spec.to_dict(),
         **inst,
     )
+    return si.place_stand_in(world)  # a product named outdoors: its stand-in at its setting (standin.py)
 
 
 #: precipitation strength a modifier asks for, times the weather's own

@@ -67,6 +67,9 @@ class WorldSpec(WireData):
     #: a studio set (prompt/studio.py STUDIO_CHOICES): {"product": "perfume_bottle", "stand": "plinth",
     #: "surface": "marble", "backdrop": "white", "light": "soft", ...}; {} for a world outdoors
     studio: dict[str, str] = field(default_factory=dict)
+    #: a product named outdoors (prompt/studio.py PRODUCT_CHOICES): {"product": "bottle", "support": "wall",
+    #: "support_surface": "stone", ...}; a stand-in shows it at its setting; {} when none is named
+    product: dict[str, str] = field(default_factory=dict)
     #: what the prompt matched: [{"concept", "category", "score", "source", "text", "negated"}]
     matches: list[dict[str, Any]] = field(default_factory=list)
     #: what the parser decided on its own (defaults, ignored words, implied features)
@@ -77,6 +80,8 @@ class WorldSpec(WireData):
         out = asdict(self)
         if not self.studio:  # absent rather than empty, so specs of worlds outdoors keep their hashes
             del out["studio"]
+        if not self.product:
+            del out["product"]
         return out
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -198,6 +203,9 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     out["props"] = _mapping(out, "props", cv.PROPS, int)
     out["modifiers"] = _modifiers(out)
     out["studio"] = _studio(out)
+    out["product"] = _choices(out, "product", sw.PRODUCT_CHOICES, blank_is_unset=True)
+    if out["product"] and "product" not in out["product"]:
+        raise SpecError("WorldSpec field 'product': needs a 'product' (one of " + ", ".join(sw.PRODUCT_KINDS) + ")")
     out["relations"] = _relations(out)
     out["matches"] = _list_of_dicts(out, "matches")
     out["notes"] = [str(n) for n in _list(out, "notes")]

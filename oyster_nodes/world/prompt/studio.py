@@ -154,6 +154,9 @@ class StudioWords:
     consumed: set[int] = field(default_factory=set)
     #: positions of product and finish words: no world concept, consumed even in a prompt outdoors
     product_at: set[int] = field(default_factory=set)
+    #: what the product rests on outdoors (SUPPORTS: "on a stone wall" -> "wall") and that support's material
+    support: str = ""
+    support_surface: str = ""
 
     def any(self) -> bool:
         return bool(self.product or self.trigger)
@@ -181,7 +184,50 @@ def read_studio(tokens: list[str]) -> StudioWords:
     while i < len(tokens):
         n = _read_at(tokens, i, out)
         i += max(n, 1)
+    if out.product:
+        _read_support(tokens, min(out.product_at), out)
     return out
+
+
+#: what an outdoor product rests on -> the words that name it (the head noun after "on": "on a mossy log")
+SUPPORTS: dict[str, tuple[str, ...]] = {
+    "wall": ("wall", "stone wall", "drystone wall", "dry stone wall", "ledge", "parapet", "windowsill", "sill"),
+    "rock": ("rock", "boulder", "stone", "pebble", "slab of rock"),
+    "log": ("log", "fallen log", "stump", "tree stump", "driftwood", "tree trunk", "fallen tree", "trunk"),
+    "table": ("table", "picnic table", "tabletop", "table top", "bench", "counter"),
+    "ground": ("ground", "grass", "moss", "sand", "beach", "forest floor", "snow", "gravel", "soil", "earth"),
+}
+SUPPORT_KINDS: tuple[str, ...] = tuple(SUPPORTS)
+#: words that end what a product stands on ("on a rock by the sea", "on a log in a pine forest")
+_SUPPORT_ENDS = frozenset((",", ".", ";", ":", "!", "?", "and", "with", "under", "in", "against", "behind", "by", "near", "at", "overlooking", "beside", "facing", "above", "below",
+                           "on", "over", "of", "during", "beneath"))
+#: a support's default material
+SUPPORT_SURFACE = {"wall": "stone", "rock": "stone", "log": "wood", "table": "wood", "ground": ""}
+
+
+def _read_support(tokens: list[str], after: int, out: StudioWords) -> None:
+    """'... on a mossy stone wall overlooking ...': the support is the last support noun before the phrase
+    ends; a wall's words are consumed (the world would read a wall as a fence)."""
+    for i in range(after, len(tokens) - 1):
+        if tokens[i] != "on":
+            continue
+        best: tuple[int, str, int] = (-1, "", 0)
+        j = i + 1
+        while j < len(tokens) and j <= i + 5 and tokens[j] not in _SUPPORT_ENDS:
+            for kind, phrases in SUPPORTS.items():
+                if (n := _match(tokens, j, phrases)) and j + n - 1 >= best[0]:
+                    best = (j + n - 1, kind, j)
+            j += 1
+        if best[1]:
+            out.support = best[1]
+            window = tokens[i + 1 : best[0] + 1]
+            out.support_surface = next((k for t in window for k, words in MATERIALS.items() if t in words),
+                                       SUPPORT_SURFACE[best[1]])
+            if best[1] == "wall":
+                at = set(range(i + 1, best[0] + 1))
+                out.product_at |= at
+                out.consumed |= at
+            return
 
 
 def _read_at(tokens: list[str], i: int, out: StudioWords) -> int:
@@ -291,8 +337,8 @@ def studio_setting(words: StudioWords, outdoor: list[str]) -> tuple[dict[str, st
     if outdoor and not words.explicit:
         if words.product:
             return {}, [f"product named ({words.product.replace('_', ' ')}) in an outdoor place "
-                        f"({', '.join(dict.fromkeys(outdoor))}): an outdoor packshot; import the product's "
-                        "mesh with world.import_mesh to show it"]
+                        f"({', '.join(dict.fromkeys(outdoor))}): an outdoor packshot with a stand-in product at its "
+                        "setting; import the product's mesh with world.import_mesh to show it instead"]
         return {}, []
     studio = {k: getattr(words, k) for k in STUDIO_CHOICES if getattr(words, k)}
     for key, value in DEFAULTS.items():
@@ -304,6 +350,25 @@ def studio_setting(words: StudioWords, outdoor: list[str]) -> tuple[dict[str, st
     if outdoor:
         notes.append(f"studio set: the outdoor words ({', '.join(dict.fromkeys(outdoor))}) are not shown")
     return studio, notes
+
+
+def outdoor_product(words: StudioWords) -> dict[str, str]:
+    """The spec's `product` object for a product named outdoors (a stand-in shown at its setting until a mesh
+    is imported): the product, its colour and finish, and what it rests on (a rock when the prompt names none)."""
+    out = {k: getattr(words, k) for k in ("product", "product_color", "finish") if getattr(words, k)}
+    support = words.support or ("table" if words.stand == "table" else "rock")
+    out["support"] = support
+    surface = words.support_surface or (words.surface if words.stand == "table" else "") or SUPPORT_SURFACE[support]
+    if surface:
+        out["support_surface"] = surface
+    return out
+
+
+#: spec.product keys and their choices
+PRODUCT_CHOICES: dict[str, tuple[str, ...]] = {
+    "product": PRODUCT_KINDS, "product_color": COLOR_NAMES, "finish": FINISH_KINDS, "support": SUPPORT_KINDS,
+    "support_surface": tuple(MATERIALS),
+}
 
 
 def describe(studio: dict[str, str]) -> str:

@@ -608,6 +608,8 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
     outdoor = [m.text for m in positive if m.source in LEXICAL_SOURCES and cv.BY_NAME[m.concept].category
                in sw.OUTDOOR_CATEGORIES]
     spec.studio, studio_notes = sw.studio_setting(main.studio, outdoor)
+    if not spec.studio and main.studio.product and outdoor:
+        spec.product = sw.outdoor_product(main.studio)
     spec.notes += studio_notes
     return spec
 
