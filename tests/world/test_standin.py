@@ -71,7 +71,7 @@ def test_no_product_no_stand_in_and_bad_product_fields_are_refused() -> None:
     ("a glass bottle of olive oil on a stone wall overlooking olive groves, warm afternoon", "wall", "vegetation"),
     ("a perfume bottle on a rock by the sea at sunset", "rock", "water"),
     ("a sneaker on a log in a pine forest", "log", "vegetation"),
-    ("a coffee cup on a wooden table in a vineyard", "table", "terrain"),
+    ("a coffee cup on a wooden table in a vineyard", "table", "vegetation"),
 ])
 def test_the_stand_in_stands_on_its_support_large_with_the_setting_behind(
         renderer: Renderer, text: str, support: str, behind: str) -> None:
@@ -116,3 +116,15 @@ def test_a_world_with_a_stand_in_is_the_same_world_around_it() -> None:
                           GenerateConfig(size_m=512.0, cell_m=1.0))
     assert np.array_equal(world.height_hw, bare.height_hw)
     assert np.array_equal(world.inst_xyz[:-1], bare.inst_xyz) and not bare.meshes
+
+
+def test_a_product_in_a_vineyard_stands_off_the_rows_looking_over_them() -> None:
+    world = world_of("a coffee cup on a wooden table in a vineyard")
+    m = next(m for m in world.meshes if m.extra.get("role") == "product")
+    assert m.extra["setting"] == "the vineyard"
+    vines = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vine"), :2]
+    gap = np.hypot(*(vines - np.asarray(m.pos[:2])).T)
+    assert 3.0 <= gap.min() <= 10.0  # just off the rows
+    toward = np.asarray(m.extra["toward"])
+    ahead = vines[gap < 30.0] - np.asarray(m.pos[:2])
+    assert float(np.mean(ahead @ toward > 0)) > 0.7  # the rows lie the way the shot looks

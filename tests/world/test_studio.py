@@ -91,7 +91,8 @@ def test_a_product_in_an_outdoor_place_keeps_the_outdoor_packshot() -> None:
     assert any("outdoor packshot" in n for n in spec.notes)
     assert "studio" not in spec.to_dict()  # specs of worlds outdoors keep their JSON (and hashes)
     world = generate_world(spec, 3)
-    assert world.size_m == 1024.0 and not world.meshes
+    assert world.size_m == 1024.0 and not world.env.extra.get("studio")
+    assert [m.name for m in world.meshes] == ["stand-in perfume bottle"]  # its stand-in, by the sea (standin.py)
     assert read("a water bottle on a trail rock, snowy peaks in the background").studio == {}
     stone = read("a smartwatch resting on a stone in a snowy mountain landscape")
     assert stone.studio == {} and stone.props.get("rocks")  # outdoors "on a stone" is a rock again

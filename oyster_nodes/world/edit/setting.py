@@ -3,7 +3,8 @@
 "a perfume bottle on a rock by a calm sea", "a flask beside a mountain lake", "a can on wet sand at the water's
 edge": the product belongs a few metres from the named water, on low, gentle, open ground, with broad water
 beyond it (not a creek), so that a shot from the land side shows the product large and the water behind it.
-"a lantern in a forest clearing": on open ground ringed by trees. `setting_spot` finds the nearest such spot to
+"a lantern in a forest clearing": on open ground ringed by trees; "a cup on a table in a vineyard": just off the
+rows, looking over them. `setting_spot` finds the nearest such spot to
 where the product was asked for; the framing (camera/setting_view.py) then looks past the product at the setting.
 """
 
@@ -34,6 +35,8 @@ GENTLE = (0.22, 0.4, 0.6)
 FREE_M = 3.5
 #: a forest clearing: no tree nearer than CLEARING_M, at least RING_TREES trees within RING_M
 CLEARING_M, RING_M, RING_TREES = 5.0, 26.0, 12
+#: a vineyard: the product this far (m) from the nearest vine, looking at the vines within VINE_REACH_M
+VINE_M, VINE_REACH_M = (4.0, 9.0), 30.0
 TREES = ("conifer", "broadleaf", "palm", "dead_tree", "cactus")
 TREE_CONCEPTS = ("conifers", "broadleaf", "palms", "dead_trees")
 BLOCKING = (*TREES, "rock", "boulder", "crate", "barrel", "vehicle", "lamp_post", "fence", "shrub")
@@ -74,6 +77,8 @@ def setting_spot(world: WorldState, x: float, y: float) -> Spot | None:
         return _shore_spot(world, x, y, *water)
     if names_trees(world.spec or {}):
         return _clearing_spot(world, x, y)
+    if names_vines(world.spec or {}):
+        return _vineyard_spot(world, x, y)
     return None
 
 
@@ -95,6 +100,37 @@ def names_trees(spec: dict) -> bool:
     """Whether the prompt itself names trees (a forest, pines, palms), not only the biome's own."""
     return any(m.get("category") == "vegetation" and m.get("concept") in TREE_CONCEPTS and not m.get("negated")
                for m in spec.get("matches") or [])
+
+
+def names_vines(spec: dict) -> bool:
+    """Whether the prompt itself names a vineyard (its rows of vines)."""
+    return any(m.get("concept") == "vines" and not m.get("negated") for m in spec.get("matches") or [])
+
+
+def _vineyard_spot(world: WorldState, x: float, y: float) -> Spot | None:
+    """Open ground just off the end or side of a vineyard's rows (VINE_M from the nearest vine), looking over
+    the rows: the way towards the vines within VINE_REACH_M."""
+    vines = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("vine"), :2].astype(np.float64)
+    if len(vines) < RING_TREES:
+        return None
+    k, gx, gy, h = _grid(world)
+    ok = (_slope(h, k * world.cell_m) < GENTLE[1]) & ~np.isfinite(world.water_hw[::k, ::k])
+    ci, cj = np.nonzero(ok & _free(world, gx, gy, FREE_M))
+    if not len(ci):
+        return None
+    pts = np.column_stack([gx[ci, cj], gy[ci, cj]])
+    tree = cKDTree(vines)
+    gap, _ = tree.query(pts)
+    fit = (gap >= VINE_M[0]) & (gap <= VINE_M[1])
+    if not fit.any():
+        return None
+    pts = pts[fit]
+    best = pts[int(np.argmin(np.hypot(pts[:, 0] - x, pts[:, 1] - y)))]
+    near = vines[tree.query_ball_point(best, VINE_REACH_M)]
+    way = near.mean(axis=0) - best
+    n = float(np.hypot(*way))
+    toward = (float(way[0] / n), float(way[1] / n)) if n > 1e-6 else None
+    return Spot(x=float(best[0]), y=float(best[1]), toward=toward, setting="the vineyard")
 
 
 def _grid(world: WorldState) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
