@@ -25,10 +25,14 @@ from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from .beach import beach_shot, wants_beach
+from .cover import LowCover, higher_rises
+from .trees import named_trees
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
-                                "props": 5, "landscape": 0}
+                                "props": 5, "trees": 4, "landscape": 0}
+#: subjects only ever kept in frame beside the main one, never framed for themselves
+ALONGSIDE = ("props", "trees")
 #: spec props (and fences) -> the instance kinds that show them; kept in frame beside the subject
 PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
                                           "barrels": ("barrel",), "fences": ("fence",)}
@@ -46,7 +50,7 @@ SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.
 PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 #: share of the frame a secondary subject needs to read (its class is then "in frame")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
-                                    "product": 0.03, "props": 0.01, "landscape": 0.0}
+                                    "product": 0.03, "props": 0.01, "trees": 0.013, "landscape": 0.0}
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
@@ -143,7 +147,18 @@ def subjects(world: WorldState) -> list[Subject]:
     spec = world.spec or {}
     found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
              *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), _landscape(world)]
-    return sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
+    found = sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
+    return found + _trees(world, next(s for s in found if s.kind not in ALONGSIDE))
+
+
+def _trees(world: WorldState, lead: Subject) -> list[Subject]:
+    """The tree kinds the prompt names (camera/trees.py), nearest the subject first: kept in frame beside it."""
+    got = named_trees(world, lead.centre)
+    if got is None:
+        return []
+    label, pts, area = got
+    return [Subject(kind="trees", label=label, centre=pts.mean(axis=0), width_m=1.0, height_m=1.0, points=pts,
+                    area_m2=area)]
 
 
 def _meshes(world: WorldState) -> list[Subject]:
@@ -476,7 +491,7 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         raise ValueError(f"product_side {product_side!r}: use one of {', '.join(PRODUCT_SIDES)}")
     lens = _Lens(width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
     found = subjects(world)
-    primary = next(s for s in found if s.kind != "props")
+    primary = next(s for s in found if s.kind not in ALONGSIDE)
     others = _secondaries(found, primary)
     if primary.kind == "structure" and primary.label.startswith("the highrise"):
         street = street_level_shot(world, primary, lens)
@@ -563,6 +578,8 @@ class _Scene:
     trees: np.ndarray
     walls: np.ndarray
     air: Atmosphere = field(default_factory=Atmosphere)
+    #: vine rows a road runs between (camera/cover.py), None where none
+    cover: LowCover | None = None
 
 
 def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens: _Lens, side: str) -> _Candidate:
@@ -577,12 +594,15 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
                    trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
                    walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)),
                    air=atmosphere(world))
+    scene.cover = LowCover.of(world, scene.pts, np.array([s.kind == "road" for s in pool])[scene.owner])
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
     offsets = (0.0, -thirds, thirds) if others else (0.0,)
     cands, kept = [], []
     for pos, dist, rise, squeezed in positions:
         seen = _line_of_sight(world, pos, scene.pts, _wide_enough(pos, primary.centre, scene.pts, lens, thirds))
         weight = _weights(pool, scene.pts, scene.owner, pos, lens)
+        if scene.cover is not None:
+            weight = weight * scene.cover.shown(pos, scene.pts)
         place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
         kept.append(place)
         cands.append(_candidate(world, scene, lens, 0.0, *place))
@@ -802,6 +822,8 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
     needs sky and depth in frame, also farther and lower viewpoints (a ruin on a cliff seen from across the
     bay, not from above)."""
     dists, rises = _base_plan(world, s, lens)
+    if s.kind in ("structure", "road"):
+        rises = (*rises, *higher_rises(world))
     if air.sky > 0 and s.kind in ("structure", "water", "landscape", "road"):
         far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
@@ -1108,7 +1130,7 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
     for o in others:
         share = best.shares.get(o.label, 0.0)
-        plural = o.kind == "props" or " and " in o.label
+        plural = o.kind in ALONGSIDE or " and " in o.label
         if share >= 0.5 * READABLE_SHARE[o.kind]:
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"

@@ -30,6 +30,7 @@ from . import scatter as sc
 from . import structures as st
 from . import studio as sd
 from . import terrain as tr
+from . import treelines as tl
 from . import vineyards as vy
 from . import water as wt
 
@@ -57,6 +58,7 @@ _STAGES = (
     "city",
     "boats",
     "vines",
+    "treelines",
 )
 
 Progress = Callable[[float, str], None]
@@ -168,7 +170,10 @@ def generate_world(
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
 
     report(0.8, "vegetation")
-    inst = _clear_verge(_scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps), verge, cfg.cell_m)
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps)
+    inst = tl.add_tree_lines(inst, ground, water_hw, masks["sea_c"], paths, structures, spec.to_dict(),
+                             stage_rng(seed, "treelines"), cfg.size_m)
+    inst = _clear_verge(inst, verge, cfg.cell_m)
     env = Env.from_json(build_env(
         clock_h=spec.clock_h,
         season=spec.season,
