@@ -475,6 +475,8 @@ class _Candidate:
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
 _FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3)}
+#: the frame height share a slender structure (much taller than wide) should span instead
+SLENDER_FILL = 0.17
 
 
 def establishing_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
@@ -1037,6 +1039,8 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
         bh = float(np.ptp(box[:, 1])) / cam.height
         bw = float(np.ptp(box[:, 0])) / cam.width
         th, tw = _FILL[s.kind]
+        if s.kind == "structure" and s.members == 1 and s.height_m > 2.0 * s.width_m:
+            th = SLENDER_FILL  # a lighthouse, a tower: thin, it reads only when it stands tall in the frame
         fit = min(max(bh / th, bw / tw), 1.0)
         cut = 0.0 if inside.all() else 1.5  # a framed subject is whole
         return (3.0 * fit * visible + 2.0 * float(inside.mean()) - cut
