@@ -54,7 +54,7 @@ READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
-SETTING_WEIGHT: dict[str, float] = {"water": 2.0}
+SETTING_WEIGHT: dict[str, float] = {"water": 2.0, "trees": 1.0}
 #: instances that block a view: (canopy radius, height) in metres at scale 1
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
                                             "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9)}
@@ -605,6 +605,7 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
         weight = _weights(pool, scene.pts, scene.owner, pos, lens)
         if scene.cover is not None:
             weight = weight * scene.cover.shown(pos, scene.pts)
+        weight = weight * _behind_trees(scene, pos)
         place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
         kept.append(place)
         cands.append(_candidate(world, scene, lens, 0.0, *place))
@@ -623,6 +624,16 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
         c.score += (-8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
                     + _atmosphere_fit(scene.air, sky, reach) - 6.0 * max(wall - 0.1, 0.0))
     return max(cands, key=lambda c: c.score)
+
+
+def _behind_trees(scene: _Scene, pos: np.ndarray) -> np.ndarray:
+    """Per sample point, 1 unless it belongs to a building kept beside the subject whose sight lines from `pos`
+    run through trees (a farmhouse behind the trees lining a lane): then the share of them that are clear."""
+    out = np.ones(len(scene.pts))
+    for k, s in enumerate(scene.pool[1:], start=1):
+        if s.kind == "structure" and len(scene.trees):
+            out[scene.owner == k] = 1.0 - _through_trees(scene.trees, pos, s)
+    return out
 
 
 def _atmosphere_fit(air: Atmosphere, sky: float, reach_m: float) -> float:
@@ -644,10 +655,15 @@ def _horizon_fit(air: Atmosphere, cam: Camera) -> float:
     return -4.0 * float(np.clip((air.sky + 0.05 - row) / (air.sky + 0.05), 0.0, 1.0))
 
 
+#: what trees filling the foreground cost a view of water (of other subjects: 3 per frame filled)
+WATER_CLUTTER = 10.0
+
+
 def _obstruction(scene: _Scene, pos: np.ndarray, s: Subject, lens: _Lens) -> float:
     """What trees, boulders and buildings cost a position: in the sight line, filling the foreground, or
     the camera standing inside one."""
-    return (5.0 * _through_trees(scene.trees, pos, s) + 3.0 * _clutter(scene.trees, pos, s, lens)
+    foreground = WATER_CLUTTER if s.kind == "water" else 3.0  # trees in front of water cut it into pieces
+    return (5.0 * _through_trees(scene.trees, pos, s) + foreground * _clutter(scene.trees, pos, s, lens)
             + 3.0 * _clutter(scene.walls, pos, s, lens, nearer=0.5) + 8.0 * _inside(scene.trees, pos)
             + 8.0 * _inside(scene.walls, pos))
 

@@ -22,13 +22,15 @@ from .scatter import KIND, TREES, Ground
 
 F32 = np.float32
 #: the band a line of trees stands in: metres from the water's edge or the road's side
-SHORE_BAND_M, VERGE_BAND_M = (3.0, 11.0), (3.5, 6.5)
+SHORE_BAND_M, VERGE_BAND_M = (3.0, 8.0), (3.5, 6.5)
 #: metres between neighbouring trees of a line (a shore's fringe is looser than an avenue)
-SHORE_SPACING_M, AVENUE_SPACING_M = 7.0, 9.0
+SHORE_SPACING_M, AVENUE_SPACING_M = 8.0, 12.0
 #: at most this many trees per line, so that a long coast stays a fringe and the renderer keeps its speed
 MAX_PER_LINE = 700
-#: ground steeper than this (rise over run) holds no tree of a line
-MAX_SLOPE = 1.1
+#: a tree kind read as sparse ("a lone pine", "a few palms"), below this density, lines only FEW trees
+SPARSE_BELOW, FEW = 0.3, 5
+#: ground steeper than this (rise over run) holds no tree of a line, nor of a grove on a ridge
+MAX_SLOPE, GROVE_SLOPE = 1.1, 1.5
 #: a line's tree keeps this far (metres) from the trees already standing
 CLEAR_M = 3.5
 #: relation objects that are water, and the water they mean
@@ -82,6 +84,8 @@ def add_tree_lines(inst: dict[str, np.ndarray], g: Ground, water_hw: np.ndarray,
             xy = _grove(kind, host, inst, g, rng, taken) if host is not None else np.zeros((0, 2))
         else:
             xy = _line_points(thing, g, water_hw, sea_hw, paths, rng, size_m, taken)
+            if _density(spec, kind) < SPARSE_BELOW and len(xy) > FEW:  # "a lone pine on the lakeshore"
+                xy = xy[np.sort(rng.choice(len(xy), FEW, replace=False))]
         if not len(xy):
             continue
         _mark(taken, xy, g, size_m)
@@ -100,6 +104,11 @@ def add_tree_lines(inst: dict[str, np.ndarray], g: Ground, water_hw: np.ndarray,
             "inst_var": np.concatenate([inst["inst_var"], var])}
 
 
+def _density(spec: dict, kind: str) -> float:
+    concept = next((c for c, k in TREES.items() if k == kind), "")
+    return float((spec.get("vegetation") or {}).get(concept, 0.0))
+
+
 def _asked(spec: dict) -> set[str]:
     asked = set((spec.get("structures") or {}).keys())
     return asked | {"house", "cabin"} if "village" in asked else asked
@@ -112,12 +121,12 @@ def _grove(kind: str, host: Structure, inst: dict[str, np.ndarray], g: Ground, r
     gap = np.hypot(*(inst["inst_xyz"][mine, :2].astype(np.float64) - (host.x, host.y)).T)
     if int((gap < GROVE_RING_M[1]).sum()) >= GROVE_MIN:
         return np.zeros((0, 2))
-    n = 4 * GROVE_TREES
+    n = 16 * GROVE_TREES
     angle = rng.uniform(0, 2 * np.pi, n)
     radius = GROVE_RING_M[0] + (GROVE_RING_M[1] - GROVE_RING_M[0]) * np.sqrt(rng.random(n))
     xy = np.column_stack([host.x + radius * np.cos(angle), host.y + radius * np.sin(angle)])
     out: list[np.ndarray] = []
-    for p in _standable(xy, g, taken, rng):  # one by one, so that the grove's own trees keep apart
+    for p in _standable(xy, g, taken, rng, GROVE_SLOPE):  # one by one, so the grove's own trees keep apart
         if len(out) >= GROVE_TREES:
             break
         if all(math.hypot(*(p - q)) >= CLEAR_M * 1.5 for q in out):
@@ -205,7 +214,8 @@ def _beside_routes(routes: list[Route], g: Ground, rng: np.random.Generator, tak
     return _standable(np.concatenate(out), g, taken, rng)
 
 
-def _standable(xy: np.ndarray, g: Ground, taken: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _standable(xy: np.ndarray, g: Ground, taken: np.ndarray, rng: np.random.Generator,
+               max_slope: float = MAX_SLOPE) -> np.ndarray:
     """The points a tree can stand on: not water, road or a building's pad, not too steep, clear of the trees
     already there; at most MAX_PER_LINE of them, spread along the line."""
     if not len(xy):
@@ -213,7 +223,7 @@ def _standable(xy: np.ndarray, g: Ground, taken: np.ndarray, rng: np.random.Gene
     size = (g.n - 1) * g.cell_m
     xy = xy[(xy >= g.cell_m).all(axis=1) & (xy <= size - g.cell_m).all(axis=1)]
     i, j = g.cells(xy)
-    ok = ~g.blocked[i, j] & (g.slope[i, j] < MAX_SLOPE) & _free(taken, xy)
+    ok = ~g.blocked[i, j] & (g.slope[i, j] < max_slope) & _free(taken, xy)
     xy = xy[ok]
     if len(xy) > MAX_PER_LINE:
         xy = xy[np.sort(rng.choice(len(xy), MAX_PER_LINE, replace=False))]

@@ -523,6 +523,9 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
 
 #: what trees may line: a shore, a lake, a river, a road ("pines along the shore", "a road lined with cypresses")
 _LINEABLE = ("coast", "lake", "river", "road", "ocean")
+#: words that put trees along a thing named after them ("pines along the shore", "palms around the pool")
+_ALONG = ("along", "alongside", "by", "beside", "around", "round", "on", "at", "near", "lining", "fringing",
+          "ringing", "bordering", "edging", "flanking", "circling", "encircling", "surrounding")
 #: words after a lineable thing that put trees along it
 _LINED = ("lined", "lining", "fringed", "fringing", "edged", "bordered", "ringed", "flanked")
 
@@ -537,11 +540,12 @@ def tree_relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str,
     out: list[dict[str, str]] = []
     for a, b in zip(placed, placed[1:], strict=False):
         between = tokens[a.end : b.start]
-        if a.start == b.start or any(t in (".", ";", "!", "?") for t in between):
+        if a.start == b.start or any(t in (".", ",", ";", ":", "!", "?", "and", "but") for t in between):
             continue
-        if a.concept in trees and b.concept in _LINEABLE and any(t in cv.RELATIONS or t in _LINED for t in between):
+        last = between[-3:]  # the relation word stands just before the thing: "along the rocky shore"
+        if a.concept in trees and b.concept in _LINEABLE and any(t in _ALONG or t in _LINED for t in last):
             out.append({"subject": a.concept, "relation": "near", "object": b.concept})
-        elif a.concept in _LINEABLE and b.concept in trees and any(t in _LINED for t in between):
+        elif a.concept in _LINEABLE and b.concept in trees and any(t in _LINED for t in between[:2]):
             out.append({"subject": b.concept, "relation": "near", "object": a.concept})
     return out
 

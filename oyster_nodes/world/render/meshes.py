@@ -325,22 +325,22 @@ def _conifer(lod: int) -> Mesh:
     return merge(parts + [under])
 
 
-#: a Mediterranean cypress: its column's radius (m) at heights up the tree, and its darker needles
-CYPRESS_PROFILE = ((0.9, 0.55), (2.0, 1.05), (4.0, 1.3), (6.5, 1.2), (9.0, 0.9), (11.2, 0.5), (12.6, 0.12))
+#: a Mediterranean cypress: its column's radius (m) at heights up the tree, its tip, and its darker needles
+CYPRESS_PROFILE = ((0.9, 0.55), (2.4, 1.15), (4.6, 1.3), (7.4, 1.1), (10.2, 0.65), (12.2, 0.22))
+CYPRESS_TIP_M = 13.2
 CYPRESS_NEEDLE = (0.03, 0.085, 0.035)
 
 
 def _cypress(lod: int) -> Mesh:
     """A cypress: a short trunk under a tall narrow column of foliage, thickest a third of the way up and
-    tapering to a point (a flame, not a cone), shaded as one soft mass."""
-    seg = 8 if lod == 0 else 5
-    parts = [frustum(0.22, 0.16, 0, 1.4, 3 if lod else 5, BARK, caps=False)]
-    prof = CYPRESS_PROFILE if lod == 0 else CYPRESS_PROFILE[::2] + CYPRESS_PROFILE[-1:]
+    tapering to a point (a flame, not a cone), shaded as one soft mass. Far away: the column alone."""
+    prof = CYPRESS_PROFILE if lod == 0 else (CYPRESS_PROFILE[0], CYPRESS_PROFILE[2])
+    seg = 7 if lod == 0 else 4
     column = [frustum(r0, r1, z0, z1, seg, CYPRESS_NEEDLE, FOLIAGE, caps=False, phase=0.4 * k)
               for k, ((z0, r0), (z1, r1)) in enumerate(zip(prof, prof[1:], strict=False))]
-    column.append(frustum(prof[-1][1], 0.0, prof[-1][0], 13.2, seg, CYPRESS_NEEDLE, FOLIAGE, caps=False))
-    mass = merge(column)
-    return merge(parts + [soft(mass, (0.0, 0.0, 5.0), (1.3, 1.3, 6.5))])
+    column.append(frustum(prof[-1][1], 0.0, prof[-1][0], CYPRESS_TIP_M, seg, CYPRESS_NEEDLE, FOLIAGE, caps=False))
+    mass = soft(merge(column), (0.0, 0.0, 5.0), (1.3, 1.3, 6.5))
+    return mass if lod else merge([frustum(0.22, 0.16, 0, 1.4, 5, BARK, caps=False), mass])
 
 
 def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
@@ -834,9 +834,10 @@ def _fan(cy: float, cz: float, ry: float, rz: float, n: int, rgb: tuple[float, f
 
 def _cypress_card() -> Mesh:
     """A cypress's far card: its trunk and the narrow flame of its column."""
-    rim = [(0.0, 13.2), *((-r, z) for z, r in CYPRESS_PROFILE), *((r, z) for z, r in reversed(CYPRESS_PROFILE))]
+    rim = [(0.0, CYPRESS_TIP_M), *((-r, z) for z, r in CYPRESS_PROFILE),
+           *((r, z) for z, r in reversed(CYPRESS_PROFILE))]
     n = len(CYPRESS_PROFILE)
-    faces = [(0, 1 + k, 1 + (k + 1) % (2 * n)) for k in range(2 * n - 1)]
+    faces = [(0, 1 + k, 1 + (k + 1) % (2 * n)) for k in range(2 * n)]  # a fan from the tip, closed at the foot
     return merge([_trunk_card(0.18, 1.2, BARK), card(rim, faces, CYPRESS_NEEDLE, FOLIAGE, radius=1.3, up=0.35)])
 
 
