@@ -34,7 +34,7 @@ def trees_of(w: WorldState, kind: str) -> np.ndarray:
 
 def test_a_tree_kind_before_trees_is_that_kind_alone() -> None:
     s = spec("a fringe of fir trees along the shore of a mountain lake")
-    assert s["vegetation"]["conifers"] >= 0.5  # "a fringe of" is a row, not one tree
+    assert s["vegetation"]["conifers"] >= 0.4  # "a fringe of" is a row, not one tree (which would read 0.05)
     assert "broadleaf" not in s["vegetation"]  # "fir trees" are firs, not firs and broadleaf trees
     assert {"subject": "conifers", "relation": "near", "object": "lake"} in s["relations"]
     assert s["shore"] == "none" and "ocean" not in s["water"]  # the lake's shore, not a sea coast
@@ -44,7 +44,9 @@ def test_a_tree_kind_before_trees_is_that_kind_alone() -> None:
 
 def test_cypress_is_a_conifer_of_its_own_shape() -> None:
     s = spec("a road lined with cypress trees in the hills")
-    assert s["vegetation"]["conifers"] >= 0.5 and s["modifiers"]["trees"] == "cypress"
+    assert s["modifiers"]["trees"] == "cypress"
+    # lining the road, they stand there: fewer over the rest of the land than where cypresses are named alone
+    assert 0.1 <= s["vegetation"]["conifers"] < spec("cypress trees in the hills")["vegetation"]["conifers"]
     assert {"subject": "conifers", "relation": "near", "object": "road"} in s["relations"]
     assert look_of(s, "conifer") == "cypress" and look_of(s, "broadleaf") == ""
     for lod, budget in ((0, 100), (1, 16)):

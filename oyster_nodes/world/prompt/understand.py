@@ -523,6 +523,8 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
 
 #: what trees may line: a shore, a lake, a river, a road ("pines along the shore", "a road lined with cypresses")
 _LINEABLE = ("coast", "lake", "river", "road", "ocean")
+#: how thickly a tree kind named only as lining something grows over the rest of the land
+LINED_DENSITY = 0.3  # at SPARSE_BELOW in generate/treelines.py: a full line, not a few
 #: words that put trees along a thing named after them ("pines along the shore", "palms around the pool")
 _ALONG = ("along", "alongside", "by", "beside", "around", "round", "on", "at", "near", "lining", "fringing",
           "ringing", "bordering", "edging", "flanking", "circling", "encircling", "surrounding")
@@ -873,8 +875,10 @@ class _Builder:
 
     def _vegetation(self, terrain: str, season: str) -> dict[str, float]:
         veg = {k: v for k, v in cv.BIOME_VEGETATION.get(terrain, {}).items() if k not in self.excluded}
+        lined = {r["subject"] for r in self.relations if r["object"] in _LINEABLE}
         for m in self.of("vegetation"):
-            density = {"dense": 0.9, "sparse": 0.25}.get(m.modifier, 0.6)
+            # trees lining a road or a shore stand there (generate/treelines.py), a few more about the land
+            density = {"dense": 0.9, "sparse": 0.25}.get(m.modifier, LINED_DENSITY if m.concept in lined else 0.6)
             if m.count is not None and m.count <= 20 and not m.modifier:
                 density = 0.05
             veg[m.concept] = max(veg.get(m.concept, 0.0), density) if m.source != "group" else density
