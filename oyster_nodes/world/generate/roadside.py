@@ -2,8 +2,9 @@
 
 "Wrecked cars on a road through ruined buildings", "a pickup on the track to a lighthouse", "a car on a city
 outskirts road": the vehicle stands on the road nearest the named building (the road generator's vehicles still
-keep their distance from every building, see world._vehicles_on_roads), so one frame holds both. On the
-outskirts of a city it drives the road out of town by the houses there, not the downtown streets.
+keep their distance from every building, see world._vehicles_on_roads), driving away from it, so that the
+front three-quarter view a car is framed in holds the building behind it. On the outskirts of a city it drives
+the road out of town by the houses there, not the downtown streets.
 """
 
 from __future__ import annotations

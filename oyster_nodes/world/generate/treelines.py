@@ -24,7 +24,9 @@ F32 = np.float32
 #: the band a line of trees stands in: metres from the water's edge or the road's side
 SHORE_BAND_M, VERGE_BAND_M = (3.0, 8.0), (3.5, 6.5)
 #: metres between neighbouring trees of a line (a shore's fringe is looser than an avenue)
-SHORE_SPACING_M, AVENUE_SPACING_M = 8.0, 12.0
+SHORE_SPACING_M, AVENUE_SPACING_M = 8.0, 16.0
+#: an avenue leaves this many metres clear around a building by its road
+YARD_M = 45.0
 #: at most this many trees per line, so that a long coast stays a fringe and the renderer keeps its speed
 MAX_PER_LINE = 700
 #: a tree kind read as sparse ("a lone pine", "a few palms"), below this density, lines only FEW trees
@@ -78,12 +80,13 @@ def add_tree_lines(inst: dict[str, np.ndarray], g: Ground, water_hw: np.ndarray,
         return inst
     kinds, xyz, yaw, scale = [], [], [], []
     taken = _taken(inst, g, size_m)
+    yards = np.array([[b.x, b.y] for b in structures if b.kind not in ("bridge", "waterfall")]).reshape(-1, 2)
     plan = [(k, t) for k, t in wanted] + [(k, "grove") for k in lone if host is not None]
     for kind, thing in plan:
         if thing == "grove":
             xy = _grove(kind, host, inst, g, rng, taken) if host is not None else np.zeros((0, 2))
         else:
-            xy = _line_points(thing, g, water_hw, sea_hw, paths, rng, size_m, taken)
+            xy = _line_points(thing, g, water_hw, sea_hw, paths, rng, size_m, taken, yards)
             if _density(spec, kind) < SPARSE_BELOW and len(xy) > FEW:  # "a lone pine on the lakeshore"
                 xy = xy[np.sort(rng.choice(len(xy), FEW, replace=False))]
         if not len(xy):
@@ -158,11 +161,14 @@ def _free(grid: np.ndarray, xy: np.ndarray) -> np.ndarray:
 
 
 def _line_points(thing: str, g: Ground, water_hw: np.ndarray, sea_hw: np.ndarray, paths: list[Route],
-                 rng: np.random.Generator, size_m: float, taken: np.ndarray) -> np.ndarray:
+                 rng: np.random.Generator, size_m: float, taken: np.ndarray, yards: np.ndarray) -> np.ndarray:
     """Where the trees of one line stand (N x 2 metres)."""
     if thing == "road":
         roads = [p for p in paths if p.kind == "road" and not p.id.startswith("street-") and len(p.points_n3) >= 2]
-        return _beside_routes(roads, g, rng, taken, AVENUE_SPACING_M, VERGE_BAND_M)
+        xy = _beside_routes(roads, g, rng, taken, AVENUE_SPACING_M, VERGE_BAND_M)
+        if len(yards) and len(xy):  # the avenue opens out by a building (its yard, and the view of it)
+            xy = xy[np.hypot(*(xy[:, None, :] - yards[None, :, :]).transpose(2, 0, 1)).min(axis=1) > YARD_M]
+        return xy
     if thing == "river":
         rivers = [p for p in paths if p.kind == "river" and len(p.points_n3) >= 2]
         if rivers:

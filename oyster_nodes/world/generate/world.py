@@ -705,9 +705,10 @@ def _scatter(
         middle = np.mean([p.points_n3[len(p.points_n3) // 2, :2] for p in streets], axis=0)
         _vehicles_on_roads(g, streets, props.get("vehicles", 0), cfg.size_m, low, rng, out,
                            centre=(float(middle[0]), float(middle[1])))
-    elif roads:  # by the building the prompt names, if it names one (roadside.py)
-        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out,
-                           centre=rs.by_named_building(structures, spec.structures))
+    elif roads:  # by the building the prompt names, if it names one, driving away from it (roadside.py)
+        named_at = rs.by_named_building(structures, spec.structures)
+        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out, centre=named_at,
+                           away_from=named_at)
     else:
         # beside the buildings, not inside their footprints (a house is 8 x 10 m: nearer, a car stands in it)
         sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=VEHICLE_BESIDE_M, rng=rng, out=out)
