@@ -4,12 +4,15 @@ vehicle and the buildings a prompt names together share the frame."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from scipy import ndimage
 
 from oyster_nodes.types import Prompt
 from oyster_nodes.world.camera.cover import LowCover
 from oyster_nodes.world.camera.framing import frame_shot, subjects
+from oyster_nodes.world.generate.treelines import AVENUE_SPACING_M
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.prompt.understand import spec_from_prompt
 from oyster_nodes.world.render.meshes import instance_card, instance_mesh, look_of
@@ -90,11 +93,12 @@ def verge_trees(w: WorldState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_a_road_lined_with_cypresses_has_them_on_both_sides() -> None:
-    w = world("a country road lined with cypress trees", seed=3)
-    plain = world("a country road with cypress trees", seed=3)
+    read = spec_from_prompt(Prompt(text="a country road lined with cypress trees"), None)
+    w = generate_world(read, 3, SMALL)
+    plain = generate_world(dataclasses.replace(read, relations=[]), 3, SMALL)  # the same world, no avenue
     trees, pts, k = verge_trees(w)
     length = sum(float(np.hypot(*np.diff(r.points_n3[:, :2], axis=0).T).sum()) for r in w.paths if r.kind == "road")
-    assert len(trees) >= 2 * len(verge_trees(plain)[0]) and len(trees) >= 0.8 * length / 12.0
+    assert len(trees) >= len(verge_trees(plain)[0]) + 0.5 * length / AVENUE_SPACING_M
     # both sides: the side of the road each verge tree stands on, by the cross product with the road's heading
     ahead = np.gradient(pts, axis=0)[k]
     rel = trees - pts[k]
