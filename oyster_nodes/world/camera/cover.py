@@ -8,6 +8,8 @@ a camera position, what share of each such point still shows.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -51,7 +53,7 @@ class LowCover:
             return None
         along = np.gradient(pts[:, :2], axis=0)
         along /= np.maximum(np.hypot(*along.T), 1e-9)[:, None]
-        walls = np.array([[b.x, b.y, b.z, 0.5 * min(b.w, b.d), b.z + b.h] for b in world.structures
+        walls = np.array([[b.x, b.y, b.z, 0.42 * math.hypot(b.w, b.d), b.z + 1.2 * b.h] for b in world.structures
                           if b.kind not in ("waterfall", "bridge")]).reshape(-1, 5)
         return cls(covered, along, flat_road, walls, height)
 
