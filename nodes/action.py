@@ -7,7 +7,18 @@ from typing import Any
 
 from oyster_nodes.node import Node, Param, ParamProblem, Port, RunContext, parse_problems
 from oyster_nodes.types import ActionScript
-from oyster_nodes.world import MAX_SCRIPT_CHARS, TEXT_ENCODER, check_script, parse_json, parse_lines, parse_script
+from oyster_nodes.world import (
+    MAX_EVENTS,
+    MAX_SCRIPT_CHARS,
+    SIZE_FIX,
+    TEXT_ENCODER,
+    check_script,
+    check_size,
+    events_help,
+    parse_json,
+    parse_lines,
+    parse_script,
+)
 
 EXAMPLE = """# time  event  values — '#' starts a comment
 at 0s spawn sphere ball1 pos=512,512 height=20 size=0.5 color=red material=rubber
@@ -18,11 +29,14 @@ at 3s drop a blue crate from 15 m
 
 
 class ActionScriptNode(Node):
-    """Events over time — spawn, remove, impulse, force, move, animate, time, weather, wind, blast, material.
+    """Events over time: one event per line, a JSON list of events, or English lines."""
 
-    One event per line ('at 2s spawn sphere ball1 height=20', 'from 1s to 3s wind 12 dir=90'), a JSON list
-    of events, or English ('at 2s drop a red ball from 20 m'); the parsed output shows how each line was read.
-    """
+    #: what the editor and `oyster nodes` show: written from the parser's and the English matcher's tables
+    description = (
+        "Events over time. One event per line ('at 2s spawn sphere ball1 height=20', 'from 1s to 3s wind 12 "
+        "dir=90'), a JSON list of events, or English ('at 2s drop a red ball from 20 m'); the parsed output "
+        "shows how each line was read.\n" + events_help()
+    )
 
     type = "action.script"
     title = "Action script"
@@ -30,13 +44,18 @@ class ActionScriptNode(Node):
     outputs = (Port("script", ActionScript), Port("parsed", str, "each line as it was understood"))
     params = (
         Param("script", str, EXAMPLE, widget="script", max_length=MAX_SCRIPT_CHARS,
-              description="one event per line, JSON, or plain English"),
+              description=f"one event per line, JSON, or plain English; at most {MAX_SCRIPT_CHARS} characters "
+                          f"and {MAX_EVENTS} events"),
         Param("format", str, "auto", choices=("auto", "text", "json"), description="auto: JSON if it starts with [ or {"),
         Param("english", bool, True, description="read lines that are not in the line form as English"),
     )
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> list[ParamProblem]:
+        size = parse_problems("script", SIZE_FIX, check_size, params["script"],
+                              json_form=None if params["format"] == "auto" else params["format"] == "json")
+        if size:
+            return size
         # English lines need the sentence encoder: they are read, and their problems shown, when the node runs
         return parse_problems("script", "fix that line (the parsed output shows how the others were read)",
                               check_script, params["script"], format=params["format"], english=params["english"])

@@ -19,6 +19,7 @@ from oyster_nodes.node import (
 )
 from oyster_nodes.types import Files
 from oyster_nodes.world import (
+    MESH_PLACES,
     SUFFIX,
     WEATHERS,
     GenerateConfig,
@@ -145,6 +146,9 @@ class WorldImportMesh(Node):
         Param("up_axis", str, "y", choices=("y", "z"), description="GLB files are Y-up"),
         Param("show_side", str, "front", choices=("front", "back", "left", "right"),
               description="the side a product shot shows (the file's front faces glTF's +Z)"),
+        Param("place", str, "ground", choices=MESH_PLACES,
+              description="ground: stands at x, y; aside: not in the world, only for an action script's mesh "
+                          "spawns (spawn mesh mesh=<id>), as Explore's live imports are recorded"),
     )
 
     def run(
@@ -159,10 +163,11 @@ class WorldImportMesh(Node):
         yaw_deg: float,
         up_axis: str,
         show_side: str,
+        place: str,
     ) -> WorldState:
         return import_mesh(
             world, ctx.output_path(path), x=x, y=y, scale=scale, yaw_deg=yaw_deg, up_axis=up_axis,
-            side=show_side, note=ctx.warn,
+            side=show_side, place=place, note=ctx.warn,
         )
 
 

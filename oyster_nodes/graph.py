@@ -111,7 +111,7 @@ def _check_params(node_id: str, cls: type[Node], raw: dict[str, Any]) -> tuple[d
         value, problem = param.check(raw.get(name, param.default))
         if problem:
             kind = "missing_param" if problem == "is required" else "bad_param"
-            fix = f"set it (default {param.default!r})" if kind == "missing_param" else _param_fix(param)
+            fix = f"set it (default {param.default!r})" if kind == "missing_param" else _param_fix(param, value)
             problems.append(Problem(kind, f"parameter '{name}' {problem}", node=node_id,
                                     field=f"params.{name}", fix=fix))
         values[name] = value
@@ -131,7 +131,9 @@ def _structured_problems(node_id: str, cls: type[Node], values: dict[str, Any]) 
                     fix=p.fix) for p in found]
 
 
-def _param_fix(param: Any) -> str:
+def _param_fix(param: Any, value: Any = None) -> str:
+    if isinstance(value, str) and len(value) > param.max_length:
+        return f"shorten it to at most {param.max_length} characters"
     if param.choices is not None:
         return "pick one of the listed values"
     if param.min is not None or param.max is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from .paths import inside_folder, relpath_problem
 from .settings import SETTING, Setting
 from .types import AnyData, link_problem, wire_name
 
@@ -209,20 +210,6 @@ def _show(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def relpath_problem(value: str) -> str | None:
-    """Why a path is not a safe relative path inside the output folder, or None."""
-    if not value:
-        return "is empty: give a file name inside the output folder"
-    p = Path(value)
-    if p.is_absolute() or value.startswith(("/", "\\")) or (len(value) > 1 and value[1] == ":"):
-        return f"is an absolute path ({_show(value)}): give a path inside the output folder"
-    if ".." in p.parts:
-        return f"leaves the output folder ({_show(value)}): remove '..'"
-    if "\x00" in value:
-        return "contains a NUL character"
-    return None
-
-
 class Node:
     """Base class of every node. Subclasses set the class attributes and implement `run`."""
 
@@ -397,12 +384,8 @@ class RunContext:
 
     def output_path(self, relative: str) -> Path:
         """A path inside the output folder; refuses anything that would leave it."""
-        problem = relpath_problem(relative)
-        if problem:
-            raise ValueError(f"node '{self.node_id}': output path {problem}")
-        root = self.out_dir.resolve()
-        target = (root / relative).resolve()
-        if target != root and root not in target.parents:
-            raise ValueError(f"node '{self.node_id}': output path {relative!r} leaves the output folder")
-        return target
+        try:
+            return inside_folder(self.out_dir, relative)
+        except ValueError as exc:
+            raise ValueError(f"node '{self.node_id}': output path {exc}") from None
 

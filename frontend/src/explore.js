@@ -280,6 +280,10 @@ $('scrub').addEventListener('change', (e) => send({ type: 'seek', t: Number(e.ta
 
 async function insertRecording(msg) {
   window.oysterExplore.recording = msg
+  if (msg.ok === false) {  // e.g. a session too long for one action script: it says what to do
+    window.oysterExplore.errors.push(msg)
+    return say(msg.error, 'error')
+  }
   const editor = window.opener && !window.opener.closed ? window.opener.oysterEditor : null
   if (!state.sid || !editor) {
     say('recorded; open Explore from the editor to insert the nodes into its graph', 'error')
@@ -294,7 +298,10 @@ async function insertRecording(msg) {
   window.oysterExplore.inserted = body
   const bad = body.problems || []
   say(bad.length ? `inserted with problems: ${bad.map((p) => p.text).join('; ')}`
-    : `inserted ${Object.values(body.nodes).join(' and ')} into the graph`, bad.length ? 'error' : 'info')
+    : `inserted ${Object.values(body.nodes).join(', ')} into the graph` +
+      (Object.keys(body.nodes).some((role) => role.startsWith('import'))
+        ? `; the shot takes its world from ${body.world.node} (it holds the meshes brought in)` : ''),
+    bad.length ? 'error' : 'info')
 }
 
 openWorld().then(connect, (err) => say(err.message, 'error'))

@@ -20,12 +20,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,7 +41,9 @@ from ..executor import Executor, RunOptions
 from ..graph import build, validate
 from ..registry import Registry
 from ..workflow import Problem, WorkflowError, parse_data
-from ..world.explore.session import ExploreSession, ExploreSettings
+from ..world.actions.events import ActionError
+from ..world.actions.parse import SIZE_FIX, check_size
+from ..world.explore.session import ExploreError, ExploreSession, ExploreSettings
 from ..world.prompt.concepts import WEATHERS
 from ..world.state.timeline import Timeline
 from ..world.state.world_state import WorldState
@@ -250,7 +254,7 @@ class ExploreHub:
                 return stack.enter_context(self.executor.components.use(TEXT_ENCODER, "cpu"))
 
             session = ExploreSession(opened.world, renderer, events=opened.events or None, settings=settings,
-                                     encoder=encoder)
+                                     encoder=encoder, files=Path(self.out_dir) if self.out_dir else None)
         except BaseException:
             stack.close()
             raise
@@ -284,7 +288,11 @@ class ExploreHub:
 
     # ------------------------------------------------------------------ recording -> nodes
     def insert_recording(self, opened: Opened, sid: str, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        """Add the recording's camera and action-script nodes to an editor tab's graph (a new revision)."""
+        """Add the recording's nodes to an editor tab's graph (a new revision): a camera path and an action
+        script, and a mesh import node (place aside) for each mesh file brought in live, chained after the
+        explored world in the order they came; the camera takes its world from the last of them."""
+        for role, spec in nodes.items():
+            _check_script_size(role, spec)
         session = self.sessions.get(sid)
         if session is None:
             raise OpenError("the editor tab this world came from is closed: open Explore again from the editor")
@@ -293,17 +301,21 @@ class ExploreHub:
         anchor = next((n for n in doc.get("nodes", []) if n["id"] == opened.world_source[0]), None)
         x, y = (anchor.get("editor", {}).get("position", (0.0, 0.0)) if anchor else (0.0, 0.0))
         ids = {}
+        imports = sorted((r for r in nodes if re.fullmatch(r"import\d{1,2}", r)), key=lambda r: int(r[6:]))
         for k, (role, spec) in enumerate(sorted(nodes.items())):
-            if role not in ("camera", "actions") or spec.get("type") not in ("camera.keyframes", "action.script"):
-                raise OpenError(f"recording node {role!r} is not a camera or action script node")
+            if RECORDED.get("import" if role in imports else role.replace("import", "-")) != spec.get("type"):
+                raise OpenError(f"recording node {role!r} is not a camera, action script or mesh import node")
             ids[role] = _fresh(f"explore_{role}", taken)
             doc["nodes"].append({"id": ids[role], "type": spec["type"], "params": dict(spec.get("params", {})),
                                  "editor": {"position": [float(x) + 340.0 * k, float(y) + 320.0],
-                                            "title": "Explored camera" if role == "camera" else "Explored actions"}})
-        if "camera" in ids:
-            doc.setdefault("links", []).append({"from_node": opened.world_source[0],
-                                                "from_output": opened.world_source[1],
-                                                "to_node": ids["camera"], "to_input": "world"})
+                                            "title": TITLES[role.rstrip("0123456789")]}})
+        world = opened.world_source
+        for role in [*imports, "camera"]:
+            if role in ids:
+                doc.setdefault("links", []).append({"from_node": world[0], "from_output": world[1],
+                                                    "to_node": ids[role], "to_input": "world"})
+                if role != "camera":
+                    world = (ids[role], "world")
         workflow = parse_data(self.sessions.canonical(doc), source="graph")
         problems = [p for p in validate(workflow, self.registry) if p.node in ids.values()]
         session.doc = workflow.model_dump(mode="json")  # a new revision of the same graph: the tab reloads it
@@ -312,7 +324,24 @@ class ExploreHub:
         session.problems = [p.to_dict() for p in self.sessions.problems_of(workflow)]
         session.seq += 1  # a journal version of its own: a copy the tab kept of the graph before cannot win over it
         self.sessions.workspace.autosave(session.doc_id, workflow, seq=session.seq)
-        return {"nodes": ids, "rev": session.rev, "problems": [p.to_dict() | {"text": str(p)} for p in problems]}
+        return {"nodes": ids, "rev": session.rev, "world": {"node": world[0], "output": world[1]},
+                "problems": [p.to_dict() | {"text": str(p)} for p in problems]}
+
+
+#: the node type of each role a recording's nodes have ("import" for import1, import2, ...)
+RECORDED = {"camera": "camera.keyframes", "actions": "action.script", "import": "world.import_mesh"}
+TITLES = {"camera": "Explored camera", "actions": "Explored actions", "import": "Explored mesh"}
+
+
+def _check_script_size(role: str, spec: dict[str, Any]) -> None:
+    """A recorded action script within the node's limits, before it goes into the graph."""
+    script = spec.get("params", {}).get("script") if isinstance(spec.get("params"), dict) else None
+    if spec.get("type") != "action.script" or not isinstance(script, str):
+        return
+    try:
+        check_size(script)
+    except ActionError as exc:
+        raise OpenError(f"recording node {role!r} (action.script) params.script: {exc.reason}; {SIZE_FIX}") from None
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -451,7 +480,10 @@ class Connection:
 
     def recording(self) -> dict[str, Any]:
         with self.viewer.lock:
-            nodes = self.viewer.session.recording_nodes()
+            try:
+                nodes = self.viewer.session.recording_nodes()
+            except ExploreError as exc:  # too long a session for one script: say so, the session goes on
+                return {"ok": False, "error": str(exc)}
         return {"ok": True, "nodes": nodes, "world": self.viewer.opened.key}
 
     def ack(self, msg: dict[str, Any]) -> dict[str, Any] | None:

@@ -23,7 +23,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .actions.parse import MAX_SCRIPT_CHARS, check_script, parse_json, parse_lines, parse_script
+    from .actions.events import MAX_EVENTS
+    from .actions.forms import events_help
+    from .actions.parse import (
+        MAX_SCRIPT_CHARS,
+        SIZE_FIX,
+        check_script,
+        check_size,
+        parse_json,
+        parse_lines,
+        parse_script,
+    )
     from .audio.ambience import AudioSettings, ambience
     from .camera.framing import PRODUCT_SIDES, Framing, ViewSettings, establishing_shot, frame_shot
     from .camera.map import blank_map, top_down_map
@@ -54,6 +64,7 @@ if TYPE_CHECKING:
         follow_samples,
         preset_samples,
     )
+    from .edit.meshimport import PLACES as MESH_PLACES
     from .edit.meshimport import import_mesh
     from .edit.operations import apply_edits, check_edits, set_time, set_weather
     from .generate.boats import afloat_note
@@ -101,9 +112,14 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "set_time": ("edit.operations", "set_time"),
     "set_weather": ("edit.operations", "set_weather"),
     "import_mesh": ("edit.meshimport", "import_mesh"),
+    "MESH_PLACES": ("edit.meshimport", "PLACES"),
     "MAX_SCRIPT_CHARS": ("actions.parse", "MAX_SCRIPT_CHARS"),
+    "MAX_EVENTS": ("actions.events", "MAX_EVENTS"),
+    "events_help": ("actions.forms", "events_help"),
     "parse_json": ("actions.parse", "parse_json"),
     "check_script": ("actions.parse", "check_script"),
+    "check_size": ("actions.parse", "check_size"),
+    "SIZE_FIX": ("actions.parse", "SIZE_FIX"),
     "parse_lines": ("actions.parse", "parse_lines"),
     "parse_script": ("actions.parse", "parse_script"),
     "SimSettings": ("simulate.run", "SimSettings"),
@@ -187,7 +203,10 @@ __all__ = [
     "afloat_note",
     "INSTANCE_KINDS",
     "MATERIALS",
+    "MAX_EVENTS",
+    "MESH_PLACES",
     "MAX_SCRIPT_CHARS",
+    "SIZE_FIX",
     "PRESETS",
     "PRODUCT_SIDES",
     "PathSamples",
@@ -216,6 +235,8 @@ __all__ = [
     "camera_from_key",
     "check_edits",
     "check_script",
+    "check_size",
+    "events_help",
     "establishing_shot",
     "frame_shot",
     "follow_samples",

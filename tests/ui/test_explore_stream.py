@@ -190,12 +190,20 @@ def test_an_imported_mesh_is_spawned_live_over_the_socket_and_recorded(explore: 
         reply = c.reply_to(c.send({"type": "say", "text": "the product here"}), 60.0)
         assert reply["ok"] and reply["did"][0]["event"]["shape"] == "mesh", reply
         refused = c.reply_to(c.send({"type": "say", "text": "a chair.glb here"}))
-        assert not refused["ok"] and "'chair.glb' is not imported" in refused["error"], refused
+        assert not refused["ok"] and "there is no file 'chair.glb' in the output folder" in refused["error"], refused
+        outside = c.reply_to(c.send({"type": "say", "text": "a ../chair.glb here"}))
+        assert not outside["ok"] and "leaves the output folder" in outside["error"], outside
+        trimesh.creation.box(extents=(0.5, 0.5, 0.8)).export(str(out / "chair.glb"))
+        brought = c.reply_to(c.send({"type": "say", "text": "put chair.glb here"}), 60.0)  # from the output folder
+        assert brought["ok"] and brought["did"][0]["imported"]["mesh"] == "chair-1", brought
         n = len(c.frames)
         c.pump(1.0)
         assert len(c.frames) > n  # frames kept coming
         recording = c.reply_to(c.send({"type": "record"}))
         assert "spawn shape=mesh id=gift1" in recording["nodes"]["actions"]["params"]["script"], recording
+        assert "mesh=chair-1" in recording["nodes"]["actions"]["params"]["script"]
+        assert recording["nodes"]["import1"]["params"] == {"path": "chair.glb", "place": "aside", "up_axis": "y",
+                                                           "scale": 1.0}
     finally:
         c.close()
 

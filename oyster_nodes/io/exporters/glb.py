@@ -268,7 +268,7 @@ def _static(b: GltfBuilder, world: WorldState, material: int) -> None:
     m = _flat_mesh(b, "structures", structures_mesh(world), material)
     if m is not None:
         b.node({"name": "structures", "mesh": m})
-    nodes = [n for m in world.meshes if (n := _user_mesh(b, world, m)) is not None]
+    nodes = [n for m in world.meshes if m.placed and (n := _user_mesh(b, world, m)) is not None]
     if nodes:
         b.node({"name": "imported_meshes", "children": nodes})
 

@@ -38,7 +38,7 @@ def user_meshes(world: WorldState) -> Mesh:
     out = []
     for m in world.meshes:
         surface = mesh_surface(world.mesh_arrays, m)
-        if surface is None:
+        if surface is None or not m.placed:
             continue
         f = surface.faces_f3.reshape(-1)
         rgb = surface_colors(surface)

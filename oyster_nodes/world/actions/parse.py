@@ -30,6 +30,7 @@ from ...types import ActionScript
 from .events import (
     EVENT_KINDS,
     INTERVAL,
+    MAX_EVENTS,
     POSITIONAL,
     ActionError,
     check_event,
@@ -50,7 +51,14 @@ ALIASES: dict[str, str] = {
     "goto": "move",
     "paint": "material",
 }
+#: a script's size limits: MAX_SCRIPT_CHARS characters and MAX_EVENTS events (events.py). 2000 events of ~100
+#: characters (a spawn with its fields) fit; so do the 'viewer' lines of a long recording (up to 240 points,
+#: ~4 KB each). A script is parsed and kept whole in the workflow, its cache key and the editor, so it stays
+#: well under the workflow file's limit, and a bigger one is refused before any line is read (check_size)
 MAX_SCRIPT_CHARS = 200_000
+#: what to do about a script over the limits
+SIZE_FIX = ("keep fewer events or shorter lines (a long path in fewer points), or split the shot over several "
+            "action script and simulate nodes")
 #: how much of a line an event keeps as its text (the timeline's event records hold up to 500 characters)
 MAX_TEXT = 500
 
@@ -140,7 +148,7 @@ def _token(kind: str, m: re.Match[str], column: int) -> Token:
 
 def parse_script(text: str, *, encoder: Any = None, english: bool = True) -> Parsed:
     """Events from the line form or JSON; English lines need the sentence encoder (loaded on demand)."""
-    _check_length(text)
+    check_size(text)
     if _is_json(text):
         return parse_json(text)
     return parse_lines(text, encoder=encoder, english=english)
@@ -153,8 +161,7 @@ def check_script(text: str, *, format: str = "auto", english: bool = True) -> No
     are left to the English reader when `english`: it needs the sentence encoder, so they are read when the
     script's node runs.
     """
-    if format == "auto":
-        _check_length(text)
+    check_size(text, json_form=None if format == "auto" else format == "json")
     if format == "json" or (format == "auto" and _is_json(text)):
         parse_json(text)
         return
@@ -166,9 +173,17 @@ def check_script(text: str, *, format: str = "auto", english: bool = True) -> No
                 raise
 
 
-def _check_length(text: str) -> None:
+def check_size(text: str, *, json_form: bool | None = None) -> None:
+    """Refuses, before reading a line, a script over MAX_SCRIPT_CHARS characters or with more event lines than
+    a script may hold events (MAX_EVENTS); counting them costs one look at the text, not the parsing of
+    its lines (an English line takes the sentence encoder)."""
     if len(text) > MAX_SCRIPT_CHARS:
         raise ActionError(f"the script is {len(text)} characters; the limit is {MAX_SCRIPT_CHARS}")
+    if _is_json(text) if json_form is None else json_form:
+        return
+    lines = sum(1 for line in text.splitlines() if line.split("#", 1)[0].strip())
+    if lines > MAX_EVENTS:
+        raise ActionError(f"the script has {lines} event lines; a script holds at most {MAX_EVENTS} events")
 
 
 def _is_json(text: str) -> bool:
@@ -183,6 +198,7 @@ def _event_lines(text: str) -> list[tuple[int, str]]:
 def parse_lines(text: str, *, encoder: Any = None, english: bool = True) -> Parsed:
     from .english import EnglishReader
 
+    check_size(text, json_form=False)
     out = Parsed(events=[])
     reader: EnglishReader | None = None
     for number, raw_line in _event_lines(text):
@@ -306,6 +322,7 @@ def _field_value(kind: str, name: str, tok: Token, line: int) -> Any:
 
 def parse_json(text: str) -> Parsed:
     """Events from a JSON list (or {"events": [...]}); errors carry the line and column of the event."""
+    check_size(text, json_form=True)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -313,6 +330,8 @@ def parse_json(text: str) -> Parsed:
     items = doc.get("events") if isinstance(doc, dict) else doc
     if not isinstance(items, list):
         raise ActionError('JSON scripts are a list of events or {"events": [...]}', 1, 1)
+    if len(items) > MAX_EVENTS:
+        raise ActionError(f"the script has {len(items)} events; a script holds at most {MAX_EVENTS} events", 1, 1)
     starts = _item_starts(text)
     out = Parsed(events=[])
     for k, item in enumerate(items):

@@ -164,7 +164,7 @@ def _trees(world: WorldState, lead: Subject) -> list[Subject]:
 def _meshes(world: WorldState) -> list[Subject]:
     out = []
     for m in world.meshes:
-        if m.extra.get("role") in ("backdrop", "stand"):  # a studio set's pieces are no product
+        if m.extra.get("role") in ("backdrop", "stand") or not m.placed:  # a set's pieces, a mesh kept aside
             continue
         v = world.mesh_arrays.get(f"mesh_{m.id}_v")
         if v is None or not len(v):

@@ -31,6 +31,8 @@ from ..state.world_state import INSTANCE_KINDS, WorldState
 from .operations import next_id
 
 SUFFIXES = (".glb", ".obj")
+#: where an imported mesh goes: standing on the ground at x, y, or kept aside for mesh bodies to spawn from
+PLACES = ("ground", "aside")
 #: the side of a product a shot should show → its direction in the mesh's own frame (radians from +X):
 #: glTF's convention, kept for Z-up files too: the front faces -Y once Y-up is turned to Z-up (glTF +Z), the
 #: asset's left is +X
@@ -484,12 +486,20 @@ def import_mesh(
     yaw_deg: float = 0.0,
     up_axis: str = "y",
     side: str = "front",
+    place: str = "ground",
     limits: MeshLimits | None = None,
     note: Note | None = None,
 ) -> WorldState:
-    """A new state with the mesh standing on the terrain at (x, y); `side` is the side a shot should show."""
+    """A new state with the mesh standing on the terrain at (x, y); `side` is the side a shot should show.
+    `place` "aside" keeps the mesh out of the world instead (x, y and yaw unused): only action scripts' mesh
+    spawns (shape mesh) bring it in, as bodies."""
     lim = limits or MeshLimits()
     path = Path(path)
+    if place not in PLACES:
+        raise MeshImportError(f"place must be one of {', '.join(PLACES)}, got {place!r}")
+    if place == "aside":
+        return keep_aside(state, read_mesh(path, up_axis=up_axis, limits=lim, note=note), path.name, scale=scale,
+                          limits=lim)
     in_studio = studio_set.is_studio(state)  # a studio's product stands on its stand, wherever x and y say
     if not in_studio and not (0.0 <= x <= state.size_m and 0.0 <= y <= state.size_m):
         raise MeshImportError(f"position ({x:g}, {y:g}) is outside the world (0..{state.size_m:g} m)")
@@ -501,12 +511,7 @@ def import_mesh(
         raise MeshImportError(f"side must be one of {', '.join(SIDES)}, got {side!r}")
     surface = read_mesh(path, up_axis=up_axis, limits=lim, note=note)
     vertices = surface.vertices_v3
-    extent = float(np.ptp(vertices, axis=0).max()) * scale
-    if extent > min(lim.max_extent_m, 2.0 * state.size_m):
-        raise MeshImportError(
-            f"{path.name}: {extent:.0f} m across after scaling is too large for this world "
-            f"(limit {min(lim.max_extent_m, 2.0 * state.size_m):.0f} m); lower the scale"
-        )
+    extent = _extent(state, surface, path.name, scale, lim)
     yaw = math.radians(yaw_deg)
     if in_studio:
         state, x, y, z = studio_set.seat_import(state, vertices, scale)
@@ -525,6 +530,32 @@ def import_mesh(
                          extra={"role": "product"} if in_studio else {})
     arrays = {**state.mesh_arrays, **surface.arrays(mesh_id)}
     return dataclasses.replace(state, meshes=[*state.meshes, item], mesh_arrays=arrays)
+
+
+def keep_aside(state: WorldState, surface: MeshRead, name: str, *, scale: float = 1.0,
+               limits: MeshLimits | None = None) -> WorldState:
+    """A new state holding a mesh read from file `name` but not standing anywhere (see MeshPlacement.placed):
+    its id, geometry and look are there for mesh bodies to spawn from."""
+    if not (scale > 0 and math.isfinite(scale)):
+        raise MeshImportError(f"scale must be a positive number, got {scale!r}")
+    extent = _extent(state, surface, name, scale, limits or MeshLimits())
+    mesh_id = _mesh_id(state, Path(name).stem)
+    item = MeshPlacement(id=mesh_id, name=name, pos=(0.0, 0.0, 0.0), scale=float(scale),
+                         vertices=int(len(surface.vertices_v3)), faces=int(len(surface.faces_f3)),
+                         extent_m=round(extent, 3), materials=surface.materials, extra={"aside": True})
+    arrays = {**state.mesh_arrays, **surface.arrays(mesh_id)}
+    return dataclasses.replace(state, meshes=[*state.meshes, item], mesh_arrays=arrays)
+
+
+def _extent(state: WorldState, surface: MeshRead, name: str, scale: float, lim: MeshLimits) -> float:
+    """The mesh's largest extent after scaling; refused when too large for the world."""
+    extent = float(np.ptp(surface.vertices_v3, axis=0).max()) * scale
+    if extent > min(lim.max_extent_m, 2.0 * state.size_m):
+        raise MeshImportError(
+            f"{name}: {extent:.0f} m across after scaling is too large for this world "
+            f"(limit {min(lim.max_extent_m, 2.0 * state.size_m):.0f} m); lower the scale"
+        )
+    return extent
 
 
 #: "a bottle on a smooth rock", "a watch resting on a stone", "a flask on a boulder" (not "on a stone bridge")

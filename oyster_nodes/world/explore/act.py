@@ -39,6 +39,15 @@ class ActError(ValueError):
     """An action the viewer asked for that cannot happen; the text says why and what would work."""
 
 
+class FileNeeded(ActError):
+    """A line names a mesh file the world does not import: `path` as written, to import it live where the
+    session may read files (the message says how to bring it in otherwise)."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 @dataclass(kw_only=True, frozen=True, slots=True)
 class Part:
     """One body of a thing: shape, size (as a spawn event takes it), surface, and offset from its centre."""
@@ -89,7 +98,9 @@ COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
 
 #: words for the world's imported product (or its one imported mesh): "the product here"
 PRODUCT_WORDS = ("product", "products", "mesh", "meshes", "model", "models")
-_MESH_FILE = re.compile(r"[a-z0-9_\-]+\.(?:glb|gltf|obj|ply|stl)\b")
+#: a mesh file named in a line, with the folders before it as written ('chair.glb', './models/lamp.obj')
+MESH_FILE = re.compile(r"(?<![\w./\-])((?:\.{0,2}/)?(?:[\w.\-]+/)*[\w\-]+(?:\.[\w\-]+)*\.(?:glb|gltf|obj|ply|stl|fbx|dae|3ds|"
+                       r"blend|usd|usda|usdc|usdz|abc))\b", re.IGNORECASE)
 
 
 def understood(world: WorldState | None = None) -> str:
@@ -110,16 +121,18 @@ def mesh_in(text: str, words: list[str], world: WorldState) -> tuple[str, int] |
     """The imported mesh a line names and the index of its word: by file name ('chair.glb'), by its id or
     file name without the extension ('two chairs here'), or as 'the product' (the studio's product, else the
     world's one imported mesh). A file name the world does not import is an error saying how to bring it in."""
-    low = text.lower()
-    named = _MESH_FILE.search(low)
+    named = MESH_FILE.search(text)
     if named:
-        stem = _stem(named.group(0))
-        mesh = next((m for m in world.meshes if m.name.lower() == named.group(0) or m.id.lower() == stem), None)
+        path = named.group(1)
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        stem = _stem(name)
+        mesh = next((m for m in world.meshes if m.name.lower() == name.lower() or m.id.lower() == stem), None)
         if mesh is None:
             known = ", ".join(f"{m.id} ({m.name})" for m in world.meshes) or "none"
-            raise ActError(f"{named.group(0)!r} is not imported into this world (imported meshes: {known}); add a "
-                           "mesh import node for the file, wire it into the world, and explore that world")
-        return mesh.id, next((k for k, w in enumerate(words) if w == _words(stem)[0]), 0)
+            raise FileNeeded(f"{path!r} is not imported into this world (imported meshes: {known}); add a mesh "
+                             "import node for the file, wire it into the world, and explore that world", path)
+        first = (_words(stem) or [""])[0]
+        return mesh.id, next((k for k, w in enumerate(words) if w == first), 0)
     for k, w in enumerate(words):
         for m in world.meshes:
             if w in (m.id.lower(), _stem(m.name), f"{m.id.lower()}s", f"{_stem(m.name)}s"):
@@ -265,7 +278,7 @@ def spawn_events(text: str, reader: EnglishReader, world: WorldState, sim: World
     noun, at, parts = _what(text, words, world)
     n = count_in(text, words, at)
     word = {"sphere": "ball", "box": "box", "capsule": "log"}.get(parts[0].shape, "thing")
-    said = _MESH_FILE.sub(word, text.lower()) if parts[0].shape == "mesh" else text.lower()
+    said = MESH_FILE.sub(word, text).lower() if parts[0].shape == "mesh" else text.lower()
     fields = reader.spawn_fields(re.sub(rf"\b{re.escape(words[at])}\b", word, said))
     anchor = anchor_in(text, world, sim, viewer)
     if "pos" in fields:  # coordinates in the text win
@@ -475,4 +488,4 @@ def read_line(text: str, reader: EnglishReader, world: WorldState, sim: WorldSes
     return [out]
 
 
-__all__ = ["THINGS", "ActError", "Viewer", "drop_event", "push_event", "read_line", "throw_event", "understood"]
+__all__ = ["MESH_FILE", "THINGS", "ActError", "FileNeeded", "Viewer", "drop_event", "push_event", "read_line", "throw_event", "understood"]

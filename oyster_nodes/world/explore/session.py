@@ -5,7 +5,9 @@ for live spawns), the renderer (given by the caller, e.g. from the executor's co
 timelines (Direct: play, pause, seek, edit, branch; see `direct`) and a recording of the camera, which with
 the current branch's events becomes a camera-keyframes node and an action-script node so the session renders
 as a full-quality shot. Messages from a client are plain dicts; a bad one gets an error reply and leaves the
-session running. Frames are JPEG bytes; a client that falls behind gets the newest frame (the caller keeps
+session running. A 'say' line naming a mesh file the world does not import brings it in from `files` (the output
+folder, confined as a node's paths are) as an edit of its own, which a recording turns into a mesh import node.
+Frames are JPEG bytes; a client that falls behind gets the newest frame (the caller keeps
 one slot, never a queue).
 
 Message types (each a dict with "type"; the reply is {"ok": true, ...} or {"ok": false, "error": ...}):
@@ -19,16 +21,29 @@ import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import cv2
 import numpy as np
 
+from ...paths import inside_folder
 from ...types import Image
-from ..actions.events import EVENT_KINDS, check_event, check_field, format_event
+from ..actions.events import EVENT_KINDS, ActionError, check_event, check_field, format_event
+from ..actions.parse import check_size
+from ..edit.meshimport import SUFFIXES as MESH_SUFFIXES
+from ..edit.meshimport import MeshLimits
 from ..edit.operations import EditError, set_time, set_weather
 from ..prompt.concepts import WEATHERS
-from ..simulate.run import FrameSample, SessionSnapshot, SimSettings, SimulationError, Spare, WorldSession
+from ..simulate.run import (
+    MAX_SPARE_MESHES,
+    FrameSample,
+    SessionSnapshot,
+    SimSettings,
+    SimulationError,
+    Spare,
+    WorldSession,
+)
 from ..state.records import Agent, number
 from ..state.world_state import WorldState
 from . import act
@@ -51,6 +66,8 @@ MESSAGE_TYPES = ("keys", "look", "mode", "speed", "time", "weather", "event", "s
                  "play", "pause", "seek", "status", "branch", "checkout", "branches", "edits", "remove_edit",
                  "snapshot", "restore")
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+#: the kind of an edit that brings a mesh file in (not an action event: a recording makes it a mesh import node)
+IMPORT = "import_mesh"
 
 
 class ExploreError(ValueError):
@@ -69,6 +86,9 @@ class ExploreSettings:
     duration_s: float = 600.0
     #: free bodies and agents for live spawns (throw, drop, spawn text)
     spare: Spare = field(default_factory=Spare)
+    #: what a mesh file brought in live may hold (smaller than a mesh import node's: it is read while you watch)
+    import_limits: MeshLimits = field(default_factory=lambda: MeshLimits(
+        max_file_bytes=16_000_000, max_faces=200_000, max_vertices=400_000))
 
 
 @dataclass(kw_only=True, slots=True)
@@ -96,7 +116,11 @@ class Saved:
 class ExploreSession:
     def __init__(self, world: WorldState, renderer: Any, *, events: list[dict[str, Any]] | None = None,
                  settings: ExploreSettings | None = None, start: tuple[float, float] | None = None,
-                 encoder: Any = None) -> None:
+                 encoder: Any = None, files: Path | None = None) -> None:
+        #: the folder mesh files named in 'say' lines are imported from (the output folder, which a mesh import
+        #: node reads); None: a file the world does not import is answered with how to bring it in
+        self.files = files
+        self._surfaces: dict[str, Any] = {}
         #: the sentence encoder (or a provider of it) for 'say' messages in English, as action scripts read them
         self.encoder = encoder
         self.settings = settings or ExploreSettings()
@@ -192,12 +216,14 @@ class ExploreSession:
         text = msg.get("text")
         if not isinstance(text, str) or not text.strip() or len(text) > 200 or "\n" in text:
             raise ExploreError("'say' takes one short line (up to 200 characters), e.g. 'make it rain'")
-        try:
-            events = [_from_now(e) for e in parse_lines(text, encoder=None, english=False).events]
-        except NotLineForm:
-            events = self._english(text)
-        did, undo = [], self._undo_point()
-        try:  # a line is applied whole or not at all
+        did: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        undo = self._undo_point()
+        try:  # a line is applied whole or not at all (a mesh file it brought in goes again too)
+            try:
+                events = [_from_now(e) for e in parse_lines(text, encoder=None, english=False).events]
+            except NotLineForm:
+                events = self._english(text, did)
             for raw in events:
                 applied = self._edit(raw)
                 did.append(self._env_reply() if applied["kind"] in ("time", "weather") else {"event": _brief(applied)})
@@ -223,7 +249,9 @@ class ExploreSession:
         self.branch.near = near
         del self.recording[recorded:]
 
-    def _english(self, text: str) -> list[dict[str, Any]]:
+    def _english(self, text: str, did: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The events an English line asks for; a mesh file it names that the world does not import is
+        imported first (an edit of its own, reported in `did`), where the session may read files."""
         from ..actions.english import EnglishReader
 
         if self.encoder is None:
@@ -232,7 +260,68 @@ class ExploreSession:
         if self._reader is None:
             self._reader = EnglishReader(encoder=self.encoder)
         self._reader.context = list(self.sim.events)
+        try:
+            return act.read_line(text, self._reader, self.world, self.sim, self._viewer())
+        except act.FileNeeded as need:
+            imported = self._edit(self._import_request(need))
+            did.append({"imported": {k: imported[k] for k in ("path", "mesh", "name")}})
         return act.read_line(text, self._reader, self.world, self.sim, self._viewer())
+
+    # --- mesh files brought in live ------------------------------------------------------------------
+
+    def _import_request(self, need: act.FileNeeded) -> dict[str, Any]:
+        """The edit that imports a mesh file a line named, checked: a GLB or OBJ inside the session's folder."""
+        if self.files is None:
+            raise ExploreError(str(need))
+        name = need.path.replace("\\", "/").rsplit("/", 1)[-1]
+        if Path(name).suffix.lower() not in MESH_SUFFIXES:
+            raise ExploreError(f"{name}: only {' and '.join(MESH_SUFFIXES)} files can be imported (as the mesh import "
+                               "node reads them); convert it to GLB and name that file")
+        self._file(need.path)
+        kept = len(set(self.sim.spare.mesh_ids(self.sim.world)))
+        if kept >= MAX_SPARE_MESHES:
+            raise ExploreError(f"this session already keeps spare bodies of {kept} meshes, the most it keeps; spawn "
+                               "one of those, or import the file with a mesh import node and spawn it in a script")
+        return {"kind": IMPORT, "path": str(PurePosixPath(need.path))}
+
+    def _file(self, relative: str) -> Path:
+        """The file at `relative` inside the session's folder, confined as a node's paths are."""
+        try:
+            path = inside_folder(Path(self.files or "."), relative)
+        except ValueError as exc:
+            raise ExploreError(f"cannot import {relative!r}: the path {exc}; put the file in the output folder and "
+                               "name it from there, e.g. 'put models/chair.glb here'") from None
+        if not path.is_file():
+            raise ExploreError(f"there is no file {relative!r} in the output folder; put it there (or name it as it "
+                               "is under the output folder) and say it again")
+        return path
+
+    def _import(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Bring a mesh file into this session's world, kept aside (as world.import_mesh with place aside), and
+        give the simulation spare bodies of it. The file is read once: replays and rewinds use what was read."""
+        from ..edit.meshimport import MeshImportError, keep_aside, read_mesh
+        from ..simulate.run import mesh_problem
+
+        relative = str(raw.get("path", ""))
+        try:
+            surface = self._surfaces.get(relative)
+            if surface is None:
+                surface = read_mesh(self._file(relative), limits=self.settings.import_limits)
+            world = keep_aside(self.world, surface, PurePosixPath(relative).name, limits=self.settings.import_limits)
+        except MeshImportError as exc:
+            raise ExploreError(f"{relative!r} cannot be imported: {exc}") from None
+        mesh = world.meshes[-1].id
+        problem = mesh_problem(world, mesh)
+        if problem is not None:
+            raise ExploreError(f"{relative!r} was read but {problem}")
+        try:
+            self.sim.add_mesh(dataclasses.replace(self.sim.world, meshes=world.meshes, mesh_arrays=world.mesh_arrays),
+                              mesh)
+        except SimulationError as exc:
+            raise ExploreError(str(exc)) from None
+        self._surfaces[relative] = surface  # kept once it is in: what replays and rewinds bring in again
+        self.world = world
+        return {"kind": IMPORT, "path": relative, "mesh": mesh, "name": world.meshes[-1].name, "time": self.t}
 
     def _msg_throw(self, msg: dict[str, Any]) -> dict[str, Any]:
         return {"event": _brief(self._edit(act.throw_event(msg, self.world, self._viewer())))}
@@ -262,6 +351,8 @@ class ExploreSession:
         return applied
 
     def _apply(self, raw: dict[str, Any]) -> dict[str, Any]:
+        if raw.get("kind") == IMPORT:
+            return self._import(raw)
         if raw.get("kind") == "viewer":
             raise ExploreError("'viewer' events are where a recorded viewer stood; here the viewer is you (walk "
                                "there instead)")
@@ -496,14 +587,24 @@ class ExploreSession:
                 last = r.t
         duration = round(max(self.t, 0.1), 3)
         lines = [_line(e, e["time"]) for e in self.script] if with_script else []
-        lines += [_line(e.applied, e.frame / self.fps) for e in self.branch.edits if e.frame / self.fps <= duration]
+        done = [e for e in self.branch.edits if e.frame / self.fps <= duration]
+        lines += [_line(e.applied, e.frame / self.fps) for e in done if e.applied["kind"] != IMPORT]
         lines += viewer_lines(self.branch, self.fps, min(self.sim.frame, int(round(duration * self.fps))) - 1)
+        script = "\n".join(x for x in lines if x) or "# nothing was done in the session"
+        try:
+            check_size(script, json_form=False)
+        except ActionError as exc:
+            raise ExploreError(f"the recording does not fit one action script node: {exc.reason}; record a "
+                               "shorter stretch (rewind to a snapshot nearer its end and record from there)") from None
+        imports = {f"import{k + 1}": {"type": "world.import_mesh", "params": {
+            "path": e.applied["path"], "place": "aside", "up_axis": "y", "scale": 1.0}}
+            for k, e in enumerate(e for e in done if e.applied["kind"] == IMPORT)}
         return {
+            **imports,
             "camera": {"type": "camera.keyframes", "params": {"keys": keys or [{"time": 0.0, "position": list(
                 self.camera().position), "target": list(_target(self.camera()))}], "duration_s": duration,
                 "resolution": "720p", "ease": "linear"}},
-            "actions": {"type": "action.script", "params": {"script": "\n".join(x for x in lines if x) or
-                                                            "# nothing was done in the session", "english": False}},
+            "actions": {"type": "action.script", "params": {"script": script, "english": False}},
         }
 
 
@@ -565,6 +666,8 @@ def _brief(e: dict[str, Any]) -> dict[str, Any]:
 
 def _line(e: dict[str, Any], t: float) -> str:
     """An event as a script line that fires at the same simulation step as it did in the session."""
+    if e["kind"] == IMPORT:  # no script line: a recording makes it a mesh import node
+        return f"# {e['path']} imported as mesh {e['mesh']} at {_floor_time(t):g}s"
     fields = {f.name for f in EVENT_KINDS[e["kind"]]}
     raw = {k: v for k, v in e.items() if k in fields and v is not None} | {"kind": e["kind"]}
     if e["kind"] == "spawn" and "resolved_pos" in e:

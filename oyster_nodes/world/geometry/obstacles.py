@@ -56,7 +56,7 @@ def mesh_boxes(world: WorldState) -> list[tuple[float, ...]]:
     boxes = []
     for m in world.meshes:
         v = world.mesh_arrays.get(f"mesh_{m.id}_v")
-        if v is None or not len(v):
+        if v is None or not len(v) or not m.placed:
             continue
         pts = np.asarray(v, np.float64).reshape(-1, 3) * m.scale
         r = float(np.max(np.linalg.norm(pts[:, :2], axis=1)))

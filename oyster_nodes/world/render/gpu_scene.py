@@ -18,7 +18,8 @@ import moderngl
 import numpy as np
 
 from ..state.mesh_data import MeshSurface, mesh_surface
-from ..state.records import MeshMaterial, MeshPlacement
+from ..state.mesh_data import key as mesh_key
+from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
 from ..state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
 from .albedo import TERRAIN_SRGB, lamp_pools, terrain_albedo, terrain_normals
 from .meshes import (
@@ -61,15 +62,27 @@ GLASS_OPAQUE, GLASS_FILTER, GLASS_SHINE, GLASS_IDS = 0, 1, 2, 3
 USER_MESH_FORMAT = ("3f 3f 4f 2f 1f", "in_pos", "in_nrm", "in_col", "in_uv", "in_id")
 
 
+def placed_meshes(world: WorldState) -> list[MeshPlacement]:
+    """The imported meshes the GPU copy draws: not those kept aside (only bodies are made of them)."""
+    return [m for m in world.meshes if m.placed]
+
+
+def _aside_keys(world: WorldState) -> set[str]:
+    parts = ("v", "f", "n", "uv", "c", *(f"tex{k}" for k in range(MAX_MESH_TEXTURES)))
+    return {mesh_key(m.id, p) for m in world.meshes if not m.placed for p in parts}
+
+
 def static_hash(world: WorldState) -> str:
-    """Hash of what the GPU copy depends on (terrain, water, instances, structures, paths, meshes)."""
+    """Hash of what the GPU copy depends on (terrain, water, instances, structures, paths, placed meshes): a
+    world that gains a mesh kept aside (a mesh brought into Explore) keeps its GPU copy."""
     h = hashlib.blake2b(digest_size=16)
+    aside = _aside_keys(world)
     meta = {
         "size": world.size_m,
         "cell": world.cell_m,
         "structures": [s.to_json() for s in world.structures],
         "paths": [p.to_json() for p in world.paths],
-        "meshes": [m.to_json() for m in world.meshes],
+        "meshes": [m.to_json() for m in placed_meshes(world)],
         # the instance meshes' looks come from the spec (tree kinds, a car's paint and body)
         "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")}
         | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles") if look_of(world.spec or {}, k)},
@@ -84,7 +97,7 @@ def static_hash(world: WorldState) -> str:
         "yaw": world.inst_yaw,
         "scale": world.inst_scale,
         "var": world.inst_var,
-        **{f"mesh:{k}": v for k, v in world.mesh_arrays.items()},
+        **{f"mesh:{k}": v for k, v in world.mesh_arrays.items() if k not in aside},
     }
     hash_arrays(h, arrays)
     return h.hexdigest()
@@ -407,11 +420,12 @@ class GpuScene:
         parts = [(structure_mesh(s), first + i) for i, s in enumerate(w.structures)]
         self.structure_ids = (first, first + len(w.structures) - 1)
         first += len(w.structures)
-        self.mesh_ids = (first, first + len(w.meshes) - 1)
+        meshes = placed_meshes(w)
+        self.mesh_ids = (first, first + len(meshes) - 1)
         self._build_user_meshes(programs, first)
-        self.next_id = first + len(w.meshes)
+        self.next_id = first + len(meshes)
         self.static_vaos: dict[str, tuple[moderngl.VertexArray, moderngl.VertexArray, int]] = {}
-        backdrop = [(_backdrop_mesh(w, m, first + i), first + i) for i, m in enumerate(w.meshes)
+        backdrop = [(_backdrop_mesh(w, m, first + i), first + i) for i, m in enumerate(meshes)
                     if m.extra.get("role") == "backdrop"]
         for name, items in (("structure", parts), ("backdrop", backdrop)):
             data = _with_ids(items)
@@ -465,7 +479,7 @@ class GpuScene:
         self.user_shadow_vao: moderngl.VertexArray | None = None
         self.user_prog = programs["user_mesh"]
         rows, indices, base = [], [], 0
-        for i, m in enumerate(self.world.meshes):
+        for i, m in enumerate(placed_meshes(self.world)):
             surface = mesh_surface(self.world.mesh_arrays, m)
             if surface is None or m.extra.get("role") == "backdrop":  # drawn as a static mesh (_backdrop_mesh)
                 continue
@@ -740,7 +754,7 @@ SET_SHADOW_REACH_M = 1.6
 def _set_bounds(w: WorldState) -> tuple[np.ndarray, np.ndarray]:
     """A studio's stand and product (not its backdrop), and the floor around them: the box the key light's
     shadow map covers, so a product a few centimetres across casts a sharp shadow."""
-    pieces = [m for m in w.meshes if m.extra.get("role") != "backdrop"]
+    pieces = [m for m in placed_meshes(w) if m.extra.get("role") != "backdrop"]
     centre = np.array(next(m.pos for m in pieces if m.extra.get("role") == "stand"), np.float64)
     half = max(m.extent_m * m.scale for m in pieces) / 2 + SET_SHADOW_REACH_M
     top = max(m.pos[2] + m.extent_m * m.scale for m in pieces) + 0.3

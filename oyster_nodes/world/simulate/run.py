@@ -31,7 +31,7 @@ from ..state.world_state import WorldState, water_at
 from .agents import AVOID_REACH_M, AgentState
 from .env import EnvModel
 from .resolve import SimulationError, resolve_shot
-from .scene import SPARE_GEOMS, build_mjcf, contact_solref, fill_heightfield, inertia, mesh_vertices
+from .scene import SPARE_GEOMS, build_mjcf, contact_solref, fill_heightfield, grow_mjcf, inertia, mesh_vertices
 
 GRAVITY = np.array([0.0, 0.0, -9.81])
 AIR_DENSITY, DRAG_COEFF = 1.2, 0.6
@@ -136,8 +136,9 @@ _MUTABLE_STATE = ("alive", "rgb", "forces", "animations", "impacts", "last_impac
                   "agents", "notes", "events", "masses", "bodies", "agent_specs", "body_ids", "geom_ids",
                   "qpos_adr", "qvel_adr", "agent_bodies", "mocap", "agent_geoms", "index", "free_bodies",
                   "free_agents", "viewer_xy", "spare_held")
-#: replaced, never changed in place, so snapshots keep them by reference
-_REPLACED_STATE = ("env", "wind")
+#: replaced, never changed in place, so snapshots keep them by reference; the model is changed in place by events
+#: (its _MUTABLE_MODEL fields, copied into snapshots) and replaced when a mesh comes in (`add_mesh`)
+_REPLACED_STATE = ("env", "wind", "world", "model", "xml", "unit_inertia")
 
 
 class WorldSession:
@@ -190,15 +191,48 @@ class WorldSession:
         self.wind = self.env.wind_vectors(np.arange(self.n_frames * self.substeps + 1) * self.dt)
 
     def _compile(self, focus_xy: np.ndarray) -> Any:
-        xml = build_mjcf(self.world, self.bodies, self.agent_specs, dt=self.dt, focus_xy=focus_xy,
-                         spare_bodies=self.spare.body_shapes(), spare_agents=self.spare.agent_kinds(),
-                         spare_meshes=self.spare.mesh_ids(self.world))
+        self.xml = build_mjcf(self.world, self.bodies, self.agent_specs, dt=self.dt, focus_xy=focus_xy,
+                              spare_bodies=self.spare.body_shapes(), spare_agents=self.spare.agent_kinds(),
+                              spare_meshes=self.spare.mesh_ids(self.world))
+        return self._model_of(self.xml, self.world)
+
+    def _model_of(self, xml: str, world: WorldState) -> Any:
         try:
             model = self.mj.MjModel.from_xml_string(xml)
         except ValueError as exc:
             raise SimulationError(f"the physics model could not be built: {exc}") from None
-        fill_heightfield(model, self.world)
+        fill_heightfield(model, world)
         return model
+
+    def add_mesh(self, world: WorldState, mesh: str) -> None:
+        """Take a mesh the world gained while the session runs (`world` is this session's world with it, kept
+        aside): the model is compiled again with spare bodies of it added after every other body, and goes on
+        from the state it had. Snapshots taken before keep the model they had, so rewinds stay exact."""
+        before, after = self.spare.mesh_ids(self.world), self.spare.mesh_ids(world)
+        added = after[len(before):]
+        if after[: len(before)] != before or not added or set(added) != {mesh}:
+            raise SimulationError(f"the session cannot keep spare bodies of {mesh!r}: it keeps spare bodies of "
+                                  f"{self.spare.meshes} per mesh for the first {MAX_SPARE_MESHES} usable meshes")
+        xml = grow_mjcf(self.xml, world, mesh, kind=len(dict.fromkeys(before)), first=len(before),
+                        count=len(added), dt=self.dt)
+        model, old_model, old = self._model_of(xml, world), self.model, self.data
+        for name in _MUTABLE_MODEL:  # bodies and geoms already there keep their index: the prefix
+            getattr(model, name)[: len(getattr(old_model, name))] = getattr(old_model, name)
+        data = self.mj.MjData(model)
+        data.time = old.time
+        for name in ("qpos", "qvel", "qacc_warmstart", "qfrc_applied", "xfrc_applied", "mocap_pos", "mocap_quat"):
+            getattr(data, name)[: len(getattr(old, name))] = getattr(old, name)
+        self.model, self.data, self.xml, self.world = model, data, xml, world
+        self._set_const()
+        self.mj.mj_kinematics(model, data)
+        self.unit_inertia = dict(self.unit_inertia)
+        obj = self.mj.mjtObj
+        for k in range(len(before), len(after)):
+            b = int(self.mj.mj_name2id(model, obj.mjOBJ_BODY, f"pm{k}"))
+            self.unit_inertia[b] = model.body_inertia[b].copy()
+            self.free_bodies.setdefault(f"mesh:{mesh}", []).append(
+                (b, int(self.mj.mj_name2id(model, obj.mjOBJ_GEOM, f"pmg{k}")),
+                 int(model.jnt_qposadr[model.body_jntadr[b]]), int(model.jnt_dofadr[model.body_jntadr[b]])))
 
     def _find_ids(self) -> None:
         """MuJoCo ids and addresses of every body's body, geom, joint and of every agent's mocap body."""
@@ -296,6 +330,9 @@ class WorldSession:
 
     def restore(self, snap: SessionSnapshot) -> None:
         """Go back (or forward) to a snapshot of this session."""
+        if snap.state["model"] is not self.model:  # from before (or after) a mesh came in
+            self.model = snap.state["model"]
+            self.data = self.mj.MjData(self.model)
         mass_changed = not np.array_equal(self.model.body_mass, snap.model_arrays["body_mass"])
         for k, v in snap.model_arrays.items():
             getattr(self.model, k)[...] = v

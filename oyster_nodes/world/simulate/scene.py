@@ -199,8 +199,7 @@ def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec
               for k, b in enumerate(bodies) if b.shape == "mesh" and b.mesh]
     parts += [f'<mesh name="static_mesh{k}" vertex="{_floats(v.ravel())}"/>' for k, v in _static_meshes(world)]
     kinds = list(dict.fromkeys(spare_meshes))
-    parts += [f'<mesh name="spare_mesh{j}" vertex="{_floats(mesh_vertices(world, m).ravel())}"/>'
-              for j, m in enumerate(kinds)]
+    parts += [_spare_mesh_asset(world, j, m) for j, m in enumerate(kinds)]
     parts.append("</asset><worldbody>")
     terrain_ref = contact_solref(TERRAIN_BOUNCE, dt)
     parts.append(f'<geom name="terrain" type="hfield" hfield="terrain" pos="{size / 2!r} {size / 2!r} {lo!r}" '
@@ -213,11 +212,30 @@ def build_mjcf(world: WorldState, bodies: list[BodySpec], agents: list[AgentSpec
     for k, shape in enumerate(spare_bodies):
         parts.append(_spare_xml(k, shape, dt))
     for k, mesh in enumerate(spare_meshes):
-        parts.append(_spare_xml(k, "mesh", dt, geom=f'type="mesh" mesh="spare_mesh{kinds.index(mesh)}"', prefix="pm"))
+        parts.append(_spare_mesh_body(k, kinds.index(mesh), dt))
     for k, kind in enumerate(spare_agents):
         parts.append(_agent_xml(k, AgentSpec(id=f"q{k}", kind=kind, pos=[0.0, 0.0]), dt, prefix="q"))
     parts.append("</worldbody></mujoco>")
     return "".join(parts)
+
+
+def grow_mjcf(xml: str, world: WorldState, mesh: str, *, kind: int, first: int, count: int, dt: float) -> str:
+    """`xml` (a document of build_mjcf) with `count` more spare bodies of an imported mesh, `pm{first}`, ...,
+    and the mesh's hull as asset `spare_mesh{kind}`; both go last, so every body, geom, joint and mocap body
+    already there keeps its id and address (a model compiled from it can take the old model's state)."""
+    asset = _spare_mesh_asset(world, kind, mesh)
+    bodies = "".join(_spare_mesh_body(k, kind, dt) for k in range(first, first + count))
+    head, tail = xml.rsplit("</asset>", 1)
+    tail_head, end = tail.rsplit("</worldbody>", 1)
+    return f"{head}{asset}</asset>{tail_head}{bodies}</worldbody>{end}"
+
+
+def _spare_mesh_asset(world: WorldState, kind: int, mesh: str) -> str:
+    return f'<mesh name="spare_mesh{kind}" vertex="{_floats(mesh_vertices(world, mesh).ravel())}"/>'
+
+
+def _spare_mesh_body(k: int, kind: int, dt: float) -> str:
+    return _spare_xml(k, "mesh", dt, geom=f'type="mesh" mesh="spare_mesh{kind}"', prefix="pm")
 
 
 def _height_range(world: WorldState) -> tuple[float, float]:
@@ -310,7 +328,7 @@ def _static_meshes(world: WorldState) -> list[tuple[int, np.ndarray]]:
     out = []
     for k, m in enumerate(world.meshes):
         v = world.mesh_arrays.get(f"mesh_{m.id}_v")
-        if v is None or len(v) < 4:
+        if v is None or len(v) < 4 or not m.placed:  # a mesh kept aside is only a spawnable body
             continue
         pts = np.asarray(v, np.float64).reshape(-1, 3) * m.scale
         if len(pts) > MAX_HULL_VERTICES:

@@ -312,6 +312,12 @@ class MeshPlacement:
             out["facing_yaw"] = self.facing_yaw
         return out | self.extra
 
+    @property
+    def placed(self) -> bool:
+        """Whether it stands in the world (drawn, solid, exported); a mesh kept aside (extra "aside", see
+        `world.import_mesh`'s place) is only there for action scripts to spawn as bodies."""
+        return not self.extra.get("aside")
+
 
 @dataclass(kw_only=True, slots=True)
 class Track:
