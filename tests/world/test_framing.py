@@ -225,7 +225,7 @@ def test_presets_circle_the_subject_the_still_frames() -> None:
     assert np.hypot(aim[0] - car[0], aim[1] - car[1]) < 0.5 and car[2] < aim[2] < car[2] + 2.0
 
 
-def test_named_props_are_kept_in_frame_but_never_framed_for_themselves() -> None:
+def test_named_props_are_kept_in_frame_beside_a_named_building() -> None:
     world = flat(256.0)
     rng = np.random.default_rng(2)
     xy = rng.uniform(150.0, 200.0, (30, 2))

@@ -4,7 +4,9 @@ The subjects come from what the prompt named (world.spec: water, structures, pro
 world holds (imported meshes, vehicles, structures, roads and rivers, water). They are ranked (an imported product
 > vehicles > named structures > roads > named water > the landscape); the first is framed to a screen size that
 suits its real size and the lens (a product or a car at eye level, a building at a few times its size, a
-landscape from the air), the rest are kept in frame where a viewpoint allows it.
+landscape from the air), the rest are kept in frame where a viewpoint allows it. Named props (crates, fences,
+flower fields: props_framing.py) are kept in frame beside the first subject, or framed for themselves when the
+first would be only the landscape.
 
 Candidate viewpoints are scored without rendering: sample points of every subject are projected through the
 Camera and tested for a clear line of sight over the heightfield, a fan of rays finds the world's border, and the
@@ -24,6 +26,7 @@ from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+from . import props_framing as pf
 from .beach import beach_shot, wants_beach
 from .cover import LowCover, higher_rises
 from .trees import named_trees
@@ -31,11 +34,9 @@ from .trees import named_trees
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
                                 "props": 5, "trees": 4, "landscape": 0}
-#: subjects only ever kept in frame beside the main one, never framed for themselves
+#: subjects kept in frame beside the main one (props are framed for themselves only where nothing larger is named,
+#: see `_promoted`; trees never are)
 ALONGSIDE = ("props", "trees")
-#: spec props (and fences) -> the instance kinds that show them; kept in frame beside the subject
-PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
-                                          "barrels": ("barrel",), "fences": ("fence",)}
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
@@ -370,25 +371,40 @@ def _shore(world: WorldState, wet: np.ndarray, m: float, sample: np.ndarray) -> 
 
 
 def _props(world: WorldState, spec: dict) -> list[Subject]:
-    """The props the prompt names (rocks, lamps, crates, barrels, fences) as one subject: only ever kept in frame
-    beside the main one (never framed for themselves)."""
-    asked = {**(spec.get("props") or {}), **{k: v for k, v in (spec.get("structures") or {}).items() if k == "fences"}}
-    names = [n for n in PROP_KINDS if asked.get(n)]
+    """The props the prompt names (rocks, lamps, crates, barrels, fences, flower fields) as one subject: kept in
+    frame beside the main one, or framed for themselves when nothing larger is named (see `_promoted`)."""
+    names = pf.named_props(spec)
     if not names or not len(world.inst_kind):
         return []
-    ids = [INSTANCE_KINDS.index(k) for n in names for k in PROP_KINDS[n]]
-    where = np.nonzero(np.isin(world.inst_kind, ids))[0]
-    if not len(where):
+    xyz, area = pf.prop_points(world, names)
+    if not len(xyz):
         return []
-    where = where[np.linspace(0, len(where) - 1, min(len(where), 400)).astype(int)]
-    xyz = world.inst_xyz[where].astype(np.float64) + (0.0, 0.0, 0.5)
-    area = np.maximum(world.inst_scale[where].astype(np.float64), 0.2) ** 2 * 1.2
     if "rocks" in names:  # rock faces of the terrain show rock as well as boulders do
         faces, cell = _rock_faces(world)
         xyz, area = np.concatenate([xyz, faces]), np.concatenate([area, np.full(len(faces), cell)])
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
                     area_m2=area)]
+
+
+def _promoted(world: WorldState, found: list[Subject]) -> Subject:
+    """The first subject that is not props; where that is only the landscape and the prompt names props other
+    than rocks (the land's own), the densest group of those instead (framed for itself, the rest of the named
+    props kept in frame beside it)."""
+    primary = next(s for s in found if s.kind not in ALONGSIDE)
+    props = next((s for s in found if s.kind == "props" and s.named), None)
+    if primary.kind != "landscape" or props is None:
+        return primary
+    names = [n for n in pf.named_props(world.spec or {}) if n != "rocks"]
+    pts, area = pf.prop_points(world, names)
+    if not len(pts):
+        return primary
+    keep = pf.densest_group(pts, area)
+    pts, area = pts[keep], area[keep]
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return Subject(kind="props", label="the " + " and ".join(names), centre=(lo + hi) / 2,
+                   width_m=float(max(hi[:2] - lo[:2]) + 3.0),
+                   height_m=float(max(hi[2] - lo[2], 0.0) + 2.0), points=pts, area_m2=area)
 
 
 def _cliffs(world: WorldState, spec: dict) -> list[Subject]:
@@ -474,7 +490,7 @@ class _Candidate:
 
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
-_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3)}
+_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3), "props": (0.1, 0.45)}
 #: the frame height share a slender structure (much taller than wide) should span instead
 SLENDER_FILL = 0.17
 
@@ -493,7 +509,7 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         raise ValueError(f"product_side {product_side!r}: use one of {', '.join(PRODUCT_SIDES)}")
     lens = _Lens(width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
     found = subjects(world)
-    primary = next(s for s in found if s.kind not in ALONGSIDE)
+    primary = _promoted(world, found)
     others = _secondaries(found, primary)
     if primary.kind == "structure" and primary.label.startswith("the highrise"):
         street = street_level_shot(world, primary, lens)
@@ -842,7 +858,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
     dists, rises = _base_plan(world, s, lens)
     if s.kind in ("structure", "road"):
         rises = (*rises, *higher_rises(world))
-    if air.sky > 0 and s.kind in ("structure", "water", "landscape", "road"):
+    if air.sky > 0 and s.kind in ("structure", "water", "landscape", "road", "props"):
         far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
@@ -872,6 +888,9 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
         return [d, 1.6 * d, 2.6 * d], (0.1, 0.25)
     if s.kind == "road":
         return [45.0, 90.0, 160.0], (0.12, 0.3)
+    if s.kind == "props":  # props framed for themselves: their group across half the frame, seen from above
+        d = float(np.clip(s.width_m * lens.f_px / (0.55 * lens.width), 12.0, 0.1 * size))
+        return [d, 1.5 * d, 2.2 * d], (0.15, 0.3)
     if s.kind == "water":
         d = float(np.clip(0.9 * s.width_m, 60.0, 0.3 * size)) if s.label != "the sea" else 0.14 * size
         return [d, 1.7 * d], (0.1, 0.25)
@@ -1146,7 +1165,8 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
         how = "from the air"
     why = {"product": "an imported product comes first", "vehicle": "the prompt names a vehicle",
            "structure": "the prompt names it", "road": "the prompt names a road",
-           "water": "the prompt names it", "landscape": "nothing more specific is named"}[s.kind]
+           "water": "the prompt names it", "landscape": "nothing more specific is named",
+           "props": "the prompt names them and nothing larger"}[s.kind]
     parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
     for o in others:
         share = best.shares.get(o.label, 0.0)

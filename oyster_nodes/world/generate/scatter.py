@@ -198,37 +198,6 @@ def scatter_near(
     )
 
 
-def fences_around(g: Ground, structures: list[Structure], out: Instances, step: float = 3.0) -> None:
-    """Fence segments on a rectangle 5 m outside each cabin and house, leaving a gate."""
-    for s in structures:
-        if s.kind not in ("cabin", "house"):
-            continue
-        hw, hd = s.w / 2 + 5.0, s.d / 2 + 5.0
-        c, sn = math.cos(s.yaw), math.sin(s.yaw)
-        pts, yaws = [], []
-        for (ax, ay), (bx, by) in (
-            ((-hw, -hd), (hw, -hd)),
-            ((hw, -hd), (hw, hd)),
-            ((hw, hd), (-hw, hd)),
-            ((-hw, hd), (-hw, -hd)),
-        ):
-            length = math.hypot(bx - ax, by - ay)
-            k = max(1, int(length // step))
-            for t in (np.arange(k) + 0.5) / k:
-                lx, ly = ax + (bx - ax) * t, ay + (by - ay) * t
-                if ly < -hd + 0.1 and abs(lx) < 2.0:
-                    continue  # the gate
-                pts.append((s.x + lx * c - ly * sn, s.y + lx * sn + ly * c))
-                yaws.append(s.yaw + math.atan2(by - ay, bx - ax))
-        xy = np.array(pts, np.float64)
-        out.add(
-            np.full(len(xy), KIND["fence"]),
-            np.column_stack([xy, g.height(xy)]),
-            np.array(yaws),
-            np.ones(len(xy)),
-        )
-
-
 def mark_footprints(
     blocked: np.ndarray, structures: list[Structure], cell_m: float, pad_m: float = 2.0
 ) -> None:

@@ -166,8 +166,10 @@ def choose_sites(
     *,
     margin_m: float = 40.0,
     near: tuple[float, float, float] | None = None,
+    tries: int = 64,
 ) -> list[tuple[float, float]]:
-    """Up to `count` positions for a kind, best-scored first, spaced apart and off the water."""
+    """Up to `count` positions for a kind, best-scored first, spaced apart and off the water (among the best
+    `tries` places per position asked)."""
     spec = KINDS[kind]
     m = site.stride * site.cell_m
     rows = site.h.shape[0]
@@ -188,7 +190,7 @@ def choose_sites(
         score -= F32(0.02) * d.astype(F32)
     order = np.argsort(-np.where(ok, score, -np.inf), axis=None, kind="stable")
     out: list[tuple[float, float]] = []
-    for flat in order[: max(64, count * 64)]:
+    for flat in order[: max(tries, count * tries)]:
         i, j = divmod(int(flat), rows)
         if not ok[i, j] or len(out) >= count:
             break
@@ -286,6 +288,10 @@ def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
     return out + choose_sites(site, kind, count - len(out), rng, relations) if len(out) < count else out
 
 
+#: a village's centre lies within this many metres of a landmark the prompt names with it
+VILLAGE_LANDMARKS, LANDMARK_REACH_M = ("windmill", "lighthouse", "tower"), 160.0
+
+
 def place_structures(
     h: np.ndarray,
     site: Site,
@@ -315,10 +321,13 @@ def place_structures(
         clustered = not wanted.get("village")  # with a village, the village is the cluster
         for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered):
             add(kind, x, y)
+    landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):
-        centres = choose_sites(
-            site, "ruins", 1, rng, [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
-        )
+        own = [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
+        # "a farming village with a windmill", "a fishing town with a lighthouse": the village round its landmark
+        near = (landmarks[v].x, landmarks[v].y, LANDMARK_REACH_M) if v < len(landmarks) else None
+        centres = choose_sites(site, "ruins", 1, rng, own, near=near, tries=1024) if near else []
+        centres = centres or choose_sites(site, "ruins", 1, rng, own)
         if not centres:
             break
         cx, cy = centres[0]

@@ -25,6 +25,7 @@ from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import boats as bt
 from . import city as cy
+from . import props as pp
 from . import roads as rd
 from . import roadside as rs
 from . import scatter as sc
@@ -59,6 +60,7 @@ _STAGES = (
     "city",
     "boats",
     "vines",
+    "yard",
     "treelines",
 )
 
@@ -654,6 +656,7 @@ def _scatter(
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
     _vineyard(g, spec, paths, seed, cfg, out)
+    _yard(g, spec, structures, paths, seed, cfg, out)
     sc.scatter_layer(
         g,
         spec.vegetation,
@@ -689,8 +692,6 @@ def _scatter(
     around = buildings if len(buildings) else road_pts
     if not len(around):
         around = np.array([[cfg.size_m / 2, cfg.size_m / 2]])
-    sc.scatter_near(g, around, "crate", props.get("crates", 0), ring=(6.0, 12.0), rng=rng, out=out)
-    sc.scatter_near(g, around, "barrel", props.get("barrels", 0), ring=(6.0, 12.0), rng=rng, out=out)
     roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
     streets = [p for p in roads if p.id.startswith("street-")]
     out_of_town = rs.outskirts_road(roads, structures, np.mean([p.points_n3[len(p.points_n3) // 2, :2]
@@ -722,6 +723,33 @@ def _scatter(
     if len(road_pts) and lamps:  # street lamps line the roads near the buildings
         lamps = max(lamps, min(len(lamp_at), MAX_STREET_LAMPS))
     sc.scatter_near(g, lamp_at, "lamp_post", lamps, ring=(3.5, 4.0), rng=rng, out=out)
-    if spec.structures.get("fences"):
-        sc.fences_around(g, structures, out)
     return out.arrays(stage_rng(seed, "vars"))
+
+
+def _yard(g: sc.Ground, spec: WorldSpec, structures: list[Structure], paths: list[Route], seed: int,
+          cfg: GenerateConfig, out: sc.Instances) -> None:
+    """The named props that stand in their own places (generate/props.py): flower fields, fence lines, piles of
+    crates and barrels. Laid before the trees, and kept clear of them."""
+    rng = stage_rng(seed, "yard")
+    roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
+    kw = {"size_m": cfg.size_m, "text": spec.text, "rng": rng, "out": out}
+    if spec.vegetation.get("flowers", 0.0) > 0 and "flowers" not in spec.excluded:
+        g.blocked |= pp.lay_flower_fields(g, spec.text, structures, roads, size_m=cfg.size_m, rng=rng, out=out,
+                                          budget=int(cfg.max_instances * pp.FLOWER_BUDGET))
+    if spec.structures.get("fences"):
+        _keep_clear(g, pp.place_fences(g, structures, **kw), 1.0)
+    start = len(out.xyz)
+    pp.place_crates_and_barrels(g, spec.props, structures, roads, **kw)
+    if len(out.xyz) > start:
+        _keep_clear(g, np.concatenate(out.xyz[start:])[:, :2], 1.5)
+
+
+def _keep_clear(g: sc.Ground, xy: np.ndarray, reach_m: float) -> None:
+    """Nothing else grows or stands within `reach_m` of these points."""
+    if not len(xy):
+        return
+    r = max(1, int(math.ceil(reach_m / g.cell_m)))
+    i, j = g.cells(xy.astype(np.float64))
+    for di in range(-r, r + 1):
+        for dj in range(-r, r + 1):
+            g.blocked[np.clip(i + di, 0, g.n - 1), np.clip(j + dj, 0, g.n - 1)] = True

@@ -211,7 +211,8 @@ CONCEPTS: tuple[Concept, ...] = (
         "asphalt,motorway,freeway,boulevard,avenue,driveway",
         "a dirt road or path connecting places",
     ),
-    _c("structure", "fences", "fence,fencing,wall,palisade", "wooden fences along fields"),
+    _c("structure", "fences", "fence,fencing,wall,palisade,paddock,corral,railing,fenceline,fence line,stockade",
+       "wooden fences along fields"),
     # props
     _c(
         "prop",

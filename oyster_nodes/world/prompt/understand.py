@@ -151,11 +151,24 @@ def _lookup(tokens: list[str], i: int) -> tuple[int, tuple[str, ...], bool]:
     """Longest vocabulary phrase starting at token i: (length, concept names, plural)."""
     for n in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
         head, last = tokens[i : i + n - 1], tokens[i + n - 1]
-        for k, form in enumerate(lemmas(last)):
+        forms = lemmas(last)
+        for k, form in enumerate(forms):
             names = PHRASES.get(tuple(head) + (form,))
             if names:
-                return n, names, k > 0
+                return n, names, k > 0 or _plural_of_listed(head, forms, names)
     return 0, (), False
+
+
+#: plural forms that name one thing ("the ruins of a castle" is one ruin)
+ONE_THING_PLURALS = frozenset({"ruins", "remains", "woods"})
+
+
+def _plural_of_listed(head: list[str], forms: list[str], names: tuple[str, ...]) -> bool:
+    """A word listed as it stands whose singular form is listed for the same concepts is a plural ("crates"
+    beside "crate", "fences" beside "fence"): several are meant."""
+    if len(forms) < 2 or forms[0] in ONE_THING_PLURALS:
+        return False
+    return any(set(PHRASES.get(tuple(head) + (form,), ())) & set(names) for form in forms[1:])
 
 
 def _negated_positions(tokens: list[str]) -> list[bool]:

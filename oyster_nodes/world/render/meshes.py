@@ -691,21 +691,56 @@ def _vine(lod: int, look: str = "") -> Mesh:
     return merge(parts)
 
 
+LAMP_IRON = (0.08, 0.08, 0.09)
+
+
 def _lamp_post(lod: int) -> Mesh:
-    return merge(
-        [
-            frustum(0.08, 0.06, 0, 4.0, 5 if lod == 0 else 3, (0.08, 0.08, 0.09), bottom=False),
-            box((0.3, 0, 4.0), (0.7, 0.12, 0.12), (0.08, 0.08, 0.09)),
-            box((0.6, 0, 3.85), (0.3, 0.3, 0.25), (1.0, 0.8, 0.5), LAMP),
-        ]
-    )
+    """A 5 m street lamp: a tapering iron pole on a footing, an arm over the street, a lantern that glows."""
+    parts = [
+        frustum(0.12, 0.07, 0, 5.0, 6 if lod == 0 else 4, LAMP_IRON, bottom=False),
+        box((0.5, 0, 4.96), (1.1, 0.13, 0.13), LAMP_IRON),
+        box((0.95, 0, 4.84), (0.62, 0.36, 0.1), LAMP_IRON),
+        box((0.95, 0, 4.7), (0.56, 0.32, 0.2), (1.0, 0.8, 0.5), LAMP),
+    ]
+    if lod == 0:
+        parts.append(frustum(0.2, 0.16, 0, 0.6, 6, LAMP_IRON))
+    return merge(parts)
+
+
+FENCE_WOOD, FENCE_POST = (0.36, 0.26, 0.15), (0.27, 0.19, 0.11)
 
 
 def _fence(lod: int) -> Mesh:
-    wood = (0.3, 0.2, 0.12)
-    parts = [box((0, 0, 0.75), (2.5, 0.08, 0.1), wood), box((0, 0, 0.4), (2.5, 0.08, 0.1), wood)]
-    parts += [box((x, 0, 0.55), (0.12, 0.12, 1.1), wood) for x in (-1.2, 1.2)]
-    return merge(parts if lod == 0 else parts[:1])
+    """One 2.5 m span: two rails between two posts (far: the top rail and the posts)."""
+    rails = [box((0, 0, 0.92), (2.5, 0.07, 0.13), FENCE_WOOD), box((0, 0, 0.5), (2.5, 0.07, 0.13), FENCE_WOOD)]
+    posts = [box((x, 0, 0.58), (0.15, 0.15, 1.16), FENCE_POST) for x in (-1.2, 1.2)]
+    return merge(rails + posts if lod == 0 else rails[:1] + posts)
+
+
+CRATE_WOOD, CRATE_FRAME = (0.52, 0.37, 0.19), (0.3, 0.2, 0.1)
+
+
+def _crate(lod: int) -> Mesh:
+    """A 1 m wooden crate: plank sides inside a darker frame (rims and corner battens)."""
+    parts = [box((0, 0, 0.5), (0.94, 0.94, 0.94), CRATE_WOOD)]
+    parts += [box((0, 0, z), (1.0, 1.0, 0.1), CRATE_FRAME) for z in (0.05, 0.95)]
+    if lod == 0:
+        parts += [box((x, y, 0.5), (0.1, 0.1, 0.8), CRATE_FRAME) for x in (-0.46, 0.46) for y in (-0.46, 0.46)]
+    return merge(parts)
+
+
+BARREL_WOOD, BARREL_HOOP = (0.44, 0.26, 0.12), (0.16, 0.15, 0.14)
+
+
+def _barrel(lod: int) -> Mesh:
+    """A 1.1 m barrel bulging at its middle, with dark iron hoops."""
+    seg = 10 if lod == 0 else 6
+    parts = [frustum(0.34, 0.41, 0.0, 0.55, seg, BARREL_WOOD, caps=False),
+             frustum(0.41, 0.34, 0.55, 1.1, seg, BARREL_WOOD)]
+    parts += [frustum(r, r, z, z + 0.07, seg, BARREL_HOOP, caps=False) for r, z in ((0.37, 0.12), (0.37, 0.91))]
+    if lod == 0:
+        parts += [frustum(0.42, 0.42, z, z + 0.06, seg, BARREL_HOOP, caps=False) for z in (0.4, 0.64)]
+    return merge(parts)
 
 
 INSTANCE_BUILDERS = {
@@ -719,8 +754,8 @@ INSTANCE_BUILDERS = {
     "dead_tree": _dead_tree,
     "rock": _rock,
     "boulder": lambda lod: _rock(lod, 3.2),
-    "crate": lambda lod: box((0, 0, 0.5), (1, 1, 1), (0.4, 0.27, 0.12)),
-    "barrel": lambda lod: frustum(0.4, 0.4, 0, 1.1, 8 if lod == 0 else 5, (0.3, 0.15, 0.08)),
+    "crate": _crate,
+    "barrel": _barrel,
     "vehicle": _vehicle,
     "lamp_post": _lamp_post,
     "fence": _fence,
@@ -741,7 +776,7 @@ INSTANCE_HEIGHT = {
     "crate": 1.0,
     "barrel": 1.1,
     "vehicle": 2.0,
-    "lamp_post": 4.1,
+    "lamp_post": 5.1,
     "fence": 1.1,
     "vine": 1.7,
 }
@@ -761,6 +796,10 @@ def look_of(spec: dict, kind: str) -> str:
         return vine_look(spec)
     if kind == "conifer" and (spec.get("modifiers") or {}).get("trees") == "cypress":
         return "cypress"
+    if kind == "flower":
+        from .flowers import flower_look
+
+        return flower_look(str(spec.get("text", "")))
     return tree_look(spec)
 
 
@@ -772,6 +811,10 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
     if kind == "vine":
         return _vine(lod, look)
+    if kind == "flower" and look:
+        from .flowers import flower_mesh
+
+        return flower_mesh(lod, look)
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)
@@ -877,6 +920,10 @@ def instance_card(kind: str, look: str = "") -> Mesh | None:
         return _evergreen(mesh) if look in BARE_LOOKS else mesh
     if kind == "conifer" and look == "cypress":
         return _cypress_card()
+    if kind == "flower" and look:
+        from .flowers import flower_card
+
+        return flower_card(look)
     build = CARD_BUILDERS.get(kind)
     mesh = build() if build is not None else None
     return _evergreen(mesh) if mesh is not None and kind == "conifer" and look == "autumn" else mesh
