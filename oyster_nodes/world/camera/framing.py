@@ -29,11 +29,12 @@ from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_a
 from . import props_framing as pf
 from .beach import beach_shot, wants_beach
 from .cover import LowCover, higher_rises
+from .outcrops import rock_subject_parts
 from .trees import named_trees
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
-                                "props": 5, "trees": 4, "landscape": 0}
+                                "outcrop": 8, "props": 5, "trees": 4, "landscape": 0}
 #: subjects kept in frame beside the main one (props are framed for themselves only where nothing larger is named,
 #: see `_promoted`; trees never are)
 ALONGSIDE = ("props", "trees")
@@ -51,7 +52,8 @@ SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.
 PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 #: share of the frame a secondary subject needs to read (its class is then "in frame")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
-                                    "product": 0.03, "props": 0.01, "trees": 0.013, "landscape": 0.0}
+                                    "product": 0.03, "props": 0.01, "outcrop": 0.02, "trees": 0.013,
+                                    "landscape": 0.0}
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
@@ -147,7 +149,7 @@ def subjects(world: WorldState) -> list[Subject]:
     """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
     spec = world.spec or {}
     found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
-             *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), _landscape(world)]
+             *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), *_outcrops(world), _landscape(world)]
     found = sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
     return found + _trees(world, next(s for s in found if s.kind not in ALONGSIDE))
 
@@ -450,6 +452,19 @@ def _rock_faces(world: WorldState, most: int = 300) -> tuple[np.ndarray, float]:
     m = step * world.cell_m
     xy = np.column_stack([jj[keep] * m, ii[keep] * m]).astype(np.float64)
     return np.column_stack([xy, heights_at(world, xy) + 0.3]), float(m * m * len(ii) / len(keep)) * 0.5
+
+
+def _outcrops(world: WorldState) -> list[Subject]:
+    """The named boulder field, spires or sea stacks (camera/outcrops.py), framed like a building."""
+    found = rock_subject_parts(world)
+    if found is None:
+        return []
+    label, pts, area = found
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    ground = float(np.min(heights_at(world, pts[:, :2])))
+    centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, ground + 0.4 * (hi[2] - ground)])
+    return [Subject(kind="outcrop", label=label, centre=centre, width_m=float(max(hi[:2] - lo[:2]) + 6.0),
+                    height_m=float(max(hi[2] - ground, 3.0)), points=pts, area_m2=area)]
 
 
 def _landscape(world: WorldState) -> Subject:
@@ -858,7 +873,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
     dists, rises = _base_plan(world, s, lens)
     if s.kind in ("structure", "road"):
         rises = (*rises, *higher_rises(world))
-    if air.sky > 0 and s.kind in ("structure", "water", "landscape", "road", "props"):
+    if air.sky > 0 and s.kind in ("structure", "outcrop", "water", "landscape", "road", "props"):
         far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
@@ -881,7 +896,7 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
     if s.kind == "vehicle":
         d = s.width_m * lens.f_px / lens.width
         return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3, 0.5)
-    if s.kind == "structure":
+    if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
             d = max(d, s.width_m * lens.f_px / (0.75 * lens.width))
@@ -1165,12 +1180,13 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
         how = "from the air"
     why = {"product": "an imported product comes first", "vehicle": "the prompt names a vehicle",
            "structure": "the prompt names it", "road": "the prompt names a road",
-           "water": "the prompt names it", "landscape": "nothing more specific is named",
+           "water": "the prompt names it", "outcrop": "the prompt names it",
+           "landscape": "nothing more specific is named",
            "props": "the prompt names them and nothing larger"}[s.kind]
     parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
     for o in others:
         share = best.shares.get(o.label, 0.0)
-        plural = o.kind in ALONGSIDE or " and " in o.label
+        plural = o.kind in (*ALONGSIDE, "outcrop") or " and " in o.label
         if share >= 0.5 * READABLE_SHARE[o.kind]:
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"

@@ -25,10 +25,12 @@ from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import boats as bt
 from . import city as cy
+from . import outcrops as oc
 from . import props as pp
 from . import roads as rd
 from . import roadside as rs
 from . import scatter as sc
+from . import snowcover as sn
 from . import structures as st
 from . import studio as sd
 from . import terrain as tr
@@ -61,6 +63,7 @@ _STAGES = (
     "boats",
     "vines",
     "yard",
+    "outcrops",
     "treelines",
 )
 
@@ -123,6 +126,9 @@ def generate_world(
         h = tr.edge_falloff(h, sea_level)
     talus = 0.9 if spec.terrain in ("mountains", "canyon", "volcanic") else 0.6
     h = tr.thermal_erosion(h, cell_m=cfg.cell_m, talus=talus, iterations=cfg.erosion_iterations)
+    rock = oc.read_rock(spec)
+    rng_rock = stage_rng(seed, "outcrops")
+    raised = oc.raise_rock(h, rock, rng_rock, cell_m=cfg.cell_m, sea_level=sea_level)
 
     report(0.3, "water")
     level = np.full((n, n), np.nan, F32)
@@ -171,9 +177,16 @@ def generate_world(
         ground.material[city.paved & ~road_mask] = tr.MAT["gravel"]
         ground.blocked |= city.paved | cy.outskirts(city.paved, cfg.cell_m)
     _dry_beds(ground, [p for p in paths if p.kind == "riverbed"], spec)
+    if rock.any:  # the rock the prompt names: bare ground, raised pillars, a rocky shore (outcrops.py)
+        rock_noise = oc.ground_noise(rng_rock, n, cfg.size_m)
+        bare = ground.material == tr.MAT["road"]
+        oc.rock_ground(rock, ground.material, rock_noise, raised & ~bare)
+        oc.rock_shore(rock, ground.material, h, np.isfinite(water_hw), sea_level, rock_noise, cfg.cell_m)
+        ground.blocked |= raised
 
     report(0.8, "vegetation")
-    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps)
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps,
+                    rock=(rock, rng_rock, np.isfinite(water_hw), sea_level))
     inst = tl.add_tree_lines(inst, ground, water_hw, masks["sea_c"], paths, structures, spec.to_dict(),
                              stage_rng(seed, "treelines"), cfg.size_m)
     inst = _clear_verge(inst, verge, cfg.cell_m)
@@ -579,6 +592,7 @@ def _ground(
         season=spec.season,
         forest=forest,
     )
+    sn.lay_snow(spec, material, slope_hw, noise)
     material[wet & (masks["sea_c"] | (h < F32(sea_level if sea_level is not None else -1e9)))] = tr.MAT[
         "sand"
     ]
@@ -652,6 +666,7 @@ def _scatter(
     seed: int,
     cfg: GenerateConfig,
     city_lamps: np.ndarray | None = None,
+    rock: tuple[oc.RockAsk, np.random.Generator, np.ndarray, float | None] | None = None,
 ) -> dict[str, np.ndarray]:
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
@@ -683,6 +698,10 @@ def _scatter(
     rng = stage_rng(seed, "props")
     props = spec.props
     sc.scatter_rocks(g, props.get("rocks", 0), cfg.size_m, rng, out)
+    if rock is not None and rock[0].any:  # the named boulders where a still shows them, a rocky shore's
+        ask, rng_rock, wet, sea_level = rock
+        oc.boulder_field(g, ask, structures, [p for p in paths if p.kind == "river"], cfg.size_m, rng_rock, out)
+        oc.waterline_boulders(g, ask, wet, sea_level, rng_rock, out)
     buildings = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS], np.float64).reshape(
         -1, 2
     )

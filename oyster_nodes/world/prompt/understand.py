@@ -17,6 +17,7 @@ from ..state.sky import clock_for_time
 from . import concepts as cv
 from . import studio as sw
 from .embed import Encoder
+from .rockwords import fold_rock_formations
 from .spec import WorldSpec
 
 #: a word must be this similar to one of a concept's words, or to its descriptive phrase, to match it
@@ -613,6 +614,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
             m.negated = True
     _attach_modifiers(tokens, mentions)
     mentions, folded = fold_ruins(tokens, mentions)
+    mentions, rock_notes = fold_rock_formations(tokens, mentions)
+    folded += rock_notes
     return Parse(
         notes=folded,
         mentions=mentions,

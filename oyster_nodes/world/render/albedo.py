@@ -34,6 +34,7 @@ TERRAIN_SRGB = {
                "gravel": (0.62, 0.44, 0.3)},
     "dunes": {"rock": (0.64, 0.44, 0.3), "sand": (0.84, 0.66, 0.44), "dirt": (0.7, 0.52, 0.36)},
     "mesa": {"rock": (0.66, 0.4, 0.25), "dirt": (0.72, 0.5, 0.32)},
+    "volcanic": {"rock": (0.17, 0.16, 0.16)},  # dark basalt and lava rock
 }
 
 
@@ -92,9 +93,27 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
         rgb = rgb * (1 - road[..., None]) + np.array(_road_srgb(world.spec), np.float32) * road[..., None]
         rocky = rocky * (1 - road)
     rgb = _soften_steep(cv2.GaussianBlur(rgb, (0, 0), 0.6), slope)
-    strata = rocky if str(world.spec.get("terrain", "")) in STRATA_TERRAINS else np.zeros_like(rocky)
+    if str(world.spec.get("terrain", "")) in STRATA_TERRAINS:
+        strata = rocky
+    elif _rock_formations(world):  # the bare rock of the formations, not every steep slope (a dune's face)
+        from ..generate.outcrops import formation_mask
+
+        strata = formation_mask(world.height_hw, mat, cell).astype(np.float32)
+    else:
+        strata = np.zeros_like(rocky)
     out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(strata, (0, 0), 1.0)[..., None]], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)
+
+
+def _rock_formations(world: WorldState) -> bool:
+    """Whether the world raised rock formations its prompt names (spires, sea stacks, outcrops: their faces
+    show layers, as a canyon's do)."""
+    from ..generate.outcrops import read_rock_of
+
+    spec = world.spec or {}
+    ask = read_rock_of(str(spec.get("text", "")), list(spec.get("matches") or []), 0,
+                       sea=world.env.sea_level_m is not None)
+    return bool(ask.spires or ask.stacks or ask.outcrops)
 
 
 def _road_srgb(spec: dict) -> tuple[float, float, float]:

@@ -85,7 +85,7 @@ def static_hash(world: WorldState) -> str:
         "meshes": [m.to_json() for m in placed_meshes(world)],
         # the instance meshes' looks come from the spec (tree kinds, a car's paint and body)
         "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")}
-        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles", "flower") if look_of(world.spec or {}, k)},
+        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles", "flower", "boulder") if look_of(world.spec or {}, k)},
     }
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     arrays = {

@@ -443,16 +443,16 @@ def _dead_tree(lod: int) -> Mesh:
     return merge(parts)
 
 
-def _rock(lod: int, size: float = 1.0) -> Mesh:
+def _rock(lod: int, size: float = 1.0, colour: tuple[float, float, float] = STONE) -> Mesh:
     if lod:  # far: a lumpy octahedron
         v = np.array([[0.6, 0.05, 0.3], [-0.55, -0.05, 0.28], [0.05, 0.5, 0.26], [-0.05, -0.5, 0.24],
                       [0.05, 0.0, 0.72], [0.0, 0.0, -0.2]]) * size
         f = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]]
-        return from_faces(v, np.array(f), STONE)
+        return from_faces(v, np.array(f), colour)
     return blob(
         (0, 0, 0.25 * size),
         (0.6 * size, 0.5 * size, 0.45 * size),
-        STONE,
+        colour,
         PLAIN,
         seed=7,
         jitter=0.25 if lod == 0 else 0.1,
@@ -782,6 +782,22 @@ INSTANCE_HEIGHT = {
 }
 
 
+#: linear stone colours of the rock looks (rock_look): boulders of the world's own rock
+ROCK_LOOKS: dict[str, tuple[float, float, float]] = {
+    "black": (0.04, 0.038, 0.04), "red": (0.3, 0.12, 0.06), "white": (0.55, 0.53, 0.5), "golden": (0.42, 0.28, 0.1),
+}
+#: relief kinds whose rock has a colour of its own (basalt, sandstone)
+TERRAIN_ROCK_LOOKS = {"volcanic": "black", "canyon": "red", "dunes": "red"}
+
+
+def rock_look(spec: dict) -> str:
+    """The look of a world's rocks and boulders: the prompt's rock colour ("black rock"), else its terrain's
+    (basalt by a volcano, sandstone in a canyon), else the plain grey stone ("")."""
+    named = str((spec.get("modifiers") or {}).get("rock", ""))
+    look = named if named in ROCK_LOOKS else TERRAIN_ROCK_LOOKS.get(str(spec.get("terrain", "")), "")
+    return "" if named == "grey" else look
+
+
 def look_of(spec: dict, kind: str) -> str:
     """The look a world's spec asks of one instance kind: its trees' (tree_look), its vehicles' paint."""
     if kind == "vehicle":  # "paint:body" ("red:pickup")
@@ -800,6 +816,8 @@ def look_of(spec: dict, kind: str) -> str:
         from .flowers import flower_look
 
         return flower_look(str(spec.get("text", "")))
+    if kind in ("rock", "boulder"):
+        return rock_look(spec)
     return tree_look(spec)
 
 
@@ -821,6 +839,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return _evergreen(mesh) if look in BARE_LOOKS else mesh
     if kind == "conifer" and look == "cypress":
         return _cypress(lod)
+    if kind in ("rock", "boulder") and look in ROCK_LOOKS:
+        return _rock(lod, 3.2 if kind == "boulder" else 1.0, ROCK_LOOKS[look])
     mesh = INSTANCE_BUILDERS.get(kind, _rock)(lod)
     return _evergreen(mesh) if kind == "conifer" and look == "autumn" else mesh
 
