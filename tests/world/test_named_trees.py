@@ -41,6 +41,9 @@ def test_a_tree_kind_before_trees_is_that_kind_alone() -> None:
     assert "broadleaf" not in s["vegetation"]  # "fir trees" are firs, not firs and broadleaf trees
     assert {"subject": "conifers", "relation": "near", "object": "lake"} in s["relations"]
     assert s["shore"] == "none" and "ocean" not in s["water"]  # the lake's shore, not a sea coast
+    assert spec("a jungle island surrounded by ocean")["relations"] == []  # the island is, not the jungle
+    assert spec("pine trees around a quiet lake")["relations"] == [
+        {"subject": "conifers", "relation": "near", "object": "lake"}]  # a mood word stands between: still so
     coast = spec("palm trees along the shore of a tropical sea")
     assert coast["shore"] == "coast" and "ocean" in coast["water"]  # a sea named: the shore is its coast
 

@@ -553,10 +553,14 @@ def tree_relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str,
     trees = cv.GROUPS["tree"]
     placed = sorted((m for m in mentions if m.start >= 0 and not m.negated
                      and (m.concept in trees or m.concept in _LINEABLE)), key=lambda m: (m.start, m.concept))
+    things = ("shore", "terrain", "structure", "water", "vegetation", "prop")  # not a mood or a time ("a quiet lake")
+    starts = {m.start for m in mentions if m.start >= 0 and cv.BY_NAME[m.concept].category in things}
     out: list[dict[str, str]] = []
     for a, b in zip(placed, placed[1:], strict=False):
         between = tokens[a.end : b.start]
         if a.start == b.start or any(t in (".", ",", ";", ":", "!", "?", "and", "but") for t in between):
+            continue
+        if any(a.end <= k < b.start for k in starts):  # something else stands between ("jungle island by the sea")
             continue
         last = between[-3:]  # the relation word stands just before the thing: "along the rocky shore"
         if a.concept in trees and b.concept in _LINEABLE and any(t in _ALONG or t in _LINED for t in last):
