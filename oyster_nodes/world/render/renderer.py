@@ -558,6 +558,7 @@ class Renderer:
             "u_cam_fwd": tuple(cam.forward()),
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
             "u_strata": scene.strata,
+            "u_neon": scene.neon,
             "u_fog_base": fog_base,
             "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
             **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
