@@ -172,8 +172,6 @@ class GpuScene:
         self.slots: list[LightSlot] = [self.new_slot()]
         spec_terrain = str(world.spec.get("terrain", ""))
         self.strata = (0.62, 0.55, 0.5) if spec_terrain in TERRAIN_SRGB else (0.9, 0.9, 0.9)
-        #: neon named: lit windows and shopfronts glow magenta and cyan (mesh.frag u_neon)
-        self.neon = 1.0 if (world.spec.get("modifiers") or {}).get("building") == "neon" else 0.0
         finite_water = np.asarray(world.water_hw)[np.isfinite(world.water_hw)]
         sea = world.env.sea_level_m
         self.fog_base = float(
