@@ -28,12 +28,17 @@ from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
 from .beach import beach_shot, wants_beach
+from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
 from .setting_view import seat_points, setting_bearings, toward_of
+from .trees import named_trees
 
 #: how strongly each kind of subject claims the frame
 SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
-                                "outcrop": 8, "props": 5, "landscape": 0}
+                                "outcrop": 8, "props": 5, "trees": 4, "landscape": 0}
+#: subjects kept in frame beside the main one (props are framed for themselves only where nothing larger is named,
+#: see `_promoted`; trees never are)
+ALONGSIDE = ("props", "trees")
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
@@ -48,12 +53,12 @@ SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.
 PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 #: share of the frame a secondary subject needs to read (its class is then "in frame")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
-                                    "product": 0.03, "props": 0.01, "outcrop": 0.02,
+                                    "product": 0.03, "props": 0.01, "outcrop": 0.02, "trees": 0.013,
                                     "landscape": 0.0}
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
-SETTING_WEIGHT: dict[str, float] = {"water": 2.0}
+SETTING_WEIGHT: dict[str, float] = {"water": 2.0, "trees": 1.0}
 #: instances that block a view: (canopy radius, height) in metres at scale 1
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
                                             "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9)}
@@ -148,7 +153,18 @@ def subjects(world: WorldState) -> list[Subject]:
     spec = world.spec or {}
     found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
              *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), *_outcrops(world), _landscape(world)]
-    return sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
+    found = sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
+    return found + _trees(world, next(s for s in found if s.kind not in ALONGSIDE))
+
+
+def _trees(world: WorldState, lead: Subject) -> list[Subject]:
+    """The tree kinds the prompt names (camera/trees.py), nearest the subject first: kept in frame beside it."""
+    got = named_trees(world, lead.centre)
+    if got is None:
+        return []
+    label, pts, area = got
+    return [Subject(kind="trees", label=label, centre=pts.mean(axis=0), width_m=1.0, height_m=1.0, points=pts,
+                    area_m2=area)]
 
 
 def _meshes(world: WorldState) -> list[Subject]:
@@ -383,7 +399,7 @@ def _promoted(world: WorldState, found: list[Subject]) -> Subject:
     """The first subject that is not props; where that is only the landscape and the prompt names props other
     than rocks (the land's own), the densest group of those instead (framed for itself, the rest of the named
     props kept in frame beside it)."""
-    primary = next(s for s in found if s.kind != "props")
+    primary = next(s for s in found if s.kind not in ALONGSIDE)
     props = next((s for s in found if s.kind == "props" and s.named), None)
     if primary.kind != "landscape" or props is None:
         return primary
@@ -496,6 +512,8 @@ class _Candidate:
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
 _FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3), "props": (0.1, 0.45)}
+#: the frame height share a slender structure (much taller than wide) should span instead
+SLENDER_FILL = 0.17
 
 
 def establishing_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
@@ -599,6 +617,8 @@ class _Scene:
     trees: np.ndarray
     walls: np.ndarray
     air: Atmosphere = field(default_factory=Atmosphere)
+    #: vine rows a road runs between (camera/cover.py), None where none
+    cover: LowCover | None = None
 
 
 def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens: _Lens, side: str) -> _Candidate:
@@ -613,12 +633,16 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
                    trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
                    walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)),
                    air=atmosphere(world))
+    scene.cover = LowCover.of(world, scene.pts, np.array([s.kind == "road" for s in pool])[scene.owner])
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
     offsets = (0.0, -thirds, thirds) if others else (0.0,)
     cands, kept = [], []
     for pos, dist, rise, squeezed in positions:
         seen = _line_of_sight(world, pos, scene.pts, _wide_enough(pos, primary.centre, scene.pts, lens, thirds))
         weight = _weights(pool, scene.pts, scene.owner, pos, lens)
+        if scene.cover is not None:
+            weight = weight * scene.cover.shown(pos, scene.pts)
+        weight = weight * _behind_trees(scene, pos)
         place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
         kept.append(place)
         cands.append(_candidate(world, scene, lens, 0.0, *place))
@@ -640,6 +664,16 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     return max(cands, key=lambda c: c.score)
 
 
+def _behind_trees(scene: _Scene, pos: np.ndarray) -> np.ndarray:
+    """Per sample point, 1 unless it belongs to a building kept beside the subject whose sight lines from `pos`
+    run through trees (a farmhouse behind the trees lining a lane): then the share of them that are clear."""
+    out = np.ones(len(scene.pts))
+    for k, s in enumerate(scene.pool[1:], start=1):
+        if s.kind == "structure" and len(scene.trees):
+            out[scene.owner == k] = 1.0 - _through_trees(scene.trees, pos, s)
+    return out
+
+
 def _atmosphere_fit(air: Atmosphere, sky: float, reach_m: float) -> float:
     """What missing sky and a short view cost a still whose weather or time needs them (0 when met)."""
     cost = 6.0 * max(air.sky - sky, 0.0) / air.sky if air.sky > 0 else 0.0
@@ -659,10 +693,15 @@ def _horizon_fit(air: Atmosphere, cam: Camera) -> float:
     return -4.0 * float(np.clip((air.sky + 0.05 - row) / (air.sky + 0.05), 0.0, 1.0))
 
 
+#: what trees filling the foreground cost a view of water (of other subjects: 3 per frame filled)
+WATER_CLUTTER = 10.0
+
+
 def _obstruction(scene: _Scene, pos: np.ndarray, s: Subject, lens: _Lens) -> float:
     """What trees, boulders and buildings cost a position: in the sight line, filling the foreground, or
     the camera standing inside one."""
-    return (5.0 * _through_trees(scene.trees, pos, s) + 3.0 * _clutter(scene.trees, pos, s, lens)
+    foreground = WATER_CLUTTER if s.kind == "water" else 3.0  # trees in front of water cut it into pieces
+    return (5.0 * _through_trees(scene.trees, pos, s) + foreground * _clutter(scene.trees, pos, s, lens)
             + 3.0 * _clutter(scene.walls, pos, s, lens, nearer=0.5) + 8.0 * _inside(scene.trees, pos)
             + 8.0 * _inside(scene.walls, pos))
 
@@ -839,6 +878,8 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
     needs sky and depth in frame, also farther and lower viewpoints (a ruin on a cliff seen from across the
     bay, not from above)."""
     dists, rises = _base_plan(world, s, lens)
+    if s.kind in ("structure", "road"):
+        rises = (*rises, *higher_rises(world))
     if air.sky > 0 and s.kind in ("structure", "outcrop", "water", "landscape", "road", "props"):
         far = min(max(1.8 * dists[-1], air.reach_m * 0.6), 0.45 * world.size_m)
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
@@ -1057,6 +1098,8 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
         bh = float(np.ptp(box[:, 1])) / cam.height
         bw = float(np.ptp(box[:, 0])) / cam.width
         th, tw = _FILL[s.kind]
+        if s.kind == "structure" and s.members == 1 and s.height_m > 2.0 * s.width_m:
+            th = SLENDER_FILL  # a lighthouse, a tower: thin, it reads only when it stands tall in the frame
         fit = min(max(bh / th, bw / tw), 1.0)
         cut = 0.0 if inside.all() else 1.5  # a framed subject is whole
         return (3.0 * fit * visible + 2.0 * float(inside.mean()) - cut
@@ -1152,7 +1195,7 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
     for o in others:
         share = best.shares.get(o.label, 0.0)
-        plural = o.kind in ("props", "outcrop") or " and " in o.label
+        plural = o.kind in (*ALONGSIDE, "outcrop") or " and " in o.label
         if share >= 0.5 * READABLE_SHARE[o.kind]:
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"

@@ -100,7 +100,7 @@ def subject_point(world: WorldState, settings: PresetSettings) -> np.ndarray:
     if settings.subject is not None:
         x, y = settings.subject
         return np.array([x, y, world.height_at(x, y) + settings.aim_height_m])
-    first = next(s for s in subjects(world) if s.kind != "props")
+    first = next(s for s in subjects(world) if s.kind not in ("props", "trees"))
     if first.kind in ("product", "vehicle", "structure"):
         return np.asarray(first.centre, np.float64).copy()
     x, y = float(first.centre[0]), float(first.centre[1])

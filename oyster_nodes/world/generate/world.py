@@ -30,12 +30,14 @@ from . import outcrops as oc
 from . import props as pp
 from . import riverside as rv
 from . import roads as rd
+from . import roadside as rs
 from . import scatter as sc
 from . import snowcover as sn
 from . import structures as st
 from . import studio as sd
 from . import swamp as sw
 from . import terrain as tr
+from . import treelines as tl
 from . import vineyards as vy
 from . import water as wt
 from . import waterside as ws
@@ -67,6 +69,7 @@ _STAGES = (
     "yard",
     "outcrops",
     "swamp",
+    "treelines",
     "crops",
 )
 
@@ -205,8 +208,11 @@ def generate_world(
                          for p in r.points_n3], np.float64).reshape(-1, 2)
     car_at = ws.vehicle_spot(roads_xy, water_hw, ws.names_water(spec.matches), env.sun_dir, cfg.cell_m,
                              cfg.size_m) if spec.props.get("vehicles") else None
-    inst = _clear_verge(_scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps, car_at=car_at,
-                                 rock=(rock, rng_rock, np.isfinite(water_hw), sea_level)), verge, cfg.cell_m)
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps, car_at=car_at,
+                    rock=(rock, rng_rock, np.isfinite(water_hw), sea_level))
+    inst = tl.add_tree_lines(inst, ground, water_hw, masks["sea_c"], paths, structures, spec.to_dict(),
+                             stage_rng(seed, "treelines"), cfg.size_m)
+    inst = _clear_verge(inst, verge, cfg.cell_m)
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
     report(1.0, "done")
@@ -248,7 +254,7 @@ VEHICLE_BESIDE_M = (9.0, 12.0)
 
 def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: float, buildings: np.ndarray,
                        rng: np.random.Generator, out: sc.Instances,
-                       centre: tuple[float, float] | None = None) -> None:
+                       centre: tuple[float, float] | None = None, away_from: tuple[float, float] | None = None) -> None:
     """`count` vehicles on the roads, in the right-hand lane and facing along the road ("a car on a country
     lane" stands on the lane, never in the trees beside it), spread along the roads' inner stretches first and
     clear of the buildings (which would hide them from every side but one)."""
@@ -270,6 +276,9 @@ def _vehicles_on_roads(g: sc.Ground, roads: list[Route], count: int, size_m: flo
     picks = order[np.linspace(0, min(good, max(len(order) // 3, 1)) - 1, count).astype(int) % len(order)]
     if count <= CONVOY_MAX:
         picks = _convoy(int(order[0]), count, [len(r.points_n3) for r in roads])
+    if away_from is not None:  # driving away from it: its front three-quarter view looks back at it
+        back = pts[picks] - np.asarray(away_from)
+        ahead[picks] *= np.where((ahead[picks] * back).sum(axis=1) < 0, -1.0, 1.0)[:, None]
     side = np.c_[ahead[picks, 1], -ahead[picks, 0]]
     xy = np.clip(pts[picks] + side * LANE_OFFSET_M, 1.0, (g.n - 2) * g.cell_m)
     yaw = np.arctan2(ahead[picks, 1], ahead[picks, 0])
@@ -731,14 +740,22 @@ def _scatter(
         around = np.array([[cfg.size_m / 2, cfg.size_m / 2]])
     roads = [p for p in paths if p.kind == "road" and len(p.points_n3) >= 2]
     streets = [p for p in roads if p.id.startswith("street-")]
-    if streets:  # a car in a city drives down its streets, towards downtown, between the buildings
+    out_of_town = rs.outskirts_road(roads, structures, np.mean([p.points_n3[len(p.points_n3) // 2, :2]
+                                                                 for p in streets], axis=0)) \
+        if streets and rs.wants_outskirts(spec.text) else None
+    if out_of_town is not None:  # "a city outskirts road": the road out of town, by the houses there
+        _vehicles_on_roads(g, out_of_town[0], props.get("vehicles", 0), cfg.size_m, buildings, rng, out,
+                           centre=out_of_town[1], away_from=out_of_town[1])
+    elif streets:  # a car in a city drives down its streets, towards downtown, between the buildings
         low = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS and s.kind != "highrise"],
                        np.float64).reshape(-1, 2)
         middle = np.mean([p.points_n3[len(p.points_n3) // 2, :2] for p in streets], axis=0)
         _vehicles_on_roads(g, streets, props.get("vehicles", 0), cfg.size_m, low, rng, out,
                            centre=(float(middle[0]), float(middle[1])))
-    elif roads:  # car_at: by the named water (waterside.py), else the world's middle
-        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out, centre=car_at)
+    elif roads:  # by the named water (waterside.py), else by the building the prompt names, driving away from it
+        named_at = None if car_at is not None else rs.by_named_building(structures, spec.structures)
+        _vehicles_on_roads(g, roads, props.get("vehicles", 0), cfg.size_m, buildings, rng, out,
+                           centre=car_at or named_at, away_from=named_at)
     else:
         # beside the buildings, not inside their footprints (a house is 8 x 10 m: nearer, a car stands in it)
         sc.scatter_near(g, around, "vehicle", props.get("vehicles", 0), ring=VEHICLE_BESIDE_M, rng=rng, out=out)

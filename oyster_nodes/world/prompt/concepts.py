@@ -108,7 +108,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "vegetation",
         "conifers",
-        "conifer,pine,fir,spruce,evergreen,cedar,larch,taiga,boreal,redwood",
+        "conifer,pine,fir,spruce,evergreen,cedar,larch,taiga,boreal,redwood,cypress,juniper,yew,sequoia",
         "coniferous forest of pine, fir and spruce trees",
     ),
     _c(
@@ -453,7 +453,7 @@ HEADS: dict[str, tuple[str, ...]] = {
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt"),
     "trees": ("tree", "forest", "wood", "woodland", "grove", "orchard", "blossom", "leaf", "leave", "foliage",
-              "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy"),
+              "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy", "cypress"),
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
                       "sleet", "storm", "rainstorm", "snowstorm"),
     "fog": ("fog", "mist", "haze", "smog", "fogbank"),
@@ -529,6 +529,7 @@ IMPLIED: dict[str, tuple[str, str]] = {
     "arroyo": ("river", "dry"),
     "sakura": ("trees", "blossom"),
     "birch": ("trees", "birch"),
+    "cypress": ("trees", "cypress"),  # the tall narrow column of a Mediterranean cypress
     "cherry": ("trees", "blossom"),
     "blizzard": ("precipitation", "heavy"),
     "snowstorm": ("precipitation", "heavy"),
@@ -561,4 +562,4 @@ MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     "river": ("dry", "canal"),
     "shore": ("cliffs",),
 }
-MODIFIER_VALUES["trees"] = tuple(dict.fromkeys(MODIFIER_VALUES["trees"]))
+MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))

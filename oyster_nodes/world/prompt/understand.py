@@ -42,6 +42,9 @@ NUMBERS: dict[str, int] = {
 NEGATIONS = ("no", "not", "without", "never", "none", "nor", "zero", "lacking", "free", "neither", "nothing")
 DENSE = ("dense", "thick", "lush", "overgrown", "heavy", "deep", "abundant", "rich", "many", "lots", "full")
 SPARSE = ("sparse", "scattered", "few", "occasional", "lone", "single", "thin", "little", "some", "patchy")
+#: nouns for several things in a row or a ring: the "a" before them counts the row, not the things in it
+COLLECTIVES = ("row", "rows", "line", "lines", "fringe", "ring", "belt", "band", "stand", "screen", "avenue",
+               "cluster", "clump", "border", "string", "file")
 HIGH = ("high", "towering", "huge", "steep", "jagged", "massive", "tall", "giant", "rugged", "sharp", "epic")
 LOW = ("gentle", "low", "flat", "soft", "smooth", "shallow", "small", "tiny")
 SCOPE_ENDS = (".", ",", ";", ":", "!", "?", "and", "but", "with", "while", "under")
@@ -322,6 +325,9 @@ def lexical_pass(tokens: list[str], consumed: frozenset[int] = frozenset()) -> t
         if n and lemmas(tok)[-1] in FOREST_WORDS and _densify_previous(mentions, i):
             i += n
             continue
+        if n and lemmas(tok)[-1] == "tree" and _after_tree_kind(mentions, i):
+            i += n  # "fir trees", "cypress trees": the kind already said which trees
+            continue
         if n:
             text = " ".join(tokens[i : i + n])
             for name in names:
@@ -361,6 +367,11 @@ def _densify_previous(mentions: list[Mention], i: int) -> bool:
     for m in prev:
         m.modifier = m.modifier or "dense"
     return bool(prev)
+
+
+def _after_tree_kind(mentions: list[Mention], i: int) -> bool:
+    """Whether a tree kind ("fir", "cypress", "oak") was mentioned just before position i."""
+    return any(m.end == i and m.concept in cv.GROUPS["tree"] and m.source == "word" for m in mentions)
 
 
 def _is_content_word(tok: str) -> bool:
@@ -456,12 +467,18 @@ def _attach_modifiers(tokens: list[str], mentions: list[Mention]) -> None:
             if p < 0 or tokens[p] in SCOPE_ENDS or tokens[p] in NEGATIONS or (p in starts and back > 0):
                 break
             tok = tokens[p]
+            if tok in COLLECTIVES:  # "a row of cypresses", "a fringe of firs": several, not one
+                break
             if m.count is None and (tok.isdigit() or tok in NUMBERS):
                 m.count = min(int(tok), 10_000) if tok.isdigit() else NUMBERS[tok]
             if not m.modifier and tok in DENSE:
                 m.modifier = "dense"
             elif not m.modifier and tok in SPARSE:
                 m.modifier = "sparse"
+
+
+#: shore words that say nothing of a sea (beside a lake they are its shore)
+BARE_SHORE = ("shore", "shores", "shoreline", "shorelines", "water's edge", "waterline")
 
 
 #: "early morning", "early in the morning"
@@ -518,6 +535,41 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
     return _dedupe(out)
 
 
+#: what trees may line: a shore, a lake, a river, a road ("pines along the shore", "a road lined with cypresses")
+_LINEABLE = ("coast", "lake", "river", "road", "ocean")
+#: how thickly a tree kind named only as lining something grows over the rest of the land
+LINED_DENSITY = 0.3  # at SPARSE_BELOW in generate/treelines.py: a full line, not a few
+#: words that put trees along a thing named after them ("pines along the shore", "palms around the pool")
+_ALONG = ("along", "alongside", "by", "beside", "around", "round", "on", "at", "near", "lining", "fringing",
+          "ringing", "bordering", "edging", "flanking", "circling", "encircling", "surrounding")
+#: words after a lineable thing that put trees along it
+_LINED = ("lined", "lining", "fringed", "fringing", "edged", "bordered", "ringed", "flanked")
+
+
+def tree_relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str]]:
+    """Trees along a shore, a lake, a river or a road: '<trees> along/by/around [the] <thing>' and '<thing>
+    lined/fringed with <trees>', each as {"subject": tree kind, "relation": "near", "object": thing}, between
+    neighbouring mentions of one clause."""
+    trees = cv.GROUPS["tree"]
+    placed = sorted((m for m in mentions if m.start >= 0 and not m.negated
+                     and (m.concept in trees or m.concept in _LINEABLE)), key=lambda m: (m.start, m.concept))
+    things = ("shore", "terrain", "structure", "water", "vegetation", "prop")  # not a mood or a time ("a quiet lake")
+    starts = {m.start for m in mentions if m.start >= 0 and cv.BY_NAME[m.concept].category in things}
+    out: list[dict[str, str]] = []
+    for a, b in zip(placed, placed[1:], strict=False):
+        between = tokens[a.end : b.start]
+        if a.start == b.start or any(t in (".", ",", ";", ":", "!", "?", "and", "but") for t in between):
+            continue
+        if any(a.end <= k < b.start for k in starts):  # something else stands between ("jungle island by the sea")
+            continue
+        last = between[-3:]  # the relation word stands just before the thing: "along the rocky shore"
+        if a.concept in trees and b.concept in _LINEABLE and any(t in _ALONG or t in _LINED for t in last):
+            out.append({"subject": a.concept, "relation": "near", "object": b.concept})
+        elif a.concept in _LINEABLE and b.concept in trees and any(t in _LINED for t in between[:2]):
+            out.append({"subject": b.concept, "relation": "near", "object": a.concept})
+    return out
+
+
 def _dedupe(items: list[dict[str, str]]) -> list[dict[str, str]]:
     seen, out = [], []
     for item in items:
@@ -572,7 +624,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
         notes=folded,
         mentions=mentions,
         modifiers=modifiers,
-        relations=_relations(tokens, mentions),
+        relations=_relations(tokens, mentions) + tree_relations(tokens, mentions),
         ignored=unknown,
         relief=_relief(tokens),
         studio=studio,
@@ -706,6 +758,7 @@ class _Builder:
 
     def build(self, prompt: Prompt, *, relief: float) -> WorldSpec:
         self._beach_sand()
+        self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
         terrain = self.best("terrain", "")
         if not terrain:
@@ -792,6 +845,19 @@ class _Builder:
         if sand:
             self.notes.append("sand by the sea: a beach, not a desert")
 
+    def _lake_shore(self) -> None:
+        """'a lake ... trees along the shore': a bare shore word beside a named lake (and no sea) is the lake's
+        shore, not a sea coast; what stood along the shore stands along the lake."""
+        shores = self.of("shore")
+        lake = any(m.concept == "lake" and m.source == "word" for m in self.of("water"))
+        sea = any(m.concept == "ocean" for m in self.of("water"))
+        if not shores or not lake or sea or any(m.text not in BARE_SHORE for m in shores):
+            return
+        for m in shores:
+            self.positive.remove(m)
+        self.relations = [r | {"object": "lake"} if r["object"] == "coast" else r for r in self.relations]
+        self.notes.append("'shore' beside a lake: the lake's shore, not a sea coast")
+
     def _season_of_trees(self) -> str:
         """Blossom means spring and autumn leaves autumn, when no season is named."""
         return {"blossom": "spring", "autumn": "autumn"}.get(self.modifiers.get("trees", ""), "summer")
@@ -829,8 +895,10 @@ class _Builder:
 
     def _vegetation(self, terrain: str, season: str) -> dict[str, float]:
         veg = {k: v for k, v in cv.BIOME_VEGETATION.get(terrain, {}).items() if k not in self.excluded}
+        lined = {r["subject"] for r in self.relations if r["object"] in _LINEABLE}
         for m in self.of("vegetation"):
-            density = {"dense": 0.9, "sparse": 0.25}.get(m.modifier, 0.6)
+            # trees lining a road or a shore stand there (generate/treelines.py), a few more about the land
+            density = {"dense": 0.9, "sparse": 0.25}.get(m.modifier, LINED_DENSITY if m.concept in lined else 0.6)
             if m.count is not None and m.count <= 20 and not m.modifier:
                 density = 0.05
             veg[m.concept] = max(veg.get(m.concept, 0.0), density) if m.source != "group" else density

@@ -261,6 +261,7 @@ def tree_look(spec: dict) -> str:
     """The look a world's spec asks of its trees ("" by default): a TREE_LOOKS entry for broadleaf trees, or
     "autumn" in an autumn world (conifers then keep their green: their needles take no autumn tint)."""
     look = str((spec.get("modifiers") or {}).get("trees", ""))
+    look = "" if look == "cypress" else look  # the conifers' form (look_of); broadleaf trees keep their own look
     if spec.get("season") == "winter" and look in ("", "birch", "bare"):
         return "birch_winter" if look == "birch" else "winter"
     if look and look in TREE_LOOKS:
@@ -322,6 +323,24 @@ def _conifer(lod: int) -> Mesh:
         parts.append(_whorl(z0, r, z1, 0.9 * i, seg=12 if i < 4 else 8))
     under = frustum(2.9 * 0.66, 2.9 * 0.3, 1.6, 2.1, 7, NEEDLE, FOLIAGE, caps=False)  # hidden in the tips
     return merge(parts + [under])
+
+
+#: a Mediterranean cypress: its column's radius (m) at heights up the tree, its tip, and its darker needles
+CYPRESS_PROFILE = ((0.9, 0.55), (2.4, 1.15), (4.6, 1.3), (7.4, 1.1), (10.2, 0.65), (12.2, 0.22))
+CYPRESS_TIP_M = 13.2
+CYPRESS_NEEDLE = (0.03, 0.085, 0.035)
+
+
+def _cypress(lod: int) -> Mesh:
+    """A cypress: a short trunk under a tall narrow column of foliage, thickest a third of the way up and
+    tapering to a point (a flame, not a cone), shaded as one soft mass. Far away: the column alone."""
+    prof = CYPRESS_PROFILE if lod == 0 else (CYPRESS_PROFILE[0], CYPRESS_PROFILE[2])
+    seg = 7 if lod == 0 else 4
+    column = [frustum(r0, r1, z0, z1, seg, CYPRESS_NEEDLE, FOLIAGE, caps=False, phase=0.4 * k)
+              for k, ((z0, r0), (z1, r1)) in enumerate(zip(prof, prof[1:], strict=False))]
+    column.append(frustum(prof[-1][1], 0.0, prof[-1][0], CYPRESS_TIP_M, seg, CYPRESS_NEEDLE, FOLIAGE, caps=False))
+    mass = soft(merge(column), (0.0, 0.0, 5.0), (1.3, 1.3, 6.5))
+    return mass if lod else merge([frustum(0.22, 0.16, 0, 1.4, 5, BARK, caps=False), mass])
 
 
 def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
@@ -824,6 +843,8 @@ def look_of(spec: dict, kind: str) -> str:
         from ..generate.crops import crop_look
 
         return crop_look(str(spec.get("text", "")))
+    if kind == "conifer" and (spec.get("modifiers") or {}).get("trees") == "cypress":
+        return "cypress"
     if kind == "flower":
         from .flowers import flower_look
 
@@ -851,6 +872,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)
         return _evergreen(mesh) if look in BARE_LOOKS else mesh
+    if kind == "conifer" and look == "cypress":
+        return _cypress(lod)
     if kind in ("rock", "boulder") and look in ROCK_LOOKS:
         return _rock(lod, 3.2 if kind == "boulder" else 1.0, ROCK_LOOKS[look])
     mesh = INSTANCE_BUILDERS.get(kind, _rock)(lod)
@@ -907,6 +930,15 @@ def _fan(cy: float, cz: float, ry: float, rz: float, n: int, rgb: tuple[float, f
     return card(pts, [(0, 1 + k, 1 + (k + 1) % n) for k in range(n)], rgb, FOLIAGE, radius=ry, up=0.35)
 
 
+def _cypress_card() -> Mesh:
+    """A cypress's far card: its trunk and the narrow flame of its column."""
+    rim = [(0.0, CYPRESS_TIP_M), *((-r, z) for z, r in CYPRESS_PROFILE),
+           *((r, z) for z, r in reversed(CYPRESS_PROFILE))]
+    n = len(CYPRESS_PROFILE)
+    faces = [(0, 1 + k, 1 + (k + 1) % (2 * n)) for k in range(2 * n)]  # a fan from the tip, closed at the foot
+    return merge([_trunk_card(0.18, 1.2, BARK), card(rim, faces, CYPRESS_NEEDLE, FOLIAGE, radius=1.3, up=0.35)])
+
+
 CARD_BUILDERS = {
     "conifer": lambda: merge([
         _trunk_card(0.22, 2.0, BARK),
@@ -941,6 +973,8 @@ def instance_card(kind: str, look: str = "") -> Mesh | None:
         bark, leaf = TREE_LOOKS[look]
         mesh = merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
         return _evergreen(mesh) if look in BARE_LOOKS else mesh
+    if kind == "conifer" and look == "cypress":
+        return _cypress_card()
     if kind == "flower" and look:
         from .flowers import flower_card
 
