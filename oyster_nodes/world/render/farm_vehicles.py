@@ -44,7 +44,7 @@ def _tractor(lod: int, paint: tuple[float, float, float]) -> Mesh:
 
 
 def _harvester(lod: int, paint: tuple[float, float, float]) -> Mesh:
-    """8.2 m long with its header: a tall body on big front tyres, a glass cab up front, a 4.6 m header and reel."""
+    """7.55 m long with its header: a tall body on big front tyres, a glass cab up front, a 4.6 m header and reel."""
     parts = [
         box((-0.9, 0, 2.1), (5.0, 2.6, 2.6), paint),  # the threshing body and grain tank
         box((-1.3, 0, 3.55), (2.6, 2.4, 0.5), paint),  # the grain tank's top

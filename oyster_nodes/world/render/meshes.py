@@ -645,7 +645,7 @@ def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
 VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {
     "sedan": (4.7, 1.82, 1.45), "sports": (4.45, 1.9, 1.18), "suv": (4.75, 1.92, 1.85), "pickup": (5.3, 1.9, 1.86),
     "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15),
-    "tractor": (3.9, 2.6, 2.95), "harvester": (8.2, 4.6, 3.9),
+    "tractor": (3.9, 2.6, 2.95), "harvester": (7.55, 4.6, 3.9),
 }
 
 
