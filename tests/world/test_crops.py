@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from oyster_nodes.types import Prompt
-from oyster_nodes.world.generate.crops import crop_look
+from oyster_nodes.world.generate.crops import BALES_PER_FIELD, crop_look, wants_bales
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.prompt.spec import WorldSpec
 from oyster_nodes.world.prompt.understand import spec_from_prompt
@@ -24,7 +24,7 @@ from oyster_nodes.world.render.meshes import (
 )
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS, WorldState
 
-CROP, VEHICLE = INSTANCE_KINDS.index("crop"), INSTANCE_KINDS.index("vehicle")
+CROP, BALE, VEHICLE = (INSTANCE_KINDS.index(k) for k in ("crop", "hay_bale", "vehicle"))
 TREES = [INSTANCE_KINDS.index(k) for k in ("conifer", "broadleaf", "palm", "dead_tree")]
 
 
@@ -33,7 +33,7 @@ def test_the_crop_a_prompt_names() -> None:
     assert crop_look("a combine harvester in a barley field") == "wheat"
     assert crop_look("a farmhouse among yellow rapeseed fields in spring") == "rapeseed"
     assert crop_look("rows of tall corn behind a red barn") == "maize"
-    assert crop_look("hay bales in a golden field at dusk") == "wheat"
+    assert crop_look("hay bales in a golden field at dusk") == "stubble"  # a mown field
     assert crop_look("a tractor ploughing a field") == "wheat"
     for none in ("an electric car on an empty road through green farmland", "a tractor on a city street",
                  "a medieval village with fences and a windmill", "a grain of sand on a beach"):
@@ -99,3 +99,20 @@ def test_no_crop_where_none_is_named() -> None:
 def test_the_farm_world_is_deterministic(farm: WorldState) -> None:
     again = generate_world(WorldSpec.from_json(farm.spec), 5, GenerateConfig(size_m=256.0))
     assert np.array_equal(again.inst_xyz, farm.inst_xyz) and np.array_equal(again.material_hw, farm.material_hw)
+
+
+def test_hay_bales_lie_about_a_mown_field() -> None:
+    assert wants_bales("round hay bales in a meadow") and wants_bales("a haystack by the barn")
+    assert not wants_bales("a wheat field at noon")
+    spec = spec_from_prompt(Prompt(text="hay bales in a golden field at dusk", seed=2), None)
+    world = generate_world(spec, 2, GenerateConfig(size_m=256.0))
+    bales, crops = world.inst_kind == BALE, world.inst_kind == CROP
+    assert 4 * BALES_PER_FIELD <= bales.sum() <= 16 * BALES_PER_FIELD and crops.sum() > 1500
+    crop_xy = world.inst_xyz[crops, :2].astype(np.float64)
+    for p in world.inst_xyz[bales][:20].astype(np.float64):
+        assert np.hypot(*(crop_xy - p[:2]).T).min() < 1.0  # on the field
+    bale = instance_mesh("hay_bale", 0)
+    ext = bale.pos.max(axis=0) - bale.pos.min(axis=0)
+    assert ext[2] == pytest.approx(1.5, abs=0.05) and ext[1] == pytest.approx(1.22, abs=0.05)  # lying on its side
+    stubble, wheat = instance_mesh("crop", 0, "stubble"), instance_mesh("crop", 0, "wheat")
+    assert stubble.pos[:, 2].max() < 0.5 * wheat.pos[:, 2].max()

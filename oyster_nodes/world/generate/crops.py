@@ -27,6 +27,9 @@ CROP_WORDS: dict[str, str] = {
 }
 #: a crop word that does not name a crop when this word follows it ("corn dog", "grain of sand")
 NOT_CROP = re.compile(r"\b(?:corn|grain)s?\s+(?:of|dog|snake|flower)\b")
+#: words that name hay bales, which lie about a mown field (BALES_PER_FIELD a field)
+BALE_WORDS = re.compile(r"\b(?:hay\s*bales?|bales?\s+of\s+hay|straw\s*bales?|round\s+bales?|haystacks?|hayricks?)\b")
+BALES_PER_FIELD = 14
 #: metres between rows and between plants along a row (a crop mesh is CROP_STEP_M long)
 ROW_GAP_M, CROP_STEP_M = 1.6, 2.2
 #: a field's side (m), the tracks between fields (m), and fields along each side of the farm's patchwork
@@ -40,9 +43,17 @@ CLEAR_M, MAX_SLOPE = 1.5, 0.5
 SOILS = ("grass", "forest_floor", "dirt", "mud")
 
 
+def wants_bales(text: str) -> bool:
+    """Whether the prompt names hay bales ("hay bales in a golden field", "a haystack")."""
+    return bool(BALE_WORDS.search(text.lower()))
+
+
 def crop_look(text: str) -> str:
-    """The crop a prompt names ("yellow rapeseed fields" -> rapeseed), "" when it names none. A tractor or a
-    harvester alone names a wheat field only with a field word near it ("a tractor in a field")."""
+    """The crop a prompt names ("yellow rapeseed fields" -> rapeseed), "" when it names none; a mown field
+    ("stubble") where it names hay bales. A tractor alone names a wheat field only with a field word in the
+    prompt ("a tractor in a field")."""
+    if wants_bales(text):
+        return "stubble"
     low = NOT_CROP.sub(" ", text.lower())
     words = re.findall(r"[a-z]+", low)
     fieldish = any(w in ("field", "fields", "farmland", "farm", "acre", "acres", "meadow", "meadows") for w in words)
@@ -94,6 +105,7 @@ def lay_crop_fields(g: Ground, text: str, structures: list[Structure], road_pts:
         return covered
     clear = ~ndimage.binary_dilation(g.blocked, iterations=max(1, int(math.ceil(CLEAR_M / g.cell_m))))
     mid, centres = field_centres(structures, road_pts, size_m, rng)
+    bales = wants_bales(text)
     yards = np.array([[s.x, s.y] for s in structures], np.float64).reshape(-1, 2) if structures else mid[None]
     reach = np.array([max(max(s.w, s.d) / 2 + YARD_M, YARD_MIN_M) for s in structures] or [YARD_MIN_M])
     per = max(1, budget // len(centres))
@@ -116,6 +128,11 @@ def lay_crop_fields(g: Ground, text: str, structures: list[Structure], road_pts:
         covered[i, j] = True
         out.add(np.full(len(xy), KIND["crop"]), np.column_stack([xy, g.height(xy) - np.float32(0.05)]),
                 np.full(len(xy), yaw), rng.uniform(0.94, 1.04, len(xy)))
+        if bales:  # round bales lie about the mown field, each along its row
+            at = xy[rng.choice(len(xy), min(BALES_PER_FIELD, len(xy)), replace=False)]
+            at = at + rng.uniform(-0.4, 0.4, at.shape)
+            out.add(np.full(len(at), KIND["hay_bale"]), np.column_stack([at, g.height(at) + np.float32(0.25)]),
+                    yaw + rng.uniform(-0.3, 0.3, len(at)), rng.uniform(0.92, 1.08, len(at)))
     covered = ndimage.binary_dilation(covered, iterations=max(1, int(round(1.0 / g.cell_m))))
     soil = covered & np.isin(g.material, [MAT[m] for m in SOILS])
     g.material[soil] = MAT["dirt"]

@@ -704,6 +704,7 @@ CROP_LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, floa
     "wheat": ((0.5, 0.33, 0.08), (0.66, 0.46, 0.12), 0.95),
     "rapeseed": ((0.16, 0.26, 0.04), (0.78, 0.62, 0.02), 1.1),
     "maize": ((0.26, 0.3, 0.07), (0.5, 0.4, 0.12), 2.1),
+    "stubble": ((0.48, 0.34, 0.1), (0.6, 0.45, 0.15), 0.3),  # a mown hay field, its bales lying on it
 }
 
 
@@ -716,6 +717,18 @@ def _crop(lod: int, look: str = "wheat") -> Mesh:
     parts.append(_prism([(-end, height * 0.75), (end, height * 0.75), (end, height), (-end, height)], 0.5, top,
                         taper=0.12 if lod == 0 else 0.0))
     return merge(parts)
+
+
+HAY, HAY_END = (0.56, 0.4, 0.13), (0.44, 0.3, 0.09)
+
+
+def _hay_bale(lod: int) -> Mesh:
+    """A round bale of hay lying on its side: 1.5 m across, 1.2 m wide (axis along y), darker rolled ends."""
+    seg = 12 if lod == 0 else 7
+    bale = merge([frustum(0.75, 0.75, -0.6, 0.6, seg, HAY, caps=False),
+                  frustum(0.75, 0.75, 0.6, 0.61, seg, HAY_END), frustum(0.75, 0.75, -0.61, -0.6, seg, HAY_END)])
+    turned = Mesh(pos=bale.pos[:, [0, 2, 1]], nrm=bale.nrm[:, [0, 2, 1]], col=bale.col, part=bale.part)
+    return transform(turned, offset=(0.0, 0.0, 0.72))
 
 
 LAMP_IRON = (0.08, 0.08, 0.09)
@@ -788,6 +801,7 @@ INSTANCE_BUILDERS = {
     "fence": _fence,
     "vine": _vine,
     "crop": _crop,
+    "hay_bale": _hay_bale,
 }
 #: rough height in metres at scale 1, for culling by projected size
 INSTANCE_HEIGHT = {
@@ -807,7 +821,8 @@ INSTANCE_HEIGHT = {
     "lamp_post": 5.1,
     "fence": 1.1,
     "vine": 1.7,
-    "crop": 1.2,
+    "crop": 3.0,  # a field's rows read as one surface: kept out as far as a 3 m thing is
+    "hay_bale": 1.5,
 }
 
 
