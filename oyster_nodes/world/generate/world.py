@@ -302,8 +302,12 @@ def _convoy(first: int, count: int, lengths: list[int]) -> np.ndarray:
     return np.clip(at, lo, hi)
 
 
+#: how wet the ground is where a wet road or pavement is named without rain falling (rain itself wets it 0.85)
+WET_GROUND = 0.85  # "wet pavement" with no rain named: the ground after rain
+
+
 def _modified_env(env: Env, spec: WorldSpec) -> Env:
-    """What the prompt's modifiers say of light and weather: rain strength, the water's colour."""
+    """What the prompt's modifiers say of light and weather: rain strength, the water's colour, wet ground."""
     precip = env.precipitation
     scale = PRECIPITATION_SCALE.get(spec.modifiers.get("precipitation", ""))
     if scale and precip is not None and precip.kind not in (None, "none"):
@@ -316,6 +320,8 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = dataclasses.replace(env, fog_density=round(env.fog_density * fog, 6))
     if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
         env = _blizzard(env)
+    if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
+        env = dataclasses.replace(env, wetness=WET_GROUND)
     return _mist_of_words(env, spec)
 
 

@@ -166,7 +166,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "city",
-        "city,downtown,skyscraper,skyscrapers,urban,metropolis,highrise,cityscape,skyline,city street,city streets",
+        "city,downtown,skyscraper,skyscrapers,urban,metropolis,highrise,cityscape,skyline,city street,city streets,"
+        "cyberpunk",
         "a city of tall buildings along streets",
         countable=True,
     ),
@@ -208,7 +209,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "structure",
         "road",
         "road,path,trail,track,street,highway,lane,footpath,dirt road,mountain pass,alpine pass,pass road,"
-        "asphalt,motorway,freeway,boulevard,avenue,driveway",
+        "asphalt,motorway,freeway,boulevard,avenue,driveway,alley,alleyway,pavement,sidewalk",
         "a dirt road or path connecting places",
     ),
     _c("structure", "fences", "fence,fencing,wall,palisade,paddock,corral,railing,fenceline,fence line,stockade",
@@ -451,7 +452,8 @@ HEADS: dict[str, tuple[str, ...]] = {
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
                  "mill", "wall", "church", "chapel", "street"),
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
-    "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt"),
+    "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
+             "avenue", "boulevard", "alley", "pavement", "sidewalk"),
     "trees": ("tree", "forest", "wood", "woodland", "grove", "orchard", "blossom", "leaf", "leave", "foliage",
               "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy", "cypress"),
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
@@ -480,7 +482,8 @@ MODIFIERS: dict[str, dict[str, str]] = {
     "building": {"stone": "stone", "brick": "brick", "wooden": "wood", "wood": "wood", "timber": "wood",
                  "log": "wood", "white": "white", "whitewashed": "white", "red": "red", "painted": "painted",
                  "colourful": "painted", "colorful": "painted", "concrete": "concrete", "adobe": "adobe",
-                 "mud": "adobe", "thatched": "wood", "glass": "concrete", "grey": "stone", "gray": "stone"},
+                 "mud": "adobe", "thatched": "wood", "glass": "concrete", "grey": "stone", "gray": "stone",
+                 "neon": "neon"},
     "river": {"dry": "dry", "dried": "dry", "empty": "dry", "parched": "dry", "cracked": "dry"},
     "road": {"wet": "wet", "winding": "winding", "twisting": "winding", "serpentine": "winding", "curving": "winding",
              "meandering": "winding", "switchback": "winding", "straight": "straight", "long": "straight",
@@ -524,6 +527,8 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
 
 #: nouns that carry a modifier of their own: word -> (head class, value)
 IMPLIED: dict[str, tuple[str, str]] = {
+    "neon": ("building", "neon"),  # neon signs and windows: magenta and cyan light at night
+    "cyberpunk": ("building", "neon"),
     "canal": ("river", "canal"),
     "wadi": ("river", "dry"),
     "arroyo": ("river", "dry"),

@@ -16,6 +16,7 @@ from ...types import Prompt
 from ..state.sky import clock_for_time
 from . import concepts as cv
 from . import studio as sw
+from .citywords import fold_city
 from .embed import Encoder
 from .rockwords import fold_rock_formations
 from .spec import WorldSpec
@@ -620,6 +621,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     mentions, folded = fold_ruins(tokens, mentions)
     mentions, rock_notes = fold_rock_formations(tokens, mentions)
     folded += rock_notes
+    mentions, city_notes = fold_city(tokens, mentions)
+    folded += city_notes
     return Parse(
         notes=folded,
         mentions=mentions,

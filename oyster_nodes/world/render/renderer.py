@@ -359,7 +359,7 @@ class Renderer:
             targets = self._target(camera.width, camera.height, colour_only=set(passes) <= {"rgb"})
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
-            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs,
+            extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs, "u_neon": neon_of(world.spec),
                      **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
                                                               camera.height * self.supersample), world.seed)}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
@@ -715,6 +715,12 @@ def blob_map(discs: list[tuple[float, float, float]], texels: int = 256) -> tupl
         t = np.clip((radius - dist) / (0.6 * radius), 0.0, 1.0)  # smoothstep(r, 0.4 r, distance)
         light[rows, cols] *= 1.0 - 0.55 * (t * t * (3.0 - 2.0 * t))
     return light, (float(x0), float(y0), float(scale))
+
+
+def neon_of(spec: dict[str, Any] | None) -> float:
+    """1 where the prompt names neon (spec.modifiers["building"]): lit windows and shopfronts glow magenta and cyan
+    (mesh.frag u_neon); read per frame, as the spec is no part of the uploaded scene's key."""
+    return 1.0 if ((spec or {}).get("modifiers") or {}).get("building") == "neon" else 0.0
 
 
 def _sway_uniforms(env: Env) -> dict[str, Any]:

@@ -7,6 +7,8 @@ flat in float v_part;
 flat in uint v_id;
 flat in float v_var;
 in vec4 v_fog;
+// 1: neon is named, so a share of the lit windows and most shopfronts glow magenta or cyan
+uniform float u_neon;
 
 // An integer hash (the same on every GL): 16 bits of it as 0..1.
 float hash01(uvec3 p) {
@@ -57,6 +59,11 @@ vec3 facade(vec3 n) {
     if (!spandrel && h1 < share) {
         vec3 lamp = h2 < 0.7 ? vec3(1.0, 0.6, 0.28) : vec3(0.75, 0.88, 1.0);
         float glow = 0.35 * (0.35 + 0.65 * h2) * (1.0 - fres) * smoothstep(0.1, 0.7, u_night);
+        float neon = hash01(key + uvec3(0u, 0u, 31337u));
+        if (u_neon > 0.0 && neon < (style == 2.0 ? 0.85 : 0.35)) {  // neon: saturated and brighter
+            lamp = hash01(uvec3(v_id, uint(storey), 5u)) < 0.5 ? vec3(1.0, 0.05, 0.6) : vec3(0.02, 0.75, 1.0);
+            glow *= style == 2.0 ? 1.5 : 1.2;
+        }
         c += lamp * glow * (0.4 + 0.6 * smoothstep(0.2, 0.9, fv));  // the lit ceiling seen at the top
     }
     return c;
