@@ -1,4 +1,4 @@
-"""Named props as a subject of the default still: the crates, barrels, lamps, fences, rocks and flower fields a
+"""Named props as a subject of the default still: the crates, barrels, lamps, fences, rocks, flower and crop fields a
 prompt names, kept in frame beside the main subject, or framed for themselves when nothing larger is named
 ("an arena ringed by a fence", "a plain with crates scattered", "a prairie full of wildflowers")."""
 
@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..generate.crops import crop_look
 from ..generate.props import wants_flowers
 from ..state.world_state import INSTANCE_KINDS, WorldState
 
 #: spec props (and fences, and named flowers) -> the instance kinds that show them
 PROP_KINDS: dict[str, tuple[str, ...]] = {"rocks": ("rock", "boulder"), "lamps": ("lamp_post",), "crates": ("crate",),
-                                          "barrels": ("barrel",), "fences": ("fence",), "flowers": ("flower",)}
+                                          "barrels": ("barrel",), "fences": ("fence",), "flowers": ("flower",),
+                                          "crops": ("crop", "hay_bale")}
 #: the face (m^2 at scale 1) each kind shows a camera
-FACE_M2: dict[str, float] = {"flower": 0.2, "fence": 2.0, "lamp_post": 0.6}
+FACE_M2: dict[str, float] = {"flower": 0.2, "fence": 2.0, "lamp_post": 0.6, "crop": 2.0, "hay_bale": 1.5}
 #: sample points per named kind (so a few crates are not drowned among thousands of flowers)
 SAMPLES_PER_KIND = 160
 #: a props subject framed for itself takes the props within this many metres of their densest spot
@@ -25,6 +27,8 @@ def named_props(spec: dict) -> list[str]:
     asked = {**(spec.get("props") or {}), **{k: v for k, v in (spec.get("structures") or {}).items() if k == "fences"}}
     if (spec.get("vegetation") or {}).get("flowers") and wants_flowers(str(spec.get("text", ""))):
         asked["flowers"] = 1
+    if crop_look(str(spec.get("text", ""))):  # crop fields (generate/crops.py)
+        asked["crops"] = 1
     return [n for n in PROP_KINDS if asked.get(n)]
 
 

@@ -25,6 +25,7 @@ from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import boats as bt
 from . import city as cy
+from . import crops as cp
 from . import outcrops as oc
 from . import props as pp
 from . import riverside as rv
@@ -70,6 +71,7 @@ _STAGES = (
     "outcrops",
     "swamp",
     "treelines",
+    "crops",
 )
 
 Progress = Callable[[float, str], None]
@@ -678,6 +680,17 @@ def _vineyard(g: sc.Ground, spec: WorldSpec, paths: list[Route], seed: int, cfg:
     g.blocked |= patch
 
 
+def _crop_fields(g: sc.Ground, spec: WorldSpec, structures: list[Structure], paths: list[Route], seed: int,
+                 cfg: GenerateConfig, out: sc.Instances) -> None:
+    """The crop fields the prompt names (generate/crops.py) about its buildings or road; nothing else grows in
+    them."""
+    road = max((p for p in paths if p.kind == "road"), key=lambda p: len(p.points_n3), default=None)
+    road_pts = road.points_n3[:, :2].astype(np.float64) if road is not None else np.zeros((0, 2))
+    homes = [s for s in structures if s.kind in st.KINDS and s.kind != "highrise"]
+    g.blocked |= cp.lay_crop_fields(g, spec.text, homes, road_pts, size_m=cfg.size_m,
+                                    budget=int(cfg.max_instances * 0.15), rng=stage_rng(seed, "crops"), out=out)
+
+
 def _scatter(
     g: sc.Ground,
     spec: WorldSpec,
@@ -692,6 +705,7 @@ def _scatter(
     out = sc.Instances(kind=[], xyz=[], yaw=[], scale=[])
     budget = cfg.max_instances
     _vineyard(g, spec, paths, seed, cfg, out)
+    _crop_fields(g, spec, structures, paths, seed, cfg, out)
     _yard(g, spec, structures, paths, seed, cfg, out)
     sc.scatter_layer(
         g,

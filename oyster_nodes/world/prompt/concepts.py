@@ -229,7 +229,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "vehicles",
         "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus,suv,sedan,coupe,convertible,hatchback,pickup,"
         "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader,taxi,cab,supercar,racecar,"
-        "hypercar,crossover,estate,campervan,camper,rover,buggy,landcruiser",
+        "hypercar,crossover,estate,campervan,camper,rover,buggy,landcruiser,harvester",
         "parked cars and trucks",
         countable=True,
     ),
@@ -464,7 +464,7 @@ HEADS: dict[str, tuple[str, ...]] = {
     "vehicle": ("car", "truck", "van", "jeep", "suv", "sedan", "coupe", "convertible", "hatchback", "vehicle",
                 "pickup", "bus", "taxi", "cab", "roadster", "limousine", "offroader", "supercar", "racecar",
                 "motorbike", "motorcycle", "lorry", "minivan", "automobile", "wagon", "hypercar", "crossover",
-                "campervan", "camper", "rover", "buggy"),
+                "campervan", "camper", "rover", "buggy", "tractor", "harvester"),
     "boat": ("boat", "sailboat", "rowboat", "yacht", "dinghy", "trawler", "ferry", "ship", "vessel", "canoe",
              "kayak", "skiff", "sloop", "schooner", "catamaran", "motorboat", "speedboat", "steamer", "freighter",
              "tugboat", "gondola", "punt"),

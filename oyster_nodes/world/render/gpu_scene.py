@@ -35,7 +35,7 @@ from .meshes import (
 from .meshes import water_mesh as build_water_mesh
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
-VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree", "vine"}
+VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree", "vine", "crop"}
 #: kinds too small to matter in the sun's shadow map
 NO_SHADOW = {"grass_tuft", "flower"}
 #: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
@@ -85,7 +85,7 @@ def static_hash(world: WorldState) -> str:
         "meshes": [m.to_json() for m in placed_meshes(world)],
         # the instance meshes' looks come from the spec (tree kinds, a car's paint and body)
         "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")}
-        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles", "flower", "boulder") if look_of(world.spec or {}, k)},
+        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles", "flower", "boulder", "crop") if look_of(world.spec or {}, k)},
     }
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     arrays = {

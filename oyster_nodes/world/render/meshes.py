@@ -467,7 +467,7 @@ VEHICLE_PAINT: dict[str, tuple[float, float, float]] = {
 
 
 #: the car bodies the vehicle words choose (see vehicle_body); "sedan" when none is named
-VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus")
+VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus", "tractor", "harvester")
 #: words (singular) -> body; the first such word in the prompt decides
 BODY_WORDS: dict[str, str] = {
     "sports": "sports", "coupe": "sports", "roadster": "sports", "supercar": "sports", "hypercar": "sports",
@@ -476,6 +476,7 @@ BODY_WORDS: dict[str, str] = {
     "van": "van", "minivan": "van", "campervan": "van", "camper": "van", "minibus": "van", "truck": "truck",
     "lorry": "truck", "bus": "bus", "coach": "bus", "sedan": "sedan", "car": "sedan", "taxi": "sedan",
     "hatchback": "sedan", "limousine": "sedan", "automobile": "sedan", "estate": "sedan",
+    "tractor": "tractor", "combine": "harvester", "harvester": "harvester",
 }
 
 
@@ -535,16 +536,17 @@ def _prism(profile: list[tuple[float, float]], half: float, rgb: tuple[float, fl
     return from_faces(v, _outward(v, f, v.mean(axis=0)), rgb, part)
 
 
-def _wheels(xs: tuple[float, ...], track: float, r: float, lod: int) -> list[Mesh]:
-    """Dark tyres with pale rims, axles along y."""
+def _wheels(xs: tuple[float, ...], track: float, r: float, lod: int, tread: float = 0.13,
+            rim: tuple[float, float, float] = (0.45, 0.45, 0.47)) -> list[Mesh]:
+    """Dark tyres `tread` metres either side of their middle, with `rim`-coloured hubs, axles along y."""
     seg = 10 if lod == 0 else 6
     out = []
     for x in xs:
         for s in (-1, 1):
-            parts = [frustum(r, r, -0.13, 0.13, seg, (0.025, 0.025, 0.025))]
+            parts = [frustum(r, r, -tread, tread, seg, (0.025, 0.025, 0.025))]
             if lod == 0:
-                parts.append(frustum(0.6 * r, 0.6 * r, 0.13, 0.145, seg, (0.45, 0.45, 0.47)) if s > 0 else
-                             frustum(0.6 * r, 0.6 * r, -0.145, -0.13, seg, (0.45, 0.45, 0.47)))
+                parts.append(frustum(0.6 * r, 0.6 * r, tread, tread + 0.015, seg, rim) if s > 0 else
+                             frustum(0.6 * r, 0.6 * r, -tread - 0.015, -tread, seg, rim))
             wheel = merge(parts)
             turned = Mesh(pos=wheel.pos[:, [0, 2, 1]], nrm=wheel.nrm[:, [0, 2, 1]], col=wheel.col, part=wheel.part)
             out.append(transform(turned, offset=(x, s * track, r)))
@@ -643,6 +645,7 @@ def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
 VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {
     "sedan": (4.7, 1.82, 1.45), "sports": (4.45, 1.9, 1.18), "suv": (4.75, 1.92, 1.85), "pickup": (5.3, 1.9, 1.86),
     "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15),
+    "tractor": (3.9, 2.6, 2.95), "harvester": (7.55, 4.6, 3.9),
 }
 
 
@@ -650,6 +653,10 @@ def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"], 
     """A vehicle of a body in VEHICLE_BODIES (front towards +x, on z = 0) painted `body`."""
     if kind in ("van", "truck", "bus"):
         return _boxy(kind, lod, body)
+    if kind in ("tractor", "harvester"):
+        from .farm_vehicles import farm_vehicle
+
+        return farm_vehicle(kind, lod, body)
     return _car(kind if kind in VEHICLE_BODIES else "sedan", lod, body)
 
 
@@ -689,6 +696,39 @@ def _vine(lod: int, look: str = "") -> Mesh:
         if look != "winter":
             parts += [box((x, s * 0.34, 0.66), (0.12, 0.07, 0.18), VINE_GRAPE) for x in (-0.5, 0.45) for s in (-1, 1)]
     return merge(parts)
+
+
+#: linear colours of a crop's looks (generate/crops.CROP_WORDS): the band's body, its ears or flowers on top, and
+#: its height (m): ripe wheat and barley gold, rapeseed in flower yellow over green, maize tall and straw-green
+CROP_LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, float], float]] = {
+    "wheat": ((0.5, 0.33, 0.08), (0.66, 0.46, 0.12), 0.95),
+    "rapeseed": ((0.16, 0.26, 0.04), (0.78, 0.62, 0.02), 1.1),
+    "maize": ((0.26, 0.3, 0.07), (0.5, 0.4, 0.12), 2.1),
+    "stubble": ((0.48, 0.34, 0.1), (0.6, 0.45, 0.15), 0.3),  # a mown hay field, its bales lying on it
+}
+
+
+def _crop(lod: int, look: str = "wheat") -> Mesh:
+    """One length of a crop row (along x, 2.2 m: end to end a row reads as one band): a band of stalks with its
+    ears (or flowers) on top, drawn plain so the renderer's foliage tint leaves the crop's colour alone."""
+    body, top, height = CROP_LOOKS.get(look, CROP_LOOKS["wheat"])
+    end = 1.1
+    parts = [_prism([(-end, 0.0), (end, 0.0), (end, height * 0.8), (-end, height * 0.8)], 0.6, body, taper=0.15)]
+    parts.append(_prism([(-end, height * 0.75), (end, height * 0.75), (end, height), (-end, height)], 0.5, top,
+                        taper=0.12 if lod == 0 else 0.0))
+    return merge(parts)
+
+
+HAY, HAY_END = (0.56, 0.4, 0.13), (0.44, 0.3, 0.09)
+
+
+def _hay_bale(lod: int) -> Mesh:
+    """A round bale of hay lying on its side: 1.5 m across, 1.2 m wide (axis along y), darker rolled ends."""
+    seg = 12 if lod == 0 else 7
+    bale = merge([frustum(0.75, 0.75, -0.6, 0.6, seg, HAY, caps=False),
+                  frustum(0.75, 0.75, 0.6, 0.61, seg, HAY_END), frustum(0.75, 0.75, -0.61, -0.6, seg, HAY_END)])
+    turned = Mesh(pos=bale.pos[:, [0, 2, 1]], nrm=bale.nrm[:, [0, 2, 1]], col=bale.col, part=bale.part)
+    return transform(turned, offset=(0.0, 0.0, 0.72))
 
 
 LAMP_IRON = (0.08, 0.08, 0.09)
@@ -760,6 +800,8 @@ INSTANCE_BUILDERS = {
     "lamp_post": _lamp_post,
     "fence": _fence,
     "vine": _vine,
+    "crop": _crop,
+    "hay_bale": _hay_bale,
 }
 #: rough height in metres at scale 1, for culling by projected size
 INSTANCE_HEIGHT = {
@@ -779,6 +821,8 @@ INSTANCE_HEIGHT = {
     "lamp_post": 5.1,
     "fence": 1.1,
     "vine": 1.7,
+    "crop": 3.0,  # a field's rows read as one surface: kept out as far as a 3 m thing is
+    "hay_bale": 1.5,
 }
 
 
@@ -810,6 +854,10 @@ def look_of(spec: dict, kind: str) -> str:
         return "|".join(f"{p}:{b}" for p, b in looks) if len(looks) > 1 else ""
     if kind == "vine":
         return vine_look(spec)
+    if kind == "crop":
+        from ..generate.crops import crop_look
+
+        return crop_look(str(spec.get("text", "")))
     if kind == "conifer" and (spec.get("modifiers") or {}).get("trees") == "cypress":
         return "cypress"
     if kind == "flower":
@@ -829,6 +877,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
     if kind == "vine":
         return _vine(lod, look)
+    if kind == "crop":
+        return _crop(lod, look or "wheat")
     if kind == "flower" and look:
         from .flowers import flower_mesh
 

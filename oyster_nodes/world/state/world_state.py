@@ -30,6 +30,7 @@ MATERIALS: tuple[str, ...] = (
 INSTANCE_KINDS: tuple[str, ...] = (
     "conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree",
     "rock", "boulder", "crate", "barrel", "vehicle", "lamp_post", "fence", "vine",
+    "crop", "hay_bale",
 )
 
 #: semantic class ids written to the semantic pass
