@@ -28,9 +28,9 @@ from ..generate import standin
 from ..generate import studio as studio_set
 from ..state.mesh_data import MAX_TEXTURE_PX, face_normals, key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
-from ..state.world_state import INSTANCE_KINDS, WorldState
+from ..state.world_state import WorldState
 from .operations import next_id
-from .setting import Spot, setting_spot
+from .setting import Spot, set_on_rock, setting_spot
 
 SUFFIXES = (".glb", ".obj")
 #: where an imported mesh goes: standing on the ground at x, y, or kept aside for mesh bodies to spawn from
@@ -537,7 +537,7 @@ def import_mesh(
             note(f"{path.name} stands on the studio's stand in place of the stand-in product (x and y are not used)")
     elif rests_on_rock(str((state.spec or {}).get("text", ""))):
         ground = _ground_under(state, vertices, x, y, scale, yaw)
-        state, z = _set_on_rock(state, vertices, x, y, ground, scale)
+        state, z = set_on_rock(state, vertices, x, y, ground, scale)
         seat = round(z - ground, 4)
     else:
         z = _ground_under(state, vertices, x, y, scale, yaw)
@@ -596,24 +596,6 @@ _ON_ROCK = re.compile(r"\bon (?:a|an|the|some) (?:[a-z-]+ ){0,2}(?:rock|stone|bo
 def rests_on_rock(text: str) -> bool:
     """Whether a prompt sets its subject on a rock."""
     return bool(_ON_ROCK.search(text.lower()))
-
-
-def _set_on_rock(state: WorldState, vertices: np.ndarray, x: float, y: float, ground: float,
-                 scale: float) -> tuple[WorldState, float]:
-    """A rock instance under the mesh (about twice its footprint across) and the height of its top."""
-    foot = float(np.ptp(vertices[:, :2], axis=0).max()) * scale
-    size = max(0.45, 2.0 * foot)  # the rock mesh is ~1.2 m across at scale 1
-    base = ground - 0.15 * size
-    top = base + 0.62 * size  # a little under the blob's crown, so the mesh sits on it, not above it
-    rng = np.random.default_rng(abs(int(round(x * 1000)) * 7919 + int(round(y * 1000))))
-    arrays = {
-        "inst_kind": np.append(state.inst_kind, np.uint16(INSTANCE_KINDS.index("rock"))).astype(np.uint16),
-        "inst_xyz": np.vstack([state.inst_xyz, np.array([[x, y, base]], np.float32)]).astype(np.float32),
-        "inst_yaw": np.append(state.inst_yaw, np.float32(rng.uniform(0, 2 * math.pi))).astype(np.float32),
-        "inst_scale": np.append(state.inst_scale, np.float32(size)).astype(np.float32),
-        "inst_var": np.append(state.inst_var, np.uint32(rng.integers(0, 2**31 - 1))).astype(np.uint32),
-    }
-    return dataclasses.replace(state, **arrays), round(top, 4)
 
 
 def _ground_under(

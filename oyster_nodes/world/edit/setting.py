@@ -10,6 +10,7 @@ where the product was asked for; the framing (camera/setting_view.py) then looks
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -277,3 +278,21 @@ def _clearing_spot(world: WorldState, x: float, y: float) -> Spot | None:
     pts, ring = pts[fit], ring[fit]
     best = int(np.argmin(np.hypot(pts[:, 0] - x, pts[:, 1] - y) - 2.0 * ring))
     return Spot(x=float(pts[best, 0]), y=float(pts[best, 1]), toward=None, setting="the forest")
+
+
+def set_on_rock(state: WorldState, vertices: np.ndarray, x: float, y: float, ground: float,
+                scale: float) -> tuple[WorldState, float]:
+    """A rock instance under the mesh (about twice its footprint across) and the height of its top."""
+    foot = float(np.ptp(vertices[:, :2], axis=0).max()) * scale
+    size = max(0.45, 2.0 * foot)  # the rock mesh is ~1.2 m across at scale 1
+    base = ground - 0.15 * size
+    top = base + 0.62 * size  # a little under the blob's crown, so the mesh sits on it, not above it
+    rng = np.random.default_rng(abs(int(round(x * 1000)) * 7919 + int(round(y * 1000))))
+    arrays = {
+        "inst_kind": np.append(state.inst_kind, np.uint16(INSTANCE_KINDS.index("rock"))).astype(np.uint16),
+        "inst_xyz": np.vstack([state.inst_xyz, np.array([[x, y, base]], np.float32)]).astype(np.float32),
+        "inst_yaw": np.append(state.inst_yaw, np.float32(rng.uniform(0, 2 * math.pi))).astype(np.float32),
+        "inst_scale": np.append(state.inst_scale, np.float32(size)).astype(np.float32),
+        "inst_var": np.append(state.inst_var, np.uint32(rng.integers(0, 2**31 - 1))).astype(np.uint32),
+    }
+    return dataclasses.replace(state, **arrays), round(top, 4)

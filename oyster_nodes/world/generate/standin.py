@@ -16,7 +16,7 @@ import math
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..edit.setting import setting_spot
+from ..edit.setting import set_on_rock, setting_spot
 from ..state.mesh_data import key
 from ..state.records import MeshPlacement
 from ..state.world_state import INSTANCE_KINDS, WorldState
@@ -58,9 +58,7 @@ def place_stand_in(world: WorldState) -> WorldState:
     meshes, arrays = list(world.meshes), dict(world.mesh_arrays)
     extra: dict[str, object] = {"role": "product", "stand_in": True}
     if support == "rock":
-        from ..edit.meshimport import _set_on_rock
-
-        world, top = _set_on_rock(world, v, x, y, ground, 1.0)
+        world, top = set_on_rock(world, v, x, y, ground, 1.0)
         extra["support_inst"] = len(world.inst_kind) - 1
     elif support == "ground":
         top = ground

@@ -7,7 +7,22 @@ tall body, the glass cab over the header and the unloading pipe along its side.
 
 from __future__ import annotations
 
-from .meshes import CHROME, GLASS, HEADLAMP, LAMP, TYRE, WINDOW, Mesh, _prism, _wheels, box, frustum, merge, transform
+from .meshes import (
+    BUILDERS,
+    CHROME,
+    GLASS,
+    HEADLAMP,
+    LAMP,
+    TYRE,
+    WINDOW,
+    Mesh,
+    _prism,
+    _wheels,
+    box,
+    frustum,
+    merge,
+    transform,
+)
 
 #: the hubs of farm machines (pale yellow, as on many working tractors)
 HUB = (0.6, 0.52, 0.12)
@@ -62,3 +77,6 @@ def _harvester(lod: int, paint: tuple[float, float, float]) -> Mesh:
     wheels = _wheels((1.0,), 1.35, 0.85, lod, tread=0.3, rim=HUB)
     wheels += _wheels((-2.7,), 1.15, 0.55, lod, tread=0.2, rim=HUB)
     return merge(parts + wheels)
+
+
+BUILDERS["farm_vehicle"] = farm_vehicle

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 
-from .meshes import FOLIAGE, PLAIN, Mesh, blob, card, frustum, merge, transform
+from .meshes import BUILDERS, FOLIAGE, PLAIN, Mesh, blob, card, frustum, merge, transform
 
 STEM = (0.12, 0.26, 0.07)
 #: species -> bloom colours (linear albedo), the first the most common
@@ -99,3 +99,6 @@ def flower_card(look: str) -> Mesh:
         card([(0.0, 0.26), (0.2, 0.26), (0.16, 0.44), (0.0, 0.44)], [(0, 1, 2), (0, 2, 3)], right, radius=0.2,
              up=0.6),
     ])
+
+
+BUILDERS.update(flower_look=flower_look, flower_mesh=flower_mesh, flower_card=flower_card)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +20,9 @@ from ..state.records import Structure
 from .lighting import srgb_to_linear
 
 PLAIN, FOLIAGE, LAMP, WINDOW, FACADE = 0.0, 1.0, 2.0, 3.0, 4.0
+#: builders kept in modules of their own that build on the helpers here (farm_vehicles.py, flowers.py): each puts
+#: its builders in on import and the render package imports both, so this module never imports them
+BUILDERS: dict[str, Callable[..., Any]] = {}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -654,9 +659,7 @@ def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"], 
     if kind in ("van", "truck", "bus"):
         return _boxy(kind, lod, body)
     if kind in ("tractor", "harvester"):
-        from .farm_vehicles import farm_vehicle
-
-        return farm_vehicle(kind, lod, body)
+        return BUILDERS["farm_vehicle"](kind, lod, body)
     return _car(kind if kind in VEHICLE_BODIES else "sedan", lod, body)
 
 
@@ -861,9 +864,7 @@ def look_of(spec: dict, kind: str) -> str:
     if kind == "conifer" and (spec.get("modifiers") or {}).get("trees") == "cypress":
         return "cypress"
     if kind == "flower":
-        from .flowers import flower_look
-
-        return flower_look(str(spec.get("text", "")))
+        return BUILDERS["flower_look"](str(spec.get("text", "")))
     if kind in ("rock", "boulder"):
         return rock_look(spec)
     return tree_look(spec)
@@ -880,9 +881,7 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     if kind == "crop":
         return _crop(lod, look or "wheat")
     if kind == "flower" and look:
-        from .flowers import flower_mesh
-
-        return flower_mesh(lod, look)
+        return BUILDERS["flower_mesh"](lod, look)
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         mesh = _broadleaf(lod, bark, leaf)
@@ -991,9 +990,7 @@ def instance_card(kind: str, look: str = "") -> Mesh | None:
     if kind == "conifer" and look == "cypress":
         return _cypress_card()
     if kind == "flower" and look:
-        from .flowers import flower_card
-
-        return flower_card(look)
+        return BUILDERS["flower_card"](look)
     build = CARD_BUILDERS.get(kind)
     mesh = build() if build is not None else None
     return _evergreen(mesh) if mesh is not None and kind == "conifer" and look == "autumn" else mesh
