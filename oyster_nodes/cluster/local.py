@@ -40,6 +40,8 @@ def start_local_cluster(*, nodes: int = 2, num_cpus: int = 1, object_store_mb: i
     temp = own_temp_dir()
     shared = Path(get_ray_address_file(None))
     before = shared.read_text() if shared.is_file() else None
+    made = not shared.parent.exists()
+    shared.parent.mkdir(parents=True, exist_ok=True)  # Ray writes the shared file there, and fails without the folder
     cluster = Cluster(initialize_head=True, head_node_args={
         "num_cpus": num_cpus, "include_dashboard": True, "dashboard_port": 0, "object_store_memory": store,
         "dashboard_agent_listen_port": free_port(), "temp_dir": temp})
@@ -48,6 +50,8 @@ def start_local_cluster(*, nodes: int = 2, num_cpus: int = 1, object_store_mb: i
     write_ray_address(cluster.head_node.gcs_address, temp)
     if before is None:
         shared.unlink(missing_ok=True)
+        if made:
+            _remove_if_empty(shared.parent)
     else:
         shared.write_text(before)
     for _ in range(nodes - 1):
@@ -152,3 +156,10 @@ def _end_session(sid: int, *, grace_s: float = 10.0) -> None:
         deadline = time.monotonic() + wait_s
         while session_pids(sid) and time.monotonic() < deadline:
             time.sleep(0.2)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:  # something else of Ray's is in it now
+        pass

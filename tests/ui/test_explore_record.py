@@ -5,7 +5,10 @@ and a megabyte socket message are refused with a clear answer."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +27,12 @@ from ..world.test_explore_import import mesh_files
 SMALL = ExploreSettings(width=96, height=54)
 GRAPH = {"format": "oyster-workflow", "version": 1, "nodes": [
     {"id": "load", "type": "world.load", "params": {"path": "flat.oyworld.safetensors"}}], "links": []}
+
+
+def run_apart(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine on a loop of its own, whatever loop the browser fixtures keep running in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def hub_and_tab(tmp_path: Path) -> tuple[ExploreHub, str, Opened]:
@@ -83,9 +92,9 @@ def test_a_megabyte_message_gets_an_answer_and_the_session_goes_on(tmp_path: Pat
     try:
         conn = Connection(hub, None, viewer)  # type: ignore[arg-type]  # answers need no socket
         said = '{"type": "say", "text": "' + "a" * 1_000_000 + '"}'
-        reply = asyncio.run(conn.answer(said, None))
+        reply = run_apart(conn.answer(said, None))
         assert reply["type"] == "error" and "at most 4096 bytes" in reply["error"]
-        reply = asyncio.run(conn.answer('{"type": "drop"}', None))
+        reply = run_apart(conn.answer('{"type": "drop"}', None))
         assert reply["ok"] is True
     finally:
         hub.stop(viewer)
