@@ -55,6 +55,9 @@ PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
                                     "product": 0.03, "props": 0.01, "outcrop": 0.02, "trees": 0.013,
                                     "landscape": 0.0}
+#: named rock kept beside the subject (boulders and the terrain's rock faces, whose share the sample points
+#: overestimate: faces seen edge-on, boulders half sunk) wants more of the frame than other props
+ROCK_SHARE = 0.03
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
@@ -128,6 +131,9 @@ class Subject:
     members: int = 1
     #: a product at the edge of its setting: the way towards it (camera/setting_view.py)
     toward: np.ndarray | None = None
+    #: per sample point, the unit normal of the ground it lies on (N x 3; nan rows stand up, like a boulder):
+    #: terrain rock is foreshortened as the camera sees its face, not counted like a standing thing
+    normals: np.ndarray | None = None
 
 
 @dataclass(kw_only=True, slots=True)
@@ -387,12 +393,22 @@ def _props(world: WorldState, spec: dict) -> list[Subject]:
     xyz, area = pf.prop_points(world, names)
     if not len(xyz):
         return []
+    normals = np.full((len(xyz), 3), np.nan)
     if "rocks" in names:  # rock faces of the terrain show rock as well as boulders do
         faces, cell = _rock_faces(world)
         xyz, area = np.concatenate([xyz, faces]), np.concatenate([area, np.full(len(faces), cell)])
+        normals = np.concatenate([normals, ground_normals(world, faces[:, :2])])
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
-                    area_m2=area)]
+                    area_m2=area, normals=normals)]
+
+
+def ground_normals(world: WorldState, xy: np.ndarray, step_m: float = 4.0) -> np.ndarray:
+    """Unit normals (N x 3) of the terrain at `xy` (N x 2 metres), from heights `step_m` either side."""
+    dx = (heights_at(world, xy + (step_m, 0.0)) - heights_at(world, xy - (step_m, 0.0))) / (2 * step_m)
+    dy = (heights_at(world, xy + (0.0, step_m)) - heights_at(world, xy - (0.0, step_m))) / (2 * step_m)
+    n = np.column_stack([-dx, -dy, np.ones(len(xy))])
+    return n / np.linalg.norm(n, axis=1, keepdims=True)
 
 
 def _promoted(world: WorldState, found: list[Subject]) -> Subject:
@@ -425,7 +441,7 @@ def _cliffs(world: WorldState, spec: dict) -> list[Subject]:
     if not len(faces):
         return []
     return [Subject(kind="props", label="the cliffs", centre=faces.mean(axis=0), width_m=1.0, height_m=1.0,
-                    points=faces, area_m2=np.full(len(faces), cell))]
+                    points=faces, area_m2=np.full(len(faces), cell), normals=ground_normals(world, faces[:, :2]))]
 
 
 #: a car's cliffs: the rock faces within this many metres of it (those a shot of the car can hold)
@@ -1067,6 +1083,11 @@ def _weights(pool: list[Subject], pts: np.ndarray, owner: np.ndarray, pos: np.nd
     dist = np.maximum(np.linalg.norm(rel, axis=1), 1e-6)
     flat = np.array([s.flat for s in pool])[owner]
     facing = np.where(flat, np.abs(rel[:, 2]) / dist, 0.8)
+    normals = np.concatenate([s.normals if s.normals is not None else np.full((len(s.points), 3), np.nan)
+                              for s in pool])
+    lying = np.isfinite(normals[:, 0])
+    if lying.any():  # ground seen at its own slant: a rock face turned towards the camera, a ledge edge-on
+        facing[lying] = np.clip(-np.sum(normals[lying] * rel[lying], axis=1) / dist[lying], 0.0, 1.0)
     area = np.concatenate([s.area_m2 for s in pool])
     return area * (lens.f_px / dist) ** 2 * facing / (lens.width * lens.height)
 
@@ -1083,7 +1104,7 @@ def _score(world: WorldState, cam: Camera, pool: list[Subject], pts: np.ndarray,
     mine = owner == 0
     score = _primary_score(pool[0], cam, uv[mine], inside[mine], seen[mine], float(share[0]))
     for k, s in enumerate(pool[1:], start=1):
-        need = READABLE_SHARE[s.kind]
+        need = _need(s)
         score += SETTING_WEIGHT.get(s.kind, 2.0) * min(share[k] / need, 1.0) + 0.3 * min(share[k] / (4 * need), 1.0)
     return score + _light(world, cam, sun, pool[0]), shares, place
 
@@ -1106,8 +1127,13 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
                 - 6.0 * (1.0 - float(seen[inside].mean())))
     if s.kind == "landscape":
         return 0.0
-    need = READABLE_SHARE[s.kind]
+    need = _need(s)
     return 3.0 * min(share / need, 1.0) + 0.5 * min(share / (4 * need), 1.0)
+
+
+def _need(s: Subject) -> float:
+    """The estimated share of the frame at which a subject reads."""
+    return ROCK_SHARE if s.kind == "props" and "rocks" in s.label else READABLE_SHARE[s.kind]
 
 
 def _light(world: WorldState, cam: Camera, sun: np.ndarray, s: Subject) -> float:
@@ -1196,7 +1222,7 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     for o in others:
         share = best.shares.get(o.label, 0.0)
         plural = o.kind in (*ALONGSIDE, "outcrop") or " and " in o.label
-        if share >= 0.5 * READABLE_SHARE[o.kind]:
+        if share >= 0.5 * _need(o):
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"
             parts.append(f"{o.label} {'are' if plural else 'is'} in the {third}")

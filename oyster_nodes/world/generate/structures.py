@@ -326,6 +326,8 @@ def place_structures(
     landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):
         own = [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
+        # "a lakeside town with houses along the shore": the houses placed are the town's, the town stands there
+        own = own or [r | {"subject": "ruins"} for r in relations if r["subject"] == dwelling]
         # "a farming village with a windmill", "a fishing town with a lighthouse": the village round its landmark
         near = (landmarks[v].x, landmarks[v].y, LANDMARK_REACH_M) if v < len(landmarks) else None
         centres = choose_sites(site, "ruins", 1, rng, own, near=near, tries=1024) if near else []

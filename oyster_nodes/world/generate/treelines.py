@@ -52,7 +52,7 @@ def lined(spec_relations: list[dict[str, str]]) -> list[tuple[str, str]]:
 
 #: a named building with fewer of the named trees than GROVE_MIN within GROVE_RING_M[1] gets a grove of
 #: GROVE_TREES trees in that ring around it
-GROVE_MIN, GROVE_TREES, GROVE_RING_M = 8, 18, (10.0, 50.0)
+GROVE_MIN, GROVE_TREES, GROVE_RING_M = 12, 32, (9.0, 55.0)
 #: the building a grove stands around: the first named kind of these that the world holds
 GROVE_AT = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "cabin", "house", "barn")
 
