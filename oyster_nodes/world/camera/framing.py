@@ -548,7 +548,8 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
     found = subjects(world)
     primary = _promoted(world, found)
     others = _secondaries(found, primary)
-    if primary.kind == "structure" and primary.label.startswith("the highrise"):
+    if primary.kind == "structure" and primary.label.startswith("the highrise") and \
+            not asks_for_drone(world.spec or {}):  # "a drone shot over the city": its skyline from the air
         street = street_level_shot(world, primary, lens)
         if street is not None:
             return street
@@ -1222,7 +1223,7 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     for o in others:
         share = best.shares.get(o.label, 0.0)
         plural = o.kind in (*ALONGSIDE, "outcrop") or " and " in o.label
-        if share >= 0.5 * _need(o):
+        if share >= 0.5 * READABLE_SHARE[o.kind]:
             u = best.place.get(o.label, 0.5)
             third = "left third" if u < 1 / 3 else "right third" if u > 2 / 3 else "middle"
             parts.append(f"{o.label} {'are' if plural else 'is'} in the {third}")

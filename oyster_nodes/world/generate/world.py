@@ -153,7 +153,7 @@ def generate_world(
     city = cy.City()
     if spec.structures.get("city"):
         city = cy.build_city(h, road_mask, site, stage_rng(seed, "city"), cell_m=cfg.cell_m, size_m=cfg.size_m,
-                             level_hw=level)
+                             level_hw=level, futuristic=spec.modifiers.get("building") == "futuristic")
         if city.buildings:
             site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
     rng_s = stage_rng(seed, "structures")

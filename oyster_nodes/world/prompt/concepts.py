@@ -450,7 +450,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "building": ("house", "home", "farmhouse", "building", "barn", "villa", "dwelling", "cabin", "hut",
                  "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
-                 "mill", "wall", "church", "chapel", "street"),
+                 "mill", "wall", "church", "chapel", "street", "city", "metropolis", "skyline", "cityscape",
+                 "skyscraper", "highrise", "downtown"),
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
              "avenue", "boulevard", "alley", "pavement", "sidewalk"),
@@ -483,7 +484,8 @@ MODIFIERS: dict[str, dict[str, str]] = {
                  "log": "wood", "white": "white", "whitewashed": "white", "red": "red", "painted": "painted",
                  "colourful": "painted", "colorful": "painted", "concrete": "concrete", "adobe": "adobe",
                  "mud": "adobe", "thatched": "wood", "glass": "concrete", "grey": "stone", "gray": "stone",
-                 "neon": "neon"},
+                 "neon": "neon", "futuristic": "futuristic", "sleek": "futuristic", "scifi": "futuristic",
+                 "utopian": "futuristic", "hightech": "futuristic"},
     "river": {"dry": "dry", "dried": "dry", "empty": "dry", "parched": "dry", "cracked": "dry"},
     "road": {"wet": "wet", "winding": "winding", "twisting": "winding", "serpentine": "winding", "curving": "winding",
              "meandering": "winding", "switchback": "winding", "straight": "straight", "long": "straight",
@@ -529,6 +531,8 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
 IMPLIED: dict[str, tuple[str, str]] = {
     "neon": ("building", "neon"),  # neon signs and windows: magenta and cyan light at night
     "cyberpunk": ("building", "neon"),
+    "futuristic": ("building", "futuristic"),  # sleek glass highrises with lit edges (generate/city.py)
+    "scifi": ("building", "futuristic"),
     "canal": ("river", "canal"),
     "wadi": ("river", "dry"),
     "arroyo": ("river", "dry"),
@@ -547,6 +551,9 @@ IMPLIED: dict[str, tuple[str, str]] = {
     "headland": ("shore", "cliffs"),
     "serpentine": ("road", "winding"),
 }
+
+#: IMPLIED words that are no concept of their own: read as their modifier wherever they stand, never "not understood"
+IMPLIED_ONLY: frozenset[str] = frozenset({"futuristic", "scifi"})
 
 #: post-modifiers: head class -> (words after the head, value) ("cherry trees in bloom")
 POST_MODIFIERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {

@@ -221,6 +221,8 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
         implied = next((cv.IMPLIED[f] for f in lemmas(tok) if f in cv.IMPLIED), None)
         if implied:
             mods.append(Modifier(head=implied[0], value=implied[1], word=tok, at=i, head_at=i))
+            if tok in cv.IMPLIED_ONLY:
+                consumed.add(i)
         for head in head_classes(tok):
             mods += _pre_modifiers(tokens, i, head, consumed)
             mods += _post_modifiers(tokens, i, head, consumed)
