@@ -27,6 +27,7 @@ from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
+from .alley import alley_view
 from .beach import beach_shot, wants_beach
 from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
@@ -553,6 +554,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         street = street_level_shot(world, primary, lens)
         if street is not None:
             return street
+    if primary.kind == "structure":  # "a narrow alley between old houses": from inside the lane
+        inside = alley_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+        if inside is not None:
+            return Framing(camera=inside[0], subject=primary, note=f"{inside[1]} ({primary.label})")
     if primary.kind == "product" and sd.is_studio(world):
         return _studio_shot(world, primary, lens, product_side)
     if primary.kind in ("water", "landscape") and wants_beach(world):

@@ -23,6 +23,7 @@ from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
+from . import alley as al
 from . import boats as bt
 from . import city as cy
 from . import crops as cp
@@ -72,6 +73,7 @@ _STAGES = (
     "swamp",
     "treelines",
     "crops",
+    "alley",
 )
 
 Progress = Callable[[float, str], None]
@@ -156,11 +158,22 @@ def generate_world(
                              level_hw=level, futuristic=spec.modifiers.get("building") == "futuristic")
         if city.buildings:
             site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
+    alley = al.Alley()
+    if al.wants_alley(spec):  # "a narrow alley between old houses": the dwellings line a lane (alley.py)
+        alley = al.build_alley(h, road_mask, site, stage_rng(seed, "alley"), cell_m=cfg.cell_m, level_hw=level)
+        if alley.houses:
+            site.taken.append((*alley.centre, 0.6 * al.LANE_M + 12.0))
+    wanted = {k: v for k, v in spec.structures.items() if not alley.houses or k not in al.DWELLINGS}
     rng_s = stage_rng(seed, "structures")
-    structures = st.place_structures(h, site, spec.structures, rv.implied_relations(spec), rng_s)
+    structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s)
     verge = np.zeros((n, n), bool)
-    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg,
-                            extra=[city.centre] if city.buildings else [], verge=verge)
+    extra = [city.centre] if city.buildings else []
+    extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads
+    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg, extra=extra, verge=verge) \
+        if not alley.houses or structures else ([], [])
+    if alley.houses:
+        paths.append(Route(id="alley-1", kind="road", width_m=al.CARRIAGEWAY_M, points_n3=alley.lane))
+        structures += alley.houses
     paths += [Route(id=f"street-{k + 1}", kind="road", width_m=cy.CARRIAGEWAY_M, points_n3=pts)
               for k, pts in enumerate(city.streets)]
     structures += city.buildings

@@ -492,7 +492,8 @@ MODIFIERS: dict[str, dict[str, str]] = {
              "dirt": "dirt", "gravel": "dirt", "muddy": "dirt", "unpaved": "dirt", "paved": "paved",
              "coastal": "coastal", "cliffside": "coastal", "seaside": "coastal", "alpine": "winding",
              "mountain": "winding", "lakeside": "coastal", "lakeshore": "coastal", "shoreline": "coastal",
-             "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal"},
+             "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal",
+             "narrow": "narrow", "cobbled": "narrow", "cobblestone": "narrow"},
     "trees": {"cherry": "blossom", "sakura": "blossom", "almond": "blossom", "blossoming": "blossom",
               "flowering": "blossom", "blooming": "blossom", "blossom": "blossom", "pink": "blossom",
               "birch": "birch", "silver": "birch", "aspen": "birch", "autumn": "autumn", "autumnal": "autumn",
@@ -531,6 +532,8 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
 IMPLIED: dict[str, tuple[str, str]] = {
     "neon": ("building", "neon"),  # neon signs and windows: magenta and cyan light at night
     "cyberpunk": ("building", "neon"),
+    "alley": ("road", "narrow"),  # a lane between close rows of houses (generate/alley.py)
+    "alleyway": ("road", "narrow"),
     "futuristic": ("building", "futuristic"),  # sleek glass highrises with lit edges (generate/city.py)
     "scifi": ("building", "futuristic"),
     "canal": ("river", "canal"),
