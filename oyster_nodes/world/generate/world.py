@@ -640,6 +640,8 @@ def _ground(
         beach = (sea_d < reach + noise * F32(14.0)) & (h < F32(sea_level) + rise) & (slope_hw < 0.45)
         material[beach & ~wet] = tr.MAT["sand"]
         moisture = np.maximum(moisture, np.exp(-sea_d / F32(70.0)).astype(F32))  # sea air: palms by the shore
+    if spec.modifiers.get("sand") == "pebble":  # "a pebble shore", "a shingle beach": stones, not sand
+        _pebble_shore(material, h, water_hw, slope_hw, noise, cfg.cell_m)
     material[road_mask] = tr.MAT["road"]
     blocked = wet | road_mask
     sc.mark_footprints(blocked, [s for s in structures if s.kind != "waterfall"], cfg.cell_m)
@@ -649,6 +651,25 @@ def _ground(
     return sc.Ground(
         cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
     )
+
+
+#: a pebble shore: how far (m) from the water's edge it reaches (plus up to half as much again by the noise), how
+#: high over the water (m), on ground no steeper than this (rise over run)
+PEBBLE_BAND_M, PEBBLE_RISE_M, PEBBLE_SLOPE = 10.0, 4.0, 0.9
+
+
+def _pebble_shore(material: np.ndarray, h: np.ndarray, water_hw: np.ndarray, slope_hw: np.ndarray,
+                  noise: np.ndarray, cell_m: float) -> None:
+    """The shore's sand, and a band of the land along any water, made gravel (in place): a beach of pebbles."""
+    wet = np.isfinite(water_hw)
+    if not wet.any():
+        return
+    material[material == tr.MAT["sand"]] = tr.MAT["gravel"]
+    dist, (ii, jj) = ndimage.distance_transform_edt(~wet, return_indices=True)
+    level = water_hw[ii, jj]
+    band = (~wet & (dist * cell_m < PEBBLE_BAND_M * (1.0 + 0.5 * noise)) & (h < level + F32(PEBBLE_RISE_M))
+            & (slope_hw < PEBBLE_SLOPE))
+    material[band] = tr.MAT["gravel"]
 
 
 def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:

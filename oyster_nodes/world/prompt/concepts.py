@@ -475,7 +475,8 @@ HEADS: dict[str, tuple[str, ...]] = {
 MODIFIERS: dict[str, dict[str, str]] = {
     "sand": {"wet": "wet", "black": "black", "dark": "black", "volcanic": "black", "white": "white", "pale": "white",
              "golden": "golden", "yellow": "golden", "red": "red", "orange": "red", "pink": "pink",
-             "grey": "grey", "gray": "grey"},
+             "grey": "grey", "gray": "grey", "pebble": "pebble", "pebbly": "pebble", "shingle": "pebble",
+             "shingly": "pebble", "gravel": "pebble", "gravelly": "pebble", "cobble": "pebble"},
     "water": {"dark": "dark", "black": "dark", "inky": "dark", "deep": "dark", "clear": "clear",
               "crystal": "clear", "sparkling": "clear", "turquoise": "turquoise", "aqua": "turquoise",
               "emerald": "green", "green": "green", "murky": "murky", "muddy": "murky", "brown": "murky",

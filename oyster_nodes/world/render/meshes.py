@@ -1428,7 +1428,17 @@ def structure_mesh(s: Structure) -> Mesh:
     if kind == "highrise" and s.material == "glass":  # a futuristic city's tower (generate/city.py)
         builder = _sleek_highrise
     local = merge(builder(w, d, h, rgb))
+    if s.roll or s.pitch:  # a boat pulled up on a beach, listing on its bilge
+        local = tilted(local, s.roll, s.pitch)
     return transform(local, yaw=s.yaw, offset=(s.x, s.y, s.z))
+
+
+def tilted(m: Mesh, roll: float, pitch: float) -> Mesh:
+    """The mesh turned by `roll` about its x axis, then by `pitch` about its y axis (radians; nose up > 0)."""
+    cr, sr, cp, sp = math.cos(roll), math.sin(roll), math.cos(-pitch), math.sin(-pitch)
+    rot = np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]]) @ np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
+    return Mesh(pos=(m.pos @ rot.T).astype(np.float32), nrm=(m.nrm @ rot.T).astype(np.float32), col=m.col,
+                part=m.part)
 
 
 # --- terrain and water ----------------------------------------------------------------------------
