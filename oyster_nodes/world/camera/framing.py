@@ -28,6 +28,7 @@ from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
 from .alley import alley_view
+from .bay import bay_view
 from .beach import beach_shot, wants_beach
 from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
@@ -560,6 +561,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
             return Framing(camera=inside[0], subject=primary, note=f"{inside[1]} ({primary.label})")
     if primary.kind == "product" and sd.is_studio(world):
         return _studio_shot(world, primary, lens, product_side)
+    if primary.kind in ("water", "landscape"):  # "the bay", "a cove": out over its basin, through its mouth
+        bay = bay_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+        if bay is not None:
+            return Framing(camera=bay[0], subject=primary, note=bay[1])
     if primary.kind in ("water", "landscape") and wants_beach(world):
         beach = _beach_framing(world, primary, lens)
         if beach is not None:

@@ -90,7 +90,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "shore",
         "coast",
         "coast,coastal,shore,beach,seaside,seashore,cove,bay,shoreline,cliffside,harbour,harbor,port,fjord,"
-        "headland,waterfront,quay,marina,wharf,fishing harbour,fishing port",
+        "headland,waterfront,quay,marina,wharf,fishing harbour,fishing port,inlet,gulf",
         "sea coast with a sandy beach and the shoreline",
     ),
     _c("shore", "island", "island,isle,atoll,archipelago,islet", "small island surrounded by the ocean"),
@@ -350,7 +350,9 @@ GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water")
 
 #: relief biomes the generator knows; shore kinds
 TERRAINS: tuple[str, ...] = names("terrain")
-SHORES: tuple[str, ...] = ("none",) + names("shore")
+#: a coast word that names water held by land on three sides: the world's shore is then a bay (terrain.apply_shore)
+BAY_WORDS = ("bay", "bays", "cove", "coves", "inlet", "inlets", "fjord", "fjords", "gulf")
+SHORES: tuple[str, ...] = ("none",) + names("shore") + ("bay",)
 WATERS: tuple[str, ...] = names("water")
 VEGETATION: tuple[str, ...] = names("vegetation")
 STRUCTURES: tuple[str, ...] = names("structure")

@@ -872,6 +872,8 @@ class _Builder:
     def _shore(self, structures: dict[str, int]) -> str:
         shores = [m.concept for m in self.of("shore")]
         shore = "island" if "island" in shores else ("coast" if shores else "none")
+        if shore == "coast" and any(m.concept == "coast" and m.text.lower() in cv.BAY_WORDS for m in self.of("shore")):
+            shore = "bay"  # "the bay", "a quiet cove", "a fjord": water held by land on three sides
         wants_sea = any(m.concept == "ocean" for m in self.of("water")) or structures.get("lighthouse")
         if shore == "none" and wants_sea and "coast" not in self.excluded and "ocean" not in self.excluded:
             shore = "coast"
