@@ -443,7 +443,7 @@ def _cliffs(world: WorldState, spec: dict) -> list[Subject]:
     if not len(faces):
         return []
     return [Subject(kind="props", label="the cliffs", centre=faces.mean(axis=0), width_m=1.0, height_m=1.0,
-                    points=faces, area_m2=np.full(len(faces), cell), normals=ground_normals(world, faces[:, :2]))]
+                    points=faces, area_m2=np.full(len(faces), cell))]
 
 
 #: a car's cliffs: the rock faces within this many metres of it (those a shot of the car can hold)
