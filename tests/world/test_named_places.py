@@ -188,3 +188,31 @@ def test_rocks_are_one_rounded_shape_near_and_far() -> None:
     flat /= np.linalg.norm(flat, axis=1, keepdims=True)
     lean = np.einsum("ij,ij->i", facets.reshape(-1, 3, 3)[:, 0], flat)
     assert (lean < 0.999).mean() > 0.8  # shaded soft, not per facet
+
+
+def test_a_path_between_two_hills_runs_between_raised_rises_and_is_framed_from_it() -> None:
+    from oyster_nodes.world.generate.flanks import asks_between
+
+    assert asks_between("a path between two hills") == "hills"
+    assert asks_between("a road through hills") == ""
+    w = world_of("a path between two hills", 1024.0)  # a lone road in a small world is a stub to its edge
+    flat = generate_world(read("a path through hills"), 3, GenerateConfig(size_m=1024.0))
+    road = max((p for p in w.paths if p.kind == "road"), key=lambda p: len(p.points_n3))
+    on_road = np.array([w.height_at(float(x), float(y)) for x, y, _ in road.points_n3])
+    assert np.allclose(on_road, road.points_n3[:, 2], atol=1.0)  # the road's corridor left as it was
+    raised = w.height_hw - flat.height_hw
+    assert raised.max() > 20.0 and raised.min() > -1.0  # two rises raised, nothing lowered
+    shot = frame_shot(w, width=320, height=180)
+    assert "between" in shot.note
+    pos = np.asarray(shot.camera.position)
+    assert pos[2] - w.height_at(float(pos[0]), float(pos[1])) < 3.0  # low, on the road
+
+
+def test_mountains_keep_their_own_relief_between_them() -> None:
+    from oyster_nodes.world.generate.flanks import raise_flanks
+
+    w = world_of("a road between the mountains", 256.0)
+    h = w.height_hw.copy()
+    assert not raise_flanks(h, w.paths, "a road between the mountains", "mountains", cell_m=w.cell_m,
+                            road_hw=np.zeros(h.shape, bool), wet_hw=np.zeros(h.shape, bool))
+    assert np.array_equal(h, w.height_hw)

@@ -30,6 +30,7 @@ from . import props_framing as pf
 from .alley import alley_view
 from .bay import bay_view
 from .beach import beach_shot, wants_beach
+from .between import between_view
 from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
 from .setting_view import seat_points, setting_bearings, toward_of
@@ -555,6 +556,10 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         street = street_level_shot(world, primary, lens)
         if street is not None:
             return street
+    if primary.kind == "road":  # "a path between two hills": from the road, the rises on both sides
+        between = between_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+        if between is not None:
+            return Framing(camera=between[0], subject=primary, note=between[1])
     if primary.kind == "structure":  # "a narrow alley between old houses": from inside the lane
         inside = alley_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
         if inside is not None:

@@ -27,6 +27,7 @@ from . import alley as al
 from . import boats as bt
 from . import city as cy
 from . import crops as cp
+from . import flanks as fl
 from . import outcrops as oc
 from . import props as pp
 from . import riverside as rv
@@ -174,6 +175,8 @@ def generate_world(
     if alley.houses:
         paths.append(Route(id="alley-1", kind="road", width_m=al.CARRIAGEWAY_M, points_n3=alley.lane))
         structures += alley.houses
+    # "a path between two hills": the rises raised either side of the road (flanks.py)
+    fl.raise_flanks(h, paths, spec.text, spec.terrain, cell_m=cfg.cell_m, road_hw=road_mask, wet_hw=np.isfinite(level))
     paths += [Route(id=f"street-{k + 1}", kind="road", width_m=cy.CARRIAGEWAY_M, points_n3=pts)
               for k, pts in enumerate(city.streets)]
     structures += city.buildings
