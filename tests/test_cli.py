@@ -155,6 +155,41 @@ def test_a_missing_or_broken_file_is_one_message_without_traceback(tmp_path, cac
         assert code == 1
         assert f"node 'load' (world.load) failed: {out / name}: {words}" in text
         assert "Traceback" not in text and "WorldFileError" not in text and "--debug" not in text
+        assert len([line for line in text.splitlines() if line.startswith("error")]) == 1
+    assert "no such world file (write one there with a world.save node, or fix the path)" in _missing_text(
+        tmp_path, cache_args, capsys)
+
+
+def _missing_text(tmp_path, cache_args, capsys) -> str:
+    main(["run", write(tmp_path, _load_doc("gone.oyworld.safetensors")), "--out", str(tmp_path / "out"), *cache_args])
+    return capsys.readouterr().out
+
+
+def _mesh_doc(path: str) -> dict:
+    nodes = [{"id": "p", "type": "prompt.text", "params": {"text": "a meadow"}},
+             {"id": "s", "type": "prompt.to_spec", "params": {"use_model": False}},
+             {"id": "g", "type": "world.generate", "params": {"size_m": 256.0}},
+             {"id": "m", "type": "world.import_mesh", "params": {"path": path, "x": 100.0, "y": 100.0}}]
+    links = [{"from_node": a, "from_output": port, "to_node": b, "to_input": port}
+             for a, b, port in (("p", "s", "prompt"), ("s", "g", "spec"), ("g", "m", "world"))]
+    return {"format": "oyster-workflow", "version": 2, "nodes": nodes, "links": links}
+
+
+def test_a_missing_or_broken_mesh_file_is_one_message_naming_the_fix(tmp_path, cache_args, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "broken.glb").write_bytes(b"glTF garbage")
+    for name, words in (("chair.glb", f"chair.glb: no such file in {out} (put the mesh there, or fix the path)"),
+                        ("broken.glb", "broken.glb: cannot be read as a mesh")):
+        code = main(["run", write(tmp_path, _mesh_doc(name)), "--out", str(out), *cache_args])
+        text = capsys.readouterr().out
+        assert code == 1
+        [line] = [line for line in text.splitlines() if line.startswith("error")]
+        assert line.startswith(f"error node 'm' (world.import_mesh) failed: {words}"), line
+        assert "Traceback" not in text and "MeshImportError" not in text and "--debug" not in text
+    assert main(["run", write(tmp_path, _mesh_doc("chair.glb")), "--out", str(out), "--debug", *cache_args]) == 1
+    text = capsys.readouterr().out
+    assert "Traceback" in text and "MeshImportError" in text
 
 
 def test_debug_shows_the_traceback(tmp_path, cache_args, capsys):
