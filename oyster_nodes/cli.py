@@ -432,9 +432,7 @@ def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
     stats = result.stats
     console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
                   f"{stats.corrupt} corrupt entries recomputed")
-    for rec in result.records.values():
-        for warning in rec.warnings:
-            console.print(f"[yellow]warning[/] node '{rec.node_id}': {warning}", markup=True, highlight=False)
+    _print_warnings(console, result)
     bugs = 0
     for err in result.errors:
         expected = is_user_error(err)
@@ -444,6 +442,27 @@ def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
         console.print("run again with --debug to see the traceback", style="dim", markup=False)
     if result.cancelled:
         console.print("[magenta]cancelled[/]")
+
+
+def _print_warnings(console: Console, result: RunResult) -> None:
+    """Warnings of the nodes that ran (at most SHOWN_ROWS), and one line for the nodes a failure kept from running."""
+    shown = left = 0
+    for rec in result.records.values():
+        if rec.status in ("skipped", "cancelled"):
+            continue
+        for warning in rec.warnings:
+            if shown == SHOWN_ROWS:
+                left += 1
+                continue
+            shown += 1
+            console.print(f"[yellow]warning[/] node '{rec.node_id}': {warning}", markup=True, highlight=False)
+    if left:
+        console.print(f"[yellow]warning[/] {left} more warnings not shown", markup=True, highlight=False)
+    skipped = [n for n, rec in result.records.items() if rec.status == "skipped"]
+    if skipped:
+        named = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        console.print(f"[yellow]warning[/] {len(skipped)} node{'s' if len(skipped) != 1 else ''} not run because "
+                      f"an upstream node did not finish: {named}", markup=True, highlight=False)
 
 
 def print_node_error(console: Console, err: NodeError, *, expected: bool, debug: bool) -> None:

@@ -265,3 +265,15 @@ def test_big_graphs_show_a_bounded_view_and_summary(tmp_path, cache_args):
     summary = buffer.getvalue().rsplit("run finished", 1)[-1]
     assert "770 more nodes not shown (800 done)" in summary
     assert sum(1 for line in summary.splitlines() if "core.math" in line) <= cli.SHOWN_ROWS
+
+
+def test_a_failure_at_the_head_of_a_long_chain_is_one_error_and_one_line_for_what_did_not_run(tmp_path, capsys):
+    args = ["run", write(tmp_path, chain_doc(2000)), "--set", "n1.operation=divide", "--set", "n1.b_value=0",
+            "--no-disk-cache", "--out", str(tmp_path / "o")]
+    assert main(args) == 1
+    closing = capsys.readouterr().out.rsplit("run finished", 1)[-1]
+    warnings = [line for line in closing.splitlines() if line.startswith("warning")]
+    assert warnings == ["warning 1998 nodes not run because an upstream node did not finish: "
+                        "n2, n3, n4, n5, n6 and 1993 more"]
+    assert [line for line in closing.splitlines() if line.startswith("error")] == [
+        "error node 'n1' (core.math) failed: ZeroDivisionError: b is 0: connect or set a non-zero divisor"]
