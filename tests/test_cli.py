@@ -222,7 +222,8 @@ def test_output_into_a_closed_pipe_ends_cleanly(command):
 
 
 HEAVY = ("torch", "scipy", "av", "cv2", "moderngl", "mujoco", "nicegui", "trimesh", "diffusers", "transformers",
-         "oyster_nodes.world.render", "oyster_nodes.builtin.world")
+         "networkx", "apscheduler", "sqlite3", "ray", "fastapi",
+         "oyster_nodes.world.render", "oyster_nodes.builtin.world", "oyster_nodes.jobs.store", "oyster_nodes.server.auth")
 
 
 def test_a_small_run_imports_only_what_its_nodes_need(tmp_path):
