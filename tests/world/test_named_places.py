@@ -216,3 +216,19 @@ def test_mountains_keep_their_own_relief_between_them() -> None:
     assert not raise_flanks(h, w.paths, "a road between the mountains", "mountains", cell_m=w.cell_m,
                             road_hw=np.zeros(h.shape, bool), wet_hw=np.zeros(h.shape, bool))
     assert np.array_equal(h, w.height_hw)
+
+
+def test_a_road_above_a_bay_keeps_an_open_coast_and_says_so() -> None:
+    s = read("a vintage convertible on a cliffside road above a turquoise bay")
+    assert s.shore == "coast" and any("open coast" in n for n in s.notes)
+
+
+def test_only_a_prompts_own_rock_word_wants_more_of_the_frame() -> None:
+    from oyster_nodes.world.camera.framing import subjects
+
+    mountains = subjects(world_of("jagged snowy peaks", 256.0))
+    coast = subjects(world_of("a rocky coast under a grey sky", 256.0))
+    rocks = [s for s in mountains if s.kind == "props"]
+    assert all(not s.rock_named for s in rocks)
+    assert any(s.rock_named and s.normals is not None and np.isfinite(s.normals[:, 0]).any()
+               for s in coast if s.kind == "props")

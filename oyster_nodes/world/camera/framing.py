@@ -137,6 +137,8 @@ class Subject:
     #: per sample point, the unit normal of the ground it lies on (N x 3; nan rows stand up, like a boulder):
     #: terrain rock is foreshortened as the camera sees its face, not counted like a standing thing
     normals: np.ndarray | None = None
+    #: props whose rock the prompt names by a word: they want ROCK_SHARE of the frame
+    rock_named: bool = False
 
 
 @dataclass(kw_only=True, slots=True)
@@ -397,13 +399,21 @@ def _props(world: WorldState, spec: dict) -> list[Subject]:
     if not len(xyz):
         return []
     normals = np.full((len(xyz), 3), np.nan)
+    worded = _rock_by_word(spec)
     if "rocks" in names:  # rock faces of the terrain show rock as well as boulders do
         faces, cell = _rock_faces(world)
         xyz, area = np.concatenate([xyz, faces]), np.concatenate([area, np.full(len(faces), cell)])
-        normals = np.concatenate([normals, ground_normals(world, faces[:, :2])])
+        normals = np.concatenate([normals, ground_normals(world, faces[:, :2]) if worded
+                                  else np.full((len(faces), 3), np.nan)])
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
-                    area_m2=area, normals=normals)]
+                    area_m2=area, normals=normals, rock_named=worded and "rocks" in names)]
+
+
+def _rock_by_word(spec: dict) -> bool:
+    """Whether the prompt names rock by a word of its own ("a rocky coast"), not only by its landform's rocks."""
+    return any(m.get("concept") == "rocks" and m.get("source") == "word" and not m.get("negated")
+               for m in spec.get("matches") or [])
 
 
 def ground_normals(world: WorldState, xy: np.ndarray, step_m: float = 4.0) -> np.ndarray:
@@ -1149,7 +1159,7 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
 
 def _need(s: Subject) -> float:
     """The estimated share of the frame at which a subject reads."""
-    return ROCK_SHARE if s.kind == "props" and "rocks" in s.label else READABLE_SHARE[s.kind]
+    return ROCK_SHARE if s.rock_named else READABLE_SHARE[s.kind]
 
 
 def _light(world: WorldState, cam: Camera, sun: np.ndarray, s: Subject) -> float:

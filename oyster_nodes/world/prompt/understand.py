@@ -872,7 +872,10 @@ class _Builder:
     def _shore(self, structures: dict[str, int]) -> str:
         shores = [m.concept for m in self.of("shore")]
         shore = "island" if "island" in shores else ("coast" if shores else "none")
-        if shore == "coast" and any(m.concept == "coast" and m.text.lower() in cv.BAY_WORDS for m in self.of("shore")):
+        bay = next((m.text for m in self.of("shore") if m.concept == "coast" and m.text.lower() in cv.BAY_WORDS), "")
+        if shore == "coast" and bay and structures.get("road"):  # a car's coast road runs along an open coast
+            self.notes.append(f"'{bay}' with a road: an open coast the road runs along, not an enclosed bay")
+        elif shore == "coast" and bay:
             shore = "bay"  # "the bay", "a quiet cove", "a fjord": water held by land on three sides
         wants_sea = any(m.concept == "ocean" for m in self.of("water")) or structures.get("lighthouse")
         if shore == "none" and wants_sea and "coast" not in self.excluded and "ocean" not in self.excluded:
