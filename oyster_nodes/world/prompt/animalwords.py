@@ -66,9 +66,17 @@ def patched(tokens: Sequence[str], head_classes: object) -> tuple[list[tuple[str
     return out, consumed
 
 
-def unsupported(tokens: Sequence[str]) -> tuple[list[str], set[int]]:
-    """Notes for the animals the world cannot hold, and their positions (read as nothing else)."""
+#: what animals do, read with them (not left over as words not understood)
+DOING = frozenset("grazing graze grazes grazed roaming roam roams wandering resting drinking feeding swimming "
+                  "standing running galloping".split())
+
+
+def unsupported(tokens: Sequence[str], heads: Sequence[str] = ()) -> tuple[list[str], set[int]]:
+    """Notes for the animals the world cannot hold, and their positions (read as nothing else); beside a named
+    animal (`heads`: the tokens that name one), its herd words and what it does are read with it."""
     notes, at = [], set()
+    if heads:
+        at |= {i for i, tok in enumerate(tokens) if tok in HERD_WORDS or tok in DOING}
     for i, tok in enumerate(tokens):
         if tok not in UNSUPPORTED or (tok == "bird" and tokens[i + 1:i + 2] in (["s"], ["eye"])):
             continue

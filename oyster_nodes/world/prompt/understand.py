@@ -597,7 +597,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     """Find concept mentions, counts, negation and relations in one text."""
     tokens = tokenize(text)
     modifiers, consumed = modifier_pass(tokens, _negated_positions(tokens))
-    animal_notes, no_body = aw.unsupported(tokens)
+    animal_notes, no_body = aw.unsupported(tokens, [t for t in tokens if any(h in cv.ANIMALS for h in head_classes(t))])
     consumed |= no_body
     if negative:
         modifiers = []

@@ -131,11 +131,11 @@ def body(centre: tuple[float, float, float], radii: tuple[float, float, float], 
     v, f = _sphere(lod)
     if lumpy:
         v = v * (1.0 + lumpy * np.random.default_rng(seed).uniform(-1, 1, len(v)))[:, None]
-    p = v * np.asarray(radii)
+    mesh = soft(from_faces(v * np.asarray(radii), f, rgb, PLAIN), (0.0, 0.0, 0.0), radii)
     c, s = math.cos(pitch), math.sin(pitch)
-    p = p @ np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]).T
-    mesh = from_faces(p + np.asarray(centre), f, rgb, PLAIN)
-    return soft(mesh, centre, radii) if not lumpy and not pitch else mesh
+    rot = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    return Mesh(pos=(mesh.pos @ rot.T + np.asarray(centre)).astype(np.float32), nrm=(mesh.nrm @ rot.T).astype(np.float32),
+                col=mesh.col, part=mesh.part)
 
 
 def limb(p0: tuple[float, float, float], p1: tuple[float, float, float], r0: float, r1: float, rgb: Rgb, lod: int,
