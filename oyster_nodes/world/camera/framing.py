@@ -956,7 +956,7 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
     if s.kind == "animals":  # the herd across half the frame, each animal tall enough to read, from eye level
         d = float(np.clip(s.width_m * lens.f_px / (0.55 * lens.width), 5.0 * s.height_m,
                           s.height_m * lens.f_px / (ANIMAL_MIN_H * lens.height)))
-        return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18)
+        return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18, 0.3)
     if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up

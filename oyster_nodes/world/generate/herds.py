@@ -58,6 +58,8 @@ UNDERFOOT = ("grass_tuft", "flower", "shrub", "rock")
 TREES = ("conifer", "broadleaf", "palm", "dead_tree")
 #: buildings a farm's animals graze beside
 FARM = ("house", "cabin", "windmill", "barn", "farmhouse")
+#: structures a herd is not drawn to (it is drawn to the farm, or else to the buildings the prompt names)
+AWAY = ("bridge", "waterfall", "pier", "quay", "ferry", "sailboat", "fishing_boat", "motorboat", "rowboat")
 #: words that put horses (and other animals) on the sand ("a white horse on a beach")
 ON_SAND = re.compile(r"\b(?:beach|beaches|sand|sands|sandy|shore|dunes?)\b")
 #: coarse grid of herd centres, metres
@@ -146,6 +148,8 @@ class _Site:
         clear = np.where(names[hit] == "boulder", 3.0 * inst["inst_scale"][hit], clear)
         fences = xy[names == "fence"]
         farm = np.array([[s.x, s.y] for s in structures if s.kind in FARM]).reshape(-1, 2)
+        if not len(farm):  # no farm: the buildings the prompt names (a castle, a cabin, a lighthouse)
+            farm = np.array([[s.x, s.y] for s in structures if s.kind not in AWAY]).reshape(-1, 2)[:6]
         return cls(g=g, water_hw=water_hw, obstacles=np.column_stack([xy[hit], clear]), trees=xy[np.isin(names, TREES)],
                    paddock=_paddock(fences, g) if fenced and len(fences) >= 6 else None, farm=farm, size_m=size_m,
                    taken=[])
@@ -191,10 +195,10 @@ class _Site:
         if self.near_water and kind != "duck" and np.isfinite(self.water_hw).any():  # "sheep by the sea cliff"
             wet = np.isfinite(self.water_hw[::step, ::step])
             d = ndimage.distance_transform_edt(~wet) * m
-            score += 0.9 * np.exp(-(((d - 55.0) / 45.0) ** 2))
-        if len(self.farm) and kind != "duck":
+            score += 1.2 * np.exp(-(((d - (r + 12.0)) / 30.0) ** 2))
+        if len(self.farm):  # by the named buildings: the farmhouse, the castle over the swans' lake
             d = np.min(np.hypot(x[..., None] - self.farm[:, 0], y[..., None] - self.farm[:, 1]), axis=-1)
-            score += 0.6 * np.exp(-(((d - 40.0) / 35.0) ** 2))
+            score += 1.2 * np.exp(-(((d - (r + 22.0)) / 25.0) ** 2))
         for c, rr in placed:  # beside the herds before, not on them
             d = np.hypot(x - c[0], y - c[1])
             score += 0.9 * np.exp(-(((d - (r + rr + 6.0)) / 25.0) ** 2)) - 3.0 * (d < r + rr)

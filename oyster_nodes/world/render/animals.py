@@ -335,12 +335,17 @@ def _deer(lod: int, coat: tuple[Rgb, Rgb, Rgb], variant: int, extra: str, name: 
 def _duck(lod: int, coat: tuple[Rgb, Rgb, Rgb], variant: int, extra: str, name: str) -> Mesh:
     """A duck afloat (0.5 m long), a goose (x1.6) or a swan (x2.2, its long neck curved): the waterline at z = 0."""
     feathers, bill, head = coat
-    size = {"goose": 1.6, "swan": 2.2}.get(extra, 1.0)
+    size = {"goose": 1.5, "swan": 1.9}.get(extra, 1.0)
     parts = [body((0.0, 0.0, 0.06), (0.24, 0.14, 0.12), feathers, lod),
              limb((-0.18, 0, 0.09), (-0.3, 0, 0.16), 0.07, 0.01, feathers, lod, seg=4)]
-    top = (0.17, 0.0, 0.34) if extra != "swan" else (0.1, 0.0, 0.42)
-    parts.append(limb((0.13, 0, 0.1), top, 0.055, 0.04 if extra != "goose" else 0.045, head if extra == "" and
-                      variant != 1 and name == "brown" else feathers, lod))
+    neck = head if extra == "" and variant != 1 and name == "brown" else feathers
+    if extra == "swan":  # the long S of a swan's neck: forward, back, then the head bowed forward
+        top = (0.11, 0.0, 0.44)
+        parts += [limb((0.14, 0, 0.1), (0.2, 0, 0.25), 0.04, 0.028, neck, lod),
+                  limb((0.2, 0, 0.25), top, 0.028, 0.024, neck, lod)]
+    else:
+        top = (0.17, 0.0, 0.34)
+        parts.append(limb((0.13, 0, 0.1), top, 0.055, 0.04 if extra != "goose" else 0.045, neck, lod))
     crown = body(top, (0.065, 0.05, 0.055), head if name == "brown" and variant != 1 else feathers, lod)
     parts += [crown, limb(np.add(top, (0.04, 0, -0.01)), np.add(top, (0.12, 0, -0.03)), 0.03, 0.012, bill, lod, seg=4)]
     mesh = merge(parts)
