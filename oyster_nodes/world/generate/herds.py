@@ -62,6 +62,9 @@ FARM = ("house", "cabin", "windmill", "barn", "farmhouse")
 AWAY = ("bridge", "waterfall", "pier", "quay", "ferry", "sailboat", "fishing_boat", "motorboat", "rowboat")
 #: words that put horses (and other animals) on the sand ("a white horse on a beach")
 ON_SAND = re.compile(r"\b(?:beach|beaches|sand|sands|sandy|shore|dunes?)\b")
+#: ponies are small horses
+PONIES = re.compile(r"\bpon(?:y|ies)\b")
+PONY_SCALE = 0.72
 #: coarse grid of herd centres, metres
 GRID_M = 4.0
 
@@ -90,7 +93,8 @@ def add_herds(inst: dict[str, np.ndarray], g: Ground, water_hw: np.ndarray, stru
         xy.append(pts)
         yaw.append(heading + rng.vonmises(0.0, 0.7, len(pts)) if kind != "duck"
                    else rng.uniform(-math.pi, math.pi, len(pts)))
-        scale.append(rng.uniform(0.9, 1.08, len(pts)))
+        small = PONIES.search(str(spec.get("text", "")).lower()) if kind == "horse" else None
+        scale.append(rng.uniform(0.9, 1.08, len(pts)) * (PONY_SCALE if small else 1.0))
         z.append(site.surface(pts, kind))
         centres.append((centre, herd_radius(kind, count)))
         site.take(pts, HABITS[kind].spacing_m)
@@ -186,7 +190,7 @@ class _Site:
         y, x = (np.mgrid[0:rows, 0:cols] * m).astype(np.float64)
         middle = np.hypot(x - self.size_m / 2, y - self.size_m / 2) / (0.5 * self.size_m)
         score = 2.0 * room - 0.6 * middle ** 2 + rng.uniform(0.0, 0.05, room.shape)
-        score -= 1.5 * self._tree_share(x, y, r, m, rows)
+        score -= (1.5 if kind == "deer" else 3.0) * self._tree_share(x, y, r, m, rows)  # trees hide a herd
         if kind == "deer":  # the open edge of a wood: trees within a few tens of metres
             score += 0.8 * np.clip(self._tree_share(x, y, r + 30.0, m, rows) * 6.0, 0.0, 1.0)
         if kind == "duck" and np.isfinite(self.water_hw).any():  # near a shore, where the camera stands
