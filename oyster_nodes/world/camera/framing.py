@@ -259,7 +259,7 @@ def _animals(world: WorldState, spec: dict) -> list[Subject]:
     lo, hi = pts_a.min(axis=0), pts_a.max(axis=0)
     counts = {INSTANCE_KINDS[int(k)]: int((world.inst_kind[where[keep]] == k).sum()) for k in sorted(set(
         world.inst_kind[where[keep]].tolist()))}
-    label = "the " + " and ".join(f"{n} {_plural(kind, n)}" for kind, n in counts.items())
+    label = "the " + " and ".join(f"{n} {_plural(kind, n)}" if n > 1 else kind for kind, n in counts.items())
     ground = float(lo[2])
     height = float(np.median(tall))
     return [Subject(kind="animals", label=label, centre=np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2,
