@@ -182,3 +182,10 @@ def test_glb_export_carries_the_herds() -> None:
     assert len(placed) == int((world.inst_kind == INSTANCE_KINDS.index("goat")).sum()) == 7
     assert all(math.isfinite(v) for n in placed for v in n.get("translation", [0.0]))
     assert set(SPECIES_KIND.values()) == set(ANIMAL_KINDS)
+
+
+def test_a_lake_in_front_of_a_castle_puts_the_castle_by_the_lake() -> None:
+    spec = read("swans on a calm lake in front of a castle")
+    assert spec.animals == {"ducks": 6} and {"subject": "tower", "relation": "near", "object": "lake"} in spec.relations
+    assert animal_looks(spec.to_dict(), "duck")[0].endswith(":swan")
+    assert {"subject": "cabin", "relation": "near", "object": "lake"} in read("a cabin in front of a lake").relations

@@ -23,6 +23,7 @@ import numpy as np
 from ...settings import setting
 from ..generate import studio as sd
 from ..geometry.camera import Camera, ground_clearance, vec3
+from ..render.animals import FORM_SIZE, duck_form
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
 from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, MATERIALS, WorldState, heights_at
@@ -246,9 +247,11 @@ def _animals(world: WorldState, spec: dict) -> list[Subject]:
                      for k in world.inst_kind[where]])
     keep = pf.densest_group(xyz, area, HERD_GROUP_M)
     pts, areas, tall = [], [], []
+    fowl = FORM_SIZE[duck_form(str(spec.get("text", "")))]  # a swan is twice a duck's size
     for k in keep:
-        length, height = ANIMAL_SIZE_M[INSTANCE_KINDS[int(world.inst_kind[where[k]])]]
-        s = float(world.inst_scale[where[k]])
+        kind = INSTANCE_KINDS[int(world.inst_kind[where[k]])]
+        length, height = ANIMAL_SIZE_M[kind]
+        s = float(world.inst_scale[where[k]]) * (fowl if kind == "duck" else 1.0)
         yaw = float(world.inst_yaw[where[k]])
         fwd = np.array([math.cos(yaw), math.sin(yaw), 0.0]) * 0.45 * length * s
         body = xyz[k] + (0.0, 0.0, 0.6 * height * s)
@@ -760,7 +763,8 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
                squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float, lift: float = 0.0) -> _Candidate:
     cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
-    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {})
+    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {}) \
+        + animal_size_fit(scene.pool[0], cam)
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
                       rise=rise, dist=dist, blocked=penalty)
 
@@ -811,6 +815,22 @@ def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
         return angle + 1.5 * float(np.clip((above - 3.0 * s.height_m) / (6.0 * s.height_m), 0.0, 1.0))
     low = -0.8 * float(np.clip((above - 2.0 * s.height_m) / (4.0 * s.height_m), 0.0, 1.0))
     return angle + low + HERO_SIZE_WEIGHT * _hero_size(s, cam)
+
+
+#: what animals large in the frame are worth: full when one spans ANIMAL_HERO_H of the frame's height, none at
+#: ANIMAL_MIN_H / 2
+ANIMAL_SIZE_WEIGHT, ANIMAL_HERO_H = 1.5, 0.14
+
+
+def animal_size_fit(s: Subject, cam: Camera) -> float:
+    """0..ANIMAL_SIZE_WEIGHT: how near one animal of a framed herd (its typical height, at the herd's middle)
+    comes to a height that reads; 0 for any other subject."""
+    if s.kind != "animals":
+        return 0.0
+    dist = float(np.linalg.norm(np.asarray(cam.position, np.float64) - s.centre)) + 1e-6
+    share = s.height_m * cam.focal_px / dist / cam.height
+    lo = ANIMAL_MIN_H / 2.0
+    return ANIMAL_SIZE_WEIGHT * float(np.clip((share - lo) / (ANIMAL_HERO_H - lo), 0.0, 1.0))
 
 
 DRONE_WORDS = ("drone", "aerial", "from above", "bird's eye", "birds eye", "overhead", "helicopter")
@@ -956,6 +976,8 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
     if s.kind == "animals":  # the herd across half the frame, each animal tall enough to read, from eye level
         d = float(np.clip(s.width_m * lens.f_px / (0.55 * lens.width), 5.0 * s.height_m,
                           s.height_m * lens.f_px / (ANIMAL_MIN_H * lens.height)))
+        if asks_for_drone(world.spec or {}):  # "a drone shot of cattle crossing a river": from the air
+            return [1.2 * d, 1.8 * d], (0.45, 0.8)
         return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18, 0.3)
     if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)

@@ -229,6 +229,7 @@ class _Site:
         """`count` positions about `centre` in a few grazing clusters: on ground that suits the kind, then (when
         it runs out) wider, then on any free dry ground."""
         suit = self.suits(kind, sandy)
+        suit = suit / max(float(suit.max()), 1e-6)  # the best ground there is (a snowfield's, a beach's) suits
         inside = self.paddock if self.paddock is not None and kind != "duck" else None
         r = herd_radius(kind, count)
         clusters = centre + _disk(rng, max(1, round(count / 6)), 0.55 * r)

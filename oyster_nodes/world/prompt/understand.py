@@ -530,11 +530,14 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
         between = tokens[a.end : b.start]
         if any(t in (".", ";", "!", "?") for t in between):
             continue
-        rel = next((cv.RELATIONS[t] for t in between if t in cv.RELATIONS), None)
+        front = "front" in between  # "in front of" is beside, never inside
+        rel = "near" if front else next((cv.RELATIONS[t] for t in between if t in cv.RELATIONS), None)
         subject_ok = cv.BY_NAME[a.concept].category in ("structure", "prop")
         object_ok = cv.BY_NAME[b.concept].category in ("water", "terrain", "shore", "structure")
         if rel and subject_ok and object_ok:
             out.append({"subject": a.concept, "relation": rel, "object": b.concept})
+        elif front and cv.BY_NAME[a.concept].category == "water" and cv.BY_NAME[b.concept].category == "structure":
+            out.append({"subject": b.concept, "relation": "near", "object": a.concept})  # "a lake in front of a castle"
     return _dedupe(out)
 
 

@@ -78,7 +78,7 @@ def animal_looks(spec: dict, kind: str) -> list[str]:
         named = COAT_FALLBACK.get(named, "") if COAT_FALLBACK.get(named, "") in coats else ""
     text = str(spec.get("text", "")).lower()
     if kind == "duck":
-        form = "swan" if "swan" in text else "goose" if ("goose" in text or "geese" in text) else "duck"
+        form = duck_form(text)
         coat = named or {"swan": "white", "goose": "grey"}.get(form, "")
         return [f"{coat or c}:{v}:{form}" for v, c in enumerate(MIXES["duck"])]
     if kind == "deer":
@@ -87,6 +87,16 @@ def animal_looks(spec: dict, kind: str) -> list[str]:
     if named:
         return [f"{named}:{v}" for v in range(POSES)]
     return [f"{c}:{v % POSES}" for v, c in enumerate(MIXES.get(kind, ("white",)))]
+
+
+#: how much larger than a duck a goose and a swan are
+FORM_SIZE = {"duck": 1.0, "goose": 1.5, "swan": 1.9}
+
+
+def duck_form(text: str) -> str:
+    """The form a prompt's waterfowl take: "swan", "goose" or "duck"."""
+    text = text.lower()
+    return "swan" if "swan" in text else "goose" if ("goose" in text or "geese" in text) else "duck"
 
 
 def animal_mesh(kind: str, lod: int, look: str = "") -> Mesh:
@@ -335,7 +345,7 @@ def _deer(lod: int, coat: tuple[Rgb, Rgb, Rgb], variant: int, extra: str, name: 
 def _duck(lod: int, coat: tuple[Rgb, Rgb, Rgb], variant: int, extra: str, name: str) -> Mesh:
     """A duck afloat (0.5 m long), a goose (x1.6) or a swan (x2.2, its long neck curved): the waterline at z = 0."""
     feathers, bill, head = coat
-    size = {"goose": 1.5, "swan": 1.9}.get(extra, 1.0)
+    size = FORM_SIZE.get(extra, 1.0)
     parts = [body((0.0, 0.0, 0.06), (0.24, 0.14, 0.12), feathers, lod),
              limb((-0.18, 0, 0.09), (-0.3, 0, 0.16), 0.07, 0.01, feathers, lod, seg=4)]
     neck = head if extra == "" and variant != 1 and name == "brown" else feathers
