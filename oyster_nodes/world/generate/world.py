@@ -28,6 +28,7 @@ from . import boats as bt
 from . import city as cy
 from . import crops as cp
 from . import flanks as fl
+from . import herds as hd
 from . import outcrops as oc
 from . import props as pp
 from . import riverside as rv
@@ -74,6 +75,7 @@ _STAGES = (
     "swamp",
     "treelines",
     "crops",
+    "herds",
     "alley",
 )
 
@@ -232,6 +234,7 @@ def generate_world(
     inst = _clear_verge(inst, verge, cfg.cell_m)
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
+    inst = hd.add_herds(inst, ground, water_hw, structures, spec.to_dict(), stage_rng(seed, "herds"), cfg.size_m)
     report(1.0, "done")
     world = WorldState(
         seed=seed,
