@@ -258,6 +258,18 @@ PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
 FOG_SCALE = {"heavy": 2.0, "light": 0.5}
 #: a blizzard's sky: the light its clouds let through, times the snow's own
 BLIZZARD_SKY = 0.38
+#: and its air: thick with snow lit from every side (the white ground below too), so it is lighter than the
+#: sky (BLIZZARD_AIR times the snow's own fog colour) and BLIZZARD_FOG times as dense (far rocks grey out
+#: into the fall instead of standing black)
+BLIZZARD_AIR, BLIZZARD_FOG = 0.34, 3.0
+#: the light on the ground under it over what its dark sky alone would give (env extra "skylight_gain"): the
+#: dark grey seen is the cloud wall; the snow-filled air lights the ground from every side, so the ground
+#: stays white under the dark sky (a whiteout, not a grey dusk)
+BLIZZARD_SKYLIGHT = 2.0
+#: rain's strength in its sky and air: (sky and fog light, fog density, sunlight) times the rain's own, and
+#: how wet the ground is (rain's own: 0.85). A drizzle falls from thinner cloud (a paler sky, clearer air: the
+#: far shore still reads) on damp ground; a downpour from a darker one, through a thicker veil, on ground awash
+RAIN_AIR = {"light": (1.4, 0.5, 1.6, 0.5), "heavy": (0.8, 1.4, 0.8, 1.0)}
 #: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
 WATER_SRGB = {
     "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),
@@ -341,6 +353,8 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = dataclasses.replace(env, fog_density=round(env.fog_density * fog, 6))
     if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
         env = _blizzard(env)
+    if spec.weather == "rain" and spec.modifiers.get("precipitation") in RAIN_AIR:
+        env = _rain_air(env, *RAIN_AIR[spec.modifiers["precipitation"]])
     if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
         env = dataclasses.replace(env, wetness=WET_GROUND)
     return _mist_of_words(env, spec)
@@ -361,6 +375,18 @@ def _mist_of_words(env: Env, spec: WorldSpec) -> Env:
     return dataclasses.replace(env, fog_height_m=min(env.fog_height_m or MIST_H, MIST_H))
 
 
+def _rain_air(env: Env, light: float, fog: float, sun: float, wet: float) -> Env:
+    """Light or heavy rain: its sky and fog lit `light` times the rain's own, its fog `fog` times as dense, its
+    sun `sun` times as strong (the rain's own where the env names none), the ground `wet` unless the env says."""
+    lit = {key: tuple(round(min(1.0, float(c) * light), 5) for c in getattr(env, key))
+           for key in ("sky_zenith", "sky_horizon", "fog_color") if getattr(env, key) is not None}
+    return dataclasses.replace(
+        env, **lit,
+        fog_density=round(env.fog_density * fog, 6) if env.fog_density is not None else None,
+        sun_intensity=round(env.sun_intensity * sun, 4) if env.sun_intensity is not None else None,
+        wetness=env.wetness if env.wetness is not None else wet)
+
+
 def _blizzard(env: Env) -> Env:
     """Heavy snow (a blizzard, a snowstorm): a storm's dark grey sky over the white ground, thick air, strong
     wind."""
@@ -368,13 +394,14 @@ def _blizzard(env: Env) -> Env:
     for key in ("sky_zenith", "sky_horizon", "fog_color"):
         colour = getattr(env, key)
         if colour is not None:
-            grey = sum(float(c) for c in colour) / 3.0 * BLIZZARD_SKY
+            grey = sum(float(c) for c in colour) / 3.0 * (BLIZZARD_AIR if key == "fog_color" else BLIZZARD_SKY)
             greys[key] = tuple(round(grey * tint, 5) for tint in (0.96, 0.98, 1.04))
     wind = env.wind
     if wind is not None:
         wind = dataclasses.replace(wind, speed_mps=max(wind.speed_mps or 0.0, 14.0))
-    fog = round(env.fog_density * 1.5, 6) if env.fog_density is not None else None
-    return dataclasses.replace(env, **greys, cloud_cover=1.0, fog_density=fog, wind=wind)
+    fog = round(env.fog_density * BLIZZARD_FOG, 6) if env.fog_density is not None else None
+    return dataclasses.replace(env, **greys, cloud_cover=1.0, fog_density=fog, wind=wind,
+                               extra={**env.extra, "skylight_gain": BLIZZARD_SKYLIGHT})
 
 
 def _water(
