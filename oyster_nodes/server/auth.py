@@ -11,7 +11,7 @@ It refuses, in this order:
   (`Origin: null` never does); without `Origin`, `Sec-Fetch-Site` may only be absent (a CLI client), `none` or
   `same-origin`. A page on another loopback port differs in port, so it can neither submit nor cancel jobs, nor
   open a websocket, nor drive a tab's socket. The editor's own session calls also carry the tab's session id
-  (128 random bits, known only to that tab's page) in their path: the session-bound token of those routes.
+  (192 random bits, known only to that tab's page) in their path: the session-bound token of those routes.
 
 Every answer gets `nosniff`, `Cross-Origin-Resource-Policy: same-origin` and no framing; HTML pages get a
 Content-Security-Policy whose scripts need a per-response nonce, so script from data (an inline handler, a
