@@ -55,6 +55,8 @@ _REGION = Rule(share=0.03, box_h=0.05, box_w=0.2)  # a surface one reads as "the
 _TREE = Rule(share=0.01, box_h=0.03)  # a few trees, the biggest one at least ~22 px tall at 720p
 _BUILDING = Rule(share=0.002, box_h=0.04)  # one building at least ~29 px tall at 720p
 _SMALL_PROP = Rule(share=0.0005, box_h=0.025)  # a car or a lamp at least ~18 px tall at 720p
+_ANIMAL = Rule(share=0.001, box_h=0.03)  # the animals cover a thousandth of the frame, the largest ~22 px tall at 720p
+_BIRD = Rule(share=0.0005, box_h=0.015)  # ducks and swans afloat: half that, ~11 px tall
 THRESHOLDS: dict[str, Rule] = {
     "water": _REGION,
     "sand": _REGION,
@@ -68,6 +70,7 @@ THRESHOLDS: dict[str, Rule] = {
     "vehicle": _SMALL_PROP, "lamp": _SMALL_PROP, "crate": _SMALL_PROP, "barrel": _SMALL_PROP,
     "fence": Rule(share=0.0005, box_w=0.03),
     "product": Rule(share=0.03, box_h=0.2),  # a packshot's hero: a fifth of the frame's height at least
+    "sheep": _ANIMAL, "cattle": _ANIMAL, "horse": _ANIMAL, "goat": _ANIMAL, "deer": _ANIMAL, "duck": _BIRD,
 }
 #: bench class -> instance kinds (INSTANCE_KINDS) that draw it
 INSTANCE_CLASSES: dict[str, tuple[str, ...]] = {
@@ -75,6 +78,8 @@ INSTANCE_CLASSES: dict[str, tuple[str, ...]] = {
     "shrub": ("shrub",), "flower": ("flower",), "cactus": ("cactus",), "rock": ("rock", "boulder"),
     "vehicle": ("vehicle",), "lamp": ("lamp_post",), "crate": ("crate",), "barrel": ("barrel",),
     "fence": ("fence",),
+    "sheep": ("sheep",), "cattle": ("cow",), "horse": ("horse",), "goat": ("goat",), "deer": ("deer",),
+    "duck": ("duck",),
 }
 #: bench class -> terrain materials (MATERIALS) that show it
 MATERIAL_CLASSES: dict[str, tuple[str, ...]] = {"sand": ("sand",), "rock": ("rock",), "road": ("road",)}

@@ -23,9 +23,10 @@ import numpy as np
 from ...settings import setting
 from ..generate import studio as sd
 from ..geometry.camera import Camera, ground_clearance, vec3
+from ..render.animals import FORM_SIZE, duck_form
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
-from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
 from .beach import beach_shot, wants_beach
 from .cover import LowCover, higher_rises
@@ -34,7 +35,7 @@ from .setting_view import seat_points, setting_bearings, toward_of
 from .trees import named_trees
 
 #: how strongly each kind of subject claims the frame
-SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
+SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "animals": 45, "structure": 40, "road": 20, "water": 10,
                                 "outcrop": 8, "props": 5, "trees": 4, "landscape": 0}
 #: subjects kept in frame beside the main one (props are framed for themselves only where nothing larger is named,
 #: see `_promoted`; trees never are)
@@ -53,6 +54,7 @@ SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.
 PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 #: share of the frame a secondary subject needs to read (its class is then "in frame")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
+                                    "animals": 0.004,
                                     "product": 0.03, "props": 0.01, "outcrop": 0.02, "trees": 0.013,
                                     "landscape": 0.0}
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
@@ -151,7 +153,8 @@ class Framing:
 def subjects(world: WorldState) -> list[Subject]:
     """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
     spec = world.spec or {}
-    found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
+    found = [*_meshes(world), *_vehicles(world, spec), *_animals(world, spec), *_structures(world, spec),
+             *_roads(world, spec),
              *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), *_outcrops(world), _landscape(world)]
     found = sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
     return found + _trees(world, next(s for s in found if s.kind not in ALONGSIDE))
@@ -225,6 +228,53 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
 
 #: vehicles this close (m) to the framed one are framed with it
 VEHICLE_GROUP_M = 30.0
+#: animals this close (m) to a herd's densest spot are framed together (generate/herds.py keeps herds close)
+HERD_GROUP_M = 40.0
+#: (length, height) in metres of each animal kind at scale 1, for its sample points
+ANIMAL_SIZE_M: dict[str, tuple[float, float]] = {"sheep": (1.3, 0.95), "cow": (2.5, 1.45), "horse": (2.4, 2.0),
+                                                 "goat": (1.25, 1.05), "deer": (1.75, 1.55), "duck": (0.6, 0.35)}
+
+
+def _animals(world: WorldState, spec: dict) -> list[Subject]:
+    """The named animals (generate/herds.py) as one subject: the herds about the densest of them, each animal a
+    few sample points over its body (its back, its head, its flanks) standing for its side's area."""
+    ids = [INSTANCE_KINDS.index(k) for k in ANIMAL_KINDS]
+    where = np.nonzero(np.isin(world.inst_kind, ids))[0]
+    if not len(where):
+        return []
+    xyz = world.inst_xyz[where].astype(np.float64)
+    area = np.array([ANIMAL_SIZE_M[INSTANCE_KINDS[int(k)]][0] * ANIMAL_SIZE_M[INSTANCE_KINDS[int(k)]][1]
+                     for k in world.inst_kind[where]])
+    keep = pf.densest_group(xyz, area, HERD_GROUP_M)
+    pts, areas, tall = [], [], []
+    fowl = FORM_SIZE[duck_form(str(spec.get("text", "")))]  # a swan is twice a duck's size
+    for k in keep:
+        kind = INSTANCE_KINDS[int(world.inst_kind[where[k]])]
+        length, height = ANIMAL_SIZE_M[kind]
+        s = float(world.inst_scale[where[k]]) * (fowl if kind == "duck" else 1.0)
+        yaw = float(world.inst_yaw[where[k]])
+        fwd = np.array([math.cos(yaw), math.sin(yaw), 0.0]) * 0.45 * length * s
+        body = xyz[k] + (0.0, 0.0, 0.6 * height * s)
+        pts += [body, body + fwd, body - fwd, xyz[k] + (0.0, 0.0, 0.95 * height * s), xyz[k] + (0.0, 0.0, 0.1)]
+        areas += [length * height * s * s / 5.0] * 5
+        tall.append(height * s)
+    pts_a = np.array(pts)
+    lo, hi = pts_a.min(axis=0), pts_a.max(axis=0)
+    counts = {INSTANCE_KINDS[int(k)]: int((world.inst_kind[where[keep]] == k).sum()) for k in sorted(set(
+        world.inst_kind[where[keep]].tolist()))}
+    label = "the " + " and ".join(f"{n} {_plural(kind, n)}" if n > 1 else kind for kind, n in counts.items())
+    ground = float(lo[2])
+    height = float(np.median(tall))
+    return [Subject(kind="animals", label=label, centre=np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2,
+                                                                 ground + 0.6 * height]),
+                    width_m=float(max(hi[0] - lo[0], hi[1] - lo[1]) + 1.0), height_m=height, points=pts_a,
+                    area_m2=np.array(areas), named=bool(spec.get("animals")) or not spec)]
+
+
+def _plural(kind: str, n: int) -> str:
+    if n == 1 or kind in ("sheep", "deer"):
+        return kind
+    return {"goose": "geese"}.get(kind, kind + "s")
 
 
 def _vehicle_group(xyz: np.ndarray, best: int, corners: np.ndarray, yaw: np.ndarray) -> np.ndarray:
@@ -511,9 +561,12 @@ class _Candidate:
 
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
-_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3), "props": (0.1, 0.45)}
+_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3), "props": (0.1, 0.45),
+         "animals": (0.1, 0.5)}
 #: the frame height share a slender structure (much taller than wide) should span instead
 SLENDER_FILL = 0.17
+#: an animal of a framed herd spans at least this share of the frame's height (bench/adherence.py reads 0.03)
+ANIMAL_MIN_H = 0.06
 
 
 def establishing_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
@@ -710,7 +763,8 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
                squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float, lift: float = 0.0) -> _Candidate:
     cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
-    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {})
+    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {}) \
+        + animal_size_fit(scene.pool[0], cam)
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
                       rise=rise, dist=dist, blocked=penalty)
 
@@ -763,6 +817,22 @@ def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
     return angle + low + HERO_SIZE_WEIGHT * _hero_size(s, cam)
 
 
+#: what animals large in the frame are worth: full when one spans ANIMAL_HERO_H of the frame's height, none at
+#: ANIMAL_MIN_H / 2
+ANIMAL_SIZE_WEIGHT, ANIMAL_HERO_H = 1.5, 0.14
+
+
+def animal_size_fit(s: Subject, cam: Camera) -> float:
+    """0..ANIMAL_SIZE_WEIGHT: how near one animal of a framed herd (its typical height, at the herd's middle)
+    comes to a height that reads; 0 for any other subject."""
+    if s.kind != "animals":
+        return 0.0
+    dist = float(np.linalg.norm(np.asarray(cam.position, np.float64) - s.centre)) + 1e-6
+    share = s.height_m * cam.focal_px / dist / cam.height
+    lo = ANIMAL_MIN_H / 2.0
+    return ANIMAL_SIZE_WEIGHT * float(np.clip((share - lo) / (ANIMAL_HERO_H - lo), 0.0, 1.0))
+
+
 DRONE_WORDS = ("drone", "aerial", "from above", "bird's eye", "birds eye", "overhead", "helicopter")
 
 
@@ -798,7 +868,7 @@ def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
     near = (kinds[k] > 0) & (np.hypot(xyz[:, 0] - s.centre[0], xyz[:, 1] - s.centre[1]) < reach + 15.0)
     sc = world.inst_scale[near].astype(np.float64)
     rows = [np.column_stack([xyz[near], radius[k[near]] * sc, xyz[near, 2] + kinds[k[near]] * sc])]
-    if s.kind in ("product", "vehicle"):  # buildings stand in the way of a small subject (a big one is them)
+    if s.kind in ("product", "vehicle", "animals"):  # buildings stand in the way of a small subject
         rows.append(buildings(world))
     return np.concatenate(rows)
 
@@ -903,6 +973,12 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
     if s.kind == "vehicle":
         d = s.width_m * lens.f_px / lens.width
         return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3, 0.5)
+    if s.kind == "animals":  # the herd across half the frame, each animal tall enough to read, from eye level
+        d = float(np.clip(s.width_m * lens.f_px / (0.55 * lens.width), 5.0 * s.height_m,
+                          s.height_m * lens.f_px / (ANIMAL_MIN_H * lens.height)))
+        if asks_for_drone(world.spec or {}):  # "a drone shot of cattle crossing a river": from the air
+            return [1.2 * d, 1.8 * d], (0.45, 0.8)
+        return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18, 0.3)
     if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
@@ -937,7 +1013,7 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
     else:
         bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []
-    low = s.kind in ("product", "vehicle")
+    low = s.kind in ("product", "vehicle", "animals")
     for dist in dists:
         for b in bearings:
             want = s.centre[:2] + dist * np.array([math.cos(b), math.sin(b)])
@@ -949,10 +1025,15 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
             if s.kind == "product":  # never under what it stands on (a rock under a packshot's hero)
                 floor = max(floor, float(s.centre[2]) - 0.5 * s.height_m)
             for rise in rises:
-                clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
+                clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else \
+                    EYE_M if s.kind == "animals" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)
                 out.append((np.array([xy[0], xy[1], z]), dist, rise, squeezed))
     return out + (on_the_road(world, s) if s.kind == "vehicle" else [])
+
+
+#: a camera over a herd stands at least at a person's eye height
+EYE_M = 1.6
 
 
 #: a camera car's places on the road ahead of and behind the framed vehicle: metres along the road, the heights
@@ -1181,13 +1262,14 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     base = s.centre[2] - 0.5 * s.height_m
     height = cam.position[2] - base
     dist = float(np.linalg.norm(np.asarray(cam.position) - s.centre))
-    if s.kind in ("product", "vehicle") and height < max(2.5, 1.5 * s.height_m):
+    if s.kind in ("product", "vehicle", "animals") and height < max(2.5, 1.5 * s.height_m):
         how = "at eye level"
     elif s.kind != "landscape" and (height < 20.0 or height < 0.25 * dist):
         how = "from a low rise"
     else:
         how = "from the air"
     why = {"product": "an imported product comes first", "vehicle": "the prompt names a vehicle",
+           "animals": "the prompt names them",
            "structure": "the prompt names it", "road": "the prompt names a road",
            "water": "the prompt names it", "outcrop": "the prompt names it",
            "landscape": "nothing more specific is named",

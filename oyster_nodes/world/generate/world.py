@@ -26,6 +26,7 @@ from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import boats as bt
 from . import city as cy
 from . import crops as cp
+from . import herds as hd
 from . import outcrops as oc
 from . import props as pp
 from . import riverside as rv
@@ -72,6 +73,7 @@ _STAGES = (
     "swamp",
     "treelines",
     "crops",
+    "herds",
 )
 
 Progress = Callable[[float, str], None]
@@ -216,6 +218,7 @@ def generate_world(
     inst = _clear_verge(inst, verge, cfg.cell_m)
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
+    inst = hd.add_herds(inst, ground, water_hw, structures, spec.to_dict(), stage_rng(seed, "herds"), cfg.size_m)
     report(1.0, "done")
     world = WorldState(
         seed=seed,

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..state.records import Structure
+from ..state.world_state import ANIMAL_KINDS
 from .lighting import srgb_to_linear
 
 PLAIN, FOLIAGE, LAMP, WINDOW, FACADE = 0.0, 1.0, 2.0, 3.0, 4.0
@@ -826,6 +827,13 @@ INSTANCE_HEIGHT = {
     "vine": 1.7,
     "crop": 3.0,  # a field's rows read as one surface: kept out as far as a 3 m thing is
     "hay_bale": 1.5,
+    # animals (render/animals.py): to the top of the head or the horns
+    "sheep": 1.0,
+    "cow": 1.5,
+    "horse": 2.1,
+    "goat": 1.1,
+    "deer": 1.6,
+    "duck": 0.4,
 }
 
 
@@ -867,6 +875,8 @@ def look_of(spec: dict, kind: str) -> str:
         return BUILDERS["flower_look"](str(spec.get("text", "")))
     if kind in ("rock", "boulder"):
         return rock_look(spec)
+    if kind in ANIMAL_KINDS:  # the first of the herd's looks (render/animals.py animal_looks)
+        return BUILDERS["animal_looks"](spec, kind)[0]
     return tree_look(spec)
 
 
@@ -878,6 +888,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
     if kind == "vine":
         return _vine(lod, look)
+    if kind in ANIMAL_KINDS:
+        return BUILDERS["animal_mesh"](kind, lod, look)
     if kind == "crop":
         return _crop(lod, look or "wheat")
     if kind == "flower" and look:
