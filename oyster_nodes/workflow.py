@@ -285,16 +285,19 @@ def parse_data(data: Any, *, source: str = "workflow") -> Workflow:
         raise WorkflowError([_schema_problem(data, err) for err in exc.errors()[:200]]) from None
 
 
-def load(path: str | Path) -> Workflow:
+def load(path: str | Path, *, shown: str | None = None) -> Workflow:
+    """The workflow in a file; its problems name it as `shown` (e.g. a path relative to a served folder)."""
     p = Path(path)
+    name = shown or str(p)
     try:
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise WorkflowError([Problem("size", f"{p} is {size} bytes; the limit is {MAX_BYTES}")])
+            raise WorkflowError([Problem("size", f"{name} is {size} bytes; the limit is {MAX_BYTES}")])
         text = p.read_bytes()
     except OSError as exc:
-        raise WorkflowError([Problem("file", f"cannot read {p}: {exc.strerror or exc}")]) from None
-    return parse_text(text, source=str(p))
+        why = exc.strerror or (exc if shown is None else "unreadable")
+        raise WorkflowError([Problem("file", f"cannot read {name}: {why}")]) from None
+    return parse_text(text, source=name)
 
 
 def _refuse_constant(name: str) -> None:

@@ -11,7 +11,7 @@ It refuses, in this order:
   (`Origin: null` never does); without `Origin`, `Sec-Fetch-Site` may only be absent (a CLI client), `none` or
   `same-origin`. A page on another loopback port differs in port, so it can neither submit nor cancel jobs, nor
   open a websocket, nor drive a tab's socket. The editor's own session calls also carry the tab's session id
-  (128 random bits, known only to that tab's page) in their path: the session-bound token of those routes.
+  (192 random bits, known only to that tab's page) in their path: the session-bound token of those routes.
 
 Every answer gets `nosniff`, `Cross-Origin-Resource-Policy: same-origin` and no framing; HTML pages get a
 Content-Security-Policy whose scripts need a per-response nonce, so script from data (an inline handler, a
@@ -95,8 +95,10 @@ class RequestGate:
             await _refuse(scope, receive, send, 403, f"host {host[:100]!r} is not served here: start the server "
                           "with --allow-host NAME to reach it by that name")
             return
-        if self.token is not None and not await self._token_passes(scope, receive, send, headers):
-            return
+        if self.token is not None:
+            if not await self._token_passes(scope, receive, send, headers):
+                return
+            scope = _without_token(scope)  # what runs behind the gate (and its logs) never sees the token
         if self.needs_same_origin(scope) and not same_origin(scope, headers):
             await _refuse(scope, receive, send, 403, "cross-origin request refused: state-changing calls must "
                           "come from the editor's own page (or a client sending no Origin)")
@@ -162,6 +164,15 @@ def same_origin(scope: Scope, headers: dict[str, str]) -> bool:
     if parts.scheme != scheme or parts.path not in ("", "/") or parts.query or parts.username:
         return False
     return _with_default_port(parts.netloc.lower(), scheme) == _with_default_port(headers.get("host", "").lower(), scheme)
+
+
+def _without_token(scope: Scope) -> Scope:
+    """The scope with any `token` query parameter taken out of its query string."""
+    query = scope.get("query_string", b"")
+    if b"token" not in query:
+        return scope
+    kept = [(k, v) for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if k != "token"]
+    return {**scope, "query_string": urlencode(kept).encode("latin-1")}
 
 
 def _with_default_port(netloc: str, scheme: str) -> str:

@@ -61,6 +61,12 @@ def inside(base: Path, relative: str) -> Path:
     return target
 
 
+def shown_path(kind: str, relative: str) -> str:
+    """A served file as its problems name it to a client: its folder's kind and its path in there, never the
+    absolute path (which is the operator's business)."""
+    return f"{kind} {relative!r}"
+
+
 def safe_name(name: str) -> str:
     """A file name for a workflow title: letters, digits, space, _ . - only, ending in .json."""
     stem = SAFE_NAME.sub("_", name.strip()).strip(" .")[:80] or "untitled"
@@ -140,7 +146,7 @@ class Workspace:
         rel = path.relative_to(folder).as_posix()
         entry = Entry(kind=kind, path=rel, name=path.stem, modified=path.stat().st_mtime)
         try:
-            wf = load(path)
+            wf = load(path, shown=shown_path(kind, rel))
         except WorkflowError as exc:
             entry.problem = str(exc.problems[0]) if exc.problems else "cannot read"
             return entry
@@ -151,7 +157,7 @@ class Workspace:
     def open(self, kind: str, relative: str) -> tuple[Workflow, str]:
         """The workflow at kind/relative and the hash of its text."""
         path = inside(self.folder(kind), relative)
-        workflow = load(path)
+        workflow = load(path, shown=shown_path(kind, relative))
         return workflow, digest(path.read_text(encoding="utf-8"))
 
     # ------------------------------------------------------------------ saving

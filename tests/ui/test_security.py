@@ -24,6 +24,8 @@ from .conftest import PACKS, TEMPLATES, open_editor, start_server
 
 WORKFLOW = (TEMPLATES / "arithmetic.json").read_bytes()
 MARKUP = '<img src=x onerror="alert(1)">'
+#: a string that runs if anything compiles it as a Vue template (the page allows 'unsafe-eval' for Vue)
+MUSTACHE = "{{ constructor.constructor('alert(5)')() }}"
 
 
 class Attacker:
@@ -126,15 +128,96 @@ def test_foreign_origin_websockets_are_refused(browser: Any, server: ServerProce
         ws.onerror = () => done('refused')
         setTimeout(() => done('timeout'), 5000)
     })))"""
-    urls = [f"{ws_base}/oyster/api/jobs/{job['id']}/events", f"{ws_base}/_nicegui_ws/socket.io/?EIO=4&transport=websocket"]
+    urls = [f"{ws_base}/oyster/api/jobs/{job['id']}/events", f"{ws_base}/oyster/api/jobs/{job['id']}/events/stream",
+            f"{ws_base}/oyster/api/explore/ws?world=x", f"{ws_base}/_nicegui_ws/socket.io/?EIO=4&transport=websocket"]
     attacker.pages["/ws"] = "<!doctype html><title>ws</title>"
     context = browser.new_context()
     page = context.new_page()
     page.goto(attacker.base + "/ws")
-    assert page.evaluate(script, urls) == ["refused", "refused"]
-    page.goto(server.base + "/oyster/api/nodes")  # the server's own origin may watch its jobs
-    assert page.evaluate(script, urls[:1]) == ["open"]
+    assert page.evaluate(script, urls) == ["refused"] * len(urls)
+    page.goto(server.base + "/oyster/api/nodes")  # the server's own origin may watch its jobs and explore
+    assert page.evaluate(script, urls[:3]) == ["open"] * 3
     context.close()
+
+
+ROUTE_TABLE = """
+import json, os, sys
+from pathlib import Path
+from fastapi.routing import APIWebSocketRoute
+from nicegui import app
+from starlette.routing import Mount, WebSocketRoute
+from oyster_nodes.server.app import install
+from oyster_nodes.server.options import ServeOptions
+install(ServeOptions(workspace=Path(sys.argv[1]), open_workflow=None, packs=(sys.argv[2],)).checked())
+def rows(routes, prefix=""):
+    for r in routes:
+        if hasattr(r, "original_router"):  # an included router (FastAPI keeps them whole)
+            yield from rows(r.original_router.routes, prefix + (getattr(r.include_context, "prefix", "") or ""))
+            continue
+        kind = "ws" if isinstance(r, (WebSocketRoute, APIWebSocketRoute)) else "mount" if isinstance(r, Mount) else "http"
+        yield {"kind": kind, "path": prefix + r.path, "methods": sorted(getattr(r, "methods", None) or [])}
+print(json.dumps(list(rows(app.routes))), flush=True)
+os._exit(0)
+"""
+
+
+def _route_table(tmp_path: Path) -> list[dict[str, Any]]:
+    """Every route and mount of the app `oyster serve` runs, read from the app itself (so new ones are included)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", ROUTE_TABLE, str(tmp_path), str(PACKS)], capture_output=True,
+                          text=True, timeout=120, env=env, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _concrete(path: str) -> str:
+    import re
+
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_every_route_and_socket_is_behind_the_gate(server: ServerProcess, tmp_path: Path) -> None:
+    routes = _route_table(tmp_path)
+    sockets = {r["path"] for r in routes if r["kind"] == "ws"}
+    assert {"/oyster/api/jobs/{job_id}/events", "/oyster/api/jobs/{job_id}/events/stream",
+            "/oyster/api/explore/ws"} <= sockets, sockets
+    paths = {r["path"] for r in routes}
+    assert {"/oyster/api/batches", "/oyster/api/schedules/{name}", "/oyster/api/schedules/{name}/run-now",
+            "/oyster/api/jobs/{job_id}/retry", "/oyster/api/explore/worlds", "/_nicegui_ws"} <= paths, paths
+    host = server.base.removeprefix("http://")
+    foreign = ({"origin": "http://127.0.0.1:1"}, {"origin": "null"}, {"sec-fetch-site": "cross-site"})
+
+    def handshake(path: str, headers: dict[str, str]) -> int:
+        """The status a websocket upgrade of `path` gets (101: switching to the socket), with exactly these headers."""
+        import socket
+
+        lines = [f"GET {path} HTTP/1.1", f"Host: {headers.pop('host', host)}", "Upgrade: websocket",
+                 "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
+                 *(f"{k}: {v}" for k, v in headers.items())]
+        port = int(host.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            return int(conn.recv(64).split(b" ", 2)[1])
+
+    for r in routes:
+        path = _concrete(r["path"]) + ("/socket.io/?EIO=4&transport=polling" if r["path"] == "/_nicegui_ws" else
+                                       "/x" if r["kind"] == "mount" else "")
+        url = server.base + path
+        assert _raw(url, headers={"host": "rebind.example"})[0] == 403, path
+        if r["kind"] == "ws" or r["path"] == "/_nicegui_ws":
+            ws_path = path.replace("transport=polling", "transport=websocket")
+            for headers in (*foreign, {"host": "rebind.example", "origin": "http://rebind.example"}):
+                assert handshake(ws_path, dict(headers)) == 403, (path, headers)
+            assert handshake(ws_path, {"origin": f"http://{host}"}) == 101, path  # its own page gets past the gate
+            continue
+        for method in ("POST", "PUT", "DELETE", "PATCH"):
+            for headers in foreign:
+                assert _raw(url, method=method, body=b"{}", headers=headers)[0] == 403, (method, path, headers)
+        for method in set(r["methods"]) - {"GET", "HEAD"}:
+            status = _raw(url, method=method, body=b"{}", headers={"origin": f"http://{host}"})[0]
+            assert status != 403, (method, path)  # the same call from the editor's own page is not refused
 
 
 def test_a_rebinding_host_is_refused(browser: Any, server: ServerProcess) -> None:
@@ -171,6 +254,9 @@ def test_the_access_token_is_not_logged_and_allow_host_is_checked(tmp_path: Path
         with opener.open(s.url, timeout=10) as res:  # ?token= redirects to the bare address with a cookie
             assert res.status == 200 and "token" not in res.url
         assert s.request("/oyster/api/jobs", token=token + "x")[0] == 401
+        for method in ("HEAD", "POST"):  # a mistyped address with the token in it (a GET is redirected without it)
+            assert _raw(f"{s.base}/no-such-page?token={token}", method=method)[0] in (404, 405), method
+        assert _raw(f"{s.base}/_nicegui_ws/socket.io/?EIO=4&transport=polling&token={token}")[0] == 200
     finally:
         s.stop()
     assert token not in (tmp_path / "ws" / "serve.log").read_text()
@@ -235,16 +321,21 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, attacker: Attacker) -> Ite
     leak = f'<img src="{attacker.base}/leak" onerror="alert(2)">'
     doc = json.loads(WORKFLOW)
     doc["metadata"] = {"name": MARKUP, "description": leak}
-    doc["nodes"][0]["editor"]["title"] = leak
+    doc["nodes"][0]["editor"]["title"] = leak + MUSTACHE
     doc["nodes"].append({"id": "w", "type": "uitest.widgets", "params": {"script": f"{MARKUP}\n"},
                          "editor": {"position": [0, 500], "title": MARKUP}})
     doc["nodes"].append({"id": "u", "type": MARKUP[:100], "params": {}, "editor": {"position": [300, 500]}})
-    doc["notes"][0]["text"] = leak + "</textarea><script>alert(3)</script>"
+    doc["notes"][0]["text"] = leak + "</textarea><script>alert(3)</script>" + MUSTACHE
     (templates / 'q" onmouseover="alert(1)" x=".json').write_text(json.dumps(doc))
     workspace = root / "ws"
     (workspace / "out").mkdir(parents=True)
     (workspace / "out" / f'{MARKUP}" onmouseover="alert(4).png').write_bytes(b"\x89PNG\r\n\x1a\n")
+    (workspace / "out" / f"{MUSTACHE}.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (workspace / "saved").mkdir()
+    (workspace / "saved" / f"{MARKUP}.json").write_bytes(WORKFLOW)
     s = harness.start_server(workspace, templates=templates, packs=[PACKS])
+    schedule = {"name": f"{MARKUP}{MUSTACHE}"[:100], "saved": f"{MARKUP}.json", "cron": "0 2 * * *"}
+    assert s.request("/oyster/api/schedules", method="POST", body=json.dumps(schedule).encode())[0] == 201
     yield s
     s.stop()
 
@@ -270,10 +361,14 @@ def test_strings_from_workflows_files_and_packs_never_become_markup(browser: Any
     page.get_by_text("Outputs").click()
     page.wait_for_selector(".oy-gallery")
     page.locator(".oy-gallery .oy-template").first.hover()
+    page.keyboard.press("Escape")
+    page.click("[data-testid=schedules-button]")
+    page.locator("[data-testid=schedule-row]").first.hover()
     page.wait_for_timeout(800)
     assert dialogs == [] and outside == [] and "/leak" not in attacker.hits
     assert page.locator("script:not([nonce])").count() == 0
-    assert MARKUP in page.content().replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+    shown = page.content().replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'")
+    assert MARKUP in shown and MUSTACHE in shown
     page.context.close()
 
 
@@ -312,6 +407,22 @@ def test_job_errors_carry_no_traceback_or_absolute_paths(server: ServerProcess) 
     for secret in (str(server.workspace), str(Path(__file__).resolve().parents[2]), str(Path.home()), "Traceback"):
         assert secret not in text, secret
     assert "Traceback" in (server.workspace / "serve.log").read_text()  # the operator still has it
+
+
+def test_problems_of_served_files_name_them_inside_their_folder(tmp_path: Path) -> None:
+    from oyster_nodes.server.workspace import Workspace
+    from oyster_nodes.workflow import WorkflowError
+
+    ws = Workspace(root=tmp_path / "ws", templates=tmp_path / "templates", outputs=tmp_path / "ws" / "out")
+    for folder in (ws.templates, ws.saved):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "broken.json").write_text('{"format": "oyster-workflow", broken')
+    for kind in ("template", "saved"):
+        problem = next(e.problem for e in ws.list(kind) if e.path == "broken.json")
+        assert problem and "'broken.json' is not valid JSON" in problem and str(tmp_path) not in problem, problem
+        with pytest.raises(WorkflowError) as refused:
+            ws.open(kind, "broken.json")
+        assert str(tmp_path) not in str(refused.value) and "broken.json" in str(refused.value)
 
 
 def test_redaction_cuts_paths_down() -> None:
