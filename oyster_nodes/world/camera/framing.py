@@ -538,7 +538,7 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
             return street
     if primary.kind == "product" and sd.is_studio(world):
         return _studio_shot(world, primary, lens, product_side)
-    if primary.kind in ("water", "landscape") and wants_beach(world):
+    if primary.kind in BEACH_SUBJECTS and not _tall(primary) and wants_beach(world):
         beach = _beach_framing(world, primary, lens)
         if beach is not None:
             return beach
@@ -553,10 +553,22 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
 
 def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing | None:
     """A beach (or an oasis) framed from its own sand (camera/beach.py), when the sand there shows."""
-    shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm)
-    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05:
+    pts = primary.points if primary.kind == "structure" else None
+    shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm,
+                      subject_pts=pts)
+    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05 or shot.subject_seen < 0.5:
         return None
-    return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=shot.note)
+    note = shot.note + (f"; {primary.label} at the back of the beach" if pts is not None else "")
+    return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=note)
+
+
+#: subjects a beach prompt frames from its own sand: the water, the land, or small buildings on the beach (huts)
+BEACH_SUBJECTS = ("water", "landscape", "structure")
+
+
+def _tall(s: Subject) -> bool:
+    """A tall building (a lighthouse, a tower, a hotel block): framed for itself, not from the beach's sand."""
+    return s.kind == "structure" and s.height_m > 14.0
 
 
 def _studio_shot(world: WorldState, s: Subject, lens: _Lens, side: str) -> Framing:
