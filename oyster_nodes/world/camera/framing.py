@@ -28,6 +28,7 @@ from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
 from .beach import beach_shot, wants_beach
+from .coast import coast_shot
 from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
 from .setting_view import seat_points, setting_bearings, toward_of
@@ -542,6 +543,12 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         beach = _beach_framing(world, primary, lens)
         if beach is not None:
             return beach
+    if primary.kind == "structure" and _on_sea_cliff(world, primary):
+        coast = coast_shot(world, primary.points, width=lens.width, height=lens.height, focal_mm=lens.focal_mm,
+                           sensor_mm=lens.sensor_mm, far_m=atmosphere(world).subject_max_m)
+        if coast is not None:
+            return Framing(camera=coast.camera, subject=primary, shares=coast.shares,
+                           note=f"framed {primary.label} on its cliff {coast.note}")
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -560,6 +567,19 @@ def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing 
         return None
     note = shot.note + (f"; {primary.label} at the back of the beach" if pts is not None else "")
     return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=note)
+
+
+#: a building whose foot stands this high (m) over the sea stands on a cliff or a headland
+CLIFF_TOP_M = 15.0
+
+
+def _on_sea_cliff(world: WorldState, s: Subject) -> bool:
+    """A building high over a sea coast (a lighthouse on its cliff, ruins on a headland): framed from the sea."""
+    sea = world.env.sea_level_m
+    spec = world.spec or {}
+    if sea is None or spec.get("shore") not in ("coast", "island") or asks_for_drone(spec):
+        return False
+    return float(s.points[:, 2].min()) - sea >= CLIFF_TOP_M
 
 
 #: subjects a beach prompt frames from its own sand: the water, the land, or small buildings on the beach (huts)
