@@ -22,7 +22,7 @@ from .beach import frame_classes
 COAST_REACH_M = 220.0
 #: heights over the sea (m) tried: low over the swell, a boat's deck, a low drone
 SEA_EYE_M = (6.0, 16.0, 32.0, 55.0)
-#: distances (m) from the building tried, as shares of the farthest the air allows
+#: distances (m) from the building tried, as shares of the one that frames it TALL_AIM high (or nearer in fog)
 DIST_SHARES = (0.8, 1.1, 1.4, 1.7)
 #: the farthest (m) a coast shot stands from its building in clear air
 CLEAR_FAR_M = 320.0
@@ -30,8 +30,9 @@ CLEAR_FAR_M = 320.0
 AIM_TOP = (0.58, 0.45, 0.32)
 #: what the frame should hold: water and sky shares (up to these, then no more)
 WANTS = {"water": 0.2, "sky": 0.15}
-#: the building should span at least this share of the frame's height
-TALL_SHARE = 0.16
+#: the building should span at least this share of the frame's height; the distances tried centre on the one
+#: at which it spans TALL_AIM
+TALL_SHARE, TALL_AIM = 0.17, 0.24
 
 
 @dataclass(kw_only=True, slots=True)
@@ -53,7 +54,9 @@ def coast_shot(world: WorldState, pts: np.ndarray, *, width: int, height: int, f
     shore = _shore_below(world, base)
     if shore is None:
         return None
-    far = far_m if far_m > 0 else CLEAR_FAR_M
+    f_px = focal_mm / sensor_mm * width
+    fill = float(np.ptp(pts[:, 2]) + 2.0) * f_px / (TALL_AIM * height)  # the building TALL_AIM of the frame high
+    far = min(fill, far_m, CLEAR_FAR_M) if far_m > 0 else min(fill, CLEAR_FAR_M)
     out = shore[:2] - base[:2]
     out = out / max(float(np.hypot(*out)), 1e-6)
     best: tuple[float, CoastShot] | None = None
@@ -68,7 +71,6 @@ def coast_shot(world: WorldState, pts: np.ndarray, *, width: int, height: int, f
                 pos = np.array([xy[0], xy[1], sea + eye])
                 cam = _aimed(world, pos, lean * top + (1.0 - lean) * shore, width, height, focal_mm, sensor_mm)
                 score, shares = _score(world, cam, pts, shore)
-                score -= 2.5 * max(share - 1.0, 0.0) if far_m > 0 else 0.0  # in fog: no farther than it reads
                 if best is None or score > best[0] + 1e-9:
                     dist = float(np.hypot(*(xy - base[:2])))
                     best = (score, CoastShot(camera=cam, shares=shares, note=(
@@ -123,6 +125,7 @@ def _score(world: WorldState, cam: Camera, pts: np.ndarray, shore: np.ndarray) -
     shore_in = bool(shore_depth[0] > 1.0 and 0 <= shore_uv[0, 1] < cam.height and 0 <= shore_uv[0, 0] < cam.width)
     shares = frame_classes(world, cam)
     score = 2.0 * float((inside & seen).mean()) + min(tall / TALL_SHARE, 1.0) + 0.8 * shore_in \
+        - 4.0 * max(TALL_SHARE - tall, 0.0) / TALL_SHARE \
         + 1.5 * sum(min(shares[k] / v, 1.0) for k, v in WANTS.items()) - 3.0 * max(0.08 - shares["water"], 0.0) / 0.08
     return score, shares
 
