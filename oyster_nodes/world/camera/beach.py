@@ -27,6 +27,8 @@ SHORE_BAND_M = (6.0, 28.0)
 BEACH_HORIZON_AT = 0.35
 #: per share of the frame, what the still wants of each: sand, water, sky (up to the share, then no more)
 WANTS = {"sand": 0.22, "water": 0.3, "sky": 0.28}
+#: more sand than this share of the frame crowds the water out of it
+SAND_MOST = 0.42
 #: bearings tried (degrees off straight out to the water): out to sea, and along the shore with the sand
 #: curving away on one side and the water on the other (the travel advert's view down the beach)
 TURNS_DEG = (-70.0, -55.0, -40.0, -25.0, -12.0, 0.0, 12.0, 25.0, 40.0, 55.0, 70.0)
@@ -83,7 +85,8 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
             close, cut = _walls(cam, clutter)
             shown = _shown(cam, subject_pts)
             score = sum(min(shares[k] / v, 1.0) for k, v in WANTS.items()) + PALM_WEIGHT * min(seen / 6.0, 1.0) \
-                - 1.5 * close - 0.8 * cut - 2.0 * shares["other"] - 0.002 * abs(turn) + 2.0 * shown
+                - 1.5 * close - 0.8 * cut - 2.0 * shares["other"] - 0.002 * abs(turn) + 2.0 * shown \
+                - 2.0 * max(shares["sand"] - SAND_MOST, 0.0)
             shot = BeachShot(camera=cam, shares=shares, palms=seen, note="", subject_seen=shown)
             if best is None or score > best[0] + 1e-9:
                 best = (score, shot)

@@ -569,8 +569,9 @@ def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing 
     return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=note)
 
 
-#: a building whose foot stands this high (m) over the sea stands on a cliff or a headland
-CLIFF_TOP_M = 15.0
+#: a building whose foot stands this high (m) over the sea stands on a cliff or a headland; landmarks (of this
+#: STRUCTURE_RANK and up: a lighthouse, a castle, a tower, ruins) on one are framed from the sea
+CLIFF_TOP_M, LANDMARK_RANK = 15.0, 3
 
 
 def _on_sea_cliff(world: WorldState, s: Subject) -> bool:
@@ -578,6 +579,9 @@ def _on_sea_cliff(world: WorldState, s: Subject) -> bool:
     sea = world.env.sea_level_m
     spec = world.spec or {}
     if sea is None or spec.get("shore") not in ("coast", "island") or asks_for_drone(spec):
+        return False
+    kind = s.label.removeprefix("the ").split(" and ")[0]
+    if STRUCTURE_RANK.get(kind, 0) < LANDMARK_RANK or kind == "highrise":  # cabins on a fjord: framed as a group
         return False
     return float(s.points[:, 2].min()) - sea >= CLIFF_TOP_M
 

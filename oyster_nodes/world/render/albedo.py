@@ -136,6 +136,13 @@ def _sand_look(rgb: np.ndarray, world: WorldState, mat: np.ndarray, rng: np.rand
     return np.where(sand[..., None], look, rgb).astype(np.float32)
 
 
+def sand_mask(world: WorldState) -> np.ndarray:
+    """uint8 n x n: 255 on sand, 0 elsewhere, softened over a cell: where the renderer draws the sand's fine
+    wind ripples (too fine for the colour map's cells)."""
+    sand = (np.asarray(world.material_hw) == MATERIALS.index("sand")).astype(np.float32)
+    return (cv2.GaussianBlur(sand, (0, 0), 0.8) * 255 + 0.5).astype(np.uint8)
+
+
 def _rock_formations(world: WorldState) -> bool:
     """Whether the world raised rock formations its prompt names (spires, sea stacks, outcrops: their faces
     show layers, as a canyon's do)."""
