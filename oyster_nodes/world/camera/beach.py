@@ -39,11 +39,11 @@ CLEAR_M = 6.0
 #: nothing this near (m) may straddle the frame's left or right edge (half a crown cut off by the frame)
 EDGE_M = 20.0
 #: what palms along the beach (up to six in frame, beyond CLOSE_M) add to a view's score
-PALM_WEIGHT = 1.0
+PALM_WEIGHT = 1.2
 #: spots within this distance (m) of the buildings framed with the beach rank alike; farther ones lose
 SUBJECT_NEAR_M = 45.0
 #: palms within this distance (m) of a spot count for it
-PALM_REACH_M = 80.0
+PALM_REACH_M = 110.0
 #: kinds that wall or clutter a low view when near: (kind, radius in m of what shows at eye height)
 CLUTTER_R_M = {"conifer": 2.2, "broadleaf": 2.6, "palm": 0.5, "dead_tree": 1.0, "cactus": 0.8, "shrub": 1.2,
                "boulder": 1.8, "rock": 0.6, "crate": 0.6, "barrel": 0.4, "hay_bale": 0.8}
@@ -86,7 +86,7 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
             shown = _shown(cam, subject_pts)
             score = sum(min(shares[k] / v, 1.0) for k, v in WANTS.items()) + PALM_WEIGHT * min(seen / 6.0, 1.0) \
                 - 1.5 * close - 0.8 * cut - 2.0 * shares["other"] - 0.002 * abs(turn) + 2.0 * shown \
-                - 2.0 * max(shares["sand"] - SAND_MOST, 0.0)
+                - 4.0 * max(shares["sand"] - SAND_MOST, 0.0)
             shot = BeachShot(camera=cam, shares=shares, palms=seen, note="", subject_seen=shown)
             if best is None or score > best[0] + 1e-9:
                 best = (score, shot)
