@@ -16,7 +16,7 @@ from oyster_nodes.world.camera.framing import frame_shot, subjects
 from oyster_nodes.world.generate.beach import exposed_for_sand
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.prompt.understand import spec_from_prompt
-from oyster_nodes.world.render.albedo import terrain_albedo
+from oyster_nodes.world.render.albedo import sand_mask, terrain_albedo
 from oyster_nodes.world.render.lighting import water_uniforms
 from oyster_nodes.world.render.renderer import Renderer
 from oyster_nodes.world.state.records import Env
@@ -81,6 +81,8 @@ def test_sand_has_drifts_and_a_wet_darker_edge_along_the_water() -> None:
     assert wet.sum() > 100 and dry.sum() > 1000
     assert rgb[wet].mean() < 0.8 * rgb[dry].mean()
     assert rgb[dry].std() > 0.04 * rgb[dry].mean()  # drifts and ripples, not one flat colour
+    mask = sand_mask(world)  # where the renderer draws the fine ripples
+    assert (mask[dry] > 200).all() and (mask[world.material_hw == MATERIALS.index("grass")] < 60).mean() > 0.99
 
 
 def test_a_sea_has_a_surf_line_and_sunlit_sand_is_exposed_for() -> None:

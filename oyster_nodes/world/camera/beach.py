@@ -40,6 +40,8 @@ CLEAR_M = 6.0
 EDGE_M = 20.0
 #: what palms along the beach (up to six in frame, beyond CLOSE_M) add to a view's score
 PALM_WEIGHT = 1.2
+#: a building framed with the beach reads when it spans this share of the frame (across or high)
+SUBJECT_SPAN = 0.12
 #: spots within this distance (m) of the buildings framed with the beach rank alike; farther ones lose
 SUBJECT_NEAR_M = 45.0
 #: palms within this distance (m) of a spot count for it
@@ -99,12 +101,17 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
 
 
 def _shown(cam: Camera, pts: np.ndarray | None) -> float:
-    """Share of the points inside the frame and in front of the camera (1 when there are none)."""
+    """Share of the points inside the frame and in front of the camera, less where what they outline is too
+    small to read (under SUBJECT_SPAN of the frame across or high); 1 when there are none."""
     if pts is None or not len(pts):
         return 1.0
     uv, depth = cam.project(pts)
-    return float(((depth > 1.0) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0)
-                  & (uv[:, 1] < cam.height)).mean())
+    inside = (depth > 1.0) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
+    if not inside.any():
+        return 0.0
+    box = uv[inside].max(axis=0) - uv[inside].min(axis=0)
+    span = max(box[0] / cam.width, box[1] / cam.height)
+    return float(inside.mean()) * min(span / SUBJECT_SPAN, 1.0)
 
 
 def _clutter(world: WorldState) -> np.ndarray:

@@ -563,7 +563,7 @@ def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing 
     pts = primary.points if primary.kind == "structure" else None
     shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm,
                       subject_pts=pts)
-    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05 or shot.subject_seen < 0.5:
+    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05 or shot.subject_seen < 0.4:
         return None
     note = shot.note + (f"; {primary.label} at the back of the beach" if pts is not None else "")
     return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=note)
