@@ -22,6 +22,7 @@ import numpy as np
 
 from ...settings import setting
 from ..generate import studio as sd
+from ..generate.riverside import BEACH_DWELLINGS
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
@@ -591,8 +592,11 @@ BEACH_SUBJECTS = ("water", "landscape", "structure")
 
 
 def _tall(s: Subject) -> bool:
-    """A tall building (a lighthouse, a tower, a hotel block): framed for itself, not from the beach's sand."""
-    return s.kind == "structure" and s.height_m > 14.0
+    """A building framed for itself, not from the beach's sand: a tall one (a lighthouse, a tower, a hotel
+    block), or one out on the water (a pier, a harbour's jetty); beach huts and houses are framed from it."""
+    if s.kind != "structure":
+        return False
+    return s.height_m > 14.0 or s.label.removeprefix("the ").split(" and ")[0] not in BEACH_DWELLINGS
 
 
 def _studio_shot(world: WorldState, s: Subject, lens: _Lens, side: str) -> Framing:
