@@ -166,7 +166,9 @@ def test_island_has_beaches_and_palms_by_the_shore() -> None:
     palms = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("palm")]
     assert len(palms) > 30
     j, i = (np.clip(np.round(palms[:, k] / w.cell_m).astype(int), 0, w.n - 1) for k in (0, 1))
-    assert np.median(to_sea[i, j]) < 0.6 * np.median(to_sea[land]), "palms should crowd the shore"
+    # palms crowd the back of the beach (the sand by the water stays open, generate/beach.py)
+    assert (to_sea[i, j] < 60.0).mean() > 0.8, "palms should crowd the shore"
+    assert not ((w.material_hw[i, j] == 2) & (to_sea[i, j] < 6.0)).any(), "the sand by the sea stays open"
 
 
 def test_large_worlds_ease_their_relief_down_at_the_edge() -> None:

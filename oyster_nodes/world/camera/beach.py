@@ -13,22 +13,42 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import cKDTree
 
+from ..generate.beach import names_beach
 from ..geometry.camera import Camera
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 
 #: the camera stands this high over the sand (m): just above eye level, the sand large in the foreground
-BEACH_EYE_M = 2.6
+BEACH_EYE_M = 2.2
 #: the spots tried stand this far from the water (m): on the dry sand, the water's edge ahead
-SHORE_BAND_M = (8.0, 30.0)
-#: the horizon sits this far down the frame (the sand takes the lower part)
-BEACH_HORIZON_AT = 0.4
+SHORE_BAND_M = (6.0, 28.0)
+#: the horizon sits this far down the frame (about a third: the sand and the water take the lower two)
+BEACH_HORIZON_AT = 0.35
 #: per share of the frame, what the still wants of each: sand, water, sky (up to the share, then no more)
-WANTS = {"sand": 0.3, "water": 0.22, "sky": 0.25}
-#: a palm nearer than this (m) in the frame walls the view with its trunk
-CLOSE_M = 9.0
+WANTS = {"sand": 0.22, "water": 0.3, "sky": 0.28}
+#: more sand than this share of the frame crowds the water out of it
+SAND_MOST = 0.42
+#: bearings tried (degrees off straight out to the water): out to sea, and along the shore with the sand
+#: curving away on one side and the water on the other (the travel advert's view down the beach)
+TURNS_DEG = (-70.0, -55.0, -40.0, -25.0, -12.0, 0.0, 12.0, 25.0, 40.0, 55.0, 70.0)
+#: a trunk, shrub or rock nearer than this (m) in the frame walls the view
+CLOSE_M = 12.0
+#: the camera stands at least this far (m) from any tree, shrub or rock
+CLEAR_M = 6.0
+#: nothing this near (m) may straddle the frame's left or right edge (half a crown cut off by the frame)
+EDGE_M = 20.0
+#: what palms along the beach (up to six in frame, beyond CLOSE_M) add to a view's score
+PALM_WEIGHT = 1.2
+#: a building framed with the beach reads when it spans this share of the frame (across or high)
+SUBJECT_SPAN = 0.12
+#: spots within this distance (m) of the buildings framed with the beach rank alike; farther ones lose
+SUBJECT_NEAR_M = 45.0
 #: palms within this distance (m) of a spot count for it
-PALM_REACH_M = 70.0
+PALM_REACH_M = 110.0
+#: kinds that wall or clutter a low view when near: (kind, radius in m of what shows at eye height)
+CLUTTER_R_M = {"conifer": 2.2, "broadleaf": 2.6, "palm": 0.5, "dead_tree": 1.0, "cactus": 0.8, "shrub": 1.2,
+               "boulder": 1.8, "rock": 0.6, "crate": 0.6, "barrel": 0.4, "hay_bale": 0.8}
 
 
 @dataclass(kw_only=True, slots=True)
@@ -37,43 +57,93 @@ class BeachShot:
     shares: dict[str, float]
     palms: int
     note: str
+    #: share of the subject's sample points in frame (1 when there is none)
+    subject_seen: float = 1.0
 
 
 def wants_beach(world: WorldState) -> bool:
-    """The prompt asks for sand by water (a beach, an oasis): sand or palms named, water in the world."""
+    """The prompt asks for sand by water (a beach, an oasis): sand, a beach or palms named, water in the world."""
     spec = world.spec or {}
     sandy = spec.get("terrain") == "dunes" or "sand" in (spec.get("modifiers") or {}) or \
-        "palms" in (spec.get("vegetation") or {})
+        "palms" in (spec.get("vegetation") or {}) or names_beach(spec.get("matches") or [], spec.get("modifiers") or {})
     return bool(sandy and spec.get("water")) and bool(np.isfinite(world.water_hw).any())
 
 
-def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, sensor_mm: float) -> BeachShot | None:
-    """The best view from the sand near the water, or None when the world has no sand by its water."""
-    spots = _spots(world)
+def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, sensor_mm: float,
+               subject_pts: np.ndarray | None = None) -> BeachShot | None:
+    """The best view from the sand near the water, or None when the world has no sand by its water; with
+    `subject_pts` (a named building's corners: beach huts), views that keep it in frame win."""
+    spots = _spots(world, near_xy=None if subject_pts is None or not len(subject_pts) else subject_pts.mean(axis=0))
     if not len(spots):
         return None
     palms = _palms(world)
+    clutter = _clutter(world)
     best: tuple[float, BeachShot] | None = None
     for xy, sea in spots:
-        for turn in (-50.0, -30.0, -12.0, 0.0, 12.0, 30.0, 50.0):
+        for turn in TURNS_DEG:
             cam = _camera(world, xy, sea + math.radians(turn), width, height, focal_mm, sensor_mm)
             shares = frame_classes(world, cam)
-            seen, close = _palms_in_view(cam, palms)
-            score = sum(min(shares[k] / v, 1.0) for k, v in WANTS.items()) + 0.6 * min(seen / 4.0, 1.0) \
-                - 0.5 * close - 2.0 * shares["other"] - 0.002 * abs(turn)
-            shot = BeachShot(camera=cam, shares=shares, palms=seen + close, note="")
+            seen, _ = _palms_in_view(cam, palms)
+            close, cut = _walls(cam, clutter)
+            shown = _shown(cam, subject_pts)
+            score = sum(min(shares[k] / v, 1.0) for k, v in WANTS.items()) + PALM_WEIGHT * min(seen / 6.0, 1.0) \
+                - 1.5 * close - 0.8 * cut - 2.0 * shares["other"] - 0.002 * abs(turn) + 2.0 * shown \
+                - 4.0 * max(shares["sand"] - SAND_MOST, 0.0)
+            shot = BeachShot(camera=cam, shares=shares, palms=seen, note="", subject_seen=shown)
             if best is None or score > best[0] + 1e-9:
                 best = (score, shot)
     assert best is not None
     shot = best[1]
     shot.note = (f"framed the beach from the sand, {BEACH_EYE_M:.1f} m up: sand {shot.shares['sand']:.0%} of the "
-                 f"frame in front, {shot.palms} palms near, the water ({shot.shares['water']:.0%}) out to the horizon")
+                 f"frame in front, {shot.palms} palms along it, the water ({shot.shares['water']:.0%}) out to the "
+                 f"horizon a third down the frame")
     return shot
 
 
-def _spots(world: WorldState, most: int = 6) -> list[tuple[np.ndarray, float]]:
-    """Dry sand a little back from the water, near palms and the world's middle, best first: (xy, bearing to
-    the water in radians)."""
+def _shown(cam: Camera, pts: np.ndarray | None) -> float:
+    """Share of the points inside the frame and in front of the camera, less where what they outline is too
+    small to read (under SUBJECT_SPAN of the frame across or high); 1 when there are none."""
+    if pts is None or not len(pts):
+        return 1.0
+    uv, depth = cam.project(pts)
+    inside = (depth > 1.0) & (uv[:, 0] >= 0) & (uv[:, 0] < cam.width) & (uv[:, 1] >= 0) & (uv[:, 1] < cam.height)
+    if not inside.any():
+        return 0.0
+    box = uv[inside].max(axis=0) - uv[inside].min(axis=0)
+    span = max(box[0] / cam.width, box[1] / cam.height)
+    return float(inside.mean()) * min(span / SUBJECT_SPAN, 1.0)
+
+
+def _clutter(world: WorldState) -> np.ndarray:
+    """Trees, shrubs and rocks as rows (x, y, z, radius m): what walls a low view or is cut by its edge."""
+    if not len(world.inst_kind):
+        return np.zeros((0, 4))
+    radius = np.array([CLUTTER_R_M.get(k, 0.0) for k in INSTANCE_KINDS], np.float64)[world.inst_kind]
+    keep = radius > 0
+    r = radius[keep] * np.asarray(world.inst_scale, np.float64).reshape(-1)[keep]
+    return np.column_stack([np.asarray(world.inst_xyz, np.float64)[keep], r])
+
+
+def _walls(cam: Camera, clutter: np.ndarray) -> tuple[int, int]:
+    """How many things stand in the frame nearer than CLOSE_M (a trunk or a bush walling the view), and how
+    many nearer than EDGE_M straddle the frame's left or right edge (cut in half by it)."""
+    pos = np.asarray(cam.position)
+    near = np.hypot(clutter[:, 0] - pos[0], clutter[:, 1] - pos[1]) < EDGE_M + 4.0 if len(clutter) else []
+    if not np.any(near):
+        return 0, 0
+    c = clutter[near]
+    uv, depth = cam.project(c[:, :3] + (0.0, 0.0, 1.0))
+    ahead = depth > 0.3
+    r_px = cam.focal_px * c[:, 3] / np.maximum(depth, 0.3)
+    left, right = uv[:, 0] + r_px, uv[:, 0] - r_px
+    inside = ahead & (left >= 0) & (right < cam.width)
+    straddles = ahead & (((left > 0) & (right < 0)) | ((left > cam.width) & (right < cam.width)))
+    return int((inside & (depth < CLOSE_M)).sum()), int((straddles & (depth < EDGE_M)).sum())
+
+
+def _spots(world: WorldState, most: int = 8, near_xy: np.ndarray | None = None) -> list[tuple[np.ndarray, float]]:
+    """Dry sand a little back from the water, near palms and the world's middle (or near `near_xy`: the
+    buildings framed with the beach), best first: (xy, bearing to the water in radians)."""
     step = max(1, world.n // 256)
     m = step * world.cell_m
     wet = np.isfinite(world.water_hw[::step, ::step])
@@ -89,6 +159,14 @@ def _spots(world: WorldState, most: int = 6) -> list[tuple[np.ndarray, float]]:
         return []
     pi, pj = np.nonzero(ok)
     xy = np.column_stack([pj * m, pi * m]).astype(np.float64)
+    clutter = _clutter(world)
+    if len(clutter):  # never inside a grove: the camera keeps clear of trunks, bushes and rocks
+        gap, _ = cKDTree(clutter[:, :2]).query(xy)
+        clear = gap > CLEAR_M
+        if not clear.any():
+            return []
+        pi, pj, xy = pi[clear], pj[clear], xy[clear]
+    back = ndimage.distance_transform_edt(sand | wet)[pi, pj] * m  # sand on the land side too: a wide beach
     palms = _palms(world)
     near = np.zeros(len(xy))
     if len(palms):
@@ -96,7 +174,9 @@ def _spots(world: WorldState, most: int = 6) -> list[tuple[np.ndarray, float]]:
             palms) < 4_000_000 else np.full((len(xy), 1), np.inf)
         near = ((gap > 6.0) & (gap < PALM_REACH_M)).sum(axis=1)
     middle = np.hypot(*(xy - world.size_m / 2).T) / world.size_m
-    rank = np.minimum(near, 12.0) - 6.0 * middle
+    rank = np.minimum(near, 12.0) - 6.0 * middle + np.minimum(back, 30.0) / 6.0
+    if near_xy is not None:  # within a few tens of metres of the huts: they stand large at the beach's back
+        rank -= np.maximum(np.hypot(*(xy - near_xy[:2]).T) - SUBJECT_NEAR_M, 0.0) / 10.0
     order = np.argsort(-rank, kind="stable")
     out: list[tuple[np.ndarray, float]] = []
     for k in order:

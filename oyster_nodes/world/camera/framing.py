@@ -22,6 +22,7 @@ import numpy as np
 
 from ...settings import setting
 from ..generate import studio as sd
+from ..generate.riverside import BEACH_DWELLINGS
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.animals import FORM_SIZE, duck_form
 from ..render.lighting import fog_density_of
@@ -32,6 +33,7 @@ from .alley import alley_view
 from .bay import bay_view
 from .beach import beach_shot, wants_beach
 from .between import between_view
+from .coast import coast_shot
 from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
 from .setting_view import seat_points, setting_bearings, toward_of
@@ -633,10 +635,16 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
         bay = bay_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
         if bay is not None:
             return Framing(camera=bay[0], subject=primary, note=bay[1])
-    if primary.kind in ("water", "landscape") and wants_beach(world):
+    if primary.kind in BEACH_SUBJECTS and not _tall(primary) and wants_beach(world):
         beach = _beach_framing(world, primary, lens)
         if beach is not None:
             return beach
+    if primary.kind == "structure" and _on_sea_cliff(world, primary):
+        coast = coast_shot(world, primary.points, width=lens.width, height=lens.height, focal_mm=lens.focal_mm,
+                           sensor_mm=lens.sensor_mm, far_m=atmosphere(world).subject_max_m)
+        if coast is not None:
+            return Framing(camera=coast.camera, subject=primary, shares=coast.shares,
+                           note=f"framed {primary.label} on its cliff {coast.note}")
     best = _best_view(world, primary, others, lens, product_side)
     if primary.kind == "product" and product_side != "any" and best.blocked >= 4.0:
         shot = frame_shot(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm,
@@ -648,10 +656,42 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
 
 def _beach_framing(world: WorldState, primary: Subject, lens: _Lens) -> Framing | None:
     """A beach (or an oasis) framed from its own sand (camera/beach.py), when the sand there shows."""
-    shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm)
-    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05:
+    pts = primary.points if primary.kind == "structure" else None
+    shot = beach_shot(world, width=lens.width, height=lens.height, focal_mm=lens.focal_mm, sensor_mm=lens.sensor_mm,
+                      subject_pts=pts)
+    if shot is None or shot.shares["sand"] < 0.1 or shot.shares["water"] < 0.05 or shot.subject_seen < 0.4:
         return None
-    return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=shot.note)
+    note = shot.note + (f"; {primary.label} at the back of the beach" if pts is not None else "")
+    return Framing(camera=shot.camera, subject=primary, shares=shot.shares, note=note)
+
+
+#: a building whose foot stands this high (m) over the sea stands on a cliff or a headland; landmarks (of this
+#: STRUCTURE_RANK and up: a lighthouse, a castle, a tower, ruins) on one are framed from the sea
+CLIFF_TOP_M, LANDMARK_RANK = 15.0, 3
+
+
+def _on_sea_cliff(world: WorldState, s: Subject) -> bool:
+    """A building high over a sea coast (a lighthouse on its cliff, ruins on a headland): framed from the sea."""
+    sea = world.env.sea_level_m
+    spec = world.spec or {}
+    if sea is None or spec.get("shore") not in ("coast", "island") or asks_for_drone(spec):
+        return False
+    kind = s.label.removeprefix("the ").split(" and ")[0]
+    if STRUCTURE_RANK.get(kind, 0) < LANDMARK_RANK or kind == "highrise":  # cabins on a fjord: framed as a group
+        return False
+    return float(s.points[:, 2].min()) - sea >= CLIFF_TOP_M
+
+
+#: subjects a beach prompt frames from its own sand: the water, the land, or small buildings on the beach (huts)
+BEACH_SUBJECTS = ("water", "landscape", "structure")
+
+
+def _tall(s: Subject) -> bool:
+    """A building framed for itself, not from the beach's sand: a tall one (a lighthouse, a tower, a hotel
+    block), or one out on the water (a pier, a harbour's jetty); beach huts and houses are framed from it."""
+    if s.kind != "structure":
+        return False
+    return s.height_m > 14.0 or s.label.removeprefix("the ").split(" and ")[0] not in BEACH_DWELLINGS
 
 
 def _studio_shot(world: WorldState, s: Subject, lens: _Lens, side: str) -> Framing:

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..prompt.spec import WorldSpec
 from ..state.records import Structure
+from .beach import names_beach
 
 #: structure kinds that make a settlement
 SETTLEMENT = ("village", "house", "cabin", "farmhouse", "barn", "castle", "ruins", "windmill")
@@ -29,6 +30,10 @@ HIGH_GROUND = ("mountains", "hills", "cliffs", "cliff", "headland", "volcanic")
 OVERLOOKED = ("ocean", "lake", "river")
 
 
+#: buildings a prompt that names a beach sets by the sand ("a few beach huts", "a house on a sandy beach")
+BEACH_DWELLINGS = ("cabin", "house")
+
+
 def implied_relations(spec: WorldSpec) -> list[dict[str, str]]:
     """The spec's relations plus those a picture of the prompt implies: "<settlement> near river" when the prompt
     names a river and a settlement but relates them to nothing, and "<building> overlooks <water>" (high ground
@@ -38,6 +43,10 @@ def implied_relations(spec: WorldSpec) -> list[dict[str, str]]:
         related = {r["subject"] for r in rels}
         rels += [{"subject": k, "relation": "near", "object": "lake"} for k, n in spec.structures.items()
                  if n and k not in related and k not in ("road", "fences", "bridge")]
+    if "ocean" in spec.water and names_beach(spec.matches, spec.modifiers):  # beach huts stand by the sand
+        related = {r["subject"] for r in rels}
+        rels += [{"subject": k, "relation": "near", "object": "coast"} for k in BEACH_DWELLINGS
+                 if spec.structures.get(k) and k not in related]
     water = next((w for w in OVERLOOKED if w in spec.water), None)
     if water is not None:
         by_water = {r["subject"] for r in rels if r["object"] in (*OVERLOOKED, "coast", "island")}

@@ -24,6 +24,7 @@ from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
 from . import alley as al
+from . import beach as bc
 from . import boats as bt
 from . import city as cy
 from . import crops as cp
@@ -357,6 +358,7 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = _rain_air(env, *RAIN_AIR[spec.modifiers["precipitation"]])
     if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
         env = dataclasses.replace(env, wetness=WET_GROUND)
+    env = bc.exposed_for_sand(env, spec)
     return _mist_of_words(env, spec)
 
 
@@ -665,18 +667,21 @@ def _ground(
         "sand"
     ]
     material[wet & ~masks["sea_c"]] = tr.MAT["gravel"] if spec.terrain != "swamp" else tr.MAT["mud"]
+    open_sand = np.zeros_like(wet)
     if sea_level is not None and masks["sea_c"].any():
         sea_c = masks["sea_c"][:: coarse.stride, :: coarse.stride]
         sea_d = coarse.to_full((ndimage.distance_transform_edt(~sea_c) * m).astype(F32), n)
-        wide = _asks_for_beach(spec)  # "a sandy beach", "white sand": a beach one walks across, not a fringe
+        wide = bc.names_beach(spec.matches, spec.modifiers)  # "white sand": a beach one walks across, not a fringe
         reach, rise = (F32(40.0), F32(7.0)) if wide else (F32(22.0), F32(5.0))
         beach = (sea_d < reach + noise * F32(14.0)) & (h < F32(sea_level) + rise) & (slope_hw < 0.45)
         material[beach & ~wet] = tr.MAT["sand"]
+        if wide or "palms" in spec.vegetation:  # nothing grows on the sand by the water: palms at its back
+            open_sand = bc.open_band(sea_d, noise, reach) & (material == tr.MAT["sand"]) & ~wet
         moisture = np.maximum(moisture, np.exp(-sea_d / F32(70.0)).astype(F32))  # sea air: palms by the shore
     if spec.modifiers.get("sand") == "pebble":  # "a pebble shore", "a shingle beach": stones, not sand
         _pebble_shore(material, h, water_hw, slope_hw, noise, cfg.cell_m)
     material[road_mask] = tr.MAT["road"]
-    blocked = wet | road_mask
+    blocked = wet | road_mask | open_sand
     sc.mark_footprints(blocked, [s for s in structures if s.kind != "waterfall"], cfg.cell_m)
     land = h[h > F32(sea_level)] if sea_level is not None and (h > F32(sea_level)).any() else h
     lo, hi = np.percentile(land, (2, 98))
@@ -718,18 +723,6 @@ def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:
     bed_cells = mask.astype(bool) & (g.material != tr.MAT["road"])
     g.material[bed_cells] = tr.MAT["sand" if spec.terrain in ("dunes", "canyon") else "gravel"]
     g.blocked |= bed_cells
-
-
-#: prompt words that ask for a beach of sand by the sea
-BEACH_WORDS = ("beach", "beaches", "sand", "sandy", "sands")
-
-
-def _asks_for_beach(spec: WorldSpec) -> bool:
-    """Whether the prompt names a beach or sand (a shore modifier of cliffs says otherwise)."""
-    if spec.modifiers.get("shore") == "cliffs":
-        return False
-    return any(str(m.get("text", "")).lower() in BEACH_WORDS for m in spec.matches if not m.get("negated")) or (
-        "sand" in spec.modifiers)
 
 
 def _vineyard(g: sc.Ground, spec: WorldSpec, paths: list[Route], seed: int, cfg: GenerateConfig,

@@ -40,7 +40,7 @@ TERRAIN_SRGB = {
 
 #: sRGB sand a sand modifier asks for ("black sand", "white sand beach")
 SAND_SRGB = {
-    "black": (0.12, 0.115, 0.11), "white": (0.9, 0.87, 0.8), "golden": (0.86, 0.68, 0.4),
+    "black": (0.12, 0.115, 0.11), "white": (0.75, 0.73, 0.67), "golden": (0.86, 0.68, 0.4),
     "red": (0.72, 0.38, 0.22), "pink": (0.88, 0.72, 0.68), "grey": (0.52, 0.5, 0.47), "wet": (0.55, 0.49, 0.37),
 }
 #: sRGB rock a rock modifier asks for ("black rock", "red rock")
@@ -108,6 +108,7 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     patches = (patches - patches.mean()) / (patches.std() + 1e-6)
     tint = np.stack([1 + 0.05 * patches, 1 + 0.035 * patches, 1 - 0.03 * patches], axis=-1)
     rgb = rgb * tint
+    rgb = _sand_look(rgb, world, mat, rng)
     road = _road_mask(world)
     if road is not None:
         rgb = rgb * (1 - road[..., None]) + np.array(_road_srgb(world.spec), np.float32) * road[..., None]
@@ -123,6 +124,43 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
         strata = np.zeros_like(rocky)
     out = np.concatenate([np.clip(rgb, 0, 1), cv2.GaussianBlur(strata, (0, 0), 1.0)[..., None]], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)
+
+
+#: sand: wind ripples (wavelength m, brightness either way), drifts of lighter and darker sand (size m,
+#: brightness either way), and the wet sand by the water (how much darker, how far up from the water's edge m)
+SAND_RIPPLE_M, SAND_RIPPLE = 4.2, 0.08
+SAND_DRIFT_M, SAND_DRIFT = 9.0, 0.09
+WET_SAND, WET_SAND_M = 0.58, 4.0
+
+
+def _sand_look(rgb: np.ndarray, world: WorldState, mat: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sand that reads as sand: ripples the wind has drawn across it (bending with the drifts), lighter and
+    darker drifts of a warmer or cooler tone, and a band of wet, darker sand along the water's edge."""
+    sand = mat == MATERIALS.index("sand")
+    if not sand.any():
+        return rgb
+    n, cell = world.n, world.cell_m
+    drift = cv2.GaussianBlur(rng.random((n, n), dtype=np.float32), (0, 0), SAND_DRIFT_M / cell)
+    drift = (drift - drift.mean()) / (drift.std() + 1e-6)
+    yy, xx = np.mgrid[0:n, 0:n].astype(np.float32) * np.float32(cell)
+    a = float(rng.uniform(0.0, math.pi))
+    along = xx * math.cos(a) + yy * math.sin(a) + 3.0 * drift
+    ripple = np.sin(along * np.float32(2.0 * math.pi / SAND_RIPPLE_M)) * np.float32(SAND_RIPPLE)
+    shade = 1.0 + np.float32(SAND_DRIFT) * np.clip(drift, -2.0, 2.0) + ripple
+    look = rgb * shade[..., None] * (1.0 + np.float32(0.02) * drift[..., None] * np.array([1.0, 0.2, -1.0], np.float32))
+    wet_hw = np.isfinite(world.water_hw)
+    if wet_hw.any():
+        d = cv2.distanceTransform((~wet_hw).astype(np.uint8), cv2.DIST_L2, 5) * np.float32(cell)
+        damp = np.clip(1.0 - (d - 0.5 * WET_SAND_M * (1.0 + 0.4 * np.clip(drift, -1.5, 1.5))) / WET_SAND_M, 0.0, 1.0)
+        look = look * (1.0 - np.float32(1.0 - WET_SAND) * (damp * damp)[..., None])
+    return np.where(sand[..., None], look, rgb).astype(np.float32)
+
+
+def sand_mask(world: WorldState) -> np.ndarray:
+    """uint8 n x n: 255 on sand, 0 elsewhere, softened over a cell: where the renderer draws the sand's fine
+    wind ripples (too fine for the colour map's cells)."""
+    sand = (np.asarray(world.material_hw) == MATERIALS.index("sand")).astype(np.float32)
+    return (cv2.GaussianBlur(sand, (0, 0), 0.8) * 255 + 0.5).astype(np.uint8)
 
 
 def _rock_formations(world: WorldState) -> bool:

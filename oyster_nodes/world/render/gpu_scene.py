@@ -21,7 +21,7 @@ from ..state.mesh_data import MeshSurface, mesh_surface
 from ..state.mesh_data import key as mesh_key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
 from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
-from .albedo import TERRAIN_SRGB, lamp_pools, terrain_albedo, terrain_normals
+from .albedo import TERRAIN_SRGB, lamp_pools, sand_mask, terrain_albedo, terrain_normals
 from .meshes import (
     BUILDERS,
     INSTANCE_HEIGHT,
@@ -169,6 +169,7 @@ class GpuScene:
         self.normals = self._keep(ctx.texture((n, n), 4, terrain_normals(world).tobytes()))
         _mipmapped(self.normals)
         self.lamps = self._keep(ctx.texture((n, n), 1, lamp_pools(world).tobytes()))
+        self.sand = self._keep(ctx.texture((n, n), 1, sand_mask(world).tobytes()))
         self.lamps.repeat_x = self.lamps.repeat_y = False
         #: shadow maps and the terrain's baked light (see bake_terrain.frag), rendered per light by the
         #: renderer: one slot for a light that holds still, a second while a changing light is blended

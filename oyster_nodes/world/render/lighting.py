@@ -173,12 +173,17 @@ WATER_DEEP, WATER_SHALLOW = (0.012, 0.05, 0.07), (0.03, 0.2, 0.22)
 WATER_ABSORB = (0.45, 0.1, 0.08)
 
 
-def water_uniforms(env: Env) -> dict[str, tuple[float, float, float]]:
+#: how white the surf line is where a sea meets its shore (lakes and rivers have none)
+SEA_FOAM = 0.85
+
+
+def water_uniforms(env: Env) -> dict[str, tuple[float, float, float] | float]:
     """The water's colours from env.water_color ("turquoise", "emerald", "dark" water; sRGB): its deep colour
     is that colour, and its shallows the same hue, lighter by as much as the colour is light (turquoise
     shallows glow, dark water stays dark)."""
+    foam = {"u_foam": SEA_FOAM if env.sea_level_m is not None else 0.0}  # surf breaks on a sea's shore
     if env.water_color is None:
-        return {"u_water_deep": WATER_DEEP, "u_water_shallow": WATER_SHALLOW, "u_water_absorb": WATER_ABSORB}
+        return {"u_water_deep": WATER_DEEP, "u_water_shallow": WATER_SHALLOW, "u_water_absorb": WATER_ABSORB, **foam}
     srgb = np.clip(np.asarray(env.water_color, np.float64), 0.0, 1.0)
     deep = srgb ** 2.2
     lum = float(deep @ LUMA)
@@ -186,7 +191,7 @@ def water_uniforms(env: Env) -> dict[str, tuple[float, float, float]]:
     # the bed shows through in the water's own hue: the colours it lacks are absorbed first, and dark water
     # hides its bed within a metre or two
     absorb = 0.08 + 0.4 * (1.0 - srgb / max(float(srgb.max()), 1e-5)) + 0.5 * (1.0 - min(lum / 0.01, 1.0))
-    return {"u_water_deep": _vec(deep), "u_water_shallow": _vec(shallow), "u_water_absorb": _vec(absorb)}
+    return {"u_water_deep": _vec(deep), "u_water_shallow": _vec(shallow), "u_water_absorb": _vec(absorb), **foam}
 
 
 def _vec(a: np.ndarray) -> tuple[float, float, float]:

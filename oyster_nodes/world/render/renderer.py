@@ -84,6 +84,8 @@ BLOB_TEXELS, BLOB_UNIT = 256, 13
 PRECIP_UNIT = 12
 #: texture units of the second key moment's shadow map and baked light (see Renderer.render's light_keys)
 SHADOW2_UNIT, LIGHTMAP2_UNIT = 14, 15
+#: the terrain's sand mask (fine ripples drawn on it, terrain.frag)
+SAND_UNIT = 11
 #: the passes an Image can carry, in attachment order
 PASSES = ("rgb", "depth", "normal", "instance", "semantic")
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
@@ -604,6 +606,7 @@ class Renderer:
             second.lightmap.use(LIGHTMAP2_UNIT)
         scene.normals.use(6)
         scene.lamps.use(7)
+        scene.sand.use(SAND_UNIT)
         second.shadow_tex.use(SHADOW2_UNIT)
         values = {
             "u_lamps": 7,
@@ -620,6 +623,7 @@ class Renderer:
             "u_albedo": 4,
             "u_lightmap": 5,
             "u_normals": 6,
+            "u_sand": SAND_UNIT,
             "u_cell": float(scene.world.cell_m),
             "u_skirt": 4.0 * scene.world.cell_m,
         }

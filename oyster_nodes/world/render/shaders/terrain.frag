@@ -9,6 +9,17 @@ in vec3 v_pos;
 in vec3 v_nrm;
 in vec3 v_shown;
 in vec2 v_rock;
+in float v_sand;
+
+// Wind ripples on sand: crests about half a metre apart, bending; faded out where a pixel spans a ripple.
+float sand_ripples(vec2 p) {
+    float px = length(fwidth(p));
+    float a = dot(p, vec2(0.83, 0.56)) * 11.0 + 5.0 * sin(dot(p, vec2(-0.31, 0.95)) * 0.33)
+            + 1.6 * sin(p.x * 0.9 + p.y * 1.3) + 0.7 * sin(p.x * 2.3 - p.y * 1.9);
+    float patchy = 0.45 + 0.55 * smoothstep(-0.6, 0.8, sin(p.x * 0.21 + 2.0 * sin(p.y * 0.17)) * sin(p.y * 0.26 - p.x * 0.09));
+    float crest = (sin(a) + 0.35 * sin(2.0 * a + 1.1)) * patchy;
+    return crest * (1.0 - smoothstep(0.12, 0.45, px));
+}
 
 void main() {
     float z = v_pos.z;
@@ -17,6 +28,7 @@ void main() {
         float band = sin(z * 0.9 + 2.2 * sin(z * 0.21)) * 0.6 + sin(z * 2.7 + 1.3) * 0.4;
         f = mix(vec3(1.0), u_strata + (1.0 - u_strata) * (0.5 + 0.5 * band), v_rock.x);
     }
+    if (v_sand > 0.02) f *= 1.0 + 0.07 * v_sand * sand_ripples(v_pos.xy);
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
 #endif

@@ -12,10 +12,12 @@ uniform float u_cell;
 uniform float u_skirt;
 uniform int u_lod;
 uniform sampler2D u_noise;
+uniform sampler2D u_sand;  // 1 on sand (its fine ripples, terrain.frag)
 out vec3 v_pos;
 out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
+out float v_sand;  // how much of the ground is sand
 
 // Beyond the world's border (the apron chunks) the land goes on as the world's mirror image, repeated: a
 // cell's height, light and normal are fetched at its mirrored cell, so the land continues without a seam.
@@ -78,5 +80,6 @@ void main() {
     const vec3 luma = vec3(0.2126, 0.7152, 0.0722);
     float k = log(max(dot(grade(fogged(lit * 0.6, fog)), luma), 1e-4) / max(dot(v_shown, luma), 1e-4)) / log(0.6);
     v_rock = vec2(lm.a, clamp(k, 0.0, 1.5));
+    v_sand = texelFetch(u_sand, c, 0).r;
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

@@ -5,6 +5,7 @@ uniform vec3 u_water_shallow;
 uniform vec3 u_water_absorb;
 uniform float u_rough;
 uniform float u_fog_far;
+uniform float u_foam;  // how white a sea's surf line is (0: lakes and rivers)
 in vec3 v_pos;
 in vec4 v_bed;
 in float v_sun;
@@ -30,6 +31,12 @@ void main() {
     vec3 inscatter = mix(u_water_shallow, u_water_deep, 1.0 - exp(-path * 0.06)) * light;
     vec3 body = v_bed.rgb * trans + inscatter * (1.0 - trans.g);
     vec3 c = mix(body, refl, fresnel);
+    if (u_foam > 0.0) {  // the surf line: foam where the sea runs up the shore, broken along it, fading seaward
+        float edge = 1.0 - smoothstep(0.02, 0.16, v_bed.a);
+        float broken = 0.55 + 0.45 * sin(p.x * 0.37 + 1.9 * sin(p.y * 0.21)) * sin(p.y * 0.29 - 1.3 * sin(p.x * 0.17));
+        float line = edge * (0.35 + 0.65 * smoothstep(0.2, 0.8, broken)) * exp(-px * 0.05);
+        c = mix(c, light * 0.95, u_foam * line);
+    }
     vec3 h = normalize(v + u_sun_dir);
     float nh = max(dot(n, h), 0.0);
     c += u_key_color * v_sun * (3.0 * pow(nh, 400.0) + 0.08 * pow(nh, 40.0)) * step(0.0, u_sun_dir.z);
