@@ -24,6 +24,7 @@ from ...settings import setting
 from ..generate import studio as sd
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.lighting import fog_density_of
+from ..render.weather import FOG_DEPTH_CLEARED
 from ..state.records import Structure
 from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
@@ -88,6 +89,8 @@ class Atmosphere:
     reach_m: float = 0.0
     #: the subject is framed from no farther than this (metres; 0: any), so that fog leaves it legible
     subject_max_m: float = 0.0
+    #: the same through fog not thinned before a subject (a landscape, which has none to thin it for)
+    even_max_m: float = 0.0
     why: str = ""
 
 
@@ -105,7 +108,10 @@ def atmosphere(world: WorldState) -> Atmosphere:
         return Atmosphere()
     if weather != "fog":
         return Atmosphere(sky=0.2, why=" and ".join(why))
-    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=FOG_KEEP / max(fog_density_of(env), 1e-6),
+    # the renderer thins the fog before the subject (render/weather.fog_clear_m): it reads from farther
+    density = max(fog_density_of(env), 1e-6)
+    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=(FOG_KEEP + FOG_DEPTH_CLEARED) / density,
+                      even_max_m=FOG_KEEP / density,
                       why=" and ".join(why))
 
 
@@ -885,7 +891,7 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
     if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
-        return [min(dists[0], 3.0 * air.subject_max_m)], (0.12, 0.25)
+        return [min(dists[0], 3.0 * air.even_max_m)], (0.12, 0.25)
     if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
         near = [min(d, air.subject_max_m) for d in dists]
         if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it

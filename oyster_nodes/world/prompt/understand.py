@@ -235,7 +235,8 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
 
 
 def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> list[Modifier]:
-    """Modifier words before a head, walking back over fillers, other modifiers and nouns of the same head."""
+    """Modifier words before a head, walking back over fillers, other modifiers (joined by "and" or "or") and
+    nouns of the same head."""
     table, out = cv.MODIFIERS.get(head, {}), []
     for j in range(i - 1, max(-1, i - 5), -1):
         t = tokens[j]
@@ -243,6 +244,8 @@ def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> 
             out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i))
             if (head, t) not in cv.KEEPS:
                 consumed.add(j)
+        elif t in ("and", "or") and j > 0 and tokens[j - 1] in table:
+            continue  # "orange and red leaves": both colour the leaves
         elif not (t in FILLERS or head in head_classes(t)):
             break
     return out
@@ -488,6 +491,24 @@ EARLY_MORNING = re.compile(r"\bearly (?:in the )?morning\b")
 _RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse")
 
 
+#: words that make a gorge or ravine green: a cleft in wooded hills, not a desert canyon
+GREEN_WORDS = frozenset("green lush verdant mossy wooded forested leafy fern ferns jungle rainforest".split())
+GORGE_WORDS = frozenset(("gorge", "gorges", "ravine", "ravines"))
+
+
+def fold_green_gorge(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
+    """"A waterfall into a green gorge", "a lush ravine": a valley cut deep into green hills, not the red rock of
+    a desert canyon (whose shrubs and cactus would follow)."""
+    if not GREEN_WORDS & set(tokens):
+        return mentions, []
+    notes = []
+    for m in mentions:
+        if m.concept == "canyon" and not m.negated and m.text in GORGE_WORDS:
+            m.concept = "valley"
+            notes.append(f"'{m.text}' with green words: a deep green valley, not a desert canyon")
+    return mentions, notes
+
+
 def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
     """One building, not two, for a ruin word before a building: "a ruined castle", "ruins of an old fortress" are
     ruins; "an abandoned cabin" is a cabin still standing. Returns the mentions kept and a note per fold."""
@@ -623,6 +644,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     folded += rock_notes
     mentions, city_notes = fold_city(tokens, mentions)
     folded += city_notes
+    mentions, gorge_notes = fold_green_gorge(tokens, mentions)
+    folded += gorge_notes
     return Parse(
         notes=folded,
         mentions=mentions,
