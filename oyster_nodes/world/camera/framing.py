@@ -89,8 +89,9 @@ class Atmosphere:
     reach_m: float = 0.0
     #: the subject is framed from no farther than this (metres; 0: any), so that fog leaves it legible
     subject_max_m: float = 0.0
-    #: the same through fog not thinned before a subject (a landscape, which has none to thin it for)
-    even_max_m: float = 0.0
+    #: a lake or river is framed from no farther than this: the renderer thins the fog before the subject
+    #: (render/weather.fog_clear_m), so water, which wants its breadth and its banks in frame, reads from farther
+    water_max_m: float = 0.0
     why: str = ""
 
 
@@ -108,10 +109,9 @@ def atmosphere(world: WorldState) -> Atmosphere:
         return Atmosphere()
     if weather != "fog":
         return Atmosphere(sky=0.2, why=" and ".join(why))
-    # the renderer thins the fog before the subject (render/weather.fog_clear_m): it reads from farther
     density = max(fog_density_of(env), 1e-6)
-    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=(FOG_KEEP + FOG_DEPTH_CLEARED) / density,
-                      even_max_m=FOG_KEEP / density,
+    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=FOG_KEEP / density,
+                      water_max_m=(FOG_KEEP + FOG_DEPTH_CLEARED) / density,
                       why=" and ".join(why))
 
 
@@ -891,11 +891,12 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
         dists = [*dists, far] if far > dists[-1] * 1.2 and not air.subject_max_m else dists
         rises = (min(rises) * 0.5, *rises)
     if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
-        return [min(dists[0], 3.0 * air.even_max_m)], (0.12, 0.25)
+        return [min(dists[0], 3.0 * air.subject_max_m)], (0.12, 0.25)
     if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
-        near = [min(d, air.subject_max_m) for d in dists]
+        most = air.water_max_m if s.kind == "water" else air.subject_max_m
+        near = [min(d, most) for d in dists]
         if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it
-            near.append(air.subject_max_m)
+            near.append(most)
         dists = sorted({round(d, 3) for d in near})
     return dists, rises
 

@@ -554,7 +554,14 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
         object_ok = cv.BY_NAME[b.concept].category in ("water", "terrain", "shore", "structure")
         if rel and subject_ok and object_ok:
             out.append({"subject": a.concept, "relation": rel, "object": b.concept})
+        elif (a.text in SIDE_WORDS and cv.BY_NAME[a.concept].category == "water" and b.start - a.end <= 2
+              and cv.BY_NAME[b.concept].category == "structure"):  # "a lakeside monastery": by the lake
+            out.append({"subject": b.concept, "relation": "near", "object": a.concept})
     return _dedupe(out)
+
+
+#: water words that put the building they qualify by that water ("a lakeside chapel", "a riverside mill")
+SIDE_WORDS = frozenset("lakeside lakeshore riverside riverbank waterside waterfront".split())
 
 
 #: what trees may line: a shore, a lake, a river, a road ("pines along the shore", "a road lined with cypresses")
