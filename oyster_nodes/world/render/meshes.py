@@ -378,6 +378,10 @@ def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
 CROWN = (0.2, -0.1, 7.9)
 
 
+#: a far bare crown reads as a haze of twigs and hoar frost: this pale grey blended into the bark's colour
+TWIG_FROST = (0.5, 0.48, 0.47)
+
+
 def _limb_tip(z0: float, length: float, tilt: float, yaw: float) -> tuple[float, float, float]:
     reach = length * math.sin(tilt)
     return reach * math.cos(yaw), reach * math.sin(yaw), z0 + length * math.cos(tilt)
@@ -1015,11 +1019,13 @@ CARD_BUILDERS = {
 
 def instance_card(kind: str, look: str = "") -> Mesh | None:
     """The camera-facing card drawn for an instance kind when it is only a few pixels tall; None: no card."""
-    if kind == "broadleaf" and look in BARE_LOOKS:  # a pale trunk and the strokes of its bare branches
+    if kind == "broadleaf" and look in BARE_LOOKS:  # a pale trunk, the strokes of its branches, a haze of twigs
         bark, _ = TREE_LOOKS[look]
         strokes = [card([(0.0, 3.2 + 0.9 * k), (0.12, 3.4 + 0.9 * k), (s * (1.6 + 0.3 * k), 6.8 + 0.6 * k)], [(0, 1, 2)],
                         bark, radius=2.0) for k, s in enumerate((-1, 1, -1, 1))]
-        return merge([_trunk_card(0.3, 8.0, bark), *strokes])
+        veil = _fan(0.0, 6.8, 2.0, 2.4, 6, tuple(0.55 * c + 0.45 * f for c, f in zip(bark, TWIG_FROST, strict=True)),
+                    math.pi / 6)
+        return merge([_trunk_card(0.3, 8.0, bark), *strokes, _evergreen(veil)])
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
         return merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
