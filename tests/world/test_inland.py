@@ -130,3 +130,14 @@ def test_fog_thins_before_the_subject_and_the_distance_still_fades(renderer: Ren
     assert fogged(a, near) < 0.85 * fogged(e, near)
     assert fogged(a, far) > 0.8 * fogged(e, far)
     assert atmosphere(w).water_max_m > atmosphere(w).subject_max_m  # water framed from farther in fog
+
+
+def test_a_named_waterfall_is_the_shot_not_a_speck_down_the_river() -> None:
+    from oyster_nodes.world.camera.framing import frame_shot, subject_in_view
+
+    w = world("a tall waterfall in a pine forest, morning light")
+    fall = next(s for s in w.structures if s.kind == "waterfall")
+    shot = frame_shot(w, width=320, height=180)
+    assert "waterfall" in shot.subject.label
+    assert subject_in_view(shot.camera, np.array([[fall.x, fall.y, fall.z + fall.h / 2]]))[0]
+    assert np.hypot(shot.camera.position[0] - fall.x, shot.camera.position[1] - fall.y) < 150.0

@@ -340,6 +340,12 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
     else:
         centre = xyz.mean(axis=0) if "lake" in kinds or not kinds else sample[len(sample) // 2]
     radius = math.sqrt(len(xyz) * m * m / math.pi)
+    fall = next((s for s in world.structures if s.kind == "waterfall"), None)
+    if fall is not None and not is_sea:  # "a waterfall into a gorge": the falls and the river by them
+        near = np.hypot(sample[:, 0] - fall.x, sample[:, 1] - fall.y) < WATERFALL_REACH_M
+        if near.sum() >= 4:
+            sample, centre = sample[near], np.array([fall.x, fall.y, fall.z + 0.5 * fall.h])
+            name, radius = f"{name} and its waterfall", WATERFALL_REACH_M / 2
     beyond, beyond_area = _water_beyond(world, sample, cell) if is_sea else (np.zeros((0, 3)), 0.0)
     return [Subject(kind="water", label=name, centre=centre, width_m=float(min(2 * radius, 0.6 * world.size_m)),
                     height_m=1.0, points=np.concatenate([sample, beyond]),
@@ -347,6 +353,8 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
                     named=bool(kinds) or not spec or spec.get("terrain") == "swamp")]  # a swamp's pools
 
 
+#: a named waterfall is framed with the river this far (m) around it
+WATERFALL_REACH_M = 70.0
 #: how far past the world's border (share of its size) the sea drawn beyond it is sampled for framing
 BEYOND = 0.6
 

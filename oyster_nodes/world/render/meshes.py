@@ -1279,8 +1279,17 @@ def _windmill(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> 
 
 
 def _waterfall(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
-    """A sheet of falling water across the river (the river flows along +x)."""
-    return [box((0.0, 0.0, h / 2), (min(d, 1.0), w, h), rgb)]
+    """Falling water across the river (which flows along +x): a lip of green-white water curling over at the
+    top, the fall in bands that pale as it breaks up, and a pool of white foam where it lands."""
+    deep = tuple(0.55 * c for c in rgb)
+    lip = box((-0.9, 0.0, h + 0.05), (1.8, w, 0.3), deep)  # the smooth water pouring over the edge
+    bands = []
+    for k in range(4):  # each band a little farther out and wider as the fall spreads
+        z0, z1 = h * (1.0 - (k + 1) / 4), h * (1.0 - k / 4)
+        shade = tuple(min(1.0, c * (0.75 + 0.1 * k)) for c in rgb)
+        bands.append(box((0.15 * k, 0.0, (z0 + z1) / 2), (0.6, w * (1.0 + 0.03 * k), z1 - z0 + 0.05), shade))
+    foam = [blob((1.8, y, 0.1), (2.2, 0.35 * w, 0.6), rgb, seed=21 + k) for k, y in enumerate((-0.25 * w, 0.25 * w))]
+    return [lip, *bands, *foam]
 
 
 # --- boats and harbours ---------------------------------------------------------------------------

@@ -231,8 +231,8 @@ def fog_clear_m(camera: Camera, light: Lighting) -> float:
     """How far out from the camera the fog is thinned (shaders/fog.glsl u_fog_clear): in fog, most of the way to
     the shot's subject, so a cabin by a misty lake reads while the forest behind it fades; 0 in clear air or
     with no subject."""
-    density = light.fog_density + light.mist_density
-    if camera.target is None or density < FOG_CLEAR_DENSITY:
+    if camera.target is None or light.fog_density + light.mist_density < FOG_CLEAR_DENSITY:
         return 0.0
+    # capped by the fog's own density (the mist is a layer a few metres deep: it sets no distance)
     return min(FOG_CLEAR_SHARE * float(np.linalg.norm(np.subtract(camera.target, camera.position))),
-               FOG_CLEAR_DEPTH / density)
+               FOG_CLEAR_DEPTH / max(light.fog_density, 1e-6))
