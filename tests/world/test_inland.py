@@ -141,3 +141,13 @@ def test_a_named_waterfall_is_the_shot_not_a_speck_down_the_river() -> None:
     assert "waterfall" in shot.subject.label
     assert subject_in_view(shot.camera, np.array([[fall.x, fall.y, fall.z + fall.h / 2]]))[0]
     assert np.hypot(shot.camera.position[0] - fall.x, shot.camera.position[1] - fall.y) < 150.0
+
+
+def test_falling_snow_is_not_autumn_to_the_sentence_model() -> None:
+    """'falling' beside snow says how the snow comes down: the sentence model is not asked about it (it would
+    read 'fall' as autumn and colour a winter birch wood orange)."""
+    from oyster_nodes.world.prompt.embed import load_encoder
+
+    s = spec_from_prompt(Prompt(text="falling snow over a quiet birch wood at dusk", seed=7), load_encoder()).to_dict()
+    assert s["season"] == "winter" and s["weather"] == "snow"
+    assert not any(m["concept"] == "autumn" for m in s["matches"])

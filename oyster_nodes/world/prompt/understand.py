@@ -284,6 +284,16 @@ def _ground_snow(tokens: list[str], i: int) -> bool:
     return not near & FALLING
 
 
+#: what falls ("falling snow", "rain falling"): the falling word beside one says how it comes down, not the season
+FALLS = frozenset("snow snowflakes flakes rain raindrops sleet hail leaves ash petals".split())
+
+
+def _falls_of(tokens: list[str], p: int) -> bool:
+    """Whether the word at p is a falling word beside something that falls ("falling snow": not autumn)."""
+    near = set(tokens[max(0, p - 2) : p]) | set(tokens[p + 1 : p + 3])
+    return tokens[p] in FALLING and bool(near & FALLS)
+
+
 def lexical_pass(tokens: list[str], consumed: frozenset[int] = frozenset()) -> tuple[list[Mention], list[int]]:
     """Concept mentions found by vocabulary words, and positions of words left unexplained.
 
@@ -635,6 +645,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     consumed |= studio.consumed
     mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
+    leftover = [p for p in leftover if not _falls_of(tokens, p)]
     if encoder is not None:
         extra, unknown = embedding_pass(tokens, leftover, encoder, _negated_positions(tokens))
         mentions += extra
