@@ -8,7 +8,7 @@ from scipy import ndimage
 from oyster_nodes.types import Prompt
 from oyster_nodes.world.generate.world import GenerateConfig, generate_world
 from oyster_nodes.world.prompt.understand import spec_from_prompt
-from oyster_nodes.world.render.meshes import LEAF, instance_card, instance_mesh, tree_look
+from oyster_nodes.world.render.meshes import LEAF, Mesh, instance_card, instance_mesh, tree_look
 from oyster_nodes.world.state.world_state import INSTANCE_KINDS, WorldState
 
 SMALL = GenerateConfig(size_m=384.0, cell_m=1.5)
@@ -59,9 +59,19 @@ def test_birch_bark_is_pale_and_winter_crowns_are_bare() -> None:
     assert bark.mean() > 0.5
     look = tree_look(spec_from_prompt(Prompt(text="a quiet birch forest in deep winter snow"), None).to_dict())
     assert look == "birch_winter"
-    bare = instance_mesh("broadleaf", 0, look)
-    assert not (bare.part == 1.0).any() and bare.col.max(axis=1).min() < 0.2  # grey twigs, no green leaves
-    assert (bare.col.mean(axis=1) > 0.5).any()  # and still the pale bark
+    for lod in (0, 1):  # limbs and twigs of the white bark, no crown mass of any colour (no dark blobs)
+        bare, leafy = instance_mesh("broadleaf", lod, look), instance_mesh("broadleaf", lod, "birch")
+        assert not (bare.part == 1.0).any() and (bare.col.mean(axis=1) > 0.6).all()
+        assert _crown_area(bare) < 0.25 * _crown_area(leafy)
+    card = instance_card("broadleaf", look)
+    assert not (card.part == 1.0).any() and (card.col.mean(axis=1) > 0.6).all()
+
+
+def _crown_area(mesh: Mesh) -> float:
+    """Surface (m^2) of a tree mesh's triangles above its lower trunk."""
+    tri = mesh.pos.reshape(-1, 3, 3).astype(np.float64)
+    area = 0.5 * np.linalg.norm(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]), axis=1)
+    return float(area[tri[:, :, 2].mean(axis=1) > 4.0].sum())
 
 
 def test_trees_have_trunk_limbs_and_several_leaf_masses_within_budget() -> None:

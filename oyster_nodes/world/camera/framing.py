@@ -26,6 +26,7 @@ from ..generate.riverside import BEACH_DWELLINGS
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.animals import FORM_SIZE, duck_form
 from ..render.lighting import fog_density_of
+from ..render.weather import FOG_DEPTH_CLEARED
 from ..state.records import Structure
 from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
@@ -98,6 +99,9 @@ class Atmosphere:
     reach_m: float = 0.0
     #: the subject is framed from no farther than this (metres; 0: any), so that fog leaves it legible
     subject_max_m: float = 0.0
+    #: a lake or river is framed from no farther than this: the renderer thins the fog before the subject
+    #: (render/weather.fog_clear_m), so water, which wants its breadth and its banks in frame, reads from farther
+    water_max_m: float = 0.0
     why: str = ""
 
 
@@ -115,7 +119,9 @@ def atmosphere(world: WorldState) -> Atmosphere:
         return Atmosphere()
     if weather != "fog":
         return Atmosphere(sky=0.2, why=" and ".join(why))
-    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=FOG_KEEP / max(fog_density_of(env), 1e-6),
+    density = max(fog_density_of(env), 1e-6)
+    return Atmosphere(sky=0.2, reach_m=320.0, subject_max_m=FOG_KEEP / density,
+                      water_max_m=(FOG_KEEP + FOG_DEPTH_CLEARED) / density,
                       why=" and ".join(why))
 
 
@@ -397,6 +403,12 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
     else:
         centre = xyz.mean(axis=0) if "lake" in kinds or not kinds else sample[len(sample) // 2]
     radius = math.sqrt(len(xyz) * m * m / math.pi)
+    fall = next((s for s in world.structures if s.kind == "waterfall"), None)
+    if fall is not None and not is_sea:  # "a waterfall into a gorge": the falls and the river by them
+        near = np.hypot(sample[:, 0] - fall.x, sample[:, 1] - fall.y) < WATERFALL_REACH_M
+        if near.sum() >= 4:
+            sample, centre = sample[near], np.array([fall.x, fall.y, fall.z + 0.5 * fall.h])
+            name, radius = f"{name} and its waterfall", WATERFALL_REACH_M / 2
     beyond, beyond_area = _water_beyond(world, sample, cell) if is_sea else (np.zeros((0, 3)), 0.0)
     return [Subject(kind="water", label=name, centre=centre, width_m=float(min(2 * radius, 0.6 * world.size_m)),
                     height_m=1.0, points=np.concatenate([sample, beyond]),
@@ -404,6 +416,8 @@ def _water(world: WorldState, spec: dict) -> list[Subject]:
                     named=bool(kinds) or not spec or spec.get("terrain") == "swamp")]  # a swamp's pools
 
 
+#: a named waterfall is framed with the river this far (m) around it
+WATERFALL_REACH_M = 70.0
 #: how far past the world's border (share of its size) the sea drawn beyond it is sampled for framing
 BEYOND = 0.6
 
@@ -1039,9 +1053,10 @@ def _plan(world: WorldState, s: Subject, lens: _Lens, air: Atmosphere) -> tuple[
     if air.subject_max_m > 0 and s.kind == "landscape":  # in fog: low over the near land, the far one fading
         return [min(dists[0], 3.0 * air.subject_max_m)], (0.12, 0.25)
     if air.subject_max_m > 0:  # in fog: near enough that the subject still reads
-        near = [min(d, air.subject_max_m) for d in dists]
+        most = air.water_max_m if s.kind == "water" else air.subject_max_m
+        near = [min(d, most) for d in dists]
         if s.kind in ("structure", "water", "road"):  # and from as far as that allows: depth behind it
-            near.append(air.subject_max_m)
+            near.append(most)
         dists = sorted({round(d, 3) for d in near})
     return dists, rises
 

@@ -55,7 +55,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "d": 12.0,
         "h": 6.0,
         "gap": 60.0,
-        "color": [0.6, 0.58, 0.52],
+        "color": [0.72, 0.67, 0.57],
         "roof": "none",
         "material": "stone",
     },
@@ -252,7 +252,7 @@ def structure_record(kind: str, ident: str, x: float, y: float, z: float, yaw: f
 
 #: what a building modifier makes of houses, cabins and villages: (material, sRGB wall colour)
 BUILDING_LOOKS: dict[str, tuple[str, tuple[float, float, float]]] = {
-    "stone": ("stone", (0.56, 0.54, 0.5)),
+    "stone": ("stone", (0.66, 0.62, 0.54)),
     "brick": ("brick", (0.55, 0.27, 0.18)),
     "wood": ("wood", (0.45, 0.3, 0.18)),
     "white": ("plaster", (0.93, 0.92, 0.88)),
@@ -263,13 +263,18 @@ BUILDING_LOOKS: dict[str, tuple[str, tuple[float, float, float]]] = {
 }
 
 
+#: the materials a bridge can be built of ("a stone bridge", "an old brick viaduct"; others keep a timber deck)
+BRIDGE_MATERIALS = ("stone", "brick", "wood", "concrete")
+
+
 def restyle(structures: list[Structure], look: str) -> None:
-    """Give the dwellings the material and colour a building modifier names ("stone houses")."""
+    """Give the dwellings the material and colour a building modifier names ("stone houses"), and the bridges
+    theirs ("a stone bridge")."""
     if look not in BUILDING_LOOKS:
         return
     material, color = BUILDING_LOOKS[look]
     for s in structures:
-        if s.kind in ("cabin", "house"):
+        if s.kind in ("cabin", "house") or (s.kind == "bridge" and material in BRIDGE_MATERIALS):
             s.material, s.color = material, color
 
 

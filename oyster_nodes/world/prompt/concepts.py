@@ -175,7 +175,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "tower",
-        "tower,watchtower,spire,keep,turret,castle,fort,fortress",
+        "tower,watchtower,spire,keep,turret,castle,fort,fortress,monastery,abbey,priory,church,chapel,belfry",
         "a tall stone watchtower",
         countable=True,
     ),
@@ -481,7 +481,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
              "avenue", "boulevard", "alley", "pavement", "sidewalk"),
     "trees": ("tree", "forest", "wood", "woodland", "grove", "orchard", "blossom", "leaf", "leave", "foliage",
-              "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy", "cypress"),
+              "oak", "birch", "maple", "beech", "pine", "fir", "spruce", "cherry", "canopy", "cypress", "broadleaf",
+              "deciduous"),
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
                       "sleet", "storm", "rainstorm", "snowstorm"),
     "fog": ("fog", "mist", "haze", "smog", "fogbank"),
@@ -513,14 +514,16 @@ MODIFIERS: dict[str, dict[str, str]] = {
     "water": {"dark": "dark", "black": "dark", "inky": "dark", "deep": "dark", "clear": "clear",
               "crystal": "clear", "sparkling": "clear", "turquoise": "turquoise", "aqua": "turquoise",
               "emerald": "green", "green": "green", "murky": "murky", "muddy": "murky", "brown": "murky",
-              "blue": "blue", "azure": "blue", "cobalt": "blue"},
+              "blue": "blue", "azure": "blue", "cobalt": "blue", "frozen": "frozen", "icy": "frozen",
+              "iced": "frozen", "ice": "frozen", "frosted": "frozen"},
     "building": {"stone": "stone", "brick": "brick", "wooden": "wood", "wood": "wood", "timber": "wood",
                  "log": "wood", "white": "white", "whitewashed": "white", "red": "red", "painted": "painted",
                  "colourful": "painted", "colorful": "painted", "concrete": "concrete", "adobe": "adobe",
                  "mud": "adobe", "thatched": "wood", "glass": "concrete", "grey": "stone", "gray": "stone",
                  "neon": "neon", "futuristic": "futuristic", "sleek": "futuristic", "scifi": "futuristic",
                  "utopian": "futuristic", "hightech": "futuristic"},
-    "river": {"dry": "dry", "dried": "dry", "empty": "dry", "parched": "dry", "cracked": "dry"},
+    "river": {"dry": "dry", "dried": "dry", "empty": "dry", "parched": "dry", "cracked": "dry", "frozen": "frozen",
+              "icy": "frozen", "iced": "frozen"},
     "road": {"wet": "wet", "winding": "winding", "twisting": "winding", "serpentine": "winding", "curving": "winding",
              "meandering": "winding", "switchback": "winding", "straight": "straight", "long": "straight",
              "dirt": "dirt", "gravel": "dirt", "muddy": "dirt", "unpaved": "dirt", "paved": "paved",
@@ -569,7 +572,8 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
     (h, w)
     for h, words in {
         "sand": "volcanic",
-        "water": "muddy",
+        "water": "muddy frozen icy iced ice frosted",
+        "river": "frozen icy iced",
         "road": "coastal cliffside seaside alpine mountain muddy lakeside lakeshore shoreline oceanside clifftop "
                 "waterfront shore",
         "trees": "cherry sakura almond birch aspen autumn autumnal fall",
@@ -626,7 +630,7 @@ POST_MODIFIERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
 #: the values each head class takes in WorldSpec.modifiers (validated there); "shore" is set by the reader
 MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     **{head: tuple(dict.fromkeys(table.values())) for head, table in MODIFIERS.items()},
-    "river": ("dry", "canal"),
+    "river": ("dry", "canal", "frozen"),
     "shore": ("cliffs",),
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))

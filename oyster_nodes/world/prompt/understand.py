@@ -239,7 +239,8 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
 
 
 def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> list[Modifier]:
-    """Modifier words before a head, walking back over fillers, other modifiers and nouns of the same head."""
+    """Modifier words before a head, walking back over fillers, other modifiers (joined by "and" or "or") and
+    nouns of the same head."""
     table, out = cv.MODIFIERS.get(head, {}), []
     for j in range(i - 1, max(-1, i - 5), -1):
         t = tokens[j]
@@ -247,6 +248,8 @@ def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> 
             out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i))
             if (head, t) not in cv.KEEPS:
                 consumed.add(j)
+        elif t in ("and", "or") and j > 0 and tokens[j - 1] in table:
+            continue  # "orange and red leaves": both colour the leaves
         elif not (t in FILLERS or head in head_classes(t)):
             break
     return out
@@ -283,6 +286,16 @@ def _ground_snow(tokens: list[str], i: int) -> bool:
         return False
     near = set(tokens[max(0, i - 2) : i]) | set(tokens[i + 1 : i + 3])
     return not near & FALLING
+
+
+#: what falls ("falling snow", "rain falling"): the falling word beside one says how it comes down, not the season
+FALLS = frozenset("snow snowflakes flakes rain raindrops sleet hail leaves ash petals".split())
+
+
+def _falls_of(tokens: list[str], p: int) -> bool:
+    """Whether the word at p is a falling word beside something that falls ("falling snow": not autumn)."""
+    near = set(tokens[max(0, p - 2) : p]) | set(tokens[p + 1 : p + 3])
+    return tokens[p] in FALLING and bool(near & FALLS)
 
 
 def lexical_pass(tokens: list[str], consumed: frozenset[int] = frozenset()) -> tuple[list[Mention], list[int]]:
@@ -492,6 +505,24 @@ EARLY_MORNING = re.compile(r"\bearly (?:in the )?morning\b")
 _RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse")
 
 
+#: words that make a gorge or ravine green: a cleft in wooded hills, not a desert canyon
+GREEN_WORDS = frozenset("green lush verdant mossy wooded forested leafy fern ferns jungle rainforest".split())
+GORGE_WORDS = frozenset(("gorge", "gorges", "ravine", "ravines"))
+
+
+def fold_green_gorge(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
+    """"A waterfall into a green gorge", "a lush ravine": a valley cut deep into green hills, not the red rock of
+    a desert canyon (whose shrubs and cactus would follow)."""
+    if not GREEN_WORDS & set(tokens):
+        return mentions, []
+    notes = []
+    for m in mentions:
+        if m.concept == "canyon" and not m.negated and m.text in GORGE_WORDS:
+            m.concept = "valley"
+            notes.append(f"'{m.text}' with green words: a deep green valley, not a desert canyon")
+    return mentions, notes
+
+
 def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
     """One building, not two, for a ruin word before a building: "a ruined castle", "ruins of an old fortress" are
     ruins; "an abandoned cabin" is a cabin still standing. Returns the mentions kept and a note per fold."""
@@ -540,7 +571,14 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
             out.append({"subject": a.concept, "relation": rel, "object": b.concept})
         elif front and cv.BY_NAME[a.concept].category == "water" and cv.BY_NAME[b.concept].category == "structure":
             out.append({"subject": b.concept, "relation": "near", "object": a.concept})  # "a lake in front of a castle"
+        elif (a.text in SIDE_WORDS and cv.BY_NAME[a.concept].category == "water" and b.start - a.end <= 2
+              and cv.BY_NAME[b.concept].category == "structure"):  # "a lakeside monastery": by the lake
+            out.append({"subject": b.concept, "relation": "near", "object": a.concept})
     return _dedupe(out)
+
+
+#: water words that put the building they qualify by that water ("a lakeside chapel", "a riverside mill")
+SIDE_WORDS = frozenset("lakeside lakeshore riverside riverbank waterside waterfront".split())
 
 
 #: what trees may line: a shore, a lake, a river, a road ("pines along the shore", "a road lined with cypresses")
@@ -616,6 +654,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     consumed |= studio.consumed
     mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
+    leftover = [p for p in leftover if not _falls_of(tokens, p)]
     if encoder is not None:
         extra, unknown = embedding_pass(tokens, leftover, encoder, _negated_positions(tokens))
         mentions += extra
@@ -632,6 +671,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     folded += rock_notes
     mentions, city_notes = fold_city(tokens, mentions)
     folded += city_notes
+    mentions, gorge_notes = fold_green_gorge(tokens, mentions)
+    folded += gorge_notes
     return Parse(
         notes=folded + ([] if negative else animal_notes),
         mentions=mentions,

@@ -255,9 +255,10 @@ TREE_LOOKS: dict[str, tuple[tuple[float, float, float], tuple[float, float, floa
     "blossom": ((0.16, 0.1, 0.07), (0.78, 0.38, 0.46)),
     "dark": (DARK_BARK, (0.03, 0.08, 0.03)),
     "green": (BARK, (0.07, 0.22, 0.04)),
-    # bare crowns in winter: a haze of grey-brown twigs (the renderer lays snow on their tops)
+    # bare crowns in winter (_bare_broadleaf: limbs and twigs, no leaves; the renderer lays snow on their tops);
+    # a birch's white bark
     "winter": (BARK, (0.11, 0.09, 0.08)),
-    "birch_winter": ((0.62, 0.6, 0.55), (0.13, 0.1, 0.1)),
+    "birch_winter": ((0.78, 0.77, 0.72), (0.13, 0.1, 0.1)),
 }
 #: looks whose crowns are not leaves (no foliage tint, no autumn colour)
 BARE_LOOKS = ("winter", "birch_winter")
@@ -376,6 +377,42 @@ def _broadleaf(lod: int, bark: tuple[float, float, float] = BARK,
 
 #: the middle of a near broadleaf tree's crown (its top mass)
 CROWN = (0.2, -0.1, 7.9)
+
+
+#: a far bare crown reads as a haze of twigs and hoar frost: this pale grey blended into the bark's colour
+TWIG_FROST = (0.5, 0.48, 0.47)
+
+
+def _limb_tip(z0: float, length: float, tilt: float, yaw: float) -> tuple[float, float, float]:
+    reach = length * math.sin(tilt)
+    return reach * math.cos(yaw), reach * math.sin(yaw), z0 + length * math.cos(tilt)
+
+
+def _bare_broadleaf(lod: int, bark: tuple[float, float, float]) -> Mesh:
+    """A broadleaf tree in winter: its trunk, limbs that fork into fine branches and twigs, and no leaves (LOD 1:
+    the trunk, four limbs and their forks; a far bare wood reads as a haze of pale trunks and branches)."""
+    if lod:
+        parts = [frustum(0.35, 0.12, 0, 8.0, 3, bark, caps=False)]
+        for k in range(4):
+            z0, yaw = 3.0 + 0.9 * k, 0.5 + 2 * math.pi * k / 4
+            parts.append(_limb(z0, 3.0, 0.12, 0.05, 0.6, yaw, bark, seg=3))
+            tip = _limb_tip(z0, 3.0, 0.6, yaw)
+            parts += [transform(_limb(0.0, 1.8, 0.05, 0.02, 0.4, yaw + 0.6 * t, bark, seg=3), offset=tip)
+                      for t in (-1, 1)]
+        return merge(parts)
+    parts = [frustum(0.34, 0.1, 0, 8.6, 6, bark, caps=False)]
+    for k in range(6):
+        yaw, tilt = 0.4 + 2 * math.pi * k / 6 + 0.35 * (k % 2), 0.55 + 0.14 * (k % 3)
+        z0, length = 2.6 + 0.75 * k, 3.2 - 0.2 * (k % 3)
+        parts.append(_limb(z0, length, 0.13, 0.05, tilt, yaw, bark, seg=4))
+        tip = _limb_tip(z0, length, tilt, yaw)
+        for side in (-1, 1):  # each limb forks into two branches, each branch into two twigs
+            b_yaw, b_tilt, b_len = yaw + 0.5 * side, tilt * 0.7, 1.9 - 0.2 * (k % 2)
+            parts.append(transform(_limb(0.0, b_len, 0.05, 0.02, b_tilt, b_yaw, bark, seg=3), offset=tip))
+            end = np.add(tip, _limb_tip(0.0, b_len, b_tilt, b_yaw))
+            parts += [transform(_limb(0.0, 0.9, 0.02, 0.008, b_tilt * 0.6 + 0.3 * t, b_yaw + 0.45 * t, bark, seg=3),
+                                offset=tuple(end)) for t in (-1, 1)]
+    return merge(parts)
 
 
 def _palm(lod: int) -> Mesh:
@@ -895,8 +932,7 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return BUILDERS["flower_mesh"](lod, look)
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
-        mesh = _broadleaf(lod, bark, leaf)
-        return _evergreen(mesh) if look in BARE_LOOKS else mesh
+        return _bare_broadleaf(lod, bark) if look in BARE_LOOKS else _broadleaf(lod, bark, leaf)
     if kind == "conifer" and look == "cypress":
         return _cypress(lod)
     if kind in ("rock", "boulder") and look in ROCK_LOOKS:
@@ -994,10 +1030,16 @@ CARD_BUILDERS = {
 
 def instance_card(kind: str, look: str = "") -> Mesh | None:
     """The camera-facing card drawn for an instance kind when it is only a few pixels tall; None: no card."""
+    if kind == "broadleaf" and look in BARE_LOOKS:  # a pale trunk, the strokes of its branches, a haze of twigs
+        bark, _ = TREE_LOOKS[look]
+        strokes = [card([(0.0, 3.2 + 0.9 * k), (0.12, 3.4 + 0.9 * k), (s * (1.6 + 0.3 * k), 6.8 + 0.6 * k)], [(0, 1, 2)],
+                        bark, radius=2.0) for k, s in enumerate((-1, 1, -1, 1))]
+        veil = _fan(0.0, 6.8, 2.0, 2.4, 6, tuple(0.55 * c + 0.45 * f for c, f in zip(bark, TWIG_FROST, strict=True)),
+                    math.pi / 6)
+        return merge([_trunk_card(0.3, 8.0, bark), *strokes, _evergreen(veil)])
     if kind == "broadleaf" and look in TREE_LOOKS:
         bark, leaf = TREE_LOOKS[look]
-        mesh = merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
-        return _evergreen(mesh) if look in BARE_LOOKS else mesh
+        return merge([_trunk_card(0.3, 4.8, bark), _fan(0.0, 6.6, 3.4, 2.4, 6, leaf, math.pi / 6)])
     if kind == "conifer" and look == "cypress":
         return _cypress_card()
     if kind == "flower" and look:
@@ -1201,6 +1243,20 @@ def _bridge(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> li
     return parts
 
 
+def _stone_bridge(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A masonry bridge of length w along X and width d, its road at height h: a deep deck with solid parapets
+    and a paler coping, on broad piers that step out at the water (stone, brick or concrete: `rgb`)."""
+    dark, pale = tuple(c * 0.82 for c in rgb), tuple(min(1.0, c * 1.2) for c in rgb)
+    parts = [box((0, 0, h - 0.9), (w, d, 1.8), rgb)]
+    parts += [box((0, y, h + 0.45), (w, 0.5, 0.9), rgb) for y in (-d / 2 + 0.25, d / 2 - 0.25)]
+    parts += [box((0, y, h + 0.95), (w + 0.2, 0.62, 0.12), pale) for y in (-d / 2 + 0.25, d / 2 - 0.25)]
+    n = max(2, int(w / 10) + 1)
+    for x in np.linspace(-w / 2 + 1.5, w / 2 - 1.5, n):
+        parts.append(box((x, 0, (h - 1.8) / 2 - 4), (2.2, d, h - 1.8 + 8), dark))
+        parts.append(box((x, 0, -3.0), (3.0, d + 0.8, 6.0), dark))  # the cutwater at the waterline
+    return parts
+
+
 def _tent(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     return [frustum(max(w, d) / 1.4, 0.0, 0, h, 4, rgb, phase=math.pi / 4)]
 
@@ -1209,14 +1265,53 @@ def _block(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     return [box((0, 0, h / 2), (w, d, h), rgb)]
 
 
+#: a ruin's walls are laid in columns of stone this wide (m), each broken to its own height
+RUIN_STONE_M = 1.5
+
+
+def _ruin_wall(a: tuple[float, float], b: tuple[float, float], t: float, heights: np.ndarray,
+               rgb: tuple[float, float, float], rng: np.random.Generator) -> list[Mesh]:
+    """A wall of thickness t from a to b as columns of stone broken to `heights` (0: a gap), each column
+    in courses of a slightly different tone, so the top reads uneven and the wall reads as laid stone."""
+    ax, ay, bx, by = *a, *b
+    length, n = math.hypot(bx - ax, by - ay), len(heights)
+    yaw, step = math.atan2(by - ay, bx - ax), math.hypot(bx - ax, by - ay) / n
+    parts = []
+    for k, top in enumerate(heights):
+        courses = max(1, int(top / 1.2 + 0.5)) if top > 0.2 else 0
+        for c in range(courses):
+            z0, z1 = (top * c / courses if c else -1.5), top * (c + 1) / courses  # footings into a slope
+            tone = float(rng.uniform(0.82, 1.12))
+            along = -length / 2 + (k + 0.5) * step + (0.08 * (c % 2) - 0.04)
+            stone = box((along, 0.0, (z0 + z1) / 2), (step * 1.02, t * (1.0 - 0.06 * (c % 2)), z1 - z0),
+                        tuple(ch * tone for ch in rgb))
+            parts.append(transform(stone, yaw=yaw, offset=((ax + bx) / 2, (ay + by) / 2, 0.0)))
+    return parts
+
+
 def _ruins(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
-    """Three roofless walls broken to different heights (the fourth is gone)."""
-    t = 0.6
-    return [
-        box((0.0, -d / 2 + t / 2, h / 2), (w, t, h), rgb),
-        box((-w / 2 + t / 2, 0.0, h * 0.3), (t, d, h * 0.6), rgb),
-        box((w / 2 - t / 2, -d * 0.2, h * 0.2), (t, d * 0.6, h * 0.4), rgb),
-    ]
+    """A roofless keep fallen to ruin: four walls of laid stone broken to uneven heights, the back wall the
+    highest with a window gap, the front wall down to stubs with a breach, and fallen blocks round its foot."""
+    rng = np.random.default_rng(7)
+    t, hw, hd = 0.9, w / 2, d / 2
+    def heights(n: int, hi: float, lo: float, gaps: tuple[int, ...] = ()) -> np.ndarray:
+        ramp = np.linspace(hi, lo, n) * rng.uniform(0.7, 1.0, n)
+        ramp[list(gaps)] = 0.0
+        return ramp
+    nw, nd = max(3, round(w / RUIN_STONE_M)), max(3, round(d / RUIN_STONE_M))
+    back = heights(nw, h, h * 0.55)
+    back[nw // 2] *= 0.45  # a window broken through the highest wall
+    parts = _ruin_wall((-hw, hd - t / 2), (hw, hd - t / 2), t, back, rgb, rng)
+    parts += _ruin_wall((-hw + t / 2, -hd), (-hw + t / 2, hd - t), t, heights(nd, h * 0.3, h * 0.9), rgb, rng)
+    parts += _ruin_wall((hw - t / 2, -hd), (hw - t / 2, hd - t), t, heights(nd, h * 0.15, h * 0.6, (1,)), rgb, rng)
+    parts += _ruin_wall((-hw + t, -hd + t / 2), (hw - t, -hd + t / 2), t,
+                        heights(nw - 2, h * 0.35, h * 0.1, (nw // 2 - 1, nw // 2)), rgb, rng)
+    for _ in range(9):  # fallen blocks, most of them before the breach
+        x, y = rng.uniform(-hw - 2.5, hw + 2.5), rng.uniform(-hd - 4.0, hd * 0.4)
+        size = rng.uniform(0.6, 1.3)
+        stone = box((0.0, 0.0, size * 0.3), (size * 1.4, size, size * 0.6), tuple(c * rng.uniform(0.8, 1.05) for c in rgb))
+        parts.append(transform(stone, yaw=float(rng.uniform(0, math.pi)), offset=(x, y, 0.0)))
+    return parts
 
 
 def _windmill(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
@@ -1234,8 +1329,17 @@ def _windmill(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> 
 
 
 def _waterfall(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
-    """A sheet of falling water across the river (the river flows along +x)."""
-    return [box((0.0, 0.0, h / 2), (min(d, 1.0), w, h), rgb)]
+    """Falling water across the river (which flows along +x): a lip of green-white water curling over at the
+    top, the fall in bands that pale as it breaks up, and a pool of white foam where it lands."""
+    deep = tuple(0.55 * c for c in rgb)
+    lip = box((-0.9, 0.0, h + 0.05), (1.8, w, 0.3), deep)  # the smooth water pouring over the edge
+    bands = []
+    for k in range(4):  # each band a little farther out and wider as the fall spreads
+        z0, z1 = h * (1.0 - (k + 1) / 4), h * (1.0 - k / 4)
+        shade = tuple(min(1.0, c * (0.75 + 0.1 * k)) for c in rgb)
+        bands.append(box((0.15 * k, 0.0, (z0 + z1) / 2), (0.6, w * (1.0 + 0.03 * k), z1 - z0 + 0.05), shade))
+    foam = [blob((1.8, y, 0.1), (2.2, 0.35 * w, 0.6), rgb, seed=21 + k) for k, y in enumerate((-0.25 * w, 0.25 * w))]
+    return [lip, *bands, *foam]
 
 
 # --- boats and harbours ---------------------------------------------------------------------------
@@ -1439,6 +1543,8 @@ def structure_mesh(s: Structure) -> Mesh:
     builder = STRUCTURE_BUILDERS.get(kind, _house if h < 9 else _block)
     if kind == "highrise" and s.material == "glass":  # a futuristic city's tower (generate/city.py)
         builder = _sleek_highrise
+    if kind == "bridge" and s.material in ("stone", "brick", "concrete"):
+        builder = _stone_bridge
     local = merge(builder(w, d, h, rgb))
     if s.roll or s.pitch:  # a boat pulled up on a beach, listing on its bilge
         local = tilted(local, s.roll, s.pitch)

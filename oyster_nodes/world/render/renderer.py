@@ -49,7 +49,7 @@ from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
 from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
-from .weather import fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
+from .weather import FOG_THIN, fog_clear_m, fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
 
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
@@ -362,6 +362,7 @@ class Renderer:
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs, "u_neon": neon_of(world.spec),
+                     "u_ice": ice_of(world.spec),
                      **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
                                                               camera.height * self.supersample), world.seed)}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
@@ -561,6 +562,8 @@ class Renderer:
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
             "u_strata": scene.strata,
             "u_fog_base": fog_base,
+            "u_fog_clear": fog_clear_m(cam, light),
+            "u_fog_thin": FOG_THIN,
             "u_mist_base": mist_base if math.isfinite(mist_base) else 0.0,
             **({} if math.isfinite(mist_base) else {"u_mist_density": 0.0}),
             "u_fog_far": float(min(max(cam.far_m * 0.8, 1000.0), 20000.0)),
@@ -725,6 +728,13 @@ def neon_of(spec: dict[str, Any] | None) -> float:
     """1 where the prompt names neon (spec.modifiers["building"]): lit windows and shopfronts glow magenta and cyan
     (mesh.frag u_neon); read per frame, as the spec is no part of the uploaded scene's key."""
     return 1.0 if ((spec or {}).get("modifiers") or {}).get("building") == "neon" else 0.0
+
+
+def ice_of(spec: dict[str, Any] | None) -> float:
+    """1 where the prompt names its water frozen ("a frozen lake", "an icy stream"; spec.modifiers "water" or
+    "river"): water.frag draws ice; read per frame like neon_of."""
+    mods = (spec or {}).get("modifiers") or {}
+    return 1.0 if "frozen" in (mods.get("water"), mods.get("river")) else 0.0
 
 
 def _sway_uniforms(env: Env) -> dict[str, Any]:

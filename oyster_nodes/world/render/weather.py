@@ -244,3 +244,25 @@ def fog_ground(world: Any, camera: Camera, lowest_water: float = math.nan) -> tu
     base = float(np.percentile(surface, 25))
     mist = float(np.median(water[wet])) if wet.any() else float(lowest_water)
     return base, mist
+
+
+#: fog at least this dense (per metre at its base) is weather, not haze: the air before the subject clears
+FOG_CLEAR_DENSITY = 0.002
+#: the share of the camera's distance to its subject over which the fog is thinned, and the share of its
+#: density taken away there (shaders/fog.glsl u_fog_clear, u_fog_thin)
+FOG_CLEAR_SHARE, FOG_THIN = 0.6, 0.75
+#: the thinned air reaches no farther than this many optical depths of the fog (thick fog stays thick)
+FOG_CLEAR_DEPTH = 0.6
+#: the most optical depth the thinning takes from the fog before a subject
+FOG_DEPTH_CLEARED = FOG_THIN * FOG_CLEAR_DEPTH
+
+
+def fog_clear_m(camera: Camera, light: Lighting) -> float:
+    """How far out from the camera the fog is thinned (shaders/fog.glsl u_fog_clear): in fog, most of the way to
+    the shot's subject, so a cabin by a misty lake reads while the forest behind it fades; 0 in clear air or
+    with no subject."""
+    if camera.target is None or light.fog_density + light.mist_density < FOG_CLEAR_DENSITY:
+        return 0.0
+    # capped by the fog's own density (the mist is a layer a few metres deep: it sets no distance)
+    return min(FOG_CLEAR_SHARE * float(np.linalg.norm(np.subtract(camera.target, camera.position))),
+               FOG_CLEAR_DEPTH / max(light.fog_density, 1e-6))

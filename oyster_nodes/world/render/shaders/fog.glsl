@@ -17,6 +17,11 @@ uniform vec3 u_fog_glow;
 uniform float u_mist_density;
 uniform float u_mist_base;
 uniform float u_mist_height;
+// in fog, the air this many metres out from the camera holds less of the fog (u_fog_thin of it is taken away;
+// weather.fog_clear_m): the shot's subject reads through the fog while the distance behind it fades (0: the fog
+// is even from the lens)
+uniform float u_fog_clear;
+uniform float u_fog_thin;
 
 // Optical depth along `len` metres from the camera in unit direction d through exponential height fog whose
 // density is `density` at height `base` and falls off by e every `height` metres up (the camera's own height
@@ -29,12 +34,20 @@ float layer_depth(vec3 d, float len, float density, float base, float height) {
     return density * exp(-h0 * a) * len * k;
 }
 
-// Fraction of light lost to the air along `len` metres from the camera in unit direction d: height fog, mist on
-// the water, and a thin uniform haze (aerial perspective).
-float fog_amount(vec3 d, float len) {
+// Optical depth along `len` metres from the camera in unit direction d: height fog, mist on the water, and a thin
+// uniform haze (aerial perspective).
+float air_depth(vec3 d, float len) {
     float depth = layer_depth(d, len, u_fog_density, u_fog_base, u_fog_height) + u_haze * len;
     if (u_mist_density > 0.0) depth += layer_depth(d, len, u_mist_density, u_mist_base, u_mist_height);
     if (u_air_density > 0.0) depth += layer_depth(d, len, u_air_density, u_fog_base, u_air_height);
+    return depth;
+}
+
+// Fraction of light lost to the air along `len` metres from the camera in unit direction d, the near air
+// (u_fog_clear) thinned.
+float fog_amount(vec3 d, float len) {
+    float depth = air_depth(d, len);
+    if (u_fog_clear > 0.0) depth -= u_fog_thin * air_depth(d, min(len, u_fog_clear));
     return 1.0 - exp(-depth);
 }
 

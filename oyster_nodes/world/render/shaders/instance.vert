@@ -20,9 +20,15 @@ flat out uint v_id;
 vec3 albedo_of(float var) {
     vec3 albedo = in_col * (0.8 + 0.4 * var);
     if (in_part == 1.0) {  // foliage: per-instance hue shift, autumn colours
-        vec3 fall = mix(vec3(0.55, 0.2, 0.03), vec3(0.62, 0.42, 0.05), var);
         albedo *= vec3(0.85 + 0.35 * var, 1.0, 0.75 + 0.4 * (1.0 - var));
-        albedo = mix(albedo, fall, u_autumn * step(0.25, var));
+        // an autumn wood is a mix: crimson and rust, orange, gold and lemon, and a few trees still green
+        // (var under 0.14); each tree takes one colour of the band its variation falls in
+        vec3 fall = mix(vec3(0.34, 0.035, 0.025), vec3(0.5, 0.1, 0.03), smoothstep(0.14, 0.36, var));
+        fall = mix(fall, vec3(0.6, 0.22, 0.03), smoothstep(0.36, 0.5, var));
+        fall = mix(fall, vec3(0.64, 0.42, 0.05), smoothstep(0.56, 0.72, var));
+        fall = mix(fall, vec3(0.5, 0.5, 0.08), smoothstep(0.82, 0.98, var));
+        fall *= 0.85 + 0.3 * fract(var * 7.31);
+        albedo = mix(albedo, fall, u_autumn * smoothstep(0.1, 0.16, var));
     }
     return albedo;
 }

@@ -6,6 +6,7 @@ uniform vec3 u_water_absorb;
 uniform float u_rough;
 uniform float u_fog_far;
 uniform float u_foam;  // how white a sea's surf line is (0: lakes and rivers)
+uniform float u_ice;  // 1: the water is frozen over ("a frozen lake"): matte pale ice dusted with snow
 in vec3 v_pos;
 in vec4 v_bed;
 in float v_sun;
@@ -40,6 +41,11 @@ void main() {
     vec3 h = normalize(v + u_sun_dir);
     float nh = max(dot(n, h), 0.0);
     c += u_key_color * v_sun * (3.0 * pow(nh, 400.0) + 0.08 * pow(nh, 40.0)) * step(0.0, u_sun_dir.z);
+    if (u_ice > 0.0) {  // ice: blue-grey where the wind swept it, white where snow drifted over it, a faint sheen
+        float drift = 0.5 + 0.5 * sin(p.x * 0.045 + 2.0 * sin(p.y * 0.027)) * cos(p.y * 0.038 - p.x * 0.012);
+        vec3 ice = mix(vec3(0.36, 0.47, 0.55), vec3(0.8, 0.82, 0.85), smoothstep(0.35, 0.8, drift));
+        c = mix(lit_diffuse(ice, vec3(0.0, 0.0, 1.0), v_sun, 1.0, 0.0), refl, 0.03 + 0.25 * fresnel);
+    }
     // far out the open sea takes the sky's own horizon colour, so it meets the sky without a seam
     float far = smoothstep(0.45, 0.95, length(d) / u_fog_far);
     if (far > 0.0) c = mix(c, sky_radiance(normalize(vec3(d.xy, 0.0))), far);
