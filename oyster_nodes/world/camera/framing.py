@@ -66,11 +66,15 @@ SETTING_WEIGHT: dict[str, float] = {"water": 2.0, "trees": 1.0}
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
                                             "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9),
                                             "shrub": (1.1, 1.3)}
-#: how a blocker's crown looks from the side, for `covered`: the share of its height where the crown starts and
-#: its outline (0 a cone widest at its foot, 1 an ellipse, 2 a box: a building)
-CROWNS: dict[str, tuple[float, int]] = {"conifer": (0.06, 0), "broadleaf": (0.38, 1), "palm": (0.7, 1),
-                                        "dead_tree": (0.3, 1), "cactus": (0.0, 1), "boulder": (0.0, 1),
-                                        "shrub": (0.0, 1)}
+#: how a blocker's crown looks from the side, for `covered`: the share of its height where the crown starts, its
+#: outline (0 a cone widest at its foot, 1 an ellipse, 2 a box: a building) and how much of that outline is solid
+#: (a dead tree's bare branches let most of what is behind them show)
+CROWNS: dict[str, tuple[float, int, float]] = {"conifer": (0.06, 0, 1.0), "broadleaf": (0.38, 1, 0.9),
+                                               "palm": (0.7, 1, 0.7), "dead_tree": (0.3, 1, 0.25),
+                                               "cactus": (0.0, 1, 1.0), "boulder": (0.0, 1, 1.0),
+                                               "shrub": (0.0, 1, 1.0)}
+
+
 #: ground rising in the frame's upper part nearer than this share of the subject's distance is a wall in front
 #: of the camera (a canyon's face filling half the frame): a view that opens onto the subject is preferred
 WALL_SHARE = 0.3
@@ -218,7 +222,7 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     yaw = float(world.inst_yaw[where[best]])
     c, sn = math.cos(yaw), math.sin(yaw)
     corners = np.array([[a * length / 2, b * wide / 2, h] for a in (-1, 0, 1) for b in (-1, 1)
-                        for h in (0.0, tall)])  # the whole body, wheels to roof: it is framed whole
+                        for h in (0.25, tall)])  # the body, axles to roof: it is framed whole
     pts = corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + (x, y, z)
     named = bool(spec.get("props", {}).get("vehicles")) or not spec
     label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
@@ -645,7 +649,7 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
                    sun=np.asarray(world.env.sun_dir if world.env.sun_dir is not None else (0.4, -0.6, 0.7),
                                   dtype=np.float64),
                    trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
-                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 7)),
+                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 8)),
                    air=atmosphere(world))
     scene.cover = LowCover.of(world, scene.pts, np.array([s.kind == "road" for s in pool])[scene.owner])
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
@@ -685,7 +689,21 @@ def _behind_trees(scene: _Scene, pos: np.ndarray) -> np.ndarray:
     for k, s in enumerate(scene.pool[1:], start=1):
         if s.kind == "structure" and len(scene.trees):
             out[scene.owner == k] = 1.0 - _through_trees(scene.trees, pos, s)
+        elif s.label == "the lamps" and len(scene.walls):  # street lamps behind the houses they light do not show
+            mine = scene.owner == k
+            out[mine] = ~_behind_walls(scene.walls, pos, scene.pts[mine])
     return out
+
+
+def _behind_walls(walls: np.ndarray, pos: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Which points a building stands in front of, seen from `pos`."""
+    d = pts - pos
+    span = np.maximum((d[:, :2] ** 2).sum(axis=1), 1e-9)
+    rel = walls[None, :, :2] - pos[:2]
+    t = np.clip((rel * d[:, None, :2]).sum(axis=2) / span[:, None], 0.0, 1.0)
+    near = np.hypot(*(rel - t[..., None] * d[:, None, :2]).transpose(2, 0, 1)) < 0.8 * walls[None, :, 3]
+    z = pos[2] + t * d[:, None, 2]
+    return (near & (t > 0.02) & (t < 0.98) & (z < walls[None, :, 4])).any(axis=1)
 
 
 def _atmosphere_fit(air: Atmosphere, sky: float, reach_m: float) -> float:
@@ -732,9 +750,9 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
 
 #: a framed vehicle keeps this share of the frame clear on every side
 WHOLE_MARGIN = 0.04
-#: a framed vehicle's middle sits this far down the frame (a little below the middle: the road under it, the
-#: land and the sky it drives towards above)
-VEHICLE_ROW = 0.57
+#: a framed vehicle's middle sits between these shares of the frame's height from its top (at or below the
+#: middle: the road under it, the land and the sky it drives towards above; a bus is not cut by the top edge)
+VEHICLE_ROWS = (0.46, 0.72)
 
 
 #: a car commercial's hero frame: the camera this many degrees off the car's nose (a front three-quarter view);
@@ -809,12 +827,12 @@ def _hero_size(s: Subject, cam: Camera) -> float:
 
 def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
     """Trees and boulders that may stand between a camera and the subject: rows of x, y, base z, radius, top z,
-    crown start (share of the height) and outline (CROWNS)."""
+    crown start (share of the height), outline and solid share (CROWNS)."""
     if s.kind == "landscape" or not len(world.inst_kind):
-        return np.zeros((0, 7))
+        return np.zeros((0, 8))
     kinds = np.full(len(INSTANCE_KINDS), -1.0)
     radius = np.zeros(len(INSTANCE_KINDS))
-    crown = np.zeros((len(INSTANCE_KINDS), 2))
+    crown = np.zeros((len(INSTANCE_KINDS), 3))
     for name, (r, h) in BLOCKERS.items():
         kinds[INSTANCE_KINDS.index(name)], radius[INSTANCE_KINDS.index(name)] = h, r
         crown[INSTANCE_KINDS.index(name)] = CROWNS[name]
@@ -829,9 +847,9 @@ def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
 
 
 def buildings(world: WorldState) -> np.ndarray:
-    """Structures as blockers: rows of x, y, base z, radius, top z (roof allowed for), crown start 0, a box."""
-    return np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h, 0.0, 2.0]
-                     for b in world.structures if b.kind != "waterfall"]).reshape(-1, 7)
+    """Structures as blockers: rows of x, y, base z, radius, top z (roof allowed for), crown start 0, a solid box."""
+    return np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h, 0.0, 2.0, 1.0]
+                     for b in world.structures if b.kind != "waterfall"]).reshape(-1, 8)
 
 
 def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
@@ -891,26 +909,40 @@ def covered(blockers: np.ndarray, cam: Camera, s: Subject) -> float:
     if not len(blockers):
         return 0.0
     pos = np.asarray(cam.position, np.float64)
-    uv, inside = _project(cam, s.points - pos)
     f = np.asarray(cam.target, np.float64) - pos
     f /= math.sqrt(float(f @ f))
-    depth_s = (s.points - pos) @ f
-    if not inside.any() or depth_s.min() <= cam.near_m:
+    r = np.array([f[1], -f[0], 0.0]) / max(math.hypot(f[0], f[1]), 1e-12)
+    u = np.cross(r, f)
+    rel = s.points - pos
+    depth_s = rel @ f
+    if depth_s.min() <= cam.near_m:
         return 0.0
-    ahead = (blockers[:, :2] - pos[:2]) @ f[:2] / max(math.hypot(f[0], f[1]), 1e-9)
-    near = blockers[(ahead > 0.3) & (ahead + 0.5 * blockers[:, 3] < depth_s.min())]
-    if not len(near):
+    fp, w, h = cam.focal_px, cam.width, cam.height
+    su, sv = fp * (rel @ r) / depth_s + w / 2.0, -fp * (rel @ u) / depth_s + h / 2.0
+    lo_u, hi_u = max(float(su.min()), 0.0), min(float(su.max()), float(w))
+    lo_v, hi_v = max(float(sv.min()), 0.0), min(float(sv.max()), float(h))
+    if lo_u >= hi_u or lo_v >= hi_v:
         return 0.0
-    lo_uv = np.clip(uv[inside].min(axis=0), 0, (cam.width, cam.height))
-    hi_uv = np.clip(uv[inside].max(axis=0), 0, (cam.width, cam.height))
-    foot = np.column_stack([near[:, :2], near[:, 2] + near[:, 5] * (near[:, 4] - near[:, 2])])
-    fu, fv = _project(cam, foot - pos)[0].T
-    tv = _project(cam, np.column_stack([near[:, :2], near[:, 4]]) - pos)[0][:, 1]
-    half = cam.focal_px * near[:, 3] / np.maximum((near[:, :3] - pos) @ f, 0.3)
-    gu, gv = np.meshgrid(np.linspace(lo_uv[0], hi_uv[0], COVER_GRID[0]), np.linspace(lo_uv[1], hi_uv[1], COVER_GRID[1]))
+    bxy = blockers[:, :2] - pos[:2]
+    z0 = bxy @ f[:2]  # depth of the blocker's axis at the camera's height
+    near = (z0 > 0.3) & (z0 + 0.5 * blockers[:, 3] < depth_s.min())
+    if not near.any():
+        return 0.0
+    b, bxy, z0 = blockers[near], bxy[near], z0[near]
+    x, y0 = bxy @ r[:2], bxy @ u[:2]
+    foot, top = b[:, 2] + b[:, 5] * (b[:, 4] - b[:, 2]) - pos[2], b[:, 4] - pos[2]
+    zf, zt = np.maximum(z0 + foot * f[2], 0.3), np.maximum(z0 + top * f[2], 0.3)
+    fu = fp * x / zf + w / 2.0
+    fv, tv = -fp * (y0 + foot * u[2]) / zf + h / 2.0, -fp * (y0 + top * u[2]) / zt + h / 2.0
+    half = fp * b[:, 3] * b[:, 7] / zf
+    over = (fu + half > lo_u) & (fu - half < hi_u) & (tv < hi_v) & (fv > lo_v)
+    if not over.any():
+        return 0.0
+    fu, fv, tv, half, shape = fu[over], fv[over], tv[over], half[over], b[over, 6]
+    gu, gv = np.meshgrid(np.linspace(lo_u, hi_u, COVER_GRID[0]), np.linspace(lo_v, hi_v, COVER_GRID[1]))
     uu, vv = gu.ravel()[:, None], gv.ravel()[:, None]
-    up = np.clip((fv[None] - vv) / np.maximum(fv - tv, 1e-6)[None], -1.0, 2.0)  # 0 at the crown's foot, 1 at its top
-    width = np.where(near[None, :, 6] == 0, 1.0 - up, np.where(near[None, :, 6] == 1,
+    up = (fv[None] - vv) / np.maximum(fv - tv, 1e-6)[None]  # 0 at the crown's foot, 1 at its top
+    width = np.where(shape[None] == 0, 1.0 - up, np.where(shape[None] == 1,
                      np.sqrt(np.clip(1.0 - (2.0 * up - 1.0) ** 2, 0.0, 1.0)), 0.75))
     hit = (up >= 0.0) & (up <= 1.0) & (np.abs(uu - fu[None]) < half[None] * width)
     return float(hit.any(axis=1).mean())
@@ -1040,7 +1072,7 @@ def on_the_road(world: WorldState, s: Subject) -> list[tuple[np.ndarray, float, 
     walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
     here = walked[int(np.argmin(np.hypot(*(pts - s.centre[:2]).T)))]
     out = []
-    scale = max(1.0, s.width_m / VEHICLE_SIZE_M[0])  # a bus (or the named few) from farther along than a car
+    scale = max(1.0, _vehicle_size(world.spec or {})[0] / VEHICLE_SIZE_M[0])  # a bus from farther along than a car
     for ahead in (*ROAD_CAMERA_AT_M, *(-a for a in ROAD_CAMERA_AT_M)):
         at = here + ahead * scale
         if not 0.0 <= at <= walked[-1]:
@@ -1071,8 +1103,10 @@ def _aim(world: WorldState, pos: np.ndarray, s: Subject, offset: float, lens: _L
     half = math.atan(0.5 * s.height_m / float(np.linalg.norm(d)))  # the subject's own half-height, as an angle
     band = max(min(math.atan(0.25 * lens.height / lens.f_px), math.atan(0.42 * lens.height / lens.f_px) - half), 0.0)
     down = float(np.clip(horizon, dip - band, dip + band)) - lift
-    if s.kind == "vehicle":  # the vehicle on its row, whatever the horizon does
-        down = dip - math.atan((VEHICLE_ROW - 0.5) * lens.height / lens.f_px) - lift
+    if s.kind == "vehicle":  # the vehicle's middle between its rows, whatever the horizon and the lift ask
+        lo, hi = VEHICLE_ROWS
+        down = float(np.clip(down, dip - math.atan((hi - 0.5) * lens.height / lens.f_px),
+                             dip - math.atan((lo - 0.5) * lens.height / lens.f_px)))
     fwd = np.array([math.cos(yaw) * math.cos(down), math.sin(yaw) * math.cos(down), -math.sin(down)])
     reach = float(np.linalg.norm(d))
     size = world.size_m
