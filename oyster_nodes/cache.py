@@ -9,7 +9,7 @@ again. No pickle: only registered wire classes are rebuilt from disk.
 
 Keys know the code. A node's key includes `code_stamp(cls)`: the blake2b of the source files
 (.py and shader files) of the `oyster_nodes` package, of the package or single file the node's
-pack lives in, and of their versions. So editing `terrain.py` or a pack's node file gives new keys
+pack lives in (the built-in pack's `nodes/` folder in a source checkout), and of their versions. So editing `terrain.py` or a pack's node file gives new keys
 and the disk tier never serves a value computed by other code. Stamps are made once per process on
 first use (a process runs the code it imported, so the stamp cannot go stale while it lives); the
 whole package takes a few milliseconds to hash.
@@ -65,10 +65,32 @@ _stamps_lock = threading.Lock()
 
 
 def code_stamp(cls: type) -> str:
-    """Digest of the code behind a node class: oyster_nodes itself plus the package its module is in."""
-    top = cls.__module__.split(".")[0]
+    """Digest of the code behind a node class: oyster_nodes itself plus the package its pack lives in."""
     core = _module_stamp("oyster_nodes")
-    return core if top == "oyster_nodes" else f"{core}.{_module_stamp(top)}"
+    pack = _pack_package(cls.__module__)
+    return core if pack is None else f"{core}.{_module_stamp(pack)}"
+
+
+def _pack_package(module_name: str) -> str | None:
+    """The package whose files hold a node's pack, or None when the core's own folder holds them.
+
+    A pack outside oyster_nodes is its top-level package. A package named under oyster_nodes whose
+    files lie outside the core's folder is its own pack: in a source checkout the built-in pack is
+    `nodes/` imported as `oyster_nodes.builtin`, and editing nodes/world.py must change its keys too.
+    """
+    parts = module_name.split(".")
+    if parts[0] != "oyster_nodes":
+        return parts[0]
+    core_file = getattr(sys.modules.get("oyster_nodes"), "__file__", None)
+    if not core_file:
+        return None
+    core_dir = Path(core_file).resolve().parent
+    for i in range(2, len(parts) + 1):
+        name = ".".join(parts[:i])
+        origin = getattr(sys.modules.get(name), "__file__", None)
+        if origin and not Path(origin).resolve().is_relative_to(core_dir):
+            return name
+    return None
 
 
 def _module_stamp(top: str) -> str:

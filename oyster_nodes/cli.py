@@ -432,9 +432,7 @@ def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
     stats = result.stats
     console.print(f"cache: {stats.memory_hits} memory hits, {stats.disk_hits} disk hits, {stats.misses} misses, "
                   f"{stats.corrupt} corrupt entries recomputed")
-    for rec in result.records.values():
-        for warning in rec.warnings:
-            console.print(f"[yellow]warning[/] node '{rec.node_id}': {warning}", markup=True, highlight=False)
+    _print_warnings(console, result)
     bugs = 0
     for err in result.errors:
         expected = is_user_error(err)
@@ -444,6 +442,27 @@ def _print_outcome(console: Console, result: RunResult, *, debug: bool) -> None:
         console.print("run again with --debug to see the traceback", style="dim", markup=False)
     if result.cancelled:
         console.print("[magenta]cancelled[/]")
+
+
+def _print_warnings(console: Console, result: RunResult) -> None:
+    """Warnings of the nodes that ran (at most SHOWN_ROWS), and one line for the nodes a failure kept from running."""
+    shown = left = 0
+    for rec in result.records.values():
+        if rec.status in ("skipped", "cancelled"):
+            continue
+        for warning in rec.warnings:
+            if shown == SHOWN_ROWS:
+                left += 1
+                continue
+            shown += 1
+            console.print(f"[yellow]warning[/] node '{rec.node_id}': {warning}", markup=True, highlight=False)
+    if left:
+        console.print(f"[yellow]warning[/] {left} more warnings not shown", markup=True, highlight=False)
+    skipped = [n for n, rec in result.records.items() if rec.status == "skipped"]
+    if skipped:
+        named = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        console.print(f"[yellow]warning[/] {len(skipped)} node{'s' if len(skipped) != 1 else ''} not run because "
+                      f"an upstream node did not finish: {named}", markup=True, highlight=False)
 
 
 def print_node_error(console: Console, err: NodeError, *, expected: bool, debug: bool) -> None:
@@ -584,7 +603,17 @@ def cmd_serve(args: argparse.Namespace, console: Console, registry: Registry | N
 # --------------------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: commands whose options come from modules `oyster run` never needs (the job store, APScheduler, Ray, the server),
+#: with their help; a lean parser (see main) gives them no options, so parsing `oyster run` imports none of them
+LATE_COMMANDS = {
+    "batch": "run a workflow's variants: parameter sweeps and tables, sharing cached work",
+    "serve": "start the browser node editor",
+    "schedule": "cron schedules that queue a saved workflow as jobs",
+}
+
+
+def build_parser(*, lean: bool = False) -> argparse.ArgumentParser:
+    """The command line; `lean` leaves out the options of LATE_COMMANDS (their names and help stay)."""
     parser = argparse.ArgumentParser(prog="oyster", description="Oyster Nodes: an open world-model studio.")
     parser.add_argument("--version", action="version", version=f"oyster-nodes {__version__}")
     parser.add_argument("--packs", action="append", default=[], metavar="DIR",
@@ -604,8 +633,27 @@ def build_parser() -> argparse.ArgumentParser:
     _cache_args(run)
     run.add_argument("--no-disk-cache", action="store_true", help="keep results in memory only")
     run.add_argument("--memory-cache-gb", type=float, default=4.0)
+    _debug_arg(run)
 
-    bat = sub.add_parser("batch", help="run a workflow's variants: parameter sweeps and tables, sharing cached work")
+    if lean:
+        sub.add_parser("batch", help=LATE_COMMANDS["batch"], add_help=False)
+    else:
+        _add_batch(sub)
+    _add_worker(sub)
+    _add_checks(sub)
+    if lean:
+        sub.add_parser("serve", help=LATE_COMMANDS["serve"], add_help=False)
+        sub.add_parser("schedule", help=LATE_COMMANDS["schedule"], add_help=False)
+    else:
+        _add_serve(sub)
+        from .jobs.schedule_cli import add_parser as add_schedule_parser
+
+        add_schedule_parser(sub, help=LATE_COMMANDS["schedule"])
+    return parser
+
+
+def _add_batch(sub: Any) -> None:
+    bat = sub.add_parser("batch", help=LATE_COMMANDS["batch"])
     bat.add_argument("workflow", help="workflow JSON file")
     bat.add_argument("--sweep", action="append", metavar="NODE.PARAM=V1,V2|A..B",
                      help="values of one parameter (repeatable); A..B[:STEP] for integer ranges")
@@ -626,7 +674,13 @@ def build_parser() -> argparse.ArgumentParser:
     bat.add_argument("--wait", action="store_true", help="with --submit: follow the jobs until all have finished")
     bat.add_argument("--batch-id", help="with --submit: the batch's id (default: made from the workflow, the "
                      "variants and --out, so submitting the same batch again adds only what is missing)")
+    from .cluster.batch_cli import add_arguments as add_ray_arguments
 
+    add_ray_arguments(bat)
+    _debug_arg(bat)
+
+
+def _add_worker(sub: Any) -> None:
     work = sub.add_parser("worker", help="run jobs from a workspace's store, headless (beside or instead of serve)")
     work.add_argument("--workspace", default=".", help="the workspace whose store and output folder to use")
     work.add_argument("--concurrency", type=int, default=1, help="jobs run at once (default: 1)")
@@ -645,10 +699,10 @@ def build_parser() -> argparse.ArgumentParser:
                       "--cache-dir must be folders every node mounts at the same path")
     work.add_argument("--frames-per-task", type=int, default=24, metavar="N",
                       help="with --ray: a shot is rendered in ranges of N frames (default 24)")
-    from .cluster.batch_cli import add_arguments as add_ray_arguments
+    _debug_arg(work)
 
-    add_ray_arguments(bat)
 
+def _add_checks(sub: Any) -> None:
     val = sub.add_parser("validate", help="check workflow files without running them")
     val.add_argument("files", nargs="+")
     val.add_argument("--json", action="store_true", help="print problems as JSON")
@@ -661,10 +715,14 @@ def build_parser() -> argparse.ArgumentParser:
     cache = sub.add_parser("cache", help="show or clear the disk cache")
     _cache_args(cache)
     cache.add_argument("--clear", action="store_true")
+    for command in (val, nodes, schema, cache):
+        _debug_arg(command)
 
+
+def _add_serve(sub: Any) -> None:
     from .server.options import DEFAULT_WORKFLOW, TEMPLATES
 
-    serve = sub.add_parser("serve", help="start the browser node editor")
+    serve = sub.add_parser("serve", help=LATE_COMMANDS["serve"])
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8420)
     serve.add_argument("--open", default=str(DEFAULT_WORKFLOW), metavar="WORKFLOW",
@@ -682,12 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
     serve.add_argument("--workers", type=int, default=2, help="nodes run at once on independent branches")
     serve.add_argument("--cache-dir", type=Path, default=default_cache_dir(), help="disk cache folder")
-    for command in (run, val, nodes, schema, cache, serve, work):
-        _debug_arg(command)
-    from .jobs.schedule_cli import add_parser as add_schedule_parser
-
-    add_schedule_parser(sub)
-    return parser
+    _debug_arg(serve)
 
 
 def _debug_arg(p: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:
@@ -707,8 +760,17 @@ COMMANDS = {"run": cmd_run, "validate": cmd_validate, "nodes": cmd_nodes, "schem
 NEEDS_REGISTRY = {"run", "validate", "nodes", "batch"}
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The lean parser's reading when it knows the command and every option; else the full parser's (help, errors
+    and the late commands read the same as ever)."""
+    args, rest = build_parser(lean=True).parse_known_args(argv)
+    if rest or args.command in LATE_COMMANDS:
+        return build_parser().parse_args(argv)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     console = Console(soft_wrap=True, stderr=args.command in ("schema", "cache") or getattr(args, "json", False),
                       highlight=False)
     try:

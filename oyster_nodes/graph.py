@@ -2,17 +2,16 @@
 
 Checks: duplicate ids, unknown node types and params, missing or out-of-range values, structured
 values the node's own parsers refuse (Node.check_params), dangling links, type mismatches, two links
-into one input, missing required inputs, cycles (NetworkX), bypassed nodes whose used outputs have no
+into one input, missing required inputs, cycles, bypassed nodes whose used outputs have no
 pass-through. Subgraphs are flattened first (oyster_nodes.subgraphs): inner nodes are named by their path.
 """
 
 from __future__ import annotations
 
 import difflib
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
-
-import networkx as nx
 
 from .node import Node
 from .registry import Registry
@@ -39,12 +38,13 @@ class Graph:
 
     workflow: Workflow
     nodes: dict[str, GraphNode]
-    dag: nx.DiGraph
+    #: node id -> the ids of the nodes that read its outputs, each once
+    consumers: dict[str, list[str]]
     order: list[str]
 
     def sinks(self) -> list[str]:
         """Nodes whose outputs nothing consumes: what a run produces by default."""
-        return [n for n in self.order if self.dag.out_degree(n) == 0]
+        return [n for n in self.order if not self.consumers[n]]
 
 
 def validate(workflow: Workflow, registry: Registry) -> list[Problem]:
@@ -81,14 +81,62 @@ def _check(workflow: Workflow, registry: Registry) -> tuple[Graph | None, list[P
     problems += _check_required_inputs(nodes, linked)
     problems += _check_bypass(nodes, flat_links)
     problems += _check_groups(workflow, {ref.id for ref in workflow.nodes})
-    dag = nx.DiGraph()
-    dag.add_nodes_from(nodes)
-    dag.add_edges_from((src, dst) for dst, gn in nodes.items() for src, _ in gn.inputs.values())
-    problems += _check_cycles(dag)
+    consumers = _consumers(nodes)
+    order = topological_order(consumers)
+    if len(order) < len(nodes):
+        problems.append(_cycle_problem(consumers, set(order)))
     if problems:
         return None, problems
-    # ties broken by node id: the order nodes run in never depends on how the JSON lists them
-    return Graph(workflow, nodes, dag, list(nx.lexicographical_topological_sort(dag))), []
+    return Graph(workflow, nodes, consumers, order), []
+
+
+def _consumers(nodes: dict[str, GraphNode]) -> dict[str, list[str]]:
+    consumers: dict[str, list[str]] = {n: [] for n in nodes}
+    for dst, gn in nodes.items():
+        for src in dict.fromkeys(src for src, _ in gn.inputs.values()):
+            consumers[src].append(dst)
+    return consumers
+
+
+def topological_order(consumers: dict[str, list[str]]) -> list[str]:
+    """Kahn's order with ties broken by node id, so the order nodes run in never depends on how the JSON lists
+    them; nodes on or behind a cycle are left out."""
+    waiting = dict.fromkeys(consumers, 0)
+    for targets in consumers.values():
+        for t in targets:
+            waiting[t] += 1
+    ready = [n for n, k in waiting.items() if k == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        n = heapq.heappop(ready)
+        order.append(n)
+        for t in consumers[n]:
+            waiting[t] -= 1
+            if waiting[t] == 0:
+                heapq.heappush(ready, t)
+    return order
+
+
+def _cycle_problem(consumers: dict[str, list[str]], ordered: set[str]) -> Problem:
+    """One cycle among the nodes the order left out. Each of them waits on another left-out node, so walking
+    back from one to a node it waits on must come round to a node already seen: that loop is a cycle."""
+    waits_on: dict[str, list[str]] = {n: [] for n in consumers if n not in ordered}
+    for n in waits_on:
+        for t in consumers[n]:
+            if t in waits_on:
+                waits_on[t].append(n)
+    path = [min(waits_on)]
+    seen = {path[0]: 0}
+    while (back := min(waits_on[path[-1]])) not in seen:
+        seen[back] = len(path)
+        path.append(back)
+    cycle = path[seen[back]:][::-1]
+    first = cycle.index(min(cycle))
+    cycle = cycle[first:] + cycle[:first]
+    text = " -> ".join([*cycle, cycle[0]])
+    return Problem("cycle", f"links form a cycle: {text}", node=cycle[0], field="inputs",
+                   fix="remove one link of the cycle")
 
 
 def _unknown_type(node_id: str, type_name: str, registry: Registry) -> Problem:
@@ -227,12 +275,3 @@ def _check_groups(workflow: Workflow, known: set[str]) -> list[Problem]:
                 fix="remove it from the group")
         for g in workflow.groups for n in g.nodes if n not in known
     ]
-
-
-def _check_cycles(dag: nx.DiGraph) -> list[Problem]:
-    if nx.is_directed_acyclic_graph(dag):
-        return []
-    cycle = [edge[0] for edge in nx.find_cycle(dag)]
-    path = " -> ".join([*cycle, cycle[0]])
-    return [Problem("cycle", f"links form a cycle: {path}", node=cycle[0], field="inputs",
-                    fix="remove one link of the cycle")]

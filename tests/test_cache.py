@@ -174,6 +174,66 @@ def test_editing_a_packs_code_gives_new_keys_so_the_disk_tier_serves_no_stale_va
     assert _run_pack(tmp_path) == ["RAN", "VALUE", "2.0"]
 
 
+RUN_INNER_PACK = '''
+import importlib.util
+import sys
+from pathlib import Path
+from oyster_nodes.cache import Cache, DiskCache
+from oyster_nodes.executor import Executor
+from oyster_nodes.graph import build
+from oyster_nodes.registry import Registry
+from oyster_nodes.workflow import parse_data
+
+folder = Path(sys.argv[1])  # loaded the way a checkout loads nodes/ as oyster_nodes.builtin
+spec = importlib.util.spec_from_file_location("oyster_nodes.inner_pack", folder / "__init__.py",
+                                              submodule_search_locations=[str(folder)])
+module = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = module
+spec.loader.exec_module(module)
+reg = Registry()
+reg.add_module("inner", module, source=str(folder))
+doc = {"format": "oyster-workflow", "version": 1, "nodes": [{"id": "m", "type": "p.make"}], "links": []}
+result = Executor(Cache(disk=DiskCache(sys.argv[2]))).run(build(parse_data(doc), reg))
+print("VALUE", float(result.outputs["m"]["blob"].data[0]))
+'''
+
+
+def test_a_pack_named_under_oyster_nodes_but_kept_outside_it_is_stamped_by_its_own_files(tmp_path):
+    """The built-in pack in a checkout: nodes/ imported as oyster_nodes.builtin. Editing it gives new keys."""
+    import subprocess
+    import sys
+
+    pack = tmp_path / "inner"
+    pack.mkdir()
+    (pack / "__init__.py").write_text(PACK_NODE)
+    (pack / "helper.py").write_text("VALUE = 1.0\n")
+    script = tmp_path / "run_inner.py"
+    script.write_text(RUN_INNER_PACK)
+
+    def run() -> list[str]:
+        return subprocess.run([sys.executable, str(script), str(pack), str(tmp_path / "cache")], capture_output=True,
+                              text=True, check=True, cwd=Path(__file__).parents[1]).stdout.split()
+
+    assert run() == ["RAN", "VALUE", "1.0"]
+    assert run() == ["VALUE", "1.0"], "unchanged code: a new process reads the disk tier"
+    (pack / "helper.py").write_text("VALUE = 2.0\n")
+    assert run() == ["RAN", "VALUE", "2.0"]
+
+
+def test_the_builtin_packs_stamp_covers_its_own_folder(full_registry):
+    import sys
+
+    from oyster_nodes.cache import _code_files, code_stamp
+
+    cls = full_registry.get("world.generate")
+    folder = Path(sys.modules[cls.__module__].__file__).resolve().parent
+    core_folder = Path(sys.modules["oyster_nodes"].__file__).resolve().parent
+    assert (folder / "world.py") in [f.resolve() for f in _code_files(folder)]
+    if not folder.is_relative_to(core_folder):  # a checkout: nodes/ sits beside oyster_nodes/
+        core, pack = code_stamp(cls).split(".")
+        assert core and pack and core != pack
+
+
 def test_code_stamps_cover_the_core_its_shaders_and_the_pack(registry):
     from oyster_nodes.cache import _code_files, code_stamp
 

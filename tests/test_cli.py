@@ -155,6 +155,41 @@ def test_a_missing_or_broken_file_is_one_message_without_traceback(tmp_path, cac
         assert code == 1
         assert f"node 'load' (world.load) failed: {out / name}: {words}" in text
         assert "Traceback" not in text and "WorldFileError" not in text and "--debug" not in text
+        assert len([line for line in text.splitlines() if line.startswith("error")]) == 1
+    assert "no such world file (write one there with a world.save node, or fix the path)" in _missing_text(
+        tmp_path, cache_args, capsys)
+
+
+def _missing_text(tmp_path, cache_args, capsys) -> str:
+    main(["run", write(tmp_path, _load_doc("gone.oyworld.safetensors")), "--out", str(tmp_path / "out"), *cache_args])
+    return capsys.readouterr().out
+
+
+def _mesh_doc(path: str) -> dict:
+    nodes = [{"id": "p", "type": "prompt.text", "params": {"text": "a meadow"}},
+             {"id": "s", "type": "prompt.to_spec", "params": {"use_model": False}},
+             {"id": "g", "type": "world.generate", "params": {"size_m": 256.0}},
+             {"id": "m", "type": "world.import_mesh", "params": {"path": path, "x": 100.0, "y": 100.0}}]
+    links = [{"from_node": a, "from_output": port, "to_node": b, "to_input": port}
+             for a, b, port in (("p", "s", "prompt"), ("s", "g", "spec"), ("g", "m", "world"))]
+    return {"format": "oyster-workflow", "version": 2, "nodes": nodes, "links": links}
+
+
+def test_a_missing_or_broken_mesh_file_is_one_message_naming_the_fix(tmp_path, cache_args, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "broken.glb").write_bytes(b"glTF garbage")
+    for name, words in (("chair.glb", f"chair.glb: no such file in {out} (put the mesh there, or fix the path)"),
+                        ("broken.glb", "broken.glb: cannot be read as a mesh")):
+        code = main(["run", write(tmp_path, _mesh_doc(name)), "--out", str(out), *cache_args])
+        text = capsys.readouterr().out
+        assert code == 1
+        [line] = [line for line in text.splitlines() if line.startswith("error")]
+        assert line.startswith(f"error node 'm' (world.import_mesh) failed: {words}"), line
+        assert "Traceback" not in text and "MeshImportError" not in text and "--debug" not in text
+    assert main(["run", write(tmp_path, _mesh_doc("chair.glb")), "--out", str(out), "--debug", *cache_args]) == 1
+    text = capsys.readouterr().out
+    assert "Traceback" in text and "MeshImportError" in text
 
 
 def test_debug_shows_the_traceback(tmp_path, cache_args, capsys):
@@ -187,7 +222,8 @@ def test_output_into_a_closed_pipe_ends_cleanly(command):
 
 
 HEAVY = ("torch", "scipy", "av", "cv2", "moderngl", "mujoco", "nicegui", "trimesh", "diffusers", "transformers",
-         "oyster_nodes.world.render", "oyster_nodes.builtin.world")
+         "networkx", "apscheduler", "sqlite3", "ray", "fastapi",
+         "oyster_nodes.world.render", "oyster_nodes.builtin.world", "oyster_nodes.jobs.store", "oyster_nodes.server.auth")
 
 
 def test_a_small_run_imports_only_what_its_nodes_need(tmp_path):
@@ -230,3 +266,15 @@ def test_big_graphs_show_a_bounded_view_and_summary(tmp_path, cache_args):
     summary = buffer.getvalue().rsplit("run finished", 1)[-1]
     assert "770 more nodes not shown (800 done)" in summary
     assert sum(1 for line in summary.splitlines() if "core.math" in line) <= cli.SHOWN_ROWS
+
+
+def test_a_failure_at_the_head_of_a_long_chain_is_one_error_and_one_line_for_what_did_not_run(tmp_path, capsys):
+    args = ["run", write(tmp_path, chain_doc(2000)), "--set", "n1.operation=divide", "--set", "n1.b_value=0",
+            "--no-disk-cache", "--out", str(tmp_path / "o")]
+    assert main(args) == 1
+    closing = capsys.readouterr().out.rsplit("run finished", 1)[-1]
+    warnings = [line for line in closing.splitlines() if line.startswith("warning")]
+    assert warnings == ["warning 1998 nodes not run because an upstream node did not finish: "
+                        "n2, n3, n4, n5, n6 and 1993 more"]
+    assert [line for line in closing.splitlines() if line.startswith("error")] == [
+        "error node 'n1' (core.math) failed: ZeroDivisionError: b is 0: connect or set a non-zero divisor"]

@@ -103,7 +103,35 @@ def test_cycles_are_found_with_their_path(builder, registry):
     wf = (builder.node("x", "t.add").node("y", "t.add").node("z", "t.add")
           .link("x.sum", "y.a").link("y.sum", "z.a").link("z.sum", "x.a").build())
     [p] = validate(wf, registry)
-    assert p.kind == "cycle" and "->" in p.message
+    assert p.kind == "cycle" and p.message == "links form a cycle: x -> y -> z -> x" and p.node == "x"
+
+
+def test_a_cycle_is_found_among_nodes_fed_by_it_and_feeding_it(builder, registry):
+    """Nodes behind or after a cycle are never named as part of it."""
+    wf = (builder.node("a", "t.source").node("b", "t.add").node("m", "t.add").node("n", "t.add")
+          .node("c", "t.add").node("d", "t.add").node("e", "t.add")
+          .link("a.value", "m.a").link("m.sum", "n.a").link("n.sum", "m.b")
+          .link("n.sum", "b.a").link("b.sum", "c.a").link("c.sum", "d.a").link("d.sum", "e.a").build())
+    [p] = validate(wf, registry)
+    assert p.message == "links form a cycle: m -> n -> m"
+
+
+def test_the_order_is_topological_with_ties_broken_by_id():
+    import random
+
+    import networkx as nx
+
+    from oyster_nodes.graph import topological_order
+
+    rng = random.Random(4)
+    for _ in range(50):
+        ids = [f"n{i}" for i in range(rng.randint(1, 60))]
+        rng.shuffle(ids)
+        consumers = {n: sorted({d for d in ids[i + 1:] if rng.random() < 0.1}) for i, n in enumerate(ids)}
+        dag = nx.DiGraph()
+        dag.add_nodes_from(rng.sample(ids, len(ids)))
+        dag.add_edges_from((s, d) for s, ds in consumers.items() for d in ds)
+        assert topological_order(consumers) == list(nx.lexicographical_topological_sort(dag))
 
 
 def test_group_listing_a_missing_node(builder, registry):

@@ -20,8 +20,8 @@ from .store import JobStore, StoreError
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
-def add_parser(sub: Any) -> argparse.ArgumentParser:
-    p = sub.add_parser("schedule", help="cron schedules that queue a saved workflow as jobs")
+def add_parser(sub: Any, *, help: str) -> argparse.ArgumentParser:
+    p = sub.add_parser("schedule", help=help)
     p.add_argument("--workspace", default=".", help="workspace whose job store holds the schedules (default: .)")
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="schedule a saved workflow (validated now; re-add to pick up edits)")

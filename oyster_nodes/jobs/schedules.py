@@ -27,11 +27,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from .store import JobStore
+
+if TYPE_CHECKING:  # APScheduler is imported when a cron expression is read, not by `oyster run`'s parser
+    from apscheduler.triggers.cron import CronTrigger
 
 SCHEDULE_VERSION = 1
 #: a fire this late is still on time (a tick that came late, a short pause of the process)
@@ -109,6 +111,8 @@ def cron_trigger(expression: str, timezone: str = "UTC") -> CronTrigger:
     if len(fields) != 5:
         raise ScheduleError(f"cron {expression!r} has {len(fields)} fields: give five, 'minute hour day month "
                             "weekday' (e.g. '0 2 * * *' for 02:00 every day)")
+    from apscheduler.triggers.cron import CronTrigger
+
     try:
         return CronTrigger.from_crontab(expression, timezone=tz)
     except ValueError as exc:

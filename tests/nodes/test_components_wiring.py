@@ -53,3 +53,23 @@ def test_a_cuda_device_picks_that_egl_device() -> None:
     """cuda:N asks EGL for its N-th device; one this machine lacks is refused by name, not silently replaced."""
     with pytest.raises(Exception, match="device index 7"):
         renderer_module.renderer_on("cuda:7")
+
+
+def test_a_render_node_on_cuda_1_renders_with_the_renderer_the_store_keeps_for_cuda_1(tmp_path: Path) -> None:
+    """The node asks the store for its own device, and the store makes that device's renderer (EGL device 1)."""
+    from oyster_nodes.builtin.render import RenderImage
+    from oyster_nodes.node import RunContext
+    from oyster_nodes.world import GenerateConfig, WorldSpec, generate_world
+    from tests.params import checked_params
+
+    world = generate_world(WorldSpec(), 1, GenerateConfig(size_m=256.0, cell_m=4.0))
+    store = ComponentStore()
+    ctx = RunContext(node_id="r", device="cuda:1", components=store, out_dir=tmp_path)
+    try:
+        image = RenderImage().run(ctx, world=world, **checked_params(RenderImage, width=32, height=18))
+    except Exception as exc:  # fewer than two EGL devices here: refused by that index, never drawn on another
+        assert "device index 1" in str(exc)
+        assert ("renderer", "cuda:1") not in store and ("renderer", "cpu") not in store
+    else:
+        assert image.rgb_hw3.shape == (18, 32, 3)
+        assert [(i.kind, i.device) for i in store.info()] == [("renderer", "cuda:1")]

@@ -128,7 +128,7 @@ def _check_file(path: Path, lim: MeshLimits) -> None:
     if path.suffix.lower() not in SUFFIXES:
         raise MeshImportError(f"{path.name}: only {', '.join(SUFFIXES)} files can be imported")
     if not path.is_file():
-        raise MeshImportError(f"{path.name}: no such file")
+        raise MeshImportError(f"{path.name}: no such file in {path.parent} (put the mesh there, or fix the path)")
     size = path.stat().st_size
     if size > lim.max_file_bytes:
         raise MeshImportError(

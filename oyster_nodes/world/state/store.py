@@ -63,7 +63,7 @@ def load_world(path: str | Path) -> WorldState:
     """Read a world file; raises WorldFileError for missing, foreign, newer or corrupted files."""
     path = Path(path)
     if not path.is_file():
-        raise WorldFileError(f"{path}: no such world file")
+        raise WorldFileError(f"{path}: no such world file (write one there with a world.save node, or fix the path)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise WorldFileError(
