@@ -66,6 +66,8 @@ SETTING_WEIGHT: dict[str, float] = {"water": 2.0, "trees": 1.0}
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
                                             "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9),
                                             "shrub": (1.1, 1.3)}
+#: blockers only a small subject (COVER_KINDS: a car, a product) hides behind
+LOW_BLOCKERS = ("shrub",)
 #: how a blocker's crown looks from the side, for `covered`: the share of its height where the crown starts, its
 #: outline (0 a cone widest at its foot, 1 an ellipse, 2 a box: a building) and how much of that outline is solid
 #: (a dead tree's bare branches let most of what is behind them show)
@@ -743,7 +745,7 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
     cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
     score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {})
-    hidden = covered(scene.trees, cam, scene.pool[0]) if scene.pool[0].kind in _FILL else 0.0
+    hidden = covered(scene.trees, cam, scene.pool[0]) if scene.pool[0].kind in COVER_KINDS else 0.0
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty - cover_cost(hidden), shares=shares,
                       place=place, squeezed=squeezed, rise=rise, dist=dist, blocked=penalty, hidden=hidden)
 
@@ -834,6 +836,8 @@ def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
     radius = np.zeros(len(INSTANCE_KINDS))
     crown = np.zeros((len(INSTANCE_KINDS), 3))
     for name, (r, h) in BLOCKERS.items():
+        if name in LOW_BLOCKERS and s.kind not in COVER_KINDS:
+            continue
         kinds[INSTANCE_KINDS.index(name)], radius[INSTANCE_KINDS.index(name)] = h, r
         crown[INSTANCE_KINDS.index(name)] = CROWNS[name]
     k = world.inst_kind.astype(int)
@@ -895,6 +899,8 @@ def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer
     return min(share, 1.0)
 
 
+#: subjects whose cover is counted: small ones a tree can hide whole (a building among trees is still a village)
+COVER_KINDS = ("vehicle", "product")
 #: the grid (columns, rows) over the subject's box on which cover is counted
 COVER_GRID = (16, 10)
 #: what cover costs a framed subject: nothing below COVER_FREE of its box, COVER_COST per share above it, and
