@@ -55,6 +55,8 @@ _REGION = Rule(share=0.03, box_h=0.05, box_w=0.2)  # a surface one reads as "the
 _TREE = Rule(share=0.01, box_h=0.03)  # a few trees, the biggest one at least ~22 px tall at 720p
 _BUILDING = Rule(share=0.002, box_h=0.04)  # one building at least ~29 px tall at 720p
 _SMALL_PROP = Rule(share=0.0005, box_h=0.025)  # a car or a lamp at least ~18 px tall at 720p
+_ANIMAL = Rule(share=0.001, box_h=0.03)  # the animals cover a thousandth of the frame, the largest ~22 px tall at 720p
+_BIRD = Rule(share=0.0005, box_h=0.015)  # ducks and swans afloat: half that, ~11 px tall
 THRESHOLDS: dict[str, Rule] = {
     "water": _REGION,
     "sand": _REGION,
@@ -68,6 +70,7 @@ THRESHOLDS: dict[str, Rule] = {
     "vehicle": _SMALL_PROP, "lamp": _SMALL_PROP, "crate": _SMALL_PROP, "barrel": _SMALL_PROP,
     "fence": Rule(share=0.0005, box_w=0.03),
     "product": Rule(share=0.03, box_h=0.2),  # a packshot's hero: a fifth of the frame's height at least
+    "sheep": _ANIMAL, "cattle": _ANIMAL, "horse": _ANIMAL, "goat": _ANIMAL, "deer": _ANIMAL, "duck": _BIRD,
 }
 #: bench class -> instance kinds (INSTANCE_KINDS) that draw it
 INSTANCE_CLASSES: dict[str, tuple[str, ...]] = {
@@ -75,12 +78,16 @@ INSTANCE_CLASSES: dict[str, tuple[str, ...]] = {
     "shrub": ("shrub",), "flower": ("flower",), "cactus": ("cactus",), "rock": ("rock", "boulder"),
     "vehicle": ("vehicle",), "lamp": ("lamp_post",), "crate": ("crate",), "barrel": ("barrel",),
     "fence": ("fence",),
+    "sheep": ("sheep",), "cattle": ("cow",), "horse": ("horse",), "goat": ("goat",), "deer": ("deer",),
+    "duck": ("duck",),
 }
 #: bench class -> terrain materials (MATERIALS) that show it
 MATERIAL_CLASSES: dict[str, tuple[str, ...]] = {"sand": ("sand",), "rock": ("rock",), "road": ("road",)}
 STRUCTURE_CLASSES = ("house", "cabin", "tower", "ruins", "lighthouse", "windmill", "bridge")
-#: a snow pixel: ground that is bright and nearly colourless (sRGB 0..1) where the world has snow
-SNOW_LUM, SNOW_CHROMA = 0.55, 0.12
+#: a snow pixel: ground that is bright and nearly colourless (sRGB 0..1) where the world has snow, or bright
+#: and blue-tinted up to SNOW_SHADE_CHROMA (blue over green over red): snow takes the colour of the light on
+#: it, and in the shade of a clear sky, by moonlight or at twilight that light is the sky's blue
+SNOW_LUM, SNOW_CHROMA, SNOW_SHADE_CHROMA = 0.55, 0.12, 0.2
 #: an instance counts towards a requested number ("five houses") when it covers this many pixels
 COUNT_MIN_PX = 40
 
@@ -149,6 +156,8 @@ class Passes:
     inst_kind_hw: np.ndarray
     structure_kind_hw: np.ndarray  # index into STRUCTURE_CLASSES, -1 none
     snowy_world: bool = False
+    #: the same view drawn without its falling rain or snow (None: not drawn), see streak_metrics
+    dry_rgb_hw3: np.ndarray | None = None
 
 
 def passes_from_image(image: Any, world: WorldState) -> Passes:
@@ -216,7 +225,8 @@ def snow_pixels(p: Passes) -> np.ndarray:
     rgb = p.rgb_hw3.astype(np.float32) / 255.0
     chroma = rgb.max(axis=2) - rgb.min(axis=2)
     ground = np.isin(p.semantic_hw, [SEM["terrain"], SEM["vegetation"], SEM["prop"], SEM["structure"]])
-    return ground & (luminance(p.rgb_hw3) >= SNOW_LUM) & (chroma <= SNOW_CHROMA)
+    blue_shade = (rgb[..., 2] >= rgb[..., 1]) & (rgb[..., 1] >= rgb[..., 0]) & (chroma <= SNOW_SHADE_CHROMA)
+    return ground & (luminance(p.rgb_hw3) >= SNOW_LUM) & ((chroma <= SNOW_CHROMA) | blue_shade)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -302,30 +312,56 @@ def horizon_sky(sky: np.ndarray) -> np.ndarray:
     return sky & (rows >= bottom - 0.25 * (bottom - top + 1))
 
 
-def open_pixels(p: Passes) -> np.ndarray:
-    """Where falling rain or snow shows and geometry cannot fake it: sky and water pixels whose semantic and
-    instance ids are the same over a 7x7 window (no silhouette edge, no small object in front). Ground texture
-    is not used: its detail reads as specks, so a frame with no open sky or water cannot show precipitation."""
+def uniform_ids(p: Passes) -> np.ndarray:
+    """Pixels whose semantic and instance ids are the same over a 7x7 window (no silhouette edge, no small
+    object in front)."""
     kernel = np.ones((7, 7), np.uint8)
     uniform = np.ones(p.semantic_hw.shape, bool)
     for ids in (p.semantic_hw.astype(np.float32), p.instance_hw.astype(np.float32)):
         uniform &= cv2.dilate(ids, kernel) == cv2.erode(ids, kernel)
-    return uniform & np.isin(p.semantic_hw, [SEM["sky"], SEM["water"]])
+    return uniform
+
+
+def open_pixels(p: Passes) -> np.ndarray:
+    """Where falling rain or snow shows and geometry cannot fake it: sky and water pixels of uniform ids.
+    Ground texture is not used on its own: its detail reads as specks (see streak_metrics for frames with
+    no open sky or water)."""
+    return uniform_ids(p) & np.isin(p.semantic_hw, [SEM["sky"], SEM["water"]])
+
+
+def high_pass(rgb_hw3: np.ndarray) -> np.ndarray:
+    lum = luminance(rgb_hw3)
+    return lum - cv2.blur(lum, (7, 7))
 
 
 def streak_metrics(p: Passes) -> dict[str, float]:
     """High-frequency signal over open pixels: its energy, its anisotropy (vertical streaks give horizontal
-    gradients), and the share of small bright specks (flakes)."""
-    lum = luminance(p.rgb_hw3)
+    gradients), and the share of small bright specks (flakes). A frame with too little open sky or water
+    (a snowfall seen against a snowfield, a street walled in by houses) is read over all its pixels of
+    uniform ids instead, as the difference from the same view drawn dry (`dry_rgb_hw3`): what the falling
+    rain or snow adds, with the ground's own texture taken out."""
     region = open_pixels(p)
+    against = "open"
+    if region.mean() < WEATHER_FLOORS.open_share_min and p.dry_rgb_hw3 is not None:
+        region, against = uniform_ids(p), "all"
     if region.mean() < WEATHER_FLOORS.open_share_min:
         return {"open_share": float(region.mean()), "energy": 0.0, "anisotropy": 1.0, "specks": 0.0}
-    hp = lum - cv2.blur(lum, (7, 7))
+    hp = high_pass(p.rgb_hw3)
+    if against == "all":
+        hp = hp - high_pass(p.dry_rgb_hw3)
     gx = np.abs(cv2.Sobel(hp, cv2.CV_32F, 1, 0, ksize=3))
     gy = np.abs(cv2.Sobel(hp, cv2.CV_32F, 0, 1, ksize=3))
-    return {"open_share": round(float(region.mean()), 4), "energy": round(float(np.abs(hp[region]).mean()), 5),
-            "anisotropy": round(float(gx[region].mean() / max(float(gy[region].mean()), 1e-6)), 3),
-            "specks": round(float((hp[region] > 0.06).mean()), 5)}
+    m = {"open_share": round(float(region.mean()), 4), "energy": round(float(np.abs(hp[region]).mean()), 5),
+         "anisotropy": round(float(gx[region].mean() / max(float(gy[region].mean()), 1e-6)), 3),
+         "specks": round(float((hp[region] > 0.06).mean()), 5)}
+    if against == "all":
+        m["read_against_dry_view"] = 1.0
+    return m
+
+
+def needs_dry_view(p: Passes) -> bool:
+    """Whether streak_metrics needs the view drawn dry: too little open sky or water to read the fall."""
+    return float(open_pixels(p).mean()) < WEATHER_FLOORS.open_share_min
 
 
 def rain_score(p: Passes, f: WeatherFloors = WEATHER_FLOORS) -> WeatherScore:
@@ -496,6 +532,16 @@ class Bench:
         self.out, self.width, self.height = out, width, height
         self.registry = load_registry(use_entry_points=False)
         self.executor = Executor(Cache(memory_bytes=1 << 30))
+        self._dry: Any = None
+
+    def dry_view(self, image: Any, world: WorldState) -> np.ndarray:
+        """The still's view drawn again without its falling rain or snow (the same world, camera and light)."""
+        from oyster_nodes.world.render.renderer import Renderer, RenderSettings
+
+        if self._dry is None:
+            self._dry = Renderer(RenderSettings(precipitation=False))
+        h, w = image.rgb_hw3.shape[:2]
+        return self._dry.render(world, image_camera(image, w, h), passes=("rgb",)).rgb_hw3
 
     def workflow(self, prompt: BenchPrompt, product_at: tuple[float, float] | None) -> Any:
         from oyster_nodes.workflow import Link, NodeRef, load
@@ -587,6 +633,8 @@ def bench_one(bench: Bench, prompt: BenchPrompt) -> dict[str, Any]:
     image, world, matches = bench.still(prompt)
     cv2.imwrite(str(bench.out / "stills" / f"{prompt.id:03d}.png"), cv2.cvtColor(image.rgb_hw3, cv2.COLOR_RGB2BGR))
     passes = passes_from_image(image, world)
+    if {"rain", "snowfall"} & set(prompt.weather) and needs_dry_view(passes):
+        passes.dry_rgb_hw3 = bench.dry_view(image, world)
     subjects, weather, counts = score_prompt(prompt, passes)
     return {"id": prompt.id, "kind": prompt.kind, "text": prompt.text, "still": f"stills/{prompt.id:03d}.png",
             "subjects": [asdict(s) for s in subjects], "weather": [asdict(w) for w in weather],

@@ -236,3 +236,33 @@ def test_product_meshes_are_glb_files_of_the_asked_size(tmp_path: Path) -> None:
     assert np.allclose(np.ptp(mesh.bounds, axis=0), (0.1, 0.3, 0.1), atol=1e-3)  # Y-up: the height is Y
     with pytest.raises(ValueError, match="shape"):
         adh.product_glb({"shape": "torus", "size_m": [1, 1, 1]}, tmp_path / "q.glb")
+
+
+def test_snowfall_on_a_frame_without_sky_is_read_against_the_same_view_drawn_dry() -> None:
+    """A snowfall seen against a snowfield (no open sky or water): the flakes are what the fall adds to the
+    dry view; the ground's own specks, the same in both, are not flakes."""
+    rng = np.random.default_rng(5)
+    ground = np.where(rng.random((H, W)) < 0.01, 0.95, 0.6)  # a snowfield with bright specks of its own
+    p = passes(rgb=grey(ground))
+    p.dry_rgb_hw3 = grey(ground)
+    assert adh.needs_dry_view(p) and not adh.snowfall_score(p).ok  # nothing falls: no flakes
+    fall = ground.copy()
+    for x, y in zip(rng.integers(1, W - 2, 200), rng.integers(1, H - 2, 200), strict=True):
+        fall[y : y + 2, x : x + 2] = 0.95
+    p.rgb_hw3 = grey(fall)
+    s = adh.snowfall_score(p)
+    assert s.ok and s.metrics["read_against_dry_view"] == 1.0
+    p.dry_rgb_hw3 = None  # without the dry view, ground specks are never taken for flakes
+    assert not adh.snowfall_score(p).ok
+
+
+def test_blue_shaded_snow_is_snow_and_pale_blue_paint_elsewhere_is_not() -> None:
+    """Snow in the shade of a clear sky (or by moonlight) is blue-white; a warm or green tint that strong is not
+    snow, and nothing is snow in a world without it."""
+    shade = np.tile(np.array([162, 175, 195], np.uint8), (H, W, 1))  # chroma 0.13, blue over green over red
+    assert adh.subject_mask("snow", passes(rgb=shade, snowy_world=True)).all()
+    assert adh.subject_mask("snow", passes(rgb=shade, snowy_world=False)).sum() == 0
+    green = np.tile(np.array([170, 205, 175], np.uint8), (H, W, 1))
+    assert adh.subject_mask("snow", passes(rgb=green, snowy_world=True)).sum() == 0
+    deep_blue = np.tile(np.array([120, 160, 230], np.uint8), (H, W, 1))  # chroma 0.43: a blue wall, not snow
+    assert adh.subject_mask("snow", passes(rgb=deep_blue, snowy_world=True)).sum() == 0

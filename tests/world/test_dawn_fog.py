@@ -96,3 +96,13 @@ def test_humid_air_lies_over_a_low_fog_and_dawn_fog_is_not_lifted_to_a_wash() ->
     assert low.air_density == pytest.approx(AIR_OVER_FOG * low.fog_density) and deep.air_density == 0.0
     clear = lighting_from_env(Env.from_json(env_of("clear", "dawn")))
     assert low.exposure < 0.9 * clear.exposure  # fog glows: the eye adapts less than to a clear dawn
+
+
+def test_dawn_mist_is_warm_away_from_the_sun_too() -> None:
+    """The droplets away from a low sun are sunlit too: the fog there keeps part of its warm tint (a rose and
+    gold morning mist all round), less than towards the sun; by day and outside fog there is none."""
+    light = lighting_from_env(Env.from_json(env_of("fog", "dawn")))
+    warm, away = np.asarray(light.fog_warm), np.asarray(light.fog_warm_away)
+    assert warm[0] > away[0] > 1.02 and warm[2] < away[2] < 0.98
+    noon = lighting_from_env(Env.from_json(env_of("clear", "afternoon")))
+    assert noon.fog_warm_away == (1.0, 1.0, 1.0)

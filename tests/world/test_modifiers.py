@@ -287,3 +287,23 @@ def test_a_named_paint_colours_the_vehicle() -> None:
     look = look_of(read("a black sedan on a road").to_dict(), "vehicle")
     body = instance_mesh("vehicle", 0, look).col[0]
     assert np.allclose(body, VEHICLE_PAINT["black"]) and not np.allclose(body, VEHICLE_PAINT["red"])
+
+
+def test_drizzle_falls_from_a_paler_sky_through_clearer_air_and_a_downpour_from_a_darker_one() -> None:
+    light, plain, heavy = make("light rain on the moor"), make("rain on the moor"), make("torrential rain on the moor")
+    lum = lambda e: sum(e.sky_horizon) / 3.0  # noqa: E731
+    assert lum(light.env) > 1.2 * lum(plain.env) > 1.2 * lum(heavy.env)
+    assert light.env.fog_density < plain.env.fog_density < heavy.env.fog_density
+    assert light.env.wetness < 0.85 and light.env.precipitation.intensity < plain.env.precipitation.intensity
+
+
+def test_a_blizzard_is_a_dark_sky_over_ground_lit_from_all_round() -> None:
+    from oyster_nodes.world.render.lighting import lighting_from_env
+
+    blizzard, snow = make("a blizzard on a mountain ridge"), make("snow falling on a mountain ridge")
+    assert sum(blizzard.env.sky_horizon) < 0.5 * sum(snow.env.sky_horizon)  # the storm's dark sky
+    assert blizzard.env.fog_density > 2.5 * snow.env.fog_density  # thick with snow
+    b, s = lighting_from_env(blizzard.env), lighting_from_env(snow.env)
+    # the ground's sky light stays near the plain snowfall's although the sky seen is far darker
+    assert sum(b.ambient_sky) > 0.7 * sum(s.ambient_sky)
+    assert blizzard.env.to_json()["skylight_gain"] == pytest.approx(2.0)

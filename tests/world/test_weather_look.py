@@ -283,16 +283,35 @@ def test_thick_fog_glows_evenly_towards_a_low_sun(renderer: Renderer) -> None:
 
 
 def test_light_rain_is_fewer_drops_not_fainter_ones(renderer: Renderer) -> None:
-    """Drizzle keeps the near drops as bright as a downpour's (so it reads in a still); the far veil thins."""
-    def alphas(intensity: float) -> tuple[float, ...]:
+    """Drizzle keeps the near drops as bright as a downpour's (so it reads in a still) but draws fewer of them,
+    most of all in the far layers that make a downpour's veil: it reads lighter, and still reads as rain."""
+    def uniforms(intensity: float) -> dict:
         env = Env.from_json({**env_of("rain"), "precipitation": {"kind": "rain", "intensity": intensity}})
-        return precip_uniforms(env, lighting_from_env(env), low_view(), 1)["u_alpha"]
+        return precip_uniforms(env, lighting_from_env(env), low_view(), 1)
 
-    light, heavy = alphas(0.3), alphas(1.0)
-    assert light[0] == pytest.approx(heavy[0]) and light[3] < 0.5 * heavy[3]
+    light, usual, heavy = uniforms(0.3), uniforms(0.6), uniforms(1.0)
+    assert light["u_alpha"][0] == pytest.approx(heavy["u_alpha"][0]) and light["u_alpha"][3] < 0.5 * heavy["u_alpha"][3]
+    assert usual["u_keep"] == heavy["u_keep"] == (1.0, 1.0, 1.0, 1.0)  # the weather's own rain: every drop
+    assert light["u_keep"][0] > 0.9 and light["u_keep"][3] < 0.6  # near drops stay, the far veil thins
+    assert light["u_stretch"][0] > heavy["u_stretch"][0]  # finer drops: shorter streaks
     drizzle = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 0.3}}
     downpour = {**env_of("rain"), "precipitation": {"kind": "rain", "intensity": 1.0}}
-    assert streaks(render(renderer, drizzle))["energy"] >= 0.8 * streaks(render(renderer, downpour))["energy"]
+    light_s, heavy_s = streaks(render(renderer, drizzle)), streaks(render(renderer, downpour))
+    assert 0.5 * heavy_s["energy"] < light_s["energy"] < 0.85 * heavy_s["energy"]
+    assert light_s["anisotropy"] > 1.4  # still falling streaks
+
+
+def test_drop_textures_rank_every_drop_and_nothing_else() -> None:
+    """Each texel of a drop carries that drop's rank (so a share of the drops can be drawn); empty texels far
+    from any drop rank last (1), so no share draws them."""
+    from oyster_nodes.world.render.weather import rain_texture, snow_texture
+
+    for tex in (rain_texture(128), snow_texture(128)):
+        assert tex.shape == (128, 128, 2) and tex.dtype == np.uint8
+        lit, rank = tex[..., 0] > 40, tex[..., 1].astype(int)
+        assert (rank[lit] < 255).mean() > 0.99
+        ranks = rank[lit]
+        assert ranks.min() < 40 and ranks.max() > 215  # drops of every rank
 
 
 def test_a_moonlit_plain_shows_its_relief_under_a_sky_darker_than_the_ground(renderer: Renderer) -> None:

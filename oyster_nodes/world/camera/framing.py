@@ -24,18 +24,22 @@ from ...settings import setting
 from ..generate import studio as sd
 from ..generate.roadside import wants_outskirts
 from ..geometry.camera import Camera, ground_clearance, vec3
+from ..render.animals import FORM_SIZE, duck_form
 from ..render.lighting import fog_density_of
 from ..state.records import Structure
-from ..state.world_state import INSTANCE_KINDS, MATERIALS, WorldState, heights_at
+from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, MATERIALS, WorldState, heights_at
 from . import props_framing as pf
+from .alley import alley_view
+from .bay import bay_view
 from .beach import beach_shot, wants_beach
+from .between import between_view
 from .cover import LowCover, higher_rises
 from .outcrops import rock_subject_parts
 from .setting_view import seat_points, setting_bearings, toward_of
 from .trees import named_trees
 
 #: how strongly each kind of subject claims the frame
-SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "structure": 40, "road": 20, "water": 10,
+SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "animals": 45, "structure": 40, "road": 20, "water": 10,
                                 "outcrop": 8, "props": 5, "trees": 4, "landscape": 0}
 #: subjects kept in frame beside the main one (props are framed for themselves only where nothing larger is named,
 #: see `_promoted`; trees never are)
@@ -56,8 +60,12 @@ SIDES: dict[str, float] = {"front": 0.0, "front_left": -40.0, "front_right": 40.
 PRODUCT_SIDES: tuple[str, ...] = (*SIDES, "any")
 #: share of the frame a secondary subject needs to read (its class is then "in frame")
 READABLE_SHARE: dict[str, float] = {"water": 0.05, "road": 0.008, "structure": 0.003, "vehicle": 0.0008,
+                                    "animals": 0.004,
                                     "product": 0.03, "props": 0.01, "outcrop": 0.02, "trees": 0.013,
                                     "landscape": 0.0}
+#: named rock kept beside the subject (boulders and the terrain's rock faces, whose share the sample points
+#: overestimate: faces seen edge-on, boulders half sunk) wants more of the frame than other props
+ROCK_SHARE = 0.03
 VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 #: what keeping a named secondary subject in frame is worth (2 unless given): the water a prompt names is the
 #: setting of the shot (a car above the sea, a bottle by the lake), worth a smaller subject or a higher camera
@@ -143,6 +151,11 @@ class Subject:
     members: int = 1
     #: a product at the edge of its setting: the way towards it (camera/setting_view.py)
     toward: np.ndarray | None = None
+    #: per sample point, the unit normal of the ground it lies on (N x 3; nan rows stand up, like a boulder):
+    #: terrain rock is foreshortened as the camera sees its face, not counted like a standing thing
+    normals: np.ndarray | None = None
+    #: props whose rock the prompt names by a word: they want ROCK_SHARE of the frame
+    rock_named: bool = False
 
 
 @dataclass(kw_only=True, slots=True)
@@ -166,7 +179,8 @@ class Framing:
 def subjects(world: WorldState) -> list[Subject]:
     """Every subject the world offers, best first: named ones by SUBJECT_RANK, then the rest."""
     spec = world.spec or {}
-    found = [*_meshes(world), *_vehicles(world, spec), *_structures(world, spec), *_roads(world, spec),
+    found = [*_meshes(world), *_vehicles(world, spec), *_animals(world, spec), *_structures(world, spec),
+             *_roads(world, spec),
              *_water(world, spec), *_props(world, spec), *_cliffs(world, spec), *_outcrops(world), _landscape(world)]
     found = sorted(found, key=lambda s: (not s.named, -SUBJECT_RANK[s.kind]))
     return found + _trees(world, next(s for s in found if s.kind not in ALONGSIDE))
@@ -240,6 +254,53 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
 
 #: vehicles this close (m) to the framed one are framed with it
 VEHICLE_GROUP_M = 30.0
+#: animals this close (m) to a herd's densest spot are framed together (generate/herds.py keeps herds close)
+HERD_GROUP_M = 40.0
+#: (length, height) in metres of each animal kind at scale 1, for its sample points
+ANIMAL_SIZE_M: dict[str, tuple[float, float]] = {"sheep": (1.3, 0.95), "cow": (2.5, 1.45), "horse": (2.4, 2.0),
+                                                 "goat": (1.25, 1.05), "deer": (1.75, 1.55), "duck": (0.6, 0.35)}
+
+
+def _animals(world: WorldState, spec: dict) -> list[Subject]:
+    """The named animals (generate/herds.py) as one subject: the herds about the densest of them, each animal a
+    few sample points over its body (its back, its head, its flanks) standing for its side's area."""
+    ids = [INSTANCE_KINDS.index(k) for k in ANIMAL_KINDS]
+    where = np.nonzero(np.isin(world.inst_kind, ids))[0]
+    if not len(where):
+        return []
+    xyz = world.inst_xyz[where].astype(np.float64)
+    area = np.array([ANIMAL_SIZE_M[INSTANCE_KINDS[int(k)]][0] * ANIMAL_SIZE_M[INSTANCE_KINDS[int(k)]][1]
+                     for k in world.inst_kind[where]])
+    keep = pf.densest_group(xyz, area, HERD_GROUP_M)
+    pts, areas, tall = [], [], []
+    fowl = FORM_SIZE[duck_form(str(spec.get("text", "")))]  # a swan is twice a duck's size
+    for k in keep:
+        kind = INSTANCE_KINDS[int(world.inst_kind[where[k]])]
+        length, height = ANIMAL_SIZE_M[kind]
+        s = float(world.inst_scale[where[k]]) * (fowl if kind == "duck" else 1.0)
+        yaw = float(world.inst_yaw[where[k]])
+        fwd = np.array([math.cos(yaw), math.sin(yaw), 0.0]) * 0.45 * length * s
+        body = xyz[k] + (0.0, 0.0, 0.6 * height * s)
+        pts += [body, body + fwd, body - fwd, xyz[k] + (0.0, 0.0, 0.95 * height * s), xyz[k] + (0.0, 0.0, 0.1)]
+        areas += [length * height * s * s / 5.0] * 5
+        tall.append(height * s)
+    pts_a = np.array(pts)
+    lo, hi = pts_a.min(axis=0), pts_a.max(axis=0)
+    counts = {INSTANCE_KINDS[int(k)]: int((world.inst_kind[where[keep]] == k).sum()) for k in sorted(set(
+        world.inst_kind[where[keep]].tolist()))}
+    label = "the " + " and ".join(f"{n} {_plural(kind, n)}" if n > 1 else kind for kind, n in counts.items())
+    ground = float(lo[2])
+    height = float(np.median(tall))
+    return [Subject(kind="animals", label=label, centre=np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2,
+                                                                 ground + 0.6 * height]),
+                    width_m=float(max(hi[0] - lo[0], hi[1] - lo[1]) + 1.0), height_m=height, points=pts_a,
+                    area_m2=np.array(areas), named=bool(spec.get("animals")) or not spec)]
+
+
+def _plural(kind: str, n: int) -> str:
+    if n == 1 or kind in ("sheep", "deer"):
+        return kind
+    return {"goose": "geese"}.get(kind, kind + "s")
 
 
 def _vehicle_group(xyz: np.ndarray, best: int, corners: np.ndarray, yaw: np.ndarray) -> np.ndarray:
@@ -405,12 +466,30 @@ def _props(world: WorldState, spec: dict) -> list[Subject]:
     xyz, area = pf.prop_points(world, names)
     if not len(xyz):
         return []
+    normals = np.full((len(xyz), 3), np.nan)
+    worded = _rock_by_word(spec)
     if "rocks" in names:  # rock faces of the terrain show rock as well as boulders do
         faces, cell = _rock_faces(world)
         xyz, area = np.concatenate([xyz, faces]), np.concatenate([area, np.full(len(faces), cell)])
+        normals = np.concatenate([normals, ground_normals(world, faces[:, :2]) if worded
+                                  else np.full((len(faces), 3), np.nan)])
     label = "the " + " and ".join(names)
     return [Subject(kind="props", label=label, centre=xyz.mean(axis=0), width_m=1.0, height_m=1.0, points=xyz,
-                    area_m2=area)]
+                    area_m2=area, normals=normals, rock_named=worded and "rocks" in names)]
+
+
+def _rock_by_word(spec: dict) -> bool:
+    """Whether the prompt names rock by a word of its own ("a rocky coast"), not only by its landform's rocks."""
+    return any(m.get("concept") == "rocks" and m.get("source") == "word" and not m.get("negated")
+               for m in spec.get("matches") or [])
+
+
+def ground_normals(world: WorldState, xy: np.ndarray, step_m: float = 4.0) -> np.ndarray:
+    """Unit normals (N x 3) of the terrain at `xy` (N x 2 metres), from heights `step_m` either side."""
+    dx = (heights_at(world, xy + (step_m, 0.0)) - heights_at(world, xy - (step_m, 0.0))) / (2 * step_m)
+    dy = (heights_at(world, xy + (0.0, step_m)) - heights_at(world, xy - (0.0, step_m))) / (2 * step_m)
+    n = np.column_stack([-dx, -dy, np.ones(len(xy))])
+    return n / np.linalg.norm(n, axis=1, keepdims=True)
 
 
 def _promoted(world: WorldState, found: list[Subject]) -> Subject:
@@ -531,9 +610,12 @@ class _Candidate:
 
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
-_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3), "props": (0.1, 0.45)}
+_FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3), "props": (0.1, 0.45),
+         "animals": (0.1, 0.5)}
 #: the frame height share a slender structure (much taller than wide) should span instead
 SLENDER_FILL = 0.17
+#: an animal of a framed herd spans at least this share of the frame's height (bench/adherence.py reads 0.03)
+ANIMAL_MIN_H = 0.06
 
 
 def establishing_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal_mm: float = 28.0,
@@ -552,12 +634,25 @@ def frame_shot(world: WorldState, *, width: int = 1280, height: int = 720, focal
     found = subjects(world)
     primary = _promoted(world, found)
     others = _secondaries(found, primary)
-    if primary.kind == "structure" and primary.label.startswith("the highrise"):
+    if primary.kind == "structure" and primary.label.startswith("the highrise") and \
+            not asks_for_drone(world.spec or {}):  # "a drone shot over the city": its skyline from the air
         street = street_level_shot(world, primary, lens)
         if street is not None:
             return street
+    if primary.kind == "road":  # "a path between two hills": from the road, the rises on both sides
+        between = between_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+        if between is not None:
+            return Framing(camera=between[0], subject=primary, note=between[1])
+    if primary.kind == "structure":  # "a narrow alley between old houses": from inside the lane
+        inside = alley_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+        if inside is not None:
+            return Framing(camera=inside[0], subject=primary, note=f"{inside[1]} ({primary.label})")
     if primary.kind == "product" and sd.is_studio(world):
         return _studio_shot(world, primary, lens, product_side)
+    if primary.kind in ("water", "landscape"):  # "the bay", "a cove": out over its basin, through its mouth
+        bay = bay_view(world, width=width, height=height, focal_mm=focal_mm, sensor_mm=sensor_mm)
+        if bay is not None:
+            return Framing(camera=bay[0], subject=primary, note=bay[1])
     if primary.kind in ("water", "landscape") and wants_beach(world):
         beach = _beach_framing(world, primary, lens)
         if beach is not None:
@@ -744,7 +839,8 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
                squeezed: float, seen: np.ndarray, weight: np.ndarray, penalty: float, lift: float = 0.0) -> _Candidate:
     cam = _aim(world, pos, scene.pool[0], off, lens, lift)
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
-    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {})
+    score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {}) \
+        + animal_size_fit(scene.pool[0], cam)
     hidden = covered(scene.trees, cam, scene.pool[0]) if scene.pool[0].kind in COVER_KINDS else 0.0
     return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty - cover_cost(hidden), shares=shares,
                       place=place, squeezed=squeezed, rise=rise, dist=dist, blocked=penalty, hidden=hidden)
@@ -805,6 +901,22 @@ def vehicle_view_fit(s: Subject, cam: Camera, spec: dict) -> float:
     return angle + low + HERO_SIZE_WEIGHT * _hero_size(s, cam)
 
 
+#: what animals large in the frame are worth: full when one spans ANIMAL_HERO_H of the frame's height, none at
+#: ANIMAL_MIN_H / 2
+ANIMAL_SIZE_WEIGHT, ANIMAL_HERO_H = 1.5, 0.14
+
+
+def animal_size_fit(s: Subject, cam: Camera) -> float:
+    """0..ANIMAL_SIZE_WEIGHT: how near one animal of a framed herd (its typical height, at the herd's middle)
+    comes to a height that reads; 0 for any other subject."""
+    if s.kind != "animals":
+        return 0.0
+    dist = float(np.linalg.norm(np.asarray(cam.position, np.float64) - s.centre)) + 1e-6
+    share = s.height_m * cam.focal_px / dist / cam.height
+    lo = ANIMAL_MIN_H / 2.0
+    return ANIMAL_SIZE_WEIGHT * float(np.clip((share - lo) / (ANIMAL_HERO_H - lo), 0.0, 1.0))
+
+
 DRONE_WORDS = ("drone", "aerial", "from above", "bird's eye", "birds eye", "overhead", "helicopter")
 
 
@@ -845,7 +957,7 @@ def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
     near = (kinds[k] > 0) & (np.hypot(xyz[:, 0] - s.centre[0], xyz[:, 1] - s.centre[1]) < reach + 15.0)
     sc = world.inst_scale[near].astype(np.float64)
     rows = [np.column_stack([xyz[near], radius[k[near]] * sc, xyz[near, 2] + kinds[k[near]] * sc, crown[k[near]]])]
-    if s.kind in ("product", "vehicle"):  # buildings stand in the way of a small subject (a big one is them)
+    if s.kind in ("product", "vehicle", "animals"):  # buildings stand in the way of a small subject
         rows.append(buildings(world))
     return np.concatenate(rows)
 
@@ -1010,6 +1122,12 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
     if s.kind == "vehicle":
         d = s.width_m * lens.f_px / lens.width
         return [d / 0.4, d / 0.22, d / 0.1], (0.04, 0.12, 0.3, 0.5)
+    if s.kind == "animals":  # the herd across half the frame, each animal tall enough to read, from eye level
+        d = float(np.clip(s.width_m * lens.f_px / (0.55 * lens.width), 5.0 * s.height_m,
+                          s.height_m * lens.f_px / (ANIMAL_MIN_H * lens.height)))
+        if asks_for_drone(world.spec or {}):  # "a drone shot of cattle crossing a river": from the air
+            return [1.2 * d, 1.8 * d], (0.45, 0.8)
+        return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18, 0.3)
     if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
@@ -1044,7 +1162,7 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
     else:
         bearings = [2.0 * math.pi * k / 12.0 for k in range(12)]
     size, out = world.size_m, []
-    low = s.kind in ("product", "vehicle")
+    low = s.kind in ("product", "vehicle", "animals")
     for dist in dists:
         for b in bearings:
             want = s.centre[:2] + dist * np.array([math.cos(b), math.sin(b)])
@@ -1056,10 +1174,15 @@ def _positions(world: WorldState, s: Subject, lens: _Lens,
             if s.kind == "product":  # never under what it stands on (a rock under a packshot's hero)
                 floor = max(floor, float(s.centre[2]) - 0.5 * s.height_m)
             for rise in rises:
-                clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else 1.2 if low else 6.0
+                clear = float(np.clip(0.6 * s.height_m, 0.03, 0.35)) if s.kind == "product" else \
+                    EYE_M if s.kind == "animals" else 1.2 if low else 6.0
                 z = max(s.centre[2] + rise * flat, floor + clear)
                 out.append((np.array([xy[0], xy[1], z]), dist, rise, squeezed))
     return out + (on_the_road(world, s) if s.kind == "vehicle" else [])
+
+
+#: a camera over a herd stands at least at a person's eye height
+EYE_M = 1.6
 
 
 #: a camera car's places on the road ahead of and behind the framed vehicle: metres along the road, the heights
@@ -1179,6 +1302,11 @@ def _weights(pool: list[Subject], pts: np.ndarray, owner: np.ndarray, pos: np.nd
     dist = np.maximum(np.linalg.norm(rel, axis=1), 1e-6)
     flat = np.array([s.flat for s in pool])[owner]
     facing = np.where(flat, np.abs(rel[:, 2]) / dist, 0.8)
+    normals = np.concatenate([s.normals if s.normals is not None else np.full((len(s.points), 3), np.nan)
+                              for s in pool])
+    lying = np.isfinite(normals[:, 0])
+    if lying.any():  # ground seen at its own slant: a rock face turned towards the camera, a ledge edge-on
+        facing[lying] = np.clip(-np.sum(normals[lying] * rel[lying], axis=1) / dist[lying], 0.0, 1.0)
     area = np.concatenate([s.area_m2 for s in pool])
     return area * (lens.f_px / dist) ** 2 * facing / (lens.width * lens.height)
 
@@ -1195,7 +1323,7 @@ def _score(world: WorldState, cam: Camera, pool: list[Subject], pts: np.ndarray,
     mine = owner == 0
     score = _primary_score(pool[0], cam, uv[mine], inside[mine], seen[mine], float(share[0]))
     for k, s in enumerate(pool[1:], start=1):
-        need = READABLE_SHARE[s.kind]
+        need = _need(s)
         score += SETTING_WEIGHT.get(s.kind, 2.0) * min(share[k] / need, 1.0) + 0.3 * min(share[k] / (4 * need), 1.0)
     return score + _light(world, cam, sun, pool[0]), shares, place
 
@@ -1221,8 +1349,13 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
                 - 6.0 * (1.0 - float(seen[inside].mean())))
     if s.kind == "landscape":
         return 0.0
-    need = READABLE_SHARE[s.kind]
+    need = _need(s)
     return 3.0 * min(share / need, 1.0) + 0.5 * min(share / (4 * need), 1.0)
+
+
+def _need(s: Subject) -> float:
+    """The estimated share of the frame at which a subject reads."""
+    return ROCK_SHARE if s.rock_named else READABLE_SHARE[s.kind]
 
 
 def _light(world: WorldState, cam: Camera, sun: np.ndarray, s: Subject) -> float:
@@ -1296,13 +1429,14 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
     base = s.centre[2] - 0.5 * s.height_m
     height = cam.position[2] - base
     dist = float(np.linalg.norm(np.asarray(cam.position) - s.centre))
-    if s.kind in ("product", "vehicle") and height < max(2.5, 1.5 * s.height_m):
+    if s.kind in ("product", "vehicle", "animals") and height < max(2.5, 1.5 * s.height_m):
         how = "at eye level"
     elif s.kind != "landscape" and (height < 20.0 or height < 0.25 * dist):
         how = "from a low rise"
     else:
         how = "from the air"
     why = {"product": "an imported product comes first", "vehicle": "the prompt names a vehicle",
+           "animals": "the prompt names them",
            "structure": "the prompt names it", "road": "the prompt names a road",
            "water": "the prompt names it", "outcrop": "the prompt names it",
            "landscape": "nothing more specific is named",

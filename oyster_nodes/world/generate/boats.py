@@ -10,6 +10,7 @@ words that named them ("three fishing boats and a ferry"), their count from spec
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +174,12 @@ class Water:
         depth = np.where(np.isfinite(lv), lv - self.h[i, j], 0.0)
         return lv, depth
 
+    def h_at(self, xy: np.ndarray) -> float:
+        """The ground's height at a point (nearest cell)."""
+        n = self.h.shape[0]
+        j, i = (int(np.clip(round(float(v) / self.cell_m), 0, n - 1)) for v in xy)
+        return float(self.h[i, j])
+
     def coarse_xy(self, ii: np.ndarray, jj: np.ndarray) -> np.ndarray:
         m = self.stride * self.cell_m
         return np.column_stack([jj * m, ii * m]).astype(np.float64)
@@ -325,9 +332,53 @@ def _anchorages(water: Water, kind: BoatKind, scale: float, near: np.ndarray, rn
     return [(float(xy[o, 0]), float(xy[o, 1]), float(a)) for o, a in zip(order, yaw, strict=True)]
 
 
+#: words that put a small boat on the shore instead of the water ("a rowing boat pulled up on a pebble shore")
+ASHORE = re.compile(r"\b(?:(?:pulled|drawn|hauled|dragged) up|beached|ashore|aground|stranded|"
+                    r"(?:lying|resting|sitting|upturned|overturned) on|"
+                    r"on the (?:shore|beach|shingle|sand|pebbles|bank|lakeshore|strand|foreshore))\b")
+#: the boat kinds a person pulls up a beach
+BEACHABLE = ("rowboat", "motorboat")
+#: a beached boat lists this much (radians) onto its bilge; its keel this far (share of its length) up the shore
+#: from the waterline; no steeper ground than this (rise over run) under it
+BEACHED_ROLL, BEACHED_UP, BEACHED_SLOPE = 0.2, 0.45, 0.3
+
+
+def asks_ashore(spec: WorldSpec) -> bool:
+    """Whether the prompt puts its boat on the shore."""
+    return bool(ASHORE.search(spec.text.lower()))
+
+
+def _ashore(water: Water, kind: BoatKind, scale: float, near: np.ndarray,
+            rng: np.random.Generator) -> list[tuple[float, float, float, float, float]]:
+    """Places on dry gentle ground at the water's edge nearest `near`, the bow up the shore and the stern at the
+    waterline: (x, y, yaw, ground z, pitch) nearest first."""
+    length = kind.length * scale
+    m = water.stride * water.cell_m
+    ii, jj = np.nonzero(~water.wet_c & (water.water_dist_c > 0) & (water.water_dist_c <= 1.5 * m))
+    if not len(ii):
+        return []
+    edge = water.coarse_xy(ii, jj)
+    out_xy = -water.out_c[:, ii, jj].T  # from the water up the land
+    xy = edge + out_xy * (BEACHED_UP * length)
+    order = np.argsort(np.hypot(*(xy - near).T) + rng.uniform(0.0, 6.0, len(xy)), kind="stable")[:200]
+    spots = []
+    for o in order:
+        bow, stern = xy[o] + out_xy[o] * length / 2, xy[o] - out_xy[o] * length / 2
+        zb, zs, zc = (float(water.h_at(p)) for p in (bow, stern, xy[o]))
+        lv, _ = water.at(np.array([bow, xy[o]]))
+        if np.isfinite(lv).any() or abs(zb - zs) > BEACHED_SLOPE * length:
+            continue
+        spots.append((float(xy[o, 0]), float(xy[o, 1]), math.atan2(out_xy[o, 1], out_xy[o, 0]), zc,
+                      math.atan2(zb - zs, length)))
+    far = np.hypot(*(np.array([p[:2] for p in spots]).reshape(-1, 2) - near).T)
+    return [spots[k] for k in np.argsort([abs(p[4]) + f / 400.0 for p, f in zip(spots, far, strict=True)],
+                                         kind="stable")]  # the gentlest shore near there
+
+
 def place_boats(water: Water, plan: list[str], piers: list[Structure], taken: list[np.ndarray],
-                near: np.ndarray, paint: str, rng: np.random.Generator) -> list[Structure]:
-    """The boats of `plan`, moored along the piers first (all but ferries), then at anchor near `near`."""
+                near: np.ndarray, paint: str, rng: np.random.Generator, *, ashore: bool = False) -> list[Structure]:
+    """The boats of `plan`, moored along the piers first (all but ferries), then at anchor near `near`; with
+    `ashore` the first small one is pulled up on the shore nearest `near` instead, listing on its bilge."""
     out: list[Structure] = []
     placed: list[np.ndarray] = []
     wind = float(rng.uniform(-math.pi, math.pi))
@@ -336,6 +387,19 @@ def place_boats(water: Water, plan: list[str], piers: list[Structure], taken: li
         kind = BOAT_KINDS[name]
         scale = float(rng.uniform(0.9, 1.1))
         rgb = BOAT_PAINT.get(paint) or kind.hulls[int(rng.integers(len(kind.hulls)))]
+        if ashore and name in BEACHABLE:
+            ashore = False
+            beached = next(((x, y, yaw, z, pitch) for x, y, yaw, z, pitch in _ashore(water, kind, scale, near, rng)
+                            if not any(overlaps(_corners(x, y, yaw, kind.length * scale, kind.beam * scale), o,
+                                                PIER_GAP_M) for o in taken)), None)
+            if beached is not None:
+                x, y, yaw, z, pitch = beached
+                counters[name] = counters.get(name, 0) + 1
+                boat = _boat(name, counters[name], x, y, z + 0.6 * kind.depth * scale, yaw, scale, rgb)
+                boat.roll, boat.pitch = BEACHED_ROLL, round(pitch, 5)
+                out.append(boat)
+                placed.append(_corners(x, y, yaw, kind.length * scale, kind.beam * scale))
+                continue
         spots = ([] if name == "ferry" else _moorings(piers, kind, scale)) + _anchorages(water, kind, scale, near,
                                                                                         rng, wind)
         for x, y, yaw in spots:
@@ -365,7 +429,8 @@ def harbour_and_boats(h: np.ndarray, water_hw: np.ndarray, structures: list[Stru
     piers = [s for s in built if s.kind == "pier"]
     taken = [_corners(s.x, s.y, s.yaw, s.w, s.d) for s in built + structures if s.kind != "waterfall"]
     near = np.array([piers[0].x, piers[0].y]) if piers else _water_near(water, target)
-    return built + place_boats(water, plan, piers, taken, near, spec.modifiers.get("boat", ""), rng)
+    return built + place_boats(water, plan, piers, taken, near, spec.modifiers.get("boat", ""), rng,
+                               ashore=asks_ashore(spec))
 
 
 def _water_near(water: Water, target: np.ndarray) -> np.ndarray:

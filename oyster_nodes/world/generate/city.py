@@ -31,6 +31,14 @@ FACADES: tuple[tuple[float, float, float], ...] = (
     (0.62, 0.62, 0.6), (0.78, 0.75, 0.68), (0.52, 0.3, 0.22), (0.25, 0.3, 0.36), (0.7, 0.6, 0.45),
 )
 
+#: a futuristic city's curtain walls (sRGB; each dark and blue enough to read as glass, meshes.facade_style), one
+#: per FACADES entry (the same draw picks either), its towers this many times taller (and this many storeys more),
+#: on lots this much narrower each side (m): slender towers with room between them
+GLASS_FACADES: tuple[tuple[float, float, float], ...] = (
+    (0.2, 0.27, 0.34), (0.26, 0.32, 0.4), (0.16, 0.22, 0.3), (0.3, 0.35, 0.41), (0.22, 0.3, 0.33),
+)
+FUTURE_TALLER, FUTURE_STOREYS, FUTURE_SETBACK_M = 1.7, 6, 3.0
+
 
 @dataclass(kw_only=True, slots=True)
 class City:
@@ -73,8 +81,10 @@ def city_site(site: Site, span: float, rng: np.random.Generator) -> tuple[float,
 
 
 def build_city(h: np.ndarray, road_mask: np.ndarray, site: Site, rng: np.random.Generator, *, cell_m: float,
-               size_m: float, level_hw: np.ndarray, index: int = 1) -> City:
-    """Lay out one city on `h` (levelled and carved in place); nothing when no place holds it."""
+               size_m: float, level_hw: np.ndarray, index: int = 1, futuristic: bool = False) -> City:
+    """Lay out one city on `h` (levelled and carved in place); nothing when no place holds it. A futuristic one
+    ("a futuristic city") has taller, slimmer towers of glass (material "glass": meshes.py draws them sleek,
+    their edges lit); its layout and random draws are the plain city's."""
     blocks = blocks_for(size_m)
     pitch = BLOCK_M + STREET_M
     span = blocks * pitch + STREET_M
@@ -115,11 +125,15 @@ def build_city(h: np.ndarray, road_mask: np.ndarray, site: Site, rng: np.random.
                 storeys = int(2 + rng.integers(0, 3) + round(downtown * rng.uniform(4.0, 22.0)))
                 x, y = world(u, v)
                 counter += 1
+                facade = int(rng.integers(0, len(FACADES)))
+                trim = 3.0 + (2 * FUTURE_SETBACK_M if futuristic else 0.0)
+                if futuristic:
+                    storeys = int(storeys * FUTURE_TALLER) + FUTURE_STOREYS
                 city.buildings.append(Structure(
                     id=f"highrise-{counter}", kind="highrise", x=round(x, 3), y=round(y, 3), z=round(level, 3),
-                    yaw=round(yaw, 5), w=round(lw * BLOCK_M - 3.0, 3), d=round(ld * BLOCK_M - 3.0, 3),
-                    h=round(storeys * STOREY_M + 1.2, 3), color=FACADES[int(rng.integers(0, len(FACADES)))],
-                    roof="flat", material="concrete", village=index))
+                    yaw=round(yaw, 5), w=round(lw * BLOCK_M - trim, 3), d=round(ld * BLOCK_M - trim, 3),
+                    h=round(storeys * STOREY_M + 1.2, 3), color=(GLASS_FACADES if futuristic else FACADES)[facade],
+                    roof="flat", material="glass" if futuristic else "concrete", village=index))
     return city
 
 

@@ -290,6 +290,8 @@ def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
     return out + choose_sites(site, kind, count - len(out), rng, relations) if len(out) < count else out
 
 
+#: relation objects that are water: a village stands by the water its houses are asked by
+BY_WATER = ("lake", "river", "ocean", "coast", "island", "waterfall")
 #: a village's centre lies within this many metres of a landmark the prompt names with it
 VILLAGE_LANDMARKS, LANDMARK_REACH_M = ("windmill", "lighthouse", "tower"), 160.0
 
@@ -326,6 +328,9 @@ def place_structures(
     landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):
         own = [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
+        # "a lakeside town with houses along the shore": the houses by the water are the town's, it stands there
+        own = own or [r | {"subject": "ruins"} for r in relations if r["subject"] == dwelling
+                      and r["object"] in BY_WATER]
         # "a farming village with a windmill", "a fishing town with a lighthouse": the village round its landmark
         near = (landmarks[v].x, landmarks[v].y, LANDMARK_REACH_M) if v < len(landmarks) else None
         centres = choose_sites(site, "ruins", 1, rng, own, near=near, tries=1024) if near else []

@@ -164,6 +164,14 @@ def apply_shore(h: np.ndarray, shore: str, rng: np.random.Generator, n: int, cli
         mask = F32(1.0) - _smoothstep(0.17, 0.36, r)
         hills = (fbm(rng, n, 4, 4) + F32(1.0)) * F32(14.0) + F32(10.0)
         land = land + hills * (F32(1.0) - _smoothstep(0.02, 0.26, r)) ** F32(1.5)  # gentle inland hills
+    elif shore == "bay":
+        side = int(rng.integers(0, 4))
+        coord = np.broadcast_to((x, F32(1.0) - x, y, F32(1.0) - y)[side], (n, n))
+        mask = _bay_land(coord, np.broadcast_to((y, y, x, x)[side], (n, n)), warp, float(rng.uniform(-0.06, 0.06)))
+        if cliffs:  # a fjord, a cliff-girt cove: the land stands high and drops steeply into the water
+            top = F32(25.0) + (fbm(rng, n, 6, 3) + F32(1.0)) * F32(10.0)
+            land = land + top * _smoothstep(0.05, 0.5, mask)
+            mask = _smoothstep(0.0, 0.3, mask)
     else:
         side = int(rng.integers(0, 4))
         coord = (x, F32(1.0) - x, y, F32(1.0) - y)[side] + warp
@@ -177,6 +185,24 @@ def apply_shore(h: np.ndarray, shore: str, rng: np.random.Generator, n: int, cli
     sea_floor = depth * (F32(1.0) - mask) ** F32(1.6 if shore == "island" else 1.0)
     rise = F32(1.5 if shore == "island" else 0.7)  # islands: land climbs slowly from a long beach
     return _beach_shelf(land * mask**rise + sea_floor + F32(2.0) * mask - F32(1.0))
+
+
+#: a bay (shares of the world's side): its basin's middle this far in from the sea's border, the basin's half-length
+#: inland and half-width along the coast (longer than wide: from its back the shores on both sides show), the
+#: half-width of its mouth, and the strip of open sea along that border beyond the mouth
+BAY_AT, BAY_LONG, BAY_WIDE, BAY_MOUTH, BAY_OPEN = 0.42, 0.24, 0.14, 0.085, 0.07
+
+
+def _bay_land(coord: np.ndarray, along: np.ndarray, warp: np.ndarray, shift: float) -> np.ndarray:
+    """0..1 land mask of a bay: a long basin of water inside the land, open to the sea on one side through a
+    narrower mouth between two headlands (land on three sides of the water); `coord` runs in from the sea's
+    border, `along` beside it."""
+    across = along - F32(0.5 + shift)
+    basin = (np.sqrt(((coord - F32(BAY_AT)) / F32(BAY_LONG)) ** 2 + (across / F32(BAY_WIDE)) ** 2) - F32(1.0)) \
+        * F32(BAY_WIDE)
+    mouth = np.maximum(np.abs(across) - F32(BAY_MOUTH), coord - F32(BAY_AT))
+    d = np.minimum(np.minimum(basin, mouth), coord - F32(BAY_OPEN)) + warp * F32(0.5)
+    return _smoothstep(0.0, 0.09, d)
 
 
 def _beach_shelf(h: np.ndarray, reach_m: float = 6.0) -> np.ndarray:

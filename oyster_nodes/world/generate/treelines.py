@@ -53,6 +53,9 @@ def lined(spec_relations: list[dict[str, str]]) -> list[tuple[str, str]]:
 #: a named building with fewer of the named trees than GROVE_MIN within GROVE_RING_M[1] gets a grove of
 #: GROVE_TREES trees in that ring around it
 GROVE_MIN, GROVE_TREES, GROVE_RING_M = 8, 18, (10.0, 50.0)
+#: a landmark on high ground (a watchtower on a ridge, a lighthouse) gets a larger grove: its slopes hide half
+LANDMARK_GROVE = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins")
+LANDMARK_GROVE_MIN, LANDMARK_GROVE_TREES, LANDMARK_GROVE_RING_M = 12, 32, (9.0, 55.0)
 #: the building a grove stands around: the first named kind of these that the world holds
 GROVE_AT = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "cabin", "house", "barn")
 
@@ -120,17 +123,19 @@ def _asked(spec: dict) -> set[str]:
 def _grove(kind: str, host: Structure, inst: dict[str, np.ndarray], g: Ground, rng: np.random.Generator,
            taken: np.ndarray) -> np.ndarray:
     """GROVE_TREES trees of `kind` in a ring around the building, unless it has GROVE_MIN of them near already."""
+    least, trees, ring = (LANDMARK_GROVE_MIN, LANDMARK_GROVE_TREES, LANDMARK_GROVE_RING_M) \
+        if host.kind in LANDMARK_GROVE else (GROVE_MIN, GROVE_TREES, GROVE_RING_M)
     mine = inst["inst_kind"] == KIND[kind]
     gap = np.hypot(*(inst["inst_xyz"][mine, :2].astype(np.float64) - (host.x, host.y)).T)
-    if int((gap < GROVE_RING_M[1]).sum()) >= GROVE_MIN:
+    if int((gap < ring[1]).sum()) >= least:
         return np.zeros((0, 2))
-    n = 16 * GROVE_TREES
+    n = 16 * trees
     angle = rng.uniform(0, 2 * np.pi, n)
-    radius = GROVE_RING_M[0] + (GROVE_RING_M[1] - GROVE_RING_M[0]) * np.sqrt(rng.random(n))
+    radius = ring[0] + (ring[1] - ring[0]) * np.sqrt(rng.random(n))
     xy = np.column_stack([host.x + radius * np.cos(angle), host.y + radius * np.sin(angle)])
     out: list[np.ndarray] = []
     for p in _standable(xy, g, taken, rng, GROVE_SLOPE):  # one by one, so the grove's own trees keep apart
-        if len(out) >= GROVE_TREES:
+        if len(out) >= trees:
             break
         if all(math.hypot(*(p - q)) >= CLEAR_M * 1.5 for q in out):
             out.append(p)

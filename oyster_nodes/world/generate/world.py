@@ -23,9 +23,12 @@ from ..prompt.spec import WorldSpec
 from ..state.records import Env, Route, Structure
 from ..state.sky import build_env
 from ..state.world_state import INSTANCE_KINDS, WorldState
+from . import alley as al
 from . import boats as bt
 from . import city as cy
 from . import crops as cp
+from . import flanks as fl
+from . import herds as hd
 from . import outcrops as oc
 from . import props as pp
 from . import riverside as rv
@@ -72,6 +75,8 @@ _STAGES = (
     "swamp",
     "treelines",
     "crops",
+    "herds",
+    "alley",
 )
 
 Progress = Callable[[float, str], None]
@@ -153,14 +158,27 @@ def generate_world(
     city = cy.City()
     if spec.structures.get("city"):
         city = cy.build_city(h, road_mask, site, stage_rng(seed, "city"), cell_m=cfg.cell_m, size_m=cfg.size_m,
-                             level_hw=level)
+                             level_hw=level, futuristic=spec.modifiers.get("building") == "futuristic")
         if city.buildings:
             site.taken.append((*city.centre, 0.75 * cy.blocks_for(cfg.size_m) * (cy.BLOCK_M + cy.STREET_M)))
+    alley = al.Alley()
+    if al.wants_alley(spec):  # "a narrow alley between old houses": the dwellings line a lane (alley.py)
+        alley = al.build_alley(h, road_mask, site, stage_rng(seed, "alley"), cell_m=cfg.cell_m, level_hw=level)
+        if alley.houses:
+            site.taken.append((*alley.centre, 0.6 * al.LANE_M + 12.0))
+    wanted = {k: v for k, v in spec.structures.items() if not alley.houses or k not in al.DWELLINGS}
     rng_s = stage_rng(seed, "structures")
-    structures = st.place_structures(h, site, spec.structures, rv.implied_relations(spec), rng_s)
+    structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s)
     verge = np.zeros((n, n), bool)
-    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg,
-                            extra=[city.centre] if city.buildings else [], verge=verge)
+    extra = [city.centre] if city.buildings else []
+    extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads
+    paths, bridges = _roads(h, road_mask, level, site, structures, spec, seed, cfg, extra=extra, verge=verge) \
+        if not alley.houses or structures else ([], [])
+    if alley.houses:
+        paths.append(Route(id="alley-1", kind="road", width_m=al.CARRIAGEWAY_M, points_n3=alley.lane))
+        structures += alley.houses
+    # "a path between two hills": the rises raised either side of the road (flanks.py)
+    fl.raise_flanks(h, paths, spec.text, spec.terrain, cell_m=cfg.cell_m, road_hw=road_mask, wet_hw=np.isfinite(level))
     paths += [Route(id=f"street-{k + 1}", kind="road", width_m=cy.CARRIAGEWAY_M, points_n3=pts)
               for k, pts in enumerate(city.streets)]
     structures += city.buildings
@@ -216,6 +234,7 @@ def generate_world(
     inst = _clear_verge(inst, verge, cfg.cell_m)
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
+    inst = hd.add_herds(inst, ground, water_hw, structures, spec.to_dict(), stage_rng(seed, "herds"), cfg.size_m)
     report(1.0, "done")
     world = WorldState(
         seed=seed,
@@ -239,6 +258,18 @@ PRECIPITATION_SCALE = {"heavy": 1.8, "light": 0.5}
 FOG_SCALE = {"heavy": 2.0, "light": 0.5}
 #: a blizzard's sky: the light its clouds let through, times the snow's own
 BLIZZARD_SKY = 0.38
+#: and its air: thick with snow lit from every side (the white ground below too), so it is lighter than the
+#: sky (BLIZZARD_AIR times the snow's own fog colour) and BLIZZARD_FOG times as dense (far rocks grey out
+#: into the fall instead of standing black)
+BLIZZARD_AIR, BLIZZARD_FOG = 0.34, 3.0
+#: the light on the ground under it over what its dark sky alone would give (env extra "skylight_gain"): the
+#: dark grey seen is the cloud wall; the snow-filled air lights the ground from every side, so the ground
+#: stays white under the dark sky (a whiteout, not a grey dusk)
+BLIZZARD_SKYLIGHT = 2.0
+#: rain's strength in its sky and air: (sky and fog light, fog density, sunlight) times the rain's own, and
+#: how wet the ground is (rain's own: 0.85). A drizzle falls from thinner cloud (a paler sky, clearer air: the
+#: far shore still reads) on damp ground; a downpour from a darker one, through a thicker veil, on ground awash
+RAIN_AIR = {"light": (1.4, 0.5, 1.6, 0.5), "heavy": (0.8, 1.4, 0.8, 1.0)}
 #: sRGB deep-water colours a water modifier asks for (env "water_color"; the renderer's default otherwise)
 WATER_SRGB = {
     "dark": (0.02, 0.04, 0.05), "clear": (0.05, 0.3, 0.34), "turquoise": (0.04, 0.42, 0.45),
@@ -322,6 +353,8 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = dataclasses.replace(env, fog_density=round(env.fog_density * fog, 6))
     if spec.weather == "snow" and spec.modifiers.get("precipitation") == "heavy":
         env = _blizzard(env)
+    if spec.weather == "rain" and spec.modifiers.get("precipitation") in RAIN_AIR:
+        env = _rain_air(env, *RAIN_AIR[spec.modifiers["precipitation"]])
     if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
         env = dataclasses.replace(env, wetness=WET_GROUND)
     return _mist_of_words(env, spec)
@@ -342,6 +375,18 @@ def _mist_of_words(env: Env, spec: WorldSpec) -> Env:
     return dataclasses.replace(env, fog_height_m=min(env.fog_height_m or MIST_H, MIST_H))
 
 
+def _rain_air(env: Env, light: float, fog: float, sun: float, wet: float) -> Env:
+    """Light or heavy rain: its sky and fog lit `light` times the rain's own, its fog `fog` times as dense, its
+    sun `sun` times as strong (the rain's own where the env names none), the ground `wet` unless the env says."""
+    lit = {key: tuple(round(min(1.0, float(c) * light), 5) for c in getattr(env, key))
+           for key in ("sky_zenith", "sky_horizon", "fog_color") if getattr(env, key) is not None}
+    return dataclasses.replace(
+        env, **lit,
+        fog_density=round(env.fog_density * fog, 6) if env.fog_density is not None else None,
+        sun_intensity=round(env.sun_intensity * sun, 4) if env.sun_intensity is not None else None,
+        wetness=env.wetness if env.wetness is not None else wet)
+
+
 def _blizzard(env: Env) -> Env:
     """Heavy snow (a blizzard, a snowstorm): a storm's dark grey sky over the white ground, thick air, strong
     wind."""
@@ -349,13 +394,14 @@ def _blizzard(env: Env) -> Env:
     for key in ("sky_zenith", "sky_horizon", "fog_color"):
         colour = getattr(env, key)
         if colour is not None:
-            grey = sum(float(c) for c in colour) / 3.0 * BLIZZARD_SKY
+            grey = sum(float(c) for c in colour) / 3.0 * (BLIZZARD_AIR if key == "fog_color" else BLIZZARD_SKY)
             greys[key] = tuple(round(grey * tint, 5) for tint in (0.96, 0.98, 1.04))
     wind = env.wind
     if wind is not None:
         wind = dataclasses.replace(wind, speed_mps=max(wind.speed_mps or 0.0, 14.0))
-    fog = round(env.fog_density * 1.5, 6) if env.fog_density is not None else None
-    return dataclasses.replace(env, **greys, cloud_cover=1.0, fog_density=fog, wind=wind)
+    fog = round(env.fog_density * BLIZZARD_FOG, 6) if env.fog_density is not None else None
+    return dataclasses.replace(env, **greys, cloud_cover=1.0, fog_density=fog, wind=wind,
+                               extra={**env.extra, "skylight_gain": BLIZZARD_SKYLIGHT})
 
 
 def _water(
@@ -627,6 +673,8 @@ def _ground(
         beach = (sea_d < reach + noise * F32(14.0)) & (h < F32(sea_level) + rise) & (slope_hw < 0.45)
         material[beach & ~wet] = tr.MAT["sand"]
         moisture = np.maximum(moisture, np.exp(-sea_d / F32(70.0)).astype(F32))  # sea air: palms by the shore
+    if spec.modifiers.get("sand") == "pebble":  # "a pebble shore", "a shingle beach": stones, not sand
+        _pebble_shore(material, h, water_hw, slope_hw, noise, cfg.cell_m)
     material[road_mask] = tr.MAT["road"]
     blocked = wet | road_mask
     sc.mark_footprints(blocked, [s for s in structures if s.kind != "waterfall"], cfg.cell_m)
@@ -636,6 +684,25 @@ def _ground(
     return sc.Ground(
         cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
     )
+
+
+#: a pebble shore: how far (m) from the water's edge it reaches (plus up to half as much again by the noise), how
+#: high over the water (m), on ground no steeper than this (rise over run)
+PEBBLE_BAND_M, PEBBLE_RISE_M, PEBBLE_SLOPE = 10.0, 4.0, 0.9
+
+
+def _pebble_shore(material: np.ndarray, h: np.ndarray, water_hw: np.ndarray, slope_hw: np.ndarray,
+                  noise: np.ndarray, cell_m: float) -> None:
+    """The shore's sand, and a band of the land along any water, made gravel (in place): a beach of pebbles."""
+    wet = np.isfinite(water_hw)
+    if not wet.any():
+        return
+    material[material == tr.MAT["sand"]] = tr.MAT["gravel"]
+    dist, (ii, jj) = ndimage.distance_transform_edt(~wet, return_indices=True)
+    level = water_hw[ii, jj]
+    band = (~wet & (dist * cell_m < PEBBLE_BAND_M * (1.0 + 0.5 * noise)) & (h < level + F32(PEBBLE_RISE_M))
+            & (slope_hw < PEBBLE_SLOPE))
+    material[band] = tr.MAT["gravel"]
 
 
 def _dry_beds(g: sc.Ground, beds: list[Route], spec: WorldSpec) -> None:

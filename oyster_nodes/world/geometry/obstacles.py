@@ -23,6 +23,12 @@ SOLID_INSTANCES: dict[str, float] = {
     "crate": 0.8,
     "barrel": 0.6,
     "rock": 0.7,
+    # animals (a duck on the water is no obstacle)
+    "sheep": 0.5,
+    "cow": 0.8,
+    "horse": 0.8,
+    "goat": 0.45,
+    "deer": 0.6,
 }
 INSTANCE_TOP: dict[str, float] = {
     "conifer": 12.0,
@@ -36,6 +42,11 @@ INSTANCE_TOP: dict[str, float] = {
     "crate": 1.0,
     "barrel": 1.1,
     "rock": 0.9,
+    "sheep": 1.0,
+    "cow": 1.5,
+    "horse": 2.1,
+    "goat": 1.1,
+    "deer": 1.6,
 }
 
 

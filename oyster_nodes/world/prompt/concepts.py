@@ -21,6 +21,7 @@ CATEGORIES: tuple[str, ...] = (
     "season",
     "mood",
     "palette",
+    "animal",
 )
 
 
@@ -90,7 +91,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "shore",
         "coast",
         "coast,coastal,shore,beach,seaside,seashore,cove,bay,shoreline,cliffside,harbour,harbor,port,fjord,"
-        "headland,waterfront,quay,marina,wharf,fishing harbour,fishing port",
+        "headland,waterfront,quay,marina,wharf,fishing harbour,fishing port,inlet,gulf",
         "sea coast with a sandy beach and the shoreline",
     ),
     _c("shore", "island", "island,isle,atoll,archipelago,islet", "small island surrounded by the ocean"),
@@ -321,6 +322,17 @@ CONCEPTS: tuple[Concept, ...] = (
         "monochrome,black and white,noir,greyscale,grayscale",
         "black and white monochrome",
     ),
+    # animals (prompt/animalwords.py reads their counts and coats; generate/herds.py places them)
+    _c("animal", "sheep", "sheep,lamb,lambs,ewe,ram", "a flock of sheep grazing", countable=True),
+    _c("animal", "cattle", "cow,cattle,bull,calf,calves,ox,oxen,heifer,steer,bullock,bison,buffalo,yak,longhorn",
+       "a herd of cows grazing in a pasture", countable=True),
+    _c("animal", "horses", "horse,pony,foal,mare,stallion,colt,mustang,steed,bronco", "horses in a paddock",
+       countable=True),
+    _c("animal", "goats", "goat,billy goat,nanny goat,ibex", "goats on a rocky slope", countable=True),
+    _c("animal", "deer", "deer,stag,doe,fawn,reindeer,elk,moose,roe deer,red deer,fallow deer",
+       "deer at the edge of a forest", countable=True),
+    _c("animal", "ducks", "duck,duckling,goose,geese,gosling,swan,mallard", "ducks and geese on a pond",
+       countable=True),
 )
 
 BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
@@ -343,14 +355,18 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "civilization": ("cabin", "house", "village", "tower", "road", "vehicles", "fences", "lamps"),
     "water": ("ocean", "lake", "river", "waterfall"),
     "prop": names("prop"),
+    "animal": names("animal"),
+    "wildlife": names("animal"),
 }
 
 #: words used as group words only when negated ("no trees"); positively they are a concept word
-GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water")
+GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water", "animal", "wildlife")
 
 #: relief biomes the generator knows; shore kinds
 TERRAINS: tuple[str, ...] = names("terrain")
-SHORES: tuple[str, ...] = ("none",) + names("shore")
+#: a coast word that names water held by land on three sides: the world's shore is then a bay (terrain.apply_shore)
+BAY_WORDS = ("bay", "bays", "cove", "coves", "inlet", "inlets", "fjord", "fjords", "gulf")
+SHORES: tuple[str, ...] = ("none",) + names("shore") + ("bay",)
 WATERS: tuple[str, ...] = names("water")
 VEGETATION: tuple[str, ...] = names("vegetation")
 STRUCTURES: tuple[str, ...] = names("structure")
@@ -360,6 +376,7 @@ WEATHERS: tuple[str, ...] = names("weather")
 SEASONS: tuple[str, ...] = names("season")
 MOODS: tuple[str, ...] = names("mood")
 PALETTES: tuple[str, ...] = names("palette")
+ANIMALS: tuple[str, ...] = names("animal")
 STYLES: tuple[str, ...] = ("natural", "cinematic", "stylized", "painterly", "noir", "vintage")
 
 #: relations between two concepts the generator honours
@@ -417,6 +434,13 @@ DEFAULT_COUNTS: dict[str, tuple[int, int]] = {
     "barrels": (1, 8),
     "vehicles": (1, 3),
     "lamps": (1, 10),
+    # animals: one, several ("sheep", "horses"); a herd or a flock is animalwords.HERD_COUNTS
+    "sheep": (1, 14),
+    "cattle": (1, 8),
+    "horses": (1, 4),
+    "goats": (1, 7),
+    "deer": (1, 5),
+    "ducks": (1, 6),
 }
 
 #: hard bounds on counts (a spec beyond them is refused)
@@ -436,6 +460,7 @@ MAX_COUNTS: dict[str, int] = {
     "barrels": 500,
     "vehicles": 200,
     "lamps": 500,
+    **{name: 200 for name in ANIMALS},
 }
 
 
@@ -450,7 +475,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "building": ("house", "home", "farmhouse", "building", "barn", "villa", "dwelling", "cabin", "hut",
                  "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
-                 "mill", "wall", "church", "chapel", "street"),
+                 "mill", "wall", "church", "chapel", "street", "city", "metropolis", "skyline", "cityscape",
+                 "skyscraper", "highrise", "downtown"),
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
              "avenue", "boulevard", "alley", "pavement", "sidewalk"),
@@ -468,13 +494,22 @@ HEADS: dict[str, tuple[str, ...]] = {
     "boat": ("boat", "sailboat", "rowboat", "yacht", "dinghy", "trawler", "ferry", "ship", "vessel", "canoe",
              "kayak", "skiff", "sloop", "schooner", "catamaran", "motorboat", "speedboat", "steamer", "freighter",
              "tugboat", "gondola", "punt"),
+    # animals: a coat word before one ("black sheep", "a brown horse") is its coat, never the night or a palette
+    "sheep": ("sheep", "lamb", "ewe", "ram"),
+    "cattle": ("cow", "cattle", "bull", "calf", "calves", "ox", "oxen", "heifer", "steer", "bullock", "bison",
+               "buffalo", "yak", "longhorn"),
+    "horses": ("horse", "pony", "ponies", "foal", "mare", "stallion", "colt", "mustang", "steed", "bronco"),
+    "goats": ("goat", "ibex"),
+    "deer": ("deer", "stag", "doe", "fawn", "reindeer", "elk", "moose"),
+    "ducks": ("duck", "duckling", "goose", "geese", "gosling", "swan", "mallard"),
 }
 
 #: per head class, modifier word -> the value it gives that head (spec.modifiers[head])
 MODIFIERS: dict[str, dict[str, str]] = {
     "sand": {"wet": "wet", "black": "black", "dark": "black", "volcanic": "black", "white": "white", "pale": "white",
              "golden": "golden", "yellow": "golden", "red": "red", "orange": "red", "pink": "pink",
-             "grey": "grey", "gray": "grey"},
+             "grey": "grey", "gray": "grey", "pebble": "pebble", "pebbly": "pebble", "shingle": "pebble",
+             "shingly": "pebble", "gravel": "pebble", "gravelly": "pebble", "cobble": "pebble"},
     "water": {"dark": "dark", "black": "dark", "inky": "dark", "deep": "dark", "clear": "clear",
               "crystal": "clear", "sparkling": "clear", "turquoise": "turquoise", "aqua": "turquoise",
               "emerald": "green", "green": "green", "murky": "murky", "muddy": "murky", "brown": "murky",
@@ -483,14 +518,16 @@ MODIFIERS: dict[str, dict[str, str]] = {
                  "log": "wood", "white": "white", "whitewashed": "white", "red": "red", "painted": "painted",
                  "colourful": "painted", "colorful": "painted", "concrete": "concrete", "adobe": "adobe",
                  "mud": "adobe", "thatched": "wood", "glass": "concrete", "grey": "stone", "gray": "stone",
-                 "neon": "neon"},
+                 "neon": "neon", "futuristic": "futuristic", "sleek": "futuristic", "scifi": "futuristic",
+                 "utopian": "futuristic", "hightech": "futuristic"},
     "river": {"dry": "dry", "dried": "dry", "empty": "dry", "parched": "dry", "cracked": "dry"},
     "road": {"wet": "wet", "winding": "winding", "twisting": "winding", "serpentine": "winding", "curving": "winding",
              "meandering": "winding", "switchback": "winding", "straight": "straight", "long": "straight",
              "dirt": "dirt", "gravel": "dirt", "muddy": "dirt", "unpaved": "dirt", "paved": "paved",
              "coastal": "coastal", "cliffside": "coastal", "seaside": "coastal", "alpine": "winding",
              "mountain": "winding", "lakeside": "coastal", "lakeshore": "coastal", "shoreline": "coastal",
-             "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal"},
+             "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal",
+             "narrow": "narrow", "cobbled": "narrow", "cobblestone": "narrow"},
     "trees": {"cherry": "blossom", "sakura": "blossom", "almond": "blossom", "blossoming": "blossom",
               "flowering": "blossom", "blooming": "blossom", "blossom": "blossom", "pink": "blossom",
               "birch": "birch", "silver": "birch", "aspen": "birch", "autumn": "autumn", "autumnal": "autumn",
@@ -509,6 +546,22 @@ MODIFIERS: dict[str, dict[str, str]] = {
                 "yellow": "yellow", "green": "green", "grey": "silver", "gray": "silver", "dark": "black"},
     "boat": {"red": "red", "blue": "blue", "white": "white", "green": "green", "yellow": "yellow",
              "black": "black", "dark": "black", "wooden": "wood", "wood": "wood", "orange": "orange"},
+    "sheep": {"white": "white", "black": "black", "dark": "black", "grey": "grey", "gray": "grey", "brown": "brown",
+              "cream": "white", "piebald": "patched", "spotted": "patched", "jacob": "patched"},
+    "cattle": {"black": "black", "dark": "black", "brown": "brown", "white": "white", "cream": "white",
+               "red": "red", "ginger": "red", "highland": "red", "hereford": "red", "friesian": "patched",
+               "holstein": "patched", "dairy": "patched", "spotted": "patched", "patched": "patched",
+               "piebald": "patched", "angus": "black", "jersey": "brown"},
+    "horses": {"black": "black", "dark": "black", "brown": "brown", "bay": "brown", "chestnut": "chestnut",
+               "sorrel": "chestnut", "red": "chestnut", "white": "white", "grey": "grey", "gray": "grey",
+               "dapple": "grey", "dappled": "grey", "palomino": "golden", "golden": "golden", "piebald": "patched",
+               "pinto": "patched", "skewbald": "patched", "spotted": "patched", "wild": "brown"},
+    "goats": {"white": "white", "black": "black", "dark": "black", "brown": "brown", "grey": "grey",
+              "gray": "grey", "mountain": "white", "spotted": "patched"},
+    "deer": {"red": "red", "brown": "red", "fallow": "fallow", "spotted": "fallow", "white": "white",
+             "roe": "red", "dark": "brown", "grey": "grey", "gray": "grey"},
+    "ducks": {"white": "white", "black": "black", "dark": "black", "brown": "brown", "grey": "grey", "gray": "grey",
+              "mallard": "brown", "wild": "brown"},
 }
 
 #: (head class, modifier word) pairs whose word is also read as its own concept ("autumn forest" is autumn)
@@ -521,6 +574,8 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
                 "waterfront shore",
         "trees": "cherry sakura almond birch aspen autumn autumnal fall",
         "building": "",
+        "cattle": "highland",
+        "goats": "mountain",
     }.items()
     for w in words.split()
 )
@@ -529,6 +584,10 @@ KEEPS: frozenset[tuple[str, str]] = frozenset(
 IMPLIED: dict[str, tuple[str, str]] = {
     "neon": ("building", "neon"),  # neon signs and windows: magenta and cyan light at night
     "cyberpunk": ("building", "neon"),
+    "alley": ("road", "narrow"),  # a lane between close rows of houses (generate/alley.py)
+    "alleyway": ("road", "narrow"),
+    "futuristic": ("building", "futuristic"),  # sleek glass highrises with lit edges (generate/city.py)
+    "scifi": ("building", "futuristic"),
     "canal": ("river", "canal"),
     "wadi": ("river", "dry"),
     "arroyo": ("river", "dry"),
@@ -547,6 +606,9 @@ IMPLIED: dict[str, tuple[str, str]] = {
     "headland": ("shore", "cliffs"),
     "serpentine": ("road", "winding"),
 }
+
+#: IMPLIED words that are no concept of their own: read as their modifier wherever they stand, never "not understood"
+IMPLIED_ONLY: frozenset[str] = frozenset({"futuristic", "scifi"})
 
 #: post-modifiers: head class -> (words after the head, value) ("cherry trees in bloom")
 POST_MODIFIERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
@@ -568,3 +630,5 @@ MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     "shore": ("cliffs",),
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))
+for _animal in ANIMALS:  # "black and white cows" (prompt/animalwords.py) are patched whatever the table says
+    MODIFIER_VALUES[_animal] = tuple(dict.fromkeys((*MODIFIER_VALUES[_animal], "patched")))

@@ -18,7 +18,9 @@ from ...types import WireData
 from . import concepts as cv
 from . import studio as sw
 
-SPEC_VERSION = 1
+#: 2: `animals` (species -> count) and a coat per species in `modifiers`; a version 1 spec reads as one with
+#: no animals (see `migrate`)
+SPEC_VERSION = 2
 
 
 class SpecError(ValueError):
@@ -51,6 +53,9 @@ class WorldSpec(WireData):
     structures: dict[str, int] = field(default_factory=dict)
     #: prop kind -> count
     props: dict[str, int] = field(default_factory=dict)
+    #: animal species (concepts.ANIMALS) -> count: {"sheep": 24, "horses": 2}; their coats are modifiers
+    #: ({"sheep": "black", "cattle": "patched"}); generate/herds.py places them
+    animals: dict[str, int] = field(default_factory=dict)
     #: [{"subject": "cabin", "relation": "near", "object": "lake"}, ...]
     relations: list[dict[str, str]] = field(default_factory=list)
     #: concepts the prompt asked to leave out
@@ -138,6 +143,7 @@ class WorldSpec(WireData):
             parts.append(self.shore)
         parts += self.water
         parts += [f"{n} {k}" for k, n in self.structures.items() if n and k not in ("road", "fences")]
+        parts += [f"{n} {k}" for k, n in self.animals.items() if n]
         parts += [self.time_of_day, self.weather, self.season]
         return f"WorldSpec({', '.join(parts)})"
 
@@ -185,7 +191,7 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
             f"WorldSpec field 'version': {version} is newer than this program "
             f"understands ({SPEC_VERSION}); update Oyster Nodes"
         )
-    out["version"] = SPEC_VERSION
+    out = migrate(out, version)
     for name in ("text", "negative"):
         out[name] = _text(out, name)
     out["seed"] = _int(out, "seed", 0, 2**63 - 1)
@@ -201,6 +207,7 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     out["vegetation"] = _mapping(out, "vegetation", cv.VEGETATION, float)
     out["structures"] = _mapping(out, "structures", cv.STRUCTURES, int)
     out["props"] = _mapping(out, "props", cv.PROPS, int)
+    out["animals"] = _mapping(out, "animals", cv.ANIMALS, int)
     out["modifiers"] = _modifiers(out)
     out["studio"] = _studio(out)
     out["product"] = _choices(out, "product", sw.PRODUCT_CHOICES, blank_is_unset=True)
@@ -209,6 +216,18 @@ def validate(data: dict[str, Any]) -> dict[str, Any]:
     out["relations"] = _relations(out)
     out["matches"] = _list_of_dicts(out, "matches")
     out["notes"] = [str(n) for n in _list(out, "notes")]
+    return out
+
+
+def migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """A spec of an older version as the current one: version 1 had no animals (its worlds have none)."""
+    out = dict(data)
+    if version < 2:
+        if "animals" in out:
+            raise SpecError("WorldSpec field 'animals' needs version 2 or later; got a version 1 spec with it "
+                            "(drop 'version' or set it to 2)")
+        out["animals"] = {}
+    out["version"] = SPEC_VERSION
     return out
 
 

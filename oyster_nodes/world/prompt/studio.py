@@ -107,7 +107,7 @@ STUDIO_CHOICES: dict[str, tuple[str, ...]] = {
 #: what a studio spec holds when the prompt does not say
 DEFAULTS = {"product": "box", "backdrop": "white", "stand": "plinth", "surface": "painted", "light": "soft"}
 #: mention categories that place a prompt outdoors ("by the sea", "on a rock", "in a pine forest")
-OUTDOOR_CATEGORIES = ("terrain", "shore", "water", "vegetation", "structure", "prop")
+OUTDOOR_CATEGORIES = ("terrain", "shore", "water", "vegetation", "structure", "prop", "animal")
 #: filler words allowed between a colour and its noun ("a red, glossy backdrop" is not read; "a red backdrop" is)
 _ARTICLES = frozenset(("a", "an", "the", "some", "on", "of", "in", "against", "before", "with"))
 

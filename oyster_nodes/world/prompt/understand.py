@@ -14,6 +14,7 @@ import numpy as np
 
 from ...types import Prompt
 from ..state.sky import clock_for_time
+from . import animalwords as aw
 from . import concepts as cv
 from . import studio as sw
 from .citywords import fold_city
@@ -45,7 +46,7 @@ DENSE = ("dense", "thick", "lush", "overgrown", "heavy", "deep", "abundant", "ri
 SPARSE = ("sparse", "scattered", "few", "occasional", "lone", "single", "thin", "little", "some", "patchy")
 #: nouns for several things in a row or a ring: the "a" before them counts the row, not the things in it
 COLLECTIVES = ("row", "rows", "line", "lines", "fringe", "ring", "belt", "band", "stand", "screen", "avenue",
-               "cluster", "clump", "border", "string", "file")
+               "cluster", "clump", "border", "string", "file", *sorted(aw.HERD_WORDS))
 HIGH = ("high", "towering", "huge", "steep", "jagged", "massive", "tall", "giant", "rugged", "sharp", "epic")
 LOW = ("gentle", "low", "flat", "soft", "smooth", "shallow", "small", "tiny")
 SCOPE_ENDS = (".", ",", ";", ":", "!", "?", "and", "but", "with", "while", "under")
@@ -213,14 +214,17 @@ def head_classes(tok: str) -> tuple[str, ...]:
 
 def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier], set[int]]:
     """Modifiers read with their head nouns, and the positions they consume (not read as concepts)."""
-    mods: list[Modifier] = []
-    consumed: set[int] = set()
+    patches, consumed = aw.patched(tokens, head_classes)  # first: their value outranks the 'white' before the head
+    mods = [Modifier(head=h, value="patched", word=w, at=at, head_at=head_at) for h, at, head_at, w in patches
+            if not negated[head_at]]
     for i, tok in enumerate(tokens):
         if negated[i]:
             continue
         implied = next((cv.IMPLIED[f] for f in lemmas(tok) if f in cv.IMPLIED), None)
         if implied:
             mods.append(Modifier(head=implied[0], value=implied[1], word=tok, at=i, head_at=i))
+            if tok in cv.IMPLIED_ONLY:
+                consumed.add(i)
         for head in head_classes(tok):
             mods += _pre_modifiers(tokens, i, head, consumed)
             mods += _post_modifiers(tokens, i, head, consumed)
@@ -392,7 +396,7 @@ def _is_content_word(tok: str) -> bool:
 
 #: categories read from their listed words only: on the adherence set the encoder's readings of time words
 #: were all wrong ("black rock", "smoking cone" read as night), and of nouns right (bench/prompt_reading.py)
-_LEXICAL_ONLY = np.array([c.category in ("palette", "weather", "time") for c in cv.CONCEPTS])
+_LEXICAL_ONLY = np.array([c.category in ("palette", "weather", "time", "animal") for c in cv.CONCEPTS])
 
 
 def embedding_pass(
@@ -528,11 +532,14 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
         between = tokens[a.end : b.start]
         if any(t in (".", ";", "!", "?") for t in between):
             continue
-        rel = next((cv.RELATIONS[t] for t in between if t in cv.RELATIONS), None)
+        front = "front" in between  # "in front of" is beside, never inside
+        rel = "near" if front else next((cv.RELATIONS[t] for t in between if t in cv.RELATIONS), None)
         subject_ok = cv.BY_NAME[a.concept].category in ("structure", "prop")
         object_ok = cv.BY_NAME[b.concept].category in ("water", "terrain", "shore", "structure")
         if rel and subject_ok and object_ok:
             out.append({"subject": a.concept, "relation": rel, "object": b.concept})
+        elif front and cv.BY_NAME[a.concept].category == "water" and cv.BY_NAME[b.concept].category == "structure":
+            out.append({"subject": b.concept, "relation": "near", "object": a.concept})  # "a lake in front of a castle"
     return _dedupe(out)
 
 
@@ -595,6 +602,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     """Find concept mentions, counts, negation and relations in one text."""
     tokens = tokenize(text)
     modifiers, consumed = modifier_pass(tokens, _negated_positions(tokens))
+    animal_notes, no_body = aw.unsupported(tokens, [t for t in tokens if any(h in cv.ANIMALS for h in head_classes(t))])
+    consumed |= no_body
     if negative:
         modifiers = []
     studio = sw.StudioWords() if negative else sw.read_studio(tokens)
@@ -624,7 +633,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     mentions, city_notes = fold_city(tokens, mentions)
     folded += city_notes
     return Parse(
-        notes=folded,
+        notes=folded + ([] if negative else animal_notes),
         mentions=mentions,
         modifiers=modifiers,
         relations=_relations(tokens, mentions) + tree_relations(tokens, mentions),
@@ -659,6 +668,8 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
         modifiers=_modifier_values(main.modifiers),
     )
     spec = b.build(prompt, relief=main.relief)
+    spec.animals = aw.read_animals(tokenize(prompt.text), [m for m in positive if m.start >= 0])
+    _water_for_ducks(spec)
     spec.matches = [_match_record(m) for m in mentions]
     outdoor = [m.text for m in positive if m.source in LEXICAL_SOURCES and cv.BY_NAME[m.concept].category
                in sw.OUTDOOR_CATEGORIES]
@@ -668,6 +679,14 @@ def spec_from_prompt(prompt: Prompt, encoder: Encoder | None) -> WorldSpec:
     spec.notes += studio_notes
     return spec
 
+
+
+def _water_for_ducks(spec: WorldSpec) -> None:
+    """Ducks, geese and swans swim: where no water is named they get a pond (a lake), said in a note."""
+    if not spec.animals.get("ducks") or spec.water or spec.shore != "none" or "lake" in spec.excluded:
+        return
+    spec.water = ["lake"]
+    spec.notes.append("ducks or geese need water and none is named: added a pond (set water to [] to drop)")
 
 
 def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
@@ -870,6 +889,11 @@ class _Builder:
     def _shore(self, structures: dict[str, int]) -> str:
         shores = [m.concept for m in self.of("shore")]
         shore = "island" if "island" in shores else ("coast" if shores else "none")
+        bay = next((m.text for m in self.of("shore") if m.concept == "coast" and m.text.lower() in cv.BAY_WORDS), "")
+        if shore == "coast" and bay and structures.get("road"):  # a car's coast road runs along an open coast
+            self.notes.append(f"'{bay}' with a road: an open coast the road runs along, not an enclosed bay")
+        elif shore == "coast" and bay:
+            shore = "bay"  # "the bay", "a quiet cove", "a fjord": water held by land on three sides
         wants_sea = any(m.concept == "ocean" for m in self.of("water")) or structures.get("lighthouse")
         if shore == "none" and wants_sea and "coast" not in self.excluded and "ocean" not in self.excluded:
             shore = "coast"

@@ -62,7 +62,27 @@ def terrain_colours(spec: dict) -> dict[str, tuple[float, float, float]]:
         colours["sand"] = SAND_SRGB[mods["sand"]]
     if mods.get("rock") in ROCK_SRGB:
         colours["rock"] = ROCK_SRGB[mods["rock"]]
+    if mods.get("sand") == "pebble":  # "a pebble shore", "a shingle beach": grey stones (generate/world.py)
+        colours["gravel"] = PEBBLE_SRGB
     return colours
+
+
+#: sRGB of a pebble shore's stones, and how much they vary stone to stone (a cell's brightness, +-)
+PEBBLE_SRGB, PEBBLE_MOTTLE = (0.44, 0.44, 0.43), 0.38
+
+
+def _mottled(rgb: np.ndarray, mat: np.ndarray, spec: dict, seed: int) -> np.ndarray:
+    """A pebble shore's gravel mottled light and dark cell by cell, some stones warmer, some cooler."""
+    if ((spec or {}).get("modifiers") or {}).get("sand") != "pebble":
+        return rgb
+    stones = mat == MATERIALS.index("gravel")
+    if not stones.any():
+        return rgb
+    rng = np.random.default_rng(seed + 11)
+    light = 1.0 + PEBBLE_MOTTLE * (rng.random(mat.shape, dtype=np.float32) * 2.0 - 1.0)
+    warm = 0.06 * (rng.random(mat.shape, dtype=np.float32) * 2.0 - 1.0)
+    tone = np.stack([light * (1 + warm), light, light * (1 - warm)], axis=-1)
+    return np.where(stones[..., None], rgb * tone, rgb)
 
 
 def terrain_albedo(world: WorldState) -> np.ndarray:
@@ -92,7 +112,7 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     if road is not None:
         rgb = rgb * (1 - road[..., None]) + np.array(_road_srgb(world.spec), np.float32) * road[..., None]
         rocky = rocky * (1 - road)
-    rgb = _soften_steep(cv2.GaussianBlur(rgb, (0, 0), 0.6), slope)
+    rgb = _mottled(_soften_steep(cv2.GaussianBlur(rgb, (0, 0), 0.6), slope), mat, world.spec, world.seed)
     if str(world.spec.get("terrain", "")) in STRATA_TERRAINS:
         strata = rocky
     elif _rock_formations(world):  # the bare rock of the formations, not every steep slope (a dune's face)

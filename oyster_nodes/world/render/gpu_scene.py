@@ -20,9 +20,10 @@ import numpy as np
 from ..state.mesh_data import MeshSurface, mesh_surface
 from ..state.mesh_data import key as mesh_key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
-from ..state.world_state import INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
+from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
 from .albedo import TERRAIN_SRGB, lamp_pools, terrain_albedo, terrain_normals
 from .meshes import (
+    BUILDERS,
     INSTANCE_HEIGHT,
     Mesh,
     grid_patch,
@@ -85,7 +86,9 @@ def static_hash(world: WorldState) -> str:
         "meshes": [m.to_json() for m in placed_meshes(world)],
         # the instance meshes' looks come from the spec (tree kinds, a car's paint and body)
         "looks": {name: look_of(world.spec or {}, name) for name in ("vehicle", "broadleaf", "conifer")}
-        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles", "flower", "boulder", "crop") if look_of(world.spec or {}, k)},
+        | {k: look_of(world.spec or {}, k) for k in ("vine", "vehicles", "flower", "boulder", "crop") if look_of(world.spec or {}, k)}
+        | {k: BUILDERS["animal_looks"](world.spec or {}, k) for k in ANIMAL_KINDS
+           if k in {INSTANCE_KINDS[int(i)] for i in np.unique(world.inst_kind) if int(i) < len(INSTANCE_KINDS)}},
     }
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     arrays = {
@@ -395,7 +398,8 @@ class GpuScene:
                 continue
             plant = self.kind_names[k] in VEGETATION
             if "u_sem" in members:
-                prog["u_sem"].value = SEM["vegetation"] if plant else SEM["prop"]
+                prog["u_sem"].value = SEM["vegetation"] if plant else SEM["animal"] if self.kind_names[k] in \
+                    ANIMAL_KINDS else SEM["prop"]
             if "u_bend" in members:
                 prog["u_bend"].value = 1.0 if plant else 0.0
             if "u_card" in members:
@@ -609,6 +613,10 @@ def _look_groups(w: WorldState, kinds: np.ndarray) -> list[tuple[int, np.ndarray
         if name == "vehicle" and named:
             order = np.arange(len(members)) % len(named)
             out += [(k + LOOK_KEY * j, members[order == j], look) for j, look in enumerate(named) if (order == j).any()]
+        elif name in ANIMAL_KINDS:  # a herd in its coats and poses (render/animals.py), by each animal's variation
+            looks = BUILDERS["animal_looks"](w.spec or {}, name)
+            order = np.asarray(w.inst_var).reshape(-1)[members].astype(np.int64) % len(looks)
+            out += [(k + LOOK_KEY * j, members[order == j], look) for j, look in enumerate(looks) if (order == j).any()]
         else:
             out.append((k, members, look_of(w.spec or {}, name)))
     return out

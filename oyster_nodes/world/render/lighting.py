@@ -21,6 +21,8 @@ Env fields read (all optional; anything missing falls back to a default; the rec
   season       spring | summer | autumn | winter (default summer)
   cloud_cover  0..1 (default: from weather)
   wetness, snow_cover   0..1 overrides (default: from weather and season)
+  extra "skylight_gain"  the sky's light on the ground over what the seen sky's colours give (default 1; a
+               blizzard's: its dark sky is a cloud wall, the snow-filled air lights the ground from all round)
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ FOG_TWILIGHT_BLUE = 0.2
 FOG_SKY_SATURATION = 0.55
 #: how much of the low sun's colour the fog on the sun's side takes (0: none; 1: the sun's own)
 FOG_SUN_SATURATION = 0.45
+#: how much of the low sun's tint the fog keeps away from the sun: the droplets there are sunlit too (a dawn
+#: mist reads rose and gold all round, warmest towards the sun), only less of it scatters back
+FOG_WARM_AWAY = 0.5
 #: by a low sun, fog is lit by the dim zenith as well as the bright horizon: this much darker than the horizon
 FOG_DIM_AT_LOW_SUN = 0.3
 #: in fog, the air above a fog that lies low is humid: a layer of this share of the fog's density, thinning by
@@ -93,6 +98,8 @@ class Lighting:
     #: the fog's tint on the sun's side of the sky (unit luminance; 1, 1, 1: none): a low sun warms the fog
     #: towards it, and the fog away from it keeps the sky's cooler light
     fog_warm: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    #: the same tint away from the sun (see FOG_WARM_AWAY)
+    fog_warm_away: tuple[float, float, float] = (1.0, 1.0, 1.0)
     glow: tuple[float, float, float] = (0.0, 0.0, 0.0)
     key_color: tuple[float, float, float] = (0.0, 0.0, 0.0)
     ambient_sky: tuple[float, float, float] = (0.3, 0.35, 0.45)
@@ -136,6 +143,7 @@ class Lighting:
             "u_sun_disc": tuple(30.0 * c * (1.0 - 0.9 * self.cloud_cover) for c in self.glow),
             "u_fog_color": self.fog_color,
             "u_fog_warm": self.fog_warm,
+            "u_fog_warm_away": self.fog_warm_away,
             "u_fog_density": self.fog_density,
             "u_fog_height": self.fog_height_m,
             "u_haze": self.haze,
@@ -268,7 +276,8 @@ def lighting_from_env(env: Env) -> Lighting:
     key = SUN_SCALE * sun_rgb * intensity * above if sun[2] > -0.02 else moonlight * night
     warm = float(np.clip(1.0 - elev / 20.0, 0.0, 1.0)) * float(np.clip((elev + 8.0) / 6.0, 0.0, 1.0))
     glow = sun_rgb / max(float(sun_rgb.max()), 1e-6) * (0.15 + 0.85 * warm) * (1.0 - 0.6 * cloud)
-    amb_sky = (hor * 0.55 + zen * 0.45) * (0.9 + 0.6 * cloud) + np.array([0.004, 0.006, 0.012]) * night
+    amb_sky = (hor * 0.55 + zen * 0.45) * (0.9 + 0.6 * cloud) * _skylight_gain(env)
+    amb_sky = amb_sky + np.array([0.004, 0.006, 0.012]) * night
     # a low sun leaves the open sky's blue as the light in shadow (snow reads blue-white, not pink)
     lum = float(amb_sky @ LUMA)
     amb_sky = amb_sky + (lum * SKYLIGHT_BLUE - amb_sky) * min(1.0, 1.2 * warm)
@@ -296,6 +305,7 @@ def lighting_from_env(env: Env) -> Lighting:
         ground_color=_t(hor * 0.45 + amb_ground * 0.5),
         fog_color=_t(np.asarray(fog_col)),
         fog_warm=fog_warm,
+        fog_warm_away=_t(1.0 + (np.asarray(fog_warm) - 1.0) * FOG_WARM_AWAY),
         fog_density=fog_density,
         fog_height_m=fog_h,
         mist_density=mist,
@@ -320,6 +330,15 @@ def lighting_from_env(env: Env) -> Lighting:
         water=water_uniforms(env),
         **_rim(env),
     )
+
+
+def _skylight_gain(env: Env) -> float:
+    """The env extra "skylight_gain" (0.25..4; 1 when absent or not a number)."""
+    try:
+        gain = float(env.extra.get("skylight_gain", 1.0))
+    except (TypeError, ValueError):
+        return 1.0
+    return float(np.clip(gain, 0.25, 4.0)) if math.isfinite(gain) else 1.0
 
 
 def _rim(env: Env) -> dict[str, tuple[float, float, float]]:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..state.records import Structure
+from ..state.world_state import ANIMAL_KINDS
 from .lighting import srgb_to_linear
 
 PLAIN, FOLIAGE, LAMP, WINDOW, FACADE = 0.0, 1.0, 2.0, 3.0, 4.0
@@ -448,20 +449,19 @@ def _dead_tree(lod: int) -> Mesh:
     return merge(parts)
 
 
+#: how far a rock's vertex normals lean from its facets towards the smooth ellipsoid through them (0 facets, 1 smooth)
+ROCK_SMOOTH = 0.6
+
+
 def _rock(lod: int, size: float = 1.0, colour: tuple[float, float, float] = STONE) -> Mesh:
-    if lod:  # far: a lumpy octahedron
-        v = np.array([[0.6, 0.05, 0.3], [-0.55, -0.05, 0.28], [0.05, 0.5, 0.26], [-0.05, -0.5, 0.24],
-                      [0.05, 0.0, 0.72], [0.0, 0.0, -0.2]]) * size
-        f = [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]]
-        return from_faces(v, np.array(f), colour)
-    return blob(
-        (0, 0, 0.25 * size),
-        (0.6 * size, 0.5 * size, 0.45 * size),
-        colour,
-        PLAIN,
-        seed=7,
-        jitter=0.25 if lod == 0 else 0.1,
-    )
+    """A lumpy stone, the same shape near and far (an icosahedron of 20 faces, so a far boulder is no octahedron
+    popping into a rounder one), its normals leaning towards a smooth mass: weathered, not cut."""
+    centre, radii = (0.0, 0.0, 0.25 * size), (0.6 * size, 0.5 * size, 0.45 * size)
+    lump = blob(centre, radii, colour, PLAIN, seed=7, jitter=0.25)
+    smooth = soft(lump, centre, radii).nrm
+    n = (1.0 - ROCK_SMOOTH) * lump.nrm + ROCK_SMOOTH * smooth
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+    return Mesh(pos=lump.pos, nrm=n.astype(np.float32), col=lump.col, part=lump.part)
 
 
 #: linear paint colours of the vehicle modifier words ("a black car"); red when none is named
@@ -856,6 +856,13 @@ INSTANCE_HEIGHT = {
     "vine": 1.7,
     "crop": 3.0,  # a field's rows read as one surface: kept out as far as a 3 m thing is
     "hay_bale": 1.5,
+    # animals (render/animals.py): to the top of the head or the horns
+    "sheep": 1.0,
+    "cow": 1.5,
+    "horse": 2.1,
+    "goat": 1.1,
+    "deer": 1.6,
+    "duck": 0.4,
 }
 
 
@@ -897,6 +904,8 @@ def look_of(spec: dict, kind: str) -> str:
         return BUILDERS["flower_look"](str(spec.get("text", "")))
     if kind in ("rock", "boulder"):
         return rock_look(spec)
+    if kind in ANIMAL_KINDS:  # the first of the herd's looks (render/animals.py animal_looks)
+        return BUILDERS["animal_looks"](spec, kind)[0]
     return tree_look(spec)
 
 
@@ -908,6 +917,8 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return _vehicle(lod, VEHICLE_PAINT.get(paint, VEHICLE_PAINT["red"]), body or "sedan")
     if kind == "vine":
         return _vine(lod, look)
+    if kind in ANIMAL_KINDS:
+        return BUILDERS["animal_mesh"](kind, lod, look)
     if kind == "crop":
         return _crop(lod, look or "wheat")
     if kind == "flower" and look:
@@ -1100,6 +1111,45 @@ def _highrise(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> 
                               out, -(a + 1), k, PUNCHED))  # a punched window: its index along the face
     parts = [box((0, 0, h / 2), (w, d, h), rgb), box((0, 0, h + 0.4), (w + 0.3, d + 0.3, 0.8), rgb)]
     parts.append(_facade_quads(np.asarray(quads, np.float64)))
+    return parts
+
+
+#: a sleek tower: the share of its height where its crown (set back by CROWN_SETBACK of its footprint) begins,
+#: the light strips on its edges (m square) and their colour (linear: a cool white-cyan, mesh.frag's lamp part)
+CROWN_AT, CROWN_SETBACK, EDGE_LIGHT_M, EDGE_LIGHT_RGB = 0.82, 0.72, 0.35, (0.35, 0.75, 0.95)
+
+
+def _sleek_highrise(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A futuristic tower: a curtain wall of glass on every storey over glazed shopfronts, a narrower crown set
+    back on top, and strips of light up its corners and round both roofs (lamp parts: soft by day, bright at
+    night)."""
+    storeys = max(2, int((h - 1.2) / STOREY_M))
+    crown_from = max(1, int(storeys * CROWN_AT))
+    body_h = crown_from * STOREY_M
+    cw, cd = w * CROWN_SETBACK, d * CROWN_SETBACK
+    quads: list[tuple[float, ...]] = []
+    for bw, bd, k0, k1 in ((w, d, 0, crown_from), (cw, cd, crown_from, storeys)):
+        for side, length, across in ((-1, bw, bd), (1, bw, bd), (-2, bd, bw), (2, bd, bw)):
+            out, usable = across / 2 + 0.04, length - 0.6
+            for k in range(k0, k1):
+                z = k * STOREY_M
+                if k == 0:
+                    quads.append((side, -usable / 2, usable / 2, 0.3, 3.0, out, max(1, round(usable / SHOP_PANE_M)),
+                                  0, SHOPFRONT))
+                    continue
+                quads.append((side, -usable / 2, usable / 2, z, z + STOREY_M, out,
+                              max(1, round(usable / CURTAIN_PANE_M)), k, CURTAIN))
+    top = storeys * STOREY_M + 0.6
+    parts = [box((0, 0, body_h / 2), (w, d, body_h), rgb),
+             box((0, 0, (body_h + top) / 2), (cw, cd, top - body_h), rgb),
+             _facade_quads(np.asarray(quads, np.float64))]
+    e = EDGE_LIGHT_M
+    for bw, bd, z0, z1 in ((w, d, 0.0, body_h), (cw, cd, body_h, top)):
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                parts.append(box((sx * bw / 2, sy * bd / 2, (z0 + z1) / 2), (e, e, z1 - z0), EDGE_LIGHT_RGB, LAMP))
+        parts += [box((0, sy * bd / 2, z1), (bw + e, e, e), EDGE_LIGHT_RGB, LAMP) for sy in (-1, 1)]
+        parts += [box((sx * bw / 2, 0, z1), (e, bd + e, e), EDGE_LIGHT_RGB, LAMP) for sx in (-1, 1)]
     return parts
 
 
@@ -1417,8 +1467,20 @@ def structure_mesh(s: Structure) -> Mesh:
     default_rgb = {"lighthouse": (0.9, 0.9, 0.88), "bridge": (0.45, 0.35, 0.25), "tower": (0.55, 0.53, 0.5)}
     rgb = srgb_to_linear(s.color if s.color is not None else default_rgb.get(kind, (0.62, 0.48, 0.33)))
     builder = STRUCTURE_BUILDERS.get(kind, _house if h < 9 else _block)
+    if kind == "highrise" and s.material == "glass":  # a futuristic city's tower (generate/city.py)
+        builder = _sleek_highrise
     local = merge(builder(w, d, h, rgb))
+    if s.roll or s.pitch:  # a boat pulled up on a beach, listing on its bilge
+        local = tilted(local, s.roll, s.pitch)
     return transform(local, yaw=s.yaw, offset=(s.x, s.y, s.z))
+
+
+def tilted(m: Mesh, roll: float, pitch: float) -> Mesh:
+    """The mesh turned by `roll` about its x axis, then by `pitch` about its y axis (radians; nose up > 0)."""
+    cr, sr, cp, sp = math.cos(roll), math.sin(roll), math.cos(-pitch), math.sin(-pitch)
+    rot = np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]]) @ np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
+    return Mesh(pos=(m.pos @ rot.T).astype(np.float32), nrm=(m.nrm @ rot.T).astype(np.float32), col=m.col,
+                part=m.part)
 
 
 # --- terrain and water ----------------------------------------------------------------------------

@@ -452,7 +452,7 @@ class Renderer:
         """The tiling rain-streak or snowflake texture, made on first use."""
         if kind not in self._flakes:
             data = rain_texture() if kind == "rain" else snow_texture()
-            tex = self.ctx.texture(data.shape[::-1], 1, data.tobytes())
+            tex = self.ctx.texture((data.shape[1], data.shape[0]), data.shape[2], data.tobytes())
             tex.filter = (moderngl.LINEAR, moderngl.LINEAR)  # the layers keep ~1 texel a pixel: no mipmaps
             self._flakes[kind] = tex
         return self._flakes[kind]

@@ -43,14 +43,28 @@ class Layers:
 
 #: per layer (near to far), how much of its opacity a layer loses from the heaviest fall to none
 THINNING = (0.0, 0.1, 0.45, 0.75)
+#: per layer (near to far), the share of its drops (or flakes) drawn is DROPS_AT_NONE + DROPS_PER_INTENSITY x
+#: intensity, at most all: the weather's own rain or snow (0.6) draws them all; a drizzle (0.15-0.3) keeps most
+#: of the near drops one reads one by one and loses most of the far ones that make a downpour's veil
+DROPS_AT_NONE, DROPS_PER_INTENSITY = (0.55, 0.3, 0.1, 0.1), 1.5
+#: light rain falls in finer, slower drops: its streaks are up to this much shorter (at no intensity)
+SHORTER_WHEN_LIGHT = 0.3
 RAIN = Layers(distance_m=(3.0, 7.0, 16.0, 40.0), tiles_per_turn=(7, 11, 17, 27),
               stretch=(0.55, 0.7, 0.85, 1.0), alpha=(0.62, 0.52, 0.42, 0.34), fall_mps=8.0)
 SNOW = Layers(distance_m=(2.0, 5.0, 12.0, 30.0), tiles_per_turn=(5, 8, 13, 21),
               stretch=(1.0, 1.0, 1.0, 1.0), alpha=(0.95, 0.9, 0.8, 0.65), fall_mps=1.1, wander_m=0.35)
 
 
+def _ranked(img: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The two channels of a drop texture: brightness, and each drop's rank (0..1, the share of drops that
+    must be drawn for it to show; 1 where there is no drop)."""
+    return (np.stack([np.clip(img, 0.0, 1.0), rank], axis=-1) * 255).round().astype(np.uint8)
+
+
 def rain_texture(texels: int = TEXELS, seed: int = 4242) -> np.ndarray:
-    """Thin vertical streaks of varied length and brightness on black, tiling (uint8, texels x texels)."""
+    """Thin vertical streaks of varied length and brightness on black, tiling, with each streak's rank
+    (uint8, texels x texels x 2, see _ranked). A streak's rank covers it and a texel either side, so a
+    bilinear read at its edge sees its own rank."""
     rng = np.random.Generator(np.random.PCG64(seed))
     img = np.zeros((texels, texels), np.float32)
     n = texels * texels // 360
@@ -58,22 +72,33 @@ def rain_texture(texels: int = TEXELS, seed: int = 4242) -> np.ndarray:
     ys = rng.integers(0, texels, n)
     lengths = rng.integers(18, 46, n)
     bright = rng.uniform(0.45, 1.0, n)
-    for x, y, length, b in zip(xs, ys, lengths, bright, strict=True):
+    ranks = (rng.permutation(n) + 0.5) / n
+    rank = np.ones((texels, texels), np.float32)
+    for x, y, length, b, r in zip(xs, ys, lengths, bright, ranks, strict=True):
         s = (np.arange(length) + 0.5) / length
         profile = b * np.sqrt(np.sin(np.pi * s)) * (0.55 + 0.45 * s)  # brightest towards the drop's head
-        rows = (y + np.arange(length)) % texels
+        rows = (y + np.arange(-1, length + 1)) % texels  # a texel of halo above and below
+        profile = np.concatenate([[0.0], profile, [0.0]])
         col, frac = int(x) % texels, float(x - int(x))
-        img[rows, col] = np.maximum(img[rows, col], profile * (1.0 - frac))
-        img[rows, (col + 1) % texels] = np.maximum(img[rows, (col + 1) % texels], profile * frac)
-    return (np.clip(img, 0.0, 1.0) * 255).astype(np.uint8)
+        for dc, share in ((-1, 0.0), (0, 1.0 - frac), (1, frac), (2, 0.0)):
+            c = (col + dc) % texels
+            own, there = profile * share, img[rows, c]
+            # where this streak is the brighter, its rank; in its halo, the lower of its and what is there
+            rank[rows, c] = np.where(own > there, r, np.where(there > 0.0, rank[rows, c],
+                                                               np.minimum(rank[rows, c], r)))
+            img[rows, c] = np.maximum(there, own)
+    return _ranked(img, rank)
 
 
 def snow_texture(texels: int = TEXELS, seed: int = 4343) -> np.ndarray:
-    """Soft round flakes of varied size and brightness on black, tiling (uint8, texels x texels)."""
+    """Soft round flakes of varied size and brightness on black, tiling, with each flake's rank (uint8,
+    texels x texels x 2, see _ranked)."""
     rng = np.random.Generator(np.random.PCG64(seed))
     img = np.zeros((texels, texels), np.float32)
+    rank = np.ones((texels, texels), np.float32)
     n = texels * texels // 480
-    for _ in range(n):
+    ranks = (np.random.Generator(np.random.PCG64(seed + 1)).permutation(n) + 0.5) / n
+    for k in range(n):
         cx, cy = rng.uniform(0, texels, 2)
         r = float(rng.uniform(0.9, 2.6))
         b = float(rng.uniform(0.6, 1.0))
@@ -84,8 +109,11 @@ def snow_texture(texels: int = TEXELS, seed: int = 4343) -> np.ndarray:
         d2 = (gx[None, :] + 0.5 - cx) ** 2 + (gy[:, None] + 0.5 - cy) ** 2
         flake = b * np.exp(-1.6 * d2 / (r * r))
         rows, cols = gy % texels, gx % texels
-        img[np.ix_(rows, cols)] = np.maximum(img[np.ix_(rows, cols)], flake)
-    return (np.clip(img, 0.0, 1.0) * 255).astype(np.uint8)
+        at = np.ix_(rows, cols)
+        mine = flake >= img[at]
+        rank[at] = np.where(mine, ranks[k], rank[at])
+        img[at] = np.maximum(img[at], flake)
+    return _ranked(img, rank)
 
 
 def lowest_water(world: Any) -> float:
@@ -152,14 +180,15 @@ def precip_uniforms(env: Env, light: Lighting, camera: Camera, seed: int,
     per_turn = np.array(layers.tiles_per_turn, np.float64) * camera.focal_px / (supersample * REF_FOCAL_PX)
     tiles = np.maximum(np.round(per_turn), 1.0) / (2.0 * math.pi)  # tiles per radian
     dist = np.array(layers.distance_m)
-    stretch = np.array(layers.stretch)
+    shorter = 1.0 + SHORTER_WHEN_LIGHT * max(0.0, 1.0 - amount / 0.6) if kind == "rain" else 1.0
+    stretch = np.array(layers.stretch) * shorter
     fall = (layers.fall_mps * t / dist) * tiles * stretch
     wander = layers.wander_m * np.sin(0.9 * t + np.arange(4) * 1.7) if layers.wander_m else np.zeros(4)
     drift = (-(wind_across * t + wander) / dist) * tiles
     slant = float(np.clip(wind_across / (layers.fall_mps * (1.0 if kind == "rain" else 3.0)), -0.35, 0.35))
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, 91])))
-    # light rain or snow is fewer drops, not fainter ones: the near layers keep their drops' brightness, the
-    # far layers (in a downpour a veil) thin with the intensity
+    # light rain or snow is fewer drops (u_keep), not fainter ones: the near layers keep their drops'
+    # brightness, the far layers (in a downpour a veil) thin with the intensity
     scale = 1.0 - (1.0 - amount) * np.asarray(THINNING)
     return {
         "u_centre": (camera.width / 2.0, camera.height / 2.0),
@@ -172,6 +201,7 @@ def precip_uniforms(env: Env, light: Lighting, camera: Camera, seed: int,
         "u_drift": tuple(float(v % 1.0) for v in drift),
         "u_alpha": tuple(float(a * k) for a, k in zip(layers.alpha, scale, strict=True)),
         "u_slant": slant,
+        "u_keep": tuple(round(min(1.0, k + DROPS_PER_INTENSITY * amount), 4) for k in DROPS_AT_NONE),
         "u_drop_color": precip_color(kind, light),
         "u_seed": tuple(float(v) for v in rng.uniform(0.0, 1.0, 2)),
         "kind": kind,

@@ -369,4 +369,5 @@ def _instance_geoms(world: WorldState, focus_xy: np.ndarray, solref: str) -> lis
 
 #: height of the solid part (trunk, post) of instance kinds at scale 1
 _INSTANCE_SOLID_HEIGHT = {"conifer": 6.0, "broadleaf": 4.0, "palm": 7.0, "dead_tree": 5.0, "cactus": 3.0,
-                          "vehicle": 1.6, "lamp_post": 4.0, "crate": 1.0, "barrel": 1.1}
+                          "vehicle": 1.6, "lamp_post": 4.0, "crate": 1.0, "barrel": 1.1,
+                          "sheep": 0.9, "cow": 1.4, "horse": 1.6, "goat": 0.9, "deer": 1.3}

@@ -112,7 +112,8 @@ def _floats(values: Sequence[float]) -> list[float]:
 # ------------------------------------------------------------------------------------------ records
 
 
-STRUCTURE_KEYS = ("id", "kind", "x", "y", "z", "yaw", "w", "d", "h", "color", "roof", "material", "stripes", "village")
+STRUCTURE_KEYS = ("id", "kind", "x", "y", "z", "yaw", "w", "d", "h", "color", "roof", "material", "stripes", "village",
+                  "roll", "pitch")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -134,6 +135,9 @@ class Structure:
     material: str = ""
     stripes: Vec3 | None = None
     village: int | None = None
+    #: radians about its own length (x) and beam (y) axes before the yaw: a boat pulled up on a beach lists
+    roll: float = 0.0
+    pitch: float = 0.0
     #: other JSON fields a pack or a newer file wrote, kept as they came
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -150,6 +154,8 @@ class Structure:
             material=text(d, "material", where, ""),
             stripes=rgb(d["stripes"], where) if d.get("stripes") is not None else None,
             village=int(number(d, "village", where)) if d.get("village") is not None else None,
+            roll=number(d, "roll", where, 0.0, lo=-math.pi, hi=math.pi),
+            pitch=number(d, "pitch", where, 0.0, lo=-math.pi, hi=math.pi),
             extra={k: v for k, v in d.items() if k not in STRUCTURE_KEYS})
 
     def to_json(self) -> dict[str, Any]:
@@ -162,6 +168,8 @@ class Structure:
             out["stripes"] = _floats(self.stripes)
         if self.village is not None:
             out["village"] = self.village
+        if self.roll or self.pitch:
+            out |= {"roll": self.roll, "pitch": self.pitch}
         return out | self.extra
 
     def box(self, *, roof: bool) -> tuple[float, ...]:

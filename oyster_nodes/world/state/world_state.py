@@ -31,11 +31,14 @@ INSTANCE_KINDS: tuple[str, ...] = (
     "conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree",
     "rock", "boulder", "crate", "barrel", "vehicle", "lamp_post", "fence", "vine",
     "crop", "hay_bale",
+    "sheep", "cow", "horse", "goat", "deer", "duck",
 )
+#: the instance kinds that are animals (generate/herds.py): the semantic pass draws them as "animal"
+ANIMAL_KINDS: tuple[str, ...] = ("sheep", "cow", "horse", "goat", "deer", "duck")
 
 #: semantic class ids written to the semantic pass
 SEMANTIC_CLASSES: tuple[str, ...] = (
-    "sky", "terrain", "water", "vegetation", "prop", "structure", "body", "agent", "mesh",
+    "sky", "terrain", "water", "vegetation", "prop", "structure", "body", "agent", "mesh", "animal",
 )
 
 

@@ -3,6 +3,7 @@
 uniform vec3 u_fog_color;
 // the fog's tint on the sun's side (unit luminance): a low sun warms the fog towards it
 uniform vec3 u_fog_warm;
+uniform vec3 u_fog_warm_away;  // and away from it (part of the same tint: the droplets there are sunlit too)
 uniform float u_fog_density;
 uniform float u_fog_height;
 uniform float u_fog_base;
@@ -42,7 +43,7 @@ vec3 fog_tint(vec3 d) {
     m2 *= m2;
     float m8 = m2 * m2 * m2 * m2;
     float side = max(dot(normalize(d.xy + 1e-6), normalize(u_sun_dir.xy + 1e-6)) * 0.5 + 0.5, 0.0);
-    vec3 tint = mix(vec3(1.0), u_fog_warm, side * side * side);
+    vec3 tint = mix(u_fog_warm_away, u_fog_warm, side * side * side);
     return u_fog_color * tint + u_fog_glow * (0.25 * m2 * m2 + 0.5 * m8 * m8 * m8);
 }
 
