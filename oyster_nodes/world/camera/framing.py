@@ -23,6 +23,7 @@ import numpy as np
 from ...settings import setting
 from ..generate import studio as sd
 from ..generate.riverside import BEACH_DWELLINGS
+from ..generate.roadside import wants_outskirts
 from ..geometry.camera import Camera, ground_clearance, vec3
 from ..render.animals import FORM_SIZE, duck_form
 from ..render.lighting import fog_density_of
@@ -51,6 +52,8 @@ STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
                                   "ferry": 4, "sailboat": 3, "fishing_boat": 3, "motorboat": 2, "rowboat": 2,
                                   "pier": 2, "quay": 1}
+#: what the town's edge ("city outskirts", "a suburb") adds to a structure kind's rank among structures
+OUTSKIRTS_RANK: dict[str, float] = {"house": 12.0, "cabin": 10.0, "barn": 4.0, "highrise": -16.0}
 #: spec structures that stand for several structure kinds (boats of every kind, a harbour's pier and quay)
 KINDS_OF_ASKED: dict[str, tuple[str, ...]] = {
     "boat": ("ferry", "sailboat", "fishing_boat", "motorboat", "rowboat"), "harbour": ("pier", "quay")}
@@ -72,7 +75,19 @@ VEHICLE_SIZE_M = (4.4, 1.8, 1.5)
 SETTING_WEIGHT: dict[str, float] = {"water": 2.0, "trees": 1.0}
 #: instances that block a view: (canopy radius, height) in metres at scale 1
 BLOCKERS: dict[str, tuple[float, float]] = {"conifer": (2.4, 12.0), "broadleaf": (3.2, 10.0), "palm": (2.2, 11.5),
-                                            "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9)}
+                                            "dead_tree": (1.4, 8.0), "cactus": (0.6, 3.2), "boulder": (2.0, 2.9),
+                                            "shrub": (1.1, 1.3)}
+#: blockers only a small subject (COVER_KINDS: a car, a product) hides behind
+LOW_BLOCKERS = ("shrub",)
+#: how a blocker's crown looks from the side, for `covered`: the share of its height where the crown starts, its
+#: outline (0 a cone widest at its foot, 1 an ellipse, 2 a box: a building) and how much of that outline is solid
+#: (a dead tree's bare branches let most of what is behind them show)
+CROWNS: dict[str, tuple[float, int, float]] = {"conifer": (0.06, 0, 1.0), "broadleaf": (0.38, 1, 0.9),
+                                               "palm": (0.7, 1, 0.7), "dead_tree": (0.3, 1, 0.25),
+                                               "cactus": (0.0, 1, 1.0), "boulder": (0.0, 1, 1.0),
+                                               "shrub": (0.0, 1, 1.0)}
+
+
 #: ground rising in the frame's upper part nearer than this share of the subject's distance is a wall in front
 #: of the camera (a canyon's face filling half the frame): a view that opens onto the subject is preferred
 WALL_SHARE = 0.3
@@ -231,7 +246,7 @@ def _vehicles(world: WorldState, spec: dict) -> list[Subject]:
     yaw = float(world.inst_yaw[where[best]])
     c, sn = math.cos(yaw), math.sin(yaw)
     corners = np.array([[a * length / 2, b * wide / 2, h] for a in (-1, 0, 1) for b in (-1, 1)
-                        for h in (0.3, tall * 0.9)])
+                        for h in (0.25, tall)])  # the body, axles to roof: it is framed whole
     pts = corners @ np.array([[c, -sn, 0.0], [sn, c, 0.0], [0.0, 0.0, 1.0]]).T + (x, y, z)
     named = bool(spec.get("props", {}).get("vehicles")) or not spec
     label = "the vehicle" if len(where) == 1 else f"a vehicle (of {len(where)})"
@@ -328,6 +343,9 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
         asked |= set(KINDS_OF_ASKED[name])
     xy = np.array([[s.x, s.y] for s in kinds])
     rank = np.array([STRUCTURE_RANK.get(s.kind, 1) + (10 if s.kind in asked else 0) for s in kinds], np.float64)
+    if wants_outskirts(str(spec.get("text", ""))):  # "city outskirts", "a suburb": the houses at the town's edge
+        # are the subject, the city's towers (if any) only what stands behind them
+        rank += np.array([OUTSKIRTS_RANK.get(s.kind, 0.0) for s in kinds])
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0
     margin = np.minimum(xy, world.size_m - xy).min(axis=1)
     anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
@@ -603,6 +621,8 @@ class _Candidate:
     dist: float
     #: what trees, boulders and buildings in the way cost it
     blocked: float = 0.0
+    #: share of the framed subject's box those nearer the camera hide (see `covered`)
+    hidden: float = 0.0
 
 
 #: (bh, bw): the frame height and width shares a framed subject should span (either one suffices)
@@ -780,7 +800,7 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
                    sun=np.asarray(world.env.sun_dir if world.env.sun_dir is not None else (0.4, -0.6, 0.7),
                                   dtype=np.float64),
                    trees=_blockers(world, primary, max((p[1] for p in positions), default=0.0)),
-                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 5)),
+                   walls=buildings(world) if primary.kind in ("structure", "road", "water") else np.zeros((0, 8)),
                    air=atmosphere(world))
     scene.cover = LowCover.of(world, scene.pts, np.array([s.kind == "road" for s in pool])[scene.owner])
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
@@ -820,7 +840,21 @@ def _behind_trees(scene: _Scene, pos: np.ndarray) -> np.ndarray:
     for k, s in enumerate(scene.pool[1:], start=1):
         if s.kind == "structure" and len(scene.trees):
             out[scene.owner == k] = 1.0 - _through_trees(scene.trees, pos, s)
+        elif s.label == "the lamps" and len(scene.walls):  # street lamps behind the houses they light do not show
+            mine = scene.owner == k
+            out[mine] = ~_behind_walls(scene.walls, pos, scene.pts[mine])
     return out
+
+
+def _behind_walls(walls: np.ndarray, pos: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Which points a building stands in front of, seen from `pos`."""
+    d = pts - pos
+    span = np.maximum((d[:, :2] ** 2).sum(axis=1), 1e-9)
+    rel = walls[None, :, :2] - pos[:2]
+    t = np.clip((rel * d[:, None, :2]).sum(axis=2) / span[:, None], 0.0, 1.0)
+    near = np.hypot(*(rel - t[..., None] * d[:, None, :2]).transpose(2, 0, 1)) < 0.8 * walls[None, :, 3]
+    z = pos[2] + t * d[:, None, 2]
+    return (near & (t > 0.02) & (t < 0.98) & (z < walls[None, :, 4])).any(axis=1)
 
 
 def _atmosphere_fit(air: Atmosphere, sky: float, reach_m: float) -> float:
@@ -861,8 +895,16 @@ def _candidate(world: WorldState, scene: _Scene, lens: _Lens, off: float, pos: n
     score, shares, place = _score(world, cam, scene.pool, scene.pts, scene.owner, seen, weight, scene.sun)
     score += _horizon_fit(scene.air, cam) + vehicle_view_fit(scene.pool[0], cam, world.spec or {}) \
         + animal_size_fit(scene.pool[0], cam)
-    return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty, shares=shares, place=place, squeezed=squeezed,
-                      rise=rise, dist=dist, blocked=penalty)
+    hidden = covered(scene.trees, cam, scene.pool[0]) if scene.pool[0].kind in COVER_KINDS else 0.0
+    return _Candidate(camera=cam, score=score - 3.0 * squeezed - penalty - cover_cost(hidden), shares=shares,
+                      place=place, squeezed=squeezed, rise=rise, dist=dist, blocked=penalty, hidden=hidden)
+
+
+#: a framed vehicle keeps this share of the frame clear on every side
+WHOLE_MARGIN = 0.04
+#: a framed vehicle's middle sits between these shares of the frame's height from its top (at or below the
+#: middle: the road under it, the land and the sky it drives towards above; a bus is not cut by the top edge)
+VEHICLE_ROWS = (0.46, 0.72)
 
 
 #: a car commercial's hero frame: the camera this many degrees off the car's nose (a front three-quarter view);
@@ -952,27 +994,32 @@ def _hero_size(s: Subject, cam: Camera) -> float:
 
 
 def _blockers(world: WorldState, s: Subject, reach: float) -> np.ndarray:
-    """Trees and boulders that may stand between a camera and the subject: rows of x, y, base z, radius, top z."""
+    """Trees and boulders that may stand between a camera and the subject: rows of x, y, base z, radius, top z,
+    crown start (share of the height), outline and solid share (CROWNS)."""
     if s.kind == "landscape" or not len(world.inst_kind):
-        return np.zeros((0, 5))
+        return np.zeros((0, 8))
     kinds = np.full(len(INSTANCE_KINDS), -1.0)
     radius = np.zeros(len(INSTANCE_KINDS))
+    crown = np.zeros((len(INSTANCE_KINDS), 3))
     for name, (r, h) in BLOCKERS.items():
+        if name in LOW_BLOCKERS and s.kind not in COVER_KINDS:
+            continue
         kinds[INSTANCE_KINDS.index(name)], radius[INSTANCE_KINDS.index(name)] = h, r
+        crown[INSTANCE_KINDS.index(name)] = CROWNS[name]
     k = world.inst_kind.astype(int)
     xyz = world.inst_xyz.astype(np.float64)
     near = (kinds[k] > 0) & (np.hypot(xyz[:, 0] - s.centre[0], xyz[:, 1] - s.centre[1]) < reach + 15.0)
     sc = world.inst_scale[near].astype(np.float64)
-    rows = [np.column_stack([xyz[near], radius[k[near]] * sc, xyz[near, 2] + kinds[k[near]] * sc])]
+    rows = [np.column_stack([xyz[near], radius[k[near]] * sc, xyz[near, 2] + kinds[k[near]] * sc, crown[k[near]]])]
     if s.kind in ("product", "vehicle", "animals"):  # buildings stand in the way of a small subject
         rows.append(buildings(world))
     return np.concatenate(rows)
 
 
 def buildings(world: WorldState) -> np.ndarray:
-    """Structures as blockers: rows of x, y, base z, radius, top z (roof allowed for)."""
-    return np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h]
-                     for b in world.structures if b.kind != "waterfall"]).reshape(-1, 5)
+    """Structures as blockers: rows of x, y, base z, radius, top z (roof allowed for), crown start 0, a solid box."""
+    return np.array([[b.x, b.y, b.z, 0.5 * math.hypot(b.w, b.d), b.z + 1.35 * b.h, 0.0, 2.0, 1.0]
+                     for b in world.structures if b.kind != "waterfall"]).reshape(-1, 8)
 
 
 def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
@@ -1016,6 +1063,66 @@ def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer
     area = 2.0 * trees[front, 3] * (trees[front, 4] - trees[front, 2])
     share = float((area * (lens.f_px / ahead[front]) ** 2).sum()) / (lens.width * lens.height)
     return min(share, 1.0)
+
+
+#: subjects whose cover is counted: small ones a tree can hide whole (a building among trees is still a village)
+COVER_KINDS = ("vehicle", "product")
+#: the grid (columns, rows) over the subject's box on which cover is counted
+COVER_GRID = (16, 10)
+#: what cover costs a framed subject: nothing below COVER_FREE of its box, COVER_COST per share above it, and
+#: a view with more than COVER_REJECT of it hidden is rejected (a pine in front of the hero car)
+COVER_FREE, COVER_COST, COVER_REJECT, COVER_REJECTED = 0.04, 10.0, 0.25, 8.0
+
+
+def covered(blockers: np.ndarray, cam: Camera, s: Subject) -> float:
+    """Share (0..1) of the subject's box in the frame that trees, boulders and buildings nearer the camera than
+    the whole subject hide, each drawn with its crown's outline (a cone, an ellipse, a box): an estimate
+    without rendering."""
+    if not len(blockers):
+        return 0.0
+    pos = np.asarray(cam.position, np.float64)
+    f = np.asarray(cam.target, np.float64) - pos
+    f /= math.sqrt(float(f @ f))
+    r = np.array([f[1], -f[0], 0.0]) / max(math.hypot(f[0], f[1]), 1e-12)
+    u = np.cross(r, f)
+    rel = s.points - pos
+    depth_s = rel @ f
+    if depth_s.min() <= cam.near_m:
+        return 0.0
+    fp, w, h = cam.focal_px, cam.width, cam.height
+    su, sv = fp * (rel @ r) / depth_s + w / 2.0, -fp * (rel @ u) / depth_s + h / 2.0
+    lo_u, hi_u = max(float(su.min()), 0.0), min(float(su.max()), float(w))
+    lo_v, hi_v = max(float(sv.min()), 0.0), min(float(sv.max()), float(h))
+    if lo_u >= hi_u or lo_v >= hi_v:
+        return 0.0
+    bxy = blockers[:, :2] - pos[:2]
+    z0 = bxy @ f[:2]  # depth of the blocker's axis at the camera's height
+    near = (z0 > 0.3) & (z0 + 0.5 * blockers[:, 3] < depth_s.min())
+    if not near.any():
+        return 0.0
+    b, bxy, z0 = blockers[near], bxy[near], z0[near]
+    x, y0 = bxy @ r[:2], bxy @ u[:2]
+    foot, top = b[:, 2] + b[:, 5] * (b[:, 4] - b[:, 2]) - pos[2], b[:, 4] - pos[2]
+    zf, zt = np.maximum(z0 + foot * f[2], 0.3), np.maximum(z0 + top * f[2], 0.3)
+    fu = fp * x / zf + w / 2.0
+    fv, tv = -fp * (y0 + foot * u[2]) / zf + h / 2.0, -fp * (y0 + top * u[2]) / zt + h / 2.0
+    half = fp * b[:, 3] * b[:, 7] / zf
+    over = (fu + half > lo_u) & (fu - half < hi_u) & (tv < hi_v) & (fv > lo_v)
+    if not over.any():
+        return 0.0
+    fu, fv, tv, half, shape = fu[over], fv[over], tv[over], half[over], b[over, 6]
+    gu, gv = np.meshgrid(np.linspace(lo_u, hi_u, COVER_GRID[0]), np.linspace(lo_v, hi_v, COVER_GRID[1]))
+    uu, vv = gu.ravel()[:, None], gv.ravel()[:, None]
+    up = (fv[None] - vv) / np.maximum(fv - tv, 1e-6)[None]  # 0 at the crown's foot, 1 at its top
+    width = np.where(shape[None] == 0, 1.0 - up, np.where(shape[None] == 1,
+                     np.sqrt(np.clip(1.0 - (2.0 * up - 1.0) ** 2, 0.0, 1.0)), 0.75))
+    hit = (up >= 0.0) & (up <= 1.0) & (np.abs(uu - fu[None]) < half[None] * width)
+    return float(hit.any(axis=1).mean())
+
+
+def cover_cost(share: float) -> float:
+    """What hiding `share` of the framed subject costs a view (rejected past COVER_REJECT)."""
+    return COVER_COST * max(share - COVER_FREE, 0.0) + (COVER_REJECTED if share > COVER_REJECT else 0.0)
 
 
 def _secondaries(found: list[Subject], primary: Subject) -> list[Subject]:
@@ -1149,8 +1256,9 @@ def on_the_road(world: WorldState, s: Subject) -> list[tuple[np.ndarray, float, 
     walked = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(pts, axis=0).T))])
     here = walked[int(np.argmin(np.hypot(*(pts - s.centre[:2]).T)))]
     out = []
+    scale = max(1.0, _vehicle_size(world.spec or {})[0] / VEHICLE_SIZE_M[0])  # a bus from farther along than a car
     for ahead in (*ROAD_CAMERA_AT_M, *(-a for a in ROAD_CAMERA_AT_M)):
-        at = here + ahead
+        at = here + ahead * scale
         if not 0.0 <= at <= walked[-1]:
             continue
         xy = np.array([np.interp(at, walked, pts[:, 0]), np.interp(at, walked, pts[:, 1])])
@@ -1179,6 +1287,10 @@ def _aim(world: WorldState, pos: np.ndarray, s: Subject, offset: float, lens: _L
     half = math.atan(0.5 * s.height_m / float(np.linalg.norm(d)))  # the subject's own half-height, as an angle
     band = max(min(math.atan(0.25 * lens.height / lens.f_px), math.atan(0.42 * lens.height / lens.f_px) - half), 0.0)
     down = float(np.clip(horizon, dip - band, dip + band)) - lift
+    if s.kind == "vehicle":  # the vehicle's middle between its rows, whatever the horizon and the lift ask
+        lo, hi = VEHICLE_ROWS
+        down = float(np.clip(down, dip - math.atan((hi - 0.5) * lens.height / lens.f_px),
+                             dip - math.atan((lo - 0.5) * lens.height / lens.f_px)))
     fwd = np.array([math.cos(yaw) * math.cos(down), math.sin(yaw) * math.cos(down), -math.sin(down)])
     reach = float(np.linalg.norm(d))
     size = world.size_m
@@ -1285,6 +1397,9 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
             th = SLENDER_FILL  # a lighthouse, a tower: thin, it reads only when it stands tall in the frame
         fit = min(max(bh / th, bw / tw), 1.0)
         cut = 0.0 if inside.all() else 1.5  # a framed subject is whole
+        if s.kind == "vehicle":  # and a vehicle, with room around it (a bus is not cut by the frame's edge)
+            room = np.array([WHOLE_MARGIN * cam.width, WHOLE_MARGIN * cam.height])
+            cut += 1.0 * float(((uv < room) | (uv > np.array([cam.width, cam.height]) - room)).any())
         return (3.0 * fit * visible + 2.0 * float(inside.mean()) - cut
                 - 6.0 * (1.0 - float(seen[inside].mean())))
     if s.kind == "landscape":
@@ -1382,6 +1497,8 @@ def _note(s: Subject, others: list[Subject], best: _Candidate) -> str:
            "landscape": "nothing more specific is named",
            "props": "the prompt names them and nothing larger"}[s.kind]
     parts = [f"framed {s.label} {how} from {dist:.0f} m ({why})"]
+    if best.hidden > COVER_FREE:
+        parts.append(f"trees or buildings in front hide about {best.hidden:.0%} of it (no clearer side found)")
     for o in others:
         share = best.shares.get(o.label, 0.0)
         plural = o.kind in (*ALONGSIDE, "outcrop") or " and " in o.label

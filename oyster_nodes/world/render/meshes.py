@@ -509,14 +509,15 @@ VEHICLE_PAINT: dict[str, tuple[float, float, float]] = {
 
 
 #: the car bodies the vehicle words choose (see vehicle_body); "sedan" when none is named
-VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus", "tractor", "harvester")
+VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus", "tractor", "harvester", "double_decker")
 #: words (singular) -> body; the first such word in the prompt decides
 BODY_WORDS: dict[str, str] = {
     "sports": "sports", "coupe": "sports", "roadster": "sports", "supercar": "sports", "hypercar": "sports",
     "racecar": "sports", "convertible": "sports", "racing": "sports", "suv": "suv", "jeep": "suv",
     "offroader": "suv", "crossover": "suv", "landcruiser": "suv", "rover": "suv", "pickup": "pickup", "ute": "pickup",
     "van": "van", "minivan": "van", "campervan": "van", "camper": "van", "minibus": "van", "truck": "truck",
-    "lorry": "truck", "bus": "bus", "coach": "bus", "sedan": "sedan", "car": "sedan", "taxi": "sedan",
+    "lorry": "truck", "bus": "bus", "coach": "bus", "decker": "double_decker", "doubledecker": "double_decker",
+    "routemaster": "double_decker", "sedan": "sedan", "car": "sedan", "taxi": "sedan",
     "hatchback": "sedan", "limousine": "sedan", "automobile": "sedan", "estate": "sedan",
     "tractor": "tractor", "combine": "harvester", "harvester": "harvester",
 }
@@ -524,11 +525,8 @@ BODY_WORDS: dict[str, str] = {
 
 def vehicle_body(text: str) -> str:
     """The body a prompt's words ask of its vehicles ("a red pickup" -> pickup); sedan when none is named."""
-    for word in re.findall(r"[a-z0-9]+", re.sub(r"\b(?:4x4|4wd|4 ?x ?4)\b", " offroader ", text.lower())):
-        for form in (word, word[:-1] if word.endswith("s") else word, word[:-2] if word.endswith("es") else word):
-            if form in BODY_WORDS:
-                return BODY_WORDS[form]
-    return "sedan"
+    looks = vehicle_looks(text)
+    return looks[0][1] if looks else "sedan"
 
 
 #: paint words of a vehicle (concepts.MODIFIERS["vehicle"] reads the same ones for the first vehicle)
@@ -539,26 +537,47 @@ PAINT_WORDS: dict[str, str] = {"black": "black", "red": "red", "silver": "silver
 GENERIC_BODIES = ("car", "vehicle", "automobile")
 
 
+#: words between two vehicle words that keep them two vehicles ("a taxi, a bus", "cars and vans")
+APART_WORDS = frozenset("a an the and or nor with by behind beside next near past than then plus two three four "
+                        "five several many some".split()) | frozenset(PAINT_WORDS)
+#: words after a vehicle word that make it the kind of film, not a vehicle in it ("a car commercial: a red
+#: coupe ..." names one car, the coupe)
+GENRE_WORDS = frozenset("commercial commercials ad ads advert adverts advertisement advertising campaign spot shoot "
+                        "photoshoot brand launch".split())
+
+
+def _body_form(word: str) -> str | None:
+    """The BODY_WORDS entry a word is (itself or its plural: "cars", "buses"), None if none ("busy" is not a bus)."""
+    forms = (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else "")
+    return next((f for f in forms if f in BODY_WORDS), None)
+
+
 def vehicle_looks(text: str) -> list[tuple[str, str]]:
     """Each vehicle the prompt names, in order, as (paint, body): "a red pickup and a blue sedan" ->
     [("red", "pickup"), ("blue", "sedan")]; paint "" where none is said. A paint word counts within the three
-    words before its body word."""
+    words before its body word. A vehicle word naming the kind of film ("car commercial") is no vehicle of its
+    own where the prompt names one; where it names none, it is the one car."""
     words = re.findall(r"[a-z0-9]+", re.sub(r"\b(?:4x4|4wd|4 ?x ?4)\b", " offroader ", text.lower()))
     out: list[tuple[str, str]] = []
+    genre: list[tuple[str, str]] = []
     last = -9
     for i, word in enumerate(words):
-        form = next((f for f in (word, word[:-1], word[:-2]) if f in BODY_WORDS), None)
+        form = _body_form(word)
         if form is None:
             continue
-        if i - last == 1 and out:  # "sports car", "pickup truck": one vehicle, of the first word's body
+        if out and (i - last == 1 or i - last == 2 and words[i - 1] not in APART_WORDS):
+            # "sports car", "pickup truck", "a double decker tour bus": one vehicle, of the first word's body
             if words[last] in GENERIC_BODIES:
                 out[-1] = (out[-1][0], BODY_WORDS[form])
             last = i
             continue
         paint = next((PAINT_WORDS[w] for w in reversed(words[max(0, i - 3):i]) if w in PAINT_WORDS), "")
+        if i + 1 < len(words) and words[i + 1] in GENRE_WORDS:
+            genre.append((paint, BODY_WORDS[form]))
+            continue
         out.append((paint, BODY_WORDS[form]))
         last = i
-    return out
+    return out or genre[:1]
 
 
 def _prism(profile: list[tuple[float, float]], half: float, rgb: tuple[float, float, float], part: float = PLAIN,
@@ -670,6 +689,17 @@ def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
         parts += _glass_band(cab_x + 0.5, length / 2 - 0.4, 2.0, 2.7, width / 2 + 0.005)
         axles = (-length / 2 + 1.2, -length / 2 + 2.3, length / 2 - 1.2)
         lamp_z, front, back = 1.0, length / 2 + 0.02, -length / 2 - 0.02
+    elif body == "double_decker":  # two decks, a band of windows along each, the upper front glazed too
+        length, width, r, height = 10.2, 2.5, 0.5, 4.4
+        parts = [_prism([(-length / 2, 0.35), (length / 2, 0.35), (length / 2, height - 0.25),
+                         (length / 2 - 0.3, height), (-length / 2 + 0.3, height), (-length / 2, height - 0.25)],
+                        width / 2, paint),
+                 box((length / 2 + 0.01, 0, 1.95), (0.04, width - 0.25, 1.2), GLASS, WINDOW),
+                 box((length / 2 + 0.01, 0, 3.55), (0.04, width - 0.25, 0.9), GLASS, WINDOW)]
+        parts += _glass_band(-length / 2 + 0.6, length / 2 - 0.6, 1.5, 2.45, width / 2 + 0.005)
+        parts += _glass_band(-length / 2 + 0.5, length / 2 - 0.5, 3.1, 3.95, width / 2 + 0.005)
+        axles = (-length / 2 + 2.4, length / 2 - 2.3)
+        lamp_z, front, back = 0.75, length / 2 + 0.02, -length / 2 - 0.02
     else:  # bus
         length, width, r = 11.0, 2.5, 0.5
         parts = [_prism([(-length / 2, 0.35), (length / 2, 0.35), (length / 2, 2.95), (length / 2 - 0.2, 3.15),
@@ -686,14 +716,14 @@ def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
 #: length, width and height of each body in metres at scale 1
 VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {
     "sedan": (4.7, 1.82, 1.45), "sports": (4.45, 1.9, 1.18), "suv": (4.75, 1.92, 1.85), "pickup": (5.3, 1.9, 1.86),
-    "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15),
+    "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15), "double_decker": (10.2, 2.5, 4.4),
     "tractor": (3.9, 2.6, 2.95), "harvester": (7.55, 4.6, 3.9),
 }
 
 
 def _vehicle(lod: int, body: tuple[float, float, float] = VEHICLE_PAINT["red"], kind: str = "sedan") -> Mesh:
     """A vehicle of a body in VEHICLE_BODIES (front towards +x, on z = 0) painted `body`."""
-    if kind in ("van", "truck", "bus"):
+    if kind in ("van", "truck", "bus", "double_decker"):
         return _boxy(kind, lod, body)
     if kind in ("tractor", "harvester"):
         return BUILDERS["farm_vehicle"](kind, lod, body)
