@@ -194,7 +194,7 @@ def test_the_sea_beside_a_lighthouse_is_in_frame(renderer: Renderer) -> None:
     img = renderer.render(world, shot.camera)
     assert np.mean(img.semantic_hw == SEM["water"]) >= 0.05
     assert np.mean(img.semantic_hw == SEM["structure"]) >= 0.003
-    assert "the sea is in the" in shot.note
+    assert "the sea is in the" in shot.note or "over the sea" in shot.note
 
 
 def test_render_node_says_what_it_framed(tmp_path: Path) -> None:
