@@ -71,6 +71,30 @@ def test_coastal_road_above_the_sea_has_cliffs_road_and_sea() -> None:
     assert s.modifiers["shore"] == "cliffs" and s.terrain != "plains"
 
 
+def test_a_coastal_cliff_road_is_a_shore_road_on_sea_cliffs_not_a_mountain_range() -> None:
+    s = read("car commercial: a silver estate car on a coastal cliff road at golden hour")
+    assert s.modifiers["road"] == "coastal" and s.modifiers["shore"] == "cliffs" and s.modifiers["vehicle"] == "silver"
+    assert s.terrain == "hills" and "ocean" in s.water and s.structures.get("road") == 1
+    assert not any("estate" in n and "not understood" in n for n in s.notes)
+    assert read("sea cliffs at sunset").terrain == "hills"  # the land ends at the sea in cliffs
+    assert read("a lighthouse on the cliffs of a rocky coast").modifiers["shore"] == "cliffs"
+
+
+def test_a_cliff_road_with_no_sea_winds_through_mountains() -> None:
+    s = read("a winding cliff road in the alps")
+    assert s.modifiers["road"] == "winding" and s.shore == "none" and not s.water
+    assert s.terrain == "mountains"
+
+
+def test_an_estate_is_a_car_only_before_car() -> None:
+    assert not read("a country estate with gardens").props.get("vehicles")
+    assert read("a silver estate car by a lake").props.get("vehicles") == 1
+
+
+def test_a_rocky_coast_is_strewn_with_rocks_not_one() -> None:
+    assert read("a rocky coast").props["rocks"] > 1
+
+
 def test_winding_country_road() -> None:
     s = read("a winding country road")
     assert s.structures.get("road") == 1 and s.modifiers["road"] == "winding"

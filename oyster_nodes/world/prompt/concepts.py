@@ -230,7 +230,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "vehicles",
         "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus,suv,sedan,coupe,convertible,hatchback,pickup,"
         "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader,taxi,cab,supercar,racecar,"
-        "hypercar,crossover,estate,campervan,camper,rover,buggy,landcruiser,harvester",
+        "hypercar,crossover,campervan,camper,rover,buggy,landcruiser,harvester",
         "parked cars and trucks",
         countable=True,
     ),
@@ -530,6 +530,7 @@ MODIFIERS: dict[str, dict[str, str]] = {
              "coastal": "coastal", "cliffside": "coastal", "seaside": "coastal", "alpine": "winding",
              "mountain": "winding", "lakeside": "coastal", "lakeshore": "coastal", "shoreline": "coastal",
              "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal",
+             "cliff": "coastal",
              "narrow": "narrow", "cobbled": "narrow", "cobblestone": "narrow"},
     "trees": {"cherry": "blossom", "sakura": "blossom", "almond": "blossom", "blossoming": "blossom",
               "flowering": "blossom", "blooming": "blossom", "blossom": "blossom", "pink": "blossom",

@@ -8,7 +8,7 @@ vocabulary by cosine similarity. Unknown words are noted and ignored, never an e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -197,13 +197,20 @@ def _find_group(tokens: list[str], i: int) -> tuple[str, ...]:
 FILLERS = frozenset(
     "small little old tall big large tiny long narrow wide quiet lonely pretty ancient fresh farm fishing "
     "mountain country village seaside coastal sleepy grand huge sports racing vintage classic family electric "
-    "rugged sleek shiny luxury parked lone single".split()
+    "rugged sleek shiny luxury parked lone single estate".split()
 )
+#: words that only name a car's body ("a silver estate car"): read by the renderer (meshes.vehicle_looks)
+BODY_ONLY = frozenset(("estate", "hatch", "saloon"))
 #: a bare "snow" is lying snow (winter ground) unless one of these stands within two words of it
 FALLING = frozenset("falling fall falls fell drifting blowing swirling snowing coming flurries whirling".split())
 #: words after which a sea or lake lies below the subject ("a road above the sea"): the shore is cliffs
 ABOVE = frozenset(("above", "overlooking", "atop", "high"))
 SEA_HEADS = frozenset(("sea", "ocean", "bay", "cove", "surf", "fjord", "water", "waves"))
+#: adjectives that say a place is strewn with a prop ("a rocky coast": many rocks, not one)
+STREWN = frozenset(("rocky", "stony", "bouldery", "pebbly"))
+ARTICLES = frozenset(("the", "a", "an", "of"))
+#: words beside a cliff that put it on a sea coast ("coastal cliffs", "a cliff road along the sea")
+COAST_WORDS = SEA_HEADS | frozenset(("coast", "coastal", "seaside", "shore", "shoreline", "oceanside", "seas"))
 
 
 def head_classes(tok: str) -> tuple[str, ...]:
@@ -229,6 +236,8 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
             mods += _pre_modifiers(tokens, i, head, consumed)
             mods += _post_modifiers(tokens, i, head, consumed)
     mods += _cliffs(tokens)
+    if not set(tokens) & COAST_WORDS:  # a cliff road with no sea named winds along a mountain's cliffs
+        mods = [replace(m, value="winding") if m.head == "road" and m.word == "cliff" else m for m in mods]
     seen: set[tuple[str, int]] = set()
     out = []
     for m in sorted(mods, key=lambda m: (m.at, m.head)):
@@ -274,8 +283,9 @@ def _cliffs(tokens: list[str]) -> list[Modifier]:
         ahead = [t for t in tokens[i + 1 : i + 4] if t not in ("the", "a", "an")]
         if tok in ABOVE and ahead and ahead[0] in SEA_HEADS - {"water"}:
             out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i + 1))
-        near = set(tokens[max(0, i - 3) : i]) | set(tokens[i + 1 : i + 3])
-        if lemmas(tok)[-1] == "cliff" and near & SEA_HEADS:
+        before = [t for t in tokens[max(0, i - 5) : i] if t not in ARTICLES][-3:]
+        after = [t for t in tokens[i + 1 : i + 7] if t not in ARTICLES][:3]
+        if lemmas(tok)[-1] == "cliff" and set(before + after) & COAST_WORDS:
             out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i))
     return out
 
@@ -654,7 +664,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     consumed |= studio.consumed
     mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
-    leftover = [p for p in leftover if not _falls_of(tokens, p)]
+    leftover = [p for p in leftover if not _falls_of(tokens, p) and tokens[p] not in BODY_ONLY]
     if encoder is not None:
         extra, unknown = embedding_pass(tokens, leftover, encoder, _negated_positions(tokens))
         mentions += extra
@@ -826,6 +836,9 @@ class _Builder:
         self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
         terrain = self.best("terrain", "")
+        if cliffs and terrain == "mountains" and all(lemmas(m.text.lower())[-1] == "cliff" for m in self.of("terrain")):
+            terrain = "hills"  # sea cliffs are the hills' edge at the sea, not a mountain range
+            self.notes.append("sea cliffs: hills that end at the sea in cliffs")
         if not terrain:
             terrain = "hills" if cliffs or not self.of("shore") else "plains"
             if prompt.text.strip():
@@ -1022,7 +1035,9 @@ class _Builder:
         return {k: min(props[k], cv.MAX_COUNTS[k]) for k in cv.PROPS if k in props}
 
     def _count(self, m: Mention) -> int:
+        single, plural = cv.DEFAULT_COUNTS.get(m.concept, (1, 1))
+        if m.text.lower() in STREWN:  # the number before "a rocky coast" counts the coast
+            return plural
         if m.count is not None:
             return m.count
-        single, plural = cv.DEFAULT_COUNTS.get(m.concept, (1, 1))
         return plural if m.plural else single
