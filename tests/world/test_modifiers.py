@@ -95,6 +95,14 @@ def test_a_rocky_coast_is_strewn_with_rocks_not_one() -> None:
     assert read("a rocky coast").props["rocks"] > 1
 
 
+def test_a_mountain_colour_is_its_rock_not_the_weather_or_the_night() -> None:
+    s = read("rugged grey mountains with a lake at the foot, afternoon")
+    assert s.weather != "overcast" and s.modifiers["rock"] == "grey" and s.water == ["lake"]
+    assert read("dark mountains under a grey sky").time_of_day != "night"
+    assert read("red mountains at dawn").modifiers["rock"] == "red"
+    assert read("grey mountains under a grey sky").weather == "overcast"  # the sky's own grey still counts
+
+
 def test_winding_country_road() -> None:
     s = read("a winding country road")
     assert s.structures.get("road") == 1 and s.modifiers["road"] == "winding"

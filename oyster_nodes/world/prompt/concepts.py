@@ -486,7 +486,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
                       "sleet", "storm", "rainstorm", "snowstorm"),
     "fog": ("fog", "mist", "haze", "smog", "fogbank"),
-    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire", "canyon", "gorge", "mesa"),
+    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire", "canyon", "gorge", "mesa",
+             "mountain", "peak", "summit", "massif"),  # "grey mountains" are of grey rock, not an overcast day
     "sky": ("sky", "cloud", "heaven"),
     "vehicle": ("car", "truck", "van", "jeep", "suv", "sedan", "coupe", "convertible", "hatchback", "vehicle",
                 "pickup", "bus", "taxi", "cab", "roadster", "limousine", "offroader", "supercar", "racecar",

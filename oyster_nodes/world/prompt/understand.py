@@ -58,7 +58,7 @@ STOPWORDS = frozenset(
         "having their them they we our my your wooden stone old new big large small little tiny lots "
         "beautiful nice pretty or and but with while at by in on near next beside along over up down "
         "out off "
-        "far away all each every both more most "
+        "far away all each every both more most foot feet "
     ).split()
 )
 
