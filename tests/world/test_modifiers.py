@@ -103,6 +103,16 @@ def test_a_mountain_colour_is_its_rock_not_the_weather_or_the_night() -> None:
     assert read("grey mountains under a grey sky").weather == "overcast"  # the sky's own grey still counts
 
 
+def test_snowy_peaks_above_green_ground_whiten_the_heights_not_the_year() -> None:
+    from oyster_nodes.world.generate.snowcover import wintry
+
+    for text in ("snowy alpine peaks above a green valley at noon", "snowy peaks", "snowy mountains above a green valley"):
+        s = read(text)
+        assert s.season != "winter" and s.terrain == "mountains" and not wintry(s), text
+    for text in ("snowy mountains", "a snowy mountain village", "snowy peaks behind a frozen lake", "a snowy forest"):
+        assert read(text).season == "winter", text
+
+
 def test_winding_country_road() -> None:
     s = read("a winding country road")
     assert s.structures.get("road") == 1 and s.modifiers["road"] == "winding"

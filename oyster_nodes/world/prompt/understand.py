@@ -290,6 +290,31 @@ def _cliffs(tokens: list[str]) -> list[Modifier]:
     return out
 
 
+#: the heights a "snowy" before them whitens alone ("snowy peaks above a green valley"), and the words after them
+#: that make the whole place snowy again ("a snowy mountain village")
+PEAK_WORDS = frozenset("peak peaks summit summits ridge ridges mountains tops heights crests".split())
+#: "snowy mountains" alone are a winter range; with green ground named below them their snow is on the heights
+GREEN_BELOW = frozenset("green lush summer spring meadow meadows valley valleys pasture pastures wildflowers".split())
+WHOLE_PLACE = frozenset("landscape landscapes country world scene village town valley pass range".split())
+
+
+def _snow_on_peaks(tokens: list[str], i: int) -> bool:
+    """Whether 'snowy' at i names snow on the heights only: a peak word next, or after one more word, with no
+    word of the whole place after it and no winter word anywhere."""
+    for k in (i + 1, i + 2):
+        if k < len(tokens) and tokens[k] in PEAK_WORDS:
+            after = tokens[k + 1] if k + 1 < len(tokens) else ""
+            if tokens[k] == "mountains" and not set(tokens) & GREEN_BELOW:
+                return False
+            return after not in WHOLE_PLACE and not set(tokens) & WINTER_WORDS
+    return False
+
+
+#: words that make a world wintry however its snow is named
+WINTER_WORDS = frozenset("winter wintry wintery frozen freezing icy blizzard snowfall snowing snowstorm tundra arctic "
+                         "polar christmas december january february".split())
+
+
 def _ground_snow(tokens: list[str], i: int) -> bool:
     """A bare 'snow' that lies on the ground: no falling word near it, or 'snow capped'."""
     if tokens[i] != "snow":
@@ -320,6 +345,9 @@ def lexical_pass(tokens: list[str], consumed: frozenset[int] = frozenset()) -> t
         tok = tokens[i]
         if i in consumed:
             i += 1
+            continue
+        if tok == "snowy" and _snow_on_peaks(tokens, i):
+            i += 1  # "snowy alpine peaks": snow on the heights, not a winter over all the land
             continue
         if not negated[i] and _ground_snow(tokens, i):
             capped = i + 1 < len(tokens) and tokens[i + 1] in ("capped", "covered", "topped")
