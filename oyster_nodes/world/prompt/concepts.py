@@ -636,5 +636,8 @@ MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     "shore": ("cliffs",),
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))
+#: a building material per structure kind, where the prompt builds kinds of different things (prompt/understand.py)
+for _kind in ("cabin", "house", "bridge", "tower"):
+    MODIFIER_VALUES[f"building.{_kind}"] = MODIFIER_VALUES["building"]
 for _animal in ANIMALS:  # "black and white cows" (prompt/animalwords.py) are patched whatever the table says
     MODIFIER_VALUES[_animal] = tuple(dict.fromkeys((*MODIFIER_VALUES[_animal], "patched")))

@@ -102,6 +102,8 @@ class Modifier:
     word: str
     at: int
     head_at: int
+    #: the head noun itself ("houses"), where a class holds several kinds of thing (building: cabins, houses...)
+    head_word: str = ""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -254,7 +256,7 @@ def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> 
     for j in range(i - 1, max(-1, i - 5), -1):
         t = tokens[j]
         if t in table:
-            out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i))
+            out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i, head_word=tokens[i]))
             if (head, t) not in cv.KEEPS:
                 consumed.add(j)
         elif t in ("and", "or") and j > 0 and tokens[j - 1] in table:
@@ -769,11 +771,29 @@ def _water_for_ducks(spec: WorldSpec) -> None:
 
 
 def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
-    """One value per head class: at its first head noun, the modifier nearest to it ('clear turquoise water')."""
+    """One value per head class: at its first head noun, the modifier nearest to it ('clear turquoise water').
+    Where buildings of different kinds are built of different things ("stone houses and wooden cabins"), each
+    kind's own as well ("building.house": "stone", "building.cabin": "wood")."""
     first: dict[str, str] = {}
+    by_kind: dict[str, str] = {}
     for m in sorted(mods, key=lambda m: (m.head_at, abs(m.head_at - m.at))):
         first.setdefault(m.head, m.value)
+        kind = next((BUILDING_KIND_OF[f] for f in lemmas(m.head_word) if f in BUILDING_KIND_OF), "")
+        if m.head == "building" and kind:
+            by_kind.setdefault(f"building.{kind}", m.value)
+    if len(set(by_kind.values())) > 1:
+        first.update(by_kind)
     return {h: first[h] for h in cv.MODIFIER_VALUES if h in first}
+
+
+#: building head nouns -> the structure kind they build (generate/structures.KINDS), for a material per kind
+BUILDING_KIND_OF: dict[str, str] = {
+    **dict.fromkeys("cabin hut cottage lodge chalet shack shed".split(), "cabin"),
+    **dict.fromkeys("house home farmhouse building barn villa dwelling village hamlet town settlement".split(),
+                    "house"),
+    **dict.fromkeys("bridge viaduct footbridge".split(), "bridge"),
+    **dict.fromkeys("tower watchtower".split(), "tower"),
+}
 
 
 def _match_record(m: Mention) -> dict[str, object]:
