@@ -663,7 +663,7 @@ def _ground(
         season=spec.season,
         forest=forest,
     )
-    sn.lay_snow(spec, material, slope_hw, noise)
+    sn.lay_snow(spec, material, slope_hw, noise, h)
     material[wet & (masks["sea_c"] | (h < F32(sea_level if sea_level is not None else -1e9)))] = tr.MAT[
         "sand"
     ]

@@ -884,9 +884,6 @@ class _Builder:
         self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
         terrain = self.best("terrain", "")
-        if cliffs and terrain == "mountains" and all(lemmas(m.text.lower())[-1] == "cliff" for m in self.of("terrain")):
-            terrain = "hills"  # sea cliffs are the hills' edge at the sea, not a mountain range
-            self.notes.append("sea cliffs: hills that end at the sea in cliffs")
         if not terrain:
             terrain = "hills" if cliffs or not self.of("shore") else "plains"
             if prompt.text.strip():
