@@ -50,7 +50,10 @@ from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, 
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import FOG_THIN, fog_clear_m, fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
+from .wet import WetLights, wet_light_uniforms, wet_lights
 
+#: the wet lights' array uniforms (render/wet.py), written whole as bytes
+WET_ARRAYS = ("u_wl_pos", "u_wl_span", "u_wl_rgb")
 FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
 LIT = ("lit.glsl",)
@@ -58,7 +61,7 @@ FOG = ("lit.glsl", "sky.glsl", "fog.glsl", "tone.glsl")
 OUT = (*FOG, "out.glsl")
 #: program name → (vertex shader, fragment shader, files put before the vertex / the fragment shader)
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    "terrain": ("terrain.vert", "terrain.frag", FOG, OUT),
+    "terrain": ("terrain.vert", "terrain.frag", FOG, (*OUT, "wet.glsl")),
     "water": ("water.vert", "water.frag", FOG, OUT),
     "instance": ("instance.vert", "object.frag", FOG, OUT),
     "mesh": ("mesh.vert", "mesh.frag", FOG, OUT),
@@ -86,6 +89,8 @@ PRECIP_UNIT = 12
 SHADOW2_UNIT, LIGHTMAP2_UNIT = 14, 15
 #: the terrain's sand mask (fine ripples drawn on it, terrain.frag)
 SAND_UNIT = 11
+#: where puddles stand on wet ground (render/wet.py puddle_sites)
+WET_SITE_UNIT = 10
 #: the passes an Image can carry, in attachment order
 PASSES = ("rgb", "depth", "normal", "instance", "semantic")
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
@@ -160,6 +165,7 @@ class Renderer:
         self._blob_tex: moderngl.Texture | None = None
         self._flakes: dict[str, moderngl.Texture] = {}
         self._lowest_water: weakref.WeakKeyDictionary[GpuScene, float] = weakref.WeakKeyDictionary()
+        self._wet_lights: weakref.WeakKeyDictionary[GpuScene, WetLights] = weakref.WeakKeyDictionary()
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -555,8 +561,18 @@ class Renderer:
         if scene not in self._lowest_water:
             self._lowest_water[scene] = lowest_water(scene.world)
         fog_base, mist_base = fog_ground(scene.world, cam, self._lowest_water[scene])
+        wet: dict[str, Any] = {"u_n_wet_lights": 0, "u_rain": 0.0}
+        if light.wetness > 0.0:
+            if scene not in self._wet_lights:
+                self._wet_lights[scene] = wet_lights(scene.world)
+            wet = wet_light_uniforms(self._wet_lights[scene], np.asarray(cam.position, np.float64), cam.forward(),
+                                     float(np.clip(light.night, 0.0, 1.0)))
+            precip = scene.world.env.precipitation
+            rain = precip is not None and precip.kind == "rain"
+            wet["u_rain"] = float(precip.intensity if rain and precip.intensity is not None else 0.6 if rain else 0.0)
         return {
             **light.uniforms(),
+            **wet,
             "u_cam_pos": tuple(float(c) for c in cam.position),
             "u_cam_fwd": tuple(cam.forward()),
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
@@ -610,6 +626,8 @@ class Renderer:
         scene.normals.use(6)
         scene.lamps.use(7)
         scene.sand.use(SAND_UNIT)
+        if uniforms.get("u_wet", 0.0) > 0.0:
+            scene.wet_site().use(WET_SITE_UNIT)
         second.shadow_tex.use(SHADOW2_UNIT)
         values = {
             "u_lamps": 7,
@@ -627,6 +645,7 @@ class Renderer:
             "u_lightmap": 5,
             "u_normals": 6,
             "u_sand": SAND_UNIT,
+            "u_wet_site": WET_SITE_UNIT,
             "u_cell": float(scene.world.cell_m),
             "u_skirt": 4.0 * scene.world.cell_m,
         }
@@ -635,11 +654,12 @@ class Renderer:
             "u_light_vp": first.shadow_vp.T.astype("f4").tobytes(),
             "u_light_vp2": second.shadow_vp.T.astype("f4").tobytes(),
             "u_inv_viewproj": np.linalg.inv(vp).T.astype("f4").tobytes(),
+            **{k: uniforms[k] for k in WET_ARRAYS if k in uniforms},
         }
         for name in names:
             prog, members = self.programs[name], self._members[name]
             for key, value in values.items():
-                if key in members:
+                if key in members and key not in WET_ARRAYS:
                     prog[key].value = value
             for key, data in matrices.items():
                 if key in members:
