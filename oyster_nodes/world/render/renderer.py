@@ -62,11 +62,11 @@ OUT = (*FOG, "out.glsl")
 #: program name → (vertex shader, fragment shader, files put before the vertex / the fragment shader)
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "terrain": ("terrain.vert", "terrain.frag", FOG, (*OUT, "wet.glsl")),
-    "water": ("water.vert", "water.frag", FOG, OUT),
+    "water": ("water.vert", "water.frag", FOG, (*OUT, "wet.glsl")),
     "instance": ("instance.vert", "object.frag", FOG, OUT),
-    "mesh": ("mesh.vert", "mesh.frag", FOG, OUT),
+    "mesh": ("mesh.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
     "user_mesh": ("user_mesh.vert", "user_mesh.frag", FOG, OUT),  # imported meshes with their materials
-    "body": ("body.vert", "mesh.frag", FOG, OUT),
+    "body": ("body.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
     "sky": ("sky.vert", "sky.frag", FOG, OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
     "aa": ("fullscreen.vert", "aa.frag", (), ("precip.glsl",)),

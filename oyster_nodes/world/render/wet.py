@@ -30,11 +30,13 @@ PUDDLE_SITE = {
     "grass": 0.12, "rock": 0.3, "sand": 0.0, "snow": 0.0, "dirt": 0.75, "forest_floor": 0.1, "road": 1.0,
     "mud": 0.9, "ash": 0.3, "gravel": 0.7,
 }
+#: how paved (dark and glossy when wet) each terrain material is: a road's bed, a town's squares and pavements
+PAVED_SHARE = {"road": 1.0, "gravel": 0.8}
 #: a street lamp's lantern: where it hangs on the post (m, in the post's frame, scale 1) and its light (linear,
 #: at 1 m: a point's light falls off with the square of the distance, a lit wall's (a strip) with the distance)
 LANTERN_AT = (0.95, 0.0, 4.7)
 LANTERN_RGB = (1.0, 0.62, 0.28)
-LANTERN_POWER = 120.0
+LANTERN_POWER = 180.0
 #: a car's head and tail lamps: how far out front and back (m), their height, and their light (linear)
 HEADLAMP_AT, TAILLAMP_AT, CARLAMP_Z = 2.1, -2.1, 0.7
 HEADLAMP_POWER = (40.0, 37.0, 30.0)
@@ -148,14 +150,20 @@ def wet_light_uniforms(lights: WetLights, cam_pos: np.ndarray, cam_fwd: np.ndarr
 
 def puddle_sites(world: WorldState, road: np.ndarray | None) -> np.ndarray:
     """uint8 n x n x 2: r how readily puddles stand (the material's PUDDLE_SITE, more in hollows and on low flat
-    ground, the roads' own on them), g the paved ground (roads and paths)."""
-    n, cell = world.n, world.cell_m
+    ground, the roads' own on them), g the paved ground (roads and paths, PAVED_SHARE)."""
+    cell = world.cell_m
+    paved_of = np.zeros(256, np.float32)
+    for name, value in PAVED_SHARE.items():
+        if name in MATERIALS:
+            paved_of[MATERIALS.index(name)] = value
     lut = np.array([PUDDLE_SITE.get(m, 0.3) for m in MATERIALS] + [0.3] * (256 - len(MATERIALS)), np.float32)
     site = lut[np.asarray(world.material_hw, np.uint8)]
     h = np.asarray(world.height_hw, np.float32)
     low = cv2.GaussianBlur(h, (0, 0), max(6.0 / cell, 1.0)) - h  # > 0 in hollows, m
     site = site + np.clip(low * 2.0, 0.0, 0.5) * (site > 0)
-    paved = np.zeros((n, n), np.float32) if road is None else road.astype(np.float32)
+    paved = paved_of[np.asarray(world.material_hw, np.uint8)]
+    if road is not None:
+        paved = np.maximum(paved, road.astype(np.float32))
     site = np.maximum(site, paved)
     out = np.stack([np.clip(site, 0, 1), np.clip(paved, 0, 1)], axis=-1)
     return (out * 255 + 0.5).astype(np.uint8)

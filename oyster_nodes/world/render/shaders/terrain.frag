@@ -24,19 +24,21 @@ vec3 wet_ground(vec3 f) {
     float wet = v_wet.x, paved = v_wet.z, fres = v_wet.w;
     // puddles: a few metres across, more of them where the ground is wetter over tens of metres
     float nz = texture(u_noise, p * 0.043).r * 0.7 + texture(u_noise, p * 0.011).r * 0.3;
-    float th = mix(0.8, 0.56, v_wet.y);
-    float puddle = smoothstep(th, th + 0.02 + 0.06 * smoothstep(0.2, 2.0, px), nz) * step(0.01, v_wet.y);
-    puddle *= smoothstep(0.3, 0.8, wet);
-    vec3 ground = v_lin * f * (1.0 - wet * (0.3 * paved + 0.55 * puddle));
-    // the sky a puddle mirrors: its upper part more (the low sky is hidden by what stands round it)
-    vec3 sky = mix(v_sky, min(v_sky, u_sky_zenith), 0.5 * puddle);
-    vec2 tilt = puddle > 0.0 ? rain_tilt(p, px) * puddle : vec2(0.0);
-    float shimmer = 1.0 + 6.0 * (tilt.x + tilt.y);
-    float refl = wet * fres * mix(0.25 + 0.2 * paved, 0.6, puddle);
-    vec3 c = mix(ground, sky * shimmer, refl);
+    float th = mix(0.92, 0.66, v_wet.y) + 0.1 * (1.0 - u_wet);  // fewer where the ground is less wet
+    float puddle = smoothstep(th, th + 0.015 + 0.06 * smoothstep(0.2, 2.0, px), nz) * step(0.01, v_wet.y);
+    puddle *= smoothstep(0.2, 0.4, wet);
+    vec3 lit = v_lin * f;
+    // the film: darker ground (paved most), the sky mirrored more at grazing angles
+    vec3 film = mix(lit * (1.0 - 0.45 * wet * paved), v_sky, wet * fres * (0.25 + 0.2 * paved));
+    // a puddle: the ground seen dark through the water, and the sky (its upper part more: the low sky is
+    // hidden by what stands round it), broken by rain's rings
+    vec2 tilt = puddle > 0.0 ? rain_tilt(p, px) : vec2(0.0);
+    vec3 sky = mix(v_sky, min(v_sky, u_sky_zenith), 0.5) * (1.0 + 6.0 * (tilt.x + tilt.y));
+    float pf = min(fres * 0.9, 0.6);
+    vec3 c = mix(film, mix(lit * 0.3, sky, pf), puddle);
     if (u_n_wet_lights > 0) {
         vec2 rough = mix(vec2(0.3, 0.06), vec2(0.08, 0.025), puddle);
-        c += wet_streaks(v_pos, rough, tilt) * wet * (0.15 + 0.85 * max(paved, puddle));
+        c += wet_streaks(v_pos, rough, tilt * puddle) * max(wet * (0.15 + 0.85 * paved), puddle);
     }
     return grade(fogged(c, v_fog));
 }
