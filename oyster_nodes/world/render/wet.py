@@ -135,8 +135,8 @@ def wet_light_uniforms(lights: WetLights, cam_pos: np.ndarray, cam_fwd: np.ndarr
         gap = np.maximum(dist - half, 0.0)
         wall = lights.span.any(axis=1)
         points = np.flatnonzero(ok & ~wall)
-        points = points[np.argsort(gap[points], kind="stable")][:MAX_WET_LIGHTS - WALL_SLOTS]
         walls = np.flatnonzero(ok & wall)
+        points = points[np.argsort(gap[points], kind="stable")][:MAX_WET_LIGHTS - min(WALL_SLOTS, len(walls))]
         walls = walls[np.argsort(gap[walls], kind="stable")][:MAX_WET_LIGHTS - len(points)]
         order = np.concatenate([points, walls])
         count = len(order)
