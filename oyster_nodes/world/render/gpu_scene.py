@@ -258,7 +258,7 @@ class GpuScene:
                 ibo = self._keep(self.ctx.buffer(idx.tobytes()))
                 inst = self._keep(self.ctx.buffer(reserve=count * 8))
                 self.chunk_bufs[(s, apron)], self.patch_tris[(s, apron)] = inst, len(idx) // 3
-                for key in ("terrain", "terrain_blobs", "terrain_shadow"):
+                for key in ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet", "terrain_shadow"):
                     self.patch_vaos[(key, s, apron)] = self._keep(
                         self.ctx.vertex_array(
                             programs[key],

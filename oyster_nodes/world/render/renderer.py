@@ -54,7 +54,7 @@ from .wet import WetLights, wet_light_uniforms, wet_lights
 
 #: the wet lights' array uniforms (render/wet.py), written whole as bytes
 WET_ARRAYS = ("u_wl_pos", "u_wl_span", "u_wl_rgb")
-FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
+FRAME_PROGRAMS = ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
 LIT = ("lit.glsl",)
 FOG = ("lit.glsl", "sky.glsl", "fog.glsl", "tone.glsl")
@@ -79,6 +79,8 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
 VARIANTS = {
     "terrain_blobs": ("terrain", "BLOB_SHADOWS"),  # soft ground shadows under bodies and agents
+    "terrain_wet": ("terrain", "WET"),  # wet ground: puddles and the lights' streaks (shaders/wet.glsl)
+    "terrain_blobs_wet": ("terrain", "BLOB_SHADOWS WET"),
     "aa_precip": ("aa", "PRECIP"),  # edge smoothing with falling rain or snow over it
 }
 #: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
@@ -175,7 +177,7 @@ class Renderer:
     def _program(
         self, vert: str, frag: str, vert_includes: tuple[str, ...], frag_includes: tuple[str, ...], define: str = ""
     ) -> moderngl.Program:
-        head = f"#version 330 core\n#define APRON_WORLDS {APRON_WORLDS}\n" + (f"#define {define}\n" if define else "")
+        head = f"#version 330 core\n#define APRON_WORLDS {APRON_WORLDS}\n" + "".join(f"#define {flag}\n" for flag in define.split())
 
         def source(names: tuple[str, ...]) -> str:
             return head + "\n".join((SHADER_DIR / name).read_text() for name in names)
@@ -422,9 +424,10 @@ class Renderer:
             self._blob_tex.repeat_x = self._blob_tex.repeat_y = False
         self._blob_tex.write(light.tobytes())
         self._blob_tex.use(BLOB_UNIT)
-        prog = self.programs["terrain_blobs"]
-        prog["u_blob_map"].value = BLOB_UNIT
-        prog["u_blob_box"].value = box
+        for name in ("terrain_blobs", "terrain_blobs_wet"):
+            prog = self.programs[name]
+            prog["u_blob_map"].value = BLOB_UNIT
+            prog["u_blob_box"].value = box
         return len(discs)
 
     def _precipitation(self, t: Targets, camera: Camera, world: WorldState, light: Lighting) -> str | None:
@@ -506,7 +509,7 @@ class Renderer:
         )
         tris += scene.draw_instances(lists, progs["instance"], NEAR, cull=True)
         ctx.enable(moderngl.CULL_FACE)
-        terrain = "terrain_blobs" if extra.get("u_n_blobs") else "terrain"
+        terrain = ("terrain_blobs" if extra.get("u_n_blobs") else "terrain") + ("_wet" if light.wetness > 0.0 else "")
         progs[terrain]["u_sem"].value = SEM["terrain"]
         tris += scene.draw_terrain(scene.chunk_draws(planes, pos, camera.focal_px, s.terrain_px), key=terrain)
         tris += scene.draw_instances(lists, progs["instance"], FAR, cull=True)

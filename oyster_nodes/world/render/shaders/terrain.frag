@@ -10,6 +10,7 @@ in vec3 v_nrm;
 in vec3 v_shown;
 in vec2 v_rock;
 in float v_sand;
+#ifdef WET
 in vec3 v_lin;
 in vec4 v_fog;
 in vec3 v_sky;
@@ -42,6 +43,7 @@ vec3 wet_ground(vec3 f) {
     }
     return grade(fogged(c, v_fog));
 }
+#endif
 
 // Wind ripples on sand: crests about half a metre apart, bending; faded out where a pixel spans a ripple.
 float sand_ripples(vec2 p) {
@@ -64,6 +66,10 @@ void main() {
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
 #endif
-    vec3 shown = u_wet > 0.0 ? wet_ground(f) : v_shown * pow(f, vec3(v_rock.y));
+#ifdef WET
+    vec3 shown = wet_ground(f);
+#else
+    vec3 shown = v_shown * pow(f, vec3(v_rock.y));
+#endif
     emit_graded(shown, v_pos, normalize(v_nrm), 0u, u_sem);
 }
