@@ -37,9 +37,10 @@ vec3 wet_ground(vec3 f) {
     vec3 sky = mix(v_sky, min(v_sky, u_sky_zenith), 0.5) * (1.0 + 6.0 * (tilt.x + tilt.y));
     float pf = min(fres * 0.9, 0.6);
     vec3 c = mix(film, mix(lit * 0.3, sky, pf), puddle);
-    if (u_n_wet_lights > 0) {
+    float gloss = max(wet * paved, puddle);  // grass and bare earth scatter the lights' reflections away
+    if (u_n_wet_lights > 0 && gloss > 0.02) {
         vec2 rough = mix(vec2(0.3, 0.06), vec2(0.08, 0.025), puddle);
-        c += wet_streaks(v_pos, rough, tilt * puddle) * max(wet * (0.15 + 0.85 * paved), puddle);
+        c += wet_streaks(v_pos, rough, tilt * puddle) * gloss;
     }
     return grade(fogged(c, v_fog));
 }

@@ -31,11 +31,15 @@ vec3 wet_streaks(vec3 pos, vec2 rough, vec2 tilt) {
         if (l.z <= 0.0 || d2 > 40000.0) continue;
         float d = sqrt(d2);
         l /= d;
-        vec3 h = normalize(l + v);
+        // the facet slope that mirrors this light to the eye (the half vector's, unnormalised: its slope is
+        // the same): first across the view, where the lobe is narrow and most lights fall outside it
+        vec3 h = l + v;
         vec2 s = h.xy / max(h.z, 0.05) - tilt;
-        float sa = dot(s, t) * inv.x, sb = dot(s, b) * inv.y;
+        float sb = dot(s, b) * inv.y;
+        if (abs(sb) > 3.0) continue;
+        float sa = dot(s, t) * inv.x;
         float lobe = exp(-(sa * sa + sb * sb));
-        float hv = 1.0 - max(dot(h, v), 0.0);
+        float hv = 1.0 - max(dot(h, v), 0.0) * inversesqrt(max(dot(h, h), 1e-6));
         float hv2 = hv * hv;
         float fres = 0.02 + 0.98 * hv2 * hv2 * hv;
         sum += u_wl_rgb[i].rgb * (lobe * fres / (u_wl_pos[i].w > 0.0 ? 1.0 + d : 1.0 + d2));
