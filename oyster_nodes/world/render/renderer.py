@@ -167,7 +167,7 @@ class Renderer:
         self._blob_tex: moderngl.Texture | None = None
         self._flakes: dict[str, moderngl.Texture] = {}
         self._lowest_water: weakref.WeakKeyDictionary[GpuScene, float] = weakref.WeakKeyDictionary()
-        self._wet_lights: weakref.WeakKeyDictionary[GpuScene, WetLights] = weakref.WeakKeyDictionary()
+        self._wet_lights: weakref.WeakKeyDictionary[GpuScene, tuple[bool, WetLights]] = weakref.WeakKeyDictionary()
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -370,6 +370,7 @@ class Renderer:
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs, "u_neon": neon_of(world.spec),
+                     **self._wet_uniforms(scene, world, camera, light),
                      "u_ice": ice_of(world.spec),
                      **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
                                                               camera.height * self.supersample), world.seed)}
@@ -560,22 +561,28 @@ class Renderer:
             have = self._dyn[shape] = (buf, vao, capacity)
         return have[0], have[1]
 
+    def _wet_uniforms(self, scene: GpuScene, world: WorldState, cam: Camera, light: Lighting) -> dict[str, Any]:
+        """The lights wet surfaces mirror this frame (render/wet.py) and how hard rain falls on the puddles."""
+        out: dict[str, Any] = {"u_n_wet_lights": 0, "u_rain": 0.0}
+        if light.wetness <= 0.0:
+            return out
+        neon = neon_of(world.spec) > 0.0
+        held = self._wet_lights.get(scene)
+        if held is None or held[0] != neon:  # the spec (neon) is no part of the scene's key
+            held = self._wet_lights[scene] = (neon, wet_lights(scene.world, neon=neon))
+        out.update(wet_light_uniforms(held[1], np.asarray(cam.position, np.float64), cam.forward(),
+                                      float(np.clip(light.night, 0.0, 1.0))))
+        precip = world.env.precipitation
+        if precip is not None and precip.kind == "rain":
+            out["u_rain"] = float(precip.intensity if precip.intensity is not None else 0.6)
+        return out
+
     def _frame_uniforms(self, scene: GpuScene, cam: Camera, light: Lighting) -> dict[str, Any]:
         if scene not in self._lowest_water:
             self._lowest_water[scene] = lowest_water(scene.world)
         fog_base, mist_base = fog_ground(scene.world, cam, self._lowest_water[scene])
-        wet: dict[str, Any] = {"u_n_wet_lights": 0, "u_rain": 0.0}
-        if light.wetness > 0.0:
-            if scene not in self._wet_lights:
-                self._wet_lights[scene] = wet_lights(scene.world)
-            wet = wet_light_uniforms(self._wet_lights[scene], np.asarray(cam.position, np.float64), cam.forward(),
-                                     float(np.clip(light.night, 0.0, 1.0)))
-            precip = scene.world.env.precipitation
-            rain = precip is not None and precip.kind == "rain"
-            wet["u_rain"] = float(precip.intensity if rain and precip.intensity is not None else 0.6 if rain else 0.0)
         return {
             **light.uniforms(),
-            **wet,
             "u_cam_pos": tuple(float(c) for c in cam.position),
             "u_cam_fwd": tuple(cam.forward()),
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,

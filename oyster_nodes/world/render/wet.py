@@ -42,8 +42,10 @@ HEADLAMP_AT, TAILLAMP_AT, CARLAMP_Z = 2.1, -2.1, 0.7
 HEADLAMP_POWER = (40.0, 37.0, 30.0)
 TAILLAMP_POWER = (16.0, 0.4, 0.25)
 #: a building's lit wall, per metre of its width: lit windows, and (a highrise's) shopfronts, and its height
-WINDOW_POWER = (1.5, 0.9, 0.4)
+WINDOW_POWER = (0.5, 0.3, 0.13)
 SHOPFRONT_POWER = (3.0, 1.9, 1.0)
+#: a neon-lit town's shopfronts (mesh.frag's neon colours)
+NEON_RGB = ((1.0, 0.05, 0.6), (0.02, 0.75, 1.0))
 LIT_KINDS = ("house", "cabin", "cottage", "highrise", "shop", "church", "barn", "tower", "hall", "inn", "pub")
 
 
@@ -61,8 +63,9 @@ class WetLights:
         return len(self.pos)
 
 
-def wet_lights(world: WorldState) -> WetLights:
-    """Every light of `world` a wet surface could mirror (see the module docstring)."""
+def wet_lights(world: WorldState, neon: bool = False) -> WetLights:
+    """Every light of `world` a wet surface could mirror (see the module docstring); `neon`: its shopfronts glow
+    magenta and cyan."""
     pos, span, rgb, facing = [], [], [], []
     kinds = np.asarray(world.inst_kind).reshape(-1)
     xyz = np.asarray(world.inst_xyz, np.float64).reshape(-1, 3)
@@ -86,13 +89,15 @@ def wet_lights(world: WorldState) -> WetLights:
             span.append((0.0, 0.0))
             rgb.append(np.array(power))
             facing.append((c * np.sign(along), s * np.sign(along)))
-    for st in world.structures:
+    for k, st in enumerate(world.structures):
         if st.kind not in LIT_KINDS:
             continue
         c, s = math.cos(st.yaw), math.sin(st.yaw)
         shop = st.kind == "highrise"
         z = st.z + (2.2 if shop else min(1.6, 0.45 * st.h))
         power = np.array(SHOPFRONT_POWER if shop else WINDOW_POWER)
+        if neon and shop:  # neon shopfronts glow magenta or cyan (mesh.frag), building by building
+            power = np.array(NEON_RGB[k % 2]) * float(np.mean(power)) * 0.8
         for nx, ny, half, width in ((1, 0, st.d / 2, st.w), (-1, 0, st.d / 2, st.w), (0, 1, st.w / 2, st.d),
                                     (0, -1, st.w / 2, st.d)):
             # the wall's outward normal and its direction along, in the world

@@ -30,7 +30,7 @@ vec3 wet_ground(vec3 f) {
     puddle *= smoothstep(0.2, 0.4, wet);
     vec3 lit = v_lin * f;
     // the film: darker ground (paved most), the sky mirrored more at grazing angles
-    vec3 film = mix(lit * (1.0 - 0.45 * wet * paved), v_sky, wet * fres * (0.35 + 0.15 * paved));
+    vec3 film = mix(lit * (1.0 - 0.55 * wet * paved), v_sky, wet * fres * (0.35 + 0.15 * paved));
     // a puddle: the ground seen dark through the water, and the sky (its upper part more: the low sky is
     // hidden by what stands round it), broken by rain's rings
     vec2 tilt = puddle > 0.0 ? rain_tilt(p, px) : vec2(0.0);
