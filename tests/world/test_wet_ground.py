@@ -92,3 +92,18 @@ def test_a_wet_road_at_night_mirrors_the_lamp_as_a_streak_towards_the_viewer(ren
     assert abs(np.median(cols) - W / 2) < W * 0.08  # under the lamp, down the middle of the view
     again = renderer.render(street(env), cam)
     assert np.array_equal(wet.rgb_hw3, again.rgb_hw3)
+
+
+@pytest.mark.parametrize("text, after", [
+    ("a village lane after rain at dusk with puddles", True),
+    ("rain-soaked streets of a small town at night", True),
+    ("a suburban street at night after a storm", True),
+    ("a city street at night in heavy rain, wet pavement reflecting the street lamps", False),
+    ("puddles on a country road in the rain", False),
+    ("a can on wet sand by a stone bridge", False),
+    ("a stormy night over the sea", False),
+])
+def test_rain_that_has_fallen_is_told_from_rain_falling(text: str, after: bool) -> None:
+    from oyster_nodes.world.generate.world import _rained_before
+
+    assert _rained_before(text) is after
