@@ -44,6 +44,8 @@ TAILLAMP_POWER = (16.0, 0.4, 0.25)
 #: a building's lit wall, per metre of its width: lit windows, and (a highrise's) shopfronts, and its height
 WINDOW_POWER = (0.5, 0.3, 0.13)
 SHOPFRONT_POWER = (3.0, 1.9, 1.0)
+#: a fishing boat's lit wheelhouse window (linear, at 1 m)
+WHEELHOUSE_RGB = (6.0, 3.3, 1.2)
 #: a neon-lit town's shopfronts (mesh.frag's neon colours)
 NEON_RGB = ((1.0, 0.05, 0.6), (0.02, 0.75, 1.0))
 LIT_KINDS = ("house", "cabin", "cottage", "highrise", "shop", "church", "barn", "tower", "hall", "inn", "pub")
@@ -89,11 +91,21 @@ def wet_lights(world: WorldState, neon: bool = False) -> WetLights:
             span.append((0.0, 0.0))
             rgb.append(np.array(power))
             facing.append((c * np.sign(along), s * np.sign(along)))
+    first_id = len(kinds) + 1  # the structures' ids follow the instances' (gpu_scene)
     for k, st in enumerate(world.structures):
-        if st.kind not in LIT_KINDS:
-            continue
         c, s = math.cos(st.yaw), math.sin(st.yaw)
         shop = st.kind == "highrise"
+        if not shop and not windows_lit(first_id + k):
+            continue  # its windows are dark tonight (mesh.frag)
+        if st.kind == "fishing_boat":  # the lit wheelhouse window, facing forward (meshes._fishing_boat)
+            x, z = 0.08 * st.w + 0.05, 0.34 * st.w - 0.45
+            pos.append(np.array([st.x + c * x, st.y + s * x, st.z + z]))
+            span.append((0.0, 0.0))
+            rgb.append(np.array(WHEELHOUSE_RGB))
+            facing.append((c, s))
+            continue
+        if st.kind not in LIT_KINDS:
+            continue
         z = st.z + (2.2 if shop else min(1.6, 0.45 * st.h))
         power = np.array(SHOPFRONT_POWER if shop else WINDOW_POWER)
         if neon and shop:  # neon shopfronts glow magenta or cyan (mesh.frag), building by building
@@ -115,6 +127,13 @@ def wet_lights(world: WorldState, neon: bool = False) -> WetLights:
         return WetLights(pos=z3, span=z2, rgb=z3.copy(), facing=z2.copy())
     return WetLights(pos=np.asarray(pos, np.float64), span=np.asarray(span, np.float64),
                      rgb=np.asarray(rgb, np.float64), facing=np.asarray(facing, np.float64))
+
+
+def windows_lit(structure_id: int) -> bool:
+    """Whether a structure's windows (WINDOW parts) are lit at night: mesh.frag lights those whose variation,
+    fract(id * 0.618034) in single precision, is 0.3 or more."""
+    v = np.float32(structure_id) * np.float32(0.618034)
+    return bool(v - np.floor(v) >= np.float32(0.3))
 
 
 def wet_light_uniforms(lights: WetLights, cam_pos: np.ndarray, cam_fwd: np.ndarray, glow: float) -> dict[str, object]:
