@@ -38,7 +38,7 @@ def street(env: dict, lamps: list[tuple[float, float]] | None = None) -> WorldSt
 
 
 def down_the_road() -> Camera:
-    return Camera(position=(64.0, 20.0, 1.7), target=(64.0, 100.0, 1.2), focal_mm=28.0, width=W, height=H,
+    return Camera(position=(64.0, 20.0, 3.7), target=(64.0, 100.0, 3.2), focal_mm=28.0, width=W, height=H,
                   near_m=0.3)
 
 
@@ -64,7 +64,7 @@ def test_puddles_gather_on_roads_and_hollows_and_not_on_sand() -> None:
 def test_the_nearest_lights_in_front_are_mirrored_and_none_by_day() -> None:
     lamps = [(64.0, 30.0 + 6.0 * k) for k in range(24)] + [(64.0, 5.0)]  # the last one behind the camera
     lights = wet_lights(street({}, lamps))
-    cam, fwd = np.array([64.0, 20.0, 1.7]), np.array([0.0, 1.0, 0.0])
+    cam, fwd = np.array([64.0, 20.0, 3.7]), np.array([0.0, 1.0, 0.0])
     u = wet_light_uniforms(lights, cam, fwd, 1.0)
     assert u["u_n_wet_lights"] == MAX_WET_LIGHTS
     pos = np.frombuffer(u["u_wl_pos"], np.float32).reshape(-1, 4)

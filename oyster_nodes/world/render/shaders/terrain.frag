@@ -25,7 +25,7 @@ vec3 wet_ground(vec3 f) {
     float wet = v_wet.x, paved = v_wet.z, fres = v_wet.w;
     // puddles: a few metres across, more of them where the ground is wetter over tens of metres
     float nz = texture(u_noise, p * 0.043).r * 0.7 + texture(u_noise, p * 0.011).r * 0.3;
-    float th = mix(0.92, 0.66, v_wet.y) + 0.1 * (1.0 - u_wet);  // fewer where the ground is less wet
+    float th = mix(0.86, 0.69, v_wet.y) + 0.1 * (1.0 - u_wet);  // fewer where the ground is less wet
     float puddle = smoothstep(th, th + 0.015 + 0.06 * smoothstep(0.2, 2.0, px), nz) * step(0.01, v_wet.y);
     puddle *= smoothstep(0.2, 0.4, wet);
     vec3 lit = v_lin * f;
