@@ -359,12 +359,8 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = _rain_air(env, *RAIN_AIR[spec.modifiers["precipitation"]])
     if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
         env = dataclasses.replace(env, wetness=WET_GROUND)
-    if _rained_before(spec.text) and spec.weather != "snow":  # wet ground, nothing falling (nor striking)
-        if spec.weather in ("rain", "storm") and env.precipitation is not None:
-            env = dataclasses.replace(env, precipitation=dataclasses.replace(env.precipitation, kind="none",
-                                                                             intensity=0.0), lightning=None)
-        if env.wetness is None:
-            env = dataclasses.replace(env, wetness=WET_GROUND)
+    if _rained_before(spec.text) and spec.weather != "snow" and env.wetness is None:  # "puddles on the lane"
+        env = dataclasses.replace(env, wetness=WET_GROUND)
     env = bc.exposed_for_sand(env, spec)
     return _mist_of_words(env, spec)
 
