@@ -359,8 +359,24 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = _rain_air(env, *RAIN_AIR[spec.modifiers["precipitation"]])
     if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
         env = dataclasses.replace(env, wetness=WET_GROUND)
+    if _rained_before(spec.text) and spec.weather != "snow" and env.wetness is None:  # "puddles on the lane"
+        env = dataclasses.replace(env, wetness=WET_GROUND)
     env = bc.exposed_for_sand(env, spec)
     return _mist_of_words(env, spec)
+
+
+#: rain that has fallen ("after the rain", "rain-soaked", "puddles"; "wet pavement" is the road's modifier), and
+#: rain falling now
+_RAINED = re.compile(r"\bafter (?:the |a |an |heavy |some )?(?:rain\w*|showers?|storms?|downpours?|drizzle|"
+                     r"thunderstorms?)\b|\brain[- ]?(?:soaked|slicked|washed|wet)\b|\bpuddles?\b")
+_RAINING = re.compile(r"\b(?:rain\w*|drizzl\w*|showers?|downpours?|storm\w*|thunder\w*|lightning|pouring)\b")
+
+
+def _rained_before(text: str) -> bool:
+    """The prompt speaks of rain that has fallen (puddles, after the rain) and of none falling now ("puddles in
+    the rain" is falling rain)."""
+    text = text.lower()
+    return bool(_RAINED.search(text)) and not _RAINING.search(_RAINED.sub(" ", text))
 
 
 #: mist (not fog) is named: a shallow layer lying on the low ground and the water, e-folding this many metres

@@ -69,6 +69,20 @@ vec3 facade(vec3 n) {
     return c;
 }
 
+// Rain on a structure's level tops (a quay, a pier's deck, a flat roof): darker, a sheen of the sky at grazing
+// angles, and the streaks of the lights near by (wet.glsl).
+vec3 wet_top(vec3 c, vec3 n) {
+    float up = u_wet * smoothstep(0.8, 0.95, n.z);
+    if (up <= 0.0) return c;
+    vec3 v = normalize(u_cam_pos - v_pos);
+    float cv = 1.0 - max(dot(n, v), 0.0);
+    float cv2 = cv * cv;
+    float fres = 0.02 + 0.98 * cv2 * cv2 * cv;
+    c = mix(c * (1.0 - 0.35 * up), sky_radiance(reflect(-v, n)), up * fres * 0.4);
+    if (u_n_wet_lights > 0) c += wet_streaks(v_pos, vec2(0.3, 0.06), vec2(0.0)) * up * 0.8;
+    return c;
+}
+
 void main() {
     vec3 n = normalize(gl_FrontFacing ? v_nrm : -v_nrm);
     if (v_part == 4.0) {
@@ -84,6 +98,7 @@ void main() {
         c = mix(c, sky_radiance(reflect(-v, n)) * 0.8, fres);
         c += vec3(1.0, 0.55, 0.2) * 0.9 * u_night * step(0.3, v_var);
     }
+    if (u_wet > 0.0 && v_part == 0.0) c = wet_top(c, n);
     if (v_part == 2.0) c += albedo * (0.4 + 14.0 * u_night);
     emit(fogged(c, v_fog), v_pos, n, v_id, u_sem);
 }
