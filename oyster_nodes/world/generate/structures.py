@@ -78,6 +78,33 @@ KINDS: dict[str, dict[str, Any]] = {
         "roof": "flat",
         "material": "concrete",
     },
+    "skyscraper": {  # a lone office tower of glass on its plaza (render/meshes.py _glass_tower)
+        "w": 24.0,
+        "d": 24.0,
+        "h": 96.0,
+        "gap": 120.0,
+        "color": [0.2, 0.3, 0.42],
+        "roof": "flat",
+        "material": "glass",
+    },
+    "tent": {  # a ridge tent (its ridge along x, its door at +x); a camp pitches a few round its fire
+        "w": 3.2,
+        "d": 2.6,
+        "h": 1.7,
+        "gap": 35.0,
+        "color": [0.85, 0.42, 0.12],
+        "roof": "gable",
+        "material": "canvas",
+    },
+    "campfire": {  # a ring of stones round burning logs at a camp's middle
+        "w": 1.6,
+        "d": 1.6,
+        "h": 0.6,
+        "gap": 4.0,
+        "color": [0.45, 0.43, 0.4],
+        "roof": "none",
+        "material": "stone",
+    },
     "windmill": {
         "w": 7.0,
         "d": 7.0,
@@ -313,10 +340,11 @@ def place_structures(
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
-    def add(kind: str, x: float, y: float, village: int | None = None) -> None:
+    def add(kind: str, x: float, y: float, village: int | None = None, apron_m: float = 2.0) -> None:
         spec = KINDS[kind]
         yaw = float(rng.uniform(-math.pi, math.pi))
-        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw)
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw, apron_m=apron_m,
+                    blend_m=max(7.0, apron_m))
         counters[kind] = counters.get(kind, 0) + 1
         item = structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw)
         item.village = village
@@ -324,6 +352,11 @@ def place_structures(
 
     # "a village of small cabins", "a village with wooden chalets": the village's dwellings are the cabins
     dwelling = "cabin" if wanted.get("village") and wanted.get("cabin") else "house"
+    if wanted.get("skyscraper"):  # (no draw from rng otherwise: other worlds stay as they were)
+        for x, y in choose_sites(site, "skyscraper", wanted["skyscraper"], rng, relations):
+            add("skyscraper", x, y, apron_m=PLAZA_M)
+    if wanted.get("tent"):
+        out += _camp(h, site, int(wanted["tent"]), rng, relations)
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
         if kind == dwelling == "cabin":
             continue
@@ -348,6 +381,57 @@ def place_structures(
         houses = int(rng.integers(10, 17))
         for x, y in choose_sites(site, dwelling, houses, rng, relations, near=(cx, cy, 130.0)):
             add(dwelling, x, y, v + 1)
+    return out
+
+
+#: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
+PLAZA_M, PLAZA_CLEAR_M = 10.0, 26.0
+#: a camp: its tents stand this far from the fire (m), a row of them this far apart; nothing grows in its clearing
+CAMP_RING_M, CAMP_ROW_M, CAMP_CLEAR_M = 6.5, 5.0, 16.0
+#: more tents than this stand in two rings round the fire
+CAMP_RING_MOST = 6
+
+
+def _camp(h: np.ndarray, site: Site, tents: int, rng: np.random.Generator,
+          relations: list[dict[str, str]]) -> list[Structure]:
+    """A camp: tents pitched round a campfire, each with its door towards the fire, in a clearing (levelled
+    gently, each tent on its own pad)."""
+    tents = max(1, min(tents, 12))
+    centre = choose_sites(site, "tent", 1, rng, relations)
+    if not centre:
+        return []
+    cx, cy = centre[0]
+    fire_z = flatten(h, cell_m=site.cell_m, x=cx, y=cy, w=2.0 * CAMP_RING_M, d=2.0 * CAMP_RING_M, yaw=0.0,
+                     apron_m=3.0, blend_m=10.0)
+    out = [structure_record("campfire", "campfire-1", cx, cy, fire_z, 0.0)]
+    start = float(rng.uniform(-math.pi, math.pi))
+    # one or two: side by side by the fire; more: round it (a second ring, between the first's, past six)
+    spread = 2.0 * math.pi / min(tents, CAMP_RING_MOST) if tents > 2 else math.radians(70.0)
+    for k in range(tents):
+        ring = CAMP_RING_M + (2.5 if k >= CAMP_RING_MOST else 0.0)
+        a = start + spread * (k % CAMP_RING_MOST + 0.5 * (k >= CAMP_RING_MOST))
+        a += float(rng.uniform(-0.12, 0.12))
+        x, y = cx + ring * math.cos(a), cy + ring * math.sin(a)
+        yaw = a + math.pi + float(rng.uniform(-0.2, 0.2))  # the door (+x) towards the fire
+        spec = KINDS["tent"]
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw, apron_m=0.5, blend_m=3.0)
+        item = structure_record("tent", f"tent-{k + 1}", x, y, z, yaw)
+        item.color = TENT_COLOURS[int(rng.integers(len(TENT_COLOURS)))] if k else item.color
+        out.append(item)
+    return out
+
+
+#: tent flysheets (sRGB): orange, forest green, blue, yellow, red, olive
+TENT_COLOURS: tuple[tuple[float, float, float], ...] = (
+    (0.85, 0.42, 0.12), (0.2, 0.42, 0.25), (0.16, 0.32, 0.62), (0.9, 0.72, 0.16), (0.72, 0.14, 0.1),
+    (0.45, 0.47, 0.25),
+)
+
+
+def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
+    """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn (x, y, r)."""
+    out = [(s.x, s.y, CAMP_CLEAR_M) for s in structures if s.kind == "campfire"]
+    out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + PLAZA_CLEAR_M) for s in structures if s.kind == "skyscraper"]
     return out
 
 

@@ -167,7 +167,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "city",
-        "city,downtown,skyscraper,skyscrapers,urban,metropolis,highrise,cityscape,skyline,city street,city streets,"
+        "city,downtown,skyscrapers,urban,metropolis,highrise,cityscape,skyline,city street,city streets,"
         "cyberpunk",
         "a city of tall buildings along streets",
         countable=True,
@@ -184,6 +184,21 @@ CONCEPTS: tuple[Concept, ...] = (
         "ruins",
         "ruin,ruined,temple,monument,ancient,pillar,column,abandoned",
         "ancient crumbling stone ruins",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "skyscraper",
+        "skyscraper,office tower,office building,office block,glass tower,glass skyscraper,glass building,"
+        "tower block,corporate tower,corporate headquarters,headquarters,office",
+        "a modern glass office skyscraper with a curtain wall",
+        countable=True,
+    ),
+    _c(
+        "structure",
+        "tent",
+        "tent,camping tent,campsite,campground,camp,encampment,bivouac,campfire,bonfire",
+        "tents pitched round a campfire at a campsite",
         countable=True,
     ),
     _c("structure", "bridge", "bridge,viaduct,footbridge", "a bridge over the water", countable=True),
@@ -423,6 +438,8 @@ DEFAULT_COUNTS: dict[str, tuple[int, int]] = {
     "house": (1, 4),
     "village": (1, 2),
     "tower": (1, 2),
+    "skyscraper": (1, 1),
+    "tent": (1, 4),
     "ruins": (1, 2),
     "bridge": (1, 2),
     "lighthouse": (1, 1),
@@ -449,6 +466,8 @@ MAX_COUNTS: dict[str, int] = {
     "house": 80,
     "village": 6,
     "tower": 12,
+    "skyscraper": 3,
+    "tent": 12,
     "ruins": 12,
     "bridge": 6,
     "lighthouse": 4,
@@ -476,7 +495,7 @@ HEADS: dict[str, tuple[str, ...]] = {
                  "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
                  "mill", "wall", "church", "chapel", "street", "city", "metropolis", "skyline", "cityscape",
-                 "skyscraper", "highrise", "downtown"),
+                 "skyscraper", "highrise", "downtown", "office"),
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
              "avenue", "boulevard", "alley", "pavement", "sidewalk"),
