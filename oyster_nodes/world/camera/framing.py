@@ -1183,6 +1183,9 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
         if asks_for_drone(world.spec or {}):  # "a drone shot of cattle crossing a river": from the air
             return [1.2 * d, 1.8 * d], (0.45, 0.8)
         return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18, 0.3)
+    if s.kind == "structure" and s.label == "the skyscraper":  # a lone tower: whole and tall in frame, from low
+        d = s.height_m * lens.f_px / (SKYSCRAPER_FILL * lens.height)
+        return [0.8 * d, d, 1.3 * d], SKYSCRAPER_RISES
     if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
@@ -1197,6 +1200,11 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
         d = float(np.clip(0.9 * s.width_m, 60.0, 0.3 * size)) if s.label != "the sea" else 0.14 * size
         return [d, 1.7 * d], (0.1, 0.25)
     return [float(np.clip(0.42 * size, 40.0, 2000.0))], (0.3, 0.5)
+
+
+#: a lone skyscraper is framed from where (its height with its mast and some sky) spans this share of the frame's
+#: height, from near the ground to a little above its middle (rises: height over distance, from its middle)
+SKYSCRAPER_FILL, SKYSCRAPER_RISES = 0.72, (-0.15, 0.0, 0.1)
 
 
 def _positions(world: WorldState, s: Subject, lens: _Lens,

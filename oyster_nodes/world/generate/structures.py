@@ -428,6 +428,20 @@ TENT_COLOURS: tuple[tuple[float, float, float], ...] = (
 )
 
 
+def road_anchors(structures: list[Structure], size_m: float) -> list[tuple[float, float]]:
+    """Where roads reach the structures: each building, but a camp only at its clearing's edge (on the side
+    towards the other buildings, else the world's middle), so no road runs between its tents."""
+    out = [(s.x, s.y) for s in structures if s.kind not in ("tent", "campfire")]
+    toward = np.mean(out, axis=0) if out else np.array([size_m / 2, size_m / 2])
+    for s in structures:
+        if s.kind == "campfire":
+            d = toward - np.array([s.x, s.y])
+            d = d / max(float(np.hypot(*d)), 1e-6) if float(np.hypot(*d)) > 1.0 else np.array([1.0, 0.0])
+            reach = CAMP_CLEAR_M + 6.0
+            out.append((float(s.x + reach * d[0]), float(s.y + reach * d[1])))
+    return out
+
+
 def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
     """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn (x, y, r)."""
     out = [(s.x, s.y, CAMP_CLEAR_M) for s in structures if s.kind == "campfire"]

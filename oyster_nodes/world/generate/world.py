@@ -535,7 +535,7 @@ def _roads(
     if not spec.structures.get("road"):
         return [], []
     rng = stage_rng(seed, "roads")
-    anchors = [(s.x, s.y) for s in structures] + list(extra or [])
+    anchors = st.road_anchors(structures, cfg.size_m) + list(extra or [])
     style = spec.modifiers.get("road", "")
     shore = rd.shore_route(site, cfg.size_m) if style in rd.SHORE_STYLES else None
     lone = not anchors and shore is None  # a road of its own
