@@ -235,6 +235,8 @@ def generate_world(
     inst = _clear_verge(inst, verge, cfg.cell_m)
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
+    if spec.structures.get("fences") and any(spec.animals.values()):  # a paddock is open grazing: no tree in it
+        inst = _clear_verge(inst, hd.paddock_cells(inst, ground), cfg.cell_m)
     inst = hd.add_herds(inst, ground, water_hw, structures, spec.to_dict(), stage_rng(seed, "herds"), cfg.size_m)
     report(1.0, "done")
     world = WorldState(
