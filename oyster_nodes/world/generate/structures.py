@@ -88,10 +88,10 @@ KINDS: dict[str, dict[str, Any]] = {
         "material": "glass",
     },
     "tent": {  # a ridge tent (its ridge along x, its door at +x); a camp pitches a few round its fire
-        "w": 3.2,
-        "d": 2.6,
-        "h": 1.7,
-        "gap": 35.0,
+        "w": 3.6,
+        "d": 2.8,
+        "h": 2.0,
+        "gap": 22.0,
         "color": [0.85, 0.42, 0.12],
         "roof": "gable",
         "material": "canvas",
@@ -355,14 +355,15 @@ def place_structures(
     if wanted.get("skyscraper"):  # (no draw from rng otherwise: other worlds stay as they were)
         for x, y in choose_sites(site, "skyscraper", wanted["skyscraper"], rng, relations):
             add("skyscraper", x, y, apron_m=PLAZA_M)
-    if wanted.get("tent"):
-        out += _camp(h, site, int(wanted["tent"]), rng, relations)
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
         if kind == dwelling == "cabin":
             continue
         clustered = not wanted.get("village")  # with a village, the village is the cluster
         for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered):
             add(kind, x, y)
+    if wanted.get("tent"):  # a camp near the cabin or the house asked with it ("a campsite and a cabin")
+        homes = [(s.x, s.y) for s in out if s.kind in ("cabin", "house")]
+        out += _camp(h, site, int(wanted["tent"]), rng, relations, near=homes[0] if homes else None)
     landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):
         own = [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
@@ -387,17 +388,20 @@ def place_structures(
 #: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
 PLAZA_M, PLAZA_CLEAR_M = 10.0, 26.0
 #: a camp: its tents stand this far from the fire (m), a row of them this far apart; nothing grows in its clearing
-CAMP_RING_M, CAMP_ROW_M, CAMP_CLEAR_M = 6.5, 5.0, 16.0
+CAMP_RING_M, CAMP_CLEAR_M = 6.5, 16.0
+#: a camp asked with a cabin or a house stands within this many metres of it (its clearing reaching the cabin)
+CAMP_NEAR_M = 40.0
 #: more tents than this stand in two rings round the fire
 CAMP_RING_MOST = 6
 
 
-def _camp(h: np.ndarray, site: Site, tents: int, rng: np.random.Generator,
-          relations: list[dict[str, str]]) -> list[Structure]:
+def _camp(h: np.ndarray, site: Site, tents: int, rng: np.random.Generator, relations: list[dict[str, str]],
+          near: tuple[float, float] | None = None) -> list[Structure]:
     """A camp: tents pitched round a campfire, each with its door towards the fire, in a clearing (levelled
-    gently, each tent on its own pad)."""
+    gently, each tent on its own pad); within CAMP_NEAR_M of `near` where that has room."""
     tents = max(1, min(tents, 12))
-    centre = choose_sites(site, "tent", 1, rng, relations)
+    centre = choose_sites(site, "tent", 1, rng, relations, near=(*near, CAMP_NEAR_M)) if near else []
+    centre = centre or choose_sites(site, "tent", 1, rng, relations)
     if not centre:
         return []
     cx, cy = centre[0]
@@ -445,6 +449,12 @@ def road_anchors(structures: list[Structure], size_m: float) -> list[tuple[float
 def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
     """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn (x, y, r)."""
     out = [(s.x, s.y, CAMP_CLEAR_M) for s in structures if s.kind == "campfire"]
+    homes = [s for s in structures if s.kind in ("cabin", "house")]
+    for fire in [s for s in structures if s.kind == "campfire"] if homes else []:  # the camp's cabin in it too
+        home = min(homes, key=lambda s: math.hypot(s.x - fire.x, s.y - fire.y))
+        gap = math.hypot(home.x - fire.x, home.y - fire.y)
+        if gap < CAMP_NEAR_M + 15.0:
+            out.append(((home.x + fire.x) / 2, (home.y + fire.y) / 2, gap / 2 + 10.0))
     out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + PLAZA_CLEAR_M) for s in structures if s.kind == "skyscraper"]
     return out
 
