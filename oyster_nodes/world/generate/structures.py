@@ -206,7 +206,7 @@ def choose_sites(
     alt = np.clip((site.h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
     score = -F32(6.0) * site.slope + _relation_score(site, kind, relations, alt)
     score += rng.uniform(0.0, 0.6, size=score.shape).astype(F32)
-    ok = (site.slope < 0.35) & (site.water_dist > 12.0)
+    ok = (site.slope < 0.35) & (site.water_dist > 12.0 + (CAMP_RING_M + 6.0 if kind == "tent" else 0.0))
     if kind == "lighthouse" and np.isfinite(site.sea_dist).any():
         ok &= (site.sea_dist < 70.0) & (site.slope < 0.6)
         score += alt

@@ -558,9 +558,13 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
         key=lambda m: (m.start, m.concept),
     )
     out: list[dict[str, str]] = []
-    for a, b in zip(placed, placed[1:], strict=False):
+    for k, (a, b) in enumerate(zip(placed, placed[1:], strict=False)):
         if a.start == b.start:
             continue
+        after = placed[k + 2] if k + 2 < len(placed) else None
+        if (after is not None and after.start == b.end and cv.BY_NAME[b.concept].category == "terrain"
+                and cv.BY_NAME[after.concept].category in ("water", "structure")):
+            b = after  # "by a mountain lake": by the lake (the mountain only says which lake)
         between = tokens[a.end : b.start]
         if any(t in (".", ";", "!", "?") for t in between):
             continue

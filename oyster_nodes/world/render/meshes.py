@@ -1362,15 +1362,24 @@ def _tent(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list
     (the front one, at +x, a dark open door), a groundsheet's edge, guy lines out to pegs, and poles at both ends."""
     hw, hd = w / 2, d / 2
     sheet = tuple(c * 0.8 for c in rgb)
-    v = np.array([[-hw, -hd, 0.02], [hw, -hd, 0.02], [hw, hd, 0.02], [-hw, hd, 0.02], [-hw, 0, h], [hw, 0, h]])
-    fly = from_faces(v, np.array([[0, 1, 5], [0, 5, 4], [2, 3, 4], [2, 4, 5]]), rgb)
+    sag, hem = TENT_SAG * h, TENT_HEM_M
+    # the flysheet: its ridge sagging between the poles, its skirt a darker hem out to the pegs
+    v = np.array([[-hw, -hd, 0.02], [hw, -hd, 0.02], [hw, hd, 0.02], [-hw, hd, 0.02], [-hw, 0, h], [hw, 0, h],
+                  [0, 0, h - sag], [0, -hd - 0.05, 0.02], [0, hd + 0.05, 0.02]])
+    lo = np.array([[-hw, -hd + hem * hd / h, hem], [hw, -hd + hem * hd / h, hem], [hw, hd - hem * hd / h, hem],
+                   [-hw, hd - hem * hd / h, hem], [0, -hd - 0.05 + hem * hd / h, hem], [0, hd + 0.05 - hem * hd / h, hem]])
+    v = np.concatenate([v, lo])  # 9..14: the hem's top edge
+    fly = from_faces(v, np.array([[9, 13, 6], [9, 6, 4], [13, 10, 5], [13, 5, 6], [11, 14, 6], [11, 6, 5],
+                                  [14, 12, 4], [14, 4, 6]]), rgb)
+    skirt = from_faces(v, np.array([[0, 7, 13], [0, 13, 9], [7, 1, 10], [7, 10, 13], [2, 8, 14], [2, 14, 11],
+                                    [8, 3, 12], [8, 12, 14]]), tuple(c * 0.55 for c in rgb))
     back = from_faces(v, np.array([[0, 4, 3]]), sheet)
     door_v = np.array([[hw - 0.05, -0.42 * hd, 0.03], [hw - 0.05, 0.42 * hd, 0.03], [hw - 0.05, 0, 0.8 * h]])
     inner = from_faces(np.array([[hw - 0.12, -hd + 0.05, 0.02], [hw - 0.12, hd - 0.05, 0.02], [hw - 0.12, 0, h - 0.04]]),
                        np.array([[0, 1, 2]]), sheet)
     door = from_faces(door_v, np.array([[0, 1, 2]]), (0.03, 0.03, 0.03))
     pole = (0.2, 0.2, 0.22)
-    parts = [fly, back, inner, door, box((0, 0, 0.01), (w + 0.1, d + 0.1, 0.02), (0.12, 0.12, 0.1))]
+    parts = [fly, skirt, back, inner, door, box((0, 0, 0.01), (w + 0.1, d + 0.1, 0.02), (0.12, 0.12, 0.1))]
     parts += [box((x, 0, h / 2 + 0.05), (0.04, 0.04, h + 0.1), pole) for x in (-hw, hw)]
     for x in (-hw - 0.6, hw + 0.6):  # guy lines from the ridge's ends out to pegs
         end = np.array([np.sign(x) * hw, 0.0, h])
@@ -1379,6 +1388,10 @@ def _tent(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list
         line = box(tuple(mid), (0.02, 0.02, float(np.linalg.norm(span))), (0.7, 0.7, 0.65))
         parts.append(_tilt_about_y(line, mid, math.atan2(span[0], span[2])))
     return parts
+
+
+#: a tent's ridge sags this share of its height between its poles; its flysheet's darker hem is this high (m)
+TENT_SAG, TENT_HEM_M = 0.07, 0.28
 
 
 def _tilt_about_y(m: Mesh, centre: np.ndarray, angle: float) -> Mesh:
