@@ -8,6 +8,7 @@ to one level, and roads are least-cost paths (Dijkstra on an 8-connected grid) c
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -334,9 +335,11 @@ def place_structures(
     wanted: dict[str, int],
     relations: list[dict[str, str]],
     rng: np.random.Generator,
+    *,
+    tent_row: bool = False,
 ) -> list[Structure]:
     """Structures with ids, footprints and levelled pads; villages become clusters of houses (of cabins where
-    cabins are asked beside a village)."""
+    cabins are asked beside a village); a camp's tents round their fire, or in a row behind it (`tent_row`)."""
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
@@ -363,7 +366,7 @@ def place_structures(
             add(kind, x, y)
     if wanted.get("tent"):  # a camp near the cabin or the house asked with it ("a campsite and a cabin")
         homes = [(s.x, s.y) for s in out if s.kind in ("cabin", "house")]
-        out += _camp(h, site, int(wanted["tent"]), rng, relations, near=homes[0] if homes else None)
+        out += _camp(h, site, int(wanted["tent"]), rng, relations, near=homes[0] if homes else None, row=tent_row)
     landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):
         own = [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
@@ -388,7 +391,7 @@ def place_structures(
 #: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
 PLAZA_M, PLAZA_CLEAR_M = 10.0, 26.0
 #: a camp: its tents stand this far from the fire (m), a row of them this far apart; nothing grows in its clearing
-CAMP_RING_M, CAMP_CLEAR_M = 6.5, 16.0
+CAMP_RING_M, CAMP_ROW_M, CAMP_CLEAR_M = 6.5, 4.6, 16.0
 #: a camp asked with a cabin or a house stands within this many metres of it (its clearing reaching the cabin)
 CAMP_NEAR_M = 40.0
 #: more tents than this stand in two rings round the fire
@@ -396,7 +399,7 @@ CAMP_RING_MOST = 6
 
 
 def _camp(h: np.ndarray, site: Site, tents: int, rng: np.random.Generator, relations: list[dict[str, str]],
-          near: tuple[float, float] | None = None) -> list[Structure]:
+          near: tuple[float, float] | None = None, row: bool = False) -> list[Structure]:
     """A camp: tents pitched round a campfire, each with its door towards the fire, in a clearing (levelled
     gently, each tent on its own pad); within CAMP_NEAR_M of `near` where that has room."""
     tents = max(1, min(tents, 12))
@@ -417,6 +420,11 @@ def _camp(h: np.ndarray, site: Site, tents: int, rng: np.random.Generator, relat
         a += float(rng.uniform(-0.12, 0.12))
         x, y = cx + ring * math.cos(a), cy + ring * math.sin(a)
         yaw = a + math.pi + float(rng.uniform(-0.2, 0.2))  # the door (+x) towards the fire
+        if row:  # "a row of tents": side by side behind the fire, every door facing it
+            along = (k - (tents - 1) / 2) * CAMP_ROW_M
+            x = cx + CAMP_RING_M * math.cos(start) - along * math.sin(start)
+            y = cy + CAMP_RING_M * math.sin(start) + along * math.cos(start)
+            yaw = start + math.pi + float(rng.uniform(-0.08, 0.08))
         spec = KINDS["tent"]
         z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw, apron_m=0.5, blend_m=3.0)
         item = structure_record("tent", f"tent-{k + 1}", x, y, z, yaw)
@@ -444,6 +452,10 @@ def road_anchors(structures: list[Structure], size_m: float) -> list[tuple[float
             reach = CAMP_CLEAR_M + 6.0
             out.append((float(s.x + reach * d[0]), float(s.y + reach * d[1])))
     return out
+
+
+#: "a row of tents", "a line of tents", "tents in a row": a camp's tents side by side
+TENT_ROW = re.compile(r"\b(?:row|rows|line|lines)\s+of\s+(?:\w+\s+)?tents?\b|\btents?\s+in\s+(?:a\s+)?(?:row|line)\b")
 
 
 def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:

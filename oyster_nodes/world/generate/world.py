@@ -169,7 +169,8 @@ def generate_world(
             site.taken.append((*alley.centre, 0.6 * al.LANE_M + 12.0))
     wanted = {k: v for k, v in spec.structures.items() if not alley.houses or k not in al.DWELLINGS}
     rng_s = stage_rng(seed, "structures")
-    structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s)
+    structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s,
+                                     tent_row=bool(st.TENT_ROW.search(spec.text.lower())))
     verge = np.zeros((n, n), bool)
     extra = [city.centre] if city.buildings else []
     extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads
