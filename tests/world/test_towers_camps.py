@@ -94,3 +94,4 @@ def test_horses_in_a_paddock_graze_inside_its_fence_by_the_barn() -> None:
     lo, hi = fence.min(axis=0), fence.max(axis=0)
     assert ((horses > lo) & (horses < hi)).all()  # within the fence's bounds
     assert np.hypot(*(horses - [barn.x, barn.y]).T).max() < 80.0
+
