@@ -805,6 +805,8 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     scene.cover = LowCover.of(world, scene.pts, np.array([s.kind == "road" for s in pool])[scene.owner])
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
     offsets = (0.0, -thirds, thirds) if others else (0.0,)
+    rails = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("fence"), :2].astype(np.float64) \
+        if primary.kind == "animals" else np.zeros((0, 2))
     cands, kept = [], []
     for pos, dist, rise, squeezed in positions:
         seen = _line_of_sight(world, pos, scene.pts, _wide_enough(pos, primary.centre, scene.pts, lens, thirds))
@@ -812,7 +814,7 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
         if scene.cover is not None:
             weight = weight * scene.cover.shown(pos, scene.pts)
         weight = weight * _behind_trees(scene, pos)
-        place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
+        place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens) + _at_rail(rails, pos))
         kept.append(place)
         cands.append(_candidate(world, scene, lens, 0.0, *place))
     order = np.argsort([-c.score for c in cands], kind="stable")
@@ -831,6 +833,15 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
         c.score += (-8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
                     + _atmosphere_fit(scene.air, sky, reach) - 6.0 * max(wall - 0.1, 0.0))
     return max(cands, key=lambda c: c.score)
+
+
+#: a camera on a herd this near (m) a fence span sees only a rail across the frame's foot, no post: it costs this
+RAIL_NEAR_M, RAIL_COST = 3.5, 1.5
+
+
+def _at_rail(rails: np.ndarray, pos: np.ndarray) -> float:
+    """What standing right at a fence costs a view of animals (the fence reads from a few metres back)."""
+    return RAIL_COST if len(rails) and float(np.hypot(*(rails - pos[:2]).T).min()) < RAIL_NEAR_M else 0.0
 
 
 def _behind_trees(scene: _Scene, pos: np.ndarray) -> np.ndarray:
