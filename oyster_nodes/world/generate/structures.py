@@ -98,9 +98,9 @@ KINDS: dict[str, dict[str, Any]] = {
         "material": "canvas",
     },
     "campfire": {  # a ring of stones round burning logs at a camp's middle
-        "w": 1.6,
-        "d": 1.6,
-        "h": 0.6,
+        "w": 1.8,
+        "d": 1.8,
+        "h": 0.95,
         "gap": 4.0,
         "color": [0.45, 0.43, 0.4],
         "roof": "none",
@@ -419,7 +419,7 @@ def place_structures(
 #: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
 PLAZA_M, PLAZA_CLEAR_M = 10.0, 26.0
 #: a camp: its tents stand this far from the fire (m), a row of them this far apart; nothing grows in its clearing
-CAMP_RING_M, CAMP_ROW_M, CAMP_CLEAR_M = 6.5, 4.6, 16.0
+CAMP_RING_M, CAMP_ROW_M, CAMP_CLEAR_M = 6.5, 4.6, 20.0
 #: a camp asked with a cabin or a house stands within this many metres of it (its clearing reaching the cabin)
 CAMP_NEAR_M = 40.0
 #: more tents than this stand in two rings round the fire
