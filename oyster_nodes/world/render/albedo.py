@@ -163,6 +163,21 @@ def sand_mask(world: WorldState) -> np.ndarray:
     return (cv2.GaussianBlur(sand, (0, 0), 0.8) * 255 + 0.5).astype(np.uint8)
 
 
+def ground_masks(world: WorldState) -> np.ndarray:
+    """uint8 n x n x 2: the sand mask (see sand_mask) and, softened over a few cells, where the ground is snow:
+    the renderer draws a steep face there as bare rock with snow lying only on its ledges (terrain.frag)."""
+    snow = (np.asarray(world.material_hw) == MATERIALS.index("snow")).astype(np.float32)
+    snow = (cv2.GaussianBlur(snow, (0, 0), 2.0) * 255 + 0.5).astype(np.uint8)
+    return np.ascontiguousarray(np.stack([sand_mask(world), snow], axis=-1))
+
+
+def rock_linear(spec: dict) -> tuple[float, float, float]:
+    """The world's bare rock as linear albedo (its terrain's and modifiers' rock colour, see terrain_colours):
+    what the renderer draws steep faces in, with per-pixel cracks and ledges over it."""
+    r, g, b = terrain_colours(spec or {})["rock"]
+    return (float(r * r), float(g * g), float(b * b))
+
+
 def _rock_formations(world: WorldState) -> bool:
     """Whether the world raised rock formations its prompt names (spires, sea stacks, outcrops: their faces
     show layers, as a canyon's do)."""

@@ -21,7 +21,7 @@ from ..state.mesh_data import MeshSurface, mesh_surface
 from ..state.mesh_data import key as mesh_key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
 from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
-from .albedo import TERRAIN_SRGB, lamp_pools, road_mask, sand_mask, terrain_albedo, terrain_normals
+from .albedo import TERRAIN_SRGB, ground_masks, lamp_pools, road_mask, rock_linear, terrain_albedo, terrain_normals
 from .meshes import (
     BUILDERS,
     INSTANCE_HEIGHT,
@@ -170,7 +170,8 @@ class GpuScene:
         self.normals = self._keep(ctx.texture((n, n), 4, terrain_normals(world).tobytes()))
         _mipmapped(self.normals)
         self.lamps = self._keep(ctx.texture((n, n), 1, lamp_pools(world).tobytes()))
-        self.sand = self._keep(ctx.texture((n, n), 1, sand_mask(world).tobytes()))
+        #: r: sand (its fine ripples), g: snow ground (steep faces there are bare rock, snow on their ledges)
+        self.sand = self._keep(ctx.texture((n, n), 2, ground_masks(world).tobytes()))
         self.lamps.repeat_x = self.lamps.repeat_y = False
         self._wet_site: Any = None
         #: shadow maps and the terrain's baked light (see bake_terrain.frag), rendered per light by the
@@ -178,6 +179,8 @@ class GpuScene:
         self.slots: list[LightSlot] = [self.new_slot()]
         spec_terrain = str(world.spec.get("terrain", ""))
         self.strata = (0.62, 0.55, 0.5) if spec_terrain in TERRAIN_SRGB else (0.9, 0.9, 0.9)
+        #: the linear albedo steep faces are drawn in (bake_terrain.frag, terrain.frag)
+        self.rock_rgb = rock_linear(world.spec)
         finite_water = np.asarray(world.water_hw)[np.isfinite(world.water_hw)]
         sea = world.env.sea_level_m
         self.fog_base = float(

@@ -327,7 +327,7 @@ class Renderer:
         if slot.bake_key == key:
             return
         self._bind(scene, (slot, slot, 0.0), slot.shadow_vp,
-                   {**light.uniforms(), "u_shadow_texel": slot.shadow_texel}, ("bake",))
+                   {**light.uniforms(), "u_shadow_texel": slot.shadow_texel, "u_rock": scene.rock_rgb}, ("bake",))
         slot.lightmap_fbo.use()
         self.ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE | moderngl.BLEND)
         self.quads["bake"].render(moderngl.TRIANGLES, vertices=3)
@@ -587,6 +587,7 @@ class Renderer:
             "u_cam_fwd": tuple(cam.forward()),
             "u_autumn": 1.0 if light.season in ("autumn", "fall") else 0.0,
             "u_strata": scene.strata,
+            "u_rock": scene.rock_rgb,
             "u_fog_base": fog_base,
             "u_fog_clear": fog_clear_m(cam, light),
             "u_fog_thin": FOG_THIN,

@@ -6,6 +6,8 @@ uniform sampler2D u_albedo;
 uniform sampler2D u_normals;
 uniform sampler2D u_noise;
 uniform sampler2D u_lamps;  // street lamps' light on the ground (lit at night)
+uniform sampler2D u_sand;   // g: snow ground
+uniform vec3 u_rock;        // the world's bare rock (linear albedo): steep faces
 uniform float u_cell;
 layout(location = 0) out vec4 o_light;
 // the share of a low sun's light upright grass blades catch (their average over all ways they face, the
@@ -28,12 +30,18 @@ void main() {
     vec3 n = normalize(nt.xyz * 2.0 - 1.0);
     vec4 a = texelFetch(u_albedo, c, 0);
     vec3 albedo = a.rgb * a.rgb;
+    // a steep face is bare rock of one colour here: its detail (and the snow on its ledges) is drawn per
+    // pixel (terrain.frag), as one texel here spans metres of wall, and any detail here would streak down it
+    float face = rock_face(n.z, texelFetch(u_sand, c, 0).g);
     float detail = texture(u_noise, pos.xy * 0.021).r * 0.6 + texture(u_noise, pos.xy * 0.11).r * 0.4;
+    detail = mix(detail, 0.5, face);
     albedo *= 0.8 + 0.4 * detail;
     float up = n.z + 0.25 * (detail - 0.5);
     // snow lies on ground up to about 45 degrees and slides off by 60 (steeper than on plants and roofs)
     float snow = u_snow * smoothstep(0.5, 0.7, up);
     albedo = mix(albedo * (1.0 - 0.35 * u_wet), vec3(0.82, 0.85, 0.9), snow);
+    albedo = mix(albedo, u_rock * (1.0 - 0.35 * u_wet), face);
+    snow *= 1.0 - face;
     float sh = dot(n, u_light_dir) > -0.05 ? soft_shadow(pos, n) : 0.0;
     vec3 c_lin = lit_diffuse(albedo, n, sh, nt.a, 0.0);
     // grass blades stand up out of the ground: a low sun lights them as it lights a wall, not the flat soil

@@ -43,6 +43,13 @@ vec3 lit_diffuse(vec3 albedo, vec3 n, float sh, float ao, float wrap) {
     return albedo * (u_key_color * diff * sh + ambient_light(n) * ao);
 }
 
+// How much of the ground with normal height nz is a bare rock face, drawn in the world's rock colour with
+// per-pixel cracks and ledges (terrain.frag): from about 37 to 52 degrees; on snow ground (snowy 1), where snow
+// holds on steeper slopes, from 51 to 60.
+float rock_face(float nz, float snowy) {
+    return 1.0 - smoothstep(mix(0.62, 0.5, snowy), mix(0.8, 0.64, snowy), nz);
+}
+
 vec3 snow_on(vec3 albedo, float up) {
     return mix(albedo * (1.0 - 0.35 * u_wet), vec3(0.82, 0.85, 0.9), u_snow * smoothstep(0.55, 0.85, up));
 }

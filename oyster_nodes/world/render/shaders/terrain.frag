@@ -1,6 +1,9 @@
-// Terrain (semantic 1): baked light, with sandstone-like strata on rock drawn from height.
+// Terrain (semantic 1): baked light, with sandstone-like strata on rock drawn from height, and the detail of
+// bare rock faces (cracks, ledges, snow on them) drawn per pixel.
 uniform uint u_sem;
 uniform vec3 u_strata;
+uniform vec3 u_rock;
+#define SNOW_OVER_ROCK (vec3(0.82, 0.85, 0.9) / max(u_rock, vec3(0.004)))
 #ifdef BLOB_SHADOWS
 uniform sampler2D u_blob_map;  // bodies' and agents' soft shadows on a ground patch (1: lit; rim stays 1)
 uniform vec3 u_blob_box;       // the patch: x0, y0, texels per metre
@@ -10,6 +13,10 @@ in vec3 v_nrm;
 in vec3 v_shown;
 in vec2 v_rock;
 in float v_sand;
+in vec2 v_face;
+#ifndef WET
+in vec3 v_snow_shown;
+#endif
 #ifdef WET
 in vec3 v_lin;
 in vec4 v_fog;
@@ -19,7 +26,7 @@ in vec4 v_wet;
 // Wet ground, per pixel, from the baked light darkened by f: a film of water that mirrors the sky more at
 // grazing angles, darker and glossier on paved ground; puddles where the ground takes them (v_wet.y), dark
 // mirrors of the sky broken by rain's rings; and the streaks of the lights near by (wet.glsl).
-vec3 wet_ground(vec3 f) {
+vec3 wet_ground(vec3 lit) {
     vec2 p = v_pos.xy;
     float px = length(fwidth(p));
     float wet = v_wet.x, paved = v_wet.z, fres = v_wet.w;
@@ -28,7 +35,6 @@ vec3 wet_ground(vec3 f) {
     float th = mix(0.86, 0.69, v_wet.y) + 0.1 * (1.0 - u_wet);  // fewer where the ground is less wet
     float puddle = smoothstep(th, th + 0.015 + 0.06 * smoothstep(0.2, 2.0, px), nz) * step(0.01, v_wet.y);
     puddle *= smoothstep(0.2, 0.4, wet);
-    vec3 lit = v_lin * f;
     // the film: darker ground (paved most), the sky mirrored more at grazing angles
     vec3 film = mix(lit * (1.0 - 0.55 * wet * paved), v_sky, wet * fres * (0.35 + 0.15 * paved));
     // a puddle: the ground seen dark through the water, and the sky (its upper part more: the low sky is
@@ -45,6 +51,51 @@ vec3 wet_ground(vec3 f) {
     return grade(fogged(c, v_fog));
 }
 #endif
+
+// Rock faces, per pixel: on a steep face one cell of the heightfield (and of the baked light) spans metres of
+// wall, so its detail is drawn here from the noise texture projected on the two upright planes (y-z and x-z),
+// blended by which way the face looks. Returns what darkens or lightens the rock's light: broad patches of
+// lighter and darker, warmer and cooler rock; long upright joints; ledges (a lit top over the shadow under its
+// lip), broken along their run; pits and weathered knobs. `ledge` returns where snow may lie (0..1).
+float tri(vec2 a, vec2 b, vec2 w) {
+    float s = 0.0;
+    if (w.x > 0.0) s += w.x * textureLod(u_noise, a, 0.0).r;
+    if (w.y > 0.0) s += w.y * textureLod(u_noise, b, 0.0).r;
+    return s;
+}
+
+vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
+    vec2 w = abs(n.xy);
+    w *= w;
+    w *= w;
+    w /= w.x + w.y + 1e-6;
+    w = max(w - 0.08, 0.0);
+    w /= w.x + w.y + 1e-6;
+    vec2 a = p.yz, b = p.xz;
+    float big = tri(a * (1.0 / 300.0), b * (1.0 / 300.0), w);
+    float joint = tri(a * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.31, b * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.57, w);
+    float fine = 1.0 - smoothstep(0.04, 0.2, px);
+    float grain = fine > 0.0 ? tri(a * (1.0 / 13.0) + 0.13, b * (1.0 / 13.0) + 0.71, w) : 0.5;
+    float t = clamp((big - 0.5) * 3.0, -1.0, 1.0);
+    float hue = clamp((joint - 0.5) * 4.0, -1.0, 1.0);
+    vec3 f = vec3(1.0 + 0.3 * t) * vec3(1.0 + 0.06 * hue, 1.0, 1.0 - 0.06 * hue);
+    // joints: thin dark cracks where the stretched noise crosses its middle
+    float jw = 0.012 + 0.5 * px / 40.0;
+    float crack = (1.0 - smoothstep(jw, 2.5 * jw, abs(joint - 0.5))) * (1.0 - smoothstep(0.3, 1.5, px));
+    // ledges about 3 m apart, bending with the broad patches; each broken where the joints say
+    float ph = p.z * (1.0 / 2.9) + 7.0 * (big - 0.5) + 3.0 * (joint - 0.5);
+    float fr = fract(ph), id = floor(ph);
+    float run = smoothstep(0.44, 0.52, fract(joint * 3.7 + sin(id * 12.9898) * 0.5 + 0.5));
+    float lf = 1.0 - smoothstep(0.35, 1.4, px);
+    float top = (1.0 - smoothstep(0.03, 0.16, fr)) * run;
+    float under = smoothstep(0.8, 0.97, fr) * run;
+    ledge = mix(0.12, top, lf);
+    float relief = lf * (0.45 * top - 0.5 * under) - 0.55 * crack;
+    f *= 1.0 + relief;
+    // pits and weathered knobs
+    f *= mix(1.0, 0.75 + 0.5 * grain + 0.25 * smoothstep(0.62, 0.75, grain), fine);
+    return f;
+}
 
 // Wind ripples on sand: crests about half a metre apart, bending; faded out where a pixel spans a ripple.
 float sand_ripples(vec2 p) {
@@ -64,13 +115,25 @@ void main() {
         f = mix(vec3(1.0), u_strata + (1.0 - u_strata) * (0.5 + 0.5 * band), v_rock.x);
     }
     if (v_sand > 0.02) f *= 1.0 + 0.07 * v_sand * sand_ripples(v_pos.xy);
+    float snow_on_rock = 0.0;
+    if (v_face.x > 0.004) {
+        float ledge;
+        vec3 n = normalize(v_nrm);
+        f = mix(f, f * rock_detail(v_pos, n, length(fwidth(v_pos)), ledge), v_face.x);
+        // snow lies on the ledges, in patches, more where the face is less steep
+        float lie = clamp(ledge * 1.6 + smoothstep(0.45, 0.75, n.z) * 0.6, 0.0, 1.0);
+        snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.3, 0.6, lie);
+    }
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
 #endif
 #ifdef WET
-    vec3 shown = wet_ground(f);
+    vec3 lit = v_lin * f;
+    if (snow_on_rock > 0.0) lit = mix(lit, v_lin * SNOW_OVER_ROCK, snow_on_rock);
+    vec3 shown = wet_ground(lit);
 #else
     vec3 shown = v_shown * pow(f, vec3(v_rock.y));
+    if (snow_on_rock > 0.0) shown = mix(shown, v_snow_shown, snow_on_rock);
 #endif
     emit_graded(shown, v_pos, normalize(v_nrm), 0u, u_sem);
 }

@@ -18,6 +18,13 @@ out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
 out float v_sand;  // how much of the ground is sand
+out vec2 v_face;   // how much of the ground is a bare rock face (see rock_face); how snowy it is there
+uniform vec3 u_rock;
+// snow's albedo (as bake_terrain.frag's) over the rock's: what the baked light of a face becomes on its ledges
+#define SNOW_OVER_ROCK (vec3(0.82, 0.85, 0.9) / max(u_rock, vec3(0.004)))
+#ifndef WET
+out vec3 v_snow_shown;  // the display colour of snow on the ledges of a rock face here
+#endif
 // wet ground (u_wet > 0), shaded per pixel by terrain.frag: the baked light (linear), the fog (and the apron's
 // fade) over it as (in-scattered colour, transmittance), the sky mirrored here, and (wetness of level ground,
 // how readily puddles stand, paved, Fresnel of the view)
@@ -78,6 +85,7 @@ void main() {
     vec4 lm = texelFetch(u_lightmap, m, u_lod);
     if (u_light_mix > 0.0) lm = mix(lm, texelFetch(u_lightmap2, m, u_lod), u_light_mix);
     vec3 lit = lm.rgb * lm.rgb * 4.0;
+    vec3 lit0 = lit;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
     v_nrm.xy *= mirror_sign(p, n);
     vec4 fog = fog_at(v_pos);
@@ -105,6 +113,15 @@ void main() {
     float k = log(max(dot(grade(fogged(lit * 0.6, fog)), luma), 1e-4) / max(dot(v_shown, luma), 1e-4)) / log(0.6);
     v_rock = vec2(lm.a, clamp(k, 0.0, 1.5));
 #endif
-    v_sand = texelFetch(u_sand, c, 0).r;
+    vec2 ground = texelFetch(u_sand, c, 0).rg;
+    v_sand = ground.r;
+    v_face = vec2(rock_face(v_nrm.z, ground.g), max(u_snow, ground.g));
+#ifndef WET
+    v_snow_shown = vec3(0.0);
+    if (v_face.x > 0.0 && v_face.y > 0.0) {
+        vec3 snow_lit = horizon_fade(lit0 * SNOW_OVER_ROCK, p, n);
+        v_snow_shown = grade(fogged(snow_lit, fog));
+    }
+#endif
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }
