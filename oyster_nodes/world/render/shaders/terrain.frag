@@ -64,6 +64,20 @@ float tri(vec2 a, vec2 b, vec2 w) {
     return s;
 }
 
+// Ledges `s` metres apart up a face (their phase bent by `warp`), each running some metres and then breaking
+// off: (the ledge's lit top, where snow may lie; the light it adds or takes: the top, the shadow under the next
+// ledge's lip), faded to their mean where a pixel spans a good part of a ledge.
+vec3 ledges(float z, float s, float warp, float breaks, float px) {
+    float ph = z / s + warp;
+    float fr = fract(ph), id = floor(ph);
+    float run = smoothstep(0.3, 0.5, fract(breaks * 9.0 + fract(sin(id * 12.9898) * 43758.5)));
+    float lf = 1.0 - smoothstep(0.12 * s, 0.5 * s, px);
+    float top = (1.0 - smoothstep(0.0, 0.3, fr)) * run;
+    float under = smoothstep(0.55, 1.0, fr);
+    under *= under * run;
+    return vec3(mix(0.08, top, lf), lf * (0.35 * top - 0.45 * under), 0.0);
+}
+
 vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
     vec2 w = abs(n.xy);
     w *= w;
@@ -78,19 +92,15 @@ vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
     float grain = fine > 0.0 ? tri(a * (1.0 / 13.0) + 0.13, b * (1.0 / 13.0) + 0.71, w) : 0.5;
     float t = clamp((big - 0.5) * 3.0, -1.0, 1.0);
     float hue = clamp((joint - 0.5) * 4.0, -1.0, 1.0);
-    vec3 f = vec3(1.0 + 0.3 * t) * vec3(1.0 + 0.06 * hue, 1.0, 1.0 - 0.06 * hue);
+    vec3 f = vec3(1.0 + 0.45 * t) * vec3(1.0 + 0.07 * hue, 1.0, 1.0 - 0.07 * hue);
     // joints: thin dark cracks where the stretched noise crosses its middle
     float jw = 0.012 + 0.5 * px / 40.0;
     float crack = (1.0 - smoothstep(jw, 2.5 * jw, abs(joint - 0.5))) * (1.0 - smoothstep(0.3, 1.5, px));
-    // ledges about 3 m apart, bending with the broad patches; each broken where the joints say
-    float ph = p.z * (1.0 / 2.9) + 7.0 * (big - 0.5) + 3.0 * (joint - 0.5);
-    float fr = fract(ph), id = floor(ph);
-    float run = smoothstep(0.44, 0.52, fract(joint * 3.7 + sin(id * 12.9898) * 0.5 + 0.5));
-    float lf = 1.0 - smoothstep(0.35, 1.4, px);
-    float top = (1.0 - smoothstep(0.03, 0.16, fr)) * run;
-    float under = smoothstep(0.8, 0.97, fr) * run;
-    ledge = mix(0.12, top, lf);
-    float relief = lf * (0.45 * top - 0.5 * under) - 0.55 * crack;
+    // ledges: a coarse set about 11 m apart and a fine one about 3 m, bending with the broad patches
+    vec3 l1 = ledges(p.z, 11.0, 2.5 * (big - 0.5) + 0.3 * hue, big, px);
+    vec3 l2 = ledges(p.z, 2.9, 7.0 * (big - 0.5) + 0.8 * (joint - 0.5), big * 1.7, px);
+    ledge = max(l1.x, l2.x);
+    float relief = l1.y + 0.8 * l2.y - 0.55 * crack;
     f *= 1.0 + relief;
     // pits and weathered knobs
     f *= mix(1.0, 0.75 + 0.5 * grain + 0.25 * smoothstep(0.62, 0.75, grain), fine);
@@ -121,8 +131,9 @@ void main() {
         vec3 n = normalize(v_nrm);
         f = mix(f, f * rock_detail(v_pos, n, length(fwidth(v_pos)), ledge), v_face.x);
         // snow lies on the ledges, in patches, more where the face is less steep
-        float lie = clamp(ledge * 1.6 + smoothstep(0.45, 0.75, n.z) * 0.6, 0.0, 1.0);
-        snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.3, 0.6, lie);
+        float patches = textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r;
+        float lie = clamp(ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6, 0.0, 1.0);
+        snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.45, 0.7, lie);
     }
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
