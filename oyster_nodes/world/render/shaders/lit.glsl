@@ -45,9 +45,9 @@ vec3 lit_diffuse(vec3 albedo, vec3 n, float sh, float ao, float wrap) {
 
 // How much of the ground with normal height nz is a bare rock face, drawn in the world's rock colour with
 // per-pixel cracks and ledges (terrain.frag): from about 37 to 52 degrees; on snow ground (snowy 1), where snow
-// holds on steeper slopes, from 51 to 60.
+// holds on steeper slopes, from 53 to 62.
 float rock_face(float nz, float snowy) {
-    return 1.0 - smoothstep(mix(0.62, 0.5, snowy), mix(0.8, 0.64, snowy), nz);
+    return 1.0 - smoothstep(mix(0.62, 0.47, snowy), mix(0.8, 0.6, snowy), nz);
 }
 
 vec3 snow_on(vec3 albedo, float up) {

@@ -67,10 +67,10 @@ float tri(vec2 a, vec2 b, vec2 w) {
 // Ledges `s` metres apart up a face (their phase bent by `warp`), each running some metres and then breaking
 // off: (the ledge's lit top, where snow may lie; the light it adds or takes: the top, the shadow under the next
 // ledge's lip), faded to their mean where a pixel spans a good part of a ledge.
-vec3 ledges(float z, float s, float warp, float breaks, float px) {
+vec3 ledges(float z, float s, float warp, float breaks, float sparse, float px) {
     float ph = z / s + warp;
     float fr = fract(ph), id = floor(ph);
-    float run = smoothstep(0.3, 0.5, fract(breaks * 9.0 + fract(sin(id * 12.9898) * 43758.5)));
+    float run = smoothstep(sparse, sparse + 0.15, fract(breaks * 9.0 + fract(sin(id * 12.9898) * 43758.5)));
     float lf = 1.0 - smoothstep(0.12 * s, 0.5 * s, px);
     float top = (1.0 - smoothstep(0.0, 0.3, fr)) * run;
     float under = smoothstep(0.55, 1.0, fr);
@@ -97,10 +97,10 @@ vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
     float jw = 0.012 + 0.5 * px / 40.0;
     float crack = (1.0 - smoothstep(jw, 2.5 * jw, abs(joint - 0.5))) * (1.0 - smoothstep(0.3, 1.5, px));
     // ledges: a coarse set about 11 m apart and a fine one about 3 m, bending with the broad patches
-    vec3 l1 = ledges(p.z, 11.0, 2.5 * (big - 0.5) + 0.3 * hue, big, px);
-    vec3 l2 = ledges(p.z, 2.9, 7.0 * (big - 0.5) + 0.8 * (joint - 0.5), big * 1.7, px);
+    vec3 l1 = ledges(p.z, 11.0, 2.5 * (big - 0.5) + 0.3 * hue, big, 0.35, px);
+    vec3 l2 = ledges(p.z, 2.9, 7.0 * (big - 0.5) + 1.6 * (joint - 0.5), big * 1.7, 0.55, px);
     ledge = max(l1.x, l2.x);
-    float relief = l1.y + 0.8 * l2.y - 0.55 * crack;
+    float relief = l1.y + 0.6 * l2.y - 0.55 * crack;
     f *= 1.0 + relief;
     // pits and weathered knobs
     f *= mix(1.0, 0.75 + 0.5 * grain + 0.25 * smoothstep(0.62, 0.75, grain), fine);
@@ -132,7 +132,8 @@ void main() {
         f = mix(f, f * rock_detail(v_pos, n, length(fwidth(v_pos)), ledge), v_face.x);
         // snow lies on the ledges, in patches, more where the face is less steep
         float patches = textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r;
-        float lie = clamp(ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6, 0.0, 1.0);
+        float lie = ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6;
+        lie = clamp(lie + 0.5 * v_face.y * smoothstep(0.5, 0.7, patches), 0.0, 1.0);
         snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.45, 0.7, lie);
     }
 #ifdef BLOB_SHADOWS
