@@ -126,15 +126,16 @@ void main() {
     }
     if (v_sand > 0.02) f *= 1.0 + 0.07 * v_sand * sand_ripples(v_pos.xy);
     float snow_on_rock = 0.0;
+    float px = length(fwidth(v_pos));
     if (v_face.x > 0.004) {
         float ledge;
         vec3 n = normalize(v_nrm);
-        f = mix(f, f * rock_detail(v_pos, n, length(fwidth(v_pos)), ledge), v_face.x);
+        f = mix(f, f * rock_detail(v_pos, n, px, ledge), v_face.x);
         // snow lies on the ledges, in patches, more where the face is less steep
         float patches = textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r;
         float lie = ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6;
         lie = clamp(lie + 0.5 * v_face.y * smoothstep(0.5, 0.7, patches), 0.0, 1.0);
-        snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.45, 0.7, lie);
+        snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.4, 0.75, lie);
     }
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
