@@ -50,6 +50,17 @@ float rock_face(float nz, float snowy) {
     return 1.0 - smoothstep(mix(0.62, 0.47, snowy), mix(0.8, 0.6, snowy), nz);
 }
 
+// A rock face's detail is the noise texture projected on the two upright planes (y-z and x-z): their weights for
+// a face with normal n, a plane dropped where the other carries nearly all (one texture read instead of two).
+vec2 upright_weights(vec3 n) {
+    vec2 w = abs(n.xy);
+    w *= w;
+    w *= w;
+    w /= w.x + w.y + 1e-6;
+    w = max(w - 0.15, 0.0);
+    return w / (w.x + w.y + 1e-6);
+}
+
 vec3 snow_on(vec3 albedo, float up) {
     return mix(albedo * (1.0 - 0.35 * u_wet), vec3(0.82, 0.85, 0.9), u_snow * smoothstep(0.55, 0.85, up));
 }

@@ -13,7 +13,7 @@ in vec3 v_nrm;
 in vec3 v_shown;
 in vec2 v_rock;
 in float v_sand;
-in vec2 v_face;
+in vec3 v_face;
 #ifndef WET
 in vec3 v_snow_shown;
 #endif
@@ -78,15 +78,9 @@ vec3 ledges(float z, float s, float warp, float breaks, float sparse, float px) 
     return vec3(mix(0.08, top, lf), lf * (0.35 * top - 0.45 * under), 0.0);
 }
 
-vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
-    vec2 w = abs(n.xy);
-    w *= w;
-    w *= w;
-    w /= w.x + w.y + 1e-6;
-    w = max(w - 0.08, 0.0);
-    w /= w.x + w.y + 1e-6;
+vec3 rock_detail(vec3 p, vec3 n, float big, float px, out float ledge) {
+    vec2 w = upright_weights(n);
     vec2 a = p.yz, b = p.xz;
-    float big = tri(a * (1.0 / 300.0), b * (1.0 / 300.0), w);
     float joint = tri(a * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.31, b * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.57, w);
     float fine = 1.0 - smoothstep(0.04, 0.2, px);
     float grain = fine > 0.0 ? tri(a * (1.0 / 13.0) + 0.13, b * (1.0 / 13.0) + 0.71, w) : 0.5;
@@ -130,9 +124,9 @@ void main() {
     if (v_face.x > 0.004) {
         float ledge;
         vec3 n = normalize(v_nrm);
-        f = mix(f, f * rock_detail(v_pos, n, px, ledge), v_face.x);
+        f = mix(f, f * rock_detail(v_pos, n, v_face.z, px, ledge), v_face.x);
         // snow lies on the ledges, in patches, more where the face is less steep
-        float patches = textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r;
+        float patches = v_face.y > 0.0 ? textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r : 0.0;
         float lie = ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6;
         lie = clamp(lie + 0.5 * v_face.y * smoothstep(0.5, 0.7, patches), 0.0, 1.0);
         snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.4, 0.75, lie);

@@ -18,7 +18,9 @@ out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
 out float v_sand;  // how much of the ground is sand
-out vec2 v_face;   // how much of the ground is a bare rock face (see rock_face); how snowy it is there
+// how much of the ground is a bare rock face (see rock_face); how snowy it is there; the face's broad patches
+// (noise over tens of metres, projected on the upright planes: slow enough to be read per vertex)
+out vec3 v_face;
 uniform vec3 u_rock;
 // snow's albedo (as bake_terrain.frag's) over the rock's: what the baked light of a face becomes on its ledges
 #define SNOW_OVER_ROCK (vec3(0.82, 0.85, 0.9) / max(u_rock, vec3(0.004)))
@@ -115,7 +117,12 @@ void main() {
 #endif
     vec2 ground = texelFetch(u_sand, c, 0).rg;
     v_sand = ground.r;
-    v_face = vec2(rock_face(v_nrm.z, ground.g), max(u_snow, ground.g));
+    v_face = vec3(rock_face(v_nrm.z, ground.g), max(u_snow, ground.g), 0.5);
+    if (v_face.x > 0.0) {
+        vec2 w = upright_weights(v_nrm);
+        v_face.z = w.x * textureLod(u_noise, v_pos.yz * (1.0 / 300.0), 0.0).r
+                 + w.y * textureLod(u_noise, v_pos.xz * (1.0 / 300.0), 0.0).r;
+    }
 #ifndef WET
     v_snow_shown = vec3(0.0);
     if (v_face.x > 0.0 && v_face.y > 0.0) {
