@@ -13,10 +13,6 @@ in vec3 v_nrm;
 in vec3 v_shown;
 in vec2 v_rock;
 in float v_sand;
-in vec3 v_face;
-#ifndef WET
-in vec3 v_snow_shown;
-#endif
 #ifdef WET
 in vec3 v_lin;
 in vec4 v_fog;
@@ -78,9 +74,10 @@ vec3 ledges(float z, float s, float warp, float breaks, float sparse, float px) 
     return vec3(mix(0.08, top, lf), lf * (0.35 * top - 0.45 * under), 0.0);
 }
 
-vec3 rock_detail(vec3 p, vec3 n, float big, float px, out float ledge) {
+vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
     vec2 w = upright_weights(n);
     vec2 a = p.yz, b = p.xz;
+    float big = tri(a * (1.0 / 300.0), b * (1.0 / 300.0), w);
     float joint = tri(a * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.31, b * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.57, w);
     float fine = 1.0 - smoothstep(0.04, 0.2, px);
     float grain = fine > 0.0 ? tri(a * (1.0 / 13.0) + 0.13, b * (1.0 / 13.0) + 0.71, w) : 0.5;
@@ -120,16 +117,20 @@ void main() {
     }
     if (v_sand > 0.02) f *= 1.0 + 0.07 * v_sand * sand_ripples(v_pos.xy);
     float snow_on_rock = 0.0;
-    float px = length(fwidth(v_pos));
-    if (v_face.x > 0.004) {
+    vec3 n = normalize(v_nrm);
+    float snow_ground = max(-v_sand, 0.0);
+    float face = rock_face(n.z, snow_ground);
+    if (face > 0.004) {
         float ledge;
-        vec3 n = normalize(v_nrm);
-        f = mix(f, f * rock_detail(v_pos, n, v_face.z, px, ledge), v_face.x);
-        // snow lies on the ledges, in patches, more where the face is less steep
-        float patches = v_face.y > 0.0 ? textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r : 0.0;
-        float lie = ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6;
-        lie = clamp(lie + 0.5 * v_face.y * smoothstep(0.5, 0.7, patches), 0.0, 1.0);
-        snow_on_rock = v_face.x * smoothstep(0.0, 0.3, v_face.y) * smoothstep(0.4, 0.75, lie);
+        f = mix(f, f * rock_detail(v_pos, n, length(fwidth(v_pos)), ledge), face);
+        // snow lies on the ledges, in patches, more where the face is less steep (and on snow ground)
+        float snowy = max(u_snow, snow_ground);
+        if (snowy > 0.0) {
+            float patches = textureLod(u_noise, v_pos.xy * (1.0 / 23.0) + v_pos.z * (1.0 / 31.0), 0.0).r;
+            float lie = ledge * (0.6 + 2.0 * patches) + smoothstep(0.45, 0.75, n.z) * 0.6;
+            lie = clamp(lie + 0.5 * snowy * smoothstep(0.5, 0.7, patches), 0.0, 1.0);
+            snow_on_rock = face * smoothstep(0.0, 0.3, snowy) * smoothstep(0.4, 0.75, lie);
+        }
     }
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
@@ -140,7 +141,13 @@ void main() {
     vec3 shown = wet_ground(lit);
 #else
     vec3 shown = v_shown * pow(f, vec3(v_rock.y));
-    if (snow_on_rock > 0.0) shown = mix(shown, v_snow_shown, snow_on_rock);
+    // snow's display colour from the rock's, by the tone curve's local slope
+    // (damped: snow is far brighter), half toward grey, as the tone curve's shoulder whitens bright light
+    if (snow_on_rock > 0.0) {
+        vec3 snow = min(v_shown * pow(SNOW_OVER_ROCK, vec3(0.8 * v_rock.y)), vec3(1.0));
+        snow = mix(snow, vec3(dot(snow, vec3(0.2126, 0.7152, 0.0722))), 0.5);
+        shown = mix(shown, snow, snow_on_rock);
+    }
 #endif
     emit_graded(shown, v_pos, normalize(v_nrm), 0u, u_sem);
 }

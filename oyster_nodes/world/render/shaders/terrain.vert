@@ -17,16 +17,9 @@ out vec3 v_pos;
 out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
-out float v_sand;  // how much of the ground is sand
-// how much of the ground is a bare rock face (see rock_face); how snowy it is there; the face's broad patches
-// (noise over tens of metres, projected on the upright planes: slow enough to be read per vertex)
-out vec3 v_face;
-uniform vec3 u_rock;
-// snow's albedo (as bake_terrain.frag's) over the rock's: what the baked light of a face becomes on its ledges
-#define SNOW_OVER_ROCK (vec3(0.82, 0.85, 0.9) / max(u_rock, vec3(0.004)))
-#ifndef WET
-out vec3 v_snow_shown;  // the display colour of snow on the ledges of a rock face here
-#endif
+// how much of the ground is sand (> 0), or snow ground (< 0: there a steep face is bare rock with snow on its
+// ledges, see rock_face); one varying for both, as each varying costs every triangle its setup
+out float v_sand;
 // wet ground (u_wet > 0), shaded per pixel by terrain.frag: the baked light (linear), the fog (and the apron's
 // fade) over it as (in-scattered colour, transmittance), the sky mirrored here, and (wetness of level ground,
 // how readily puddles stand, paved, Fresnel of the view)
@@ -87,7 +80,6 @@ void main() {
     vec4 lm = texelFetch(u_lightmap, m, u_lod);
     if (u_light_mix > 0.0) lm = mix(lm, texelFetch(u_lightmap2, m, u_lod), u_light_mix);
     vec3 lit = lm.rgb * lm.rgb * 4.0;
-    vec3 lit0 = lit;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
     v_nrm.xy *= mirror_sign(p, n);
     vec4 fog = fog_at(v_pos);
@@ -116,19 +108,6 @@ void main() {
     v_rock = vec2(lm.a, clamp(k, 0.0, 1.5));
 #endif
     vec2 ground = texelFetch(u_sand, c, 0).rg;
-    v_sand = ground.r;
-    v_face = vec3(rock_face(v_nrm.z, ground.g), max(u_snow, ground.g), 0.5);
-    if (v_face.x > 0.0) {
-        vec2 w = upright_weights(v_nrm);
-        v_face.z = w.x * textureLod(u_noise, v_pos.yz * (1.0 / 300.0), 0.0).r
-                 + w.y * textureLod(u_noise, v_pos.xz * (1.0 / 300.0), 0.0).r;
-    }
-#ifndef WET
-    v_snow_shown = vec3(0.0);
-    if (v_face.x > 0.0 && v_face.y > 0.0) {
-        vec3 snow_lit = horizon_fade(lit0 * SNOW_OVER_ROCK, p, n);
-        v_snow_shown = grade(fogged(snow_lit, fog));
-    }
-#endif
+    v_sand = ground.r - ground.g;
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }
