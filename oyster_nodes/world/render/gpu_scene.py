@@ -109,12 +109,18 @@ def static_hash(world: WorldState) -> str:
 
 
 
+#: the terrain's programs (renderer.py VARIANTS): plain, with bodies' shadows, wet, both; each with a rock variant
+TERRAIN_PROGRAMS = ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet",
+                    "terrain_rock", "terrain_blobs_rock", "terrain_wet_rock", "terrain_blobs_wet_rock")
+
+
 @dataclass(slots=True)
 class ChunkDraw:
     stride: int
     corner: tuple[int, int]
     distance: float
     apron: bool = False  # one of the larger chunks past the world's border
+    faces: bool = False  # holds steep rock faces: drawn by the terrain program with their per-pixel detail
 
 
 @dataclass(slots=True)
@@ -229,23 +235,32 @@ class GpuScene:
         # gentle chunks (85% of cells under ~27 degrees): their light varies slowly, so they may be drawn
         # coarser where the camera sees them at a grazing angle; steep ones (cliffs, canyon walls) may not
         gy, gx = np.gradient(h, w.cell_m)
-        steep = np.hypot(gx, gy) > 0.5
-        rows, gentle = [], []
+        slope = np.hypot(gx, gy)
+        steep = slope > 0.5
+        # chunks with any rock face (slopes from about 35 degrees, see rock_face in lit.glsl) are drawn by the
+        # terrain programs' ROCK_FACES variants; the rest skip that per-pixel work (a software rasterizer runs
+        # both sides of a branch)
+        facing = slope > 0.7
+        rows, gentle, faces = [], [], []
         for (j, i), size in [(k, c) for k in self.chunks] + [(k, ac) for k in self.apron]:
             if size == c:
                 part, tilt = h[i : i + c + 1, j : j + c + 1], steep[i : i + c + 1, j : j + c + 1]
+                face = facing[i : i + c + 1, j : j + c + 1]
                 x1, y1 = min(j + c, cells), min(i + c, cells)
             elif cells % ac:  # apron chunks straddle the folds: bound them by the whole world
-                part, tilt, x1, y1 = h, steep, j + ac, i + ac
+                part, tilt, face, x1, y1 = h, steep, facing, j + ac, i + ac
             else:
                 sj, si = mirrored_start(j, cells, ac), mirrored_start(i, cells, ac)
                 part, tilt = h[si : si + ac + 1, sj : sj + ac + 1], steep[si : si + ac + 1, sj : sj + ac + 1]
+                face = facing[si : si + ac + 1, sj : sj + ac + 1]
                 x1, y1 = j + ac, i + ac
             rows.append([j * w.cell_m, i * w.cell_m, float(part.min()) - 20.0, x1 * w.cell_m, y1 * w.cell_m,
                          float(part.max())])
             gentle.append(float(tilt.mean()) < 0.15)
+            faces.append(bool(face.any()))
         self.chunk_box = np.array(rows)
         self.chunk_gentle = np.array(gentle, bool)
+        self.chunk_faces = np.array(faces, bool)
         self.chunk_corner = self.chunks + self.apron
         self.chunk_is_apron = np.r_[np.zeros(len(self.chunks), bool), np.ones(len(self.apron), bool)]
         self.patch_vaos: dict[tuple[str, int, bool], moderngl.VertexArray] = {}
@@ -261,7 +276,7 @@ class GpuScene:
                 ibo = self._keep(self.ctx.buffer(idx.tobytes()))
                 inst = self._keep(self.ctx.buffer(reserve=count * 8))
                 self.chunk_bufs[(s, apron)], self.patch_tris[(s, apron)] = inst, len(idx) // 3
-                for key in ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet", "terrain_shadow"):
+                for key in (*TERRAIN_PROGRAMS, "terrain_shadow"):
                     self.patch_vaos[(key, s, apron)] = self._keep(
                         self.ctx.vertex_array(
                             programs[key],
@@ -296,21 +311,25 @@ class GpuScene:
         corners = self.chunk_corner
         order = sorted(range(len(ks)), key=lambda i: (dist[ks[i]], corners[ks[i]]))
         return [ChunkDraw(stride=int(strides[i]), corner=corners[ks[i]], distance=float(dist[ks[i]]),
-                          apron=bool(apron[i])) for i in order]
+                          apron=bool(apron[i]), faces=bool(self.chunk_faces[ks[i]])) for i in order]
 
     def draw_terrain(self, draws: list[ChunkDraw], key: str = "terrain") -> int:
+        """Draw the chunks with program `key`, those holding rock faces with its rock variant where it has one."""
         tris = 0
         for group in self.chunk_bufs:
             s, apron = group
-            corners = np.array([d.corner for d in draws if d.stride == s and d.apron == apron], np.float32)
-            if not len(corners):
-                continue
-            self.chunk_bufs[group].write(corners.tobytes())
-            vao = self.patch_vaos[(key, s, apron)]
-            if "u_lod" in vao.program:
-                vao.program["u_lod"].value = int(round(math.log2(s)))
-            vao.render(moderngl.TRIANGLES, instances=len(corners))
-            tris += self.patch_tris[group] * len(corners)
+            for faces in (False, True):
+                name = key + "_rock" if faces and (key + "_rock", s, apron) in self.patch_vaos else key
+                corners = np.array([d.corner for d in draws if d.stride == s and d.apron == apron
+                                    and (d.faces and name != key) == faces], np.float32)
+                if not len(corners):
+                    continue
+                self.chunk_bufs[group].write(corners.tobytes())
+                vao = self.patch_vaos[(name, s, apron)]
+                if "u_lod" in vao.program:
+                    vao.program["u_lod"].value = int(round(math.log2(s)))
+                vao.render(moderngl.TRIANGLES, instances=len(corners))
+                tris += self.patch_tris[group] * len(corners)
         return tris
 
     # --- instances ----------------------------------------------------------------------------

@@ -46,7 +46,19 @@ from ..geometry.camera import Camera
 from ..state.records import Env
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
-from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
+from .gpu_scene import (
+    APRON_WORLDS,
+    CARD,
+    FAR,
+    NEAR,
+    SEM,
+    TERRAIN_PROGRAMS,
+    ChunkDraw,
+    GpuScene,
+    LightSlot,
+    frustum_planes,
+    static_hash,
+)
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import FOG_THIN, fog_clear_m, fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
@@ -54,7 +66,7 @@ from .wet import WetLights, wet_light_uniforms, wet_lights
 
 #: the wet lights' array uniforms (render/wet.py), written whole as bytes
 WET_ARRAYS = ("u_wl_pos", "u_wl_span", "u_wl_rgb")
-FRAME_PROGRAMS = ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet", "water", "instance", "mesh", "user_mesh", "body", "sky")
+FRAME_PROGRAMS = (*TERRAIN_PROGRAMS, "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
 LIT = ("lit.glsl",)
 FOG = ("lit.glsl", "sky.glsl", "fog.glsl", "tone.glsl")
@@ -81,6 +93,11 @@ VARIANTS = {
     "terrain_blobs": ("terrain", "BLOB_SHADOWS"),  # soft ground shadows under bodies and agents
     "terrain_wet": ("terrain", "WET"),  # wet ground: puddles and the lights' streaks (shaders/wet.glsl)
     "terrain_blobs_wet": ("terrain", "BLOB_SHADOWS WET"),
+    # the same over chunks holding steep rock faces: their cracks, ledges and snow drawn per pixel (terrain.frag)
+    "terrain_rock": ("terrain", "ROCK_FACES"),
+    "terrain_blobs_rock": ("terrain", "BLOB_SHADOWS ROCK_FACES"),
+    "terrain_wet_rock": ("terrain", "WET ROCK_FACES"),
+    "terrain_blobs_wet_rock": ("terrain", "BLOB_SHADOWS WET ROCK_FACES"),
     "aa_precip": ("aa", "PRECIP"),  # edge smoothing with falling rain or snow over it
 }
 #: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
@@ -425,7 +442,7 @@ class Renderer:
             self._blob_tex.repeat_x = self._blob_tex.repeat_y = False
         self._blob_tex.write(light.tobytes())
         self._blob_tex.use(BLOB_UNIT)
-        for name in ("terrain_blobs", "terrain_blobs_wet"):
+        for name in ("terrain_blobs", "terrain_blobs_wet", "terrain_blobs_rock", "terrain_blobs_wet_rock"):
             prog = self.programs[name]
             prog["u_blob_map"].value = BLOB_UNIT
             prog["u_blob_box"].value = box
@@ -512,6 +529,7 @@ class Renderer:
         ctx.enable(moderngl.CULL_FACE)
         terrain = ("terrain_blobs" if extra.get("u_n_blobs") else "terrain") + ("_wet" if light.wetness > 0.0 else "")
         progs[terrain]["u_sem"].value = SEM["terrain"]
+        progs[terrain + "_rock"]["u_sem"].value = SEM["terrain"]
         tris += scene.draw_terrain(scene.chunk_draws(planes, pos, camera.focal_px, s.terrain_px), key=terrain)
         tris += scene.draw_instances(lists, progs["instance"], FAR, cull=True)
         tris += scene.draw_instances(lists, progs["instance"], CARD)

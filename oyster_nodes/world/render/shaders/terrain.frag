@@ -48,6 +48,7 @@ vec3 wet_ground(vec3 lit) {
 }
 #endif
 
+#ifdef ROCK_FACES
 // Rock faces, per pixel: on a steep face one cell of the heightfield (and of the baked light) spans metres of
 // wall, so its detail is drawn here from the noise texture projected on the two upright planes (y-z and x-z),
 // blended by which way the face looks. Returns what darkens or lightens the rock's light: broad patches of
@@ -97,6 +98,7 @@ vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
     f *= mix(1.0, 0.75 + 0.5 * grain + 0.25 * smoothstep(0.62, 0.75, grain), fine);
     return f;
 }
+#endif
 
 // Wind ripples on sand: crests about half a metre apart, bending; faded out where a pixel spans a ripple.
 float sand_ripples(vec2 p) {
@@ -117,6 +119,7 @@ void main() {
     }
     if (v_sand > 0.02) f *= 1.0 + 0.07 * v_sand * sand_ripples(v_pos.xy);
     float snow_on_rock = 0.0;
+#ifdef ROCK_FACES
     vec3 n = normalize(v_nrm);
     float snow_ground = max(-v_sand, 0.0);
     float face = rock_face(n.z, snow_ground);
@@ -132,6 +135,7 @@ void main() {
             snow_on_rock = face * smoothstep(0.0, 0.3, snowy) * smoothstep(0.4, 0.75, lie);
         }
     }
+#endif
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
 #endif
