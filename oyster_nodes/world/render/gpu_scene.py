@@ -318,10 +318,11 @@ class GpuScene:
         tris = 0
         for group in self.chunk_bufs:
             s, apron = group
-            for faces in (False, True):
-                name = key + "_rock" if faces and (key + "_rock", s, apron) in self.patch_vaos else key
+            rock = (key + "_rock", s, apron) in self.patch_vaos
+            for faces in (False, True) if rock else (False,):
+                name = key + "_rock" if faces else key
                 corners = np.array([d.corner for d in draws if d.stride == s and d.apron == apron
-                                    and (d.faces and name != key) == faces], np.float32)
+                                    and (d.faces and rock) == faces], np.float32)
                 if not len(corners):
                     continue
                 self.chunk_bufs[group].write(corners.tobytes())
