@@ -81,7 +81,8 @@ vec3 rock_detail(vec3 p, vec3 n, float px, out float ledge) {
     float big = tri(a * (1.0 / 300.0), b * (1.0 / 300.0), w);
     float joint = tri(a * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.31, b * vec2(1.0 / 40.0, 1.0 / 170.0) + 0.57, w);
     float fine = 1.0 - smoothstep(0.04, 0.2, px);
-    float grain = fine > 0.0 ? tri(a * (1.0 / 13.0) + 0.13, b * (1.0 / 13.0) + 0.71, w) : 0.5;
+    // (fine enough that the plane the face looks along most carries it alone: one texture read)
+    float grain = textureLod(u_noise, (w.x > w.y ? a : b) * (1.0 / 13.0) + 0.13, 0.0).r;
     float t = clamp((big - 0.5) * 3.0, -1.0, 1.0);
     float hue = clamp((joint - 0.5) * 4.0, -1.0, 1.0);
     vec3 f = vec3(1.0 + 0.45 * t) * vec3(1.0 + 0.07 * hue, 1.0, 1.0 - 0.07 * hue);
