@@ -49,6 +49,7 @@ SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "animals": 45, "st
 ALONGSIDE = ("props", "trees")
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"skyscraper": 7, "highrise": 6, "lighthouse": 6, "tent": 1, "campfire": 0, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
+                                  "church": 6,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
                                   "ferry": 4, "sailboat": 3, "fishing_boat": 3, "motorboat": 2, "rowboat": 2,
                                   "pier": 2, "quay": 1}

@@ -170,7 +170,8 @@ def generate_world(
     wanted = {k: v for k, v in spec.structures.items() if not alley.houses or k not in al.DWELLINGS}
     rng_s = stage_rng(seed, "structures")
     structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s,
-                                     tent_row=bool(st.TENT_ROW.search(spec.text.lower())))
+                                     tent_row=bool(st.TENT_ROW.search(spec.text.lower())),
+                                     church_size=st.church_scale(spec.text))
     verge = np.zeros((n, n), bool)
     extra = [city.centre] if city.buildings else []
     extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads
@@ -713,7 +714,7 @@ def _ground(
 
 
 #: structures that are no farm's or household's (no crop field round them, no parked car by them in a city)
-NOT_HOMES = ("highrise", "skyscraper", "tent", "campfire")
+NOT_HOMES = ("highrise", "skyscraper", "tent", "campfire", "church")
 
 
 def _clearings(blocked: np.ndarray, material: np.ndarray, structures: list[Structure], cell_m: float) -> None:

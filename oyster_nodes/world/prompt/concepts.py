@@ -175,7 +175,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "tower",
-        "tower,watchtower,spire,keep,turret,castle,fort,fortress,monastery,abbey,priory,church,chapel,belfry",
+        "tower,watchtower,spire,keep,turret,castle,fort,fortress",
         "a tall stone watchtower",
         countable=True,
     ),
@@ -348,6 +348,12 @@ CONCEPTS: tuple[Concept, ...] = (
        "deer at the edge of a forest", countable=True),
     _c("animal", "ducks", "duck,duckling,goose,geese,gosling,swan,mallard", "ducks and geese on a pond",
        countable=True),
+    # a structure added after the animals, so the concepts before it keep their places (their ties, their rows):
+    # a church with its nave, its bell tower and spire (a chapel's bellcote; generate/structures.py CHURCH_SIZES)
+    _c("structure", "church",
+       "church,chapel,cathedral,abbey,priory,monastery,minster,basilica,kirk,convent,friary,nunnery,steeple,belfry,"
+       "bell tower,church tower,church spire,chapel spire,parish church,churchyard",
+       "a village church with a steeple and a bell tower", countable=True),
 )
 
 BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
@@ -364,8 +370,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "forest": ("conifers", "broadleaf"),
     "vegetation": names("vegetation"),
     "plant": names("vegetation"),
-    "structure": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill"),
-    "building": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill"),
+    "structure": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill",
+                  "church"),
+    "building": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill",
+                  "church"),
     "people": ("cabin", "house", "village", "vehicles"),
     "civilization": ("cabin", "house", "village", "tower", "road", "vehicles", "fences", "lamps"),
     "water": ("ocean", "lake", "river", "waterfall"),
@@ -444,6 +452,7 @@ DEFAULT_COUNTS: dict[str, tuple[int, int]] = {
     "bridge": (1, 2),
     "lighthouse": (1, 1),
     "windmill": (1, 3),
+    "church": (1, 2),
     "boat": (1, 4),
     "harbour": (1, 1),
     "rocks": (1, 40),
@@ -472,6 +481,7 @@ MAX_COUNTS: dict[str, int] = {
     "bridge": 6,
     "lighthouse": 4,
     "windmill": 12,
+    "church": 6,
     "boat": 24,
     "harbour": 3,
     "rocks": 2000,
@@ -494,7 +504,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "building": ("house", "home", "farmhouse", "building", "barn", "villa", "dwelling", "cabin", "hut",
                  "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
-                 "mill", "wall", "church", "chapel", "street", "city", "metropolis", "skyline", "cityscape",
+                 "mill", "wall", "church", "chapel", "cathedral", "abbey", "priory",
+                 "monastery", "minster", "basilica", "kirk", "street", "city", "metropolis", "skyline", "cityscape",
                  "skyscraper", "highrise", "downtown", "office"),
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
@@ -657,7 +668,7 @@ MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))
 #: a building material per structure kind, where the prompt builds kinds of different things (prompt/understand.py)
-for _kind in ("cabin", "house", "bridge", "tower"):
+for _kind in ("cabin", "house", "bridge", "tower", "church"):
     MODIFIER_VALUES[f"building.{_kind}"] = MODIFIER_VALUES["building"]
 for _animal in ANIMALS:  # "black and white cows" (prompt/animalwords.py) are patched whatever the table says
     MODIFIER_VALUES[_animal] = tuple(dict.fromkeys((*MODIFIER_VALUES[_animal], "patched")))

@@ -543,7 +543,7 @@ BARE_SHORE = ("shore", "shores", "shoreline", "shorelines", "water's edge", "wat
 #: "early morning", "early in the morning"
 EARLY_MORNING = re.compile(r"\bearly (?:in the )?morning\b")
 #: buildings a ruin word can stand before
-_RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse")
+_RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse", "church")
 
 
 #: words that make a gorge or ravine green: a cleft in wooded hills, not a desert canyon
@@ -587,6 +587,27 @@ def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention
         name = {"ruins": "ruin"}
         notes.append(f"'{' '.join(tokens[a.start:b.end])}': one {name.get(keep.concept, keep.concept)}, "
                      f"not a {name.get(gone.concept, gone.concept)} beside it")
+    return [m for m in mentions if id(m) not in drop], notes
+
+
+#: tower words that name a church's own tower where a church is named ("a church with a tall spire")
+CHURCH_TOWER_WORDS = frozenset("spire spires tower towers belfry steeple".split())
+
+
+def fold_church_tower(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
+    """A spire or a tower named with a church in one clause is the church's own ("a village church with a tall
+    spire"): one church, not a watchtower beside it."""
+    churches = [m for m in mentions if m.concept == "church" and not m.negated and m.start >= 0]
+    drop, notes = set(), []
+    for m in mentions:
+        if m.concept != "tower" or m.negated or m.start < 0 or tokens[m.start] not in CHURCH_TOWER_WORDS:
+            continue
+        for c in churches:
+            between = tokens[c.end:m.start] if c.start < m.start else tokens[m.end:c.start]
+            if len(between) <= 4 and not any(t in SCOPE_ENDS and t != "with" for t in between):
+                drop.add(id(m))
+                notes.append(f"'{m.text}' with the {c.text}: the church's own tower, not a tower beside it")
+                break
     return [m for m in mentions if id(m) not in drop], notes
 
 
@@ -712,6 +733,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
             m.negated = True
     _attach_modifiers(tokens, mentions)
     mentions, folded = fold_ruins(tokens, mentions)
+    mentions, church_notes = fold_church_tower(tokens, mentions)
+    folded += church_notes
     mentions, rock_notes = fold_rock_formations(tokens, mentions)
     folded += rock_notes
     mentions, city_notes = fold_city(tokens, mentions)
@@ -798,6 +821,7 @@ BUILDING_KIND_OF: dict[str, str] = {
                     "house"),
     **dict.fromkeys("bridge viaduct footbridge".split(), "bridge"),
     **dict.fromkeys("tower watchtower".split(), "tower"),
+    **dict.fromkeys("church chapel cathedral abbey priory monastery minster basilica kirk".split(), "church"),
 }
 
 

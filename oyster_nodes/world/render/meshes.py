@@ -1330,6 +1330,161 @@ def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     ]
 
 
+#: a church window's FACADE style (mesh.frag): a pointed arch of leaded, stained glass, lit warm at dusk and night;
+#: its style's fraction (times CHURCH_SPRING_CODE) carries where the arch springs (a share of the window's height)
+CHURCH_WINDOW, CHURCH_SPRING_CODE = 4.0, 0.25
+#: linear colours: a church's slate roof and spire, a great church's copper spire, its door, its belfry's dark
+#: openings, the cross on its gable and spire
+CHURCH_SLATE, CHURCH_COPPER, CHURCH_DOOR, CHURCH_DARK, CHURCH_CROSS = (0.05, 0.055, 0.065), (0.09, 0.2, 0.15), \
+    (0.1, 0.05, 0.025), (0.012, 0.012, 0.014), (0.5, 0.42, 0.2)
+#: below this length (m) a church is a chapel: a bellcote on its west gable, no tower; above CATHEDRAL_FROM a
+#: great church: a transept across its nave, buttresses, a copper spire
+CHAPEL_BELOW_M, CATHEDRAL_FROM_M = 19.0, 30.0
+
+
+def _arch_outline(a0: float, a1: float, z0: float) -> tuple[list[tuple[float, float]], float, float]:
+    """A lancet from a0 to a1 (along a face) whose sides rise from z0 (to where its arch springs, `spring`):
+    the outline (along, height) counter-clockwise, the springing height and the apex (an equilateral arch: each
+    side an arc about the other springing point, its apex 0.866 of the width above them)."""
+    span = a1 - a0
+    spring = z0
+    rim = [(a0, z0), (a1, z0)]
+    for k in range(7):  # the right side up to the apex, then the left side down
+        t = math.radians(60.0 * k / 6)
+        rim.append((a0 + span * math.cos(t), spring + span * math.sin(t)))
+    for k in range(5, -1, -1):
+        t = math.radians(60.0 * k / 6)
+        rim.append((a1 - span * math.cos(t), spring + span * math.sin(t)))
+    return rim, spring, spring + span * math.sin(math.radians(60.0))
+
+
+def _arched(face: int, a0: float, a1: float, z0: float, z1: float, out: float, rgb: tuple[float, float, float],
+            part: float = PLAIN, pane: int = 0) -> Mesh:
+    """A pointed-arched panel on a box's face (-1/1: -y/+y, -2/2: -x/+x) `out` from the middle, from a0 to a1
+    along it and z0 to its apex z1 (the arch springs 0.866 of its width below the apex). A FACADE panel's colour
+    holds its window coordinates for mesh.frag (pane, height share, style and where the arch springs)."""
+    span = a1 - a0
+    rim, _, _ = _arch_outline(a0, a1, z1 - 0.866 * span)
+    rim[0], rim[1] = (a0, z0), (a1, z0)
+    sign = 1.0 if face > 0 else -1.0
+    pts = [((a, sign * out, z) if abs(face) == 1 else (sign * out, a, z)) for a, z in rim]
+    n = len(pts)
+    faces = [(0, k, k + 1) for k in range(1, n - 1)]
+    if (abs(face) == 1 and sign > 0) or (abs(face) == 2 and sign < 0):
+        faces = [(a, c, b) for a, b, c in faces]
+    mesh = from_faces(np.asarray(pts, np.float64), np.asarray(faces), rgb, part)
+    if part == FACADE:  # window coordinates: an affine map of the place on the face, exact across each triangle
+        spring = (z1 - 0.866 * span - z0) / max(z1 - z0, 1e-6)
+        along = mesh.pos[:, 0] if abs(face) == 1 else mesh.pos[:, 1]
+        u = np.clip((along - a0) / span, 0.0, 1.0)
+        t = np.clip((mesh.pos[:, 2] - z0) / max(z1 - z0, 1e-6), 0.0, 0.999)
+        mesh.col = np.stack([pane + u, t, np.full(len(u), CHURCH_WINDOW + CHURCH_SPRING_CODE * spring)],
+                            axis=1).astype(np.float32)
+    return mesh
+
+
+def _nave(x0: float, x1: float, d: float, wall_h: float, rise: float, rgb: tuple[float, float, float],
+          roof: tuple[float, float, float], along_y: bool = False) -> list[Mesh]:
+    """Walls from x0 to x1 (d wide) up to wall_h, gable ends up to the ridge, and a steep roof of two slopes that
+    overhang the eaves; `along_y` turns it to run across y (a transept)."""
+    hl, hd, o = (x1 - x0) / 2, d / 2, 0.45
+    cx = (x0 + x1) / 2
+    walls = box((0, 0, (wall_h - 2.0) / 2), (2 * hl, d, wall_h + 2.0), rgb)  # footings into a slope
+    end = from_faces(np.array([[-hl, -hd, wall_h], [-hl, hd, wall_h], [-hl, 0, wall_h + rise],
+                               [hl, -hd, wall_h], [hl, hd, wall_h], [hl, 0, wall_h + rise]]),
+                     np.array([[0, 2, 1], [3, 4, 5]]), rgb)
+    drop = o * rise / hd
+    slopes = from_faces(np.array([[-hl - o, -hd - o, wall_h - drop], [hl + o, -hd - o, wall_h - drop],
+                                  [hl + o, 0, wall_h + rise], [-hl - o, 0, wall_h + rise],
+                                  [-hl - o, hd + o, wall_h - drop], [hl + o, hd + o, wall_h - drop]]),
+                        np.array([[0, 1, 2], [0, 2, 3], [4, 3, 2], [4, 2, 5]]), roof)
+    parts = [walls, end, slopes]
+    return [transform(m, yaw=math.pi / 2 if along_y else 0.0, offset=(0.0, cx, 0.0) if along_y else (cx, 0.0, 0.0))
+            for m in parts]
+
+
+def _cross(x: float, z: float, size: float) -> list[Mesh]:
+    """A cross standing on (x, 0, z), `size` tall, facing along x."""
+    return [box((x, 0, z + size / 2), (0.12 * size, 0.12 * size, size), CHURCH_CROSS),
+            box((x, 0, z + 0.66 * size), (0.12 * size, 0.55 * size, 0.12 * size), CHURCH_CROSS)]
+
+
+def _church(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A church along x, w long and d wide, its spire's tip at h: a nave with a steep slate roof, tall pointed
+    windows of stained glass down both sides (FACADE style CHURCH_WINDOW: lit at dusk and night) between
+    buttresses, a round apse at the east end (+x), and at the west end a square bell tower with arched belfry
+    openings, the arched west door at its foot and a spire on top. A chapel (shorter than CHAPEL_BELOW_M) has a
+    bellcote on its west gable instead, its door in the gable; a great church (longer than CATHEDRAL_FROM_M) a
+    transept across its nave and a copper spire. Crosses on the east gable and the spire."""
+    chapel, great = w < CHAPEL_BELOW_M, w > CATHEDRAL_FROM_M
+    dark = tuple(c * 0.8 for c in rgb)
+    tw = 0.0 if chapel else min(0.66 * d, 0.3 * w)  # the tower's side
+    apse_r = 0.0 if chapel else 0.3 * d
+    wall_h = 0.27 * h if not chapel else 0.42 * h
+    rise = 0.62 * d
+    x0, x1 = -w / 2 + tw, w / 2 - apse_r
+    parts = _nave(x0, x1, d, wall_h, rise, rgb, CHURCH_SLATE)
+    # windows down both sides, buttresses between them (the transept's crossing left plain)
+    length = x1 - x0
+    count = max(2, int(length / 3.8))
+    pitch = length / count
+    win = min(1.5, 0.38 * pitch)
+    cross_x = x0 + 0.68 * length
+    tx_half = 0.45 * d if great else 0.0
+    for side in (-1, 1):
+        for k in range(count):
+            c = x0 + (k + 0.5) * pitch
+            if great and abs(c - cross_x) < tx_half + win:
+                continue
+            parts.append(_arched(side, c - win / 2, c + win / 2, 0.3 * wall_h, 0.86 * wall_h, d / 2 + 0.04, rgb,
+                                 FACADE, pane=k + count * (side > 0)))
+        for k in range(1, count):
+            bx = x0 + k * pitch
+            if great and abs(bx - cross_x) < tx_half + 0.5:
+                continue
+            parts.append(box((bx, side * (d / 2 + 0.25), 0.38 * wall_h - 0.5), (0.6, 0.5, 0.76 * wall_h + 1.0), dark))
+    if great:  # the transept: a cross wing through the nave, a tall window in each of its gables
+        wing = _nave(-0.95 * d, 0.95 * d, 2 * tx_half, wall_h, rise, rgb, CHURCH_SLATE, along_y=True)
+        wing += [_arched(side, -0.35 * tx_half, 0.35 * tx_half, 0.3 * wall_h, wall_h + 0.3 * rise, 0.95 * d + 0.04,
+                         rgb, FACADE, pane=2 * count + (side > 0)) for side in (-1, 1)]
+        parts += [transform(m, offset=(cross_x, 0.0, 0.0)) for m in wing]
+    if apse_r:  # the apse: half a round tower against the east gable, under a half cone
+        apse = [frustum(apse_r, apse_r, -2.0, 0.85 * wall_h, 10, rgb, phase=math.pi / 10),
+                frustum(apse_r + 0.35, 0.0, 0.85 * wall_h, 0.85 * wall_h + 0.8 * apse_r, 10, CHURCH_SLATE,
+                        phase=math.pi / 10)]
+        parts += [transform(m, offset=(x1, 0.0, 0.0)) for m in apse]
+    parts += _cross(x1 + 0.2, wall_h + rise - 0.1, 1.6 if not great else 2.6)
+    if chapel:  # the west gable: an arched door, a round window above, a bellcote on its apex
+        parts.append(_arched(-2, -0.7, 0.7, 0.0, 3.0, w / 2 + 0.05, CHURCH_DOOR))
+        parts.append(_arched(-2, -0.4, 0.4, wall_h * 0.72, wall_h * 0.72 + 1.5, w / 2 + 0.05, rgb, FACADE,
+                             pane=2 * count))
+        top = wall_h + rise
+        bx = x0 + 0.6
+        parts += [box((bx, y, top + 0.6), (0.5, 0.35, 1.8), rgb) for y in (-0.6, 0.6)]
+        parts += [box((bx, 0, top - 0.3), (0.6, 1.6, 0.6), rgb), box((bx, 0, top + 1.65), (0.7, 1.75, 0.3), rgb)]
+        parts.append(frustum(0.3, 0.12, top + 0.35, top + 0.95, 6, CHURCH_CROSS))  # the bell
+        parts.append(frustum(0.75, 0.0, top + 1.8, top + 2.5, 4, CHURCH_SLATE, phase=math.pi / 4))
+        return parts
+    # the tower: square, a string course below the belfry, arched openings in each face, a spire
+    tower_top = max(0.56 * h, wall_h + rise + 0.35 * tw)
+    txc = -w / 2 + tw / 2
+    belfry = tower_top - 0.9 * tw
+    tower = [box((0, 0, (tower_top - 2.0) / 2), (tw, tw, tower_top + 2.0), rgb),
+             box((0, 0, belfry - 0.2), (tw + 0.3, tw + 0.3, 0.35), dark),
+             box((0, 0, tower_top + 0.2), (tw + 0.4, tw + 0.4, 0.4), dark)]
+    for face in (-1, 1, -2, 2):
+        tower.append(_arched(face, -0.22 * tw, 0.22 * tw, belfry + 0.3, tower_top - 0.5, tw / 2 + 0.04, CHURCH_DARK))
+    tower.append(_arched(-2, -0.22 * tw, 0.22 * tw, 0.0, min(4.2, 0.3 * tower_top), tw / 2 + 0.05, CHURCH_DOOR))
+    tower.append(_arched(-2, -0.14 * tw, 0.14 * tw, 0.45 * tower_top, 0.45 * tower_top + 0.5 * tw, tw / 2 + 0.04, rgb,
+                         FACADE, pane=2 * count + 2))
+    spire_top = h - (2.6 if great else 1.6)
+    tower.append(frustum(0.5 * tw * 1.02, 0.0, tower_top + 0.4, spire_top, 8, CHURCH_COPPER if great else CHURCH_SLATE,
+                         phase=math.pi / 8))
+    tower += _cross(0.0, spire_top - 0.2, h - spire_top + 0.2)
+    parts += [transform(m, offset=(txc, 0.0, 0.0)) for m in tower]
+    return parts
+
+
 def _lighthouse(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     r = max(w, d) / 2
     parts, bands = [], 6
@@ -1705,6 +1860,9 @@ STRUCTURE_BUILDERS = {
     "ruin": _ruins,
     "ruins": _ruins,
     "windmill": _windmill,
+    "church": _church,
+    "chapel": _church,
+    "cathedral": _church,
     "waterfall": _waterfall,
     "quay": _quay,
     "fishing_boat": _fishing_boat,
