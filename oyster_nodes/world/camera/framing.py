@@ -350,8 +350,10 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0
     margin = np.minimum(xy, world.size_m - xy).min(axis=1)
     anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
-    group = [s for s, n in zip(kinds, near[anchor], strict=True) if n and s.kind != "bridge"] or [kinds[anchor]]
     main = kinds[anchor]
+    if main.kind == "church":  # a village's church: with the houses round it, not the whole village
+        near[anchor] = np.linalg.norm(xy - xy[anchor], axis=1) < CHURCH_GROUP_M
+    group = [s for s, n in zip(kinds, near[anchor], strict=True) if n and s.kind != "bridge"] or [kinds[anchor]]
     out = [_building_subject(group, main, named=main.kind in asked or not spec)]
     centre = out[0].centre[:2]
     for kind in sorted(asked - {s.kind for s in group}):
@@ -631,6 +633,9 @@ _FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3
          "animals": (0.1, 0.5)}
 #: the frame height share a slender structure (much taller than wide) should span instead
 SLENDER_FILL = 0.17
+#: the frame height share a framed church spans (its windows, its tower and spire read), and how far (m) from it
+#: the houses of its village stand that are framed with it
+CHURCH_FILL, CHURCH_GROUP_M = 0.26, 55.0
 #: an animal of a framed herd spans at least this share of the frame's height (bench/adherence.py reads 0.03)
 ANIMAL_MIN_H = 0.06
 
@@ -1415,6 +1420,8 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
         th, tw = _FILL[s.kind]
         if s.kind == "structure" and s.members == 1 and s.height_m > 2.0 * s.width_m:
             th = SLENDER_FILL  # a lighthouse, a tower: thin, it reads only when it stands tall in the frame
+        if s.kind == "structure" and s.label.startswith("the church"):
+            th = CHURCH_FILL
         fit = min(max(bh / th, bw / tw), 1.0)
         cut = 0.0 if inside.all() else 1.5  # a framed subject is whole
         if s.kind == "vehicle":  # and a vehicle, with room around it (a bus is not cut by the frame's edge)
