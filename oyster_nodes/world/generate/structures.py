@@ -457,6 +457,8 @@ def place_structures(
 #: a village's church stands within this many metres of the village's middle; a church's nave is turned this
 #: far (radians) at most from east-west
 CHURCH_NEAR_MIDDLE_M, CHURCH_YAW_JITTER = 40.0, 0.3
+#: a church's churchyard: no tree grows within this many metres of its walls
+CHURCHYARD_M = 12.0
 
 
 #: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
@@ -530,7 +532,8 @@ TENT_ROW = re.compile(r"\b(?:row|rows|line|lines)\s+of\s+(?:\w+\s+)?tents?\b|\bt
 
 
 def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
-    """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn (x, y, r)."""
+    """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn, a church's
+    churchyard (x, y, r)."""
     out = [(s.x, s.y, CAMP_CLEAR_M) for s in structures if s.kind == "campfire"]
     homes = [s for s in structures if s.kind in ("cabin", "house")]
     for fire in [s for s in structures if s.kind == "campfire"] if homes else []:  # the camp's cabin in it too
@@ -539,6 +542,7 @@ def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
         if gap < CAMP_NEAR_M + 15.0:
             out.append(((home.x + fire.x) / 2, (home.y + fire.y) / 2, gap / 2 + 10.0))
     out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + PLAZA_CLEAR_M) for s in structures if s.kind == "skyscraper"]
+    out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + CHURCHYARD_M) for s in structures if s.kind == "church"]
     return out
 
 

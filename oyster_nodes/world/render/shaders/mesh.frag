@@ -40,7 +40,7 @@ vec3 church_window(vec3 n, float fu, float fv, uvec3 key) {
     float fres = 0.04 + 0.96 * pow(1.0 - max(dot(n, v), 1e-3), 5.0);
     vec3 c = mix(glass * 0.03 * ambient_light(n), sky_radiance(reflect(-v, n)) * 0.5, fres);
     float lit = step(hash01(uvec3(key.z, 13u, 29u)), 0.9);  // most churches have their lights on
-    c += (vec3(1.0, 0.62, 0.3) * 0.25 + glass * 1.1) * 0.55 * lit * (1.0 - fres) * smoothstep(0.1, 0.7, u_night);
+    c += (vec3(1.0, 0.62, 0.3) * 0.6 + glass * 1.6) * 0.8 * lit * (1.0 - 0.7 * fres) * smoothstep(0.05, 0.6, u_night);
     return came > 0.0 ? c * 0.15 : c;
 }
 
