@@ -67,3 +67,14 @@ def test_a_church_has_arched_windows_and_stands_within_its_footprint(w: float, d
     assert spring.min() > 0.0 and spring.max() < 1.0
     assert m.pos[:, 2].max() <= h + 1e-3 and np.all(np.abs(m.pos[:, 0]) <= w / 2 + 1.0)
     assert np.all(np.abs(m.pos[:, 1]) <= max(d / 2 + 0.6, 0.95 * d + 0.6))
+
+
+def test_a_ruined_abbey_is_a_churchs_roofless_shell() -> None:
+    assert st.RUINED_CHURCH.search("a ruined abbey on a moor") and st.RUINED_CHURCH.search("the ruins of an old chapel")
+    assert st.RUINED_CHURCH.search("abbey ruins in fog") and not st.RUINED_CHURCH.search("a ruined castle")
+    w = generate_world(read("a ruined abbey on a moor"), 1, GenerateConfig(size_m=256.0))
+    ruin = next(s for s in w.structures if s.kind == "ruins")
+    assert (ruin.w, ruin.d, ruin.h) == st.RUINED_CHURCH_SIZE and ruin.roof == "gable"
+    other = generate_world(read("a ruined castle on a moor"), 1, GenerateConfig(size_m=256.0))
+    assert next(s for s in other.structures if s.kind == "ruins").roof == "none"
+    assert meshes.structure_mesh(ruin).triangles > 0

@@ -385,23 +385,29 @@ def place_structures(
     *,
     tent_row: bool = False,
     church_size: float = 1.0,
+    ruined_church: bool = False,
 ) -> list[Structure]:
     """Structures with ids, footprints and levelled pads; villages become clusters of houses (of cabins where
     cabins are asked beside a village) round their church, if one is asked; a camp's tents round their fire, or
-    in a row behind it (`tent_row`). A church is `church_size` times KINDS' own, its nave east-west."""
+    in a row behind it (`tent_row`). A church is `church_size` times KINDS' own, its nave east-west; the ruins of
+    one (`ruined_church`: "a ruined abbey") are its roofless shell (RUINED_CHURCH_SIZE, roof "gable")."""
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
     def add(kind: str, x: float, y: float, village: int | None = None, apron_m: float = 2.0) -> None:
         spec = KINDS[kind]
         scale = church_size if kind == "church" else 1.0
+        shell = kind == "ruins" and ruined_church
         yaw = float(rng.uniform(-math.pi, math.pi))
-        if kind == "church":  # its altar to the east (+x), its door and tower to the west, give or take
+        if kind == "church" or shell:  # its altar to the east (+x), its door and tower to the west, give or take
             yaw = CHURCH_YAW_JITTER * yaw / math.pi
-        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"] * scale, d=spec["d"] * scale, yaw=yaw,
-                    apron_m=apron_m, blend_m=max(7.0, apron_m))
+        w, d = (RUINED_CHURCH_SIZE[:2] if shell else (spec["w"] * scale, spec["d"] * scale))
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=w, d=d, yaw=yaw, apron_m=apron_m, blend_m=max(7.0, apron_m))
         counters[kind] = counters.get(kind, 0) + 1
         item = structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw, scale)
+        if shell:
+            item.w, item.d, item.h = RUINED_CHURCH_SIZE
+            item.roof = "gable"  # the roof it had: render/meshes.py builds a church's roofless shell
         item.village = village
         out.append(item)
 
@@ -459,6 +465,12 @@ def place_structures(
 CHURCH_NEAR_MIDDLE_M, CHURCH_YAW_JITTER = 40.0, 0.3
 #: a church's churchyard: no tree grows within this many metres of its walls
 CHURCHYARD_M = 12.0
+#: "a ruined abbey", "the ruins of a chapel", "church ruins": ruins that are a church's shell, this long, wide and
+#: high at its gables (m)
+RUINED_CHURCH = re.compile(
+    r"\b(?:ruined |ruins? of (?:an? |the )?(?:old |ancient |medieval )?)(?:abbey|church|chapel|cathedral|priory|"
+    r"monastery|kirk|minster)s?\b|\b(?:abbey|church|chapel|cathedral|priory|monastery|kirk|minster)\s+ruins?\b")
+RUINED_CHURCH_SIZE = (26.0, 11.0, 15.0)
 
 
 #: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off

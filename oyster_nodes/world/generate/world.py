@@ -171,7 +171,8 @@ def generate_world(
     rng_s = stage_rng(seed, "structures")
     structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s,
                                      tent_row=bool(st.TENT_ROW.search(spec.text.lower())),
-                                     church_size=st.church_scale(spec.text))
+                                     church_size=st.church_scale(spec.text),
+                                     ruined_church=bool(st.RUINED_CHURCH.search(spec.text.lower())))
     verge = np.zeros((n, n), bool)
     extra = [city.centre] if city.buildings else []
     extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads

@@ -1648,6 +1648,38 @@ def _ruins(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     return parts
 
 
+def _ruined_church(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A church's roofless shell, its nave along x: the gable walls standing to h, each with the tall gap of its
+    great window (the east one wider), the side walls broken to uneven heights with the gaps of their windows,
+    and fallen blocks at their feet."""
+    rng = np.random.default_rng(11)
+    t, hw, hd = 1.0, w / 2, d / 2
+    wall_h = 0.55 * h
+    n = max(6, round(w / RUIN_STONE_M))
+    parts: list[Mesh] = []
+    for side in (-1, 1):  # the side walls: windows every other column or so, broken lower towards one end
+        heights = wall_h * rng.uniform(0.55, 1.0, n) * np.linspace(1.0, 0.7 if side > 0 else 0.9, n)
+        heights[2:-2:3] = 0.35 * wall_h  # window gaps down to their sills
+        heights[n // 2 + side] = 0.0 if side > 0 else heights[n // 2 + side]  # a breach in one wall
+        parts += _ruin_wall((-hw + t, side * (hd - t / 2)), (hw - t, side * (hd - t / 2)), t, heights, rgb, rng)
+    m = max(5, round(d / RUIN_STONE_M))
+    across = np.abs(np.linspace(-1.0, 1.0, m))
+    for end, opening in ((-1, 0.22), (1, 0.3)):  # the gables: their profile, the great window's gap in the middle
+        heights = wall_h + (h - wall_h) * (1.0 - across) * rng.uniform(0.85, 1.0, m)
+        gap = across < opening * 2.0
+        heights[gap] = 0.3 * wall_h
+        parts += _ruin_wall((end * (hw - t / 2), -hd), (end * (hw - t / 2), hd), t, heights, rgb, rng)
+        z0, z1 = 0.95 * wall_h, float(wall_h + (h - wall_h) * (1.0 - opening * 2.0))  # the stones over the gap
+        if z1 > z0 + 0.5:
+            parts.append(box((end * (hw - t / 2), 0.0, (z0 + z1) / 2), (t, d * opening * 2.2, z1 - z0), rgb))
+    for _ in range(12):  # fallen blocks inside the nave and round its walls
+        x, y = rng.uniform(-hw - 2.0, hw + 2.0), rng.uniform(-hd - 2.5, hd + 2.5)
+        size = rng.uniform(0.5, 1.2)
+        stone = box((0.0, 0.0, size * 0.3), (size * 1.4, size, size * 0.6), tuple(c * rng.uniform(0.8, 1.05) for c in rgb))
+        parts.append(transform(stone, yaw=float(rng.uniform(0, math.pi)), offset=(x, y, 0.0)))
+    return parts
+
+
 def _windmill(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     """A tapering tower with four sails on its front (+x) face."""
     r = max(w, d) / 2
@@ -1884,6 +1916,8 @@ def structure_mesh(s: Structure) -> Mesh:
         builder = _sleek_highrise
     if kind == "bridge" and s.material in ("stone", "brick", "concrete"):
         builder = _stone_bridge
+    if kind == "ruins" and s.roof == "gable":  # the ruins of a church (generate/structures.py RUINED_CHURCH)
+        builder = _ruined_church
     local = merge(builder(w, d, h, rgb))
     if s.roll or s.pitch:  # a boat pulled up on a beach, listing on its bilge
         local = tilted(local, s.roll, s.pitch)
