@@ -230,7 +230,8 @@ def generate_world(
                          for p in r.points_n3], np.float64).reshape(-1, 2)
     car_at = ws.vehicle_spot(roads_xy, water_hw, ws.names_water(spec.matches), env.sun_dir, cfg.cell_m,
                              cfg.size_m) if spec.props.get("vehicles") else None
-    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps, car_at=car_at,
+    street_lamps = np.concatenate([city.lamps.reshape(-1, 2), alley.lamps.reshape(-1, 2)])
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=street_lamps, car_at=car_at,
                     rock=(rock, rng_rock, np.isfinite(water_hw), sea_level))
     inst = tl.add_tree_lines(inst, ground, water_hw, masks["sea_c"], paths, structures, spec.to_dict(),
                              stage_rng(seed, "treelines"), cfg.size_m)

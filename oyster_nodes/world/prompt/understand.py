@@ -212,6 +212,8 @@ SEA_HEADS = frozenset(("sea", "ocean", "bay", "cove", "surf", "fjord", "water", 
 #: adjectives that say a place is strewn with a prop ("a rocky coast": many rocks, not one)
 STREWN = frozenset(("rocky", "stony", "bouldery", "pebbly"))
 ARTICLES = frozenset(("the", "a", "an", "of"))
+#: words before "street" that make it a town's shopping street, lined by terraces on both sides
+SHOP_STREET = frozenset(("high", "main", "market", "shopping", "cobbled", "cobblestone"))
 #: words beside a cliff that put it on a sea coast ("coastal cliffs", "a cliff road along the sea")
 COAST_WORDS = SEA_HEADS | frozenset(("coast", "coastal", "seaside", "shore", "shoreline", "oceanside", "seas"))
 
@@ -239,6 +241,10 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
             mods += _pre_modifiers(tokens, i, head, consumed)
             mods += _post_modifiers(tokens, i, head, consumed)
     mods += _cliffs(tokens)
+    for i in range(1, len(tokens)):  # "a town's high street": its terraces line both sides (generate/alley.py)
+        if tokens[i] in ("street", "streets") and tokens[i - 1] in SHOP_STREET and not negated[i]:
+            mods.append(Modifier(head="road", value="narrow", word=f"{tokens[i - 1]} street", at=i - 1, head_at=i))
+            consumed.add(i - 1)
     if not set(tokens) & COAST_WORDS:  # a cliff road with no sea named winds along a mountain's cliffs
         mods = [replace(m, value="winding") if m.head == "road" and m.word == "cliff" else m for m in mods]
     seen: set[tuple[str, int]] = set()
