@@ -531,6 +531,8 @@ def vehicle_body(text: str) -> str:
     return looks[0][1] if looks else "sedan"
 
 
+#: bodies with a paint of their own when none is named (a city's taxis are yellow)
+OWN_PAINT: dict[str, str] = {"taxi": "yellow", "cab": "yellow"}
 #: paint words of a vehicle (concepts.MODIFIERS["vehicle"] reads the same ones for the first vehicle)
 PAINT_WORDS: dict[str, str] = {"black": "black", "red": "red", "silver": "silver", "white": "white", "blue": "blue",
                                "yellow": "yellow", "green": "green", "grey": "silver", "gray": "silver",
@@ -584,6 +586,7 @@ def vehicle_looks(text: str) -> list[tuple[str, str]]:
             last = i
             continue
         paint = next((PAINT_WORDS[w] for w in reversed(words[max(0, i - 3):i]) if w in PAINT_WORDS), "")
+        paint = paint or OWN_PAINT.get(form, "")  # a taxi is yellow unless the prompt paints it
         if i + 1 < len(words) and words[i + 1] in GENRE_WORDS:
             genre.append((paint, BODY_WORDS[form]))
             continue
