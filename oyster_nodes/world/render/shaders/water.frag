@@ -9,6 +9,7 @@ uniform float u_foam;  // how white a sea's surf line is (0: lakes and rivers)
 uniform float u_ice;
 uniform sampler2D u_height;  // the terrain's heights: the water's depth per pixel, not per coarse vertex
 uniform float u_cell;
+uniform sampler2D u_noise;  // tiling noise: where a rough sea's whitecaps break
 uniform float u_time;  // seconds into the shot: the breakers roll in with it
 uniform float u_waves;  // how the sea runs (renderer.sea_of): 0.3 calm, 0.65 by default, 1 surf, 1.5 rough  // 1: the water is frozen over ("a frozen lake"): matte pale ice dusted with snow
 in vec3 v_pos;
@@ -78,9 +79,10 @@ void main() {
         float swell = (1.0 - zone) * (1.0 - smoothstep(hb, 5.0 * hb, h)) * (1.0 - smoothstep(0.2, 0.6, fw));
         c *= 1.0 + 0.12 * u_waves * swell * cos(6.2832 * (f - 0.1));
         // a rough sea breaks white far out too: whitecaps on the wave tops
-        float caps = sin(p.x * 0.061 + p.y * 0.037 - t * 0.9) * sin(p.y * 0.053 - p.x * 0.029 + t * 0.7)
-                   * sin(p.x * 0.017 - p.y * 0.023 + 1.3);
-        caps = smoothstep(0.25, 0.55, caps) * clamp(u_waves - 0.8, 0.0, 1.0) * exp(-px * 0.08);
+        float caps = textureLod(u_noise, p * vec2(0.031, 0.013) + t * vec2(0.0031, 0.0017), 0.0).r
+                   * textureLod(u_noise, p * vec2(0.0071, 0.0049) - t * vec2(0.0007, 0.0011) + 0.37, 0.0).r * 2.2;
+        caps = smoothstep(0.62, 0.9, caps) * clamp(u_waves - 0.8, 0.0, 1.0);
+        caps = mix(caps, 0.05 * clamp(u_waves - 0.8, 0.0, 1.0), smoothstep(0.5, 2.0, px));  // far: their mean
         c = mix(c, light * 0.95, clamp(u_foam * (breaks + caps), 0.0, 1.0));
     }
     vec3 h = normalize(v + u_sun_dir);
