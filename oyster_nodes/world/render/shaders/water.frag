@@ -64,13 +64,14 @@ void main() {
         // breakers: bands of white water along the depth's contours (so parallel to the shore), rolling in
         // towards it with the shot's clock, where the water is shallower than the waves break in
         float h = depth;
-        float hb = 0.3 + 1.2 * u_waves;  // metres: waves break where the water is shallower than this
+        float hb = 0.3 + 1.6 * u_waves;  // metres: waves break where the water is shallower than this
         float zone = 1.0 - smoothstep(0.55 * hb, hb, h);
         float wob = 0.3 * sin(p.x * 0.031 + 1.3 * sin(p.y * 0.023)) + 0.2 * sin(p.y * 0.047 - p.x * 0.017);
         float s = sqrt(h / hb) * 3.0 + wob;
         float fw = length(vec2(dFdx(s), dFdy(s)));  // bands finer than a few pixels fade to their mean
         float f = fract(s + t * 0.09);
-        float band = max(exp(-f * 6.0), smoothstep(0.93, 1.0, f));  // a sharp crest, foam trailing seaward
+        // a sharp crest, its foam trailing seaward (the longer the bigger the waves)
+        float band = max(exp(-f * mix(7.0, 3.0, clamp(u_waves - 0.3, 0.0, 1.0))), smoothstep(0.93, 1.0, f));
         band = mix(band, 0.12, smoothstep(0.2, 0.7, fw));
         float gaps = 0.5 + 0.5 * sin(p.x * 0.083 + 2.1 * sin(p.y * 0.051) - t * 0.05)
                          * sin(p.y * 0.071 - 1.7 * sin(p.x * 0.043));
