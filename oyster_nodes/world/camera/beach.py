@@ -49,6 +49,9 @@ PALM_FEATURE_TALL = 0.4
 PALM_HEIGHT_M = 11.5
 #: a building framed with the beach reads when it spans this share of the frame (across or high)
 SUBJECT_SPAN = 0.12
+#: and when it stands this share of the frame high (a row of low huts spread far off spans the frame across and
+#: still reads as specks)
+SUBJECT_TALL = 0.09
 #: spots within this distance (m) of the buildings framed with the beach rank alike; farther ones lose
 SUBJECT_NEAR_M = 45.0
 #: palms within this distance (m) of a spot count for it
@@ -113,7 +116,8 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
 
 def _shown(cam: Camera, pts: np.ndarray | None) -> float:
     """Share of the points inside the frame and in front of the camera, less where what they outline is too
-    small to read (under SUBJECT_SPAN of the frame across or high); 1 when there are none."""
+    small to read (under SUBJECT_SPAN of the frame across or high, or under SUBJECT_TALL high) and less the
+    farther its middle stands from the frame's left or right third; 1 when there are none."""
     if pts is None or not len(pts):
         return 1.0
     uv, depth = cam.project(pts)
@@ -122,7 +126,9 @@ def _shown(cam: Camera, pts: np.ndarray | None) -> float:
         return 0.0
     box = uv[inside].max(axis=0) - uv[inside].min(axis=0)
     span = max(box[0] / cam.width, box[1] / cam.height)
-    return float(inside.mean()) * min(span / SUBJECT_SPAN, 1.0)
+    middle = float(uv[inside, 0].mean()) / cam.width
+    third = 1.0 - 0.3 * min(min(abs(middle - 1 / 3), abs(middle - 2 / 3)) / 0.25, 1.0)  # near a third: it leads
+    return float(inside.mean()) * min(span / SUBJECT_SPAN, 1.0) * min(box[1] / cam.height / SUBJECT_TALL, 1.0) * third
 
 
 def _clutter(world: WorldState) -> np.ndarray:
