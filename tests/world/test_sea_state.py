@@ -38,3 +38,9 @@ def test_the_sea_state_scales_the_waves() -> None:
     calm, usual, surf, rough = (sea_of({"modifiers": {"sea": v}} if v else {}) for v in ("calm", None, "surf", "rough"))
     assert calm < usual < surf < rough
     assert usual == SEA_WAVES[None]
+
+
+def test_a_lagoon_with_palms_is_the_seas_behind_a_beach_one_in_the_mountains_a_lake() -> None:
+    s = spec("a calm turquoise lagoon with palm trees and a wooden jetty")
+    assert s.shore == "coast" and s.water == ["ocean"] and s.modifiers.get("sea") == "calm"
+    assert spec("a lagoon in the mountains").water == ["lake"]

@@ -939,6 +939,7 @@ class _Builder:
         ).concept
 
     def build(self, prompt: Prompt, *, relief: float) -> WorldSpec:
+        self._sea_lagoon()
         self._beach_sand()
         self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
@@ -1027,6 +1028,24 @@ class _Builder:
             return
         self.modifiers["sea"] = "rough"
         self.notes.append("a storm over the sea: the sea runs rough, white with broken waves")
+
+    def _sea_lagoon(self) -> None:
+        """'a turquoise lagoon with palm trees': a lagoon with palms, sand or a beach beside it is the sea's,
+        behind its beach, not an inland lake among hills."""
+        lagoons = [m for m in self.of("water") if m.concept == "lake" and m.text in ("lagoon", "lagoons")]
+        tropical = any(m.concept == "palms" for m in self.of("vegetation")) or "sand" in self.modifiers or any(
+            m.concept == "dunes" for m in self.of("terrain")) or bool(self.of("shore"))
+        lakes = [m for m in self.of("water") if m.concept == "lake"]
+        if not lagoons or not tropical or len(lakes) > len(lagoons) or "ocean" in self.excluded:
+            return
+        for m in lagoons:
+            self.positive.remove(m)
+            self.positive.append(replace(m, concept="ocean", source="modifier"))
+        if not self.of("shore") and "coast" not in self.excluded:
+            self.positive.append(Mention(concept="coast", start=-1, end=-1, text=lagoons[0].text, score=1.0,
+                                         source="modifier"))
+        self.relations = [r | {"object": "coast"} if r["object"] == "lake" else r for r in self.relations]
+        self.notes.append("a lagoon with palms or sand: the sea's lagoon behind a beach, not an inland lake")
 
     def _beach_sand(self) -> None:
         """'black sand beach': by the sea, sand is the beach's, not a desert's."""
