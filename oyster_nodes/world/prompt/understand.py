@@ -302,6 +302,8 @@ _SEA_BETWEEN = frozenset(("and", "the", "a", "an", "very", "so", "grey", "gray",
 #: the sea states from calm to rough: where a prompt names several, the roughest is drawn
 SEA_ORDER = ("calm", "surf", "rough")
 #: verbs a surfer does, read with the surfer ("surfers riding big waves")
+#: "pulled up", "drawn up": a boat on the shore (generate/boats.py reads the phrase)
+_HAULED = frozenset("pulled drawn hauled dragged".split())
 _SURFING = frozenset("riding ride rides rode catching catch catches paddling paddle paddles waiting".split())
 
 
@@ -329,6 +331,9 @@ def _sea_state(tokens: list[str], negated: list[bool], consumed: set[int]) -> li
     for m in said:
         if m.word not in cv.SEA_STATE_KEEPS:
             consumed.add(m.at)
+    for i, tok in enumerate(tokens):  # "boats pulled up on the beach": read by generate/boats.py (ASHORE)
+        if tok in _HAULED and tokens[i + 1:i + 2] == ["up"]:
+            consumed.add(i)
     for i, tok in enumerate(tokens):  # "surfers riding the waves": what they do is read with them
         if tok in cv.SURF_PEOPLE:
             consumed.update(j for j in range(i + 1, min(len(tokens), i + 3)) if tokens[j] in _SURFING)
