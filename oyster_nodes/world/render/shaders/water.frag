@@ -54,13 +54,15 @@ void main() {
     // red is absorbed first: shallow water over a light bed reads turquoise, deep water dark blue
     vec3 trans = exp(-path * u_water_absorb);
     vec3 inscatter = mix(u_water_shallow, u_water_deep, 1.0 - exp(-path * 0.06)) * light;
-    vec3 body = v_bed.rgb * trans + inscatter * (1.0 - trans.g);
+    // the bed under water is wet, darker than the dry ground the light map was baked for
+    vec3 body = v_bed.rgb * 0.8 * trans + inscatter * (1.0 - trans.g);
     vec3 c = mix(body, refl, fresnel);
     if (u_foam > 0.0) {  // the surf line: foam where the sea runs up the shore, broken along it, fading seaward
-        float edge = 1.0 - smoothstep(0.015, 0.1, depth);
+        float edge = 1.0 - smoothstep(0.006, 0.045, depth);
+        vec3 foam = lit_diffuse(vec3(0.82), vec3(0.0, 0.0, 1.0), v_sun, 1.0, 0.0);  // sunlit white water
         float broken = 0.55 + 0.45 * sin(p.x * 0.37 + 1.9 * sin(p.y * 0.21)) * sin(p.y * 0.29 - 1.3 * sin(p.x * 0.17));
         float line = edge * (0.35 + 0.65 * smoothstep(0.2, 0.8, broken)) * exp(-px * 0.05);
-        c = mix(c, light * 0.95, u_foam * line);
+        c = mix(c, foam, u_foam * line);
         // breakers: bands of white water along the depth's contours (so parallel to the shore), rolling in
         // towards it with the shot's clock, where the water is shallower than the waves break in
         float h = depth;
@@ -84,7 +86,7 @@ void main() {
                    * textureLod(u_noise, p * vec2(0.0071, 0.0049) - t * vec2(0.0007, 0.0011) + 0.37, 0.0).r * 2.2;
         caps = smoothstep(0.62, 0.9, caps) * clamp(u_waves - 0.8, 0.0, 1.0);
         caps = mix(caps, 0.05 * clamp(u_waves - 0.8, 0.0, 1.0), smoothstep(0.5, 2.0, px));  // far: their mean
-        c = mix(c, light * 0.95, clamp(u_foam * (breaks + caps), 0.0, 1.0));
+        c = mix(c, foam, clamp(u_foam * (breaks + caps), 0.0, 1.0));
     }
     vec3 h = normalize(v + u_sun_dir);
     float nh = max(dot(n, h), 0.0);
