@@ -9,8 +9,8 @@ uniform float u_foam;  // how white a sea's surf line is (0: lakes and rivers)
 uniform float u_ice;
 uniform sampler2D u_height;  // the terrain's heights: the water's depth per pixel, not per coarse vertex
 uniform float u_cell;
-uniform sampler2D u_noise;  // tiling noise: where a rough sea's whitecaps break
-uniform float u_time;  // seconds into the shot: the breakers roll in with it
+// u_time (seconds into the shot: the breakers roll in with it) and u_noise (tiling noise: where a rough sea's
+// whitecaps break) come with wet.glsl
 uniform float u_waves;  // how the sea runs (renderer.sea_of): 0.3 calm, 0.65 by default, 1 surf, 1.5 rough  // 1: the water is frozen over ("a frozen lake"): matte pale ice dusted with snow
 in vec3 v_pos;
 in vec4 v_bed;
