@@ -371,7 +371,7 @@ class Renderer:
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs, "u_neon": neon_of(world.spec),
                      **self._wet_uniforms(scene, world, camera, light),
-                     "u_ice": ice_of(world.spec),
+                     "u_ice": ice_of(world.spec), "u_waves": sea_of(world.spec),
                      **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
                                                               camera.height * self.supersample), world.seed)}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
@@ -765,6 +765,16 @@ def ice_of(spec: dict[str, Any] | None) -> float:
     "river"): water.frag draws ice; read per frame like neon_of."""
     mods = (spec or {}).get("modifiers") or {}
     return 1.0 if "frozen" in (mods.get("water"), mods.get("river")) else 0.0
+
+
+#: water.frag's u_waves per spec.modifiers["sea"] (None: the sea's everyday run, small breakers on its shore)
+SEA_WAVES = {"calm": 0.3, None: 0.65, "surf": 1.0, "rough": 1.5}
+
+
+def sea_of(spec: dict[str, Any] | None) -> float:
+    """How high the sea runs (water.frag u_waves: breakers, swash and whitecaps) from the prompt's sea state
+    ("a calm sea", "big waves", "a rough sea in a storm"; spec.modifiers["sea"]); read per frame like neon_of."""
+    return SEA_WAVES.get(((spec or {}).get("modifiers") or {}).get("sea"), SEA_WAVES[None])
 
 
 def _sway_uniforms(env: Env) -> dict[str, Any]:
