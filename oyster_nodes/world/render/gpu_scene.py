@@ -41,6 +41,9 @@ VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "
 NO_SHADOW = {"grass_tuft", "flower"}
 #: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
 OPEN_MESH = {"palm", "grass_tuft", "flower"}
+#: per kind, how its plants differ one from the next (plant.glsl u_vary): lean (m across per m up), squash (wider
+#: and lower or narrower and taller), dry (a share turning towards straw)
+PLANT_VARY = {"grass_tuft": (0.45, 0.3, 0.6), "shrub": (0.05, 0.35, 0.2), "flower": (0.25, 0.15, 0.0)}
 #: levels of detail: 0 near, 1 far, 2 a camera-facing card (kinds that have one)
 NEAR, FAR, CARD = 0, 1, 2
 STRIDES = (1, 2, 4, 8, 16)
@@ -405,6 +408,8 @@ class GpuScene:
                 prog["u_bend"].value = 1.0 if plant else 0.0
             if "u_card" in members:
                 prog["u_card"].value = 1.0 if lod == CARD else 0.0
+            if "u_vary" in members:
+                prog["u_vary"].value = PLANT_VARY.get(self.kind_names[k], (0.0, 0.0, 0.0))
             if cull and lod != CARD and self.kind_names[k] not in OPEN_MESH:
                 self.ctx.enable(moderngl.CULL_FACE)
             else:

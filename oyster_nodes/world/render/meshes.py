@@ -455,7 +455,7 @@ def smooth_mesh(verts: np.ndarray, faces: np.ndarray, nrm: np.ndarray, col: np.n
 
 
 #: a shrub's leaves: the shaded underside near the ground, the sunlit top (linear)
-SHRUB_DARK, SHRUB_LIGHT = (0.026, 0.056, 0.022), (0.11, 0.235, 0.065)
+SHRUB_DARK, SHRUB_LIGHT = (0.018, 0.045, 0.014), (0.075, 0.19, 0.04)
 SHRUB_TOP_M = 1.45
 #: the lobes of a near shrub: centre (x, y, z) and radius (m); the first is the middle mass
 SHRUB_LOBES = (

@@ -60,7 +60,7 @@ OUT = (*FOG, "out.glsl")
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "terrain": ("terrain.vert", "terrain.frag", FOG, OUT),
     "water": ("water.vert", "water.frag", FOG, OUT),
-    "instance": ("instance.vert", "object.frag", FOG, OUT),
+    "instance": ("instance.vert", "object.frag", (*FOG, "plant.glsl"), OUT),
     "mesh": ("mesh.vert", "mesh.frag", FOG, OUT),
     "user_mesh": ("user_mesh.vert", "user_mesh.frag", FOG, OUT),  # imported meshes with their materials
     "body": ("body.vert", "mesh.frag", FOG, OUT),
@@ -70,7 +70,7 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
     "precip": ("fullscreen.vert", "precip.frag", (), ("precip.glsl",)),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
-    "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
+    "instance_shadow": ("instance_depth.vert", "depth_only.frag", ("plant.glsl",), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
