@@ -39,6 +39,9 @@ SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree", "vine", "crop"}
 #: kinds too small to matter in the sun's shadow map
 NO_SHADOW = {"grass_tuft", "flower"}
+#: kinds that cast their shadows with a coarser mesh than their near one (the shadow of a shrub's far mesh, a few
+#: rounded lobes, is the near one's; its near lobes have many small facets)
+SHADOW_LOD = {"shrub": 1}
 #: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
 OPEN_MESH = {"palm", "grass_tuft", "flower"}
 #: per kind, how its plants differ one from the next (plant.glsl u_vary): lean (m across per m up), squash (wider
@@ -420,7 +423,10 @@ class GpuScene:
         return tris
 
     def all_instances(self, lod: int) -> dict[tuple[int, int], np.ndarray]:
-        return {(k, lod): m for k, m in self.kind_groups.items() if self.kind_names[k] not in NO_SHADOW}
+        """Every instance that casts a shadow, at `lod` or at its kind's own shadow level (SHADOW_LOD) where that
+        is coarser."""
+        return {(k, max(lod, SHADOW_LOD.get(self.kind_names[k], lod))): m for k, m in self.kind_groups.items()
+                if self.kind_names[k] not in NO_SHADOW}
 
     # --- structures, imported meshes, water ----------------------------------------------------
 

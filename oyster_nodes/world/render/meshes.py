@@ -494,15 +494,19 @@ def _leaf_lobe(centre: tuple[float, float, float], r: float, level: int, seed: i
 
 
 def _shrub(lod: int) -> Mesh:
-    """A bush: overlapping rounded lobes of leaves, shaded as one soft mass, on a few woody stems (LOD 1: three
-    coarser lobes keep the rounded outline)."""
+    """A bush: overlapping rounded lobes of leaves, shaded as one soft mass, on a few woody stems. LOD 1 has the
+    same lobes, coarser (but the top one): each inside its near lobe, so it casts the near shrub's shadows too."""
+    lobes = []
+    for k, (c, r) in enumerate(SHRUB_LOBES):
+        level = 2 if r > 0.6 or c[2] > 1.0 else 1
+        if lod:
+            if c[2] > 1.0:
+                continue
+            level -= 1
+        lobes.append(_leaf_lobe(c, r, level, 30 + k, tone=(-1.0, 1.0)[k % 2] * (k > 0)))
     if lod:
-        lobes = [_leaf_lobe(SHRUB_LOBES[0][0], 0.72, 1, 40), _leaf_lobe((0.42, -0.3, 0.56), 0.5, 0, 41, tone=1.0),
-                 _leaf_lobe((-0.36, 0.34, 0.6), 0.52, 0, 42, tone=-1.0)]
         return merge(lobes)
     stems = [_limb(0.0, 0.55, 0.045, 0.025, 0.35, yaw, BARK, seg=3) for yaw in (0.3, 2.4, 4.4)]
-    lobes = [_leaf_lobe(c, r, 2 if r > 0.6 or c[2] > 1.0 else 1, 30 + k, tone=(-1.0, 1.0)[k % 2] * (k > 0))
-             for k, (c, r) in enumerate(SHRUB_LOBES)]
     return merge(stems + lobes)
 
 
@@ -1159,6 +1163,8 @@ def _shaded(mesh: Mesh, dark: tuple[float, float, float], light: tuple[float, fl
 
 #: how far a shrub's card stands in front of its middle (m, towards the camera)
 SHRUB_CARD_FRONT_M = 0.6
+#: points around a shrub card's outline (one triangle each: far shrubs are many)
+SHRUB_CARD_RIM = 10
 
 
 def _shrub_card() -> Mesh:
@@ -1166,7 +1172,7 @@ def _shrub_card() -> Mesh:
     lobes = [((c[0], c[2]), r) for c, r in SHRUB_LOBES]
     mid = np.array([0.0, 0.66])
     rim = []
-    for a in np.pi / 2 + 2 * np.pi * np.arange(12) / 12:
+    for a in np.pi / 2 + 2 * np.pi * np.arange(SHRUB_CARD_RIM) / SHRUB_CARD_RIM:
         d = np.array([math.cos(a), math.sin(a)])
         reach = 0.0
         for (cy, cz), r in lobes:  # the furthest any lobe's circle reaches along this ray from the middle

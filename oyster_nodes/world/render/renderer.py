@@ -305,9 +305,9 @@ class Renderer:
         self.ctx.disable(moderngl.CULL_FACE)
         scene.inst_table.use(3)
         self.programs["instance_shadow"]["u_inst"].value = 3
-        scene.draw_instances(
-            scene.all_instances(NEAR), self.programs["instance_shadow"], NEAR, key="instance_shadow"
-        )
+        casters = scene.all_instances(NEAR)
+        for lod in (NEAR, FAR):
+            scene.draw_instances(casters, self.programs["instance_shadow"], lod, key="instance_shadow")
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
         slot.shadow_key = key
