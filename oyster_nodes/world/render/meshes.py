@@ -511,7 +511,7 @@ def _shrub(lod: int) -> Mesh:
 
 
 #: a grass blade's colour at its foot, halfway and at its tip (linear)
-GRASS_BASE, GRASS_MID, GRASS_TIP = (0.035, 0.07, 0.018), (0.1, 0.22, 0.045), (0.2, 0.31, 0.075)
+GRASS_BASE, GRASS_MID, GRASS_TIP = (0.04, 0.08, 0.02), (0.11, 0.24, 0.05), (0.22, 0.34, 0.08)
 
 
 def _blades(n: int, seg: int, seed: int, spread: float = 1.0) -> Mesh:
@@ -555,9 +555,19 @@ def _blades(n: int, seg: int, seed: int, spread: float = 1.0) -> Mesh:
                 part=np.full(count, FOLIAGE, np.float32))
 
 
+#: the small tufts beside a grass clump's main one: offset (m), size, blades near and far
+GRASS_SIDE_TUFTS = (((0.3, 0.14), 0.72, 6, 3), ((-0.2, -0.27), 0.62, 5, 2))
+
+
 def _grass(lod: int) -> Mesh:
-    """A grass tuft: many thin curved blades fanning out from one foot (LOD 1: fewer blades, fewer bends)."""
-    return _blades(16, 3, 21) if lod == 0 else _blades(8, 2, 22)
+    """A clump of grass: a tuft of many thin curved blades fanning out from one foot and two smaller tufts beside
+    it (LOD 1: fewer blades, fewer bends)."""
+    seg = 3 if lod == 0 else 2
+    parts = [_blades(14 if lod == 0 else 7, seg, 21 + lod)]
+    for k, ((x, y), size, near, far) in enumerate(GRASS_SIDE_TUFTS):
+        tuft = _blades(near if lod == 0 else far, seg, 31 + k)
+        parts.append(transform(tuft, scale=(size, size, size), offset=(x, y, 0.0)))
+    return merge(parts)
 
 
 def _leaves(n: int) -> Mesh:
@@ -1197,10 +1207,10 @@ def _shrub_card() -> Mesh:
 def _grass_card() -> Mesh:
     """A grass tuft's far card: a fan of thin curved spikes from one foot, dark at the foot, light at the tips."""
     pts, faces = [], []
-    for k, (tip_y, tip_z) in enumerate(((-0.3, 0.3), (-0.19, 0.42), (-0.07, 0.5), (0.04, 0.47), (0.15, 0.44),
-                                        (0.27, 0.33))):
-        foot = -0.06 + 0.024 * k
-        pts += [(foot - 0.022, 0.0), (foot + 0.022, 0.0), (tip_y, tip_z)]
+    spikes = (((-0.06, -0.3, 0.3), (-0.03, -0.17, 0.44), (0.0, -0.04, 0.51), (0.03, 0.1, 0.46), (0.06, 0.26, 0.32),
+               (0.28, 0.14, 0.3), (0.33, 0.45, 0.22), (-0.24, -0.12, 0.26), (-0.28, -0.46, 0.18)))
+    for k, (foot, tip_y, tip_z) in enumerate(spikes):  # the main tuft's fan and the two small tufts beside it
+        pts += [(foot - 0.03, 0.0), (foot + 0.03, 0.0), (tip_y, tip_z)]
         faces.append((3 * k, 3 * k + 1, 3 * k + 2))
     return _shaded(card(pts, faces, GRASS_TIP, FOLIAGE, radius=0.3, up=0.6), GRASS_BASE, GRASS_TIP, 0.5)
 
