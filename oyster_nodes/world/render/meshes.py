@@ -470,10 +470,11 @@ SHRUB_MIDDLE = (0.0, 0.0, 0.7)
 
 
 def _leaf_lobe(centre: tuple[float, float, float], r: float, level: int, seed: int, squash: float = 0.85,
-               tone: float = 0.0) -> Mesh:
+               tone: float = 0.0, lift: float = 1.0) -> Mesh:
     """One rounded mass of a shrub's leaves: a lumpy sphere (flattened to `squash` of its width), its normals
     smoothed outward from the shrub's middle so that the lobes shade as one soft body; darker low down (the shade
-    of the mass over it) and towards the ground, lighter on top, dappled leaf by leaf."""
+    of the mass over it) and towards the ground, lighter on top, dappled leaf by leaf; `lift` lightens it all (the
+    bunches of leaves at the tips of twigs, in the light)."""
     v, f = _icosphere(level)
     rng = np.random.default_rng(seed)
     lump = 1.0 + rng.uniform(-0.16, 0.16, len(v))
@@ -489,7 +490,7 @@ def _leaf_lobe(centre: tuple[float, float, float], r: float, level: int, seed: i
     t = np.clip(0.15 + 0.85 * up**0.8 * (0.55 + 0.45 * np.clip(own[:, 2] + 0.4, 0.0, 1.0)), 0.0, 1.0)
     t = t * (0.85 + 0.3 * rng.random(len(v)))  # leaf clusters catching more or less light
     dark, light = np.asarray(SHRUB_DARK), np.asarray(SHRUB_LIGHT) * (1.0 + np.array([0.12, 0.0, -0.1]) * tone)
-    col = dark + (light - dark) * np.clip(t, 0.0, 1.15)[:, None]
+    col = dark + (light - dark) * np.clip(t * lift, 0.0, 1.15)[:, None]
     return smooth_mesh(pos, f, nrm, col, FOLIAGE)
 
 
@@ -507,7 +508,31 @@ def _shrub(lod: int) -> Mesh:
     if lod:
         return merge(lobes)
     stems = [_limb(0.0, 0.55, 0.045, 0.025, 0.35, yaw, BARK, seg=3) for yaw in (0.3, 2.4, 4.4)]
-    return merge(stems + lobes)
+    return merge(stems + lobes + _leaf_sprigs())
+
+
+#: how many small bunches of leaves stand out of a near shrub's lobes (breaking its outline into leafy tufts)
+SHRUB_SPRIGS = 22
+
+
+def _leaf_sprigs() -> list[Mesh]:
+    """Small bunches of leaves standing half out of the lobes' surfaces, where no other lobe covers them."""
+    rng = np.random.default_rng(50)
+    centres = np.array([c for c, _ in SHRUB_LOBES])
+    radii = np.array([r for _, r in SHRUB_LOBES])
+    out: list[Mesh] = []
+    while len(out) < SHRUB_SPRIGS:
+        k = int(rng.integers(len(SHRUB_LOBES)))
+        d = rng.normal(size=3)
+        d[2] = abs(d[2]) * 0.8 - 0.15  # mostly on the upper and outer faces
+        d /= np.linalg.norm(d)
+        at = centres[k] + d * radii[k] * np.array([1.0, 1.0, 0.85]) * 1.04
+        inside = np.linalg.norm((at - centres) / (radii[:, None] * np.array([1.0, 1.0, 0.85])), axis=1)
+        if at[2] < 0.35 or np.any(np.delete(inside, k) < 1.0):
+            continue
+        out.append(_leaf_lobe(tuple(at), float(rng.uniform(0.1, 0.16)), 0, 60 + len(out), squash=0.8,
+                              tone=float(rng.uniform(-0.5, 0.5)), lift=1.15))
+    return out
 
 
 #: a grass blade's colour at its foot, halfway and at its tip (linear)
