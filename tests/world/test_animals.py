@@ -60,6 +60,20 @@ def test_coats_are_the_animals_not_the_light_or_the_palette() -> None:
     assert {look.split(":")[0] for look in animal_looks(read("cows in a field").to_dict(), "cow")} >= {"patched", "brown"}
 
 
+def test_every_coat_named_for_a_species_is_in_its_herd() -> None:
+    from oyster_nodes.world.render.gpu_scene import _look_groups
+
+    coats = {look.split(":")[0] for look in animal_looks(read("black and brown cows in a meadow").to_dict(), "cow")}
+    assert coats == {"black", "brown"}
+    assert {look.split(":")[0] for look in animal_looks(read("black and white cows").to_dict(), "cow")} == {"patched"}
+    spec = read("a black horse and a white horse in a paddock")
+    world = generate_world(spec, 5, GenerateConfig(size_m=512.0))
+    horse = INSTANCE_KINDS.index("horse")
+    groups = [look.split(":")[0] for k, members, look in _look_groups(world, world.inst_kind.astype(np.int64))
+              if k % 1000 == horse for _ in members]
+    assert sorted(groups) == ["black", "white"]  # one of each, as asked
+
+
 def test_animals_the_world_cannot_hold_are_noted_and_none_are_excluded() -> None:
     spec = read("a dog and two cats on a lawn")
     assert spec.animals == {}

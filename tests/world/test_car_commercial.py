@@ -162,6 +162,9 @@ def test_each_named_vehicle_gets_its_own_body_and_paint() -> None:
     assert vehicle_looks(text) == [("red", "pickup"), ("blue", "sedan")]
     assert vehicle_looks("a red sports car") == [("red", "sports")]
     assert vehicle_looks("a pickup truck on a track") == [("", "pickup")]
+    assert vehicle_looks("a silver estate car") == [("silver", "estate")]
+    assert vehicle_looks("a blue hatchback and an old station wagon") == [("blue", "hatchback"), ("", "estate")]
+    assert vehicle_looks("a red car at a country estate") == [("red", "sedan")]  # the estate is the house
     spec = spec_from_prompt(Prompt(text=text, seed=7), None)
     assert spec.props["vehicles"] == 2
     world = generate_world(spec, 7)
@@ -172,6 +175,23 @@ def test_each_named_vehicle_gets_its_own_body_and_paint() -> None:
     assert len(cars) == 2 and np.hypot(*(cars[0, :2] - cars[1, :2])) < 20.0  # one shot holds both
     shot = frame_shot(world, width=320, height=180)
     assert shot.subject.label == "the 2 vehicles"
+
+
+def test_nothing_on_the_cliff_lip_stands_between_a_clifftop_car_and_the_sea() -> None:
+    from scipy import ndimage
+
+    spec = spec_from_prompt(Prompt(text="a silver estate car on a coastal cliff road at golden hour", seed=7), None)
+    world = generate_world(spec, 7)
+    car = world.inst_xyz[world.inst_kind == VEHICLE][0]
+    wet = np.isfinite(world.water_hw)
+    _, (wi, wj) = ndimage.distance_transform_edt(~wet, return_indices=True)
+    i, j = int(car[1] / world.cell_m), int(car[0] / world.cell_m)
+    way = np.array([wj[i, j] - j, wi[i, j] - i], np.float64)
+    way /= np.hypot(*way)
+    boulders = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("boulder")][:, :2] - car[:2]
+    r = np.hypot(boulders[:, 0], boulders[:, 1])
+    seaward = (boulders @ way) >= np.cos(np.radians(50.0)) * r
+    assert not (seaward & (r < 60.0)).any()
 
 
 def test_a_highway_is_dark_asphalt_and_a_dirt_road_is_not() -> None:

@@ -71,6 +71,48 @@ def test_coastal_road_above_the_sea_has_cliffs_road_and_sea() -> None:
     assert s.modifiers["shore"] == "cliffs" and s.terrain != "plains"
 
 
+def test_a_coastal_cliff_road_is_a_shore_road_on_sea_cliffs_not_a_mountain_range() -> None:
+    s = read("car commercial: a silver estate car on a coastal cliff road at golden hour")
+    assert s.modifiers["road"] == "coastal" and s.modifiers["shore"] == "cliffs" and s.modifiers["vehicle"] == "silver"
+    assert s.terrain == "hills" and "ocean" in s.water and s.structures.get("road") == 1
+    assert not any("estate" in n and "not understood" in n for n in s.notes)
+    assert read("sea cliffs at sunset").terrain == "hills"  # the land ends at the sea in cliffs
+    assert read("a lighthouse on the cliffs of a rocky coast").modifiers["shore"] == "cliffs"
+
+
+def test_a_cliff_road_with_no_sea_winds_through_mountains() -> None:
+    s = read("a winding cliff road in the alps")
+    assert s.modifiers["road"] == "winding" and s.shore == "none" and not s.water
+    assert s.terrain == "mountains"
+
+
+def test_an_estate_is_a_car_only_before_car() -> None:
+    assert not read("a country estate with gardens").props.get("vehicles")
+    assert read("a silver estate car by a lake").props.get("vehicles") == 1
+
+
+def test_a_rocky_coast_is_strewn_with_rocks_not_one() -> None:
+    assert read("a rocky coast").props["rocks"] > 1
+
+
+def test_a_mountain_colour_is_its_rock_not_the_weather_or_the_night() -> None:
+    s = read("rugged grey mountains with a lake at the foot, afternoon")
+    assert s.weather != "overcast" and s.modifiers["rock"] == "grey" and s.water == ["lake"]
+    assert read("dark mountains under a grey sky").time_of_day != "night"
+    assert read("red mountains at dawn").modifiers["rock"] == "red"
+    assert read("grey mountains under a grey sky").weather == "overcast"  # the sky's own grey still counts
+
+
+def test_snowy_peaks_above_green_ground_whiten_the_heights_not_the_year() -> None:
+    from oyster_nodes.world.generate.snowcover import wintry
+
+    for text in ("snowy alpine peaks above a green valley at noon", "snowy peaks", "snowy mountains above a green valley"):
+        s = read(text)
+        assert s.season != "winter" and s.terrain == "mountains" and not wintry(s), text
+    for text in ("snowy mountains", "a snowy mountain village", "snowy peaks behind a frozen lake", "a snowy forest"):
+        assert read(text).season == "winter", text
+
+
 def test_winding_country_road() -> None:
     s = read("a winding country road")
     assert s.structures.get("road") == 1 and s.modifiers["road"] == "winding"

@@ -232,3 +232,26 @@ def test_only_a_prompts_own_rock_word_wants_more_of_the_frame() -> None:
     assert all(not s.rock_named for s in rocks)
     assert any(s.rock_named and s.normals is not None and np.isfinite(s.normals[:, 0]).any()
                for s in coast if s.kind == "props")
+
+
+# ------------------------------------------------------------------------------------------- hamlets
+
+
+@pytest.mark.parametrize("text", ["an old windmill and a farmhouse among fields",
+                                  "a brick tower beside white cottages on a green hill",
+                                  "three stone houses and two wooden cabins"])
+def test_buildings_of_kinds_named_together_stand_together(text: str) -> None:
+    w = generate_world(read(text), 7, GenerateConfig(size_m=1024.0))
+    xy = np.array([(s.x, s.y) for s in w.structures if s.kind in ("windmill", "tower", "house", "cabin")])
+    assert len(xy) >= 2
+    far = max(math.hypot(*(a - b)) for a in xy for b in xy)
+    assert far < 260.0, far  # one view holds them, not two ends of the map
+
+
+def test_each_kind_of_building_is_built_of_its_own_material() -> None:
+    s = read("three stone houses and two wooden cabins by a lake")
+    assert s.modifiers["building.house"] == "stone" and s.modifiers["building.cabin"] == "wood"
+    assert "building.house" not in read("five stone houses").modifiers  # one material: the plain key alone
+    w = generate_world(s, 7, GenerateConfig(size_m=512.0))
+    looks = {(st.kind, st.material) for st in w.structures if st.kind in ("house", "cabin")}
+    assert looks == {("house", "stone"), ("cabin", "wood")}

@@ -29,7 +29,7 @@ _NEGATED = re.compile(r"\b(?:no|without|not)\b[^,.;]*\bsnow")
 
 
 #: snow named on the heights only ("snowy peaks behind"): the low ground keeps its own season's look
-_PEAKS = re.compile(r"\b(?:snowy|snow[- ]?(?:capped|covered|topped|clad)) (?:peaks?|summits?|tops?|mountains?|"
+_PEAKS = re.compile(r"\b(?:snowy|snow[- ]?(?:capped|covered|topped|clad)) (?:[a-z]+ )?(?:peaks?|summits?|tops?|mountains?|"
                     r"ridges?|caps?|heights?)\b(?! (?:landscape|country|world|scene|village|valley|pass))")
 #: words of a white winter on the ground too
 _WINTER = re.compile(r"\b(?:winter|wintry|wintery|frozen|freezing|icy|ice|iced|blizzard|snowfall|snowing|snowstorm|"

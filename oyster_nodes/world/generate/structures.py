@@ -267,14 +267,20 @@ BUILDING_LOOKS: dict[str, tuple[str, tuple[float, float, float]]] = {
 BRIDGE_MATERIALS = ("stone", "brick", "wood", "concrete")
 
 
-def restyle(structures: list[Structure], look: str) -> None:
-    """Give the dwellings the material and colour a building modifier names ("stone houses"), and the bridges
-    theirs ("a stone bridge")."""
-    if look not in BUILDING_LOOKS:
-        return
-    material, color = BUILDING_LOOKS[look]
+#: the materials a tower can be built of ("a brick tower", "a wooden watchtower")
+TOWER_MATERIALS = ("stone", "brick", "wood", "concrete")
+
+
+def restyle(structures: list[Structure], look: str, by_kind: dict[str, str] | None = None) -> None:
+    """Give the dwellings the material and colour a building modifier names ("stone houses"), the bridges
+    theirs ("a stone bridge"); `by_kind` (kind -> look) gives a kind its own ("stone houses and wooden cabins")."""
     for s in structures:
-        if s.kind in ("cabin", "house") or (s.kind == "bridge" and material in BRIDGE_MATERIALS):
+        kind_look = (by_kind or {}).get(s.kind, look)
+        if kind_look not in BUILDING_LOOKS:
+            continue
+        material, color = BUILDING_LOOKS[kind_look]
+        if s.kind in ("cabin", "house") or (s.kind == "bridge" and material in BRIDGE_MATERIALS) or (
+                s.kind == "tower" and s.kind in (by_kind or {}) and material in TOWER_MATERIALS):
             s.material, s.color = material, color
 
 
@@ -283,8 +289,21 @@ CLUSTER_MOST, CLUSTER_REACH_M = 6, 80.0
 
 
 def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
-              relations: list[dict[str, str]], *, clustered: bool = True) -> list[tuple[float, float]]:
-    """Sites for `count` of a kind; a few dwellings cluster round the best site, the rest go where they fit."""
+              relations: list[dict[str, str]], *, clustered: bool = True,
+              beside: tuple[float, float, float] | None = None) -> list[tuple[float, float]]:
+    """Sites for `count` of a kind; a few dwellings cluster round the best site (within `beside`, x y reach,
+    where other named buildings already stand), the rest go where they fit."""
+    if not count:
+        return []
+    if beside is not None:  # near the buildings named with them (or twice as far); where none fits, where they fit
+        # (many tries: the nearest places are within the first building's own gap)
+        near = choose_sites(site, kind, 1, rng, relations, near=beside, tries=1024) or choose_sites(
+            site, kind, 1, rng, relations, near=(beside[0], beside[1], 2.0 * beside[2]), tries=1024)
+        if near:
+            beside = (*near[0], CLUSTER_REACH_M)
+            rest = choose_sites(site, kind, count - 1, rng, relations, near=beside) if count > 1 else []
+            out = near + rest
+            return out + choose_sites(site, kind, count - len(out), rng, relations) if len(out) < count else out
     if not clustered or kind not in ("cabin", "house") or not 2 <= count <= CLUSTER_MOST:
         return choose_sites(site, kind, count, rng, relations)
     first = choose_sites(site, kind, 1, rng, relations)
@@ -295,6 +314,8 @@ def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
     return out + choose_sites(site, kind, count - len(out), rng, relations) if len(out) < count else out
 
 
+#: kinds that stand together when a prompt names several of them (no village), within this reach (m) of the first
+HAMLET_KINDS, HAMLET_REACH_M = ("tower", "ruins", "windmill", "cabin", "house"), 110.0
 #: relation objects that are water: a village stands by the water its houses are asked by
 BY_WATER = ("lake", "river", "ocean", "coast", "island", "waterfall")
 #: a village's centre lies within this many metres of a landmark the prompt names with it
@@ -328,7 +349,14 @@ def place_structures(
         if kind == dwelling == "cabin":
             continue
         clustered = not wanted.get("village")  # with a village, the village is the cluster
-        for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered):
+        # "stone houses and wooden cabins", "a tower beside white cottages": the kinds named together stand
+        # together (a hamlet in one view), unless the prompt puts this kind by the water
+        placed = [s for s in out if s.kind in HAMLET_KINDS]
+        own = any(r["subject"] == kind and r["object"] in BY_WATER for r in relations)  # "cabins by the lake"
+        beside = (placed[0].x, placed[0].y, HAMLET_REACH_M) if (
+            clustered and placed and kind in HAMLET_KINDS and not own
+            and sum(wanted.get(k, 0) for k in HAMLET_KINDS) <= CLUSTER_MOST * 2) else None
+        for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered, beside=beside):
             add(kind, x, y)
     landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):

@@ -2,8 +2,8 @@
 
 "a sports coupe on a lakeside road, mist over the water": the road runs along the shore, but trees on its land
 side stand where a camera looking past the car at the lake would be. Around each vehicle within REACH_M of the
-water, the trees, shrubs and boulders on its land side (a cone opening away from the water) and close around it
-are cleared, like a lay-by with a view: the framing then finds the shot with the water behind the car.
+water, the trees, shrubs and boulders on its land side (a cone opening away from the water), on its water side
+(a cone towards the water) and close around it are cleared, like a lay-by with a view: the framing then finds the shot with the water behind the car.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from scipy import ndimage
 from ..state.world_state import INSTANCE_KINDS
 
 #: a vehicle this near (m) to the water gets its view cleared
-REACH_M = 60.0
+REACH_M = 110.0
 #: what is cleared: within CLEAR_M on the land side (half-angle CONE_DEG about the way from the water), and
 #: within CLOSE_M all around
 CLEAR_M, CONE_DEG, CLOSE_M = 32.0, 65.0, 7.0
+#: and on the water side, within SEA_CLEAR_M and half-angle SEA_CONE_DEG about the way to the water (the
+#: boulders on a cliff's lip, the trees of the shore: nothing stands between the car and the water it is shot over)
+SEA_CLEAR_M, SEA_CONE_DEG = 70.0, 55.0
 BLOCKING = ("conifer", "broadleaf", "palm", "dead_tree", "shrub", "cactus", "boulder")
 
 
@@ -33,7 +36,7 @@ def clear_views(inst: dict[str, np.ndarray], water_hw: np.ndarray, cell_m: float
     xy = inst["inst_xyz"][:, :2].astype(np.float64)
     blocking = np.isin(inst["inst_kind"], [INSTANCE_KINDS.index(k) for k in BLOCKING])
     drop = np.zeros(len(xy), bool)
-    cos_cone = np.cos(np.radians(CONE_DEG))
+    cos_cone, cos_sea = np.cos(np.radians(CONE_DEG)), np.cos(np.radians(SEA_CONE_DEG))
     for c in cars[:8]:
         i = min(int(round(xy[c, 1] / m)), dist.shape[0] - 1)
         j = min(int(round(xy[c, 0] / m)), dist.shape[1] - 1)
@@ -44,7 +47,8 @@ def clear_views(inst: dict[str, np.ndarray], water_hw: np.ndarray, cell_m: float
         rel = xy - xy[c]
         r = np.hypot(rel[:, 0], rel[:, 1])
         land = (-(rel @ way)) >= cos_cone * r  # within the cone opening away from the water
-        drop |= blocking & ((r < CLOSE_M) | (land & (r < CLEAR_M)))
+        sea = (rel @ way) >= cos_sea * r  # between the car and the water: the view the shot looks out over
+        drop |= blocking & ((r < CLOSE_M) | (land & (r < CLEAR_M)) | (sea & (r < SEA_CLEAR_M)))
     return {k: v[~drop] for k, v in inst.items()} if drop.any() else inst
 
 

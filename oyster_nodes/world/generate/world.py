@@ -193,7 +193,8 @@ def generate_world(
               points_n3=np.round(r.points, 3).astype(np.float64))
         for k, r in enumerate(rivers)
     ]
-    st.restyle(structures, spec.modifiers.get("building", ""))
+    st.restyle(structures, spec.modifiers.get("building", ""),
+               {k.split(".", 1)[1]: v for k, v in spec.modifiers.items() if k.startswith("building.")})
 
     report(0.65, "materials")
     water_hw = wt.finalize(h, level)

@@ -230,7 +230,7 @@ CONCEPTS: tuple[Concept, ...] = (
         "vehicles",
         "vehicle,car,truck,van,jeep,wagon,cart,tractor,bus,suv,sedan,coupe,convertible,hatchback,pickup,"
         "limousine,motorbike,motorcycle,roadster,minivan,lorry,automobile,offroader,taxi,cab,supercar,racecar,"
-        "hypercar,crossover,estate,campervan,camper,rover,buggy,landcruiser,harvester",
+        "hypercar,crossover,campervan,camper,rover,buggy,landcruiser,harvester",
         "parked cars and trucks",
         countable=True,
     ),
@@ -486,7 +486,8 @@ HEADS: dict[str, tuple[str, ...]] = {
     "precipitation": ("rain", "rainfall", "downpour", "shower", "drizzle", "snow", "snowfall", "blizzard",
                       "sleet", "storm", "rainstorm", "snowstorm"),
     "fog": ("fog", "mist", "haze", "smog", "fogbank"),
-    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire", "canyon", "gorge", "mesa"),
+    "rock": ("rock", "stone", "boulder", "cliff", "crag", "outcrop", "pebble", "spire", "canyon", "gorge", "mesa",
+             "mountain", "peak", "summit", "massif"),  # "grey mountains" are of grey rock, not an overcast day
     "sky": ("sky", "cloud", "heaven"),
     "vehicle": ("car", "truck", "van", "jeep", "suv", "sedan", "coupe", "convertible", "hatchback", "vehicle",
                 "pickup", "bus", "taxi", "cab", "roadster", "limousine", "offroader", "supercar", "racecar",
@@ -530,6 +531,7 @@ MODIFIERS: dict[str, dict[str, str]] = {
              "coastal": "coastal", "cliffside": "coastal", "seaside": "coastal", "alpine": "winding",
              "mountain": "winding", "lakeside": "coastal", "lakeshore": "coastal", "shoreline": "coastal",
              "oceanside": "coastal", "clifftop": "coastal", "waterfront": "coastal", "shore": "coastal",
+             "cliff": "coastal",
              "narrow": "narrow", "cobbled": "narrow", "cobblestone": "narrow"},
     "trees": {"cherry": "blossom", "sakura": "blossom", "almond": "blossom", "blossoming": "blossom",
               "flowering": "blossom", "blooming": "blossom", "blossom": "blossom", "pink": "blossom",
@@ -634,5 +636,8 @@ MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     "shore": ("cliffs",),
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))
+#: a building material per structure kind, where the prompt builds kinds of different things (prompt/understand.py)
+for _kind in ("cabin", "house", "bridge", "tower"):
+    MODIFIER_VALUES[f"building.{_kind}"] = MODIFIER_VALUES["building"]
 for _animal in ANIMALS:  # "black and white cows" (prompt/animalwords.py) are patched whatever the table says
     MODIFIER_VALUES[_animal] = tuple(dict.fromkeys((*MODIFIER_VALUES[_animal], "patched")))

@@ -8,7 +8,7 @@ vocabulary by cosine similarity. Unknown words are noted and ignored, never an e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -58,7 +58,7 @@ STOPWORDS = frozenset(
         "having their them they we our my your wooden stone old new big large small little tiny lots "
         "beautiful nice pretty or and but with while at by in on near next beside along over up down "
         "out off "
-        "far away all each every both more most "
+        "far away all each every both more most foot feet "
     ).split()
 )
 
@@ -102,6 +102,8 @@ class Modifier:
     word: str
     at: int
     head_at: int
+    #: the head noun itself ("houses"), where a class holds several kinds of thing (building: cabins, houses...)
+    head_word: str = ""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -197,13 +199,20 @@ def _find_group(tokens: list[str], i: int) -> tuple[str, ...]:
 FILLERS = frozenset(
     "small little old tall big large tiny long narrow wide quiet lonely pretty ancient fresh farm fishing "
     "mountain country village seaside coastal sleepy grand huge sports racing vintage classic family electric "
-    "rugged sleek shiny luxury parked lone single".split()
+    "rugged sleek shiny luxury parked lone single estate".split()
 )
+#: words that only name a car's body ("a silver estate car"): read by the renderer (meshes.vehicle_looks)
+BODY_ONLY = frozenset(("estate", "hatch", "saloon"))
 #: a bare "snow" is lying snow (winter ground) unless one of these stands within two words of it
 FALLING = frozenset("falling fall falls fell drifting blowing swirling snowing coming flurries whirling".split())
 #: words after which a sea or lake lies below the subject ("a road above the sea"): the shore is cliffs
 ABOVE = frozenset(("above", "overlooking", "atop", "high"))
 SEA_HEADS = frozenset(("sea", "ocean", "bay", "cove", "surf", "fjord", "water", "waves"))
+#: adjectives that say a place is strewn with a prop ("a rocky coast": many rocks, not one)
+STREWN = frozenset(("rocky", "stony", "bouldery", "pebbly"))
+ARTICLES = frozenset(("the", "a", "an", "of"))
+#: words beside a cliff that put it on a sea coast ("coastal cliffs", "a cliff road along the sea")
+COAST_WORDS = SEA_HEADS | frozenset(("coast", "coastal", "seaside", "shore", "shoreline", "oceanside", "seas"))
 
 
 def head_classes(tok: str) -> tuple[str, ...]:
@@ -229,6 +238,8 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
             mods += _pre_modifiers(tokens, i, head, consumed)
             mods += _post_modifiers(tokens, i, head, consumed)
     mods += _cliffs(tokens)
+    if not set(tokens) & COAST_WORDS:  # a cliff road with no sea named winds along a mountain's cliffs
+        mods = [replace(m, value="winding") if m.head == "road" and m.word == "cliff" else m for m in mods]
     seen: set[tuple[str, int]] = set()
     out = []
     for m in sorted(mods, key=lambda m: (m.at, m.head)):
@@ -245,7 +256,7 @@ def _pre_modifiers(tokens: list[str], i: int, head: str, consumed: set[int]) -> 
     for j in range(i - 1, max(-1, i - 5), -1):
         t = tokens[j]
         if t in table:
-            out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i))
+            out.append(Modifier(head=head, value=table[t], word=t, at=j, head_at=i, head_word=tokens[i]))
             if (head, t) not in cv.KEEPS:
                 consumed.add(j)
         elif t in ("and", "or") and j > 0 and tokens[j - 1] in table:
@@ -274,10 +285,36 @@ def _cliffs(tokens: list[str]) -> list[Modifier]:
         ahead = [t for t in tokens[i + 1 : i + 4] if t not in ("the", "a", "an")]
         if tok in ABOVE and ahead and ahead[0] in SEA_HEADS - {"water"}:
             out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i + 1))
-        near = set(tokens[max(0, i - 3) : i]) | set(tokens[i + 1 : i + 3])
-        if lemmas(tok)[-1] == "cliff" and near & SEA_HEADS:
+        before = [t for t in tokens[max(0, i - 5) : i] if t not in ARTICLES][-3:]
+        after = [t for t in tokens[i + 1 : i + 7] if t not in ARTICLES][:3]
+        if lemmas(tok)[-1] == "cliff" and set(before + after) & COAST_WORDS:
             out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i))
     return out
+
+
+#: the heights a "snowy" before them whitens alone ("snowy peaks above a green valley"), and the words after them
+#: that make the whole place snowy again ("a snowy mountain village")
+PEAK_WORDS = frozenset("peak peaks summit summits ridge ridges mountains tops heights crests".split())
+#: "snowy mountains" alone are a winter range; with green ground named below them their snow is on the heights
+GREEN_BELOW = frozenset("green lush summer spring meadow meadows valley valleys pasture pastures wildflowers".split())
+WHOLE_PLACE = frozenset("landscape landscapes country world scene village town valley pass range".split())
+
+
+def _snow_on_peaks(tokens: list[str], i: int) -> bool:
+    """Whether 'snowy' at i names snow on the heights only: a peak word next, or after one more word, with no
+    word of the whole place after it and no winter word anywhere."""
+    for k in (i + 1, i + 2):
+        if k < len(tokens) and tokens[k] in PEAK_WORDS:
+            after = tokens[k + 1] if k + 1 < len(tokens) else ""
+            if tokens[k] == "mountains" and not set(tokens) & GREEN_BELOW:
+                return False
+            return after not in WHOLE_PLACE and not set(tokens) & WINTER_WORDS
+    return False
+
+
+#: words that make a world wintry however its snow is named
+WINTER_WORDS = frozenset("winter wintry wintery frozen freezing icy blizzard snowfall snowing snowstorm tundra arctic "
+                         "polar christmas december january february".split())
 
 
 def _ground_snow(tokens: list[str], i: int) -> bool:
@@ -310,6 +347,9 @@ def lexical_pass(tokens: list[str], consumed: frozenset[int] = frozenset()) -> t
         tok = tokens[i]
         if i in consumed:
             i += 1
+            continue
+        if tok == "snowy" and _snow_on_peaks(tokens, i):
+            i += 1  # "snowy alpine peaks": snow on the heights, not a winter over all the land
             continue
         if not negated[i] and _ground_snow(tokens, i):
             capped = i + 1 < len(tokens) and tokens[i + 1] in ("capped", "covered", "topped")
@@ -654,7 +694,7 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     consumed |= studio.consumed
     mentions = _resolve_generic_water(mentions)
     unknown: list[str] = []
-    leftover = [p for p in leftover if not _falls_of(tokens, p)]
+    leftover = [p for p in leftover if not _falls_of(tokens, p) and tokens[p] not in BODY_ONLY]
     if encoder is not None:
         extra, unknown = embedding_pass(tokens, leftover, encoder, _negated_positions(tokens))
         mentions += extra
@@ -731,11 +771,29 @@ def _water_for_ducks(spec: WorldSpec) -> None:
 
 
 def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
-    """One value per head class: at its first head noun, the modifier nearest to it ('clear turquoise water')."""
+    """One value per head class: at its first head noun, the modifier nearest to it ('clear turquoise water').
+    Where buildings of different kinds are built of different things ("stone houses and wooden cabins"), each
+    kind's own as well ("building.house": "stone", "building.cabin": "wood")."""
     first: dict[str, str] = {}
+    by_kind: dict[str, str] = {}
     for m in sorted(mods, key=lambda m: (m.head_at, abs(m.head_at - m.at))):
         first.setdefault(m.head, m.value)
+        kind = next((BUILDING_KIND_OF[f] for f in lemmas(m.head_word) if f in BUILDING_KIND_OF), "")
+        if m.head == "building" and kind:
+            by_kind.setdefault(f"building.{kind}", m.value)
+    if len(set(by_kind.values())) > 1:
+        first.update(by_kind)
     return {h: first[h] for h in cv.MODIFIER_VALUES if h in first}
+
+
+#: building head nouns -> the structure kind they build (generate/structures.KINDS), for a material per kind
+BUILDING_KIND_OF: dict[str, str] = {
+    **dict.fromkeys("cabin hut cottage lodge chalet shack shed".split(), "cabin"),
+    **dict.fromkeys("house home farmhouse building barn villa dwelling village hamlet town settlement".split(),
+                    "house"),
+    **dict.fromkeys("bridge viaduct footbridge".split(), "bridge"),
+    **dict.fromkeys("tower watchtower".split(), "tower"),
+}
 
 
 def _match_record(m: Mention) -> dict[str, object]:
@@ -826,6 +884,9 @@ class _Builder:
         self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
         terrain = self.best("terrain", "")
+        if cliffs and terrain == "mountains" and all(lemmas(m.text.lower())[-1] == "cliff" for m in self.of("terrain")):
+            terrain = "hills"  # sea cliffs are the hills' edge at the sea, not a mountain range
+            self.notes.append("sea cliffs: hills that end at the sea in cliffs")
         if not terrain:
             terrain = "hills" if cliffs or not self.of("shore") else "plains"
             if prompt.text.strip():
@@ -1022,7 +1083,9 @@ class _Builder:
         return {k: min(props[k], cv.MAX_COUNTS[k]) for k in cv.PROPS if k in props}
 
     def _count(self, m: Mention) -> int:
+        single, plural = cv.DEFAULT_COUNTS.get(m.concept, (1, 1))
+        if m.text.lower() in STREWN:  # the number before "a rocky coast" counts the coast
+            return plural
         if m.count is not None:
             return m.count
-        single, plural = cv.DEFAULT_COUNTS.get(m.concept, (1, 1))
         return plural if m.plural else single

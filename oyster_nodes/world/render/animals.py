@@ -12,6 +12,7 @@ a herd's own mix, and a variant (0..2) that turns the pose (head up or grazing) 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -84,9 +85,39 @@ def animal_looks(spec: dict, kind: str) -> list[str]:
     if kind == "deer":
         stags = any(w in text for w in ("stag", "elk", "moose", "reindeer", "antler", "buck"))
         return [f"{named or 'red'}:{v}{':stag' if stags or v == 2 else ''}" for v in range(POSES)]
+    mix = named_coats(text, kind) if named != "patched" else []
+    if len(mix) > 1:  # "black and brown cows", "a black horse and a white horse": the herd of each coat named
+        return [f"{c}:{v % POSES}" for v, c in enumerate(mix * POSES)][: max(len(mix), POSES)]
     if named:
         return [f"{named}:{v}" for v in range(POSES)]
     return [f"{c}:{v % POSES}" for v, c in enumerate(MIXES.get(kind, ("white",)))]
+
+
+#: words that may stand between a coat and its animal ("black and brown cows", "two grey and a white horse")
+COAT_BETWEEN = frozenset("and or a an the two three four five six several few some many young old wild grazing "
+                         "shaggy woolly fat small big large".split())
+
+
+def named_coats(text: str, kind: str) -> list[str]:
+    """Every coat the prompt names for a species, in order ("black and brown cows" -> black, brown), as the
+    coat words of prompt/concepts.MODIFIERS read them; only the coats this kind has a colour for."""
+    from ..prompt.concepts import HEADS, MODIFIERS
+
+    species = SPECIES_OF.get(kind, "")
+    nouns, table = set(HEADS.get(species, ())), MODIFIERS.get(species, {})
+    words = re.findall(r"[a-z]+", text.lower())
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if not ({w, w[:-1], w[:-2]} & nouns):
+            continue
+        before: list[str] = []
+        for j in range(i - 1, max(-1, i - 7), -1):
+            if words[j] in table:
+                before.insert(0, table[words[j]])
+            elif words[j] not in COAT_BETWEEN:
+                break
+        out += [c for c in before if c in COATS.get(kind, {}) and c not in out]
+    return out
 
 
 #: how much larger than a duck a goose and a swan are
@@ -364,3 +395,4 @@ def _duck(lod: int, coat: tuple[Rgb, Rgb, Rgb], variant: int, extra: str, name: 
 
 BUILDERS["animal_mesh"] = animal_mesh
 BUILDERS["animal_looks"] = animal_looks
+BUILDERS["animal_coats"] = named_coats

@@ -628,6 +628,9 @@ def _look_groups(w: WorldState, kinds: np.ndarray) -> list[tuple[int, np.ndarray
         elif name in ANIMAL_KINDS:  # a herd in its coats and poses (render/animals.py), by each animal's variation
             looks = BUILDERS["animal_looks"](w.spec or {}, name)
             order = np.asarray(w.inst_var).reshape(-1)[members].astype(np.int64) % len(looks)
+            if len({look.split(":")[0] for look in looks}) > 1 and len(BUILDERS["animal_coats"](
+                    str((w.spec or {}).get("text", "")), name)) > 1:  # coats named in turn: "a black horse and a white"
+                order = np.arange(len(members), dtype=np.int64) % len(looks)
             out += [(k + LOOK_KEY * j, members[order == j], look) for j, look in enumerate(looks) if (order == j).any()]
         else:
             out.append((k, members, look_of(w.spec or {}, name)))

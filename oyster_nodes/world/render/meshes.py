@@ -668,7 +668,8 @@ VEHICLE_PAINT: dict[str, tuple[float, float, float]] = {
 
 
 #: the car bodies the vehicle words choose (see vehicle_body); "sedan" when none is named
-VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus", "tractor", "harvester", "double_decker")
+VEHICLE_BODIES = ("sedan", "sports", "suv", "pickup", "van", "truck", "bus", "tractor", "harvester", "double_decker",
+                  "estate", "hatchback")
 #: words (singular) -> body; the first such word in the prompt decides
 BODY_WORDS: dict[str, str] = {
     "sports": "sports", "coupe": "sports", "roadster": "sports", "supercar": "sports", "hypercar": "sports",
@@ -677,7 +678,8 @@ BODY_WORDS: dict[str, str] = {
     "van": "van", "minivan": "van", "campervan": "van", "camper": "van", "minibus": "van", "truck": "truck",
     "lorry": "truck", "bus": "bus", "coach": "bus", "decker": "double_decker", "doubledecker": "double_decker",
     "routemaster": "double_decker", "sedan": "sedan", "car": "sedan", "taxi": "sedan",
-    "hatchback": "sedan", "limousine": "sedan", "automobile": "sedan", "estate": "sedan",
+    "hatchback": "hatchback", "hatch": "hatchback", "limousine": "sedan", "automobile": "sedan", "estate": "estate",
+    "wagon": "estate", "saloon": "sedan",
     "tractor": "tractor", "combine": "harvester", "harvester": "harvester",
 }
 
@@ -711,6 +713,16 @@ def _body_form(word: str) -> str | None:
     return next((f for f in forms if f in BODY_WORDS), None)
 
 
+def _is_body_here(form: str, words: list[str], i: int) -> bool:
+    """Whether a body word names a car where it stands: an estate or a hatch only before "car" ("a country
+    estate" is a house, "an escape hatch" no car), a wagon only after "station" (a hay wagon is a cart)."""
+    if form in ("estate", "hatch"):
+        return i + 1 < len(words) and words[i + 1] in ("car", "cars")
+    if form == "wagon":
+        return i > 0 and words[i - 1] == "station"
+    return True
+
+
 def vehicle_looks(text: str) -> list[tuple[str, str]]:
     """Each vehicle the prompt names, in order, as (paint, body): "a red pickup and a blue sedan" ->
     [("red", "pickup"), ("blue", "sedan")]; paint "" where none is said. A paint word counts within the three
@@ -722,7 +734,7 @@ def vehicle_looks(text: str) -> list[tuple[str, str]]:
     last = -9
     for i, word in enumerate(words):
         form = _body_form(word)
-        if form is None:
+        if form is None or not _is_body_here(form, words, i):
             continue
         if out and (i - last == 1 or i - last == 2 and words[i - 1] not in APART_WORDS):
             # "sports car", "pickup truck", "a double decker tour bus": one vehicle, of the first word's body
@@ -795,6 +807,9 @@ def _car(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
         "sports": (4.45, 1.9, 0.34, 0.8, 0.66, 1.18, -1.4, 0.45, 0.72, 0.6),
         "suv": (4.75, 1.92, 0.4, 1.18, 1.08, 1.8, -2.25, 0.55, 0.48, 0.12),
         "pickup": (5.3, 1.9, 0.4, 1.12, 1.08, 1.86, -0.55, 0.95, 0.42, 0.06),
+        # the roof runs on to an upright tailgate: an estate's long load space, a hatchback's short tail
+        "estate": (4.8, 1.84, 0.33, 0.98, 0.86, 1.48, -2.2, 0.75, 0.62, 0.1),
+        "hatchback": (4.1, 1.78, 0.31, 0.95, 0.84, 1.47, -1.84, 0.62, 0.6, 0.28),
     }[body]
     half, ground, wb = width / 2, 0.45 * r, length * 0.6
     lx, fx = -length / 2, length / 2
@@ -876,7 +891,8 @@ def _boxy(body: str, lod: int, paint: tuple[float, float, float]) -> Mesh:
 VEHICLE_SIZES: dict[str, tuple[float, float, float]] = {
     "sedan": (4.7, 1.82, 1.45), "sports": (4.45, 1.9, 1.18), "suv": (4.75, 1.92, 1.85), "pickup": (5.3, 1.9, 1.86),
     "van": (5.1, 1.98, 2.25), "truck": (8.0, 2.45, 3.9), "bus": (11.0, 2.5, 3.15), "double_decker": (10.2, 2.5, 4.4),
-    "tractor": (3.9, 2.6, 2.95), "harvester": (7.55, 4.6, 3.9),
+    "tractor": (3.9, 2.6, 2.95), "harvester": (7.55, 4.6, 3.9), "estate": (4.8, 1.84, 1.48),
+    "hatchback": (4.1, 1.78, 1.47),
 }
 
 
