@@ -293,9 +293,7 @@ def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
               beside: tuple[float, float, float] | None = None) -> list[tuple[float, float]]:
     """Sites for `count` of a kind; a few dwellings cluster round the best site (within `beside`, x y reach,
     where other named buildings already stand), the rest go where they fit."""
-    if not count:
-        return []
-    if beside is not None:  # near the buildings named with them (or twice as far); where none fits, where they fit
+    if beside is not None and count:  # near the buildings named with them (or twice as far); where none fits, where they fit
         # (many tries: the nearest places are within the first building's own gap)
         near = choose_sites(site, kind, 1, rng, relations, near=beside, tries=1024) or choose_sites(
             site, kind, 1, rng, relations, near=(beside[0], beside[1], 2.0 * beside[2]), tries=1024)
