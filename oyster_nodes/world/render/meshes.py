@@ -496,7 +496,7 @@ def _leaf_lobe(centre: tuple[float, float, float], r: float, level: int, seed: i
 
 def _shrub(lod: int) -> Mesh:
     """A bush: overlapping rounded lobes of leaves, shaded as one soft mass, on a few woody stems. LOD 1 has the
-    same lobes, coarser (but the top one): each inside its near lobe, so it casts the near shrub's shadows too."""
+    same lobes, coarser (but the top one), each inside its near lobe."""
     lobes = []
     for k, (c, r) in enumerate(SHRUB_LOBES):
         level = 2 if r > 0.6 or c[2] > 1.0 else 1
@@ -509,6 +509,11 @@ def _shrub(lod: int) -> Mesh:
         return merge(lobes)
     stems = [_limb(0.0, 0.55, 0.045, 0.025, 0.35, yaw, BARK, seg=3) for yaw in (0.3, 2.4, 4.4)]
     return merge(stems + lobes + _leaf_sprigs())
+
+
+def _shrub_caster() -> Mesh:
+    """What a shrub casts its shadow with: its lobes as plain icosahedra (inside the near and far lobes)."""
+    return merge([_leaf_lobe(c, r, 0, 30 + k) for k, (c, r) in enumerate(SHRUB_LOBES) if c[2] <= 1.0])
 
 
 #: how many small bunches of leaves stand out of a near shrub's lobes (breaking its outline into leafy tufts)
@@ -1144,6 +1149,17 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
         return _rock(lod, 3.2 if kind == "boulder" else 1.0, ROCK_LOOKS[look])
     mesh = INSTANCE_BUILDERS.get(kind, _rock)(lod)
     return _evergreen(mesh) if kind == "conifer" and look == "autumn" else mesh
+
+
+#: kinds that cast their shadows with a coarser mesh than their near one (a shrub's near lobes have many small
+#: facets; the sun's shadow map sees only their outline)
+SHADOW_BUILDERS: dict[str, Callable[[], Mesh]] = {"shrub": lambda: _shrub_caster()}
+
+
+def instance_shadow_mesh(kind: str) -> Mesh | None:
+    """The mesh an instance kind casts its shadow with, where it is not its near mesh; None: its near mesh."""
+    build = SHADOW_BUILDERS.get(kind)
+    return build() if build is not None else None
 
 
 def _evergreen(mesh: Mesh) -> Mesh:

@@ -46,7 +46,19 @@ from ..geometry.camera import Camera
 from ..state.records import Env
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
-from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
+from .gpu_scene import (
+    APRON_WORLDS,
+    CARD,
+    FAR,
+    NEAR,
+    SEM,
+    SHADOW,
+    ChunkDraw,
+    GpuScene,
+    LightSlot,
+    frustum_planes,
+    static_hash,
+)
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import FOG_THIN, fog_clear_m, fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
@@ -306,7 +318,7 @@ class Renderer:
         scene.inst_table.use(3)
         self.programs["instance_shadow"]["u_inst"].value = 3
         casters = scene.all_instances(NEAR)
-        for lod in (NEAR, FAR):
+        for lod in (NEAR, SHADOW):
             scene.draw_instances(casters, self.programs["instance_shadow"], lod, key="instance_shadow")
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
