@@ -151,6 +151,10 @@ def test_shrubs_are_rounded_soft_masses_near_and_far() -> None:
         low, high = mesh.col[leaves][pos[:, 2] < 0.4].mean(), mesh.col[leaves][pos[:, 2] > 1.0].mean()
         assert low < 0.75 * high
     assert (near.part == 0.0).any()  # woody stems under the leaves
+    from oyster_nodes.world.render.meshes import instance_shadow_mesh
+
+    caster = instance_shadow_mesh("shrub")  # the sun's shadow map sees a shrub's outline, not its small facets
+    assert caster is not None and caster.triangles < far.triangles and instance_shadow_mesh("rock") is None
     assert np.allclose(card.pos[:, 0], SHRUB_CARD_FRONT_M) and np.allclose(np.linalg.norm(card.nrm, axis=1), 1.0,
                                                                            atol=1e-5)
 
