@@ -76,7 +76,6 @@ def test_a_coastal_cliff_road_is_a_shore_road_on_sea_cliffs_not_a_mountain_range
     assert s.modifiers["road"] == "coastal" and s.modifiers["shore"] == "cliffs" and s.modifiers["vehicle"] == "silver"
     assert s.terrain == "hills" and "ocean" in s.water and s.structures.get("road") == 1
     assert not any("estate" in n and "not understood" in n for n in s.notes)
-    assert read("sea cliffs at sunset").terrain == "hills"  # the land ends at the sea in cliffs
     assert read("a lighthouse on the cliffs of a rocky coast").modifiers["shore"] == "cliffs"
 
 

@@ -48,7 +48,7 @@ SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "animals": 45, "st
 #: see `_promoted`; trees never are)
 ALONGSIDE = ("props", "trees")
 #: how much a structure kind draws the eye among structures
-STRUCTURE_RANK: dict[str, int] = {"highrise": 6, "lighthouse": 6, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
+STRUCTURE_RANK: dict[str, int] = {"skyscraper": 7, "highrise": 6, "lighthouse": 6, "tent": 1, "campfire": 0, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
                                   "ferry": 4, "sailboat": 3, "fishing_boat": 3, "motorboat": 2, "rowboat": 2,
                                   "pier": 2, "quay": 1}
@@ -805,6 +805,8 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
     scene.cover = LowCover.of(world, scene.pts, np.array([s.kind == "road" for s in pool])[scene.owner])
     thirds = math.atan(lens.width / 6.0 / lens.f_px)
     offsets = (0.0, -thirds, thirds) if others else (0.0,)
+    rails = world.inst_xyz[world.inst_kind == INSTANCE_KINDS.index("fence"), :2].astype(np.float64) \
+        if primary.kind == "animals" else np.zeros((0, 2))
     cands, kept = [], []
     for pos, dist, rise, squeezed in positions:
         seen = _line_of_sight(world, pos, scene.pts, _wide_enough(pos, primary.centre, scene.pts, lens, thirds))
@@ -812,7 +814,7 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
         if scene.cover is not None:
             weight = weight * scene.cover.shown(pos, scene.pts)
         weight = weight * _behind_trees(scene, pos)
-        place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens))
+        place = (pos, dist, rise, squeezed, seen, weight, _obstruction(scene, pos, primary, lens) + _at_rail(rails, pos))
         kept.append(place)
         cands.append(_candidate(world, scene, lens, 0.0, *place))
     order = np.argsort([-c.score for c in cands], kind="stable")
@@ -831,6 +833,15 @@ def _best_view(world: WorldState, primary: Subject, others: list[Subject], lens:
         c.score += (-8.0 * edge + 1.5 * min(sky / 0.2, 1.0) - 2.0 * max(sky - 0.55, 0.0)
                     + _atmosphere_fit(scene.air, sky, reach) - 6.0 * max(wall - 0.1, 0.0))
     return max(cands, key=lambda c: c.score)
+
+
+#: a camera on a herd this near (m) a fence span sees only a rail across the frame's foot, no post: it costs this
+RAIL_NEAR_M, RAIL_COST = 3.5, 1.5
+
+
+def _at_rail(rails: np.ndarray, pos: np.ndarray) -> float:
+    """What standing right at a fence costs a view of animals (the fence reads from a few metres back)."""
+    return RAIL_COST if len(rails) and float(np.hypot(*(rails - pos[:2]).T).min()) < RAIL_NEAR_M else 0.0
 
 
 def _behind_trees(scene: _Scene, pos: np.ndarray) -> np.ndarray:
@@ -1183,6 +1194,9 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
         if asks_for_drone(world.spec or {}):  # "a drone shot of cattle crossing a river": from the air
             return [1.2 * d, 1.8 * d], (0.45, 0.8)
         return [d, 1.3 * d, 0.75 * d], (0.02, 0.08, 0.18, 0.3)
+    if s.kind == "structure" and s.label == "the skyscraper":  # a lone tower: whole and tall in frame, from low
+        d = s.height_m * lens.f_px / (SKYSCRAPER_FILL * lens.height)
+        return [0.8 * d, d, 1.3 * d], SKYSCRAPER_RISES
     if s.kind in ("structure", "outcrop"):
         d = max(_fit_distance(s, lens, 0.35, 0.55), 3.0 * s.height_m, 18.0)
         if 1 < s.members <= 6:  # "three cabins": the few of a group all in frame, not one close up
@@ -1197,6 +1211,11 @@ def _base_plan(world: WorldState, s: Subject, lens: _Lens) -> tuple[list[float],
         d = float(np.clip(0.9 * s.width_m, 60.0, 0.3 * size)) if s.label != "the sea" else 0.14 * size
         return [d, 1.7 * d], (0.1, 0.25)
     return [float(np.clip(0.42 * size, 40.0, 2000.0))], (0.3, 0.5)
+
+
+#: a lone skyscraper is framed from where (its height with its mast and some sky) spans this share of the frame's
+#: height, from near the ground to a little above its middle (rises: height over distance, from its middle)
+SKYSCRAPER_FILL, SKYSCRAPER_RISES = 0.72, (-0.15, 0.0, 0.1)
 
 
 def _positions(world: WorldState, s: Subject, lens: _Lens,

@@ -208,7 +208,8 @@ class _Site:
             score += 0.9 * np.exp(-(((d - (r + rr + 6.0)) / 25.0) ** 2)) - 3.0 * (d < r + rr)
         score[coarse <= 0] -= 5.0
         edge = np.minimum(np.minimum(x, y), np.minimum(self.size_m - x, self.size_m - y))
-        score[edge < 0.12 * self.size_m] -= 4.0
+        penned = self.paddock[::step, ::step] if self.paddock is not None and kind != "duck" else False
+        score[(edge < 0.12 * self.size_m) & ~penned] -= 4.0  # (a paddock by the border still holds its herd)
         i, j = np.unravel_index(int(np.argmax(score)), score.shape)
         return np.array([j * m, i * m], np.float64)
 
@@ -305,6 +306,14 @@ def _disk(rng: np.random.Generator, n: int, r: float) -> np.ndarray:
     return out
 
 
+def paddock_cells(inst: dict[str, np.ndarray], g: Ground) -> np.ndarray:
+    """Cells inside the world's paddocks (rings of fence spans), all False where there are none."""
+    names = np.array(INSTANCE_KINDS)[inst["inst_kind"].astype(int)] if len(inst["inst_kind"]) else np.zeros(0)
+    fences = inst["inst_xyz"][:, :2].astype(np.float64)[names == "fence"]
+    inside = _paddock(fences, g) if len(fences) >= 6 else None
+    return inside if inside is not None else np.zeros(g.h.shape, bool)
+
+
 def _paddock(fences: np.ndarray, g: Ground) -> np.ndarray | None:
     """Cells inside a ring of fence spans (gaps of a gate or two closed), at least a metre from the fence."""
     n = g.n
@@ -315,4 +324,31 @@ def _paddock(fences: np.ndarray, g: Ground) -> np.ndarray | None:
     ring = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close, close)))
     ring = cv2.erode(ring, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(1, close - 4) | 1,) * 2))
     inside = ndimage.binary_fill_holes(ring.astype(bool)) & ~ring.astype(bool)
+    if inside.sum() * g.cell_m ** 2 < 60.0:  # a ring with wider gaps (a span left off on a path, a footprint):
+        inside = _hulls(ij, n, g.cell_m) & ~ring.astype(bool)  # what its runs of fence enclose
     return inside if inside.sum() * g.cell_m ** 2 >= 60.0 else None
+
+
+#: fence posts this close (m) belong to one paddock's fence; a paddock's fence runs round at least this share of
+#: its hull's outline (fences along a lane or a field's one side enclose nothing)
+PADDOCK_LINK_M, PADDOCK_RUN_SHARE = 14.0, 0.6
+
+
+def _hulls(ij: np.ndarray, n: int, cell_m: float) -> np.ndarray:
+    """Cells inside the convex hull of each group of fence spans that runs round most of that hull."""
+    mask = np.zeros((n, n), np.uint8)
+    mask[ij[:, 0], ij[:, 1]] = 1
+    k = max(3, int(round(PADDOCK_LINK_M / cell_m)) | 1)
+    groups, count = ndimage.label(cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0)
+    owner = groups[ij[:, 0], ij[:, 1]]
+    out = np.zeros((n, n), np.uint8)
+    for label in range(1, count + 1):
+        pts = ij[owner == label][:, ::-1].astype(np.int32)
+        if len(pts) < 6:
+            continue
+        hull = cv2.convexHull(pts)
+        outline = cv2.arcLength(hull, True) * cell_m
+        if outline <= 0 or len(pts) * 2.5 < PADDOCK_RUN_SHARE * outline:  # spans are ~2.5 m each
+            continue
+        cv2.fillPoly(out, [hull], 1)
+    return out.astype(bool)

@@ -60,6 +60,20 @@ def snow_blanket(spec: WorldSpec, material_hw: np.ndarray, slope_hw: np.ndarray,
     return (slope_hw < limit) & ~np.isin(material_hw, [MAT[m] for m in BARE])
 
 
-def lay_snow(spec: WorldSpec, material_hw: np.ndarray, slope_hw: np.ndarray, noise_hw: np.ndarray) -> None:
-    """Set the snow material on the cells snow_blanket gives (in place)."""
+#: snow named on the peaks alone lies above this share of the land's height range (its 5th to 95th percentile)
+CAP_LINE = 0.55
+
+
+def lay_snow(spec: WorldSpec, material_hw: np.ndarray, slope_hw: np.ndarray, noise_hw: np.ndarray,
+             h: np.ndarray | None = None) -> None:
+    """Set the snow material on the cells snow_blanket gives (in place); where the prompt names snowy peaks
+    over a land that is not wintry ("snowy peaks above a green valley"), on the upper heights (`h`) as well, so
+    the caps read from the valley."""
     material_hw[snow_blanket(spec, material_hw, slope_hw, noise_hw)] = MAT["snow"]
+    text = spec.text.lower()
+    if h is None or wintry(spec) or not _PEAKS.search(text) or _NEGATED.search(text):
+        return
+    lo, hi = np.percentile(h, (5, 95))
+    alt = (h - F32(lo)) / F32(max(float(hi - lo), 1e-3))
+    caps = (alt + F32(0.1) * noise_hw > F32(CAP_LINE)) & (slope_hw < F32(SNOW_SLOPE) + F32(DRIFT) * noise_hw)
+    material_hw[caps & ~np.isin(material_hw, [MAT[m] for m in BARE])] = MAT["snow"]

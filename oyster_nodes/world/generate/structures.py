@@ -8,6 +8,7 @@ to one level, and roads are least-cost paths (Dijkstra on an 8-connected grid) c
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,6 +78,33 @@ KINDS: dict[str, dict[str, Any]] = {
         "color": [0.62, 0.62, 0.6],
         "roof": "flat",
         "material": "concrete",
+    },
+    "skyscraper": {  # a lone office tower of glass on its plaza (render/meshes.py _glass_tower)
+        "w": 24.0,
+        "d": 24.0,
+        "h": 96.0,
+        "gap": 120.0,
+        "color": [0.2, 0.3, 0.42],
+        "roof": "flat",
+        "material": "glass",
+    },
+    "tent": {  # a ridge tent (its ridge along x, its door at +x); a camp pitches a few round its fire
+        "w": 3.6,
+        "d": 2.8,
+        "h": 2.0,
+        "gap": 22.0,
+        "color": [0.85, 0.42, 0.12],
+        "roof": "gable",
+        "material": "canvas",
+    },
+    "campfire": {  # a ring of stones round burning logs at a camp's middle
+        "w": 1.8,
+        "d": 1.8,
+        "h": 0.95,
+        "gap": 4.0,
+        "color": [0.45, 0.43, 0.4],
+        "roof": "none",
+        "material": "stone",
     },
     "windmill": {
         "w": 7.0,
@@ -179,7 +207,7 @@ def choose_sites(
     alt = np.clip((site.h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
     score = -F32(6.0) * site.slope + _relation_score(site, kind, relations, alt)
     score += rng.uniform(0.0, 0.6, size=score.shape).astype(F32)
-    ok = (site.slope < 0.35) & (site.water_dist > 12.0)
+    ok = (site.slope < 0.35) & (site.water_dist > 12.0 + (CAMP_RING_M + 6.0 if kind == "tent" else 0.0))
     if kind == "lighthouse" and np.isfinite(site.sea_dist).any():
         ok &= (site.sea_dist < 70.0) & (site.slope < 0.6)
         score += alt
@@ -326,16 +354,19 @@ def place_structures(
     wanted: dict[str, int],
     relations: list[dict[str, str]],
     rng: np.random.Generator,
+    *,
+    tent_row: bool = False,
 ) -> list[Structure]:
     """Structures with ids, footprints and levelled pads; villages become clusters of houses (of cabins where
-    cabins are asked beside a village)."""
+    cabins are asked beside a village); a camp's tents round their fire, or in a row behind it (`tent_row`)."""
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
-    def add(kind: str, x: float, y: float, village: int | None = None) -> None:
+    def add(kind: str, x: float, y: float, village: int | None = None, apron_m: float = 2.0) -> None:
         spec = KINDS[kind]
         yaw = float(rng.uniform(-math.pi, math.pi))
-        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw)
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw, apron_m=apron_m,
+                    blend_m=max(7.0, apron_m))
         counters[kind] = counters.get(kind, 0) + 1
         item = structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw)
         item.village = village
@@ -343,6 +374,9 @@ def place_structures(
 
     # "a village of small cabins", "a village with wooden chalets": the village's dwellings are the cabins
     dwelling = "cabin" if wanted.get("village") and wanted.get("cabin") else "house"
+    if wanted.get("skyscraper"):  # (no draw from rng otherwise: other worlds stay as they were)
+        for x, y in choose_sites(site, "skyscraper", wanted["skyscraper"], rng, relations):
+            add("skyscraper", x, y, apron_m=PLAZA_M)
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
         if kind == dwelling == "cabin":
             continue
@@ -356,6 +390,9 @@ def place_structures(
             and sum(wanted.get(k, 0) for k in HAMLET_KINDS) <= CLUSTER_MOST * 2) else None
         for x, y in _sites_of(site, kind, wanted.get(kind, 0), rng, relations, clustered=clustered, beside=beside):
             add(kind, x, y)
+    if wanted.get("tent"):  # a camp near the cabin or the house asked with it ("a campsite and a cabin")
+        homes = [(s.x, s.y) for s in out if s.kind in ("cabin", "house")]
+        out += _camp(h, site, int(wanted["tent"]), rng, relations, near=homes[0] if homes else None, row=tent_row)
     landmarks = [s for s in out if s.kind in VILLAGE_LANDMARKS]
     for v in range(wanted.get("village", 0)):
         own = [r | {"subject": "ruins"} for r in relations if r["subject"] == "village"]
@@ -374,6 +411,89 @@ def place_structures(
         houses = int(rng.integers(10, 17))
         for x, y in choose_sites(site, dwelling, houses, rng, relations, near=(cx, cy, 130.0)):
             add(dwelling, x, y, v + 1)
+    return out
+
+
+#: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
+PLAZA_M, PLAZA_CLEAR_M = 10.0, 26.0
+#: a camp: its tents stand this far from the fire (m), a row of them this far apart; nothing grows in its clearing
+CAMP_RING_M, CAMP_ROW_M, CAMP_CLEAR_M = 6.5, 4.6, 20.0
+#: a camp asked with a cabin or a house stands within this many metres of it (its clearing reaching the cabin)
+CAMP_NEAR_M = 40.0
+#: more tents than this stand in two rings round the fire
+CAMP_RING_MOST = 6
+
+
+def _camp(h: np.ndarray, site: Site, tents: int, rng: np.random.Generator, relations: list[dict[str, str]],
+          near: tuple[float, float] | None = None, row: bool = False) -> list[Structure]:
+    """A camp: tents pitched round a campfire, each with its door towards the fire, in a clearing (levelled
+    gently, each tent on its own pad); within CAMP_NEAR_M of `near` where that has room."""
+    tents = max(1, min(tents, 12))
+    centre = choose_sites(site, "tent", 1, rng, relations, near=(*near, CAMP_NEAR_M)) if near else []
+    centre = centre or choose_sites(site, "tent", 1, rng, relations)
+    if not centre:
+        return []
+    cx, cy = centre[0]
+    fire_z = flatten(h, cell_m=site.cell_m, x=cx, y=cy, w=2.0 * CAMP_RING_M, d=2.0 * CAMP_RING_M, yaw=0.0,
+                     apron_m=3.0, blend_m=10.0)
+    out = [structure_record("campfire", "campfire-1", cx, cy, fire_z, 0.0)]
+    start = float(rng.uniform(-math.pi, math.pi))
+    # one or two: side by side by the fire; more: round it (a second ring, between the first's, past six)
+    spread = 2.0 * math.pi / min(tents, CAMP_RING_MOST) if tents > 2 else math.radians(70.0)
+    for k in range(tents):
+        ring = CAMP_RING_M + (2.5 if k >= CAMP_RING_MOST else 0.0)
+        a = start + spread * (k % CAMP_RING_MOST + 0.5 * (k >= CAMP_RING_MOST))
+        a += float(rng.uniform(-0.12, 0.12))
+        x, y = cx + ring * math.cos(a), cy + ring * math.sin(a)
+        yaw = a + math.pi + float(rng.uniform(-0.2, 0.2))  # the door (+x) towards the fire
+        if row:  # "a row of tents": side by side behind the fire, every door facing it
+            along = (k - (tents - 1) / 2) * CAMP_ROW_M
+            x = cx + CAMP_RING_M * math.cos(start) - along * math.sin(start)
+            y = cy + CAMP_RING_M * math.sin(start) + along * math.cos(start)
+            yaw = start + math.pi + float(rng.uniform(-0.08, 0.08))
+        spec = KINDS["tent"]
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw, apron_m=0.5, blend_m=3.0)
+        item = structure_record("tent", f"tent-{k + 1}", x, y, z, yaw)
+        item.color = TENT_COLOURS[int(rng.integers(len(TENT_COLOURS)))] if k else item.color
+        out.append(item)
+    return out
+
+
+#: tent flysheets (sRGB): orange, forest green, blue, yellow, red, olive
+TENT_COLOURS: tuple[tuple[float, float, float], ...] = (
+    (0.85, 0.42, 0.12), (0.2, 0.42, 0.25), (0.16, 0.32, 0.62), (0.9, 0.72, 0.16), (0.72, 0.14, 0.1),
+    (0.45, 0.47, 0.25),
+)
+
+
+def road_anchors(structures: list[Structure], size_m: float) -> list[tuple[float, float]]:
+    """Where roads reach the structures: each building, but a camp only at its clearing's edge (on the side
+    towards the other buildings, else the world's middle), so no road runs between its tents."""
+    out = [(s.x, s.y) for s in structures if s.kind not in ("tent", "campfire")]
+    toward = np.mean(out, axis=0) if out else np.array([size_m / 2, size_m / 2])
+    for s in structures:
+        if s.kind == "campfire":
+            d = toward - np.array([s.x, s.y])
+            d = d / max(float(np.hypot(*d)), 1e-6) if float(np.hypot(*d)) > 1.0 else np.array([1.0, 0.0])
+            reach = CAMP_CLEAR_M + 6.0
+            out.append((float(s.x + reach * d[0]), float(s.y + reach * d[1])))
+    return out
+
+
+#: "a row of tents", "a line of tents", "tents in a row": a camp's tents side by side
+TENT_ROW = re.compile(r"\b(?:row|rows|line|lines)\s+of\s+(?:\w+\s+)?tents?\b|\btents?\s+in\s+(?:a\s+)?(?:row|line)\b")
+
+
+def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
+    """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn (x, y, r)."""
+    out = [(s.x, s.y, CAMP_CLEAR_M) for s in structures if s.kind == "campfire"]
+    homes = [s for s in structures if s.kind in ("cabin", "house")]
+    for fire in [s for s in structures if s.kind == "campfire"] if homes else []:  # the camp's cabin in it too
+        home = min(homes, key=lambda s: math.hypot(s.x - fire.x, s.y - fire.y))
+        gap = math.hypot(home.x - fire.x, home.y - fire.y)
+        if gap < CAMP_NEAR_M + 15.0:
+            out.append(((home.x + fire.x) / 2, (home.y + fire.y) / 2, gap / 2 + 10.0))
+    out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + PLAZA_CLEAR_M) for s in structures if s.kind == "skyscraper"]
     return out
 
 

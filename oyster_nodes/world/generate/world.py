@@ -169,7 +169,8 @@ def generate_world(
             site.taken.append((*alley.centre, 0.6 * al.LANE_M + 12.0))
     wanted = {k: v for k, v in spec.structures.items() if not alley.houses or k not in al.DWELLINGS}
     rng_s = stage_rng(seed, "structures")
-    structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s)
+    structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s,
+                                     tent_row=bool(st.TENT_ROW.search(spec.text.lower())))
     verge = np.zeros((n, n), bool)
     extra = [city.centre] if city.buildings else []
     extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads
@@ -236,6 +237,8 @@ def generate_world(
     inst = _clear_verge(inst, verge, cfg.cell_m)
     if spec.water:  # a car by the named water: its view over the water cleared (waterside.py)
         inst = ws.clear_views(inst, water_hw, cfg.cell_m)
+    if spec.structures.get("fences") and any(spec.animals.values()):  # a paddock is open grazing: no tree in it
+        inst = _clear_verge(inst, hd.paddock_cells(inst, ground), cfg.cell_m)
     inst = hd.add_herds(inst, ground, water_hw, structures, spec.to_dict(), stage_rng(seed, "herds"), cfg.size_m)
     report(1.0, "done")
     world = WorldState(
@@ -359,8 +362,24 @@ def _modified_env(env: Env, spec: WorldSpec) -> Env:
         env = _rain_air(env, *RAIN_AIR[spec.modifiers["precipitation"]])
     if spec.modifiers.get("road") == "wet" and env.wetness is None and spec.weather not in ("rain", "storm"):
         env = dataclasses.replace(env, wetness=WET_GROUND)
+    if _rained_before(spec.text) and spec.weather != "snow" and env.wetness is None:  # "puddles on the lane"
+        env = dataclasses.replace(env, wetness=WET_GROUND)
     env = bc.exposed_for_sand(env, spec)
     return _mist_of_words(env, spec)
+
+
+#: rain that has fallen ("after the rain", "rain-soaked", "puddles"; "wet pavement" is the road's modifier), and
+#: rain falling now
+_RAINED = re.compile(r"\bafter (?:the |a |an |heavy |some )?(?:rain\w*|showers?|storms?|downpours?|drizzle|"
+                     r"thunderstorms?)\b|\brain[- ]?(?:soaked|slicked|washed|wet)\b|\bpuddles?\b")
+_RAINING = re.compile(r"\b(?:rain\w*|drizzl\w*|showers?|downpours?|storm\w*|thunder\w*|lightning|pouring)\b")
+
+
+def _rained_before(text: str) -> bool:
+    """The prompt speaks of rain that has fallen (puddles, after the rain) and of none falling now ("puddles in
+    the rain" is falling rain)."""
+    text = text.lower()
+    return bool(_RAINED.search(text)) and not _RAINING.search(_RAINED.sub(" ", text))
 
 
 #: mist (not fog) is named: a shallow layer lying on the low ground and the water, e-folding this many metres
@@ -536,7 +555,7 @@ def _roads(
     if not spec.structures.get("road"):
         return [], []
     rng = stage_rng(seed, "roads")
-    anchors = [(s.x, s.y) for s in structures] + list(extra or [])
+    anchors = st.road_anchors(structures, cfg.size_m) + list(extra or [])
     style = spec.modifiers.get("road", "")
     shore = rd.shore_route(site, cfg.size_m) if style in rd.SHORE_STYLES else None
     lone = not anchors and shore is None  # a road of its own
@@ -663,7 +682,7 @@ def _ground(
         season=spec.season,
         forest=forest,
     )
-    sn.lay_snow(spec, material, slope_hw, noise)
+    sn.lay_snow(spec, material, slope_hw, noise, h)
     material[wet & (masks["sea_c"] | (h < F32(sea_level if sea_level is not None else -1e9)))] = tr.MAT[
         "sand"
     ]
@@ -684,6 +703,7 @@ def _ground(
     material[road_mask] = tr.MAT["road"]
     blocked = wet | road_mask | open_sand
     sc.mark_footprints(blocked, [s for s in structures if s.kind != "waterfall"], cfg.cell_m)
+    _clearings(blocked, material, structures, cfg.cell_m)
     land = h[h > F32(sea_level)] if sea_level is not None and (h > F32(sea_level)).any() else h
     lo, hi = np.percentile(land, (2, 98))
     alt = np.clip((h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
@@ -691,6 +711,23 @@ def _ground(
         cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt,
         sand_desert=spec.terrain == "dunes",
     )
+
+
+#: structures that are no farm's or household's (no crop field round them, no parked car by them in a city)
+NOT_HOMES = ("highrise", "skyscraper", "tent", "campfire")
+
+
+def _clearings(blocked: np.ndarray, material: np.ndarray, structures: list[Structure], cell_m: float) -> None:
+    """Nothing grows in a camp's clearing or on a skyscraper's plaza and lawn; the plaza is paved."""
+    n = blocked.shape[0]
+    jj, ii = np.meshgrid(np.arange(n) * cell_m, np.arange(n) * cell_m)
+    for x, y, r in st.clearings(structures):
+        blocked |= (jj - x) ** 2 + (ii - y) ** 2 <= r * r
+    towers = [s for s in structures if s.kind == "skyscraper"]
+    if towers:
+        paved = np.zeros_like(blocked)
+        sc.mark_footprints(paved, towers, cell_m, pad_m=st.PLAZA_M)
+        material[paved] = tr.MAT["gravel"]
 
 
 #: a pebble shore: how far (m) from the water's edge it reaches (plus up to half as much again by the noise), how
@@ -748,7 +785,7 @@ def _crop_fields(g: sc.Ground, spec: WorldSpec, structures: list[Structure], pat
     them."""
     road = max((p for p in paths if p.kind == "road"), key=lambda p: len(p.points_n3), default=None)
     road_pts = road.points_n3[:, :2].astype(np.float64) if road is not None else np.zeros((0, 2))
-    homes = [s for s in structures if s.kind in st.KINDS and s.kind != "highrise"]
+    homes = [s for s in structures if s.kind in st.KINDS and s.kind not in NOT_HOMES]
     g.blocked |= cp.lay_crop_fields(g, spec.text, homes, road_pts, size_m=cfg.size_m,
                                     budget=int(cfg.max_instances * 0.15), rng=stage_rng(seed, "crops"), out=out)
 
@@ -817,7 +854,7 @@ def _scatter(
         _vehicles_on_roads(g, out_of_town[0], props.get("vehicles", 0), cfg.size_m, buildings, rng, out,
                            centre=out_of_town[1], away_from=out_of_town[1])
     elif streets:  # a car in a city drives down its streets, towards downtown, between the buildings
-        low = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS and s.kind != "highrise"],
+        low = np.array([[s.x, s.y] for s in structures if s.kind in st.KINDS and s.kind not in NOT_HOMES],
                        np.float64).reshape(-1, 2)
         middle = np.mean([p.points_n3[len(p.points_n3) // 2, :2] for p in streets], axis=0)
         _vehicles_on_roads(g, streets, props.get("vehicles", 0), cfg.size_m, low, rng, out,

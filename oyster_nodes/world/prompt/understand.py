@@ -59,6 +59,7 @@ STOPWORDS = frozenset(
         "beautiful nice pretty or and but with while at by in on near next beside along over up down "
         "out off "
         "far away all each every both more most foot feet "
+        "camping "  # "a camping lantern", "a camping tent": what is named is the lantern, the tent
     ).split()
 )
 
@@ -597,9 +598,13 @@ def _relations(tokens: list[str], mentions: list[Mention]) -> list[dict[str, str
         key=lambda m: (m.start, m.concept),
     )
     out: list[dict[str, str]] = []
-    for a, b in zip(placed, placed[1:], strict=False):
+    for k, (a, b) in enumerate(zip(placed, placed[1:], strict=False)):
         if a.start == b.start:
             continue
+        after = placed[k + 2] if k + 2 < len(placed) else None
+        if (after is not None and after.start == b.end and cv.BY_NAME[b.concept].category == "terrain"
+                and cv.BY_NAME[after.concept].category in ("water", "structure")):
+            b = after  # "by a mountain lake": by the lake (the mountain only says which lake)
         between = tokens[a.end : b.start]
         if any(t in (".", ";", "!", "?") for t in between):
             continue
@@ -820,6 +825,9 @@ COMPATIBLE: frozenset[frozenset[str]] = frozenset(
 SNOWLESS = frozenset(("dunes", "canyon", "volcanic"))
 #: structures that stand in the water (not buildings that want a road)
 AFLOAT = ("boat", "harbour")
+#: words of a whole camp, not one tent: a campsite is this many tents pitched round its fire
+CAMP_WORDS, CAMP_TENTS = frozenset({"campsite", "campground", "camp", "encampment", "campsites", "campgrounds",
+                                    "camps", "encampments"}), 3
 #: words that name a working harbour, which has boats in it; and how many a bare mention moors
 HARBOUR_WORDS = frozenset("harbour harbours harbor harbors port ports marina marinas".split())
 HARBOUR_BOATS = 3
@@ -884,9 +892,6 @@ class _Builder:
         self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
         terrain = self.best("terrain", "")
-        if cliffs and terrain == "mountains" and all(lemmas(m.text.lower())[-1] == "cliff" for m in self.of("terrain")):
-            terrain = "hills"  # sea cliffs are the hills' edge at the sea, not a mountain range
-            self.notes.append("sea cliffs: hills that end at the sea in cliffs")
         if not terrain:
             terrain = "hills" if cliffs or not self.of("shore") else "plains"
             if prompt.text.strip():
@@ -1059,7 +1064,7 @@ class _Builder:
         elif self._harbour_word() and "boat" not in self.excluded:
             counts["boat"] = HARBOUR_BOATS
             self.notes.append(f"a harbour: moored {HARBOUR_BOATS} boats in it (set structures.boat to 0 to drop)")
-        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge", *AFLOAT))
+        buildings = sum(n for k, n in counts.items() if k not in ("road", "fences", "bridge", "tent", *AFLOAT))
         if (buildings >= 2 or counts.get("village")) and "road" not in counts and "road" not in self.excluded:
             counts["road"] = 1
             self.notes.append(
@@ -1083,6 +1088,8 @@ class _Builder:
         return {k: min(props[k], cv.MAX_COUNTS[k]) for k in cv.PROPS if k in props}
 
     def _count(self, m: Mention) -> int:
+        if m.concept == "tent" and m.text.split()[-1] in CAMP_WORDS:  # "a campsite": a few tents round a fire
+            return CAMP_TENTS * (m.count or 1)
         single, plural = cv.DEFAULT_COUNTS.get(m.concept, (1, 1))
         if m.text.lower() in STREWN:  # the number before "a rocky coast" counts the coast
             return plural

@@ -109,7 +109,7 @@ def terrain_albedo(world: WorldState) -> np.ndarray:
     tint = np.stack([1 + 0.05 * patches, 1 + 0.035 * patches, 1 - 0.03 * patches], axis=-1)
     rgb = rgb * tint
     rgb = _sand_look(rgb, world, mat, rng)
-    road = _road_mask(world)
+    road = road_mask(world)
     if road is not None:
         rgb = rgb * (1 - road[..., None]) + np.array(_road_srgb(world.spec), np.float32) * road[..., None]
         rocky = rocky * (1 - road)
@@ -228,7 +228,8 @@ def terrain_normals(world: WorldState) -> np.ndarray:
     return (out * 255 + 0.5).astype(np.uint8)
 
 
-def _road_mask(world: WorldState) -> np.ndarray | None:
+def road_mask(world: WorldState) -> np.ndarray | None:
+    """float32 n x n: how much of each cell the roads and paths cover (0..1, soft edged); None: no paths."""
     if not world.paths:
         return None
     n, cell, k = world.n, world.cell_m, 4  # 1/16 cell sub-pixel precision in cv2.polylines

@@ -21,7 +21,7 @@ from ..state.mesh_data import MeshSurface, mesh_surface
 from ..state.mesh_data import key as mesh_key
 from ..state.records import MAX_MESH_TEXTURES, MeshMaterial, MeshPlacement
 from ..state.world_state import ANIMAL_KINDS, INSTANCE_KINDS, SEMANTIC_CLASSES, WorldState, hash_arrays
-from .albedo import TERRAIN_SRGB, lamp_pools, sand_mask, terrain_albedo, terrain_normals
+from .albedo import TERRAIN_SRGB, lamp_pools, road_mask, sand_mask, terrain_albedo, terrain_normals
 from .meshes import (
     BUILDERS,
     INSTANCE_HEIGHT,
@@ -35,6 +35,7 @@ from .meshes import (
     structure_mesh,
 )
 from .meshes import water_mesh as build_water_mesh
+from .wet import puddle_sites
 
 SEM = {name: i for i, name in enumerate(SEMANTIC_CLASSES)}
 VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "cactus", "dead_tree", "vine", "crop"}
@@ -177,6 +178,7 @@ class GpuScene:
         self.lamps = self._keep(ctx.texture((n, n), 1, lamp_pools(world).tobytes()))
         self.sand = self._keep(ctx.texture((n, n), 1, sand_mask(world).tobytes()))
         self.lamps.repeat_x = self.lamps.repeat_y = False
+        self._wet_site: Any = None
         #: shadow maps and the terrain's baked light (see bake_terrain.frag), rendered per light by the
         #: renderer: one slot for a light that holds still, a second while a changing light is blended
         self.slots: list[LightSlot] = [self.new_slot()]
@@ -190,6 +192,15 @@ class GpuScene:
         self._build_terrain(programs)
         self._build_instances(programs)
         self._build_static_meshes(programs, water_step)
+
+    def wet_site(self) -> Any:
+        """The puddle sites texture (render/wet.py puddle_sites), made on first use (wet weather only)."""
+        if self._wet_site is None:
+            n = self.world.n
+            data = puddle_sites(self.world, road_mask(self.world))
+            self._wet_site = self._keep(self.ctx.texture((n, n), 2, data.tobytes()))
+            self._wet_site.repeat_x = self._wet_site.repeat_y = False
+        return self._wet_site
 
     def new_slot(self) -> LightSlot:
         n = self.world.n
@@ -253,7 +264,7 @@ class GpuScene:
                 ibo = self._keep(self.ctx.buffer(idx.tobytes()))
                 inst = self._keep(self.ctx.buffer(reserve=count * 8))
                 self.chunk_bufs[(s, apron)], self.patch_tris[(s, apron)] = inst, len(idx) // 3
-                for key in ("terrain", "terrain_blobs", "terrain_shadow"):
+                for key in ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet", "terrain_shadow"):
                     self.patch_vaos[(key, s, apron)] = self._keep(
                         self.ctx.vertex_array(
                             programs[key],

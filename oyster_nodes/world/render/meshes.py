@@ -1358,7 +1358,7 @@ def _house(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
 
 #: a highrise's storey (m); its facade styles (see FACADE): windows in a wall, a curtain wall of glass, shopfronts
 STOREY_M = 3.4
-PUNCHED, CURTAIN, SHOPFRONT = 0.0, 1.0, 2.0
+PUNCHED, CURTAIN, SHOPFRONT, TOWER_GLASS = 0.0, 1.0, 2.0, 3.0
 #: punched windows: their pitch along a face, width and height (m), and how high above a storey's floor they sit
 WINDOW_PITCH_M, WINDOW_W_M, WINDOW_H_M, SILL_M = 3.0, 1.8, 1.7, 0.75
 #: a curtain wall's and a shopfront's panes are about this wide (m)
@@ -1434,6 +1434,76 @@ def _sleek_highrise(w: float, d: float, h: float, rgb: tuple[float, float, float
                 parts.append(box((sx * bw / 2, sy * bd / 2, (z0 + z1) / 2), (e, e, z1 - z0), EDGE_LIGHT_RGB, LAMP))
         parts += [box((0, sy * bd / 2, z1), (bw + e, e, e), EDGE_LIGHT_RGB, LAMP) for sy in (-1, 1)]
         parts += [box((sx * bw / 2, 0, z1), (e, bd + e, e), EDGE_LIGHT_RGB, LAMP) for sx in (-1, 1)]
+    return parts
+
+
+#: a glass office tower (a lone skyscraper): its podium's height (m) and how far it stands out round the shaft (m);
+#: a storey (m); a band of metal (a plant floor) every this many storeys; fins on its faces every this many m;
+#: its crown: the share of the footprint it is set back to, and its storeys
+TOWER_PODIUM_M, TOWER_PODIUM_OUT_M, TOWER_STOREY_M, TOWER_BAND_EVERY, TOWER_FIN_M = 7.2, 3.0, 3.6, 8, 3.0
+TOWER_CROWN_SETBACK, TOWER_CROWN_STOREYS = 0.78, 3
+#: sRGB-linear colours: the mullions' and fins' anodised aluminium, the podium's pale stone, the lobby canopy,
+#: the plant screen round the crown
+TOWER_METAL, TOWER_STONE, TOWER_CANOPY, TOWER_SCREEN = (0.42, 0.45, 0.5), (0.46, 0.45, 0.42), (0.12, 0.13, 0.14), \
+    (0.2, 0.22, 0.25)
+#: the red light on top of its mast (an aviation light; a lamp part: it glows at night)
+AVIATION_RGB = (0.9, 0.05, 0.03)
+
+
+def _glass_tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A lone office skyscraper: a podium of pale stone glazed all round (its lobby), an entrance canopy on its
+    front (+x); a shaft clad in a curtain wall of reflective blue glass (FACADE quads of style TOWER_GLASS: panes
+    in mullions, a spandrel band at every floor, lit offices at dusk and night), with aluminium fins up its
+    faces, slim corner posts and a band of metal at every plant floor; a crown set back, its plant screened,
+    a parapet, and a mast with an aviation light."""
+    storeys = max(4, int((h - TOWER_PODIUM_M) / TOWER_STOREY_M))
+    crown_from = max(2, storeys - TOWER_CROWN_STOREYS)
+    shaft_top = TOWER_PODIUM_M + crown_from * TOWER_STOREY_M
+    top = TOWER_PODIUM_M + storeys * TOWER_STOREY_M
+    cw, cd = w * TOWER_CROWN_SETBACK, d * TOWER_CROWN_SETBACK
+    pw, pd = w + 2 * TOWER_PODIUM_OUT_M, d + 2 * TOWER_PODIUM_OUT_M
+    quads: list[tuple[float, ...]] = []
+    for side, length, across in ((-1, pw, pd), (1, pw, pd), (-2, pd, pw), (2, pd, pw)):  # the lobby's glazing
+        usable = length - 1.2
+        for k, (z0, z1) in enumerate(((0.25, 3.9), (4.1, TOWER_PODIUM_M - 0.5))):
+            quads.append((side, -usable / 2, usable / 2, z0, z1, across / 2 + 0.04,
+                          max(1, round(usable / SHOP_PANE_M)), k, SHOPFRONT))
+    for bw, bd, z_from, k0, k1 in ((w, d, TOWER_PODIUM_M, 0, crown_from), (cw, cd, shaft_top, 0, storeys - crown_from)):
+        for side, length, across in ((-1, bw, bd), (1, bw, bd), (-2, bd, bw), (2, bd, bw)):
+            usable = length - 0.5
+            panes = max(1, round(usable / CURTAIN_PANE_M))
+            for k in range(k0, k1):
+                z = z_from + k * TOWER_STOREY_M
+                quads.append((side, -usable / 2, usable / 2, z, z + TOWER_STOREY_M, across / 2 + 0.04, panes,
+                              k + 2 + (crown_from if z_from > TOWER_PODIUM_M else 0), TOWER_GLASS))
+    parts = [box((0, 0, TOWER_PODIUM_M / 2), (pw, pd, TOWER_PODIUM_M), TOWER_STONE),
+             box((0, 0, TOWER_PODIUM_M + 0.25), (pw + 0.3, pd + 0.3, 0.5), TOWER_METAL),  # the podium's coping
+             box((0, 0, (TOWER_PODIUM_M + shaft_top) / 2), (w, d, shaft_top - TOWER_PODIUM_M), rgb),
+             box((0, 0, (shaft_top + top) / 2), (cw, cd, top - shaft_top), rgb),
+             _facade_quads(np.asarray(quads, np.float64))]
+    # the entrance: a canopy over the doors on the front, on two posts
+    parts.append(box((pw / 2 + 2.0, 0, 4.0), (4.0, 9.0, 0.35), TOWER_CANOPY))
+    parts += [box((pw / 2 + 3.7, y, 2.0), (0.3, 0.3, 4.0), TOWER_CANOPY) for y in (-4.0, 4.0)]
+    # fins up every face and posts at the corners, shaft and crown
+    for bw, bd, z0, z1 in ((w, d, TOWER_PODIUM_M, shaft_top), (cw, cd, shaft_top, top)):
+        zc, zh = (z0 + z1) / 2, z1 - z0
+        for sx in (-1, 1):
+            for sy in (-1, 1):
+                parts.append(box((sx * bw / 2, sy * bd / 2, zc), (0.7, 0.7, zh), TOWER_METAL))
+        for length, across, on_y in ((bw, bd, True), (bd, bw, False)):
+            n = max(1, int(length / TOWER_FIN_M))
+            for a in np.linspace(-length / 2, length / 2, n + 1)[1:-1]:
+                for sgn in (-1, 1):
+                    c = (a, sgn * (across / 2 + 0.2), zc) if on_y else (sgn * (across / 2 + 0.2), a, zc)
+                    size = (0.16, 0.4, zh) if on_y else (0.4, 0.16, zh)
+                    parts.append(box(c, size, TOWER_METAL))
+        for k in range(TOWER_BAND_EVERY, int((z1 - z0) / TOWER_STOREY_M), TOWER_BAND_EVERY):  # the plant floors
+            z = z0 + k * TOWER_STOREY_M
+            parts.append(box((0, 0, z), (bw + 0.5, bd + 0.5, 0.9), TOWER_METAL))
+        parts.append(box((0, 0, z1 + 0.6), (bw + 0.4, bd + 0.4, 1.2), TOWER_METAL))  # the parapet
+    parts.append(box((0, 0, top + 2.2), (cw * 0.55, cd * 0.55, 3.2), TOWER_SCREEN))  # the plant on the roof
+    parts.append(frustum(0.5, 0.12, top + 3.8, top + 16.0, 6, TOWER_METAL))  # the mast
+    parts.append(box((0, 0, top + 16.3), (0.6, 0.6, 0.6), AVIATION_RGB, LAMP))
     return parts
 
 
@@ -1530,7 +1600,70 @@ def _stone_bridge(w: float, d: float, h: float, rgb: tuple[float, float, float])
 
 
 def _tent(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
-    return [frustum(max(w, d) / 1.4, 0.0, 0, h, 4, rgb, phase=math.pi / 4)]
+    """A ridge tent w long (along x) by d wide: a flysheet pitched over a ridge, its ends closed by triangles
+    (the front one, at +x, a dark open door), a groundsheet's edge, guy lines out to pegs, and poles at both ends."""
+    hw, hd = w / 2, d / 2
+    sheet = tuple(c * 0.8 for c in rgb)
+    sag, hem = TENT_SAG * h, TENT_HEM_M
+    # the flysheet: its ridge sagging between the poles, its skirt a darker hem out to the pegs
+    v = np.array([[-hw, -hd, 0.02], [hw, -hd, 0.02], [hw, hd, 0.02], [-hw, hd, 0.02], [-hw, 0, h], [hw, 0, h],
+                  [0, 0, h - sag], [0, -hd - 0.05, 0.02], [0, hd + 0.05, 0.02]])
+    lo = np.array([[-hw, -hd + hem * hd / h, hem], [hw, -hd + hem * hd / h, hem], [hw, hd - hem * hd / h, hem],
+                   [-hw, hd - hem * hd / h, hem], [0, -hd - 0.05 + hem * hd / h, hem], [0, hd + 0.05 - hem * hd / h, hem]])
+    v = np.concatenate([v, lo])  # 9..14: the hem's top edge
+    fly = from_faces(v, np.array([[9, 13, 6], [9, 6, 4], [13, 10, 5], [13, 5, 6], [11, 14, 6], [11, 6, 5],
+                                  [14, 12, 4], [14, 4, 6]]), rgb)
+    skirt = from_faces(v, np.array([[0, 7, 13], [0, 13, 9], [7, 1, 10], [7, 10, 13], [2, 8, 14], [2, 14, 11],
+                                    [8, 3, 12], [8, 12, 14]]), tuple(c * 0.55 for c in rgb))
+    back = from_faces(v, np.array([[0, 4, 3]]), sheet)
+    door_v = np.array([[hw - 0.05, -0.42 * hd, 0.03], [hw - 0.05, 0.42 * hd, 0.03], [hw - 0.05, 0, 0.8 * h]])
+    inner = from_faces(np.array([[hw - 0.12, -hd + 0.05, 0.02], [hw - 0.12, hd - 0.05, 0.02], [hw - 0.12, 0, h - 0.04]]),
+                       np.array([[0, 1, 2]]), sheet)
+    door = from_faces(door_v, np.array([[0, 1, 2]]), (0.03, 0.03, 0.03))
+    pole = (0.2, 0.2, 0.22)
+    parts = [fly, skirt, back, inner, door, box((0, 0, 0.01), (w + 0.1, d + 0.1, 0.02), (0.12, 0.12, 0.1))]
+    parts += [box((x, 0, h / 2 + 0.05), (0.04, 0.04, h + 0.1), pole) for x in (-hw, hw)]
+    for x in (-hw - 0.6, hw + 0.6):  # guy lines from the ridge's ends out to pegs
+        end = np.array([np.sign(x) * hw, 0.0, h])
+        peg = np.array([x, 0.0, 0.0])
+        mid, span = (end + peg) / 2, peg - end
+        line = box(tuple(mid), (0.02, 0.02, float(np.linalg.norm(span))), (0.7, 0.7, 0.65))
+        parts.append(_tilt_about_y(line, mid, math.atan2(span[0], span[2])))
+    return parts
+
+
+#: a tent's ridge sags this share of its height between its poles; its flysheet's darker hem is this high (m)
+TENT_SAG, TENT_HEM_M = 0.07, 0.28
+
+
+def _tilt_about_y(m: Mesh, centre: np.ndarray, angle: float) -> Mesh:
+    """The mesh turned by `angle` about a y axis through `centre`."""
+    c, s = math.cos(angle), math.sin(angle)
+    rot = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    pos = (m.pos - centre) @ rot.T + centre
+    return Mesh(pos=pos.astype(np.float32), nrm=(m.nrm @ rot.T).astype(np.float32), col=m.col, part=m.part)
+
+
+#: a campfire's flames (a lamp part: they glow, brightest at night), its logs and the ash in its ring
+FLAME_RGB, LOG_RGB, ASH_RGB = (1.0, 0.45, 0.08), (0.22, 0.13, 0.07), (0.08, 0.075, 0.07)
+
+
+def _campfire(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A ring of stones round a bed of ash, logs leant together over it, and flames in the middle."""
+    r = min(w, d) / 2
+    parts = [frustum(r * 0.8, r * 0.8, 0.0, 0.04, 10, ASH_RGB)]
+    for k in range(9):
+        a = 2 * math.pi * k / 9
+        size = 0.16 + 0.04 * (k % 3)
+        parts.append(blob((r * math.cos(a), r * math.sin(a), 0.06), (size, size, 0.7 * size), rgb, PLAIN, seed=k))
+    for k in range(4):  # logs leant into a cone over the fire
+        a = 2 * math.pi * k / 4 + 0.4
+        log = box((0.0, 0.0, 0.0), (0.1, 0.1, 0.9 * r * 1.4), LOG_RGB)
+        log = _tilt_about_y(log, np.zeros(3), math.radians(55))
+        parts.append(transform(log, yaw=a, offset=(0.35 * r * math.cos(a), 0.35 * r * math.sin(a), 0.25)))
+    parts += [frustum(0.28 * r, 0.0, 0.05, h, 5, FLAME_RGB, LAMP), frustum(0.16 * r, 0.0, 0.05, 0.7 * h, 5,
+                                                                            (1.0, 0.8, 0.3), LAMP, phase=0.6)]
+    return parts
 
 
 def _block(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
@@ -1792,6 +1925,8 @@ STRUCTURE_BUILDERS = {
     "pier": _pier,
     "dock": _pier,
     "tent": _tent,
+    "campfire": _campfire,
+    "skyscraper": _glass_tower,
     "wall": _block,
     "ruin": _ruins,
     "ruins": _ruins,

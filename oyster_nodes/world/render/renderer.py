@@ -62,20 +62,23 @@ from .gpu_scene import (
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import FOG_THIN, fog_clear_m, fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
+from .wet import WetLights, wet_light_uniforms, wet_lights
 
-FRAME_PROGRAMS = ("terrain", "terrain_blobs", "water", "instance", "mesh", "user_mesh", "body", "sky")
+#: the wet lights' array uniforms (render/wet.py), written whole as bytes
+WET_ARRAYS = ("u_wl_pos", "u_wl_span", "u_wl_rgb")
+FRAME_PROGRAMS = ("terrain", "terrain_blobs", "terrain_wet", "terrain_blobs_wet", "water", "instance", "mesh", "user_mesh", "body", "sky")
 SHADER_DIR = Path(__file__).parent / "shaders"
 LIT = ("lit.glsl",)
 FOG = ("lit.glsl", "sky.glsl", "fog.glsl", "tone.glsl")
 OUT = (*FOG, "out.glsl")
 #: program name → (vertex shader, fragment shader, files put before the vertex / the fragment shader)
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    "terrain": ("terrain.vert", "terrain.frag", FOG, OUT),
-    "water": ("water.vert", "water.frag", FOG, OUT),
+    "terrain": ("terrain.vert", "terrain.frag", FOG, (*OUT, "wet.glsl")),
+    "water": ("water.vert", "water.frag", FOG, (*OUT, "wet.glsl")),
     "instance": ("instance.vert", "object.frag", (*FOG, "plant.glsl"), OUT),
-    "mesh": ("mesh.vert", "mesh.frag", FOG, OUT),
+    "mesh": ("mesh.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
     "user_mesh": ("user_mesh.vert", "user_mesh.frag", FOG, OUT),  # imported meshes with their materials
-    "body": ("body.vert", "mesh.frag", FOG, OUT),
+    "body": ("body.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
     "sky": ("sky.vert", "sky.frag", FOG, OUT),
     "bake": ("fullscreen.vert", "bake_terrain.frag", (), LIT),
     "aa": ("fullscreen.vert", "aa.frag", (), ("precip.glsl",)),
@@ -88,6 +91,8 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
 VARIANTS = {
     "terrain_blobs": ("terrain", "BLOB_SHADOWS"),  # soft ground shadows under bodies and agents
+    "terrain_wet": ("terrain", "WET"),  # wet ground: puddles and the lights' streaks (shaders/wet.glsl)
+    "terrain_blobs_wet": ("terrain", "BLOB_SHADOWS WET"),
     "aa_precip": ("aa", "PRECIP"),  # edge smoothing with falling rain or snow over it
 }
 #: the ground patch of bodies' soft shadows: texels per side, and its texture unit (0-7 scene, 8-12 post)
@@ -98,6 +103,8 @@ PRECIP_UNIT = 12
 SHADOW2_UNIT, LIGHTMAP2_UNIT = 14, 15
 #: the terrain's sand mask (fine ripples drawn on it, terrain.frag)
 SAND_UNIT = 11
+#: where puddles stand on wet ground (render/wet.py puddle_sites)
+WET_SITE_UNIT = 10
 #: the passes an Image can carry, in attachment order
 PASSES = ("rgb", "depth", "normal", "instance", "semantic")
 #: the output passes: (components, dtype) of rgb, depth, normal, instance id, semantic id
@@ -172,6 +179,7 @@ class Renderer:
         self._blob_tex: moderngl.Texture | None = None
         self._flakes: dict[str, moderngl.Texture] = {}
         self._lowest_water: weakref.WeakKeyDictionary[GpuScene, float] = weakref.WeakKeyDictionary()
+        self._wet_lights: weakref.WeakKeyDictionary[GpuScene, tuple[bool, WetLights]] = weakref.WeakKeyDictionary()
         # the new context is current on this thread; release it so executor worker threads can
         # make it current in turn (every GL call below happens inside `with self.ctx`)
         self.ctx.__exit__(None, None, None)
@@ -181,7 +189,7 @@ class Renderer:
     def _program(
         self, vert: str, frag: str, vert_includes: tuple[str, ...], frag_includes: tuple[str, ...], define: str = ""
     ) -> moderngl.Program:
-        head = f"#version 330 core\n#define APRON_WORLDS {APRON_WORLDS}\n" + (f"#define {define}\n" if define else "")
+        head = f"#version 330 core\n#define APRON_WORLDS {APRON_WORLDS}\n" + "".join(f"#define {flag}\n" for flag in define.split())
 
         def source(names: tuple[str, ...]) -> str:
             return head + "\n".join((SHADER_DIR / name).read_text() for name in names)
@@ -374,6 +382,7 @@ class Renderer:
             rows = dynamic_rows(world, scene.next_id)
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs, "u_neon": neon_of(world.spec),
+                     **self._wet_uniforms(scene, world, camera, light),
                      "u_ice": ice_of(world.spec),
                      **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
                                                               camera.height * self.supersample), world.seed)}
@@ -428,9 +437,10 @@ class Renderer:
             self._blob_tex.repeat_x = self._blob_tex.repeat_y = False
         self._blob_tex.write(light.tobytes())
         self._blob_tex.use(BLOB_UNIT)
-        prog = self.programs["terrain_blobs"]
-        prog["u_blob_map"].value = BLOB_UNIT
-        prog["u_blob_box"].value = box
+        for name in ("terrain_blobs", "terrain_blobs_wet"):
+            prog = self.programs[name]
+            prog["u_blob_map"].value = BLOB_UNIT
+            prog["u_blob_box"].value = box
         return len(discs)
 
     def _precipitation(self, t: Targets, camera: Camera, world: WorldState, light: Lighting) -> str | None:
@@ -512,7 +522,7 @@ class Renderer:
         )
         tris += scene.draw_instances(lists, progs["instance"], NEAR, cull=True)
         ctx.enable(moderngl.CULL_FACE)
-        terrain = "terrain_blobs" if extra.get("u_n_blobs") else "terrain"
+        terrain = ("terrain_blobs" if extra.get("u_n_blobs") else "terrain") + ("_wet" if light.wetness > 0.0 else "")
         progs[terrain]["u_sem"].value = SEM["terrain"]
         tris += scene.draw_terrain(scene.chunk_draws(planes, pos, camera.focal_px, s.terrain_px), key=terrain)
         tris += scene.draw_instances(lists, progs["instance"], FAR, cull=True)
@@ -562,6 +572,22 @@ class Renderer:
             )
             have = self._dyn[shape] = (buf, vao, capacity)
         return have[0], have[1]
+
+    def _wet_uniforms(self, scene: GpuScene, world: WorldState, cam: Camera, light: Lighting) -> dict[str, Any]:
+        """The lights wet surfaces mirror this frame (render/wet.py) and how hard rain falls on the puddles."""
+        out: dict[str, Any] = {"u_n_wet_lights": 0, "u_rain": 0.0}
+        if light.wetness <= 0.0:
+            return out
+        neon = neon_of(world.spec) > 0.0
+        held = self._wet_lights.get(scene)
+        if held is None or held[0] != neon:  # the spec (neon) is no part of the scene's key
+            held = self._wet_lights[scene] = (neon, wet_lights(scene.world, neon=neon))
+        out.update(wet_light_uniforms(held[1], np.asarray(cam.position, np.float64), cam.forward(),
+                                      float(np.clip(light.night, 0.0, 1.0))))
+        precip = world.env.precipitation
+        if precip is not None and precip.kind == "rain":
+            out["u_rain"] = float(precip.intensity if precip.intensity is not None else 0.6)
+        return out
 
     def _frame_uniforms(self, scene: GpuScene, cam: Camera, light: Lighting) -> dict[str, Any]:
         if scene not in self._lowest_water:
@@ -622,6 +648,8 @@ class Renderer:
         scene.normals.use(6)
         scene.lamps.use(7)
         scene.sand.use(SAND_UNIT)
+        if uniforms.get("u_wet", 0.0) > 0.0:
+            scene.wet_site().use(WET_SITE_UNIT)
         second.shadow_tex.use(SHADOW2_UNIT)
         values = {
             "u_lamps": 7,
@@ -639,6 +667,7 @@ class Renderer:
             "u_lightmap": 5,
             "u_normals": 6,
             "u_sand": SAND_UNIT,
+            "u_wet_site": WET_SITE_UNIT,
             "u_cell": float(scene.world.cell_m),
             "u_skirt": 4.0 * scene.world.cell_m,
         }
@@ -647,11 +676,12 @@ class Renderer:
             "u_light_vp": first.shadow_vp.T.astype("f4").tobytes(),
             "u_light_vp2": second.shadow_vp.T.astype("f4").tobytes(),
             "u_inv_viewproj": np.linalg.inv(vp).T.astype("f4").tobytes(),
+            **{k: uniforms[k] for k in WET_ARRAYS if k in uniforms},
         }
         for name in names:
             prog, members = self.programs[name], self._members[name]
             for key, value in values.items():
-                if key in members:
+                if key in members and key not in WET_ARRAYS:
                     prog[key].value = value
             for key, data in matrices.items():
                 if key in members:

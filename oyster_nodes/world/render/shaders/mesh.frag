@@ -20,7 +20,8 @@ float hash01(uvec3 p) {
 }
 
 // A highrise's windows on a FACADE quad (meshes.py _facade_quads): v_col = (pane and the place across it,
-// storey and the height in it, style: 0 a punched window, 1 a curtain wall, 2 shopfronts). Frames, mullions
+// storey and the height in it, style: 0 a punched window, 1 a curtain wall, 2 shopfronts, 3 an office tower's
+// curtain wall of reflective blue glass, its floors marked by a band of blue-grey spandrel). Frames, mullions
 // and a transom of metal; panes of glass that reflect the sky (each tilted a little its own way), with a
 // glint of the key light and a dark room behind, lit warm or cool at dusk and night for some rooms of each
 // building (fixed by the building, storey and pane).
@@ -32,30 +33,33 @@ vec3 facade(vec3 n) {
     float building = hash01(uvec3(v_id, 7u, 11u));
     // metal: frames round each pane, a mullion down the middle of a window, a transom; a curtain wall's
     // spandrel (the band hiding a floor slab) is opaque dark glass
-    float fw = style == 2.0 ? 0.035 : 0.045;
+    bool tower = style == 3.0;
+    float fw = style == 2.0 ? 0.035 : tower ? 0.03 : 0.045;
     float frame = step(fu, fw) + step(1.0 - fw, fu) + step(fv, 0.05) + step(0.95, fv);
     if (style == 0.0) frame += step(abs(fu - 0.5), 0.018) + step(abs(fv - 0.68), 0.02);
     if (style == 1.0) frame += step(abs(fv - 0.24), 0.012);
-    bool spandrel = style == 1.0 && fv < 0.24;
-    vec3 metal = building < 0.5 ? vec3(0.025, 0.026, 0.028) : vec3(0.36, 0.35, 0.33);
+    if (tower) frame += step(abs(fv - 0.22), 0.015);
+    bool spandrel = (style == 1.0 && fv < 0.24) || (tower && fv < 0.22);
+    vec3 metal = tower ? vec3(0.3, 0.32, 0.36) : building < 0.5 ? vec3(0.025, 0.026, 0.028) : vec3(0.36, 0.35, 0.33);
     float sh = dot(n, u_light_dir) > 0.0 ? shadow_at(v_pos, n) : 0.0;
     if (frame > 0.0) return lit_diffuse(metal, n, sh, 0.9, 0.0);
     vec3 v = normalize(u_cam_pos - v_pos);
     float h1 = hash01(key), h2 = hash01(key + uvec3(0u, 0u, 9973u));
     vec3 pn = normalize(n + 0.035 * vec3(h1 - 0.5, h2 - 0.5, 0.5 * h1 - 0.25));
     float ndv = max(dot(pn, v), 1e-3);
-    float f0 = style == 1.0 ? 0.1 : 0.05;
+    float f0 = tower ? 0.2 : style == 1.0 ? 0.1 : 0.05;
     float fres = f0 + (1.0 - f0) * pow(1.0 - ndv, 5.0);
     vec3 r = reflect(-v, pn);
     vec3 sky = sky_radiance(r);
     vec3 hv = normalize(u_light_dir + v);
     float glint = pow(max(dot(pn, hv), 0.0), 400.0) * 40.0 * sh;
-    vec3 tint = style == 1.0 ? vec3(0.55, 0.7, 0.75) : vec3(0.8, 0.85, 0.85);
+    vec3 tint = tower ? vec3(0.42, 0.62, 0.9) : style == 1.0 ? vec3(0.55, 0.7, 0.75) : vec3(0.8, 0.85, 0.85);
     vec3 room = vec3(0.018, 0.017, 0.016) * (0.5 + h2) * ambient_light(n) * 2.0;
-    if (spandrel) room = vec3(0.01);
+    if (tower) room = vec3(0.012, 0.02, 0.034) * (0.6 + 0.8 * h2) * ambient_light(n) * 2.0;  // blue-tinted glass
+    if (spandrel) room = tower ? lit_diffuse(vec3(0.05, 0.07, 0.1), n, sh, 0.9, 0.0) : vec3(0.01);
     vec3 c = mix(room, sky * tint, fres) + u_key_color * glint * fres;
     // rooms with their lights on: a share of each building's, more of the shops'
-    float share = style == 2.0 ? 0.8 : 0.25 + 0.4 * building;
+    float share = style == 2.0 ? 0.8 : tower ? 0.3 + 0.25 * hash01(uvec3(v_id, uint(storey), 3u)) : 0.25 + 0.4 * building;
     if (!spandrel && h1 < share) {
         vec3 lamp = h2 < 0.7 ? vec3(1.0, 0.6, 0.28) : vec3(0.75, 0.88, 1.0);
         float glow = 0.35 * (0.35 + 0.65 * h2) * (1.0 - fres) * smoothstep(0.1, 0.7, u_night);
@@ -66,6 +70,20 @@ vec3 facade(vec3 n) {
         }
         c += lamp * glow * (0.4 + 0.6 * smoothstep(0.2, 0.9, fv));  // the lit ceiling seen at the top
     }
+    return c;
+}
+
+// Rain on a structure's level tops (a quay, a pier's deck, a flat roof): darker, a sheen of the sky at grazing
+// angles, and the streaks of the lights near by (wet.glsl).
+vec3 wet_top(vec3 c, vec3 n) {
+    float up = u_wet * smoothstep(0.8, 0.95, n.z);
+    if (up <= 0.0) return c;
+    vec3 v = normalize(u_cam_pos - v_pos);
+    float cv = 1.0 - max(dot(n, v), 0.0);
+    float cv2 = cv * cv;
+    float fres = 0.02 + 0.98 * cv2 * cv2 * cv;
+    c = mix(c * (1.0 - 0.35 * up), sky_radiance(reflect(-v, n)), up * fres * 0.4);
+    if (u_n_wet_lights > 0) c += wet_streaks(v_pos, vec2(0.3, 0.06), vec2(0.0)) * up * 0.8;
     return c;
 }
 
@@ -84,6 +102,7 @@ void main() {
         c = mix(c, sky_radiance(reflect(-v, n)) * 0.8, fres);
         c += vec3(1.0, 0.55, 0.2) * 0.9 * u_night * step(0.3, v_var);
     }
+    if (u_wet > 0.0 && v_part == 0.0) c = wet_top(c, n);
     if (v_part == 2.0) c += albedo * (0.4 + 14.0 * u_night);
     emit(fogged(c, v_fog), v_pos, n, v_id, u_sem);
 }

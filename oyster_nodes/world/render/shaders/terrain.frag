@@ -10,6 +10,41 @@ in vec3 v_nrm;
 in vec3 v_shown;
 in vec2 v_rock;
 in float v_sand;
+#ifdef WET
+in vec3 v_lin;
+in vec4 v_fog;
+in vec3 v_sky;
+in vec4 v_wet;
+
+// Wet ground, per pixel, from the baked light darkened by f: a film of water that mirrors the sky more at
+// grazing angles, darker and glossier on paved ground; puddles where the ground takes them (v_wet.y), dark
+// mirrors of the sky broken by rain's rings; and the streaks of the lights near by (wet.glsl).
+vec3 wet_ground(vec3 f) {
+    vec2 p = v_pos.xy;
+    float px = length(fwidth(p));
+    float wet = v_wet.x, paved = v_wet.z, fres = v_wet.w;
+    // puddles: a few metres across, more of them where the ground is wetter over tens of metres
+    float nz = texture(u_noise, p * 0.043).r * 0.7 + texture(u_noise, p * 0.011).r * 0.3;
+    float th = mix(0.86, 0.69, v_wet.y) + 0.1 * (1.0 - u_wet);  // fewer where the ground is less wet
+    float puddle = smoothstep(th, th + 0.015 + 0.06 * smoothstep(0.2, 2.0, px), nz) * step(0.01, v_wet.y);
+    puddle *= smoothstep(0.2, 0.4, wet);
+    vec3 lit = v_lin * f;
+    // the film: darker ground (paved most), the sky mirrored more at grazing angles
+    vec3 film = mix(lit * (1.0 - 0.55 * wet * paved), v_sky, wet * fres * (0.35 + 0.15 * paved));
+    // a puddle: the ground seen dark through the water, and the sky (its upper part more: the low sky is
+    // hidden by what stands round it), broken by rain's rings
+    vec2 tilt = puddle > 0.0 ? rain_tilt(p, px) : vec2(0.0);
+    vec3 sky = mix(v_sky, min(v_sky, u_sky_zenith), 0.5) * (1.0 + 6.0 * (tilt.x + tilt.y));
+    float pf = min(fres * 0.9, 0.6);
+    vec3 c = mix(film, mix(lit * 0.3, sky, pf), puddle);
+    float gloss = max(wet * paved, puddle);  // grass and bare earth scatter the lights' reflections away
+    if (u_n_wet_lights > 0 && gloss > 0.02) {
+        vec2 rough = mix(vec2(0.3, 0.06), vec2(0.08, 0.025), puddle);
+        c += wet_streaks(v_pos, rough, tilt * puddle) * gloss;
+    }
+    return grade(fogged(c, v_fog));
+}
+#endif
 
 // Wind ripples on sand: crests about half a metre apart, bending; faded out where a pixel spans a ripple.
 float sand_ripples(vec2 p) {
@@ -32,5 +67,10 @@ void main() {
 #ifdef BLOB_SHADOWS
     f *= texture(u_blob_map, (v_pos.xy - u_blob_box.xy) * u_blob_box.z / vec2(textureSize(u_blob_map, 0))).r;
 #endif
-    emit_graded(v_shown * pow(f, vec3(v_rock.y)), v_pos, normalize(v_nrm), 0u, u_sem);
+#ifdef WET
+    vec3 shown = wet_ground(f);
+#else
+    vec3 shown = v_shown * pow(f, vec3(v_rock.y));
+#endif
+    emit_graded(shown, v_pos, normalize(v_nrm), 0u, u_sem);
 }

@@ -18,6 +18,16 @@ out vec3 v_nrm;
 out vec3 v_shown;  // display colour
 out vec2 v_rock;   // how much strata show; how the display colour scales with the light (see below)
 out float v_sand;  // how much of the ground is sand
+// wet ground (u_wet > 0), shaded per pixel by terrain.frag: the baked light (linear), the fog (and the apron's
+// fade) over it as (in-scattered colour, transmittance), the sky mirrored here, and (wetness of level ground,
+// how readily puddles stand, paved, Fresnel of the view)
+#ifdef WET
+uniform sampler2D u_wet_site;  // puddle sites, paved ground (render/wet.py)
+out vec3 v_lin;
+out vec4 v_fog;
+out vec3 v_sky;
+out vec4 v_wet;
+#endif
 
 // Beyond the world's border (the apron chunks) the land goes on as the world's mirror image, repeated: a
 // cell's height, light and normal are fetched at its mirrored cell, so the land continues without a seam.
@@ -70,9 +80,23 @@ void main() {
     vec3 lit = lm.rgb * lm.rgb * 4.0;
     v_nrm = texelFetch(u_normals, m, u_lod).xyz * 2.0 - 1.0;
     v_nrm.xy *= mirror_sign(p, n);
+    vec4 fog = fog_at(v_pos);
+#ifdef WET
+    v_lin = lit;
+    // the apron's fade is linear in the light: fold it into the fog
+    vec3 fade0 = horizon_fade(vec3(0.0), p, n), keep = horizon_fade(vec3(1.0), p, n) - fade0;
+    v_fog = vec4(fog.rgb + fog.a * fade0, fog.a * keep.g);
+    vec3 v = normalize(v_pos - u_cam_pos);
+    float cv = 1.0 - max(-v.z, 0.0);
+    float cv2 = cv * cv;
+    v_sky = sky_radiance(vec3(v.xy, -v.z));
+    vec2 site = texelFetch(u_wet_site, c, 0).rg;
+    v_wet = vec4(u_wet * smoothstep(0.93, 0.99, v_nrm.z), site, 0.02 + 0.98 * cv2 * cv2 * cv);
+    v_shown = vec3(0.0);
+    v_rock = vec2(lm.a, 1.0);
+#else
     if (u_wet > 0.0) lit = wet_sheen(lit, v_pos, v_nrm);
     lit = horizon_fade(lit, p, n);
-    vec4 fog = fog_at(v_pos);
     v_shown = grade(fogged(lit, fog));
     // the fragment stage darkens the ground (rock strata, bodies' shadows) by a factor f; the display colour
     // then scales about as f^k, with k read off the tone curve here (about 1 in the toe, 1/2 above it, less
@@ -80,6 +104,7 @@ void main() {
     const vec3 luma = vec3(0.2126, 0.7152, 0.0722);
     float k = log(max(dot(grade(fogged(lit * 0.6, fog)), luma), 1e-4) / max(dot(v_shown, luma), 1e-4)) / log(0.6);
     v_rock = vec2(lm.a, clamp(k, 0.0, 1.5));
+#endif
     v_sand = texelFetch(u_sand, c, 0).r;
     gl_Position = u_viewproj * vec4(v_pos, 1.0);
 }

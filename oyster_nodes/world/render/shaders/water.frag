@@ -41,6 +41,8 @@ void main() {
     vec3 h = normalize(v + u_sun_dir);
     float nh = max(dot(n, h), 0.0);
     c += u_key_color * v_sun * (3.0 * pow(nh, 400.0) + 0.08 * pow(nh, 40.0)) * step(0.0, u_sun_dir.z);
+    // in wet weather the lights near by (lamps, lit windows) trail down the water (wet.glsl)
+    if (u_n_wet_lights > 0 && u_ice <= 0.0) c += wet_streaks(v_pos, vec2(0.1, 0.03), g * u_rough + rain_tilt(p, px));
     if (u_ice > 0.0) {  // ice: blue-grey where the wind swept it, white where snow drifted over it, a faint sheen
         float drift = 0.5 + 0.5 * sin(p.x * 0.045 + 2.0 * sin(p.y * 0.027)) * cos(p.y * 0.038 - p.x * 0.012);
         vec3 ice = mix(vec3(0.36, 0.47, 0.55), vec3(0.8, 0.82, 0.85), smoothstep(0.35, 0.8, drift));
