@@ -709,7 +709,8 @@ def _ground(
     lo, hi = np.percentile(land, (2, 98))
     alt = np.clip((h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
     return sc.Ground(
-        cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
+        cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt,
+        sand_desert=spec.terrain == "dunes",
     )
 
 

@@ -46,7 +46,19 @@ from ..geometry.camera import Camera
 from ..state.records import Env
 from ..state.world_state import SEMANTIC_CLASSES, WorldState
 from .dynamic import ROW, SHAPES, dynamic_rows, unit_box, unit_round
-from .gpu_scene import APRON_WORLDS, CARD, FAR, NEAR, SEM, ChunkDraw, GpuScene, LightSlot, frustum_planes, static_hash
+from .gpu_scene import (
+    APRON_WORLDS,
+    CARD,
+    FAR,
+    NEAR,
+    SEM,
+    SHADOW,
+    ChunkDraw,
+    GpuScene,
+    LightSlot,
+    frustum_planes,
+    static_hash,
+)
 from .lighting import Lighting, lighting_from_env
 from .lightning import bolt_uniforms, flashed, strike_at
 from .weather import FOG_THIN, fog_clear_m, fog_ground, lowest_water, precip_uniforms, rain_texture, snow_texture
@@ -63,7 +75,7 @@ OUT = (*FOG, "out.glsl")
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "terrain": ("terrain.vert", "terrain.frag", FOG, (*OUT, "wet.glsl")),
     "water": ("water.vert", "water.frag", FOG, (*OUT, "wet.glsl")),
-    "instance": ("instance.vert", "object.frag", FOG, OUT),
+    "instance": ("instance.vert", "object.frag", (*FOG, "plant.glsl"), OUT),
     "mesh": ("mesh.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
     "user_mesh": ("user_mesh.vert", "user_mesh.frag", FOG, OUT),  # imported meshes with their materials
     "body": ("body.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
@@ -73,7 +85,7 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
     "precip": ("fullscreen.vert", "precip.frag", (), ("precip.glsl",)),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
-    "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
+    "instance_shadow": ("instance_depth.vert", "depth_only.frag", ("plant.glsl",), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
@@ -313,9 +325,9 @@ class Renderer:
         self.ctx.disable(moderngl.CULL_FACE)
         scene.inst_table.use(3)
         self.programs["instance_shadow"]["u_inst"].value = 3
-        scene.draw_instances(
-            scene.all_instances(NEAR), self.programs["instance_shadow"], NEAR, key="instance_shadow"
-        )
+        casters = scene.all_instances(NEAR)
+        for lod in (NEAR, SHADOW):
+            scene.draw_instances(casters, self.programs["instance_shadow"], lod, key="instance_shadow")
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
         slot.shadow_key = key
