@@ -660,11 +660,36 @@ POST_MODIFIERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     ),
 }
 
+#: how the sea runs (spec.modifiers["sea"], read by understand._sea_state; water.frag draws it): "calm" is glassy with a
+#: faint lap at the shore, "surf" long breakers rolling in white onto the beach, "rough" high broken water, white
+#: far out. A word beside a sea word ("a calm sea", "big waves", "the sea crashing") says which
+SEA_STATE_WORDS: dict[str, str] = {
+    **dict.fromkeys("calm still glassy flat placid tranquil gentle smooth quiet lapping mirror mirrored sheltered "
+                    "peaceful serene".split(), "calm"),
+    **dict.fromkeys("big huge giant large high tall massive rolling breaking curling surfing surfable crashing "
+                    "pounding thundering booming".split(), "surf"),
+    **dict.fromkeys("rough stormy choppy wild raging angry heavy turbulent churning towering violent furious "
+                    "wind-whipped whipped storm-tossed tossing boiling foaming frothing".split(), "rough"),
+}
+#: sea words the state words go with ("a calm sea", "waves crashing")
+SEA_STATE_HEADS: frozenset[str] = frozenset(
+    "sea seas ocean oceans water waters wave waves surf swell swells breaker breakers roller rollers lagoon bay "
+    "cove tide tides surface".split())
+#: nouns that name surf on their own ("surfers", "breakers"): the sea runs in long white breakers
+SURF_NOUNS: frozenset[str] = frozenset(
+    "surf surfs surfer surfers surfing surfboard surfboards breaker breakers roller rollers swell swells".split())
+#: people in the surf: the world has no figures to put on a board, so these get a "not honoured" note
+SURF_PEOPLE: frozenset[str] = frozenset("surfer surfers surfing surfboard surfboards bodyboarder bodyboarders "
+                                        "windsurfer windsurfers kitesurfer kitesurfers swimmer swimmers".split())
+#: state words that are also read as what they name elsewhere ("calm": a serene mood; "stormy": a storm)
+SEA_STATE_KEEPS: frozenset[str] = frozenset("calm tranquil peaceful serene quiet stormy".split())
+
 #: the values each head class takes in WorldSpec.modifiers (validated there); "shore" is set by the reader
 MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     **{head: tuple(dict.fromkeys(table.values())) for head, table in MODIFIERS.items()},
     "river": ("dry", "canal", "frozen"),
     "shore": ("cliffs",),
+    "sea": ("calm", "surf", "rough"),
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))
 #: a building material per structure kind, where the prompt builds kinds of different things (prompt/understand.py)
