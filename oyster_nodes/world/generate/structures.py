@@ -419,8 +419,8 @@ def place_structures(
     # a church asked with a village stands at the village's middle (placed with it, below)
     village_church = bool(wanted.get("village") and wanted.get("church"))
     for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house", "church"):
-        if kind == dwelling == "cabin" or (kind == "church" and village_church):
-            continue
+        if kind == dwelling == "cabin" or (kind == "church" and (village_church or not wanted.get("church"))):
+            continue  # (no church asked: no draw from rng for one, other worlds stay as they were)
         clustered = not wanted.get("village")  # with a village, the village is the cluster
         # "stone houses and wooden cabins", "a tower beside white cottages": the kinds named together stand
         # together (a hamlet in one view), unless the prompt puts this kind by the water
