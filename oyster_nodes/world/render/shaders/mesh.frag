@@ -34,13 +34,13 @@ vec3 church_window(vec3 n, float fu, float fv, uvec3 key) {
     vec2 cell = floor(q), f = fract(q);
     float came = step(min(min(f.x, 1.0 - f.x), min(f.y, 1.0 - f.y)), 0.07);
     float h = hash01(uvec3(uint(cell.x + 64.0), uint(cell.y + 64.0), key.z));
-    vec3 glass = h < 0.35 ? vec3(0.05, 0.1, 0.45) : h < 0.55 ? vec3(0.5, 0.06, 0.05) : h < 0.75 ?
-        vec3(0.6, 0.42, 0.08) : h < 0.85 ? vec3(0.08, 0.35, 0.12) : vec3(0.55, 0.52, 0.42);
+    vec3 glass = h < 0.4 ? vec3(0.75, 0.45, 0.08) : h < 0.6 ? vec3(0.7, 0.1, 0.05) : h < 0.78 ?
+        vec3(0.08, 0.15, 0.6) : h < 0.88 ? vec3(0.1, 0.4, 0.12) : vec3(0.8, 0.6, 0.2);  // warm glass, most of it
     vec3 v = normalize(u_cam_pos - v_pos);
     float fres = 0.04 + 0.96 * pow(1.0 - max(dot(n, v), 1e-3), 5.0);
     vec3 c = mix(glass * 0.03 * ambient_light(n), sky_radiance(reflect(-v, n)) * 0.5, fres);
     float lit = step(hash01(uvec3(key.z, 13u, 29u)), 0.9);  // most churches have their lights on
-    c += (vec3(1.0, 0.62, 0.3) * 0.6 + glass * 1.6) * 0.8 * lit * (1.0 - 0.7 * fres) * smoothstep(0.05, 0.6, u_night);
+    c += (vec3(1.0, 0.62, 0.3) * 0.2 + glass * 0.9) * 0.4 * lit * (1.0 - 0.7 * fres) * smoothstep(0.05, 0.6, u_night);
     return came > 0.0 ? c * 0.15 : c;
 }
 
