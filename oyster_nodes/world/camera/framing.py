@@ -1045,6 +1045,9 @@ def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
         return 0.0
     lo, hi = s.points.min(axis=0), s.points.max(axis=0)
     goals = np.array([s.centre, [s.centre[0], s.centre[1], 0.3 * lo[2] + 0.7 * hi[2]], lo, hi])
+    if s.members > 1 and len(s.points):  # a group of buildings: each of them seen, not only the group's middle
+        goals = np.vstack([goals, s.points[np.linspace(0, len(s.points) - 1, min(len(s.points), 3 * s.members))
+                                           .astype(int)]])
     blocked = 0
     for g in goals:
         d = g - pos
@@ -1056,12 +1059,20 @@ def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
     return blocked / len(goals)
 
 
+#: a crown reaches this many times its sight-line radius out (a broadleaf's lobes), and a camera this near (m)
+#: beyond that stands in its leaves: the frame's side is one blur of green
+CROWN_REACH, CROWN_CLEAR_M = 1.4, 0.5
+
+
 def _inside(trees: np.ndarray, pos: np.ndarray) -> float:
-    """1 when the camera stands inside a tree's crown, a boulder or a building."""
+    """1 when the camera stands inside a tree's crown (or against its outer leaves), a boulder or a building."""
     if not len(trees):
         return 0.0
-    within = np.hypot(trees[:, 0] - pos[0], trees[:, 1] - pos[1]) < trees[:, 3] + 0.3
-    return float((within & (pos[2] < trees[:, 4] + 0.5)).any())
+    d = np.hypot(trees[:, 0] - pos[0], trees[:, 1] - pos[1])
+    within = d < trees[:, 3] + 0.3
+    crown = trees[:, 2] + trees[:, 5] * (trees[:, 4] - trees[:, 2])  # where its leaves start
+    leafy = (trees[:, 6] < 2) & (d < CROWN_REACH * trees[:, 3] + CROWN_CLEAR_M) & (pos[2] > crown - 0.5)
+    return float(((within | leafy) & (pos[2] < trees[:, 4] + 0.5)).any())
 
 
 def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer: float = 0.9) -> float:
