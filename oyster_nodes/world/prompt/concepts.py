@@ -153,7 +153,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "house",
-        "house,home,farmhouse,building,barn,villa,dwelling",
+        "house,home,farmhouse,building,barn,villa,dwelling,structure",
         "a house or farm building",
         countable=True,
     ),
@@ -383,7 +383,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 #: words used as group words only when negated ("no trees"); positively they are a concept word
-GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water", "animal", "wildlife")
+GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water", "animal", "wildlife", "structure")
 
 #: relief biomes the generator knows; shore kinds
 TERRAINS: tuple[str, ...] = names("terrain")
@@ -501,7 +501,7 @@ HEADS: dict[str, tuple[str, ...]] = {
     "sand": ("sand", "beach", "dune", "shore"),
     "water": ("water", "sea", "ocean", "lake", "bay", "lagoon", "pool", "harbour", "harbor", "loch", "fjord",
               "pond", "cove", "tide", "surf", "wave"),
-    "building": ("house", "home", "farmhouse", "building", "barn", "villa", "dwelling", "cabin", "hut",
+    "building": ("house", "home", "farmhouse", "building", "structure", "barn", "villa", "dwelling", "cabin", "hut",
                  "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
                  "mill", "wall", "church", "chapel", "cathedral", "abbey", "priory",

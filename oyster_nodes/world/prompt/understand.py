@@ -887,7 +887,7 @@ def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
 #: building head nouns -> the structure kind they build (generate/structures.KINDS), for a material per kind
 BUILDING_KIND_OF: dict[str, str] = {
     **dict.fromkeys("cabin hut cottage lodge chalet shack shed".split(), "cabin"),
-    **dict.fromkeys("house home farmhouse building barn villa dwelling village hamlet town settlement".split(),
+    **dict.fromkeys("house home farmhouse building structure barn villa dwelling village hamlet town settlement".split(),
                     "house"),
     **dict.fromkeys("bridge viaduct footbridge".split(), "bridge"),
     **dict.fromkeys("tower watchtower".split(), "tower"),
