@@ -83,7 +83,7 @@ INSTANCE_CLASSES: dict[str, tuple[str, ...]] = {
 }
 #: bench class -> terrain materials (MATERIALS) that show it
 MATERIAL_CLASSES: dict[str, tuple[str, ...]] = {"sand": ("sand",), "rock": ("rock",), "road": ("road",)}
-STRUCTURE_CLASSES = ("house", "cabin", "tower", "ruins", "lighthouse", "windmill", "bridge")
+STRUCTURE_CLASSES = ("house", "cabin", "tower", "ruins", "lighthouse", "windmill", "bridge", "church")
 #: a snow pixel: ground that is bright and nearly colourless (sRGB 0..1) where the world has snow, or bright
 #: and blue-tinted up to SNOW_SHADE_CHROMA (blue over green over red): snow takes the colour of the light on
 #: it, and in the shade of a clear sky, by moonlight or at twilight that light is the sky's blue

@@ -87,7 +87,7 @@ HELD_OUT: tuple[tuple[str, str], ...] = (
     ("an igloo on the ice", "cabin"), ("mangroves along a lagoon", "broadleaf"),
     ("a eucalyptus forest", "broadleaf"), ("a hacienda among olive groves", "house"),
     ("boulders and scree below a glacier", "rocks"), ("a limestone quarry", "rocks"),
-    ("a rivulet through the heath", "river"), ("a chapel on the moor", "house"),
+    ("a rivulet through the heath", "river"), ("a chapel on the moor", "church"),
 )
 
 

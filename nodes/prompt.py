@@ -60,7 +60,7 @@ class PromptToSpec(Node):
         if not prompt.text.strip():
             ctx.warn("empty prompt: generated a default world (rolling hills, afternoon, clear sky)")
         for note in spec.notes:
-            if note.startswith("not understood"):
+            if note.startswith(("not understood", "not honoured")):  # never dropped silently
                 ctx.warn(note)
         return {"spec": spec, "matches": spec.match_table()}
 

@@ -165,6 +165,8 @@ def test_each_named_vehicle_gets_its_own_body_and_paint() -> None:
     assert vehicle_looks("a silver estate car") == [("silver", "estate")]
     assert vehicle_looks("a blue hatchback and an old station wagon") == [("blue", "hatchback"), ("", "estate")]
     assert vehicle_looks("a red car at a country estate") == [("red", "sedan")]  # the estate is the house
+    assert vehicle_looks("a city street with taxis") == [("yellow", "sedan")]  # a taxi is yellow unless painted
+    assert vehicle_looks("a black taxi") == [("black", "sedan")]
     spec = spec_from_prompt(Prompt(text=text, seed=7), None)
     assert spec.props["vehicles"] == 2
     world = generate_world(spec, 7)

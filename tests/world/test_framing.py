@@ -291,3 +291,18 @@ def test_a_city_is_framed_at_street_level_down_a_street(renderer: Renderer) -> N
     assert world.material_hw[int(pos[1] / world.cell_m), int(pos[0] / world.cell_m)] == MATERIALS.index("road")
     img = renderer.render(world, shot.camera)
     assert (img.semantic_hw == SEM["structure"]).mean() >= 0.3 and (img.semantic_hw == SEM["sky"]).mean() >= 0.03
+
+
+def test_the_default_workflow_shows_both_its_cabins_and_no_crown_fills_the_frame(renderer: Renderer) -> None:
+    from oyster_nodes.types import Prompt
+    from oyster_nodes.world.prompt.understand import spec_from_prompt
+
+    text = "a misty pine forest on rolling hills around a calm lake at dawn, two wooden cabins by the lake"
+    world = generate_world(spec_from_prompt(Prompt(text=text, seed=7), None), 7)
+    shot = frame_shot(world, width=480, height=270)
+    img = renderer.render(world, shot.camera)
+    first, _ = img.info["id_ranges"]["structures"]
+    seen = [int((img.instance_hw == first + k).sum()) for k, s in enumerate(world.structures) if s.kind == "cabin"]
+    assert len(seen) == 2 and min(seen) > 150, seen  # each cabin reads, not one hidden behind the trees
+    near = np.isfinite(img.depth_hw) & (img.depth_hw < 3.0)
+    assert near.mean() < 0.05  # no tree crown a few metres from the lens fills a side of the frame

@@ -55,8 +55,8 @@ def test_frozen_water_is_read_and_drawn_as_ice() -> None:
 
 def test_a_lakeside_building_stands_by_the_lake() -> None:
     s = spec("a lakeside monastery among autumn hills")
-    assert s["structures"] == {"tower": 1}
-    assert {"subject": "tower", "relation": "near", "object": "lake"} in s["relations"]
+    assert s["structures"] == {"church": 1}
+    assert {"subject": "church", "relation": "near", "object": "lake"} in s["relations"]
 
 
 def test_a_stone_bridge_is_built_of_stone() -> None:

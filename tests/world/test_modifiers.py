@@ -348,3 +348,9 @@ def test_a_blizzard_is_a_dark_sky_over_ground_lit_from_all_round() -> None:
     # the ground's sky light stays near the plain snowfall's although the sky seen is far darker
     assert sum(b.ambient_sky) > 0.7 * sum(s.ambient_sky)
     assert blizzard.env.to_json()["skylight_gain"] == pytest.approx(2.0)
+
+
+def test_a_structure_named_positively_is_one_building_not_every_kind() -> None:
+    s = read("a stone structure on a hill")
+    assert s.structures == {"house": 1} and s.modifiers.get("building") == "stone"
+    assert not read("a valley with no structures").structures  # negated, the word still rules out all

@@ -18,7 +18,7 @@ from oyster_nodes.world.prompt.understand import spec_from_prompt
 from oyster_nodes.world.render.albedo import terrain_albedo
 from oyster_nodes.world.render.meshes import EDGE_LIGHT_RGB, LAMP, _rock, merge, structure_mesh
 from oyster_nodes.world.state.records import Structure
-from oyster_nodes.world.state.world_state import MATERIALS
+from oyster_nodes.world.state.world_state import INSTANCE_KINDS, MATERIALS
 
 
 def read(text: str) -> WorldSpec:
@@ -255,3 +255,14 @@ def test_each_kind_of_building_is_built_of_its_own_material() -> None:
     w = generate_world(s, 7, GenerateConfig(size_m=512.0))
     looks = {(st.kind, st.material) for st in w.structures if st.kind in ("house", "cabin")}
     assert looks == {("house", "stone"), ("cabin", "wood")}
+
+
+def test_a_high_street_is_a_lane_between_terraces_lit_by_street_lamps() -> None:
+    s = read("a rainy night on a small town high street, shop windows lit")
+    assert s.modifiers["road"] == "narrow" and al.wants_alley(s)
+    w = world_of("a rainy night on a small town high street, shop windows lit", 512.0)
+    lamps = w.inst_xyz[w.inst_kind == INSTANCE_KINDS.index("lamp_post")]
+    lane = next(p for p in w.paths if p.id == "alley-1").points_n3
+    near = [float(np.min(np.hypot(*(lane[:, :2] - xy).T))) for xy in lamps[:, :2]]
+    assert sum(d < 4.0 for d in near) >= 5  # along the lane, at the house fronts
+    assert "narrow" not in read("a main road through fields").modifiers.get("road", "")

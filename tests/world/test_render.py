@@ -287,7 +287,7 @@ def test_distant_plants_become_camera_facing_cards(renderer: Renderer, world: Wo
                                  cam.forward(), cam.focal_px, s.instance_min_px, 1e9, 1e9)
     # nothing is near enough for the full mesh, and cards may be any size: every kind with a card uses it
     for (k, lod), members in lists.items():
-        has_card = scene.kind_names[k] in ("conifer", "broadleaf")
+        has_card = scene.kind_names[k] in ("conifer", "broadleaf", "shrub")
         assert lod != NEAR or len(members) == 0
         assert len(members) == 0 or (lod == CARD) == has_card, (scene.kind_names[k], lod)
     assert sum(len(v) for (k, lod), v in lists.items() if lod == CARD) > 0

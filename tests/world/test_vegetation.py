@@ -131,3 +131,53 @@ def test_near_crowns_shade_as_soft_masses_and_conifer_tiers_are_ragged() -> None
     tips = conifer.pos[(conifer.part == 1.0) & (conifer.pos[:, 2] < 1.7)]
     reach = np.hypot(tips[:, 0], tips[:, 1])
     assert reach.max() > 1.3 * np.percentile(reach[reach > 0.5], 10)  # long branch tips between shorter ones
+
+
+def test_shrubs_are_rounded_soft_masses_near_and_far() -> None:
+    from oyster_nodes.world.render.meshes import SHRUB_CARD_FRONT_M
+
+    near, far, card = instance_mesh("shrub", 0), instance_mesh("shrub", 1), instance_card("shrub")
+    assert card is not None and card.triangles < far.triangles < near.triangles <= 1600
+    for mesh in (near, far):
+        leaves = mesh.part == 1.0
+        # shaded soft: the vertex normals are not the facets' (a faceted blob's would be)
+        assert np.mean(np.sum(mesh.nrm[leaves] * _flat_normals(mesh)[leaves], axis=1)) < 0.97
+        # rounded, not a pyramid: as wide half-way up as near the foot, and the top is not a point
+        pos = mesh.pos[leaves]
+        r = np.hypot(pos[:, 0], pos[:, 1])
+        assert r[(pos[:, 2] > 0.6) & (pos[:, 2] < 0.8)].max() > 0.6
+        assert r[pos[:, 2] > 1.2].max() > 0.15
+        # darker at the foot than on top
+        low, high = mesh.col[leaves][pos[:, 2] < 0.4].mean(), mesh.col[leaves][pos[:, 2] > 1.0].mean()
+        assert low < 0.75 * high
+    assert (near.part == 0.0).any()  # woody stems under the leaves
+    from oyster_nodes.world.render.meshes import instance_shadow_mesh
+
+    caster = instance_shadow_mesh("shrub")  # the sun's shadow map sees a shrub's outline, not its small facets
+    assert caster is not None and caster.triangles < far.triangles and instance_shadow_mesh("rock") is None
+    assert np.allclose(card.pos[:, 0], SHRUB_CARD_FRONT_M) and np.allclose(np.linalg.norm(card.nrm, axis=1), 1.0,
+                                                                           atol=1e-5)
+
+
+def test_grass_tufts_fan_out_in_many_tapered_blades() -> None:
+    near, far, card = instance_mesh("grass_tuft", 0), instance_mesh("grass_tuft", 1), instance_card("grass_tuft")
+    assert card is not None and card.triangles < far.triangles < near.triangles <= 160
+    tips = near.pos[:, 2] > 0.3
+    assert np.hypot(near.pos[tips, 0], near.pos[tips, 1]).max() > 0.2  # the outer blades lean out
+    feet, top = near.col[near.pos[:, 2] < 0.05].mean(axis=0), near.col[near.pos[:, 2] > 0.3].mean(axis=0)
+    assert (top > 1.5 * feet).all()  # dark at the foot, light at the tips
+    assert instance_mesh("grass_tuft", 0).pos.tobytes() == near.pos.tobytes()  # the same tuft every time
+
+
+def test_no_shrubs_on_a_beach_but_scrub_in_a_sand_desert() -> None:
+    from oyster_nodes.world.generate.terrain import MAT
+
+    def on_sand(w: WorldState) -> tuple[int, int]:
+        shrub = w.inst_kind == INSTANCE_KINDS.index("shrub")
+        ij = np.clip(np.round(w.inst_xyz[shrub, 1::-1] / w.cell_m).astype(int), 0, w.n - 1)
+        return int((w.material_hw[ij[:, 0], ij[:, 1]] == MAT["sand"]).sum()), int(shrub.sum())
+
+    sand, shrubs = on_sand(world("a sandy beach with bushes behind it by the sea"))
+    assert shrubs > 0 and sand == 0
+    sand, shrubs = on_sand(world("sand dunes in a desert with scattered shrubs"))
+    assert sand > 0

@@ -42,7 +42,7 @@ def hidden_in_render(img: object, world: WorldState, cam: Camera, pts: np.ndarra
     ("a car commercial on a coastal road", [("", "sedan")]),
     ("a red double-decker bus on a busy city street", [("red", "double_decker")]),
     ("a double decker tour bus by the sea", [("", "double_decker")]),
-    ("a taxi, a bus and a van", [("", "sedan"), ("", "bus"), ("", "van")]),
+    ("a taxi, a bus and a van", [("yellow", "sedan"), ("", "bus"), ("", "van")]),
     ("a red pickup and a blue sedan", [("red", "pickup"), ("blue", "sedan")]),
 ])
 def test_each_named_vehicle_is_one_vehicle(text: str, looks: list[tuple[str, str]]) -> None:

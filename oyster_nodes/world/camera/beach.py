@@ -40,8 +40,18 @@ CLEAR_M = 6.0
 EDGE_M = 20.0
 #: what palms along the beach (up to six in frame, beyond CLOSE_M) add to a view's score
 PALM_WEIGHT = 1.2
+#: where the prompt names palms: what a palm standing large near a third of the frame adds (the travel advert's
+#: palm leaning in beside the sand, not a fringe of small crowns at the frame's edge)
+PALM_FEATURE_WEIGHT = 2.0
+#: a palm reads as the picture's subject when it stands this share of the frame's height
+PALM_FEATURE_TALL = 0.4
+#: a palm's height (m) at scale 1 (render/meshes.py)
+PALM_HEIGHT_M = 11.5
 #: a building framed with the beach reads when it spans this share of the frame (across or high)
 SUBJECT_SPAN = 0.12
+#: and when it stands this share of the frame high (a row of low huts spread far off spans the frame across and
+#: still reads as specks)
+SUBJECT_TALL = 0.09
 #: spots within this distance (m) of the buildings framed with the beach rank alike; farther ones lose
 SUBJECT_NEAR_M = 45.0
 #: palms within this distance (m) of a spot count for it
@@ -77,6 +87,8 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
     if not len(spots):
         return None
     palms = _palms(world)
+    named_palms = "palms" in {m.get("concept") for m in (world.spec or {}).get("matches") or [] if not m.get("negated")}
+    scales = _palm_scales(world) if named_palms else np.zeros(0)
     clutter = _clutter(world)
     best: tuple[float, BeachShot] | None = None
     for xy, sea in spots:
@@ -89,6 +101,8 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
             score = sum(min(shares[k] / v, 1.0) for k, v in WANTS.items()) + PALM_WEIGHT * min(seen / 6.0, 1.0) \
                 - 1.5 * close - 0.8 * cut - 2.0 * shares["other"] - 0.002 * abs(turn) + 2.0 * shown \
                 - 4.0 * max(shares["sand"] - SAND_MOST, 0.0)
+            if named_palms:
+                score += PALM_FEATURE_WEIGHT * palm_feature(cam, palms, scales) * min(shares["water"] / 0.2, 1.0)
             shot = BeachShot(camera=cam, shares=shares, palms=seen, note="", subject_seen=shown)
             if best is None or score > best[0] + 1e-9:
                 best = (score, shot)
@@ -102,7 +116,8 @@ def beach_shot(world: WorldState, *, width: int, height: int, focal_mm: float, s
 
 def _shown(cam: Camera, pts: np.ndarray | None) -> float:
     """Share of the points inside the frame and in front of the camera, less where what they outline is too
-    small to read (under SUBJECT_SPAN of the frame across or high); 1 when there are none."""
+    small to read (under SUBJECT_SPAN of the frame across or high, or under SUBJECT_TALL high) and less the
+    farther its middle stands from the frame's left or right third; 1 when there are none."""
     if pts is None or not len(pts):
         return 1.0
     uv, depth = cam.project(pts)
@@ -111,7 +126,9 @@ def _shown(cam: Camera, pts: np.ndarray | None) -> float:
         return 0.0
     box = uv[inside].max(axis=0) - uv[inside].min(axis=0)
     span = max(box[0] / cam.width, box[1] / cam.height)
-    return float(inside.mean()) * min(span / SUBJECT_SPAN, 1.0)
+    middle = float(uv[inside, 0].mean()) / cam.width
+    third = 1.0 - 0.3 * min(min(abs(middle - 1 / 3), abs(middle - 2 / 3)) / 0.25, 1.0)  # near a third: it leads
+    return float(inside.mean()) * min(span / SUBJECT_SPAN, 1.0) * min(box[1] / cam.height / SUBJECT_TALL, 1.0) * third
 
 
 def _clutter(world: WorldState) -> np.ndarray:
@@ -187,6 +204,35 @@ def _spots(world: WorldState, most: int = 8, near_xy: np.ndarray | None = None) 
         if len(out) >= most:
             break
     return out
+
+
+def _palm_scales(world: WorldState) -> np.ndarray:
+    keep = world.inst_kind == INSTANCE_KINDS.index("palm")
+    return np.asarray(world.inst_scale, np.float64).reshape(-1)[keep] if len(world.inst_kind) else np.zeros(0)
+
+
+def palm_feature(cam: Camera, palms: np.ndarray, scales: np.ndarray) -> float:
+    """How well one palm stands as the picture's subject (0..1): the tallest palm wholly across the frame (trunk
+    and crown inside it, beyond CLOSE_M), by its height in the frame (up to PALM_FEATURE_TALL) and how near it
+    stands to the frame's left or right third (at the edge it counts for a little)."""
+    if not len(palms):
+        return 0.0
+    pos = np.asarray(cam.position)
+    near = np.hypot(palms[:, 0] - pos[0], palms[:, 1] - pos[1]) < PALM_REACH_M
+    if not near.any():
+        return 0.0
+    foot, tip = palms[near], palms[near] + np.c_[np.zeros((near.sum(), 2)), PALM_HEIGHT_M * scales[near]]
+    uv0, d0 = cam.project(foot)
+    uv1, d1 = cam.project(tip)
+    margin = 0.04 * cam.width
+    inside = (d0 >= CLOSE_M) & (d1 > 1.0) & (uv0[:, 0] > margin) & (uv0[:, 0] < cam.width - margin) & (uv1[:, 1] >= 0)
+    if not inside.any():
+        return 0.0
+    tall = (uv0[inside, 1] - uv1[inside, 1]) / cam.height
+    k = int(np.argmax(tall))
+    x = uv0[inside, 0][k] / cam.width
+    third = 1.0 - 0.7 * min(min(abs(x - 1 / 3), abs(x - 2 / 3)) / 0.2, 1.0)
+    return float(min(tall[k] / PALM_FEATURE_TALL, 1.0) * third)
 
 
 def _palms(world: WorldState) -> np.ndarray:

@@ -24,10 +24,15 @@ COAST_REACH_M = 220.0
 SEA_EYE_M = (6.0, 16.0, 32.0, 55.0)
 #: distances (m) from the building tried, as shares of the one that frames it TALL_AIM high (or nearer in fog)
 DIST_SHARES = (0.8, 1.1, 1.4, 1.7)
+#: in fog, the distances tried as shares of the farthest the building still reads at: nearer, so that its
+#: outline and colours come through the fog (not the clear-air shares, which reach far past it)
+FOG_DIST_SHARES = (0.7, 0.85, 1.0, 1.2)
 #: the farthest (m) a coast shot stands from its building in clear air
 CLEAR_FAR_M = 320.0
 #: the aim, between the building's top (1) and the waterline below it (0): tried in turn
 AIM_TOP = (0.58, 0.45, 0.32)
+#: in fog, nearer, the aim leans higher so that the building's top stays in frame
+FOG_AIM_TOP = (0.72, 0.58, 0.45)
 #: what the frame should hold: water and sky shares (up to these, then no more)
 WANTS = {"water": 0.2, "sky": 0.15}
 #: the building should span at least this share of the frame's height; the distances tried centre on the one
@@ -56,18 +61,19 @@ def coast_shot(world: WorldState, pts: np.ndarray, *, width: int, height: int, f
         return None
     f_px = focal_mm / sensor_mm * width
     fill = float(np.ptp(pts[:, 2]) + 2.0) * f_px / (TALL_AIM * height)  # the building TALL_AIM of the frame high
-    far = min(fill, far_m, CLEAR_FAR_M) if far_m > 0 else min(fill, CLEAR_FAR_M)
+    foggy = 0 < far_m < fill
+    far = far_m if foggy else min(fill, CLEAR_FAR_M)
     out = shore[:2] - base[:2]
     out = out / max(float(np.hypot(*out)), 1e-6)
     best: tuple[float, CoastShot] | None = None
     for turn in (-50.0, -30.0, -15.0, 0.0, 15.0, 30.0, 50.0):
         a = math.atan2(out[1], out[0]) + math.radians(turn)
         way = np.array([math.cos(a), math.sin(a)])
-        for share in DIST_SHARES:
+        for share in FOG_DIST_SHARES if foggy else DIST_SHARES:
             xy = base[:2] + share * far * way
             if not _over_water(world, xy):
                 continue
-            for eye, lean in ((e, t) for e in SEA_EYE_M for t in AIM_TOP):
+            for eye, lean in ((e, t) for e in SEA_EYE_M for t in (FOG_AIM_TOP if foggy else AIM_TOP)):
                 pos = np.array([xy[0], xy[1], sea + eye])
                 cam = _aimed(world, pos, lean * top + (1.0 - lean) * shore, width, height, focal_mm, sensor_mm)
                 score, shares = _score(world, cam, pts, shore)

@@ -49,6 +49,7 @@ SUBJECT_RANK: dict[str, int] = {"product": 60, "vehicle": 50, "animals": 45, "st
 ALONGSIDE = ("props", "trees")
 #: how much a structure kind draws the eye among structures
 STRUCTURE_RANK: dict[str, int] = {"skyscraper": 7, "highrise": 6, "lighthouse": 6, "tent": 1, "campfire": 0, "castle": 5, "windmill": 5, "tower": 4, "watchtower": 4,
+                                  "church": 6,
                                   "ruins": 3, "cabin": 2, "house": 2, "barn": 2, "bridge": 1, "waterfall": 1,
                                   "ferry": 4, "sailboat": 3, "fishing_boat": 3, "motorboat": 2, "rowboat": 2,
                                   "pier": 2, "quay": 1}
@@ -349,8 +350,10 @@ def _structures(world: WorldState, spec: dict) -> list[Subject]:
     near = np.linalg.norm(xy[:, None] - xy[None], axis=2) < 120.0
     margin = np.minimum(xy, world.size_m - xy).min(axis=1)
     anchor = int(np.argmax(rank * 100.0 + near.sum(axis=1) - 8.0 * (margin < 0.15 * world.size_m)))
-    group = [s for s, n in zip(kinds, near[anchor], strict=True) if n and s.kind != "bridge"] or [kinds[anchor]]
     main = kinds[anchor]
+    if main.kind == "church":  # a village's church: with the houses round it, not the whole village
+        near[anchor] = np.linalg.norm(xy - xy[anchor], axis=1) < CHURCH_GROUP_M
+    group = [s for s, n in zip(kinds, near[anchor], strict=True) if n and s.kind != "bridge"] or [kinds[anchor]]
     out = [_building_subject(group, main, named=main.kind in asked or not spec)]
     centre = out[0].centre[:2]
     for kind in sorted(asked - {s.kind for s in group}):
@@ -630,6 +633,9 @@ _FILL = {"product": (0.58, 0.45), "vehicle": (0.1, 0.3), "structure": (0.12, 0.3
          "animals": (0.1, 0.5)}
 #: the frame height share a slender structure (much taller than wide) should span instead
 SLENDER_FILL = 0.17
+#: the frame height share a framed church spans (its windows, its tower and spire read), and how far (m) from it
+#: the houses of its village stand that are framed with it
+CHURCH_FILL, CHURCH_GROUP_M = 0.26, 55.0
 #: an animal of a framed herd spans at least this share of the frame's height (bench/adherence.py reads 0.03)
 ANIMAL_MIN_H = 0.06
 
@@ -1039,6 +1045,9 @@ def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
         return 0.0
     lo, hi = s.points.min(axis=0), s.points.max(axis=0)
     goals = np.array([s.centre, [s.centre[0], s.centre[1], 0.3 * lo[2] + 0.7 * hi[2]], lo, hi])
+    if s.members > 1 and len(s.points):  # a group of buildings: each of them seen, not only the group's middle
+        goals = np.vstack([goals, s.points[np.linspace(0, len(s.points) - 1, min(len(s.points), 3 * s.members))
+                                           .astype(int)]])
     blocked = 0
     for g in goals:
         d = g - pos
@@ -1050,12 +1059,20 @@ def _through_trees(trees: np.ndarray, pos: np.ndarray, s: Subject) -> float:
     return blocked / len(goals)
 
 
+#: a crown reaches this many times its sight-line radius out (a broadleaf's lobes), and a camera this near (m)
+#: beyond that stands in its leaves: the frame's side is one blur of green
+CROWN_REACH, CROWN_CLEAR_M = 1.4, 0.5
+
+
 def _inside(trees: np.ndarray, pos: np.ndarray) -> float:
-    """1 when the camera stands inside a tree's crown, a boulder or a building."""
+    """1 when the camera stands inside a tree's crown (or against its outer leaves), a boulder or a building."""
     if not len(trees):
         return 0.0
-    within = np.hypot(trees[:, 0] - pos[0], trees[:, 1] - pos[1]) < trees[:, 3] + 0.3
-    return float((within & (pos[2] < trees[:, 4] + 0.5)).any())
+    d = np.hypot(trees[:, 0] - pos[0], trees[:, 1] - pos[1])
+    within = d < trees[:, 3] + 0.3
+    crown = trees[:, 2] + trees[:, 5] * (trees[:, 4] - trees[:, 2])  # where its leaves start
+    leafy = (trees[:, 6] < 2) & (d < CROWN_REACH * trees[:, 3] + CROWN_CLEAR_M) & (pos[2] > crown - 0.5)
+    return float(((within | leafy) & (pos[2] < trees[:, 4] + 0.5)).any())
 
 
 def _clutter(trees: np.ndarray, pos: np.ndarray, s: Subject, lens: _Lens, nearer: float = 0.9) -> float:
@@ -1414,6 +1431,8 @@ def _primary_score(s: Subject, cam: Camera, uv: np.ndarray, inside: np.ndarray, 
         th, tw = _FILL[s.kind]
         if s.kind == "structure" and s.members == 1 and s.height_m > 2.0 * s.width_m:
             th = SLENDER_FILL  # a lighthouse, a tower: thin, it reads only when it stands tall in the frame
+        if s.kind == "structure" and s.label.startswith("the church"):
+            th = CHURCH_FILL
         fit = min(max(bh / th, bw / tw), 1.0)
         cut = 0.0 if inside.all() else 1.5  # a framed subject is whole
         if s.kind == "vehicle":  # and a vehicle, with room around it (a bus is not cut by the frame's edge)

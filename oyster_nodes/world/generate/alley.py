@@ -23,6 +23,8 @@ from .structures import Site, carve_road, flatten
 LANE_M, FRONTS_M, CARRIAGEWAY_M = 84.0, 5.0, 4.8
 #: a terraced house's width along the lane, depth back from it and wall-plus-roof height (m), as (low, high)
 HOUSE_W_M, HOUSE_D_M, HOUSE_H_M = (6.0, 8.5), (8.5, 11.0), (8.5, 12.5)
+#: street lamps along the lane: this far apart (m), on either side in turn, this far in from the house fronts (m)
+LAMP_EVERY_M, LAMP_IN_M = 13.0, 0.35
 #: the gap between neighbouring houses of a row (m): they touch, as a terrace does
 PARTY_GAP_M = 0.25
 #: the structure kinds that become the alley's houses
@@ -42,6 +44,8 @@ class Alley:
     lane: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
     centre: tuple[float, float] = (0.0, 0.0)
     yaw: float = 0.0
+    #: street lamps at the house fronts, on either side in turn: x, y rows
+    lamps: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
 
 
 def wants_alley(spec: WorldSpec) -> bool:
@@ -69,6 +73,9 @@ def build_alley(h: np.ndarray, road_mask: np.ndarray, site: Site, rng: np.random
     route = np.linspace(ends[0], ends[1], int(LANE_M / 3))
     points, _ = carve_road(h, road_mask, route, cell_m=cell_m, level_hw=level_hw, width_m=CARRIAGEWAY_M)
     out = Alley(lane=np.asarray(points, np.float64), centre=(cx, cy), yaw=yaw)
+    steps = np.arange(-LANE_M / 2 + LAMP_EVERY_M / 2, LANE_M / 2, LAMP_EVERY_M)
+    out.lamps = np.array([world(float(u), (1 if k % 2 else -1) * (FRONTS_M / 2 - LAMP_IN_M))
+                          for k, u in enumerate(steps)], np.float64).reshape(-1, 2)
     for side in (-1.0, 1.0):
         u = -LANE_M / 2
         while True:

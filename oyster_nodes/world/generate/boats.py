@@ -336,8 +336,8 @@ def _anchorages(water: Water, kind: BoatKind, scale: float, near: np.ndarray, rn
 ASHORE = re.compile(r"\b(?:(?:pulled|drawn|hauled|dragged) up|beached|ashore|aground|stranded|"
                     r"(?:lying|resting|sitting|upturned|overturned) on|"
                     r"on the (?:shore|beach|shingle|sand|pebbles|bank|lakeshore|strand|foreshore))\b")
-#: the boat kinds a person pulls up a beach
-BEACHABLE = ("rowboat", "motorboat")
+#: the boat kinds pulled up a beach (a fishing boat by its crew and a winch, as on an open fishing beach)
+BEACHABLE = ("rowboat", "motorboat", "fishing_boat")
 #: a beached boat lists this much (radians) onto its bilge; its keel this far (share of its length) up the shore
 #: from the waterline; no steeper ground than this (rise over run) under it
 BEACHED_ROLL, BEACHED_UP, BEACHED_SLOPE = 0.2, 0.45, 0.3
@@ -378,7 +378,7 @@ def _ashore(water: Water, kind: BoatKind, scale: float, near: np.ndarray,
 def place_boats(water: Water, plan: list[str], piers: list[Structure], taken: list[np.ndarray],
                 near: np.ndarray, paint: str, rng: np.random.Generator, *, ashore: bool = False) -> list[Structure]:
     """The boats of `plan`, moored along the piers first (all but ferries), then at anchor near `near`; with
-    `ashore` the first small one is pulled up on the shore nearest `near` instead, listing on its bilge."""
+    `ashore` each small or fishing boat is pulled up on the shore nearest `near` instead, listing on its bilge."""
     out: list[Structure] = []
     placed: list[np.ndarray] = []
     wind = float(rng.uniform(-math.pi, math.pi))
@@ -387,11 +387,12 @@ def place_boats(water: Water, plan: list[str], piers: list[Structure], taken: li
         kind = BOAT_KINDS[name]
         scale = float(rng.uniform(0.9, 1.1))
         rgb = BOAT_PAINT.get(paint) or kind.hulls[int(rng.integers(len(kind.hulls)))]
-        if ashore and name in BEACHABLE:
-            ashore = False
+        if ashore and name in BEACHABLE:  # each boat the shore can take is pulled up on it, side by side
             beached = next(((x, y, yaw, z, pitch) for x, y, yaw, z, pitch in _ashore(water, kind, scale, near, rng)
                             if not any(overlaps(_corners(x, y, yaw, kind.length * scale, kind.beam * scale), o,
-                                                PIER_GAP_M) for o in taken)), None)
+                                                PIER_GAP_M) for o in taken)
+                            and not any(overlaps(_corners(x, y, yaw, kind.length * scale, kind.beam * scale), o,
+                                                 BOAT_GAP_M) for o in placed)), None)
             if beached is not None:
                 x, y, yaw, z, pitch = beached
                 counters[name] = counters.get(name, 0) + 1

@@ -27,7 +27,7 @@ OPEN_OFFSET_M = 14.0
 #: harbour decks crates and barrels are stacked on (first the quay), and the order they are used in
 DECKS = {"quay": 0, "pier": 1}
 #: buildings that crates and barrels stand beside, and that fields and paddocks lie next to
-YARD_KINDS = ("house", "cabin", "windmill", "ruins", "tower", "lighthouse")
+YARD_KINDS = ("house", "cabin", "windmill", "ruins", "tower", "lighthouse", "church")
 #: prompt words for a round enclosure rather than a field's rectangle
 RING_WORDS = re.compile(r"\b(?:arena|arenas|ring|ringed|corral|corrals|round ?pen|circle|circled|encircled)\b")
 #: prompt words that spread props out instead of piling them

@@ -15,7 +15,7 @@ import re
 from ..state.records import Route, Structure
 
 #: named buildings a vehicle is placed by, the most notable first
-NOTABLE = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "barn", "cabin", "house")
+NOTABLE = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "barn", "cabin", "house", "church")
 #: words for the edge of a town, where its houses meet the road out
 OUTSKIRTS = re.compile(r"\b(?:outskirts?|suburbs?|suburban|edge of (?:the |a )?(?:city|town)|city limits)\b")
 

@@ -30,6 +30,7 @@ class Ground:
     moisture: np.ndarray
     blocked: np.ndarray  # water, roads, footprints
     alt: np.ndarray  # 0..1 relative altitude
+    sand_desert: bool = False  # dunes: the sand is the land itself, not a beach along the water
 
     @property
     def n(self) -> int:
@@ -89,8 +90,9 @@ def _suitability(kind: str, g: Ground, i: np.ndarray, j: np.ndarray) -> np.ndarr
         return flat * ((a < 0.6) | (m > 0.6)) * (soft | sand) * np.clip(3.0 * m - 1.4, 0.05, 1.6) * np.where(sand, 1.8, 1.0)
     if kind == "dead_tree":
         return flat * (mat != MAT["road"])
-    if kind == "shrub":
-        return np.clip(1.0 - s / 1.0, 0, 1) * (mat != MAT["road"]) * (mat != MAT["snow"])
+    if kind == "shrub":  # not on a beach's sand; a sand desert (most of the ground sand) keeps its scrub
+        on_sand = (mat == MAT["sand"]) & (not g.sand_desert)
+        return np.clip(1.0 - s / 1.0, 0, 1) * (mat != MAT["road"]) * (mat != MAT["snow"]) * ~on_sand
     if kind == "flower":
         return flat * np.isin(mat, [MAT["grass"], MAT["forest_floor"]]) * np.clip(0.3 + m, 0, 1)
     if kind == "cactus":

@@ -115,7 +115,35 @@ KINDS: dict[str, dict[str, Any]] = {
         "roof": "cone",
         "material": "wood",
     },
+    "church": {  # a nave along x (its door at -x, the west), its bell tower and spire at that end (meshes _church);
+        # h is the spire's tip; CHURCH_SIZES scales it to a chapel or a cathedral
+        "w": 24.0,
+        "d": 10.0,
+        "h": 28.0,
+        "gap": 28.0,
+        "color": [0.66, 0.62, 0.54],
+        "roof": "gable",
+        "material": "stone",
+    },
 }
+
+#: "a chapel", "a great cathedral": the scale a church word gives a church (KINDS["church"] is a village church);
+#: below CHAPEL_BELOW the renderer gives it a bellcote instead of a tower (render/meshes.py _church)
+CHURCH_SIZES: tuple[tuple[re.Pattern[str], float], ...] = (
+    (re.compile(r"\b(?:chapels?|kirks?)\b"), 0.62),
+    (re.compile(r"\b(?:cathedrals?|minsters?|basilicas?|abbeys?|priory|priories|monaster(?:y|ies))\b"), 1.45),
+)
+CHAPEL_BELOW = 0.8
+
+
+def church_scale(text: str) -> float:
+    """The scale of the church a prompt names: the first church word in it that sizes one, else 1."""
+    low, best = text.lower(), (len(text) + 1, 1.0)
+    for pattern, scale in CHURCH_SIZES:
+        m = pattern.search(low)
+        if m and m.start() < best[0]:
+            best = (m.start(), scale)
+    return best[1]
 
 
 @dataclass(kw_only=True, slots=True)
@@ -307,7 +335,7 @@ def restyle(structures: list[Structure], look: str, by_kind: dict[str, str] | No
         if kind_look not in BUILDING_LOOKS:
             continue
         material, color = BUILDING_LOOKS[kind_look]
-        if s.kind in ("cabin", "house") or (s.kind == "bridge" and material in BRIDGE_MATERIALS) or (
+        if s.kind in ("cabin", "house", "church") or (s.kind == "bridge" and material in BRIDGE_MATERIALS) or (
                 s.kind == "tower" and s.kind in (by_kind or {}) and material in TOWER_MATERIALS):
             s.material, s.color = material, color
 
@@ -341,7 +369,7 @@ def _sites_of(site: Site, kind: str, count: int, rng: np.random.Generator,
 
 
 #: kinds that stand together when a prompt names several of them (no village), within this reach (m) of the first
-HAMLET_KINDS, HAMLET_REACH_M = ("tower", "ruins", "windmill", "cabin", "house"), 110.0
+HAMLET_KINDS, HAMLET_REACH_M = ("tower", "ruins", "windmill", "cabin", "house", "church"), 110.0
 #: relation objects that are water: a village stands by the water its houses are asked by
 BY_WATER = ("lake", "river", "ocean", "coast", "island", "waterfall")
 #: a village's centre lies within this many metres of a landmark the prompt names with it
@@ -356,19 +384,30 @@ def place_structures(
     rng: np.random.Generator,
     *,
     tent_row: bool = False,
+    church_size: float = 1.0,
+    ruined_church: bool = False,
 ) -> list[Structure]:
     """Structures with ids, footprints and levelled pads; villages become clusters of houses (of cabins where
-    cabins are asked beside a village); a camp's tents round their fire, or in a row behind it (`tent_row`)."""
+    cabins are asked beside a village) round their church, if one is asked; a camp's tents round their fire, or
+    in a row behind it (`tent_row`). A church is `church_size` times KINDS' own, its nave east-west; the ruins of
+    one (`ruined_church`: "a ruined abbey") are its roofless shell (RUINED_CHURCH_SIZE, roof "gable")."""
     out: list[Structure] = []
     counters: dict[str, int] = {}
 
     def add(kind: str, x: float, y: float, village: int | None = None, apron_m: float = 2.0) -> None:
         spec = KINDS[kind]
+        scale = church_size if kind == "church" else 1.0
+        shell = kind == "ruins" and ruined_church
         yaw = float(rng.uniform(-math.pi, math.pi))
-        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=spec["w"], d=spec["d"], yaw=yaw, apron_m=apron_m,
-                    blend_m=max(7.0, apron_m))
+        if kind == "church" or shell:  # its altar to the east (+x), its door and tower to the west, give or take
+            yaw = CHURCH_YAW_JITTER * yaw / math.pi
+        w, d = (RUINED_CHURCH_SIZE[:2] if shell else (spec["w"] * scale, spec["d"] * scale))
+        z = flatten(h, cell_m=site.cell_m, x=x, y=y, w=w, d=d, yaw=yaw, apron_m=apron_m, blend_m=max(7.0, apron_m))
         counters[kind] = counters.get(kind, 0) + 1
-        item = structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw)
+        item = structure_record(kind, f"{kind}-{counters[kind]}", x, y, z, yaw, scale)
+        if shell:
+            item.w, item.d, item.h = RUINED_CHURCH_SIZE
+            item.roof = "gable"  # the roof it had: render/meshes.py builds a church's roofless shell
         item.village = village
         out.append(item)
 
@@ -377,9 +416,11 @@ def place_structures(
     if wanted.get("skyscraper"):  # (no draw from rng otherwise: other worlds stay as they were)
         for x, y in choose_sites(site, "skyscraper", wanted["skyscraper"], rng, relations):
             add("skyscraper", x, y, apron_m=PLAZA_M)
-    for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house"):
-        if kind == dwelling == "cabin":
-            continue
+    # a church asked with a village stands at the village's middle (placed with it, below)
+    village_church = bool(wanted.get("village") and wanted.get("church"))
+    for kind in ("lighthouse", "tower", "ruins", "windmill", "cabin", "house", "church"):
+        if kind == dwelling == "cabin" or (kind == "church" and (village_church or not wanted.get("church"))):
+            continue  # (no church asked: no draw from rng for one, other worlds stay as they were)
         clustered = not wanted.get("village")  # with a village, the village is the cluster
         # "stone houses and wooden cabins", "a tower beside white cottages": the kinds named together stand
         # together (a hamlet in one view), unless the prompt puts this kind by the water
@@ -408,10 +449,28 @@ def place_structures(
             break
         cx, cy = centres[0]
         site.taken.pop()
+        if village_church and v < wanted["church"]:  # the village's church at its middle, its houses round it
+            # (its own relations: "a church on a hill" puts the village round it there)
+            spot = choose_sites(site, "church", 1, rng, relations, near=(cx, cy, CHURCH_NEAR_MIDDLE_M), tries=1024)
+            if spot:
+                add("church", *spot[0], v + 1)
         houses = int(rng.integers(10, 17))
         for x, y in choose_sites(site, dwelling, houses, rng, relations, near=(cx, cy, 130.0)):
             add(dwelling, x, y, v + 1)
     return out
+
+
+#: a village's church stands within this many metres of the village's middle; a church's nave is turned this
+#: far (radians) at most from east-west
+CHURCH_NEAR_MIDDLE_M, CHURCH_YAW_JITTER = 40.0, 0.3
+#: a church's churchyard: no tree grows within this many metres of its walls
+CHURCHYARD_M = 12.0
+#: "a ruined abbey", "the ruins of a chapel", "church ruins": ruins that are a church's shell, this long, wide and
+#: high at its gables (m)
+RUINED_CHURCH = re.compile(
+    r"\b(?:ruined |ruins? of (?:an? |the )?(?:old |ancient |medieval )?)(?:abbey|church|chapel|cathedral|priory|"
+    r"monastery|kirk|minster)s?\b|\b(?:abbey|church|chapel|cathedral|priory|monastery|kirk|minster)\s+ruins?\b")
+RUINED_CHURCH_SIZE = (26.0, 11.0, 15.0)
 
 
 #: a skyscraper's plaza: the ground levelled and paved this far round its footprint (m); trees keep this far off
@@ -485,7 +544,8 @@ TENT_ROW = re.compile(r"\b(?:row|rows|line|lines)\s+of\s+(?:\w+\s+)?tents?\b|\bt
 
 
 def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
-    """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn (x, y, r)."""
+    """Round places kept clear of trees and scrub: a camp's clearing, a skyscraper's plaza and lawn, a church's
+    churchyard (x, y, r)."""
     out = [(s.x, s.y, CAMP_CLEAR_M) for s in structures if s.kind == "campfire"]
     homes = [s for s in structures if s.kind in ("cabin", "house")]
     for fire in [s for s in structures if s.kind == "campfire"] if homes else []:  # the camp's cabin in it too
@@ -494,6 +554,7 @@ def clearings(structures: list[Structure]) -> list[tuple[float, float, float]]:
         if gap < CAMP_NEAR_M + 15.0:
             out.append(((home.x + fire.x) / 2, (home.y + fire.y) / 2, gap / 2 + 10.0))
     out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + PLAZA_CLEAR_M) for s in structures if s.kind == "skyscraper"]
+    out += [(s.x, s.y, math.hypot(s.w, s.d) / 2 + CHURCHYARD_M) for s in structures if s.kind == "church"]
     return out
 
 

@@ -54,10 +54,10 @@ def lined(spec_relations: list[dict[str, str]]) -> list[tuple[str, str]]:
 #: GROVE_TREES trees in that ring around it
 GROVE_MIN, GROVE_TREES, GROVE_RING_M = 8, 18, (10.0, 50.0)
 #: a landmark on high ground (a watchtower on a ridge, a lighthouse) gets a larger grove: its slopes hide half
-LANDMARK_GROVE = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins")
+LANDMARK_GROVE = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "church")
 LANDMARK_GROVE_MIN, LANDMARK_GROVE_TREES, LANDMARK_GROVE_RING_M = 12, 32, (9.0, 55.0)
 #: the building a grove stands around: the first named kind of these that the world holds
-GROVE_AT = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "cabin", "house", "barn")
+GROVE_AT = ("lighthouse", "castle", "windmill", "tower", "watchtower", "ruins", "cabin", "house", "barn", "church")
 
 
 def named_kinds(spec: dict) -> list[str]:

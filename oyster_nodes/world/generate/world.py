@@ -170,7 +170,9 @@ def generate_world(
     wanted = {k: v for k, v in spec.structures.items() if not alley.houses or k not in al.DWELLINGS}
     rng_s = stage_rng(seed, "structures")
     structures = st.place_structures(h, site, wanted, rv.implied_relations(spec), rng_s,
-                                     tent_row=bool(st.TENT_ROW.search(spec.text.lower())))
+                                     tent_row=bool(st.TENT_ROW.search(spec.text.lower())),
+                                     church_size=st.church_scale(spec.text),
+                                     ruined_church=bool(st.RUINED_CHURCH.search(spec.text.lower())))
     verge = np.zeros((n, n), bool)
     extra = [city.centre] if city.buildings else []
     extra += [tuple(alley.lane[-1, :2])] if alley.houses and structures else []  # the lane's end joins the roads
@@ -230,7 +232,8 @@ def generate_world(
                          for p in r.points_n3], np.float64).reshape(-1, 2)
     car_at = ws.vehicle_spot(roads_xy, water_hw, ws.names_water(spec.matches), env.sun_dir, cfg.cell_m,
                              cfg.size_m) if spec.props.get("vehicles") else None
-    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=city.lamps, car_at=car_at,
+    street_lamps = np.concatenate([city.lamps.reshape(-1, 2), alley.lamps.reshape(-1, 2)])
+    inst = _scatter(ground, spec, structures, paths, seed, cfg, city_lamps=street_lamps, car_at=car_at,
                     rock=(rock, rng_rock, np.isfinite(water_hw), sea_level))
     inst = tl.add_tree_lines(inst, ground, water_hw, masks["sea_c"], paths, structures, spec.to_dict(),
                              stage_rng(seed, "treelines"), cfg.size_m)
@@ -708,12 +711,13 @@ def _ground(
     lo, hi = np.percentile(land, (2, 98))
     alt = np.clip((h - F32(lo)) / F32(max(hi - lo, 1e-3)), 0, 1).astype(F32)
     return sc.Ground(
-        cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt
+        cell_m=cfg.cell_m, h=h, slope=slope_hw, material=material, moisture=moisture, blocked=blocked, alt=alt,
+        sand_desert=spec.terrain == "dunes",
     )
 
 
 #: structures that are no farm's or household's (no crop field round them, no parked car by them in a city)
-NOT_HOMES = ("highrise", "skyscraper", "tent", "campfire")
+NOT_HOMES = ("highrise", "skyscraper", "tent", "campfire", "church")
 
 
 def _clearings(blocked: np.ndarray, material: np.ndarray, structures: list[Structure], cell_m: float) -> None:

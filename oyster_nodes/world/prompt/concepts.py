@@ -153,7 +153,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "house",
-        "house,home,farmhouse,building,barn,villa,dwelling",
+        "house,home,farmhouse,building,barn,villa,dwelling,structure",
         "a house or farm building",
         countable=True,
     ),
@@ -175,7 +175,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c(
         "structure",
         "tower",
-        "tower,watchtower,spire,keep,turret,castle,fort,fortress,monastery,abbey,priory,church,chapel,belfry",
+        "tower,watchtower,spire,keep,turret,castle,fort,fortress",
         "a tall stone watchtower",
         countable=True,
     ),
@@ -348,6 +348,12 @@ CONCEPTS: tuple[Concept, ...] = (
        "deer at the edge of a forest", countable=True),
     _c("animal", "ducks", "duck,duckling,goose,geese,gosling,swan,mallard", "ducks and geese on a pond",
        countable=True),
+    # a structure added after the animals, so the concepts before it keep their places (their ties, their rows):
+    # a church with its nave, its bell tower and spire (a chapel's bellcote; generate/structures.py CHURCH_SIZES)
+    _c("structure", "church",
+       "church,chapel,cathedral,abbey,priory,monastery,minster,basilica,kirk,convent,friary,nunnery,steeple,belfry,"
+       "bell tower,church tower,church spire,chapel spire,parish church,churchyard",
+       "a village church with a steeple and a bell tower", countable=True),
 )
 
 BY_NAME: dict[str, Concept] = {c.name: c for c in CONCEPTS}
@@ -364,8 +370,10 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "forest": ("conifers", "broadleaf"),
     "vegetation": names("vegetation"),
     "plant": names("vegetation"),
-    "structure": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill"),
-    "building": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill"),
+    "structure": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill",
+                  "church"),
+    "building": ("cabin", "house", "village", "city", "tower", "ruins", "bridge", "lighthouse", "windmill",
+                  "church"),
     "people": ("cabin", "house", "village", "vehicles"),
     "civilization": ("cabin", "house", "village", "tower", "road", "vehicles", "fences", "lamps"),
     "water": ("ocean", "lake", "river", "waterfall"),
@@ -375,7 +383,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 #: words used as group words only when negated ("no trees"); positively they are a concept word
-GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water", "animal", "wildlife")
+GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water", "animal", "wildlife", "structure")
 
 #: relief biomes the generator knows; shore kinds
 TERRAINS: tuple[str, ...] = names("terrain")
@@ -444,6 +452,7 @@ DEFAULT_COUNTS: dict[str, tuple[int, int]] = {
     "bridge": (1, 2),
     "lighthouse": (1, 1),
     "windmill": (1, 3),
+    "church": (1, 2),
     "boat": (1, 4),
     "harbour": (1, 1),
     "rocks": (1, 40),
@@ -472,6 +481,7 @@ MAX_COUNTS: dict[str, int] = {
     "bridge": 6,
     "lighthouse": 4,
     "windmill": 12,
+    "church": 6,
     "boat": 24,
     "harbour": 3,
     "rocks": 2000,
@@ -491,10 +501,11 @@ HEADS: dict[str, tuple[str, ...]] = {
     "sand": ("sand", "beach", "dune", "shore"),
     "water": ("water", "sea", "ocean", "lake", "bay", "lagoon", "pool", "harbour", "harbor", "loch", "fjord",
               "pond", "cove", "tide", "surf", "wave"),
-    "building": ("house", "home", "farmhouse", "building", "barn", "villa", "dwelling", "cabin", "hut",
+    "building": ("house", "home", "farmhouse", "building", "structure", "barn", "villa", "dwelling", "cabin", "hut",
                  "cottage", "lodge", "chalet", "shack", "shed", "village", "hamlet", "town", "settlement",
                  "tower", "castle", "fort", "fortress", "ruin", "temple", "bridge", "lighthouse", "windmill",
-                 "mill", "wall", "church", "chapel", "street", "city", "metropolis", "skyline", "cityscape",
+                 "mill", "wall", "church", "chapel", "cathedral", "abbey", "priory",
+                 "monastery", "minster", "basilica", "kirk", "street", "city", "metropolis", "skyline", "cityscape",
                  "skyscraper", "highrise", "downtown", "office"),
     "river": ("river", "riverbed", "stream", "creek", "brook", "channel", "canal", "bed", "wadi"),
     "road": ("road", "path", "trail", "track", "street", "highway", "lane", "footpath", "pass", "drive", "asphalt",
@@ -649,15 +660,40 @@ POST_MODIFIERS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     ),
 }
 
+#: how the sea runs (spec.modifiers["sea"], read by understand._sea_state; water.frag draws it): "calm" is glassy with a
+#: faint lap at the shore, "surf" long breakers rolling in white onto the beach, "rough" high broken water, white
+#: far out. A word beside a sea word ("a calm sea", "big waves", "the sea crashing") says which
+SEA_STATE_WORDS: dict[str, str] = {
+    **dict.fromkeys("calm still glassy flat placid tranquil gentle smooth quiet lapping mirror mirrored sheltered "
+                    "peaceful serene".split(), "calm"),
+    **dict.fromkeys("big huge giant large high tall massive rolling breaking curling surfing surfable crashing "
+                    "pounding thundering booming".split(), "surf"),
+    **dict.fromkeys("rough stormy choppy wild raging angry heavy turbulent churning towering violent furious "
+                    "wind-whipped whipped storm-tossed tossing boiling foaming frothing".split(), "rough"),
+}
+#: sea words the state words go with ("a calm sea", "waves crashing")
+SEA_STATE_HEADS: frozenset[str] = frozenset(
+    "sea seas ocean oceans water waters wave waves surf swell swells breaker breakers roller rollers lagoon bay "
+    "cove tide tides surface".split())
+#: nouns that name surf on their own ("surfers", "breakers"): the sea runs in long white breakers
+SURF_NOUNS: frozenset[str] = frozenset(
+    "surf surfs surfer surfers surfing surfboard surfboards breaker breakers roller rollers swell swells".split())
+#: people in the surf: the world has no figures to put on a board, so these get a "not honoured" note
+SURF_PEOPLE: frozenset[str] = frozenset("surfer surfers surfing surfboard surfboards bodyboarder bodyboarders "
+                                        "windsurfer windsurfers kitesurfer kitesurfers swimmer swimmers".split())
+#: state words that are also read as what they name elsewhere ("calm": a serene mood; "stormy": a storm)
+SEA_STATE_KEEPS: frozenset[str] = frozenset("calm tranquil peaceful serene quiet stormy".split())
+
 #: the values each head class takes in WorldSpec.modifiers (validated there); "shore" is set by the reader
 MODIFIER_VALUES: dict[str, tuple[str, ...]] = {
     **{head: tuple(dict.fromkeys(table.values())) for head, table in MODIFIERS.items()},
     "river": ("dry", "canal", "frozen"),
     "shore": ("cliffs",),
+    "sea": ("calm", "surf", "rough"),
 }
 MODIFIER_VALUES["trees"] = tuple(dict.fromkeys((*MODIFIER_VALUES["trees"], "cypress")))
 #: a building material per structure kind, where the prompt builds kinds of different things (prompt/understand.py)
-for _kind in ("cabin", "house", "bridge", "tower"):
+for _kind in ("cabin", "house", "bridge", "tower", "church"):
     MODIFIER_VALUES[f"building.{_kind}"] = MODIFIER_VALUES["building"]
 for _animal in ANIMALS:  # "black and white cows" (prompt/animalwords.py) are patched whatever the table says
     MODIFIER_VALUES[_animal] = tuple(dict.fromkeys((*MODIFIER_VALUES[_animal], "patched")))

@@ -63,6 +63,9 @@ STOPWORDS = frozenset(
     ).split()
 )
 
+#: named as strongly, these weathers outrank the rest in this order ("a rough grey sea ... in a storm" is a storm,
+#: "a grey rainy day" rain)
+WEATHER_PRIORITY: tuple[str, ...] = ("storm", "snow", "rain", "fog", "overcast")
 #: when several landforms are named equally strongly, the first of these wins ("snowy mountains")
 TERRAIN_PRIORITY: tuple[str, ...] = (
     "mountains",
@@ -212,6 +215,8 @@ SEA_HEADS = frozenset(("sea", "ocean", "bay", "cove", "surf", "fjord", "water", 
 #: adjectives that say a place is strewn with a prop ("a rocky coast": many rocks, not one)
 STREWN = frozenset(("rocky", "stony", "bouldery", "pebbly"))
 ARTICLES = frozenset(("the", "a", "an", "of"))
+#: words before "street" that make it a town's shopping street, lined by terraces on both sides
+SHOP_STREET = frozenset(("high", "main", "market", "shopping", "cobbled", "cobblestone"))
 #: words beside a cliff that put it on a sea coast ("coastal cliffs", "a cliff road along the sea")
 COAST_WORDS = SEA_HEADS | frozenset(("coast", "coastal", "seaside", "shore", "shoreline", "oceanside", "seas"))
 
@@ -239,6 +244,11 @@ def modifier_pass(tokens: list[str], negated: list[bool]) -> tuple[list[Modifier
             mods += _pre_modifiers(tokens, i, head, consumed)
             mods += _post_modifiers(tokens, i, head, consumed)
     mods += _cliffs(tokens)
+    for i in range(1, len(tokens)):  # "a town's high street": its terraces line both sides (generate/alley.py)
+        if tokens[i] in ("street", "streets") and tokens[i - 1] in SHOP_STREET and not negated[i]:
+            mods.append(Modifier(head="road", value="narrow", word=f"{tokens[i - 1]} street", at=i - 1, head_at=i))
+            consumed.add(i - 1)
+    mods += _sea_state(tokens, negated, consumed)
     if not set(tokens) & COAST_WORDS:  # a cliff road with no sea named winds along a mountain's cliffs
         mods = [replace(m, value="winding") if m.head == "road" and m.word == "cliff" else m for m in mods]
     seen: set[tuple[str, int]] = set()
@@ -291,6 +301,63 @@ def _cliffs(tokens: list[str]) -> list[Modifier]:
         if lemmas(tok)[-1] == "cliff" and set(before + after) & COAST_WORDS:
             out.append(Modifier(head="shore", value="cliffs", word=tok, at=i, head_at=i))
     return out
+
+
+#: words a sea-state word may stand across to reach its sea word ("a rough grey sea", "big blue waves")
+_SEA_BETWEEN = frozenset(("and", "the", "a", "an", "very", "so", "grey", "gray", "silver", "steely", "leaden",
+                          "white", "foamy", "cold", "icy", "warm", *cv.MODIFIERS["water"]))
+#: the sea states from calm to rough: where a prompt names several, the roughest is drawn
+SEA_ORDER = ("calm", "surf", "rough")
+#: verbs a surfer does, read with the surfer ("surfers riding big waves")
+#: "pulled up", "drawn up": a boat on the shore (generate/boats.py reads the phrase)
+_HAULED = frozenset("pulled drawn hauled dragged".split())
+_SURFING = frozenset("riding ride rides rode catching catch catches paddling paddle paddles waiting".split())
+
+
+def _sea_state(tokens: list[str], negated: list[bool], consumed: set[int]) -> list[Modifier]:
+    """How the sea runs (spec.modifiers["sea"]): state words beside a sea word ("a calm sea", "big waves", "the
+    sea crashing"), the roughest named; else a surf noun on its own ("surf", "surfers", "breakers") is surf.
+    The state words are consumed (not left over as words not understood) unless they also name a mood or a
+    weather (concepts.SEA_STATE_KEEPS)."""
+    said: list[Modifier] = []
+    for i, tok in enumerate(tokens):
+        if tok not in cv.SEA_STATE_HEADS or negated[i]:
+            continue
+        for j in range(i - 1, max(-1, i - 5), -1):  # before the head, across colours and articles
+            t = tokens[j]
+            if t in cv.SEA_STATE_WORDS:
+                said.append(Modifier(head="sea", value=cv.SEA_STATE_WORDS[t], word=t, at=j, head_at=i))
+            elif t not in _SEA_BETWEEN:
+                break
+        for j in range(i + 1, min(len(tokens), i + 3)):  # after it: "waves crashing", "the sea is calm"
+            t = tokens[j]
+            if t in cv.SEA_STATE_WORDS:
+                said.append(Modifier(head="sea", value=cv.SEA_STATE_WORDS[t], word=t, at=j, head_at=i))
+            elif t not in ("is", "are", "was", "so", "very"):
+                break
+    for m in said:
+        if m.word not in cv.SEA_STATE_KEEPS:
+            consumed.add(m.at)
+    for i, tok in enumerate(tokens):  # "boats pulled up on the beach": read by generate/boats.py (ASHORE)
+        if tok in _HAULED and tokens[i + 1:i + 2] == ["up"]:
+            consumed.add(i)
+    for i, tok in enumerate(tokens):  # "surfers riding the waves": what they do is read with them
+        if tok in cv.SURF_PEOPLE:
+            consumed.update(j for j in range(i + 1, min(len(tokens), i + 3)) if tokens[j] in _SURFING)
+    if said:
+        return [max(said, key=lambda m: (SEA_ORDER.index(m.value), -m.at))]
+    bare = next((i for i, tok in enumerate(tokens) if tok in cv.SURF_NOUNS and not negated[i]), None)
+    return [] if bare is None else [Modifier(head="sea", value="surf", word=tokens[bare], at=bare, head_at=bare)]
+
+
+def surf_people(tokens: list[str]) -> tuple[list[str], set[int]]:
+    """A note for the people in the surf the world cannot hold ("surfers": it has no figures), and their
+    positions (read as nothing else)."""
+    at = {i for i, tok in enumerate(tokens) if tok in cv.SURF_PEOPLE}
+    if not at:
+        return [], at
+    words = ", ".join(dict.fromkeys(tokens[i] for i in sorted(at)))
+    return [f"not honoured: '{words}' — the world has no people to put in the surf; the surf itself is drawn"], at
 
 
 #: the heights a "snowy" before them whitens alone ("snowy peaks above a green valley"), and the words after them
@@ -543,7 +610,7 @@ BARE_SHORE = ("shore", "shores", "shoreline", "shorelines", "water's edge", "wat
 #: "early morning", "early in the morning"
 EARLY_MORNING = re.compile(r"\bearly (?:in the )?morning\b")
 #: buildings a ruin word can stand before
-_RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse")
+_RUINABLE = ("cabin", "house", "tower", "windmill", "lighthouse", "church")
 
 
 #: words that make a gorge or ravine green: a cleft in wooded hills, not a desert canyon
@@ -587,6 +654,27 @@ def fold_ruins(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention
         name = {"ruins": "ruin"}
         notes.append(f"'{' '.join(tokens[a.start:b.end])}': one {name.get(keep.concept, keep.concept)}, "
                      f"not a {name.get(gone.concept, gone.concept)} beside it")
+    return [m for m in mentions if id(m) not in drop], notes
+
+
+#: tower words that name a church's own tower where a church is named ("a church with a tall spire")
+CHURCH_TOWER_WORDS = frozenset("spire spires tower towers belfry steeple".split())
+
+
+def fold_church_tower(tokens: list[str], mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
+    """A spire or a tower named with a church in one clause is the church's own ("a village church with a tall
+    spire"): one church, not a watchtower beside it."""
+    churches = [m for m in mentions if m.concept == "church" and not m.negated and m.start >= 0]
+    drop, notes = set(), []
+    for m in mentions:
+        if m.concept != "tower" or m.negated or m.start < 0 or tokens[m.start] not in CHURCH_TOWER_WORDS:
+            continue
+        for c in churches:
+            between = tokens[c.end:m.start] if c.start < m.start else tokens[m.end:c.start]
+            if len(between) <= 4 and not any(t in SCOPE_ENDS and t != "with" for t in between):
+                drop.add(id(m))
+                notes.append(f"'{m.text}' with the {c.text}: the church's own tower, not a tower beside it")
+                break
     return [m for m in mentions if id(m) not in drop], notes
 
 
@@ -687,6 +775,9 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
     modifiers, consumed = modifier_pass(tokens, _negated_positions(tokens))
     animal_notes, no_body = aw.unsupported(tokens, [t for t in tokens if any(h in cv.ANIMALS for h in head_classes(t))])
     consumed |= no_body
+    surf_notes, surfers = surf_people(tokens)
+    consumed |= surfers
+    animal_notes += surf_notes
     if negative:
         modifiers = []
     studio = sw.StudioWords() if negative else sw.read_studio(tokens)
@@ -712,6 +803,8 @@ def parse_text(text: str, encoder: Encoder | None, *, negative: bool = False) ->
             m.negated = True
     _attach_modifiers(tokens, mentions)
     mentions, folded = fold_ruins(tokens, mentions)
+    mentions, church_notes = fold_church_tower(tokens, mentions)
+    folded += church_notes
     mentions, rock_notes = fold_rock_formations(tokens, mentions)
     folded += rock_notes
     mentions, city_notes = fold_city(tokens, mentions)
@@ -794,10 +887,11 @@ def _modifier_values(mods: list[Modifier]) -> dict[str, str]:
 #: building head nouns -> the structure kind they build (generate/structures.KINDS), for a material per kind
 BUILDING_KIND_OF: dict[str, str] = {
     **dict.fromkeys("cabin hut cottage lodge chalet shack shed".split(), "cabin"),
-    **dict.fromkeys("house home farmhouse building barn villa dwelling village hamlet town settlement".split(),
+    **dict.fromkeys("house home farmhouse building structure barn villa dwelling village hamlet town settlement".split(),
                     "house"),
     **dict.fromkeys("bridge viaduct footbridge".split(), "bridge"),
     **dict.fromkeys("tower watchtower".split(), "tower"),
+    **dict.fromkeys("church chapel cathedral abbey priory monastery minster basilica kirk".split(), "church"),
 }
 
 
@@ -877,7 +971,7 @@ class _Builder:
         found = self.of(category)
         if not found:
             return default
-        rank = TERRAIN_PRIORITY if category == "terrain" else ()
+        rank = TERRAIN_PRIORITY if category == "terrain" else WEATHER_PRIORITY if category == "weather" else ()
         return min(
             found,
             key=lambda m: (
@@ -888,6 +982,7 @@ class _Builder:
         ).concept
 
     def build(self, prompt: Prompt, *, relief: float) -> WorldSpec:
+        self._sea_lagoon()
         self._beach_sand()
         self._lake_shore()
         cliffs = self.modifiers.get("shore") == "cliffs"
@@ -912,6 +1007,7 @@ class _Builder:
         _road_to_drive_on(prompt.text, structures, self)
         shore = self._shore(structures)
         water = self._water(shore, structures)
+        self._stormy_sea(weather, water)
         relations = [r for r in self.relations if r["subject"] not in self.excluded]
         relations = self._by_the_harbour(structures, shore, relations)
         return WorldSpec(
@@ -965,6 +1061,31 @@ class _Builder:
                         f" (one {CATEGORY_WORD.get(category, category)} per world)")
                 if note not in self.notes:
                     self.notes.append(note)
+
+    def _stormy_sea(self, weather: str, water: list[str]) -> None:
+        """A storm over the sea whips it rough, unless the prompt says it lies calm."""
+        if weather != "storm" or "ocean" not in water or self.modifiers.get("sea") in ("calm", "rough"):
+            return
+        self.modifiers["sea"] = "rough"
+        self.notes.append("a storm over the sea: the sea runs rough, white with broken waves")
+
+    def _sea_lagoon(self) -> None:
+        """'a turquoise lagoon with palm trees': a lagoon with palms, sand or a beach beside it is the sea's,
+        behind its beach, not an inland lake among hills."""
+        lagoons = [m for m in self.of("water") if m.concept == "lake" and m.text in ("lagoon", "lagoons")]
+        tropical = any(m.concept == "palms" for m in self.of("vegetation")) or "sand" in self.modifiers or any(
+            m.concept == "dunes" for m in self.of("terrain")) or bool(self.of("shore"))
+        lakes = [m for m in self.of("water") if m.concept == "lake"]
+        if not lagoons or not tropical or len(lakes) > len(lagoons) or "ocean" in self.excluded:
+            return
+        for m in lagoons:
+            self.positive.remove(m)
+            self.positive.append(replace(m, concept="ocean", source="modifier"))
+        if not self.of("shore") and "coast" not in self.excluded:
+            self.positive.append(Mention(concept="coast", start=-1, end=-1, text=lagoons[0].text, score=1.0,
+                                         source="modifier"))
+        self.relations = [r | {"object": "coast"} if r["object"] == "lake" else r for r in self.relations]
+        self.notes.append("a lagoon with palms or sand: the sea's lagoon behind a beach, not an inland lake")
 
     def _beach_sand(self) -> None:
         """'black sand beach': by the sea, sand is the beach's, not a desert's."""

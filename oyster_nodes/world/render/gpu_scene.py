@@ -29,6 +29,7 @@ from .meshes import (
     grid_patch,
     instance_card,
     instance_mesh,
+    instance_shadow_mesh,
     look_of,
     merge,
     structure_mesh,
@@ -42,8 +43,13 @@ VEGETATION = {"conifer", "broadleaf", "palm", "grass_tuft", "shrub", "flower", "
 NO_SHADOW = {"grass_tuft", "flower"}
 #: kinds whose meshes are open (leaves, blades): drawn from both sides; the others are culled to front faces
 OPEN_MESH = {"palm", "grass_tuft", "flower"}
+#: per kind, how its plants differ one from the next (plant.glsl u_vary): lean (m across per m up), squash (wider
+#: and lower or narrower and taller), dry (a share turning towards straw)
+PLANT_VARY = {"grass_tuft": (0.45, 0.3, 0.6), "shrub": (0.05, 0.35, 0.2), "flower": (0.25, 0.15, 0.0)}
 #: levels of detail: 0 near, 1 far, 2 a camera-facing card (kinds that have one)
 NEAR, FAR, CARD = 0, 1, 2
+#: the level of the coarse mesh some kinds cast their shadows with (meshes.instance_shadow_mesh), never drawn
+SHADOW = 3
 STRIDES = (1, 2, 4, 8, 16)
 #: how many world widths the land's mirror image continues past each border (see terrain.vert), in chunks
 #: APRON_SCALE times the world's, drawn at these strides
@@ -365,14 +371,16 @@ class GpuScene:
             self.kind_groups[k] = members
             name = INSTANCE_KINDS[k % LOOK_KEY] if 0 <= k % LOOK_KEY < len(INSTANCE_KINDS) else "rock"
             meshes = {NEAR: instance_mesh(name, NEAR, look), FAR: instance_mesh(name, FAR, look),
-                      CARD: instance_card(name, look)}
+                      CARD: instance_card(name, look), SHADOW: instance_shadow_mesh(name)}
             for lod, mesh in meshes.items():
                 if mesh is None:
                     continue
                 vbo = self._keep(self.ctx.buffer(mesh.interleaved().tobytes()))
                 ibuf = self._keep(self.ctx.buffer(reserve=len(members) * 4))
                 self.kind_bufs[(k, lod)], self.kind_tris[(k, lod)] = ibuf, mesh.triangles
-                for key in ("instance", "instance_shadow") if lod != CARD else ("instance",):
+                keys = ("instance_shadow",) if lod == SHADOW else ("instance",) if lod == CARD else (
+                    "instance", "instance_shadow")
+                for key in keys:
                     self.kind_vaos[(key, k, lod)] = self._keep(
                         self.ctx.vertex_array(
                             programs[key],
@@ -439,6 +447,8 @@ class GpuScene:
                 prog["u_bend"].value = 1.0 if plant else 0.0
             if "u_card" in members:
                 prog["u_card"].value = 1.0 if lod == CARD else 0.0
+            if "u_vary" in members:
+                prog["u_vary"].value = PLANT_VARY.get(self.kind_names[k], (0.0, 0.0, 0.0))
             if cull and lod != CARD and self.kind_names[k] not in OPEN_MESH:
                 self.ctx.enable(moderngl.CULL_FACE)
             else:
@@ -449,7 +459,9 @@ class GpuScene:
         return tris
 
     def all_instances(self, lod: int) -> dict[tuple[int, int], np.ndarray]:
-        return {(k, lod): m for k, m in self.kind_groups.items() if self.kind_names[k] not in NO_SHADOW}
+        """Every instance that casts a shadow, at `lod`, or at SHADOW for kinds with a mesh of their own for that."""
+        return {(k, SHADOW if (k, SHADOW) in self.kind_tris else lod): m for k, m in self.kind_groups.items()
+                if self.kind_names[k] not in NO_SHADOW}
 
     # --- structures, imported meshes, water ----------------------------------------------------
 

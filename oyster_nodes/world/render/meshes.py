@@ -425,24 +425,188 @@ def _palm(lod: int) -> Mesh:
     return merge(parts)
 
 
+def _icosphere(level: int) -> tuple[np.ndarray, np.ndarray]:
+    """A unit icosahedron with each face split into 4**level (shared vertices, faces counter-clockwise)."""
+    v, f = _icosahedron()
+    verts = [tuple(p) for p in v]
+    for _ in range(level):
+        mid: dict[tuple[int, int], int] = {}
+        nf = []
+        for tri in f:
+            m = []
+            for a, b in ((tri[0], tri[1]), (tri[1], tri[2]), (tri[2], tri[0])):
+                key = (min(a, b), max(a, b))
+                if key not in mid:
+                    p = (np.asarray(verts[a]) + np.asarray(verts[b])) / 2
+                    verts.append(tuple(p / np.linalg.norm(p)))
+                    mid[key] = len(verts) - 1
+                m.append(mid[key])
+            ab, bc, ca = m
+            nf += [(tri[0], ab, ca), (tri[1], bc, ab), (tri[2], ca, bc), (ab, bc, ca)]
+        f = np.asarray(nf)
+    return np.asarray(verts, np.float64), np.asarray(f)
+
+
+def smooth_mesh(verts: np.ndarray, faces: np.ndarray, nrm: np.ndarray, col: np.ndarray, part: float) -> Mesh:
+    """A triangle list from an indexed mesh with per-vertex normals and colours (shaded smooth, not in facets)."""
+    idx = np.asarray(faces).reshape(-1)
+    return Mesh(pos=np.asarray(verts, np.float32)[idx], nrm=np.asarray(nrm, np.float32)[idx],
+                col=np.asarray(col, np.float32)[idx], part=np.full(len(idx), part, np.float32))
+
+
+#: a shrub's leaves: the shaded underside near the ground, the sunlit top (linear)
+SHRUB_DARK, SHRUB_LIGHT = (0.018, 0.045, 0.014), (0.075, 0.19, 0.04)
+SHRUB_TOP_M = 1.45
+#: the lobes of a near shrub: centre (x, y, z) and radius (m); the first is the middle mass
+SHRUB_LOBES = (
+    ((0.0, 0.0, 0.74), 0.66),
+    ((0.52, 0.16, 0.58), 0.46),
+    ((-0.2, 0.5, 0.6), 0.48),
+    ((-0.48, -0.26, 0.56), 0.44),
+    ((0.18, -0.5, 0.54), 0.42),
+    ((0.06, 0.04, 1.08), 0.4),
+)
+SHRUB_MIDDLE = (0.0, 0.0, 0.7)
+
+
+def _leaf_lobe(centre: tuple[float, float, float], r: float, level: int, seed: int, squash: float = 0.85,
+               tone: float = 0.0, lift: float = 1.0) -> Mesh:
+    """One rounded mass of a shrub's leaves: a lumpy sphere (flattened to `squash` of its width), its normals
+    smoothed outward from the shrub's middle so that the lobes shade as one soft body; darker low down (the shade
+    of the mass over it) and towards the ground, lighter on top, dappled leaf by leaf; `lift` lightens it all (the
+    bunches of leaves at the tips of twigs, in the light)."""
+    v, f = _icosphere(level)
+    rng = np.random.default_rng(seed)
+    lump = 1.0 + rng.uniform(-0.16, 0.16, len(v))
+    radii = np.array([r, r, r * squash])
+    pos = v * lump[:, None] * radii + np.asarray(centre)
+    pos[:, 2] = np.maximum(pos[:, 2], 0.12)  # the foot of the mass flattens over the stems
+    own = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+    out = pos - np.asarray(SHRUB_MIDDLE)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    nrm = own + 0.8 * out + np.array([0.0, 0.0, 0.25]) + rng.normal(0.0, 0.22, (len(v), 3))  # leaf clusters
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    up = np.clip(pos[:, 2] / SHRUB_TOP_M, 0.0, 1.0)
+    t = np.clip(0.15 + 0.85 * up**0.8 * (0.55 + 0.45 * np.clip(own[:, 2] + 0.4, 0.0, 1.0)), 0.0, 1.0)
+    t = t * (0.85 + 0.3 * rng.random(len(v)))  # leaf clusters catching more or less light
+    dark, light = np.asarray(SHRUB_DARK), np.asarray(SHRUB_LIGHT) * (1.0 + np.array([0.12, 0.0, -0.1]) * tone)
+    col = dark + (light - dark) * np.clip(t * lift, 0.0, 1.15)[:, None]
+    return smooth_mesh(pos, f, nrm, col, FOLIAGE)
+
+
 def _shrub(lod: int) -> Mesh:
+    """A bush: overlapping rounded lobes of leaves, shaded as one soft mass, on a few woody stems. LOD 1 has the
+    same lobes, coarser (but the top one), each inside its near lobe."""
+    lobes = []
+    for k, (c, r) in enumerate(SHRUB_LOBES):
+        level = 2 if r > 0.6 or c[2] > 1.0 else 1
+        if lod:
+            if c[2] > 1.0:
+                continue
+            level -= 1
+        lobes.append(_leaf_lobe(c, r, level, 30 + k, tone=(-1.0, 1.0)[k % 2] * (k > 0)))
     if lod:
-        return frustum(0.9, 0.0, 0.0, 1.4, 4, LEAF, FOLIAGE, bottom=False)
-    return merge(
-        [
-            blob((0, 0, 0.6), (0.9, 0.9, 0.7), LEAF, seed=5),
-            blob((0.5, 0.3, 0.5), (0.6, 0.6, 0.5), LEAF, seed=6),
-        ]
-    )
+        return merge(lobes)
+    stems = [_limb(0.0, 0.55, 0.045, 0.025, 0.35, yaw, BARK, seg=3) for yaw in (0.3, 2.4, 4.4)]
+    return merge(stems + lobes + _leaf_sprigs())
+
+
+def _shrub_caster() -> Mesh:
+    """What a shrub casts its shadow with: its lobes as plain icosahedra (inside the near and far lobes)."""
+    return merge([_leaf_lobe(c, r, 0, 30 + k) for k, (c, r) in enumerate(SHRUB_LOBES) if c[2] <= 1.0])
+
+
+#: how many small bunches of leaves stand out of a near shrub's lobes (breaking its outline into leafy tufts)
+SHRUB_SPRIGS = 22
+
+
+def _leaf_sprigs() -> list[Mesh]:
+    """Small bunches of leaves standing half out of the lobes' surfaces, where no other lobe covers them."""
+    rng = np.random.default_rng(50)
+    centres = np.array([c for c, _ in SHRUB_LOBES])
+    radii = np.array([r for _, r in SHRUB_LOBES])
+    out: list[Mesh] = []
+    while len(out) < SHRUB_SPRIGS:
+        k = int(rng.integers(len(SHRUB_LOBES)))
+        d = rng.normal(size=3)
+        d[2] = abs(d[2]) * 0.8 - 0.15  # mostly on the upper and outer faces
+        d /= np.linalg.norm(d)
+        at = centres[k] + d * radii[k] * np.array([1.0, 1.0, 0.85]) * 1.04
+        inside = np.linalg.norm((at - centres) / (radii[:, None] * np.array([1.0, 1.0, 0.85])), axis=1)
+        if at[2] < 0.35 or np.any(np.delete(inside, k) < 1.0):
+            continue
+        out.append(_leaf_lobe(tuple(at), float(rng.uniform(0.1, 0.16)), 0, 60 + len(out), squash=0.8,
+                              tone=float(rng.uniform(-0.5, 0.5)), lift=1.15))
+    return out
+
+
+#: a grass blade's colour at its foot, halfway and at its tip (linear)
+GRASS_BASE, GRASS_MID, GRASS_TIP = (0.04, 0.08, 0.02), (0.11, 0.24, 0.05), (0.22, 0.34, 0.08)
+
+
+def _blades(n: int, seg: int, seed: int, spread: float = 1.0) -> Mesh:
+    """A tuft of n thin tapered blades fanning out from one foot, each curving outward as it rises, darker at
+    the foot than at the tip; normals lean outward and up so the tuft shades as a soft clump from either side."""
+    rng = np.random.default_rng(seed)
+    golden = math.pi * (3.0 - math.sqrt(5.0))
+    pos, nrm, col = [], [], []
+    t = np.linspace(0.0, 1.0, seg + 1)
+    for k in range(n):
+        a = golden * k + rng.uniform(-0.3, 0.3)
+        d = np.array([math.cos(a), math.sin(a), 0.0])
+        side = np.array([-d[1], d[0], 0.0])
+        inner = k / max(n - 1, 1)  # later blades stand further out and lean more
+        length = rng.uniform(0.38, 0.56) * (1.05 - 0.25 * inner)
+        lean = (0.15 + 0.75 * inner) * spread * rng.uniform(0.8, 1.2)  # how far out the tip reaches, per length
+        width = rng.uniform(0.035, 0.055)
+        foot = d * rng.uniform(0.0, 0.05)
+        # the centreline: rising, bending outward ever more (a drooping tip on the longest leaning blades)
+        out = lean * length * t**1.6
+        up = length * (t - 0.35 * lean * t**2.2)
+        centre = foot + np.outer(out, d) + np.outer(up, [0.0, 0.0, 1.0])
+        half = width / 2 * (1.0 - t**1.3)
+        left, right = centre + np.outer(half, side), centre - np.outer(half, side)
+        normal = d * (0.35 + 0.5 * t)[:, None] + np.outer(np.ones_like(t), [0.0, 0.0, 1.0])
+        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+        tone = rng.uniform(0.85, 1.15)
+        shade = np.where(t[:, None] < 0.5, GRASS_BASE + (np.asarray(GRASS_MID) - GRASS_BASE) * (t[:, None] / 0.5),
+                         GRASS_MID + (np.asarray(GRASS_TIP) - GRASS_MID) * ((t[:, None] - 0.5) / 0.5)) * tone
+        for s in range(seg):
+            if s < seg - 1:
+                quad = [(left, s), (right, s), (right, s + 1), (left, s), (right, s + 1), (left, s + 1)]
+            else:  # the tip: one triangle to a point
+                quad = [(left, s), (right, s), (centre, s + 1)]
+            for arr, i in quad:
+                pos.append(arr[i])
+                nrm.append(normal[i])
+                col.append(shade[i])
+    count = len(pos)
+    return Mesh(pos=np.asarray(pos, np.float32), nrm=np.asarray(nrm, np.float32), col=np.asarray(col, np.float32),
+                part=np.full(count, FOLIAGE, np.float32))
+
+
+#: the small tufts beside a grass clump's main one: offset (m), size, blades near and far
+GRASS_SIDE_TUFTS = (((0.3, 0.14), 0.72, 6, 3), ((-0.2, -0.27), 0.62, 5, 2))
 
 
 def _grass(lod: int) -> Mesh:
-    n = 5 if lod == 0 else 3
+    """A clump of grass: a tuft of many thin curved blades fanning out from one foot and two smaller tufts beside
+    it (LOD 1: fewer blades, fewer bends)."""
+    seg = 3 if lod == 0 else 2
+    parts = [_blades(14 if lod == 0 else 7, seg, 21 + lod)]
+    for k, ((x, y), size, near, far) in enumerate(GRASS_SIDE_TUFTS):
+        tuft = _blades(near if lod == 0 else far, seg, 31 + k)
+        parts.append(transform(tuft, scale=(size, size, size), offset=(x, y, 0.0)))
+    return merge(parts)
+
+
+def _leaves(n: int) -> Mesh:
+    """A few broad flat leaves at a flower's foot."""
     return merge([blade(2 * math.pi * k / n, 0.35, 0.12, 0.45, (0.15, 0.3, 0.08)) for k in range(n)])
 
 
 def _flower(lod: int) -> Mesh:
-    parts = [_grass(1)]
+    parts = [_leaves(3)]
     for k, rgb in enumerate(((0.85, 0.15, 0.2), (0.9, 0.75, 0.1), (0.7, 0.3, 0.8))):
         a = 2.1 * k
         parts.append(
@@ -531,6 +695,8 @@ def vehicle_body(text: str) -> str:
     return looks[0][1] if looks else "sedan"
 
 
+#: bodies with a paint of their own when none is named (a city's taxis are yellow)
+OWN_PAINT: dict[str, str] = {"taxi": "yellow", "cab": "yellow"}
 #: paint words of a vehicle (concepts.MODIFIERS["vehicle"] reads the same ones for the first vehicle)
 PAINT_WORDS: dict[str, str] = {"black": "black", "red": "red", "silver": "silver", "white": "white", "blue": "blue",
                                "yellow": "yellow", "green": "green", "grey": "silver", "gray": "silver",
@@ -584,6 +750,7 @@ def vehicle_looks(text: str) -> list[tuple[str, str]]:
             last = i
             continue
         paint = next((PAINT_WORDS[w] for w in reversed(words[max(0, i - 3):i]) if w in PAINT_WORDS), "")
+        paint = paint or OWN_PAINT.get(form, "")  # a taxi is yellow unless the prompt paints it
         if i + 1 < len(words) and words[i + 1] in GENRE_WORDS:
             genre.append((paint, BODY_WORDS[form]))
             continue
@@ -987,6 +1154,17 @@ def instance_mesh(kind: str, lod: int, look: str = "") -> Mesh:
     return _evergreen(mesh) if kind == "conifer" and look == "autumn" else mesh
 
 
+#: kinds that cast their shadows with a coarser mesh than their near one (a shrub's near lobes have many small
+#: facets; the sun's shadow map sees only their outline)
+SHADOW_BUILDERS: dict[str, Callable[[], Mesh]] = {"shrub": lambda: _shrub_caster()}
+
+
+def instance_shadow_mesh(kind: str) -> Mesh | None:
+    """The mesh an instance kind casts its shadow with, where it is not its near mesh; None: its near mesh."""
+    build = SHADOW_BUILDERS.get(kind)
+    return build() if build is not None else None
+
+
 def _evergreen(mesh: Mesh) -> Mesh:
     """The mesh with its foliage drawn as plain surfaces, which the renderer's foliage and autumn tints leave
     alone (conifers in autumn, bare crowns in winter)."""
@@ -1046,6 +1224,57 @@ def _cypress_card() -> Mesh:
     return merge([_trunk_card(0.18, 1.2, BARK), card(rim, faces, CYPRESS_NEEDLE, FOLIAGE, radius=1.3, up=0.35)])
 
 
+def _shaded(mesh: Mesh, dark: tuple[float, float, float], light: tuple[float, float, float], top: float) -> Mesh:
+    """The mesh coloured from `dark` at its foot to `light` at height `top`."""
+    t = np.clip(mesh.pos[:, 2:3] / top, 0.0, 1.0)
+    col = np.asarray(dark, np.float32) + (np.asarray(light, np.float32) - np.asarray(dark, np.float32)) * t
+    return Mesh(pos=mesh.pos, nrm=mesh.nrm, col=col.astype(np.float32), part=mesh.part)
+
+
+#: how far a shrub's card stands in front of its middle (m, towards the camera)
+SHRUB_CARD_FRONT_M = 0.6
+#: points around a shrub card's outline (one triangle each: far shrubs are many)
+SHRUB_CARD_RIM = 10
+
+
+def _shrub_card() -> Mesh:
+    """A shrub's far card: the rounded, lobed outline of its leaf masses seen from the side, dark at the foot."""
+    lobes = [((c[0], c[2]), r) for c, r in SHRUB_LOBES]
+    mid = np.array([0.0, 0.66])
+    rim = []
+    for a in np.pi / 2 + 2 * np.pi * np.arange(SHRUB_CARD_RIM) / SHRUB_CARD_RIM:
+        d = np.array([math.cos(a), math.sin(a)])
+        reach = 0.0
+        for (cy, cz), r in lobes:  # the furthest any lobe's circle reaches along this ray from the middle
+            o = mid - (cy, cz)
+            b = float(o @ d)
+            disc = b * b - (float(o @ o) - r * r)
+            if disc >= 0.0:
+                reach = max(reach, -b + math.sqrt(disc))
+        y, z = mid + d * reach
+        rim.append((float(y), max(float(z), 0.1)))
+    n = len(rim)
+    mesh = card([tuple(mid), *rim], [(0, 1 + k, 1 + (k + 1) % n) for k in range(n)], SHRUB_LIGHT, FOLIAGE)
+    dome = np.c_[np.full(len(mesh.pos), 0.7), mesh.pos[:, 1] / 0.9, (mesh.pos[:, 2] - mid[1]) / 0.7 + 0.45]
+    dome /= np.linalg.norm(dome, axis=1, keepdims=True)  # a mound's: lit on top like the near lobes
+    foot = tuple(0.6 * d + 0.4 * c for d, c in zip(SHRUB_DARK, SHRUB_LIGHT, strict=True))
+    mesh = _shaded(Mesh(pos=mesh.pos, nrm=dome.astype(np.float32), col=mesh.col, part=mesh.part), foot,
+                   tuple(1.1 * c for c in SHRUB_LIGHT), SHRUB_TOP_M)
+    # stood on the near face of the mass, not through its middle: there the shadow map sees what the leaves see
+    return transform(mesh, offset=(SHRUB_CARD_FRONT_M, 0.0, 0.0))
+
+
+def _grass_card() -> Mesh:
+    """A grass tuft's far card: a fan of thin curved spikes from one foot, dark at the foot, light at the tips."""
+    pts, faces = [], []
+    spikes = (((-0.06, -0.3, 0.3), (-0.03, -0.17, 0.44), (0.0, -0.04, 0.51), (0.03, 0.1, 0.46), (0.06, 0.26, 0.32),
+               (0.28, 0.14, 0.3), (0.33, 0.45, 0.22), (-0.24, -0.12, 0.26), (-0.28, -0.46, 0.18)))
+    for k, (foot, tip_y, tip_z) in enumerate(spikes):  # the main tuft's fan and the two small tufts beside it
+        pts += [(foot - 0.03, 0.0), (foot + 0.03, 0.0), (tip_y, tip_z)]
+        faces.append((3 * k, 3 * k + 1, 3 * k + 2))
+    return _shaded(card(pts, faces, GRASS_TIP, FOLIAGE, radius=0.3, up=0.6), GRASS_BASE, GRASS_TIP, 0.5)
+
+
 CARD_BUILDERS = {
     "conifer": lambda: merge([
         _trunk_card(0.22, 2.0, BARK),
@@ -1060,8 +1289,8 @@ CARD_BUILDERS = {
     ]),
     "cactus": lambda: card([(-0.35, 0.0), (0.35, 0.0), (0.3, 3.0), (0.0, 3.25), (-0.3, 3.0)],
                            [(0, 1, 2), (0, 2, 4), (4, 2, 3)], (0.15, 0.3, 0.12), FOLIAGE, radius=0.35),
-    "grass_tuft": lambda: card([(-0.2, 0.0), (0.2, 0.0), (-0.22, 0.42), (0.05, 0.47), (0.24, 0.38)],
-                               [(0, 1, 3), (0, 1, 2), (0, 1, 4)], (0.15, 0.3, 0.08), FOLIAGE, radius=0.25, up=0.6),
+    "grass_tuft": _grass_card,
+    "shrub": _shrub_card,
     "flower": lambda: merge([
         card([(-0.2, 0.0), (0.2, 0.0), (0.0, 0.42)], [(0, 1, 2)], (0.15, 0.3, 0.08), FOLIAGE, radius=0.25, up=0.6),
         card([(-0.12, 0.34), (0.12, 0.34), (0.0, 0.46)], [(0, 1, 2)], (0.85, 0.3, 0.35), radius=0.12, up=0.6),
@@ -1330,6 +1559,161 @@ def _tower(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     ]
 
 
+#: a church window's FACADE style (mesh.frag): a pointed arch of leaded, stained glass, lit warm at dusk and night;
+#: its style's fraction (times CHURCH_SPRING_CODE) carries where the arch springs (a share of the window's height)
+CHURCH_WINDOW, CHURCH_SPRING_CODE = 4.0, 0.25
+#: linear colours: a church's slate roof and spire, a great church's copper spire, its door, its belfry's dark
+#: openings, the cross on its gable and spire
+CHURCH_SLATE, CHURCH_COPPER, CHURCH_DOOR, CHURCH_DARK, CHURCH_CROSS = (0.05, 0.055, 0.065), (0.09, 0.2, 0.15), \
+    (0.1, 0.05, 0.025), (0.012, 0.012, 0.014), (0.5, 0.42, 0.2)
+#: below this length (m) a church is a chapel: a bellcote on its west gable, no tower; above CATHEDRAL_FROM a
+#: great church: a transept across its nave, buttresses, a copper spire
+CHAPEL_BELOW_M, CATHEDRAL_FROM_M = 19.0, 30.0
+
+
+def _arch_outline(a0: float, a1: float, z0: float) -> tuple[list[tuple[float, float]], float, float]:
+    """A lancet from a0 to a1 (along a face) whose sides rise from z0 (to where its arch springs, `spring`):
+    the outline (along, height) counter-clockwise, the springing height and the apex (an equilateral arch: each
+    side an arc about the other springing point, its apex 0.866 of the width above them)."""
+    span = a1 - a0
+    spring = z0
+    rim = [(a0, z0), (a1, z0)]
+    for k in range(7):  # the right side up to the apex, then the left side down
+        t = math.radians(60.0 * k / 6)
+        rim.append((a0 + span * math.cos(t), spring + span * math.sin(t)))
+    for k in range(5, -1, -1):
+        t = math.radians(60.0 * k / 6)
+        rim.append((a1 - span * math.cos(t), spring + span * math.sin(t)))
+    return rim, spring, spring + span * math.sin(math.radians(60.0))
+
+
+def _arched(face: int, a0: float, a1: float, z0: float, z1: float, out: float, rgb: tuple[float, float, float],
+            part: float = PLAIN, pane: int = 0) -> Mesh:
+    """A pointed-arched panel on a box's face (-1/1: -y/+y, -2/2: -x/+x) `out` from the middle, from a0 to a1
+    along it and z0 to its apex z1 (the arch springs 0.866 of its width below the apex). A FACADE panel's colour
+    holds its window coordinates for mesh.frag (pane, height share, style and where the arch springs)."""
+    span = a1 - a0
+    rim, _, _ = _arch_outline(a0, a1, z1 - 0.866 * span)
+    rim[0], rim[1] = (a0, z0), (a1, z0)
+    sign = 1.0 if face > 0 else -1.0
+    pts = [((a, sign * out, z) if abs(face) == 1 else (sign * out, a, z)) for a, z in rim]
+    n = len(pts)
+    faces = [(0, k, k + 1) for k in range(1, n - 1)]
+    if (abs(face) == 1 and sign > 0) or (abs(face) == 2 and sign < 0):
+        faces = [(a, c, b) for a, b, c in faces]
+    mesh = from_faces(np.asarray(pts, np.float64), np.asarray(faces), rgb, part)
+    if part == FACADE:  # window coordinates: an affine map of the place on the face, exact across each triangle
+        spring = (z1 - 0.866 * span - z0) / max(z1 - z0, 1e-6)
+        along = mesh.pos[:, 0] if abs(face) == 1 else mesh.pos[:, 1]
+        u = np.clip((along - a0) / span, 0.0, 1.0)
+        t = np.clip((mesh.pos[:, 2] - z0) / max(z1 - z0, 1e-6), 0.0, 0.999)
+        mesh.col = np.stack([pane + u, t, np.full(len(u), CHURCH_WINDOW + CHURCH_SPRING_CODE * spring)],
+                            axis=1).astype(np.float32)
+    return mesh
+
+
+def _nave(x0: float, x1: float, d: float, wall_h: float, rise: float, rgb: tuple[float, float, float],
+          roof: tuple[float, float, float], along_y: bool = False) -> list[Mesh]:
+    """Walls from x0 to x1 (d wide) up to wall_h, gable ends up to the ridge, and a steep roof of two slopes that
+    overhang the eaves; `along_y` turns it to run across y (a transept)."""
+    hl, hd, o = (x1 - x0) / 2, d / 2, 0.45
+    cx = (x0 + x1) / 2
+    walls = box((0, 0, (wall_h - 2.0) / 2), (2 * hl, d, wall_h + 2.0), rgb)  # footings into a slope
+    end = from_faces(np.array([[-hl, -hd, wall_h], [-hl, hd, wall_h], [-hl, 0, wall_h + rise],
+                               [hl, -hd, wall_h], [hl, hd, wall_h], [hl, 0, wall_h + rise]]),
+                     np.array([[0, 2, 1], [3, 4, 5]]), rgb)
+    drop = o * rise / hd
+    slopes = from_faces(np.array([[-hl - o, -hd - o, wall_h - drop], [hl + o, -hd - o, wall_h - drop],
+                                  [hl + o, 0, wall_h + rise], [-hl - o, 0, wall_h + rise],
+                                  [-hl - o, hd + o, wall_h - drop], [hl + o, hd + o, wall_h - drop]]),
+                        np.array([[0, 1, 2], [0, 2, 3], [4, 3, 2], [4, 2, 5]]), roof)
+    parts = [walls, end, slopes]
+    return [transform(m, yaw=math.pi / 2 if along_y else 0.0, offset=(0.0, cx, 0.0) if along_y else (cx, 0.0, 0.0))
+            for m in parts]
+
+
+def _cross(x: float, z: float, size: float) -> list[Mesh]:
+    """A cross standing on (x, 0, z), `size` tall, facing along x."""
+    return [box((x, 0, z + size / 2), (0.12 * size, 0.12 * size, size), CHURCH_CROSS),
+            box((x, 0, z + 0.66 * size), (0.12 * size, 0.55 * size, 0.12 * size), CHURCH_CROSS)]
+
+
+def _church(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A church along x, w long and d wide, its spire's tip at h: a nave with a steep slate roof, tall pointed
+    windows of stained glass down both sides (FACADE style CHURCH_WINDOW: lit at dusk and night) between
+    buttresses, a round apse at the east end (+x), and at the west end a square bell tower with arched belfry
+    openings, the arched west door at its foot and a spire on top. A chapel (shorter than CHAPEL_BELOW_M) has a
+    bellcote on its west gable instead, its door in the gable; a great church (longer than CATHEDRAL_FROM_M) a
+    transept across its nave and a copper spire. Crosses on the east gable and the spire."""
+    chapel, great = w < CHAPEL_BELOW_M, w > CATHEDRAL_FROM_M
+    dark = tuple(c * 0.8 for c in rgb)
+    tw = 0.0 if chapel else min(0.66 * d, 0.3 * w)  # the tower's side
+    apse_r = 0.0 if chapel else 0.3 * d
+    wall_h = 0.27 * h if not chapel else 0.42 * h
+    rise = 0.62 * d
+    x0, x1 = -w / 2 + tw, w / 2 - apse_r
+    parts = _nave(x0, x1, d, wall_h, rise, rgb, CHURCH_SLATE)
+    # windows down both sides, buttresses between them (the transept's crossing left plain)
+    length = x1 - x0
+    count = max(2, int(length / 3.8))
+    pitch = length / count
+    win = min(1.5, 0.38 * pitch)
+    cross_x = x0 + 0.68 * length
+    tx_half = 0.45 * d if great else 0.0
+    for side in (-1, 1):
+        for k in range(count):
+            c = x0 + (k + 0.5) * pitch
+            if great and abs(c - cross_x) < tx_half + win:
+                continue
+            parts.append(_arched(side, c - win / 2, c + win / 2, 0.3 * wall_h, 0.86 * wall_h, d / 2 + 0.04, rgb,
+                                 FACADE, pane=k + count * (side > 0)))
+        for k in range(1, count):
+            bx = x0 + k * pitch
+            if great and abs(bx - cross_x) < tx_half + 0.5:
+                continue
+            parts.append(box((bx, side * (d / 2 + 0.25), 0.38 * wall_h - 0.5), (0.6, 0.5, 0.76 * wall_h + 1.0), dark))
+    if great:  # the transept: a cross wing through the nave, a tall window in each of its gables
+        wing = _nave(-0.95 * d, 0.95 * d, 2 * tx_half, wall_h, rise, rgb, CHURCH_SLATE, along_y=True)
+        wing += [_arched(side, -0.35 * tx_half, 0.35 * tx_half, 0.3 * wall_h, wall_h + 0.3 * rise, 0.95 * d + 0.04,
+                         rgb, FACADE, pane=2 * count + (side > 0)) for side in (-1, 1)]
+        parts += [transform(m, offset=(cross_x, 0.0, 0.0)) for m in wing]
+    if apse_r:  # the apse: half a round tower against the east gable, under a half cone
+        apse = [frustum(apse_r, apse_r, -2.0, 0.85 * wall_h, 10, rgb, phase=math.pi / 10),
+                frustum(apse_r + 0.35, 0.0, 0.85 * wall_h, 0.85 * wall_h + 0.8 * apse_r, 10, CHURCH_SLATE,
+                        phase=math.pi / 10)]
+        parts += [transform(m, offset=(x1, 0.0, 0.0)) for m in apse]
+    parts += _cross(x1 + 0.2, wall_h + rise - 0.1, 1.6 if not great else 2.6)
+    if chapel:  # the west gable: an arched door, a round window above, a bellcote on its apex
+        parts.append(_arched(-2, -0.7, 0.7, 0.0, 3.0, w / 2 + 0.05, CHURCH_DOOR))
+        parts.append(_arched(-2, -0.4, 0.4, wall_h * 0.72, wall_h * 0.72 + 1.5, w / 2 + 0.05, rgb, FACADE,
+                             pane=2 * count))
+        top = wall_h + rise
+        bx = x0 + 0.6
+        parts += [box((bx, y, top + 0.6), (0.5, 0.35, 1.8), rgb) for y in (-0.6, 0.6)]
+        parts += [box((bx, 0, top - 0.3), (0.6, 1.6, 0.6), rgb), box((bx, 0, top + 1.65), (0.7, 1.75, 0.3), rgb)]
+        parts.append(frustum(0.3, 0.12, top + 0.35, top + 0.95, 6, CHURCH_CROSS))  # the bell
+        parts.append(frustum(0.75, 0.0, top + 1.8, top + 2.5, 4, CHURCH_SLATE, phase=math.pi / 4))
+        return parts
+    # the tower: square, a string course below the belfry, arched openings in each face, a spire
+    tower_top = max(0.56 * h, wall_h + rise + 0.35 * tw)
+    txc = -w / 2 + tw / 2
+    belfry = tower_top - 0.9 * tw
+    tower = [box((0, 0, (tower_top - 2.0) / 2), (tw, tw, tower_top + 2.0), rgb),
+             box((0, 0, belfry - 0.2), (tw + 0.3, tw + 0.3, 0.35), dark),
+             box((0, 0, tower_top + 0.2), (tw + 0.4, tw + 0.4, 0.4), dark)]
+    for face in (-1, 1, -2, 2):
+        tower.append(_arched(face, -0.22 * tw, 0.22 * tw, belfry + 0.3, tower_top - 0.5, tw / 2 + 0.04, CHURCH_DARK))
+    tower.append(_arched(-2, -0.22 * tw, 0.22 * tw, 0.0, min(4.2, 0.3 * tower_top), tw / 2 + 0.05, CHURCH_DOOR))
+    tower.append(_arched(-2, -0.14 * tw, 0.14 * tw, 0.45 * tower_top, 0.45 * tower_top + 0.5 * tw, tw / 2 + 0.04, rgb,
+                         FACADE, pane=2 * count + 2))
+    spire_top = h - (2.6 if great else 1.6)
+    tower.append(frustum(0.5 * tw * 1.02, 0.0, tower_top + 0.4, spire_top, 8, CHURCH_COPPER if great else CHURCH_SLATE,
+                         phase=math.pi / 8))
+    tower += _cross(0.0, spire_top - 0.2, h - spire_top + 0.2)
+    parts += [transform(m, offset=(txc, 0.0, 0.0)) for m in tower]
+    return parts
+
+
 def _lighthouse(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
     r = max(w, d) / 2
     parts, bands = [], 6
@@ -1488,6 +1872,38 @@ def _ruins(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> lis
     for _ in range(9):  # fallen blocks, most of them before the breach
         x, y = rng.uniform(-hw - 2.5, hw + 2.5), rng.uniform(-hd - 4.0, hd * 0.4)
         size = rng.uniform(0.6, 1.3)
+        stone = box((0.0, 0.0, size * 0.3), (size * 1.4, size, size * 0.6), tuple(c * rng.uniform(0.8, 1.05) for c in rgb))
+        parts.append(transform(stone, yaw=float(rng.uniform(0, math.pi)), offset=(x, y, 0.0)))
+    return parts
+
+
+def _ruined_church(w: float, d: float, h: float, rgb: tuple[float, float, float]) -> list[Mesh]:
+    """A church's roofless shell, its nave along x: the gable walls standing to h, each with the tall gap of its
+    great window (the east one wider), the side walls broken to uneven heights with the gaps of their windows,
+    and fallen blocks at their feet."""
+    rng = np.random.default_rng(11)
+    t, hw, hd = 1.0, w / 2, d / 2
+    wall_h = 0.55 * h
+    n = max(6, round(w / RUIN_STONE_M))
+    parts: list[Mesh] = []
+    for side in (-1, 1):  # the side walls: windows every other column or so, broken lower towards one end
+        heights = wall_h * rng.uniform(0.55, 1.0, n) * np.linspace(1.0, 0.7 if side > 0 else 0.9, n)
+        heights[2:-2:3] = 0.35 * wall_h  # window gaps down to their sills
+        heights[n // 2 + side] = 0.0 if side > 0 else heights[n // 2 + side]  # a breach in one wall
+        parts += _ruin_wall((-hw + t, side * (hd - t / 2)), (hw - t, side * (hd - t / 2)), t, heights, rgb, rng)
+    m = max(5, round(d / RUIN_STONE_M))
+    across = np.abs(np.linspace(-1.0, 1.0, m))
+    for end, opening in ((-1, 0.22), (1, 0.3)):  # the gables: their profile, the great window's gap in the middle
+        heights = wall_h + (h - wall_h) * (1.0 - across) * rng.uniform(0.85, 1.0, m)
+        gap = across < opening * 2.0
+        heights[gap] = 0.3 * wall_h
+        parts += _ruin_wall((end * (hw - t / 2), -hd), (end * (hw - t / 2), hd), t, heights, rgb, rng)
+        z0, z1 = 0.95 * wall_h, float(wall_h + (h - wall_h) * (1.0 - opening * 2.0))  # the stones over the gap
+        if z1 > z0 + 0.5:
+            parts.append(box((end * (hw - t / 2), 0.0, (z0 + z1) / 2), (t, d * opening * 2.2, z1 - z0), rgb))
+    for _ in range(12):  # fallen blocks inside the nave and round its walls
+        x, y = rng.uniform(-hw - 2.0, hw + 2.0), rng.uniform(-hd - 2.5, hd + 2.5)
+        size = rng.uniform(0.5, 1.2)
         stone = box((0.0, 0.0, size * 0.3), (size * 1.4, size, size * 0.6), tuple(c * rng.uniform(0.8, 1.05) for c in rgb))
         parts.append(transform(stone, yaw=float(rng.uniform(0, math.pi)), offset=(x, y, 0.0)))
     return parts
@@ -1705,6 +2121,9 @@ STRUCTURE_BUILDERS = {
     "ruin": _ruins,
     "ruins": _ruins,
     "windmill": _windmill,
+    "church": _church,
+    "chapel": _church,
+    "cathedral": _church,
     "waterfall": _waterfall,
     "quay": _quay,
     "fishing_boat": _fishing_boat,
@@ -1726,6 +2145,8 @@ def structure_mesh(s: Structure) -> Mesh:
         builder = _sleek_highrise
     if kind == "bridge" and s.material in ("stone", "brick", "concrete"):
         builder = _stone_bridge
+    if kind == "ruins" and s.roof == "gable":  # the ruins of a church (generate/structures.py RUINED_CHURCH)
+        builder = _ruined_church
     local = merge(builder(w, d, h, rgb))
     if s.roll or s.pitch:  # a boat pulled up on a beach, listing on its bilge
         local = tilted(local, s.roll, s.pitch)

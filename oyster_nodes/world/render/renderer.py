@@ -52,6 +52,7 @@ from .gpu_scene import (
     FAR,
     NEAR,
     SEM,
+    SHADOW,
     TERRAIN_PROGRAMS,
     ChunkDraw,
     GpuScene,
@@ -75,7 +76,7 @@ OUT = (*FOG, "out.glsl")
 PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "terrain": ("terrain.vert", "terrain.frag", FOG, (*OUT, "wet.glsl")),
     "water": ("water.vert", "water.frag", FOG, (*OUT, "wet.glsl")),
-    "instance": ("instance.vert", "object.frag", FOG, OUT),
+    "instance": ("instance.vert", "object.frag", (*FOG, "plant.glsl"), OUT),
     "mesh": ("mesh.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
     "user_mesh": ("user_mesh.vert", "user_mesh.frag", FOG, OUT),  # imported meshes with their materials
     "body": ("body.vert", "mesh.frag", FOG, (*OUT, "wet.glsl")),
@@ -85,7 +86,7 @@ PROGRAMS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     "resolve": ("fullscreen.vert", "resolve.frag", (), ()),
     "precip": ("fullscreen.vert", "precip.frag", (), ("precip.glsl",)),
     "terrain_shadow": ("terrain_depth.vert", "depth_only.frag", (), ()),
-    "instance_shadow": ("instance_depth.vert", "depth_only.frag", (), ()),
+    "instance_shadow": ("instance_depth.vert", "depth_only.frag", ("plant.glsl",), ()),
     "mesh_shadow": ("mesh.vert", "depth_only.frag", FOG, ()),
 }
 #: programs compiled again with a preprocessor flag: name → (base program, flag)
@@ -330,9 +331,9 @@ class Renderer:
         self.ctx.disable(moderngl.CULL_FACE)
         scene.inst_table.use(3)
         self.programs["instance_shadow"]["u_inst"].value = 3
-        scene.draw_instances(
-            scene.all_instances(NEAR), self.programs["instance_shadow"], NEAR, key="instance_shadow"
-        )
+        casters = scene.all_instances(NEAR)
+        for lod in (NEAR, SHADOW):
+            scene.draw_instances(casters, self.programs["instance_shadow"], lod, key="instance_shadow")
         for name in ("structure", "mesh"):
             scene.draw_static(name, shadow=True)
         slot.shadow_key = key
@@ -388,7 +389,7 @@ class Renderer:
             blobs = self._blob_shadows(rows.rows, camera, world, light.key_light_dir())
             extra = {**_sway_uniforms(world.env), "u_n_blobs": blobs, "u_neon": neon_of(world.spec),
                      **self._wet_uniforms(scene, world, camera, light),
-                     "u_ice": ice_of(world.spec),
+                     "u_ice": ice_of(world.spec), "u_waves": sea_of(world.spec),
                      **bolt_uniforms(strike, camera.with_size(camera.width * self.supersample,
                                                               camera.height * self.supersample), world.seed)}
             stats = self._draw(scene, slots, camera, light, targets, rows.rows, extra)
@@ -784,6 +785,16 @@ def ice_of(spec: dict[str, Any] | None) -> float:
     "river"): water.frag draws ice; read per frame like neon_of."""
     mods = (spec or {}).get("modifiers") or {}
     return 1.0 if "frozen" in (mods.get("water"), mods.get("river")) else 0.0
+
+
+#: water.frag's u_waves per spec.modifiers["sea"] (None: the sea's everyday run, small breakers on its shore)
+SEA_WAVES = {"calm": 0.3, None: 0.65, "surf": 1.0, "rough": 1.5}
+
+
+def sea_of(spec: dict[str, Any] | None) -> float:
+    """How high the sea runs (water.frag u_waves: breakers, swash and whitecaps) from the prompt's sea state
+    ("a calm sea", "big waves", "a rough sea in a storm"; spec.modifiers["sea"]); read per frame like neon_of."""
+    return SEA_WAVES.get(((spec or {}).get("modifiers") or {}).get("sea"), SEA_WAVES[None])
 
 
 def _sway_uniforms(env: Env) -> dict[str, Any]:

@@ -17,10 +17,12 @@ out vec3 v_nrm;
 out vec3 v_shown;  // display colour: lit, fogged and graded here
 flat out uint v_id;
 
-vec3 albedo_of(float var) {
+vec3 albedo_of(float var, float dry) {
     vec3 albedo = in_col * (0.8 + 0.4 * var);
     if (in_part == 1.0) {  // foliage: per-instance hue shift, autumn colours
         albedo *= vec3(0.85 + 0.35 * var, 1.0, 0.75 + 0.4 * (1.0 - var));
+        // some small plants of a kind are drier than others: their green turns towards straw
+        albedo = mix(albedo, vec3(0.72, 0.6, 0.3) * dot(albedo, vec3(0.45, 0.5, 0.05)) * 1.7, u_vary.z * dry);
         // an autumn wood is a mix: crimson and rust, orange, gold and lemon, and a few trees still green
         // (var under 0.14); each tree takes one colour of the band its variation falls in
         vec3 fall = mix(vec3(0.34, 0.035, 0.025), vec3(0.5, 0.1, 0.03), smoothstep(0.14, 0.36, var));
@@ -45,7 +47,7 @@ void main() {
         sy = to_cam.y;
     }
     mat2 rot = mat2(cy, sy, -sy, cy);
-    vec3 p = in_pos * b.x;
+    vec3 p = plant_shape(in_pos * b.x, a.xy);
     v_pos = vec3(rot * p.xy, p.z) + a.xyz;
     if (u_bend * dot(u_sway, u_sway) > 0.0) {  // bend grows with height; each plant flutters with its own phase
         vec2 bend = u_sway * (1.0 + 0.25 * sin(u_time * 1.9 + 6.2832 * b.y));
@@ -53,7 +55,7 @@ void main() {
     }
     v_nrm = vec3(rot * in_nrm.xy, in_nrm.z);
     v_id = in_index + 1u;
-    vec3 albedo = snow_on(albedo_of(b.y), v_nrm.z);
+    vec3 albedo = snow_on(albedo_of(b.y, u_vary.z > 0.0 ? smoothstep(0.4, 1.0, plant_noise(a.yx).x) : 0.0), v_nrm.z);
     float foliage = in_part == 1.0 ? 1.0 : 0.0;
     float ao = 0.55 + 0.45 * clamp(in_pos.z * 0.25, 0.0, 1.0);
     float sh = shadow_at(v_pos, v_nrm);

@@ -9,6 +9,6 @@ void main() {
     vec4 a = texelFetch(u_inst, ivec2(t % w, t / w), 0);
     vec4 b = texelFetch(u_inst, ivec2((t + 1) % w, (t + 1) / w), 0);
     float cy = cos(a.w), sy = sin(a.w);
-    vec3 p = in_pos * b.x;
+    vec3 p = plant_shape(in_pos * b.x, a.xy);
     gl_Position = u_viewproj * vec4(mat2(cy, sy, -sy, cy) * p.xy + a.xy, p.z + a.z, 1.0);
 }

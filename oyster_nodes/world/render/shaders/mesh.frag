@@ -19,6 +19,31 @@ float hash01(uvec3 p) {
     return float(h & 0xffffu) / 65535.0;
 }
 
+// A church window (style 4, meshes.py _church): a pointed arch (v_col.z's fraction, times 4, is where it springs)
+// of leaded glass in a stone frame, diamond quarries of stained colour between the cames; by day dark glass with a
+// faint sky, at dusk and night lit warm from inside through its colours (most of a church's windows).
+vec3 church_window(vec3 n, float fu, float fv, uvec3 key) {
+    float spring = clamp((v_col.z - 4.0) * 4.0, 0.0, 0.98);
+    float t = max(fv - spring, 0.0) / (1.0 - spring);
+    float side = max(fu, 1.0 - fu);
+    float arch = side * side + 0.75 * t * t;  // 1 on the arch (an equilateral one in the panel's own shares)
+    float sh = dot(n, u_light_dir) > 0.0 ? shadow_at(v_pos, n) : 0.0;
+    float frame = step(0.84, arch) + step(fv, 0.04) + step(abs(fu - 0.5), 0.025) * step(fv, spring);
+    if (frame > 0.0) return lit_diffuse(vec3(0.05, 0.048, 0.045), n, sh, 0.9, 0.0);
+    vec2 q = vec2(fu * 4.0 + fv * 9.0, fu * 4.0 - fv * 9.0);
+    vec2 cell = floor(q), f = fract(q);
+    float came = step(min(min(f.x, 1.0 - f.x), min(f.y, 1.0 - f.y)), 0.07);
+    float h = hash01(uvec3(uint(cell.x + 64.0), uint(cell.y + 64.0), key.z));
+    vec3 glass = h < 0.4 ? vec3(0.75, 0.45, 0.08) : h < 0.6 ? vec3(0.7, 0.1, 0.05) : h < 0.78 ?
+        vec3(0.08, 0.15, 0.6) : h < 0.88 ? vec3(0.1, 0.4, 0.12) : vec3(0.8, 0.6, 0.2);  // warm glass, most of it
+    vec3 v = normalize(u_cam_pos - v_pos);
+    float fres = 0.04 + 0.96 * pow(1.0 - max(dot(n, v), 1e-3), 5.0);
+    vec3 c = mix(glass * 0.03 * ambient_light(n), sky_radiance(reflect(-v, n)) * 0.5, fres);
+    float lit = step(hash01(uvec3(key.z, 13u, 29u)), 0.9);  // most churches have their lights on
+    c += (vec3(1.0, 0.62, 0.3) * 0.2 + glass * 0.9) * 0.4 * lit * (1.0 - 0.7 * fres) * smoothstep(0.05, 0.6, u_night);
+    return came > 0.0 ? c * 0.15 : c;
+}
+
 // A highrise's windows on a FACADE quad (meshes.py _facade_quads): v_col = (pane and the place across it,
 // storey and the height in it, style: 0 a punched window, 1 a curtain wall, 2 shopfronts, 3 an office tower's
 // curtain wall of reflective blue glass, its floors marked by a band of blue-grey spandrel). Frames, mullions
@@ -30,6 +55,7 @@ vec3 facade(vec3 n) {
     float pane = floor(v_col.x), storey = floor(v_col.y);
     float fu = v_col.x - pane, fv = v_col.y - storey;
     uvec3 key = uvec3(uint(pane + 4096.0), uint(storey), v_id);
+    if (style == 4.0) return church_window(n, fu, fv, key);
     float building = hash01(uvec3(v_id, 7u, 11u));
     // metal: frames round each pane, a mullion down the middle of a window, a transom; a curtain wall's
     // spandrel (the band hiding a floor slab) is opaque dark glass
