@@ -317,7 +317,8 @@ class GpuScene:
         corners = self.chunk_corner
         order = sorted(range(len(ks)), key=lambda i: (dist[ks[i]], corners[ks[i]]))
         return [ChunkDraw(stride=int(strides[i]), corner=corners[ks[i]], distance=float(dist[ks[i]]),
-                          apron=bool(apron[i]), faces=bool(self.chunk_faces[ks[i]])) for i in order]
+                          apron=bool(apron[i]), faces=bool(self.chunk_faces[ks[i]]) and dist[ks[i]] < ROCK_DETAIL_M)
+                for i in order]
 
     def draw_terrain(self, draws: list[ChunkDraw], key: str = "terrain") -> int:
         """Draw the chunks with program `key`, those holding rock faces with its rock variant where it has one."""
@@ -847,6 +848,11 @@ def frustum_planes(viewproj: np.ndarray) -> np.ndarray:
     m = viewproj
     planes = np.array([m[3] + m[0], m[3] - m[0], m[3] + m[1], m[3] - m[1], m[3] + m[2], m[3] - m[2]])
     return planes / np.linalg.norm(planes[:, :3], axis=1, keepdims=True)
+
+
+#: rock faces nearer than this (m) get their per-pixel cracks and ledges (terrain.frag ROCK_FACES); farther ones
+#: keep the baked plain rock of their face (a few pixels a ledge there, and the frame's cost is in its pixels)
+ROCK_DETAIL_M = 450.0
 
 
 def _boxes_in_frustum(box: np.ndarray, planes: np.ndarray) -> np.ndarray:
