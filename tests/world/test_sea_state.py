@@ -44,3 +44,11 @@ def test_a_lagoon_with_palms_is_the_seas_behind_a_beach_one_in_the_mountains_a_l
     s = spec("a calm turquoise lagoon with palm trees and a wooden jetty")
     assert s.shore == "coast" and s.water == ["ocean"] and s.modifiers.get("sea") == "calm"
     assert spec("a lagoon in the mountains").water == ["lake"]
+
+
+def test_a_harbours_basin_is_sheltered_from_a_storms_surf() -> None:
+    from oyster_nodes.world.render.renderer import SEA_WAVES, sea_of
+
+    rough = {"modifiers": {"sea": "rough"}}
+    assert sea_of(rough) == SEA_WAVES["rough"]
+    assert sea_of({**rough, "structures": {"harbour": 1}}) == SEA_WAVES[None]

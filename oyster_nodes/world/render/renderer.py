@@ -794,7 +794,10 @@ SEA_WAVES = {"calm": 0.3, None: 0.65, "surf": 1.0, "rough": 1.5}
 def sea_of(spec: dict[str, Any] | None) -> float:
     """How high the sea runs (water.frag u_waves: breakers, swash and whitecaps) from the prompt's sea state
     ("a calm sea", "big waves", "a rough sea in a storm"; spec.modifiers["sea"]); read per frame like neon_of."""
-    return SEA_WAVES.get(((spec or {}).get("modifiers") or {}).get("sea"), SEA_WAVES[None])
+    waves = SEA_WAVES.get(((spec or {}).get("modifiers") or {}).get("sea"), SEA_WAVES[None])
+    if ((spec or {}).get("structures") or {}).get("harbour"):  # a harbour's basin is sheltered: no surf breaks in it
+        waves = min(waves, SEA_WAVES[None])
+    return waves
 
 
 def _sway_uniforms(env: Env) -> dict[str, Any]:
