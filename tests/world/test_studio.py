@@ -301,3 +301,9 @@ def test_round_stands_show_their_stone_at_one_scale_without_streaks(stand: str) 
     # no triangle squeezes or stretches the texture: every direction maps at the tile's scale (within the small
     # difference between a band's inner and outer radius on the sides)
     assert np.all(s[:, 0] <= 1.3 * scale) and np.all(s[:, 1] >= scale / 1.3)
+
+
+def test_a_stand_of_a_named_material_is_a_plinth_of_it() -> None:
+    s = read("a luxury watch packshot on a slate stand, grey backdrop, hard light")
+    assert s.studio["stand"] == "plinth" and s.studio["surface"] == "stone"
+    assert not any("slate" in n or "stand" in n for n in s.notes if n.startswith("not understood"))

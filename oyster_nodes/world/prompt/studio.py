@@ -36,7 +36,7 @@ PRODUCT_KINDS: tuple[str, ...] = tuple(PRODUCTS)
 _VERB_BEFORE = frozenset(("to", "i", "we", "you", "they", "he", "she", "it", "people", "us", "who", "that"))
 #: what the product stands on -> words
 STANDS: dict[str, tuple[str, ...]] = {
-    "plinth": ("plinth", "block", "cube", "riser", "display"),
+    "plinth": ("plinth", "block", "cube", "riser", "display", "stand"),
     "pedestal": ("pedestal", "column", "pillar"),
     "podium": ("podium", "stage", "round platform", "platform"),
     "turntable": ("turntable", "lazy susan"),
