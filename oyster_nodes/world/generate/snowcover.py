@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 
+from ..prompt.concepts import WINTER_WORDS
 from ..prompt.spec import WorldSpec
 from .terrain import MAT
 
@@ -32,8 +33,7 @@ _NEGATED = re.compile(r"\b(?:no|without|not)\b[^,.;]*\bsnow")
 _PEAKS = re.compile(r"\b(?:snowy|snow[- ]?(?:capped|covered|topped|clad)) (?:[a-z]+ )?(?:peaks?|summits?|tops?|mountains?|"
                     r"ridges?|caps?|heights?)\b(?! (?:landscape|country|world|scene|village|valley|pass))")
 #: words of a white winter on the ground too
-_WINTER = re.compile(r"\b(?:winter|wintry|wintery|frozen|freezing|icy|ice|iced|blizzard|snowfall|snowing|snowstorm|"
-                     r"tundra|arctic|polar|glaciers?|christmas|december|january|february|sub-?zero)\b")
+_WINTER = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, WINTER_WORDS), key=len, reverse=True)) + r")\b")
 
 
 def wintry(spec: WorldSpec) -> bool:

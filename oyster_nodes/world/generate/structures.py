@@ -319,12 +319,9 @@ BUILDING_LOOKS: dict[str, tuple[str, tuple[float, float, float]]] = {
 }
 
 
-#: the materials a bridge can be built of ("a stone bridge", "an old brick viaduct"; others keep a timber deck)
-BRIDGE_MATERIALS = ("stone", "brick", "wood", "concrete")
-
-
-#: the materials a tower can be built of ("a brick tower", "a wooden watchtower")
-TOWER_MATERIALS = ("stone", "brick", "wood", "concrete")
+#: the materials a bridge or a tower can be built of ("a stone bridge", "an old brick viaduct", "a wooden
+#: watchtower"; others keep a bridge's timber deck and a tower's own stone)
+BUILT_MATERIALS = ("stone", "brick", "wood", "concrete")
 
 
 def restyle(structures: list[Structure], look: str, by_kind: dict[str, str] | None = None) -> None:
@@ -335,8 +332,8 @@ def restyle(structures: list[Structure], look: str, by_kind: dict[str, str] | No
         if kind_look not in BUILDING_LOOKS:
             continue
         material, color = BUILDING_LOOKS[kind_look]
-        if s.kind in ("cabin", "house", "church") or (s.kind == "bridge" and material in BRIDGE_MATERIALS) or (
-                s.kind == "tower" and s.kind in (by_kind or {}) and material in TOWER_MATERIALS):
+        if s.kind in ("cabin", "house", "church") or (s.kind == "bridge" and material in BUILT_MATERIALS) or (
+                s.kind == "tower" and s.kind in (by_kind or {}) and material in BUILT_MATERIALS):
             s.material, s.color = material, color
 
 

@@ -382,6 +382,12 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "wildlife": names("animal"),
 }
 
+#: words of a white winter on the ground, however a prompt names its snow ("snowy peaks" in "winter" are a
+#: wintry world): read by the prompt reader and by generate/snowcover.py
+WINTER_WORDS: frozenset[str] = frozenset(
+    "winter wintry wintery frozen freezing icy ice iced blizzard snowfall snowing snowstorm tundra arctic polar "
+    "glacier glaciers christmas december january february subzero sub-zero".split())
+
 #: words used as group words only when negated ("no trees"); positively they are a concept word
 GROUP_ONLY_WHEN_NEGATED: tuple[str, ...] = ("tree", "forest", "water", "animal", "wildlife", "structure")
 

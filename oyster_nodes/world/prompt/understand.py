@@ -380,9 +380,8 @@ def _snow_on_peaks(tokens: list[str], i: int) -> bool:
     return False
 
 
-#: words that make a world wintry however its snow is named
-WINTER_WORDS = frozenset("winter wintry wintery frozen freezing icy blizzard snowfall snowing snowstorm tundra arctic "
-                         "polar christmas december january february".split())
+#: words that make a world wintry however its snow is named (generate/snowcover.py reads the same ones)
+WINTER_WORDS = cv.WINTER_WORDS
 
 
 def _ground_snow(tokens: list[str], i: int) -> bool:
